@@ -1,0 +1,48 @@
+"""The ``qenex`` command line. With no command it opens the console; every command has --help."""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app.commands import COMMAND_MODULES
+from app.context import Context
+from core.errors import QenexError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qenex",
+        description="QENEX Console. Without a command, opens the desktop console.",
+        epilog="Settings: QENEX_DATABASE_URL (default: SQLite in the user's data folder), QENEX_REDIS_URL (optional).",
+    )
+    parser.add_argument("--demo", action="store_true", help="open the console on a freshly seeded demo bank")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    ctx = Context.from_env()
+    try:
+        if handler is None:
+            from app.start import open_console
+
+            return open_console(ctx, demo=args.demo)
+        return int(handler(args, ctx) or 0)
+    except QenexError as err:
+        ctx.report_error(err, as_json=getattr(args, "json", False))
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""What a command needs: settings, a migrated engine (opened on first use) and output helpers."""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from app.settings import Settings
+from core.errors import QenexError
+from core.persistence import migrate
+from core.persistence.db import make_engine
+
+
+@dataclass
+class Context:
+    settings: Settings
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls) -> "Context":
+        return cls(Settings.from_env())
+
+    @property
+    def engine(self) -> Engine:
+        """The configured database, migrated to the newest schema on first use."""
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+            migrate.upgrade(self._engine)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @staticmethod
+    def emit(data: Any, *, as_json: bool, text: str) -> None:
+        """Print ``data`` as one JSON document, or ``text`` for people."""
+        print(json.dumps(data, default=str, indent=None if as_json else 2) if as_json else text)
+
+    @staticmethod
+    def report_error(err: QenexError, *, as_json: bool) -> None:
+        if as_json:
+            print(json.dumps(err.to_dict()), file=sys.stderr)
+        else:
+            print(f"qenex: {err.code}: {err.message}", file=sys.stderr)

@@ -1,0 +1,36 @@
+"""The error hierarchy every core service raises. Each error has a stable code and a plain message."""
+from __future__ import annotations
+
+
+class QenexError(Exception):
+    """Base of every refusal core gives. ``code`` is stable; ``str(err)`` is for people."""
+
+    code = "error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": self.code, "message": self.message, **{k: str(v) for k, v in self.details.items()}}
+
+
+class ValidationError(QenexError):
+    """Input that can never be right (bad amount, unknown currency, malformed id)."""
+
+    code = "invalid"
+
+
+class NotFound(QenexError):
+    code = "not_found"
+
+
+class PermissionDenied(QenexError):
+    """The acting user's role does not allow the call."""
+
+    code = "permission_denied"
+
+
+class ConfigurationError(QenexError):
+    code = "configuration"

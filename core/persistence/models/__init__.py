@@ -1,0 +1,5 @@
+"""Every table of QENEX Console. Import this package to get the complete metadata."""
+from core.persistence.base import Base
+from core.persistence.models.ledger import Account, Customer, Entry, Transfer
+
+__all__ = ["Base", "Customer", "Account", "Transfer", "Entry"]

@@ -1,0 +1,94 @@
+"""Ledger tables: customers, accounts, transfers and their immutable entries.
+
+Balances follow one sign convention on every account: balance = credits - debits, so a transfer
+"from A to B" debits A and credits B, and per currency all balances sum to zero.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.persistence.base import Base, BigId, UTCDateTime
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("status in ('open','frozen','closed')", name="status"),
+        CheckConstraint("overdraft_limit is null or overdraft_limit >= 0", name="overdraft"),
+        CheckConstraint("debits_posted >= 0 and credits_posted >= 0 and debits_pending >= 0 and credits_pending >= 0", name="totals"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    # None: no limit (internal GL accounts). 0: no overdraft. N: balance may go down to -N.
+    overdraft_limit: Mapped[int | None] = mapped_column(BigInteger)
+    debits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
+    debits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Transfer(Base):
+    """One movement of money between two accounts; the id is chosen by the caller (idempotency key)."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("debit_account_id <> credit_account_id", name="accounts"),
+        CheckConstraint("kind in ('single','pending','post_pending','void_pending')", name="kind"),
+        CheckConstraint("state in ('posted','pending','voided','expired','resolved')", name="state"),
+        Index("ix_transfers_created", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    debit_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    credit_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(10))
+    pending_id: Mapped[str | None] = mapped_column(ForeignKey("transfers.id"))
+    reverses_id: Mapped[str | None] = mapped_column(ForeignKey("transfers.id"))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code: Mapped[str] = mapped_column(String(20), default="transfer")
+    description: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(16), default="desk")
+    counterparty: Mapped[str | None] = mapped_column(String(64))
+    counterparty_country: Mapped[str | None] = mapped_column(String(2))
+    device: Mapped[str | None] = mapped_column(String(64))
+    link_id: Mapped[str | None] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Entry(Base):
+    """An immutable posting: one side of a posted transfer, with the account's balance after it."""
+
+    __tablename__ = "entries"
+    __table_args__ = (Index("ix_entries_account_id_id", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    transfer_id: Mapped[str] = mapped_column(ForeignKey("transfers.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

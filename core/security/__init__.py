@@ -1,0 +1,1 @@
+"""Security: users, passwords, MFA, roles and the signed audit trail."""

@@ -1,0 +1,82 @@
+"""Roles, permissions and the acting user every core call carries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.errors import PermissionDenied
+
+
+class Role(StrEnum):
+    TELLER = "teller"
+    ANALYST = "analyst"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"  # the command line and scheduled jobs, acting as the bank's operator
+
+
+class Permission(StrEnum):
+    LEDGER_VIEW = "ledger.view"
+    CUSTOMER_ADD = "customer.add"
+    ACCOUNT_OPEN = "account.open"
+    ACCOUNT_STATUS = "account.status"  # freeze, unfreeze, close
+    TRANSFER_POST = "transfer.post"
+    CASH = "cash.move"  # deposits and withdrawals at the desk
+    PENDING_RESOLVE = "transfer.resolve"  # post or void a pending transfer
+    TRANSFER_CORRECT = "transfer.correct"
+    BATCH_POST = "transfer.batch"
+    ALERT_VIEW = "alert.view"
+    ALERT_DISPOSITION = "alert.disposition"
+    MODEL_TRAIN = "model.train"
+    RECOMMENDATION_ACT = "recommendation.act"
+    USER_MANAGE = "user.manage"
+    SETTINGS_CHANGE = "settings.change"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_VERIFY = "audit.verify"
+
+
+_TELLER = {
+    Permission.LEDGER_VIEW, Permission.CUSTOMER_ADD, Permission.ACCOUNT_OPEN,
+    Permission.TRANSFER_POST, Permission.CASH, Permission.PENDING_RESOLVE,
+}
+_ANALYST = {Permission.LEDGER_VIEW, Permission.ALERT_VIEW, Permission.ALERT_DISPOSITION}
+_SUPERVISOR = _TELLER | _ANALYST | {
+    Permission.ACCOUNT_STATUS, Permission.TRANSFER_CORRECT, Permission.RECOMMENDATION_ACT,
+    Permission.MODEL_TRAIN, Permission.AUDIT_VIEW,
+}
+_ADMIN = {
+    Permission.LEDGER_VIEW, Permission.USER_MANAGE, Permission.SETTINGS_CHANGE,
+    Permission.AUDIT_VIEW, Permission.AUDIT_VERIFY,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.TELLER: frozenset(_TELLER),
+    Role.ANALYST: frozenset(_ANALYST),
+    Role.SUPERVISOR: frozenset(_SUPERVISOR),
+    Role.ADMIN: frozenset(_ADMIN),
+    Role.SYSTEM: frozenset(Permission),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a logged-in user, or the system operator for the command line."""
+
+    username: str
+    role: Role
+    user_id: int | None = None
+    device: str | None = None  # the desk's fingerprint, when acting from a desk
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+
+SYSTEM_ACTOR = Actor(username="system", role=Role.SYSTEM)
+
+
+def check(actor: Actor, permission: Permission) -> None:
+    """Raise PermissionDenied unless ``actor`` holds ``permission`` (no auditing; see guard.authorize)."""
+    if not actor.can(permission):
+        raise PermissionDenied(
+            f"{actor.username} ({actor.role}) may not {permission.value}", permission=permission.value
+        )
