@@ -1,4 +1,4 @@
 """Command modules; each has ``register(subparsers)`` and sets ``handler(args, ctx)`` on its parsers."""
-from app.commands import db
+from app.commands import db, ledger, security
 
-COMMAND_MODULES = [db]
+COMMAND_MODULES = [db, ledger, security]

@@ -24,7 +24,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         _sqlite_pragmas(engine)
         return engine
     if backend == "postgresql":
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip per transaction; a dropped connection is retried by Ledger.run.
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
     raise ConfigurationError(f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://")
 
 

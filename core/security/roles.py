@@ -13,6 +13,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     SYSTEM = "system"  # the command line and scheduled jobs, acting as the bank's operator
+    ANONYMOUS = "anonymous"  # nobody logged in yet (failed logins are audited under this role)
 
 
 class Permission(StrEnum):
@@ -55,7 +56,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
     Role.ADMIN: frozenset(_ADMIN),
     Role.SYSTEM: frozenset(Permission),
+    Role.ANONYMOUS: frozenset(),
 }
+
+# The roles a user account can have (SYSTEM and ANONYMOUS are never assigned to a person).
+USER_ROLES: tuple[Role, ...] = (Role.TELLER, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Every table of QENEX Console. Import this package to get the complete metadata."""
 from core.persistence.base import Base
 from core.persistence.models.ledger import Account, Customer, Entry, Transfer
+from core.persistence.models.security import AuditBatch, AuditEntry, RecoveryCode, User
 
-__all__ = ["Base", "Customer", "Account", "Transfer", "Entry"]
+__all__ = ["Base", "Customer", "Account", "Transfer", "Entry", "User", "RecoveryCode", "AuditEntry", "AuditBatch"]

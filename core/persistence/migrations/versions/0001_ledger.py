@@ -49,8 +49,8 @@ def upgrade() -> None:
 
     op.create_table('transfers',
     sa.Column('id', sa.String(length=64), nullable=False),
-    sa.Column('debit_account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('credit_account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('debit_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('credit_account_id', sa.BigInteger(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -72,29 +72,29 @@ def upgrade() -> None:
     sa.CheckConstraint("state in ('posted','pending','voided','expired','resolved')", name=op.f('ck_transfers_state')),
     sa.CheckConstraint('amount > 0', name=op.f('ck_transfers_amount')),
     sa.CheckConstraint('debit_account_id <> credit_account_id', name=op.f('ck_transfers_accounts')),
-    sa.ForeignKeyConstraint(['credit_account_id'], ['accounts.id'], name=op.f('fk_transfers_credit_account_id_accounts')),
-    sa.ForeignKeyConstraint(['debit_account_id'], ['accounts.id'], name=op.f('fk_transfers_debit_account_id_accounts')),
     sa.ForeignKeyConstraint(['pending_id'], ['transfers.id'], name=op.f('fk_transfers_pending_id_transfers')),
     sa.ForeignKeyConstraint(['reverses_id'], ['transfers.id'], name=op.f('fk_transfers_reverses_id_transfers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers'))
     )
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.create_index('ix_transfers_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_transfers_open_holds', ['expires_at'], unique=False,
+                              postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'"))
+        batch_op.create_index('ix_transfers_reverses', ['reverses_id'], unique=False,
+                              postgresql_where=sa.text("reverses_id IS NOT NULL"),
+                              sqlite_where=sa.text("reverses_id IS NOT NULL"))
 
     op.create_table('entries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('transfer_id', sa.String(length=64), nullable=False),
-    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('balance_after', sa.BigInteger(), nullable=False),
     sa.Column('created_at', core.persistence.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_entries_account_id_accounts')),
-    sa.ForeignKeyConstraint(['transfer_id'], ['transfers.id'], name=op.f('fk_entries_transfer_id_transfers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entries'))
     )
     with op.batch_alter_table('entries', schema=None) as batch_op:
         batch_op.create_index('ix_entries_account_id_id', ['account_id', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_entries_transfer_id'), ['transfer_id'], unique=False)
     _immutable_entries()
 
 
@@ -120,7 +120,6 @@ def _immutable_entries() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('entries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_entries_transfer_id'))
         batch_op.drop_index('ix_entries_account_id_id')
 
     if op.get_bind().dialect.name == "postgresql":
@@ -131,6 +130,8 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER entries_no_delete")
     op.drop_table('entries')
     with op.batch_alter_table('transfers', schema=None) as batch_op:
+        batch_op.drop_index('ix_transfers_reverses')
+        batch_op.drop_index('ix_transfers_open_holds')
         batch_op.drop_index('ix_transfers_created')
 
     op.drop_table('transfers')

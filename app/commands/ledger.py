@@ -1,0 +1,193 @@
+"""Ledger commands for operators and scripts; they act as the system operator."""
+from __future__ import annotations
+
+import argparse
+import uuid
+
+from core.ledger import money
+from core.ledger.service import Ledger
+from core.ledger.verify import verify
+from core.ledger.views import TransferRequest
+from core.security.roles import SYSTEM_ACTOR
+
+
+def _ledger(ctx) -> Ledger:  # noqa: ANN001
+    from app.services import Services
+
+    return Services.build(ctx.settings, ctx.engine).ledger
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    def cmd(parent, name: str, help: str, handler):  # noqa: ANN001, ANN202, A002
+        p = parent.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(handler=handler)
+        return p
+
+    customer = sub.add_parser("customer", help="customers").add_subparsers(dest="customer_command", required=True)
+    p = cmd(customer, "add", "add a customer", _customer_add)
+    p.add_argument("--name", required=True)
+    p.add_argument("--country", default="US", help="ISO 3166 two-letter code (default US)")
+
+    account = sub.add_parser("account", help="accounts").add_subparsers(dest="account_command", required=True)
+    p = cmd(account, "open", "open a deposit account for a customer", _account_open)
+    p.add_argument("--customer", type=int, required=True, help="customer id")
+    p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
+    p.add_argument("--overdraft", default="0", help="overdraft limit as an amount, e.g. 500.00 (default 0)")
+    p = cmd(account, "status", "freeze, unfreeze or close an account", _account_status)
+    p.add_argument("account")
+    p.add_argument("status", choices=["open", "frozen", "closed"])
+
+    p = cmd(sub, "transfer", "move money between two accounts (or: transfer post|void|correct ID)", _transfer)
+    p.add_argument("--from", dest="debit", help="account to pay from")
+    p.add_argument("--to", dest="credit", help="account to pay into")
+    p.add_argument("--amount", help="amount, e.g. 12.34")
+    p.add_argument("--currency", help="ISO 4217 code")
+    p.add_argument("--id", help="your transfer id (idempotency key); generated when omitted")
+    p.add_argument("--pending", action="store_true", help="reserve funds now, post or void later")
+    p.add_argument("--timeout", type=int, help="seconds before a pending transfer expires")
+    p.add_argument("--description", default="")
+    actions = p.add_subparsers(dest="transfer_action")
+    q = cmd(actions, "post", "post a pending transfer (in full, or --amount in part)", _transfer_post)
+    q.add_argument("pending_id")
+    q.add_argument("--amount", dest="post_amount", help="post only this much; the rest is released")
+    q = cmd(actions, "void", "void a pending transfer, releasing its funds", _transfer_void)
+    q.add_argument("pending_id")
+    q = cmd(actions, "correct", "undo a posted transfer with a correcting transfer", _transfer_correct)
+    q.add_argument("transfer_id")
+    cmd(actions, "expire", "release pending transfers whose timeout has passed", _transfer_expire)
+
+    for name, fn in (("deposit", _deposit), ("withdraw", _withdraw)):
+        p = cmd(sub, name, f"cash {name} at the desk (through the bank's cash GL account)", fn)
+        p.add_argument("--account", required=True)
+        p.add_argument("--amount", required=True)
+        p.add_argument("--currency", required=True)
+        p.add_argument("--id", help="your transfer id (idempotency key)")
+
+    p = cmd(sub, "balance", "current and available balance of an account", _balance)
+    p.add_argument("account")
+    p = cmd(sub, "statement", "an account's entries with the running balance, newest first", _statement)
+    p.add_argument("account")
+    p.add_argument("--limit", type=int, default=50)
+    p = cmd(sub, "accounts", "list accounts", _accounts)
+    p.add_argument("--customer", type=int)
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--offset", type=int, default=0)
+
+    ledger = sub.add_parser("ledger", help="ledger maintenance").add_subparsers(dest="ledger_command", required=True)
+    cmd(ledger, "verify", "check that balances replay from entries and the books balance", _verify)
+
+
+def _customer_add(args, ctx) -> int:  # noqa: ANN001
+    c = _ledger(ctx).add_customer(SYSTEM_ACTOR, args.name, args.country)
+    ctx.emit({"id": c.id, "name": c.name, "country": c.country}, as_json=args.json, text=f"customer {c.id}: {c.name}")
+    return 0
+
+
+def _account_open(args, ctx) -> int:  # noqa: ANN001
+    cur = money.currency(args.currency)
+    overdraft = 0 if args.overdraft in ("0", "0.00") else money.to_minor(args.overdraft, cur)
+    acc = _ledger(ctx).open_account(SYSTEM_ACTOR, args.customer, cur, overdraft=overdraft)
+    ctx.emit(acc.to_dict(), as_json=args.json, text=f"opened {acc.number} ({acc.currency}) for customer {args.customer}")
+    return 0
+
+
+def _account_status(args, ctx) -> int:  # noqa: ANN001
+    acc = _ledger(ctx).set_status(SYSTEM_ACTOR, args.account, args.status)
+    ctx.emit(acc.to_dict(), as_json=args.json, text=f"account {acc.number} is now {acc.status}")
+    return 0
+
+
+def _emit_transfer(ctx, args, result) -> int:  # noqa: ANN001
+    data = result.to_dict()
+    note = " (already posted earlier; nothing new)" if result.replayed else ""
+    ctx.emit(data, as_json=args.json,
+             text=f"{result.state} {data['amount']} {result.currency} {result.debit} -> {result.credit} "
+                  f"id {result.id}{note}")
+    return 0
+
+
+def _transfer(args, ctx) -> int:  # noqa: ANN001
+    missing = [f"--{n}" for n, v in (("from", args.debit), ("to", args.credit), ("amount", args.amount),
+                                      ("currency", args.currency)) if not v]
+    if missing:
+        from core.errors import ValidationError
+
+        raise ValidationError(f"transfer needs {', '.join(missing)} (or a sub-command: post, void, correct, expire)")
+    cur = money.currency(args.currency)
+    req = TransferRequest(id=args.id or uuid.uuid4().hex, debit=args.debit, credit=args.credit,
+                          amount=money.to_minor(args.amount, cur), currency=cur, pending=args.pending,
+                          timeout_seconds=args.timeout, description=args.description, channel="cli")
+    return _emit_transfer(ctx, args, _ledger(ctx).transfer(SYSTEM_ACTOR, req))
+
+
+def _transfer_post(args, ctx) -> int:  # noqa: ANN001
+    ledger = _ledger(ctx)
+    amount = None
+    if args.post_amount:
+        amount = money.to_minor(args.post_amount, ledger.transfer_row(SYSTEM_ACTOR, args.pending_id)["currency"])
+    return _emit_transfer(ctx, args, ledger.post_pending(SYSTEM_ACTOR, args.pending_id, amount))
+
+
+def _transfer_void(args, ctx) -> int:  # noqa: ANN001
+    return _emit_transfer(ctx, args, _ledger(ctx).void_pending(SYSTEM_ACTOR, args.pending_id))
+
+
+def _transfer_correct(args, ctx) -> int:  # noqa: ANN001
+    return _emit_transfer(ctx, args, _ledger(ctx).correct(SYSTEM_ACTOR, args.transfer_id))
+
+
+def _transfer_expire(args, ctx) -> int:  # noqa: ANN001
+    n = _ledger(ctx).expire_pending(SYSTEM_ACTOR)
+    ctx.emit({"expired": n}, as_json=args.json, text=f"{n} pending transfer(s) expired")
+    return 0
+
+
+def _cash(args, ctx, fn_name: str) -> int:  # noqa: ANN001
+    cur = money.currency(args.currency)
+    fn = getattr(_ledger(ctx), fn_name)
+    return _emit_transfer(ctx, args, fn(SYSTEM_ACTOR, args.account, money.to_minor(args.amount, cur), cur, id=args.id))
+
+
+def _deposit(args, ctx) -> int:  # noqa: ANN001
+    return _cash(args, ctx, "deposit")
+
+
+def _withdraw(args, ctx) -> int:  # noqa: ANN001
+    return _cash(args, ctx, "withdraw")
+
+
+def _balance(args, ctx) -> int:  # noqa: ANN001
+    bal = _ledger(ctx).balance(SYSTEM_ACTOR, args.account)
+    d = bal.to_dict()
+    ctx.emit(d, as_json=args.json, text=f"{bal.account}  current {d['current']} {bal.currency}  "
+                                         f"available {d['available']} {bal.currency}")
+    return 0
+
+
+def _statement(args, ctx) -> int:  # noqa: ANN001
+    st = _ledger(ctx).statement(SYSTEM_ACTOR, args.account, limit=args.limit)
+    d = st.to_dict()
+    lines = [f"statement of {st.account} ({st.currency}), newest first"]
+    lines += [f"{ln['at'][:19]}  {ln['amount']:>14}  {ln['balance_after']:>14}  {ln['code']:<10} {ln['description']}"
+              for ln in d["lines"]]
+    ctx.emit(d, as_json=args.json, text="\n".join(lines))
+    return 0
+
+
+def _accounts(args, ctx) -> int:  # noqa: ANN001
+    rows = _ledger(ctx).accounts(SYSTEM_ACTOR, offset=args.offset, limit=args.limit, customer_id=args.customer)
+    text = "\n".join(f"{a.number}  {a.kind:<11} {a.currency}  {a.status:<6} {a.to_dict()['current']:>14}  {a.name}"
+                     for a in rows) or "no accounts"
+    ctx.emit([a.to_dict() for a in rows], as_json=args.json, text=text)
+    return 0
+
+
+def _verify(args, ctx) -> int:  # noqa: ANN001
+    report = verify(ctx.engine)
+    data = {"ok": report.ok, "accounts": report.accounts, "transfers": report.transfers, "entries": report.entries,
+            "problems": report.problems}
+    text = (f"ledger intact: {report.accounts} accounts, {report.transfers} transfers, {report.entries} entries"
+            if report.ok else "LEDGER PROBLEMS:\n" + "\n".join(f"- {p}" for p in report.problems))
+    ctx.emit(data, as_json=args.json, text=text)
+    return 0 if report.ok else 3

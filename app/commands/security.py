@@ -1,0 +1,134 @@
+"""``qenex user`` and ``qenex audit``: users from the command line (acting as the system operator) and the
+audit trail's seal and verify. Exit codes: 0 fine, 1 refused (error printed), 3 audit trail broken."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from core.errors import ValidationError
+from core.security.audit import AuditTrail
+from core.security.audit_keys import AuditKeys, default_key_path
+from core.security.roles import SYSTEM_ACTOR, USER_ROLES
+from core.security.sessions import UserView
+from core.security.users import UserService
+
+AUDIT_BROKEN = 3
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add", help="create a user; prints the MFA enrollment URI",
+                          description="Create a user. The password is asked twice (or read from stdin); the user "
+                                      "enrolls an authenticator at first login, where the QR code is shown.")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[r.value for r in USER_ROLES])
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=_add)
+    lst = user.add_parser("list", help="every user with role, status and MFA state")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=_list)
+    for name, help_text in (("disable", "stop a user from logging in"),
+                            ("enable", "re-enable a user and lift a lockout"),
+                            ("reset-mfa", "forget the user's authenticator; the next login enrolls again")):
+        cmd = user.add_parser(name, help=help_text)
+        cmd.add_argument("name")
+        cmd.add_argument("--json", action="store_true")
+        cmd.set_defaults(handler=_admin, admin_action=name)
+    role = user.add_parser("role", help="change a user's role")
+    role.add_argument("name")
+    role.add_argument("role", choices=[r.value for r in USER_ROLES])
+    role.add_argument("--json", action="store_true")
+    role.set_defaults(handler=_admin, admin_action="role")
+
+    audit = sub.add_parser("audit", help="the signed audit trail (key: $QENEX_AUDIT_KEY or <data dir>/audit/)")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    seal = audit_sub.add_parser("seal", help="chain and sign every entry not sealed yet")
+    seal.add_argument("--json", action="store_true")
+    seal.set_defaults(handler=_seal)
+    verify = audit_sub.add_parser("verify", help="check the chain and signatures; exit 3 naming the first bad entry")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=_verify)
+
+
+def _audit(ctx) -> AuditTrail:  # noqa: ANN001
+    return AuditTrail(AuditKeys(default_key_path(ctx.settings.data_dir)))
+
+
+def _users(ctx) -> UserService:  # noqa: ANN001
+    return UserService(ctx.engine, _audit(ctx))
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise ValidationError("the two passwords differ; nothing was created")
+    return first
+
+
+def _user_dict(user: UserView) -> dict:
+    return {"id": user.id, "username": user.username, "role": user.role.value, "status": user.status,
+            "enrolled": user.enrolled, "locked_until": user.locked_until, "last_login_at": user.last_login_at}
+
+
+def _add(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    password = _read_password(args.password_stdin)
+    new = _users(ctx).add_user(SYSTEM_ACTOR, args.name, args.role, password)
+    ctx.emit({**_user_dict(new.user), "otpauth_uri": new.enrollment.otpauth_uri}, as_json=args.json, text=(
+        f"created {new.user.username} ({new.user.role.value})\n"
+        f"enrollment URI (add it to an authenticator app): {new.enrollment.otpauth_uri}\n"
+        "the QR code is shown at first login, where one valid code completes enrollment"))
+    return 0
+
+
+def _list(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    users = _users(ctx).list_users(SYSTEM_ACTOR)
+    rows = [f"{u.username:<24} {u.role.value:<11} {u.status:<9} {'enrolled' if u.enrolled else 'MFA pending':<12}"
+            f"{' locked until ' + f'{u.locked_until:%Y-%m-%d %H:%M} UTC' if u.locked_until else ''}" for u in users]
+    ctx.emit([_user_dict(u) for u in users], as_json=args.json, text="\n".join(rows) or "no users yet")
+    return 0
+
+
+def _admin(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    users = _users(ctx)
+    if args.admin_action == "reset-mfa":
+        enrollment = users.reset_mfa(SYSTEM_ACTOR, args.name)
+        ctx.emit({"username": enrollment.username, "otpauth_uri": enrollment.otpauth_uri}, as_json=args.json,
+                 text=f"MFA reset for {enrollment.username}; new enrollment URI: {enrollment.otpauth_uri}")
+        return 0
+    if args.admin_action == "role":
+        user = users.change_role(SYSTEM_ACTOR, args.name, args.role)
+    else:
+        user = (users.disable if args.admin_action == "disable" else users.enable)(SYSTEM_ACTOR, args.name)
+    ctx.emit(_user_dict(user), as_json=args.json, text=f"{user.username}: {user.role.value}, {user.status}")
+    return 0
+
+
+def _seal(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    report = _audit(ctx).seal(ctx.engine)
+    ctx.emit(report.__dict__, as_json=args.json,
+             text=f"sealed {report.entries} entries in {report.batches} signed batches; chain head at position "
+                  f"{report.head_seq} ({report.head_hash[:16]}…)")
+    return 0
+
+
+def _verify(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    report = _audit(ctx).verify(ctx.engine)
+    lines = [f"{report.entries} sealed entries in {report.batches} batches checked; head at position "
+             f"{report.head_seq} ({report.head_hash[:16]}…)"]
+    if report.unsealed:
+        lines.append(f"{report.unsealed} entries not sealed yet (oldest id {report.oldest_unsealed_id}); "
+                     "run: qenex audit seal")
+    first = report.first_problem
+    if first is None:
+        lines.append("audit trail intact")
+    else:
+        lines.append(f"AUDIT TRAIL BROKEN: {first.kind}: {first.message}")
+        lines += [f"  also {p.kind}: {p.message}" for p in report.problems[1:10]]
+        if len(report.problems) > 10:
+            lines.append(f"  … and {len(report.problems) - 10} more")
+    ctx.emit(report.to_dict(), as_json=args.json, text="\n".join(lines))
+    return 0 if report.ok else AUDIT_BROKEN

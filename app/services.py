@@ -1,0 +1,112 @@
+"""The core services one desk uses, composed once; plus health checks for the status bar.
+
+Qt-free: every method here is called on a worker thread (app.tasks), never on the UI thread.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+from app.settings import Settings
+from core.errors import ConfigurationError
+from core.ledger.service import Ledger
+from core.security.audit import AuditTrail
+from core.security.audit_keys import AuditKeys, default_key_path
+from core.security.users import UserService
+
+DEFAULT_IDLE_LOCK_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class Health:
+    """The state of one connection: ``ok``, ``down`` or ``not configured``, with a short detail."""
+
+    name: str
+    state: str
+    detail: str
+
+
+def idle_lock_seconds(env: dict[str, str] | None = None) -> int:
+    """QENEX_IDLE_LOCK_MINUTES (default 5; decimals allowed) as seconds."""
+    raw = (env if env is not None else os.environ).get("QENEX_IDLE_LOCK_MINUTES", "").strip()
+    if not raw:
+        return DEFAULT_IDLE_LOCK_MINUTES * 60
+    try:
+        minutes = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"QENEX_IDLE_LOCK_MINUTES must be a number of minutes, got {raw!r}") from None
+    if not 0 < minutes <= 24 * 60:
+        raise ConfigurationError(f"QENEX_IDLE_LOCK_MINUTES must be between 0 and 1440, got {raw!r}")
+    return max(1, round(minutes * 60))
+
+
+def desk_fingerprint(settings: Settings) -> str:
+    """Names this desk in the audit trail: host name plus a digest of its data folder (max 64 chars)."""
+    digest = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
+    return f"{socket.gethostname()[:48]}:{digest}"
+
+
+def check_database(engine: Engine) -> Health:
+    label = f"{engine.dialect.name} {engine.url.database or ''}".strip()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"; the detail says why
+        return Health("Database", "down", f"{label}: {_first_line(exc)}")
+    host = f" on {engine.url.host}" if engine.url.host else ""
+    return Health("Database", "ok", f"{engine.dialect.name}{host}")
+
+
+def check_redis(url: str | None) -> Health:
+    if not url:
+        return Health("Redis", "not configured", "QENEX_REDIS_URL is not set")
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        return Health("Redis", "down", _first_line(exc))
+    finally:
+        client.close()
+    return Health("Redis", "ok", url.split("@")[-1])
+
+
+def check_payments() -> Health:
+    return Health("Payments", "not configured", "no payment provider is configured yet (Stripe)")
+
+
+def _first_line(exc: BaseException) -> str:
+    text_ = str(exc).strip()
+    return text_.splitlines()[0] if text_ else type(exc).__name__
+
+
+@dataclass
+class Services:
+    """Everything the console calls, built over one migrated engine."""
+
+    settings: Settings
+    engine: Engine
+    audit: AuditTrail
+    users: UserService
+    ledger: Ledger
+    idle_lock_seconds: int
+    device: str
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine) -> "Services":
+        audit = AuditTrail(AuditKeys(default_key_path(settings.data_dir)))
+        return cls(settings=settings, engine=engine, audit=audit, users=UserService(engine, audit),
+                   ledger=Ledger(engine, audit=audit), idle_lock_seconds=idle_lock_seconds(),
+                   device=desk_fingerprint(settings))
+
+    def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
+        """(name, check) pairs; each check returns a Health and is meant for the network pool."""
+        return [("Database", lambda: check_database(self.engine)),
+                ("Redis", lambda: check_redis(self.settings.redis_url)),
+                ("Payments", check_payments)]

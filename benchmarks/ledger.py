@@ -1,0 +1,326 @@
+"""Ledger throughput against pgbench on the same PostgreSQL server, printed side by side.
+
+    python benchmarks/ledger.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--seconds 10] [--json]
+
+Measures, in one run:
+- the single-transfer path (``Ledger.transfer``, one transfer per database transaction, as a desk posts it)
+  at 1 and 8 concurrent desks (threads, each on its own pooled connection): transfers/s, p50/p99 latency;
+- ``pgbench`` built-in tpcb-like at the same client counts and duration, in its own throw-away database,
+  and the ratio ledger/pgbench;
+- the batch path (``Ledger.post_batch``) posting many transfers in chunks, with a few deliberately
+  refused ones (frozen account, insufficient funds, unknown account) to show every rule still applies.
+
+Nothing of the user's is touched: the ledger runs in a throw-away schema and pgbench in a throw-away
+database, both dropped at the end. Figures taken while other work loads the machine are not
+representative; the load average at the start is printed with them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import sqlalchemy
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from core.errors import QenexError
+from core.ledger import numbers
+from core.ledger.errors import AccountFrozen, AccountNotFound, InsufficientFunds
+from core.ledger.service import Ledger
+from core.ledger.views import TransferRequest, TransferResult
+from core.persistence import migrate
+from core.persistence.db import make_engine
+from core.security.roles import SYSTEM_ACTOR
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CURRENCY = "USD"
+DESKS = (1, 8)
+FUNDING = 10**12  # minor units deposited into every customer account
+
+
+# -- throw-away ledger ----------------------------------------------------------------------------------------
+class BenchBank:
+    """A migrated ledger in its own schema with ``n`` funded customer accounts, dropped by ``close``."""
+
+    def __init__(self, url: str, n_accounts: int) -> None:
+        self.schema = f"qenex_bench_{uuid.uuid4().hex[:10]}"
+        self.admin = create_engine(url)
+        with self.admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {self.schema}"))
+        sep = "&" if "?" in url else "?"
+        self.engine = make_engine(f"{url}{sep}options=-csearch_path%3D{self.schema}", pool_size=max(DESKS) + 2)
+        migrate.upgrade(self.engine)
+        self.ledger = Ledger(self.engine)
+        self.accounts, self.frozen, self.empty = self._seed(n_accounts)
+
+    def _seed(self, n: int) -> tuple[list[str], str, str]:
+        led, s = self.ledger, SYSTEM_ACTOR
+        cash = led.ensure_gl_accounts(s, CURRENCY)["teller_cash"].number
+        numbers: list[str] = []
+        for i in range(n + 2):
+            customer = led.add_customer(s, f"Bench customer {i}")
+            numbers.append(led.open_account(s, customer.id, CURRENCY, overdraft=0 if i >= n else 10**9).number)
+        customers, frozen, empty = numbers[:n], numbers[n], numbers[n + 1]
+        funded = led.post_batch(s, [TransferRequest(f"fund-{num}", cash, num, FUNDING, CURRENCY, code="deposit")
+                                    for num in customers])
+        assert all(isinstance(r, TransferResult) for r in funded), funded[:3]
+        led.set_status(s, frozen, "frozen")
+        return customers, frozen, empty
+
+    def close(self) -> None:
+        self.engine.dispose()
+        with self.admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {self.schema} CASCADE"))
+        self.admin.dispose()
+
+
+# -- single-transfer path -------------------------------------------------------------------------------------
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def run_desks(desks: int, seconds: float, work: Callable[[int, int, random.Random], None]) -> dict:
+    """Run ``work(desk, seq, rng)`` in a loop on ``desks`` threads for ``seconds``; tps and latency."""
+    stop = threading.Event()
+    start_gate = threading.Barrier(desks + 1)
+    latencies: list[list[float]] = [[] for _ in range(desks)]
+    errors: list[BaseException] = []
+
+    def desk(k: int) -> None:
+        rng = random.Random(f"{desks}-{k}-{time.time_ns()}")
+        lat = latencies[k]
+        start_gate.wait()
+        seq = 0
+        try:
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                work(k, seq, rng)
+                lat.append(time.perf_counter() - t0)
+                seq += 1
+        except BaseException as exc:  # noqa: BLE001 - reported below, the run is then invalid
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=desk, args=(k,), daemon=True) for k in range(desks)]
+    for t in threads:
+        t.start()
+    start_gate.wait()
+    t0 = time.perf_counter()
+    stop.wait(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError(f"a desk failed: {errors[0]!r}") from errors[0]
+    flat = sorted(x for lat in latencies for x in lat)
+    return {"tps": len(flat) / elapsed, "count": len(flat), "p50_ms": percentile(flat, 0.50) * 1000,
+            "p99_ms": percentile(flat, 0.99) * 1000}
+
+
+def bench_single(bank: BenchBank, desks: int, seconds: float, tag: str) -> dict:
+    accounts, ledger = bank.accounts, bank.ledger
+
+    def one(k: int, seq: int, rng: random.Random) -> None:
+        debit, credit = rng.sample(accounts, 2)
+        ledger.transfer(SYSTEM_ACTOR, TransferRequest(f"{tag}-{desks}-{k}-{seq}", debit, credit,
+                                                      rng.randint(1, 50_000), CURRENCY, description="bench"))
+
+    run_desks(desks, min(1.0, seconds / 5), lambda k, s, r: one(k, -1 - s, r))  # warm the pool and caches
+    return run_desks(desks, seconds, one)
+
+
+# -- batch path -----------------------------------------------------------------------------------------------
+def bench_batch(bank: BenchBank, count: int, chunk: int) -> dict:
+    """Post ``count`` transfers through ``post_batch`` in calls of ``chunk``; every 1000th is meant to be refused."""
+    rng = random.Random(7)
+    accounts = bank.accounts
+    bad = {0: (bank.frozen, AccountFrozen), 1: (bank.empty, InsufficientFunds), 2: (numbers.make(9_999_999, "deposit"), AccountNotFound)}
+    reqs, expected = [], {}
+    for i in range(count):
+        debit, credit = rng.sample(accounts, 2)
+        if i % 1000 == 999:
+            kind = (i // 1000) % 3
+            debit = bad[kind][0]
+            expected[i] = bad[kind][1]
+        reqs.append(TransferRequest(f"batch-{i}", debit, credit, rng.randint(1, 50_000), CURRENCY,
+                                    description="settlement"))
+    results: list = []
+    t0 = time.perf_counter()
+    for start in range(0, count, chunk):
+        results.extend(bank.ledger.post_batch(SYSTEM_ACTOR, reqs[start:start + chunk]))
+    elapsed = time.perf_counter() - t0
+    for i, res in enumerate(results):
+        want = expected.get(i)
+        if want is None and not isinstance(res, TransferResult):
+            raise RuntimeError(f"batch transfer {i} was refused: {res!r}")
+        if want is not None and not isinstance(res, want):
+            raise RuntimeError(f"batch transfer {i} should be refused with {want.__name__}, got {res!r}")
+    return {"tps": count / elapsed, "count": count, "chunk": chunk, "seconds": elapsed,
+            "refused": sum(isinstance(r, QenexError) for r in results)}
+
+
+def verify(bank: BenchBank) -> dict:
+    """Totals per currency are zero and every balance equals the sum of its entries."""
+    totals = bank.ledger.totals_by_currency(SYSTEM_ACTOR)
+    with bank.engine.connect() as conn:
+        mismatched = conn.execute(text(
+            "SELECT count(*) FROM accounts a LEFT JOIN (SELECT account_id, sum(amount) s FROM entries "
+            "GROUP BY account_id) e ON e.account_id = a.id WHERE a.credits_posted - a.debits_posted <> coalesce(e.s, 0)"
+        )).scalar_one()
+        transfers = conn.execute(text("SELECT count(*) FROM transfers")).scalar_one()
+    if any(totals.values()) or mismatched:
+        raise RuntimeError(f"ledger unsound after the run: totals {totals}, {mismatched} balances off their entries")
+    return {"totals_zero": True, "transfers": transfers}
+
+
+# -- pgbench --------------------------------------------------------------------------------------------------
+class PgBench:
+    """pgbench tpcb-like in a throw-away database on the same server."""
+
+    def __init__(self, url: str, scale: int) -> None:
+        u = make_url(url)
+        self.scale = scale
+        self.dbname = f"qenex_pgbench_{uuid.uuid4().hex[:8]}"
+        self.conninfo = {"host": u.host or "localhost", "port": str(u.port or 5432), "user": u.username or "postgres"}
+        self.env = dict(os.environ, **({"PGPASSWORD": u.password} if u.password else {}))
+        self.admin_url = u.set(drivername="postgresql+psycopg")
+        self.exe = shutil.which("pgbench")
+        if self.exe is None:
+            raise SystemExit("pgbench not found on PATH (Debian/Ubuntu: apt-get install postgresql-client)")
+        self._admin(f'CREATE DATABASE "{self.dbname}"')
+        self._pgbench("-i", "-q", "-s", str(scale))
+
+    def _admin(self, sql: str) -> None:
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+        engine.dispose()
+
+    def _pgbench(self, *args: str) -> str:
+        cmd = [self.exe, "-h", self.conninfo["host"], "-p", self.conninfo["port"], "-U", self.conninfo["user"],
+               *args, self.dbname]
+        done = subprocess.run(cmd, capture_output=True, text=True, env=self.env, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr}")
+        return done.stdout
+
+    def run(self, clients: int, seconds: float) -> dict:
+        with tempfile.TemporaryDirectory() as logs:
+            prefix = str(Path(logs) / "tx")
+            out = self._pgbench("-b", "tpcb-like", "-c", str(clients), "-j", str(min(2, clients)),
+                                "-T", str(max(1, round(seconds))), "-l", f"--log-prefix={prefix}")
+            lat = sorted(int(line.split()[2]) / 1000 for f in Path(logs).iterdir()
+                         for line in f.read_text().splitlines() if line)
+        match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+        if match is None:
+            raise RuntimeError(f"could not read pgbench's tps from:\n{out}")
+        return {"tps": float(match.group(1)), "count": len(lat), "p50_ms": percentile(lat, 0.50),
+                "p99_ms": percentile(lat, 0.99)}
+
+    def version(self) -> str:
+        return subprocess.run([self.exe, "--version"], capture_output=True, text=True).stdout.strip()
+
+    def close(self) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}"')
+
+
+# -- report ---------------------------------------------------------------------------------------------------
+def server_version(engine: sqlalchemy.Engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(text("SHOW server_version")).scalar_one()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=os.environ.get("QENEX_BENCH_DATABASE_URL", DEFAULT_URL),
+                        help=f"PostgreSQL URL (default {DEFAULT_URL})")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed run (default 10)")
+    parser.add_argument("--accounts", type=int, default=1000, help="customer accounts to seed (default 1000)")
+    parser.add_argument("--batch", type=int, default=200_000, help="transfers posted on the batch path (default 200000)")
+    parser.add_argument("--chunk", type=int, default=20_000, help="transfers per post_batch call (default 20000)")
+    parser.add_argument("--scale", type=int, default=max(DESKS),
+                        help="pgbench scale factor (default 8: the largest client count, pgbench's documented minimum)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    args = parser.parse_args(argv)
+    if make_url(args.url).get_backend_name() != "postgresql":
+        parser.error("the benchmark needs a PostgreSQL URL (pgbench is the reference)")
+
+    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json else (lambda *a: print(*a, flush=True))
+    load = os.getloadavg()
+    say(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
+        + ("  (machine busy: figures are not representative)" if load[0] > 0.5 * (os.cpu_count() or 1) else ""))
+    out: dict = {"load_average_start": [round(x, 2) for x in load], "cpus": os.cpu_count(),
+                 "seconds": args.seconds, "accounts": args.accounts, "pgbench_scale": args.scale}
+
+    say(f"seeding {args.accounts} accounts in a throw-away schema ...")
+    bank = BenchBank(args.url, args.accounts)
+    pgbench = None
+    try:
+        tag = uuid.uuid4().hex[:6]
+        for desks in DESKS:
+            say(f"ledger single path, {desks} desk(s), {args.seconds:g}s ...")
+            res = bench_single(bank, desks, args.seconds, tag)
+            out.update({f"single_tps_{desks}": res["tps"], f"single_p50_ms_{desks}": res["p50_ms"],
+                        f"single_p99_ms_{desks}": res["p99_ms"]})
+        say(f"ledger batch path, {args.batch} transfers in calls of {args.chunk} ...")
+        res = bench_batch(bank, args.batch, args.chunk)
+        out.update(batch_tps=res["tps"], batch_count=res["count"], batch_chunk=res["chunk"],
+                   batch_refused=res["refused"])
+        out.update(verify(bank))
+        say(f"pgbench -i -s {args.scale} in a throw-away database ...")
+        pgbench = PgBench(args.url, args.scale)
+        for clients in DESKS:
+            say(f"pgbench tpcb-like -c {clients} -j {min(2, clients)} -T {max(1, round(args.seconds))} ...")
+            res = pgbench.run(clients, args.seconds)
+            out.update({f"pgbench_tps_{clients}": res["tps"], f"pgbench_p50_ms_{clients}": res["p50_ms"],
+                        f"pgbench_p99_ms_{clients}": res["p99_ms"]})
+        for n in DESKS:
+            out[f"ratio_{n}"] = out[f"single_tps_{n}"] / out[f"pgbench_tps_{n}"]
+        out["versions"] = {"postgresql": server_version(bank.engine), "pgbench": pgbench.version(),
+                           "python": platform.python_version(), "sqlalchemy": sqlalchemy.__version__,
+                           "psycopg": psycopg.__version__}
+    finally:
+        bank.close()
+        if pgbench is not None:
+            pgbench.close()
+    out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+
+    if args.json:
+        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
+        return 0
+    print()
+    print(f"{'':26}{'ledger':>12}{'pgbench':>12}{'ratio':>9}")
+    for n in DESKS:
+        print(f"{f'{n} desk(s)  tps':26}{out[f'single_tps_{n}']:12,.0f}{out[f'pgbench_tps_{n}']:12,.0f}"
+              f"{out[f'ratio_{n}']:9.2f}")
+        for q in ("p50", "p99"):
+            print(f"{f'           {q} ms':26}{out[f'single_{q}_ms_{n}']:12.2f}{out[f'pgbench_{q}_ms_{n}']:12.2f}")
+    print(f"{'batch  transfers/s':26}{out['batch_tps']:12,.0f}"
+          f"   ({out['batch_count']:,} in calls of {out['batch_chunk']:,}, {out['batch_refused']} refused as meant)")
+    print(f"pgbench scale {args.scale} (>= the largest client count, as pgbench's docs ask); "
+          f"{out['seconds']:g}s per run; {', '.join(f'{k} {v}' for k, v in out['versions'].items())}")
+    print(f"targets: 8 desks >= 0.8 x pgbench: {'met' if out['ratio_8'] >= 0.8 else 'NOT met'}; "
+          f"batch >= 50,000/s: {'met' if out['batch_tps'] >= 50_000 else 'NOT met'}")
+    print(f"load average start {out['load_average_start']}, end {out['load_average_end']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

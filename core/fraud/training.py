@@ -1,0 +1,125 @@
+"""Fit the fraud models: a supervised classifier picked by prequential validation, plus an
+Isolation Forest for patterns no label has shown yet.
+
+Validation is on the most recent days of the training period (train earlier, validate later, never
+a random split); the winner by average precision is then refit on the whole period.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from core.errors import ValidationError
+from core.fraud.compiled import compile_anomaly, compile_classifier
+from core.fraud.features import INDEX
+from core.fraud.txn import DAY
+
+ANOMALY_FEATURES = (
+    "log_amount", "ratio_30d", "z_30d", "card_n_1h", "card_n_1d", "velocity_10m",
+    "log_secs_since_last", "card_max_ratio_7d",
+)
+ANOMALY_QUANTILE = 0.999  # anomaly scores above this share of normal training traffic count as unusual
+MIN_FRAUDS = 5
+
+
+def _hgb(n: int) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(
+        learning_rate=0.05, max_iter=300, max_leaf_nodes=31, min_samples_leaf=40,
+        l2_regularization=1.0, early_stopping=False, random_state=0,
+    )
+
+
+def _rf(n: int) -> RandomForestClassifier:
+    return RandomForestClassifier(
+        n_estimators=60, max_depth=14, min_samples_leaf=5, max_samples=min(1.0, 100_000 / max(n, 1)),
+        n_jobs=2, random_state=0,
+    )
+
+
+def _logistic(n: int) -> Pipeline:
+    return Pipeline([("scale", StandardScaler()), ("lr", LogisticRegression(C=0.1, max_iter=1000))])
+
+
+CANDIDATES: dict[str, Callable[[int], object]] = {"hgb": _hgb, "rf": _rf, "logistic": _logistic}
+
+
+@dataclass(frozen=True)
+class Trained:
+    """Fitted estimators and what the registry records about them."""
+
+    kind: str
+    classifier: object | None
+    anomaly: IsolationForest | None
+    reference: np.ndarray  # typical (median) legitimate feature values, for reasons
+    anomaly_floor: float
+    metrics: dict[str, float | int | str] = field(default_factory=dict)
+
+
+def validation_days(span_days: float) -> int:
+    """Days at the end of the period held out for model selection."""
+    return int(max(1, min(7, round(span_days / 3))))
+
+
+def train(X: np.ndarray, y: np.ndarray, ts: np.ndarray, *,
+          candidates: Sequence[str] = ("hgb", "rf", "logistic")) -> Trained:
+    """Fit on rows (features X, labels y, unix times ts). Without enough frauds only the anomaly model."""
+    if len(X) == 0:
+        raise ValidationError("no transactions to train on")
+    unknown = [c for c in candidates if c not in CANDIDATES]
+    if unknown or not candidates:
+        raise ValidationError(f"unknown model kinds: {unknown}; choose from {sorted(CANDIDATES)}")
+    y = np.asarray(y, dtype=np.int8)
+    metrics: dict[str, float | int | str] = {"n_train": int(len(y)), "n_fraud": int(y.sum())}
+    legit = X[y == 0] if (y == 0).any() else X
+    reference = np.median(legit, axis=0)
+    anomaly, floor = _fit_anomaly(legit)
+
+    if y.sum() < MIN_FRAUDS:
+        metrics["chosen"] = "none (too few fraud labels)"
+        return Trained("anomaly-only", None, anomaly, reference, floor, metrics)
+
+    kind = candidates[0]
+    if len(candidates) > 1:
+        kind = _select(X, y, ts, candidates, metrics)
+    model = CANDIDATES[kind](len(y)).fit(X, y)
+    metrics["chosen"] = kind
+    return Trained(kind, model, anomaly, reference, floor, metrics)
+
+
+def _select(X: np.ndarray, y: np.ndarray, ts: np.ndarray, candidates: Sequence[str],
+            metrics: dict[str, float | int | str]) -> str:
+    span = (ts.max() - ts.min()) / DAY
+    days = validation_days(span)
+    cut = ts.max() - days * DAY
+    fit, val = ts < cut, ts >= cut
+    metrics["validation_days"] = days
+    if y[fit].sum() < MIN_FRAUDS or y[val].sum() < 1:
+        return candidates[0]
+    best, best_ap = candidates[0], -1.0
+    for kind in candidates:
+        model = CANDIDATES[kind](int(fit.sum())).fit(X[fit], y[fit])
+        ap = float(average_precision_score(y[val], compile_classifier(model).predict(X[val])))
+        metrics[f"validation_ap_{kind}"] = round(ap, 4)
+        if ap > best_ap:
+            best, best_ap = kind, ap
+    return best
+
+
+def _fit_anomaly(legit: np.ndarray) -> tuple[IsolationForest | None, float]:
+    if len(legit) < 50:
+        return None, 1.0
+    cols = [INDEX[f] for f in ANOMALY_FEATURES]
+    rng = np.random.default_rng(0)
+    sample = legit[rng.choice(len(legit), size=min(len(legit), 50_000), replace=False)][:, cols]
+    model = IsolationForest(n_estimators=100, max_samples=256, random_state=0).fit(sample)
+    floor = float(np.quantile(compile_anomaly(model).score(sample), ANOMALY_QUANTILE))
+    return model, floor
+
+

@@ -1,0 +1,35 @@
+"""The normalized transaction every fraud component sees (app, training and backtest alike)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY = 86_400
+HOUR = 3_600
+QUARTER = 300  # the 5-minute bin behind the 1-hour window and short velocity
+
+CHANNELS = ("card", "desk", "online", "mobile", "atm", "transfer", "batch")
+
+
+@dataclass(frozen=True, slots=True)
+class Txn:
+    """One payment. ``card`` is the paying customer's key (customer and currency), amounts in major units.
+
+    ``amount`` is a statistic input for features (a float is fine here); the ledger keeps the exact
+    integer minor units.
+    """
+
+    id: str
+    card: str
+    counterparty: str | None
+    country: str | None
+    amount: float
+    ts: int  # seconds since the Unix epoch, UTC
+    channel: str = "card"
+    device: str | None = None
+
+
+def channel_code(channel: str) -> int:
+    try:
+        return CHANNELS.index(channel)
+    except ValueError:
+        return len(CHANNELS)

@@ -1,0 +1,1 @@
+"""The double-entry ledger: customers, accounts, transfers, balances and statements."""

@@ -1,0 +1,114 @@
+"""Typed refusals of the ledger. Each leaves the database exactly as it was."""
+from __future__ import annotations
+
+from core.errors import NotFound, QenexError, ValidationError
+
+
+class InvalidAmount(ValidationError):
+    code = "invalid_amount"
+
+
+class TooManyDecimals(ValidationError):
+    code = "too_many_decimals"
+
+
+class UnknownCurrency(ValidationError):
+    code = "unknown_currency"
+
+
+class SameAccount(ValidationError):
+    code = "same_account"
+
+
+class InvalidAccountNumber(ValidationError):
+    code = "invalid_account_number"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+
+class TransferNotFound(NotFound):
+    code = "transfer_not_found"
+
+
+class AccountFrozen(QenexError):
+    code = "account_frozen"
+
+
+class AccountClosed(QenexError):
+    code = "account_closed"
+
+
+class AccountNotEmpty(QenexError):
+    code = "account_not_empty"
+
+
+class CurrencyMismatch(QenexError):
+    code = "currency_mismatch"
+
+
+class InsufficientFunds(QenexError):
+    code = "insufficient_funds"
+
+
+class IdConflict(QenexError):
+    """The transfer id was used before for different content."""
+
+    code = "id_conflict"
+
+
+class PendingNotFound(NotFound):
+    code = "pending_not_found"
+
+
+class PendingAlreadyResolved(QenexError):
+    code = "pending_already_resolved"
+
+
+class PendingExpired(QenexError):
+    code = "pending_expired"
+
+
+class PostExceedsPending(ValidationError):
+    code = "post_exceeds_pending"
+
+
+class AlreadyCorrected(QenexError):
+    code = "already_corrected"
+
+
+class NotCorrectable(QenexError):
+    code = "not_correctable"
+
+
+class BackdatingNotAllowed(QenexError):
+    code = "backdating_not_allowed"
+
+
+class LinkedTransferFailed(QenexError):
+    """One transfer of a linked chain was refused, so none of them posted."""
+
+    code = "linked_transfer_failed"
+
+    def __init__(self, index: int, cause: QenexError) -> None:
+        super().__init__(f"linked transfer #{index + 1} refused ({cause.code}: {cause.message}); nothing posted",
+                         index=index, cause=cause.code)
+        self.index = index
+        self.cause = cause
+
+
+class TransferDeclined(QenexError):
+    """The fraud screen declined the transfer; it did not post."""
+
+    code = "declined"
+
+    def __init__(self, reasons: tuple[str, ...], score: float) -> None:
+        super().__init__("declined by fraud screening: " + ("; ".join(reasons) or "high risk score"),
+                         score=f"{score:.3f}")
+        self.reasons = reasons
+        self.score = score

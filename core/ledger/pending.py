@@ -1,0 +1,123 @@
+"""Two-phase transfers: post (in full or in part) or void a pending transfer, and expire timed-out holds."""
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select
+
+from core.ledger import state, store
+from core.ledger.errors import (
+    IdConflict, InvalidAmount, PendingAlreadyResolved, PendingExpired, PendingNotFound, PostExceedsPending,
+)
+from core.ledger.posting import MAX_ID
+from core.ledger.views import TransferResult
+from core.security.roles import Actor
+
+if TYPE_CHECKING:
+    from core.ledger.service import Ledger
+
+T = store.T
+
+
+def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount: int | None,
+            id: str | None) -> TransferResult:
+    """Post or void ``pending_id`` exactly once; a retry with the same id returns the first result."""
+    verb = "post" if post else "void"
+    new_id = id or f"{pending_id}:{verb}"[:MAX_ID]
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
+        raise InvalidAmount(f"the amount to post must be a positive number of minor units, got {amount!r}")
+    fingerprint = hashlib.sha256(f"{verb}|{pending_id}|{amount}".encode()).hexdigest()
+    expired: list[bool] = []
+
+    def work(conn: Connection) -> TransferResult:
+        head = store.transfers_by_id(conn, [pending_id]).get(pending_id)
+        if head is None or head["kind"] != "pending":
+            raise PendingNotFound(f"no pending transfer {pending_id}", id=pending_id)
+        accounts = {a.id: a for a in store.lock_accounts(conn, ids=(head["debit_account_id"], head["credit_account_id"]))}
+        rows = store.transfers_by_id(conn, [pending_id, new_id], lock=True)
+        pend, previous = rows[pending_id], rows.get(new_id)
+        nums = {a.id: a.number for a in accounts.values()}
+        if previous is not None:
+            if previous["fingerprint"] != fingerprint:
+                raise IdConflict(f"transfer id {new_id} was already used for a different transfer", id=new_id)
+            return _result(previous, nums, replayed=True)
+        if pend["state"] != "pending":
+            raise PendingAlreadyResolved(f"pending transfer {pending_id} is already {pend['state']}", id=pending_id)
+        debit, credit = accounts[pend["debit_account_id"]], accounts[pend["credit_account_id"]]
+        now = ledger.clock()
+        if pend["expires_at"] is not None and pend["expires_at"] <= now:
+            _expire(ledger, conn, actor, pend, debit, credit)
+            expired.append(True)
+            return _result(pend, nums)
+        posted = pend["amount"] if amount is None else amount
+        if posted > pend["amount"]:
+            raise PostExceedsPending(f"cannot post {posted} of a pending {pend['amount']}", id=pending_id)
+        if post:
+            state.check_pair(debit, credit, pend["currency"])
+        state.release(debit, credit, pend["amount"])
+        entries = []
+        if post:
+            state.post(debit, credit, posted)
+            entries = [
+                {"transfer_id": new_id, "account_id": debit.id, "amount": -posted, "balance_after": debit.balance,
+                 "created_at": now},
+                {"transfer_id": new_id, "account_id": credit.id, "amount": posted, "balance_after": credit.balance,
+                 "created_at": now},
+            ]
+        row = {
+            "id": new_id, "debit_account_id": debit.id, "credit_account_id": credit.id,
+            "amount": posted, "currency": pend["currency"], "kind": "post_pending" if post else "void_pending",
+            "state": "posted" if post else "resolved", "pending_id": pending_id, "reverses_id": None,
+            "expires_at": None, "code": pend["code"], "description": pend["description"], "channel": pend["channel"],
+            "counterparty": pend["counterparty"], "counterparty_country": pend["counterparty_country"],
+            "device": actor.device, "link_id": None, "fingerprint": fingerprint, "created_by": actor.username,
+            "created_at": now,
+        }
+        store.insert_transfers(conn, [row])
+        store.insert_entries(conn, entries)
+        store.save_accounts(conn, (debit, credit))
+        store.set_transfer_state(conn, pending_id, "posted" if post else "voided")
+        ledger.record(conn, actor, f"transfer.{verb}_pending", pending_id, {"state": "pending"},
+                      {"state": "posted" if post else "voided", "amount": posted, "id": new_id})
+        return _result(row, nums)
+
+    result = ledger.run(work)
+    if expired:
+        raise PendingExpired(f"pending transfer {pending_id} expired; its hold was released", id=pending_id)
+    return result
+
+
+def expire(ledger: Ledger, actor: Actor, limit: int) -> int:
+    """Release every hold whose timeout has passed (each in its own short transaction)."""
+    now = ledger.clock()
+    with ledger.engine.connect() as conn:
+        due = list(conn.execute(select(T.c.id).where(T.c.state == "pending", T.c.expires_at <= now)
+                                .order_by(T.c.expires_at).limit(limit)).scalars())
+    count = 0
+    for pending_id in due:
+        def work(conn: Connection, pending_id: str = pending_id) -> int:
+            head = store.transfers_by_id(conn, [pending_id])[pending_id]
+            accounts = {a.id: a for a in store.lock_accounts(
+                conn, ids=(head["debit_account_id"], head["credit_account_id"]))}
+            pend = store.transfers_by_id(conn, [pending_id], lock=True)[pending_id]
+            if pend["state"] != "pending":
+                return 0
+            _expire(ledger, conn, actor, pend, accounts[pend["debit_account_id"]], accounts[pend["credit_account_id"]])
+            return 1
+        count += ledger.run(work)
+    return count
+
+
+def _expire(ledger: Ledger, conn: Connection, actor: Actor, pend: dict[str, Any], debit, credit) -> None:  # noqa: ANN001
+    state.release(debit, credit, pend["amount"])
+    store.save_accounts(conn, (debit, credit))
+    store.set_transfer_state(conn, pend["id"], "expired")
+    pend["state"] = "expired"
+    ledger.record(conn, actor, "transfer.expire", pend["id"], {"state": "pending"}, {"state": "expired"})
+
+
+def _result(row: dict[str, Any], nums: dict[int, str], replayed: bool = False) -> TransferResult:
+    return TransferResult(id=row["id"], state=row["state"], kind=row["kind"], amount=row["amount"],
+                          currency=row["currency"], debit=nums[row["debit_account_id"]],
+                          credit=nums[row["credit_account_id"]], created_at=row["created_at"], replayed=replayed)

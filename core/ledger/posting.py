@@ -1,0 +1,125 @@
+"""Applying transfers to locked account state: the one rule path shared by single, linked and batch posting."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.errors import ValidationError
+from core.ledger import money, numbers, state
+from core.ledger.errors import (
+    AccountNotFound, AlreadyCorrected, BackdatingNotAllowed, IdConflict, InvalidAmount, NotCorrectable,
+    SameAccount, TransferNotFound,
+)
+from core.ledger.state import AccountState
+from core.ledger.views import TransferRequest, TransferResult
+from core.security.roles import Actor, Role
+
+MAX_ID = 64
+
+
+def normalize(req: TransferRequest, actor: Actor) -> TransferRequest:
+    """Check the request's shape (nothing in the database) and return it normalized."""
+    if not isinstance(req.id, str) or not 0 < len(req.id) <= MAX_ID or not req.id.isprintable() or " " in req.id:
+        raise ValidationError(f"transfer id must be 1-{MAX_ID} printable characters without spaces, got {req.id!r}")
+    if isinstance(req.amount, bool) or not isinstance(req.amount, int):
+        raise InvalidAmount(f"amount must be an integer number of minor units, got {req.amount!r}")
+    if req.amount <= 0:
+        raise InvalidAmount(f"the amount must be positive, got {req.amount}", amount=req.amount)
+    debit, credit = numbers.validate(req.debit), numbers.validate(req.credit)
+    if debit == credit:
+        raise SameAccount(f"cannot transfer from account {debit} to itself", account=debit)
+    if req.timeout_seconds is not None and (not req.pending or req.timeout_seconds <= 0):
+        raise ValidationError("a timeout needs a pending transfer and a positive number of seconds")
+    if req.at is not None and actor.role is not Role.SYSTEM:
+        raise BackdatingNotAllowed("only the system operator may post with an earlier date (imports)")
+    if req.at is not None and req.at.tzinfo is None:
+        raise ValidationError("transfer time must be timezone-aware")
+    cur = money.currency(req.currency)
+    if (debit, credit, cur) == (req.debit, req.credit, req.currency):
+        return req
+    return replace(req, debit=debit, credit=credit, currency=cur)
+
+
+@dataclass
+class Posting:
+    """The rows one database transaction will write, built while rules are applied in memory."""
+
+    actor: Actor
+    now: datetime
+    accounts: dict[str, AccountState]
+    existing: dict[str, Any]
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    touched: dict[int, AccountState] = field(default_factory=dict)
+    corrected: set[str] = field(default_factory=set)
+    link_id: str | None = None
+
+    def account(self, number: str) -> AccountState:
+        try:
+            return self.accounts[number]
+        except KeyError:
+            raise AccountNotFound(f"no account {number}", account=number) from None
+
+    def replay(self, req: TransferRequest) -> TransferResult | None:
+        """The earlier result for a retried id, None for a new id, IdConflict for reused ids."""
+        row = self.existing.get(req.id)
+        if row is None:
+            return None
+        if row["fingerprint"] != req.fingerprint():
+            raise IdConflict(f"transfer id {req.id} was already used for a different transfer", id=req.id)
+        return TransferResult(id=req.id, state=row["state"], kind=row["kind"], amount=row["amount"],
+                              currency=row["currency"], debit=req.debit, credit=req.credit,
+                              created_at=row["created_at"], replayed=True)
+
+    def apply(self, req: TransferRequest, *, hold: bool = False) -> TransferResult:
+        """Apply one normalized request; on refusal nothing in memory has changed."""
+        replayed = self.replay(req)
+        if replayed is not None:
+            return replayed
+        debit, credit = self.account(req.debit), self.account(req.credit)
+        state.check_pair(debit, credit, req.currency)
+        if req.reverses_id is not None:
+            self._check_correction(req, debit, credit)
+        state.check_funds(debit, req.amount)
+        at = req.at or self.now
+        pending = req.pending or hold
+        if pending:
+            state.reserve(debit, credit, req.amount)
+        else:
+            state.post(debit, credit, req.amount)
+            self.entries.append({"transfer_id": req.id, "account_id": debit.id, "amount": -req.amount,
+                                 "balance_after": debit.balance, "created_at": at})
+            self.entries.append({"transfer_id": req.id, "account_id": credit.id, "amount": req.amount,
+                                 "balance_after": credit.balance, "created_at": at})
+        self.touched[debit.id] = debit
+        self.touched[credit.id] = credit
+        kind = "pending" if pending else "single"
+        expires = at + timedelta(seconds=req.timeout_seconds) if req.timeout_seconds else None
+        row = {
+            "id": req.id, "debit_account_id": debit.id, "credit_account_id": credit.id, "amount": req.amount,
+            "currency": req.currency, "kind": kind, "state": "pending" if pending else "posted",
+            "pending_id": None, "reverses_id": req.reverses_id, "expires_at": expires, "code": req.code,
+            "description": req.description, "channel": req.channel, "counterparty": req.counterparty,
+            "counterparty_country": req.counterparty_country, "device": req.device, "link_id": self.link_id,
+            "fingerprint": req.fingerprint(), "created_by": self.actor.username, "created_at": at,
+        }
+        self.transfers.append(row)
+        self.existing[req.id] = row
+        return TransferResult(id=req.id, state=row["state"], kind=kind, amount=req.amount, currency=req.currency,
+                              debit=req.debit, credit=req.credit, created_at=at)
+
+    def _check_correction(self, req: TransferRequest, debit: AccountState, credit: AccountState) -> None:
+        original = self.existing.get(req.reverses_id)
+        if original is None:
+            raise TransferNotFound(f"no transfer {req.reverses_id} to correct", id=req.reverses_id)
+        if original["kind"] not in ("single", "post_pending") or original["state"] != "posted":
+            raise NotCorrectable(f"transfer {req.reverses_id} is {original['kind']}/{original['state']}; "
+                                 "only posted transfers are corrected (void a pending one instead)")
+        if req.reverses_id in self.corrected:
+            raise AlreadyCorrected(f"transfer {req.reverses_id} was already corrected", id=req.reverses_id)
+        if (original["debit_account_id"], original["credit_account_id"]) != (credit.id, debit.id):
+            raise NotCorrectable("a correction must move money back between the same two accounts")
+        if req.amount > original["amount"]:
+            raise NotCorrectable("a correction cannot exceed the original amount")
+        self.corrected.add(req.reverses_id)

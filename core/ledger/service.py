@@ -1,0 +1,263 @@
+"""The Ledger service: every money movement and ledger query, with permissions checked in core."""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import replace
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from core.errors import PermissionDenied, QenexError
+from core.ledger import accounts as account_ops
+from core.ledger import pending as pending_ops
+from core.ledger import queries, store
+from core.ledger.money import exponent
+from core.ledger.errors import LinkedTransferFailed, TransferDeclined, TransferNotFound
+from core.ledger.posting import Posting, normalize
+from core.ledger.views import (
+    AccountView, Balance, CustomerView, Statement, TransferRequest, TransferResult,
+)
+from core.persistence.base import utcnow
+from core.security.roles import Actor, Permission
+
+_RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+class Ledger:
+    """Double-entry ledger over one database (SQLite or PostgreSQL).
+
+    ``audit`` (optional) gets ``append(conn, actor, action, target, before, after)`` inside each change's
+    transaction; ``screen`` (optional, core.fraud) scores customer payments before they post.
+    """
+
+    def __init__(self, engine: Engine, *, audit: Any = None, screen: Any = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.audit = audit
+        self.screen = screen
+        self.clock = clock
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def authorize(self, actor: Actor, permission: Permission, target: str = "") -> None:
+        """Raise PermissionDenied (and audit the refusal) unless ``actor`` holds ``permission``."""
+        if actor.can(permission):
+            return
+        if self.audit is not None:
+            with self.engine.begin() as conn:
+                self.audit.append(conn, actor, "permission.denied", target, None, {"permission": permission.value})
+        raise PermissionDenied(f"{actor.username} ({actor.role}) may not {permission.value}",
+                               permission=permission.value)
+
+    def record(self, conn: Connection, actor: Actor, action: str, target: str,
+               before: dict | None, after: dict | None) -> None:
+        if self.audit is not None:
+            self.audit.append(conn, actor, action, target, before, after)
+
+    def run(self, work: Callable[[Connection], Any], attempts: int = 5) -> Any:
+        """Run ``work`` in one transaction, retrying deadlocks/serialization failures and id races."""
+        for attempt in range(attempts):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except IntegrityError:
+                if attempt == attempts - 1:
+                    raise
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                transient = exc.connection_invalidated or "database is locked" in str(exc.orig)
+                if (code not in _RETRYABLE_PG and not transient) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    # -- customers and accounts -----------------------------------------------------------------
+    def add_customer(self, actor: Actor, name: str, country: str = "US") -> CustomerView:
+        self.authorize(actor, Permission.CUSTOMER_ADD)
+        return self.run(lambda c: account_ops.add_customer(self, c, actor, name, country))
+
+    def open_account(self, actor: Actor, customer_id: int, currency: str, overdraft: int = 0,
+                     kind: str = "deposit") -> AccountView:
+        self.authorize(actor, Permission.ACCOUNT_OPEN)
+        return self.run(lambda c: account_ops.open_account(self, c, actor, customer_id, currency, overdraft, kind))
+
+    def ensure_gl_accounts(self, actor: Actor, currency: str) -> dict[str, AccountView]:
+        """The bank's internal GL accounts (cash, clearing, suspense, fees) in ``currency``, created once."""
+        self.authorize(actor, Permission.ACCOUNT_OPEN)
+        return self.run(lambda c: account_ops.ensure_gl_accounts(self, c, actor, currency))
+
+    def set_status(self, actor: Actor, account: str, status: str) -> AccountView:
+        self.authorize(actor, Permission.ACCOUNT_STATUS, account)
+        return self.run(lambda c: account_ops.set_status(self, c, actor, account, status))
+
+    # -- transfers ------------------------------------------------------------------------------
+    def transfer(self, actor: Actor, req: TransferRequest) -> TransferResult:
+        """Post (or hold, if pending) one transfer in its own database transaction."""
+        self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
+        req = normalize(req, actor)
+        declined: list[tuple] = []
+        try:
+            return self.run(lambda c: self._transfer(c, actor, req, declined))
+        except TransferDeclined as err:
+            with self.engine.begin() as conn:
+                self.screen.record(conn, *declined[0])
+                self.record(conn, actor, "transfer.declined", req.id, None,
+                            {"score": err.score, "reasons": list(err.reasons)})
+            raise
+
+    def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list) -> TransferResult:
+        ids = [req.id] + ([req.reverses_id] if req.reverses_id else [])
+        locked, existing = store.lock_and_fetch(conn, (req.debit, req.credit), ids)
+        posting = Posting(actor, self.clock(), {a.number: a for a in locked}, existing)
+        if req.reverses_id:
+            posting.corrected |= queries.corrected_ids(conn, [req.reverses_id])
+        replay = posting.replay(req)
+        if replay is not None:
+            return replay
+        screened = self._screen(conn, posting, req, declined)
+        result = posting.apply(req, hold=screened is not None and screened[1].decision == "review")
+        self._write(conn, posting)
+        self.record(conn, actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
+                    result.to_dict())
+        if screened is not None:
+            self.screen.record(conn, *screened)
+            result = replace(result, fraud=screened[1])
+        return result
+
+    def _screen(self, conn: Connection, posting: Posting, req: TransferRequest, declined: list) -> tuple | None:
+        """Score a customer's outgoing payment; a decline raises TransferDeclined before anything is written."""
+        if self.screen is None or req.reverses_id:
+            return None
+        debit, credit = posting.account(req.debit), posting.account(req.credit)
+        if debit.customer_id is None:
+            return None
+        from core.fraud.screen import ScreenInput
+
+        tx = ScreenInput(
+            transfer_id=req.id, customer_id=debit.customer_id, debit_account_id=debit.id,
+            credit_account_id=credit.id, counterparty=req.counterparty or credit.number,
+            counterparty_country=req.counterparty_country, amount=req.amount, currency=req.currency,
+            exponent=exponent(req.currency), at=req.at or posting.now, channel=req.channel, device=req.device,
+        )
+        verdict = self.screen.screen(conn, tx)
+        if verdict.decision == "decline":
+            declined[:] = [(tx, verdict)]
+            raise TransferDeclined(tuple(verdict.reasons), verdict.score)
+        return tx, verdict
+
+    def transfer_linked(self, actor: Actor, reqs: Sequence[TransferRequest]) -> list[TransferResult]:
+        """Post a chain of transfers all or nothing, in one database transaction."""
+        for req in reqs:
+            self.authorize(actor, Permission.TRANSFER_POST, req.id)
+        reqs = [normalize(r, actor) for r in reqs]
+        if not reqs:
+            return []
+
+        def work(conn: Connection) -> list[TransferResult]:
+            numbers = {n for r in reqs for n in (r.debit, r.credit)}
+            locked, existing = store.lock_and_fetch(conn, sorted(numbers), [r.id for r in reqs])
+            posting = Posting(actor, self.clock(), {a.number: a for a in locked}, existing, link_id=reqs[0].id)
+            results = []
+            for index, req in enumerate(reqs):
+                try:
+                    results.append(posting.apply(req))
+                except QenexError as err:
+                    raise LinkedTransferFailed(index, err) from err
+            self._write(conn, posting)
+            self.record(conn, actor, "transfer.linked", reqs[0].id, None, {"ids": [r.id for r in reqs]})
+            return results
+
+        return self.run(work)
+
+    def post_batch(self, actor: Actor, reqs: Sequence[TransferRequest]) -> list[TransferResult | QenexError]:
+        """Settlement and import path: many transfers per transaction, each accepted or refused on its own."""
+        from core.ledger.batch import post_batch
+
+        self.authorize(actor, Permission.BATCH_POST)
+        return post_batch(self, actor, reqs)
+
+    def post_pending(self, actor: Actor, pending_id: str, amount: int | None = None,
+                     id: str | None = None) -> TransferResult:
+        self.authorize(actor, Permission.PENDING_RESOLVE, pending_id)
+        return pending_ops.resolve(self, actor, pending_id, post=True, amount=amount, id=id)
+
+    def void_pending(self, actor: Actor, pending_id: str, id: str | None = None) -> TransferResult:
+        self.authorize(actor, Permission.PENDING_RESOLVE, pending_id)
+        return pending_ops.resolve(self, actor, pending_id, post=False, amount=None, id=id)
+
+    def expire_pending(self, actor: Actor, limit: int = 1000) -> int:
+        """Release holds whose timeout has passed; returns how many expired."""
+        self.authorize(actor, Permission.PENDING_RESOLVE)
+        return pending_ops.expire(self, actor, limit)
+
+    def correct(self, actor: Actor, transfer_id: str, id: str | None = None, description: str = "") -> TransferResult:
+        """Undo a posted transfer with a correcting transfer that references it (entries stay immutable)."""
+        self.authorize(actor, Permission.TRANSFER_CORRECT, transfer_id)
+        original = self.transfer_row(actor, transfer_id)
+        nums = queries.numbers_for(self.engine, [original["debit_account_id"], original["credit_account_id"]])
+        return self.transfer(actor, TransferRequest(
+            id=id or f"{transfer_id}:correction", debit=nums[original["credit_account_id"]],
+            credit=nums[original["debit_account_id"]], amount=original["amount"], currency=original["currency"],
+            code="correction", description=description or f"correction of {transfer_id}", reverses_id=transfer_id,
+        ))
+
+    def deposit(self, actor: Actor, account: str, amount: int, currency: str, id: str | None = None,
+                description: str = "cash deposit") -> TransferResult:
+        """Cash in at the desk: from the bank's cash GL account into ``account``."""
+        self.authorize(actor, Permission.CASH, account)
+        cash = self.ensure_gl_accounts(actor, currency)["teller_cash"].number
+        return self.transfer(actor, _cash_request(id, cash, account, amount, currency, "deposit", description))
+
+    def withdraw(self, actor: Actor, account: str, amount: int, currency: str, id: str | None = None,
+                 description: str = "cash withdrawal") -> TransferResult:
+        """Cash out at the desk: from ``account`` into the bank's cash GL account."""
+        self.authorize(actor, Permission.CASH, account)
+        cash = self.ensure_gl_accounts(actor, currency)["teller_cash"].number
+        return self.transfer(actor, _cash_request(id, account, cash, amount, currency, "withdrawal", description))
+
+    def _write(self, conn: Connection, posting: Posting) -> None:
+        store.write_posting(conn, posting.transfers, posting.entries, posting.touched.values())
+
+    # -- queries --------------------------------------------------------------------------------
+    def balance(self, actor: Actor, account: str) -> Balance:
+        self.authorize(actor, Permission.LEDGER_VIEW, account)
+        return queries.balance(self.engine, account)
+
+    def statement(self, actor: Actor, account: str, limit: int = 100, before_entry_id: int | None = None) -> Statement:
+        self.authorize(actor, Permission.LEDGER_VIEW, account)
+        return queries.statement(self.engine, account, limit, before_entry_id)
+
+    def accounts(self, actor: Actor, offset: int = 0, limit: int = 100, customer_id: int | None = None,
+                 search: str | None = None) -> list[AccountView]:
+        self.authorize(actor, Permission.LEDGER_VIEW)
+        return queries.accounts(self.engine, offset, limit, customer_id, search)
+
+    def count_accounts(self, actor: Actor, customer_id: int | None = None, search: str | None = None) -> int:
+        self.authorize(actor, Permission.LEDGER_VIEW)
+        return queries.count_accounts(self.engine, customer_id, search)
+
+    def transfer_row(self, actor: Actor, transfer_id: str) -> dict[str, Any]:
+        self.authorize(actor, Permission.LEDGER_VIEW, transfer_id)
+        with self.engine.connect() as conn:
+            row = store.transfers_by_id(conn, [transfer_id]).get(transfer_id)
+        if row is None:
+            raise TransferNotFound(f"no transfer {transfer_id}", id=transfer_id)
+        return row
+
+    def totals_by_currency(self, actor: Actor) -> dict[str, int]:
+        """Sum of all balances per currency: zero in a sound ledger."""
+        self.authorize(actor, Permission.LEDGER_VIEW)
+        a = store.A
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(a.c.currency, func.sum(a.c.credits_posted - a.c.debits_posted))
+                                .group_by(a.c.currency))
+            return {cur: int(total) for cur, total in rows}
+
+
+def _cash_request(id: str | None, debit: str, credit: str, amount: int, currency: str, code: str,
+                  description: str) -> TransferRequest:
+    return TransferRequest(id=id or uuid.uuid4().hex, debit=debit, credit=credit, amount=amount,
+                           currency=currency, code=code, description=description, channel="desk")

@@ -1,0 +1,79 @@
+"""In-memory account state and the posting rules that every path (single, linked, batch) applies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.ledger.errors import AccountClosed, AccountFrozen, CurrencyMismatch, InsufficientFunds
+from core.ledger.money import plain
+
+
+@dataclass(slots=True)
+class AccountState:
+    """One account's row, locked for the duration of a posting transaction."""
+
+    id: int
+    number: str
+    customer_id: int | None
+    kind: str
+    currency: str
+    status: str
+    overdraft_limit: int | None
+    debits_posted: int
+    credits_posted: int
+    debits_pending: int
+    credits_pending: int
+
+    @property
+    def balance(self) -> int:
+        return self.credits_posted - self.debits_posted
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.debits_pending
+
+    def ensure_usable(self, *, as_debit: bool) -> None:
+        if self.status == "closed":
+            raise AccountClosed(f"account {self.number} is closed", account=self.number)
+        if self.status == "frozen":
+            side = "pay from" if as_debit else "pay into"
+            raise AccountFrozen(f"account {self.number} is frozen: cannot {side} it", account=self.number)
+
+
+def check_pair(debit: AccountState, credit: AccountState, currency: str) -> None:
+    """Both accounts usable and in the transfer's currency."""
+    debit.ensure_usable(as_debit=True)
+    credit.ensure_usable(as_debit=False)
+    for acc in (debit, credit):
+        if acc.currency != currency:
+            raise CurrencyMismatch(
+                f"account {acc.number} holds {acc.currency}, the transfer is in {currency}",
+                account=acc.number, currency=currency,
+            )
+
+
+def check_funds(debit: AccountState, amount: int) -> None:
+    """The debit account's available balance may not fall below minus its overdraft limit."""
+    if debit.overdraft_limit is None:
+        return
+    if debit.available - amount < -debit.overdraft_limit:
+        raise InsufficientFunds(
+            f"account {debit.number} has {plain(debit.available, debit.currency)} {debit.currency} available"
+            f" (overdraft limit {plain(debit.overdraft_limit, debit.currency)}), "
+            f"{plain(amount, debit.currency)} requested",
+            account=debit.number,
+        )
+
+
+def post(debit: AccountState, credit: AccountState, amount: int) -> None:
+    debit.debits_posted += amount
+    credit.credits_posted += amount
+
+
+def reserve(debit: AccountState, credit: AccountState, amount: int) -> None:
+    debit.debits_pending += amount
+    credit.credits_pending += amount
+
+
+def release(debit: AccountState, credit: AccountState, amount: int) -> None:
+    debit.debits_pending -= amount
+    credit.credits_pending -= amount

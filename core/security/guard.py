@@ -1,0 +1,28 @@
+"""Permission checks that leave a trace: a refused call is audited, then raises PermissionDenied."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from core.errors import PermissionDenied
+from core.security.roles import Actor, Permission
+
+if TYPE_CHECKING:
+    from core.security.audit import AuditTrail
+
+
+def authorize(engine: Engine, audit: "AuditTrail | None", actor: Actor, permission: Permission,
+              target: str = "") -> None:
+    """Return if ``actor`` holds ``permission``; otherwise audit "permission.denied" and raise PermissionDenied.
+
+    The refusal is written in its own transaction, so call this BEFORE opening the caller's transaction
+    (on SQLite a second writer would wait for the first).
+    """
+    if actor.can(permission):
+        return
+    if audit is not None:
+        with engine.begin() as conn:
+            audit.append(conn, actor, "permission.denied", target, None, {"permission": permission.value})
+    raise PermissionDenied(f"{actor.username} ({actor.role.value}) may not {permission.value}",
+                           permission=permission.value, target=target)

@@ -1,0 +1,385 @@
+"""User accounts and login with MFA.
+
+Login is two steps so a desk can enroll at first login:
+``begin_login(username, password)`` -> LoginStep (with ``enrollment`` when MFA is still pending), then
+``complete_login(step, code)`` -> LoginResult (with the ten recovery codes right after enrollment).
+A code is a 6-digit TOTP code or, once enrolled, a one-time recovery code. Failed passwords and codes
+count towards a lockout whose delay doubles each time. Every change is audited in its own transaction;
+failures are recorded as the anonymous actor with the account as target.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import QenexError, ValidationError
+from core.persistence.base import utcnow
+from core.persistence.models.security import RecoveryCode, User
+from core.security import recovery, totp
+from core.security.audit import AuditTrail
+from core.security.errors import (
+    AccountLocked, BadCredentials, CodeReused, EnrollmentRequired, InvalidCode, InvalidRole, InvalidUsername,
+    LastAdmin, LoginExpired, UserDisabled, UsernameTaken, UserNotFound,
+)
+from core.security.guard import authorize
+from core.security.passwords import PasswordHasher, check_policy
+from core.security.roles import USER_ROLES, Actor, Permission, Role
+from core.security.sessions import LockoutPolicy, LoginResult, LoginStep, NewUser, Session, UserView
+from core.security.totp import Enrollment
+
+USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,63}")
+RESERVED = {Role.SYSTEM.value, Role.ANONYMOUS.value}
+
+
+@dataclass(frozen=True)
+class _Pending:
+    user_id: int
+    username: str
+    device: str | None
+    expires_at: datetime
+    secret: str  # the TOTP secret when the step began: an MFA reset since then expires the step
+    enrolling: bool
+
+
+class UserService:
+    """Users, login, idle unlock and user administration. Thread-safe; share one per process."""
+
+    def __init__(self, engine: Engine, audit: AuditTrail | None, clock: Callable[[], datetime] = utcnow,
+                 hasher: PasswordHasher | None = None, lockout: LockoutPolicy | None = None,
+                 step_ttl: timedelta = timedelta(minutes=5), enroll_ttl: timedelta = timedelta(minutes=15)) -> None:
+        self.engine = engine
+        self.audit = audit
+        self.clock = clock
+        self.hasher = hasher or PasswordHasher()
+        self.lockout = lockout or LockoutPolicy()
+        self.step_ttl = step_ttl  # time to type the code after the password
+        self.enroll_ttl = enroll_ttl  # time to set up an authenticator app at first login
+        self._pending: dict[str, _Pending] = {}
+        self._pending_lock = threading.Lock()
+
+    # -- login -------------------------------------------------------------------------------------------
+
+    def begin_login(self, username: str, password: str, device: str | None = None) -> LoginStep:
+        """Check the password. Raises BadCredentials, AccountLocked or UserDisabled."""
+        name = username.strip().lower()
+        now = self.clock()
+        with self.engine.connect() as conn:
+            row = _row(conn, username=name)
+        if row is None:
+            self.hasher.burn(password)
+            self._record(_anonymous(device), "login.failed", name[:200], None, {"reason": "unknown_user"}, now)
+            raise BadCredentials()
+        if row.locked_until is not None and row.locked_until > now:
+            self._record(_anonymous(device), "login.refused", name, None, {"reason": "locked"}, now)
+            raise AccountLocked(row.locked_until)
+        if not self.hasher.verify(password, row.password_hash):
+            with self.engine.begin() as conn:
+                error = self._failure(conn, _row(conn, user_id=row.id, lock=True), now, device, BadCredentials())
+            raise error
+        if row.status != "active":
+            self._record(_anonymous(device), "login.refused", name, None, {"reason": "disabled"}, now)
+            raise UserDisabled(name)
+        enrolling = row.totp_enrolled_at is None
+        ticket = secrets.token_urlsafe(24)
+        expires = now + (self.enroll_ttl if enrolling else self.step_ttl)
+        pending = _Pending(row.id, name, device, expires, row.totp_secret, enrolling)
+        with self._pending_lock:
+            self._pending = {t: p for t, p in self._pending.items() if p.expires_at > now}
+            self._pending[ticket] = pending
+        return LoginStep(ticket=ticket, username=name, expires_at=pending.expires_at,
+                         enrollment=totp.enrollment(name, row.totp_secret) if enrolling else None)
+
+    def complete_login(self, step: LoginStep | str, code: str) -> LoginResult:
+        """Check the code for a step from ``begin_login``; completes a pending enrollment too.
+
+        Raises InvalidCode, CodeReused, AccountLocked (after too many failures), UserDisabled or LoginExpired.
+        A wrong code leaves the step usable for another try.
+        """
+        ticket = step.ticket if isinstance(step, LoginStep) else step
+        now = self.clock()
+        with self._pending_lock:
+            pending = self._pending.get(ticket)
+        if pending is None or pending.expires_at <= now:
+            self._forget(ticket)
+            raise LoginExpired()
+        try:
+            result = self._second_factor(pending.user_id, code, now, pending.device, "login",
+                                         secret=pending.secret, enrolling=pending.enrolling)
+        except QenexError as exc:
+            if not isinstance(exc, (InvalidCode, CodeReused)):  # a typo may be retried; anything else ends the step
+                self._forget(ticket)
+            raise
+        self._forget(ticket)
+        return result
+
+    def login(self, username: str, password: str, code: str, device: str | None = None) -> LoginResult:
+        """One call for an enrolled user (scripts, tests). Raises EnrollmentRequired if MFA is still pending."""
+        step = self.begin_login(username, password, device)
+        if step.enrollment is not None:
+            self._forget(step.ticket)
+            raise EnrollmentRequired(step.enrollment)
+        return self.complete_login(step, code)
+
+    def unlock(self, actor: Actor, password: str, code: str) -> Session:
+        """Reopen an idle-locked desk for the same user with password and code (failures count as for login).
+
+        Raises BadCredentials, InvalidCode, CodeReused, AccountLocked, UserDisabled, or LoginExpired when the
+        user's MFA was reset meanwhile (log in again).
+        """
+        now = self.clock()
+        with self.engine.connect() as conn:
+            row = _row(conn, user_id=actor.user_id) if actor.user_id is not None else None
+        if row is None or row.username != actor.username:
+            self.hasher.burn(password)
+            raise BadCredentials()
+        if row.locked_until is not None and row.locked_until > now:
+            self._record(_anonymous(actor.device), "unlock.refused", row.username, None, {"reason": "locked"}, now)
+            raise AccountLocked(row.locked_until)
+        if not self.hasher.verify(password, row.password_hash):
+            with self.engine.begin() as conn:
+                error = self._failure(conn, _row(conn, user_id=row.id, lock=True), now, actor.device,
+                                      BadCredentials(), action="unlock.failed")
+            raise error
+        return self._second_factor(row.id, code, now, actor.device, "unlock", enrolling=False).session
+
+    def lock(self, actor: Actor, reason: str = "idle") -> None:
+        """Record that the desk of ``actor`` was locked (the UI hides everything until ``unlock``)."""
+        self._record(actor, "session.lock", actor.username, None, {"reason": reason}, self.clock())
+
+    def logout(self, actor: Actor) -> None:
+        self._record(actor, "logout", actor.username, None, None, self.clock())
+
+    # -- administration ----------------------------------------------------------------------------------
+
+    def add_user(self, actor: Actor, username: str, role: Role | str, password: str) -> NewUser:
+        """Create an active user whose MFA enrollment completes at first login. Needs USER_MANAGE.
+
+        Raises InvalidUsername, InvalidRole, a PasswordPolicyError, UsernameTaken or PermissionDenied.
+        """
+        name, role = _username(username), _role(role)
+        authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, name)
+        check_policy(password, name)
+        password_hash, secret, now = self.hasher.hash(password), totp.new_secret(), self.clock()
+        try:
+            with self.engine.begin() as conn:
+                user_id = conn.execute(insert(User).values(
+                    username=name, role=role.value, status="active", password_hash=password_hash,
+                    totp_secret=secret, failed_attempts=0, lockouts=0, created_at=now)).inserted_primary_key[0]
+                self._audit(conn, actor, "user.add", name, None, {"role": role.value, "status": "active"}, now)
+                view = _view(_row(conn, user_id=user_id))
+        except IntegrityError as exc:
+            raise UsernameTaken(name) from exc
+        return NewUser(user=view, enrollment=totp.enrollment(name, secret))
+
+    def list_users(self, actor: Actor) -> list[UserView]:
+        """Every user, by username. Needs USER_MANAGE."""
+        authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, "users")
+        with self.engine.connect() as conn:
+            return [_view(row) for row in conn.execute(select(User).order_by(User.username))]
+
+    def disable(self, actor: Actor, username: str) -> UserView:
+        """The user can no longer log in. Refuses the caller's own account and the last active admin."""
+        return self._change(actor, username, "user.disable", lambda row: {"status": "disabled"})
+
+    def enable(self, actor: Actor, username: str) -> UserView:
+        """Re-enable a disabled user; also lifts a lockout and resets the failure count."""
+        return self._change(actor, username, "user.enable", lambda row: {
+            "status": "active", "failed_attempts": 0, "lockouts": 0, "locked_until": None})
+
+    def change_role(self, actor: Actor, username: str, role: Role | str) -> UserView:
+        new_role = _role(role)
+        return self._change(actor, username, "user.role", lambda row: {"role": new_role.value})
+
+    def reset_mfa(self, actor: Actor, username: str) -> Enrollment:
+        """Forget the user's TOTP secret and recovery codes; the next login enrolls again. Needs USER_MANAGE."""
+        secret = totp.new_secret()
+        view = self._change(actor, username, "mfa.reset", lambda row: {
+            "totp_secret": secret, "totp_enrolled_at": None, "totp_last_step": None})
+        return totp.enrollment(view.username, secret)
+
+    # -- internals ---------------------------------------------------------------------------------------
+
+    def _change(self, actor: Actor, username: str, action: str, changes: Callable[[Any], dict[str, Any]]) -> UserView:
+        name = username.strip().lower()
+        authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, name)
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = _row(conn, username=name, lock=True)
+            if row is None:
+                raise UserNotFound(name)
+            values = changes(row)
+            if actor.user_id == row.id and (values.get("status") == "disabled" or "role" in values):
+                raise ValidationError("you cannot disable yourself or change your own role", username=name)
+            demoted = values.get("status") == "disabled" or values.get("role", Role.ADMIN.value) != Role.ADMIN.value
+            if row.role == Role.ADMIN.value and row.status == "active" and demoted and _active_admins(conn) <= 1:
+                raise LastAdmin("this is the last active administrator; add another one first", username=name)
+            conn.execute(update(User).where(User.id == row.id).values(**values))
+            if "totp_secret" in values:
+                conn.execute(delete(RecoveryCode).where(RecoveryCode.user_id == row.id))
+            before, after = _audit_diff(row, values)
+            self._audit(conn, actor, action, name, before, after, now)
+            return _view(_row(conn, user_id=row.id))
+
+    def _second_factor(self, user_id: int, code: str, now: datetime, device: str | None, purpose: str, *,
+                       secret: str | None = None, enrolling: bool) -> LoginResult:
+        """Check ``code`` in one transaction, record success or failure, then return or raise."""
+        error: QenexError | None = None
+        with self.engine.begin() as conn:
+            row = _row(conn, user_id=user_id, lock=True)
+            if row is None or (secret is not None and row.totp_secret != secret) \
+                    or (row.totp_enrolled_at is None) != enrolling:
+                raise LoginExpired("the account changed since this login began; start again")
+            if row.status != "active":
+                self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
+                            {"reason": "disabled"}, now)
+                error = UserDisabled(row.username)
+            elif row.locked_until is not None and row.locked_until > now:
+                self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
+                            {"reason": "locked"}, now)
+                error = AccountLocked(row.locked_until)
+            else:
+                try:
+                    changes, method, left = _check_code(conn, row, code, now, allow_recovery=not enrolling)
+                except (InvalidCode, CodeReused) as exc:
+                    error = self._failure(conn, row, now, device, exc, action=f"{purpose}.failed")
+                else:
+                    return self._success(conn, row, now, device, purpose, changes, method, left)
+        raise error
+
+    def _success(self, conn: Connection, row: Any, now: datetime, device: str | None, purpose: str,
+                 changes: dict[str, Any], method: str, left: int | None) -> LoginResult:
+        actor = Actor(username=row.username, role=Role(row.role), user_id=row.id, device=device)
+        values = {**changes, "failed_attempts": 0, "lockouts": 0, "locked_until": None}
+        if purpose == "login":
+            values["last_login_at"] = now
+        codes: tuple[str, ...] = ()
+        if row.totp_enrolled_at is None:
+            values["totp_enrolled_at"] = now
+            codes = tuple(recovery.new_codes())
+            conn.execute(delete(RecoveryCode).where(RecoveryCode.user_id == row.id))
+            conn.execute(insert(RecoveryCode), [
+                {"user_id": row.id, "code_hash": recovery.digest(row.id, c), "created_at": now} for c in codes])
+            self._audit(conn, actor, "mfa.enroll", row.username, {"enrolled": False},
+                        {"enrolled": True, "recovery_codes": len(codes)}, now)
+        conn.execute(update(User).where(User.id == row.id).values(**values))
+        if method == "recovery_code":
+            self._audit(conn, actor, "mfa.recovery_code_used", row.username, None, {"remaining": left}, now)
+        self._audit(conn, actor, purpose if purpose == "login" else "session.unlock", row.username,
+                    {"failed_attempts": row.failed_attempts} if row.failed_attempts else None,
+                    {"method": method, "device": device}, now)
+        session = Session(id=secrets.token_urlsafe(16), actor=actor, started_at=now)
+        return LoginResult(session=session, recovery_codes=codes, recovery_codes_left=left)
+
+    def _failure(self, conn: Connection, row: Any, now: datetime, device: str | None, error: QenexError,
+                 action: str = "login.failed") -> QenexError:
+        """Count one failed attempt on the locked ``row``; returns the error to raise (AccountLocked on the last)."""
+        failed = row.failed_attempts + 1
+        self._audit(conn, _anonymous(device), action, row.username, {"failed_attempts": row.failed_attempts},
+                    {"failed_attempts": failed, "reason": error.code}, now)
+        if failed < self.lockout.max_failures:
+            conn.execute(update(User).where(User.id == row.id).values(failed_attempts=failed))
+            return error
+        lockouts = row.lockouts + 1
+        until = now + self.lockout.delay(lockouts)
+        conn.execute(update(User).where(User.id == row.id).values(
+            failed_attempts=0, lockouts=lockouts, locked_until=until))
+        self._audit(conn, _anonymous(device), "account.lock", row.username, {"locked_until": row.locked_until},
+                    {"locked_until": until, "lockouts": lockouts}, now)
+        return AccountLocked(until)
+
+    def _audit(self, conn: Connection, actor: Actor, action: str, target: str, before: dict | None,
+               after: dict | None, now: datetime) -> None:
+        if self.audit is not None:
+            self.audit.append(conn, actor, action, target, before, after, at=now)
+
+    def _record(self, actor: Actor, action: str, target: str, before: dict | None, after: dict | None,
+                now: datetime) -> None:
+        """Audit in a transaction of its own (refusals that change nothing else)."""
+        if self.audit is not None:
+            with self.engine.begin() as conn:
+                self._audit(conn, actor, action, target, before, after, now)
+
+    def _forget(self, ticket: str) -> None:
+        with self._pending_lock:
+            self._pending.pop(ticket, None)
+
+
+def _check_code(conn: Connection, row: Any, code: str, now: datetime,
+                allow_recovery: bool) -> tuple[dict[str, Any], str, int | None]:
+    """(user column changes, method, recovery codes left) for a valid code; raises InvalidCode or CodeReused."""
+    compact = code.strip().replace(" ", "")
+    if totp.is_totp_code(compact):
+        return {"totp_last_step": totp.accept(row.totp_secret, compact, now, row.totp_last_step)}, "totp", None
+    if not (allow_recovery and recovery.looks_like_recovery_code(code)):
+        raise InvalidCode("enter the 6-digit code from the authenticator" +
+                          (" or a recovery code" if allow_recovery else ""))
+    digest = recovery.digest(row.id, code)
+    found = conn.execute(select(RecoveryCode.id, RecoveryCode.used_at).where(
+        RecoveryCode.user_id == row.id, RecoveryCode.code_hash == digest)).first()
+    if found is None:
+        raise InvalidCode("the recovery code is not valid")
+    if found.used_at is not None:
+        raise CodeReused("this recovery code was already used; each one works once")
+    conn.execute(update(RecoveryCode).where(RecoveryCode.id == found.id).values(used_at=now))
+    left = conn.execute(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == row.id, RecoveryCode.used_at.is_(None))).scalar_one()
+    return {}, "recovery_code", int(left)
+
+
+def _row(conn: Connection, *, username: str | None = None, user_id: int | None = None, lock: bool = False) -> Any:
+    stmt = select(User).where(User.username == username if username is not None else User.id == user_id)
+    return conn.execute(stmt.with_for_update() if lock else stmt).first()
+
+
+def _active_admins(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN.value, User.status == "active")).scalar_one()
+
+
+def _view(row: Any) -> UserView:
+    return UserView(id=row.id, username=row.username, role=Role(row.role), status=row.status,
+                    enrolled=row.totp_enrolled_at is not None, locked_until=row.locked_until,
+                    failed_attempts=row.failed_attempts, created_at=row.created_at, last_login_at=row.last_login_at)
+
+
+_SHOWN = {"status", "role", "failed_attempts", "lockouts", "locked_until"}
+
+
+def _audit_diff(row: Any, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Before/after of a user change without secrets: the TOTP secret shows only as enrolled yes/no."""
+    before = {k: getattr(row, k) for k in values if k in _SHOWN}
+    after = {k: v for k, v in values.items() if k in _SHOWN}
+    if "totp_secret" in values:
+        before["enrolled"], after["enrolled"] = row.totp_enrolled_at is not None, False
+    return before, after
+
+
+def _anonymous(device: str | None) -> Actor:
+    return Actor(username="anonymous", role=Role.ANONYMOUS, device=device)
+
+
+def _username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME.fullmatch(name) or name in RESERVED:
+        raise InvalidUsername("a username has 3 to 64 characters: a letter, then letters, digits, '.', '_' or '-'"
+                              + (f"; {name!r} is reserved" if name in RESERVED else ""), username=username)
+    return name
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        value = Role(role)
+    except ValueError:
+        value = None
+    if value not in USER_ROLES:
+        raise InvalidRole(f"unknown role {role!r}; choose one of {', '.join(r.value for r in USER_ROLES)}",
+                          role=str(role))
+    return value

@@ -1,0 +1,121 @@
+"""The desk's life cycle and the main window: role-based navigation, idle lock and unlock, logout."""
+from __future__ import annotations
+
+import time
+
+import pyotp
+from PySide6.QtCore import Qt
+
+from core.security.roles import Role
+from ui.shell import Shell
+from ui.theme import Theme
+
+
+def _shell(qtbot, services):  # noqa: ANN001, ANN202
+    shell = Shell(services, Theme())
+    shell.start()
+    qtbot.addWidget(shell.login_dialog)
+    return shell
+
+
+def _login(qtbot, shell, user):  # noqa: ANN001, ANN202
+    c = shell.login_dialog.credentials
+    qtbot.keyClicks(c.username, user.username)
+    qtbot.keyClicks(c.password, user.password)
+    qtbot.keyClicks(c.code, user.code())
+    with qtbot.waitSignal(shell.logged_in) as blocker:
+        qtbot.keyClick(c.code, Qt.Key.Key_Return)
+    window = blocker.args[0]
+    qtbot.addWidget(window)
+    return window
+
+
+def _next_code(user):  # noqa: ANN001, ANN202
+    """A code newer than the one used to log in (the authenticator's next one; ±1 step is accepted)."""
+    return pyotp.TOTP(user.secret).at(time.time() + 30)
+
+
+def test_teller_sees_no_admin_or_audit(qtbot, services, make_user):
+    window = _login(qtbot, _shell(qtbot, services), make_user("tina", Role.TELLER))
+    assert window.nav_keys() == ["teller", "payments"]
+    assert window.nav_keys(enabled_only=True) == ["teller"]
+    assert window.current_key() == "teller"
+    assert not window.show_page("admin")
+    assert "admin" not in window.page_actions
+
+
+def test_admin_and_supervisor_navigation(qtbot, services, make_user):
+    shell = _shell(qtbot, services)
+    admin = _login(qtbot, shell, make_user("ann", Role.ADMIN))
+    assert admin.nav_keys() == ["admin", "audit"]
+    shell.logout()
+    qtbot.addWidget(shell.login_dialog)
+    supervisor = _login(qtbot, shell, make_user("sam", Role.SUPERVISOR))
+    assert supervisor.nav_keys() == ["teller", "fraud", "recommendations", "payments", "audit"]
+    assert supervisor.nav_keys(enabled_only=True) == ["teller", "audit"]
+    waiting = supervisor.nav.item(supervisor.nav_keys().index("recommendations"))
+    assert waiting.toolTip().startswith("Not available yet: awaits")
+
+
+def test_shortcuts_switch_pages(qtbot, services, make_user):
+    window = _login(qtbot, _shell(qtbot, services), make_user("sam", Role.SUPERVISOR))
+    window.page_actions["audit"].trigger()
+    assert window.current_key() == "audit"
+    assert window.page_actions["audit"].shortcut().toString() == "Ctrl+6"
+    window.page_actions["teller"].trigger()
+    assert window.current_key() == "teller"
+    assert not window.page_actions["payments"].isEnabled()
+
+
+def test_idle_desk_locks_and_unlocks_with_password_and_fresh_code(qtbot, services, make_user):
+    services.idle_lock_seconds = 1
+    user = make_user("tina", Role.TELLER)
+    shell = _shell(qtbot, services)
+    window = _login(qtbot, shell, user)
+    with qtbot.waitSignal(shell.locked, timeout=5000):
+        pass
+    assert window.locked and window.stack.currentWidget() is window.locked_panel
+    assert window.current_key() is None
+    dialog = shell.unlock_dialog
+    assert "Locked after 0.0166667 minutes without activity" in dialog.reason_label.text()
+
+    qtbot.keyClicks(dialog.password, "not my password")
+    qtbot.keyClicks(dialog.code, _next_code(user))
+    dialog.submit()
+    qtbot.waitUntil(lambda: "password" in dialog.form.field_errors())
+    assert window.locked
+
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, user.password)
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert not window.locked
+    assert window.current_key() == "teller"
+
+
+def test_ctrl_l_locks_and_logout_from_the_lock_returns_to_login(qtbot, services, make_user):
+    shell = _shell(qtbot, services)
+    window = _login(qtbot, shell, make_user("tina", Role.TELLER))
+    window.lock_action.trigger()
+    assert window.locked
+    with qtbot.waitSignal(shell.logged_out):
+        shell.unlock_dialog.logout_button.click()
+    assert shell.window is None
+    assert shell.login_dialog is not None and shell.login_dialog.isVisible()
+    qtbot.addWidget(shell.login_dialog)
+
+
+def test_lock_and_logout_are_audited(qtbot, services, make_user):
+    shell = _shell(qtbot, services)
+    window = _login(qtbot, shell, make_user("tina", Role.TELLER))
+    window.lock_action.trigger()
+    with qtbot.waitSignal(shell.logged_out):
+        shell.unlock_dialog.logout_button.click()
+    qtbot.addWidget(shell.login_dialog)
+    from core.security.roles import SYSTEM_ACTOR
+
+    def actions() -> list[str]:
+        return [r.action for r in services.audit.query(services.engine, SYSTEM_ACTOR, user="tina")]
+
+    qtbot.waitUntil(lambda: "logout" in actions())
+    assert {"login", "session.lock", "logout"} <= set(actions())

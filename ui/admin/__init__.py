@@ -1,0 +1,1 @@
+"""The admin page: users and their roles, status and MFA."""

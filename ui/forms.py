@@ -1,0 +1,77 @@
+"""Forms whose validation errors appear inline, under the field they are about."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from ui.errors import describe
+
+
+class InlineForm(QWidget):
+    """A QFormLayout where each field has an error line under it, plus a status line for the whole form."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layout_ = QFormLayout(self)
+        self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.fields: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.status = QLabel(objectName="formStatus", wordWrap=True)
+        self.status.hide()
+
+    def add_field(self, key: str, label: str, widget: QWidget) -> QWidget:
+        holder = QWidget()
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(widget)
+        error = QLabel(objectName="fieldError", wordWrap=True)
+        error.hide()
+        box.addWidget(error)
+        self.layout_.addRow(label, holder)
+        self.fields[key] = widget
+        self.errors[key] = error
+        return widget
+
+    def finish(self, buttons: QWidget) -> None:
+        """Add the button row and the status line below the fields."""
+        self.layout_.addRow("", buttons)
+        self.layout_.addRow("", self.status)
+
+    def set_error(self, key: str, message: str) -> None:
+        self.errors[key].setText(message)
+        self.errors[key].show()
+        _mark(self.fields[key], True)
+
+    def clear(self) -> None:
+        for key, error in self.errors.items():
+            error.clear()
+            error.hide()
+            _mark(self.fields[key], False)
+        self.status.hide()
+
+    def field_errors(self) -> dict[str, str]:
+        """Errors shown now, by field (what the user sees)."""
+        return {key: label.text() for key, label in self.errors.items() if not label.isHidden()}
+
+    def set_status(self, text: str, *, ok: bool) -> None:
+        self.status.setText(text)
+        self.status.setProperty("state", "ok" if ok else "error")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.show()
+
+    def show_failure(self, err: Exception, key: str | None) -> None:
+        """Show ``err`` under field ``key``, or in the status line if it is about the whole form."""
+        message = describe(err)[1]
+        if key is not None and key in self.fields:
+            self.set_error(key, message)
+            self.fields[key].setFocus()
+        else:
+            self.set_status(message, ok=False)
+
+
+def _mark(widget: QWidget, invalid: bool) -> None:
+    if isinstance(widget, QLineEdit):
+        widget.setProperty("invalid", invalid)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)

@@ -1,0 +1,56 @@
+"""The console's pages, in navigation order, with the permission each needs and how to build it."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QWidget
+
+from app.services import Services
+from core.security.roles import Actor, Permission
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One navigation entry. ``awaiting`` names the capability a not-yet-available page waits for."""
+
+    key: str
+    title: str
+    icon: str
+    permission: Permission
+    build: Callable[[Services, Actor], QWidget] | None = None
+    awaiting: str | None = None
+
+    def visible_to(self, actor: Actor) -> bool:
+        return actor.can(self.permission)
+
+
+def _teller(services: Services, actor: Actor) -> QWidget:
+    from ui.teller.page import TellerPage
+
+    return TellerPage(services, actor)
+
+
+def _admin(services: Services, actor: Actor) -> QWidget:
+    from ui.admin.page import AdminPage
+
+    return AdminPage(services, actor)
+
+
+def _audit(services: Services, actor: Actor) -> QWidget:
+    from ui.audit.page import AuditPage
+
+    return AuditPage(services, actor)
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("teller", "Teller", "teller", Permission.TRANSFER_POST, _teller),
+    PageSpec("fraud", "Fraud queue", "fraud", Permission.ALERT_VIEW,
+             awaiting="the fraud alert queue (core.fraud alert queries)"),
+    PageSpec("recommendations", "Recommendations", "recommendations", Permission.RECOMMENDATION_ACT,
+             awaiting="the recommendation engine (core.recommend)"),
+    PageSpec("payments", "Payments", "payments", Permission.TRANSFER_POST,
+             awaiting="a configured payment provider (Stripe)"),
+    PageSpec("admin", "Admin", "admin", Permission.USER_MANAGE, _admin),
+    PageSpec("audit", "Audit", "audit", Permission.AUDIT_VIEW, _audit),
+)

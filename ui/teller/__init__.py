@@ -1,0 +1,1 @@
+"""The teller page: accounts, balances, statements, transfers and cash."""
