@@ -52,6 +52,11 @@ class Task:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    @property
+    def cancel_event(self) -> threading.Event:
+        """The flag itself, for core functions that take one (``cancel.is_set()``)."""
+        return self._cancel
+
     def cancel(self) -> None:
         self._cancel.set()
 

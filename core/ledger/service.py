@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core.errors import PermissionDenied, QenexError
+from core.errors import QenexError
 from core.ledger import accounts as account_ops
 from core.ledger import pending as pending_ops
 from core.ledger import queries, store
@@ -22,6 +22,7 @@ from core.ledger.views import (
     AccountView, Balance, CustomerView, Statement, TransferRequest, TransferResult,
 )
 from core.persistence.base import utcnow
+from core.security import guard
 from core.security.roles import Actor, Permission
 
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -44,13 +45,7 @@ class Ledger:
     # -- plumbing -------------------------------------------------------------------------------
     def authorize(self, actor: Actor, permission: Permission, target: str = "") -> None:
         """Raise PermissionDenied (and audit the refusal) unless ``actor`` holds ``permission``."""
-        if actor.can(permission):
-            return
-        if self.audit is not None:
-            with self.engine.begin() as conn:
-                self.audit.append(conn, actor, "permission.denied", target, None, {"permission": permission.value})
-        raise PermissionDenied(f"{actor.username} ({actor.role}) may not {permission.value}",
-                               permission=permission.value)
+        guard.authorize(self.engine, self.audit, actor, permission, target)
 
     def record(self, conn: Connection, actor: Actor, action: str, target: str,
                before: dict | None, after: dict | None) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.errors import QenexError, ValidationError
+from core.errors import PermissionDenied, QenexError, ValidationError
 from core.persistence.base import utcnow
 from core.persistence.models.security import RecoveryCode, User
 from core.security import recovery, totp
@@ -159,20 +159,27 @@ class UserService:
 
     # -- administration ----------------------------------------------------------------------------------
 
-    def add_user(self, actor: Actor, username: str, role: Role | str, password: str) -> NewUser:
+    def add_user(self, actor: Actor, username: str, role: Role | str, password: str, *,
+                 enrolled_secret: str | None = None) -> NewUser:
         """Create an active user whose MFA enrollment completes at first login. Needs USER_MANAGE.
 
-        Raises InvalidUsername, InvalidRole, a PasswordPolicyError, UsernameTaken or PermissionDenied.
+        ``enrolled_secret`` (system operator only: demo banks, migrations from another system) creates
+        the user already enrolled with that TOTP secret. Raises InvalidUsername, InvalidRole, a
+        PasswordPolicyError, UsernameTaken or PermissionDenied.
         """
         name, role = _username(username), _role(role)
         authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, name)
+        if enrolled_secret is not None and actor.role is not Role.SYSTEM:
+            raise PermissionDenied("only the system operator may create users with a pre-enrolled authenticator")
         check_policy(password, name)
-        password_hash, secret, now = self.hasher.hash(password), totp.new_secret(), self.clock()
+        secret, now = enrolled_secret or totp.new_secret(), self.clock()
+        password_hash = self.hasher.hash(password)
         try:
             with self.engine.begin() as conn:
                 user_id = conn.execute(insert(User).values(
                     username=name, role=role.value, status="active", password_hash=password_hash,
-                    totp_secret=secret, failed_attempts=0, lockouts=0, created_at=now)).inserted_primary_key[0]
+                    totp_secret=secret, totp_enrolled_at=now if enrolled_secret else None, failed_attempts=0,
+                    lockouts=0, created_at=now)).inserted_primary_key[0]
                 self._audit(conn, actor, "user.add", name, None, {"role": role.value, "status": "active"}, now)
                 view = _view(_row(conn, user_id=user_id))
         except IntegrityError as exc:

@@ -76,14 +76,14 @@ def test_first_login_enrolls_and_shows_recovery_codes_once(qtbot, services, make
     dialog = _dialog(qtbot, services)
     _type(qtbot, dialog, user.username, user.password)
     dialog.submit()
-    qtbot.waitUntil(lambda: dialog.pages.currentWidget() is dialog.enrollment)
+    qtbot.waitUntil(lambda: dialog.current_page() is dialog.enrollment)
     page = dialog.enrollment
     assert not page.qr.pixmap().isNull()
     assert page.secret.text().replace(" ", "") == user.secret
     assert page.secret.toolTip().startswith("otpauth://totp/")
     qtbot.keyClicks(page.code, user.code())
     qtbot.keyClick(page.code, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.pages.currentWidget() is dialog.recovery)
+    qtbot.waitUntil(lambda: dialog.current_page() is dialog.recovery)
     codes = dialog.recovery.shown_codes()
     assert len(codes) == 10 and len(set(codes)) == 10
     assert not dialog.recovery.done.isEnabled()
@@ -99,12 +99,12 @@ def test_enrollment_needs_a_valid_code(qtbot, services, make_user):
     dialog = _dialog(qtbot, services)
     _type(qtbot, dialog, user.username, user.password)
     dialog.submit()
-    qtbot.waitUntil(lambda: dialog.pages.currentWidget() is dialog.enrollment)
+    qtbot.waitUntil(lambda: dialog.current_page() is dialog.enrollment)
     other = pyotp.TOTP(pyotp.random_base32()).now()
     qtbot.keyClicks(dialog.enrollment.code, other if other != user.code() else "000000")
     dialog.confirm_enrollment()
     qtbot.waitUntil(lambda: "code" in dialog.enrollment.field_errors())
-    assert dialog.pages.currentWidget() is dialog.enrollment
+    assert dialog.current_page() is dialog.enrollment
 
 
 def test_five_wrong_passwords_lock_with_the_time(qtbot, services, make_user):

@@ -49,7 +49,12 @@ class AddUserForm(InlineForm):
         self.add_field("password", "&Initial password", self.password)
         self.add_field("repeat", "Re&peat password", self.repeat)
         self.add_button = QPushButton("Add user", objectName="primary")
-        self.finish(self.add_button)
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.add_button)
+        box.addStretch(1)
+        self.finish(row)
 
 
 class AdminPage(QWidget):
@@ -59,7 +64,7 @@ class AdminPage(QWidget):
         self.model = RowsModel(USER_COLUMNS, self)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((140, 90, 80, 150, 140, 60)):
+        for column, width in enumerate((130, 85, 70, 135, 125, 55)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -101,7 +106,7 @@ class AdminPage(QWidget):
             edit.returnPressed.connect(self.add_user)
 
         right = QWidget()
-        right.setFixedWidth(400)
+        right.setFixedWidth(380)
         right_box = QVBoxLayout(right)
         right_box.setContentsMargins(0, 0, 0, 0)
         right_box.addWidget(self.selected_card)

@@ -34,7 +34,10 @@ AUDIT_COLUMNS = (
 
 
 def _change(record: AuditRecord) -> str:
+    """``key: old → new`` for what changed; just ``key=value`` when there was no before."""
     before, after = record.before or {}, record.after or {}
+    if not before:
+        return ", ".join(f"{k}={v}" for k, v in after.items())
     keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
     return ", ".join(f"{k}: {before.get(k, '—')} → {after.get(k, '—')}" for k in keys)
 
@@ -88,7 +91,7 @@ class AuditPage(QWidget):
         self.model.loaded.connect(self._counted)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((150, 100, 90, 150, 140, 300)):
+        for column, width in enumerate((150, 125, 85, 150, 130, 330)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._show_detail)
         self.detail = QPlainTextEdit(readOnly=True, placeholderText="Select an entry to see its before and after")

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
 
 from app.services import Services
 from app.tasks import Op
@@ -48,9 +50,7 @@ class LoginDialog(QDialog):
         self.credentials = CredentialsPage()
         self.enrollment = EnrollmentPage()
         self.recovery = RecoveryCodesPage()
-        self.pages = QStackedWidget()
-        for page in (self.credentials, self.enrollment, self.recovery):
-            self.pages.addWidget(page)
+        self._pages = (self.credentials, self.enrollment, self.recovery)
         banner = QLabel("QENEX Console", objectName="loginBanner", alignment=Qt.AlignmentFlag.AlignLeft)
         self.subtitle = QLabel("Sign in with your password and the code from your authenticator app.",
                                objectName="pageHint", wordWrap=True)
@@ -58,7 +58,8 @@ class LoginDialog(QDialog):
         root.setContentsMargins(24, 20, 24, 18)
         root.addWidget(banner)
         root.addWidget(self.subtitle)
-        root.addWidget(self.pages, 1)
+        for page in self._pages:
+            root.addWidget(page)
 
         c = self.credentials
         for edit in (c.username, c.password, c.code):
@@ -67,7 +68,18 @@ class LoginDialog(QDialog):
         self.enrollment.confirm.clicked.connect(self.confirm_enrollment)
         self.enrollment.code.returnPressed.connect(self.confirm_enrollment)
         self.recovery.done.clicked.connect(self._finish_after_codes)
+        self.show_page(self.credentials)
         c.username.setFocus()
+
+    def show_page(self, page: QWidget) -> None:
+        """Show one page (credentials, enrollment or recovery codes) and fit the dialog to it."""
+        for other in self._pages:
+            other.setVisible(other is page)
+        self.layout().activate()
+        self.adjustSize()
+
+    def current_page(self) -> QWidget:
+        return next(page for page in self._pages if not page.isHidden())
 
     # -- credentials ----------------------------------------------------------------------------
     def submit(self) -> None:
@@ -108,7 +120,7 @@ class LoginDialog(QDialog):
         if step.enrollment is not None:
             self.subtitle.setText("First sign-in: set up two-factor authentication.")
             self.enrollment.show_enrollment(step.enrollment)
-            self.pages.setCurrentWidget(self.enrollment)
+            self.show_page(self.enrollment)
             self.enrollment.code.setFocus()
         elif outcome is None:
             self.credentials.set_error("code", "enter the 6-digit code from your authenticator app")
@@ -128,7 +140,7 @@ class LoginDialog(QDialog):
 
     def _failed(self, err: Exception) -> None:
         self._busy = False
-        page = self.pages.currentWidget()
+        page = self.current_page()
         if isinstance(err, (InvalidCode, CodeReused)):
             page.set_error("code", err.message)
             page.fields["code"].setFocus()
@@ -141,7 +153,7 @@ class LoginDialog(QDialog):
             self.credentials.password.selectAll()
             self.credentials.password.setFocus()
             return
-        self.pages.setCurrentWidget(self.credentials)
+        self.show_page(self.credentials)
         self.credentials.set_status(refusal_text(err), ok=False)
 
     # -- enrollment -----------------------------------------------------------------------------
@@ -161,7 +173,7 @@ class LoginDialog(QDialog):
         self.result_ = result
         self.subtitle.setText("Two-factor authentication is set up.")
         self.recovery.show_codes(result.recovery_codes)
-        self.pages.setCurrentWidget(self.recovery)
+        self.show_page(self.recovery)
         self.recovery.stored.setFocus()
 
     def _finish_after_codes(self) -> None:

@@ -65,6 +65,8 @@ class RecoveryCodesPage(QWidget):
                        "They are shown only now: print them or store them in a safe place.",
                        objectName="pageHint", wordWrap=True)
         self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(28)
+        self.grid.setVerticalSpacing(6)
         self.copy = QPushButton("Copy codes")
         self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText("\n".join(self.codes)))
         self.stored = QCheckBox("I have stored these codes somewhere safe")
@@ -81,6 +83,7 @@ class RecoveryCodesPage(QWidget):
         root.addLayout(self.grid)
         root.addWidget(self.stored)
         root.addLayout(buttons)
+        root.addStretch(1)
 
     def show_codes(self, codes: tuple[str, ...]) -> None:
         self.codes = tuple(codes)

@@ -48,7 +48,7 @@ class TellerPage(QWidget):
         self.selected: AccountView | None = None
 
         self.search = QLineEdit(placeholderText="Find an account by number or name", clearButtonEnabled=True)
-        self.search.setMaximumWidth(360)
+        self.search.setFixedWidth(320)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self._apply_search)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
 
@@ -56,14 +56,14 @@ class TellerPage(QWidget):
         self.model.failed.connect(lambda err: show_error(self, err))
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((120, 240, 80, 80, 130)):
+        for column, width in enumerate((100, 165, 78, 62, 110)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.statement_model = RowsModel(_statement_columns("USD"), self)
         self.statement = table_view()
         self.statement.setModel(self.statement_model)
-        for column, width in enumerate((140, 220, 120, 130)):
+        for column, width in enumerate((125, 170, 105, 115)):
             self.statement.setColumnWidth(column, width)
         self.statement_title = QLabel("Statement", objectName="muted")
 
@@ -99,8 +99,7 @@ class TellerPage(QWidget):
         left.addWidget(statement_panel)
         left.setSizes([420, 260])
         right = QWidget()
-        right.setMinimumWidth(360)
-        right.setMaximumWidth(460)
+        right.setFixedWidth(380)
         right_box = QVBoxLayout(right)
         right_box.setContentsMargins(0, 0, 0, 0)
         right_box.addWidget(self.balance_card)

@@ -1,0 +1,94 @@
+"""Start-up of the desktop console: ``qenex`` (and ``qenex --demo``) without a command lands here."""
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from dataclasses import replace
+
+from app.context import Context
+from app.services import Services
+
+log = logging.getLogger(__name__)
+SEAL_EVERY_MS = 60_000  # chain and sign new audit entries once a minute while the console runs
+
+
+def demo_context(ctx: Context) -> Context:
+    """A context on a fresh, empty demo database in ``<data dir>/demo`` (the previous demo is discarded)."""
+    folder = ctx.settings.data_dir / "demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return Context(replace(ctx.settings, database_url=f"sqlite:///{folder / 'bank.db'}", data_dir=folder))
+
+
+def open_console(ctx: Context, demo: bool) -> int:
+    """Open the console; returns the exit code. Database work (migration, demo seed) runs on the worker."""
+    if demo:
+        try:
+            from app.demo import seed_demo_bank
+        except ImportError:
+            print("qenex: --demo is not available in this build yet (the demo bank seed, app/demo.py, is missing)",
+                  file=sys.stderr)
+            return 2
+        ctx = demo_context(ctx)
+    from PySide6.QtWidgets import QApplication
+
+    from app.tasks import Op, TaskManager, freeze_startup_heap
+    from ui.errors import show_error
+    from ui.shell import Shell
+    from ui.theme import Theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("QENEX")
+    app.setApplicationName("QENEX Console")
+    app.setQuitOnLastWindowClosed(False)
+    theme = Theme()
+    theme.apply()
+    tasks = TaskManager.shared()
+    state: dict[str, object] = {"code": 0}
+
+    def fail(err: Exception) -> None:
+        state["code"] = 1
+        box = show_error(None, err)
+        box.finished.connect(lambda _r: app.quit())
+
+    def prepare(task) -> Services:  # noqa: ANN001 - runs on the database worker
+        engine = ctx.engine  # migrated on first use
+        if demo:
+            seed_demo_bank(engine, progress=task.step, cancel=task.cancel_event)
+        return Services.build(ctx.settings, engine)
+
+    def ready(services: Services) -> None:
+        shell = Shell(services, theme)
+        shell.finished.connect(app.quit)
+        state["shell"] = shell
+        _seal_periodically(services, app)
+        freeze_startup_heap()
+        shell.start()
+
+    def cancelled() -> None:
+        print("qenex: demo seeding cancelled", file=sys.stderr)
+        state["code"] = 1
+        app.quit()
+
+    op = Op(None, prepare).success(ready).failure(fail).cancelled(cancelled)
+    if demo:
+        op.with_progress("Seeding the demo bank…")
+    op.run_in_background()
+    app.exec()
+    tasks.shutdown(wait=True)
+    return int(state["code"])
+
+
+def _seal_periodically(services: Services, app) -> None:  # noqa: ANN001
+    """Seal new audit entries into the signed chain every minute on the database worker."""
+    from PySide6.QtCore import QTimer
+
+    from app.tasks import Op
+
+    def seal() -> None:
+        (Op(None, lambda _task: services.audit.seal(services.engine))
+         .failure(lambda err: log.warning("sealing the audit trail failed: %s", err)).run_in_background())
+
+    timer = QTimer(app, interval=SEAL_EVERY_MS, timeout=seal)
+    timer.start()

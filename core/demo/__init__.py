@@ -1,0 +1,1 @@
+"""A realistic demo bank: customers, accounts and months of history with known fraud patterns."""

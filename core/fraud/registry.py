@@ -1,0 +1,138 @@
+"""The model registry: skops blobs in ``fraud_models`` with version, period, features and metrics.
+
+Models are never unpickled: skops rebuilds only the types scikit-learn declares safe plus the
+explicit list below, and refuses anything else.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import skops.io as sio
+from sqlalchemy import Connection, Engine, func, select, update
+
+from core.errors import NotFound, ValidationError
+from core.fraud.compiled import Anomaly, Classifier, compile_anomaly, compile_classifier
+from core.fraud.features import FEATURE_NAMES, INDEX
+from core.fraud.training import ANOMALY_FEATURES, Trained
+from core.persistence.base import utcnow
+from core.persistence.models.fraud import FraudModel
+
+TRUSTED_TYPES = [
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.tree._tree.Tree",
+]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    version: int
+    kind: str
+    created_at: datetime
+    created_by: str
+    trained_from: datetime
+    trained_to: datetime
+    label_delay_days: int
+    feature_names: tuple[str, ...]
+    metrics: dict
+    active: bool
+
+    @property
+    def label(self) -> str:
+        return f"v{self.version}"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A registered model compiled for fast scoring."""
+
+    info: ModelInfo
+    classifier: Classifier | None
+    anomaly: Anomaly | None
+    anomaly_columns: np.ndarray
+    anomaly_floor: float
+    reference: np.ndarray
+
+
+def dumps(trained: Trained) -> bytes:
+    return sio.dumps({
+        "classifier": trained.classifier, "anomaly": trained.anomaly,
+        "reference": np.asarray(trained.reference, dtype=np.float64), "anomaly_floor": float(trained.anomaly_floor),
+    })
+
+
+def loads(blob: bytes) -> dict:
+    """Rebuild a bundle, refusing any type outside sklearn's safe set and TRUSTED_TYPES."""
+    unexpected = sorted(set(sio.get_untrusted_types(data=blob)) - set(TRUSTED_TYPES))
+    if unexpected:
+        raise ValidationError(f"model file holds types that are not trusted: {', '.join(unexpected)}")
+    return sio.loads(blob, trusted=TRUSTED_TYPES)
+
+
+def compile_bundle(info: ModelInfo, bundle: dict) -> LoadedModel:
+    if tuple(info.feature_names) != FEATURE_NAMES:
+        raise ValidationError(f"model {info.label} was trained on other features; retrain it")
+    classifier = compile_classifier(bundle["classifier"]) if bundle["classifier"] is not None else None
+    anomaly = compile_anomaly(bundle["anomaly"]) if bundle["anomaly"] is not None else None
+    return LoadedModel(info, classifier, anomaly, np.array([INDEX[f] for f in ANOMALY_FEATURES]),
+                       float(bundle["anomaly_floor"]), np.asarray(bundle["reference"], dtype=np.float64))
+
+
+def register(engine: Engine, trained: Trained, *, actor_name: str, trained_from: datetime,
+             trained_to: datetime, label_delay_days: int, activate: bool = True) -> ModelInfo:
+    """Store ``trained`` as the next version (and make it the only active one)."""
+    blob = dumps(trained)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7423004)")  # one registration at a time
+        version = (conn.scalar(select(func.max(FraudModel.version))) or 0) + 1
+        if activate:
+            conn.execute(update(FraudModel).where(FraudModel.active.is_(True)).values(active=False))
+        conn.execute(FraudModel.__table__.insert().values(
+            version=version, kind=trained.kind, created_at=utcnow(), created_by=actor_name,
+            trained_from=trained_from, trained_to=trained_to, label_delay_days=label_delay_days,
+            feature_names=json.dumps(list(FEATURE_NAMES)), metrics=json.dumps(trained.metrics),
+            blob=blob, active=activate,
+        ))
+        return info(conn, version)
+
+
+def _info(row) -> ModelInfo:  # noqa: ANN001
+    return ModelInfo(row.version, row.kind, row.created_at, row.created_by, row.trained_from, row.trained_to,
+                     row.label_delay_days, tuple(json.loads(row.feature_names)), json.loads(row.metrics), row.active)
+
+
+_INFO_COLUMNS = [c for c in FraudModel.__table__.c if c.name != "blob"]
+
+
+def info(conn: Connection, version: int) -> ModelInfo:
+    row = conn.execute(select(*_INFO_COLUMNS).where(FraudModel.version == version)).one_or_none()
+    if row is None:
+        raise NotFound(f"no fraud model version {version}", version=version)
+    return _info(row)
+
+
+def list_models(conn: Connection) -> list[ModelInfo]:
+    return [_info(r) for r in conn.execute(select(*_INFO_COLUMNS).order_by(FraudModel.version.desc()))]
+
+
+def active_version(conn: Connection) -> int | None:
+    """The cheap check the screen runs on every call: the newest active version, if any."""
+    return conn.scalar(select(func.max(FraudModel.version)).where(FraudModel.active.is_(True)))
+
+
+def load(conn: Connection, version: int) -> LoadedModel:
+    blob = conn.scalar(select(FraudModel.blob).where(FraudModel.version == version))
+    if blob is None:
+        raise NotFound(f"no fraud model version {version}", version=version)
+    return compile_bundle(info(conn, version), loads(blob))
+
+
+def activate(engine: Engine, version: int) -> ModelInfo:
+    with engine.begin() as conn:
+        info(conn, version)
+        conn.execute(update(FraudModel).where(FraudModel.active.is_(True)).values(active=False))
+        conn.execute(update(FraudModel).where(FraudModel.version == version).values(active=True))
+        return info(conn, version)

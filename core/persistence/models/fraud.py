@@ -1,0 +1,119 @@
+"""Fraud tables: online feature state, the model registry, scores, alerts and labels.
+
+Feature state is bins per entity (card, counterparty, country) updated with atomic upserts, so
+desks posting at once never lose an update and a restart loses nothing. Bin sums are statistics
+for features (floats), not money.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.persistence.base import Base, BigId, UTCDateTime
+
+
+class FraudBin(Base):
+    """One time bin of one entity: grain 'q' (5 minutes), 'h' (hour) or 'd' (day); slot = time // grain."""
+
+    __tablename__ = "fraud_bins"
+    __table_args__ = (CheckConstraint("grain in ('q','h','d')", name="grain"),)
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # card | cp | country
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+    sumsq: Mapped[float] = mapped_column(Float, default=0.0)
+    frauds: Mapped[int] = mapped_column(Integer, default=0)
+    outliers: Mapped[int] = mapped_column(Integer, default=0)
+    max_ratio: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class FraudSeen(Base):
+    """Counterparties and devices a card has used before (for 'new counterparty' / 'new device')."""
+
+    __tablename__ = "fraud_seen"
+
+    card: Mapped[str] = mapped_column(String(96), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(3), primary_key=True)  # cp | dev
+    item: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class FraudCard(Base):
+    """The time of each card's latest payment (for 'seconds since the last payment')."""
+
+    __tablename__ = "fraud_cards"
+
+    card: Mapped[str] = mapped_column(String(96), primary_key=True)
+    last_ts: Mapped[int] = mapped_column(BigInteger)
+
+
+class FraudModel(Base):
+    """A registered model: a skops blob plus what it was trained on and how well it validated."""
+
+    __tablename__ = "fraud_models"
+    __table_args__ = (Index("ix_fraud_models_active_version", "active", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    trained_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    trained_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    label_delay_days: Mapped[int] = mapped_column(Integer)
+    feature_names: Mapped[str] = mapped_column(Text)  # JSON list
+    metrics: Mapped[str] = mapped_column(Text)  # JSON object
+    blob: Mapped[bytes] = mapped_column(LargeBinary)  # skops
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FraudScore(Base):
+    """The screen's verdict on a transfer (declined ones too, which never post)."""
+
+    __tablename__ = "fraud_scores"
+    __table_args__ = (
+        CheckConstraint("decision in ('approve','review','decline')", name="decision"),
+        Index("ix_fraud_scores_created", "created_at"),
+    )
+
+    transfer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(10))
+    reasons: Mapped[str] = mapped_column(Text)  # JSON list of plain-words reasons
+    model_version: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FraudAlert(Base):
+    """A transfer held for review; an analyst works it to a disposition."""
+
+    __tablename__ = "fraud_alerts"
+    __table_args__ = (
+        CheckConstraint("status in ('open','investigating','fraud','legit','closed')", name="status"),
+        Index("ix_fraud_alerts_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    transfer_id: Mapped[str] = mapped_column(String(64), unique=True)
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(10))
+    reasons: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class FraudLabel(Base):
+    """Ground truth for a transfer, arriving late (chargebacks, analyst dispositions)."""
+
+    __tablename__ = "fraud_labels"
+
+    transfer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    is_fraud: Mapped[bool] = mapped_column(Boolean)
+    labelled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    labelled_by: Mapped[str] = mapped_column(String(64))

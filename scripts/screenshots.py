@@ -1,0 +1,210 @@
+"""Regenerate docs/screenshots/*.png: every console screen, offscreen, on a freshly seeded demo database.
+
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots]
+
+The database, audit key and users live in a temporary folder and are thrown away afterwards. Users log
+in through core with real TOTP codes; every screen gets its data through the same workers as on a desk.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pyotp  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QPoint, QSettings, QThread  # noqa: E402
+from PySide6.QtGui import QColor, QPainter  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from app.services import Services  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from app.tasks import TaskManager  # noqa: E402
+from core.ledger.money import to_minor  # noqa: E402
+from core.ledger.views import TransferRequest  # noqa: E402
+from core.persistence import migrate  # noqa: E402
+from core.persistence.db import make_engine  # noqa: E402
+from core.security.roles import SYSTEM_ACTOR, Actor, Role  # noqa: E402
+
+PASSWORD = "demo passphrase 2025"
+CUSTOMERS = (("Ada Lovelace", "GB", "USD", "12500.00"), ("Grace Hopper", "US", "USD", "8420.15"),
+             ("Alan Turing", "GB", "GBP", "3100.00"), ("Katherine Johnson", "US", "USD", "640.00"),
+             ("Hedy Lamarr", "AT", "EUR", "15000.00"), ("Tim Berners-Lee", "GB", "GBP", "980.50"),
+             ("Margaret Hamilton", "US", "USD", "22010.00"), ("Claude Shannon", "US", "USD", "1275.25"),
+             ("Emmy Noether", "DE", "EUR", "5300.00"), ("John von Neumann", "HU", "EUR", "760.00"),
+             ("Barbara Liskov", "US", "USD", "9100.00"), ("Donald Knuth", "US", "USD", "4096.00"))
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen did not get its data in time")
+        QCoreApplication.processEvents()
+        QThread.msleep(10)
+    settle()
+
+
+def settle(ms: int = 150) -> None:
+    deadline = QDeadlineTimer(ms)
+    while not deadline.hasExpired():
+        QCoreApplication.processEvents()
+        QThread.msleep(10)
+
+
+def save(widget: QWidget, out: Path, name: str, overlay: QWidget | None = None) -> None:
+    """Grab ``widget`` (with ``overlay``, e.g. a dialog, painted centred on top) to ``out/name.png``."""
+    settle()
+    pixmap = widget.grab()
+    if overlay is not None:
+        top = overlay.grab()
+        painter = QPainter(pixmap)
+        painter.fillRect(pixmap.rect(), QColor(0, 0, 0, 90))
+        painter.drawPixmap(QPoint((pixmap.width() - top.width()) // 2, (pixmap.height() - top.height()) // 3), top)
+        painter.end()
+    pixmap.save(str(out / f"{name}.png"))
+    print(f"  {name}.png  {pixmap.width()}x{pixmap.height()}")
+
+
+def seed(services: Services) -> list[str]:
+    """Customers with funded accounts and some transfers between them; returns the account numbers."""
+    ledger = services.ledger
+    numbers = []
+    for name, country, currency, funds in CUSTOMERS:
+        customer = ledger.add_customer(SYSTEM_ACTOR, name, country)
+        account = ledger.open_account(SYSTEM_ACTOR, customer.id, currency, overdraft=to_minor("500", currency))
+        ledger.deposit(SYSTEM_ACTOR, account.number, to_minor(funds, currency), currency)
+        numbers.append((account.number, currency))
+    usd = [n for n, c in numbers if c == "USD"]
+    for i, (amount, text) in enumerate((("250.00", "Rent share"), ("42.10", "Dinner"), ("120.00", "Invoice 2025-031"),
+                                        ("75.00", "Book club"), ("310.40", "Car repair"), ("19.99", "Subscription"))):
+        ledger.transfer(SYSTEM_ACTOR, TransferRequest(id=f"seed-{i}", debit=usd[i % len(usd)],
+                                                      credit=usd[(i + 1) % len(usd)],
+                                                      amount=to_minor(amount, "USD"), currency="USD",
+                                                      description=text))
+    return [n for n, _ in numbers]
+
+
+def enrolled_actor(services: Services, username: str, role: Role, offset: int) -> tuple[Actor, str]:
+    """Create and enroll ``username`` through core; returns its actor and TOTP secret."""
+    new = services.users.add_user(SYSTEM_ACTOR, username, role, PASSWORD)
+    secret = new.enrollment.secret
+    step = services.users.begin_login(username, PASSWORD, services.device)
+    result = services.users.complete_login(step, pyotp.TOTP(secret).at(time.time() + offset))
+    return result.session.actor, secret
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory(prefix="qenex-shots-") as tmp:
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+        app.setOrganizationName("QENEX-screenshots")
+        app.setApplicationName("console")
+        return shoot(app, Path(tmp), args.out)
+
+
+def shoot(app: QApplication, tmp: Path, out: Path) -> int:
+    from ui.admin.page import AdminPage  # noqa: F401 - imported here so Qt exists first
+    from ui.login.dialog import LoginDialog
+    from ui.login.unlock import UnlockDialog
+    from ui.main_window import MainWindow
+    from ui.theme import Theme
+
+    engine = make_engine(f"sqlite:///{tmp / 'bank.db'}")
+    migrate.upgrade(engine)
+    services = Services.build(Settings(str(engine.url), None, tmp), engine)
+    TaskManager.set_shared(TaskManager())
+    print(f"seeding a demo bank in {tmp} …")
+    accounts = seed(services)
+    supervisor, _ = enrolled_actor(services, "sam.supervisor", Role.SUPERVISOR, -30)
+    admin, _ = enrolled_actor(services, "ann.admin", Role.ADMIN, -30)
+    enrolled_actor(services, "tina.teller", Role.TELLER, -30)
+    nina = services.users.add_user(SYSTEM_ACTOR, "nina.analyst", Role.ANALYST, PASSWORD)  # enrolls at first login
+    theme = Theme()
+    theme.apply("light")
+    print(f"writing to {out}")
+
+    login = LoginDialog(services)
+    login.show()
+    login.credentials.username.setText("sam.supervisor")
+    save(login, out, "login")
+
+    login.credentials.password.setText(PASSWORD)
+    login.credentials.username.setText("nina.analyst")
+    login.submit()
+    wait_until(lambda: login.current_page() is login.enrollment)
+    save(login, out, "enrollment")
+    login.enrollment.code.setText(pyotp.TOTP(nina.enrollment.secret).now())
+    login.confirm_enrollment()
+    wait_until(lambda: login.current_page() is login.recovery)
+    save(login, out, "recovery-codes")
+    login.close()
+
+    window = MainWindow(services, supervisor, theme)
+    window.resize(1280, 800)
+    window.show()
+    teller = window.page("teller")
+    wait_until(lambda: teller.model.row_object(0) is not None)
+    teller.table.selectRow(next(r for r in range(teller.model.rowCount())
+                                if teller.model.row_object(r).name.startswith("Grace Hopper")))
+    wait_until(lambda: bool(teller.statement_lines()))
+    wait_until(lambda: window.status.state("Database") == "ok")
+    save(window, out, "teller")
+
+    form = teller.transfer_form
+    form.fields["to"].setText(accounts[1][:-1] + str((int(accounts[1][-1]) + 3) % 10))
+    form.fields["amount"].setText("12.345")
+    form.submit()
+    save(window, out, "teller-validation")
+
+    services.audit.seal(services.engine)  # as the console does every minute
+    form.fields["from"].setText(accounts[0])
+    form.fields["to"].setText(accounts[3])
+    form.fields["amount"].setText("85.00")
+    form.fields["description"].setText("Concert tickets")
+    form.submit()
+    wait_until(lambda: form.status.property("state") == "ok")
+    window.show_page("audit")
+    audit = window.page("audit")
+    wait_until(lambda: audit.model.rowCount() > 0 and audit.model.row_object(0) is not None)
+    audit.table.selectRow(0)
+    save(window, out, "audit")
+
+    theme.apply("dark")
+    window.show_page("teller")
+    save(window, out, "teller-dark")
+    theme.apply("light")
+
+    window.set_locked(True)
+    unlock = UnlockDialog(services, supervisor, "Locked after 5 minutes without activity.", window)
+    unlock.show()
+    save(window, out, "locked", overlay=unlock)
+    unlock.done(UnlockDialog.LOGOUT)
+    window.close()
+
+    admin_window = MainWindow(services, admin, theme)
+    admin_window.resize(1280, 800)
+    admin_window.show()
+    page = admin_window.page("admin")
+    wait_until(lambda: page.model.rowCount() >= 4)
+    page.table.selectRow(next(i for i, u in enumerate(page.users()) if u.username == "nina.analyst"))
+    save(admin_window, out, "admin")
+    admin_window.close()
+
+    TaskManager.shared().shutdown(wait=True)
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
