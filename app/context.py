@@ -18,6 +18,7 @@ from core.persistence.db import make_engine
 class Context:
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
+    _services: Any = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> "Context":
@@ -31,7 +32,20 @@ class Context:
             migrate.upgrade(self._engine)
         return self._engine
 
+    @property
+    def services(self):  # noqa: ANN201 - app.services.Services, imported lazily (it pulls in every service)
+        """The desk's core services over the configured database, built on first use."""
+        if self._services is None:
+            from app.services import Services
+
+            self._services = Services.build(self.settings, self.engine)
+        return self._services
+
     def close(self) -> None:
+        """Seal what this command appended to the audit trail, then release the database."""
+        if self._services is not None:
+            self._services.audit.seal(self._services.engine)
+            self._services = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

@@ -33,7 +33,7 @@ def open_console(ctx: Context, demo: bool) -> int:
         ctx = demo_context(ctx)
     from PySide6.QtWidgets import QApplication
 
-    from app.tasks import Op, TaskManager, freeze_startup_heap
+    from app.tasks import Op, TaskManager, favour_ui_thread
     from ui.errors import show_error
     from ui.shell import Shell
     from ui.theme import Theme
@@ -55,7 +55,7 @@ def open_console(ctx: Context, demo: bool) -> int:
     def prepare(task) -> Services:  # noqa: ANN001 - runs on the database worker
         engine = ctx.engine  # migrated on first use
         if demo:
-            seed_demo_bank(engine, progress=task.step, cancel=task.cancel_event)
+            seed_demo_bank(ctx.settings, engine, progress=task.step, cancelled=lambda: task.cancelled)
         return Services.build(ctx.settings, engine)
 
     def ready(services: Services) -> None:
@@ -63,7 +63,7 @@ def open_console(ctx: Context, demo: bool) -> int:
         shell.finished.connect(app.quit)
         state["shell"] = shell
         _seal_periodically(services, app)
-        freeze_startup_heap()
+        favour_ui_thread()
         shell.start()
 
     def cancelled() -> None:

@@ -150,6 +150,7 @@ def bench_single(bank: BenchBank, desks: int, seconds: float, tag: str) -> dict:
 def bench_batch(bank: BenchBank, count: int, chunk: int) -> dict:
     """Post ``count`` transfers through ``post_batch`` in calls of ``chunk``; every 1000th is meant to be refused."""
     rng = random.Random(7)
+    tag = uuid.uuid4().hex[:6]
     accounts = bank.accounts
     bad = {0: (bank.frozen, AccountFrozen), 1: (bank.empty, InsufficientFunds), 2: (numbers.make(9_999_999, "deposit"), AccountNotFound)}
     reqs, expected = [], {}
@@ -159,7 +160,7 @@ def bench_batch(bank: BenchBank, count: int, chunk: int) -> dict:
             kind = (i // 1000) % 3
             debit = bad[kind][0]
             expected[i] = bad[kind][1]
-        reqs.append(TransferRequest(f"batch-{i}", debit, credit, rng.randint(1, 50_000), CURRENCY,
+        reqs.append(TransferRequest(f"batch-{tag}-{i}", debit, credit, rng.randint(1, 50_000), CURRENCY,
                                     description="settlement"))
     results: list = []
     t0 = time.perf_counter()

@@ -114,7 +114,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def shoot(app: QApplication, tmp: Path, out: Path) -> int:
-    from ui.admin.page import AdminPage  # noqa: F401 - imported here so Qt exists first
     from ui.login.dialog import LoginDialog
     from ui.login.unlock import UnlockDialog
     from ui.main_window import MainWindow

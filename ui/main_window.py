@@ -4,12 +4,13 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
     QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
 from core.security.roles import Actor
+from ui.errors import notify
 from ui.pages import PAGES, PageSpec
 from ui.status_bar import ConnectionStatus
 from ui.theme import THEMES, Theme
@@ -41,7 +42,11 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.currentItemChanged.connect(self._on_nav)
         self.stack = QStackedWidget()
-        self.locked_panel = _locked_panel()
+        self.locked_panel = _panel("lockedPanel", "Desk locked\n\nEnter your password and a fresh authenticator "
+                                                 "code to continue.")
+        self.empty_panel = _panel("emptyPanel", f"No screen is available to the {actor.role} role yet.\n\n"
+                                                "Entries in grey on the left say what each one awaits.")
+        self.stack.addWidget(self.empty_panel)
         self.stack.addWidget(self.locked_panel)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -168,7 +173,7 @@ class MainWindow(QMainWindow):
         lines = [f"Ctrl+{PAGES.index(s) + 1}\t{s.title}" for s in self._specs if s.build is not None]
         lines += ["F5\tRefresh page and connection status", "Ctrl+L\tLock the desk", "Ctrl+Shift+L\tLog out",
                   "Ctrl+Q\tQuit", "Enter\tSubmit the focused form"]
-        QMessageBox.information(self, "Keyboard shortcuts", "\n".join(lines))
+        notify(self, "Keyboard shortcuts", "\n".join(lines))
 
     def _retint(self, _name: str) -> None:
         for i in range(self.nav.count()):
@@ -196,24 +201,24 @@ class MainWindow(QMainWindow):
             act.setEnabled(not locked and self._spec(key).build is not None)
         self.refresh_action.setEnabled(not locked)
         self.lock_action.setEnabled(not locked)
+        current = self.nav.currentItem()
         if locked:
             self.stack.setCurrentWidget(self.locked_panel)
+        elif current is not None:
+            self.stack.setCurrentWidget(self.page(current.data(_KEY_ROLE)))
         else:
-            current = self.nav.currentItem()
-            if current is not None:
-                self.stack.setCurrentWidget(self.page(current.data(_KEY_ROLE)))
+            self.stack.setCurrentWidget(self.empty_panel)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         event.accept()
         self.closed.emit()
 
 
-def _locked_panel() -> QWidget:
-    panel = QWidget(objectName="lockedPanel")
+def _panel(name: str, text: str) -> QWidget:
+    panel = QWidget(objectName=name)
     box = QVBoxLayout(panel)
     box.addStretch(1)
-    label = QLabel("Desk locked\n\nEnter your password and a fresh authenticator code to continue.",
-                   alignment=Qt.AlignmentFlag.AlignCenter)
+    label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter)
     label.setObjectName("pageHint")
     box.addWidget(label)
     box.addStretch(1)

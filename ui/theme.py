@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QIcon, QPainter, QPixmap
@@ -36,7 +37,8 @@ class Theme(QObject):
             QSettings().setValue(_SETTING, name)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            app.setStyleSheet(_resource("style", f"{self.name}.qss"))
+            icons = Path(str(resources.files("resources").joinpath("icons"))).as_posix()
+            app.setStyleSheet(_resource("style", f"{self.name}.qss").replace("@ICONS@", icons))
         self.changed.emit(self.name)
 
     def icon(self, name: str, size: int = 24) -> QIcon:

@@ -12,9 +12,7 @@ from core.security.roles import SYSTEM_ACTOR
 
 
 def _ledger(ctx) -> Ledger:  # noqa: ANN001
-    from app.services import Services
-
-    return Services.build(ctx.settings, ctx.engine).ledger
+    return ctx.services.ledger
 
 
 def register(sub: argparse._SubParsersAction) -> None:

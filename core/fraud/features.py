@@ -20,49 +20,74 @@ FEATURE_NAMES: tuple[str, ...] = (
     "card_avg_1d", "card_avg_7d", "card_avg_30d",
     "ratio_1d", "ratio_7d", "ratio_30d", "z_30d",
     "velocity_10m", "log_secs_since_last", "new_counterparty", "new_device", "card_known_frauds",
-    "card_outliers_7d", "card_outliers_30d", "card_max_ratio_7d",
+    "ratio_usual_30d", "card_outliers_7d", "card_outliers_30d", "card_max_ratio_7d",
     "cp_n_1d", "cp_n_7d", "cp_n_30d", "cp_risk_1d", "cp_risk_7d", "cp_risk_30d",
-    "cp_first_fraud_age", "cp_last_fraud_age",
+    "cp_first_fraud_age", "cp_last_fraud_age", "cp_streak_fraud_share", "cp_n_after_last_fraud",
     "country_n_30d", "country_risk_30d", "channel",
 )
 INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
-_RATIO, _N30 = INDEX["ratio_30d"], INDEX["card_n_30d"]
+_USUAL, _N30 = INDEX["ratio_usual_30d"], INDEX["card_n_30d"]
 NO_HISTORY_SECS = 90 * DAY
 NO_FRAUD_AGE = 99.0
-OUTLIER_RATIO = 2.5  # a card payment this many times the card's 30-day average counts as an outlier
+OUTLIER_RATIO = 2.5  # a payment this many times the card's usual 30-day average counts as an outlier
 OUTLIER_MIN_HISTORY = 5
-_EMPTY: dict[int, list[float]] = {}
 
 
 @dataclass(slots=True)
 class Snapshot:
     """The state a transaction's features read.
 
-    Every bin is [count, sum, sum of squares, frauds, outliers, largest ratio]; sub-day bins use
-    only the first two.
+    Bins are [count, sum, sum of squares, frauds, outliers, sum of outliers, largest outlier ratio]
+    (sub-day bins use the first two). Whole past days come pre-aggregated (``card_past``, ``cp``,
+    ``country``: see card_past() and risk()); they change only when the day turns or a label lands,
+    which lets the in-memory store reuse them within a day.
     """
 
     card_q: dict[int, list[float]]
     card_h: dict[int, list[float]]
-    card_d: dict[int, list[float]]
-    cp_d: dict[int, list[float]]
-    country_d: dict[int, list[float]]
+    card_today: list[float] | None
+    card_past: tuple[float, ...]
+    cp: tuple[float, ...]
+    country: tuple[float, ...]
     card_last_ts: int | None
     seen_counterparty: bool
     seen_device: bool
 
 
-def empty_snapshot() -> Snapshot:
-    return Snapshot(_EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, None, False, False)
+def card_past(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]:
+    """The card's whole past days: count and sum over days d-6..d-1, count, sum and sum of squares
+    over d-29..d-1, outliers over both (and their sum over 30), the largest outlier ratio over 7,
+    and the frauds labelled on days [d-delay-30, d-delay-1]."""
+    n7 = s7 = n30 = s30 = sq30 = known = out7 = out30 = outsum30 = max7 = 0.0
+    known_top = d - delay - 1
+    for s, b in bins.items():
+        age = d - s
+        if 0 < age < 30:
+            n30 += b[0]
+            s30 += b[1]
+            sq30 += b[2]
+            out30 += b[4]
+            outsum30 += b[5]
+            if age < 7:
+                n7 += b[0]
+                s7 += b[1]
+                out7 += b[4]
+                if b[6] > max7:
+                    max7 = b[6]
+        if 0 <= known_top - s < 30:
+            known += b[3]
+    return (n7, s7, n30, s30, sq30, out7, out30, outsum30, max7, known)
 
 
-def _risk(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]:
-    """Over whole days [d-delay-w, d-delay-1] for w = 1, 7, 30: counts, fraud shares, and the age
-    in days (from ``d``) of the oldest and newest known fraud."""
+def risk(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]:
+    """Over whole days [d-delay-w, d-delay-1] for w = 1, 7, 30: counts and fraud shares; the age in
+    days (from ``d``) of the oldest and newest known fraud; the fraud share since the oldest known
+    fraud (a streak: a compromised terminal) and the count of transactions after the newest."""
     top = d - delay - 1
     n1 = f1 = n7 = f7 = n30 = f30 = 0.0
     first = last = -1
-    for s, b in bins.items():
+    items = bins.items()
+    for s, b in items:
         age = top - s
         if 0 <= age < 30:
             n30 += b[0]
@@ -78,16 +103,35 @@ def _risk(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]
                 if age == 0:
                     n1 += b[0]
                     f1 += b[3]
-    return (n1, n7, n30, f1 / n1 if n1 else 0.0, f7 / n7 if n7 else 0.0, f30 / n30 if n30 else 0.0,
-            float(d - first) if first >= 0 else NO_FRAUD_AGE, float(d - last) if last >= 0 else NO_FRAUD_AGE)
+    shares = (f1 / n1 if n1 else 0.0, f7 / n7 if n7 else 0.0, f30 / n30 if n30 else 0.0)
+    if first < 0:
+        return (n1, n7, n30, *shares, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0)
+    streak_n = streak_f = after = 0.0
+    for s, b in items:
+        if first <= s <= top:
+            streak_n += b[0]
+            streak_f += b[3]
+            if s > last:
+                after += b[0]
+    return (n1, n7, n30, *shares, float(d - first), float(d - last), streak_f / streak_n if streak_n else 0.0, after)
 
 
-_NO_RISK = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, NO_FRAUD_AGE, NO_FRAUD_AGE)
+NO_RISK = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0)
 
 
 def is_outlier(row: list[float]) -> bool:
     """Whether a scored payment counts as an outlier in its card's later features."""
-    return row[_RATIO] >= OUTLIER_RATIO and row[_N30] > OUTLIER_MIN_HISTORY
+    return row[_USUAL] >= OUTLIER_RATIO and row[_N30] > OUTLIER_MIN_HISTORY
+
+
+def snapshot(card_q: dict, card_h: dict, card_d: dict, cp_d: dict, country_d: dict, last_ts: int | None,
+             seen_counterparty: bool, seen_device: bool, tx: Txn, delay_days: int) -> Snapshot:
+    """A Snapshot from raw bins (the database store's path; the memory store caches the day parts)."""
+    d = tx.ts // DAY
+    return Snapshot(card_q, card_h, card_d.get(d), card_past(card_d, d, delay_days),
+                    risk(cp_d, d, delay_days) if tx.counterparty is not None else NO_RISK,
+                    risk(country_d, d, delay_days) if tx.country is not None else NO_RISK,
+                    last_ts, seen_counterparty, seen_device)
 
 
 def compute(snap: Snapshot, tx: Txn, delay_days: int) -> list[float]:
@@ -108,27 +152,25 @@ def compute(snap: Snapshot, tx: Txn, delay_days: int) -> list[float]:
         if 0 <= h - s < 24:
             n1d += b[0]
             s1d += b[1]
-    n7 = s7 = n30 = s30 = sq30 = known = out7 = out30 = max7 = 0.0
-    known_top = d - delay_days - 1
-    for s, b in snap.card_d.items():
-        age = d - s
-        if 0 <= age < 30:
-            n30 += b[0]
-            s30 += b[1]
-            sq30 += b[2]
-            out30 += b[4]
-            if age < 7:
-                n7 += b[0]
-                s7 += b[1]
-                out7 += b[4]
-                if b[5] > max7:
-                    max7 = b[5]
-        if 0 <= known_top - s < 30:
-            known += b[3]
+    n7, s7, n30, s30, sq30, out7, out30, outsum30, max7, known = snap.card_past
+    b = snap.card_today
+    if b is not None:
+        n7 += b[0]
+        s7 += b[1]
+        n30 += b[0]
+        s30 += b[1]
+        sq30 += b[2]
+        out7 += b[4]
+        out30 += b[4]
+        outsum30 += b[5]
+        if b[6] > max7:
+            max7 = b[6]
 
     ratio_1d = amount * n1d / s1d if s1d > 0 else 0.0
     ratio_7d = amount * n7 / s7 if s7 > 0 else 0.0
     ratio_30d = amount * n30 / s30 if s30 > 0 else 0.0
+    usual_sum = s30 - outsum30
+    ratio_usual = amount * (n30 - out30) / usual_sum if usual_sum > 0 else 0.0
     if n30 >= 2:
         mean = s30 / n30
         std = math.sqrt(max(sq30 / n30 - mean * mean, 0.0))
@@ -138,9 +180,7 @@ def compute(snap: Snapshot, tx: Txn, delay_days: int) -> list[float]:
     since = ts - snap.card_last_ts if snap.card_last_ts is not None else NO_HISTORY_SECS
     secs_of_day = ts % DAY
     weekday = (d + 3) % 7  # 1970-01-01 was a Thursday; 5, 6 = Saturday, Sunday
-
-    cp = _risk(snap.cp_d, d, delay_days) if tx.counterparty is not None else _NO_RISK
-    co = _risk(snap.country_d, d, delay_days) if tx.country is not None else _NO_RISK
+    cp, co = snap.cp, snap.country
     n1h += 1
     n1d += 1
     n7 += 1
@@ -157,7 +197,7 @@ def compute(snap: Snapshot, tx: Txn, delay_days: int) -> list[float]:
         v10, math.log1p(max(since, 0)),
         0.0 if tx.counterparty is None or snap.seen_counterparty else 1.0,
         0.0 if tx.device is None or snap.seen_device else 1.0,
-        known, out7, out30, max7,
-        cp[0], cp[1], cp[2], cp[3], cp[4], cp[5], cp[6], cp[7],
+        known, ratio_usual, out7, out30, max7,
+        cp[0], cp[1], cp[2], cp[3], cp[4], cp[5], cp[6], cp[7], cp[8], cp[9],
         co[2], co[5], float(channel_code(tx.channel)),
     ]

@@ -22,7 +22,7 @@ from core.fraud.features import INDEX
 from core.fraud.txn import DAY
 
 ANOMALY_FEATURES = (
-    "log_amount", "ratio_30d", "z_30d", "card_n_1h", "card_n_1d", "velocity_10m",
+    "log_amount", "ratio_usual_30d", "z_30d", "card_n_1h", "card_n_1d", "velocity_10m",
     "log_secs_since_last", "card_max_ratio_7d",
 )
 ANOMALY_QUANTILE = 0.999  # anomaly scores above this share of normal training traffic count as unusual
@@ -31,8 +31,8 @@ MIN_FRAUDS = 5
 
 def _hgb(n: int) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
-        learning_rate=0.05, max_iter=300, max_leaf_nodes=31, min_samples_leaf=40,
-        l2_regularization=1.0, early_stopping=False, random_state=0,
+        learning_rate=0.05, max_iter=300, max_leaf_nodes=15, min_samples_leaf=100,
+        l2_regularization=5.0, max_features=0.5, early_stopping=False, random_state=0,
     )
 
 

@@ -28,6 +28,12 @@ class Txn:
     device: str | None = None
 
 
+def card_key(customer_id: int | None, debit_account_id: int, currency: str) -> str:
+    """The 'card' whose habits features follow: the paying customer in one currency (else the account)."""
+    owner = str(customer_id) if customer_id is not None else f"account-{debit_account_id}"
+    return f"{owner}:{currency.upper()}"
+
+
 def channel_code(channel: str) -> int:
     try:
         return CHANNELS.index(channel)

@@ -1,10 +1,16 @@
 """SQL for the ledger: lock accounts in one global order, read transfers, write postings in bulk."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import psycopg
+from psycopg.types.numeric import Int8
 from sqlalchemy import ARRAY, Connection, String, any_, bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from core.ledger.state import AccountState
 from core.persistence.models import Account, Entry, Transfer
@@ -43,6 +49,14 @@ def lock_accounts(conn: Connection, *, numbers: Iterable[str] = (), ids: Iterabl
 
 
 def save_accounts(conn: Connection, states: Iterable[AccountState]) -> None:
+    """Write the accounts' totals back: one UPDATE per 1,000 accounts on PostgreSQL."""
+    states = list(states)
+    if conn.dialect.name == "postgresql":
+        for start in range(0, len(states), _SAVE_ROWS):
+            part = states[start:start + _SAVE_ROWS]
+            with _driver_cursor(conn) as cur:
+                cur.execute(_write_sql(0, 0, len(part)), _account_params(part))
+        return
     rows = [{"_id": s.id, "_dp": s.debits_posted, "_cp": s.credits_posted,
              "_dpe": s.debits_pending, "_cpe": s.credits_pending} for s in states]
     if rows:
@@ -82,63 +96,82 @@ def account_numbers(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
 
 
 # -- PostgreSQL fast path: one statement to lock and read, one to write (desk latency is round trips) ----
-_PG_LOCK_AND_FETCH = """
-SELECT 'a', a.id, a.number, a.customer_id, a.kind, a.currency, a.status, a.overdraft_limit, a.debits_posted,
-       a.credits_posted, a.debits_pending, a.credits_pending, NULL::jsonb
-  FROM (SELECT * FROM accounts WHERE number = ANY(%(numbers)s) ORDER BY id FOR UPDATE) a
+# Each value is its own placeholder (an IN list; a VALUES row per transfer, entry and account), so the planner
+# knows the row counts and, once psycopg has prepared a statement, PostgreSQL keeps one generic plan for it
+# (array or JSON parameters get re-planned on every call, and the UPDATE joined by hash over a scan of all
+# accounts). Integers go as int8 so a statement's parameter types, hence its prepared plan, never vary.
+# Both run on the driver's cursor: SQLAlchemy's result handling cost as much client CPU as the rest.
+_T_COLS = ("id", "debit_account_id", "credit_account_id", "amount", "currency", "kind", "state", "pending_id",
+           "reverses_id", "expires_at", "code", "description", "channel", "counterparty", "counterparty_country",
+           "device", "link_id", "fingerprint", "created_by", "created_at")
+_T_INT = frozenset({"debit_account_id", "credit_account_id", "amount"})
+_E_COLS = ("transfer_id", "account_id", "amount", "balance_after", "created_at")
+_MAX_VALUES = 200  # transfers per VALUES statement; larger (linked) postings use the generic inserts
+_SAVE_ROWS = 1000  # accounts per UPDATE
+
+
+@lru_cache(maxsize=64)
+def _lock_sql(n_numbers: int, n_ids: int) -> str:
+    sql = f"""SELECT 'a', a.id, a.number, a.customer_id, a.kind, a.currency, a.status, a.overdraft_limit,
+       a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending, NULL::jsonb
+  FROM (SELECT * FROM accounts WHERE number IN ({_marks(n_numbers)}) ORDER BY id FOR UPDATE) a"""
+    if n_ids:
+        sql += f"""
 UNION ALL
 SELECT 't', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, to_jsonb(t)
-  FROM transfers t WHERE t.id = ANY(%(ids)s)
-"""
+  FROM transfers t WHERE t.id IN ({_marks(n_ids)})"""
+    return sql
 
-_PG_WRITE = """
-WITH t AS (
-  INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, currency, kind, state, pending_id,
-                         reverses_id, expires_at, code, description, channel, counterparty, counterparty_country,
-                         device, link_id, fingerprint, created_by, created_at)
-  SELECT * FROM unnest(%(t_id)s::text[], %(t_debit)s::bigint[], %(t_credit)s::bigint[], %(t_amount)s::bigint[],
-                       %(t_currency)s::text[], %(t_kind)s::text[], %(t_state)s::text[], %(t_pending)s::text[],
-                       %(t_reverses)s::text[], %(t_expires)s::timestamptz[], %(t_code)s::text[],
-                       %(t_description)s::text[], %(t_channel)s::text[], %(t_counterparty)s::text[],
-                       %(t_country)s::text[], %(t_device)s::text[], %(t_link)s::text[], %(t_fingerprint)s::text[],
-                       %(t_by)s::text[], %(t_at)s::timestamptz[])
-), e AS (
-  INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at)
-  SELECT * FROM unnest(%(e_transfer)s::text[], %(e_account)s::bigint[], %(e_amount)s::bigint[],
-                       %(e_balance)s::bigint[], %(e_at)s::timestamptz[])
-)
-UPDATE accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe
-  FROM unnest(%(a_id)s::bigint[], %(a_dp)s::bigint[], %(a_cp)s::bigint[], %(a_dpe)s::bigint[], %(a_cpe)s::bigint[])
-       AS v(id, dp, cp, dpe, cpe)
- WHERE a.id = v.id
-"""
 
-_T_KEYS = (("t_id", "id"), ("t_debit", "debit_account_id"), ("t_credit", "credit_account_id"),
-           ("t_amount", "amount"), ("t_currency", "currency"), ("t_kind", "kind"), ("t_state", "state"),
-           ("t_pending", "pending_id"), ("t_reverses", "reverses_id"), ("t_expires", "expires_at"),
-           ("t_code", "code"), ("t_description", "description"), ("t_channel", "channel"),
-           ("t_counterparty", "counterparty"), ("t_country", "counterparty_country"), ("t_device", "device"),
-           ("t_link", "link_id"), ("t_fingerprint", "fingerprint"), ("t_by", "created_by"), ("t_at", "created_at"))
-_E_KEYS = (("e_transfer", "transfer_id"), ("e_account", "account_id"), ("e_amount", "amount"),
-           ("e_balance", "balance_after"), ("e_at", "created_at"))
+@lru_cache(maxsize=64)
+def _write_sql(n_transfers: int, n_entries: int, n_accounts: int) -> str:
+    ctes = []
+    if n_transfers:
+        ctes.append(f"t AS (INSERT INTO transfers ({', '.join(_T_COLS)}) VALUES "
+                    f"{', '.join([f'({_marks(len(_T_COLS))})'] * n_transfers)})")
+    if n_entries:
+        ctes.append(f"e AS (INSERT INTO entries ({', '.join(_E_COLS)}) VALUES "
+                    f"{', '.join(['(%s, %s, %s, %s, %s)'] * n_entries)})")
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * n_accounts)
+    return ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + (
+        "UPDATE accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, "
+        f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v(id, dp, cp, dpe, cpe) WHERE a.id = v.id")
+
+
+def _marks(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
+@contextmanager
+def _driver_cursor(conn: Connection) -> Iterator[psycopg.Cursor]:
+    """A psycopg cursor in ``conn``'s transaction; driver errors come out as SQLAlchemy's (so retries work)."""
+    try:
+        with conn.connection.driver_connection.cursor() as cur:
+            yield cur
+    except psycopg.Error as err:
+        invalidated = conn.dialect.is_disconnect(err, conn.connection.dbapi_connection, None)
+        if invalidated:
+            conn.invalidate(err)
+        raise DBAPIError.instance(None, None, err, psycopg.Error, hide_parameters=True,
+                                  connection_invalidated=invalidated, dialect=conn.dialect) from err
 
 
 def lock_and_fetch(conn: Connection, numbers: Sequence[str], ids: Sequence[str]) -> tuple[list[AccountState], dict]:
     """Lock the accounts (id order) and read the transfers ``ids``: one round trip on PostgreSQL."""
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql" or not numbers:
         return lock_accounts(conn, numbers=numbers), transfers_by_id(conn, ids)
     accounts, existing = [], {}
-    for row in conn.exec_driver_sql(_PG_LOCK_AND_FETCH, {"numbers": list(numbers), "ids": list(ids)}):
-        if row[0] == "a":
-            accounts.append(AccountState(*row[1:12]))
-        else:
-            existing[row[12]["id"]] = _from_json(row[12])
+    with _driver_cursor(conn) as cur:
+        cur.execute(_lock_sql(len(numbers), len(ids)), [*numbers, *ids])
+        for row in cur:
+            if row[0] == "a":
+                accounts.append(AccountState(*row[1:12]))
+            else:
+                existing[row[12]["id"]] = _from_json(row[12])
     return accounts, existing
 
 
 def _from_json(data: dict[str, Any]) -> dict[str, Any]:
-    from datetime import datetime
-
     for key in ("created_at", "expires_at"):
         if data.get(key):
             data[key] = datetime.fromisoformat(data[key])
@@ -148,14 +181,20 @@ def _from_json(data: dict[str, Any]) -> dict[str, Any]:
 def write_posting(conn: Connection, transfers: list[dict], entries: list[dict], accounts: Iterable[AccountState]) -> None:
     """Insert transfers and entries and save balances: one statement on PostgreSQL."""
     accounts = list(accounts)
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql" or len(transfers) > _MAX_VALUES or not accounts:
         insert_transfers(conn, transfers)
         insert_entries(conn, entries)
         save_accounts(conn, accounts)
         return
-    params: dict[str, list] = {p: [t[c] for t in transfers] for p, c in _T_KEYS}
-    params.update({p: [e[c] for e in entries] for p, c in _E_KEYS})
-    params.update(a_id=[a.id for a in accounts], a_dp=[a.debits_posted for a in accounts],
-                  a_cp=[a.credits_posted for a in accounts], a_dpe=[a.debits_pending for a in accounts],
-                  a_cpe=[a.credits_pending for a in accounts])
-    conn.exec_driver_sql(_PG_WRITE, params)
+    params = [Int8(t[c]) if c in _T_INT else t[c] for t in transfers for c in _T_COLS]
+    for e in entries:
+        params += (e["transfer_id"], Int8(e["account_id"]), Int8(e["amount"]), Int8(e["balance_after"]),
+                   e["created_at"])
+    params += _account_params(accounts)
+    with _driver_cursor(conn) as cur:
+        cur.execute(_write_sql(len(transfers), len(entries), len(accounts)), params)
+
+
+def _account_params(accounts: list[AccountState]) -> list[Int8]:
+    return [Int8(v) for a in accounts
+            for v in (a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)]

@@ -66,11 +66,12 @@ def ui_thread_sql(sqlite_engine, bank):  # noqa: ARG001 - recording starts once 
 
 
 @pytest.fixture
-def services(sqlite_engine, tmp_path):
+def services(sqlite_engine, tmp_path, tasks):
     settings = Settings(database_url=str(sqlite_engine.url), redis_url=None, data_dir=tmp_path)
     services = Services.build(settings, sqlite_engine)
     services.users = UserService(sqlite_engine, services.audit, hasher=CHEAP)
-    return services
+    yield services
+    tasks.shutdown(wait=True)  # no worker may still use the database when it is disposed
 
 
 @pytest.fixture

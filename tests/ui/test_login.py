@@ -22,14 +22,16 @@ def _type(qtbot, dialog, username, password, code=""):  # noqa: ANN001
         qtbot.keyClicks(edit, text)
 
 
-def test_sign_in_with_password_and_totp(qtbot, services, make_user):
+def test_sign_in_with_password_and_totp(qtbot, services, make_user, ui_thread_sql):
     user = make_user("tina", Role.TELLER)
+    ui_thread_sql.clear()  # the user was made on this thread on purpose; the dialog must use workers
     dialog = _dialog(qtbot, services)
     _type(qtbot, dialog, user.username, user.password, user.code())
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(dialog.credentials.code, Qt.Key.Key_Return)
     session = dialog.result_.session
     assert (session.username, session.role) == ("tina", Role.TELLER)
+    assert ui_thread_sql == []
 
 
 def _next_tab_stop(widget):  # noqa: ANN001, ANN202
@@ -121,3 +123,18 @@ def test_five_wrong_passwords_lock_with_the_time(qtbot, services, make_user):
     qtbot.waitUntil(lambda: not dialog._busy)
     assert "locked until" in dialog.credentials.status.text()
     assert dialog.result_ is None
+
+
+def test_a_code_is_refused_on_reuse(qtbot, services, make_user):
+    user = make_user("tina", Role.TELLER)
+    code = user.code()
+    first = _dialog(qtbot, services)
+    _type(qtbot, first, user.username, user.password, code)
+    with qtbot.waitSignal(first.accepted):
+        first.submit()
+    second = _dialog(qtbot, services)
+    _type(qtbot, second, user.username, user.password, code)
+    second.submit()
+    qtbot.waitUntil(lambda: "code" in second.credentials.field_errors())
+    assert "already used" in second.credentials.field_errors()["code"]
+    assert second.result_ is None

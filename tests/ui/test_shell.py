@@ -57,6 +57,13 @@ def test_admin_and_supervisor_navigation(qtbot, services, make_user):
     assert waiting.toolTip().startswith("Not available yet: awaits")
 
 
+def test_a_role_without_available_screens_sees_why(qtbot, services, make_user):
+    window = _login(qtbot, _shell(qtbot, services), make_user("nina", Role.ANALYST))
+    assert window.nav_keys() == ["fraud"]
+    assert window.nav_keys(enabled_only=True) == []
+    assert window.stack.currentWidget() is window.empty_panel
+
+
 def test_shortcuts_switch_pages(qtbot, services, make_user):
     window = _login(qtbot, _shell(qtbot, services), make_user("sam", Role.SUPERVISOR))
     window.page_actions["audit"].trigger()
@@ -67,9 +74,10 @@ def test_shortcuts_switch_pages(qtbot, services, make_user):
     assert not window.page_actions["payments"].isEnabled()
 
 
-def test_idle_desk_locks_and_unlocks_with_password_and_fresh_code(qtbot, services, make_user):
+def test_idle_desk_locks_and_unlocks_with_password_and_fresh_code(qtbot, services, make_user, ui_thread_sql):
     services.idle_lock_seconds = 1
     user = make_user("tina", Role.TELLER)
+    ui_thread_sql.clear()
     shell = _shell(qtbot, services)
     window = _login(qtbot, shell, user)
     with qtbot.waitSignal(shell.locked, timeout=5000):
@@ -91,6 +99,7 @@ def test_idle_desk_locks_and_unlocks_with_password_and_fresh_code(qtbot, service
         qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     assert not window.locked
     assert window.current_key() == "teller"
+    assert ui_thread_sql == []
 
 
 def test_ctrl_l_locks_and_logout_from_the_lock_returns_to_login(qtbot, services, make_user):

@@ -28,7 +28,7 @@ USER_COLUMNS = (
     Column("User", lambda u: u.username),
     Column("Role", lambda u: u.role.value),
     Column("Status", lambda u: u.status),
-    Column("MFA", lambda u: "enrolled" if u.enrolled else "enrollment pending"),
+    Column("MFA", lambda u: "enrolled" if u.enrolled else "pending"),
     Column("Locked until", lambda u: _when(u.locked_until)),
     Column("Failed", lambda u: str(u.failed_attempts), align_right=True),
     Column("Last login", lambda u: _when(u.last_login_at)),
@@ -64,7 +64,7 @@ class AdminPage(QWidget):
         self.model = RowsModel(USER_COLUMNS, self)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((130, 85, 70, 135, 125, 55)):
+        for column, width in enumerate((120, 80, 65, 80, 115, 55)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 

@@ -42,6 +42,10 @@ def _change(record: AuditRecord) -> str:
     return ", ".join(f"{k}: {before.get(k, '—')} → {after.get(k, '—')}" for k in keys)
 
 
+def _json(value: dict | None) -> str:
+    return "(nothing)" if value is None else json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
+
+
 def _date_edit() -> QDateEdit:
     edit = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
     edit.setMinimumDate(ANY_DATE)
@@ -91,7 +95,7 @@ class AuditPage(QWidget):
         self.model.loaded.connect(self._counted)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((150, 125, 85, 150, 130, 330)):
+        for column, width in enumerate((150, 120, 85, 130, 120, 300)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._show_detail)
         self.detail = QPlainTextEdit(readOnly=True, placeholderText="Select an entry to see its before and after")
@@ -153,8 +157,8 @@ class AuditPage(QWidget):
         self.detail.setPlainText(
             f"{record.action} on {record.target or '—'} by {record.actor} ({record.role})"
             f"{' at ' + record.device if record.device else ''}, {record.at.isoformat()}\n"
-            f"before: {json.dumps(record.before, indent=1, sort_keys=True)}\n"
-            f"after:  {json.dumps(record.after, indent=1, sort_keys=True)}")
+            f"before: {_json(record.before)}\n"
+            f"after:  {_json(record.after)}")
 
     def verify(self) -> None:
         audit, engine, actor = self.services.audit, self.services.engine, self.actor

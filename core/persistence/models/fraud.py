@@ -29,6 +29,7 @@ class FraudBin(Base):
     sumsq: Mapped[float] = mapped_column(Float, default=0.0)
     frauds: Mapped[int] = mapped_column(Integer, default=0)
     outliers: Mapped[int] = mapped_column(Integer, default=0)
+    outlier_total: Mapped[float] = mapped_column(Float, default=0.0)
     max_ratio: Mapped[float] = mapped_column(Float, default=0.0)
 
 

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("sumsq", sa.Float(), nullable=False),
         sa.Column("frauds", sa.Integer(), nullable=False),
         sa.Column("outliers", sa.Integer(), nullable=False),
+        sa.Column("outlier_total", sa.Float(), nullable=False),
         sa.Column("max_ratio", sa.Float(), nullable=False),
         sa.CheckConstraint("grain in ('q','h','d')", name=op.f("ck_fraud_bins_grain")),
         sa.PrimaryKeyConstraint("kind", "key", "grain", "slot", name=op.f("pk_fraud_bins")),

@@ -1,0 +1,107 @@
+"""Plain-words reasons for a score.
+
+Features are grouped by what a person would name ("amount against the card's normal", "terminal
+risk"). A group's weight is how much the model's probability drops when the group's features take
+their typical legitimate values (all variants scored in one batch). The strongest groups are then
+written out with the transaction's own numbers.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from core.fraud.features import INDEX
+from core.fraud.txn import HOUR, Txn
+
+Row = list[float]
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "amount_vs_card": ("ratio_1d", "ratio_7d", "ratio_30d", "ratio_usual_30d", "z_30d"),
+    "large_amount": ("amount", "log_amount"),
+    "card_outliers": ("card_outliers_7d", "card_outliers_30d", "card_max_ratio_7d"),
+    "card_activity": ("card_n_1d", "card_n_7d", "card_n_30d", "card_sum_1d", "card_sum_7d", "card_sum_30d",
+                      "card_avg_1d", "card_avg_7d", "card_avg_30d"),
+    "velocity": ("card_n_1h", "card_sum_1h", "velocity_10m", "log_secs_since_last"),
+    "counterparty_risk": ("cp_n_1d", "cp_n_7d", "cp_n_30d", "cp_risk_1d", "cp_risk_7d", "cp_risk_30d",
+                          "cp_first_fraud_age", "cp_last_fraud_age", "cp_streak_fraud_share", "cp_n_after_last_fraud"),
+    "new_counterparty": ("new_counterparty",),
+    "new_device": ("new_device",),
+    "known_fraud": ("card_known_frauds",),
+    "time": ("hour", "night", "weekend"),
+    "country": ("country_n_30d", "country_risk_30d"),
+    "channel": ("channel",),
+}
+_COLUMNS = {g: np.array([INDEX[f] for f in fs]) for g, fs in GROUPS.items()}
+MIN_WEIGHT = 0.01
+
+
+def _v(row: Row, name: str) -> float:
+    return row[INDEX[name]]
+
+
+def _who(tx: Txn) -> str:
+    return "terminal" if tx.channel == "card" else "counterparty"
+
+
+def _counterparty_risk(row: Row, tx: Txn, currency: str) -> str:
+    windows = [(_v(row, "cp_risk_1d"), "day"), (_v(row, "cp_risk_7d"), "7 days"), (_v(row, "cp_risk_30d"), "30 days")]
+    risk, window = max(windows, key=lambda w: w[0])
+    if risk <= 0:
+        return f"{_who(tx)} has no confirmed fraud yet"
+    return f"{_who(tx)} had {risk * 100:.0f} % fraud over the last {window}"
+
+
+def _velocity(row: Row, tx: Txn, currency: str) -> str:
+    fast = int(_v(row, "velocity_10m"))
+    if fast:
+        return f"{fast + 1} payments on this card within 10 minutes ({int(_v(row, 'card_n_1h'))} within the hour)"
+    secs = math.expm1(_v(row, "log_secs_since_last"))
+    return f"{int(_v(row, 'card_n_1h'))} payments on this card within the hour, previous {secs / 60:.0f} min ago"
+
+
+def _time(row: Row, tx: Txn, currency: str) -> str:
+    hours = _v(row, "hour")
+    when = f"at {int(hours):02d}:{int(hours * 60) % 60:02d} UTC"
+    if _v(row, "night"):
+        when += ", at night"
+    if _v(row, "weekend"):
+        when += ", on a weekend"
+    return when
+
+
+TEMPLATES: dict[str, Callable[[Row, Txn, str], str]] = {
+    "amount_vs_card": lambda r, tx, c: (
+        f"amount {_v(r, 'ratio_usual_30d') or _v(r, 'ratio_30d'):.1f} × this card's 30-day average"
+        if _v(r, "card_n_30d") > 1 else "first payment seen on this card in 30 days"),
+    "large_amount": lambda r, tx, c: f"large amount ({_v(r, 'amount'):,.2f} {c})",
+    "card_outliers": lambda r, tx, c: (
+        f"{int(_v(r, 'card_outliers_7d'))} unusually large payments on this card in the last 7 days "
+        f"(up to {_v(r, 'card_max_ratio_7d'):.1f} × its average)"),
+    "card_activity": lambda r, tx, c: (
+        f"{int(_v(r, 'card_n_1d'))} payments on this card in 24 hours, {int(_v(r, 'card_n_7d'))} in 7 days"),
+    "velocity": _velocity,
+    "counterparty_risk": _counterparty_risk,
+    "new_counterparty": lambda r, tx, c: f"first payment from this card to this {_who(tx)}",
+    "new_device": lambda r, tx, c: "first payment of this customer from this device",
+    "known_fraud": lambda r, tx, c: f"card had {int(_v(r, 'card_known_frauds'))} confirmed frauds in 30 days",
+    "time": _time,
+    "country": lambda r, tx, c: (
+        f"counterparty country {tx.country} had {_v(r, 'country_risk_30d') * 100:.1f} % fraud over 30 days"),
+    "channel": lambda r, tx, c: f"channel {tx.channel}",
+}
+
+
+def explain(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, row: Row, tx: Txn,
+            currency: str, top: int) -> list[str]:
+    """The ``top`` feature groups that raise the probability most, in plain words."""
+    x = np.asarray(row, dtype=np.float64)
+    variants = np.repeat(x[None, :], len(_COLUMNS) + 1, axis=0)
+    for i, cols in enumerate(_COLUMNS.values(), start=1):
+        variants[i, cols] = reference[cols]
+    p = predict(variants)
+    weights = p[0] - p[1:]
+    order = np.argsort(-weights)
+    names = list(_COLUMNS)
+    return [TEMPLATES[names[i]](row, tx, currency) for i in order[:top] if weights[i] >= MIN_WEIGHT]

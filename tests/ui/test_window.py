@@ -1,0 +1,80 @@
+"""Main-window services: status bar checks, F5 refresh, error dialogs, remembered light/dark style."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.tasks import Op
+from core.ledger.errors import InsufficientFunds
+from core.ledger.views import TransferRequest
+from core.security.roles import SYSTEM_ACTOR, Actor, Role
+from ui.main_window import MainWindow
+from ui.theme import Theme
+
+SUPERVISOR = Actor("sam", Role.SUPERVISOR, device="desk-test")
+
+
+def _window(qtbot, services):  # noqa: ANN001, ANN202
+    window = MainWindow(services, SUPERVISOR, Theme())
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_status_bar_shows_each_connection(qtbot, services):
+    window = _window(qtbot, services)
+    qtbot.waitUntil(lambda: window.status.state("Database") != "unknown")
+    assert window.status.state("Database") == "ok"
+    qtbot.waitUntil(lambda: window.status.state("Redis") != "unknown")
+    assert window.status.state("Redis") == "not configured"
+    assert window.status.state("Payments") == "not configured"
+
+
+def test_unreachable_redis_shows_down(qtbot, services):
+    from dataclasses import replace
+
+    services.settings = replace(services.settings, redis_url="redis://127.0.0.1:1/0")
+    window = _window(qtbot, services)
+    qtbot.waitUntil(lambda: window.status.state("Redis") != "unknown")
+    assert window.status.state("Redis") == "down"
+    assert window.status.labels["Redis"].toolTip()
+
+
+def test_f5_reloads_the_current_page(qtbot, services, bank):
+    window = _window(qtbot, services)
+    teller = window.page("teller")
+    qtbot.waitUntil(lambda: teller.model.row_object(0) is not None)
+    first = teller.model.row_object(0)
+    services.ledger.transfer(SYSTEM_ACTOR, TransferRequest(id="f5", debit=bank[0], credit=bank[2], amount=500,
+                                                           currency="USD"))
+    window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: teller.model.row_object(0) is not None
+                    and teller.model.row_object(0).current == first.current - 500)
+
+
+def test_failures_without_a_handler_open_a_dialog_with_the_message(qtbot, services):
+    window = _window(qtbot, services)
+
+    def work(_task):  # noqa: ANN001, ANN202
+        raise InsufficientFunds("account 1000000016 has 10.00 USD available, 25.00 requested")
+
+    Op(window, work).run_in_background()
+
+    def box() -> QMessageBox | None:
+        return next((w for w in QApplication.topLevelWidgets() + window.findChildren(QMessageBox)
+                     if isinstance(w, QMessageBox) and w.isVisible()), None)
+
+    qtbot.waitUntil(lambda: box() is not None)
+    assert box().text() == "account 1000000016 has 10.00 USD available, 25.00 requested"
+    assert box().informativeText() == "Code: insufficient_funds"
+    assert "Traceback" not in box().text()
+    box().accept()
+
+
+def test_style_choice_is_applied_and_remembered(qtbot, services, qapp):
+    window = _window(qtbot, services)
+    window.style_actions["dark"].trigger()
+    assert "dark style" in qapp.styleSheet()
+    assert Theme().name == "dark"
+    window.style_actions["light"].trigger()
+    assert "light style" in qapp.styleSheet()
+    assert Theme().name == "light"
