@@ -15,11 +15,11 @@ from core.security.roles import SYSTEM_ACTOR
 # Demo desks only: the README lists these. Each TOTP secret goes into any authenticator app
 # (or: python -c "import pyotp; print(pyotp.TOTP('SECRET').now())").
 DEMO_USERS = (
-    ("admin", "admin", "Demo-Admin-2026", "QENEXDEMOADMIN22"),
-    ("teller", "teller", "Demo-Teller-2026", "QENEXDEMOTELLER2"),
-    ("analyst", "analyst", "Demo-Analyst-2026", "QENEXDEMOANALYST"),
-    ("supervisor", "supervisor", "Demo-Supervisor-2026", "QENEXDEMOSUPERVI"),
-    ("newbie", "teller", "Demo-Newbie-2026", None),  # not enrolled yet: shows enrollment at first login
+    ("alice", "admin", "Demo-Admin-2026", "QENEXDEMOADMINQENEXDEMOADMIN2345"),
+    ("tom", "teller", "Demo-Teller-2026", "QENEXDEMOTELLERQENEXDEMOTELLER23"),
+    ("anna", "analyst", "Demo-Analyst-2026", "QENEXDEMOANALYSTQENEXDEMOANALYST"),
+    ("sam", "supervisor", "Demo-Supervisor-2026", "QENEXDEMOSUPERVISORQENEXDEMOSUPE"),
+    ("nina", "teller", "Demo-Newbie-2026", None),  # not enrolled yet: shows enrollment at first login
 )
 
 Progress = Callable[[int, int, str], None]
@@ -53,9 +53,9 @@ def seed_demo_bank(settings: Settings, engine: Engine, *, customers: int = 2_000
 
 
 def _train_first_model(services: Services, progress: Progress | None) -> str | None:
-    from core.fraud.training import train_from_database
+    from core.fraud.dbtrain import train_from_database
 
     if progress:
         progress(0, 1, "training the first fraud model on the demo history")
     info = train_from_database(services.engine, actor=SYSTEM_ACTOR)
-    return info.version
+    return info.label

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from app.settings import Settings
 from core.errors import ConfigurationError
+from core.fraud.screen import FraudScreen
 from core.ledger.service import Ledger
 from core.security.audit import AuditTrail
 from core.security.audit_keys import AuditKeys, default_key_path
@@ -102,7 +103,7 @@ class Services:
     def build(cls, settings: Settings, engine: Engine) -> "Services":
         audit = AuditTrail(AuditKeys(default_key_path(settings.data_dir)))
         return cls(settings=settings, engine=engine, audit=audit, users=UserService(engine, audit),
-                   ledger=Ledger(engine, audit=audit), idle_lock_seconds=idle_lock_seconds(),
+                   ledger=Ledger(engine, audit=audit, screen=FraudScreen(engine)), idle_lock_seconds=idle_lock_seconds(),
                    device=desk_fingerprint(settings))
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:

@@ -23,6 +23,7 @@ import platform
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -258,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=20_000, help="transfers per post_batch call (default 20000)")
     parser.add_argument("--scale", type=int, default=max(DESKS),
                         help="pgbench scale factor (default 8: the largest client count, pgbench's documented minimum)")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every measurement; report medians (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args(argv)
     if make_url(args.url).get_backend_name() != "postgresql":
@@ -268,32 +270,37 @@ def main(argv: list[str] | None = None) -> int:
     say(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
         + ("  (machine busy: figures are not representative)" if load[0] > 0.5 * (os.cpu_count() or 1) else ""))
     out: dict = {"load_average_start": [round(x, 2) for x in load], "cpus": os.cpu_count(),
-                 "seconds": args.seconds, "accounts": args.accounts, "pgbench_scale": args.scale}
+                 "seconds": args.seconds, "rounds": args.rounds, "accounts": args.accounts,
+                 "pgbench_scale": args.scale}
 
-    say(f"seeding {args.accounts} accounts in a throw-away schema ...")
+    say(f"seeding {args.accounts} accounts in a throw-away schema, pgbench -i -s {args.scale} in a throw-away database ...")
     bank = BenchBank(args.url, args.accounts)
     pgbench = None
+    runs: dict[str, list[float]] = {}
+
+    def keep(source: str, n: int, res: dict) -> None:
+        for key in ("tps", "p50_ms", "p99_ms"):
+            runs.setdefault(f"{source}_{key}_{n}", []).append(res[key])
+
     try:
-        tag = uuid.uuid4().hex[:6]
-        for desks in DESKS:
-            say(f"ledger single path, {desks} desk(s), {args.seconds:g}s ...")
-            res = bench_single(bank, desks, args.seconds, tag)
-            out.update({f"single_tps_{desks}": res["tps"], f"single_p50_ms_{desks}": res["p50_ms"],
-                        f"single_p99_ms_{desks}": res["p99_ms"]})
-        say(f"ledger batch path, {args.batch} transfers in calls of {args.chunk} ...")
-        res = bench_batch(bank, args.batch, args.chunk)
-        out.update(batch_tps=res["tps"], batch_count=res["count"], batch_chunk=res["chunk"],
-                   batch_refused=res["refused"])
-        out.update(verify(bank))
-        say(f"pgbench -i -s {args.scale} in a throw-away database ...")
         pgbench = PgBench(args.url, args.scale)
-        for clients in DESKS:
-            say(f"pgbench tpcb-like -c {clients} -j {min(2, clients)} -T {max(1, round(args.seconds))} ...")
-            res = pgbench.run(clients, args.seconds)
-            out.update({f"pgbench_tps_{clients}": res["tps"], f"pgbench_p50_ms_{clients}": res["p50_ms"],
-                        f"pgbench_p99_ms_{clients}": res["p99_ms"]})
+        tag = uuid.uuid4().hex[:6]
+        for round_no in range(args.rounds):
+            for n in DESKS:  # each pair back to back, so both see the same machine
+                say(f"[{round_no + 1}/{args.rounds}] ledger single path, {n} desk(s), {args.seconds:g}s ...")
+                keep("single", n, bench_single(bank, n, args.seconds, f"{tag}{round_no}"))
+                say(f"[{round_no + 1}/{args.rounds}] pgbench tpcb-like -c {n} -j {min(2, n)} -T {max(1, round(args.seconds))} ...")
+                keep("pgbench", n, pgbench.run(n, args.seconds))
+            say(f"[{round_no + 1}/{args.rounds}] ledger batch path, {args.batch:,} transfers in calls of {args.chunk:,} ...")
+            res = bench_batch(bank, args.batch, args.chunk)
+            runs.setdefault("batch_tps", []).append(res["tps"])
+            out.update(batch_count=res["count"], batch_chunk=res["chunk"], batch_refused=res["refused"])
+        out.update({key: statistics.median(values) for key, values in runs.items()})
         for n in DESKS:
             out[f"ratio_{n}"] = out[f"single_tps_{n}"] / out[f"pgbench_tps_{n}"]
+        if args.rounds > 1:
+            out["runs"] = {key: [round(v, 2) for v in values] for key, values in runs.items()}
+        out.update(verify(bank))
         out["versions"] = {"postgresql": server_version(bank.engine), "pgbench": pgbench.version(),
                            "python": platform.python_version(), "sqlalchemy": sqlalchemy.__version__,
                            "psycopg": psycopg.__version__}

@@ -1,4 +1,4 @@
 """Command modules; each has ``register(subparsers)`` and sets ``handler(args, ctx)`` on its parsers."""
-from app.commands import db, demo, ledger, security
+from app.commands import db, demo, fraud, ledger, security
 
-COMMAND_MODULES = [db, ledger, security, demo]
+COMMAND_MODULES = [db, ledger, security, demo, fraud]

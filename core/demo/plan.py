@@ -73,9 +73,10 @@ def build(customers: int, days: int, end: datetime, seed: int = 7) -> Plan:
     compromised_terminals: dict[int, int] = {}  # terminal -> last compromised day
     leaked_cards: dict[int, int] = {}
     for day in range(days):
-        for t in rnd.sample(range(terminals), 1 if day % 2 else 0):
+        # As in the handbook's simulator: 2 of 10,000 terminals and 3 of 5,000 cards per day, scaled to this bank.
+        for t in rnd.sample(range(terminals), min(terminals, _poisson(rnd, terminals * 2 / 10_000))):
             compromised_terminals[t] = day + 28
-        for c in rnd.sample(range(customers), max(1, customers // 1500)):
+        for c in rnd.sample(range(customers), min(customers, _poisson(rnd, customers * 3 / 5_000))):
             leaked_cards[c] = day + 14
         base = start + timedelta(days=day)
         for card in cards:

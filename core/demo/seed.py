@@ -107,7 +107,7 @@ def _label(ledger: Ledger, frauds: list[tuple[str, datetime]], rnd: random.Rando
     for transfer_id, at in frauds:
         known = at + timedelta(days=rnd.uniform(1, 10))
         if known <= now:
-            labels.append(Label(transfer_id, True, known, "demo-analyst"))
+            labels.append(Label(transfer_id, True, labelled_by="demo-analyst", labelled_at=known))
     for start in range(0, len(labels), CHUNK):
         ledger.run(lambda conn, part=labels[start:start + CHUNK]: record_labels(conn, part))
     return len(labels)

@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -95,8 +96,6 @@ def _first_bad(path: Path, bad: pd.Series, raw: pd.Series, what: str) -> None:
 
 def loaded(trained: Trained, frame: Frame, rows: np.ndarray, delay_days: int) -> LoadedModel:
     """The in-memory twin of a registered model (same compiled scorer, no database)."""
-    from datetime import datetime, timezone
-
     utc = timezone.utc
     info = ModelInfo(0, trained.kind, datetime.now(utc), "backtest", datetime.fromtimestamp(int(frame.ts[rows].min()), utc),
                      datetime.fromtimestamp(int(frame.ts[rows].max()), utc), delay_days, features.FEATURE_NAMES,

@@ -5,11 +5,13 @@ refused on its own, in order, as if posted one by one. Rows go in with binary CO
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import queue
+import threading
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from sqlalchemy import Connection
 
 from core.errors import QenexError
@@ -44,20 +46,17 @@ def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Transf
         except QenexError as err:
             results[i] = err
     numbers = {n for _, r in ready for n in (r.debit, r.credit)}
-    accounts = {a.number: a for a in store.lock_accounts(conn, numbers=sorted(numbers))}
     ids = [r.id for _, r in ready] + [r.reverses_id for _, r in ready if r.reverses_id]
-    posting = Posting(actor, ledger.clock(), accounts, store.transfers_by_id(conn, ids))
+    locked, existing = store.lock_and_fetch(conn, sorted(numbers), ids)
+    posting = Posting(actor, ledger.clock(), {a.number: a for a in locked}, existing)
     corrections = [r.reverses_id for _, r in ready if r.reverses_id]
     if corrections:
         posting.corrected |= queries.corrected_ids(conn, corrections)
     if conn.dialect.name == "postgresql":
-        # Transfers stream to the server while the rules run, so it indexes them as Python goes on.
-        with _copy(conn, "transfers", _TRANSFER_COLS, _TRANSFER_TYPES) as put:
-            _apply_all(posting, ready, results, lambda: put(posting.transfers))
-        with _copy(conn, "entries", _ENTRY_COLS, _ENTRY_TYPES) as put:
-            put(posting.entries)
+        _apply_and_copy(conn, posting, ready, results)
     else:
-        _apply_all(posting, ready, results, lambda: None)
+        for i, req in ready:
+            results[i] = _apply(posting, req)
         store.insert_transfers(conn, posting.transfers)
         store.insert_entries(conn, posting.entries)
     store.save_accounts(conn, posting.touched.values())
@@ -68,38 +67,69 @@ def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Transf
     return results
 
 
-def _apply_all(posting: Posting, ready: list[tuple[int, TransferRequest]], results: list,
-               flush: Callable[[], None]) -> None:
-    """Apply each request in order (refusals become results); ``flush`` every so often to stream new rows."""
-    for n, (i, req) in enumerate(ready, 1):
+def _apply(posting: Posting, req: TransferRequest) -> TransferResult | QenexError:
+    try:
+        return posting.apply(req)
+    except QenexError as err:
+        return err
+
+
+def _apply_and_copy(conn: Connection, posting: Posting, ready: list[tuple[int, TransferRequest]],
+                    results: list) -> None:
+    """Apply the rules block by block here while a writer thread COPYs the previous block's rows.
+
+    The server indexes one block while Python applies the next, instead of waiting for the end of the
+    chunk. Only the writer touches the connection until it is joined, all in this transaction.
+    """
+    writer = _CopyWriter(conn)
+    writer.start()
+    sent_t = sent_e = 0
+    try:
+        for start in range(0, len(ready), _BLOCK):
+            for i, req in ready[start:start + _BLOCK]:
+                results[i] = _apply(posting, req)
+            writer.blocks.put((posting.transfers[sent_t:], posting.entries[sent_e:]))
+            sent_t, sent_e = len(posting.transfers), len(posting.entries)
+            if writer.error is not None:
+                break
+    finally:
+        writer.blocks.put(None)
+        writer.join()
+    if writer.error is not None:
+        raise writer.error
+
+
+class _CopyWriter(threading.Thread):
+    """Binary COPY of each queued block of transfer and entry rows, in order, until it gets None."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(name="qenex-batch-copy", daemon=True)
+        self.conn = conn
+        self.blocks: queue.SimpleQueue = queue.SimpleQueue()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
         try:
-            results[i] = posting.apply(req)
-        except QenexError as err:
-            results[i] = err
-        if n % _STREAM_EVERY == 0:
-            flush()
-    flush()
+            with store.driver_cursor(self.conn) as cur:
+                while (block := self.blocks.get()) is not None:
+                    _copy(cur, "transfers", _TRANSFER_COLS, _TRANSFER_TYPES, block[0])
+                    _copy(cur, "entries", _ENTRY_COLS, _ENTRY_TYPES, block[1])
+        except BaseException as exc:  # noqa: BLE001 - handed to the applying thread, which raises it
+            self.error = exc
 
 
-_STREAM_EVERY = 500
+_BLOCK = 1000
 _TRANSFER_TYPES = ("text", "int8", "int8", "int8", "text", "text", "text", "text", "text", "timestamptz", "text",
                    "text", "text", "text", "text", "text", "text", "text", "text", "timestamptz")
 _ENTRY_TYPES = ("text", "int8", "int8", "int8", "timestamptz")
 
 
-@contextmanager
-def _copy(conn: Connection, table: str, cols: tuple[str, ...], types: tuple[str, ...]) -> Iterator[Callable]:
-    """Binary COPY into ``table``; yields ``put(rows)``, which sends the rows of the list not sent yet."""
+def _copy(cur: psycopg.Cursor, table: str, cols: tuple[str, ...], types: tuple[str, ...],
+          rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
     row_of = itemgetter(*cols)
-    sent = 0
-
-    def put(rows: list[dict[str, Any]]) -> None:
-        nonlocal sent
-        for row in rows[sent:]:
-            copy.write_row(row_of(row))
-        sent = len(rows)
-
-    with conn.connection.driver_connection.cursor() as cur, \
-            cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as copy:
+    with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(list(types))
-        yield put
+        for row in rows:
+            copy.write_row(row_of(row))

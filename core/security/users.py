@@ -173,6 +173,10 @@ class UserService:
             raise PermissionDenied("only the system operator may create users with a pre-enrolled authenticator")
         check_policy(password, name)
         secret, now = enrolled_secret or totp.new_secret(), self.clock()
+        try:
+            enrollment = totp.enrollment(name, secret)
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(f"not a usable TOTP secret (base32, at least 160 bits): {exc}") from None
         password_hash = self.hasher.hash(password)
         try:
             with self.engine.begin() as conn:
@@ -184,7 +188,7 @@ class UserService:
                 view = _view(_row(conn, user_id=user_id))
         except IntegrityError as exc:
             raise UsernameTaken(name) from exc
-        return NewUser(user=view, enrollment=totp.enrollment(name, secret))
+        return NewUser(user=view, enrollment=enrollment)
 
     def list_users(self, actor: Actor) -> list[UserView]:
         """Every user, by username. Needs USER_MANAGE."""

@@ -29,7 +29,7 @@ def _hammer(engine, threads: int, per_thread: int) -> None:
         rnd = random.Random(seed)
         for i in range(per_thread):
             a, b = rnd.sample(accounts, 2)
-            tid, amount = f"d{seed}-{i}", rnd.randint(1, 2_000)
+            tid, amount = f"desk{seed}-{i}", rnd.randint(1, 2_000)
             try:
                 # Each desk also retries some transfers, as a desk whose connection dropped would.
                 for _ in range(2 if i % 7 == 0 else 1):
@@ -50,9 +50,9 @@ def _hammer(engine, threads: int, per_thread: int) -> None:
     assert not failures, failures[:3]
     assert ledger.totals_by_currency(S) == {"USD": 0}
     with engine.connect() as conn:
-        ids = conn.execute(select(Transfer.id).where(Transfer.id.like("d%"))).scalars().all()
+        ids = conn.execute(select(Transfer.id).where(Transfer.id.like("desk%"))).scalars().all()
         assert sorted(ids) == sorted(acknowledged)  # every acknowledged transfer exists, once
-        entries = conn.execute(select(func.count()).select_from(Entry).where(Entry.transfer_id.like("d%"))).scalar_one()
+        entries = conn.execute(select(func.count()).select_from(Entry).where(Entry.transfer_id.like("desk%"))).scalar_one()
         assert entries == 2 * len(ids)
     for i, number in enumerate(accounts):
         bal = ledger.balance(S, number)

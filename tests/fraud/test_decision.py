@@ -1,0 +1,68 @@
+"""Rules, thresholds, and reasons in plain words."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import ValidationError
+from core.fraud import reasons, rules
+from core.fraud.config import FraudConfig
+from core.fraud.decision import NO_MODEL, assess, decide
+from core.fraud.features import FEATURE_NAMES, INDEX
+from core.fraud.txn import Txn
+
+TX = Txn("t", "1:EUR", "T7", "FR", 52.0, 1_700_000_000, "card", None)
+
+
+def _row(**values: float) -> list[float]:
+    row = [0.0] * len(FEATURE_NAMES)
+    for name, value in values.items():
+        row[INDEX[name]] = value
+    return row
+
+
+def test_rules_each_give_their_reason():
+    config = FraudConfig(blocked_countries=frozenset({"kp"}), blocked_counterparties=frozenset({"T7"}),
+                         amount_limits={"EUR": 5_000}, amount_limit_action="decline", velocity_limit_1h=3)
+    hits = rules.check(config, counterparty="T7", country="KP", amount=5_001, currency="EUR", exponent=2,
+                       payments_last_hour=4)
+    assert [(h.action, h.reason) for h in hits] == [
+        ("decline", "counterparty T7 is on the block list"),
+        ("decline", "country KP is on the block list"),
+        ("decline", "amount 50.01 EUR is over the limit of 50.00 EUR"),
+        ("review", "4 payments on this card within an hour (limit 3)"),
+    ]
+    assert rules.check(config, counterparty="T8", country="FR", amount=5_000, currency="EUR", exponent=2,
+                       payments_last_hour=3) == []
+
+
+def test_thresholds_decide():
+    config = FraudConfig(review_threshold=0.3, decline_threshold=0.8)
+    assert [decide(s, config) for s in (0.0, 0.29, 0.3, 0.79, 0.8, 1.0)] == [
+        "approve", "approve", "review", "review", "decline", "decline"]
+
+
+@pytest.mark.parametrize("bad", [
+    {"review_threshold": 0.9, "decline_threshold": 0.5}, {"label_delay_days": -1},
+    {"amount_limits": {"EUR": 0}}, {"velocity_action": "block"}, {"anomaly_weight": 2.0},
+])
+def test_bad_settings_are_refused(bad):
+    with pytest.raises(ValidationError):
+        FraudConfig(**bad)
+    with pytest.raises(ValidationError, match="unknown fraud settings: colour"):
+        FraudConfig.from_mapping({"colour": "red"})
+
+
+def test_without_a_model_the_rules_decide_and_say_so():
+    result = assess(None, FraudConfig(), TX, _row(card_n_1h=1), amount=5_200, currency="EUR", exponent=2)
+    assert (result.decision, result.score, result.reasons) == ("approve", 0.0, (NO_MODEL,))
+
+
+def test_reasons_name_the_groups_that_raise_the_score_with_the_transactions_numbers():
+    def predict(X: np.ndarray) -> np.ndarray:  # a toy model: risky when amount is far above normal or the terminal is bad
+        return np.clip(0.1 * X[:, INDEX["ratio_usual_30d"]] + X[:, INDEX["cp_risk_7d"]], 0, 1)
+
+    row = _row(ratio_usual_30d=5.2, ratio_30d=4.0, card_n_30d=12, cp_risk_7d=0.12, cp_risk_30d=0.05, amount=52.0)
+    reference = np.array(_row(ratio_usual_30d=1.0, ratio_30d=1.0, card_n_30d=12, amount=30.0))
+    words = reasons.explain(predict, reference, row, TX, "EUR", 3)
+    assert words == ["amount 5.2 × this card's 30-day average", "terminal had 12 % fraud over the last 7 days"]

@@ -1,0 +1,87 @@
+"""Compiled scorers match scikit-learn; the registry round-trips through skops and refuses the unknown."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.ensemble import IsolationForest
+
+from core.errors import NotFound, ValidationError
+from core.fraud import registry
+from core.fraud.compiled import compile_anomaly, compile_classifier
+from core.fraud.replay import memory_replay
+from core.fraud.training import CANDIDATES, train, validation_days
+
+from .synth import traffic
+
+UTC = timezone.utc
+
+
+@pytest.fixture(scope="module")
+def data():
+    txns, frauds = traffic(1500)
+    X, _ = memory_replay(txns, frauds, 7)
+    return X, np.array(frauds, dtype=int), np.array([t.ts for t in txns])
+
+
+@pytest.mark.parametrize("kind", sorted(CANDIDATES))
+def test_compiled_classifier_matches_sklearn(data, kind):
+    X, y, _ = data
+    model = CANDIDATES[kind](len(y)).fit(X, y)
+    assert np.allclose(compile_classifier(model).predict(X), model.predict_proba(X)[:, 1], atol=1e-9)
+
+
+def test_compiled_isolation_forest_matches_sklearn(data):
+    X, _, _ = data
+    for model in (IsolationForest(n_estimators=20, random_state=0).fit(X),
+                  IsolationForest(n_estimators=20, max_features=0.5, random_state=0).fit(X)):
+        assert np.allclose(compile_anomaly(model).score(X), -model.score_samples(X), atol=1e-9)
+
+
+def test_selection_is_prequential_and_recorded(data):
+    X, y, ts = data
+    trained = train(X, y, ts, candidates=("hgb", "logistic"))
+    assert trained.kind in ("hgb", "logistic")
+    assert {"validation_ap_hgb", "validation_ap_logistic", "validation_days"} <= set(trained.metrics)
+    assert validation_days(7) == 2 and validation_days(60) == 7
+
+
+def test_too_few_labels_gives_an_anomaly_only_model(data):
+    X, _, ts = data
+    trained = train(X, np.zeros(len(X), dtype=int), ts)
+    assert trained.classifier is None and trained.anomaly is not None and trained.kind == "anomaly-only"
+
+
+def test_registry_round_trip_and_activation(sqlite_engine, data):
+    X, y, ts = data
+    trained = train(X, y, ts, candidates=("logistic",))
+    now = datetime.now(UTC)
+    first = registry.register(sqlite_engine, trained, actor_name="tester", trained_from=now, trained_to=now,
+                              label_delay_days=7)
+    second = registry.register(sqlite_engine, trained, actor_name="tester", trained_from=now, trained_to=now,
+                               label_delay_days=7, activate=False)
+    with sqlite_engine.connect() as conn:
+        assert registry.active_version(conn) == first.version
+        loaded = registry.load(conn, second.version)
+        assert [m.version for m in registry.list_models(conn)] == [2, 1]
+        with pytest.raises(NotFound):
+            registry.load(conn, 99)
+    expected = compile_classifier(trained.classifier).predict(X[:50])
+    assert np.allclose(loaded.classifier.predict(X[:50]), expected)
+    assert loaded.info.metrics == trained.metrics and loaded.info.created_by == "tester"
+    registry.activate(sqlite_engine, second.version)
+    with sqlite_engine.connect() as conn:
+        assert registry.active_version(conn) == second.version
+        assert [m.active for m in registry.list_models(conn)] == [True, False]
+
+
+class Sneaky:
+    """Stands in for any type a model file should never be able to smuggle in."""
+
+
+def test_loading_refuses_untrusted_types():
+    blob = sio.dumps({"classifier": Sneaky(), "anomaly": None})
+    with pytest.raises(ValidationError, match="not trusted"):
+        registry.loads(blob)
