@@ -153,7 +153,8 @@ def bench_batch(bank: BenchBank, count: int, chunk: int) -> dict:
     rng = random.Random(7)
     tag = uuid.uuid4().hex[:6]
     accounts = bank.accounts
-    bad = {0: (bank.frozen, AccountFrozen), 1: (bank.empty, InsufficientFunds), 2: (numbers.make(9_999_999, "deposit"), AccountNotFound)}
+    unknown = numbers.make(9_999_999, "deposit")
+    bad = {0: (bank.frozen, AccountFrozen), 1: (bank.empty, InsufficientFunds), 2: (unknown, AccountNotFound)}
     reqs, expected = [], {}
     for i in range(count):
         debit, credit = rng.sample(accounts, 2)
@@ -255,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"PostgreSQL URL (default {DEFAULT_URL})")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed run (default 10)")
     parser.add_argument("--accounts", type=int, default=1000, help="customer accounts to seed (default 1000)")
-    parser.add_argument("--batch", type=int, default=200_000, help="transfers posted on the batch path (default 200000)")
+    parser.add_argument("--batch", type=int, default=200_000,
+                        help="transfers posted on the batch path (default 200000)")
     parser.add_argument("--chunk", type=int, default=20_000, help="transfers per post_batch call (default 20000)")
     parser.add_argument("--scale", type=int, default=max(DESKS),
                         help="pgbench scale factor (default 8: the largest client count, pgbench's documented minimum)")
@@ -273,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
                  "seconds": args.seconds, "rounds": args.rounds, "accounts": args.accounts,
                  "pgbench_scale": args.scale}
 
-    say(f"seeding {args.accounts} accounts in a throw-away schema, pgbench -i -s {args.scale} in a throw-away database ...")
+    say(f"seeding {args.accounts} accounts in a throw-away schema, "
+        f"pgbench -i -s {args.scale} in a throw-away database ...")
     bank = BenchBank(args.url, args.accounts)
     pgbench = None
     runs: dict[str, list[float]] = {}
@@ -289,9 +292,11 @@ def main(argv: list[str] | None = None) -> int:
             for n in DESKS:  # each pair back to back, so both see the same machine
                 say(f"[{round_no + 1}/{args.rounds}] ledger single path, {n} desk(s), {args.seconds:g}s ...")
                 keep("single", n, bench_single(bank, n, args.seconds, f"{tag}{round_no}"))
-                say(f"[{round_no + 1}/{args.rounds}] pgbench tpcb-like -c {n} -j {min(2, n)} -T {max(1, round(args.seconds))} ...")
+                say(f"[{round_no + 1}/{args.rounds}] pgbench tpcb-like -c {n} -j {min(2, n)} "
+                    f"-T {max(1, round(args.seconds))} ...")
                 keep("pgbench", n, pgbench.run(n, args.seconds))
-            say(f"[{round_no + 1}/{args.rounds}] ledger batch path, {args.batch:,} transfers in calls of {args.chunk:,} ...")
+            say(f"[{round_no + 1}/{args.rounds}] ledger batch path, {args.batch:,} transfers "
+                f"in calls of {args.chunk:,} ...")
             res = bench_batch(bank, args.batch, args.chunk)
             runs.setdefault("batch_tps", []).append(res["tps"])
             out.update(batch_count=res["count"], batch_chunk=res["chunk"], batch_refused=res["refused"])

@@ -37,6 +37,12 @@ def _admin(services: Services, actor: Actor) -> QWidget:
     return AdminPage(services, actor)
 
 
+def _fraud(services: Services, actor: Actor) -> QWidget:
+    from ui.fraud.page import FraudQueuePage
+
+    return FraudQueuePage(services, actor)
+
+
 def _audit(services: Services, actor: Actor) -> QWidget:
     from ui.audit.page import AuditPage
 
@@ -45,8 +51,7 @@ def _audit(services: Services, actor: Actor) -> QWidget:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("teller", "Teller", "teller", Permission.TRANSFER_POST, _teller),
-    PageSpec("fraud", "Fraud queue", "fraud", Permission.ALERT_VIEW,
-             awaiting="the fraud alert queue (core.fraud alert queries)"),
+    PageSpec("fraud", "Fraud queue", "fraud", Permission.ALERT_VIEW, _fraud),
     PageSpec("recommendations", "Recommendations", "recommendations", Permission.RECOMMENDATION_ACT,
              awaiting="the recommendation engine (core.recommend)"),
     PageSpec("payments", "Payments", "payments", Permission.TRANSFER_POST,

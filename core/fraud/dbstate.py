@@ -49,7 +49,8 @@ def upsert_bins(conn: Connection, rows: list[dict]) -> None:
 
 
 class DatabaseStore:
-    """The StateStore twin of MemoryStore, working inside the caller's transaction (never commits)."""
+    """MemoryStore's twin in the database: the same methods with the caller's connection first
+    (it works inside the caller's transaction and never commits)."""
 
     def __init__(self, delay_days: int = 7) -> None:
         self.delay_days = delay_days
@@ -123,17 +124,21 @@ class DatabaseStore:
         conn.execute(delete(_BIN))
         conn.execute(delete(FraudSeen.__table__))
         conn.execute(delete(FraudCard.__table__))
-        _bulk(conn, _BIN, _memory_bins(memory))
+        _bulk(conn, _BIN, _memory_bins(memory, max(memory.last_ts.values(), default=0)))
         _bulk(conn, FraudSeen.__table__, ({"card": c, "kind": k, "item": i} for c, k, i in memory.seen))
         _bulk(conn, FraudCard.__table__, ({"card": c, "last_ts": t} for c, t in memory.last_ts.items()))
 
 
-def _memory_bins(memory: MemoryStore) -> Iterable[dict]:
+def _memory_bins(memory: MemoryStore, now: int) -> Iterable[dict]:
+    """The bins still inside their windows at ``now`` (older ones can no longer be read)."""
+    oldest = {"q": now // QUARTER - QUARTER_BINS, "h": now // HOUR - HOUR_BINS, "d": now // DAY - memory.keep_days}
     for kind, grain, table in (("card", "q", memory.card_q), ("card", "h", memory.card_h), ("card", "d", memory.card_d),
                                ("cp", "d", memory.cp_d), ("country", "d", memory.country_d)):
+        floor = oldest[grain]
         for key, bins in table.items():
             for slot, b in bins.items():
-                yield _bin_row(kind, key, grain, slot, int(b[0]), b[1], b[2], int(b[3]), int(b[4]), b[5], b[6])
+                if slot > floor:
+                    yield _bin_row(kind, key, grain, slot, int(b[0]), b[1], b[2], int(b[3]), int(b[4]), b[5], b[6])
 
 
 def _bulk(conn: Connection, table, rows: Iterable[dict], size: int = 5000) -> None:  # noqa: ANN001

@@ -13,7 +13,7 @@ from core.fraud.dbstate import DatabaseStore
 from core.fraud.history import payments
 from core.fraud.registry import ModelInfo
 from core.fraud.replay import memory_replay
-from core.fraud.training import train
+from core.fraud.training import check_candidates, train
 from core.fraud.txn import DAY
 from core.security.roles import Actor, Permission, check
 
@@ -38,6 +38,7 @@ def train_from_database(engine: Engine, *, actor: Actor, label_delay_days: int =
     screen continues exactly where training stopped (postings made meanwhile are recounted next time).
     """
     check(actor, Permission.MODEL_TRAIN)
+    check_candidates(candidates)
     with engine.connect() as conn:
         txns, frauds = payments(conn)
     if not txns:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.fraud.features import INDEX
-from core.fraud.txn import HOUR, Txn
+from core.fraud.txn import Txn
 
 Row = list[float]
 

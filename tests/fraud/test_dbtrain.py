@@ -43,3 +43,29 @@ def test_training_needs_permission_and_history(sqlite_engine):
         train_from_database(sqlite_engine, actor=Actor("teller", Role.TELLER))
     with pytest.raises(ValidationError, match="no posted customer payments"):
         train_from_database(sqlite_engine, actor=SYSTEM_ACTOR)
+
+
+def test_cli_train_and_models(tmp_path, monkeypatch, capsys):
+    import json
+
+    from app.cli import main
+    from core.persistence import migrate
+    from core.persistence.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'bank.db'}"
+    monkeypatch.setenv("QENEX_DATABASE_URL", url)
+    assert main(["fraud", "models"]) == 0
+    assert "no fraud models yet" in capsys.readouterr().out
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    txns, frauds = traffic(1200, spacing=1800)
+    seed_payments(engine, txns, frauds)
+    engine.dispose()
+    assert main(["fraud", "train", "--models", "logistic", "--json"]) == 0
+    trained = json.loads(capsys.readouterr().out)
+    assert (trained["version"], trained["kind"], trained["active"]) == ("v1", "logistic", True)
+    assert main(["fraud", "models", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [m["version"] for m in listed] == ["v1"] and listed[0]["metrics"]["n_fraud"] > 0
+    assert main(["fraud", "train", "--models", "nope"]) == 1
+    assert "unknown model kinds" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 from sklearn.ensemble import IsolationForest
+from threadpoolctl import threadpool_limits
 
 from core.errors import NotFound, ValidationError
 from core.fraud import registry
@@ -29,7 +30,8 @@ def data():
 @pytest.mark.parametrize("kind", sorted(CANDIDATES))
 def test_compiled_classifier_matches_sklearn(data, kind):
     X, y, _ = data
-    model = CANDIDATES[kind](len(y)).fit(X, y)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = CANDIDATES[kind](len(y)).fit(X, y)
     assert np.allclose(compile_classifier(model).predict(X), model.predict_proba(X)[:, 1], atol=1e-9)
 
 

@@ -1,0 +1,1 @@
+"""The fraud queue: open alerts and why each payment was held."""
