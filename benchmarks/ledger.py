@@ -1,6 +1,6 @@
 """Ledger throughput against pgbench on the same PostgreSQL server, printed side by side.
 
-    python benchmarks/ledger.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--seconds 10] [--json]
+    python benchmarks/ledger.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--seconds 10] [--rounds 3] [--json]
 
 Measures, in one run:
 - the single-transfer path (``Ledger.transfer``, one transfer per database transaction, as a desk posts it)
@@ -64,9 +64,13 @@ class BenchBank:
             conn.execute(text(f"CREATE SCHEMA {self.schema}"))
         sep = "&" if "?" in url else "?"
         self.engine = make_engine(f"{url}{sep}options=-csearch_path%3D{self.schema}", pool_size=max(DESKS) + 2)
-        migrate.upgrade(self.engine)
-        self.ledger = Ledger(self.engine)
-        self.accounts, self.frozen, self.empty = self._seed(n_accounts)
+        try:
+            migrate.upgrade(self.engine)
+            self.ledger = Ledger(self.engine)
+            self.accounts, self.frozen, self.empty = self._seed(n_accounts)
+        except BaseException:
+            self.close()
+            raise
 
     def _seed(self, n: int) -> tuple[list[str], str, str]:
         led, s = self.ledger, SYSTEM_ACTOR
@@ -208,7 +212,11 @@ class PgBench:
         if self.exe is None:
             raise SystemExit("pgbench not found on PATH (Debian/Ubuntu: apt-get install postgresql-client)")
         self._admin(f'CREATE DATABASE "{self.dbname}"')
-        self._pgbench("-i", "-q", "-s", str(scale))
+        try:
+            self._pgbench("-i", "-q", "-s", str(scale))
+        except BaseException:
+            self.close()
+            raise
 
     def _admin(self, sql: str) -> None:
         engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")

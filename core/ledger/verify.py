@@ -54,6 +54,12 @@ def verify(engine: Engine) -> LedgerReport:
                                 .where(T.c.id.is_(None))).scalar_one()
         if dangling:
             report.problems.append(f"{dangling} entries point at missing transfers")
+        refs = T.alias("ref")
+        for column, what in ((T.c.pending_id, "pending"), (T.c.reverses_id, "corrected")):
+            missing = conn.execute(select(func.count()).select_from(T.outerjoin(refs, refs.c.id == column))
+                                   .where(column.is_not(None), refs.c.id.is_(None))).scalar_one()
+            if missing:
+                report.problems.append(f"{missing} transfers point at a missing {what} transfer")
         unbalanced = conn.execute(select(func.count()).select_from(
             select(E.c.transfer_id).group_by(E.c.transfer_id).having(func.sum(E.c.amount) != 0).subquery()
         )).scalar_one()

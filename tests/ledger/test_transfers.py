@@ -136,3 +136,15 @@ def test_cash_goes_through_the_cash_gl_account(ledger, open_account):
     assert ledger.balance(TELLER, gl["teller_cash"].number).current == -4_000
     with pytest.raises(errors.InsufficientFunds):
         ledger.withdraw(TELLER, a, 4_001, "USD")
+
+
+def test_ledger_verify_finds_a_tampered_balance(ledger, open_account, engine):
+    from core.ledger.verify import verify
+
+    a, b = open_account(funds=1_000), open_account()
+    ledger.transfer(TELLER, TransferRequest("v1", a, b, 100, "USD"))
+    assert verify(engine).ok
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE accounts SET credits_posted = credits_posted + 5 WHERE number = :n"), {"n": b})
+    problems = verify(engine).problems
+    assert any(b in p for p in problems) and any("sum to" in p for p in problems)

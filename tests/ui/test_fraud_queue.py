@@ -19,7 +19,8 @@ TELLER = Actor("tina", Role.TELLER, device="desk-test")
 @pytest.fixture
 def hold(services, bank):
     """hold(id, amount): post from the first bank account through a screen that reviews anything over 100.00."""
-    ledger = Ledger(services.engine, screen=FraudScreen(services.engine, config=FraudConfig(amount_limits={"USD": 100_00})))
+    screen = FraudScreen(services.engine, config=FraudConfig(amount_limits={"USD": 100_00}))
+    ledger = Ledger(services.engine, screen=screen)
 
     def post(id_: str, amount: int, counterparty: str | None = None) -> None:
         result = ledger.transfer(SYSTEM_ACTOR, TransferRequest(id=id_, debit=bank[0], credit=bank[1], amount=amount,

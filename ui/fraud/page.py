@@ -57,7 +57,7 @@ class FraudQueuePage(QWidget):
         self.model.modelReset.connect(self._reselect)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((54, 122, 98, 100, 100, 76)):
+        for column, width in enumerate((54, 130, 96, 98, 98, 76)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count_label = QLabel("", objectName="muted")

@@ -49,8 +49,9 @@ class Account(Base):
 class Transfer(Base):
     """One movement of money between two accounts; the id is chosen by the caller (idempotency key).
 
-    Transfers and entries carry no foreign keys to accounts: only the posting path writes them, right
-    after locking those very accounts, and per-row FK checks cost most of the batch path's throughput.
+    Transfers and entries carry no foreign keys: only the posting path writes them, right after locking
+    the accounts and reading the transfers they refer to, and per-row FK checks cost most of the batch
+    path's throughput.
     ``qenex ledger verify`` checks the references and replays every balance instead.
     """
 
@@ -75,8 +76,8 @@ class Transfer(Base):
     currency: Mapped[str] = mapped_column(String(3))
     kind: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(10))
-    pending_id: Mapped[str | None] = mapped_column(ForeignKey("transfers.id"))
-    reverses_id: Mapped[str | None] = mapped_column(ForeignKey("transfers.id"))
+    pending_id: Mapped[str | None] = mapped_column(String(64))
+    reverses_id: Mapped[str | None] = mapped_column(String(64))
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     code: Mapped[str] = mapped_column(String(20), default="transfer")
     description: Mapped[str] = mapped_column(String(200), default="")

@@ -46,6 +46,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_customer_id'), ['customer_id'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        # Balance updates rewrite account rows constantly: free space on each page keeps them HOT updates.
+        op.execute("ALTER TABLE accounts SET (fillfactor = 70)")
 
     op.create_table('transfers',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -72,8 +75,6 @@ def upgrade() -> None:
     sa.CheckConstraint("state in ('posted','pending','voided','expired','resolved')", name=op.f('ck_transfers_state')),
     sa.CheckConstraint('amount > 0', name=op.f('ck_transfers_amount')),
     sa.CheckConstraint('debit_account_id <> credit_account_id', name=op.f('ck_transfers_accounts')),
-    sa.ForeignKeyConstraint(['pending_id'], ['transfers.id'], name=op.f('fk_transfers_pending_id_transfers')),
-    sa.ForeignKeyConstraint(['reverses_id'], ['transfers.id'], name=op.f('fk_transfers_reverses_id_transfers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers'))
     )
     with op.batch_alter_table('transfers', schema=None) as batch_op:
