@@ -35,7 +35,7 @@ class DemoReport:
         return {**asdict(self.bank), "users": self.users, "model": self.model}
 
 
-def seed_demo_bank(settings: Settings, engine: Engine, *, customers: int = 2_000, days: int = 90, seed_: int = 7,
+def seed_demo_bank(settings: Settings, engine: Engine, *, customers: int = 2_000, days: int = 60, seed_: int = 7,
                    progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False) -> DemoReport:
     """Seed an empty, migrated database with history, demo users and a first fraud model.
 

@@ -11,7 +11,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = demo.add_parser("seed", help="seed a demo bank (customers, accounts, months of history, demo users, "
                                      "a first fraud model) into an empty database")
     p.add_argument("--customers", type=int, default=2_000, help="number of retail customers (default 2000)")
-    p.add_argument("--days", type=int, default=90, help="days of history (default 90)")
+    p.add_argument("--days", type=int, default=60, help="days of history (default 60)")
     p.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same bank")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_seed)

@@ -115,9 +115,10 @@ def _monthly(rnd: random.Random, plan: Plan, base: datetime, day: int, customers
                                 rnd.randint(200, 1_500) * 100, "EUR", "incoming", "payment", description="incoming transfer"))
     if base.day == 25 or day == 0:
         for c in range(customers):
+            card = plan.cards[c]  # salaries cover each card's habits, so few purchases bounce
+            salary = max(rnd.randint(2_500, 6_000), int(card.per_day * card.mean * 30 * 1.4))
             ev.append(Event(base + timedelta(hours=6, seconds=c), ("gl", "clearing", "USD"), ("cust", c),
-                            rnd.randint(2_500, 6_000) * 100, "USD", "salary", "payment", "PAYROLL", "US",
-                            description="salary"))
+                            salary * 100, "USD", "salary", "payment", "PAYROLL", "US", description="salary"))
     if base.day == 1:
         for c in range(customers):
             if rnd.random() < 0.25:

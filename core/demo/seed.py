@@ -39,7 +39,7 @@ class SeedReport:
     labelled: int
 
 
-def seed(ledger: Ledger, *, customers: int = 2_000, days: int = 90, seed: int = 7, end: datetime | None = None,
+def seed(ledger: Ledger, *, customers: int = 2_000, days: int = 60, seed: int = 7, end: datetime | None = None,
          progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False) -> SeedReport:
     """Seed an EMPTY database; refuses one that already holds customers."""
     if customers < 10 or days < 7:

@@ -18,7 +18,7 @@ def _config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision``; safe to call on every start."""
     cfg = _config()
     with engine.begin() as conn:

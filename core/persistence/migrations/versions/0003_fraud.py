@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import core.persistence.base
 
 revision = "0003_fraud"
-down_revision = "0001_ledger"
+down_revision = "0002_security"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,40 @@
+"""The demo bank: a small one on each backend balances, carries labelled fraud and refuses a used database."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.demo.seed import NotEmpty, seed
+from core.ledger.service import Ledger
+from core.ledger.verify import verify
+from core.persistence.models import Transfer
+from core.persistence.models.fraud import FraudLabel
+from core.security.roles import SYSTEM_ACTOR as S
+
+
+def test_small_demo_bank_is_consistent(engine):
+    ledger = Ledger(engine)
+    steps = []
+    report = seed(ledger, customers=40, days=14, progress=lambda done, total, msg: steps.append((done, total)))
+    assert report.transfers > 500 and report.frauds > 0 and 0 < report.labelled <= report.frauds
+    assert steps[-1][0] == steps[-1][1]  # progress reached the end
+    assert verify(engine).ok
+    assert set(ledger.totals_by_currency(S).values()) == {0}
+    with engine.connect() as conn:
+        channels = set(conn.execute(select(Transfer.channel).distinct()).scalars())
+        assert {"card", "desk", "payment", "online"} <= channels
+        assert conn.execute(select(func.count()).select_from(FraudLabel)).scalar_one() == report.labelled
+    with pytest.raises(NotEmpty):
+        seed(ledger, customers=40, days=14)
+
+
+def test_the_same_seed_gives_the_same_bank(sqlite_engine, tmp_path):
+    from core.persistence import migrate
+    from core.persistence.db import make_engine
+
+    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    migrate.upgrade(other)
+    a = seed(Ledger(sqlite_engine), customers=20, days=10, seed=3)
+    b = seed(Ledger(other), customers=20, days=10, seed=3)
+    assert a == b
+    other.dispose()
