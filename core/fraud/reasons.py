@@ -88,7 +88,8 @@ TEMPLATES: dict[str, Callable[[Row, Txn, str], str]] = {
     "known_fraud": lambda r, tx, c: f"card had {int(_v(r, 'card_known_frauds'))} confirmed frauds in 30 days",
     "time": _time,
     "country": lambda r, tx, c: (
-        f"counterparty country {tx.country} had {_v(r, 'country_risk_30d') * 100:.1f} % fraud over 30 days"),
+        f"counterparty country {tx.country} had {_v(r, 'country_risk_30d') * 100:.1f} % fraud over 30 days"
+        if tx.country else "no counterparty country given"),
     "channel": lambda r, tx, c: f"channel {tx.channel}",
 }
 
