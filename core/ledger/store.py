@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.adapt import PyFormat
 from psycopg.types.numeric import Int8
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from core.ledger.state import AccountState
@@ -168,41 +168,81 @@ def _marks(n: int) -> str:
 _INT8 = psycopg.adapters.get_dumper(Int8, PyFormat.BINARY)
 
 
-@contextmanager
-def driver_cursor(conn: Connection) -> Iterator[psycopg.Cursor]:
-    """The psycopg cursor of ``conn``'s pooled connection, in its transaction; ints are sent as int8.
-
-    Kept in the pool's per-connection ``info`` (made once, not per statement). Driver errors come out as
-    SQLAlchemy's, as from ``conn.execute``, so ``Ledger.run`` still retries deadlocks and id races.
-    """
-    pooled = conn.connection
+def _cursor(pooled: Any) -> psycopg.Cursor:
+    """The psycopg cursor kept in the pool's per-connection ``info`` (made once); ints are sent as int8."""
     raw = pooled.driver_connection
     cur = pooled.info.get("qenex.cursor")
     if cur is None or cur.closed or cur.connection is not raw:
         cur = pooled.info["qenex.cursor"] = raw.cursor()
         cur.adapters.register_dumper(int, _INT8)
+    return cur
+
+
+def _translate(err: psycopg.Error, dialect: Any, pooled: Any, cur: psycopg.Cursor) -> tuple[DBAPIError, bool]:
+    """``err`` as SQLAlchemy's exception (so ``Ledger.run`` retries deadlocks and id races) and whether the
+    connection is gone."""
+    invalidated = dialect.is_disconnect(err, pooled.dbapi_connection, cur)
+    return DBAPIError.instance(None, None, err, psycopg.Error, hide_parameters=True,
+                               connection_invalidated=invalidated, dialect=dialect), invalidated
+
+
+@contextmanager
+def driver_cursor(conn: Connection) -> Iterator[psycopg.Cursor]:
+    """The psycopg cursor of ``conn``'s pooled connection, in its transaction.
+
+    Driver errors come out as SQLAlchemy's, as from ``conn.execute``.
+    """
+    pooled = conn.connection
+    cur = _cursor(pooled)
     try:
         yield cur
     except psycopg.Error as err:
-        invalidated = conn.dialect.is_disconnect(err, pooled.dbapi_connection, cur)
+        exc, invalidated = _translate(err, conn.dialect, pooled, cur)
         if invalidated:
             conn.invalidate(err)
-        raise DBAPIError.instance(None, None, err, psycopg.Error, hide_parameters=True,
-                                  connection_invalidated=invalidated, dialect=conn.dialect) from err
+        raise exc from err
+
+
+@contextmanager
+def raw_transaction(engine: Engine) -> Iterator[psycopg.Cursor]:
+    """A pooled PostgreSQL connection's cursor in one transaction, committed on a clean exit.
+
+    The desk path's transaction without SQLAlchemy's Connection and Transaction objects (a quarter of its
+    client CPU). psycopg opens the transaction on the first statement; on an error the pool's reset on
+    return rolls it back. Driver errors come out as SQLAlchemy's, as from ``conn.execute``.
+    """
+    pooled = engine.raw_connection()
+    try:
+        cur = _cursor(pooled)
+        try:
+            yield cur
+            pooled.driver_connection.commit()
+        except psycopg.Error as err:
+            exc, invalidated = _translate(err, engine.dialect, pooled, cur)
+            if invalidated:
+                pooled.invalidate(err)
+            raise exc from err
+    finally:
+        pooled.close()
 
 
 def lock_and_fetch(conn: Connection, numbers: Sequence[str], ids: Sequence[str]) -> tuple[list[AccountState], dict]:
     """Lock the accounts (id order) and read the transfers ``ids``: one round trip on PostgreSQL."""
     if conn.dialect.name != "postgresql" or not numbers:
         return lock_accounts(conn, numbers=numbers), transfers_by_id(conn, ids)
-    accounts, existing = [], {}
     with driver_cursor(conn) as cur:
-        cur.execute(_lock_sql(len(numbers), len(ids)), _in_params(numbers) + _in_params(ids))
-        for row in cur:
-            if row[0] == "a":
-                accounts.append(AccountState(*row[1:12]))
-            else:
-                existing[row[12]["id"]] = _from_json(row[12])
+        return lock_and_fetch_on(cur, numbers, ids)
+
+
+def lock_and_fetch_on(cur: psycopg.Cursor, numbers: Sequence[str], ids: Sequence[str]) -> tuple[list[AccountState], dict]:
+    """``lock_and_fetch`` on a PostgreSQL driver cursor (``numbers`` not empty)."""
+    accounts, existing = [], {}
+    cur.execute(_lock_sql(len(numbers), len(ids)), _in_params(numbers) + _in_params(ids))
+    for row in cur:
+        if row[0] == "a":
+            accounts.append(AccountState(*row[1:12]))
+        else:
+            existing[row[12]["id"]] = _from_json(row[12])
     return accounts, existing
 
 
@@ -222,11 +262,17 @@ def write_posting(conn: Connection, transfers: list[dict], entries: list[dict], 
         insert_entries(conn, entries)
         save_accounts(conn, accounts)
         return
+    with driver_cursor(conn) as cur:
+        write_posting_on(cur, transfers, entries, accounts)
+
+
+def write_posting_on(cur: psycopg.Cursor, transfers: list[dict], entries: list[dict],
+                     accounts: list[AccountState]) -> None:
+    """``write_posting`` on a PostgreSQL driver cursor (at most ``_MAX_VALUES`` transfers, some accounts)."""
     params = [t[c] for t in transfers for c in _T_COLS]
     params += [e[c] for e in entries for c in _E_COLS]
     params += _account_params(accounts)
-    with driver_cursor(conn) as cur:
-        cur.execute(_write_sql(len(transfers), len(entries), len(accounts)), params)
+    cur.execute(_write_sql(len(transfers), len(entries), len(accounts)), params)
 
 
 def _account_params(accounts: list[AccountState]) -> list[int]:
