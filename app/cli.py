@@ -5,6 +5,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
 from app.commands import COMMAND_MODULES
 from app.context import Context
 from core.errors import QenexError
@@ -36,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args, ctx) or 0)
     except QenexError as err:
         ctx.report_error(err, as_json=getattr(args, "json", False))
+        return 1
+    except OperationalError as err:
+        url = make_url(ctx.settings.database_url).render_as_string(hide_password=True)
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+        print(f"qenex: database: cannot use the database at {url}: {reason}\n"
+              "  check that the server is running and QENEX_DATABASE_URL is right", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was kept", file=sys.stderr)

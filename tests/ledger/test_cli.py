@@ -76,3 +76,11 @@ def test_help_lists_every_command(capsys):
     for command in ("customer", "account", "transfer", "deposit", "withdraw", "balance", "statement", "accounts",
                     "demo", "db", "user", "audit"):
         assert command in out
+
+
+def test_unreachable_database_gets_a_clear_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("QENEX_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("QENEX_DATABASE_URL", "postgresql+psycopg://bob:secret@127.0.0.1:1/nowhere?connect_timeout=2")
+    assert main(["accounts"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot use the database" in err and "QENEX_DATABASE_URL" in err and "secret" not in err
