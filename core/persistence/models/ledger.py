@@ -61,7 +61,6 @@ class Transfer(Base):
         CheckConstraint("debit_account_id <> credit_account_id", name="accounts"),
         CheckConstraint("kind in ('single','pending','post_pending','void_pending')", name="kind"),
         CheckConstraint("state in ('posted','pending','voided','expired','resolved')", name="state"),
-        Index("ix_transfers_created", "created_at"),
         # Sparse: only holds that may expire, and only correcting transfers.
         Index("ix_transfers_open_holds", "expires_at", postgresql_where=text("state = 'pending'"),
               sqlite_where=text("state = 'pending'")),

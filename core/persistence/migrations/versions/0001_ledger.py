@@ -78,7 +78,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers'))
     )
     with op.batch_alter_table('transfers', schema=None) as batch_op:
-        batch_op.create_index('ix_transfers_created', ['created_at'], unique=False)
         batch_op.create_index('ix_transfers_open_holds', ['expires_at'], unique=False,
                               postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'"))
         batch_op.create_index('ix_transfers_reverses', ['reverses_id'], unique=False,
@@ -133,7 +132,6 @@ def downgrade() -> None:
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.drop_index('ix_transfers_reverses')
         batch_op.drop_index('ix_transfers_open_holds')
-        batch_op.drop_index('ix_transfers_created')
 
     op.drop_table('transfers')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
