@@ -15,6 +15,7 @@ from core.errors import QenexError
 from core.ledger import accounts as account_ops
 from core.ledger import pending as pending_ops
 from core.ledger import queries, store
+from core.ledger.money import currency as iso_currency
 from core.ledger.money import exponent
 from core.ledger.errors import LinkedTransferFailed, TransferDeclined, TransferNotFound
 from core.ledger.posting import Posting, normalize
@@ -41,6 +42,7 @@ class Ledger:
         self.audit = audit
         self.screen = screen
         self.clock = clock
+        self._cash: dict[str, str] = {}  # currency -> the cash GL account's number (never changes once made)
 
     # -- plumbing -------------------------------------------------------------------------------
     def authorize(self, actor: Actor, permission: Permission, target: str = "") -> None:
@@ -220,15 +222,22 @@ class Ledger:
                 description: str = "cash deposit") -> TransferResult:
         """Cash in at the desk: from the bank's cash GL account into ``account``."""
         self.authorize(actor, Permission.CASH, account)
-        cash = self.ensure_gl_accounts(actor, currency)["teller_cash"].number
+        cash = self._cash_account(actor, currency)
         return self.transfer(actor, _cash_request(id, cash, account, amount, currency, "deposit", description))
 
     def withdraw(self, actor: Actor, account: str, amount: int, currency: str, id: str | None = None,
                  description: str = "cash withdrawal") -> TransferResult:
         """Cash out at the desk: from ``account`` into the bank's cash GL account."""
         self.authorize(actor, Permission.CASH, account)
-        cash = self.ensure_gl_accounts(actor, currency)["teller_cash"].number
+        cash = self._cash_account(actor, currency)
         return self.transfer(actor, _cash_request(id, account, cash, amount, currency, "withdrawal", description))
+
+    def _cash_account(self, actor: Actor, currency: str) -> str:
+        """The bank's cash GL account for ``currency``, created on first use and then remembered."""
+        code = iso_currency(currency)
+        if code not in self._cash:
+            self._cash[code] = self.ensure_gl_accounts(actor, code)["teller_cash"].number
+        return self._cash[code]
 
     def _write(self, conn: Connection, posting: Posting) -> None:
         store.write_posting(conn, posting.transfers, posting.entries, posting.touched.values())
