@@ -22,6 +22,7 @@ class AccountState:
     credits_posted: int
     debits_pending: int
     credits_pending: int
+    version: int | None = None  # PostgreSQL's xmin when read without a lock (the optimistic desk path)
 
     @property
     def balance(self) -> int:

@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
 import psycopg
-from psycopg.adapt import PyFormat
-from psycopg.types.numeric import Int8
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from core.ledger.state import AccountState
+from core.persistence.driver import driver_cursor
 from core.persistence.models import Account, Entry, Transfer
 
 A = Account.__table__
@@ -122,14 +119,18 @@ _SAVE_MANY = """UPDATE accounts a SET debits_posted = v.dp, credits_posted = v.c
 
 
 @lru_cache(maxsize=64)
-def _lock_sql(n_numbers: int, n_ids: int) -> str:
+def _lock_sql(n_numbers: int, n_ids: int, lock: bool = True) -> str:
+    """Accounts (locked in id order, or unlocked with their ``xmin``) and transfers, in one statement."""
+    rows = (f"SELECT *, NULL::bigint AS version FROM accounts WHERE {_in('number', n_numbers)} ORDER BY id FOR UPDATE"
+            if lock else
+            f"SELECT *, xmin::text::bigint AS version FROM accounts WHERE {_in('number', n_numbers)}")
     sql = f"""SELECT 'a', a.id, a.number, a.customer_id, a.kind, a.currency, a.status, a.overdraft_limit,
-       a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending, NULL::jsonb
-  FROM (SELECT * FROM accounts WHERE {_in("number", n_numbers)} ORDER BY id FOR UPDATE) a"""
+       a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending, a.version, NULL::jsonb
+  FROM ({rows}) a"""
     if n_ids:
         sql += f"""
 UNION ALL
-SELECT 't', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, to_jsonb(t)
+SELECT 't', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, to_jsonb(t)
   FROM transfers t WHERE {_in("t.id", n_ids)}"""
     return sql
 
@@ -147,7 +148,12 @@ def _in_params(values: Sequence[str]) -> list:
 
 
 @lru_cache(maxsize=64)
-def _write_sql(n_transfers: int, n_entries: int, n_accounts: int) -> str:
+def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool = False) -> str:
+    """Insert transfers and entries, save the accounts' totals; ``checked``: only over unchanged rows.
+
+    A checked write carries each account's ``xmin`` as read; a row changed since (by any writer, at any
+    point up to this statement's own update of it) makes ``qenex_stale_account`` raise 40001, undoing it all.
+    """
     ctes = []
     if n_transfers:
         ctes.append(f"t AS (INSERT INTO transfers ({', '.join(_T_COLS)}) VALUES "
@@ -155,6 +161,12 @@ def _write_sql(n_transfers: int, n_entries: int, n_accounts: int) -> str:
     if n_entries:
         ctes.append(f"e AS (INSERT INTO entries ({', '.join(_E_COLS)}) VALUES "
                     f"{', '.join(['(%s, %s, %s, %s, %s)'] * n_entries)})")
+    if checked:
+        rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n_accounts)
+        return ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + (
+            "UPDATE accounts a SET debits_posted = CASE WHEN a.xmin::text::bigint = v.x THEN v.dp "
+            "ELSE qenex_stale_account(a.id) END, credits_posted = v.cp, debits_pending = v.dpe, "
+            f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v(id, dp, cp, dpe, cpe, x) WHERE a.id = v.id")
     rows = ", ".join(["(%s, %s, %s, %s, %s)"] * n_accounts)
     return ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + (
         "UPDATE accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, "
@@ -165,67 +177,6 @@ def _marks(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
-_INT8 = psycopg.adapters.get_dumper(Int8, PyFormat.BINARY)
-
-
-def _cursor(pooled: Any) -> psycopg.Cursor:
-    """The psycopg cursor kept in the pool's per-connection ``info`` (made once); ints are sent as int8."""
-    raw = pooled.driver_connection
-    cur = pooled.info.get("qenex.cursor")
-    if cur is None or cur.closed or cur.connection is not raw:
-        cur = pooled.info["qenex.cursor"] = raw.cursor()
-        cur.adapters.register_dumper(int, _INT8)
-    return cur
-
-
-def _translate(err: psycopg.Error, dialect: Any, pooled: Any, cur: psycopg.Cursor) -> tuple[DBAPIError, bool]:
-    """``err`` as SQLAlchemy's exception (so ``Ledger.run`` retries deadlocks and id races) and whether the
-    connection is gone."""
-    invalidated = dialect.is_disconnect(err, pooled.dbapi_connection, cur)
-    return DBAPIError.instance(None, None, err, psycopg.Error, hide_parameters=True,
-                               connection_invalidated=invalidated, dialect=dialect), invalidated
-
-
-@contextmanager
-def driver_cursor(conn: Connection) -> Iterator[psycopg.Cursor]:
-    """The psycopg cursor of ``conn``'s pooled connection, in its transaction.
-
-    Driver errors come out as SQLAlchemy's, as from ``conn.execute``.
-    """
-    pooled = conn.connection
-    cur = _cursor(pooled)
-    try:
-        yield cur
-    except psycopg.Error as err:
-        exc, invalidated = _translate(err, conn.dialect, pooled, cur)
-        if invalidated:
-            conn.invalidate(err)
-        raise exc from err
-
-
-@contextmanager
-def raw_transaction(engine: Engine) -> Iterator[psycopg.Cursor]:
-    """A pooled PostgreSQL connection's cursor in one transaction, committed on a clean exit.
-
-    The desk path's transaction without SQLAlchemy's Connection and Transaction objects (a quarter of its
-    client CPU). psycopg opens the transaction on the first statement; on an error the pool's reset on
-    return rolls it back. Driver errors come out as SQLAlchemy's, as from ``conn.execute``.
-    """
-    pooled = engine.raw_connection()
-    try:
-        cur = _cursor(pooled)
-        try:
-            yield cur
-            pooled.driver_connection.commit()
-        except psycopg.Error as err:
-            exc, invalidated = _translate(err, engine.dialect, pooled, cur)
-            if invalidated:
-                pooled.invalidate(err)
-            raise exc from err
-    finally:
-        pooled.close()
-
-
 def lock_and_fetch(conn: Connection, numbers: Sequence[str], ids: Sequence[str]) -> tuple[list[AccountState], dict]:
     """Lock the accounts (id order) and read the transfers ``ids``: one round trip on PostgreSQL."""
     if conn.dialect.name != "postgresql" or not numbers:
@@ -234,15 +185,19 @@ def lock_and_fetch(conn: Connection, numbers: Sequence[str], ids: Sequence[str])
         return lock_and_fetch_on(cur, numbers, ids)
 
 
-def lock_and_fetch_on(cur: psycopg.Cursor, numbers: Sequence[str], ids: Sequence[str]) -> tuple[list[AccountState], dict]:
-    """``lock_and_fetch`` on a PostgreSQL driver cursor (``numbers`` not empty)."""
+def lock_and_fetch_on(cur: psycopg.Cursor, numbers: Sequence[str], ids: Sequence[str], *,
+                      lock: bool = True) -> tuple[list[AccountState], dict]:
+    """``lock_and_fetch`` on a PostgreSQL driver cursor (``numbers`` not empty).
+
+    ``lock=False`` reads the accounts without locking them, each with its ``version`` for a checked write.
+    """
     accounts, existing = [], {}
-    cur.execute(_lock_sql(len(numbers), len(ids)), _in_params(numbers) + _in_params(ids))
+    cur.execute(_lock_sql(len(numbers), len(ids), lock), _in_params(numbers) + _in_params(ids))
     for row in cur:
         if row[0] == "a":
-            accounts.append(AccountState(*row[1:12]))
+            accounts.append(AccountState(*row[1:13]))
         else:
-            existing[row[12]["id"]] = _from_json(row[12])
+            existing[row[13]["id"]] = _from_json(row[13])
     return accounts, existing
 
 
@@ -267,13 +222,20 @@ def write_posting(conn: Connection, transfers: list[dict], entries: list[dict], 
 
 
 def write_posting_on(cur: psycopg.Cursor, transfers: list[dict], entries: list[dict],
-                     accounts: list[AccountState]) -> None:
-    """``write_posting`` on a PostgreSQL driver cursor (at most ``_MAX_VALUES`` transfers, some accounts)."""
+                     accounts: list[AccountState], *, checked: bool = False) -> None:
+    """``write_posting`` on a PostgreSQL driver cursor (at most ``_MAX_VALUES`` transfers, some accounts).
+
+    ``checked``: the accounts were read unlocked; the write fails with SQLSTATE 40001, writing nothing,
+    if any of them changed since (their ``version``).
+    """
     params = [t[c] for t in transfers for c in _T_COLS]
     params += [e[c] for e in entries for c in _E_COLS]
-    params += _account_params(accounts)
-    cur.execute(_write_sql(len(transfers), len(entries), len(accounts)), params)
+    params += _account_params(accounts, checked)
+    cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked), params)
 
 
-def _account_params(accounts: list[AccountState]) -> list[int]:
+def _account_params(accounts: list[AccountState], checked: bool = False) -> list[int]:
+    if checked:
+        return [v for a in accounts for v in (a.id, a.debits_posted, a.credits_posted, a.debits_pending,
+                                               a.credits_pending, a.version)]
     return [v for a in accounts for v in (a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)]

@@ -57,7 +57,12 @@ def _hammer(engine, threads: int, per_thread: int) -> None:
     for i, number in enumerate(accounts):
         bal = ledger.balance(S, number)
         assert bal.current >= -500 * (i % 2)
-        assert bal.current == sum(ln.amount for ln in ledger.statement(S, number, limit=10_000).lines)
+        lines = sorted(ledger.statement(S, number, limit=10_000).lines, key=lambda ln: ln.entry_id)
+        assert bal.current == sum(ln.amount for ln in lines)
+        running = 0
+        for ln in lines:  # each entry's balance_after continues the one before it: a serial order
+            running += ln.amount
+            assert ln.balance_after == running
     assert len(acknowledged) > threads * per_thread // 4
 
 

@@ -1,0 +1,136 @@
+"""Hot paths on PostgreSQL's driver (psycopg) below SQLAlchemy, with SQLAlchemy's exceptions.
+
+The desk posting path spends most of its client CPU in the layers above the wire; these helpers skip
+them: the pooled connection's own psycopg cursor, a transaction without SQLAlchemy's Connection object,
+and idle connections kept in autocommit mode for work that is one statement per commit.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import pq
+from psycopg.adapt import PyFormat
+from psycopg.types.numeric import Int8
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
+
+_INT8 = psycopg.adapters.get_dumper(Int8, PyFormat.BINARY)
+
+
+def _cursor(pooled: Any) -> psycopg.Cursor:
+    """The psycopg cursor kept in the pool's per-connection ``info`` (made once); ints are sent as int8,
+    so a statement's parameter types, hence its prepared plan, never vary."""
+    raw = pooled.driver_connection
+    cur = pooled.info.get("qenex.cursor")
+    if cur is None or cur.closed or cur.connection is not raw:
+        cur = pooled.info["qenex.cursor"] = raw.cursor()
+        cur.adapters.register_dumper(int, _INT8)
+    return cur
+
+
+def _translate(err: psycopg.Error, dialect: Any, pooled: Any, cur: psycopg.Cursor) -> tuple[DBAPIError, bool]:
+    """``err`` as SQLAlchemy's exception (so ``Ledger.run`` retries deadlocks and id races) and whether the
+    connection is gone."""
+    invalidated = dialect.is_disconnect(err, pooled.dbapi_connection, cur)
+    return DBAPIError.instance(None, None, err, psycopg.Error, hide_parameters=True,
+                               connection_invalidated=invalidated, dialect=dialect), invalidated
+
+
+@contextmanager
+def driver_cursor(conn: Connection) -> Iterator[psycopg.Cursor]:
+    """The psycopg cursor of ``conn``'s pooled connection, in its transaction.
+
+    Driver errors come out as SQLAlchemy's, as from ``conn.execute``.
+    """
+    pooled = conn.connection
+    cur = _cursor(pooled)
+    try:
+        yield cur
+    except psycopg.Error as err:
+        exc, invalidated = _translate(err, conn.dialect, pooled, cur)
+        if invalidated:
+            conn.invalidate(err)
+        raise exc from err
+
+
+@contextmanager
+def raw_transaction(engine: Engine) -> Iterator[psycopg.Cursor]:
+    """A pooled PostgreSQL connection's cursor in one transaction, committed on a clean exit.
+
+    psycopg opens the transaction on the first statement; on an error the pool's reset on return rolls
+    it back. Driver errors come out as SQLAlchemy's, as from ``conn.execute``.
+    """
+    pooled = engine.raw_connection()
+    try:
+        cur = _cursor(pooled)
+        try:
+            yield cur
+            pooled.driver_connection.commit()
+        except psycopg.Error as err:
+            exc, invalidated = _translate(err, engine.dialect, pooled, cur)
+            if invalidated:
+                pooled.invalidate(err)
+            raise exc from err
+    finally:
+        pooled.close()
+
+
+class AutocommitConnections:
+    """PostgreSQL connections kept in autocommit mode: each statement is its own transaction.
+
+    Taken from the engine's pool once and detached from it, so that taking one and giving it back costs
+    a list operation instead of the pool's checkout, reset and events. At most ``keep`` idle connections
+    are kept; all are closed when the engine is disposed.
+    """
+
+    def __init__(self, engine: Engine, keep: int = 8) -> None:
+        self._engine = engine
+        self._keep = keep
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def _connect(self) -> tuple[Any, psycopg.Cursor]:
+        pooled = self._engine.raw_connection()
+        pooled.detach()
+        raw = pooled.dbapi_connection
+        raw.autocommit = True
+        cur = raw.cursor()
+        cur.adapters.register_dumper(int, _INT8)
+        return pooled, cur
+
+    @contextmanager
+    def cursor(self) -> Iterator[psycopg.Cursor]:
+        """A cursor on an idle autocommit connection (a new one if none is idle).
+
+        Driver errors come out as SQLAlchemy's; a connection that broke is closed, not kept.
+        """
+        with self._lock:
+            held = self._idle.pop() if self._idle else None
+        pooled, cur = held or self._connect()
+        try:
+            yield cur
+        except psycopg.Error as err:
+            exc, _ = _translate(err, self._engine.dialect, pooled, cur)
+            raise exc from err
+        finally:
+            raw = pooled.dbapi_connection
+            kept = not raw.closed and raw.info.transaction_status == pq.TransactionStatus.IDLE
+            if kept:
+                with self._lock:
+                    kept = len(self._idle) < self._keep
+                    if kept:
+                        self._idle.append((pooled, cur))
+            if not kept:
+                pooled.close()  # detached: really closed
+
+    def close(self) -> None:
+        """Close every idle connection (one in use goes back to the idle list, or is closed if broken)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for pooled, _cur in idle:
+            pooled.close()

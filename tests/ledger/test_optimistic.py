@@ -1,0 +1,117 @@
+"""The PostgreSQL desk path: unlocked read, write only over unchanged accounts, locking path on conflicts."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from core.ledger import service, store
+from core.ledger.posting import Posting
+from core.ledger.service import Ledger
+from core.ledger.views import TransferRequest
+from core.persistence.driver import AutocommitConnections
+from core.persistence.models import Entry, Transfer
+from core.security.roles import SYSTEM_ACTOR as S
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def bank(pg_engine):
+    ledger = Ledger(pg_engine)
+    numbers = []
+    for i in range(2):
+        number = ledger.open_account(S, ledger.add_customer(S, f"Desk {i}").id, "USD").number
+        ledger.deposit(S, number, 10_000, "USD")
+        numbers.append(number)
+    return ledger, numbers
+
+
+def _touch(engine, number: str) -> None:
+    """Another desk's write to the account (a new row version, same content)."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE accounts SET status = status WHERE number = :n"), {"n": number})
+
+
+def _count(engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_a_write_over_a_changed_account_fails_whole(bank, pg_engine):
+    ledger, (a, b) = bank
+    before = (_count(pg_engine, Transfer), _count(pg_engine, Entry))
+    req = TransferRequest("stale-1", a, b, 700, "USD")
+    with pytest.raises(DBAPIError) as caught, AutocommitConnections(pg_engine).cursor() as cur:
+        accounts, existing = store.lock_and_fetch_on(cur, (a, b), (req.id,), lock=False)
+        assert all(acc.version is not None for acc in accounts)
+        posting = Posting(S, ledger.clock(), {acc.number: acc for acc in accounts}, existing)
+        posting.apply(req)
+        _touch(pg_engine, b)
+        store.write_posting_on(cur, posting.transfers, posting.entries,
+                               sorted(posting.touched.values(), key=lambda acc: acc.id), checked=True)
+    assert caught.value.orig.sqlstate == "40001"
+    assert "changed since it was read" in str(caught.value.orig)
+    assert (_count(pg_engine, Transfer), _count(pg_engine, Entry)) == before
+    assert ledger.balance(S, a).current == ledger.balance(S, b).current == 10_000
+
+
+def test_conflicts_are_retried_then_the_locking_path_posts(bank, pg_engine, monkeypatch):
+    ledger, (a, b) = bank
+    reads: list[bool] = []
+    real = store.lock_and_fetch_on
+
+    def read_then_another_desk_writes(cur, numbers, ids, *, lock=True):
+        found = real(cur, numbers, ids, lock=lock)
+        reads.append(lock)
+        if not lock:
+            _touch(pg_engine, a)
+        return found
+
+    monkeypatch.setattr(store, "lock_and_fetch_on", read_then_another_desk_writes)
+    result = ledger.transfer(S, TransferRequest("hot-1", a, b, 2_500, "USD"))
+    assert result.state == "posted" and not result.replayed
+    assert reads == [False] * service.OPTIMISTIC_TRIES + [True]
+    assert (ledger.balance(S, a).current, ledger.balance(S, b).current) == (7_500, 12_500)
+    with pg_engine.connect() as conn:
+        rows = conn.execute(select(Entry.amount, Entry.balance_after).where(Entry.transfer_id == "hot-1")
+                            .order_by(Entry.amount)).all()
+    assert [tuple(r) for r in rows] == [(-2_500, 7_500), (2_500, 12_500)]
+
+
+def test_one_conflict_then_the_unlocked_path_posts(bank, pg_engine, monkeypatch):
+    ledger, (a, b) = bank
+    reads: list[bool] = []
+    real = store.lock_and_fetch_on
+
+    def conflict_once(cur, numbers, ids, *, lock=True):
+        found = real(cur, numbers, ids, lock=lock)
+        reads.append(lock)
+        if len(reads) == 1:
+            _touch(pg_engine, b)
+        return found
+
+    monkeypatch.setattr(store, "lock_and_fetch_on", conflict_once)
+    ledger.transfer(S, TransferRequest("warm-1", a, b, 100, "USD"))
+    assert reads == [False, False]
+    assert ledger.balance(S, b).current == 10_100
+
+
+def test_the_same_id_posted_between_read_and_write_comes_back_as_a_replay(bank, pg_engine, monkeypatch):
+    ledger, (a, b) = bank
+    other_desk = Ledger(pg_engine)
+    req = TransferRequest("twice-1", a, b, 900, "USD")
+    real = store.lock_and_fetch_on
+    raced: list[bool] = []
+
+    def the_other_desk_posts_first(cur, numbers, ids, *, lock=True):
+        found = real(cur, numbers, ids, lock=lock)
+        if not raced:
+            raced.append(True)
+            other_desk.transfer(S, req)  # its own read sees nothing yet either
+        return found
+
+    monkeypatch.setattr(store, "lock_and_fetch_on", the_other_desk_posts_first)
+    result = ledger.transfer(S, req)
+    assert result.replayed and result.amount == 900
+    assert ledger.balance(S, a).current == 9_100  # posted once
