@@ -59,12 +59,7 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
         entries = []
         if post:
             state.post(debit, credit, posted)
-            entries = [
-                {"transfer_id": new_id, "account_id": debit.id, "amount": -posted, "balance_after": debit.balance,
-                 "created_at": now},
-                {"transfer_id": new_id, "account_id": credit.id, "amount": posted, "balance_after": credit.balance,
-                 "created_at": now},
-            ]
+            entries = [(new_id, debit.id, -posted, debit.balance, now), (new_id, credit.id, posted, credit.balance, now)]
         row = {
             "id": new_id, "debit_account_id": debit.id, "credit_account_id": credit.id,
             "amount": posted, "currency": pend["currency"], "kind": "post_pending" if post else "void_pending",

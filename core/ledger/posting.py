@@ -50,7 +50,7 @@ class Posting:
     accounts: dict[str, AccountState]
     existing: dict[str, Any]
     transfers: list[dict[str, Any]] = field(default_factory=list)
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[tuple] = field(default_factory=list)  # rows in store.ENTRY_COLUMNS order
     touched: dict[int, AccountState] = field(default_factory=dict)
     corrected: set[str] = field(default_factory=set)
     link_id: str | None = None
@@ -88,10 +88,8 @@ class Posting:
             state.reserve(debit, credit, req.amount)
         else:
             state.post(debit, credit, req.amount)
-            self.entries.append({"transfer_id": req.id, "account_id": debit.id, "amount": -req.amount,
-                                 "balance_after": debit.balance, "created_at": at})
-            self.entries.append({"transfer_id": req.id, "account_id": credit.id, "amount": req.amount,
-                                 "balance_after": credit.balance, "created_at": at})
+            self.entries.append((req.id, debit.id, -req.amount, debit.balance, at))
+            self.entries.append((req.id, credit.id, req.amount, credit.balance, at))
         self.touched[debit.id] = debit
         self.touched[credit.id] = credit
         kind = "pending" if pending else "single"

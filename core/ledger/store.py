@@ -17,6 +17,7 @@ from core.persistence.models import Account, Entry, Transfer
 A = Account.__table__
 T = Transfer.__table__
 E = Entry.__table__
+ENTRY_COLUMNS = ("transfer_id", "account_id", "amount", "balance_after", "created_at")  # an entry row's tuple
 
 _STATE_COLS = (A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.currency, A.c.status, A.c.overdraft_limit,
                A.c.debits_posted, A.c.credits_posted, A.c.debits_pending, A.c.credits_pending)
@@ -86,9 +87,10 @@ def insert_transfers(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(T), rows)
 
 
-def insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def insert_entries(conn: Connection, rows: list[tuple]) -> None:
+    """Entry rows given as tuples in ``ENTRY_COLUMNS`` order."""
     if rows:
-        conn.execute(insert(E), rows)
+        conn.execute(insert(E), [dict(zip(ENTRY_COLUMNS, row)) for row in rows])
 
 
 def set_transfer_state(conn: Connection, transfer_id: str, state: str) -> None:
@@ -106,10 +108,9 @@ def account_numbers(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
 # (array or JSON parameters get re-planned on every call, and the UPDATE joined by hash over a scan of all
 # accounts). Integers go as int8 so a statement's parameter types, hence its prepared plan, never vary.
 # Both run on the driver's cursor: SQLAlchemy's result handling cost a fifth of the desk's client CPU.
-_T_COLS = ("id", "debit_account_id", "credit_account_id", "amount", "currency", "kind", "state", "pending_id",
+TRANSFER_COLUMNS = ("id", "debit_account_id", "credit_account_id", "amount", "currency", "kind", "state", "pending_id",
            "reverses_id", "expires_at", "code", "description", "channel", "counterparty", "counterparty_country",
            "device", "link_id", "fingerprint", "created_by", "created_at")
-_E_COLS = ("transfer_id", "account_id", "amount", "balance_after", "created_at")
 _MAX_VALUES = 200  # transfers per VALUES statement; larger (linked) postings use the generic inserts
 _IN_LIST_MAX = 100  # values per IN list or VALUES list of accounts; more go as one array (a batch's)
 _SAVE_MANY = """UPDATE accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
@@ -156,10 +157,10 @@ def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool 
     """
     ctes = []
     if n_transfers:
-        ctes.append(f"t AS (INSERT INTO transfers ({', '.join(_T_COLS)}) VALUES "
-                    f"{', '.join([f'({_marks(len(_T_COLS))})'] * n_transfers)})")
+        ctes.append(f"t AS (INSERT INTO transfers ({', '.join(TRANSFER_COLUMNS)}) VALUES "
+                    f"{', '.join([f'({_marks(len(TRANSFER_COLUMNS))})'] * n_transfers)})")
     if n_entries:
-        ctes.append(f"e AS (INSERT INTO entries ({', '.join(_E_COLS)}) VALUES "
+        ctes.append(f"e AS (INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
                     f"{', '.join(['(%s, %s, %s, %s, %s)'] * n_entries)})")
     if checked:
         rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n_accounts)
@@ -228,8 +229,8 @@ def write_posting_on(cur: psycopg.Cursor, transfers: list[dict], entries: list[d
     ``checked``: the accounts were read unlocked; the write fails with SQLSTATE 40001, writing nothing,
     if any of them changed since (their ``version``).
     """
-    params = [t[c] for t in transfers for c in _T_COLS]
-    params += [e[c] for e in entries for c in _E_COLS]
+    params = [t[c] for t in transfers for c in TRANSFER_COLUMNS]
+    params += [v for e in entries for v in e]
     params += _account_params(accounts, checked)
     cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked), params)
 
