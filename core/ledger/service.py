@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import replace
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -130,7 +129,7 @@ class Ledger:
                     result.to_dict())
         if screened is not None:
             self.screen.record(conn, *screened)
-            result = replace(result, fraud=screened[1])
+            result = result._replace(fraud=screened[1])
         return result
 
     def _transfer_optimistic(self, actor: Actor, req: TransferRequest) -> TransferResult:
