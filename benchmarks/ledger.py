@@ -4,7 +4,8 @@
 
 Measures, in one run:
 - the single-transfer path (``Ledger.transfer``, one transfer per database transaction, as a desk posts it)
-  at 1 and 8 concurrent desks (threads, each on its own pooled connection): transfers/s, p50/p99 latency;
+  at 1 and 8 concurrent desks, each desk its own process with its own connection, as each console is:
+  transfers/s, p50/p99 latency; for comparison also 8 desks as threads of one process (one interpreter lock);
 - ``pgbench`` built-in tpcb-like at the same client counts and duration, in its own throw-away database,
   and the ratio ledger/pgbench;
 - the batch path (``Ledger.post_batch``) posting many transfers in chunks, with a few deliberately
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -31,6 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import psycopg
@@ -63,7 +66,8 @@ class BenchBank:
         with self.admin.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {self.schema}"))
         sep = "&" if "?" in url else "?"
-        self.engine = make_engine(f"{url}{sep}options=-csearch_path%3D{self.schema}", pool_size=max(DESKS) + 2)
+        self.url = f"{url}{sep}options=-csearch_path%3D{self.schema}"
+        self.engine = make_engine(self.url, pool_size=max(DESKS) + 2)
         try:
             migrate.upgrade(self.engine)
             self.ledger = Ledger(self.engine)
@@ -100,55 +104,79 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-def run_desks(desks: int, seconds: float, work: Callable[[int, int, random.Random], None]) -> dict:
-    """Run ``work(desk, seq, rng)`` in a loop on ``desks`` threads for ``seconds``; tps and latency."""
-    stop = threading.Event()
-    start_gate = threading.Barrier(desks + 1)
-    latencies: list[list[float]] = [[] for _ in range(desks)]
-    errors: list[BaseException] = []
+def desk_loop(ledger: Ledger, accounts: list[str], tag: str, k: int, seconds: float,
+              gate: Callable[[], object]) -> list[float]:
+    """One desk: warm up (connection, prepared statements), wait at ``gate``, then post random transfers
+    between distinct accounts, one per database transaction, for ``seconds``; the latencies."""
+    rng = random.Random(f"{tag}-{k}-{time.time_ns()}")
 
-    def desk(k: int) -> None:
-        rng = random.Random(f"{desks}-{k}-{time.time_ns()}")
-        lat = latencies[k]
-        start_gate.wait()
-        seq = 0
-        try:
-            while not stop.is_set():
-                t0 = time.perf_counter()
-                work(k, seq, rng)
-                lat.append(time.perf_counter() - t0)
-                seq += 1
-        except BaseException as exc:  # noqa: BLE001 - reported below, the run is then invalid
-            errors.append(exc)
-            stop.set()
-
-    threads = [threading.Thread(target=desk, args=(k,), daemon=True) for k in range(desks)]
-    for t in threads:
-        t.start()
-    start_gate.wait()
-    t0 = time.perf_counter()
-    stop.wait(seconds)
-    stop.set()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
-    if errors:
-        raise RuntimeError(f"a desk failed: {errors[0]!r}") from errors[0]
-    flat = sorted(x for lat in latencies for x in lat)
-    return {"tps": len(flat) / elapsed, "count": len(flat), "p50_ms": percentile(flat, 0.50) * 1000,
-            "p99_ms": percentile(flat, 0.99) * 1000}
-
-
-def bench_single(bank: BenchBank, desks: int, seconds: float, tag: str) -> dict:
-    accounts, ledger = bank.accounts, bank.ledger
-
-    def one(k: int, seq: int, rng: random.Random) -> None:
+    def post(tid: str) -> None:
         debit, credit = rng.sample(accounts, 2)
-        ledger.transfer(SYSTEM_ACTOR, TransferRequest(f"{tag}-{desks}-{k}-{seq}", debit, credit,
-                                                      rng.randint(1, 50_000), CURRENCY, description="bench"))
+        ledger.transfer(SYSTEM_ACTOR, TransferRequest(tid, debit, credit, rng.randint(1, 50_000), CURRENCY,
+                                                      description="bench"))
 
-    run_desks(desks, min(1.0, seconds / 5), lambda k, s, r: one(k, -1 - s, r))  # warm the pool and caches
-    return run_desks(desks, seconds, one)
+    for i in range(50):
+        post(f"{tag}-warm-{k}-{i}")
+    gate()
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while (t0 := time.perf_counter()) < deadline:
+        post(f"{tag}-{k}-{len(latencies)}")
+        latencies.append(time.perf_counter() - t0)
+    return latencies
+
+
+def _desk_process(url: str, accounts: list[str], tag: str, k: int, seconds: float, gate: Any, results: Any) -> None:
+    """A desk as its own process, as each console is: its own engine, ledger and interpreter."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        results.put((desk_loop(Ledger(engine), accounts, tag, k, seconds, gate.wait), None))
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent, the run is then invalid
+        gate.abort()  # the other desks stop waiting for this one
+        results.put(([], repr(exc)))
+    finally:
+        engine.dispose()
+
+
+def bench_single(bank: BenchBank, desks: int, seconds: float, tag: str, *, threads: bool = False) -> dict:
+    """``desks`` desks posting at once for ``seconds``: separate processes, or threads sharing one ledger."""
+    tag = f"{tag}-{desks}"  # transfer ids unique per run
+    if threads:
+        gate = threading.Barrier(desks)
+        runs: list = [None] * desks
+        errors: list[BaseException] = []
+
+        def desk(k: int) -> None:
+            try:
+                runs[k] = desk_loop(bank.ledger, bank.accounts, tag, k, seconds, gate.wait)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                gate.abort()
+
+        workers = [threading.Thread(target=desk, args=(k,), daemon=True) for k in range(desks)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        if errors:
+            raise RuntimeError(f"a desk failed: {errors[0]!r}") from errors[0]
+    else:
+        ctx = multiprocessing.get_context()
+        gate, results = ctx.Barrier(desks), ctx.Queue()
+        procs = [ctx.Process(target=_desk_process, daemon=True,
+                             args=(bank.url, bank.accounts, tag, k, seconds, gate, results)) for k in range(desks)]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=seconds + 120) for _ in procs]
+        for proc in procs:
+            proc.join()
+        failed = [err for _, err in outcomes if err]
+        if failed:
+            raise RuntimeError(f"a desk failed: {failed[0]}")
+        runs = [lat for lat, _ in outcomes]
+    flat = sorted(x for lat in runs for x in lat)
+    return {"tps": len(flat) / seconds, "count": len(flat), "p50_ms": percentile(flat, 0.50) * 1000,
+            "p99_ms": percentile(flat, 0.99) * 1000}
 
 
 # -- batch path -----------------------------------------------------------------------------------------------
@@ -298,8 +326,12 @@ def main(argv: list[str] | None = None) -> int:
         tag = uuid.uuid4().hex[:6]
         for round_no in range(args.rounds):
             for n in DESKS:  # each pair back to back, so both see the same machine
-                say(f"[{round_no + 1}/{args.rounds}] ledger single path, {n} desk(s), {args.seconds:g}s ...")
-                keep("single", n, bench_single(bank, n, args.seconds, f"{tag}{round_no}"))
+                say(f"[{round_no + 1}/{args.rounds}] ledger single path, {n} desk process(es), {args.seconds:g}s ...")
+                keep("single", n, bench_single(bank, n, args.seconds, f"{tag}{round_no}p"))
+                if n > 1:
+                    say(f"[{round_no + 1}/{args.rounds}] ledger single path, {n} desk threads in one process, "
+                        f"{args.seconds:g}s ...")
+                    keep("threads", n, bench_single(bank, n, args.seconds, f"{tag}{round_no}t", threads=True))
                 say(f"[{round_no + 1}/{args.rounds}] pgbench tpcb-like -c {n} -j {min(2, n)} "
                     f"-T {max(1, round(args.seconds))} ...")
                 keep("pgbench", n, pgbench.run(n, args.seconds))
@@ -311,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         out.update({key: statistics.median(values) for key, values in runs.items()})
         for n in DESKS:
             out[f"ratio_{n}"] = out[f"single_tps_{n}"] / out[f"pgbench_tps_{n}"]
+        out["threads_ratio_8"] = out["threads_tps_8"] / out["pgbench_tps_8"]
         if args.rounds > 1:
             out["runs"] = {key: [round(v, 2) for v in values] for key, values in runs.items()}
         out.update(verify(bank))
@@ -333,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{out[f'ratio_{n}']:9.2f}")
         for q in ("p50", "p99"):
             print(f"{f'           {q} ms':26}{out[f'single_{q}_ms_{n}']:12.2f}{out[f'pgbench_{q}_ms_{n}']:12.2f}")
+    print(f"{'8 desk threads, 1 process':26}{out['threads_tps_8']:12,.0f}{out['pgbench_tps_8']:12,.0f}"
+          f"{out['threads_ratio_8']:9.2f}   (one interpreter lock shared by all desks)")
     print(f"{'batch  transfers/s':26}{out['batch_tps']:12,.0f}"
           f"   ({out['batch_count']:,} in calls of {out['batch_chunk']:,}, {out['batch_refused']} refused as meant)")
     print(f"pgbench scale {args.scale} (>= the largest client count, as pgbench's docs ask); "
