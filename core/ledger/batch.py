@@ -7,6 +7,7 @@ the entries stream to the server while the rules are still being applied to late
 from __future__ import annotations
 
 import gc
+import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -37,8 +38,27 @@ def post_batch(ledger: Ledger, actor: Actor, reqs: Sequence[TransferRequest]) ->
     out: list[TransferResult | QenexError] = []
     with _collector_paused():
         for start in range(0, len(reqs), CHUNK):
-            out.extend(ledger.run(lambda conn, chunk=reqs[start:start + CHUNK]: _chunk(ledger, conn, actor, chunk)))
+            out.extend(_post_chunk(ledger, actor, reqs[start:start + CHUNK]))
     return out
+
+
+def _post_chunk(ledger: Ledger, actor: Actor, reqs: Sequence[TransferRequest]) -> list:
+    """One chunk in one transaction, first without looking its ids up (they are expected to be new).
+
+    A reused id either was accepted again, and the transfers' primary key refuses the chunk
+    (IntegrityError: ``Ledger.run`` tries again), or was refused by a rule, and the check of the refused
+    ids finds it (``_SeenBefore``). Either way nothing is kept and the chunk is redone looking every id
+    up, so replays and conflicts come out exactly as on the single path.
+    """
+    attempts = itertools.count()
+    try:
+        return ledger.run(lambda conn: _chunk(ledger, conn, actor, reqs, look_up=next(attempts) > 0))
+    except _SeenBefore:
+        return ledger.run(lambda conn: _chunk(ledger, conn, actor, reqs, look_up=True))
+
+
+class _SeenBefore(Exception):
+    """A transfer refused on the first attempt has an id posted before: its answer is a replay."""
 
 
 @contextmanager
@@ -54,7 +74,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[TransferRequest]) -> list:
+def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[TransferRequest], *, look_up: bool) -> list:
     results: list[Any] = [None] * len(reqs)
     ready: list[tuple[int, TransferRequest]] = []
     for i, req in enumerate(reqs):
@@ -66,7 +86,7 @@ def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Transf
     locked, _ = store.lock_and_fetch(conn, sorted(numbers), ())
     # Read after the locks are held: this statement sees every transfer committed on these accounts.
     corrections = [r.reverses_id for _, r in ready if r.reverses_id]
-    existing = store.transfers_by_id(conn, [r.id for _, r in ready] + corrections)
+    existing = store.transfers_by_id(conn, ([r.id for _, r in ready] if look_up else []) + corrections)
     posting = Posting(actor, ledger.clock(), {a.number: a for a in locked}, existing)
     if corrections:
         posting.corrected |= queries.corrected_ids(conn, corrections)
@@ -85,6 +105,10 @@ def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Transf
         _apply(posting, ready, results)
         store.insert_transfers(conn, posting.transfers)
         store.insert_entries(conn, posting.entries)
+    if not look_up:
+        refused = [reqs[i].id for i, _ in ready if isinstance(results[i], QenexError)]
+        if refused and store.transfers_by_id(conn, refused):
+            raise _SeenBefore
     store.save_accounts(conn, posting.touched.values())
     accepted = [r.id for r in results if isinstance(r, TransferResult) and not r.replayed]
     if accepted:
