@@ -115,3 +115,27 @@ def test_the_same_id_posted_between_read_and_write_comes_back_as_a_replay(bank, 
     result = ledger.transfer(S, req)
     assert result.replayed and result.amount == 900
     assert ledger.balance(S, a).current == 9_100  # posted once
+
+
+def test_a_desk_survives_its_connection_being_cut(bank, pg_engine, monkeypatch):
+    """A killed backend (or a server restart): the broken connection is dropped, not kept, and the next
+    attempt posts on a new one, still on the optimistic path."""
+    ledger, (a, b) = bank
+    ledger.transfer(S, TransferRequest("before-cut", a, b, 10, "USD"))  # leaves one idle desk connection
+    pids = [pooled.dbapi_connection.info.backend_pid for pooled, _ in ledger._autocommit._idle]
+    assert len(pids) == 1
+    with pg_engine.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
+    reads: list[bool] = []
+    real = store.lock_and_fetch_on
+
+    def counted(cur, numbers, ids, *, lock=True):
+        found = real(cur, numbers, ids, lock=lock)
+        reads.append(lock)
+        return found
+
+    monkeypatch.setattr(store, "lock_and_fetch_on", counted)
+    result = ledger.transfer(S, TransferRequest("after-cut", a, b, 20, "USD"))
+    assert result.state == "posted" and reads == [False]
+    assert ledger.balance(S, b).current == 10_030
+    assert pids[0] not in [pooled.dbapi_connection.info.backend_pid for pooled, _ in ledger._autocommit._idle]
