@@ -108,9 +108,9 @@ def account_numbers(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
 # (array or JSON parameters get re-planned on every call, and the UPDATE joined by hash over a scan of all
 # accounts). Integers go as int8 so a statement's parameter types, hence its prepared plan, never vary.
 # Both run on the driver's cursor: SQLAlchemy's result handling cost a fifth of the desk's client CPU.
-TRANSFER_COLUMNS = ("id", "debit_account_id", "credit_account_id", "amount", "currency", "kind", "state", "pending_id",
-           "reverses_id", "expires_at", "code", "description", "channel", "counterparty", "counterparty_country",
-           "device", "link_id", "fingerprint", "created_by", "created_at")
+TRANSFER_COLUMNS = ("id", "debit_account_id", "credit_account_id", "amount", "currency", "kind", "state",
+                    "pending_id", "reverses_id", "expires_at", "code", "description", "channel", "counterparty",
+                    "counterparty_country", "device", "link_id", "fingerprint", "created_by", "created_at")
 _MAX_VALUES = 200  # transfers per VALUES statement; larger (linked) postings use the generic inserts
 _IN_LIST_MAX = 100  # values per IN list or VALUES list of accounts; more go as one array (a batch's)
 _SAVE_MANY = """UPDATE accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
@@ -162,16 +162,12 @@ def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool 
     if n_entries:
         ctes.append(f"e AS (INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
                     f"{', '.join(['(%s, %s, %s, %s, %s)'] * n_entries)})")
-    if checked:
-        rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n_accounts)
-        return ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + (
-            "UPDATE accounts a SET debits_posted = CASE WHEN a.xmin::text::bigint = v.x THEN v.dp "
-            "ELSE qenex_stale_account(a.id) END, credits_posted = v.cp, debits_pending = v.dpe, "
-            f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v(id, dp, cp, dpe, cpe, x) WHERE a.id = v.id")
-    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * n_accounts)
+    columns = "id, dp, cp, dpe, cpe" + (", x" if checked else "")
+    rows = ", ".join([f"({_marks(len(columns.split(',')))})"] * n_accounts)
+    debits = "CASE WHEN a.xmin::text::bigint = v.x THEN v.dp ELSE qenex_stale_account(a.id) END" if checked else "v.dp"
     return ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + (
-        "UPDATE accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, "
-        f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v(id, dp, cp, dpe, cpe) WHERE a.id = v.id")
+        f"UPDATE accounts a SET debits_posted = {debits}, credits_posted = v.cp, debits_pending = v.dpe, "
+        f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v({columns}) WHERE a.id = v.id")
 
 
 def _marks(n: int) -> str:
@@ -236,7 +232,9 @@ def write_posting_on(cur: psycopg.Cursor, transfers: list[dict], entries: list[d
 
 
 def _account_params(accounts: list[AccountState], checked: bool = False) -> list[int]:
-    if checked:
-        return [v for a in accounts for v in (a.id, a.debits_posted, a.credits_posted, a.debits_pending,
-                                               a.credits_pending, a.version)]
-    return [v for a in accounts for v in (a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)]
+    params = []
+    for a in accounts:
+        params += (a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)
+        if checked:
+            params.append(a.version)
+    return params

@@ -27,8 +27,13 @@ def _cursor(pooled: Any) -> psycopg.Cursor:
     raw = pooled.driver_connection
     cur = pooled.info.get("qenex.cursor")
     if cur is None or cur.closed or cur.connection is not raw:
-        cur = pooled.info["qenex.cursor"] = raw.cursor()
-        cur.adapters.register_dumper(int, _INT8)
+        cur = pooled.info["qenex.cursor"] = _int8_cursor(raw)
+    return cur
+
+
+def _int8_cursor(raw: psycopg.Connection) -> psycopg.Cursor:
+    cur = raw.cursor()
+    cur.adapters.register_dumper(int, _INT8)
     return cur
 
 
@@ -99,9 +104,7 @@ class AutocommitConnections:
         pooled.detach()
         raw = pooled.dbapi_connection
         raw.autocommit = True
-        cur = raw.cursor()
-        cur.adapters.register_dumper(int, _INT8)
-        return pooled, cur
+        return pooled, _int8_cursor(raw)
 
     @contextmanager
     def cursor(self) -> Iterator[psycopg.Cursor]:

@@ -38,6 +38,22 @@ def _count(engine, model) -> int:
         return conn.execute(select(func.count()).select_from(model)).scalar_one()
 
 
+def _watch_reads(monkeypatch, after_read=lambda lock, n: None) -> list[bool]:
+    """Record the ``lock`` flag of every account read the desk path makes; ``after_read(lock, n)`` runs
+    after the n-th (1-based), as another desk acting between this desk's read and its write."""
+    reads: list[bool] = []
+    real = store.lock_and_fetch_on
+
+    def watched(cur, numbers, ids, *, lock=True):
+        found = real(cur, numbers, ids, lock=lock)
+        reads.append(lock)
+        after_read(lock, len(reads))
+        return found
+
+    monkeypatch.setattr(store, "lock_and_fetch_on", watched)
+    return reads
+
+
 def test_a_write_over_a_changed_account_fails_whole(bank, pg_engine):
     ledger, (a, b) = bank
     before = (_count(pg_engine, Transfer), _count(pg_engine, Entry))
@@ -58,17 +74,7 @@ def test_a_write_over_a_changed_account_fails_whole(bank, pg_engine):
 
 def test_conflicts_are_retried_then_the_locking_path_posts(bank, pg_engine, monkeypatch):
     ledger, (a, b) = bank
-    reads: list[bool] = []
-    real = store.lock_and_fetch_on
-
-    def read_then_another_desk_writes(cur, numbers, ids, *, lock=True):
-        found = real(cur, numbers, ids, lock=lock)
-        reads.append(lock)
-        if not lock:
-            _touch(pg_engine, a)
-        return found
-
-    monkeypatch.setattr(store, "lock_and_fetch_on", read_then_another_desk_writes)
+    reads = _watch_reads(monkeypatch, lambda lock, n: lock or _touch(pg_engine, a))
     result = ledger.transfer(S, TransferRequest("hot-1", a, b, 2_500, "USD"))
     assert result.state == "posted" and not result.replayed
     assert reads == [False] * service.OPTIMISTIC_TRIES + [True]
@@ -81,17 +87,7 @@ def test_conflicts_are_retried_then_the_locking_path_posts(bank, pg_engine, monk
 
 def test_one_conflict_then_the_unlocked_path_posts(bank, pg_engine, monkeypatch):
     ledger, (a, b) = bank
-    reads: list[bool] = []
-    real = store.lock_and_fetch_on
-
-    def conflict_once(cur, numbers, ids, *, lock=True):
-        found = real(cur, numbers, ids, lock=lock)
-        reads.append(lock)
-        if len(reads) == 1:
-            _touch(pg_engine, b)
-        return found
-
-    monkeypatch.setattr(store, "lock_and_fetch_on", conflict_once)
+    reads = _watch_reads(monkeypatch, lambda lock, n: n == 1 and _touch(pg_engine, b))
     ledger.transfer(S, TransferRequest("warm-1", a, b, 100, "USD"))
     assert reads == [False, False]
     assert ledger.balance(S, b).current == 10_100
@@ -101,17 +97,8 @@ def test_the_same_id_posted_between_read_and_write_comes_back_as_a_replay(bank, 
     ledger, (a, b) = bank
     other_desk = Ledger(pg_engine)
     req = TransferRequest("twice-1", a, b, 900, "USD")
-    real = store.lock_and_fetch_on
-    raced: list[bool] = []
-
-    def the_other_desk_posts_first(cur, numbers, ids, *, lock=True):
-        found = real(cur, numbers, ids, lock=lock)
-        if not raced:
-            raced.append(True)
-            other_desk.transfer(S, req)  # its own read sees nothing yet either
-        return found
-
-    monkeypatch.setattr(store, "lock_and_fetch_on", the_other_desk_posts_first)
+    # The other desk posts the same transfer right after this desk's first read (its own read is the 2nd).
+    _watch_reads(monkeypatch, lambda lock, n: n == 1 and other_desk.transfer(S, req))
     result = ledger.transfer(S, req)
     assert result.replayed and result.amount == 900
     assert ledger.balance(S, a).current == 9_100  # posted once
@@ -126,15 +113,7 @@ def test_a_desk_survives_its_connection_being_cut(bank, pg_engine, monkeypatch):
     assert len(pids) == 1
     with pg_engine.begin() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
-    reads: list[bool] = []
-    real = store.lock_and_fetch_on
-
-    def counted(cur, numbers, ids, *, lock=True):
-        found = real(cur, numbers, ids, lock=lock)
-        reads.append(lock)
-        return found
-
-    monkeypatch.setattr(store, "lock_and_fetch_on", counted)
+    reads = _watch_reads(monkeypatch)
     result = ledger.transfer(S, TransferRequest("after-cut", a, b, 20, "USD"))
     assert result.state == "posted" and reads == [False]
     assert ledger.balance(S, b).current == 10_030
