@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from app.context import Context
 from app.services import Services
+from core.ledger import money
 
 log = logging.getLogger(__name__)
 SEAL_EVERY_MS = 60_000  # chain and sign new audit entries once a minute while the console runs
@@ -23,6 +24,7 @@ def demo_context(ctx: Context) -> Context:
 
 def open_console(ctx: Context, demo: bool) -> int:
     """Open the console; returns the exit code. Database work (migration, demo seed) runs on the worker."""
+    money.set_default_locale(ctx.settings.locale)  # how forms read and show amounts
     if demo:
         try:
             from app.demo import seed_demo_bank

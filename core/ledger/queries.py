@@ -10,13 +10,15 @@ from core.ledger.errors import AccountNotFound
 from core.ledger.views import AccountView, Balance, Statement, StatementLine
 
 A, T, E = store.A, store.T, store.E
+# The totals themselves: balances are computed in Python, since a difference of two 64-bit totals may
+# pass the 64-bit range in SQL (PostgreSQL raises, SQLite turns it into a float).
 _VIEW_COLS = (A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.name, A.c.currency, A.c.status,
-              A.c.overdraft_limit, (A.c.credits_posted - A.c.debits_posted).label("current"),
-              (A.c.credits_posted - A.c.debits_posted - A.c.debits_pending).label("available"))
+              A.c.overdraft_limit, A.c.credits_posted, A.c.debits_posted, A.c.debits_pending)
 
 
 def _view(row) -> AccountView:  # noqa: ANN001
-    return AccountView(*row)
+    *head, credits, debits, pending = row
+    return AccountView(*head, credits - debits, credits - debits - pending)
 
 
 def account_view(conn: Connection, number: str) -> AccountView:

@@ -54,7 +54,7 @@ def test_transfer_errors_show_inline_and_post_nothing(qtbot, services, bank, tel
     form.submit()
     errors = form.field_errors()
     assert "not a valid account number" in errors["from"]
-    assert "more than 2 decimals" in errors["amount"]
+    assert "USD amounts have at most 2 decimals; 1.234 has 3" in errors["amount"]
     assert form.fields["from"].property("invalid") is True
 
 
@@ -79,3 +79,22 @@ def test_cash_withdrawal(qtbot, services, bank, teller):
         qtbot.mouseClick(cash.withdraw_button, Qt.MouseButton.LeftButton)
     assert cash.status.text().startswith("Withdrew $40.00")
     qtbot.waitUntil(lambda: page.current_label.text() == "$960.00")
+
+
+def test_amounts_are_typed_and_shown_in_the_operators_locale(qtbot, services, bank, teller, monkeypatch):
+    from core.ledger import money
+
+    monkeypatch.setattr(money, "_default_locale", "de_DE")
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "12.50")  # "." groups thousands in de_DE: refused, not read as 1250
+    form.submit()
+    assert "type it like 1.234,50" in form.field_errors()["amount"]
+    form.fields["amount"].clear()
+    qtbot.keyClicks(form.fields["amount"], "1.000,00")
+    with qtbot.waitSignal(form.posted):
+        form.submit()
+    assert "Posted 1.000,00" in form.status.text()
+    qtbot.waitUntil(lambda: page.current_label.text() == "0,00\xa0$")

@@ -24,6 +24,7 @@ from ui.forms import InlineForm
 # Which field a refusal from core is about, by error code.
 _FIELD_BY_CODE = {
     "invalid_amount": "amount", "too_many_decimals": "amount", "insufficient_funds": "amount",
+    "amount_too_large": "amount", "account_totals_full": "amount",
     "unknown_currency": "currency", "currency_mismatch": "currency", "same_account": "to",
 }
 
@@ -69,7 +70,7 @@ class LedgerForm(InlineForm):
             self.set_error("currency", err.message)
             return None
         try:
-            return money.to_minor(self.text("amount"), code), code
+            return money.parse_amount(self.text("amount"), code), code
         except QenexError as err:
             self.set_error("amount", "enter an amount" if not self.text("amount") else err.message)
             return None
@@ -106,7 +107,7 @@ class LedgerForm(InlineForm):
             return _FIELD_BY_CODE[err.code]
         account = str(err.details.get("account", ""))
         for key in ("from", "to", "account"):
-            if key in self.fields and account and self.text(key).replace(" ", "") == account:
+            if key in self.fields and account and _same_account(self.text(key), account):
                 return key
         return None
 
@@ -131,10 +132,10 @@ class TransferForm(LedgerForm):
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(services, actor, parent)
-        self.line("from", "&From account", "account number, e.g. 1000000018", 24)
+        self.line("from", "&From account", "account number, e.g. 1000000016", 24)
         self.line("to", "&To account", "account number", 24)
-        self.line("amount", "&Amount", "e.g. 125.50", 24)
-        self.line("currency", "C&urrency", "ISO code, e.g. USD", 3)
+        self.line("amount", "&Amount", f"e.g. {money.example('USD')}", 40)
+        self.line("currency", "C&urrency", "ISO code, e.g. USD", 8)
         self.line("description", "&Description", "optional", 200)
         self.submit_button = QPushButton("Post transfer", objectName="primary", default=True)
         self.submit_button.clicked.connect(self.submit)
@@ -172,8 +173,8 @@ class CashForm(LedgerForm):
         super().__init__(services, actor, parent)
         self._deposit: bool | None = None
         self.line("account", "A&ccount", "account number", 24)
-        self.line("amount", "A&mount", "e.g. 40.00", 24)
-        self.line("currency", "Cu&rrency", "ISO code", 3)
+        self.line("amount", "A&mount", f"e.g. {money.example('USD')}", 40)
+        self.line("currency", "Cu&rrency", "ISO code", 8)
         self.deposit_button = QPushButton("Deposit", objectName="primary")
         self.withdraw_button = QPushButton("Withdraw")
         self.deposit_button.clicked.connect(lambda: self.move_cash(deposit=True))
@@ -205,3 +206,10 @@ class CashForm(LedgerForm):
         self.post(lambda request_id: call(actor, account, minor, code, id=request_id),
                   lambda r: f"{verb} {money.format_minor(r.amount, r.currency)} ({'to' if deposit else 'from'} "
                             f"{account})")
+
+
+def _same_account(typed: str, number: str) -> bool:
+    try:
+        return numbers.validate(typed) == number
+    except QenexError:
+        return False
