@@ -12,7 +12,7 @@ from core.ledger.errors import (
 )
 from core.ledger.posting import MAX_ID
 from core.ledger.views import TransferResult
-from core.security.roles import Actor
+from core.security.roles import Actor, Permission
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
@@ -24,6 +24,7 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
             id: str | None) -> TransferResult:
     """Post or void ``pending_id`` exactly once; a retry with the same id returns the first result."""
     verb = "post" if post else "void"
+    _check_hold_permission(ledger, actor, pending_id)
     new_id = id or f"{pending_id}:{verb}"[:MAX_ID]
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
         raise InvalidAmount(f"the amount to post must be a positive number of minor units, got {amount!r}")
@@ -81,6 +82,14 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
     if expired:
         raise PendingExpired(f"pending transfer {pending_id} expired; its hold was released", id=pending_id)
     return result
+
+
+def _check_hold_permission(ledger: Ledger, actor: Actor, pending_id: str) -> None:
+    """An account hold (core.teller.holds, code "hold") is released or collected only with hold.release."""
+    with ledger.engine.connect() as conn:
+        code = conn.execute(select(T.c.code).where(T.c.id == pending_id)).scalar()
+    if code == "hold":
+        ledger.authorize(actor, Permission.HOLD_RELEASE, pending_id)
 
 
 def expire(ledger: Ledger, actor: Actor, limit: int) -> int:
