@@ -27,7 +27,13 @@ class InlineForm(QWidget):
         error = QLabel(objectName="fieldError", wordWrap=True)
         error.hide()
         box.addWidget(error)
-        self.layout_.addRow(label, holder)
+        # The label's buddy must be the field itself: Alt+letter then moves focus there (with the holder as
+        # buddy the shortcut had nowhere to go and the letter was typed into the focused field).
+        caption = QLabel(label)
+        caption.setBuddy(widget)
+        self.layout_.addRow(caption, holder)
+        self.captions = getattr(self, "captions", {})
+        self.captions[key] = caption
         self.fields[key] = widget
         self.errors[key] = error
         return widget
@@ -36,6 +42,11 @@ class InlineForm(QWidget):
         """Add the button row and the status line below the fields."""
         self.layout_.addRow("", buttons)
         self.layout_.addRow("", self.status)
+
+    def clear_status(self) -> None:
+        """Forget the last result or refusal (e.g. when the form switches to another account)."""
+        self.status.clear()
+        self.status.hide()
 
     def set_error(self, key: str, message: str) -> None:
         self.errors[key].setText(message)
