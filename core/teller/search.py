@@ -2,10 +2,11 @@
 
 Typo-tolerant and ranked, on each database's own text search:
 
-- names: PostgreSQL ``pg_trgm`` (nearest neighbours by word distance ``<<->`` on a GiST trigram index);
-  SQLite FTS5 with the trigram tokenizer (any of the query's trigrams, best bm25 first). The candidates
-  are then ranked the same way on both backends by ``similarity`` below (pg_trgm's word similarity, with
-  the last word of what is being typed treated as a prefix);
+- names: each typed word is cut into chunks that survive one typo (``chunks``); names containing every
+  chunk, or, if few do, any chunk, are read through the database's trigram index (PostgreSQL ``pg_trgm``
+  GIN index serving ``ILIKE '%chunk%'``; SQLite FTS5 with the trigram tokenizer), at most a few hundred
+  rows; they are then ranked the same way on both backends by ``similarity`` below (pg_trgm's word
+  similarity plus edit similarity, the last word being typed treated as a prefix);
 - numbers: an account or customer number with one mistyped or two swapped digits still finds the record
   (the check digit says which variants can exist); a partial number matches as a prefix;
 - phones: any run of four or more digits of the number (trigram index on PostgreSQL, FTS5 on SQLite);
@@ -20,9 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
-from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, and_, or_, select, text
 from stdnum import luhn
 
 from core.errors import ValidationError
@@ -35,6 +35,7 @@ from core.teller.identifiers import (
 A, C = Account.__table__, Customer.__table__
 MAX_RESULTS = 50
 NAME_CANDIDATES = 60
+CANDIDATES = 300  # rows read per chunk query before ranking
 MIN_SCORE = 0.3
 _SEPARATORS = re.compile(r"[\s\-./()+]")
 
@@ -169,7 +170,7 @@ def _by_digits(conn: Connection, digits: str) -> list[SearchHit]:
             low, high = int(body.ljust(7, "0")), int(body.ljust(7, "9"))
             ids = conn.execute(select(C.c.id).where(C.c.id.between(low, high)).order_by(C.c.id).limit(20)).scalars()
             hits += _customers(conn, list(ids), "customer number", 0.5 + 0.05 * len(digits))
-    if len(digits) >= 4:
+    if len(digits) >= 4 and not (len(digits) == 10 and hits and hits[0].score == 1.0):
         hits += _by_phone(conn, digits)
     return hits
 
@@ -216,26 +217,37 @@ def _by_phone(conn: Connection, digits: str) -> list[SearchHit]:
     return hits
 
 
+def chunks(query: str) -> list[str]:
+    """Substrings that still match a name with one typo: each word of six letters or more in two halves
+    (one slip spoils only one half), four or five letters as their first and last three, three-letter
+    words whole, and words under four letters only when nothing
+    longer was typed. Each chunk is looked up through the trigram index, so rarer chunks cost less."""
+    words = [w for w in _words(query) if len(w) >= 3]
+    long_words = [w for w in words if len(w) >= 4] or words
+    out: list[str] = []
+    for word in long_words:
+        if len(word) >= 6:
+            half = len(word) // 2
+            out += [word[:half], word[half:]]
+        elif len(word) >= 4:
+            out += [word[:3], word[-3:]]
+        else:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
 def _by_name(conn: Connection, q: str) -> list[SearchHit]:
     cols = select(C.c.id, C.c.name, C.c.phone, C.c.date_of_birth)
     lowered = q.lower()
-    if len(lowered) < 3:
+    parts = chunks(lowered)
+    if not parts:
         rows = conn.execute(cols.where(C.c.name.ilike(f"{_escape_like(lowered)}%", escape="\\"))
                             .order_by(C.c.name).limit(NAME_CANDIDATES)).all()
-    elif conn.dialect.name == "sqlite":
-        grams = sorted({lowered[i:i + 3] for i in range(len(lowered) - 2)} - {"   "})
-        match = "name : (" + " OR ".join('"' + g.replace('"', '""') + '"' for g in grams) + ")"
-        ids = conn.execute(text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :m ORDER BY rank LIMIT 200"),
-                           {"m": match}).scalars().all()
-        rows = conn.execute(cols.where(C.c.id.in_(ids))).all() if ids else []
     else:
-        schema = _trigram_schema(conn.engine)
-        if schema is None:  # pg_trgm could not be installed: plain matching
-            rows = conn.execute(cols.where(C.c.name.ilike(f"%{_escape_like(lowered)}%", escape="\\"))
-                                .limit(NAME_CANDIDATES)).all()
-        else:
-            distance = text(f'CAST(:q AS text) OPERATOR("{schema}".<<->) customers.name').bindparams(q=lowered)
-            rows = conn.execute(cols.order_by(distance).limit(NAME_CANDIDATES)).all()
+        ids = _candidates(conn, parts, all_=True)  # names with every chunk: the exact and the nearly typed
+        if len(ids) < 20:
+            ids = list(dict.fromkeys(ids + _candidates(conn, parts, all_=False)))  # any chunk: one typo away
+        rows = conn.execute(cols.where(C.c.id.in_(ids))).all() if ids else []
     hits = []
     for r in rows:
         score = similarity(q, r.name)
@@ -244,14 +256,17 @@ def _by_name(conn: Connection, q: str) -> list[SearchHit]:
     return hits
 
 
+def _candidates(conn: Connection, parts: list[str], *, all_: bool) -> list[int]:
+    """Ids of customers whose name contains all (or any) of ``parts``, through the text index."""
+    if conn.dialect.name == "sqlite":
+        joiner = " AND " if all_ else " OR "
+        match = "name : (" + joiner.join('"' + p.replace('"', '""') + '"' for p in parts) + ")"
+        return list(conn.execute(text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :m LIMIT :n"),
+                                 {"m": match, "n": CANDIDATES}).scalars())
+    likes = [C.c.name.ilike(f"%{_escape_like(p)}%", escape="\\") for p in parts]
+    cond = and_(*likes) if all_ else or_(*likes)
+    return list(conn.execute(select(C.c.id).where(cond).limit(CANDIDATES)).scalars())
+
+
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-@lru_cache(maxsize=16)
-def _trigram_schema(engine: Engine) -> str | None:
-    """The schema pg_trgm lives in on this database (one per database, whatever the search path)."""
-    with engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'").first()
-    return row[0].strip('"') if row else None

@@ -45,6 +45,7 @@ class UnlockDialog(QDialog):
                                    objectName="pageHint", wordWrap=True)
         root.addWidget(self.reason_label)
         root.addWidget(self.form)
+        root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # grows with errors, never squeezes
         self.password.returnPressed.connect(self.submit)
         self.code.returnPressed.connect(self.submit)
         self.unlock_button.clicked.connect(self.submit)

@@ -3,8 +3,8 @@
 Revision ID: 0008
 Revises: 0004_optimistic_posting
 
-Customer search uses each database's own text search: PostgreSQL's ``pg_trgm`` (a GiST trigram index
-on the name and one on the phone) and SQLite's FTS5 with the trigram tokenizer (an external-content
+Customer search uses each database's own text search: PostgreSQL's ``pg_trgm`` (GIN trigram indexes
+on the name and the phone, serving ``ILIKE '%…%'``) and SQLite's FTS5 with the trigram tokenizer (an external-content
 table kept in step by triggers). A PostgreSQL extension lives in ONE schema per database, while tests
 (and some deployments) put the bank's tables in another schema on the search path: the extension is
 created in ``public`` if missing, and its operator classes are named with the schema it really lives
@@ -93,7 +93,7 @@ def upgrade() -> None:
     if bind.dialect.name == "postgresql":
         schema = trigram_schema(bind)
         if schema is not None:
-            op.execute(f'CREATE INDEX ix_customers_name_trgm ON customers USING gist (name "{schema}".gist_trgm_ops)')
+            op.execute(f'CREATE INDEX ix_customers_name_trgm ON customers USING gin (name "{schema}".gin_trgm_ops)')
             op.execute(f'CREATE INDEX ix_customers_phone_trgm ON customers USING gin (phone "{schema}".gin_trgm_ops)')
     elif bind.dialect.name == "sqlite":
         op.execute("CREATE VIRTUAL TABLE customer_fts USING fts5(name, phone, content='customers', "
