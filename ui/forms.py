@@ -1,7 +1,7 @@
 """Forms whose validation errors appear inline, under the field they are about."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ui.errors import describe
 
@@ -52,6 +52,18 @@ class InlineForm(QWidget):
         self.errors[key].setText(message)
         self.errors[key].show()
         _mark(self.fields[key], True)
+        self._fit()
+
+    def _fit(self) -> None:
+        """In a dialog, grow it to fit the message (wrapped labels in a form layout do not ask for the height
+        they need, so the fields were squeezed and the message clipped)."""
+        window = self.window()
+        if isinstance(window, QDialog):
+            for label in (*self.errors.values(), self.status):
+                if not label.isHidden() and label.width() > 0:
+                    label.setMinimumHeight(label.heightForWidth(max(label.width(), 200)))
+            window.layout().activate()
+            window.adjustSize()
 
     def clear(self) -> None:
         for key, error in self.errors.items():
@@ -70,6 +82,7 @@ class InlineForm(QWidget):
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         self.status.show()
+        self._fit()
 
     def show_failure(self, err: Exception, key: str | None) -> None:
         """Show ``err`` under field ``key``, or in the status line if it is about the whole form."""

@@ -74,6 +74,8 @@ class LoginDialog(QDialog):
         # The dialog grows with inline errors instead of squeezing the fields (a wrong password used to
         # collapse the password field and clip the lockout message).
         root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
+        for page in self._pages:
+            page.setMinimumWidth(412)  # the layout's minimum decides the width under SetMinimumSize
         self.show_page(self.credentials)
         c.username.setFocus()
 

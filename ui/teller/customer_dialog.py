@@ -31,6 +31,7 @@ class _FormDialog(QDialog):
         root = QVBoxLayout(self)
         root.setContentsMargins(20, 16, 20, 14)
         root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
+        self.form.setMinimumWidth(440)
         root.addWidget(QLabel(title, objectName="pageTitle"))
         root.addWidget(QLabel(hint, objectName="pageHint", wordWrap=True))
         root.addWidget(self.form)
