@@ -81,11 +81,13 @@ class Receiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def wait_for(self, event_type: str, timeout: float = 10.0) -> tuple[bytes, str]:
+    def wait_for(self, event_type: str, ref: str, timeout: float = 10.0) -> tuple[bytes, str]:
+        """The first ``event_type`` webhook about object ``ref`` (earlier tests' events may arrive too)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for body, sig in self.received:
-                if json.loads(body)["type"] == event_type:
+            for body, sig in list(self.received):
+                event = json.loads(body)
+                if event["type"] == event_type and event["data"]["object"].get("id") == ref:
                     return body, sig
             self.event.clear()
             self.event.wait(0.1)
