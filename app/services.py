@@ -16,6 +16,12 @@ from app.settings import Settings
 from core.errors import ConfigurationError
 from core.fraud.screen import FraudScreen
 from core.ledger.service import Ledger
+from core.payments.orders import PaymentOrders
+from core.payments.rail_files import RailSettings
+from core.payments.service import PaymentService
+from core.payments.stripe_provider import StripeProvider
+from core.payments.vault import Vault
+from core.payments.vault_keys import VaultKeys
 from core.security.audit import AuditTrail
 from core.security.audit_keys import AuditKeys, default_key_path
 from core.security.users import UserService
@@ -78,8 +84,17 @@ def check_redis(url: str | None) -> Health:
     return Health("Redis", "ok", url.split("@")[-1])
 
 
-def check_payments() -> Health:
-    return Health("Payments", "not configured", "no payment provider is configured yet (Stripe)")
+def check_payments(provider: StripeProvider | None = None) -> Health:
+    """The card provider's state: ``not configured`` without QENEX_STRIPE_API_KEY, else a live call."""
+    provider = provider or StripeProvider.from_env()
+    if not provider.configured():
+        return Health("Payments", "not configured", "set QENEX_STRIPE_API_KEY (and QENEX_STRIPE_API_BASE for a "
+                                                    "test server) to take card payments")
+    try:
+        provider.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"; the detail says why
+        return Health("Payments", "down", f"{provider.describe()}: {_first_line(exc)}")
+    return Health("Payments", "ok", provider.describe())
 
 
 def _first_line(exc: BaseException) -> str:
@@ -98,16 +113,24 @@ class Services:
     ledger: Ledger
     idle_lock_seconds: int
     device: str
+    payments: PaymentService
+    orders: PaymentOrders
+    rails: RailSettings
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine) -> "Services":
+    def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None) -> "Services":
         audit = AuditTrail(AuditKeys(default_key_path(settings.data_dir)))
+        screen = FraudScreen(engine)
+        ledger = Ledger(engine, audit=audit, screen=screen)
+        vault = Vault(engine, VaultKeys(settings.data_dir), audit)
+        payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
+                                  audit=audit)
         return cls(settings=settings, engine=engine, audit=audit, users=UserService(engine, audit),
-                   ledger=Ledger(engine, audit=audit, screen=FraudScreen(engine)), idle_lock_seconds=idle_lock_seconds(),
-                   device=desk_fingerprint(settings))
+                   ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),
+                   payments=payments, orders=PaymentOrders(engine, ledger, audit=audit), rails=RailSettings.from_env())
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""
         return [("Database", lambda: check_database(self.engine)),
                 ("Redis", lambda: check_redis(self.settings.redis_url)),
-                ("Payments", check_payments)]
+                ("Payments", lambda: check_payments(self.payments.provider))]

@@ -97,15 +97,22 @@ class Ledger:
         return self.run(lambda c: account_ops.set_status(self, c, actor, account, status))
 
     # -- transfers ------------------------------------------------------------------------------
-    def transfer(self, actor: Actor, req: TransferRequest) -> TransferResult:
-        """Post (or hold, if pending) one transfer in its own database transaction."""
+    def transfer(self, actor: Actor, req: TransferRequest,
+                 also: Callable[[Connection, TransferResult], None] | None = None) -> TransferResult:
+        """Post (or hold, if pending) one transfer in its own database transaction.
+
+        ``also(conn, result)`` (optional) runs in the same transaction after the posting (also for a
+        replayed id: check ``result.replayed``), so an operation that owns the transfer (a payment
+        order, a card capture) writes its own rows all or nothing with it; raising undoes both.
+        """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
-        if self.audit is None and self.screen is None and not req.reverses_id and self.engine.dialect.name == "postgresql":
+        if (also is None and self.audit is None and self.screen is None and not req.reverses_id
+                and self.engine.dialect.name == "postgresql"):
             return self._transfer_optimistic(actor, req)
         declined: list[tuple] = []
         try:
-            return self.run(lambda c: self._transfer(c, actor, req, declined))
+            return self.run(lambda c: self._transfer(c, actor, req, declined, also))
         except TransferDeclined as err:
             with self.engine.begin() as conn:
                 self.screen.record(conn, *declined[0])
@@ -113,7 +120,8 @@ class Ledger:
                             {"score": err.score, "reasons": list(err.reasons)})
             raise
 
-    def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list) -> TransferResult:
+    def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list,
+                  also: Callable[[Connection, TransferResult], None] | None = None) -> TransferResult:
         ids = [req.id] + ([req.reverses_id] if req.reverses_id else [])
         now = self.clock()
         locked, existing = store.lock_and_fetch(conn, (req.debit, req.credit), ids, now=now)
@@ -122,6 +130,8 @@ class Ledger:
             posting.corrected |= queries.corrected_ids(conn, [req.reverses_id])
         replay = posting.replay(req)
         if replay is not None:
+            if also is not None:
+                also(conn, replay)
             return replay
         screened = self._screen(conn, posting, req, declined)
         result = posting.apply(req, hold=screened is not None and screened[1].decision == "review")
@@ -131,6 +141,8 @@ class Ledger:
         if screened is not None:
             self.screen.record(conn, *screened)
             result = result._replace(fraud=screened[1])
+        if also is not None:
+            also(conn, result)
         return result
 
     def _transfer_optimistic(self, actor: Actor, req: TransferRequest) -> TransferResult:
