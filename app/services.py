@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from app.settings import Settings
 from core.errors import ConfigurationError
+from core.events import EventBus
 from core.fraud.screen import FraudScreen
 from core.ledger.service import Ledger
 from core.security.audit import AuditTrail
@@ -78,6 +79,14 @@ def check_redis(url: str | None) -> Health:
     return Health("Redis", "ok", url.split("@")[-1])
 
 
+def check_live(bus: EventBus) -> Health:
+    """Live updates across desks: ``ok`` when listening (or on SQLite, where this desk is the only one)."""
+    where = {"postgres": "PostgreSQL LISTEN/NOTIFY", "redis": "Redis pub/sub", "local": "this desk only (SQLite)"}
+    state = {"live": "ok", "local": "ok", "down": "down"}.get(bus.state, "unknown")
+    detail = where[bus.transport] + (f": {bus.detail or bus.state}" if state != "ok" else "")
+    return Health("Live updates", state, detail)
+
+
 def check_payments() -> Health:
     return Health("Payments", "not configured", "no payment provider is configured yet (Stripe)")
 
@@ -98,16 +107,22 @@ class Services:
     ledger: Ledger
     idle_lock_seconds: int
     device: str
+    events: EventBus
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> "Services":
         audit = AuditTrail(AuditKeys(default_key_path(settings.data_dir)))
         return cls(settings=settings, engine=engine, audit=audit, users=UserService(engine, audit),
                    ledger=Ledger(engine, audit=audit, screen=FraudScreen(engine)), idle_lock_seconds=idle_lock_seconds(),
-                   device=desk_fingerprint(settings))
+                   device=desk_fingerprint(settings), events=EventBus.of(engine, redis_url=settings.redis_url))
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""
         return [("Database", lambda: check_database(self.engine)),
                 ("Redis", lambda: check_redis(self.settings.redis_url)),
+                ("Live updates", lambda: check_live(self.events)),
                 ("Payments", check_payments)]
+
+    def close(self) -> None:
+        """Stop listening for live updates and send any still queued (the desk or command is ending)."""
+        self.events.stop()

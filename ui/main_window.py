@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from app.live import live_updates
 from app.services import Services
 from core.security.roles import Actor
 from ui.errors import notify
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.status = ConnectionStatus(services.health_checks(), self)
         self.status.user_label.setText(f"Signed in as {actor.username} · {actor.role}")
         self.setStatusBar(self.status)
+        live_updates(services.events).state_changed.connect(lambda _state, _detail: self.status.refresh())
 
         self._build_nav()
         self._build_menus()
