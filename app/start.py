@@ -78,6 +78,9 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
         return Services.build(ctx.settings, engine)
 
     def ready(services: Services) -> None:
+        from app.live import live_updates
+
+        live_updates(services.events)  # listen for other desks' changes from now on
         shell = Shell(services, theme)
         shell.finished.connect(app.quit)
         state["shell"] = shell

@@ -41,6 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pending", action="store_true", help="reserve funds now, post or void later")
     p.add_argument("--timeout", type=int, help="seconds before a pending transfer expires")
     p.add_argument("--description", default="")
+    out = p.add_argument_group("to another bank (a payment order: SEPA, ACH or wire)")
+    out.add_argument("--to-iban", help="SEPA: the beneficiary's IBAN (EUR)")
+    out.add_argument("--bic", help="the beneficiary bank's BIC (SEPA, wire)")
+    out.add_argument("--routing", help="ACH: the receiving bank's ABA routing number (USD)")
+    out.add_argument("--to-account", help="ACH or wire: the beneficiary's account number")
+    out.add_argument("--wire", action="store_true", help="send as a wire (with --bic and --to-account or --to-iban)")
+    out.add_argument("--beneficiary", help="the beneficiary's name")
+    out.add_argument("--reference", default="", help="the payment reference the beneficiary sees")
     actions = p.add_subparsers(dest="transfer_action")
     q = cmd(actions, "post", "post a pending transfer (in full, or --amount in part)", _transfer_post)
     q.add_argument("pending_id")
@@ -93,6 +101,10 @@ def _emit_transfer(ctx, args, result) -> int:  # noqa: ANN001
 
 
 def _transfer(args, ctx) -> int:  # noqa: ANN001
+    from app.commands import payments
+
+    if payments.outgoing_requested(args):
+        return payments.transfer_out(args, ctx)
     missing = [f"--{n}" for n, v in (("from", args.debit), ("to", args.credit), ("amount", args.amount),
                                       ("currency", args.currency)) if not v]
     if missing:

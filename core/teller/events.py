@@ -1,7 +1,7 @@
-"""Publishing the teller's events (``hold.placed``, ``hold.released``) to other desks.
+"""Publishing the teller's events to other desks (``core.events``: delivered after the transaction commits).
 
-The event bus (``core.events``, the live-updates work) delivers after the transaction commits. Until
-it exists in this tree this does nothing, so every caller already publishes at the right place.
+``hold.placed`` / ``hold.released``: payload ``accounts`` (the account), ``hold``, ``amount``, ``currency``,
+``reason`` (placed) or ``note`` (released).
 """
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from core.events import account_list
+from core.events import publish as bus_publish
+
 
 def publish(conn: Connection, name: str, payload: dict[str, Any]) -> None:
-    try:
-        from core.events import publish as bus_publish  # type: ignore[import-not-found]
-    except ImportError:
-        return
-    bus_publish(conn, name, payload)
+    account = payload.pop("account", None)
+    bus_publish(conn, name, {**payload, **account_list([account] if account else [])})

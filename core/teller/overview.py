@@ -80,19 +80,20 @@ class CustomerOverview:
 
 
 def account_detail(conn: Connection, view: AccountView, now: datetime) -> AccountDetail:
-    pend = conn.execute(select(A.c.debits_pending, A.c.credits_pending).where(A.c.id == view.id)).one()
+    """``view``'s holds and pending amounts (holds past their timeout count as released)."""
+    pend = conn.execute(select(A.c.credits_pending).where(A.c.id == view.id)).one()
     active = holds.list_holds(conn, [view.id], now)
     return AccountDetail(view, account_iban(view.number, view.kind), sum(h.amount for h in active),
-                         pend.debits_pending, pend.credits_pending, active)
+                         view.current - view.available, pend.credits_pending, active)
 
 
 def account(conn: Connection, number: str, now: datetime) -> AccountDetail:
-    return account_detail(conn, queries.account_view(conn, number), now)
+    return account_detail(conn, queries.account_view(conn, number, now), now)
 
 
 def customer_overview(conn: Connection, customer_id: int, now: datetime, *, fraud_details: bool) -> CustomerOverview:
     record = customers.load(conn, customer_id)
-    views = [queries._view(r) for r in conn.execute(select(*queries._VIEW_COLS)
+    views = [queries._view(r) for r in conn.execute(select(*queries._view_cols(now))
                                                     .where(A.c.customer_id == customer_id).order_by(A.c.id))]
     by_id = {v.id: v for v in views}
     details = [account_detail(conn, v, now) for v in views]

@@ -65,7 +65,9 @@ def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPrevi
         try:
             rows = conn.execute(select(*_STATE).where(A.c.number.in_((req.debit, req.credit))).order_by(A.c.id))
             accounts = {r.number: AccountState(*r) for r in rows}
-            posting = Posting(actor, ledger.clock(), accounts, {})
+            now = ledger.clock()
+            store.note_expired_holds(conn, accounts.values(), now)  # holds past their timeout reserve nothing
+            posting = Posting(actor, now, accounts, {})
             names = dict(conn.execute(select(A.c.number, C.c.name.label("holder"))
                                       .select_from(A.outerjoin(C, C.c.id == A.c.customer_id))
                                       .where(A.c.number.in_((req.debit, req.credit)))).all())

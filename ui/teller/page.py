@@ -17,6 +17,7 @@ from core.security.roles import Actor, Permission
 from core.teller.overview import AccountDetail, CustomerOverview
 from ui.errors import show_error
 from ui.layout import page_header
+from ui.live import LiveRefresh
 from ui.teller.activity import ActivityPanel
 from ui.teller.amounts import operator_locale
 from ui.teller.cash import CashForm
@@ -26,6 +27,8 @@ from ui.teller.finder import Finder, Pick
 from ui.teller.holds import HoldsPanel
 from ui.teller.statement import StatementPanel
 from ui.teller.transfer import TransferForm
+
+LIVE_EVENTS = ("transaction.*", "hold.*", "account.updated")  # what changes a balance, a statement or a status
 
 
 def _outgoing_form(services: Services, actor: Actor) -> QWidget | None:
@@ -99,6 +102,17 @@ class TellerPage(QWidget):
         chain = [self.finder.search, self.finder.table, self.finder.hits, self.customer_panel.accounts, self.tabs]
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
+        self.live = LiveRefresh(self, services, LIVE_EVENTS, self._on_live)
+
+    def _on_live(self, events: list) -> None:
+        """Another desk (or this one) moved money or changed a hold: reload the list's balances, and the
+        customer and account shown if the events are about them (or say nothing about which accounts)."""
+        self.finder.model.refresh()
+        shown = {d.account.number for d in (self.overview.accounts if self.overview else [])}
+        if self.selected_number:
+            shown.add(self.selected_number)
+        if shown and any(e.accounts() is None or shown & set(e.accounts()) for e in events):
+            self.refresh(list_too=False)
 
     # -- compatibility with the simple page's API (tests, screenshots) --------------------------
     @property
@@ -112,6 +126,10 @@ class TellerPage(QWidget):
     @property
     def current_label(self):  # noqa: ANN201
         return self.customer_panel.current_label
+
+    @property
+    def statement_model(self):  # noqa: ANN201
+        return self.statement.model
 
     def statement_lines(self) -> list[StatementLine]:
         return self.statement.lines()
@@ -184,9 +202,10 @@ class TellerPage(QWidget):
             self.statement.show_account(number, currency)
         self.holds_panel.show_account(number, currency, detail.holds if detail else [])
 
-    def refresh(self) -> None:
+    def refresh(self, list_too: bool = True) -> None:
         """F5 and after a posting: reload the list (keeping its position), the customer and the account."""
-        self.finder.refresh()
+        if list_too:
+            self.finder.refresh()
         if self.pick is not None:
             keep = self.selected_number
             self._picked(Pick(self.pick.customer_id, keep or self.pick.account), keep=True)

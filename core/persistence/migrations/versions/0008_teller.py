@@ -1,7 +1,7 @@
 """teller: know-your-customer fields, customer search indexes, account holds, receipt prints
 
 Revision ID: 0008
-Revises: 0004_optimistic_posting
+Revises: 0012
 
 Customer search uses each database's own text search: PostgreSQL's ``pg_trgm`` (GIN trigram indexes
 on the name and the phone, serving ``ILIKE '%…%'``) and SQLite's FTS5 with the trigram tokenizer (an external-content
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import core.persistence.base
 
 revision = "0008"
-down_revision = "0004_optimistic_posting"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
