@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
 
-from sqlalchemy import Connection, and_, or_, select, text
+from sqlalchemy import Connection, and_, func, or_, select, text
 from stdnum import luhn
 
 from core.errors import ValidationError
@@ -35,7 +35,7 @@ from core.teller.identifiers import (
 A, C = Account.__table__, Customer.__table__
 MAX_RESULTS = 50
 NAME_CANDIDATES = 60
-CANDIDATES = 300  # rows read per chunk query before ranking
+CANDIDATES = 200  # rows read per chunk query before ranking
 MIN_SCORE = 0.3
 _SEPARATORS = re.compile(r"[\s\-./()+]")
 
@@ -94,14 +94,35 @@ def similarity(query: str, name: str) -> float:
     the edit similarity of each typed word to its best word of the name (so a dropped letter, "lovelce",
     still prefers "Lovelace" to "Lovell"), and a fifth how much of the name the query covers (so "Ada
     Lovelace" ranks above "Ada Lovelace-Byron")."""
-    prefix_last = not query.endswith(" ")
-    q = trigrams(query, prefix_last=prefix_last)
-    n = trigrams(name)
-    if not q or not n:
-        return 0.0
-    common = len(q & n)
-    words = _word_match(_words(query), _words(name), prefix_last)
-    return 0.5 * common / len(q) + 0.3 * words + 0.2 * common / len(q | n)
+    return _Ranker(query).score(name)
+
+
+class _Ranker:
+    """``similarity`` for one query over many names, with the query's trigrams and words worked out once."""
+
+    SHORTLIST = 40  # names ranked fully (edit similarity); the rest only by their trigrams
+
+    def __init__(self, query: str) -> None:
+        self.prefix_last = not query.endswith(" ")
+        self.grams = trigrams(query, prefix_last=self.prefix_last)
+        self.words = _words(query)
+
+    def coverage(self, name: str) -> float:
+        return len(self.grams & trigrams(name)) / len(self.grams) if self.grams else 0.0
+
+    def score(self, name: str) -> float:
+        n = trigrams(name)
+        if not self.grams or not n:
+            return 0.0
+        common = len(self.grams & n)
+        words = _word_match(self.words, _words(name), self.prefix_last)
+        return 0.5 * common / len(self.grams) + 0.3 * words + 0.2 * common / len(self.grams | n)
+
+    def rank(self, rows: list) -> list[tuple[float, object]]:
+        """(score, row) for rows with a ``name``: a trigram pass keeps the best few, which are scored fully."""
+        if len(rows) > self.SHORTLIST:
+            rows = sorted(rows, key=lambda r: self.coverage(r.name), reverse=True)[:self.SHORTLIST]
+        return [(self.score(r.name), r) for r in rows]
 
 
 # -- the query ----------------------------------------------------------------------------------
@@ -244,28 +265,35 @@ def _by_name(conn: Connection, q: str) -> list[SearchHit]:
         rows = conn.execute(cols.where(C.c.name.ilike(f"{_escape_like(lowered)}%", escape="\\"))
                             .order_by(C.c.name).limit(NAME_CANDIDATES)).all()
     else:
+        ranker = _Ranker(q)
         ids = _candidates(conn, parts, all_=True)  # names with every chunk: the exact and the nearly typed
-        if len(ids) < 20:
-            ids = list(dict.fromkeys(ids + _candidates(conn, parts, all_=False)))  # any chunk: one typo away
         rows = conn.execute(cols.where(C.c.id.in_(ids))).all() if ids else []
-    hits = []
-    for r in rows:
-        score = similarity(q, r.name)
-        if score >= MIN_SCORE:
-            hits.append(SearchHit(r.id, customer_number(r.id), r.name, None, "name", score, r.phone, r.date_of_birth))
-    return hits
+        ranked = ranker.rank(rows)
+        if len(ids) < 20 and not any(score >= 0.9 for score, _r in ranked):  # any chunk: one typo away
+            seen = set(ids)
+            more = [i for i in _candidates(conn, parts, all_=False) if i not in seen]
+            rows = conn.execute(cols.where(C.c.id.in_(more))).all() if more else []
+            ranked += ranker.rank(rows)
+        return [SearchHit(r.id, customer_number(r.id), r.name, None, "name", score, r.phone, r.date_of_birth)
+                for score, r in ranked if score >= MIN_SCORE]
+    return [SearchHit(r.id, customer_number(r.id), r.name, None, "name", score, r.phone, r.date_of_birth)
+            for score, r in _Ranker(q).rank(rows) if score >= MIN_SCORE]
 
 
 def _candidates(conn: Connection, parts: list[str], *, all_: bool) -> list[int]:
-    """Ids of customers whose name contains all (or any) of ``parts``, through the text index."""
+    """Ids of customers whose name contains all (or any) of ``parts``, through the text index. Names with
+    every part come best first (bm25 on SQLite, shortest on PostgreSQL), so an exact name is never cut off."""
     if conn.dialect.name == "sqlite":
         joiner = " AND " if all_ else " OR "
         match = "name : (" + joiner.join('"' + p.replace('"', '""') + '"' for p in parts) + ")"
-        return list(conn.execute(text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :m LIMIT :n"),
+        order = "ORDER BY rank " if all_ else ""
+        return list(conn.execute(text(f"SELECT rowid FROM customer_fts WHERE customer_fts MATCH :m {order}LIMIT :n"),
                                  {"m": match, "n": CANDIDATES}).scalars())
     likes = [C.c.name.ilike(f"%{_escape_like(p)}%", escape="\\") for p in parts]
-    cond = and_(*likes) if all_ else or_(*likes)
-    return list(conn.execute(select(C.c.id).where(cond).limit(CANDIDATES)).scalars())
+    query = select(C.c.id).where(and_(*likes) if all_ else or_(*likes)).limit(CANDIDATES)
+    if all_:
+        query = query.order_by(func.length(C.c.name), C.c.id)
+    return list(conn.execute(query).scalars())
 
 
 def _escape_like(value: str) -> str:
