@@ -51,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Settings: QENEX_DATABASE_URL (default: SQLite in the user's data folder), QENEX_REDIS_URL (optional), "
                "QENEX_LOCALE (how forms read and show amounts; default: the system's).",
     )
-    parser.add_argument("--demo", action="store_true", help="open the console on a freshly seeded demo bank")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the console on the demo bank (seeded on first use, then reopened)")
+    parser.add_argument("--reseed", action="store_true", help="with --demo: discard the demo bank and seed a new one")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -72,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_display()
             from app.start import open_console
 
-            return open_console(ctx, demo=args.demo)
+            return open_console(ctx, demo=args.demo, reseed=args.reseed)
         return int(handler(args, ctx) or 0)
     except QenexError as err:
         fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit

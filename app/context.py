@@ -44,6 +44,7 @@ class Context:
         try:
             if self._services is not None:
                 services, self._services = self._services, None
+                services.close()
                 services.audit.seal(services.engine)
         finally:
             if self._engine is not None:

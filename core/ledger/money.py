@@ -95,9 +95,8 @@ def check_transfer_amount(minor: int, code: str) -> None:
 
 def _decimals_error(shown: str, code: str, decimals: int) -> TooManyDecimals:
     exp = exponent(code)
-    rule = f"{code} amounts are whole numbers" if exp == 0 else \
-        f"{code} amounts have at most {exp} decimal{'s' if exp > 1 else ''}"
-    return TooManyDecimals(f"{rule}; {shown} has {decimals}", amount=shown, decimals=exp)
+    allowed = "no decimals" if exp == 0 else f"at most {exp} decimal{'s' if exp > 1 else ''}"
+    return TooManyDecimals(f"{code} amounts have {allowed}; {shown} has {decimals}", amount=shown, currency=code)
 
 
 def _too_large(shown: str, code: str) -> AmountTooLarge:
@@ -223,6 +222,8 @@ def parse_amount(text: str, code: str, locale: str | None = None) -> int:
         typed = "".join(compact(ch) if ch.isdigit() else ch for ch in clean(text, "the amount"))
     except InvalidText as err:
         raise InvalidAmount(err.message) from None
+    if not typed:
+        raise InvalidAmount(f"enter an amount, e.g. {example(code, locale)}")
     if typed[:1] in ("-", "\u2212"):
         raise InvalidAmount(f"amounts are positive: type {typed[1:]} without the minus sign", amount=typed)
     group, point = get_group_symbol(locale), get_decimal_symbol(locale)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from core.ledger import exponents, money
@@ -19,7 +20,7 @@ from core.persistence.db import make_engine
 from core.security.roles import SYSTEM_ACTOR
 from tests.conftest import _drop_pg, _fresh_pg_engine
 
-BEFORE = "0004_optimistic_posting"
+BEFORE = ScriptDirectory.from_config(migrate._config()).get_revision("0005").down_revision  # whatever precedes it
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -69,6 +70,9 @@ def _old_bank(engine, *, iqd_funds: int = 1000) -> None:
                       {"tr": "dep-iqd", "a": 2, "amt": iqd_funds, "bal": iqd_funds, "t": now},
                       {"tr": "dep-usd", "a": 4, "amt": -1234, "bal": -1234, "t": now},
                       {"tr": "dep-usd", "a": 5, "amt": 1234, "bal": 1234, "t": now}])
+        conn.execute(text("INSERT INTO account_holds (transfer_id, account_id, amount, currency, reason, note, "
+                          "placed_by, placed_at, expires_at) VALUES ('hold-iqd', 2, 250, 'IQD', 'legal', '', "
+                          "'system', :t, :t)"), {"t": now})
         if engine.dialect.name == "postgresql":  # ids were given: move the sequences past them
             for table in ("customers", "accounts"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 100)"))
@@ -87,6 +91,7 @@ def test_upgrade_rescales_iqd_and_keeps_usd(old_engine):
         assert dict(conn.execute(text("SELECT id, amount FROM transfers")).all()) == {
             "dep-iqd": 1_000_000, "dep-usd": 1234, "hold-iqd": 250_000}
         assert dict(conn.execute(text("SELECT code, exponent FROM currency_exponents")).all()) == {"IQD": 3, "USD": 2}
+        assert conn.execute(text("SELECT amount FROM account_holds")).scalar() == 250_000
         audit = conn.execute(text("SELECT action, target, after FROM audit_log")).all()
     assert [(a, t) for a, t, _ in audit] == [("ledger.rescale", "IQD")]
     assert '"factor":1000' in audit[0][2]

@@ -58,7 +58,7 @@ def test_to_minor_gives_the_exact_minor_units(amount, cur, minor):
 @pytest.mark.parametrize("amount,cur,error,message", [
     ("12.345", "USD", TooManyDecimals, "USD amounts have at most 2 decimals; 12.345 has 3"),
     ("12.340", "USD", TooManyDecimals, "has 3"),
-    ("1.5", "JPY", TooManyDecimals, "JPY amounts are whole numbers; 1.5 has 1"),
+    ("1.5", "JPY", TooManyDecimals, "JPY amounts have no decimals; 1.5 has 1"),
     ("1.2345", "BHD", TooManyDecimals, "at most 3 decimals"),
     ("4.99999999999999999999999999999", "USD", TooManyDecimals, "has 29"),
     ("1e3", "USD", InvalidAmount, "not an amount"), ("1E3", "USD", InvalidAmount, "no exponent"),
@@ -172,7 +172,7 @@ def test_other_grouping_is_refused_showing_the_accepted_form(typed, locale, show
 
 
 @pytest.mark.parametrize("typed, error", [("-1,000.00", "minus"), ("1e3", "exponent"), ("12.345", "at most 2"),
-                                          ("", "no amount")])
+                                          ("", "enter an amount, e.g. 1,234.50")])
 def test_the_locale_parser_keeps_every_strict_rule(typed, error):
     with pytest.raises(QenexError, match=error):
         money.parse_amount(typed, "USD", "en_US")

@@ -1,15 +1,16 @@
 """currency exponents from ISO 4217: rescale amounts of currencies whose exponent changed; record exponents
 
 Revision ID: 0005
-Revises: 0004_optimistic_posting
+Revises: 0008
 
 Before this revision minor units used babel's CLDR digits, which give 0 decimals to IQD, HUF, COP, IDR,
 IRR, LBP, SYP, YER, ALL, MGA, MMK, LAK, SOS, AFN and KPW; ISO 4217 (the ``iso4217`` package) gives
 them 2 (IQD 3). Every stored amount in such a currency is multiplied by 10**(new - old), so 1000 IQD
 stored as 1000 becomes 1000000 (1,000.000): the same money, now at ISO's scale. Rows that hold minor
-units: accounts (overdraft limit, posted and pending totals), transfers (amount), entries (amount,
-balance after; their immutability triggers are lifted for this one statement and restored). Fraud
-feature state holds major units (floats) and needs nothing. Signed audit entries are never rewritten;
+units (``MINOR_UNITS``): accounts (overdraft limit, posted and pending totals), transfers, entries
+(amount, balance after; their immutability triggers are lifted for this one statement and restored),
+account holds, card payments and their events, payment orders. Fraud feature state holds major units
+(floats) and needs nothing. Signed audit entries are never rewritten;
 one new entry per rescaled currency records what was done.
 
 Refused, changing nothing, with a message saying what to do: a currency ISO 4217 no longer lists,
@@ -29,7 +30,7 @@ import core.persistence.base
 from core.errors import ConfigurationError
 
 revision = "0005"
-down_revision = "0004_optimistic_posting"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -89,59 +90,71 @@ def _stamp(conn, now: datetime):  # noqa: ANN001, ANN202 - as UTCDateTime stores
     return now.replace(tzinfo=None) if conn.dialect.name == "sqlite" else now
 
 
+# Every column that holds minor units, with how its rows find their currency. Tables of later features are
+# listed too (payments 0012, teller 0008 come before this revision in the chain); a table that does not
+# exist yet in a database is skipped. A new table holding minor units that comes before 0005 goes here.
+_BY_CURRENCY = "currency = :c"
+MINOR_UNITS = (
+    ("accounts", _ACCOUNT_COLUMNS, _BY_CURRENCY),
+    ("transfers", ("amount",), _BY_CURRENCY),
+    ("entries", ("amount", "balance_after"), "account_id IN (SELECT id FROM accounts WHERE currency = :c)"),
+    ("account_holds", ("amount",), _BY_CURRENCY),
+    ("payments", ("amount", "captured", "refunded"), _BY_CURRENCY),
+    ("payment_events", ("amount",), "payment_id IN (SELECT id FROM payments WHERE currency = :c)"),
+    ("payment_orders", ("amount",), _BY_CURRENCY),
+)
+
+
 def _rescale(conn, code: str, old: int, new: int) -> None:  # noqa: ANN001
     """Multiply (or exactly divide) every stored amount in ``code`` by 10**(new - old), all or nothing."""
-    accounts = "SELECT id FROM accounts WHERE currency = :c"
-    columns = [("accounts", col, "currency = :c") for col in _ACCOUNT_COLUMNS]
-    columns += [("transfers", "amount", "currency = :c")]
-    columns += [("entries", col, f"account_id IN ({accounts})") for col in ("amount", "balance_after")]
-    if new > old:
-        factor = 10 ** (new - old)
-        for table, col, where in columns:
-            top = conn.execute(sa.text(f"SELECT max(abs({col})) FROM {table} WHERE {where}"), {"c": code}).scalar()
-            if top is not None and top * factor > INT64_MAX:
-                raise RescaleRefused(
-                    f"{code} now has {new} decimals (ISO 4217) instead of {old}; rescaling its amounts by {factor} "
-                    f"would take {table}.{col} past the ledger's 64-bit range, so nothing was changed. Move the "
-                    f"largest {code} balances down (or out of {code}) with the version that wrote them, then upgrade")
-        op_sql, factor_param = "*", factor
-    else:
-        factor = 10 ** (old - new)
-        for table, col, where in columns:
-            rest = conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {where} AND {col} % :f <> 0"),
-                                {"c": code, "f": factor}).scalar()
-            if rest:
-                raise RescaleRefused(
-                    f"{code} now has {new} decimals (ISO 4217) instead of {old}; {rest} amounts in {table}.{col} "
-                    "use the dropped digits and would have to be rounded, so nothing was changed. Settle them "
-                    "with the version that wrote them, then upgrade")
-        op_sql, factor_param = "/", factor
+    present = set(sa.inspect(conn).get_table_names())
+    tables = [(t, cols, where) for t, cols, where in MINOR_UNITS if t in present]
+    factor = 10 ** abs(new - old)
+    for table, cols, where in tables:
+        for col in cols:
+            if new > old:
+                top = conn.execute(sa.text(f"SELECT max(abs({col})) FROM {table} WHERE {where}"), {"c": code}).scalar()
+                if top is not None and top * factor > INT64_MAX:
+                    raise RescaleRefused(
+                        f"{code} now has {new} decimals (ISO 4217) instead of {old}; rescaling its amounts by "
+                        f"{factor} would take {table}.{col} past the ledger's 64-bit range, so nothing was changed. "
+                        f"Move the largest {code} balances down (or out of {code}) with the version that wrote "
+                        "them, then upgrade")
+            else:
+                rest = conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {where} AND {col} % :f <> 0"),
+                                    {"c": code, "f": factor}).scalar()
+                if rest:
+                    raise RescaleRefused(
+                        f"{code} now has {new} decimals (ISO 4217) instead of {old}; {rest} amounts in {table}.{col} "
+                        "use the dropped digits and would have to be rounded, so nothing was changed. Settle them "
+                        "with the version that wrote them, then upgrade")
+    op_sql = "*" if new > old else "/"
     counts = {}
-    for table in ("accounts", "transfers"):
-        cols = _ACCOUNT_COLUMNS if table == "accounts" else ("amount",)
+    for table, cols, where in tables:
         sets = ", ".join(f"{col} = {col} {op_sql} :f" for col in cols)
-        counts[table] = conn.execute(sa.text(f"UPDATE {table} SET {sets} WHERE currency = :c"),
-                                     {"c": code, "f": factor_param}).rowcount
-    with _entries_writable(conn):
-        counts["entries"] = conn.execute(sa.text(
-            f"UPDATE entries SET amount = amount {op_sql} :f, balance_after = balance_after {op_sql} :f "
-            f"WHERE account_id IN ({accounts})"), {"c": code, "f": factor_param}).rowcount
+        with _entries_writable(conn, table == "entries"):
+            counts[table] = conn.execute(sa.text(f"UPDATE {table} SET {sets} WHERE {where}"),
+                                         {"c": code, "f": factor}).rowcount
     _audit(conn, code, old, new, counts)
 
 
 class _entries_writable:  # noqa: N801 - used as a context manager
     """Lift the entries' immutability triggers (0001) for the rescale, and put them back."""
 
-    def __init__(self, conn) -> None:  # noqa: ANN001
-        self.conn = conn
+    def __init__(self, conn, entries: bool) -> None:  # noqa: ANN001
+        self.conn, self.entries = conn, entries
 
     def __enter__(self) -> None:
+        if not self.entries:
+            return
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(sa.text("ALTER TABLE entries DISABLE TRIGGER entries_immutable"))
         else:
             self.conn.execute(sa.text("DROP TRIGGER entries_no_update"))
 
     def __exit__(self, *exc: object) -> None:
+        if not self.entries:
+            return
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(sa.text("ALTER TABLE entries ENABLE TRIGGER entries_immutable"))
         else:
