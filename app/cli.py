@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from app.commands import COMMAND_MODULES
 from app.context import Context
 from core.errors import ConfigurationError, QenexError
+from core.text import InvalidText
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 70, 130
 
@@ -69,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     ctx: Context | None = None
     try:
+        _check_text_arguments(args)
         ctx = Context.from_env()
         if handler is None:
             _check_display()
@@ -96,10 +98,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         fail("output_closed", "the reader of standard output went away before the result was shown")
         return EXIT_REFUSED
+    except OSError as err:
+        if err.filename is None:
+            return _unexpected(err, ctx)
+        name = str(err.filename)
+        shown = name if len(name) <= 80 else name[:80] + "…"
+        fail("file", f"cannot use the file {shown!r}: {err.strerror or type(err).__name__}; nothing half-written "
+                     "was kept")
+        return EXIT_REFUSED
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         return _unexpected(err, ctx)
     finally:
         _close(ctx)
+
+
+def _check_text_arguments(args: argparse.Namespace) -> None:
+    """Refuse text arguments that hold undecodable bytes (surrogates from a non-UTF-8 command line) before
+    anything looks them up or stores them; file paths (``Path``) may hold them and are left alone."""
+    for name, value in vars(args).items():
+        if isinstance(value, str) and any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            raise InvalidText(f"the {name.replace('_', ' ')} argument holds bytes that are not UTF-8 text; "
+                              "type it again", argument=name)
 
 
 def _close(ctx: Context | None) -> None:

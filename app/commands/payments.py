@@ -11,6 +11,7 @@ import getpass
 import sys
 import uuid
 
+from app.commands.args import LIMIT
 from core.errors import ValidationError
 from core.ledger import money
 from core.payments import cards, rail_files
@@ -58,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status")
     p.add_argument("--account")
     p.add_argument("--search", help="text in the id, card (first six/last four) or description")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=LIMIT, default=50)
 
     rails = sub.add_parser("rails", help="payment orders on the SEPA, ACH and wire rails")
     rails = rails.add_subparsers(dest="rails_command", required=True)
@@ -73,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(rails, "list", "payment orders, newest first", _orders)
     p.add_argument("--rail", choices=["sepa", "ach", "wire"])
     p.add_argument("--status", choices=["created", "submitted", "settled", "returned"])
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=LIMIT, default=50)
     p = cmd(rails, "show", "one payment order", _order_show)
     p.add_argument("order")
 

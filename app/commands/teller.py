@@ -9,6 +9,7 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from app.commands.args import ID, LIMIT, whole
 from core.errors import ValidationError
 from core.ledger import money
 from core.security.roles import SYSTEM_ACTOR
@@ -39,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = _cmd(customer, "search", "find customers by name, account number, IBAN, phone or customer number",
              _customer_search)
     p.add_argument("query")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=LIMIT, default=20)
     p = _cmd(customer, "show", "a customer with accounts, holds, recent transfers and open alerts", _customer_show)
     p.add_argument("customer", help="customer number (nine digits) or id")
 
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min", dest="min_amount", help="smallest amount (size of the entry)")
     p.add_argument("--max", dest="max_amount", help="largest amount")
     p.add_argument("--sort", default="newest", choices=["newest", "oldest", "largest", "smallest"])
-    p.add_argument("--limit", type=int, default=50, help="lines printed (default 50; exports have no limit)")
+    p.add_argument("--limit", type=LIMIT, default=50, help="lines printed (default 50; exports have no limit)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", type=Path, metavar="FILE", help="write every line of the period to a CSV file")
     out.add_argument("--pdf", type=Path, metavar="FILE", help="write the PDF statement of the period")
@@ -62,11 +63,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True, help="legal, fraud, cheque, compliance, customer or other")
     until = p.add_mutually_exclusive_group(required=True)
     until.add_argument("--until", help="last day of the hold, YYYY-MM-DD (it releases itself after that day)")
-    until.add_argument("--days", type=int, help="days the hold lasts")
+    until.add_argument("--days", type=whole(1, 3_650, "a number of days"), help="days the hold lasts")
     p.add_argument("--note", default="")
     p.add_argument("--id", help="your hold id (idempotency key)")
     p = _cmd(hold, "release", "release a hold before its expiry", _hold_release)
-    p.add_argument("hold", type=int, help="hold number (from hold list)")
+    p.add_argument("hold", type=ID, help="hold number (from hold list)")
     p.add_argument("--note", default="")
     p = _cmd(hold, "list", "holds on an account", _hold_list)
     p.add_argument("account")

@@ -19,6 +19,7 @@ from stdnum.us import rtn
 
 from core.ledger import money
 from core.payments.errors import InvalidBeneficiary
+from core.text import InvalidText, compact
 
 RAIL_NAMES = {"sepa": "SEPA credit transfer", "ach": "ACH", "wire": "wire"}
 RAIL_CURRENCY = {"sepa": "EUR", "ach": "USD"}
@@ -68,9 +69,17 @@ def _group(iban: str) -> str:
     return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
 
 
+def _compact(text: str | None, what: str) -> str:
+    """An IBAN or BIC as typed or pasted, without spaces, in ASCII digits (``core.text.compact``)."""
+    try:
+        return compact(text or "", what).upper()
+    except InvalidText as err:
+        raise InvalidBeneficiary(err.message, field=what.split()[-1].lower()) from None
+
+
 def check_iban(text: str) -> IBAN:
     try:
-        return IBAN(normalise(text).replace(" ", "").upper())
+        return IBAN(_compact(text, "the IBAN"))
     except SchwiftyException as err:
         raise InvalidBeneficiary(f"IBAN {normalise(text)!r} is not valid ({err}); check it with the customer",
                                  field="iban") from None
@@ -78,7 +87,7 @@ def check_iban(text: str) -> IBAN:
 
 def check_bic(text: str) -> BIC:
     try:
-        return BIC(normalise(text).replace(" ", "").upper())
+        return BIC(_compact(text, "the BIC"))
     except SchwiftyException as err:
         raise InvalidBeneficiary(f"BIC {normalise(text)!r} is not valid ({err}); a BIC has 8 or 11 characters, "
                                  "e.g. COBADEFFXXX", field="bic") from None

@@ -17,6 +17,7 @@ from schwifty.exceptions import SchwiftyException
 from stdnum import luhn
 
 from core.errors import ValidationError
+from core.text import InvalidText, compact
 
 CUSTOMER_PREFIX = "7"
 IBAN_COUNTRY = "DE"
@@ -39,8 +40,8 @@ def customer_number(customer_id: int) -> str:
 
 def customer_id(number: str) -> int:
     """The customer id in a customer number (spaces allowed), or InvalidCustomerNumber."""
-    norm = re.sub(r"[\s-]", "", number or "")
-    if not norm.isdigit() or not norm.startswith(CUSTOMER_PREFIX) or len(norm) < 9 or not luhn.is_valid(norm):
+    norm = _compact(number).replace("-", "")
+    if not (norm.isascii() and norm.isdigit()) or not norm.startswith(CUSTOMER_PREFIX) or len(norm) < 9 or not luhn.is_valid(norm):
         raise InvalidCustomerNumber(f"{number!r} is not a customer number (nine digits starting with 7; "
                                     "check digit wrong or mistyped)", number=number)
     return int(norm[1:-1])
@@ -58,19 +59,27 @@ def format_iban(iban: str | None) -> str:
     return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)) if iban else ""
 
 
+def _compact(text: str | None) -> str:
+    """Typed or pasted, without spaces, in ASCII digits (``core.text.compact``); "" if it is not text."""
+    try:
+        return compact(text or "").upper()
+    except InvalidText:
+        return ""
+
+
 def looks_like_iban(text: str) -> bool:
-    compact = re.sub(r"\s", "", text or "").upper()
-    return len(compact) >= 5 and bool(_IBAN_SHAPE.match(compact))
+    compact_ = _compact(text)
+    return len(compact_) >= 5 and bool(_IBAN_SHAPE.match(compact_))
 
 
 def account_from_iban(text: str) -> str:
     """The account number inside one of this bank's IBANs, or InvalidIban saying why."""
-    compact = re.sub(r"\s", "", text or "").upper()
+    compact_ = _compact(text)
     try:
-        iban = IBAN(compact)
+        iban = IBAN(compact_)
     except SchwiftyException as err:
         raise InvalidIban(f"{text!r} is not a valid IBAN ({err}); check the digits", iban=text) from None
     if iban.country_code != IBAN_COUNTRY or iban.bank_code != BANK_CODE:
-        raise InvalidIban(f"IBAN {format_iban(compact)} belongs to another bank (bank code {iban.bank_code})",
+        raise InvalidIban(f"IBAN {format_iban(compact_)} belongs to another bank (bank code {iban.bank_code})",
                           iban=text)
     return iban.account_code
