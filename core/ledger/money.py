@@ -236,7 +236,13 @@ def parse_amount(text: str, code: str, locale: str | None = None) -> int:
             parse_decimal(typed.replace(group_typed, group), locale, strict=True)
         except (NumberFormatError, ValueError, ArithmeticError):
             raise refusal from None
-        return to_minor(typed.replace(group_typed, "").replace(point, "."), code)
+        plain_form = typed.replace(group_typed, "").replace(point, ".")
+        try:
+            return to_minor(plain_form, code)
+        except TooManyDecimals:  # said about what was typed, not the plain form
+            raise _decimals_error(typed, code, len(plain_form.partition(".")[2])) from None
+        except AmountTooLarge:
+            raise _too_large(typed, code) from None
     try:
         minor = to_minor(typed, code)  # spaces dropped; a sign, an exponent or letters get its refusal
     except InvalidAmount:

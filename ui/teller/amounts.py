@@ -19,3 +19,8 @@ def parse_amount(text: str, currency: str, locale: str) -> int:
 
 def show(minor: int, currency: str, locale: str) -> str:
     return money.format_minor(minor, currency, locale)
+
+
+def hint(currency: str = "USD") -> str:
+    """A placeholder for an amount field: how an amount is typed here (``e.g. 1.234,50`` in de_DE)."""
+    return f"e.g. {money.example(currency, money.default_locale())}"

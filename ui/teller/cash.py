@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QRadioButt
 from app.services import Services
 from core.ledger.views import TransferResult
 from core.security.roles import Actor
-from ui.teller.amounts import show
+from ui.teller.amounts import hint, show
 from ui.teller.confirm import ConfirmDialog
 from ui.teller.forms import LedgerForm
 
@@ -30,7 +30,7 @@ class CashForm(LedgerForm):
         kind_box.addStretch(1)
         self.add_field("kind", "Kind", kind)
         self.line("account", "A&ccount", "account number", 24)
-        self.line("amount", "&Amount", "e.g. 40.00", 32)
+        self.line("amount", "&Amount", hint(), 32)
         self.line("currency", "C&urrency", "ISO code", 3)
         self.submit_button = QPushButton("&Review deposit…", objectName="primary", default=True)
         self.submit_button.clicked.connect(self.submit)

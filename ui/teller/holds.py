@@ -20,7 +20,7 @@ from ui.errors import confirm
 from ui.forms import InlineForm
 from ui.layout import table_view
 from ui.rows_model import RowsModel
-from ui.teller.amounts import parse_amount, show
+from ui.teller.amounts import hint, parse_amount, show
 
 
 def _when(value: datetime) -> str:
@@ -43,7 +43,7 @@ class HoldsPanel(QWidget):
             self.table.setColumnWidth(column, width)
 
         self.form = InlineForm()
-        self.amount = QLineEdit(placeholderText="e.g. 250.00", maxLength=32)
+        self.amount = QLineEdit(placeholderText=hint(), maxLength=32)
         self.reason = QComboBox()
         for key, text in REASONS.items():
             self.reason.addItem(text, key)

@@ -10,7 +10,7 @@ from app.services import Services
 from core.ledger.views import TransferRequest, TransferResult
 from core.security.roles import Actor
 from core.teller.preview import TransferPreview
-from ui.teller.amounts import show
+from ui.teller.amounts import hint, show
 from ui.teller.confirm import ConfirmDialog
 from ui.teller.forms import LedgerForm
 from ui.teller.receipts import link, print_receipt
@@ -19,9 +19,9 @@ from ui.teller.receipts import link, print_receipt
 class TransferForm(LedgerForm):
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(services, actor, parent)
-        self.line("from", "&From account", "account number, e.g. 1000000018", 24)
+        self.line("from", "&From account", "account number, e.g. 1000000016", 24)
         self.line("to", "&To account", "account number", 24)
-        self.line("amount", "&Amount", "e.g. 1,250.50", 32)
+        self.line("amount", "&Amount", hint(), 32)
         self.line("currency", "C&urrency", "ISO code, e.g. USD", 3)
         self.line("description", "&Description", "optional, shown on both statements", 200)
         self.submit_button = QPushButton("&Review transfer…", objectName="primary", default=True)
