@@ -33,6 +33,8 @@ from core.ledger.views import TransferRequest  # noqa: E402
 from core.persistence import migrate  # noqa: E402
 from core.persistence.db import make_engine  # noqa: E402
 from core.security.roles import SYSTEM_ACTOR, Actor, Role  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from teller_shots import kyc_customer, shoot_teller  # noqa: E402
 
 PASSWORD = "demo passphrase 2025"
 CUSTOMERS = (("Ada Lovelace", "GB", "USD", "12500.00"), ("Grace Hopper", "US", "USD", "8420.15"),
@@ -78,8 +80,8 @@ def seed(services: Services) -> list[str]:
     """Customers with funded accounts and some transfers between them; returns the account numbers."""
     ledger = services.ledger
     numbers = []
-    for name, country, currency, funds in CUSTOMERS:
-        customer = ledger.add_customer(SYSTEM_ACTOR, name, country)
+    for i, (name, country, currency, funds) in enumerate(CUSTOMERS):
+        customer = services.teller.add_customer(SYSTEM_ACTOR, kyc_customer(i, name, country))
         account = ledger.open_account(SYSTEM_ACTOR, customer.id, currency, overdraft=to_minor("500", currency))
         ledger.deposit(SYSTEM_ACTOR, account.number, to_minor(funds, currency), currency)
         numbers.append((account.number, currency))
@@ -167,8 +169,7 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     save(login, out, "recovery-codes")
     login.close()
 
-    window = MainWindow(services, supervisor, theme)
-    window.resize(1280, 800)
+    window = MainWindow(services, supervisor, theme)  # at its default size (1180 x 760)
     window.show()
     teller = window.page("teller")
     wait_until(lambda: teller.model.row_object(0) is not None)
@@ -190,7 +191,10 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     form.fields["amount"].setText("85.00")
     form.fields["description"].setText("Concert tickets")
     form.submit()
+    wait_until(lambda: form.dialog is not None and form.dialog.isVisible())  # the confirmation step
+    form.dialog.accept()
     wait_until(lambda: form.status.property("state") == "ok")
+    shoot_teller(window, services, wait_until, save, out, accounts)
     window.show_page("audit")
     audit = window.page("audit")
     wait_until(lambda: audit.model.rowCount() > 0 and audit.model.row_object(0) is not None)
