@@ -15,6 +15,7 @@ from ui.layout import card, page_header, table_view
 from ui.lazy_model import LazyTableModel
 from ui.rows_model import RowsModel
 from ui.teller.forms import CashForm, TransferForm
+from ui.teller.outgoing import OutgoingForm
 
 STATEMENT_LINES = 200
 SEARCH_DELAY_MS = 250
@@ -74,6 +75,9 @@ class TellerPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.transfer_form, "Transfer")
         self.tabs.addTab(self.cash_form, "Cash")
+        self.outgoing_form = OutgoingForm(services, actor)
+        self.outgoing_form.posted.connect(self._posted)
+        self.tabs.addTab(self.outgoing_form, "Outgoing")
 
         self.balance_card, balance_box = card()
         self.account_label = QLabel("Select an account", objectName="muted", wordWrap=True)
@@ -140,6 +144,7 @@ class TellerPage(QWidget):
         self.selected = account
         self.transfer_form.use_account(account.number, account.currency)
         self.cash_form.use_account(account.number, account.currency)
+        self.outgoing_form.use_account(account.number, account.currency)
         self.load_details()
 
     def load_details(self) -> None:
