@@ -83,11 +83,12 @@ def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Transf
         except QenexError as err:
             results[i] = err
     numbers = {n for _, r in ready for n in (r.debit, r.credit)}
-    locked, _ = store.lock_and_fetch(conn, sorted(numbers), ())
+    now = ledger.clock()
+    locked, _ = store.lock_and_fetch(conn, sorted(numbers), (), now=now)
     # Read after the locks are held: this statement sees every transfer committed on these accounts.
     corrections = [r.reverses_id for _, r in ready if r.reverses_id]
     existing = store.transfers_by_id(conn, ([r.id for _, r in ready] if look_up else []) + corrections)
-    posting = Posting(actor, ledger.clock(), {a.number: a for a in locked}, existing)
+    posting = Posting(actor, now, {a.number: a for a in locked}, existing)
     if corrections:
         posting.corrected |= queries.corrected_ids(conn, corrections)
     if conn.dialect.name == "postgresql":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
@@ -34,7 +35,9 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
         head = store.transfers_by_id(conn, [pending_id]).get(pending_id)
         if head is None or head["kind"] != "pending":
             raise PendingNotFound(f"no pending transfer {pending_id}", id=pending_id)
-        accounts = {a.id: a for a in store.lock_accounts(conn, ids=(head["debit_account_id"], head["credit_account_id"]))}
+        now = ledger.clock()
+        accounts = {a.id: a for a in store.lock_accounts(
+            conn, ids=(head["debit_account_id"], head["credit_account_id"]), now=now)}
         rows = store.transfers_by_id(conn, [pending_id, new_id], lock=True)
         pend, previous = rows[pending_id], rows.get(new_id)
         nums = {a.id: a.number for a in accounts.values()}
@@ -45,10 +48,9 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
         if pend["state"] != "pending":
             raise PendingAlreadyResolved(f"pending transfer {pending_id} is already {pend['state']}", id=pending_id)
         debit, credit = accounts[pend["debit_account_id"]], accounts[pend["credit_account_id"]]
-        now = ledger.clock()
-        if pend["expires_at"] is not None and pend["expires_at"] <= now:
+        if is_expired(pend, now):  # its timeout passed: it expires now, and neither posts nor voids
             _expire(ledger, conn, actor, pend, debit, credit)
-            expired.append(True)
+            expired.append(pend["expires_at"])
             return _result(pend, nums)
         posted = pend["amount"] if amount is None else amount
         if posted > pend["amount"]:
@@ -79,8 +81,17 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
 
     result = ledger.run(work)
     if expired:
-        raise PendingExpired(f"pending transfer {pending_id} expired; its hold was released", id=pending_id)
+        at = f"{expired[0]:%Y-%m-%d %H:%M:%S} UTC"
+        raise PendingExpired(
+            f"pending transfer {pending_id} expired at {at} (its timeout passed), so its hold was released and "
+            + ("nothing was posted; make a new transfer if the payment should still go ahead" if post
+               else "there is nothing left to void"), id=pending_id, expired_at=expired[0].isoformat())
     return result
+
+
+def is_expired(pend: dict[str, Any], now: datetime) -> bool:
+    """A pending transfer whose timeout has passed (TigerBeetle: it can no longer be posted or voided)."""
+    return pend["state"] == "pending" and pend["expires_at"] is not None and pend["expires_at"] <= now
 
 
 def expire(ledger: Ledger, actor: Actor, limit: int) -> int:
@@ -94,7 +105,7 @@ def expire(ledger: Ledger, actor: Actor, limit: int) -> int:
         def work(conn: Connection, pending_id: str = pending_id) -> int:
             head = store.transfers_by_id(conn, [pending_id])[pending_id]
             accounts = {a.id: a for a in store.lock_accounts(
-                conn, ids=(head["debit_account_id"], head["credit_account_id"]))}
+                conn, ids=(head["debit_account_id"], head["credit_account_id"]), now=ledger.clock())}
             pend = store.transfers_by_id(conn, [pending_id], lock=True)[pending_id]
             if pend["state"] != "pending":
                 return 0
@@ -105,7 +116,7 @@ def expire(ledger: Ledger, actor: Actor, limit: int) -> int:
 
 
 def _expire(ledger: Ledger, conn: Connection, actor: Actor, pend: dict[str, Any], debit, credit) -> None:  # noqa: ANN001
-    state.release(debit, credit, pend["amount"])
+    state.release(debit, credit, pend["amount"], expired=True)
     store.save_accounts(conn, (debit, credit))
     store.set_transfer_state(conn, pend["id"], "expired")
     pend["state"] = "expired"

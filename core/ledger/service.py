@@ -123,8 +123,9 @@ class Ledger:
     def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list,
                   also: Callable[[Connection, TransferResult], None] | None = None) -> TransferResult:
         ids = [req.id] + ([req.reverses_id] if req.reverses_id else [])
-        locked, existing = store.lock_and_fetch(conn, (req.debit, req.credit), ids)
-        posting = Posting(actor, self.clock(), {a.number: a for a in locked}, existing)
+        now = self.clock()
+        locked, existing = store.lock_and_fetch(conn, (req.debit, req.credit), ids, now=now)
+        posting = Posting(actor, now, {a.number: a for a in locked}, existing)
         if req.reverses_id:
             posting.corrected |= queries.corrected_ids(conn, [req.reverses_id])
         replay = posting.replay(req)
@@ -167,8 +168,9 @@ class Ledger:
 
         ``lock=False``: the accounts are read without locks and the write checks they did not change.
         """
-        accounts, existing = store.lock_and_fetch_on(cur, (req.debit, req.credit), (req.id,), lock=lock)
-        posting = Posting(actor, self.clock(), {a.number: a for a in accounts}, existing)
+        now = self.clock()
+        accounts, existing = store.lock_and_fetch_on(cur, (req.debit, req.credit), (req.id,), lock=lock, now=now)
+        posting = Posting(actor, now, {a.number: a for a in accounts}, existing)
         result = posting.apply(req)  # a retried id comes back as the earlier result, writing nothing
         if not result.replayed:
             touched = sorted(posting.touched.values(), key=lambda a: a.id)  # the global lock order
@@ -206,8 +208,9 @@ class Ledger:
 
         def work(conn: Connection) -> list[TransferResult]:
             numbers = {n for r in reqs for n in (r.debit, r.credit)}
-            locked, existing = store.lock_and_fetch(conn, sorted(numbers), [r.id for r in reqs])
-            posting = Posting(actor, self.clock(), {a.number: a for a in locked}, existing, link_id=reqs[0].id)
+            now = self.clock()
+            locked, existing = store.lock_and_fetch(conn, sorted(numbers), [r.id for r in reqs], now=now)
+            posting = Posting(actor, now, {a.number: a for a in locked}, existing, link_id=reqs[0].id)
             results = []
             for index, req in enumerate(reqs):
                 try:
@@ -279,7 +282,7 @@ class Ledger:
     # -- queries --------------------------------------------------------------------------------
     def balance(self, actor: Actor, account: str) -> Balance:
         self.authorize(actor, Permission.LEDGER_VIEW, account)
-        return queries.balance(self.engine, account)
+        return queries.balance(self.engine, account, self.clock())
 
     def statement(self, actor: Actor, account: str, limit: int = 100, before_entry_id: int | None = None) -> Statement:
         self.authorize(actor, Permission.LEDGER_VIEW, account)
@@ -288,7 +291,7 @@ class Ledger:
     def accounts(self, actor: Actor, offset: int = 0, limit: int = 100, customer_id: int | None = None,
                  search: str | None = None) -> list[AccountView]:
         self.authorize(actor, Permission.LEDGER_VIEW)
-        return queries.accounts(self.engine, offset, limit, customer_id, search)
+        return queries.accounts(self.engine, offset, limit, customer_id, search, self.clock())
 
     def count_accounts(self, actor: Actor, customer_id: int | None = None, search: str | None = None) -> int:
         self.authorize(actor, Permission.LEDGER_VIEW)
