@@ -6,7 +6,7 @@ window, and every 15 seconds while the page is on screen; F5 refreshes at once.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QTimer
+from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
@@ -31,13 +31,12 @@ STATUS_WORDS = {"pending": "waiting for the provider", "requires_action": "waiti
                 "canceled": "canceled", "failed": "declined by the issuer", "declined": "declined by fraud screen"}
 
 PAYMENT_COLUMNS = (
-    Column("When", lambda p: p.created_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+    Column("When", lambda p: p.created_at.astimezone().strftime("%m-%d %H:%M")),
     Column("Status", lambda p: STATUS_WORDS.get(p.status, p.status)),
     Column("Amount", lambda p: format_minor(p.amount, p.currency), align_right=True),
-    Column("Captured", lambda p: format_minor(p.captured, p.currency), align_right=True),
-    Column("Refunded", lambda p: format_minor(p.refunded, p.currency), align_right=True),
-    Column("Account", lambda p: p.account),
+    Column("Refunded", lambda p: format_minor(p.refunded, p.currency) if p.refunded else "", align_right=True),
     Column("Card", lambda p: p.card),
+    Column("Account", lambda p: p.account),
     Column("Payment", lambda p: p.id),
 )
 EVENT_COLUMNS = (
@@ -69,14 +68,15 @@ class PaymentsPage(QWidget):
         self.model.loaded.connect(self._counted)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((120, 150, 90, 90, 90, 100, 170)):
+        for column, width in enumerate((92, 150, 84, 80, 172, 96)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count_label = QLabel("", objectName="muted")
 
         self.detail_card, box = card()
-        self.detail_card.setFixedWidth(400)
+        self.detail_card.setFixedWidth(360)
         self.title_label = QLabel("Select a payment to see its history", objectName="muted", wordWrap=True)
+        self.title_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.amount_label = QLabel("", objectName="bigNumber")
         self.meta_label = QLabel("", wordWrap=True)
         self.events_model = RowsModel(EVENT_COLUMNS, self)
@@ -97,7 +97,9 @@ class PaymentsPage(QWidget):
         self.action_status = QLabel("", objectName="formStatus", wordWrap=True)
         for widget in (self.title_label, self.amount_label, self.meta_label):
             box.addWidget(widget)
-        box.addWidget(QLabel("History", objectName="muted"))
+        self.history_label = QLabel("History", objectName="muted")
+        self.refund_label = refund_label
+        box.addWidget(self.history_label)
         box.addWidget(self.events, 1)
         refund_row = QHBoxLayout()
         refund_row.addWidget(refund_label)
@@ -172,7 +174,8 @@ class PaymentsPage(QWidget):
 
     def _show(self, payment: PaymentView | None) -> None:
         self.selected = payment
-        for widget in (self.amount_label, self.meta_label, self.events, self.refund_amount):
+        for widget in (self.amount_label, self.meta_label, self.events, self.refund_amount, self.history_label,
+                       self.refund_label, self.capture_button, self.refund_button, self.cancel_button):
             widget.setVisible(payment is not None)
         if payment is None:
             self.title_label.setText("Select a payment to see its history")
