@@ -118,7 +118,7 @@ class OutgoingForm(InlineForm):
         for key in ("iban", "bic", "routing", "account_no"):
             visible = key in _FIELDS_BY_RAIL[rail]
             self.fields[key].setVisible(visible)
-            self.layout_.labelForField(self.fields[key].parentWidget()).setVisible(visible)
+            self.layout_.setRowVisible(self.fields[key].parentWidget(), visible)  # no gap where a row hides
         fixed = beneficiary.RAIL_CURRENCY.get(rail)
         if fixed:
             self.set_text("currency", fixed)
