@@ -82,7 +82,7 @@ class PaymentsPage(QWidget):
         self.events_model = RowsModel(EVENT_COLUMNS, self)
         self.events = table_view()
         self.events.setModel(self.events_model)
-        for column, width in enumerate((64, 120, 110)):
+        for column, width in enumerate((74, 118, 104)):
             self.events.setColumnWidth(column, width)
         self.refund_amount = QLineEdit(placeholderText="amount (empty: all that is left)")
         refund_label = QLabel("Refund &amount")
