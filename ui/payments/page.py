@@ -20,7 +20,7 @@ from core.payments.views import PaymentView
 from core.security.roles import Actor
 from ui.columns import Column
 from ui.errors import confirm, show_error
-from ui.layout import card, page_header, table_view
+from ui.layout import button_row, card, page_header, table_view
 from ui.lazy_model import LazyTableModel
 from ui.rows_model import RowsModel
 
@@ -105,10 +105,7 @@ class PaymentsPage(QWidget):
         refund_row.addWidget(refund_label)
         refund_row.addWidget(self.refund_amount, 1)
         box.addLayout(refund_row)
-        actions = QHBoxLayout()
-        for button in (self.capture_button, self.refund_button, self.cancel_button):
-            actions.addWidget(button)
-        box.addLayout(actions)
+        box.addWidget(button_row(self.capture_button, self.refund_button, self.cancel_button))
         box.addWidget(self.action_status)
 
         top = QHBoxLayout()

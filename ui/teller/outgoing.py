@@ -13,7 +13,7 @@ import uuid
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.services import Services
 from app.tasks import Op
@@ -23,6 +23,7 @@ from core.payments import beneficiary
 from core.payments.orders import OrderPreview, OrderRequest, OrderView
 from core.security.roles import Actor
 from ui.forms import InlineForm
+from ui.layout import button_row
 
 RAILS = (("sepa", "SEPA credit transfer (EUR)"), ("ach", "ACH (USD)"), ("wire", "Wire (any currency)"))
 _FIELDS_BY_RAIL = {"sepa": ("iban", "bic"), "ach": ("routing", "account_no"), "wire": ("bic", "account_no")}
@@ -60,12 +61,7 @@ class OutgoingForm(InlineForm):
         self._line("reference", "Re&ference", "what the beneficiary sees", 140)
         self.review_button = QPushButton("&Review…", objectName="primary", default=True)
         self.review_button.clicked.connect(self.submit)
-        row = QWidget()
-        box = QHBoxLayout(row)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.review_button)
-        box.addStretch(1)
-        self.finish(row)
+        self.finish(button_row(self.review_button))
 
         self.confirm_panel = QFrame(objectName="card")
         panel = QVBoxLayout(self.confirm_panel)
@@ -76,13 +72,9 @@ class OutgoingForm(InlineForm):
         self.back_button = QPushButton("Bac&k")
         self.confirm_button.clicked.connect(self.confirm)
         self.back_button.clicked.connect(self.back)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.confirm_button)
-        buttons.addWidget(self.back_button)
-        buttons.addStretch(1)
         panel.addWidget(self.confirm_title)
         panel.addWidget(self.confirm_text)
-        panel.addLayout(buttons)
+        panel.addWidget(button_row(self.confirm_button, self.back_button))
         self.layout_.addRow(self.confirm_panel)
         self.confirm_panel.hide()
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back)
