@@ -78,3 +78,26 @@ def test_refund_above_what_is_left_is_refused_inline(qtbot, services, bank, paid
     _answer_yes(qtbot, page)
     qtbot.waitUntil(lambda: "more than is left" in page.action_status.text())
     assert services.ledger.balance(SYSTEM_ACTOR, bank[2]).current == 3_000
+
+
+def test_new_card_payment_with_bad_card_then_confirmation(qtbot, services, bank, paid, teller, ui_thread_sql):
+    from PySide6.QtCore import Qt
+
+    page = _page(qtbot, services, teller)
+    dialog = page.new_payment()
+    form = dialog.form
+    for key, value in (("account", bank[1]), ("amount", "20.00"), ("currency", "USD"),
+                       ("number", "4242 4242 4242 4241"), ("expiry", "12/39"), ("cvc", "123")):
+        qtbot.keyClicks(form.fields[key], value)
+    qtbot.keyClick(form.fields["cvc"], Qt.Key.Key_Return)
+    assert "check digit" in form.field_errors()["number"] and "4242424242424241" not in form.field_errors()["number"]
+    form.fields["number"].clear()
+    qtbot.keyClicks(form.fields["number"], "4242 4242 4242 4242")
+    qtbot.keyClick(form.fields["cvc"], Qt.Key.Key_Return)
+    assert "Press Enter to confirm" in form.status.text() and "424242…4242" in form.status.text()
+    with qtbot.waitSignal(form.paid, timeout=20_000) as paid_signal:
+        qtbot.keyClick(form.fields["cvc"], Qt.Key.Key_Return)
+    assert form.fields["number"].text() == "" and form.fields["cvc"].text() == ""
+    assert paid_signal.args[0].status == "succeeded"
+    assert ui_thread_sql == []
+    assert services.ledger.balance(SYSTEM_ACTOR, bank[1]).current == 25_000 + 2_000

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
+from typing import TYPE_CHECKING
+
 from app.services import Services
 from app.tasks import Op
 from core.errors import QenexError
@@ -23,6 +25,9 @@ from ui.errors import confirm, show_error
 from ui.layout import button_row, card, page_header, table_view
 from ui.lazy_model import LazyTableModel
 from ui.rows_model import RowsModel
+
+if TYPE_CHECKING:
+    from ui.payments.card_form import CardPaymentDialog
 
 REFRESH_MS = 15_000
 STATUSES = ("", "requires_action", "requires_capture", "succeeded", "refunded", "canceled", "failed", "declined")
@@ -60,6 +65,8 @@ class PaymentsPage(QWidget):
         self.search.setFixedWidth(300)
         self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self.reload)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.new_button = QPushButton("New card &payment…", objectName="primary")
+        self.new_button.clicked.connect(self.new_payment)
         filter_label = QLabel("&Show")
         filter_label.setBuddy(self.status_filter)
 
@@ -111,6 +118,7 @@ class PaymentsPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(page_header("Payments", "Card payments through the provider: authorized, captured into the "
                                               "customer's account through card clearing, refunded."), 1)
+        top.addWidget(self.new_button)
         top.addWidget(filter_label)
         top.addWidget(self.status_filter)
         top.addWidget(self.search)
@@ -196,6 +204,14 @@ class PaymentsPage(QWidget):
         self.cancel_button.setEnabled(payment.status in ("requires_capture", "requires_action"))
 
     # -- actions --------------------------------------------------------------------------------
+    def new_payment(self) -> "CardPaymentDialog":
+        from ui.payments.card_form import CardPaymentDialog
+
+        dialog = CardPaymentDialog(self.services, self.actor, self)
+        dialog.form.paid.connect(lambda view: (self.model.refresh(), self._show(view)))
+        dialog.open()
+        return dialog
+
     def capture(self) -> None:
         p = self.selected
         if p is None or p.status != "requires_capture":
