@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from app.settings import Settings
 from core.errors import ConfigurationError
+from core.events import EventBus
 from core.fraud.screen import FraudScreen
 from core.ledger.service import Ledger
 from core.payments.orders import PaymentOrders
@@ -84,6 +85,14 @@ def check_redis(url: str | None) -> Health:
     return Health("Redis", "ok", url.split("@")[-1])
 
 
+def check_live(bus: EventBus) -> Health:
+    """Live updates across desks: ``ok`` when listening (or on SQLite, where this desk is the only one)."""
+    where = {"postgres": "PostgreSQL LISTEN/NOTIFY", "redis": "Redis pub/sub", "local": "this desk only (SQLite)"}
+    state = {"live": "ok", "local": "ok", "down": "down"}.get(bus.state, "unknown")
+    detail = where[bus.transport] + (f": {bus.detail or bus.state}" if state != "ok" else "")
+    return Health("Live updates", state, detail)
+
+
 def check_payments(provider: StripeProvider | None = None) -> Health:
     """The card provider's state: ``not configured`` without QENEX_STRIPE_API_KEY, else a live call."""
     provider = provider or StripeProvider.from_env()
@@ -116,6 +125,7 @@ class Services:
     payments: PaymentService
     orders: PaymentOrders
     rails: RailSettings
+    events: EventBus
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None) -> "Services":
@@ -127,10 +137,16 @@ class Services:
                                   audit=audit)
         return cls(settings=settings, engine=engine, audit=audit, users=UserService(engine, audit),
                    ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),
-                   payments=payments, orders=PaymentOrders(engine, ledger, audit=audit), rails=RailSettings.from_env())
+                   payments=payments, orders=PaymentOrders(engine, ledger, audit=audit), rails=RailSettings.from_env(),
+                   events=EventBus.of(engine, redis_url=settings.redis_url))
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""
         return [("Database", lambda: check_database(self.engine)),
                 ("Redis", lambda: check_redis(self.settings.redis_url)),
+                ("Live updates", lambda: check_live(self.events)),
                 ("Payments", lambda: check_payments(self.payments.provider))]
+
+    def close(self) -> None:
+        """Stop listening for live updates and send any still queued (the desk or command is ending)."""
+        self.events.stop()

@@ -59,6 +59,9 @@ def open_console(ctx: Context, demo: bool) -> int:
         return Services.build(ctx.settings, engine)
 
     def ready(services: Services) -> None:
+        from app.live import live_updates
+
+        live_updates(services.events)  # listen for other desks' changes from now on
         shell = Shell(services, theme)
         shell.finished.connect(app.quit)
         state["shell"] = shell

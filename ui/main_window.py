@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from app.live import live_updates
 from app.services import Services
 from core.security.roles import Actor
 from ui.errors import notify
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.status = ConnectionStatus(services.health_checks(), self)
         self.status.user_label.setText(f"Signed in as {actor.username} · {actor.role}")
         self.setStatusBar(self.status)
+        live_updates(services.events).state_changed.connect(self._live_state)
 
         self._build_nav()
         self._build_menus()
@@ -182,6 +184,11 @@ class MainWindow(QMainWindow):
         for act, icon in ((self.lock_action, "lock"), (self.logout_action, "logout"), (self.refresh_action, "refresh")):
             act.setIcon(self.theme.icon(icon))
         self.style_actions[self.theme.name].setChecked(True)
+
+    def _live_state(self, _state: str, _detail: str) -> None:
+        """Live updates connected or lost: show it in the status bar now rather than at the next recheck."""
+        if not self.locked:
+            self.status.refresh()
 
     # -- refresh and lock -----------------------------------------------------------------------
     def refresh(self) -> None:

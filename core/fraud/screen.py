@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from core.errors import ConfigurationError, ValidationError
+from core.events import FRAUD_DETECTED, publish
 from core.fraud import features, registry
 from core.fraud.config import FraudConfig
 from core.fraud.dbstate import DatabaseStore, insert_for
@@ -109,3 +110,6 @@ class FraudScreen:
             conn.execute(insert_for(conn, FraudAlert.__table__).values(
                 transfer_id=tx.transfer_id, score=result.score, decision=result.decision, reasons=reasons,
                 status="open", created_at=now).on_conflict_do_nothing())
+        if result.decision != "approve":
+            publish(conn, FRAUD_DETECTED, {"transfer_id": tx.transfer_id, "decision": result.decision,
+                                           "score": round(result.score, 4), "customer_id": tx.customer_id})

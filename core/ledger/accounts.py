@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, insert, select, text, update
 
 from core.errors import ValidationError
-from core.ledger import money, numbers, queries, store
+from core.ledger import events, money, numbers, queries, store
 from core.ledger.errors import AccountNotEmpty, AccountNotFound, CustomerNotFound
 from core.ledger.views import AccountView, CustomerView
 from core.persistence.models import Customer
@@ -97,4 +97,5 @@ def set_status(ledger: Ledger, conn: Connection, actor: Actor, number: str, stat
         raise ValidationError(f"account {number} is closed; closed accounts are not reopened")
     conn.execute(update(A).where(A.c.id == acc.id).values(status=status))
     ledger.record(conn, actor, "account.status", number, {"status": acc.status}, {"status": status})
+    events.account_changed(conn, number, status)
     return queries.account_view(conn, number)

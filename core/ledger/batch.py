@@ -17,7 +17,7 @@ import psycopg
 from sqlalchemy import Connection
 
 from core.errors import QenexError
-from core.ledger import queries, store
+from core.ledger import events, queries, store
 from core.ledger.posting import Posting, normalize
 from core.ledger.views import TransferRequest, TransferResult
 from core.persistence.driver import driver_cursor
@@ -115,6 +115,7 @@ def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Transf
     if accepted:
         ledger.record(conn, actor, "transfer.batch", accepted[0], None,
                       {"count": len(accepted), "first": accepted[0], "last": accepted[-1]})
+        events.created(conn, actor.username, [r for r in results if isinstance(r, TransferResult)])
     return results
 
 

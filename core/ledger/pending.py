@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from core.ledger import state, store
+from core.ledger import events, state, store
 from core.ledger.errors import (
     IdConflict, InvalidAmount, PendingAlreadyResolved, PendingExpired, PendingNotFound, PostExceedsPending,
 )
@@ -77,6 +77,7 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
         store.set_transfer_state(conn, pending_id, "posted" if post else "voided")
         ledger.record(conn, actor, f"transfer.{verb}_pending", pending_id, {"state": "pending"},
                       {"state": "posted" if post else "voided", "amount": posted, "id": new_id})
+        events.completed(conn, new_id, pending_id, "posted" if post else "voided", [debit.number, credit.number])
         return _result(row, nums)
 
     result = ledger.run(work)
@@ -121,6 +122,7 @@ def _expire(ledger: Ledger, conn: Connection, actor: Actor, pend: dict[str, Any]
     store.set_transfer_state(conn, pend["id"], "expired")
     pend["state"] = "expired"
     ledger.record(conn, actor, "transfer.expire", pend["id"], {"state": "pending"}, {"state": "expired"})
+    events.completed(conn, pend["id"], pend["id"], "expired", [debit.number, credit.number])
 
 
 def _result(row: dict[str, Any], nums: dict[int, str], replayed: bool = False) -> TransferResult:

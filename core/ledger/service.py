@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.errors import QenexError
 from core.ledger import accounts as account_ops
+from core.ledger import events
 from core.ledger import pending as pending_ops
 from core.ledger import queries, store
 from core.ledger.money import currency as iso_currency
@@ -138,6 +139,7 @@ class Ledger:
         self._write(conn, posting)
         self.record(conn, actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
                     result.to_dict())
+        events.created(conn, actor.username, [result])
         if screened is not None:
             self.screen.record(conn, *screened)
             result = result._replace(fraud=screened[1])
@@ -155,13 +157,17 @@ class Ledger:
         for _ in range(OPTIMISTIC_TRIES):
             try:
                 with self._autocommit.cursor() as cur:
-                    return self._transfer_raw(cur, actor, req, lock=False)
+                    result = self._transfer_raw(cur, actor, req, lock=False)
+                    events.created_committed(self.engine, cur, actor.username, result)
+                    return result
             except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
                 if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
                         or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_PG):
                     raise
-        return self.run(lambda cur: self._transfer_raw(cur, actor, req),
-                        begin=lambda: raw_transaction(self.engine))
+        result = self.run(lambda cur: self._transfer_raw(cur, actor, req), begin=lambda: raw_transaction(self.engine))
+        with self._autocommit.cursor() as cur:
+            events.created_committed(self.engine, cur, actor.username, result)
+        return result
 
     def _transfer_raw(self, cur: Any, actor: Actor, req: TransferRequest, *, lock: bool = True) -> TransferResult:
         """``_transfer`` on a PostgreSQL driver cursor, for a ledger without audit trail or fraud screen.
@@ -219,6 +225,7 @@ class Ledger:
                     raise LinkedTransferFailed(index, err) from err
             self._write(conn, posting)
             self.record(conn, actor, "transfer.linked", reqs[0].id, None, {"ids": [r.id for r in reqs]})
+            events.created(conn, actor.username, results)
             return results
 
         return self.run(work)

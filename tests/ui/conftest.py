@@ -72,6 +72,7 @@ def services(sqlite_engine, tmp_path, tasks):
     services.users = UserService(sqlite_engine, services.audit, hasher=CHEAP)
     yield services
     tasks.shutdown(wait=True)  # no worker may still use the database when it is disposed
+    services.close()
 
 
 @pytest.fixture

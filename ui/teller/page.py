@@ -13,12 +13,14 @@ from ui.columns import Column
 from ui.errors import show_error
 from ui.layout import card, page_header, table_view
 from ui.lazy_model import LazyTableModel
+from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 from ui.teller.forms import CashForm, TransferForm
 from ui.teller.outgoing import OutgoingForm
 
 STATEMENT_LINES = 200
 SEARCH_DELAY_MS = 250
+LIVE_EVENTS = ("transaction.*", "hold.*", "account.updated")  # what changes a balance, a statement or a status
 
 ACCOUNT_COLUMNS = (
     Column("Number", lambda a: a.number),
@@ -123,6 +125,14 @@ class TellerPage(QWidget):
         self.setTabOrder(self.search, self.table)
         self.setTabOrder(self.table, self.transfer_form.fields["from"])
         self.model.reload()
+        self.live = LiveRefresh(self, services, LIVE_EVENTS, self._on_live)
+
+    def _on_live(self, events: list) -> None:
+        """Another desk (or this one) moved money: reload balances; the details if they are about the selection."""
+        self.model.refresh()
+        if self.selected is not None and any(
+                e.accounts() is None or self.selected.number in e.accounts() for e in events):
+            self.load_details()
 
     def _count_fn(self):  # noqa: ANN202
         ledger, actor, search = self.services.ledger, self.actor, self._search or None
