@@ -101,3 +101,12 @@ def test_new_card_payment_with_bad_card_then_confirmation(qtbot, services, bank,
     assert paid_signal.args[0].status == "succeeded"
     assert ui_thread_sql == []
     assert services.ledger.balance(SYSTEM_ACTOR, bank[1]).current == 25_000 + 2_000
+
+
+def test_a_payment_made_elsewhere_appears_live(qtbot, services, bank, paid, teller):
+    page = _page(qtbot, services, teller)
+    page.timer.stop()  # only the event bus may bring it
+    req = PaymentRequest(f"pay_{uuid.uuid4().hex[:20]}", bank[0], 990, "USD",
+                         cards.CardInput("5555555555554444", 12, 2040, "321"))
+    services.payments.create(SYSTEM_ACTOR, req)  # another desk, as far as this page knows
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5_000)

@@ -1,8 +1,8 @@
 """The Payments page: card payments newest first with filters, the selected payment's event history,
 and its actions (capture, refund in full or in part, cancel), each confirmed before money moves.
 
-Live status: the list refreshes on ``payment.updated`` from the event bus once it is wired to the
-window, and every 15 seconds while the page is on screen; F5 refreshes at once.
+Live status: the list and the selected payment refresh on ``payment.updated`` from the event bus
+(another desk's capture, a webhook), and every 15 seconds while the page is on screen; F5 refreshes at once.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from ui.columns import Column
 from ui.errors import confirm, show_error
 from ui.layout import button_row, card, page_header, table_view
 from ui.lazy_model import LazyTableModel
+from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ class PaymentsPage(QWidget):
         self.setTabOrder(self.status_filter, self.search)
         self.setTabOrder(self.search, self.table)
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
+        self.live = LiveRefresh(self, services, ("payment.updated", "bus.resync"), lambda _events: self.refresh())
         self._show(None)
         self.model.reload()
 
