@@ -9,6 +9,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import Engine, text
 
@@ -139,6 +140,13 @@ class Services:
                    ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),
                    payments=payments, orders=PaymentOrders(engine, ledger, audit=audit), rails=RailSettings.from_env(),
                    events=EventBus.of(engine, redis_url=settings.redis_url))
+
+    @cached_property
+    def teller(self):  # noqa: ANN201 - core.teller.service.Teller, imported on first use
+        """Customers, search, holds, statements, transfer previews and receipts over this desk's ledger."""
+        from core.teller.service import Teller
+
+        return Teller(self.ledger)
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
 from app.live import live_updates
 from app.services import Services
 from core.security.roles import Actor
-from ui.errors import notify
 from ui.pages import PAGES, PageSpec
 from ui.status_bar import ConnectionStatus
 from ui.theme import THEMES, Theme
@@ -43,8 +42,9 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.currentItemChanged.connect(self._on_nav)
         self.stack = QStackedWidget()
-        self.locked_panel = _panel("lockedPanel", "Desk locked\n\nEnter your password and a fresh authenticator "
-                                                 "code to continue.")
+        # Short and at the top: the unlock dialog sits over the middle of the window, and a longer centred
+        # text used to peek out beside it as a fragment ("…code to continue.").
+        self.locked_panel = _panel("lockedPanel", "Desk locked — unlock it in the dialog, or log out.", top=True)
         self.empty_panel = _panel("emptyPanel", f"No screen is available to the {actor.role} role yet.\n\n"
                                                 "Entries in grey on the left say what each one awaits.")
         self.stack.addWidget(self.empty_panel)
@@ -171,11 +171,21 @@ class MainWindow(QMainWindow):
         self.addAction(act)
         return act
 
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        rows = [(f"Ctrl+{PAGES.index(s) + 1}", s.title) for s in self._specs if s.build is not None]
+        rows += [("F5", "Refresh page and connection status"), ("Ctrl+F", "Find a customer (Teller)"),
+                 ("Ctrl+Tab", "Next tab (Ctrl+Shift+Tab: previous)"), ("Alt+letter", "Go to the field or button "
+                                                                                "with that underlined letter"),
+                 ("Enter", "Review or submit the focused form; confirm in a confirmation"),
+                 ("Esc", "Cancel a confirmation or dialog"), ("Ctrl+L", "Lock the desk"),
+                 ("Ctrl+Shift+L", "Log out"), ("Ctrl+Q", "Quit")]
+        return rows
+
     def _show_shortcuts(self) -> None:
-        lines = [f"Ctrl+{PAGES.index(s) + 1}\t{s.title}" for s in self._specs if s.build is not None]
-        lines += ["F5\tRefresh page and connection status", "Ctrl+L\tLock the desk", "Ctrl+Shift+L\tLog out",
-                  "Ctrl+Q\tQuit", "Enter\tSubmit the focused form"]
-        notify(self, "Keyboard shortcuts", "\n".join(lines))
+        from ui.shortcuts import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self, self.shortcut_rows())
+        self.shortcuts_dialog.open()
 
     def _retint(self, _name: str) -> None:
         for i in range(self.nav.count()):
@@ -221,11 +231,13 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
 
-def _panel(name: str, text: str) -> QWidget:
+def _panel(name: str, text: str, *, top: bool = False) -> QWidget:
     panel = QWidget(objectName=name)
     box = QVBoxLayout(panel)
-    box.addStretch(1)
-    label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter)
+    box.setContentsMargins(24, 24, 24, 24)
+    if not top:
+        box.addStretch(1)
+    label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
     label.setObjectName("pageHint")
     box.addWidget(label)
     box.addStretch(1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import uuid
 
 from core.ledger import money
@@ -21,11 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(handler=handler)
         return p
-
-    customer = sub.add_parser("customer", help="customers").add_subparsers(dest="customer_command", required=True)
-    p = cmd(customer, "add", "add a customer", _customer_add)
-    p.add_argument("--name", required=True)
-    p.add_argument("--country", default="US", help="ISO 3166 two-letter code (default US)")
 
     account = sub.add_parser("account", help="accounts").add_subparsers(dest="account_command", required=True)
     p = cmd(account, "open", "open a deposit account for a customer", _account_open)
@@ -72,9 +68,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = cmd(sub, "balance", "current and available balance of an account", _balance)
     p.add_argument("account")
-    p = cmd(sub, "statement", "an account's entries with the running balance, newest first", _statement)
-    p.add_argument("account")
-    p.add_argument("--limit", type=int, default=50)
     p = cmd(sub, "accounts", "list accounts", _accounts)
     p.add_argument("--customer", type=int)
     p.add_argument("--limit", type=int, default=100)
@@ -82,12 +75,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ledger = sub.add_parser("ledger", help="ledger maintenance").add_subparsers(dest="ledger_command", required=True)
     cmd(ledger, "verify", "check that balances replay from entries and the books balance", _verify)
-
-
-def _customer_add(args, ctx) -> int:  # noqa: ANN001
-    c = _ledger(ctx).add_customer(SYSTEM_ACTOR, args.name, args.country)
-    ctx.emit({"id": c.id, "name": c.name, "country": c.country}, as_json=args.json, text=f"customer {c.id}: {c.name}")
-    return 0
 
 
 def _account_open(args, ctx) -> int:  # noqa: ANN001
@@ -175,21 +162,21 @@ def _balance(args, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def _statement(args, ctx) -> int:  # noqa: ANN001
-    st = _ledger(ctx).statement(SYSTEM_ACTOR, args.account, limit=args.limit)
-    d = st.to_dict()
-    lines = [f"statement of {st.account} ({st.currency}), newest first"]
-    lines += [f"{ln['at'][:19]}  {ln['amount']:>14}  {ln['balance_after']:>14}  {ln['code']:<10} {ln['description']}"
-              for ln in d["lines"]]
-    ctx.emit(d, as_json=args.json, text="\n".join(lines))
-    return 0
-
-
 def _accounts(args, ctx) -> int:  # noqa: ANN001
-    rows = _ledger(ctx).accounts(SYSTEM_ACTOR, offset=args.offset, limit=args.limit, customer_id=args.customer)
-    text = "\n".join(f"{a.number}  {a.kind:<11} {a.currency}  {a.status:<6} {a.to_dict()['current']:>14}  {a.name}"
-                     for a in rows) or "no accounts"
+    from core.errors import ValidationError
+    from core.teller.display import banker_balance
+
+    if not 1 <= args.limit <= 10_000 or args.offset < 0:
+        raise ValidationError("--limit must be between 1 and 10000 and --offset zero or more")
+    ledger = _ledger(ctx)
+    rows = ledger.accounts(SYSTEM_ACTOR, offset=args.offset, limit=args.limit, customer_id=args.customer)
+    total = ledger.count_accounts(SYSTEM_ACTOR, customer_id=args.customer)
+    text = "\n".join(f"{a.number}  {a.kind:<11} {a.currency}  {a.status:<6} "
+                     f"{banker_balance(a.current, a.currency, a.kind):>20}  {a.name}" for a in rows) or "no accounts"
     ctx.emit([a.to_dict() for a in rows], as_json=args.json, text=text)
+    if args.offset + len(rows) < total:  # say that the list goes on (stderr: the JSON on stdout stays one document)
+        print(f"qenex: showing accounts {args.offset + 1:,}-{args.offset + len(rows):,} of {total:,} (customer "
+              f"accounts first); next page: --offset {args.offset + len(rows)}", file=sys.stderr)
     return 0
 
 

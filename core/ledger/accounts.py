@@ -91,8 +91,8 @@ def set_status(ledger: Ledger, conn: Connection, actor: Actor, number: str, stat
         raise AccountNotFound(f"no account {number}", account=number)
     acc = locked[0]
     if status == "closed" and (acc.balance != 0 or acc.debits_pending or acc.credits_pending):
-        raise AccountNotEmpty(f"account {number} still holds {money.plain(acc.balance, acc.currency)} "
-                              f"{acc.currency} or pending transfers; move them out before closing", account=number)
+        raise AccountNotEmpty(f"account {number} still holds {money.format_minor(acc.balance, acc.currency)} "
+                              "or pending transfers; move them out before closing", account=number)
     if acc.status == "closed" and status != "closed":
         raise ValidationError(f"account {number} is closed; closed accounts are not reopened")
     conn.execute(update(A).where(A.c.id == acc.id).values(status=status))

@@ -13,7 +13,7 @@ from core.ledger.errors import (
 )
 from core.ledger.posting import MAX_ID
 from core.ledger.views import TransferResult
-from core.security.roles import Actor
+from core.security.roles import Actor, Permission
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
@@ -25,6 +25,7 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
             id: str | None) -> TransferResult:
     """Post or void ``pending_id`` exactly once; a retry with the same id returns the first result."""
     verb = "post" if post else "void"
+    _check_hold_permission(ledger, actor, pending_id)
     new_id = id or f"{pending_id}:{verb}"[:MAX_ID]
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
         raise InvalidAmount(f"the amount to post must be a positive number of minor units, got {amount!r}")
@@ -88,6 +89,14 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
             + ("nothing was posted; make a new transfer if the payment should still go ahead" if post
                else "there is nothing left to void"), id=pending_id, expired_at=expired[0].isoformat())
     return result
+
+
+def _check_hold_permission(ledger: Ledger, actor: Actor, pending_id: str) -> None:
+    """An account hold (core.teller.holds, code "hold") is released or collected only with hold.release."""
+    with ledger.engine.connect() as conn:
+        code = conn.execute(select(T.c.code).where(T.c.id == pending_id)).scalar()
+    if code == "hold":
+        ledger.authorize(actor, Permission.HOLD_RELEASE, pending_id)
 
 
 def is_expired(pend: dict[str, Any], now: datetime) -> bool:

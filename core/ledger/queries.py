@@ -91,7 +91,9 @@ def _filtered(query, customer_id: int | None, search: str | None):  # noqa: ANN0
 
 def accounts(engine: Engine, offset: int, limit: int, customer_id: int | None, search: str | None,
              now: datetime | None = None) -> list[AccountView]:
-    query = _filtered(select(*_view_cols(now or utcnow())), customer_id, search).order_by(A.c.id).offset(max(0, offset))
+    # Customer accounts first, then the bank's own (GL) accounts.
+    query = (_filtered(select(*_view_cols(now or utcnow())), customer_id, search)
+             .order_by(A.c.customer_id.is_(None), A.c.id).offset(max(0, offset)))
     with engine.connect() as conn:
         return [_view(r) for r in conn.execute(query.limit(max(1, min(limit, 10_000))))]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.ledger.errors import AccountClosed, AccountFrozen, CurrencyMismatch, InsufficientFunds
-from core.ledger.money import plain
+from core.ledger.money import format_minor, plain
 
 
 @dataclass(slots=True)
@@ -65,11 +65,13 @@ def check_funds(debit: AccountState, amount: int) -> None:
     if debit.overdraft_limit is None:
         return
     if debit.available - amount < -debit.overdraft_limit:
+        c = debit.currency
+        limit = (f" plus an overdraft of {format_minor(debit.overdraft_limit, c)}" if debit.overdraft_limit
+                 else " and no overdraft")
         raise InsufficientFunds(
-            f"account {debit.number} has {plain(debit.available, debit.currency)} {debit.currency} available"
-            f" (overdraft limit {plain(debit.overdraft_limit, debit.currency)}), "
-            f"{plain(amount, debit.currency)} requested",
-            account=debit.number,
+            f"account {debit.number} has {format_minor(debit.available, c)} available{limit}; "
+            f"{format_minor(amount, c)} requested",
+            account=debit.number, available=plain(debit.available, c), requested=plain(amount, c),
         )
 
 

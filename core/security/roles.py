@@ -24,6 +24,8 @@ class Permission(StrEnum):
     TRANSFER_POST = "transfer.post"
     CASH = "cash.move"  # deposits and withdrawals at the desk
     PENDING_RESOLVE = "transfer.resolve"  # post or void a pending transfer
+    HOLD_PLACE = "hold.place"  # block an amount on a customer's account (core.teller.holds)
+    HOLD_RELEASE = "hold.release"  # release (or collect) a hold before its expiry
     TRANSFER_CORRECT = "transfer.correct"
     BATCH_POST = "transfer.batch"
     ALERT_VIEW = "alert.view"
@@ -43,11 +45,13 @@ class Permission(StrEnum):
 _TELLER = {
     Permission.LEDGER_VIEW, Permission.CUSTOMER_ADD, Permission.ACCOUNT_OPEN,
     Permission.TRANSFER_POST, Permission.CASH, Permission.PENDING_RESOLVE, Permission.PAYMENT_TAKE,
+    Permission.HOLD_PLACE,
 }
 _ANALYST = {Permission.LEDGER_VIEW, Permission.ALERT_VIEW, Permission.ALERT_DISPOSITION}
 _SUPERVISOR = _TELLER | _ANALYST | {
     Permission.ACCOUNT_STATUS, Permission.TRANSFER_CORRECT, Permission.RECOMMENDATION_ACT,
     Permission.MODEL_TRAIN, Permission.AUDIT_VIEW, Permission.CARD_REVEAL, Permission.RAILS_OPERATE,
+    Permission.HOLD_RELEASE,
 }
 _ADMIN = {
     Permission.LEDGER_VIEW, Permission.USER_MANAGE, Permission.SETTINGS_CHANGE,
