@@ -272,8 +272,8 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
         wait_until(lambda: payments_page.selected is not None)
         save(window, out, "payments")
         window.show_page("teller")
-        outgoing = teller.outgoing_form
-        teller.tabs.setCurrentWidget(outgoing)
+        outgoing = teller.outgoing
+        teller.tabs.setCurrentIndex(next(i for i in range(teller.tabs.count()) if teller.tabs.tabText(i) == "Outgoing"))
         outgoing.use_account(accounts[4], "EUR")
         for key, value in (("name", "Max Muster"), ("iban", "DE89 3704 0044 0532 0130 00"), ("amount", "120.00"),
                            ("reference", "Invoice 42")):
