@@ -85,7 +85,7 @@ class CardPaymentForm(InlineForm):
         try:
             account = numbers.validate(self.text("account"))
             code = money.currency(self.text("currency"))
-            amount = money.to_minor(self.text("amount"), code)
+            amount = money.parse_amount(self.text("amount"), code)
             month, year = cards.parse_expiry(self.text("expiry"))
             card, brand = cards.parse_card(self.text("number"), month, year, self.text("cvc"))
         except QenexError as err:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from app.services import Services
 from app.tasks import Op
 from core.errors import QenexError
-from core.ledger.money import format_minor, to_minor
+from core.ledger.money import format_minor, parse_amount
 from core.payments.views import PaymentView
 from core.security.roles import Actor
 from ui.columns import Column
@@ -226,7 +226,7 @@ class PaymentsPage(QWidget):
             return
         text = self.refund_amount.text().strip()
         try:
-            amount = to_minor(text, p.currency) if text else p.refundable
+            amount = parse_amount(text, p.currency) if text else p.refundable
         except QenexError as err:
             self._say(err.message, ok=False)
             return

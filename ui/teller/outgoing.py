@@ -142,7 +142,7 @@ class OutgoingForm(InlineForm):
             ok = False
         try:
             code = money.currency(self.text("currency"))
-            amount = money.to_minor(self.text("amount"), code)
+            amount = money.parse_amount(self.text("amount"), code)
         except QenexError as err:
             key = "currency" if err.code == "unknown_currency" else "amount"
             self.set_error(key, "enter an amount" if key == "amount" and not self.text("amount") else err.message)
