@@ -29,6 +29,7 @@ from core.ledger.views import TransferRequest
 from core.payments import clearing, live
 from core.payments.beneficiary import RAIL_NAMES, Beneficiary
 from core.payments.errors import InvalidState, OrderNotFound
+from core.payments.views import checked_id
 from core.persistence.base import utcnow
 from core.persistence.models import PaymentOrder
 from core.security import guard
@@ -233,6 +234,7 @@ class PaymentOrders:
 
     # -- reading --------------------------------------------------------------------------------
     def show(self, actor: Actor, order_id: str, *, check: bool = True) -> OrderView:
+        order_id = checked_id(order_id, "payment order id")
         if check:
             guard.authorize(self.engine, self.audit, actor, Permission.LEDGER_VIEW, order_id)
         with self.engine.connect() as conn:
@@ -256,6 +258,7 @@ class PaymentOrders:
         return [_view(r) for r in rows]
 
     def _get(self, order_id: str) -> dict[str, Any]:
+        order_id = checked_id(order_id, "payment order id")
         with self.engine.connect() as conn:
             row = conn.execute(_select().where(O.c.id == order_id)).first()
         if row is None:
