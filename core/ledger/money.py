@@ -149,20 +149,20 @@ def _decimal_minor(value: Decimal, code: str, exp: int, allow_zero: bool) -> int
     if not value.is_finite():
         raise InvalidAmount(f"{value} is not an amount", amount=str(value))
     sign, digits, e = value.as_tuple()
-    coefficient = int("".join(map(str, digits)) or "0")
-    shown = f"{value:f}" if abs(e) < 40 else str(value)
-    if sign and coefficient:
+    shown = f"{value:f}" if abs(e) < 40 and len(digits) < 40 else str(value)
+    shown = shown if len(shown) <= 40 else shown[:40] + "…"
+    text = "".join(map(str, digits)).lstrip("0")
+    significant = text.rstrip("0")
+    e += len(text) - len(significant)  # trailing zeros only move the exponent (1.000 is 1)
+    if sign and significant:
         raise InvalidAmount(f"amounts are positive, got {shown}", amount=shown)
-    if coefficient and len(digits) + e > _MAX_DIGITS:
+    if significant and len(significant) + e > _MAX_DIGITS:
         raise _too_large(shown, code)
+    if significant and -e > exp:
+        raise _decimals_error(shown, code, -e)
+    coefficient = int(significant or "0")
     shift = e + exp
-    if shift >= 0:
-        minor = coefficient * 10**shift
-    else:
-        minor, rest = divmod(coefficient, 10**-shift)
-        if rest:
-            raise _decimals_error(shown, code, len(str(rest).rjust(-shift, "0").rstrip("0")) + exp)
-    return _checked_minor(minor, shown, code, allow_zero)
+    return _checked_minor(coefficient * 10**shift if significant else 0, shown, code, allow_zero)
 
 
 def _checked_minor(minor: int, shown: str, code: str, allow_zero: bool) -> int:

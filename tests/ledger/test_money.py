@@ -50,6 +50,7 @@ def test_unknown_or_inactive_codes_are_refused(code):
     (" 12.34\n", "USD", 1234), ("1 000.00", "USD", 100000), ("１２．３４", "USD", 1234), ("١٢٫٣٤", "USD", 1234),
     ("12.34\u200b", "USD", 1234), (Decimal("1E+3"), "USD", 100000), (7, "USD", 700),
     ("92233720368547758.07", "USD", 2**63 - 1), ("9223372036854775807", "JPY", 2**63 - 1),
+    (Decimal("1." + "0" * 5000), "USD", 100),
 ])
 def test_to_minor_gives_the_exact_minor_units(amount, cur, minor):
     assert money.to_minor(amount, cur) == minor
@@ -77,7 +78,8 @@ def test_to_minor_gives_the_exact_minor_units(amount, cur, minor):
     (Decimal("0.001"), "USD", TooManyDecimals, "has 3"),
     ("92233720368547758.08", "USD", AmountTooLarge, "more than the ledger can hold"),
     ("9" * 5000, "USD", AmountTooLarge, "more than the ledger can hold"),
-    (Decimal("1E+999999"), "USD", AmountTooLarge, "ledger"),
+    (Decimal("1E+999999"), "USD", AmountTooLarge, "ledger"), (Decimal("1" * 5000), "USD", AmountTooLarge, "ledger"),
+    (Decimal("0." + "0" * 5000 + "1"), "USD", TooManyDecimals, "has 5001"),
     ("1", "ABC", UnknownCurrency, "ISO 4217"), ("1", "", UnknownCurrency, "no currency"),
 ])
 def test_bad_amounts_are_refused_with_plain_messages(amount, cur, error, message):
