@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 
 from app.settings import Settings
+from core.cases.service import FraudDesk
 from core.errors import ConfigurationError
 from core.fraud.screen import FraudScreen
 from core.ledger.service import Ledger
@@ -98,13 +99,17 @@ class Services:
     ledger: Ledger
     idle_lock_seconds: int
     device: str
+    fraud: FraudDesk
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> "Services":
         audit = AuditTrail(AuditKeys(default_key_path(settings.data_dir)))
-        return cls(settings=settings, engine=engine, audit=audit, users=UserService(engine, audit),
-                   ledger=Ledger(engine, audit=audit, screen=FraudScreen(engine)), idle_lock_seconds=idle_lock_seconds(),
-                   device=desk_fingerprint(settings))
+        ledger = Ledger(engine, audit=audit, screen=FraudScreen(engine))
+        fraud = FraudDesk(ledger)
+        users = UserService(engine, audit)
+        users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
+        return cls(settings=settings, engine=engine, audit=audit, users=users, ledger=ledger,
+                   idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings), fraud=fraud)
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""

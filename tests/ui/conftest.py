@@ -69,7 +69,9 @@ def ui_thread_sql(sqlite_engine, bank):  # noqa: ARG001 - recording starts once 
 def services(sqlite_engine, tmp_path, tasks):
     settings = Settings(database_url=str(sqlite_engine.url), redis_url=None, data_dir=tmp_path)
     services = Services.build(settings, sqlite_engine)
+    hooks = services.users.on_session_end
     services.users = UserService(sqlite_engine, services.audit, hasher=CHEAP)
+    services.users.on_session_end.extend(hooks)
     yield services
     tasks.shutdown(wait=True)  # no worker may still use the database when it is disposed
 

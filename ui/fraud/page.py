@@ -10,7 +10,8 @@ from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.services import Services
-from core.fraud.alerts import AlertView, count_open_alerts, open_alerts
+from core.cases.queue import AlertFilter
+from core.cases.queue import AlertRow as AlertView
 from core.ledger.money import format_minor
 from core.security.roles import Actor
 from ui.columns import Column
@@ -36,8 +37,8 @@ ALERT_COLUMNS = (
     Column("Score", lambda a: f"{a.score:.2f}", align_right=True),
     Column("When", _when),
     Column("Amount", _amount, align_right=True),
-    Column("From", lambda a: a.debit or NO_TRANSFER),
-    Column("To", lambda a: a.credit or NO_TRANSFER),
+    Column("From", lambda a: a.account or NO_TRANSFER),
+    Column("To", lambda a: a.beneficiary or NO_TRANSFER),
     Column("Channel", lambda a: a.channel or NO_TRANSFER),
     Column("Counterparty", lambda a: a.counterparty or ""),
 )
@@ -97,9 +98,9 @@ class FraudQueuePage(QWidget):
         self.model.reload()
 
     def _query(self):  # noqa: ANN202
-        engine, audit, actor = self.services.engine, self.services.audit, self.actor
-        return (lambda: count_open_alerts(engine, actor, audit=audit),
-                lambda offset, limit: open_alerts(engine, actor, audit=audit, offset=offset, limit=limit))
+        desk, actor, newest = self.services.fraud, self.actor, AlertFilter(sort="newest")
+        return (lambda: desk.count(actor, newest),
+                lambda offset, limit: desk.alerts(actor, newest, offset, limit))
 
     # -- refresh --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -164,12 +165,12 @@ class FraudQueuePage(QWidget):
             return
         self.title_label.setText(f"Transfer {alert.transfer_id}")
         self.amount_label.setText(_amount(alert))
-        if alert.debit is None:
+        if alert.account is None:
             self.route_label.setText("No ledger transfer has this id")
         else:
             via = f"Counterparty {alert.counterparty} · {alert.channel}" if alert.counterparty else alert.channel
-            self.route_label.setText(f"From {alert.debit} to {alert.credit}\n{via}")
-        state = f" · transfer {alert.transfer_state}" if alert.transfer_state else ""
+            self.route_label.setText(f"From {alert.account} to {alert.beneficiary}\n{via}")
+        state = f" · {alert.status}"
         self.meta_label.setText(f"Score {alert.score:.2f} · held {alert.created_at.astimezone():%Y-%m-%d %H:%M:%S}"
                                 f"{state}")
         self.reasons_label.setText("\n".join(f"• {reason}" for reason in alert.reasons) or "(no reason recorded)")
