@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, update
 
-from core.cases import intake, rules, suppressions
+from core.cases import intake, reason_keys, rules, suppressions
 from core.fraud.config import FraudConfig
 from core.fraud.decision import Assessment, assess
 from core.fraud.txn import Txn
@@ -38,7 +38,7 @@ def reconsider(conn: Connection, config: FraudConfig, model: "LoadedModel | None
     if not active:
         return result
     rules_off = {s.rule for s in active}
-    config2, row2 = rules.neutralized(config, model, row, currency, rules_off)
+    config2, row2 = reason_keys.neutralized(config, model, row, currency, rules_off)
     again = assess(model, config2, txn, row2, amount=amount, currency=currency, exponent=exponent)
     if _RANK[again.decision] >= _RANK[result.decision]:
         return result
@@ -51,7 +51,7 @@ def reconsider(conn: Connection, config: FraudConfig, model: "LoadedModel | None
 def alert_for_review(conn: Connection, config: FraudConfig, model: "LoadedModel | None", tx: "ScreenInput",
                      txn: Txn, result: "ScreenResult", now: datetime) -> int | None:
     """Raise the queue's alert for a payment held for review (None if the transfer has one already)."""
-    keys = rules.reason_keys(config, model, txn, list(result.features), amount=tx.amount, currency=tx.currency,
+    keys = reason_keys.reason_keys(config, model, txn, list(result.features), amount=tx.amount, currency=tx.currency,
                              exponent=tx.exponent, reasons=result.reasons) if result.features else []
     return intake.raise_alert(conn, intake.NewAlert(
         transfer_id=tx.transfer_id, score=result.score, decision=result.decision, reasons=result.reasons,

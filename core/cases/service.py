@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from core.cases import claims, detail, dispositions, intake, live, queue, sla, stats, suppressions, timeline
+from core.cases.casebook import CaseBook
 from core.cases.dispositions import Decision, DispositionResult
 from core.cases.queue import AlertFilter, AlertRow
 from core.errors import QenexError, ValidationError
@@ -41,6 +42,7 @@ class FraudDesk:
         self.audit = ledger.audit
         self.config = config or (ledger.screen.config if ledger.screen is not None else FraudConfig())
         self.clock = clock
+        self.cases = CaseBook(self)
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def _authorize(self, actor: Actor, permission: Permission, target: str = "") -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select
@@ -33,6 +33,10 @@ class Event:
     @property
     def text(self) -> str:
         return describe(self)
+
+    def describe(self, zone: tzinfo) -> str:
+        """The plain words with times shown in ``zone``."""
+        return describe(self, zone)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "kind": self.kind,
@@ -97,9 +101,19 @@ class _Blank(dict):
         return ""
 
 
-def describe(event: Event) -> str:
-    """One event in plain words (the note, if any, is shown separately)."""
-    data = _Blank({k.rstrip("_"): v for k, v in event.data.items()})
+def _time(value: object, zone: tzinfo) -> str:
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if at.tzinfo is None:  # a date
+        return str(value)
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def describe(event: Event, zone: tzinfo = timezone.utc) -> str:
+    """One event in plain words, times in ``zone`` (the note, if any, is shown separately)."""
+    data = _Blank({k: _time(v, zone) if k in ("due", "until") and v else v for k, v in event.data.items()})
     data.update(actor=event.actor, from_=event.data.get("from", ""),
                 outcome_words=_OUTCOME_WORDS.get(event.data.get("outcome", ""), event.data.get("outcome", "")),
                 money=_MONEY.get(event.data.get("money", ""), ""),
