@@ -1,4 +1,4 @@
 """Command modules; each has ``register(subparsers)`` and sets ``handler(args, ctx)`` on its parsers."""
-from app.commands import db, demo, fraud, ledger, security
+from app.commands import alerts, cases, db, demo, fraud, ledger, security
 
-COMMAND_MODULES = [db, ledger, security, demo, fraud]
+COMMAND_MODULES = [db, ledger, security, demo, fraud, alerts, cases]

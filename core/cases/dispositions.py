@@ -82,7 +82,8 @@ class DispositionResult:
     transfer_id: str
     money_transfer: str | None = None  # the post/void/correcting transfer's id
     label: bool | None = None
-    freeze_request: int | None = None
+    freeze_request: int | None = None  # the approval request's id, when the approvals inbox is present
+    freeze: bool = False  # a freeze of the payer's account was asked for
     suppression: int | None = None
     snoozed_until: datetime | None = None
     notes: tuple[str, ...] = field(default=())
@@ -166,7 +167,7 @@ def dispose(ledger: "Ledger", conn: Connection, actor: Actor, alert_id: int, dec
     if row.case_id is not None:
         touch_case(conn, row.case_id, now)
     return DispositionResult(alert_id, outcome, code, status, money, row.transfer_id, moved, label, freeze_id,
-                             suppression_id, snooze)
+                             bool(decision.freeze), suppression_id, snooze)
 
 
 def suppress_for(ledger: "Ledger", conn: Connection, actor: Actor, row: Any, req: SuppressRequest,
