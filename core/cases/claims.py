@@ -181,6 +181,12 @@ def _unclaim(conn: Connection, alert_id: int, username: str, now: datetime) -> N
         assignee=None, claimed_at=None, lease_until=None, updated_at=now, updated_by=username))
 
 
+def assignees(conn: Connection) -> list[tuple[str, str]]:
+    roles = (Role.ANALYST.value, Role.SUPERVISOR.value)
+    return [tuple(r) for r in conn.execute(select(User.username, User.role).where(
+        User.status == "active", User.role.in_(roles)).order_by(User.username))]
+
+
 def _analyst(conn: Connection, username: str) -> Any:
     row = conn.execute(select(User.username, User.role, User.status).where(User.username == (username or "").strip())).first()
     if row is None:

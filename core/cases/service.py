@@ -84,6 +84,11 @@ class FraudDesk:
         self._authorize(actor, Permission.ALERT_VIEW, f"alert:{alert_id}")
         return self._read(lambda conn, now: detail.load(conn, alert_id, now, zone))
 
+    def assignees(self, actor: Actor) -> list[tuple[str, str]]:
+        """(user name, role) of every active analyst and supervisor: who an alert can be handed to."""
+        self._authorize(actor, Permission.ALERT_VIEW, "fraud.assignees")
+        return self._read(lambda conn, _now: claims.assignees(conn))
+
     # -- claims ---------------------------------------------------------------------------------------------
     def claim(self, actor: Actor, alert_id: int) -> AlertRow:
         """Take ``alert_id``; refused if it is closed, escalated (analysts) or held by someone else."""
