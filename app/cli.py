@@ -19,7 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="QENEX Console. Without a command, opens the desktop console.",
         epilog="Settings: QENEX_DATABASE_URL (default: SQLite in the user's data folder), QENEX_REDIS_URL (optional).",
     )
-    parser.add_argument("--demo", action="store_true", help="open the console on a freshly seeded demo bank")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the console on the demo bank (seeded on first use, then reopened)")
+    parser.add_argument("--reseed", action="store_true", help="with --demo: discard the demo bank and seed a new one")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -35,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:
             from app.start import open_console
 
-            return open_console(ctx, demo=args.demo)
+            return open_console(ctx, demo=args.demo, reseed=args.reseed)
         return int(handler(args, ctx) or 0)
     except QenexError as err:
         ctx.report_error(err, as_json=getattr(args, "json", False))

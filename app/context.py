@@ -44,6 +44,7 @@ class Context:
     def close(self) -> None:
         """Seal what this command appended to the audit trail, then release the database."""
         if self._services is not None:
+            self._services.close()
             self._services.audit.seal(self._services.engine)
             self._services = None
         if self._engine is not None:

@@ -1,6 +1,8 @@
 """The demo bank: seeded history, demo users and a first fraud model (for ``qenex --demo`` and ``qenex demo seed``)."""
 from __future__ import annotations
 
+import multiprocessing
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -9,7 +11,8 @@ from sqlalchemy import Engine
 
 from app.services import Services
 from app.settings import Settings
-from core.demo.seed import SeedReport, seed
+from core.demo.seed import Cancelled, SeedReport, seed
+from core.errors import QenexError
 from core.security.roles import SYSTEM_ACTOR
 
 # Demo desks only: the README lists these. Each TOTP secret goes into any authenticator app
@@ -47,15 +50,52 @@ def seed_demo_bank(settings: Settings, engine: Engine, *, customers: int = 2_000
     for username, role, password, secret in DEMO_USERS:
         services.users.add_user(SYSTEM_ACTOR, username, role, password, enrolled_secret=secret)
         users.append(username)
-    model = _train_first_model(services, progress)
+    model = _train_first_model(engine, progress, cancelled)
     services.audit.seal(engine)
     return DemoReport(bank=bank, users=users, model=model)
 
 
-def _train_first_model(services: Services, progress: Progress | None) -> str | None:
-    from core.fraud.dbtrain import train_from_database
+TRAINING_SECONDS = 25  # a typical first training on the demo history here; progress eases towards it
 
+
+def _train_first_model(engine: Engine, progress: Progress | None, cancelled: Callable[[], bool]) -> str | None:
+    """Train in a child process, so Cancel stops it at once (a fit cannot be interrupted in a thread) and
+    progress moves meanwhile (an estimate from the elapsed time; the fit reports nothing itself)."""
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    child = ctx.Process(target=_train_child, args=(engine.url.render_as_string(hide_password=False), results),
+                        name="qenex-demo-training", daemon=True)
+    started = time.monotonic()
+    child.start()
+    try:
+        while child.is_alive():
+            if cancelled():
+                raise Cancelled("demo seeding cancelled while training the first fraud model")
+            elapsed = time.monotonic() - started
+            if progress:
+                done = int(1000 * elapsed / (elapsed + TRAINING_SECONDS))  # moves, never reaches the end early
+                progress(done, 1000, f"training the first fraud model on the demo history ({elapsed:.0f} s)")
+            child.join(0.2)
+    finally:
+        if child.is_alive():
+            child.terminate()
+            child.join(5)
+    outcome = results.get(timeout=5) if not results.empty() else ("error", f"training stopped (exit {child.exitcode})")
+    if outcome[0] == "error":
+        raise QenexError(f"training the first fraud model failed: {outcome[1]}")
     if progress:
-        progress(0, 1, "training the first fraud model on the demo history")
-    info = train_from_database(services.engine, actor=SYSTEM_ACTOR)
-    return info.label
+        progress(1000, 1000, "the first fraud model is trained")
+    return outcome[1]
+
+
+def _train_child(url: str, results) -> None:  # noqa: ANN001 - runs in the child process
+    from core.fraud.dbtrain import train_from_database
+    from core.persistence.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        results.put(("ok", train_from_database(engine, actor=SYSTEM_ACTOR).label))
+    except Exception as err:  # noqa: BLE001 - reported to the parent as text
+        results.put(("error", f"{type(err).__name__}: {err}"))
+    finally:
+        engine.dispose()

@@ -9,14 +9,22 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import Engine, text
 
 from app.settings import Settings
 from core.cases.service import FraudDesk
 from core.errors import ConfigurationError
+from core.events import EventBus
 from core.fraud.screen import FraudScreen
 from core.ledger.service import Ledger
+from core.payments.orders import PaymentOrders
+from core.payments.rail_files import RailSettings
+from core.payments.service import PaymentService
+from core.payments.stripe_provider import StripeProvider
+from core.payments.vault import Vault
+from core.payments.vault_keys import VaultKeys
 from core.security.audit import AuditTrail
 from core.security.audit_keys import AuditKeys, default_key_path
 from core.security.users import UserService
@@ -79,8 +87,25 @@ def check_redis(url: str | None) -> Health:
     return Health("Redis", "ok", url.split("@")[-1])
 
 
-def check_payments() -> Health:
-    return Health("Payments", "not configured", "no payment provider is configured yet (Stripe)")
+def check_live(bus: EventBus) -> Health:
+    """Live updates across desks: ``ok`` when listening (or on SQLite, where this desk is the only one)."""
+    where = {"postgres": "PostgreSQL LISTEN/NOTIFY", "redis": "Redis pub/sub", "local": "this desk only (SQLite)"}
+    state = {"live": "ok", "local": "ok", "down": "down"}.get(bus.state, "unknown")
+    detail = where[bus.transport] + (f": {bus.detail or bus.state}" if state != "ok" else "")
+    return Health("Live updates", state, detail)
+
+
+def check_payments(provider: StripeProvider | None = None) -> Health:
+    """The card provider's state: ``not configured`` without QENEX_STRIPE_API_KEY, else a live call."""
+    provider = provider or StripeProvider.from_env()
+    if not provider.configured():
+        return Health("Payments", "not configured", "set QENEX_STRIPE_API_KEY (and QENEX_STRIPE_API_BASE for a "
+                                                    "test server) to take card payments")
+    try:
+        provider.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"; the detail says why
+        return Health("Payments", "down", f"{provider.describe()}: {_first_line(exc)}")
+    return Health("Payments", "ok", provider.describe())
 
 
 def _first_line(exc: BaseException) -> str:
@@ -100,19 +125,41 @@ class Services:
     idle_lock_seconds: int
     device: str
     fraud: FraudDesk
+    payments: PaymentService
+    orders: PaymentOrders
+    rails: RailSettings
+    events: EventBus
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine) -> "Services":
+    def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None) -> "Services":
         audit = AuditTrail(AuditKeys(default_key_path(settings.data_dir)))
-        ledger = Ledger(engine, audit=audit, screen=FraudScreen(engine))
+        screen = FraudScreen(engine)
+        ledger = Ledger(engine, audit=audit, screen=screen)
+        vault = Vault(engine, VaultKeys(settings.data_dir), audit)
+        payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
+                                  audit=audit)
         fraud = FraudDesk(ledger)
         users = UserService(engine, audit)
         users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
-        return cls(settings=settings, engine=engine, audit=audit, users=users, ledger=ledger,
-                   idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings), fraud=fraud)
+        return cls(settings=settings, engine=engine, audit=audit, users=users,
+                   ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),
+                   payments=payments, orders=PaymentOrders(engine, ledger, audit=audit), rails=RailSettings.from_env(),
+                   events=EventBus.of(engine, redis_url=settings.redis_url), fraud=fraud)
+
+    @cached_property
+    def teller(self):  # noqa: ANN201 - core.teller.service.Teller, imported on first use
+        """Customers, search, holds, statements, transfer previews and receipts over this desk's ledger."""
+        from core.teller.service import Teller
+
+        return Teller(self.ledger)
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""
         return [("Database", lambda: check_database(self.engine)),
                 ("Redis", lambda: check_redis(self.settings.redis_url)),
-                ("Payments", check_payments)]
+                ("Live updates", lambda: check_live(self.events)),
+                ("Payments", lambda: check_payments(self.payments.provider))]
+
+    def close(self) -> None:
+        """Stop listening for live updates and send any still queued (the desk or command is ending)."""
+        self.events.stop()

@@ -13,16 +13,30 @@ log = logging.getLogger(__name__)
 SEAL_EVERY_MS = 60_000  # chain and sign new audit entries once a minute while the console runs
 
 
-def demo_context(ctx: Context) -> Context:
-    """A context on a fresh, empty demo database in ``<data dir>/demo`` (the previous demo is discarded)."""
+READY = "ready"  # written into the demo folder once a demo bank is completely seeded
+
+
+def demo_ready(ctx: Context) -> bool:
+    """Whether ``<data dir>/demo`` holds a completely seeded demo bank (an interrupted seed does not count)."""
     folder = ctx.settings.data_dir / "demo"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    return (folder / READY).exists() and (folder / "bank.db").exists()
+
+
+def demo_context(ctx: Context, *, fresh: bool = True) -> Context:
+    """A context on the demo database in ``<data dir>/demo``: emptied first with ``fresh`` (the previous
+    demo is discarded), otherwise the existing one."""
+    folder = ctx.settings.data_dir / "demo"
+    if fresh:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
     return Context(replace(ctx.settings, database_url=f"sqlite:///{folder / 'bank.db'}", data_dir=folder))
 
 
-def open_console(ctx: Context, demo: bool) -> int:
-    """Open the console; returns the exit code. Database work (migration, demo seed) runs on the worker."""
+def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
+    """Open the console; returns the exit code. Database work (migration, demo seed) runs on the worker.
+
+    ``demo`` reopens the demo bank seeded before, or seeds one if there is none (or ``reseed``)."""
+    seed_needed = False
     if demo:
         try:
             from app.demo import seed_demo_bank
@@ -30,7 +44,11 @@ def open_console(ctx: Context, demo: bool) -> int:
             print("qenex: --demo is not available in this build yet (the demo bank seed, app/demo.py, is missing)",
                   file=sys.stderr)
             return 2
-        ctx = demo_context(ctx)
+        seed_needed = reseed or not demo_ready(ctx)
+        ctx = demo_context(ctx, fresh=seed_needed)
+        if not seed_needed:
+            print(f"qenex: reopening the demo bank in {ctx.settings.data_dir} (--reseed starts a new one)",
+                  file=sys.stderr)
     from PySide6.QtWidgets import QApplication
 
     from app.tasks import Op, TaskManager, favour_ui_thread
@@ -54,11 +72,15 @@ def open_console(ctx: Context, demo: bool) -> int:
 
     def prepare(task) -> Services:  # noqa: ANN001 - runs on the database worker
         engine = ctx.engine  # migrated on first use
-        if demo:
+        if seed_needed:
             seed_demo_bank(ctx.settings, engine, progress=task.step, cancelled=lambda: task.cancelled)
+            (ctx.settings.data_dir / READY).write_text("seeded\n")
         return Services.build(ctx.settings, engine)
 
     def ready(services: Services) -> None:
+        from app.live import live_updates
+
+        live_updates(services.events)  # listen for other desks' changes from now on
         shell = Shell(services, theme)
         shell.finished.connect(app.quit)
         state["shell"] = shell
@@ -72,7 +94,7 @@ def open_console(ctx: Context, demo: bool) -> int:
         app.quit()
 
     op = Op(None, prepare).success(ready).failure(fail).cancelled(cancelled)
-    if demo:
+    if seed_needed:
         op.with_progress("Seeding the demo bank…")
     op.run_in_background()
     app.exec()

@@ -1,7 +1,7 @@
 """Forms whose validation errors appear inline, under the field they are about."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ui.errors import describe
 
@@ -27,7 +27,13 @@ class InlineForm(QWidget):
         error = QLabel(objectName="fieldError", wordWrap=True)
         error.hide()
         box.addWidget(error)
-        self.layout_.addRow(label, holder)
+        # The label's buddy must be the field itself: Alt+letter then moves focus there (with the holder as
+        # buddy the shortcut had nowhere to go and the letter was typed into the focused field).
+        caption = QLabel(label)
+        caption.setBuddy(widget)
+        self.layout_.addRow(caption, holder)
+        self.captions = getattr(self, "captions", {})
+        self.captions[key] = caption
         self.fields[key] = widget
         self.errors[key] = error
         return widget
@@ -37,10 +43,27 @@ class InlineForm(QWidget):
         self.layout_.addRow("", buttons)
         self.layout_.addRow("", self.status)
 
+    def clear_status(self) -> None:
+        """Forget the last result or refusal (e.g. when the form switches to another account)."""
+        self.status.clear()
+        self.status.hide()
+
     def set_error(self, key: str, message: str) -> None:
         self.errors[key].setText(message)
         self.errors[key].show()
         _mark(self.fields[key], True)
+        self._fit()
+
+    def _fit(self) -> None:
+        """In a dialog, grow it to fit the message (wrapped labels in a form layout do not ask for the height
+        they need, so the fields were squeezed and the message clipped)."""
+        window = self.window()
+        if isinstance(window, QDialog):
+            for label in (*self.errors.values(), self.status):
+                if not label.isHidden() and label.width() > 0:
+                    label.setMinimumHeight(label.heightForWidth(max(label.width(), 200)))
+            window.layout().activate()
+            window.adjustSize()
 
     def clear(self) -> None:
         for key, error in self.errors.items():
@@ -59,6 +82,7 @@ class InlineForm(QWidget):
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         self.status.show()
+        self._fit()
 
     def show_failure(self, err: Exception, key: str | None) -> None:
         """Show ``err`` under field ``key``, or in the status line if it is about the whole form."""

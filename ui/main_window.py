@@ -8,9 +8,9 @@ from PySide6.QtWidgets import (
     QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from app.live import live_updates
 from app.services import Services
 from core.security.roles import Actor
-from ui.errors import notify
 from ui.pages import PAGES, PageSpec
 from ui.status_bar import ConnectionStatus
 from ui.theme import THEMES, Theme
@@ -42,8 +42,9 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.currentItemChanged.connect(self._on_nav)
         self.stack = QStackedWidget()
-        self.locked_panel = _panel("lockedPanel", "Desk locked\n\nEnter your password and a fresh authenticator "
-                                                 "code to continue.")
+        # Short and at the top: the unlock dialog sits over the middle of the window, and a longer centred
+        # text used to peek out beside it as a fragment ("…code to continue.").
+        self.locked_panel = _panel("lockedPanel", "Desk locked — unlock it in the dialog, or log out.", top=True)
         self.empty_panel = _panel("emptyPanel", f"No screen is available to the {actor.role} role yet.\n\n"
                                                 "Entries in grey on the left say what each one awaits.")
         self.stack.addWidget(self.empty_panel)
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.status = ConnectionStatus(services.health_checks(), self)
         self.status.user_label.setText(f"Signed in as {actor.username} · {actor.role}")
         self.setStatusBar(self.status)
+        live_updates(services.events).state_changed.connect(self._live_state)
 
         self._build_nav()
         self._build_menus()
@@ -169,11 +171,21 @@ class MainWindow(QMainWindow):
         self.addAction(act)
         return act
 
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        rows = [(f"Ctrl+{PAGES.index(s) + 1}", s.title) for s in self._specs if s.build is not None]
+        rows += [("F5", "Refresh page and connection status"), ("Ctrl+F", "Find a customer (Teller)"),
+                 ("Ctrl+Tab", "Next tab (Ctrl+Shift+Tab: previous)"), ("Alt+letter", "Go to the field or button "
+                                                                                "with that underlined letter"),
+                 ("Enter", "Review or submit the focused form; confirm in a confirmation"),
+                 ("Esc", "Cancel a confirmation or dialog"), ("Ctrl+L", "Lock the desk"),
+                 ("Ctrl+Shift+L", "Log out"), ("Ctrl+Q", "Quit")]
+        return rows
+
     def _show_shortcuts(self) -> None:
-        lines = [f"Ctrl+{PAGES.index(s) + 1}\t{s.title}" for s in self._specs if s.build is not None]
-        lines += ["F5\tRefresh page and connection status", "Ctrl+L\tLock the desk", "Ctrl+Shift+L\tLog out",
-                  "Ctrl+Q\tQuit", "Enter\tSubmit the focused form"]
-        notify(self, "Keyboard shortcuts", "\n".join(lines))
+        from ui.shortcuts import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self, self.shortcut_rows())
+        self.shortcuts_dialog.open()
 
     def _retint(self, _name: str) -> None:
         for i in range(self.nav.count()):
@@ -182,6 +194,11 @@ class MainWindow(QMainWindow):
         for act, icon in ((self.lock_action, "lock"), (self.logout_action, "logout"), (self.refresh_action, "refresh")):
             act.setIcon(self.theme.icon(icon))
         self.style_actions[self.theme.name].setChecked(True)
+
+    def _live_state(self, _state: str, _detail: str) -> None:
+        """Live updates connected or lost: show it in the status bar now rather than at the next recheck."""
+        if not self.locked:
+            self.status.refresh()
 
     # -- refresh and lock -----------------------------------------------------------------------
     def refresh(self) -> None:
@@ -214,11 +231,13 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
 
-def _panel(name: str, text: str) -> QWidget:
+def _panel(name: str, text: str, *, top: bool = False) -> QWidget:
     panel = QWidget(objectName=name)
     box = QVBoxLayout(panel)
-    box.addStretch(1)
-    label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter)
+    box.setContentsMargins(24, 24, 24, 24)
+    if not top:
+        box.addStretch(1)
+    label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
     label.setObjectName("pageHint")
     box.addWidget(label)
     box.addStretch(1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import uuid
 
 from core.ledger import money
@@ -22,11 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(handler=handler)
         return p
 
-    customer = sub.add_parser("customer", help="customers").add_subparsers(dest="customer_command", required=True)
-    p = cmd(customer, "add", "add a customer", _customer_add)
-    p.add_argument("--name", required=True)
-    p.add_argument("--country", default="US", help="ISO 3166 two-letter code (default US)")
-
     account = sub.add_parser("account", help="accounts").add_subparsers(dest="account_command", required=True)
     p = cmd(account, "open", "open a deposit account for a customer", _account_open)
     p.add_argument("--customer", type=int, required=True, help="customer id")
@@ -45,6 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pending", action="store_true", help="reserve funds now, post or void later")
     p.add_argument("--timeout", type=int, help="seconds before a pending transfer expires")
     p.add_argument("--description", default="")
+    out = p.add_argument_group("to another bank (a payment order: SEPA, ACH or wire)")
+    out.add_argument("--to-iban", help="SEPA: the beneficiary's IBAN (EUR)")
+    out.add_argument("--bic", help="the beneficiary bank's BIC (SEPA, wire)")
+    out.add_argument("--routing", help="ACH: the receiving bank's ABA routing number (USD)")
+    out.add_argument("--to-account", help="ACH or wire: the beneficiary's account number")
+    out.add_argument("--wire", action="store_true", help="send as a wire (with --bic and --to-account or --to-iban)")
+    out.add_argument("--beneficiary", help="the beneficiary's name")
+    out.add_argument("--reference", default="", help="the payment reference the beneficiary sees")
     actions = p.add_subparsers(dest="transfer_action")
     q = cmd(actions, "post", "post a pending transfer (in full, or --amount in part)", _transfer_post)
     q.add_argument("pending_id")
@@ -64,9 +68,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = cmd(sub, "balance", "current and available balance of an account", _balance)
     p.add_argument("account")
-    p = cmd(sub, "statement", "an account's entries with the running balance, newest first", _statement)
-    p.add_argument("account")
-    p.add_argument("--limit", type=int, default=50)
     p = cmd(sub, "accounts", "list accounts", _accounts)
     p.add_argument("--customer", type=int)
     p.add_argument("--limit", type=int, default=100)
@@ -74,12 +75,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ledger = sub.add_parser("ledger", help="ledger maintenance").add_subparsers(dest="ledger_command", required=True)
     cmd(ledger, "verify", "check that balances replay from entries and the books balance", _verify)
-
-
-def _customer_add(args, ctx) -> int:  # noqa: ANN001
-    c = _ledger(ctx).add_customer(SYSTEM_ACTOR, args.name, args.country)
-    ctx.emit({"id": c.id, "name": c.name, "country": c.country}, as_json=args.json, text=f"customer {c.id}: {c.name}")
-    return 0
 
 
 def _account_open(args, ctx) -> int:  # noqa: ANN001
@@ -106,6 +101,10 @@ def _emit_transfer(ctx, args, result) -> int:  # noqa: ANN001
 
 
 def _transfer(args, ctx) -> int:  # noqa: ANN001
+    from app.commands import payments
+
+    if payments.outgoing_requested(args):
+        return payments.transfer_out(args, ctx)
     missing = [f"--{n}" for n, v in (("from", args.debit), ("to", args.credit), ("amount", args.amount),
                                       ("currency", args.currency)) if not v]
     if missing:
@@ -163,21 +162,21 @@ def _balance(args, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def _statement(args, ctx) -> int:  # noqa: ANN001
-    st = _ledger(ctx).statement(SYSTEM_ACTOR, args.account, limit=args.limit)
-    d = st.to_dict()
-    lines = [f"statement of {st.account} ({st.currency}), newest first"]
-    lines += [f"{ln['at'][:19]}  {ln['amount']:>14}  {ln['balance_after']:>14}  {ln['code']:<10} {ln['description']}"
-              for ln in d["lines"]]
-    ctx.emit(d, as_json=args.json, text="\n".join(lines))
-    return 0
-
-
 def _accounts(args, ctx) -> int:  # noqa: ANN001
-    rows = _ledger(ctx).accounts(SYSTEM_ACTOR, offset=args.offset, limit=args.limit, customer_id=args.customer)
-    text = "\n".join(f"{a.number}  {a.kind:<11} {a.currency}  {a.status:<6} {a.to_dict()['current']:>14}  {a.name}"
-                     for a in rows) or "no accounts"
+    from core.errors import ValidationError
+    from core.teller.display import banker_balance
+
+    if not 1 <= args.limit <= 10_000 or args.offset < 0:
+        raise ValidationError("--limit must be between 1 and 10000 and --offset zero or more")
+    ledger = _ledger(ctx)
+    rows = ledger.accounts(SYSTEM_ACTOR, offset=args.offset, limit=args.limit, customer_id=args.customer)
+    total = ledger.count_accounts(SYSTEM_ACTOR, customer_id=args.customer)
+    text = "\n".join(f"{a.number}  {a.kind:<11} {a.currency}  {a.status:<6} "
+                     f"{banker_balance(a.current, a.currency, a.kind):>20}  {a.name}" for a in rows) or "no accounts"
     ctx.emit([a.to_dict() for a in rows], as_json=args.json, text=text)
+    if args.offset + len(rows) < total:  # say that the list goes on (stderr: the JSON on stdout stays one document)
+        print(f"qenex: showing accounts {args.offset + 1:,}-{args.offset + len(rows):,} of {total:,} (customer "
+              f"accounts first); next page: --offset {args.offset + len(rows)}", file=sys.stderr)
     return 0
 
 

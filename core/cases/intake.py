@@ -54,7 +54,8 @@ def scaled(amount: int, currency: str) -> int:
 
 def raise_alert(conn: Connection, alert: NewAlert, now: datetime, actor: str = "system") -> int | None:
     """Insert the alert (once per transfer) with its links and a 'raised' event; returns its id, or None if
-    the transfer already has one. Publishes ``fraud.detected`` after commit."""
+    the transfer already has one. Publishes ``alert.updated`` (new) after commit; the screen itself publishes
+    ``fraud.detected``."""
     parties = _parties(conn, alert.debit_account_id, alert.credit_account_id)
     band, due = sla.load(conn).due(now, alert.score)
     debit, credit = parties.get(alert.debit_account_id, {}), parties.get(alert.credit_account_id, {})
@@ -78,8 +79,8 @@ def raise_alert(conn: Connection, alert: NewAlert, now: datetime, actor: str = "
     link(conn, alert_id, keys)
     timeline.add(conn, actor, "raised", now, alert_id=alert_id, score=f"{alert.score:.2f}", band=band,
                  due=due.isoformat(timespec="minutes"), source=alert.source)
-    live.publish(conn, live.FRAUD_DETECTED, {"alert_id": alert_id, "transfer_id": alert.transfer_id,
-                                             "score": alert.score, "band": band})
+    live.publish(conn, live.ALERT_UPDATED, {"alert_id": alert_id, "transfer_id": alert.transfer_id,
+                                            "status": "open", "new": True})
     return alert_id
 
 

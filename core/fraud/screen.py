@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from core.cases import screening
 from core.errors import ConfigurationError, ValidationError
+from core.events import FRAUD_DETECTED, publish
 from core.fraud import features, registry
 from core.fraud.config import FraudConfig
 from core.fraud.dbstate import DatabaseStore, insert_for
@@ -111,3 +112,6 @@ class FraudScreen:
             model_version=result.model_version, created_at=now).on_conflict_do_nothing())
         if result.decision == "review":  # the analysts' queue (core.cases)
             screening.alert_for_review(conn, self.config, self.model(conn), tx, txn, result, now)
+        if result.decision != "approve":
+            publish(conn, FRAUD_DETECTED, {"transfer_id": tx.transfer_id, "decision": result.decision,
+                                           "score": round(result.score, 4), "customer_id": tx.customer_id})

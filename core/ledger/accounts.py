@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, insert, select, text, update
 
 from core.errors import ValidationError
-from core.ledger import money, numbers, queries, store
+from core.ledger import events, money, numbers, queries, store
 from core.ledger.errors import AccountNotEmpty, AccountNotFound, CustomerNotFound
 from core.ledger.views import AccountView, CustomerView
 from core.persistence.models import Customer
@@ -19,7 +19,11 @@ C = Customer.__table__
 A = store.A
 
 GL_KINDS = {"teller_cash": "Teller cash", "clearing": "Clearing", "suspense": "Suspense", "fees": "Fee income"}
-ACCOUNT_KINDS = {"deposit", *GL_KINDS}
+# GL accounts owned by one operation each (core.payments), opened on first use per currency, not by
+# ensure_gl_accounts: card payments, the outgoing rails, and the bank's settlement (nostro) account.
+OWNED_GL_KINDS = {"card_clearing": "Card clearing", "sepa_clearing": "SEPA clearing", "ach_clearing": "ACH clearing",
+                  "wire_clearing": "Wire clearing", "nostro": "Settlement (nostro)"}
+ACCOUNT_KINDS = {"deposit", *GL_KINDS, *OWNED_GL_KINDS}
 STATUSES = ("open", "frozen", "closed")
 
 
@@ -52,7 +56,7 @@ def open_account(ledger: Ledger, conn: Connection, actor: Actor, customer_id: in
         name = name or f"{row.name} {currency}"
     else:
         overdraft = None  # internal GL accounts carry the bank's own position and have no limit
-        name = name or f"{GL_KINDS[kind]} {currency}"
+        name = name or f"{GL_KINDS.get(kind) or OWNED_GL_KINDS[kind]} {currency}"
     now = ledger.clock()
     # The number embeds the id, which the database assigns: insert under a unique placeholder, then set it.
     placeholder = f"new-{id(conn)}-{now.timestamp()}"[:20]
@@ -87,10 +91,11 @@ def set_status(ledger: Ledger, conn: Connection, actor: Actor, number: str, stat
         raise AccountNotFound(f"no account {number}", account=number)
     acc = locked[0]
     if status == "closed" and (acc.balance != 0 or acc.debits_pending or acc.credits_pending):
-        raise AccountNotEmpty(f"account {number} still holds {money.plain(acc.balance, acc.currency)} "
-                              f"{acc.currency} or pending transfers; move them out before closing", account=number)
+        raise AccountNotEmpty(f"account {number} still holds {money.format_minor(acc.balance, acc.currency)} "
+                              "or pending transfers; move them out before closing", account=number)
     if acc.status == "closed" and status != "closed":
         raise ValidationError(f"account {number} is closed; closed accounts are not reopened")
     conn.execute(update(A).where(A.c.id == acc.id).values(status=status))
     ledger.record(conn, actor, "account.status", number, {"status": acc.status}, {"status": status})
+    events.account_changed(conn, number, status)
     return queries.account_view(conn, number)

@@ -17,7 +17,7 @@ import psycopg
 from sqlalchemy import Connection
 
 from core.errors import QenexError
-from core.ledger import queries, store
+from core.ledger import events, queries, store
 from core.ledger.posting import Posting, normalize
 from core.ledger.views import TransferRequest, TransferResult
 from core.persistence.driver import driver_cursor
@@ -83,11 +83,12 @@ def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Transf
         except QenexError as err:
             results[i] = err
     numbers = {n for _, r in ready for n in (r.debit, r.credit)}
-    locked, _ = store.lock_and_fetch(conn, sorted(numbers), ())
+    now = ledger.clock()
+    locked, _ = store.lock_and_fetch(conn, sorted(numbers), (), now=now)
     # Read after the locks are held: this statement sees every transfer committed on these accounts.
     corrections = [r.reverses_id for _, r in ready if r.reverses_id]
     existing = store.transfers_by_id(conn, ([r.id for _, r in ready] if look_up else []) + corrections)
-    posting = Posting(actor, ledger.clock(), {a.number: a for a in locked}, existing)
+    posting = Posting(actor, now, {a.number: a for a in locked}, existing)
     if corrections:
         posting.corrected |= queries.corrected_ids(conn, corrections)
     if conn.dialect.name == "postgresql":
@@ -114,6 +115,7 @@ def _chunk(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Transf
     if accepted:
         ledger.record(conn, actor, "transfer.batch", accepted[0], None,
                       {"count": len(accepted), "first": accepted[0], "last": accepted[-1]})
+        events.created(conn, actor.username, [r for r in results if isinstance(r, TransferResult)])
     return results
 
 

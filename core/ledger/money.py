@@ -42,7 +42,10 @@ def to_minor(amount: str | int | Decimal, code: str) -> int:
     exp = exponent(code)
     minor = value.scaleb(exp)
     if minor != minor.to_integral_value():
-        raise TooManyDecimals(f"{amount} has more than {exp} decimals, which {currency(code)} allows", amount=amount)
+        places = -value.normalize().as_tuple().exponent
+        allowed = "no decimals" if exp == 0 else f"at most {exp} decimal{'s' if exp != 1 else ''}"
+        raise TooManyDecimals(f"{currency(code)} amounts have {allowed}; {amount} has {places}",
+                              amount=amount, currency=currency(code))
     return int(minor)
 
 

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from core.ledger import state, store
+from core.ledger import events, state, store
 from core.ledger.errors import (
     IdConflict, InvalidAmount, PendingAlreadyResolved, PendingExpired, PendingNotFound, PostExceedsPending,
 )
 from core.ledger.posting import MAX_ID
 from core.ledger.views import TransferResult
-from core.security.roles import Actor
+from core.security.roles import Actor, Permission
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
@@ -23,20 +24,25 @@ T = store.T
 def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount: int | None,
             id: str | None) -> TransferResult:
     """Post or void ``pending_id`` exactly once; a retry with the same id returns the first result."""
-    expired: list[bool] = []
+    _check_hold_permission(ledger, actor, pending_id)
+    expired: list[datetime] = []
     result = ledger.run(lambda conn: resolve_on(ledger, conn, actor, pending_id, post=post, amount=amount, id=id,
                                                 expired=expired))
     if expired:
-        raise PendingExpired(f"pending transfer {pending_id} expired; its hold was released", id=pending_id)
+        at = f"{expired[0]:%Y-%m-%d %H:%M:%S} UTC"
+        raise PendingExpired(
+            f"pending transfer {pending_id} expired at {at} (its timeout passed), so its hold was released and "
+            + ("nothing was posted; make a new transfer if the payment should still go ahead" if post
+               else "there is nothing left to void"), id=pending_id, expired_at=expired[0].isoformat())
     return result
 
 
 def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, *, post: bool, amount: int | None,
-               id: str | None, expired: list[bool] | None = None) -> TransferResult:
+               id: str | None, expired: list[datetime]) -> TransferResult:
     """``resolve`` inside the caller's transaction (a fraud disposition resolves the hold with its decision).
 
-    A hold whose timeout has passed is expired instead and ``expired`` gets True appended (the caller
-    decides whether to keep that or roll back); without ``expired`` this raises PendingExpired.
+    A hold whose timeout has passed expires instead (neither posts nor voids) and its expiry time is
+    appended to ``expired``: the caller keeps that or rolls back. Every path closes the hold's fraud alert.
     """
     verb = "post" if post else "void"
     new_id = id or f"{pending_id}:{verb}"[:MAX_ID]
@@ -46,7 +52,9 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     head = store.transfers_by_id(conn, [pending_id]).get(pending_id)
     if head is None or head["kind"] != "pending":
         raise PendingNotFound(f"no pending transfer {pending_id}", id=pending_id)
-    accounts = {a.id: a for a in store.lock_accounts(conn, ids=(head["debit_account_id"], head["credit_account_id"]))}
+    now = ledger.clock()
+    accounts = {a.id: a for a in store.lock_accounts(
+        conn, ids=(head["debit_account_id"], head["credit_account_id"]), now=now)}
     rows = store.transfers_by_id(conn, [pending_id, new_id], lock=True)
     pend, previous = rows[pending_id], rows.get(new_id)
     nums = {a.id: a.number for a in accounts.values()}
@@ -57,12 +65,9 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     if pend["state"] != "pending":
         raise PendingAlreadyResolved(f"pending transfer {pending_id} is already {pend['state']}", id=pending_id)
     debit, credit = accounts[pend["debit_account_id"]], accounts[pend["credit_account_id"]]
-    now = ledger.clock()
-    if pend["expires_at"] is not None and pend["expires_at"] <= now:
-        if expired is None:
-            raise PendingExpired(f"pending transfer {pending_id} expired; its hold is being released", id=pending_id)
+    if is_expired(pend, now):  # its timeout passed: it expires now, and neither posts nor voids
         _expire(ledger, conn, actor, pend, debit, credit)
-        expired.append(True)
+        expired.append(pend["expires_at"])
         return _result(pend, nums)
     posted = pend["amount"] if amount is None else amount
     if posted > pend["amount"]:
@@ -89,8 +94,22 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     store.set_transfer_state(conn, pending_id, "posted" if post else "voided")
     ledger.record(conn, actor, f"transfer.{verb}_pending", pending_id, {"state": "pending"},
                   {"state": "posted" if post else "voided", "amount": posted, "id": new_id})
+    events.completed(conn, new_id, pending_id, "posted" if post else "voided", [debit.number, credit.number])
     _close_alert(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
     return _result(row, nums)
+
+
+def _check_hold_permission(ledger: Ledger, actor: Actor, pending_id: str) -> None:
+    """An account hold (core.teller.holds, code "hold") is released or collected only with hold.release."""
+    with ledger.engine.connect() as conn:
+        code = conn.execute(select(T.c.code).where(T.c.id == pending_id)).scalar()
+    if code == "hold":
+        ledger.authorize(actor, Permission.HOLD_RELEASE, pending_id)
+
+
+def is_expired(pend: dict[str, Any], now: datetime) -> bool:
+    """A pending transfer whose timeout has passed (TigerBeetle: it can no longer be posted or voided)."""
+    return pend["state"] == "pending" and pend["expires_at"] is not None and pend["expires_at"] <= now
 
 
 def expire(ledger: Ledger, actor: Actor, limit: int) -> int:
@@ -104,7 +123,7 @@ def expire(ledger: Ledger, actor: Actor, limit: int) -> int:
         def work(conn: Connection, pending_id: str = pending_id) -> int:
             head = store.transfers_by_id(conn, [pending_id])[pending_id]
             accounts = {a.id: a for a in store.lock_accounts(
-                conn, ids=(head["debit_account_id"], head["credit_account_id"]))}
+                conn, ids=(head["debit_account_id"], head["credit_account_id"]), now=ledger.clock())}
             pend = store.transfers_by_id(conn, [pending_id], lock=True)[pending_id]
             if pend["state"] != "pending":
                 return 0
@@ -115,15 +134,16 @@ def expire(ledger: Ledger, actor: Actor, limit: int) -> int:
 
 
 def _expire(ledger: Ledger, conn: Connection, actor: Actor, pend: dict[str, Any], debit, credit) -> None:  # noqa: ANN001
-    state.release(debit, credit, pend["amount"])
+    state.release(debit, credit, pend["amount"], expired=True)
     store.save_accounts(conn, (debit, credit))
     store.set_transfer_state(conn, pend["id"], "expired")
     pend["state"] = "expired"
     ledger.record(conn, actor, "transfer.expire", pend["id"], {"state": "pending"}, {"state": "expired"})
+    events.completed(conn, pend["id"], pend["id"], "expired", [debit.number, credit.number])
     _close_alert(ledger, conn, actor, pend["id"], "expired", ledger.clock())
 
 
-def _close_alert(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, state: str, now) -> None:  # noqa: ANN001
+def _close_alert(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, state: str, now: datetime) -> None:
     """Every way a hold ends (desk, command line, expiry, a disposition) closes its fraud alert with it."""
     from core.cases.holds import hold_resolved  # case work sits above the ledger; imported when a hold ends
 

@@ -2,45 +2,67 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, and_, case, func, select
 
 from core.ledger import numbers, store
 from core.ledger.errors import AccountNotFound
 from core.ledger.views import AccountView, Balance, Statement, StatementLine
+from core.persistence.base import utcnow
 
 A, T, E = store.A, store.T, store.E
-_VIEW_COLS = (A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.name, A.c.currency, A.c.status,
-              A.c.overdraft_limit, (A.c.credits_posted - A.c.debits_posted).label("current"),
-              (A.c.credits_posted - A.c.debits_posted - A.c.debits_pending).label("available"))
+
+
+def _expired_sum(side, now: datetime):  # noqa: ANN001, ANN202
+    """Sum of the account's pending ``side`` (debit or credit) amounts of holds past their timeout at ``now``."""
+    return (select(func.coalesce(func.sum(T.c.amount), 0))
+            .where(side == A.c.id, T.c.state == "pending", T.c.expires_at <= now).scalar_subquery())
+
+
+def _view_cols(now: datetime) -> tuple:
+    """An account row as shown; available = current - holds still live at ``now`` (expired ones are released)."""
+    expired = case((A.c.debits_pending > 0, _expired_sum(T.c.debit_account_id, now)), else_=0)
+    return (A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.name, A.c.currency, A.c.status,
+            A.c.overdraft_limit, (A.c.credits_posted - A.c.debits_posted).label("current"),
+            (A.c.credits_posted - A.c.debits_posted - A.c.debits_pending + expired).label("available"))
 
 
 def _view(row) -> AccountView:  # noqa: ANN001
     return AccountView(*row)
 
 
-def account_view(conn: Connection, number: str) -> AccountView:
-    row = conn.execute(select(*_VIEW_COLS).where(A.c.number == number)).first()
+def account_view(conn: Connection, number: str, now: datetime | None = None) -> AccountView:
+    row = conn.execute(select(*_view_cols(now or utcnow())).where(A.c.number == number)).first()
     if row is None:
         raise AccountNotFound(f"no account {number}", account=number)
     return _view(row)
 
 
 def gl_accounts(conn: Connection, currency: str) -> list[AccountView]:
-    query = select(*_VIEW_COLS).where(A.c.customer_id.is_(None), A.c.currency == currency).order_by(A.c.id)
+    query = select(*_view_cols(utcnow())).where(A.c.customer_id.is_(None), A.c.currency == currency).order_by(A.c.id)
     return [_view(r) for r in conn.execute(query)]
 
 
-def balance(engine: Engine, number: str) -> Balance:
+def balance(engine: Engine, number: str, now: datetime | None = None) -> Balance:
+    """Current and available balance; holds past their timeout at ``now`` count as released (TigerBeetle)."""
     number = numbers.validate(number)
+    now = now or utcnow()
     with engine.connect() as conn:
-        row = conn.execute(select(A.c.currency, A.c.credits_posted, A.c.debits_posted, A.c.debits_pending,
+        row = conn.execute(select(A.c.id, A.c.currency, A.c.credits_posted, A.c.debits_posted, A.c.debits_pending,
                                   A.c.credits_pending).where(A.c.number == number)).first()
-    if row is None:
-        raise AccountNotFound(f"no account {number}", account=number)
+        if row is None:
+            raise AccountNotFound(f"no account {number}", account=number)
+        expired_debits = expired_credits = 0
+        if row.debits_pending or row.credits_pending:
+            due = and_(T.c.state == "pending", T.c.expires_at <= now)
+            expired_debits, expired_credits = conn.execute(select(
+                func.coalesce(func.sum(case((T.c.debit_account_id == row.id, T.c.amount), else_=0)), 0),
+                func.coalesce(func.sum(case((T.c.credit_account_id == row.id, T.c.amount), else_=0)), 0),
+            ).where(due, (T.c.debit_account_id == row.id) | (T.c.credit_account_id == row.id))).one()
     current = row.credits_posted - row.debits_posted
-    return Balance(number, row.currency, current, current - row.debits_pending, row.debits_pending,
-                   row.credits_pending)
+    pending_debits, pending_credits = row.debits_pending - expired_debits, row.credits_pending - expired_credits
+    return Balance(number, row.currency, current, current - pending_debits, pending_debits, pending_credits)
 
 
 def statement(engine: Engine, number: str, limit: int, before_entry_id: int | None) -> Statement:
@@ -67,8 +89,11 @@ def _filtered(query, customer_id: int | None, search: str | None):  # noqa: ANN0
     return query
 
 
-def accounts(engine: Engine, offset: int, limit: int, customer_id: int | None, search: str | None) -> list[AccountView]:
-    query = _filtered(select(*_VIEW_COLS), customer_id, search).order_by(A.c.id).offset(max(0, offset))
+def accounts(engine: Engine, offset: int, limit: int, customer_id: int | None, search: str | None,
+             now: datetime | None = None) -> list[AccountView]:
+    # Customer accounts first, then the bank's own (GL) accounts.
+    query = (_filtered(select(*_view_cols(now or utcnow())), customer_id, search)
+             .order_by(A.c.customer_id.is_(None), A.c.id).offset(max(0, offset)))
     with engine.connect() as conn:
         return [_view(r) for r in conn.execute(query.limit(max(1, min(limit, 10_000))))]
 

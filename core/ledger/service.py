@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.errors import QenexError
 from core.ledger import accounts as account_ops
+from core.ledger import events
 from core.ledger import pending as pending_ops
 from core.ledger import queries, store
 from core.ledger.money import currency as iso_currency
@@ -97,15 +98,22 @@ class Ledger:
         return self.run(lambda c: account_ops.set_status(self, c, actor, account, status))
 
     # -- transfers ------------------------------------------------------------------------------
-    def transfer(self, actor: Actor, req: TransferRequest) -> TransferResult:
-        """Post (or hold, if pending) one transfer in its own database transaction."""
+    def transfer(self, actor: Actor, req: TransferRequest,
+                 also: Callable[[Connection, TransferResult], None] | None = None) -> TransferResult:
+        """Post (or hold, if pending) one transfer in its own database transaction.
+
+        ``also(conn, result)`` (optional) runs in the same transaction after the posting (also for a
+        replayed id: check ``result.replayed``), so an operation that owns the transfer (a payment
+        order, a card capture) writes its own rows all or nothing with it; raising undoes both.
+        """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
-        if self.audit is None and self.screen is None and not req.reverses_id and self.engine.dialect.name == "postgresql":
+        if (also is None and self.audit is None and self.screen is None and not req.reverses_id
+                and self.engine.dialect.name == "postgresql"):
             return self._transfer_optimistic(actor, req)
         declined: list[tuple] = []
         try:
-            return self.run(lambda c: self._transfer(c, actor, req, declined))
+            return self.run(lambda c: self._transfer(c, actor, req, declined, also))
         except TransferDeclined as err:
             with self.engine.begin() as conn:
                 self.screen.record(conn, *declined[0])
@@ -119,23 +127,30 @@ class Ledger:
         The caller has authorized the action; a payment the screen would decline raises TransferDeclined."""
         return self._transfer(conn, actor, normalize(req, actor), [])
 
-    def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list) -> TransferResult:
+    def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list,
+                  also: Callable[[Connection, TransferResult], None] | None = None) -> TransferResult:
         ids = [req.id] + ([req.reverses_id] if req.reverses_id else [])
-        locked, existing = store.lock_and_fetch(conn, (req.debit, req.credit), ids)
-        posting = Posting(actor, self.clock(), {a.number: a for a in locked}, existing)
+        now = self.clock()
+        locked, existing = store.lock_and_fetch(conn, (req.debit, req.credit), ids, now=now)
+        posting = Posting(actor, now, {a.number: a for a in locked}, existing)
         if req.reverses_id:
             posting.corrected |= queries.corrected_ids(conn, [req.reverses_id])
         replay = posting.replay(req)
         if replay is not None:
+            if also is not None:
+                also(conn, replay)
             return replay
         screened = self._screen(conn, posting, req, declined)
         result = posting.apply(req, hold=screened is not None and screened[1].decision == "review")
         self._write(conn, posting)
         self.record(conn, actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
                     result.to_dict())
+        events.created(conn, actor.username, [result])
         if screened is not None:
             self.screen.record(conn, *screened)
             result = result._replace(fraud=screened[1])
+        if also is not None:
+            also(conn, result)
         return result
 
     def _transfer_optimistic(self, actor: Actor, req: TransferRequest) -> TransferResult:
@@ -148,21 +163,26 @@ class Ledger:
         for _ in range(OPTIMISTIC_TRIES):
             try:
                 with self._autocommit.cursor() as cur:
-                    return self._transfer_raw(cur, actor, req, lock=False)
+                    result = self._transfer_raw(cur, actor, req, lock=False)
+                    events.created_committed(self.engine, cur, actor.username, result)
+                    return result
             except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
                 if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
                         or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_PG):
                     raise
-        return self.run(lambda cur: self._transfer_raw(cur, actor, req),
-                        begin=lambda: raw_transaction(self.engine))
+        result = self.run(lambda cur: self._transfer_raw(cur, actor, req), begin=lambda: raw_transaction(self.engine))
+        with self._autocommit.cursor() as cur:
+            events.created_committed(self.engine, cur, actor.username, result)
+        return result
 
     def _transfer_raw(self, cur: Any, actor: Actor, req: TransferRequest, *, lock: bool = True) -> TransferResult:
         """``_transfer`` on a PostgreSQL driver cursor, for a ledger without audit trail or fraud screen.
 
         ``lock=False``: the accounts are read without locks and the write checks they did not change.
         """
-        accounts, existing = store.lock_and_fetch_on(cur, (req.debit, req.credit), (req.id,), lock=lock)
-        posting = Posting(actor, self.clock(), {a.number: a for a in accounts}, existing)
+        now = self.clock()
+        accounts, existing = store.lock_and_fetch_on(cur, (req.debit, req.credit), (req.id,), lock=lock, now=now)
+        posting = Posting(actor, now, {a.number: a for a in accounts}, existing)
         result = posting.apply(req)  # a retried id comes back as the earlier result, writing nothing
         if not result.replayed:
             touched = sorted(posting.touched.values(), key=lambda a: a.id)  # the global lock order
@@ -200,8 +220,9 @@ class Ledger:
 
         def work(conn: Connection) -> list[TransferResult]:
             numbers = {n for r in reqs for n in (r.debit, r.credit)}
-            locked, existing = store.lock_and_fetch(conn, sorted(numbers), [r.id for r in reqs])
-            posting = Posting(actor, self.clock(), {a.number: a for a in locked}, existing, link_id=reqs[0].id)
+            now = self.clock()
+            locked, existing = store.lock_and_fetch(conn, sorted(numbers), [r.id for r in reqs], now=now)
+            posting = Posting(actor, now, {a.number: a for a in locked}, existing, link_id=reqs[0].id)
             results = []
             for index, req in enumerate(reqs):
                 try:
@@ -210,6 +231,7 @@ class Ledger:
                     raise LinkedTransferFailed(index, err) from err
             self._write(conn, posting)
             self.record(conn, actor, "transfer.linked", reqs[0].id, None, {"ids": [r.id for r in reqs]})
+            events.created(conn, actor.username, results)
             return results
 
         return self.run(work)
@@ -273,7 +295,7 @@ class Ledger:
     # -- queries --------------------------------------------------------------------------------
     def balance(self, actor: Actor, account: str) -> Balance:
         self.authorize(actor, Permission.LEDGER_VIEW, account)
-        return queries.balance(self.engine, account)
+        return queries.balance(self.engine, account, self.clock())
 
     def statement(self, actor: Actor, account: str, limit: int = 100, before_entry_id: int | None = None) -> Statement:
         self.authorize(actor, Permission.LEDGER_VIEW, account)
@@ -282,7 +304,7 @@ class Ledger:
     def accounts(self, actor: Actor, offset: int = 0, limit: int = 100, customer_id: int | None = None,
                  search: str | None = None) -> list[AccountView]:
         self.authorize(actor, Permission.LEDGER_VIEW)
-        return queries.accounts(self.engine, offset, limit, customer_id, search)
+        return queries.accounts(self.engine, offset, limit, customer_id, search, self.clock())
 
     def count_accounts(self, actor: Actor, customer_id: int | None = None, search: str | None = None) -> int:
         self.authorize(actor, Permission.LEDGER_VIEW)

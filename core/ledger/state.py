@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.ledger.errors import AccountClosed, AccountFrozen, CurrencyMismatch, InsufficientFunds
-from core.ledger.money import plain
+from core.ledger.money import format_minor, plain
 
 
 @dataclass(slots=True)
@@ -23,14 +23,22 @@ class AccountState:
     debits_pending: int
     credits_pending: int
     version: int | None = None  # PostgreSQL's xmin when read without a lock (the optimistic desk path)
+    # Pending debits of holds whose timeout has passed but that nobody released yet (store.note_expired_holds):
+    # the rules treat them as released, as TigerBeetle does, so a hold stops reserving funds at its timeout.
+    expired_pending: int = 0
 
     @property
     def balance(self) -> int:
         return self.credits_posted - self.debits_posted
 
     @property
+    def reserved(self) -> int:
+        """Funds held by live pending debits (holds past their timeout no longer count)."""
+        return self.debits_pending - self.expired_pending
+
+    @property
     def available(self) -> int:
-        return self.balance - self.debits_pending
+        return self.balance - self.reserved
 
     def ensure_usable(self, *, as_debit: bool) -> None:
         if self.status == "closed":
@@ -57,11 +65,13 @@ def check_funds(debit: AccountState, amount: int) -> None:
     if debit.overdraft_limit is None:
         return
     if debit.available - amount < -debit.overdraft_limit:
+        c = debit.currency
+        limit = (f" plus an overdraft of {format_minor(debit.overdraft_limit, c)}" if debit.overdraft_limit
+                 else " and no overdraft")
         raise InsufficientFunds(
-            f"account {debit.number} has {plain(debit.available, debit.currency)} {debit.currency} available"
-            f" (overdraft limit {plain(debit.overdraft_limit, debit.currency)}), "
-            f"{plain(amount, debit.currency)} requested",
-            account=debit.number,
+            f"account {debit.number} has {format_minor(debit.available, c)} available{limit}; "
+            f"{format_minor(amount, c)} requested",
+            account=debit.number, available=plain(debit.available, c), requested=plain(amount, c),
         )
 
 
@@ -75,6 +85,9 @@ def reserve(debit: AccountState, credit: AccountState, amount: int) -> None:
     credit.credits_pending += amount
 
 
-def release(debit: AccountState, credit: AccountState, amount: int) -> None:
+def release(debit: AccountState, credit: AccountState, amount: int, *, expired: bool = False) -> None:
+    """Give back a hold's reservation; ``expired``: the hold is past its timeout (already not counted)."""
     debit.debits_pending -= amount
     credit.credits_pending -= amount
+    if expired:
+        debit.expired_pending = max(0, debit.expired_pending - amount)

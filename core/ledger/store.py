@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from core.ledger.state import AccountState
 from core.persistence.driver import driver_cursor
@@ -30,10 +30,12 @@ _SAVE = (
 )
 
 
-def lock_accounts(conn: Connection, *, numbers: Iterable[str] = (), ids: Iterable[int] = ()) -> list[AccountState]:
+def lock_accounts(conn: Connection, *, numbers: Iterable[str] = (), ids: Iterable[int] = (),
+                  now: datetime | None = None) -> list[AccountState]:
     """Read and lock accounts in ascending id order (the one global lock order: no deadlocks).
 
     On PostgreSQL this is SELECT ... FOR UPDATE; on SQLite the transaction already holds the write lock.
+    ``now`` (the posting's time): note the holds past their timeout (``note_expired_holds``).
     """
     numbers, ids = list(numbers), list(ids)
     query = select(*_STATE_COLS).order_by(A.c.id)
@@ -45,7 +47,50 @@ def lock_accounts(conn: Connection, *, numbers: Iterable[str] = (), ids: Iterabl
         query = query.where(A.c.id.in_(ids))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    return [AccountState(*row) for row in conn.execute(query)]
+    accounts = [AccountState(*row) for row in conn.execute(query)]
+    if now is not None:
+        note_expired_holds(conn, accounts, now)
+    return accounts
+
+
+# The pending debits of holds past their timeout, per debit account. Few rows: the console's worker
+# releases due holds every minute, and the partial index on open holds' expiry finds them.
+_EXPIRED_SQL = """SELECT debit_account_id, sum(amount) FROM transfers
+ WHERE state = 'pending' AND expires_at <= %s AND debit_account_id = ANY(%s) GROUP BY debit_account_id"""
+
+
+def note_expired_holds(conn: Connection, accounts: Iterable[AccountState], now: datetime) -> None:
+    """Set ``expired_pending`` on each account: its pending debits whose timeout passed by ``now``.
+
+    The posting rules then treat those holds as released (TigerBeetle's expiry) although nothing has
+    released them yet; the expiry job (``Ledger.expire_pending``) does that later. Costs a query only
+    when an account has pending debits at all.
+    """
+    held = {a.id: a for a in accounts if a.debits_pending}
+    if not held:
+        return
+    if conn.dialect.name == "postgresql":
+        with driver_cursor(conn) as cur:
+            _note_expired(cur, held, now)
+        return
+    rows = conn.execute(select(T.c.debit_account_id, func.sum(T.c.amount))
+                        .where(T.c.state == "pending", T.c.expires_at <= now, T.c.debit_account_id.in_(list(held)))
+                        .group_by(T.c.debit_account_id))
+    for account_id, total in rows:
+        held[account_id].expired_pending = int(total)
+
+
+def note_expired_holds_on(cur: psycopg.Cursor, accounts: Iterable[AccountState], now: datetime) -> None:
+    """``note_expired_holds`` on a PostgreSQL driver cursor."""
+    held = {a.id: a for a in accounts if a.debits_pending}
+    if held:
+        _note_expired(cur, held, now)
+
+
+def _note_expired(cur: psycopg.Cursor, held: dict[int, AccountState], now: datetime) -> None:
+    cur.execute(_EXPIRED_SQL, (now, list(held)))
+    for account_id, total in cur.fetchall():
+        held[account_id].expired_pending = int(total)
 
 
 def save_accounts(conn: Connection, states: Iterable[AccountState]) -> None:
@@ -174,16 +219,20 @@ def _marks(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
-def lock_and_fetch(conn: Connection, numbers: Sequence[str], ids: Sequence[str]) -> tuple[list[AccountState], dict]:
-    """Lock the accounts (id order) and read the transfers ``ids``: one round trip on PostgreSQL."""
+def lock_and_fetch(conn: Connection, numbers: Sequence[str], ids: Sequence[str], *,
+                   now: datetime | None = None) -> tuple[list[AccountState], dict]:
+    """Lock the accounts (id order) and read the transfers ``ids``: one round trip on PostgreSQL.
+
+    ``now``: note the holds past their timeout (``note_expired_holds``; a query only if any are pending).
+    """
     if conn.dialect.name != "postgresql" or not numbers:
-        return lock_accounts(conn, numbers=numbers), transfers_by_id(conn, ids)
+        return lock_accounts(conn, numbers=numbers, now=now), transfers_by_id(conn, ids)
     with driver_cursor(conn) as cur:
-        return lock_and_fetch_on(cur, numbers, ids)
+        return lock_and_fetch_on(cur, numbers, ids, now=now)
 
 
 def lock_and_fetch_on(cur: psycopg.Cursor, numbers: Sequence[str], ids: Sequence[str], *,
-                      lock: bool = True) -> tuple[list[AccountState], dict]:
+                      lock: bool = True, now: datetime | None = None) -> tuple[list[AccountState], dict]:
     """``lock_and_fetch`` on a PostgreSQL driver cursor (``numbers`` not empty).
 
     ``lock=False`` reads the accounts without locking them, each with its ``version`` for a checked write.
@@ -195,6 +244,8 @@ def lock_and_fetch_on(cur: psycopg.Cursor, numbers: Sequence[str], ids: Sequence
             accounts.append(AccountState(*row[1:13]))
         else:
             existing[row[13]["id"]] = _from_json(row[13])
+    if now is not None:
+        note_expired_holds_on(cur, accounts, now)
     return accounts, existing
 
 

@@ -24,6 +24,8 @@ class Permission(StrEnum):
     TRANSFER_POST = "transfer.post"
     CASH = "cash.move"  # deposits and withdrawals at the desk
     PENDING_RESOLVE = "transfer.resolve"  # post or void a pending transfer
+    HOLD_PLACE = "hold.place"  # block an amount on a customer's account (core.teller.holds)
+    HOLD_RELEASE = "hold.release"  # release (or collect) a hold before its expiry
     TRANSFER_CORRECT = "transfer.correct"
     BATCH_POST = "transfer.batch"
     ALERT_VIEW = "alert.view"
@@ -36,20 +38,26 @@ class Permission(StrEnum):
     SETTINGS_CHANGE = "settings.change"
     AUDIT_VIEW = "audit.view"
     AUDIT_VERIFY = "audit.verify"
+    PAYMENT_TAKE = "payment.take"  # card payments: create, confirm, capture, cancel, refund
+    CARD_REVEAL = "card.reveal"  # show a vaulted card's full number (with a reason; audited)
+    RAILS_OPERATE = "rails.operate"  # export rail files, settle and return payment orders
+    VAULT_ROTATE = "vault.rotate"
 
 
 _TELLER = {
     Permission.LEDGER_VIEW, Permission.CUSTOMER_ADD, Permission.ACCOUNT_OPEN,
-    Permission.TRANSFER_POST, Permission.CASH, Permission.PENDING_RESOLVE,
+    Permission.TRANSFER_POST, Permission.CASH, Permission.PENDING_RESOLVE, Permission.PAYMENT_TAKE,
+    Permission.HOLD_PLACE,
 }
 _ANALYST = {Permission.LEDGER_VIEW, Permission.ALERT_VIEW, Permission.ALERT_DISPOSITION}
 _SUPERVISOR = _TELLER | _ANALYST | {
     Permission.ACCOUNT_STATUS, Permission.TRANSFER_CORRECT, Permission.RECOMMENDATION_ACT,
-    Permission.MODEL_TRAIN, Permission.AUDIT_VIEW, Permission.ALERT_REASSIGN, Permission.ALERT_SUPERVISE,
+    Permission.MODEL_TRAIN, Permission.AUDIT_VIEW, Permission.CARD_REVEAL, Permission.RAILS_OPERATE,
+    Permission.HOLD_RELEASE, Permission.ALERT_REASSIGN, Permission.ALERT_SUPERVISE,
 }
 _ADMIN = {
     Permission.LEDGER_VIEW, Permission.USER_MANAGE, Permission.SETTINGS_CHANGE,
-    Permission.AUDIT_VIEW, Permission.AUDIT_VERIFY,
+    Permission.AUDIT_VIEW, Permission.AUDIT_VERIFY, Permission.VAULT_ROTATE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -44,8 +44,8 @@ def _watch_reads(monkeypatch, after_read=lambda lock, n: None) -> list[bool]:
     reads: list[bool] = []
     real = store.lock_and_fetch_on
 
-    def watched(cur, numbers, ids, *, lock=True):
-        found = real(cur, numbers, ids, lock=lock)
+    def watched(cur, numbers, ids, *, lock=True, **options):
+        found = real(cur, numbers, ids, lock=lock, **options)
         reads.append(lock)
         after_read(lock, len(reads))
         return found

@@ -74,6 +74,7 @@ def services(sqlite_engine, tmp_path, tasks):
     services.users.on_session_end.extend(hooks)
     yield services
     tasks.shutdown(wait=True)  # no worker may still use the database when it is disposed
+    services.close()
 
 
 @pytest.fixture

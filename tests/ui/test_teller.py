@@ -1,7 +1,8 @@
-"""The teller page: lazy accounts table, balance and statement, transfers and cash with inline errors."""
+"""The teller page: account list, selection drives everything, transfers and cash with confirmation."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from ui.teller.page import TellerPage
 
@@ -9,7 +10,7 @@ from ui.teller.page import TellerPage
 def _page(qtbot, services, actor):  # noqa: ANN001, ANN202
     page = TellerPage(services, actor)
     qtbot.addWidget(page)
-    page.resize(1100, 700)
+    page.resize(1000, 700)
     page.show()
     qtbot.waitUntil(lambda: page.model.rowCount() > 0)
     return page
@@ -19,29 +20,65 @@ def _select(qtbot, page, number):  # noqa: ANN001
     qtbot.waitUntil(lambda: any(page.model.row_object(r) is not None for r in range(page.model.rowCount())))
     row = next(r for r in range(page.model.rowCount()) if page.model.row_object(r).number == number)
     page.table.selectRow(row)
-    qtbot.waitUntil(lambda: page.current_label.text() != "—")
+    qtbot.waitUntil(lambda: page.selected_number == number and page.current_label.text() not in ("—", ""))
 
 
-def test_accounts_load_and_selection_shows_balance_and_statement(qtbot, services, bank, teller, ui_thread_sql):
+def _confirm(qtbot, form):  # noqa: ANN001
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    dialog = form.dialog
+    with qtbot.waitSignal(form.posted):
+        qtbot.keyClick(dialog.confirm_button, Qt.Key.Key_Return)
+    return dialog
+
+
+def test_accounts_load_customer_first_and_selection_shows_everything(qtbot, services, bank, teller, ui_thread_sql):
     page = _page(qtbot, services, teller)
+    qtbot.waitUntil(lambda: page.model.row_object(0) is not None)
+    assert page.model.row_object(0).kind == "deposit"  # customer accounts first, then the bank's own
     _select(qtbot, page, bank[0])
     assert page.current_label.text() == "$1,000.00"
+    assert page.customer_panel.overdraft_label.text() == "$0.00"
     assert page.transfer_form.text("from") == bank[0]
-    assert [line.amount for line in page.statement_lines()] == [100000]
+    qtbot.waitUntil(lambda: [ln.amount for ln in page.statement_lines()] == [100000])
+    assert page.customer_panel.name.text() == "Ada Lovelace"
     assert ui_thread_sql == []
 
 
-def test_transfer_posts_and_refreshes(qtbot, services, bank, teller, ui_thread_sql):
+def test_transfer_shows_confirmation_then_posts_and_refreshes(qtbot, services, bank, teller, ui_thread_sql):
     page = _page(qtbot, services, teller)
     _select(qtbot, page, bank[0])
     form = page.transfer_form
     qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "1,125.50")  # the operator's grouping
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "amount" in form.field_errors())  # above 1,000.00: refused by the preview, inline
+    assert "$1,000.00 available" in form.field_errors()["amount"]
+    form.fields["amount"].clear()
     qtbot.keyClicks(form.fields["amount"], "125.50")
-    with qtbot.waitSignal(form.posted):
-        qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    dialog = _confirm(qtbot, form)
+    assert dialog.text("To").endswith("Grace Hopper") and dialog.text("Amount") == "$125.50"
+    assert dialog.text("Balance after").startswith("$874.50")
     assert "Posted $125.50" in form.status.text()
     qtbot.waitUntil(lambda: page.current_label.text() == "$874.50")
     assert ui_thread_sql == []
+
+
+def test_receipt_and_reprint(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "10")
+    form.submit()
+    _confirm(qtbot, form)
+    assert form.receipt_button.isEnabled()
+    form.print_receipt()
+    qtbot.waitUntil(lambda: "Receipt saved" in form.status.text())
+    form.print_receipt()
+    qtbot.waitUntil(lambda: "reprint, copy 2" in form.status.text())
+    saved = sorted(p.name for p in (services.settings.data_dir / "receipts").iterdir())
+    assert len(saved) == 2 and saved[1].endswith("copy2.pdf")
 
 
 def test_transfer_errors_show_inline_and_post_nothing(qtbot, services, bank, teller):
@@ -54,28 +91,63 @@ def test_transfer_errors_show_inline_and_post_nothing(qtbot, services, bank, tel
     form.submit()
     errors = form.field_errors()
     assert "not a valid account number" in errors["from"]
-    assert "more than 2 decimals" in errors["amount"]
+    assert errors["amount"] == "USD amounts have at most 2 decimals; 1.234 has 3"
     assert form.fields["from"].property("invalid") is True
+    assert form.dialog is None
 
 
-def test_refusal_from_core_lands_under_its_field(qtbot, services, bank, teller):
-    page = _page(qtbot, services, teller)
-    _select(qtbot, page, bank[1])
-    form = page.transfer_form
-    qtbot.keyClicks(form.fields["to"], bank[2])
-    qtbot.keyClicks(form.fields["amount"], "300")
-    form.submit()
-    qtbot.waitUntil(lambda: "amount" in form.field_errors())
-    assert "250.00 USD available" in form.field_errors()["amount"]
-    assert page.current_label.text() == "$250.00"
-
-
-def test_cash_withdrawal(qtbot, services, bank, teller):
+def test_cash_withdrawal_needs_its_choice_and_enter_never_deposits_after_it(qtbot, services, bank, teller):
     page = _page(qtbot, services, teller)
     _select(qtbot, page, bank[0])
     cash = page.cash_form
+    cash.withdraw_radio.setChecked(True)
     qtbot.keyClicks(cash.fields["amount"], "40")
-    with qtbot.waitSignal(cash.posted):
-        qtbot.mouseClick(cash.withdraw_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    dialog = _confirm(qtbot, cash)
+    assert "withdrawal" in dialog.windowTitle().lower()
     assert cash.status.text().startswith("Withdrew $40.00")
     qtbot.waitUntil(lambda: page.current_label.text() == "$960.00")
+    qtbot.keyClicks(cash.fields["amount"], "5")
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)  # still a withdrawal, confirmed again
+    qtbot.waitUntil(lambda: cash.dialog is not dialog and cash.dialog.isVisible())
+    assert "withdrawal" in cash.dialog.windowTitle().lower()
+    cash.dialog.reject()
+
+
+def test_switching_accounts_clears_old_messages(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "1")
+    form.submit()
+    _confirm(qtbot, form)
+    assert form.status.isVisibleTo(form)
+    _select(qtbot, page, bank[1])
+    assert not form.status.isVisibleTo(form) and form.text("from") == bank[1]
+
+
+def test_ctrl_end_and_a_search_never_leave_a_stale_account(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    last = page.model.rowCount() - 1
+    qtbot.waitUntil(lambda: page.selected_number == page.model.row_object(last).number)
+    qtbot.keyClicks(page.finder.search, "Grace")
+    qtbot.waitUntil(lambda: page.selected_number == bank[1])  # the best hit is current: nothing stale
+    assert page.customer_panel.name.text() == "Grace Hopper"
+
+
+def test_mnemonics_move_focus_and_tab_order_follows_the_form(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    page.window().activateWindow()
+    page.tabs.setCurrentIndex(1)
+    form = page.transfer_form
+    form.fields["from"].setFocus()
+    qtbot.keyClick(form.fields["from"], Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is form.fields["to"])
+    assert form.text("from") == ""  # the letter was not typed
+    form.fields["from"].setFocus()
+    qtbot.keyClick(form.fields["from"], Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is form.fields["to"]

@@ -1,6 +1,8 @@
 """The admin page: add users, disable and re-enable them, change roles and reset MFA."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from PySide6.QtCore import QItemSelection
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
@@ -24,12 +26,21 @@ def _when(value) -> str:  # noqa: ANN001
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else "—"
 
 
+def locked_now(user: UserView) -> bool:
+    """A lockout counts only until it runs out (the row keeps the old time afterwards)."""
+    return user.locked_until is not None and user.locked_until > datetime.now(timezone.utc)
+
+
+def _lockout(user: UserView) -> str:
+    return _when(user.locked_until) if locked_now(user) else "—"
+
+
 USER_COLUMNS = (
     Column("User", lambda u: u.username),
     Column("Role", lambda u: u.role.value),
     Column("Status", lambda u: u.status),
     Column("MFA", lambda u: "enrolled" if u.enrolled else "pending"),
-    Column("Locked until", lambda u: _when(u.locked_until)),
+    Column("Locked until", _lockout),
     Column("Failed", lambda u: str(u.failed_attempts), align_right=True),
     Column("Last login", lambda u: _when(u.last_login_at)),
 )
@@ -153,12 +164,13 @@ class AdminPage(QWidget):
         else:
             self.selected_detail.setText(f"{user.role.value} · {user.status} · MFA "
                                          f"{'enrolled' if user.enrolled else 'pending'}"
+                                         + (f" · locked until {_when(user.locked_until)}" if locked_now(user) else "")
                                          + (" · this is you" if is_self else ""))
             self.role.setCurrentText(user.role.value)
         self.role.setEnabled(user is not None and not is_self)
         self.change_role_button.setEnabled(user is not None and not is_self)
         self.disable_button.setEnabled(user is not None and not is_self and user.status == "active")
-        self.enable_button.setEnabled(user is not None and (user.status != "active" or user.locked_until is not None))
+        self.enable_button.setEnabled(user is not None and (user.status != "active" or locked_now(user)))
         self.reset_mfa_button.setEnabled(user is not None)
 
     # -- actions --------------------------------------------------------------------------------

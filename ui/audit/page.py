@@ -15,11 +15,11 @@ from app.tasks import Op
 from core.security.audit import AuditRecord, VerifyReport
 from core.security.roles import Actor, Permission
 from ui.columns import Column
+from ui.dates import ANY_DATE, OptionalDateEdit, plural
 from ui.errors import notify, show_error
 from ui.layout import page_header, table_view
 from ui.lazy_model import LazyTableModel
 
-ANY_DATE = QDate(2000, 1, 1)  # the minimum date shows as "any"
 ALL_ACTIONS = "All actions"
 
 AUDIT_COLUMNS = (
@@ -47,11 +47,7 @@ def _json(value: dict | None) -> str:
 
 
 def _date_edit() -> QDateEdit:
-    edit = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
-    edit.setMinimumDate(ANY_DATE)
-    edit.setSpecialValueText("any")
-    edit.setDate(ANY_DATE)
-    return edit
+    return OptionalDateEdit()  # its calendar opens on this month, not on January 2000
 
 
 def _utc_start(day: QDate) -> datetime | None:
@@ -173,11 +169,12 @@ class AuditPage(QWidget):
     def _verified(self, report: VerifyReport) -> None:
         self.verify_button.setEnabled(True)
         self.last_report = report
-        unsealed = f"\n{report.unsealed} newer entries are not sealed yet." if report.unsealed else ""
+        unsealed = (f"\n{plural(report.unsealed, 'newer entry', 'newer entries')} "
+                    f"{'is' if report.unsealed == 1 else 'are'} not sealed yet.") if report.unsealed else ""
         if report.ok:
             notify(self, "Audit trail intact",
-                                    f"{report.entries} sealed entries in {report.batches} signed batches check "
-                                    f"out.{unsealed}")
+                                    f"{plural(report.entries, 'sealed entry', 'sealed entries')} in "
+                                    f"{plural(report.batches, 'signed batch', 'signed batches')} check out.{unsealed}")
             return
         first = report.first_problem
         notify(self, "Audit trail damaged",

@@ -2,19 +2,21 @@
 
 ``QueueWatcher.changed`` fires at most once per ``COALESCE_MS`` however many changes arrive, so views
 reload from coalesced data, never per event. Changes are noticed by polling a cheap stamp of the alert
-table (two index look-ups) every ``POLL_MS`` on the database worker while a fraud page is on screen;
-when the desk's live-update bus (``core.events``) delivers ``fraud.detected``, ``alert.updated`` or
-``case.updated`` events, call ``notify()`` from its bridge and polling only double-checks.
+table (two index look-ups) every ``POLL_MS`` on the database worker while a fraud page is on screen, and
+at once from the desk's live-update bus (``core.events``: ``fraud.detected``, ``alert.updated``,
+``case.updated``); polling catches what the bus cannot carry (another process on a SQLite file).
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from app.services import Services
 from app.tasks import Op
 from core.security.roles import Actor
+from ui.live import LiveRefresh
 
-POLL_MS = 3_000
+POLL_MS = 5_000
 COALESCE_MS = 750
 EVENTS = ("fraud.detected", "alert.updated", "case.updated")
 
@@ -22,29 +24,18 @@ EVENTS = ("fraud.detected", "alert.updated", "case.updated")
 class QueueWatcher(QObject):
     changed = Signal()
 
-    def __init__(self, services: Services, actor: Actor, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, actor: Actor, parent: QWidget) -> None:
         super().__init__(parent)
         self.services, self.actor = services, actor
         self._stamp: tuple | None = None
         self._busy = False
         self.poll_timer = QTimer(self, interval=POLL_MS, timeout=self.poll)
         self._coalesce = QTimer(self, singleShot=True, interval=COALESCE_MS, timeout=self.changed.emit)
-        self._subscribe()
+        self._subscribe(parent)
 
-    def _subscribe(self) -> None:
-        """Listen to the live-update bus when this desk has one (E's ``Services.events``)."""
-        bus = getattr(self.services, "events", None)
-        subscribe = getattr(bus, "subscribe", None)
-        if subscribe is None:
-            return
-        try:
-            subscribe(lambda _event: self._queued_notify(), names=EVENTS)
-        except TypeError:
-            subscribe(lambda _event: self._queued_notify())
-
-    def _queued_notify(self) -> None:
-        # The bus may call back on its own thread: hop to this object's thread before touching timers.
-        QTimer.singleShot(0, self, self.notify)
+    def _subscribe(self, widget: QWidget) -> None:
+        """Follow the desk's live-update bus (delivered on the UI thread, held back while ``widget`` is hidden)."""
+        self.live = LiveRefresh(widget, self.services, EVENTS, lambda _events: self.notify())
 
     def start(self) -> None:
         self.poll_timer.start()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
@@ -68,6 +69,13 @@ class LoginDialog(QDialog):
         self.enrollment.confirm.clicked.connect(self.confirm_enrollment)
         self.enrollment.code.returnPressed.connect(self.confirm_enrollment)
         self.recovery.done.clicked.connect(self._finish_after_codes)
+        # Ctrl+Q quits from the sign-in window too (rejecting it ends the application, as closing does).
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self, activated=self.reject)
+        # The dialog grows with inline errors instead of squeezing the fields (a wrong password used to
+        # collapse the password field and clip the lockout message).
+        root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
+        for page in self._pages:
+            page.setMinimumWidth(412)  # the layout's minimum decides the width under SetMinimumSize
         self.show_page(self.credentials)
         c.username.setFocus()
 

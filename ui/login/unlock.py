@@ -45,6 +45,8 @@ class UnlockDialog(QDialog):
                                    objectName="pageHint", wordWrap=True)
         root.addWidget(self.reason_label)
         root.addWidget(self.form)
+        root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # grows with errors, never squeezes
+        self.form.setMinimumWidth(376)
         self.password.returnPressed.connect(self.submit)
         self.code.returnPressed.connect(self.submit)
         self.unlock_button.clicked.connect(self.submit)

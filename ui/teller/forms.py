@@ -1,9 +1,10 @@
-"""Teller forms: a transfer between two accounts, and cash deposits and withdrawals.
+"""The base of the teller's money forms: local checks, a request id per distinct input (so a retry after
+an unknown outcome is idempotent), a preview and confirmation before anything posts, results and
+refusals inline.
 
 Input is checked on the UI thread with core's pure validators (account check digits, currency codes,
-decimals) so mistakes show at once; the posting itself runs on the database worker. A request id is
-chosen before the first attempt and kept until the fields change, so a retry after an unknown outcome
-is idempotent.
+amounts in the operator's locale) so mistakes show at once; previews and postings run on the database
+worker.
 """
 from __future__ import annotations
 
@@ -11,33 +12,37 @@ import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 
 from app.services import Services
 from app.tasks import Op
 from core.errors import QenexError
 from core.ledger import money, numbers
-from core.ledger.views import TransferRequest, TransferResult
+from core.ledger.views import TransferResult
 from core.security.roles import Actor
 from ui.forms import InlineForm
+from ui.teller.amounts import operator_locale, parse_amount
 
 # Which field a refusal from core is about, by error code.
 _FIELD_BY_CODE = {
     "invalid_amount": "amount", "too_many_decimals": "amount", "insufficient_funds": "amount",
-    "unknown_currency": "currency", "currency_mismatch": "currency", "same_account": "to",
+    "amount_too_large": "amount", "unknown_currency": "currency", "currency_mismatch": "currency",
+    "same_account": "to",
 }
 
 
 class LedgerForm(InlineForm):
-    """Shared behaviour: local checks, one request id per distinct input, results and refusals inline."""
+    """Shared behaviour of the transfer and cash forms."""
 
     posted = Signal(object)  # TransferResult
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services, self.actor = services, actor
+        self.locale = operator_locale()
         self._request_id: str | None = None
         self._busy = False
+        self.dialog = None  # the open confirmation, if any
 
     def line(self, key: str, label: str, placeholder: str = "", max_length: int = 64) -> QLineEdit:
         edit = QLineEdit(placeholderText=placeholder, maxLength=max_length)
@@ -45,6 +50,9 @@ class LedgerForm(InlineForm):
         edit.returnPressed.connect(self.submit)
         self.add_field(key, label, edit)
         return edit
+
+    def submit(self) -> None:  # pragma: no cover - each form has its own
+        raise NotImplementedError
 
     def _input_changed(self) -> None:
         self._request_id = None  # different input: a new transfer, so a new idempotency key
@@ -66,20 +74,31 @@ class LedgerForm(InlineForm):
         try:
             code = money.currency(self.text("currency"))
         except QenexError as err:
-            self.set_error("currency", err.message)
+            self.set_error("currency", "enter the currency, e.g. USD" if not self.text("currency") else err.message)
             return None
         try:
-            return money.to_minor(self.text("amount"), code), code
+            return parse_amount(self.text("amount"), code, self.locale), code
         except QenexError as err:
-            self.set_error("amount", "enter an amount" if not self.text("amount") else err.message)
+            self.set_error("amount", err.message)
             return None
+
+    def request_id(self) -> str:
+        self._request_id = self._request_id or uuid.uuid4().hex
+        return self._request_id
+
+    def review(self, preview: Callable[[], object], show: Callable[[object], None]) -> None:
+        """Run ``preview()`` on the worker; ``show(result)`` opens the confirmation, refusals land inline."""
+        if self._busy:
+            return
+        self._set_busy(True)
+        Op(self, lambda _task: preview()).success(lambda p: (self._set_busy(False), show(p))).failure(
+            self._failed).run_in_background()
 
     def post(self, work: Callable[[str], TransferResult], done: Callable[[TransferResult], str]) -> None:
         """Run ``work(request_id)`` on the database worker; show ``done(result)`` or the refusal inline."""
         if self._busy:
             return
-        self._request_id = self._request_id or uuid.uuid4().hex
-        request_id = self._request_id
+        request_id = self.request_id()
         self._set_busy(True)
         Op(self, lambda _task: work(request_id)).success(
             lambda result: self._succeeded(result, done)).failure(self._failed).run_in_background()
@@ -115,93 +134,14 @@ class LedgerForm(InlineForm):
         for button in self.findChildren(QPushButton):
             button.setEnabled(not busy)
 
-    def use_account(self, number: str, currency: str) -> None:
-        """Prefill from the account selected in the table."""
+    def use_account(self, number: str | None, currency: str | None) -> None:
+        """Prefill from the selected account (or clear with None); the last result or refusal goes away."""
+        self.clear()
+        self.clear_status()
         first = "from" if "from" in self.fields else "account"
-        for key, value in ((first, number), ("currency", currency)):
+        for key, value in ((first, number or ""), ("currency", currency or "")):
             edit = self.fields[key]
             assert isinstance(edit, QLineEdit)
             if edit.text() != value:
                 edit.setText(value)
                 self._input_changed()
-
-
-class TransferForm(LedgerForm):
-    """From, to, amount, currency, description; Enter posts."""
-
-    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(services, actor, parent)
-        self.line("from", "&From account", "account number, e.g. 1000000018", 24)
-        self.line("to", "&To account", "account number", 24)
-        self.line("amount", "&Amount", "e.g. 125.50", 24)
-        self.line("currency", "C&urrency", "ISO code, e.g. USD", 3)
-        self.line("description", "&Description", "optional", 200)
-        self.submit_button = QPushButton("Post transfer", objectName="primary", default=True)
-        self.submit_button.clicked.connect(self.submit)
-        row = QWidget()
-        box = QHBoxLayout(row)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.submit_button)
-        box.addStretch(1)
-        self.finish(row)
-
-    def submit(self) -> None:
-        self.clear()
-        debit, credit, amount = self.check_account("from"), self.check_account("to"), self.check_money()
-        if debit and credit and debit == credit:
-            self.set_error("to", "the destination must differ from the source account")
-            return
-        if not (debit and credit and amount):
-            return
-        minor, code = amount
-        description, actor, ledger = self.text("description"), self.actor, self.services.ledger
-
-        def work(request_id: str) -> TransferResult:
-            return ledger.transfer(actor, TransferRequest(
-                id=request_id, debit=debit, credit=credit, amount=minor, currency=code,
-                description=description, channel="desk", device=actor.device))
-
-        self.post(work, lambda r: f"Posted {money.format_minor(r.amount, r.currency)} from {r.debit} to "
-                                  f"{r.credit} ({r.state}, id {r.id[:12]}…)")
-
-
-class CashForm(LedgerForm):
-    """Cash deposit or withdrawal for one account."""
-
-    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(services, actor, parent)
-        self._deposit: bool | None = None
-        self.line("account", "A&ccount", "account number", 24)
-        self.line("amount", "A&mount", "e.g. 40.00", 24)
-        self.line("currency", "Cu&rrency", "ISO code", 3)
-        self.deposit_button = QPushButton("Deposit", objectName="primary")
-        self.withdraw_button = QPushButton("Withdraw")
-        self.deposit_button.clicked.connect(lambda: self.move_cash(deposit=True))
-        self.withdraw_button.clicked.connect(lambda: self.move_cash(deposit=False))
-        row = QWidget()
-        box = QHBoxLayout(row)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.deposit_button)
-        box.addWidget(self.withdraw_button)
-        box.addStretch(1)
-        self.finish(row)
-
-    def submit(self) -> None:
-        """Enter deposits (the default action); Withdraw needs its button."""
-        self.move_cash(deposit=True)
-
-    def move_cash(self, *, deposit: bool) -> None:
-        self.clear()
-        account, amount = self.check_account("account"), self.check_money()
-        if not (account and amount):
-            return
-        minor, code = amount
-        if self._deposit is not deposit:
-            self._input_changed()  # switching between deposit and withdrawal is a different request
-            self._deposit = deposit
-        actor, ledger = self.actor, self.services.ledger
-        verb = "Deposited" if deposit else "Withdrew"
-        call = ledger.deposit if deposit else ledger.withdraw
-        self.post(lambda request_id: call(actor, account, minor, code, id=request_id),
-                  lambda r: f"{verb} {money.format_minor(r.amount, r.currency)} ({'to' if deposit else 'from'} "
-                            f"{account})")

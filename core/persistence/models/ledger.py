@@ -5,21 +5,30 @@ Balances follow one sign convention on every account: balance = credits - debits
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.persistence.base import Base, BigId, UTCDateTime
 
 
 class Customer(Base):
+    """A customer. The know-your-customer fields (migration 0008) are None only on records made by the
+    system operator (imports, the demo bank): a desk always records them all (core.teller.customers)."""
+
     __tablename__ = "customers"
+    __table_args__ = (Index("uq_customers_id_document", "id_type", "id_number", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2), default="US")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(32))  # E.164, e.g. +15550100123
+    address: Mapped[str | None] = mapped_column(String(300))
+    id_type: Mapped[str | None] = mapped_column(String(20))  # passport | national_id | driving_licence | residence_permit
+    id_number: Mapped[str | None] = mapped_column(String(40))  # upper case, no spaces
 
 
 class Account(Base):

@@ -1,0 +1,236 @@
+"""Card payments, rail files and the card vault on the command line; they act as the system operator.
+
+The card number and security code are never taken from the command line's arguments (shell history
+and the process list would keep them): ``payments create`` asks for them (hidden), or reads them as the
+first two lines of standard input when it is not a terminal.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import uuid
+
+from core.errors import ValidationError
+from core.ledger import money
+from core.payments import cards, rail_files
+from core.payments.views import PaymentRequest
+from core.security.roles import SYSTEM_ACTOR
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    def cmd(parent, name: str, help: str, handler):  # noqa: ANN001, ANN202, A002
+        p = parent.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(handler=handler)
+        return p
+
+    pay = sub.add_parser("payments", help="card payments through the payment provider (Stripe)")
+    pay = pay.add_subparsers(dest="payments_command", required=True)
+    p = cmd(pay, "create", "take a card payment into a customer's account (asks for the card number and CVC)",
+            _create)
+    p.add_argument("--account", required=True, help="the customer's account the money goes into")
+    p.add_argument("--amount", required=True, help="e.g. 25.00")
+    p.add_argument("--currency", required=True, help="ISO 4217 code; must be the account's")
+    p.add_argument("--expiry", required=True, help="the card's expiry, MM/YY")
+    p.add_argument("--capture", choices=["automatic", "manual"], default="automatic",
+                   help="capture right after authorization (default) or later with 'payments capture'")
+    p.add_argument("--description", default="")
+    p.add_argument("--id", help="your payment id (idempotency key); generated when omitted")
+    p = cmd(pay, "confirm", "continue a payment after 3-D Secure", _confirm)
+    p.add_argument("payment")
+    p.add_argument("--authenticate", choices=["approve", "fail"],
+                   help="test providers only: answer the 3-D Secure challenge as the cardholder")
+    p = cmd(pay, "capture", "capture an authorized payment, in full or --amount in part", _capture)
+    p.add_argument("payment")
+    p.add_argument("--amount")
+    p = cmd(pay, "refund", "refund a captured payment, in full or --amount in part", _refund)
+    p.add_argument("payment")
+    p.add_argument("--amount")
+    p.add_argument("--id", help="your refund id (idempotency key): repeat it to retry safely")
+    p = cmd(pay, "cancel", "release an authorization that was not captured", _cancel)
+    p.add_argument("payment")
+    p = cmd(pay, "show", "a payment with its event history", _show)
+    p.add_argument("payment")
+    p = cmd(pay, "sync", "read the provider's state of a payment and apply it (reconciliation)", _sync)
+    p.add_argument("payment")
+    p = cmd(pay, "list", "payments, newest first", _list)
+    p.add_argument("--status")
+    p.add_argument("--account")
+    p.add_argument("--search", help="text in the id, card (first six/last four) or description")
+    p.add_argument("--limit", type=int, default=50)
+
+    rails = sub.add_parser("rails", help="payment orders on the SEPA, ACH and wire rails")
+    rails = rails.add_subparsers(dest="rails_command", required=True)
+    p = cmd(rails, "export", "write the rail's file of waiting orders and mark them submitted", _export)
+    p.add_argument("--rail", required=True, choices=["sepa", "ach", "wire"])
+    p.add_argument("--out", required=True, help="the file to write")
+    p = cmd(rails, "settle", "the rail confirmed an order: clearing -> nostro", _settle)
+    p.add_argument("order")
+    p = cmd(rails, "return", "the rail returned an order: the customer is credited back", _return)
+    p.add_argument("order")
+    p.add_argument("--reason", required=True, help="the rail's reason, e.g. R03 or AC04")
+    p = cmd(rails, "list", "payment orders, newest first", _orders)
+    p.add_argument("--rail", choices=["sepa", "ach", "wire"])
+    p.add_argument("--status", choices=["created", "submitted", "settled", "returned"])
+    p.add_argument("--limit", type=int, default=50)
+    p = cmd(rails, "show", "one payment order", _order_show)
+    p.add_argument("order")
+
+    vault = sub.add_parser("vault", help="the card vault").add_subparsers(dest="vault_command", required=True)
+    cmd(vault, "rotate", "add a vault key version and re-encrypt every card under it", _rotate)
+    p = cmd(vault, "reveal", "show a vaulted card's full number (audited with the reason)", _reveal)
+    p.add_argument("token")
+    p.add_argument("--reason", required=True)
+
+
+def _secret(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().strip()
+
+
+def _minor(amount: str | None, currency: str) -> int | None:
+    return None if amount is None else money.to_minor(amount, currency)
+
+
+def _emit_payment(ctx, args, view) -> int:  # noqa: ANN001
+    d = view.to_dict()
+    note = " (already done earlier; nothing new)" if view.replayed else ""
+    text = (f"payment {view.id}: {view.status}{note}\n  {d['amount']} {view.currency} into {view.account} "
+            f"from {view.card}; captured {d['captured']}, refunded {d['refunded']}")
+    if view.message:
+        text += f"\n  {view.message}"
+    if view.events:
+        text += "\n" + "\n".join(f"  {e.at:%Y-%m-%d %H:%M:%S}  {e.kind:<18} {e.status:<16} {e.source:<9} {e.detail}"
+                                 for e in view.events)
+    ctx.emit(d, as_json=args.json, text=text)
+    return 0
+
+
+def _create(args, ctx) -> int:  # noqa: ANN001
+    cur = money.currency(args.currency)
+    amount = money.to_minor(args.amount, cur)
+    month, year = cards.parse_expiry(args.expiry)
+    number = _secret("Card number: ")
+    cvc = _secret("Security code (CVC): ")
+    card, _brand = cards.parse_card(number, month, year, cvc)
+    req = PaymentRequest(id=args.id or f"pay_{uuid.uuid4().hex[:24]}", account=args.account, amount=amount,
+                         currency=cur, card=card, description=args.description, capture=args.capture)
+    return _emit_payment(ctx, args, ctx.services.payments.create(SYSTEM_ACTOR, req))
+
+
+def _confirm(args, ctx) -> int:  # noqa: ANN001
+    auth = None if args.authenticate is None else args.authenticate == "approve"
+    return _emit_payment(ctx, args, ctx.services.payments.confirm(SYSTEM_ACTOR, args.payment, authenticate=auth))
+
+
+def _capture(args, ctx) -> int:  # noqa: ANN001
+    svc = ctx.services.payments
+    amount = _minor(args.amount, svc.show(SYSTEM_ACTOR, args.payment).currency)
+    return _emit_payment(ctx, args, svc.capture(SYSTEM_ACTOR, args.payment, amount))
+
+
+def _refund(args, ctx) -> int:  # noqa: ANN001
+    svc = ctx.services.payments
+    amount = _minor(args.amount, svc.show(SYSTEM_ACTOR, args.payment).currency)
+    return _emit_payment(ctx, args, svc.refund(SYSTEM_ACTOR, args.payment, amount, args.id))
+
+
+def _cancel(args, ctx) -> int:  # noqa: ANN001
+    return _emit_payment(ctx, args, ctx.services.payments.cancel(SYSTEM_ACTOR, args.payment))
+
+
+def _show(args, ctx) -> int:  # noqa: ANN001
+    return _emit_payment(ctx, args, ctx.services.payments.show(SYSTEM_ACTOR, args.payment))
+
+
+def _sync(args, ctx) -> int:  # noqa: ANN001
+    return _emit_payment(ctx, args, ctx.services.payments.reconcile(SYSTEM_ACTOR, args.payment))
+
+
+def _list(args, ctx) -> int:  # noqa: ANN001
+    rows = ctx.services.payments.list(SYSTEM_ACTOR, status=args.status, account=args.account, search=args.search,
+                                      limit=args.limit)
+    text = "\n".join(f"{p.id}  {p.created_at:%Y-%m-%d %H:%M}  {p.status:<16} {money.plain(p.amount, p.currency):>12} "
+                     f"{p.currency}  {p.account}  {p.card}" for p in rows) or "no payments"
+    ctx.emit([p.to_dict() for p in rows], as_json=args.json, text=text)
+    return 0
+
+
+def _emit_order(ctx, args, order) -> int:  # noqa: ANN001
+    d = order.to_dict()
+    text = (f"order {order.id} ({order.rail}): {order.status}; {d['amount']} {order.currency} from {order.account} "
+            f"to {order.beneficiary}; funds {order.funds}")
+    if order.return_reason:
+        text += f"; returned: {order.return_reason}"
+    ctx.emit(d, as_json=args.json, text=text)
+    return 0
+
+
+def _export(args, ctx) -> int:  # noqa: ANN001
+    result = rail_files.export(ctx.services.orders, SYSTEM_ACTOR, args.rail, args.out, ctx.services.rails)
+    d = result.to_dict()
+    ctx.emit(d, as_json=args.json, text=f"wrote {result.orders} {args.rail.upper()} order(s), {d['total']} "
+                                         f"{result.currency}, to {result.path} (batch {result.batch_id})")
+    return 0
+
+
+def _settle(args, ctx) -> int:  # noqa: ANN001
+    return _emit_order(ctx, args, ctx.services.orders.settle(SYSTEM_ACTOR, args.order))
+
+
+def _return(args, ctx) -> int:  # noqa: ANN001
+    return _emit_order(ctx, args, ctx.services.orders.return_order(SYSTEM_ACTOR, args.order, args.reason))
+
+
+def _order_show(args, ctx) -> int:  # noqa: ANN001
+    return _emit_order(ctx, args, ctx.services.orders.show(SYSTEM_ACTOR, args.order))
+
+
+def _orders(args, ctx) -> int:  # noqa: ANN001
+    rows = ctx.services.orders.list(SYSTEM_ACTOR, rail=args.rail, status=args.status, limit=args.limit)
+    text = "\n".join(f"{o.id}  {o.rail:<4} {o.status:<9} {money.plain(o.amount, o.currency):>12} {o.currency}  "
+                     f"{o.account} -> {o.beneficiary}" for o in rows) or "no payment orders"
+    ctx.emit([o.to_dict() for o in rows], as_json=args.json, text=text)
+    return 0
+
+
+def _rotate(args, ctx) -> int:  # noqa: ANN001
+    result = ctx.services.payments.vault.rotate(SYSTEM_ACTOR)
+    ctx.emit(result, as_json=args.json,
+             text=f"vault key version {result['version']}; {result['reencrypted']} card(s) re-encrypted")
+    return 0
+
+
+def _reveal(args, ctx) -> int:  # noqa: ANN001
+    number = ctx.services.payments.vault.reveal(SYSTEM_ACTOR, args.token, args.reason)
+    ctx.emit({"token": args.token, "number": number}, as_json=args.json, text=number)
+    return 0
+
+
+def outgoing_requested(args) -> bool:  # noqa: ANN001
+    """True when ``qenex transfer`` was given a beneficiary outside the bank."""
+    return any(getattr(args, k, None) for k in ("to_iban", "routing", "bic", "to_account", "wire"))
+
+
+def transfer_out(args, ctx) -> int:  # noqa: ANN001
+    """``qenex transfer --from ACC --to-iban IBAN --bic BIC`` (SEPA), ``--routing ABA --to-account N`` (ACH),
+    ``--wire --bic BIC --to-account N`` (wire): a payment order."""
+    from core.payments import beneficiary
+    from core.payments.orders import OrderRequest
+
+    missing = [f"--{n}" for n, v in (("from", args.debit), ("amount", args.amount), ("currency", args.currency),
+                                     ("beneficiary", args.beneficiary)) if not v]
+    if missing:
+        raise ValidationError(f"an outgoing transfer needs {', '.join(missing)}")
+    if args.credit:
+        raise ValidationError("--to names an account in this bank; an outgoing transfer uses --to-iban, "
+                              "--routing/--to-account or --wire")
+    rail = "wire" if args.wire else "ach" if args.routing else "sepa" if args.to_iban else "wire"
+    cur = money.currency(args.currency)
+    ben = beneficiary.check(rail, cur, name=args.beneficiary, iban=args.to_iban, bic=args.bic, routing=args.routing,
+                            account_number=args.to_account, reference=args.reference)
+    req = OrderRequest(id=args.id or f"ord_{uuid.uuid4().hex[:24]}", account=args.debit,
+                       amount=money.to_minor(args.amount, cur), currency=cur, beneficiary=ben)
+    return _emit_order(ctx, args, ctx.services.orders.create(SYSTEM_ACTOR, req))

@@ -1,0 +1,80 @@
+"""Typed refusals of the payments core. Each leaves money and the database exactly as they were."""
+from __future__ import annotations
+
+from core.errors import NotFound, QenexError, ValidationError
+
+
+class InvalidCard(ValidationError):
+    """The card number fails its check digit or has no known brand."""
+
+    code = "invalid_card"
+
+
+class CardExpired(ValidationError):
+    code = "card_expired"
+
+
+class InvalidCvc(ValidationError):
+    code = "invalid_cvc"
+
+
+class AmountBelowMinimum(ValidationError):
+    """Below what the provider accepts for the currency (Stripe: 0.50 USD/EUR, 50 JPY, ...)."""
+
+    code = "amount_below_minimum"
+
+
+class RefundExceedsCaptured(QenexError):
+    code = "refund_exceeds_captured"
+
+
+class PaymentNotFound(NotFound):
+    code = "payment_not_found"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+
+
+class InvalidState(QenexError):
+    """The payment or order is not in a state that allows this step (e.g. capture after cancel)."""
+
+    code = "invalid_state"
+
+
+class PaymentDeclined(QenexError):
+    """The card issuer or the provider declined; ``decline_code`` is the provider's code."""
+
+    code = "card_declined"
+
+    def __init__(self, message: str, decline_code: str, payment_id: str | None = None) -> None:
+        super().__init__(message, decline_code=decline_code, payment=payment_id or "")
+        self.decline_code = decline_code
+        self.payment_id = payment_id
+
+
+class ProviderUnavailable(QenexError):
+    """The provider could not be reached after the retries; whether the call took effect is unknown
+    until the payment is reconciled (the same idempotency key makes a retry safe)."""
+
+    code = "provider_unavailable"
+
+
+class ProviderError(QenexError):
+    """The provider refused the request itself (bad request, authentication, rate limit)."""
+
+    code = "provider_error"
+
+
+class WebhookSignatureInvalid(QenexError):
+    code = "webhook_signature_invalid"
+
+
+class InvalidBeneficiary(ValidationError):
+    """A beneficiary's IBAN, BIC, routing number or account number is wrong."""
+
+    code = "invalid_beneficiary"
+
+
+class VaultKeyError(QenexError):
+    code = "vault_key"

@@ -1,0 +1,263 @@
+"""Payment orders: outgoing SEPA, ACH and wire transfers and their lifecycle.
+
+``create`` posts the customer's money to the rail's clearing GL account through the ledger (so the
+fraud screen scores it: a decline posts nothing and writes no order; a review holds the funds until an
+analyst resolves the hold) and writes the order in the same transaction (``created``). Exporting the
+rail's file marks orders ``submitted`` (``rail_files.py``). Then:
+
+- ``settle``: clearing -> the bank's nostro (settlement) account; ``settled``.
+- ``return_order`` with a reason (ACH R01-R85, SEPA reason codes such as AC04, or words): the money
+  goes back to the customer from clearing (not yet settled) or from nostro (settled); ``returned``.
+
+Each step's ledger transfer has a fixed id (``<order>:settle``, ``<order>:return``), so retries post once.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from core.errors import ValidationError
+from core.ledger import money, store as ledger_store
+from core.ledger.errors import AccountNotFound, IdConflict
+from core.ledger.numbers import validate as validate_account
+from core.ledger.service import Ledger
+from core.ledger.views import TransferRequest
+from core.payments import clearing, live
+from core.payments.beneficiary import RAIL_NAMES, Beneficiary
+from core.payments.errors import InvalidState, OrderNotFound
+from core.persistence.base import utcnow
+from core.persistence.models import PaymentOrder
+from core.security import guard
+from core.security.roles import Actor, Permission
+
+O = PaymentOrder.__table__
+A = ledger_store.A
+T = ledger_store.T
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """An outgoing transfer as the desk asks for it; ``id`` is the idempotency key (and the transfer id)."""
+
+    id: str
+    account: str
+    amount: int
+    currency: str
+    beneficiary: Beneficiary
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: str
+    rail: str
+    status: str
+    account: str
+    amount: int
+    currency: str
+    beneficiary: str
+    name: str
+    iban: str | None
+    bic: str | None
+    routing: str | None
+    account_number: str | None
+    reference: str
+    transfer_id: str
+    funds: str  # posted | held for review | released (the hold was voided) | ...
+    batch_id: str | None
+    return_reason: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    fraud: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in ("id", "rail", "status", "account", "currency", "beneficiary", "name",
+                                              "iban", "bic", "routing", "account_number", "reference", "transfer_id",
+                                              "funds", "batch_id", "return_reason", "created_by")}
+        data.update(amount=money.plain(self.amount, self.currency), created_at=self.created_at.isoformat(),
+                    updated_at=self.updated_at.isoformat())
+        if self.fraud is not None:
+            data["fraud"] = {"decision": self.fraud.decision, "score": round(self.fraud.score, 4),
+                             "reasons": list(self.fraud.reasons)}
+        return data
+
+
+_FUNDS = {"posted": "posted", "pending": "held for fraud review", "voided": "released: the review refused it",
+          "expired": "released: the hold expired"}
+
+
+class PaymentOrders:
+    """Create, move and read payment orders. ``ledger`` is the desk's (screened, audited) ledger."""
+
+    def __init__(self, engine: Engine, ledger: Ledger, *, audit: Any = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.ledger = ledger
+        self.audit = audit
+        self.clock = clock
+        self.owned = Ledger(engine, audit=audit, clock=clock)  # settle and return: the rail's own postings
+
+    def _record(self, conn: Connection, actor: Actor, action: str, target: str, before: dict | None,
+                after: dict | None) -> None:
+        if self.audit is not None:
+            self.audit.append(conn, actor, action, target, before, after)
+
+    def create(self, actor: Actor, req: OrderRequest) -> OrderView:
+        """Post customer -> rail clearing (screened) and write the order, all or nothing."""
+        guard.authorize(self.engine, self.audit, actor, Permission.TRANSFER_POST, req.id)
+        req = replace(req, account=validate_account(req.account), currency=money.currency(req.currency))
+        ben = req.beneficiary
+        clearing_account = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[ben.rail], req.currency)
+        now = self.clock()
+
+        def also(conn: Connection, result: Any) -> None:
+            existing = conn.execute(select(O.c.id, O.c.transfer_id).where(O.c.id == req.id)).first()
+            if existing is not None:
+                return  # a retry of the same order: the transfer replayed too
+            if result.replayed:
+                raise IdConflict(f"id {req.id} was already used for a transfer that is not a payment order", id=req.id)
+            account_id = conn.execute(select(A.c.id).where(A.c.number == req.account)).scalar_one()
+            conn.execute(insert(O).values(
+                id=req.id, rail=ben.rail, status="created", account_id=account_id, amount=req.amount,
+                currency=req.currency, beneficiary_name=ben.name, iban=ben.iban, bic=ben.bic, routing=ben.routing,
+                account_number=ben.account_number, reference=ben.reference, transfer_id=result.id, batch_id=None,
+                return_reason=None, closing_transfer_id=None, created_by=actor.username, created_at=now,
+                updated_at=now))
+            self._record(conn, actor, "order.create", req.id, None,
+                         {"rail": ben.rail, "amount": money.plain(req.amount, req.currency), "currency": req.currency,
+                          "beneficiary": ben.display, "transfer": result.id, "state": result.state})
+            live.publish(conn, "payment_order.updated", {"id": req.id, "status": "created"})
+
+        result = self.ledger.transfer(actor, TransferRequest(
+            id=req.id, debit=req.account, credit=clearing_account, amount=req.amount, currency=req.currency,
+            code=f"{ben.rail}_out", description=f"{RAIL_NAMES[ben.rail]} to {ben.name}: {ben.reference}"[:200],
+            channel="transfer", counterparty=ben.counterparty, counterparty_country=ben.country,
+            device=actor.device), also=also)
+        view = self.show(actor, req.id, check=False)
+        return replace(view, fraud=result.fraud)
+
+    def settle(self, actor: Actor, order_id: str) -> OrderView:
+        """The rail confirmed the payment: clearing -> nostro."""
+        guard.authorize(self.engine, self.audit, actor, Permission.RAILS_OPERATE, order_id)
+        order = self._get(order_id)
+        if order["status"] == "settled":
+            return self.show(actor, order_id, check=False)
+        if order["status"] != "submitted":
+            raise InvalidState(f"order {order_id} is {order['status']}; only a submitted order settles "
+                               "(export the rail's file first)")
+        kind = clearing.RAIL_KINDS[order["rail"]]
+        debit = clearing.account_number(self.owned, actor, kind, order["currency"])
+        credit = clearing.account_number(self.owned, actor, clearing.NOSTRO, order["currency"])
+        self._close(actor, order, "settled", debit, credit, "settle", None)
+        return self.show(actor, order_id, check=False)
+
+    def return_order(self, actor: Actor, order_id: str, reason: str) -> OrderView:
+        """The rail returned the payment: the customer is credited back from clearing or nostro."""
+        guard.authorize(self.engine, self.audit, actor, Permission.RAILS_OPERATE, order_id)
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise ValidationError("a return needs the reason the rail gave (e.g. R03, AC04, or words)")
+        order = self._get(order_id)
+        if order["status"] == "returned":
+            return self.show(actor, order_id, check=False)
+        if order["status"] not in ("submitted", "settled"):
+            raise InvalidState(f"order {order_id} is {order['status']}; only a submitted or settled order is returned")
+        kind = clearing.NOSTRO if order["status"] == "settled" else clearing.RAIL_KINDS[order["rail"]]
+        debit = clearing.account_number(self.owned, actor, kind, order["currency"])
+        self._close(actor, order, "returned", debit, order["account_number_from"], "return", describe_return(reason))
+        return self.show(actor, order_id, check=False)
+
+    def _close(self, actor: Actor, order: dict, status: str, debit: str, credit: str, verb: str,
+               reason: str | None) -> None:
+        transfer_id = f"{order['id']}:{verb}"
+
+        def also(conn: Connection, result: Any) -> None:
+            now = self.clock()
+            done = conn.execute(update(O).where(O.c.id == order["id"], O.c.status == order["status"]).values(
+                status=status, closing_transfer_id=result.id, return_reason=reason, updated_at=now))
+            if done.rowcount != 1:
+                raise InvalidState(f"order {order['id']} changed meanwhile; look at it again")
+            self._record(conn, actor, f"order.{verb}", order["id"], {"status": order["status"]},
+                         {"status": status, "transfer": result.id, "reason": reason})
+            live.publish(conn, "payment_order.updated", {"id": order["id"], "status": status})
+
+        self.owned.transfer(actor, TransferRequest(
+            id=transfer_id, debit=debit, credit=credit, amount=order["amount"], currency=order["currency"],
+            code=f"{order['rail']}_{verb}", description=f"{verb} of {RAIL_NAMES[order['rail']]} {order['id']}"
+            + (f": {reason}" if reason else ""), channel="transfer"), also=also)
+
+    # -- reading --------------------------------------------------------------------------------
+    def show(self, actor: Actor, order_id: str, *, check: bool = True) -> OrderView:
+        if check:
+            guard.authorize(self.engine, self.audit, actor, Permission.LEDGER_VIEW, order_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(_select().where(O.c.id == order_id)).all()
+        if not rows:
+            raise OrderNotFound(f"no payment order {order_id}; qenex rails list shows them", order=order_id)
+        return _view(rows[0])
+
+    def list(self, actor: Actor, *, rail: str | None = None, status: str | None = None, account: str | None = None,
+             offset: int = 0, limit: int = 100) -> list[OrderView]:
+        guard.authorize(self.engine, self.audit, actor, Permission.LEDGER_VIEW)
+        query = _select()
+        if rail:
+            query = query.where(O.c.rail == rail)
+        if status:
+            query = query.where(O.c.status == status)
+        if account:
+            query = query.where(A.c.number == account)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(O.c.created_at.desc(), O.c.id).offset(offset).limit(limit)).all()
+        return [_view(r) for r in rows]
+
+    def _get(self, order_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(_select().where(O.c.id == order_id)).first()
+        if row is None:
+            raise OrderNotFound(f"no payment order {order_id}; qenex rails list shows them", order=order_id)
+        return dict(row._mapping)
+
+    def account_owner(self, number: str) -> tuple[str, str]:
+        """(name, currency) of a customer account (for the confirmation step)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(A.c.name, A.c.currency).where(A.c.number == number)).first()
+        if row is None:
+            raise AccountNotFound(f"no account {number}", account=number)
+        return row.name, row.currency
+
+
+def describe_return(reason: str) -> str:
+    """"R03" -> "R03 No account / unable to locate account" (NACHA return codes, from achkit)."""
+    from achkit import describe_return as nacha
+
+    code = reason.split()[0].upper()
+    words = nacha(code) if len(code) == 3 and code[0] == "R" else None
+    return f"{code} {words}" if words and reason.upper() == code else reason
+
+
+def _select():  # noqa: ANN202
+    return (select(O, A.c.number.label("account_number_from"), T.c.state.label("transfer_state"))
+            .join(A, A.c.id == O.c.account_id).join(T, T.c.id == O.c.transfer_id, isouter=True))
+
+
+def _view(row: Any) -> OrderView:
+    m = row._mapping
+    ben = Beneficiary(m["rail"], m["beneficiary_name"], m["iban"], m["bic"], m["routing"], m["account_number"],
+                      m["reference"])
+    return OrderView(
+        id=m["id"], rail=m["rail"], status=m["status"], account=m["account_number_from"], amount=m["amount"],
+        currency=m["currency"], beneficiary=ben.display, name=m["beneficiary_name"], iban=m["iban"], bic=m["bic"],
+        routing=m["routing"], account_number=m["account_number"], reference=m["reference"],
+        transfer_id=m["transfer_id"], funds=_FUNDS.get(m["transfer_state"] or "", m["transfer_state"] or "unknown"),
+        batch_id=m["batch_id"], return_reason=m["return_reason"], created_by=m["created_by"],
+        created_at=m["created_at"], updated_at=m["updated_at"])
+
+
+def count_waiting(engine: Engine, rail: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(O.join(T, T.c.id == O.c.transfer_id))
+                                .where(O.c.rail == rail, O.c.status == "created", T.c.state == "posted")).scalar_one())

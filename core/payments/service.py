@@ -1,0 +1,287 @@
+"""Card payments: create (tokenise, screen, authorize), confirm (3-D Secure), capture, refund, cancel, read.
+
+Money moves only in the ledger, through the bank's card clearing account: a capture posts card clearing
+-> the customer's account, a refund posts the reverse. Every payment is scored by the fraud screen
+before the provider is asked: a decline never reaches the provider, a review is authorized but waits
+for an analyst or supervisor to capture it. Permissions are checked here (``Permission.PAYMENT_TAKE``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from core.errors import PermissionDenied, ValidationError
+from core.fraud.screen import ScreenInput
+from core.ledger import money
+from core.ledger import store as ledger_store
+from core.ledger.errors import AccountClosed, AccountFrozen, AccountNotFound, CurrencyMismatch, IdConflict, TransferDeclined
+from core.ledger.money import exponent, format_minor
+from core.ledger.numbers import validate as validate_account
+from core.ledger.posting import MAX_ID
+from core.ledger.service import Ledger
+from core.payments import cards, clearing, live, refunds, store, sync
+from core.payments.errors import (
+    AmountBelowMinimum, InvalidState, PaymentDeclined, ProviderError, ProviderUnavailable,
+)
+from core.payments.provider import PaymentProvider
+from core.payments.vault import Vault
+from core.payments.views import PaymentRequest, PaymentView
+from core.persistence.base import utcnow
+from core.security import guard
+from core.security.roles import Actor, Permission
+
+A = ledger_store.A
+CAPTURE_MODES = ("automatic", "manual")
+
+
+class PaymentService:
+    """Card payments over one database and one provider. ``screen``: core.fraud FraudScreen (optional)."""
+
+    def __init__(self, engine: Engine, *, provider: PaymentProvider, vault: Vault, screen: Any = None,
+                 audit: Any = None, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.provider = provider
+        self.vault = vault
+        self.screen = screen
+        self.audit = audit
+        self.clock = clock
+        # Owned postings (capture, refund) are screened here before the provider is asked, not again by the ledger.
+        self.ledger = Ledger(engine, audit=audit, clock=clock)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def authorize(self, actor: Actor, permission: Permission, target: str = "") -> None:
+        guard.authorize(self.engine, self.audit, actor, permission, target)
+
+    def record(self, conn: Connection, actor: Actor, action: str, target: str, before: dict | None,
+               after: dict | None) -> None:
+        if self.audit is not None:
+            self.audit.append(conn, actor, action, target, before, after)
+
+    def publish(self, conn: Connection, payment_id: str, status: str) -> None:
+        live.publish(conn, "payment.updated", {"id": payment_id, "status": status})
+
+    # -- create ---------------------------------------------------------------------------------
+    def create(self, actor: Actor, req: PaymentRequest) -> PaymentView:
+        """Tokenise the card, screen, authorize with the provider and (automatic capture) capture.
+
+        Raises ValidationError kinds (InvalidCard, CardExpired, InvalidCvc, AmountBelowMinimum, ...),
+        TransferDeclined (fraud screen), PaymentDeclined (issuer), ProviderUnavailable (retry with the same
+        id: the provider recognises it), ProviderError. None of them moves money.
+        """
+        self.authorize(actor, Permission.PAYMENT_TAKE, req.id)
+        req = self._check(req)
+        card_clearing = clearing.account_number(self.ledger, actor, clearing.CARD, req.currency)
+        with self.engine.connect() as conn:
+            existing = store.get(conn, req.id) if store.exists(conn, req.id) else None
+        if existing is not None:
+            if existing["fingerprint"] != req.fingerprint():
+                raise IdConflict(f"payment id {req.id} was already used for a different payment", id=req.id)
+            if existing["status"] != "pending":
+                with self.engine.connect() as conn:
+                    return store.view(store.get(conn, req.id), store.events(conn, req.id), replayed=True)
+        else:
+            self._open(actor, req, card_clearing)
+        try:
+            state = self.provider.authorize(card=req.card, amount=req.amount, currency=req.currency,
+                                            reference=req.id, idempotency_key=req.id)
+        except PaymentDeclined as err:
+            self._fail(actor, req.id, err.decline_code, err.message)
+            raise PaymentDeclined(err.message, err.decline_code, req.id) from None
+        except ProviderError as err:
+            self._fail(actor, req.id, "provider_error", err.message)
+            raise
+        except ProviderUnavailable as err:
+            self._note(actor, req.id, "provider_unreachable", err.message)
+            raise
+        view = sync.apply(self, actor, req.id, state, "desk")
+        if view.status == "failed":
+            raise PaymentDeclined(view.message or "declined", view.decline_code or "card_declined", req.id)
+        return self._maybe_capture(actor, view)
+
+    def _check(self, req: PaymentRequest) -> PaymentRequest:
+        if not isinstance(req.id, str) or not 0 < len(req.id) <= 40 or not req.id.isprintable() or " " in req.id:
+            raise ValidationError(f"payment id must be 1-40 printable characters without spaces, got {req.id!r}")
+        code = money.currency(req.currency)
+        if isinstance(req.amount, bool) or not isinstance(req.amount, int) or req.amount <= 0:
+            raise ValidationError(f"the amount must be a positive number of minor units, got {req.amount!r}")
+        minimum = self.provider.minimum_amount(code)
+        if req.amount < minimum:
+            raise AmountBelowMinimum(f"{format_minor(req.amount, code)} is below the smallest card payment in {code} "
+                                     f"({format_minor(minimum, code)})", minimum=money.plain(minimum, code))
+        if req.capture not in CAPTURE_MODES:
+            raise ValidationError(f"capture must be automatic or manual, got {req.capture!r}")
+        card, _brand = cards.parse_card(req.card.number, req.card.exp_month, req.card.exp_year, req.card.cvc)
+        return PaymentRequest(req.id, validate_account(req.account), req.amount, code, card,
+                              " ".join(req.description.split())[:200], req.capture)
+
+    def _open(self, actor: Actor, req: PaymentRequest, card_clearing: str) -> None:
+        """Check the account, tokenise, screen and write the payment (pending), or record a screen decline."""
+        now = self.clock()
+        declined: list[Any] = []
+
+        def work(conn: Connection) -> None:
+            acc = conn.execute(select(A.c.id, A.c.customer_id, A.c.kind, A.c.currency, A.c.status)
+                               .where(A.c.number == req.account)).first()
+            if acc is None:
+                raise AccountNotFound(f"no account {req.account}", account=req.account)
+            if acc.kind != "deposit":
+                raise ValidationError(f"account {req.account} is a GL account; card payments go into customer accounts",
+                                      account=req.account)
+            if acc.status != "open":
+                err = AccountFrozen if acc.status == "frozen" else AccountClosed
+                raise err(f"account {req.account} is {acc.status}", account=req.account)
+            if acc.currency != req.currency:
+                raise CurrencyMismatch(f"account {req.account} holds {acc.currency}, the payment is in {req.currency}",
+                                       account=req.account)
+            card = self.vault.tokenise(conn, actor, req.card, cards.brand(req.card.number) or "")
+            decision, score = None, None
+            if self.screen is not None:
+                tx = ScreenInput(transfer_id=req.id, customer_id=acc.customer_id, debit_account_id=acc.id,
+                                 credit_account_id=acc.id, counterparty=card.token, counterparty_country=None,
+                                 amount=req.amount, currency=req.currency, exponent=exponent(req.currency), at=now,
+                                 channel="card", device=actor.device)
+                verdict = self.screen.screen(conn, tx)
+                decision, score = verdict.decision, verdict.score
+                self.screen.record(conn, tx, verdict)
+                if decision == "decline":
+                    declined.append(verdict)
+            status = "declined" if declined else "pending"
+            store.insert_payment(conn, {
+                "id": req.id, "provider": self.provider.name, "provider_ref": None, "account_id": acc.id,
+                "amount": req.amount, "currency": req.currency, "captured": 0, "refunded": 0, "status": status,
+                "capture_mode": req.capture, "card_token": card.token, "card_display": card.display,
+                "description": req.description, "decline_code": "fraud_screen" if declined else None,
+                "message": "; ".join(declined[0].reasons) if declined else None, "fraud_decision": decision,
+                "fraud_score": score, "fingerprint": req.fingerprint(), "created_by": actor.username,
+                "created_at": now, "updated_at": now})
+            store.add_event(conn, req.id, "created", status, actor=actor.username, source="desk", at=now,
+                            amount=req.amount, detail=f"{card.display}; fraud screen: {decision or 'not attached'}"
+                                                      + (f" ({score:.2f})" if score is not None else ""))
+            self.record(conn, actor, "payment.declined" if declined else "payment.create", req.id, None,
+                        {"account": req.account, "amount": money.plain(req.amount, req.currency),
+                         "currency": req.currency, "card": card.display, "fraud": decision})
+            self.publish(conn, req.id, status)
+
+        self.ledger.run(work)
+        if declined:
+            raise TransferDeclined(tuple(declined[0].reasons), declined[0].score)
+
+    def _fail(self, actor: Actor, payment_id: str, code: str, message: str) -> None:
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = store.get(conn, payment_id, lock=True)
+            if store.advances(row["status"], "failed"):
+                store.set_fields(conn, payment_id, now, status="failed", decline_code=code[:40], message=message[:300])
+                store.add_event(conn, payment_id, "failed", "failed", actor=actor.username, source="desk", at=now,
+                                detail=message)
+                self.record(conn, actor, "payment.failed", payment_id, {"status": row["status"]},
+                            {"status": "failed", "code": code})
+                self.publish(conn, payment_id, "failed")
+
+    def _note(self, actor: Actor, payment_id: str, kind: str, detail: str) -> None:
+        with self.engine.begin() as conn:
+            row = store.get(conn, payment_id)
+            store.add_event(conn, payment_id, kind, row["status"], actor=actor.username, source="desk",
+                            at=self.clock(), detail=detail)
+
+    def _maybe_capture(self, actor: Actor, view: PaymentView) -> PaymentView:
+        if view.status == "requires_capture" and view.capture_mode == "automatic" and view.fraud_decision != "review":
+            return self.capture(actor, view.id)
+        return view
+
+    # -- the steps after create -------------------------------------------------------------------
+    def confirm(self, actor: Actor, payment_id: str, *, authenticate: bool | None = None) -> PaymentView:
+        """Continue after 3-D Secure: reads the provider's state (the cardholder approved with their bank).
+
+        ``authenticate`` (test providers only) answers the challenge as the cardholder would.
+        """
+        self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
+        row = self._row(payment_id)
+        if row["status"] != "requires_action":
+            if row["status"] == "requires_capture":
+                return self._maybe_capture(actor, self.show(actor, payment_id))
+            raise InvalidState(f"payment {payment_id} is {row['status']}; only one waiting for 3-D Secure is confirmed")
+        if authenticate is not None:
+            secret = self.provider.retrieve(row["provider_ref"]).client_secret or ""
+            self.provider.complete_authentication(row["provider_ref"], secret, success=authenticate)
+        view = sync.reconcile(self, actor, payment_id, source="desk")
+        if view.status == "failed":
+            raise PaymentDeclined(view.message or "declined", view.decline_code or "card_declined", payment_id)
+        if view.status == "requires_action":
+            raise InvalidState("the cardholder has not approved the payment with their bank yet; ask them to "
+                               "finish in their banking app, then confirm again")
+        return self._maybe_capture(actor, view)
+
+    def capture(self, actor: Actor, payment_id: str, amount: int | None = None) -> PaymentView:
+        """Capture all (default) or part of an authorization; posts card clearing -> customer once."""
+        self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
+        row = self._row(payment_id)
+        if row["captured"]:
+            return self.show(actor, payment_id)
+        if row["status"] != "requires_capture":
+            raise InvalidState(f"payment {payment_id} is {row['status']}; only an authorized payment is captured")
+        if row["fraud_decision"] == "review" and not actor.can(Permission.ALERT_DISPOSITION):
+            raise PermissionDenied(f"the fraud screen held payment {payment_id} for review; an analyst or supervisor "
+                                   "captures or cancels it", permission=Permission.ALERT_DISPOSITION.value)
+        amount = row["amount"] if amount is None else amount
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= row["amount"]:
+            raise ValidationError(f"capture between 0 and the authorized {format_minor(row['amount'], row['currency'])}",
+                                  amount=str(amount))
+        with self.engine.begin() as conn:
+            store.add_event(conn, payment_id, "capture_requested", row["status"], actor=actor.username,
+                            source="desk", at=self.clock(), amount=amount)
+        state = self.provider.capture(row["provider_ref"], amount, idempotency_key=f"{payment_id}:capture")
+        if state.status == "succeeded":
+            sync.post_capture(self, actor, payment_id, amount, "desk")
+        return sync.apply(self, actor, payment_id, state, "desk")
+
+    def cancel(self, actor: Actor, payment_id: str) -> PaymentView:
+        """Release an authorization (nothing was captured, so no money moves)."""
+        self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
+        row = self._row(payment_id)
+        if row["status"] == "canceled":
+            return self.show(actor, payment_id)
+        if row["status"] not in ("requires_action", "requires_capture"):
+            hint = "; refund a captured payment instead" if row["captured"] else ""
+            raise InvalidState(f"payment {payment_id} is {row['status']} and cannot be canceled{hint}")
+        state = self.provider.cancel(row["provider_ref"], idempotency_key=f"{payment_id}:cancel")
+        return sync.apply(self, actor, payment_id, state, "desk")
+
+    def refund(self, actor: Actor, payment_id: str, amount: int | None = None,
+               request_id: str | None = None) -> PaymentView:
+        """Refund all that is left (default) or part; refused above what was captured less earlier refunds."""
+        self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
+        return refunds.refund(self, actor, payment_id, amount, request_id)
+
+    def reconcile(self, actor: Actor, payment_id: str) -> PaymentView:
+        self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
+        return sync.reconcile(self, actor, payment_id)
+
+    def handle_webhook(self, payload: bytes, signature: str) -> dict:
+        return sync.handle_webhook(self, payload, signature)
+
+    # -- reading --------------------------------------------------------------------------------
+    def show(self, actor: Actor, payment_id: str, *, check: bool = True) -> PaymentView:
+        if check:
+            self.authorize(actor, Permission.LEDGER_VIEW, payment_id)
+        with self.engine.connect() as conn:
+            return store.view(store.get(conn, payment_id), store.events(conn, payment_id))
+
+    def list(self, actor: Actor, *, status: str | None = None, account: str | None = None, search: str | None = None,
+             offset: int = 0, limit: int = 100) -> list[PaymentView]:
+        self.authorize(actor, Permission.LEDGER_VIEW)
+        return store.listing(self.engine, status=status, account=account, search=search, offset=offset, limit=limit)
+
+    def count(self, actor: Actor, *, status: str | None = None, account: str | None = None,
+              search: str | None = None) -> int:
+        self.authorize(actor, Permission.LEDGER_VIEW)
+        return store.count(self.engine, status=status, account=account, search=search)
+
+    def _row(self, payment_id: str) -> dict[str, Any]:
+        if not isinstance(payment_id, str) or not 0 < len(payment_id) <= MAX_ID:
+            raise ValidationError(f"{payment_id!r} is not a payment id")
+        with self.engine.connect() as conn:
+            return store.get(conn, payment_id)

@@ -1,0 +1,96 @@
+"""What callers pass to and get back from the payments core: plain, immutable values."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.ledger.money import plain
+from core.payments.cards import CardInput
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """A card payment into ``account`` as the desk asks for it. ``id`` is the caller's idempotency key
+    (the same id again returns the first payment, or retries the provider call if its answer was lost).
+
+    ``card`` is the card as typed (it is tokenised; its CVV goes to the provider only), or ``card_token``
+    names a card already in the vault (a new charge still needs the CVV: ``card`` with that number).
+    ``capture``: "automatic" captures right after an approved authorization, "manual" waits.
+    """
+
+    id: str
+    account: str
+    amount: int
+    currency: str
+    card: CardInput
+    description: str = ""
+    capture: str = "automatic"
+
+    def fingerprint(self) -> str:
+        content = (self.account, self.amount, self.currency, self.card.number[-4:], self.description, self.capture)
+        return hashlib.blake2b(repr(content).encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class PaymentEventView:
+    id: int
+    at: datetime
+    kind: str
+    status: str
+    amount: int | None
+    source: str
+    actor: str
+    detail: str
+    transfer_id: str | None
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    id: str
+    provider: str
+    provider_ref: str | None
+    account: str
+    amount: int
+    currency: str
+    captured: int
+    refunded: int
+    status: str
+    capture_mode: str
+    card: str  # "Visa 424242…4242"
+    card_token: str
+    description: str
+    decline_code: str | None
+    message: str | None
+    fraud_decision: str | None
+    fraud_score: float | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    events: tuple[PaymentEventView, ...] = ()
+    replayed: bool = False
+
+    @property
+    def refundable(self) -> int:
+        return self.captured - self.refunded
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.currency
+        data = {
+            "id": self.id, "provider": self.provider, "provider_ref": self.provider_ref, "account": self.account,
+            "amount": plain(self.amount, c), "currency": c, "captured": plain(self.captured, c),
+            "refunded": plain(self.refunded, c), "status": self.status, "capture": self.capture_mode,
+            "card": self.card, "card_token": self.card_token, "description": self.description,
+            "decline_code": self.decline_code, "message": self.message,
+            "fraud": None if self.fraud_decision is None else {"decision": self.fraud_decision,
+                                                                "score": self.fraud_score},
+            "created_by": self.created_by, "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(), "replayed": self.replayed,
+        }
+        if self.events:
+            data["events"] = [{"at": e.at.isoformat(), "kind": e.kind, "status": e.status,
+                               "amount": None if e.amount is None else plain(e.amount, c), "source": e.source,
+                               "actor": e.actor, "detail": e.detail, "transfer_id": e.transfer_id}
+                              for e in self.events]
+        return data

@@ -1,0 +1,91 @@
+"""A transfer's dry run: exactly what would post, checked and screened, with nothing written.
+
+The same rules as the posting path (``core.ledger.posting``: accounts usable, same currency, funds
+within the overdraft limit) and the same fraud screen (``Ledger._screen``: read-only scoring) run in a
+transaction that is rolled back. Refusals raise the same typed errors a real posting would. The fraud
+decision is what the screen says now; the real posting screens again (its result is what counts).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from core.ledger import store
+from core.ledger.errors import TransferDeclined
+from core.ledger.money import plain
+from core.ledger.posting import Posting, normalize
+from core.ledger.state import AccountState
+from core.ledger.views import TransferRequest
+from core.persistence.models import Customer
+from core.security.roles import Actor
+
+if TYPE_CHECKING:
+    from core.ledger.service import Ledger
+
+A, C = store.A, Customer.__table__
+_STATE = (A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.currency, A.c.status, A.c.overdraft_limit,
+          A.c.debits_posted, A.c.credits_posted, A.c.debits_pending, A.c.credits_pending)
+
+
+@dataclass(frozen=True)
+class TransferPreview:
+    """What ``req`` would do. Balances are the accounts' after the transfer (minor units)."""
+
+    request: TransferRequest
+    debit_name: str
+    credit_name: str
+    fee: int
+    debit_current_after: int
+    debit_available_after: int
+    credit_current_after: int
+    decision: str  # approve | review | decline | none (not screened: the bank's own accounts)
+    score: float | None
+    reasons: tuple[str, ...]
+
+    @property
+    def outcome(self) -> str:
+        """In words: what will happen when confirmed."""
+        return {"review": "held for fraud review (funds reserved, an analyst decides)",
+                "decline": "declined by fraud screening (nothing will post)"}.get(self.decision, "posted at once")
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.request.currency
+        return {"from": self.request.debit, "from_name": self.debit_name, "to": self.request.credit,
+                "to_name": self.credit_name, "amount": plain(self.request.amount, c), "currency": c,
+                "fee": plain(self.fee, c), "from_available_after": plain(self.debit_available_after, c),
+                "from_current_after": plain(self.debit_current_after, c), "decision": self.decision,
+                "score": self.score, "reasons": list(self.reasons), "outcome": self.outcome}
+
+
+def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPreview:
+    req = normalize(req, actor)
+    with ledger.engine.connect() as conn:
+        try:
+            rows = conn.execute(select(*_STATE).where(A.c.number.in_((req.debit, req.credit))).order_by(A.c.id))
+            accounts = {r.number: AccountState(*r) for r in rows}
+            now = ledger.clock()
+            store.note_expired_holds(conn, accounts.values(), now)  # holds past their timeout reserve nothing
+            posting = Posting(actor, now, accounts, {})
+            names = dict(conn.execute(select(A.c.number, C.c.name.label("holder"))
+                                      .select_from(A.outerjoin(C, C.c.id == A.c.customer_id))
+                                      .where(A.c.number.in_((req.debit, req.credit)))).all())
+            acc_names = dict(conn.execute(select(A.c.number, A.c.name).where(A.c.number.in_((req.debit, req.credit)))).all())
+            decision, score, reasons = "none", None, ()
+            try:
+                screened = ledger._screen(conn, posting, req, [])
+            except TransferDeclined as err:
+                decision, score, reasons = "decline", err.score, err.reasons
+            else:
+                if screened is not None:
+                    verdict = screened[1]
+                    decision, score, reasons = verdict.decision, verdict.score, tuple(verdict.reasons)
+            if decision != "decline":  # a declined payment never reaches the posting rules: nothing moves
+                posting.apply(req, hold=decision == "review")
+        finally:
+            conn.rollback()
+    debit, credit = posting.account(req.debit), posting.account(req.credit)
+    return TransferPreview(req, names.get(req.debit) or acc_names.get(req.debit, ""),
+                           names.get(req.credit) or acc_names.get(req.credit, ""), 0, debit.balance,
+                           debit.available, credit.balance, decision, score, tuple(reasons))

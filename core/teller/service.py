@@ -1,0 +1,168 @@
+"""The teller service: every desk action on customers, holds, statements, previews and receipts, with
+permissions checked (and refusals audited) in core, as ``core.ledger.service.Ledger`` does."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from core.documents.pdf import Document
+from core.ledger import money, numbers, queries, store
+from core.ledger.service import Ledger
+from core.ledger.views import AccountView, StatementLine, TransferRequest
+from core.persistence.models import ReceiptPrint
+from core.security.roles import Actor, Permission
+from core.teller import customers, documents, holds, overview, preview as preview_mod, search as search_mod
+from core.teller import statement as st
+from core.teller.customers import CustomerRecord, NewCustomer
+from core.teller.holds import HoldView
+from core.teller.overview import AccountDetail, CustomerOverview
+from core.teller.preview import TransferPreview
+from core.teller.search import SearchHit
+
+R = ReceiptPrint.__table__
+
+
+class Teller:
+    """Built over the desk's Ledger (its engine, audit trail, fraud screen and clock)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.engine = ledger.engine
+
+    def _read(self, work: Callable[[Connection], object]):  # noqa: ANN202
+        with self.engine.connect() as conn:
+            return work(conn)
+
+    # -- customers ------------------------------------------------------------------------------
+    def add_customer(self, actor: Actor, new: NewCustomer) -> CustomerRecord:
+        """Add a customer with every know-your-customer field checked (InvalidCustomer names the field)."""
+        self.ledger.authorize(actor, Permission.CUSTOMER_ADD)
+        values = customers.validate(new, self.ledger.clock().astimezone().date())
+
+        def work(conn: Connection) -> CustomerRecord:
+            cid = customers.insert_customer(conn, values, self.ledger.clock())
+            self.ledger.record(conn, actor, "customer.add", customers.customer_number(cid), None,
+                               {k: str(v) for k, v in values.items()})
+            return customers.load(conn, cid)
+
+        return self.ledger.run(work)
+
+    def search(self, actor: Actor, query: str, limit: int = 20) -> list[SearchHit]:
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW)
+        return self._read(lambda conn: search_mod.search(conn, query, limit))
+
+    def customer(self, actor: Actor, customer_id: int) -> CustomerOverview:
+        """The customer with their accounts, active holds, recent transfers and open fraud alerts (scores
+        and reasons only for roles that may view alerts)."""
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, str(customer_id))
+        return self._read(lambda conn: overview.customer_overview(
+            conn, customer_id, self.ledger.clock(), fraud_details=actor.can(Permission.ALERT_VIEW)))
+
+    def open_account(self, actor: Actor, customer_id: int, currency: str, overdraft: int = 0) -> AccountView:
+        return self.ledger.open_account(actor, customer_id, currency, overdraft)
+
+    # -- accounts and holds ---------------------------------------------------------------------
+    def account(self, actor: Actor, number: str) -> AccountDetail:
+        number = numbers.validate(number)
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, number)
+        return self._read(lambda conn: overview.account(conn, number, self.ledger.clock()))
+
+    def place_hold(self, actor: Actor, account: str, amount: int, reason: str, expires_at: datetime,
+                   note: str = "", hold_id: str | None = None) -> HoldView:
+        """Block ``amount`` (minor units) on ``account`` until ``expires_at``; ``hold_id`` is the
+        idempotency key (the same id again returns the first hold)."""
+        self.ledger.authorize(actor, Permission.HOLD_PLACE, account)
+        hold_id = hold_id or f"hold-{uuid.uuid4().hex}"
+        return self.ledger.run(lambda conn: holds.place(self.ledger, conn, actor, hold_id, account, amount, reason,
+                                                        expires_at, note))
+
+    def release_hold(self, actor: Actor, hold_pk: int, note: str = "") -> HoldView:
+        self.ledger.authorize(actor, Permission.HOLD_RELEASE, str(hold_pk))
+        return holds.release(self.ledger, actor, hold_pk, note)
+
+    def holds(self, actor: Actor, account: str, include_ended: bool = False) -> list[HoldView]:
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        return self._read(lambda conn: holds.list_holds(conn, [holds.account_id(conn, account)], self.ledger.clock(),
+                                                        include_ended=include_ended))
+
+    # -- statements -----------------------------------------------------------------------------
+    def _account_id(self, conn: Connection, number: str) -> int:
+        return holds.account_id(conn, number)
+
+    def statement_count(self, actor: Actor, account: str, f: st.StatementFilter) -> int:
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        return self._read(lambda conn: st.count(conn, self._account_id(conn, account), f))
+
+    def statement_page(self, actor: Actor, account: str, f: st.StatementFilter, offset: int,
+                       limit: int) -> list[StatementLine]:
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        return self._read(lambda conn: st.page(conn, self._account_id(conn, account), f, offset, limit))
+
+    def statement_summary(self, actor: Actor, account: str, f: st.StatementFilter) -> st.Summary:
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        return self._read(lambda conn: st.summary(conn, self._account_id(conn, account), f))
+
+    def export_csv(self, actor: Actor, account: str, f: st.StatementFilter, path: Path,
+                   progress: documents.Progress | None = None) -> int:
+        """Write the statement lines of ``f`` to ``path`` (CSV); audited as ``statement.export``."""
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        with self.engine.connect() as conn:
+            view = queries.account_view(conn, numbers.validate(account))
+            written = documents.statement_csv(conn, view, f, path, progress)
+        self._audit(actor, "statement.export", view.number, {"format": "csv", "period": f.period_text(),
+                                                             "lines": written})
+        return written
+
+    def statement_pdf(self, actor: Actor, account: str, f: st.StatementFilter) -> Document:
+        """The PDF statement of ``f``'s period (see core.teller.documents); audited as ``statement.export``."""
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        with self.engine.connect() as conn:
+            view = queries.account_view(conn, numbers.validate(account))
+            holder = customers.load(conn, view.customer_id).name if view.customer_id else None
+            doc = documents.statement_pdf(conn, view, holder, f)
+        self._audit(actor, "statement.export", view.number, {"format": "pdf", "period": f.period_text()})
+        return doc
+
+    # -- transfers: preview and receipts ---------------------------------------------------------
+    def preview(self, actor: Actor, req: TransferRequest) -> TransferPreview:
+        """What ``req`` would post (names, amount, fee, balances after, fraud decision); writes nothing."""
+        self.ledger.authorize(actor, Permission.TRANSFER_POST, req.id)
+        return preview_mod.preview(self.ledger, actor, req)
+
+    def receipt(self, actor: Actor, transfer_id: str) -> tuple[Document, int]:
+        """The receipt of a transfer and its copy number (1: original; more: a reprint, marked so).
+        Each copy is recorded and audited (``receipt.print`` / ``receipt.reprint``)."""
+        self.ledger.authorize(actor, Permission.LEDGER_VIEW, transfer_id)
+
+        def work(conn: Connection) -> tuple[Document, int]:
+            row = store.transfers_by_id(conn, [transfer_id]).get(transfer_id)
+            if row is None:
+                from core.ledger.errors import TransferNotFound
+
+                raise TransferNotFound(f"no transfer {transfer_id}", id=transfer_id)
+            names = {r.id: (r.number, r.name) for r in conn.execute(
+                select(store.A.c.id, store.A.c.number, store.A.c.name)
+                .where(store.A.c.id.in_((row["debit_account_id"], row["credit_account_id"]))))}
+            copy = (conn.execute(select(R.c.copy).where(R.c.transfer_id == transfer_id)
+                                 .order_by(R.c.copy.desc()).limit(1)).scalar() or 0) + 1
+            now = self.ledger.clock()
+            conn.execute(R.insert().values(transfer_id=transfer_id, copy=copy, printed_by=actor.username,
+                                           device=actor.device, printed_at=now))
+            self.ledger.record(conn, actor, "receipt.print" if copy == 1 else "receipt.reprint", transfer_id, None,
+                               {"copy": copy, "amount": money.plain(row["amount"], row["currency"]),
+                                "currency": row["currency"]})
+            fraud = "held for fraud review" if row["state"] == "pending" and row["code"] != "hold" else None
+            doc = documents.receipt_pdf(row, names[row["debit_account_id"]], names[row["credit_account_id"]], copy,
+                                        actor.username, fraud)
+            return doc, copy
+
+        return self.ledger.run(work)
+
+    def _audit(self, actor: Actor, action: str, target: str, after: dict) -> None:
+        if self.ledger.audit is not None:
+            self.ledger.run(lambda conn: self.ledger.record(conn, actor, action, target, None, after))
+

@@ -1,0 +1,148 @@
+"""Outgoing transfers as payment orders: validation, posting to the rail's clearing account, the
+lifecycle, and the rail files (pain.001 valid against its schema, NACHA read back by a second parser)."""
+from __future__ import annotations
+
+import csv
+import uuid
+from datetime import date
+
+import pytest
+from ach.parser import Parser as CartaParser
+
+from core.fraud.config import FraudConfig
+from core.fraud.screen import FraudScreen
+from core.ledger.errors import InsufficientFunds, TransferDeclined
+from core.ledger.service import Ledger
+from core.payments import beneficiary, rail_files
+from core.payments.errors import InvalidBeneficiary, InvalidState, OrderNotFound
+from core.payments.orders import OrderRequest, PaymentOrders
+from core.security.audit import AuditTrail
+from core.security.audit_keys import AuditKeys
+from core.security.roles import SYSTEM_ACTOR, Actor, Role
+
+TELLER = Actor("tina", Role.TELLER, device="desk-1")
+SUPERVISOR = Actor("sam", Role.SUPERVISOR, device="desk-2")
+IBAN = "DE89 3704 0044 0532 0130 00"
+BIC = "COBADEFFXXX"
+ROUTING = "011000015"
+
+
+@pytest.fixture
+def rails(engine, tmp_path):
+    audit = AuditTrail(AuditKeys(tmp_path / "audit" / "ml-dsa-65.key"))
+    screen = FraudScreen(engine, config=FraudConfig(amount_limits={"EUR": 5_000_000}, amount_limit_action="decline",
+                                                    blocked_countries=frozenset({"KP"})))
+    ledger = Ledger(engine, audit=audit, screen=screen)
+    orders = PaymentOrders(engine, ledger, audit=audit)
+    accounts = {}
+    for cur in ("EUR", "USD"):
+        customer = ledger.add_customer(SYSTEM_ACTOR, f"Grace {cur}")
+        accounts[cur] = ledger.open_account(SYSTEM_ACTOR, customer.id, cur).number
+        ledger.deposit(SYSTEM_ACTOR, accounts[cur], 1_000_000, cur)
+    return orders, ledger, accounts
+
+
+def order(account: str, rail: str, amount: int, cur: str, **ben) -> OrderRequest:  # noqa: ANN003
+    ben.setdefault("name", "Erika Mustermann")
+    return OrderRequest(f"ord_{uuid.uuid4().hex[:16]}", account, amount, cur, beneficiary.check(rail, cur, **ben))
+
+
+def bal(ledger, account):  # noqa: ANN001, ANN201
+    return ledger.balance(SYSTEM_ACTOR, account).current
+
+
+def test_sepa_order_posts_to_clearing_settles_and_exports_valid_pain001(rails, tmp_path):
+    orders, ledger, acc = rails
+    made = [orders.create(TELLER, order(acc["EUR"], "sepa", amt, "EUR", iban=IBAN, bic=BIC, reference=f"invoice {i}"))
+            for i, amt in enumerate((12_345, 50_000))]
+    assert made[0].status == "created" and made[0].funds == "posted" and made[0].fraud.decision == "approve"
+    assert bal(ledger, acc["EUR"]) == 1_000_000 - 62_345
+    out = tmp_path / "sepa.xml"
+    result = rail_files.export(orders, SUPERVISOR, "sepa", out, rail_files.RailSettings(), date(2026, 3, 2))
+    assert (result.orders, result.total) == (2, 62_345)
+    from sepaxml.validation import try_valid_xml
+    try_valid_xml(out.read_bytes(), rail_files.SEPA_SCHEMA)  # raises if the schema refuses it
+    text = out.read_text()
+    assert "DE89370400440532013000" in text and "123.45" in text and "<NbOfTxs>2</NbOfTxs>" in text
+    assert {o.status for o in orders.list(TELLER, rail="sepa")} == {"submitted"}
+    with pytest.raises(Exception, match="no SEPA orders"):
+        rail_files.export(orders, SUPERVISOR, "sepa", tmp_path / "again.xml", rail_files.RailSettings())
+    settled = orders.settle(SUPERVISOR, made[0].id)
+    assert settled.status == "settled"
+    assert orders.settle(SUPERVISOR, made[0].id).status == "settled"  # a retry posts nothing more
+
+
+def test_returned_order_reverses_its_posting(rails, tmp_path):
+    orders, ledger, acc = rails
+    first = orders.create(TELLER, order(acc["USD"], "ach", 25_000, "USD", routing=ROUTING, account_number="123456789"))
+    second = orders.create(TELLER, order(acc["USD"], "ach", 10_000, "USD", routing=ROUTING, account_number="99887766"))
+    rail_files.export(orders, SUPERVISOR, "ach", tmp_path / "ach.txt", rail_files.RailSettings())
+    assert bal(ledger, acc["USD"]) == 1_000_000 - 35_000
+    returned = orders.return_order(SUPERVISOR, first.id, "R03")
+    assert returned.status == "returned" and returned.return_reason == "R03 No account / unable to locate account"
+    assert bal(ledger, acc["USD"]) == 1_000_000 - 10_000
+    orders.settle(SUPERVISOR, second.id)
+    orders.return_order(SUPERVISOR, second.id, "R16")  # returned after settlement: back from nostro
+    assert bal(ledger, acc["USD"]) == 1_000_000
+    assert orders.return_order(SUPERVISOR, second.id, "R16").status == "returned"  # once only
+    assert bal(ledger, acc["USD"]) == 1_000_000
+    assert sum(ledger.totals_by_currency(SYSTEM_ACTOR).values()) == 0
+    with pytest.raises(InvalidState):
+        orders.settle(SUPERVISOR, first.id)
+
+
+def test_ach_file_reads_back_with_a_second_parser(rails, tmp_path):
+    orders, ledger, acc = rails
+    amounts = (25_000, 1_99, 7_000_00)
+    for i, amount in enumerate(amounts):
+        orders.create(TELLER, order(acc["USD"], "ach", amount, "USD", routing=ROUTING if i % 2 == 0 else "021000021",
+                                    account_number=f"4455{i}6677", name=f"Receiver {i}"))
+    out = tmp_path / "ach.txt"
+    rail_files.export(orders, SUPERVISOR, "ach", out, rail_files.RailSettings(), date(2026, 3, 2))
+    lines = out.read_text().splitlines()
+    assert all(len(line) == 94 for line in lines) and len(lines) % 10 == 0
+    parsed = CartaParser(out.read_text()).as_dict()
+    entries = [e["entry_detail"] for b in parsed["batches"] for e in b["entries"]]
+    assert sorted(int(e["amount"]) for e in entries) == sorted(amounts)
+    assert {e["recv_dfi_id"] + e["check_digit"] for e in entries} == {ROUTING, "021000021"}
+    control = parsed["file_control"]
+    assert int(control["credit_amount"]) == sum(amounts) and int(control["debit_amount"]) == 0
+    assert int(control["entry_hash"]) == sum(int(e["recv_dfi_id"]) for e in entries) % 10**10
+    assert int(control["entadd_count"]) == len(amounts)
+
+
+def test_wire_export_and_bad_beneficiaries(rails, tmp_path):
+    orders, ledger, acc = rails
+    orders.create(TELLER, order(acc["USD"], "wire", 150_000, "USD", bic="CHASUS33", account_number="000123456789",
+                                reference="equipment"))
+    out = tmp_path / "wires.csv"
+    rail_files.export(orders, SUPERVISOR, "wire", out, rail_files.RailSettings())
+    rows = list(csv.DictReader(out.open()))
+    assert rows[0]["amount"] == "1500.00" and rows[0]["bic"] == "CHASUS33XXX"[: len(rows[0]["bic"])]
+    for kw, field in (({"iban": "DE89370400440532013001", "bic": BIC}, "iban"),
+                      ({"iban": IBAN, "bic": "COBAXXFF"}, "bic"), ({}, "iban")):
+        with pytest.raises(InvalidBeneficiary) as caught:
+            beneficiary.check("sepa", "EUR", name="X", **kw)
+        assert caught.value.details["field"] == field
+    with pytest.raises(InvalidBeneficiary, match="checksum"):
+        beneficiary.check("ach", "USD", name="X", routing="011000016", account_number="1234")
+    with pytest.raises(InvalidBeneficiary, match="paid in EUR"):
+        beneficiary.check("sepa", "USD", name="X", iban=IBAN, bic=BIC)
+    with pytest.raises(InvalidBeneficiary, match="4 to 17"):
+        beneficiary.check("ach", "USD", name="X", routing=ROUTING, account_number="12")
+    with pytest.raises(InvalidBeneficiary, match="BIC"):
+        beneficiary.check("wire", "USD", name="X", account_number="1234567")
+
+
+def test_refusals_write_nothing(rails):
+    orders, ledger, acc = rails
+    before = bal(ledger, acc["EUR"])
+    with pytest.raises(InsufficientFunds):
+        orders.create(TELLER, order(acc["EUR"], "sepa", 2_000_000, "EUR", iban=IBAN, bic=BIC))
+    with pytest.raises(TransferDeclined):  # over the configured EUR limit: the screen declines
+        orders.create(TELLER, order(acc["EUR"], "sepa", 6_000_000, "EUR", iban=IBAN, bic=BIC))
+    assert bal(ledger, acc["EUR"]) == before and orders.list(TELLER) == []
+    with pytest.raises(OrderNotFound):
+        orders.settle(SUPERVISOR, "ord_nope")
+    with pytest.raises(Exception, match="may not"):
+        orders.settle(TELLER, "ord_nope")

@@ -1,0 +1,53 @@
+"""Transfer previews write nothing and say what would post; receipts are numbered and reprints audited."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.ledger.errors import InsufficientFunds
+from core.ledger.views import TransferRequest
+from core.persistence.models import AuditEntry, Transfer
+from tests.documents.test_pdf import _text
+from tests.teller.conftest import TELLER, new_customer
+
+
+@pytest.fixture
+def two(teller, funded):
+    _c, number = funded
+    other = teller.add_customer(TELLER, new_customer(name="Grace Hopper", id_number="G7654321"))
+    return number, teller.open_account(TELLER, other.id, "USD").number
+
+
+def _transfers(engine) -> int:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Transfer)).scalar_one()
+
+
+def test_preview_shows_names_balances_and_writes_nothing(teller, two, engine):
+    src, dst = two
+    before = _transfers(engine)
+    p = teller.preview(TELLER, TransferRequest(id="t1", debit=src, credit=dst, amount=12550, currency="USD"))
+    assert (p.debit_name, p.credit_name, p.fee) == ("Ada Lovelace", "Grace Hopper", 0)
+    assert (p.debit_current_after, p.debit_available_after, p.credit_current_after) == (87450, 87450, 12550)
+    assert p.decision == "none" and p.outcome == "posted at once"  # no fraud screen on this ledger
+    assert _transfers(engine) == before
+
+
+def test_preview_refuses_as_the_posting_would(teller, two, engine):
+    src, dst = two
+    with pytest.raises(InsufficientFunds):  # 1,000.00 + 100.00 overdraft
+        teller.preview(TELLER, TransferRequest(id="t2", debit=src, credit=dst, amount=110001, currency="USD"))
+
+
+def test_receipt_then_reprint(teller, two, engine):
+    src, dst = two
+    result = teller.ledger.transfer(TELLER, TransferRequest(id="t3", debit=src, credit=dst, amount=500,
+                                                            currency="USD", device="desk-1"))
+    doc, copy = teller.receipt(TELLER, result.id)
+    text = _text(doc.output())
+    assert copy == 1 and "t3" in text and "tina" in text and "desk-1" in text and "$5.00" in text
+    doc2, copy2 = teller.receipt(TELLER, result.id)
+    assert copy2 == 2 and "REPRINT" in _text(doc2.output())
+    with engine.connect() as conn:
+        actions = conn.execute(select(AuditEntry.action).where(AuditEntry.target == "t3")).scalars().all()
+    assert actions.count("receipt.print") == 1 and actions.count("receipt.reprint") == 1

@@ -1,0 +1,164 @@
+"""Dialogs to add a customer (every know-your-customer field, checked in core, errors under each field)
+and to open an account for the selected customer."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from app.services import Services
+from app.tasks import Op
+from core.errors import QenexError
+from core.ledger import money
+from core.security.roles import Actor
+from core.teller.customers import ID_TYPES, CustomerRecord, NewCustomer
+from ui.forms import InlineForm
+from ui.teller.amounts import operator_locale, parse_amount
+
+_FIELDS = ("name", "date_of_birth", "phone", "address", "country", "id_type", "id_number")
+
+
+class _FormDialog(QDialog):
+    def __init__(self, parent: QWidget | None, title: str, hint: str, action: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(480)
+        self.form = InlineForm()
+        self.ok_button = QPushButton(action, objectName="primary", default=True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.ok_button.clicked.connect(self.submit)
+        self._busy = False
+        root = QVBoxLayout(self)
+        root.setContentsMargins(20, 16, 20, 14)
+        root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
+        self.form.setMinimumWidth(440)
+        root.addWidget(QLabel(title, objectName="pageTitle"))
+        root.addWidget(QLabel(hint, objectName="pageHint", wordWrap=True))
+        root.addWidget(self.form)
+
+    def finish(self) -> None:
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addStretch(1)
+        box.addWidget(self.cancel_button)
+        box.addWidget(self.ok_button)
+        self.form.finish(row)
+
+    def submit(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _run(self, work, done) -> None:  # noqa: ANN001
+        if self._busy:
+            return
+        self._busy = True
+        self.ok_button.setEnabled(False)
+        Op(self, lambda _t: work()).success(lambda r: self._done(done, r)).failure(self._failed).run_in_background()
+
+    def _done(self, done, result) -> None:  # noqa: ANN001
+        self._busy = False
+        self.ok_button.setEnabled(True)
+        done(result)
+
+    def _failed(self, err: Exception) -> None:
+        self._busy = False
+        self.ok_button.setEnabled(True)
+        key = getattr(err, "field", None)
+        if isinstance(err, QenexError) and err.code == "duplicate_customer":
+            key = "id_number"
+        self.form.show_failure(err, key if key in self.form.fields else None)
+
+
+class NewCustomerDialog(_FormDialog):
+    added = Signal(object)  # CustomerRecord
+
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent, "New customer", "Every field is required: the identity document is checked "
+                                                 "against the customer in front of you.", "&Add customer")
+        self.services, self.actor = services, actor
+        self.edits: dict[str, QWidget] = {}
+        for key, label, placeholder in (("name", "Full &name", "as on the ID document"),
+                                        ("date_of_birth", "Date of &birth", "YYYY-MM-DD, e.g. 1985-04-23"),
+                                        ("phone", "&Phone", "+1 202 555 0143, or as dialled in the country"),
+                                        ("address", "Add&ress", "street and number, postcode, town"),
+                                        ("country", "Countr&y", "ISO code, e.g. US")):
+            edit = QLineEdit(placeholderText=placeholder, maxLength=300)
+            edit.returnPressed.connect(self.submit)
+            self.form.add_field(key, label, edit)
+            self.edits[key] = edit
+        self.edits["country"].setText("US")
+        self.id_type = QComboBox()
+        for key, text in ID_TYPES.items():
+            self.id_type.addItem(text, key)
+        self.form.add_field("id_type", "&ID document", self.id_type)
+        id_number = QLineEdit(placeholderText="document number", maxLength=40)
+        id_number.returnPressed.connect(self.submit)
+        self.form.add_field("id_number", "Document n&umber", id_number)
+        self.edits["id_number"] = id_number
+        self.finish()
+        order = [self.edits[k] for k in ("name", "date_of_birth", "phone", "address", "country")]
+        order += [self.id_type, id_number, self.ok_button, self.cancel_button]
+        for first, second in zip(order, order[1:]):
+            QWidget.setTabOrder(first, second)
+        self.edits["name"].setFocus()
+
+    def value(self, key: str) -> str:
+        edit = self.edits[key]
+        return edit.text() if isinstance(edit, QLineEdit) else ""
+
+    def submit(self) -> None:
+        self.form.clear()
+        new = NewCustomer(name=self.value("name"), date_of_birth=self.value("date_of_birth"),
+                          phone=self.value("phone"), address=self.value("address"), id_type=self.id_type.currentData(),
+                          id_number=self.value("id_number"), country=self.value("country"))
+        teller, actor = self.services.teller, self.actor
+        self._run(lambda: teller.add_customer(actor, new), self._added)
+
+    def _added(self, record: CustomerRecord) -> None:
+        self.record = record
+        self.added.emit(record)
+        self.accept()
+
+
+class OpenAccountDialog(_FormDialog):
+    opened = Signal(object)  # AccountView
+
+    def __init__(self, services: Services, actor: Actor, customer: CustomerRecord, parent: QWidget | None = None) -> None:
+        super().__init__(parent, f"Open an account for {customer.name}",
+                         f"Customer {customer.number}. The overdraft limit is how far the balance may go below zero.",
+                         "&Open account")
+        self.services, self.actor, self.customer = services, actor, customer
+        self.locale = operator_locale()
+        self.currency = QLineEdit("USD", maxLength=3)
+        self.overdraft = QLineEdit("0", maxLength=32)
+        for edit in (self.currency, self.overdraft):
+            edit.returnPressed.connect(self.submit)
+        self.form.add_field("currency", "C&urrency", self.currency)
+        self.form.add_field("overdraft", "O&verdraft limit", self.overdraft)
+        self.finish()
+        self.currency.setFocus()
+        self.currency.selectAll()
+
+    def submit(self) -> None:
+        self.form.clear()
+        try:
+            code = money.currency(self.currency.text())
+        except QenexError as err:
+            self.form.set_error("currency", err.message)
+            return
+        text = self.overdraft.text().strip()
+        try:
+            overdraft = 0 if text in ("", "0") else parse_amount(text, code, self.locale)
+        except QenexError as err:
+            self.form.set_error("overdraft", err.message)
+            return
+        teller, actor, cid = self.services.teller, self.actor, self.customer.id
+        self._run(lambda: teller.open_account(actor, cid, code, overdraft), self._opened)
+
+    def _opened(self, account) -> None:  # noqa: ANN001
+        self.account = account
+        self.opened.emit(account)
+        self.accept()
+
+
+__all__ = ["NewCustomerDialog", "OpenAccountDialog", "_FIELDS"]

@@ -1,0 +1,177 @@
+"""The left side of the teller page: a search box that finds customers as the teller types (debounced,
+on the worker, ranked) over a lazily loaded list of every account (customer accounts first, the bank's
+own accounts with the sign a banker reads).
+
+Whatever row is current drives the rest of the page (``picked``), including moves that do not select
+(Ctrl+End) and rows that vanish (a new search): the page never shows an account other than the one
+the list points at.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+
+from app.services import Services
+from app.tasks import Op
+from core.security.roles import Actor
+from core.teller.display import banker_balance
+from core.teller.search import SearchHit
+from ui.columns import Column
+from ui.dates import plural
+from ui.errors import show_error
+from ui.layout import table_view
+from ui.lazy_model import LazyTableModel
+from ui.rows_model import RowsModel
+
+SEARCH_DELAY_MS = 250
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What the current row points at: an account (and its customer, if any) or a customer."""
+
+    customer_id: int | None
+    account: str | None
+
+
+class Finder(QWidget):
+    picked = Signal(object)  # Pick, or None when nothing is current
+
+    def __init__(self, services: Services, actor: Actor, locale: str) -> None:
+        super().__init__()
+        self.services, self.actor, self.locale = services, actor, locale
+        self._query = ""
+        self._search_seq = 0
+        self._pending_row: int | None = None
+
+        self.search = QLineEdit(placeholderText="Name, account, IBAN, phone or customer no.", clearButtonEnabled=True)
+        self.search.setToolTip("Find a customer (Ctrl+F). Typos are forgiven; results are ranked.")
+        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self._run_search)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.returnPressed.connect(self._enter)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        self.caption = QLabel("All accounts — customer accounts first", objectName="muted")
+        self.caption.setBuddy(self.search)
+
+        loc = locale
+        self.model = LazyTableModel((
+            Column("Name", lambda a: a.name),
+            Column("Number", lambda a: a.number),
+            Column("Balance", lambda a: banker_balance(a.current, a.currency, a.kind, loc), align_right=True),
+        ), self._count, self._fetch, self)
+        self.model.failed.connect(lambda err: show_error(self, err))
+        self.model.page_loaded.connect(self._page_loaded)
+        self.table = table_view()
+        self.table.setModel(self.model)
+        self._columns(self.table, (0, 92, 118))
+        self.table.selectionModel().currentRowChanged.connect(self._account_row)
+        self.model.modelReset.connect(lambda: self._account_row(self.table.currentIndex(), QModelIndex()))
+
+        self.hits_model = RowsModel((
+            Column("Name", lambda h: h.name),
+            Column("Found by", lambda h: h.matched + (f" {h.account}" if h.account and "account" in h.matched
+                                                      or h.matched == "IBAN" else "")),
+            Column("Customer", lambda h: h.customer_number or "bank (GL)"),
+        ), self)
+        self.hits = table_view()
+        self.hits.setModel(self.hits_model)
+        self._columns(self.hits, (0, 128, 84))
+        self.hits.selectionModel().currentRowChanged.connect(self._hit_row)
+        self.hits_model.modelReset.connect(lambda: self._hit_row(self.hits.currentIndex(), QModelIndex()))
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.hits)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.addWidget(self.search)
+        root.addWidget(self.caption)
+        root.addWidget(self.stack, 1)
+        QWidget.setTabOrder(self.search, self.table)
+        QWidget.setTabOrder(self.table, self.hits)
+        self.model.reload()
+
+    @staticmethod
+    def _columns(view, widths) -> None:  # noqa: ANN001
+        header = view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate(widths):
+            if width:
+                view.setColumnWidth(column, width)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- the account list ------------------------------------------------------------------------
+    def _count(self) -> int:
+        return self.services.ledger.count_accounts(self.actor)
+
+    def _fetch(self, offset: int, limit: int) -> list:
+        return self.services.ledger.accounts(self.actor, offset=offset, limit=limit)
+
+    def _account_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self.stack.currentWidget() is not self.table:
+            return
+        if not current.isValid():
+            self._pending_row = None
+            self.picked.emit(None)
+            return
+        account = self.model.row_object(current.row())
+        if account is None:  # its page is still loading (e.g. after Ctrl+End): show nothing stale meanwhile
+            self._pending_row = current.row()
+            self.picked.emit(None)
+            return
+        self._pending_row = None
+        self.picked.emit(Pick(account.customer_id, account.number))
+
+    def _page_loaded(self, _page: int) -> None:
+        if self._pending_row is not None and self.table.currentIndex().row() == self._pending_row:
+            self._account_row(self.table.currentIndex(), QModelIndex())
+
+    def refresh(self) -> None:
+        if self._query:
+            self._run_search()
+        else:
+            self.model.refresh()
+
+    # -- search ---------------------------------------------------------------------------------
+    def _run_search(self) -> None:
+        query = self.search.text().strip()
+        self._query = query
+        if len(query) < 2:
+            self.caption.setText("All accounts — customer accounts first" if not query else "Type at least two characters")
+            if self.stack.currentWidget() is not self.table:
+                self.stack.setCurrentWidget(self.table)
+                self._account_row(self.table.currentIndex(), QModelIndex())
+            return
+        self._search_seq += 1
+        seq, teller, actor = self._search_seq, self.services.teller, self.actor
+        self.caption.setText(f"Searching for {query!r}…")
+        Op(self, lambda _t: teller.search(actor, query)).success(lambda hits: self._found(seq, query, hits)).failure(
+            lambda err: show_error(self, err)).run_in_background()
+
+    def _found(self, seq: int, query: str, hits: list[SearchHit]) -> None:
+        if seq != self._search_seq:
+            return  # the teller typed on: an older answer
+        self.caption.setText(f"{plural(len(hits), 'match', 'matches')} for {query!r}, best first"
+                             if hits else f"No customer matches {query!r}; check the spelling or the number")
+        self.stack.setCurrentWidget(self.hits)
+        self.hits_model.set_rows(hits)
+        if hits:
+            self.hits.selectRow(0)
+
+    def _hit_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self.stack.currentWidget() is not self.hits:
+            return
+        hit = self.hits_model.row_object(current.row()) if current.isValid() else None
+        self.picked.emit(None if hit is None else Pick(hit.customer_id, hit.account))
+
+    def _enter(self) -> None:
+        self._timer.stop()
+        self._run_search()
+        self.stack.currentWidget().setFocus()

@@ -1,0 +1,174 @@
+"""The holds tab: active holds on the selected account (amount, reason, who placed them, expiry); tellers
+place a hold with a reason code and an end date, supervisors release one (with a note)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+from app.services import Services
+from app.tasks import Op
+from core.errors import QenexError
+from core.security.roles import Actor, Permission
+from core.teller.holds import MAX_HOLD_DAYS, REASONS, HoldView
+from ui.columns import Column
+from ui.errors import confirm
+from ui.forms import InlineForm
+from ui.layout import table_view
+from ui.rows_model import RowsModel
+from ui.teller.amounts import parse_amount, show
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class HoldsPanel(QWidget):
+    holds_changed = Signal()  # a hold was placed or released: the page reloads the account
+
+    def __init__(self, services: Services, actor: Actor, locale: str) -> None:
+        super().__init__()
+        self.services, self.actor, self.locale = services, actor, locale
+        self.account: str | None = None
+        self.currency = "USD"
+        self._hold_id: str | None = None
+        self.model = RowsModel(self._columns(), self)
+        self.table = table_view()
+        self.table.setModel(self.model)
+        for column, width in enumerate((100, 150, 80, 118, 118)):
+            self.table.setColumnWidth(column, width)
+
+        self.form = InlineForm()
+        self.amount = QLineEdit(placeholderText="e.g. 250.00", maxLength=32)
+        self.reason = QComboBox()
+        for key, text in REASONS.items():
+            self.reason.addItem(text, key)
+        self.until = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.note = QLineEdit(placeholderText="why (needed for Other)", maxLength=200)
+        self.form.add_field("amount", "&Amount", self.amount)
+        self.form.add_field("reason", "Reason &code", self.reason)
+        self.form.add_field("expires_at", "&Until (last day)", self.until)
+        self.form.add_field("note", "N&ote", self.note)
+        self.place_button = QPushButton("P&lace hold", objectName="primary")
+        self.release_button = QPushButton("R&elease selected…")
+        if not actor.can(Permission.HOLD_RELEASE):
+            self.release_button.setEnabled(False)
+            self.release_button.setToolTip("Releasing a hold needs a supervisor")
+        self.place_button.clicked.connect(self.place)
+        self.release_button.clicked.connect(self.release_selected)
+        for edit in (self.amount, self.note):
+            edit.returnPressed.connect(self.place)
+            edit.textEdited.connect(self._new_request)
+        buttons = QWidget()
+        box = QHBoxLayout(buttons)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.place_button)
+        box.addWidget(self.release_button)
+        box.addStretch(1)
+        self.form.finish(buttons)
+        self.title = QLabel("Select an account to see its holds", objectName="muted")
+        root = QHBoxLayout(self)
+        root.setContentsMargins(6, 6, 6, 6)
+        left = QVBoxLayout()
+        left.addWidget(self.title)
+        left.addWidget(self.table, 1)
+        root.addLayout(left, 3)
+        root.addWidget(self.form, 2)
+        self._reset_until()
+
+    def _columns(self) -> tuple[Column, ...]:
+        loc = self.locale
+        return (Column("Amount", lambda h: show(h.amount, h.currency, loc), align_right=True),
+                Column("Reason", lambda h: h.reason_text + (f" — {h.note}" if h.note else "")),
+                Column("Placed by", lambda h: h.placed_by), Column("Placed", lambda h: _when(h.placed_at)),
+                Column("Expires", lambda h: _when(h.expires_at)))
+
+    def _reset_until(self) -> None:
+        today = QDate.currentDate()
+        self.until.setMinimumDate(today)
+        self.until.setMaximumDate(today.addDays(MAX_HOLD_DAYS - 1))
+        self.until.setDate(today.addDays(7))
+
+    def _new_request(self) -> None:
+        self._hold_id = None
+
+    def show_account(self, number: str | None, currency: str | None, holds: list[HoldView]) -> None:
+        changed = number != self.account
+        self.account, self.currency = number, currency or "USD"
+        self.model.set_rows(holds)
+        self.title.setText(f"Active holds on {number}: {len(holds)}" if number else "Select an account to see its holds")
+        self.place_button.setEnabled(number is not None)
+        if changed:
+            self.form.clear()
+            self.form.clear_status()
+            self.amount.clear()
+            self.note.clear()
+            self._reset_until()
+
+    def holds(self) -> list[HoldView]:
+        return [self.model.row_object(i) for i in range(self.model.rowCount())]
+
+    def place(self) -> None:
+        form = self.form
+        form.clear()
+        if self.account is None:
+            return
+        try:
+            amount = parse_amount(self.amount.text(), self.currency, self.locale)
+        except QenexError as err:
+            form.set_error("amount", err.message)
+            return
+        day = self.until.date()
+        last = datetime.combine(datetime(day.year(), day.month(), day.day()).date() + timedelta(days=1), time(0))
+        expires = last.astimezone()  # the hold ends at the end of its last day, local time
+        reason, note = self.reason.currentData(), self.note.text()
+        self._hold_id = self._hold_id or f"hold-{uuid.uuid4().hex}"
+        teller, actor, number, hold_id = self.services.teller, self.actor, self.account, self._hold_id
+        self.place_button.setEnabled(False)
+        Op(self, lambda _t: teller.place_hold(actor, number, amount, reason, expires, note, hold_id)).success(
+            self._placed).failure(self._refused).run_in_background()
+
+    def _placed(self, hold: HoldView) -> None:
+        self.place_button.setEnabled(True)
+        self._hold_id = None
+        self.amount.clear()
+        self.note.clear()
+        self.form.set_status(f"Placed a hold of {show(hold.amount, hold.currency, self.locale)} until "
+                             f"{_when(hold.expires_at)}.", ok=True)
+        self.holds_changed.emit()
+
+    def _refused(self, err: Exception) -> None:
+        self.place_button.setEnabled(True)
+        if isinstance(err, QenexError):
+            self._hold_id = None
+        key = getattr(err, "field", None) or ("amount" if getattr(err, "code", "") == "insufficient_funds" else None)
+        self.form.show_failure(err, key if key in self.form.fields else None)
+
+    def release_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        hold = self.model.row_object(rows[0].row()) if rows else None
+        if hold is None:
+            self.form.set_status("Select the hold to release in the list.", ok=False)
+            return
+        note, ok = QInputDialog.getText(self, "Release hold", f"Why is the hold of "
+                                        f"{show(hold.amount, hold.currency, self.locale)} released?")
+        if ok:
+            self.release(hold, note)
+
+    def release(self, hold: HoldView, note: str) -> None:
+        teller, actor = self.services.teller, self.actor
+
+        def go() -> None:
+            Op(self, lambda _t: teller.release_hold(actor, hold.id, note)).success(
+                lambda h: (self.form.set_status(f"Released the hold of {show(h.amount, h.currency, self.locale)}.",
+                                                ok=True), self.holds_changed.emit())).failure(
+                lambda err: self.form.show_failure(err, None)).run_in_background()
+
+        if note is None:
+            confirm(self, "Release hold", "Release this hold?", go)
+        else:
+            go()

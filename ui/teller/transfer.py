@@ -1,0 +1,105 @@
+"""The transfer form: from, to, amount (in the operator's locale), currency, description; Enter reviews
+the transfer in a confirmation that shows exactly what will post; Enter there posts it; then a receipt."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from app.services import Services
+from core.ledger.views import TransferRequest, TransferResult
+from core.security.roles import Actor
+from core.teller.preview import TransferPreview
+from ui.teller.amounts import show
+from ui.teller.confirm import ConfirmDialog
+from ui.teller.forms import LedgerForm
+from ui.teller.receipts import link, print_receipt
+
+
+class TransferForm(LedgerForm):
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(services, actor, parent)
+        self.line("from", "&From account", "account number, e.g. 1000000018", 24)
+        self.line("to", "&To account", "account number", 24)
+        self.line("amount", "&Amount", "e.g. 1,250.50", 32)
+        self.line("currency", "C&urrency", "ISO code, e.g. USD", 3)
+        self.line("description", "&Description", "optional, shown on both statements", 200)
+        self.submit_button = QPushButton("&Review transfer…", objectName="primary", default=True)
+        self.submit_button.clicked.connect(self.submit)
+        self.receipt_button = QPushButton("Print rece&ipt")
+        self.receipt_button.setEnabled(False)
+        self.receipt_button.setToolTip("Save the receipt of the last transfer as a PDF (each copy is numbered)")
+        self.receipt_button.clicked.connect(self.print_receipt)
+        self.status.setOpenExternalLinks(True)
+        self.last: TransferResult | None = None
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.submit_button)
+        box.addWidget(self.receipt_button)
+        box.addStretch(1)
+        self.finish(row)
+        order = [self.fields[k] for k in ("from", "to", "amount", "currency", "description")]
+        order += [self.submit_button, self.receipt_button]
+        for first, second in zip(order, order[1:]):
+            QWidget.setTabOrder(first, second)
+
+    def submit(self) -> None:
+        """Check the fields, then preview on the worker and ask for confirmation."""
+        self.clear()
+        debit, credit, amount = self.check_account("from"), self.check_account("to"), self.check_money()
+        if debit and credit and debit == credit:
+            self.set_error("to", "the destination must differ from the source account")
+            return
+        if not (debit and credit and amount):
+            return
+        minor, code = amount
+        req = TransferRequest(id=self.request_id(), debit=debit, credit=credit, amount=minor, currency=code,
+                              description=self.text("description"), channel="desk", device=self.actor.device)
+        teller, actor = self.services.teller, self.actor
+        self.review(lambda: teller.preview(actor, req), lambda p: self._confirm(req, p))
+
+    def _confirm(self, req: TransferRequest, p: TransferPreview) -> None:
+        c, loc = req.currency, self.locale
+        rows = [("From", f"{req.debit}  {p.debit_name}"), ("To", f"{req.credit}  {p.credit_name}"),
+                ("Amount", show(req.amount, c, loc)), ("Fees", show(p.fee, c, loc) + " (none)" if not p.fee else show(p.fee, c, loc)),
+                ("Balance after", f"{show(p.debit_current_after, c, loc)} current, "
+                                  f"{show(p.debit_available_after, c, loc)} available"),
+                ("Description", req.description or "—")]
+        if p.decision != "none":
+            rows.append(("Fraud screen", f"{p.decision} (score {p.score:.2f})" + (
+                f": {'; '.join(p.reasons[:3])}" if p.reasons and p.decision != "approve" else "")))
+        outcome = f"This transfer will be {p.outcome}."
+        self.dialog = ConfirmDialog(self, "Confirm transfer", rows, outcome, lambda: self._post(req),
+                                    confirm_text="&Confirm and post", warning=p.decision == "review",
+                                    blocked=p.decision == "decline")
+        self.dialog.finished.connect(lambda _r: self.fields["amount"].setFocus())
+        self.dialog.open()
+
+    def _post(self, req: TransferRequest) -> None:
+        ledger, actor, loc = self.services.ledger, self.actor, self.locale
+
+        def done(r: TransferResult) -> str:
+            self.last = r
+            self.receipt_button.setEnabled(True)
+            amount = show(r.amount, r.currency, loc)
+            if r.state == "pending":
+                return (f"Held for fraud review: {amount} from {r.debit} to {r.credit} is reserved, not posted; "
+                        f"an analyst decides (id {r.id[:12]}…).")
+            return f"Posted {amount} from {r.debit} to {r.credit} (id {r.id[:12]}…)."
+
+        self.post(lambda request_id: ledger.transfer(actor, req), done)
+
+    def print_receipt(self) -> None:
+        if self.last is None:
+            return
+        print_receipt(self, self.services, self.actor, self.last.id, self._receipt_saved,
+                      lambda err: self.show_failure(err, None))
+
+    def _receipt_saved(self, path: Path, copy: int) -> None:
+        self.set_status(link(path, "Receipt saved" + (f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True)
+
+    def use_account(self, number: str | None, currency: str | None) -> None:
+        super().use_account(number, currency)
+        self.last = None
+        self.receipt_button.setEnabled(False)
