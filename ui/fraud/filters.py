@@ -1,7 +1,7 @@
 """The queue's filter bar: status, score band, rule, channel, assignee, amount range and a search box.
 
 Emits ``changed(AlertFilter)`` (typing is debounced); a bad amount marks its field invalid and keeps the
-last good filter. Keyboard: every field has a mnemonic on its label (Alt+S status, Alt+B band, ...).
+last good filter. Keyboard: Alt+S status, Alt+B band, Alt+U rule, Alt+L channel, Alt+G assignee, Alt+M amount, Alt+F find.
 """
 from __future__ import annotations
 
@@ -48,9 +48,9 @@ class FilterBar(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(4)
-        row0 = (("&Status", self.status), ("&Band", self.band), ("R&ule", self.rule), ("C&hannel", self.channel))
+        row0 = (("&Status", self.status), ("&Band", self.band), ("R&ule", self.rule), ("Channe&l", self.channel))
         row1 = (("Assi&gnee", self.assignee), ("A&mount", self.min_amount), ("", self.max_amount),
-                ("Sear&ch", self.search))
+                ("&Find", self.search))
         for r, items in enumerate((row0, row1)):
             col = 0
             for text, widget in items:

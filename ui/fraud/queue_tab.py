@@ -3,7 +3,8 @@ put alerts in a case, open the payer's account; the selected alert in full below
 
 Every action runs on the database worker through ``Op``; the table is a lazy model (a million alerts
 cost a count and the pages on screen). Keyboard: Alt+N next, Alt+C claim, Alt+R release, Alt+D decide,
-Alt+A case, Alt+I reassign, Alt+O account; Ctrl+A then Alt+D decides every selected alert.
+Alt+A case, Alt+I reassign, Alt+O account; Ctrl+A then Alt+D decides every selected alert. The detail
+below: Alt+T transaction, Alt+E customer, Alt+H habits, Alt+K linked, Alt+Y history, Alt+W writes a note.
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class QueueTab(QWidget):
         self.claim_button = QPushButton("&Claim")
         self.release_button = QPushButton("&Release")
         self.decide_button = QPushButton("&Decide…")
-        self.case_button = QPushButton("C&ase…", toolTip="Put the selected alerts in a new or open case")
+        self.case_button = QPushButton("Add to c&ase…", toolTip="Put the selected alerts in a new or open case")
         self.reassign_button = QPushButton("Reass&ign…")
         self.account_button = QPushButton("Open acc&ount", toolTip="The payer's account, read-only")
         actions = QHBoxLayout()
