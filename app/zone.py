@@ -54,7 +54,9 @@ def zone_name(zone: tzinfo | None = None) -> str:
     return f"{label} (UTC{offset[:3]}:{offset[3:]})"
 
 
-def local(when: datetime, zone: tzinfo | None = None, *, seconds: bool = False) -> str:
-    """``2026-03-02 14:05 CET``: a UTC time in the operator's zone, with the zone's abbreviation."""
+def local(when: datetime, zone: tzinfo | None = None, *, seconds: bool = False, named: bool = True) -> str:
+    """``2026-03-02 14:05 CET``: a UTC time in the operator's zone, with the zone's abbreviation (``named``;
+    a column whose header names the zone leaves it out)."""
     at = when.astimezone(zone or operator_zone())
-    return f"{at:%Y-%m-%d %H:%M}{':%02d' % at.second if seconds else ''} {at.tzname() or ''}".rstrip()
+    text = f"{at:%Y-%m-%d %H:%M}{':%02d' % at.second if seconds else ''}"
+    return f"{text} {at.tzname() or ''}".rstrip() if named else text

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select, update
 
 from core.cases import live, timeline
 from core.cases.errors import AlertClosed, AlertNotFound, ClaimedByOther, NeedsSupervisor, NotClaimed, NothingToClaim
-from core.cases.queue import claimed_by, not_snoozed, unclaimed
+from core.cases.queue import ACTIVE, claimed_by, not_snoozed, unclaimed
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.persistence.models import FraudAlert, User
 from core.security.roles import Actor, Permission, Role
@@ -91,7 +91,7 @@ def next_alert(conn: Connection, actor: Actor, now: datetime, tries: int = 5) ->
     supervisors, then by due time, then by score. NothingToClaim when the queue is empty."""
     for _ in range(tries):
         for status in workable(actor):
-            query = (select(_AL.c.id).where(_AL.c.status == status, unclaimed(now), not_snoozed(now))
+            query = (select(_AL.c.id).where(ACTIVE, _AL.c.status == status, unclaimed(now), not_snoozed(now))
                      .order_by(_AL.c.due_at, _AL.c.score.desc(), _AL.c.id).limit(1)
                      .with_for_update(skip_locked=True))
             alert_id = conn.execute(query).scalar()

@@ -4,7 +4,7 @@
 | --- | --- | --- | --- | --- |
 | confirmed | TRUE_POSITIVE | hold voided, or a posted payment reversed by a correcting transfer | closed | fraud, now |
 | false-positive | FALSE_POSITIVE | hold posted | closed | legitimate, now |
-| inconclusive | INCONCLUSIVE | stays held | open: snoozed until a date, or back in the queue | none |
+| inconclusive | INCONCLUSIVE | stays held | open: snoozed until a date (due its SLA after), or back in the queue | none |
 | escalate | — | stays held | escalated to a supervisor | none |
 
 Confirmed fraud and escalation need a note. Confirmed fraud may also ask a supervisor to freeze the
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, update
 
-from core.cases import claims, freeze, live, suppressions, timeline
+from core.cases import claims, freeze, live, sla, suppressions, timeline
 from core.cases.errors import HoldNotResolvable
 from core.cases.holds import touch_case
 from core.errors import QenexError, ValidationError
@@ -147,9 +147,12 @@ def dispose(ledger: "Ledger", conn: Connection, actor: Actor, alert_id: int, dec
             suppression_id = suppress_for(ledger, conn, actor, row, decision.suppress, note, now).id
     elif outcome == "inconclusive":
         snooze = decision.snooze_until
+        extra = {}
+        if snooze is not None:  # asleep, the SLA clock stops: due its band's time after it wakes up
+            extra["due_at"] = snooze + timedelta(minutes=sla.load(conn).band(row.score).minutes)
         conn.execute(update(_AL).where(_AL.c.id == alert_id).values(
             outcome=code, snoozed_until=snooze, assignee=None, claimed_at=None, lease_until=None,
-            updated_at=now, updated_by=actor.username))
+            updated_at=now, updated_by=actor.username, **extra))
     else:
         conn.execute(update(_AL).where(_AL.c.id == alert_id).values(
             status="escalated", escalation="analyst", escalated_at=now, assignee=None, claimed_at=None,

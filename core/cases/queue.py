@@ -23,12 +23,12 @@ _AL = FraudAlert.__table__
 _LINK = AlertLink.__table__
 MAX_LIMIT = 10_000
 STATUSES = ("active", "open", "mine", "snoozed", "escalated", "overdue", "closed", "all")
-SORTS = {
+SORTS = {  # the first five follow the partial indexes of the active queue (models/fraud.py)
     "priority": (_AL.c.due_at.asc(), _AL.c.score.desc(), _AL.c.id.asc()),
     "score": (_AL.c.score.desc(), _AL.c.id.desc()),
     "newest": (_AL.c.created_at.desc(), _AL.c.id.desc()),
     "oldest": (_AL.c.created_at.asc(), _AL.c.id.asc()),
-    "due": (_AL.c.due_at.asc(), _AL.c.id.asc()),
+    "due": (_AL.c.due_at.asc(), _AL.c.score.desc(), _AL.c.id.asc()),
     "amount": (_AL.c.amount_scaled.desc(), _AL.c.id.desc()),
     "customer": (_AL.c.customer_name.asc(), _AL.c.id.asc()),
     "assignee": (_AL.c.assignee.asc(), _AL.c.id.asc()),
@@ -160,6 +160,10 @@ def _scaled_bound(raw: str | None, name: str) -> int | None:
     return int(value.scaleb(SCALE).to_integral_value())
 
 
+# Written as the partial indexes' own predicate, so both databases use them (SQLite matches it literally).
+ACTIVE = _AL.c.status != "closed"
+
+
 def claimed_by(name: str, now: datetime) -> ColumnElement[bool]:
     return and_(_AL.c.assignee == name, _AL.c.lease_until > now)
 
@@ -174,9 +178,9 @@ def not_snoozed(now: datetime) -> ColumnElement[bool]:
 
 def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool]]:
     """The SQL conditions of ``f`` as seen by ``viewer`` at ``now``."""
-    conds: list[ColumnElement[bool]] = []
+    conds: list[ColumnElement[bool]] = [ACTIVE] if f.status not in ("closed", "all") else []
     status = {
-        "active": _AL.c.status.in_(("open", "escalated")),
+        "active": None,
         "open": and_(_AL.c.status == "open", not_snoozed(now)),
         "mine": and_(_AL.c.status.in_(("open", "escalated")), claimed_by(viewer, now)),
         "snoozed": and_(_AL.c.status == "open", not_(not_snoozed(now))),

@@ -86,7 +86,7 @@ def save(conn: Connection, policy: SlaPolicy) -> None:
 
 def overdue_ids(conn: Connection, now: datetime, limit: int = 1000) -> list[int]:
     """Open alerts past their due time that were not escalated yet (oldest due first)."""
-    return list(conn.scalars(select(_AL.c.id).where(_AL.c.status == "open", _AL.c.due_at < now,
+    return list(conn.scalars(select(_AL.c.id).where(_AL.c.status != "closed", _AL.c.status == "open", _AL.c.due_at < now,
                                                     _AL.c.escalation.is_(None))
                              .order_by(_AL.c.due_at).limit(limit)))
 

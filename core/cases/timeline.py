@@ -71,13 +71,13 @@ def _event(row: Any) -> Event:
 
 
 _TEXT = {
-    "raised": "alert raised: score {score} ({band} band, due {due})",
+    "raised": "alert raised: score {score}, {band} band",
     "claimed": "claimed by {actor}",
     "released": "released by {actor}{why}",
     "reassigned": "reassigned from {from_} to {to}",
     "disposition": "{outcome_words} by {actor}{money}",
     "escalated": "escalated to a supervisor by {actor}",
-    "sla_breach": "SLA breached: not decided by {due}; escalated to a supervisor",
+    "sla_breach": "SLA breached (due {due}): escalated to a supervisor",
     "snoozed": "snoozed by {actor} until {until}",
     "note": "note by {actor}",
     "hold_resolved": "hold {state} elsewhere by {actor}: alert closed",

@@ -154,19 +154,20 @@ def open_page(qtbot, services):
         window.show()
         window.show_page("fraud")
         page = window.page("fraud")
-        qtbot.waitUntil(lambda: None not in page.alerts())
+        qtbot.waitUntil(lambda: None not in page.alerts(), timeout=15_000)
         return window, page
 
     return make
 
 
 def fraud_loaded(qtbot, page, rows: int) -> list:  # noqa: ANN001
-    qtbot.waitUntil(lambda: page.model.rowCount() == rows and None not in page.alerts(), timeout=10_000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == rows and None not in page.alerts(), timeout=15_000)
     return page.alerts()
 
 
 def fraud_select(qtbot, page, transfer_id: str):  # noqa: ANN001, ANN201
     row = next(i for i, a in enumerate(page.alerts()) if a.transfer_id == transfer_id)
     page.table.selectRow(row)
-    qtbot.waitUntil(lambda: page.queue.current is not None and page.queue.current.alert.transfer_id == transfer_id)
+    qtbot.waitUntil(lambda: page.queue.current is not None and page.queue.current.alert.transfer_id == transfer_id,
+                    timeout=15_000)
     return page.queue.current

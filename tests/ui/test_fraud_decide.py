@@ -11,7 +11,7 @@ from tests.ui.conftest import fraud_select as select
 
 def _dialog(qtbot, queue, outcome: str):  # noqa: ANN001, ANN202
     dialog = queue.decide(outcome)
-    qtbot.waitUntil(dialog.isVisible)
+    qtbot.waitUntil(dialog.isVisible, timeout=15_000)
     return dialog
 
 
@@ -51,7 +51,7 @@ def test_false_positive_with_a_suppression_posts_and_lists_it(qtbot, services, b
     assert services.ledger.balance(ANALYST, bank[1]).current == 250_00 + 250_00
     page.tabs.setCurrentWidget(page.suppressions)
     tab = page.suppressions
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=15_000)
     assert tab.model.index(0, 2).data() == "counterparty LANDLORD" and tab.model.index(0, 6).data() == "active"
     tab.table.selectRow(0)
     assert tab.revoke_button.isEnabled()
@@ -67,7 +67,7 @@ def test_inconclusive_snoozes_and_escalate_needs_a_note(qtbot, services, hold, o
     dialog.snooze.setChecked(True)
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.model.rowCount() == 2 and None not in page.alerts()
-                    and any(a.state(a.created_at) == "snoozed" or a.snoozed_until for a in page.alerts()))
+                    and any(a.state(a.created_at) == "snoozed" or a.snoozed_until for a in page.alerts()), timeout=15_000)
     select(qtbot, page, second)
     dialog = _dialog(qtbot, page.queue, "escalate")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
@@ -82,7 +82,7 @@ def test_a_batch_decision_reports_each_alert(qtbot, services, hold, open_page):
     taken = next(a.id for a in page.alerts() if a.transfer_id == ids[1])
     services.fraud.claim(OTHER, taken)
     page.table.selectAll()
-    qtbot.waitUntil(lambda: page.queue.decide_button.text() == "&Decide 3…")
+    qtbot.waitUntil(lambda: page.queue.decide_button.text() == "&Decide 3…", timeout=15_000)
     dialog = _dialog(qtbot, page.queue, "false-positive")
     assert dialog.ok.text() == "Post payment (3)" and not dialog.suppress_box.isVisibleTo(dialog)
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
@@ -100,9 +100,9 @@ def test_reassigning_asks_for_a_note(qtbot, services, hold, open_page, make_user
     loaded(qtbot, page, 1)
     select(qtbot, page, tid)
     page.queue.claim()
-    qtbot.waitUntil(lambda: page.queue.current.alert.assignee == "nina" and page.queue.reassign_button.isEnabled())
+    qtbot.waitUntil(lambda: page.queue.current.alert.assignee == "nina" and page.queue.reassign_button.isEnabled(), timeout=15_000)
     page.queue.reassign()
-    qtbot.waitUntil(lambda: hasattr(page.queue, "last_dialog") and page.queue.last_dialog.isVisible())
+    qtbot.waitUntil(lambda: hasattr(page.queue, "last_dialog") and page.queue.last_dialog.isVisible(), timeout=15_000)
     dialog = page.queue.last_dialog
     assert dialog.to.currentData() == "omar"
     dialog._submit()

@@ -3,7 +3,7 @@ holds and activity exactly as the desk does, without the forms that move money o
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.services import Services
 from core.security.roles import Actor
@@ -32,8 +32,11 @@ class AccountWindow(QDialog):
         self.page._picked(Pick(customer_id, number))  # noqa: SLF001 - the page's own way to show a pick
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.reject)
+        banner = QLabel(f"Read-only view of account {number}, as the desk sees it. Moving money and placing or "
+                        "releasing holds stay with tellers and supervisors.", objectName="pageHint", wordWrap=True)
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 8)
+        root.addWidget(banner)
         root.addWidget(self.page, 1)
         root.addWidget(box)
         self.resize(1100, 700)

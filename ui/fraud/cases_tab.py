@@ -80,7 +80,7 @@ class CasesTab(QWidget):
         self.model.failed.connect(lambda err: show_error(self, err))
         self.table = table_view()
         self.table.setModel(self.model)
-        for i, w in enumerate((60, 260, 170, 110, 100)):
+        for i, w in enumerate((54, 300, 110, 90, 90)):
             self.table.setColumnWidth(i, w)
         self.table.selectionModel().selectionChanged.connect(self._selected)
 
@@ -89,7 +89,7 @@ class CasesTab(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         actions = QGridLayout()
         for i, (key, text) in enumerate((("start", "&Investigate"), ("attach", "A&ttach file…"),
-                                         ("save", "&Save file…"), ("resolve", "Reso&lve…"), ("reopen", "Re&open…"),
+                                         ("save", "Save fi&le…"), ("resolve", "Res&olve…"), ("reopen", "Reo&pen…"),
                                          ("merge", "&Merge in…"), ("sar", "SAR &draft…"))):
             button = QPushButton(text)
             button.clicked.connect(getattr(self, key))
@@ -99,7 +99,7 @@ class CasesTab(QWidget):
         self.alerts_view.doubleClicked.connect(self._open_alert)
         self.alerts_view.setToolTip("Double-click opens the alert in the queue")
         self.files_view, self.files = _rows_table(FILE_COLUMNS, (220, 90, 240))
-        self.events_view, self.events = _rows_table(EVENTS, (140, 80, 330))
+        self.events_view, self.events = _rows_table(EVENTS, (150, 70, 420))
         inner = QTabWidget()
         inner.setDocumentMode(True)
         inner.addTab(self.events_view, "Tim&eline")

@@ -7,6 +7,7 @@ query and one redraw (the Friture pattern: buffer, then a timer drains it).
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import pyqtgraph as pg
@@ -41,7 +42,7 @@ class ChartsTab(QWidget):
                             else "#3d4a58")
         self.view = pg.GraphicsLayoutWidget()
         self.hourly = self.view.addPlot(row=0, col=0, title="Alerts raised per hour (last 48 h)")
-        self.scores = self.view.addPlot(row=0, col=1, title="Screen scores, last 7 days (log scale)")
+        self.scores = self.view.addPlot(row=0, col=1, title="Scores of screened payments, last 7 days (payments, log scale)")
         self.throughput = self.view.addPlot(row=1, col=0, title="Decisions per analyst (last 7 days)")
         self.breaches = self.view.addPlot(row=1, col=1, title="SLA breaches per day (last 14 days)")
         self.share = self.view.addPlot(row=2, col=0, colspan=2, title="Share of decided alerts confirmed as fraud")
@@ -50,7 +51,6 @@ class ChartsTab(QWidget):
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
-        self.scores.setLogMode(x=False, y=True)
         self.share.setYRange(0, 1)
         self.note = QLabel("", objectName="muted")
         root = QVBoxLayout(self)
@@ -98,12 +98,17 @@ class ChartsTab(QWidget):
         self.scores.clear()
         width = 1 / SCORE_BINS
         xs = [i * width + width / 2 for i in range(SCORE_BINS)]
-        counts = [max(n, 0.8) for n in data.scores]  # log scale: empty bins drawn just under one
-        self.scores.addItem(pg.BarGraphItem(x=xs, height=[float(c) for c in counts], width=width * 0.9,
-                                            brush=COLORS["bar"]))
+        heights = [math.log10(n + 1) for n in data.scores]  # a log scale drawn by hand: bars start at 0
+        shown = [(x, h) for x, h in zip(xs, heights) if h]
+        if shown:
+            self.scores.addItem(pg.BarGraphItem(x=[x for x, _ in shown], height=[h for _, h in shown],
+                                                width=width * 0.9, brush=COLORS["bar"], pen=pg.mkPen(COLORS["bar"])))
+        top = max(1, math.ceil(max(heights, default=0)))
+        self.scores.getAxis("left").setTicks([[(k, f"{10 ** k:,}") for k in range(top + 1)]])
+        self.scores.setYRange(0, top * 1.05)
         for value, name in ((data.review_threshold, "review"), (data.decline_threshold, "decline")):
             line = pg.InfiniteLine(pos=value, angle=90, pen=pg.mkPen(COLORS[name], width=2, style=pg.QtCore.Qt.DashLine),
-                                   label=f"{name} {value:.2f}", labelOpts={"position": 0.9, "color": COLORS[name]})
+                                   label=f"{name} {value:.2f}", labelOpts={"position": 0.92, "color": COLORS[name]})
             self.scores.addItem(line)
         self.scores.setXRange(0, 1)
         names = [a for a, _ in data.throughput] or ["nobody yet"]
@@ -126,8 +131,10 @@ class ChartsTab(QWidget):
     def _bars(self, plot, values: list[int], labels: list[tuple[float, str]], every: int,  # noqa: ANN001
               color: str = COLORS["bar"]) -> None:
         plot.clear()
-        plot.addItem(pg.BarGraphItem(x=list(range(len(values))), height=[float(v) for v in values], width=0.8,
-                                     brush=color))
+        shown = [(i, float(v)) for i, v in enumerate(values) if v]  # empty buckets draw nothing, not a flat bar
+        if shown:
+            plot.addItem(pg.BarGraphItem(x=[i for i, _ in shown], height=[v for _, v in shown], width=0.8,
+                                         brush=color, pen=pg.mkPen(color)))
         plot.getAxis("bottom").setTicks(_axis(labels, every))
         plot.setXRange(-0.6, len(values) - 0.4)
         plot.setYRange(0, max(values + [1]) * 1.15)

@@ -114,6 +114,8 @@ class DecideDialog(QDialog):
         self.suppress_box.setVisible(one is not None)
         root.addWidget(self.suppress_box)
 
+        self.summary = QLabel("", wordWrap=True)
+        root.addWidget(self.summary)
         self.error = QLabel("", objectName="fieldError", wordWrap=True)
         root.addWidget(self.error)
         self.box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -128,7 +130,19 @@ class DecideDialog(QDialog):
         self.snooze.toggled.connect(self._outcome_changed)
         self.buttons.get(outcome, self.buttons["confirmed"]).setChecked(True)
         self._outcome_changed()
-        self.resize(560, self.sizeHint().height())
+        self.resize(620, self.sizeHint().height())
+        self.note.setFocus()
+
+    def _money_words(self, outcome: str) -> str:
+        """What happens to the money, in plain words, before the analyst confirms."""
+        total, payers = _total(self.alerts), sorted({a.account or "?" for a in self.alerts})
+        where = f"account {payers[0]}" if len(payers) == 1 else f"{len(payers)} accounts"
+        return {"confirmed": f"{total} held on {where} is released back to the payer (a payment already made is "
+                             "reversed), and the decision is recorded as confirmed fraud for the fraud model.",
+                "false-positive": f"{total} held on {where} is paid out to the beneficiary now, and the decision is "
+                                  "recorded as legitimate for the fraud model.",
+                "inconclusive": f"{total} stays held on {where}; no label is recorded.",
+                "escalate": f"{total} stays held on {where} until a supervisor decides."}[outcome]
 
     def outcome(self) -> str:
         return OUTCOMES[self.group.checkedId()][0]
@@ -146,6 +160,7 @@ class DecideDialog(QDialog):
         self.note_label.setText("N&ote (required)" if required else "N&ote (optional)")
         verb = OUTCOMES[self.group.checkedId()][3]
         self.ok.setText(f"{verb} ({len(self.alerts)})" if len(self.alerts) > 1 else verb)
+        self.summary.setText(self._money_words(outcome))
         self.error.setText("")
 
     def decision(self) -> Decision:

@@ -1,14 +1,15 @@
 """The queue's filter bar: status, score band, rule, channel, assignee, amount range and a search box.
 
 Emits ``changed(AlertFilter)`` (typing is debounced); a bad amount marks its field invalid and keeps the
-last good filter. Keyboard: Alt+S status, Alt+B band, Alt+U rule, Alt+L channel, Alt+G assignee, Alt+M amount, Alt+F find.
+last good filter. Keyboard: Alt+E state, Alt+B band, Alt+L rule, Alt+G assignee, Alt+M amount, Alt+F find (Alt+S, Alt+V and
+Alt+H belong to the menu bar).
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from core.cases.queue import AlertFilter
 from core.cases.rules import RULES
@@ -44,24 +45,23 @@ class FilterBar(QWidget):
         for combo in (self.status, self.band, self.rule, self.channel, self.assignee):
             combo.currentIndexChanged.connect(lambda _i: self._emit())
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(4)
-        row0 = (("&Status", self.status), ("&Band", self.band), ("R&ule", self.rule), ("Channe&l", self.channel))
-        row1 = (("Assi&gnee", self.assignee), ("A&mount", self.min_amount), ("", self.max_amount),
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(4)
+        row0 = (("Stat&e", self.status), ("&Band", self.band), ("Ru&le", self.rule), ("Channel", self.channel))
+        row1 = (("Assi&gnee", self.assignee), ("A&mount", self.min_amount), ("–", self.max_amount),
                 ("&Find", self.search))
-        for r, items in enumerate((row0, row1)):
-            col = 0
+        for items in (row0, row1):
+            line = QHBoxLayout()
+            line.setSpacing(6)
             for text, widget in items:
-                if text:
-                    label = QLabel(text)
-                    label.setBuddy(widget)
-                    grid.addWidget(label, r, col)
-                    col += 1
-                grid.addWidget(widget, r, col, 1, 3 if widget is self.search else 1)
-                col += 1
-        grid.setColumnStretch(7, 1)
+                label = QLabel(text)
+                label.setBuddy(widget)
+                line.addWidget(label)
+                line.addWidget(widget, 1 if widget is self.search else 0)
+            if items is row0:
+                line.addStretch(1)
+            rows.addLayout(line)
 
     @staticmethod
     def _combo(items) -> QComboBox:  # noqa: ANN001

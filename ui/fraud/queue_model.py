@@ -4,6 +4,7 @@ standing out. Times are shown in the operator's time zone; the "Raised" header n
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -48,20 +49,45 @@ def state_text(a: AlertRow, now: datetime | None = None) -> str:
     return state
 
 
+class ShownAlert:
+    """An ``AlertRow`` with its fixed cell texts rendered on the worker (formatting money and times in the
+    operator's zone costs the UI thread nothing); every other attribute is the alert's own."""
+
+    __slots__ = ("alert", "texts")
+
+    def __init__(self, alert: AlertRow) -> None:
+        self.alert = alert
+        self.texts = (f"#{alert.id}", local(alert.created_at, named=False), f"{alert.score:.2f}",
+                      alert.customer_name or "—", alert.account or "—", amount_text(alert), alert.channel or "—",
+                      alert.reasons_summary or title(alert.rule))
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.alert, name)
+
+
+def shown(rows: list[AlertRow]) -> list[ShownAlert]:
+    """Render a page of alerts (call on the worker)."""
+    return [ShownAlert(a) for a in rows]
+
+
+def _age(a) -> str:  # noqa: ANN001
+    return span((utcnow() - a.created_at).total_seconds())
+
+
 # (column, sort key the database understands, or None when the column does not sort)
 COLUMNS: tuple[tuple[Column, str | None], ...] = (
-    (Column("Alert", lambda a: f"#{a.id}", align_right=True), "newest"),
-    (Column("Raised", lambda a: local(a.created_at)), "oldest"),
-    (Column("Age", lambda a: span((utcnow() - a.created_at).total_seconds())), "oldest"),
+    (Column("Alert", lambda a: a.texts[0], align_right=True), "newest"),
+    (Column("Raised", lambda a: a.texts[1]), "oldest"),
+    (Column("Age", _age), "oldest"),
     (Column("SLA", sla_text), "due"),
-    (Column("Score", lambda a: f"{a.score:.2f}", align_right=True), "score"),
+    (Column("Score", lambda a: a.texts[2], align_right=True), "score"),
     (Column("Status", state_text), None),
     (Column("Assignee", lambda a: a.assignee or ""), "assignee"),
-    (Column("Customer", lambda a: a.customer_name or "—"), "customer"),
-    (Column("Account", lambda a: a.account or "—"), None),
-    (Column("Amount", amount_text, align_right=True), "amount"),
-    (Column("Channel", lambda a: a.channel or "—"), "channel"),
-    (Column("Why", lambda a: a.reasons_summary or title(a.rule)), "rule"),
+    (Column("Customer", lambda a: a.texts[3]), "customer"),
+    (Column("Account", lambda a: a.texts[4]), None),
+    (Column("Amount", lambda a: a.texts[5], align_right=True), "amount"),
+    (Column("Channel", lambda a: a.texts[6]), "channel"),
+    (Column("Why", lambda a: a.texts[7]), "rule"),
 )
 
 
@@ -82,6 +108,7 @@ class AlertQueueModel(LazyTableModel):
         self._sorts = [key for _, key in COLUMNS]
         self._bold = QFont()
         self._bold.setBold(True)
+        self._dark, self._dark_at = False, 0.0
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and section == 1:
@@ -110,15 +137,19 @@ class AlertQueueModel(LazyTableModel):
         overdue = a.overdue(now)
         if role == Qt.ItemDataRole.FontRole:
             return self._bold if (a.status == "escalated" or (overdue and column in (3, 5))) else None
-        dark = _dark()
+        stamp = time.monotonic()
+        if stamp - self._dark_at > 1.0:  # the theme can change; asking the palette per cell costs the repaint
+            self._dark, self._dark_at = _dark(), stamp
+        dark = self._dark
         if role == Qt.ItemDataRole.BackgroundRole:
             if overdue:
-                return QBrush(QColor("#4a2020" if dark else "#fde8e6"))
-            if a.assignee == self.viewer:
-                return QBrush(QColor("#1d3357" if dark else "#e8f0fe"))
-            return None
+                return _BRUSHES[(dark, "overdue")]
+            return _BRUSHES[(dark, "mine")] if a.assignee == self.viewer else None
         if overdue and column in (3, 5):
-            return QBrush(QColor("#ff8a80" if dark else "#b42318"))
-        if a.status == "closed":
-            return QBrush(QColor("#7d8894" if dark else "#8a96a3"))
-        return None
+            return _BRUSHES[(dark, "late_text")]
+        return _BRUSHES[(dark, "closed_text")] if a.status == "closed" else None
+
+
+_BRUSHES = {(dark, kind): QBrush(QColor(colour)) for kind, light_colour, dark_colour in (
+    ("overdue", "#fde8e6", "#4a2020"), ("mine", "#e8f0fe", "#1d3357"), ("late_text", "#b42318", "#ff8a80"),
+    ("closed_text", "#8a96a3", "#7d8894")) for dark, colour in ((False, light_colour), (True, dark_colour))}

@@ -4,7 +4,7 @@ put alerts in a case, open the payer's account; the selected alert in full below
 Every action runs on the database worker through ``Op``; the table is a lazy model (a million alerts
 cost a count and the pages on screen). Keyboard: Alt+N next, Alt+C claim, Alt+R release, Alt+D decide,
 Alt+A case, Alt+I reassign, Alt+O account; Ctrl+A then Alt+D decides every selected alert. The detail
-below: Alt+T transaction, Alt+E customer, Alt+H habits, Alt+K linked, Alt+Y history, Alt+W writes a note.
+below: Alt+P payment, Alt+U customer, Alt+T habits, Alt+K linked, Alt+Y history, Alt+W writes a note.
 """
 from __future__ import annotations
 
@@ -18,15 +18,13 @@ from app.tasks import Op
 from app.zone import operator_zone, zone_name
 from core.cases.detail import AlertDetail
 from core.cases.queue import AlertFilter, AlertRow
-from core.errors import QenexError
-from core.persistence.base import utcnow
 from core.security.roles import Actor, Permission
 from ui.errors import notify, show_error
 from ui.fraud.decide import DecideDialog
 from ui.fraud.detail import AlertDetailPanel
 from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog
 from ui.fraud.filters import FilterBar
-from ui.fraud.queue_model import COLUMNS, AlertQueueModel
+from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
 from ui.layout import table_view
 from ui.lazy_model import PAGE_SIZE
 
@@ -80,10 +78,10 @@ class QueueTab(QWidget):
         self.table = table_view()
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicatorShown(True)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        for column, width in enumerate((64, 140, 86, 120, 48, 78, 80, 140, 96, 96, 64)):
+        self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it at once (none: priority)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        for column, width in enumerate((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count_label = QLabel("", objectName="muted")
@@ -118,7 +116,7 @@ class QueueTab(QWidget):
     # -- the queue ------------------------------------------------------------------------------------------
     def _query(self):  # noqa: ANN202
         desk, actor, f = self.desk, self.actor, self.filter
-        return (lambda: desk.count(actor, f), lambda offset, limit: desk.alerts(actor, f, offset, limit))
+        return (lambda: desk.count(actor, f), lambda offset, limit: shown(desk.alerts(actor, f, offset, limit)))
 
     def set_filter(self, f: AlertFilter) -> None:
         self.filter = f
@@ -134,9 +132,8 @@ class QueueTab(QWidget):
 
     def _counted(self) -> None:
         n = self.model.rowCount()
-        what = dict((v, t) for t, v in (("open", "active"), ("open", "open"))).get(self.filter.status, self.filter.status)
-        self.count_label.setText(f"{n:,} alert{'' if n == 1 else 's'} ({what}) · times in {zone_name(operator_zone())}"
-                                 " · red rows are past their SLA")
+        self.count_label.setText(f"{n:,} alert{'' if n == 1 else 's'} · {self.filters.status.currentText()} · times in "
+                                 f"{zone_name(operator_zone())} · red rows are past their SLA")
 
     def alerts(self) -> list[AlertRow | None]:
         return [self.model.row_object(r) for r in range(self.model.rowCount())]
@@ -179,21 +176,30 @@ class QueueTab(QWidget):
         show_error(self, err)
 
     def _reselect(self) -> None:
-        """After a reload, keep the shown alert's row selected if it is on a loaded page."""
-        if self._wanted is None or self.table.selectionModel().selectedRows():
+        """After a reload the rows may have moved: keep the shown alert's row selected if it is on a loaded page,
+        and never leave another alert's row selected under its detail (a multi-selection stays as made)."""
+        if self._wanted is None:
             return
-        for page in self.model.cached_pages():
-            for row in range(page * PAGE_SIZE, min((page + 1) * PAGE_SIZE, self.model.rowCount())):
-                alert = self.model.row_object(row)
-                if alert is not None and alert.id == self._wanted:
-                    self.table.selectionModel().blockSignals(True)
-                    self.table.selectRow(row)
-                    self.table.selectionModel().blockSignals(False)
-                    return
+        selection = self.table.selectionModel()
+        rows = selection.selectedRows()
+        if len(rows) > 1:
+            return
+        current = self.model.row_object(rows[0].row()) if rows else None
+        if current is not None and current.id == self._wanted:
+            return
+        found = next((row for page in self.model.cached_pages()
+                      for row in range(page * PAGE_SIZE, min((page + 1) * PAGE_SIZE, self.model.rowCount()))
+                      if getattr(self.model.row_object(row), "id", None) == self._wanted), None)
+        selection.blockSignals(True)
+        if found is not None:
+            self.table.selectRow(found)
+        elif rows:
+            self.table.clearSelection()
+        selection.blockSignals(False)
+        self.table.viewport().update()
 
     def _update_buttons(self) -> None:
         a = self.current.alert if self.current else None
-        now = utcnow()
         chosen = self.selected_alerts()
         can = self.actor.can(Permission.ALERT_DISPOSITION)
         mine = a is not None and a.assignee == self.actor.username
@@ -207,15 +213,15 @@ class QueueTab(QWidget):
         self.reassign_button.setEnabled(can and workable and (mine or self.actor.can(Permission.ALERT_REASSIGN)))
         self.account_button.setEnabled(a is not None and bool(a.account))
         self.decide_button.setText(f"&Decide {len(chosen)}…" if many else "&Decide…")
-        del now
 
     # -- actions --------------------------------------------------------------------------------------------
     def _after(self, alert: AlertRow | None = None, message: str | None = None) -> None:
         if alert is not None:
             self.show_alert(alert.id)
         self.refresh()
-        if message:
-            self.window().statusBar().showMessage(message, 8000) if hasattr(self.window(), "statusBar") else None
+        window = self.window()
+        if message and hasattr(window, "statusBar"):
+            window.statusBar().showMessage(message, 8000)
 
     def take_next(self) -> None:
         desk, actor = self.desk, self.actor
@@ -330,6 +336,3 @@ class QueueTab(QWidget):
     def _open_account(self) -> None:
         if self.current is not None and self.current.alert.account:
             self.account_requested.emit(self.current.alert.account)
-
-    def batch_error_count(self, results: list) -> int:
-        return sum(1 for r in results if isinstance(r, QenexError))

@@ -33,9 +33,14 @@ _NEW_ALERT_COLUMNS = (
     ("snoozed_until", None), ("escalation", sa.String(10)), ("escalated_at", None), ("outcome", sa.String(16)),
     ("resolution", sa.String(16)), ("closed_at", None), ("closed_by", sa.String(64)), ("case_id", sa.BigInteger()),
 )
+_ACTIVE = "status <> 'closed'"
+_PARTIAL = (  # the active queue's orders (core.cases.queue.SORTS); closed alerts cost them nothing
+    ("ix_fraud_alerts_active_due", ["due_at", sa.text("score DESC"), "id"]),
+    ("ix_fraud_alerts_active_created", ["created_at", "id"]), ("ix_fraud_alerts_active_score", ["score", "id"]),
+    ("ix_fraud_alerts_active_amount", ["amount_scaled", "id"]),
+)
 _ALERT_INDEXES = (
-    ("ix_fraud_alerts_status_due", ["status", "due_at"]), ("ix_fraud_alerts_status_score", ["status", "score"]),
-    ("ix_fraud_alerts_status_amount", ["status", "amount_scaled"]), ("ix_fraud_alerts_assignee", ["assignee"]),
+    ("ix_fraud_alerts_assignee", ["assignee"]),
     ("ix_fraud_alerts_customer", ["customer_id", "created_at"]), ("ix_fraud_alerts_case", ["case_id"]),
     ("ix_fraud_alerts_updated", ["updated_at"]), ("ix_fraud_alerts_closed", ["closed_at"]),
 )
@@ -62,6 +67,9 @@ def upgrade() -> None:
         batch.create_check_constraint("closed_unclaimed", "status <> 'closed' or assignee is null")
         for name, columns in _ALERT_INDEXES:
             batch.create_index(name, columns, unique=False)
+    for name, columns in _PARTIAL:
+        op.create_index(name, "fraud_alerts", columns, postgresql_where=sa.text(_ACTIVE),
+                        sqlite_where=sa.text(_ACTIVE))
 
     op.create_table(
         "fraud_cases",
@@ -218,6 +226,8 @@ def downgrade() -> None:
     conn.execute(sa.text("UPDATE fraud_alerts SET status = CASE WHEN outcome = 'TRUE_POSITIVE' THEN 'fraud' "
                          "WHEN outcome = 'FALSE_POSITIVE' THEN 'legit' WHEN status = 'escalated' THEN 'open' "
                          "ELSE status END"))
+    for name, _columns in _PARTIAL:
+        op.drop_index(name, table_name="fraud_alerts")
     with op.batch_alter_table("fraud_alerts") as batch:
         for name in ("closed_unclaimed", "claim", "outcome", "status"):
             batch.drop_constraint(op.f(f"ck_fraud_alerts_{name}"), type_="check")
