@@ -195,7 +195,19 @@ def ui(services, jumps: int = 60) -> dict:  # noqa: ANN001
     probe = LatenessProbe()
     arrivals: list[float] = []
     asked: dict[int, float] = {}
-    model.page_loaded.connect(lambda p: arrivals.append((time.perf_counter() - asked.pop(p, time.perf_counter())) * 1000))
+    request = model._request  # noqa: SLF001 - stamp each page request to time its arrival
+
+    def stamped(page_no: int) -> None:
+        asked.setdefault(page_no, time.perf_counter())
+        request(page_no)
+
+    model._request = stamped  # noqa: SLF001
+
+    def arrived(page_no: int) -> None:
+        if page_no in asked:
+            arrivals.append((time.perf_counter() - asked.pop(page_no)) * 1000)
+
+    model.page_loaded.connect(arrived)
     bar = table.verticalScrollBar()
     rnd = random.Random(1)
     probe.start()
@@ -203,9 +215,6 @@ def ui(services, jumps: int = 60) -> dict:  # noqa: ANN001
     for i in range(jumps):
         target = bar.maximum() * i // max(1, jumps - 1) if i % 2 == 0 else rnd.randint(0, bar.maximum())
         bar.setValue(target)
-        first = table.rowAt(0)
-        if first >= 0:
-            asked.setdefault(first // 100, time.perf_counter())
         step = QEventLoop()
         QTimer.singleShot(120, step.quit)  # an analyst's drag: a new position every ~0.1 s
         step.exec()

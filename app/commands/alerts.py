@@ -256,11 +256,14 @@ def _show(args, ctx) -> int:  # noqa: ANN001
     lines += ["", "related:"] + [f"  alert #{r.alert.id} ({', '.join(r.shared)}) {r.alert.state(utcnow())}"
                                  for r in d.related_alerts] + [f"  transfer {r.id} ({r.shared}) {r.state}"
                                                                for r in d.related_transfers[:10]]
-    lines += ["", "timeline:"] + [f"  {local(e.at, zone)}  {e.describe(zone)}{': ' + e.note if e.note else ''}"
-                                  for e in d.events]
-    lines.append(f"times in {zone_name(zone)}")
-    ctx.emit(d.to_dict(), as_json=args.json, text="\n".join(lines))
+    ctx.emit(d.to_dict(), as_json=args.json, text="\n".join(lines + timeline_lines(d.events, zone)))
     return 0
+
+
+def timeline_lines(events, zone) -> list[str]:  # noqa: ANN001
+    """An alert's or a case's timeline for people, times in ``zone``, and the zone named."""
+    return (["", "timeline:"] + [f"  {local(e.at, zone)}  {e.describe(zone)}{': ' + e.note if e.note else ''}"
+                                 for e in events] + [f"times in {zone_name(zone)}"])
 
 
 def _escalate(args, ctx) -> int:  # noqa: ANN001

@@ -129,7 +129,7 @@ def _attach(args, ctx) -> int:  # noqa: ANN001
 
 
 def _show(args, ctx) -> int:  # noqa: ANN001
-    from app.commands.alerts import alert_line
+    from app.commands.alerts import alert_line, timeline_lines
     from core.persistence.base import utcnow
 
     d = _book(ctx).detail(actor_for(ctx, args.as_user), args.case)
@@ -137,10 +137,7 @@ def _show(args, ctx) -> int:  # noqa: ANN001
     lines = [_case_line(d.case), "", "alerts:"] + [f"  {alert_line(a, now)}" for a in d.alerts]
     lines += ["", "files:"] + [f"  #{f.id} {f.name} ({f.size:,} bytes) by {f.added_by}, {local(f.added_at, zone)}"
                                for f in d.files]
-    lines += ["", "timeline:"] + [f"  {local(e.at, zone)}  {e.describe(zone)}{': ' + e.note if e.note else ''}"
-                                  for e in d.events]
-    lines.append(f"times in {zone_name(zone)}")
-    ctx.emit(d.to_dict(), as_json=args.json, text="\n".join(lines))
+    ctx.emit(d.to_dict(), as_json=args.json, text="\n".join(lines + timeline_lines(d.events, zone)))
     return 0
 
 

@@ -20,12 +20,11 @@ from core.cases.cases import CaseView
 from core.security.roles import Actor, Permission
 from ui.columns import Column
 from ui.errors import notify, show_error
-from ui.fraud.detail import EVENTS
+from ui.fraud.detail import EVENTS, rows_table
 from ui.fraud.dialogs import NoteDialog
 from ui.fraud.queue_model import amount_text, state_text
 from ui.layout import table_view
 from ui.lazy_model import LazyTableModel
-from ui.rows_model import RowsModel
 
 CASE_COLUMNS = (Column("Case", lambda c: f"#{c.id}", align_right=True), Column("Title", lambda c: c.title),
                 Column("Status", lambda c: c.status + (f" ({c.outcome})" if c.outcome else "")),
@@ -40,15 +39,6 @@ FILE_COLUMNS = (Column("File", lambda f: f.name), Column("Size", lambda f: f"{f.
 OUTCOMES = (("Confirmed fraud", "TRUE_POSITIVE"), ("False positive", "FALSE_POSITIVE"), ("Inconclusive", "INCONCLUSIVE"))
 STATUSES = (("Active", "active"), ("Open", "open"), ("Investigating", "investigating"), ("Resolved", "resolved"),
             ("Merged", "merged"), ("All", "all"))
-
-
-def _rows_table(columns, widths=()):  # noqa: ANN001, ANN202
-    model = RowsModel(columns)
-    view = table_view()
-    view.setModel(model)
-    for i, w in enumerate(widths):
-        view.setColumnWidth(i, w)
-    return view, model
 
 
 class CasesTab(QWidget):
@@ -95,11 +85,11 @@ class CasesTab(QWidget):
             button.clicked.connect(getattr(self, key))
             self.buttons[key] = button
             actions.addWidget(button, i // 4, i % 4)
-        self.alerts_view, self.alerts = _rows_table(ALERT_COLUMNS, (60, 140, 80, 100, 130))
+        self.alerts_view, self.alerts = rows_table(ALERT_COLUMNS, (60, 140, 80, 100, 130))
         self.alerts_view.doubleClicked.connect(self._open_alert)
         self.alerts_view.setToolTip("Double-click opens the alert in the queue")
-        self.files_view, self.files = _rows_table(FILE_COLUMNS, (220, 90, 240))
-        self.events_view, self.events = _rows_table(EVENTS, (150, 70, 420))
+        self.files_view, self.files = rows_table(FILE_COLUMNS, (220, 90, 240))
+        self.events_view, self.events = rows_table(EVENTS, (150, 70, 420))
         inner = QTabWidget()
         inner.setDocumentMode(True)
         inner.addTab(self.events_view, "Tim&eline")

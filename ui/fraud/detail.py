@@ -57,7 +57,8 @@ EVENTS = (Column("When", lambda e: local(e.at)), Column("Who", lambda e: e.actor
           Column("What", lambda e: e.describe(operator_zone())), Column("Note", lambda e: e.note or ""))
 
 
-def _table(columns, widths=()) -> tuple[QWidget, RowsModel]:  # noqa: ANN001
+def rows_table(columns, widths=()) -> tuple[QWidget, RowsModel]:  # noqa: ANN001
+    """A read-only table over a fetched list; rows flagged (or unusual) stand out."""
     model = FlagModel(columns)
     view = table_view()
     view.setModel(model)
@@ -102,16 +103,16 @@ class AlertDetailPanel(QTabWidget):
         cbox = QVBoxLayout(customer)
         self.profile = QLabel("", wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         cbox.addWidget(self.profile)
-        self.activity_view, self.activity = _table(ACTIVITY, (150, 520))
+        self.activity_view, self.activity = rows_table(ACTIVITY, (150, 520))
         cbox.addWidget(self.activity_view, 1)
         self.addTab(customer, "C&ustomer && timeline")
 
-        self.normal_view, self.normal = _table(NORMAL, (230, 190))
+        self.normal_view, self.normal = rows_table(NORMAL, (230, 190))
         self.addTab(self.normal_view, "Against habi&ts")
 
         related = QSplitter(Qt.Orientation.Vertical)
-        self.related_alerts_view, self.related_alerts = _table(RELATED_ALERTS, (70, 150, 260, 80, 100))
-        self.related_transfers_view, self.related_transfers = _table(RELATED_TRANSFERS, (160, 150, 150, 100, 100, 100))
+        self.related_alerts_view, self.related_alerts = rows_table(RELATED_ALERTS, (70, 150, 260, 80, 100))
+        self.related_transfers_view, self.related_transfers = rows_table(RELATED_TRANSFERS, (160, 150, 150, 100, 100, 100))
         self.related_alerts_view.doubleClicked.connect(self._open_related)
         self.related_transfers_view.doubleClicked.connect(self._raise_related)
         self.related_alerts_view.setToolTip("Double-click (or Enter) opens the alert")
@@ -122,7 +123,7 @@ class AlertDetailPanel(QTabWidget):
 
         history = QWidget()
         hbox = QVBoxLayout(history)
-        self.events_view, self.events = _table(EVENTS, (150, 80, 420))
+        self.events_view, self.events = rows_table(EVENTS, (150, 80, 420))
         hbox.addWidget(self.events_view, 1)
         row = QHBoxLayout()
         self.note_edit = QPlainTextEdit(placeholderText="Write a note for the alert's history")

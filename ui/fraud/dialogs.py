@@ -15,6 +15,17 @@ MONEY = {"voided": "hold voided", "posted": "payment posted", "corrected": "paym
          "held": "funds stay held", "expired": "hold had expired", "none": "no money moved"}
 
 
+def finish(dialog: QDialog, root: QVBoxLayout, submit) -> QLabel:  # noqa: ANN001
+    """Add the inline error line and OK/Cancel (OK runs ``submit``, which accepts when the input is right)."""
+    error = QLabel("", objectName="fieldError", wordWrap=True)
+    root.addWidget(error)
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    box.accepted.connect(submit)
+    box.rejected.connect(dialog.reject)
+    root.addWidget(box)
+    return error
+
+
 def result_words(result: object) -> str:
     if isinstance(result, QenexError):
         return f"refused: {result.message}"
@@ -64,12 +75,7 @@ class CaseChooser(QDialog):
         form.addRow("&Case", self.case)
         form.addRow("&Title", self.title)
         root.addLayout(form)
-        self.error = QLabel("", objectName="fieldError")
-        root.addWidget(self.error)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self._submit)
-        box.rejected.connect(self.reject)
-        root.addWidget(box)
+        self.error = finish(self, root, self._submit)
         self.case.currentIndexChanged.connect(lambda _i: self.title.setEnabled(self.case.currentData() is None))
         self.resize(520, self.sizeHint().height())
 
@@ -104,12 +110,7 @@ class ReassignDialog(QDialog):
         form.addRow("&To", self.to)
         form.addRow("&Note", self.note)
         root.addLayout(form)
-        self.error = QLabel("", objectName="fieldError")
-        root.addWidget(self.error)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self._submit)
-        box.rejected.connect(self.reject)
-        root.addWidget(box)
+        self.error = finish(self, root, self._submit)
 
     def choice(self) -> tuple[str, str]:
         return self.to.currentData(), self.note.toPlainText().strip()
@@ -150,12 +151,7 @@ class NoteDialog(QDialog):
         self.note = NoteEdit("Required")
         form.addRow("&Note", self.note)
         root.addLayout(form)
-        self.error = QLabel("", objectName="fieldError")
-        root.addWidget(self.error)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self._submit)
-        box.rejected.connect(self.reject)
-        root.addWidget(box)
+        self.error = finish(self, root, self._submit)
 
     def values(self) -> tuple[str | None, str]:
         return self.outcome.currentData(), self.note.toPlainText().strip()
