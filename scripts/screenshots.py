@@ -30,6 +30,8 @@ from core.ledger.views import TransferRequest  # noqa: E402
 from core.persistence import migrate  # noqa: E402
 from core.persistence.db import make_engine  # noqa: E402
 from core.security.roles import SYSTEM_ACTOR, Actor, Role  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from teller_shots import kyc_customer, shoot_teller  # noqa: E402
 
 PASSWORD = "demo passphrase 2025"
 CUSTOMERS = (("Ada Lovelace", "GB", "USD", "12500.00"), ("Grace Hopper", "US", "USD", "8420.15"),
@@ -75,8 +77,8 @@ def seed(services: Services) -> list[str]:
     """Customers with funded accounts and some transfers between them; returns the account numbers."""
     ledger = services.ledger
     numbers = []
-    for name, country, currency, funds in CUSTOMERS:
-        customer = ledger.add_customer(SYSTEM_ACTOR, name, country)
+    for i, (name, country, currency, funds) in enumerate(CUSTOMERS):
+        customer = services.teller.add_customer(SYSTEM_ACTOR, kyc_customer(i, name, country))
         account = ledger.open_account(SYSTEM_ACTOR, customer.id, currency, overdraft=to_minor("500", currency))
         ledger.deposit(SYSTEM_ACTOR, account.number, to_minor(funds, currency), currency)
         numbers.append((account.number, currency))
@@ -88,6 +90,55 @@ def seed(services: Services) -> list[str]:
                                                       amount=to_minor(amount, "USD"), currency="USD",
                                                       description=text))
     return [n for n, _ in numbers]
+
+
+def payments_and_orders(services: Services, accounts: list[str]) -> None:
+    """Card payments through a local localstripe (a test dependency) and a SEPA payment order."""
+    import uuid
+
+    from core.payments import beneficiary, cards
+    from core.payments.orders import OrderRequest
+    from core.payments.views import PaymentRequest
+
+    pay = services.payments
+    for number, amount, capture in (("4242424242424242", "125.00", "automatic"), ("5555555555554444", "60.00", "manual"),
+                                    ("4000002500003155", "300.00", "automatic"), ("4000000000000341", "80.00", "automatic")):
+        try:
+            pay.create(SYSTEM_ACTOR, PaymentRequest(f"pay_{uuid.uuid4().hex[:20]}", accounts[1], to_minor(amount, "USD"),
+                                                    "USD", cards.CardInput(number, 12, 2031, "123"),
+                                                    description="top-up at the desk", capture=capture))
+        except Exception:  # noqa: BLE001 - the declined card is part of the picture
+            pass
+    captured = pay.list(SYSTEM_ACTOR, status="succeeded")[0]
+    pay.refund(SYSTEM_ACTOR, captured.id, to_minor("25", "USD"))
+    services.orders.create(SYSTEM_ACTOR, OrderRequest("ord-shot-1", accounts[4], to_minor("250", "EUR"), "EUR",
+                                                      beneficiary.check("sepa", "EUR", name="Max Muster",
+                                                                        iban="DE89370400440532013000",
+                                                                        reference="Rent March")))
+
+
+def start_localstripe():  # noqa: ANN201 - (process, base URL), or None when localstripe is not installed
+    import socket
+    import subprocess
+
+    try:
+        import localstripe  # noqa: F401
+    except ImportError:
+        return None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = Path(__file__).resolve().parents[1] / "tests" / "payments" / "localstripe_server.py"
+    proc = subprocess.Popen([sys.executable, str(server), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    return None
 
 
 def enrolled_actor(services: Services, username: str, role: Role, offset: int) -> tuple[Actor, str]:
@@ -119,9 +170,13 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     from ui.main_window import MainWindow
     from ui.theme import Theme
 
+    from core.payments.stripe_provider import StripeProvider
+
     engine = make_engine(f"sqlite:///{tmp / 'bank.db'}")
     migrate.upgrade(engine)
-    services = Services.build(Settings(str(engine.url), None, tmp), engine)
+    stripe_server = start_localstripe()
+    provider = StripeProvider("sk_test_screenshots", stripe_server[1], "whsec_screenshots", 1) if stripe_server else None
+    services = Services.build(Settings(str(engine.url), None, tmp), engine, provider=provider)
     TaskManager.set_shared(TaskManager())
     print(f"seeding a demo bank in {tmp} …")
     accounts = seed(services)
@@ -149,8 +204,7 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     save(login, out, "recovery-codes")
     login.close()
 
-    window = MainWindow(services, supervisor, theme)
-    window.resize(1280, 800)
+    window = MainWindow(services, supervisor, theme)  # at its default size (1180 x 760)
     window.show()
     teller = window.page("teller")
     wait_until(lambda: teller.model.row_object(0) is not None)
@@ -172,7 +226,10 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     form.fields["amount"].setText("85.00")
     form.fields["description"].setText("Concert tickets")
     form.submit()
+    wait_until(lambda: form.dialog is not None and form.dialog.isVisible())  # the confirmation step
+    form.dialog.accept()
     wait_until(lambda: form.status.property("state") == "ok")
+    shoot_teller(window, services, wait_until, save, out, accounts)
     window.show_page("audit")
     audit = window.page("audit")
     wait_until(lambda: audit.model.rowCount() > 0 and audit.model.row_object(0) is not None)
@@ -183,6 +240,30 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     window.show_page("teller")
     save(window, out, "teller-dark")
     theme.apply("light")
+
+    if stripe_server is not None:
+        payments_and_orders(services, accounts)
+        window.show_page("payments")
+        payments_page = window.page("payments")
+        payments_page.reload()
+        wait_until(lambda: payments_page.model.rowCount() >= 4 and None not in payments_page.payments())
+        payments_page.table.selectRow(next(r for r, p in enumerate(payments_page.payments()) if p.refunded))
+        wait_until(lambda: payments_page.selected is not None)
+        save(window, out, "payments")
+        window.show_page("teller")
+        outgoing = teller.outgoing
+        teller.tabs.setCurrentIndex(next(i for i in range(teller.tabs.count()) if teller.tabs.tabText(i) == "Outgoing"))
+        outgoing.use_account(accounts[4], "EUR")
+        for key, value in (("name", "Max Muster"), ("iban", "DE89 3704 0044 0532 0130 00"), ("amount", "120.00"),
+                           ("reference", "Invoice 42")):
+            outgoing.fields[key].setText(value)
+        outgoing.submit()
+        wait_until(outgoing.confirm_panel.isVisible)
+        save(window, out, "teller-outgoing")
+        outgoing.back()
+        window.show_page("teller")
+    else:
+        print("  localstripe is not installed: no payments screenshots")
 
     window.set_locked(True)
     unlock = UnlockDialog(services, supervisor, "Locked after 5 minutes without activity.", window)
@@ -205,6 +286,9 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     shoot_fraud(app, tmp, out, theme, save, wait_until, settle)
     TaskManager.shared().shutdown(wait=True)
     engine.dispose()
+    if stripe_server is not None:
+        stripe_server[0].terminate()
+        stripe_server[0].wait(timeout=10)
     return 0
 
 

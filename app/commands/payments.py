@@ -11,6 +11,7 @@ import getpass
 import sys
 import uuid
 
+from app.commands.args import LIMIT, whole
 from core.errors import ValidationError
 from core.ledger import money
 from core.payments import cards, rail_files
@@ -54,11 +55,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("payment")
     p = cmd(pay, "sync", "read the provider's state of a payment and apply it (reconciliation)", _sync)
     p.add_argument("payment")
+    p = cmd(pay, "listen", "receive the provider's webhooks over HTTP (verified; Ctrl+C stops)", _listen)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=whole(1, 65_535, "a TCP port"), required=True, help="e.g. 8765")
     p = cmd(pay, "list", "payments, newest first", _list)
     p.add_argument("--status")
     p.add_argument("--account")
     p.add_argument("--search", help="text in the id, card (first six/last four) or description")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=LIMIT, default=50)
 
     rails = sub.add_parser("rails", help="payment orders on the SEPA, ACH and wire rails")
     rails = rails.add_subparsers(dest="rails_command", required=True)
@@ -73,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(rails, "list", "payment orders, newest first", _orders)
     p.add_argument("--rail", choices=["sepa", "ach", "wire"])
     p.add_argument("--status", choices=["created", "submitted", "settled", "returned"])
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=LIMIT, default=50)
     p = cmd(rails, "show", "one payment order", _order_show)
     p.add_argument("order")
 
@@ -147,6 +151,21 @@ def _show(args, ctx) -> int:  # noqa: ANN001
 
 def _sync(args, ctx) -> int:  # noqa: ANN001
     return _emit_payment(ctx, args, ctx.services.payments.reconcile(SYSTEM_ACTOR, args.payment))
+
+
+def _listen(args, ctx) -> int:  # noqa: ANN001
+    from app.webhooks import make_server
+
+    try:
+        server = make_server(ctx.services.payments, args.host, args.port)
+    except OSError as err:
+        raise ValidationError(f"cannot listen on {args.host}:{args.port}: {err.strerror}") from None
+    print(f"listening for webhooks on http://{args.host}:{server.server_address[1]}/ (Ctrl+C stops)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
 
 
 def _list(args, ctx) -> int:  # noqa: ANN001

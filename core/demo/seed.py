@@ -4,9 +4,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from core.errors import QenexError
 from core.demo.plan import Event, Plan, build
@@ -79,6 +79,7 @@ def _open_accounts(ledger: Ledger, conn, plan: Plan) -> dict[tuple, str]:  # noq
             numbers[("gl", kind, cur)] = view.number
     for i, (name, country) in enumerate(plan.customers):
         cust = account_ops.add_customer(ledger, conn, SYSTEM_ACTOR, name, country)
+        conn.execute(update(Customer.__table__).where(Customer.__table__.c.id == cust.id).values(**_kyc(i)))
         numbers[("cust", i)] = account_ops.open_account(ledger, conn, SYSTEM_ACTOR, cust.id, "USD", 50_000,
                                                         "deposit").number
         if plan.cards[i].has_eur:
@@ -90,6 +91,17 @@ def _open_accounts(ledger: Ledger, conn, plan: Plan) -> dict[tuple, str]:  # noq
             numbers[("merchant", m, cur)] = account_ops.open_account(ledger, conn, SYSTEM_ACTOR, biz.id, cur, 0,
                                                                      "deposit", f"{name} {cur} settlement").number
     return numbers
+
+
+_STREETS = ("Main Street", "Oak Avenue", "Harbour Road", "Mill Lane", "Station Road", "Park Place", "King Street")
+_TOWNS = ("Springfield", "Riverton", "Lakeside", "Fairview", "Greenville", "Milton", "Ashford")
+
+
+def _kyc(i: int) -> dict:
+    """Made-up but well-formed know-your-customer details for demo customer ``i`` (deterministic)."""
+    return {"date_of_birth": date(1950, 1, 1) + timedelta(days=(i * 7919) % 20_000),
+            "phone": f"+1202555{i % 10_000:04d}", "address": f"{(i * 37) % 400 + 1} {_STREETS[i % 7]}, {_TOWNS[i % 7]}",
+            "id_type": "passport", "id_number": f"D{1_000_000 + i:07d}"}
 
 
 def _request(i: int, e: Event, numbers: dict[tuple, str]) -> TransferRequest:

@@ -5,12 +5,11 @@
 - ACH: USD; ABA routing number (nine digits with the ABA weighted checksum 3-7-1, ``stdnum.us.rtn``)
   and the receiver's account number (4-17 digits and letters, NACHA's DFI account number field).
 - Wire: any currency; the beneficiary bank's BIC and the account (an IBAN where the country uses them).
-Names and references are normalised (NFKC, single spaces).
+What is typed goes through the one normaliser (``core.text``: NFKC, any script's digits, pasted spaces).
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from schwifty import BIC, IBAN
@@ -19,6 +18,7 @@ from stdnum.us import rtn
 
 from core.ledger import money
 from core.payments.errors import InvalidBeneficiary
+from core.text import clean, compact
 
 RAIL_NAMES = {"sepa": "SEPA credit transfer", "ach": "ACH", "wire": "wire"}
 RAIL_CURRENCY = {"sepa": "EUR", "ach": "USD"}
@@ -61,7 +61,8 @@ class Beneficiary:
 
 
 def normalise(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+    """Free text as typed (core.text.clean: NFKC, one space between words)."""
+    return clean(text or "")
 
 
 def _group(iban: str) -> str:
@@ -70,7 +71,7 @@ def _group(iban: str) -> str:
 
 def check_iban(text: str) -> IBAN:
     try:
-        return IBAN(normalise(text).replace(" ", "").upper())
+        return IBAN(compact(text or "", "the IBAN").upper())
     except SchwiftyException as err:
         raise InvalidBeneficiary(f"IBAN {normalise(text)!r} is not valid ({err}); check it with the customer",
                                  field="iban") from None
@@ -78,14 +79,14 @@ def check_iban(text: str) -> IBAN:
 
 def check_bic(text: str) -> BIC:
     try:
-        return BIC(normalise(text).replace(" ", "").upper())
+        return BIC(compact(text or "", "the BIC").upper())
     except SchwiftyException as err:
         raise InvalidBeneficiary(f"BIC {normalise(text)!r} is not valid ({err}); a BIC has 8 or 11 characters, "
                                  "e.g. COBADEFFXXX", field="bic") from None
 
 
 def check_routing(text: str) -> str:
-    value = re.sub(r"[\s-]", "", text or "")
+    value = compact(text or "", "the routing number").replace("-", "")
     if not value.isdigit() or len(value) != 9:
         raise InvalidBeneficiary(f"an ABA routing number has 9 digits, got {text!r}", field="routing")
     if not rtn.is_valid(value):
@@ -121,7 +122,7 @@ def check(rail: str, currency: str, *, name: str, iban: str | None = None, bic: 
         else:
             raise InvalidBeneficiary(f"the BIC of IBAN {parsed.formatted} is not known here; enter it", field="bic")
         return Beneficiary(rail, name, iban=parsed.compact, bic=bic_code, reference=reference)
-    account = re.sub(r"[\s-]", "", normalise(account_number)).upper()
+    account = compact(account_number or "", "the account number").replace("-", "").upper()
     if rail == "ach":
         if not routing:
             raise InvalidBeneficiary("an ACH transfer needs the receiving bank's routing number", field="routing")

@@ -12,6 +12,9 @@ from datetime import date
 
 from stdnum import luhn
 
+from core.errors import ValidationError
+from core.text import compact
+
 from core.payments.errors import CardExpired, InvalidCard, InvalidCvc
 
 # (brand, IIN prefix ranges as (low, high) over the first digits, allowed lengths, CVV length)
@@ -48,8 +51,12 @@ class CardInput:
 
 
 def digits_only(number: str) -> str:
-    """The number without the spaces and dashes people type between groups."""
-    return re.sub(r"[\s\-]", "", number or "")
+    """The number without the spaces and dashes people type between groups (through core.text.compact,
+    so full-width or other scripts' digits and pasted no-break spaces count)."""
+    try:
+        return compact(number or "", "the card number").replace("-", "")
+    except ValidationError:
+        raise InvalidCard("the card number has characters no keyboard types; type it again") from None
 
 
 def brand(number: str) -> str | None:

@@ -29,6 +29,7 @@ from core.ledger.views import TransferRequest
 from core.payments import clearing, live
 from core.payments.beneficiary import RAIL_NAMES, Beneficiary
 from core.payments.errors import InvalidState, OrderNotFound
+from core.payments.views import checked_id
 from core.persistence.base import utcnow
 from core.persistence.models import PaymentOrder
 from core.security import guard
@@ -86,6 +87,24 @@ class OrderView:
         return data
 
 
+@dataclass(frozen=True)
+class OrderPreview:
+    """What ``create`` would post, for the confirmation step (nothing is written)."""
+
+    rail: str
+    account: str
+    account_name: str
+    clearing_account: str
+    amount: int
+    fee: int
+    currency: str
+    available_after: int
+    beneficiary: str
+    decision: str | None  # the fraud screen's decision now: approve | review | decline (None: no screen)
+    score: float | None
+    reasons: tuple[str, ...]
+
+
 _FUNDS = {"posted": "posted", "pending": "held for fraud review", "voided": "released: the review refused it",
           "expired": "released: the hold expired"}
 
@@ -140,6 +159,29 @@ class PaymentOrders:
         view = self.show(actor, req.id, check=False)
         return replace(view, fraud=result.fraud)
 
+    def preview(self, actor: Actor, req: OrderRequest) -> OrderPreview:
+        """What will post: accounts, amount, fee (none today), available balance after, the fraud decision."""
+        from core.fraud.screen import ScreenInput
+        from core.ledger import queries
+
+        guard.authorize(self.engine, self.audit, actor, Permission.TRANSFER_POST, req.id)
+        number, cur = validate_account(req.account), money.currency(req.currency)
+        ben = req.beneficiary
+        clearing_account = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[ben.rail], cur)
+        balance = queries.balance(self.engine, number)
+        with self.engine.connect() as conn:
+            acc = conn.execute(select(A.c.id, A.c.customer_id, A.c.name).where(A.c.number == number)).first()
+            decision = score = None
+            reasons: tuple[str, ...] = ()
+            if self.ledger.screen is not None and acc.customer_id is not None:
+                verdict = self.ledger.screen.screen(conn, ScreenInput(
+                    transfer_id=req.id, customer_id=acc.customer_id, debit_account_id=acc.id, credit_account_id=0,
+                    counterparty=ben.counterparty, counterparty_country=ben.country, amount=req.amount, currency=cur,
+                    exponent=money.exponent(cur), at=self.clock(), channel="transfer", device=actor.device))
+                decision, score, reasons = verdict.decision, verdict.score, tuple(verdict.reasons)
+        return OrderPreview(ben.rail, number, acc.name, clearing_account, req.amount, 0, cur,
+                            balance.available - req.amount, ben.display, decision, score, reasons)
+
     def settle(self, actor: Actor, order_id: str) -> OrderView:
         """The rail confirmed the payment: clearing -> nostro."""
         guard.authorize(self.engine, self.audit, actor, Permission.RAILS_OPERATE, order_id)
@@ -192,6 +234,7 @@ class PaymentOrders:
 
     # -- reading --------------------------------------------------------------------------------
     def show(self, actor: Actor, order_id: str, *, check: bool = True) -> OrderView:
+        order_id = checked_id(order_id, "payment order id")
         if check:
             guard.authorize(self.engine, self.audit, actor, Permission.LEDGER_VIEW, order_id)
         with self.engine.connect() as conn:
@@ -215,6 +258,7 @@ class PaymentOrders:
         return [_view(r) for r in rows]
 
     def _get(self, order_id: str) -> dict[str, Any]:
+        order_id = checked_id(order_id, "payment order id")
         with self.engine.connect() as conn:
             row = conn.execute(_select().where(O.c.id == order_id)).first()
         if row is None:

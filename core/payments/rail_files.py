@@ -75,8 +75,12 @@ def export(orders: PaymentOrders, actor: Actor, rail: str, out: str | Path, sett
     if rail not in ("sepa", "ach", "wire"):
         raise ValidationError(f"rail must be sepa, ach or wire, got {rail!r}")
     out = Path(out)
-    if out.is_dir() or not out.parent.is_dir():
-        raise ValidationError(f"{out} is not a file in an existing folder")
+    try:
+        bad = out.is_dir() or not out.parent.is_dir()
+    except (OSError, ValueError):
+        bad = True
+    if bad:
+        raise ValidationError(f"{str(out)[:80]!r} is not a file in an existing folder")
     today = today or date.today()
     batch_id = f"{rail}-{today:%Y%m%d}-{secrets.token_hex(3)}"
     with orders.engine.connect() as conn:
@@ -90,7 +94,10 @@ def export(orders: PaymentOrders, actor: Actor, rail: str, out: str | Path, sett
         raise ValidationError(f"{rail.upper()} orders in several currencies: {sorted(currencies)}")
     content = {"sepa": _sepa, "ach": _ach, "wire": _wire}[rail](rows, settings, batch_id, today)
     tmp = out.with_name(f".{out.name}.{batch_id}.tmp")
-    tmp.write_bytes(content)
+    try:
+        tmp.write_bytes(content)
+    except OSError as err:
+        raise ValidationError(f"cannot write the {rail.upper()} file next to {out.name[:60]}: {err.strerror}") from None
     try:
         ids = [r["id"] for r in rows]
         with orders.engine.begin() as conn:

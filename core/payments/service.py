@@ -20,7 +20,6 @@ from core.ledger import store as ledger_store
 from core.ledger.errors import AccountClosed, AccountFrozen, AccountNotFound, CurrencyMismatch, IdConflict, TransferDeclined
 from core.ledger.money import exponent, format_minor
 from core.ledger.numbers import validate as validate_account
-from core.ledger.posting import MAX_ID
 from core.ledger.service import Ledger
 from core.payments import cards, clearing, live, refunds, store, sync
 from core.payments.errors import (
@@ -28,7 +27,7 @@ from core.payments.errors import (
 )
 from core.payments.provider import PaymentProvider
 from core.payments.vault import Vault
-from core.payments.views import PaymentRequest, PaymentView
+from core.payments.views import PaymentRequest, PaymentView, checked_id
 from core.persistence.base import utcnow
 from core.security import guard
 from core.security.roles import Actor, Permission
@@ -102,8 +101,8 @@ class PaymentService:
         return self._maybe_capture(actor, view)
 
     def _check(self, req: PaymentRequest) -> PaymentRequest:
-        if not isinstance(req.id, str) or not 0 < len(req.id) <= 40 or not req.id.isprintable() or " " in req.id:
-            raise ValidationError(f"payment id must be 1-40 printable characters without spaces, got {req.id!r}")
+        if len(checked_id(req.id)) > 40 or checked_id(req.id) != req.id:
+            raise ValidationError("a payment id has 1-40 letters, digits and dashes")
         code = money.currency(req.currency)
         if isinstance(req.amount, bool) or not isinstance(req.amount, int) or req.amount <= 0:
             raise ValidationError(f"the amount must be a positive number of minor units, got {req.amount!r}")
@@ -198,6 +197,7 @@ class PaymentService:
 
         ``authenticate`` (test providers only) answers the challenge as the cardholder would.
         """
+        payment_id = checked_id(payment_id)
         self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
         row = self._row(payment_id)
         if row["status"] != "requires_action":
@@ -217,6 +217,7 @@ class PaymentService:
 
     def capture(self, actor: Actor, payment_id: str, amount: int | None = None) -> PaymentView:
         """Capture all (default) or part of an authorization; posts card clearing -> customer once."""
+        payment_id = checked_id(payment_id)
         self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
         row = self._row(payment_id)
         if row["captured"]:
@@ -240,6 +241,7 @@ class PaymentService:
 
     def cancel(self, actor: Actor, payment_id: str) -> PaymentView:
         """Release an authorization (nothing was captured, so no money moves)."""
+        payment_id = checked_id(payment_id)
         self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
         row = self._row(payment_id)
         if row["status"] == "canceled":
@@ -253,10 +255,12 @@ class PaymentService:
     def refund(self, actor: Actor, payment_id: str, amount: int | None = None,
                request_id: str | None = None) -> PaymentView:
         """Refund all that is left (default) or part; refused above what was captured less earlier refunds."""
+        payment_id = checked_id(payment_id)
         self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
         return refunds.refund(self, actor, payment_id, amount, request_id)
 
     def reconcile(self, actor: Actor, payment_id: str) -> PaymentView:
+        payment_id = checked_id(payment_id)
         self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
         return sync.reconcile(self, actor, payment_id)
 
@@ -265,6 +269,7 @@ class PaymentService:
 
     # -- reading --------------------------------------------------------------------------------
     def show(self, actor: Actor, payment_id: str, *, check: bool = True) -> PaymentView:
+        payment_id = checked_id(payment_id)
         if check:
             self.authorize(actor, Permission.LEDGER_VIEW, payment_id)
         with self.engine.connect() as conn:
@@ -272,16 +277,24 @@ class PaymentService:
 
     def list(self, actor: Actor, *, status: str | None = None, account: str | None = None, search: str | None = None,
              offset: int = 0, limit: int = 100) -> list[PaymentView]:
+        """Newest first; ``status`` one of store.NEXT's, ``account`` a number, ``search`` free text."""
         self.authorize(actor, Permission.LEDGER_VIEW)
-        return store.listing(self.engine, status=status, account=account, search=search, offset=offset, limit=limit)
+        return store.listing(self.engine, **_filters(status, account, search), offset=offset, limit=limit)
 
     def count(self, actor: Actor, *, status: str | None = None, account: str | None = None,
               search: str | None = None) -> int:
         self.authorize(actor, Permission.LEDGER_VIEW)
-        return store.count(self.engine, status=status, account=account, search=search)
+        return store.count(self.engine, **_filters(status, account, search))
 
     def _row(self, payment_id: str) -> dict[str, Any]:
-        if not isinstance(payment_id, str) or not 0 < len(payment_id) <= MAX_ID:
-            raise ValidationError(f"{payment_id!r} is not a payment id")
         with self.engine.connect() as conn:
-            return store.get(conn, payment_id)
+            return store.get(conn, checked_id(payment_id))
+
+
+def _filters(status: str | None, account: str | None, search: str | None) -> dict[str, str | None]:
+    from core.text import clean
+
+    if status and status not in store.NEXT:
+        raise ValidationError(f"status must be one of {', '.join(store.NEXT)}")
+    return {"status": status or None, "account": validate_account(account) if account else None,
+            "search": clean(search, "the search") or None if search else None}

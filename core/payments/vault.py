@@ -92,6 +92,9 @@ class Vault:
 
     def reveal(self, actor: Actor, token: str, reason: str) -> str:
         """The full card number. Needs CARD_REVEAL and a reason of at least 10 characters; audited."""
+        from core.payments.views import checked_id
+
+        token = checked_id(token, "card token")
         authorize(self.engine, self.audit, actor, Permission.CARD_REVEAL, token)
         reason = " ".join((reason or "").split())
         if len(reason) < MIN_REASON:

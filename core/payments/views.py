@@ -94,3 +94,18 @@ class PaymentView:
                                "actor": e.actor, "detail": e.detail, "transfer_id": e.transfer_id}
                               for e in self.events]
         return data
+
+
+def checked_id(value: object, what: str = "payment id") -> str:
+    """An id as typed (through core.text.compact), or ValidationError: 1-64 printable ASCII characters."""
+    from core.errors import ValidationError
+    from core.text import InvalidText, compact
+
+    try:
+        text = compact(value if isinstance(value, str) else "", f"the {what}")
+    except InvalidText:
+        text = ""
+    if not text or len(text) > 64 or not text.isascii() or not text.isprintable():
+        shown = value if isinstance(value, str) and value.isprintable() and len(value) <= 40 else "what was given"
+        raise ValidationError(f"{shown!r} is not a {what}: 1-64 letters, digits and dashes")
+    return text

@@ -9,7 +9,8 @@ Typo-tolerant and ranked, on each database's own text search:
   similarity plus edit similarity, the last word being typed treated as a prefix);
 - numbers: an account or customer number with one mistyped or two swapped digits still finds the record
   (the check digit says which variants can exist); a partial number matches as a prefix;
-- phones: any run of four or more digits of the number (trigram index on PostgreSQL, FTS5 on SQLite);
+- phones: the last four or more digits of the number (a btree on ``reverse(phone)`` on PostgreSQL, FTS5
+  on SQLite, which also finds digits inside the number);
 - IBANs: one of this bank's IBANs leads to its account.
 
 Every query reads at most a few dozen rows through an index: ``benchmarks/search.py`` measures it on
@@ -150,7 +151,7 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
     if compact.isdigit():
         for hit in _by_digits(conn, compact):
             add(hit)
-    if any(ch.isalpha() for ch in q):
+    if any(ch.isalpha() for ch in q) and not any(ch.isdigit() for ch in q):  # names never hold digits
         for hit in _by_name(conn, q):
             add(hit)
     return sorted(found.values(), key=lambda h: (-h.score, h.name, h.account or ""))[:limit]
@@ -228,8 +229,8 @@ def _by_phone(conn: Connection, digits: str) -> list[SearchHit]:
         ids = conn.execute(text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :m LIMIT 20"),
                            {"m": f'phone : "{digits}"'}).scalars().all()
         rows = conn.execute(cols.where(C.c.id.in_(ids))) if ids else []
-    else:
-        rows = conn.execute(cols.where(C.c.phone.like(f"%{digits}%")).limit(20))
+    else:  # the typed digits end the number (a local number, or its last digits): a btree on reverse(phone)
+        rows = conn.execute(cols.where(func.reverse(C.c.phone).like(f"{digits[::-1]}%")).limit(20))
     hits = []
     for r in rows:
         whole = r.phone.lstrip("+").endswith(digits) and len(digits) >= 7

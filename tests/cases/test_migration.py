@@ -20,7 +20,7 @@ def test_old_alerts_carry_over_and_schema_matches_models(engine):
     cfg = migrate._config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
+        command.downgrade(cfg, "0005")
     now = utcnow()
     with engine.begin() as conn:
         for i, status in enumerate(("open", "investigating", "fraud", "legit", "closed")):

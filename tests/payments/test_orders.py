@@ -146,3 +146,8 @@ def test_refusals_write_nothing(rails):
         orders.settle(SUPERVISOR, "ord_nope")
     with pytest.raises(Exception, match="may not"):
         orders.settle(TELLER, "ord_nope")
+
+
+def test_pasted_iban_with_no_break_spaces_and_a_name_with_extra_spaces():
+    ben = beneficiary.check("sepa", "EUR", name="  Erika   Mustermann ", iban="DE89\u00a03704\u00a00044 0532 0130 00")
+    assert (ben.iban, ben.name, ben.bic) == ("DE89370400440532013000", "Erika Mustermann", "COBADEFFXXX")

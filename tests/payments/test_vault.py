@@ -147,3 +147,9 @@ def test_card_shapes():
     with pytest.raises(cards.CardExpired):
         cards.parse_expiry("7-29")
     assert cards.mask("4242 4242 4242 4242") == "424242…4242"
+
+
+def test_pasted_and_full_width_card_numbers_are_read_as_typed():
+    assert cards.digits_only("４２４２ ４２４２\u00a04242-4242") == "4242424242424242"
+    with pytest.raises(cards.InvalidCard, match="no keyboard"):
+        cards.validate_number("4242\x004242")

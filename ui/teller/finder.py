@@ -46,6 +46,8 @@ class Finder(QWidget):
         self._query = ""
         self._search_seq = 0
         self._pending_row: int | None = None
+        self._shown: str | None = None  # the account the list's current row pointed at
+        self._restore: str | None = None  # ... to be found again after the list was reloaded
 
         self.search = QLineEdit(placeholderText="Name, account, IBAN, phone or customer no.", clearButtonEnabled=True)
         self.search.setToolTip("Find a customer (Ctrl+F). Typos are forgiven; results are ranked.")
@@ -66,9 +68,9 @@ class Finder(QWidget):
         self.model.page_loaded.connect(self._page_loaded)
         self.table = table_view()
         self.table.setModel(self.model)
-        self._columns(self.table, (0, 92, 118))
+        self._columns(self.table, (0, 90, 110))
         self.table.selectionModel().currentRowChanged.connect(self._account_row)
-        self.model.modelReset.connect(lambda: self._account_row(self.table.currentIndex(), QModelIndex()))
+        self.model.modelReset.connect(self._accounts_reset)
 
         self.hits_model = RowsModel((
             Column("Name", lambda h: h.name),
@@ -78,9 +80,8 @@ class Finder(QWidget):
         ), self)
         self.hits = table_view()
         self.hits.setModel(self.hits_model)
-        self._columns(self.hits, (0, 128, 84))
+        self._columns(self.hits, (0, 104, 80))
         self.hits.selectionModel().currentRowChanged.connect(self._hit_row)
-        self.hits_model.modelReset.connect(lambda: self._hit_row(self.hits.currentIndex(), QModelIndex()))
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
@@ -127,9 +128,23 @@ class Finder(QWidget):
             self.picked.emit(None)
             return
         self._pending_row = None
+        self._shown = account.number
         self.picked.emit(Pick(account.customer_id, account.number))
 
-    def _page_loaded(self, _page: int) -> None:
+    def _accounts_reset(self) -> None:
+        """The list was reloaded (accounts were added): find the shown account again when its page loads."""
+        self._restore, self._shown = self._shown, None
+
+    def _page_loaded(self, page: int) -> None:
+        if self._restore is not None and self.stack.currentWidget() is self.table:
+            number, self._restore = self._restore, None
+            rows = range(page * 100, min((page + 1) * 100, self.model.rowCount()))
+            row = next((r for r in rows if (a := self.model.row_object(r)) is not None and a.number == number), None)
+            if row is not None:
+                self.table.selectRow(row)
+            else:  # it is not where it was: show nothing rather than an account the list does not point at
+                self.picked.emit(None)
+            return
         if self._pending_row is not None and self.table.currentIndex().row() == self._pending_row:
             self._account_row(self.table.currentIndex(), QModelIndex())
 
@@ -160,10 +175,16 @@ class Finder(QWidget):
             return  # the teller typed on: an older answer
         self.caption.setText(f"{plural(len(hits), 'match', 'matches')} for {query!r}, best first"
                              if hits else f"No customer matches {query!r}; check the spelling or the number")
+        self._shown = None
+        current = self.hits_model.row_object(self.hits.currentIndex().row()) if self.hits.currentIndex().isValid() else None
         self.stack.setCurrentWidget(self.hits)
         self.hits_model.set_rows(hits)
-        if hits:
-            self.hits.selectRow(0)
+        if hits:  # the same hit stays current after a refresh; otherwise the best one
+            same = next((i for i, h in enumerate(hits) if current is not None and
+                         (h.customer_id, h.account) == (current.customer_id, current.account)), 0)
+            self.hits.selectRow(same)
+        else:
+            self.picked.emit(None)
 
     def _hit_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self.stack.currentWidget() is not self.hits:

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -39,7 +39,10 @@ class HoldsPanel(QWidget):
         self.model = RowsModel(self._columns(), self)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((100, 150, 80, 118, 118)):
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 92), (2, 150), (3, 118)):
             self.table.setColumnWidth(column, width)
 
         self.form = InlineForm()
@@ -71,20 +74,18 @@ class HoldsPanel(QWidget):
         box.addStretch(1)
         self.form.finish(buttons)
         self.title = QLabel("Select an account to see its holds", objectName="muted")
-        root = QHBoxLayout(self)
+        root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
-        left = QVBoxLayout()
-        left.addWidget(self.title)
-        left.addWidget(self.table, 1)
-        root.addLayout(left, 3)
-        root.addWidget(self.form, 2)
+        root.addWidget(self.title)
+        root.addWidget(self.table, 1)
+        root.addWidget(self.form)
         self._reset_until()
 
     def _columns(self) -> tuple[Column, ...]:
         loc = self.locale
         return (Column("Amount", lambda h: show(h.amount, h.currency, loc), align_right=True),
                 Column("Reason", lambda h: h.reason_text + (f" — {h.note}" if h.note else "")),
-                Column("Placed by", lambda h: h.placed_by), Column("Placed", lambda h: _when(h.placed_at)),
+                Column("Placed by", lambda h: f"{h.placed_by}, {_when(h.placed_at)}"),
                 Column("Expires", lambda h: _when(h.expires_at)))
 
     def _reset_until(self) -> None:

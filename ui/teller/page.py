@@ -47,7 +47,8 @@ class TellerPage(QWidget):
         self.services, self.actor = services, actor
         self.locale = operator_locale()
         self._seq = 0
-        self.pick: Pick | None = None
+        self.pick: Pick | None = None  # what the list points at
+        self._select: str | None = None  # the account to show within it
         self.overview: CustomerOverview | None = None
         self.detail: AccountDetail | None = None
         self.selected_number: str | None = None
@@ -74,6 +75,7 @@ class TellerPage(QWidget):
         self.outgoing = _outgoing_form(services, actor)
         if self.outgoing is not None:
             self.tabs.addTab(_padded(self.outgoing), "Outgoing")
+            self.outgoing.posted.connect(lambda _order: self.refresh())
         for index in range(self.tabs.count()):
             self.tabs.setTabToolTip(index, f"{self.tabs.tabText(index)} (Ctrl+Tab / Ctrl+Shift+Tab to switch tabs)")
 
@@ -91,7 +93,7 @@ class TellerPage(QWidget):
         body.addWidget(right)
         body.setStretchFactor(1, 1)
         self.finder.setMinimumWidth(280)
-        body.setSizes([320, 620])
+        body.setSizes([300, 640])
         top = QHBoxLayout()
         top.addWidget(page_header("Teller", "Find the customer, see the money, move it safely."), 1)
         top.addWidget(self.new_customer_button, 0, Qt.AlignmentFlag.AlignBottom)
@@ -135,11 +137,15 @@ class TellerPage(QWidget):
         return self.statement.lines()
 
     # -- selection ------------------------------------------------------------------------------
-    def _picked(self, pick: Pick | None, *, keep: bool = False) -> None:
+    def _picked(self, pick: Pick | None, *, keep: bool = False, select: str | None = None) -> None:
         """The list points at ``pick``; ``keep`` (a refresh of the same pick) keeps what is shown until the
-        new figures land."""
+        new figures land (so is the same pick again, e.g. a search refreshed after a posting)."""
+        keep = keep or (pick is not None and pick == self.pick)
+        if keep and select is None and pick is not None and self.pick is not None and pick.account is None:
+            select = self.selected_number  # a customer found again: stay on the account shown
         self._seq += 1
         self.pick = pick
+        self._select = select or (pick.account if pick else None)
         self.overview = None
         if pick is None:
             self.customer_panel.show_customer(None, [], None)
@@ -161,8 +167,7 @@ class TellerPage(QWidget):
             return
         self.overview = overview
         self.activity.show_customer(overview)
-        self.customer_panel.show_customer(overview.customer, overview.accounts,
-                                          self.pick.account if self.pick else None)
+        self.customer_panel.show_customer(overview.customer, overview.accounts, self._select)
         if not overview.accounts:
             self._show_account(None)
 
@@ -207,8 +212,7 @@ class TellerPage(QWidget):
         if list_too:
             self.finder.refresh()
         if self.pick is not None:
-            keep = self.selected_number
-            self._picked(Pick(self.pick.customer_id, keep or self.pick.account), keep=True)
+            self._picked(self.pick, keep=True, select=self.selected_number)
         if self.selected_number:
             self.statement.show_account(self.selected_number, self.detail.account.currency if self.detail else None)
 
@@ -232,7 +236,7 @@ class TellerPage(QWidget):
 
     def _opened(self, customer_id: int, number: str) -> None:
         self.finder.model.refresh()
-        self._picked(Pick(customer_id, number))
+        self._picked(self.pick or Pick(customer_id, None), keep=True, select=number)
 
 
 def _padded(widget: QWidget) -> QWidget:

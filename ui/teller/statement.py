@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
@@ -46,13 +47,16 @@ class StatementPanel(QWidget):
         self.date_from, self.date_to = OptionalDateEdit(), OptionalDateEdit()
         self.min_amount = QLineEdit(placeholderText="min", maxLength=24)
         self.max_amount = QLineEdit(placeholderText="max", maxLength=24)
+        self.min_amount.setToolTip("Smallest amount (money in or out)")
+        self.max_amount.setToolTip("Largest amount (money in or out)")
         for edit in (self.min_amount, self.max_amount):
-            edit.setFixedWidth(78)
+            edit.setFixedWidth(70)
             edit.returnPressed.connect(self.apply)
-        self.sort = QComboBox()
+        self.sort = QComboBox()  # also set by clicking the When or Amount header
         for key, text in SORTS.items():
             self.sort.addItem(text, key)
         self.sort.currentIndexChanged.connect(self.apply)
+        self.sort.hide()
         self.apply_button = QPushButton("Appl&y")
         self.apply_button.clicked.connect(self.apply)
         self.csv_button = QPushButton("&CSV…")
@@ -70,11 +74,9 @@ class StatementPanel(QWidget):
             filters.addWidget(widget)
         filters.addWidget(self.min_amount)
         filters.addWidget(self.max_amount)
-        filters.addWidget(self.sort)
         filters.addWidget(self.apply_button)
         filters.addStretch(1)
-        filters.addWidget(self.csv_button)
-        filters.addWidget(self.pdf_button)
+        title_row = QHBoxLayout()
 
         self.title = QLabel("Select an account to see its statement", objectName="muted", wordWrap=True)
         self.error = QLabel(objectName="fieldError", wordWrap=True)
@@ -86,15 +88,37 @@ class StatementPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # descriptions get the room
-        for column, width in ((0, 112), (2, 100), (3, 112), (4, 86)):
+        for column, width in ((0, 124), (2, 100), (3, 112), (4, 86)):
             self.table.setColumnWidth(column, width)
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.csv_button)
+        title_row.addWidget(self.pdf_button)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        header.sectionClicked.connect(self._header_clicked)
+        header.setToolTip("Click When or Amount to sort")
         root.addLayout(filters)
         root.addWidget(self.error)
-        root.addWidget(self.title)
+        root.addLayout(title_row)
         root.addWidget(self.table, 1)
         self._enable(False)
+
+    def _header_clicked(self, column: int) -> None:
+        """When: newest / oldest first; Amount (or Balance): largest / smallest first."""
+        current = self.sort.currentData()
+        if column == 0:
+            key = "oldest" if current == "newest" else "newest"
+        elif column in (2, 3):
+            key = "smallest" if current == "largest" else "largest"
+        else:
+            return
+        descending = key in ("newest", "largest")
+        self.table.horizontalHeader().setSortIndicator(0 if column == 0 else 2, Qt.SortOrder.DescendingOrder
+                                                       if descending else Qt.SortOrder.AscendingOrder)
+        self.sort.setCurrentIndex(self.sort.findData(key))
 
     def _enable(self, on: bool) -> None:
         for widget in (self.apply_button, self.csv_button, self.pdf_button):

@@ -3,13 +3,13 @@
 Revision ID: 0008
 Revises: 0012
 
-Customer search uses each database's own text search: PostgreSQL's ``pg_trgm`` (GIN trigram indexes
-on the name and the phone, serving ``ILIKE '%…%'``) and SQLite's FTS5 with the trigram tokenizer (an external-content
-table kept in step by triggers). A PostgreSQL extension lives in ONE schema per database, while tests
-(and some deployments) put the bank's tables in another schema on the search path: the extension is
-created in ``public`` if missing, and its operator classes are named with the schema it really lives
-in (core.teller.search finds that schema the same way for its functions and operators). Without the
-right to create the extension, the indexes are skipped and search falls back to plain matching.
+Customer search uses each database's own text search: on PostgreSQL a ``pg_trgm`` GIN trigram index on
+the name (serving ``ILIKE '%…%'``) and a btree on the reversed phone number (its last digits); on SQLite
+FTS5 with the trigram tokenizer (an external-content table kept in step by triggers). A PostgreSQL
+extension lives in ONE schema per database, while tests (and some deployments) put the bank's tables in
+another schema on the search path: the extension is created in ``public`` if missing, and its operator
+class is named with the schema it really lives in. Without the right to create the extension, the name
+index is skipped and the same ``ILIKE`` queries scan instead (slower, same results).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -94,7 +94,8 @@ def upgrade() -> None:
         schema = trigram_schema(bind)
         if schema is not None:
             op.execute(f'CREATE INDEX ix_customers_name_trgm ON customers USING gin (name "{schema}".gin_trgm_ops)')
-            op.execute(f'CREATE INDEX ix_customers_phone_trgm ON customers USING gin (phone "{schema}".gin_trgm_ops)')
+        # the last digits of a phone number are what a teller types: a prefix search on the reversed number
+        op.execute("CREATE INDEX ix_customers_phone_reversed ON customers (reverse(phone) text_pattern_ops)")
     elif bind.dialect.name == "sqlite":
         op.execute("CREATE VIRTUAL TABLE customer_fts USING fts5(name, phone, content='customers', "
                    "content_rowid='id', tokenize='trigram')")
@@ -111,7 +112,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS customer_fts")
     else:
         op.execute("DROP INDEX IF EXISTS ix_customers_name_trgm")
-        op.execute("DROP INDEX IF EXISTS ix_customers_phone_trgm")
+        op.execute("DROP INDEX IF EXISTS ix_customers_phone_reversed")
     op.drop_table("receipt_prints")
     op.drop_index("ix_account_holds_account_id_id", table_name="account_holds")
     op.drop_table("account_holds")

@@ -1,7 +1,7 @@
 """fraud case work: the alert queue's columns, claims, SLA, dispositions; cases, timeline, files, suppressions
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0005
 
 Alerts get the queue's columns copied from the transfer, account and customer (one indexed table for a
 queue of millions), a claim with a lease, an SLA due time by score band, escalation, an outcome and the
@@ -17,7 +17,7 @@ from alembic import op
 import core.persistence.base
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
