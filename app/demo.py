@@ -51,6 +51,11 @@ def seed_demo_bank(settings: Settings, engine: Engine, *, customers: int = 2_000
         services.users.add_user(SYSTEM_ACTOR, username, role, password, enrolled_secret=secret)
         users.append(username)
     model = _train_first_model(engine, progress, cancelled)
+    if progress:
+        progress(0, 1, "filling the fraud queue (alerts, decisions, a case)")
+    from core.cases.demo import seed_queue
+
+    seed_queue(services.ledger, services.audit)
     services.audit.seal(engine)
     return DemoReport(bank=bank, users=users, model=model)
 

@@ -14,6 +14,7 @@ from functools import cached_property
 from sqlalchemy import Engine, text
 
 from app.settings import Settings
+from core.cases.service import FraudDesk
 from core.errors import ConfigurationError
 from core.events import EventBus
 from core.fraud.screen import FraudScreen
@@ -123,6 +124,7 @@ class Services:
     ledger: Ledger
     idle_lock_seconds: int
     device: str
+    fraud: FraudDesk
     payments: PaymentService
     orders: PaymentOrders
     rails: RailSettings
@@ -136,10 +138,13 @@ class Services:
         vault = Vault(engine, VaultKeys(settings.data_dir), audit)
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
                                   audit=audit)
-        return cls(settings=settings, engine=engine, audit=audit, users=UserService(engine, audit),
+        fraud = FraudDesk(ledger)
+        users = UserService(engine, audit)
+        users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
+        return cls(settings=settings, engine=engine, audit=audit, users=users,
                    ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),
                    payments=payments, orders=PaymentOrders(engine, ledger, audit=audit), rails=RailSettings.from_env(),
-                   events=EventBus.of(engine, redis_url=settings.redis_url))
+                   events=EventBus.of(engine, redis_url=settings.redis_url), fraud=fraud)
 
     @cached_property
     def teller(self):  # noqa: ANN201 - core.teller.service.Teller, imported on first use

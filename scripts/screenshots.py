@@ -25,9 +25,6 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from app.services import Services  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.tasks import TaskManager  # noqa: E402
-from core.fraud.config import FraudConfig  # noqa: E402
-from core.fraud.screen import FraudScreen  # noqa: E402
-from core.ledger.service import Ledger  # noqa: E402
 from core.ledger.money import to_minor  # noqa: E402
 from core.ledger.views import TransferRequest  # noqa: E402
 from core.persistence import migrate  # noqa: E402
@@ -93,21 +90,6 @@ def seed(services: Services) -> list[str]:
                                                       amount=to_minor(amount, "USD"), currency="USD",
                                                       description=text))
     return [n for n, _ in numbers]
-
-
-def hold_for_review(services: Services, accounts: list[str]) -> None:
-    """Payments a strict fraud screen holds for review (the demo has no trained model, so its rules decide)."""
-    config = FraudConfig(amount_limits={"USD": to_minor("2000", "USD"), "EUR": to_minor("1500", "EUR")},
-                         velocity_limit_1h=4)
-    ledger = Ledger(services.engine, audit=services.audit, screen=FraudScreen(services.engine, config=config))
-    margaret, donald, hedy, emmy, barbara, claude = (accounts[i] for i in (6, 11, 4, 8, 10, 7))
-    payments = [("hold-1", margaret, donald, "4800.00", "USD", "online", "ACME-TRADING-LTD")]
-    payments += [(f"kiosk-{i}", barbara, claude, "60.00", "USD", "card", "KIOSK-114") for i in range(4)]
-    payments += [("hold-2", hedy, emmy, "2750.00", "EUR", "online", "NOEL-IMPORTS")]
-    for id_, debit, credit, amount, currency, channel, counterparty in payments:
-        ledger.transfer(SYSTEM_ACTOR, TransferRequest(id=id_, debit=debit, credit=credit,
-                                                      amount=to_minor(amount, currency), currency=currency,
-                                                      channel=channel, counterparty=counterparty))
 
 
 def payments_and_orders(services: Services, accounts: list[str]) -> None:
@@ -254,13 +236,6 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     audit.table.selectRow(0)
     save(window, out, "audit")
 
-    hold_for_review(services, accounts)
-    window.show_page("fraud")
-    fraud = window.page("fraud")
-    wait_until(lambda: fraud.model.rowCount() >= 3 and None not in fraud.alerts())
-    fraud.table.selectRow(0)
-    save(window, out, "fraud-queue")
-
     theme.apply("dark")
     window.show_page("teller")
     save(window, out, "teller-dark")
@@ -306,6 +281,9 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     save(admin_window, out, "admin")
     admin_window.close()
 
+    from shots_fraud import shoot_fraud  # scripts/ is on the path when this script runs
+
+    shoot_fraud(app, tmp, out, theme, save, wait_until, settle)
     TaskManager.shared().shutdown(wait=True)
     engine.dispose()
     if stripe_server is not None:

@@ -38,9 +38,9 @@ def _admin(services: Services, actor: Actor) -> QWidget:
 
 
 def _fraud(services: Services, actor: Actor) -> QWidget:
-    from ui.fraud.page import FraudQueuePage
+    from ui.fraud.page import FraudPage
 
-    return FraudQueuePage(services, actor)
+    return FraudPage(services, actor)
 
 
 def _payments(services: Services, actor: Actor) -> QWidget:

@@ -94,9 +94,9 @@ TEMPLATES: dict[str, Callable[[Row, Txn, str], str]] = {
 }
 
 
-def explain(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, row: Row, tx: Txn,
-            currency: str, top: int) -> list[str]:
-    """The ``top`` feature groups that raise the probability most, in plain words."""
+def ranked_groups(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, row: Row,
+                  top: int) -> list[str]:
+    """The keys of GROUPS (at most ``top``) that raise the probability by at least MIN_WEIGHT, strongest first."""
     x = np.asarray(row, dtype=np.float64)
     variants = np.repeat(x[None, :], len(_COLUMNS) + 1, axis=0)
     for i, cols in enumerate(_COLUMNS.values(), start=1):
@@ -105,4 +105,10 @@ def explain(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, 
     weights = p[0] - p[1:]
     order = np.argsort(-weights)
     names = list(_COLUMNS)
-    return [TEMPLATES[names[i]](row, tx, currency) for i in order[:top] if weights[i] >= MIN_WEIGHT]
+    return [names[i] for i in order[:top] if weights[i] >= MIN_WEIGHT]
+
+
+def explain(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, row: Row, tx: Txn,
+            currency: str, top: int) -> list[str]:
+    """The ``top`` feature groups that raise the probability most, in plain words."""
+    return [TEMPLATES[name](row, tx, currency) for name in ranked_groups(predict, reference, row, top)]

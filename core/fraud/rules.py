@@ -11,6 +11,7 @@ from core.fraud.config import FraudConfig
 class RuleHit:
     action: str  # "review" | "decline"
     reason: str
+    rule: str = ""  # a stable key: blocked_counterparty | blocked_country | amount_limit | velocity_limit
 
 
 def _major(minor: int, exponent: int) -> str:
@@ -23,16 +24,16 @@ def check(config: FraudConfig, *, counterparty: str | None, country: str | None,
     """Rule hits for one payment (``amount`` in minor units; the count includes this payment)."""
     hits = []
     if counterparty is not None and counterparty in config.blocked_counterparties:
-        hits.append(RuleHit("decline", f"counterparty {counterparty} is on the block list"))
+        hits.append(RuleHit("decline", f"counterparty {counterparty} is on the block list", "blocked_counterparty"))
     if country is not None and country.upper() in config.blocked_countries:
-        hits.append(RuleHit("decline", f"country {country.upper()} is on the block list"))
+        hits.append(RuleHit("decline", f"country {country.upper()} is on the block list", "blocked_country"))
     limit = config.amount_limits.get(currency.upper())
     if limit is not None and amount > limit:
         hits.append(RuleHit(config.amount_limit_action,
                             f"amount {_major(amount, exponent)} {currency} is over the limit of "
-                            f"{_major(limit, exponent)} {currency}"))
+                            f"{_major(limit, exponent)} {currency}", "amount_limit"))
     if config.velocity_limit_1h is not None and payments_last_hour > config.velocity_limit_1h:
         hits.append(RuleHit(config.velocity_action,
                             f"{payments_last_hour} payments on this card within an hour "
-                            f"(limit {config.velocity_limit_1h})"))
+                            f"(limit {config.velocity_limit_1h})", "velocity_limit"))
     return hits

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
+from core.cases import screening
 from core.errors import ConfigurationError, ValidationError
 from core.events import FRAUD_DETECTED, publish
 from core.fraud import features, registry
@@ -22,7 +23,7 @@ from core.fraud.decision import assess
 from core.fraud.registry import LoadedModel
 from core.fraud.txn import Txn, card_key
 from core.persistence.base import utcnow
-from core.persistence.models.fraud import FraudAlert, FraudScore
+from core.persistence.models.fraud import FraudScore
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,9 @@ class FraudScreen:
         row = features.compute(self.store.snapshot(conn, txn), txn, self.config.label_delay_days)
         model = self.model(conn)
         result = assess(model, self.config, txn, row, amount=tx.amount, currency=tx.currency, exponent=tx.exponent)
+        if result.decision != "approve":  # analysts' suppressions may switch a rule off for this card/counterparty
+            result = screening.reconsider(conn, self.config, model, txn, row, result, amount=tx.amount,
+                                          currency=tx.currency, exponent=tx.exponent, now=utcnow())
         return ScreenResult(result.decision, round(result.score, 6), result.reasons,
                             model.info.label if model is not None else None, tuple(row))
 
@@ -106,10 +110,8 @@ class FraudScreen:
         conn.execute(insert_for(conn, FraudScore.__table__).values(
             transfer_id=tx.transfer_id, score=result.score, decision=result.decision, reasons=reasons,
             model_version=result.model_version, created_at=now).on_conflict_do_nothing())
-        if result.decision == "review":
-            conn.execute(insert_for(conn, FraudAlert.__table__).values(
-                transfer_id=tx.transfer_id, score=result.score, decision=result.decision, reasons=reasons,
-                status="open", created_at=now).on_conflict_do_nothing())
+        if result.decision == "review":  # the analysts' queue (core.cases)
+            screening.alert_for_review(conn, self.config, self.model(conn), tx, txn, result, now)
         if result.decision != "approve":
             publish(conn, FRAUD_DETECTED, {"transfer_id": tx.transfer_id, "decision": result.decision,
                                            "score": round(result.score, 4), "customer_id": tx.customer_id})

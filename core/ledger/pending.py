@@ -24,65 +24,11 @@ T = store.T
 def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount: int | None,
             id: str | None) -> TransferResult:
     """Post or void ``pending_id`` exactly once; a retry with the same id returns the first result."""
-    verb = "post" if post else "void"
     check_id(pending_id, "pending transfer id")
     _check_hold_permission(ledger, actor, pending_id)
-    new_id = check_id(id) if id is not None else f"{pending_id}:{verb}"[:MAX_ID]
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
-        raise InvalidAmount(f"the amount to post must be a positive number of minor units, got {amount!r}")
-    fingerprint = hashlib.sha256(f"{verb}|{pending_id}|{amount}".encode()).hexdigest()
-    expired: list[bool] = []
-
-    def work(conn: Connection) -> TransferResult:
-        head = store.transfers_by_id(conn, [pending_id]).get(pending_id)
-        if head is None or head["kind"] != "pending":
-            raise PendingNotFound(f"no pending transfer {pending_id}", id=pending_id)
-        now = ledger.clock()
-        accounts = {a.id: a for a in store.lock_accounts(
-            conn, ids=(head["debit_account_id"], head["credit_account_id"]), now=now)}
-        rows = store.transfers_by_id(conn, [pending_id, new_id], lock=True)
-        pend, previous = rows[pending_id], rows.get(new_id)
-        nums = {a.id: a.number for a in accounts.values()}
-        if previous is not None:
-            if previous["fingerprint"] != fingerprint:
-                raise IdConflict(f"transfer id {new_id} was already used for a different transfer", id=new_id)
-            return _result(previous, nums, replayed=True)
-        if pend["state"] != "pending":
-            raise PendingAlreadyResolved(f"pending transfer {pending_id} is already {pend['state']}", id=pending_id)
-        debit, credit = accounts[pend["debit_account_id"]], accounts[pend["credit_account_id"]]
-        if is_expired(pend, now):  # its timeout passed: it expires now, and neither posts nor voids
-            _expire(ledger, conn, actor, pend, debit, credit)
-            expired.append(pend["expires_at"])
-            return _result(pend, nums)
-        posted = pend["amount"] if amount is None else amount
-        if posted > pend["amount"]:
-            raise PostExceedsPending(f"cannot post {posted} of a pending {pend['amount']}", id=pending_id)
-        if post:
-            state.check_pair(debit, credit, pend["currency"])
-        state.release(debit, credit, pend["amount"])
-        entries = []
-        if post:
-            state.post(debit, credit, posted)
-            entries = [(new_id, debit.id, -posted, debit.balance, now), (new_id, credit.id, posted, credit.balance, now)]
-        row = {
-            "id": new_id, "debit_account_id": debit.id, "credit_account_id": credit.id,
-            "amount": posted, "currency": pend["currency"], "kind": "post_pending" if post else "void_pending",
-            "state": "posted" if post else "resolved", "pending_id": pending_id, "reverses_id": None,
-            "expires_at": None, "code": pend["code"], "description": pend["description"], "channel": pend["channel"],
-            "counterparty": pend["counterparty"], "counterparty_country": pend["counterparty_country"],
-            "device": actor.device, "link_id": None, "fingerprint": fingerprint, "created_by": actor.username,
-            "created_at": now,
-        }
-        store.insert_transfers(conn, [row])
-        store.insert_entries(conn, entries)
-        store.save_accounts(conn, (debit, credit))
-        store.set_transfer_state(conn, pending_id, "posted" if post else "voided")
-        ledger.record(conn, actor, f"transfer.{verb}_pending", pending_id, {"state": "pending"},
-                      {"state": "posted" if post else "voided", "amount": posted, "id": new_id})
-        events.completed(conn, new_id, pending_id, "posted" if post else "voided", [debit.number, credit.number])
-        return _result(row, nums)
-
-    result = ledger.run(work)
+    expired: list[datetime] = []
+    result = ledger.run(lambda conn: resolve_on(ledger, conn, actor, pending_id, post=post, amount=amount, id=id,
+                                                expired=expired))
     if expired:
         at = f"{expired[0]:%Y-%m-%d %H:%M:%S} UTC"
         raise PendingExpired(
@@ -90,6 +36,68 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
             + ("nothing was posted; make a new transfer if the payment should still go ahead" if post
                else "there is nothing left to void"), id=pending_id, expired_at=expired[0].isoformat())
     return result
+
+
+def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, *, post: bool, amount: int | None,
+               id: str | None, expired: list[datetime]) -> TransferResult:
+    """``resolve`` inside the caller's transaction (a fraud disposition resolves the hold with its decision).
+
+    A hold whose timeout has passed expires instead (neither posts nor voids) and its expiry time is
+    appended to ``expired``: the caller keeps that or rolls back. Every path closes the hold's fraud alert.
+    """
+    verb = "post" if post else "void"
+    new_id = check_id(id) if id is not None else f"{pending_id}:{verb}"[:MAX_ID]
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
+        raise InvalidAmount(f"the amount to post must be a positive number of minor units, got {amount!r}")
+    fingerprint = hashlib.sha256(f"{verb}|{pending_id}|{amount}".encode()).hexdigest()
+    head = store.transfers_by_id(conn, [pending_id]).get(pending_id)
+    if head is None or head["kind"] != "pending":
+        raise PendingNotFound(f"no pending transfer {pending_id}", id=pending_id)
+    now = ledger.clock()
+    accounts = {a.id: a for a in store.lock_accounts(
+        conn, ids=(head["debit_account_id"], head["credit_account_id"]), now=now)}
+    rows = store.transfers_by_id(conn, [pending_id, new_id], lock=True)
+    pend, previous = rows[pending_id], rows.get(new_id)
+    nums = {a.id: a.number for a in accounts.values()}
+    if previous is not None:
+        if previous["fingerprint"] != fingerprint:
+            raise IdConflict(f"transfer id {new_id} was already used for a different transfer", id=new_id)
+        return _result(previous, nums, replayed=True)
+    if pend["state"] != "pending":
+        raise PendingAlreadyResolved(f"pending transfer {pending_id} is already {pend['state']}", id=pending_id)
+    debit, credit = accounts[pend["debit_account_id"]], accounts[pend["credit_account_id"]]
+    if is_expired(pend, now):  # its timeout passed: it expires now, and neither posts nor voids
+        _expire(ledger, conn, actor, pend, debit, credit)
+        expired.append(pend["expires_at"])
+        return _result(pend, nums)
+    posted = pend["amount"] if amount is None else amount
+    if posted > pend["amount"]:
+        raise PostExceedsPending(f"cannot post {posted} of a pending {pend['amount']}", id=pending_id)
+    if post:
+        state.check_pair(debit, credit, pend["currency"])
+    state.release(debit, credit, pend["amount"])
+    entries = []
+    if post:
+        state.post(debit, credit, posted)
+        entries = [(new_id, debit.id, -posted, debit.balance, now), (new_id, credit.id, posted, credit.balance, now)]
+    row = {
+        "id": new_id, "debit_account_id": debit.id, "credit_account_id": credit.id,
+        "amount": posted, "currency": pend["currency"], "kind": "post_pending" if post else "void_pending",
+        "state": "posted" if post else "resolved", "pending_id": pending_id, "reverses_id": None,
+        "expires_at": None, "code": pend["code"], "description": pend["description"], "channel": pend["channel"],
+        "counterparty": pend["counterparty"], "counterparty_country": pend["counterparty_country"],
+        "device": actor.device, "link_id": None, "fingerprint": fingerprint, "created_by": actor.username,
+        "created_at": now,
+    }
+    store.insert_transfers(conn, [row])
+    store.insert_entries(conn, entries)
+    store.save_accounts(conn, (debit, credit))
+    store.set_transfer_state(conn, pending_id, "posted" if post else "voided")
+    ledger.record(conn, actor, f"transfer.{verb}_pending", pending_id, {"state": "pending"},
+                  {"state": "posted" if post else "voided", "amount": posted, "id": new_id})
+    events.completed(conn, new_id, pending_id, "posted" if post else "voided", [debit.number, credit.number])
+    _close_alert(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
+    return _result(row, nums)
 
 
 def _check_hold_permission(ledger: Ledger, actor: Actor, pending_id: str) -> None:
@@ -133,6 +141,14 @@ def _expire(ledger: Ledger, conn: Connection, actor: Actor, pend: dict[str, Any]
     pend["state"] = "expired"
     ledger.record(conn, actor, "transfer.expire", pend["id"], {"state": "pending"}, {"state": "expired"})
     events.completed(conn, pend["id"], pend["id"], "expired", [debit.number, credit.number])
+    _close_alert(ledger, conn, actor, pend["id"], "expired", ledger.clock())
+
+
+def _close_alert(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, state: str, now: datetime) -> None:
+    """Every way a hold ends (desk, command line, expiry, a disposition) closes its fraud alert with it."""
+    from core.cases.holds import hold_resolved  # case work sits above the ledger; imported when a hold ends
+
+    hold_resolved(conn, actor, pending_id, state, now, ledger.record)
 
 
 def _result(row: dict[str, Any], nums: dict[int, str], replayed: bool = False) -> TransferResult:

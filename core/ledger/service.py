@@ -121,6 +121,12 @@ class Ledger:
                             {"score": err.score, "reasons": list(err.reasons)})
             raise
 
+    def transfer_in(self, conn: Connection, actor: Actor, req: TransferRequest) -> TransferResult:
+        """``transfer`` inside the caller's transaction (a fraud reversal that must commit with its disposition).
+
+        The caller has authorized the action; a payment the screen would decline raises TransferDeclined."""
+        return self._transfer(conn, actor, normalize(req, actor), [])
+
     def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list,
                   also: Callable[[Connection, TransferResult], None] | None = None) -> TransferResult:
         ids = [req.id] + ([req.reverses_id] if req.reverses_id else [])

@@ -29,7 +29,9 @@ class Permission(StrEnum):
     TRANSFER_CORRECT = "transfer.correct"
     BATCH_POST = "transfer.batch"
     ALERT_VIEW = "alert.view"
-    ALERT_DISPOSITION = "alert.disposition"
+    ALERT_DISPOSITION = "alert.disposition"  # claim, decide, cases, suppressions
+    ALERT_REASSIGN = "alert.reassign"  # move another analyst's claim
+    ALERT_SUPERVISE = "alert.supervise"  # take and decide escalated alerts
     MODEL_TRAIN = "model.train"
     RECOMMENDATION_ACT = "recommendation.act"
     USER_MANAGE = "user.manage"
@@ -51,7 +53,7 @@ _ANALYST = {Permission.LEDGER_VIEW, Permission.ALERT_VIEW, Permission.ALERT_DISP
 _SUPERVISOR = _TELLER | _ANALYST | {
     Permission.ACCOUNT_STATUS, Permission.TRANSFER_CORRECT, Permission.RECOMMENDATION_ACT,
     Permission.MODEL_TRAIN, Permission.AUDIT_VIEW, Permission.CARD_REVEAL, Permission.RAILS_OPERATE,
-    Permission.HOLD_RELEASE,
+    Permission.HOLD_RELEASE, Permission.ALERT_REASSIGN, Permission.ALERT_SUPERVISE,
 }
 _ADMIN = {
     Permission.LEDGER_VIEW, Permission.USER_MANAGE, Permission.SETTINGS_CHANGE,

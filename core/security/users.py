@@ -65,6 +65,9 @@ class UserService:
         self.enroll_ttl = enroll_ttl  # time to set up an authenticator app at first login
         self._pending: dict[str, _Pending] = {}
         self._pending_lock = threading.Lock()
+        # Called as hook(conn, actor, reason) in the transaction that records a desk locking or logging out
+        # (e.g. fraud case work frees the alerts the analyst held).
+        self.on_session_end: list[Callable[[Connection, Actor, str], Any]] = []
 
     # -- login -------------------------------------------------------------------------------------------
 
@@ -161,10 +164,17 @@ class UserService:
 
     def lock(self, actor: Actor, reason: str = "idle") -> None:
         """Record that the desk of ``actor`` was locked (the UI hides everything until ``unlock``)."""
-        self._record(actor, "session.lock", actor.username, None, {"reason": reason}, self.clock())
+        self._session_end(actor, "session.lock", {"reason": reason}, f"session locked ({reason})")
 
     def logout(self, actor: Actor) -> None:
-        self._record(actor, "logout", actor.username, None, None, self.clock())
+        self._session_end(actor, "logout", None, "logged out")
+
+    def _session_end(self, actor: Actor, action: str, after: dict | None, reason: str) -> None:
+        now = self.clock()
+        with self.engine.begin() as conn:
+            self._audit(conn, actor, action, actor.username, None, after, now)
+            for hook in self.on_session_end:
+                hook(conn, actor, reason)
 
     # -- administration ----------------------------------------------------------------------------------
 

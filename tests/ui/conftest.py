@@ -69,7 +69,9 @@ def ui_thread_sql(sqlite_engine, bank):  # noqa: ARG001 - recording starts once 
 def services(sqlite_engine, tmp_path, tasks):
     settings = Settings(database_url=str(sqlite_engine.url), redis_url=None, data_dir=tmp_path)
     services = Services.build(settings, sqlite_engine)
+    hooks = services.users.on_session_end
     services.users = UserService(sqlite_engine, services.audit, hasher=CHEAP)
+    services.users.on_session_end.extend(hooks)
     yield services
     tasks.shutdown(wait=True)  # no worker may still use the database when it is disposed
     services.close()
@@ -108,3 +110,64 @@ def bank(services):
 @pytest.fixture
 def teller():
     return Actor(username="tina", role=Role.TELLER, user_id=None, device="desk-test")
+
+
+# -- the fraud workspace (ui/fraud) ------------------------------------------------------------------------
+from core.fraud.config import FraudConfig  # noqa: E402
+from core.fraud.screen import FraudScreen  # noqa: E402
+from core.ledger.service import Ledger  # noqa: E402
+from core.ledger.views import TransferRequest  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.theme import Theme  # noqa: E402
+
+ANALYST = Actor("nina", Role.ANALYST, device="desk-test")
+OTHER = Actor("omar", Role.ANALYST, device="desk-2")
+SUPERVISOR = Actor("sam", Role.SUPERVISOR, device="desk-test")
+TELLER = Actor("tina", Role.TELLER, device="desk-test")
+
+
+@pytest.fixture
+def hold(services, bank):  # noqa: F811
+    """hold(amount=250_00, counterparty=None, **kw) -> transfer id, held by a screen that reviews above 100.00."""
+    ledger = Ledger(services.engine, audit=services.audit,
+                    screen=FraudScreen(services.engine, config=FraudConfig(amount_limits={"USD": 100_00})))
+    ids = __import__("itertools").count(1)
+
+    def post(amount: int = 250_00, **kw) -> str:  # noqa: ANN003
+        tid = kw.pop("id", f"held-{next(ids)}")
+        result = ledger.transfer(SYSTEM_ACTOR, TransferRequest(id=tid, debit=bank[0], credit=bank[1], amount=amount,
+                                                               currency="USD", **kw))
+        assert result.state == "pending"
+        return tid
+
+    return post
+
+
+@pytest.fixture
+def open_page(qtbot, services):
+    """open_page(actor) -> the fraud page in a shown main window, its queue loaded."""
+
+    def make(actor: Actor = ANALYST):  # noqa: ANN202
+        window = MainWindow(services, actor, Theme())
+        qtbot.addWidget(window)
+        window.resize(1400, 900)
+        window.show()
+        window.show_page("fraud")
+        page = window.page("fraud")
+        qtbot.waitUntil(lambda: None not in page.alerts(), timeout=15_000)
+        return window, page
+
+    return make
+
+
+def fraud_loaded(qtbot, page, rows: int) -> list:  # noqa: ANN001
+    qtbot.waitUntil(lambda: page.model.rowCount() == rows and None not in page.alerts(), timeout=15_000)
+    return page.alerts()
+
+
+def fraud_select(qtbot, page, transfer_id: str):  # noqa: ANN001, ANN201
+    row = next(i for i, a in enumerate(page.alerts()) if a.transfer_id == transfer_id)
+    page.table.selectRow(row)
+    qtbot.waitUntil(lambda: page.queue.current is not None and page.queue.current.alert.transfer_id == transfer_id,
+                    timeout=15_000)
+    return page.queue.current

@@ -1,95 +1,136 @@
-"""The fraud queue page: analysts and supervisors see held payments and why; tellers do not get the page."""
+"""The fraud queue page: columns, times in the operator's zone, the alert in full, Next/claim/release, live
+updates from other desks, and who gets the page."""
 from __future__ import annotations
 
-import pytest
+from zoneinfo import ZoneInfo
 
-from core.fraud.config import FraudConfig
-from core.fraud.screen import FraudScreen
-from core.ledger.service import Ledger
-from core.ledger.views import TransferRequest
-from core.security.roles import SYSTEM_ACTOR, Actor, Role
-from ui.main_window import MainWindow
-from ui.theme import Theme
+from PySide6.QtCore import Qt
 
-ANALYST = Actor("nina", Role.ANALYST, device="desk-test")
-SUPERVISOR = Actor("sam", Role.SUPERVISOR, device="desk-test")
-TELLER = Actor("tina", Role.TELLER, device="desk-test")
+from core.cases.queue import AlertFilter
+from tests.ui.conftest import ANALYST, OTHER, SUPERVISOR, TELLER
+from tests.ui.conftest import fraud_loaded as loaded
+from tests.ui.conftest import fraud_select as select
 
 
-@pytest.fixture
-def hold(services, bank):
-    """hold(id, amount): post from the first bank account through a screen that reviews anything over 100.00."""
-    screen = FraudScreen(services.engine, config=FraudConfig(amount_limits={"USD": 100_00}))
-    ledger = Ledger(services.engine, screen=screen)
+def test_the_analyst_sees_the_queue_and_the_alert_in_full(qtbot, services, bank, hold, open_page, ui_thread_sql,
+                                                          monkeypatch):
+    monkeypatch.setenv("QENEX_TIMEZONE", "Asia/Tokyo")
+    from app import zone
 
-    def post(id_: str, amount: int, counterparty: str | None = None) -> None:
-        result = ledger.transfer(SYSTEM_ACTOR, TransferRequest(id=id_, debit=bank[0], credit=bank[1], amount=amount,
-                                                               currency="USD", counterparty=counterparty))
-        assert result.state == "pending"
+    zone._zone.cache_clear()
+    hold(250_00, counterparty="SHOP-7", channel="online", device="laptop-9")
+    ui_thread_sql.clear()
+    window, page = open_page(ANALYST)
+    assert window.nav_keys(enabled_only=True) == ["fraud"] and page.timer.isActive()
+    [alert] = loaded(qtbot, page, 1)
+    headers = [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(page.model.columnCount())]
+    assert headers[:4] == ["Alert", "Raised (JST)", "Age", "SLA"] and "Customer" in headers and "Why" in headers
+    cells = {h: page.model.index(0, c).data() for c, h in enumerate(headers)}
+    assert cells["Customer"] == "Ada Lovelace" and cells["Amount"] == "$250.00" and cells["Account"] == bank[0]
+    tokyo = alert.created_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert cells["Raised (JST)"] == f"{tokyo:%Y-%m-%d %H:%M}"
+    assert cells["SLA"].startswith("due in ") and cells["Status"] == "open"
+    assert "Asia/Tokyo" in page.queue.count_label.text()
+    detail = select(qtbot, page, alert.transfer_id)
+    panel = page.queue.detail
+    assert panel.amount.text() == "$250.00" and "over the limit" in panel.reasons.text()
+    assert "counterparty SHOP-7" in panel.route.text() and "Transfer pending" in panel.route.text()
+    assert "Ada Lovelace" in panel.profile.text()
+    assert any(i.kind == "alert" for i in detail.activity) and panel.normal.rowCount() == 8
+    assert panel.tabText(2).startswith("Against habi&ts")
+    assert panel.events.rowCount() == 1  # raised
+    assert ui_thread_sql == []
+    zone._zone.cache_clear()
 
-    return post
 
-
-def _window(qtbot, services, actor):  # noqa: ANN001, ANN202
-    window = MainWindow(services, actor, Theme())
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def _loaded(qtbot, page, rows):  # noqa: ANN001, ANN202
-    qtbot.waitUntil(lambda: page.model.rowCount() == rows and all(a is not None for a in page.alerts()))
-    return page.alerts()
-
-
-def test_analyst_sees_the_held_payment_and_its_reasons(qtbot, services, bank, hold, ui_thread_sql):
-    hold("held-1", 250_00, counterparty="SHOP-7")
-    ui_thread_sql.clear()  # the posting above is the test's own setup
-    window = _window(qtbot, services, ANALYST)
-    assert window.nav_keys(enabled_only=True) == ["fraud"]
-    assert window.current_key() == "fraud"
-    page = window.page("fraud")
-    assert page.isVisible() and page.timer.isActive()
-    [alert] = _loaded(qtbot, page, 1)
-    assert alert.transfer_id == "held-1"
-    texts = [page.model.index(0, c).data() for c in range(page.model.columnCount())]
-    assert texts[2:] == ["$250.00", bank[0], bank[1], "desk", "SHOP-7"]
-    assert page.count_label.text() == "1 open alert"
-
-    page.table.selectRow(0)
-    assert page.title_label.text() == "Transfer held-1"
-    assert page.reasons_label.text().startswith("• amount 250.00 USD is over the limit of 100.00 USD")
-    assert page.reasons_label.isVisibleTo(page)
+def test_next_claim_release_and_someone_elses_claim(qtbot, services, hold, open_page, ui_thread_sql):
+    first, second = hold(150_00), hold(300_00)
+    window, page = open_page(ANALYST)
+    loaded(qtbot, page, 2)
+    queue = page.queue
+    qtbot.mouseClick(queue.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: queue.current is not None and queue.current.alert.assignee == "nina", timeout=15_000)
+    assert queue.release_button.isEnabled() and not queue.claim_button.isEnabled()
+    qtbot.mouseClick(queue.release_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: queue.current.alert.assignee is None, timeout=15_000)
+    other_id = next(a.id for a in page.alerts() if a.transfer_id == second)
+    services.fraud.claim(OTHER, other_id)  # another desk (the test's own SQL)
+    ui_thread_sql.clear()
+    select(qtbot, page, first)
+    queue.claim()
+    qtbot.waitUntil(lambda: queue.current.alert.assignee == "nina", timeout=15_000)
+    queue.filters.assignee.setCurrentIndex(queue.filters.assignee.findData("me"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.alerts()[0] is not None, timeout=15_000)
+    assert page.alerts()[0].transfer_id == first
     assert ui_thread_sql == []
 
 
-def test_refresh_keeps_the_selected_alert_and_stops_while_hidden(qtbot, services, bank, hold):
-    hold("held-1", 250_00)
-    window = _window(qtbot, services, SUPERVISOR)
-    assert "fraud" in window.nav_keys(enabled_only=True)
-    assert window.nav_keys(enabled_only=True) == ["teller", "fraud", "payments", "audit"]
-    window.show_page("fraud")
-    page = window.page("fraud")
-    _loaded(qtbot, page, 1)
-    page.table.selectRow(0)
-
-    hold("held-2", 300_00)
-    window.refresh_action.trigger()  # F5
-    alerts = _loaded(qtbot, page, 2)
-    assert [a.transfer_id for a in alerts] == ["held-2", "held-1"]
-    qtbot.waitUntil(lambda: page.table.selectionModel().selectedRows() != [])
-    assert page.table.selectionModel().selectedRows()[0].row() == 1
-    assert page.selected.transfer_id == "held-1"
-
-    window.show_page("teller")
-    assert not page.timer.isActive()
-    window.show_page("fraud")
-    assert page.timer.isActive()
+def test_filters_sort_and_bad_amounts(qtbot, services, hold, open_page):
+    hold(150_00, channel="card")
+    hold(600_00, channel="online")
+    _window, page = open_page(ANALYST)
+    loaded(qtbot, page, 2)
+    filters = page.queue.filters
+    filters.channel.setCurrentIndex(filters.channel.findData("online"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.alerts()[0] is not None, timeout=15_000)
+    filters.channel.setCurrentIndex(0)
+    qtbot.keyClicks(filters.min_amount, "ten")
+    qtbot.waitUntil(lambda: filters.min_amount.property("invalid") is True, timeout=15_000)
+    assert "not an amount" in filters.min_amount.toolTip()
+    filters.min_amount.clear()
+    qtbot.keyClicks(filters.min_amount, "500")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.alerts()[0] is not None
+                    and page.alerts()[0].amount == 600_00, timeout=15_000)
+    filters.min_amount.clear()
+    page.model.sort(9)  # the Amount header
+    qtbot.waitUntil(lambda: page.queue.filter.sort == "amount" and page.model.rowCount() == 2
+                    and None not in page.alerts() and page.alerts()[0].amount == 600_00, timeout=15_000)
 
 
-def test_teller_does_not_get_the_fraud_queue(qtbot, services, bank, hold):
-    hold("held-1", 250_00)
-    window = _window(qtbot, services, TELLER)
-    assert "fraud" not in window.nav_keys()
-    assert not window.show_page("fraud")
-    assert "fraud" not in window.page_actions
+def test_an_alert_raised_on_another_desk_appears_without_refresh(qtbot, services, hold, open_page):
+    hold()
+    _window, page = open_page(ANALYST)
+    loaded(qtbot, page, 1)
+    hold(300_00)  # as if another desk posted it
+    page.watcher.poll()
+    loaded(qtbot, page, 2)
+
+
+def test_supervisors_start_on_escalations_and_tellers_get_no_page(qtbot, services, hold, open_page):
+    tid = hold()
+    alert_id = services.fraud.alerts(SUPERVISOR, AlertFilter(status="all"))[0].id
+    from core.cases.dispositions import Decision
+
+    services.fraud.dispose(ANALYST, alert_id, Decision("escalate", note="beneficiary abroad, new device"))
+    window, page = open_page(SUPERVISOR)
+    assert page.queue.filter.status == "escalated"
+    assert [a.transfer_id for a in loaded(qtbot, page, 1)] == [tid]
+    window.close()
+    from ui.main_window import MainWindow
+    from ui.theme import Theme
+
+    teller_window = MainWindow(services, TELLER, Theme())
+    qtbot.addWidget(teller_window)
+    assert "fraud" not in teller_window.nav_keys() and not teller_window.show_page("fraud")
+
+
+def test_the_payers_account_opens_read_only(qtbot, services, bank, hold, open_page):
+    tid = hold()
+    _window, page = open_page(ANALYST)
+    loaded(qtbot, page, 1)
+    select(qtbot, page, tid)
+    assert page.queue.account_button.isEnabled()
+    with qtbot.waitSignal(page.queue.account_requested):
+        qtbot.mouseClick(page.queue.account_button, Qt.MouseButton.LeftButton)
+    [window] = page.account_windows
+    assert window.money_tabs() == [] and not window.page.new_customer_button.isVisible()
+    qtbot.waitUntil(lambda: window.page.selected_number == bank[0], timeout=15_000)
+    window.close()
+
+
+def test_session_lock_frees_the_analysts_claims(services, hold):
+    tid = hold()
+    alert_id = services.fraud.alerts(ANALYST)[0].id
+    services.fraud.claim(ANALYST, alert_id)
+    services.users.lock(ANALYST, "manual")
+    assert services.fraud.alert(ANALYST, alert_id).assignee is None and tid

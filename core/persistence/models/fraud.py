@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.persistence.base import Base, BigId, UTCDateTime
@@ -89,24 +89,79 @@ class FraudScore(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+_ACTIVE = "status <> 'closed'"
+
+
 class FraudAlert(Base):
-    """A transfer held for review; an analyst works it to a disposition."""
+    """A payment an analyst must look at (held for review by the screen, or raised by hand), worked to a
+    disposition. The queue's columns are copied from the transfer, account and customer when the alert is
+    raised, so the queue is one indexed table however large it grows (core.cases.intake).
+
+    ``status``: open (in the queue; ``assignee`` holds it while its lease lasts), escalated (waits for a
+    supervisor), closed (``outcome`` TRUE_POSITIVE | FALSE_POSITIVE, or ``resolution`` says the hold was
+    resolved elsewhere). ``outcome`` INCONCLUSIVE keeps the alert open (snoozed until ``snoozed_until``
+    or back in the queue). Amounts: ``amount`` minor units of ``currency``; ``amount_scaled`` the same
+    amount in 1/10,000 of the currency unit (sorting and filtering across currencies, no FX).
+    """
 
     __tablename__ = "fraud_alerts"
     __table_args__ = (
-        CheckConstraint("status in ('open','investigating','fraud','legit','closed')", name="status"),
+        CheckConstraint("status in ('open','escalated','closed')", name="status"),
+        CheckConstraint("outcome is null or outcome in ('TRUE_POSITIVE','FALSE_POSITIVE','INCONCLUSIVE')",
+                        name="outcome"),
+        CheckConstraint("(assignee is null) = (lease_until is null)", name="claim"),
+        CheckConstraint("status <> 'closed' or assignee is null", name="closed_unclaimed"),
         Index("ix_fraud_alerts_status_created", "status", "created_at"),
+        # The active queue's orders (core.cases.queue.SORTS), partial: closed alerts cost them nothing.
+        Index("ix_fraud_alerts_active_due", "due_at", text("score DESC"), "id", postgresql_where=text(_ACTIVE),
+              sqlite_where=text(_ACTIVE)),
+        Index("ix_fraud_alerts_active_created", "created_at", "id", postgresql_where=text(_ACTIVE),
+              sqlite_where=text(_ACTIVE)),
+        Index("ix_fraud_alerts_active_score", "score", "id", postgresql_where=text(_ACTIVE), sqlite_where=text(_ACTIVE)),
+        Index("ix_fraud_alerts_active_amount", "amount_scaled", "id", postgresql_where=text(_ACTIVE),
+              sqlite_where=text(_ACTIVE)),
+        Index("ix_fraud_alerts_assignee", "assignee"),
+        Index("ix_fraud_alerts_customer", "customer_id", "created_at"),
+        Index("ix_fraud_alerts_case", "case_id"),
+        Index("ix_fraud_alerts_updated", "updated_at"),
+        Index("ix_fraud_alerts_closed", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     transfer_id: Mapped[str] = mapped_column(String(64), unique=True)
     score: Mapped[float] = mapped_column(Float)
     decision: Mapped[str] = mapped_column(String(10))
-    reasons: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(Text)  # JSON list of plain-word reasons
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(10), default="screen")  # screen | manual
+    rule: Mapped[str | None] = mapped_column(String(32))  # the strongest reason's key (core.cases.rules)
+    rules: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of every reason key
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    account: Mapped[str | None] = mapped_column(String(20))  # the paying account's number
+    beneficiary: Mapped[str | None] = mapped_column(String(64))  # the receiving account's number (or IBAN)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    amount_scaled: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    counterparty: Mapped[str | None] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(64))
+    band: Mapped[str] = mapped_column(String(16), default="low")  # SLA score band (core.cases.sla)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation: Mapped[str | None] = mapped_column(String(10))  # None | sla | analyst
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # disposition | hold_posted | hold_voided | hold_expired
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class FraudLabel(Base):

@@ -1,0 +1,198 @@
+"""A realistic fraud queue for the demo bank: the stories analysts meet, with the history charts need.
+
+Over the last 30 days: payments held for review and already decided (confirmed fraud, false positives,
+some escalated and some snoozed) by the demo analysts. In the last day and a half: a live queue of open
+alerts of several kinds — account takeovers (a login from a new device abroad, then transfers to a
+mule), card testing at one kiosk, large online purchases, a first rent payment to a new landlord —
+with a few claimed, one escalated and several past their SLA. Payments go through the real posting path
+and fraud screen (with demo review rules added), so every alert has its hold, reasons and features.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, insert, select, update
+
+from core.cases.dispositions import Decision, SuppressRequest
+from core.cases.service import FraudDesk
+from core.errors import QenexError
+from core.fraud.screen import FraudScreen
+from core.ledger.service import Ledger
+from core.ledger.views import TransferRequest
+from core.persistence.base import utcnow
+from core.persistence.models import Account, Customer, CustomerActivity, FraudAlert, FraudEvent
+from core.security.roles import Actor, Role
+
+if TYPE_CHECKING:
+    from core.security.audit import AuditTrail
+
+_AL, _ACT, _EV = FraudAlert.__table__, CustomerActivity.__table__, FraudEvent.__table__
+DESK = "demo-desk"
+ANALYSTS = (Actor("anna", Role.ANALYST, device=DESK), Actor("sam", Role.SUPERVISOR, device=DESK))
+MULES = ("NG", "RU", "KP", "IR", "RO")
+
+
+def _customers(engine: Engine, rnd: random.Random, n: int) -> list[tuple[int, str, str]]:
+    """``n`` customers with a USD deposit account: (customer id, name, account number)."""
+    a, c = Account.__table__, Customer.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.c.id, c.c.name, a.c.number, a.c.name).join(a, a.c.customer_id == c.c.id)
+                            .where(a.c.currency == "USD", a.c.kind == "deposit", a.c.status == "open",
+                                   a.c.credits_posted - a.c.debits_posted > 0).order_by(c.c.id)).all()
+    rows = [tuple(r[:3]) for r in rows if "settlement" not in (r[3] or "").lower()]  # people, not merchants
+    return rnd.sample(rows, min(n, len(rows)))
+
+
+def seed_queue(ledger: Ledger, audit: "AuditTrail | None", *, seed: int = 11, now: datetime | None = None) -> int:
+    """Add the demo's alert history and live queue to a seeded bank; returns how many alerts were raised."""
+    rnd = random.Random(seed)
+    now = now or utcnow()
+    engine = ledger.engine
+    base = ledger.screen.config if ledger.screen is not None else None
+    # The demo's review rules; declines only near certainty, so the stories reach analysts instead of bouncing.
+    config = replace(base, amount_limits={"USD": 1_500_00, "EUR": 1_500_00}, velocity_limit_1h=4,
+                     decline_threshold=0.995) if base else None
+    people = _customers(engine, rnd, 70)
+    if len(people) < 12:
+        return 0
+    stories: list[tuple[datetime, list[TransferRequest], list[tuple], str | None]] = []
+    counter = iter(range(1_000_000))
+
+    def pay(at: datetime, payer: tuple, payee: str, amount: int, channel: str, counterparty: str | None,
+            country: str | None, device: str | None) -> TransferRequest:
+        return TransferRequest(id=f"demo-q{next(counter):05d}", debit=payer[2], credit=payee, amount=amount,
+                               currency="USD", channel=channel, counterparty=counterparty,
+                               counterparty_country=country, device=device, at=at,
+                               description={"card": "card purchase", "online": "online transfer"}.get(channel, channel))
+
+    mules = people[:6]
+    victims = people[6:]
+    for i, victim in enumerate(victims):
+        hours = (rnd.uniform(0.05, 1.5) if i < 10 else rnd.uniform(1.5, 12)) if i < 18 else rnd.uniform(40, 29 * 24)
+        at = now - timedelta(hours=hours)
+        kind = i % 5
+        mule = mules[i % len(mules)]
+        activity: list[tuple] = []
+        if kind == 0:  # account takeover: new device abroad, then transfers to a mule
+            device, country = f"android-{rnd.randint(1000, 9999)}", rnd.choice(MULES)
+            activity = [(at - timedelta(minutes=40), "login_failed", "mobile", device, country),
+                        (at - timedelta(minutes=35), "password_reset", "mobile", device, country),
+                        (at - timedelta(minutes=20), "new_device", "mobile", device, country),
+                        (at - timedelta(minutes=18), "login", "mobile", device, country)]
+            reqs = [pay(at + timedelta(minutes=3 * k), victim, mule[2], rnd.randint(1_600, 2_400) * 100, "online",
+                        f"C{mule[0]}", country, device) for k in range(2)]
+        elif kind == 1:  # card testing: small payments in a burst at one kiosk
+            reqs = [pay(at + timedelta(minutes=k), victim, mules[0][2], rnd.randint(1, 9) * 100 + 99, "card",
+                        "KIOSK-114", "US", None) for k in range(6)]
+        elif kind == 2:  # a large online purchase
+            reqs = [pay(at, victim, mules[1][2], rnd.randint(1_600, 4_000) * 100, "online",
+                        rnd.choice(("ELECTRO-WORLD", "LUX-WATCHES", "GIFTCARDS-24")), "US", "laptop-home")]
+        elif kind == 3:  # first rent to a new landlord: usually legitimate
+            reqs = [pay(at, victim, mules[2][2], rnd.randint(1_550, 2_200) * 100, "online",
+                        f"LANDLORD-{rnd.randint(10, 99)}", "US", "laptop-home")]
+            activity = [(at - timedelta(minutes=5), "login", "online", "laptop-home", "US")]
+        else:  # a transfer abroad from a known device
+            reqs = [pay(at, victim, mule[2], rnd.randint(1_700, 3_000) * 100, "online", f"C{mule[0]}",
+                        rnd.choice(MULES), "phone-own")]
+            activity = [(at - timedelta(minutes=2), "login", "mobile", "phone-own", "US")]
+        outcome = None if hours <= 20 else rnd.choice(("confirmed",) * (3 if kind in (0, 1, 4) else 1)
+                                                      + ("false-positive",) * (3 if kind in (2, 3) else 1))
+        if outcome == "false-positive" and kind == 3 and hours < 20 * 24:
+            outcome = "rent"  # a false positive whose rule is snoozed for the landlord
+        stories.append((at, reqs, [(victim[0], *a) for a in activity], outcome))
+    return _play(ledger, audit, config, stories, rnd, now)
+
+
+def _play(ledger: Ledger, audit: "AuditTrail | None", config, stories: list, rnd: random.Random,  # noqa: ANN001
+          now: datetime) -> int:
+    engine = ledger.engine
+    screen = FraudScreen(engine, config=config) if config is not None else None
+    system = Actor("demo-channels", Role.SYSTEM, device=DESK)
+    with engine.begin() as conn:
+        rows = [dict(customer_id=c, at=at, kind=k, channel=ch, device=d, country=co, detail="")
+                for _at, _r, acts, _o in stories for (c, at, k, ch, d, co) in acts]
+        if rows:
+            conn.execute(insert(_ACT), rows)
+    _top_up(ledger, stories)
+    raised = 0
+    for at, reqs, _acts, outcome in sorted(stories, key=lambda s: s[0]):
+        posting = Ledger(engine, audit=audit, screen=screen, clock=lambda at=at: at)
+        held = []
+        for req in reqs:
+            try:
+                result = posting.transfer(system, req)
+            except QenexError:
+                continue
+            if result.state == "pending":
+                held.append(req.id)
+        with engine.begin() as conn:  # the alert was raised when the payment was made
+            for tid in held:
+                row = conn.execute(select(_AL.c.id, _AL.c.created_at, _AL.c.due_at).where(_AL.c.transfer_id == tid)).first()
+                if row is not None:
+                    conn.execute(update(_AL).where(_AL.c.id == row.id).values(
+                        created_at=at, updated_at=at, due_at=at + (row.due_at - row.created_at)))
+                    conn.execute(update(_EV).where(_EV.c.alert_id == row.id, _EV.c.kind == "raised").values(at=at))
+                    raised += 1
+        if outcome is not None and held:
+            decided = at + timedelta(minutes=rnd.randint(20, 300))
+            desk = FraudDesk(Ledger(engine, audit=audit, clock=lambda d=decided: d), clock=lambda d=decided: d)
+            analyst = rnd.choice(ANALYSTS)
+            note = {"confirmed": "customer confirmed by phone it was not them",
+                    "rent": "first rent to a new landlord; the customer showed the lease"}.get(outcome, "")
+            suppress = SuppressRequest("amount_limit", "counterparty", 60) if outcome == "rent" else None
+            decision = Decision("false-positive" if outcome == "rent" else outcome, note, suppress=suppress)
+            for tid in held:
+                alert_id = _alert_id(engine, tid)
+                if alert_id is not None:
+                    try:
+                        desk.dispose(analyst, alert_id, decision)
+                    except QenexError:
+                        pass
+    _live_touches(ledger, audit, now, rnd)
+    return raised
+
+
+def _top_up(ledger: Ledger, stories: list) -> None:
+    """A salary lands the day before each story, so the payments it tells can be paid (or held)."""
+    from core.security.roles import SYSTEM_ACTOR
+
+    clearing = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")["clearing"].number
+    seen: set[str] = set()
+    salaries = []
+    for at, reqs, _acts, _outcome in sorted(stories, key=lambda s: s[0]):
+        payer = reqs[0].debit
+        if payer not in seen:
+            seen.add(payer)
+            salaries.append(TransferRequest(id=f"demo-q-salary-{payer}", debit=clearing, credit=payer, amount=9_000_00,
+                                            currency="USD", code="salary", description="salary", channel="payment",
+                                            counterparty="PAYROLL", at=at - timedelta(days=1)))
+    ledger.post_batch(SYSTEM_ACTOR, salaries)
+
+
+def _alert_id(engine: Engine, transfer_id: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(select(_AL.c.id).where(_AL.c.transfer_id == transfer_id)).scalar()
+
+
+def _live_touches(ledger: Ledger, audit: "AuditTrail | None", now: datetime, rnd: random.Random) -> None:
+    """A lived-in queue: Sam holds one alert, one waits for a supervisor, one sleeps until tomorrow, a case."""
+    desk = FraudDesk(Ledger(ledger.engine, audit=audit), clock=lambda: now)
+    anna, sam = ANALYSTS
+    with ledger.engine.connect() as conn:
+        open_ids = list(conn.scalars(select(_AL.c.id).where(_AL.c.status == "open").order_by(_AL.c.created_at)))
+    if len(open_ids) < 6:
+        return
+    try:
+        desk.dispose(anna, open_ids[0], Decision("escalate", note="large transfer abroad right after a new-device "
+                                                                  "login; the customer does not answer the phone"))
+        desk.claim(sam, open_ids[1])
+        desk.dispose(anna, open_ids[2], Decision("inconclusive", note="customer travelling, calls back tomorrow",
+                                                 snooze_until=now + timedelta(hours=20)))
+        desk.note(anna, open_ids[3], "merchant asked for the order number; waiting")
+        desk.cases.open(anna, "Mule network: transfers abroad after new-device logins", open_ids[4:6])
+        desk.escalate_overdue(anna)
+    except QenexError:
+        pass

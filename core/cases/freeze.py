@@ -1,0 +1,30 @@
+"""Freezing a fraudster's account is never one person's decision: confirmed fraud asks a supervisor (four eyes).
+
+The request names the payer's account and the analyst's note; a supervisor approves it in the approvals
+inbox (the account is then frozen by ``Ledger.set_status``) or rejects it. Until the approvals inbox
+is on this branch, the request is recorded on the alert's timeline and in the audit trail.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from core.cases import timeline
+from core.errors import ValidationError
+from core.security.roles import Actor
+
+if TYPE_CHECKING:
+    from core.ledger.service import Ledger
+
+
+def request(ledger: "Ledger", conn: Connection, actor: Actor, alert: Any, note: str, now: datetime) -> int | None:
+    """Ask a supervisor to freeze ``alert``'s paying account; returns the approval request's id (if any)."""
+    if not alert.account:
+        raise ValidationError(f"alert #{alert.id} names no account to freeze", alert_id=alert.id)
+    ledger.record(conn, actor, "account.freeze_requested", alert.account, {"status": "open"},
+                  {"status": "frozen", "alert": alert.id, "note": note})
+    timeline.add(conn, actor.username, "freeze_requested", now, alert_id=alert.id, case_id=alert.case_id,
+                 account=alert.account, note=note)
+    return None

@@ -1,0 +1,93 @@
+"""Cases on both backends: open with alerts, notes, files (size-limited), resolve, reopen, merge, timeline."""
+from __future__ import annotations
+
+import pytest
+
+from core.cases.dispositions import Decision
+from core.cases.errors import CaseClosed, CaseNotFound, FileTooLarge, NoteRequired
+from core.cases.files import MAX_FILE_BYTES
+from core.errors import PermissionDenied, ValidationError
+from tests.cases.conftest import ANNA, BOB, SAM, TINA, alert_id
+
+
+def test_a_case_from_open_to_resolved(desk, hold):
+    a1, a2 = alert_id(desk, hold()), alert_id(desk, hold(300_00))
+    case = desk.cases.open(ANNA, "  Card testing   on Ada's account ", [a1])
+    assert (case.title, case.status, case.alerts, case.open_alerts) == ("Card testing on Ada's account", "open", 1, 1)
+    assert desk.alert(SAM, a1).case_id == case.id
+    desk.cases.add_alerts(BOB, case.id, [a2, a1])
+    assert desk.cases.note(BOB, case.id, "same device on both").status == "investigating"
+    f = desk.cases.attach(BOB, case.id, "../../etc/call notes.txt", b"customer called at 10:02")
+    assert (f.name, f.size, f.mime) == ("call notes.txt", 24, "text/plain")
+    assert desk.cases.file(ANNA, f.id)[1] == b"customer called at 10:02"
+    with pytest.raises(ValidationError, match="still has 2 open alert"):
+        desk.cases.close(ANNA, case.id, "confirmed", "mule network")
+    desk.dispose_many(ANNA, [a1, a2], Decision("confirmed", note="mule network"))
+    with pytest.raises(NoteRequired):
+        desk.cases.close(ANNA, case.id, "confirmed", "")
+    closed = desk.cases.close(ANNA, case.id, "confirmed", "two payments to a mule, both voided")
+    assert (closed.status, closed.outcome, closed.open_alerts) == ("resolved", "TRUE_POSITIVE", 0)
+    with pytest.raises(CaseClosed, match="reopen it first"):
+        desk.cases.add_alerts(ANNA, case.id, [a1])
+    assert desk.cases.note(ANNA, case.id, "customer called again").status == "resolved"
+    assert desk.cases.reopen(SAM, case.id, "customer disputes").status == "investigating"
+    detail = desk.cases.detail(SAM, case.id)
+    texts = [e.text for e in detail.events]
+    assert texts[0] == "alert raised: score 0.50, low band"
+    assert "case opened by anna: Card testing on Ada's account" in texts and f"alert #{a2} added to case #{case.id} by bob" in texts
+    assert "confirmed fraud by anna: hold voided" in texts and any(t.startswith("file call notes.txt") for t in texts)
+    assert [a.id for a in detail.alerts] == [a1, a2] and len(detail.files) == 1
+
+
+def test_merging_moves_alerts_notes_and_files(desk, hold):
+    a1, a2 = alert_id(desk, hold()), alert_id(desk, hold())
+    target = desk.cases.open(ANNA, "Mule ring", [a1])
+    source = desk.cases.open(BOB, "Odd transfers", [a2])
+    desk.cases.note(BOB, source.id, "beneficiary opened last week")
+    desk.cases.attach(BOB, source.id, "kyc.pdf", b"%PDF-1.4 ...")
+    with pytest.raises(ValidationError, match="already in case"):
+        desk.cases.add_alerts(ANNA, target.id, [a2])
+    with pytest.raises(NoteRequired):
+        desk.cases.merge(ANNA, target.id, source.id, "")
+    merged = desk.cases.merge(ANNA, target.id, source.id, "same beneficiary")
+    assert merged.alerts == 2
+    detail = desk.cases.detail(ANNA, target.id)
+    assert any(e.note == "beneficiary opened last week" for e in detail.events) and len(detail.files) == 1
+    assert desk.cases.detail(ANNA, source.id).case.status == "merged"
+    with pytest.raises(CaseClosed):
+        desk.cases.add_alerts(ANNA, source.id, [a1])
+    with pytest.raises(ValidationError):
+        desk.cases.merge(ANNA, target.id, target.id, "itself")
+    assert [c.id for c in desk.cases.list(ANNA)] == [target.id]
+    assert [c.id for c in desk.cases.list(ANNA, "all", text="mule")] == [target.id]
+
+
+def test_bad_case_input_is_refused(desk, hold):
+    case = desk.cases.open(ANNA, "Evidence", [])
+    for title in ("", "   ", "x" * 201):
+        with pytest.raises(ValidationError):
+            desk.cases.open(ANNA, title)
+    with pytest.raises(CaseNotFound):
+        desk.cases.note(ANNA, 987, "hello")
+    with pytest.raises(FileTooLarge):
+        desk.cases.attach(ANNA, case.id, "huge.bin", b"x" * (MAX_FILE_BYTES + 1))
+    for name, data in (("", b"x"), ("empty.txt", b"")):
+        with pytest.raises(ValidationError):
+            desk.cases.attach(ANNA, case.id, name, data)
+    with pytest.raises(ValidationError):
+        desk.cases.close(ANNA, case.id, "guilty", "because")
+    with pytest.raises(PermissionDenied):
+        desk.cases.open(TINA, "teller case")
+    assert desk.cases.detail(ANNA, case.id).files == ()
+
+
+def test_a_sar_draft_is_made_for_confirmed_fraud_only(desk, hold):
+    pytest.importorskip("core.documents.pdf")
+    aid = alert_id(desk, hold())
+    case = desk.cases.open(ANNA, "Account takeover", [aid])
+    with pytest.raises(ValidationError, match="no confirmed fraud"):
+        desk.cases.sar_draft(ANNA, case.id)
+    desk.dispose(ANNA, aid, Decision("confirmed", note="new device, foreign beneficiary"))
+    pdf = desk.cases.sar_draft(ANNA, case.id)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1500
+    assert any(e.kind == "sar_drafted" for e in desk.cases.detail(ANNA, case.id).events)

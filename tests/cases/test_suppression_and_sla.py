@@ -1,0 +1,113 @@
+"""Suppressions switch a rule off in the screen (and expire); SLA bands, overdue escalation; chart data."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.cases.dispositions import Decision, SuppressRequest
+from core.cases.service import FraudDesk
+from core.cases.sla import Band, SlaPolicy, parse_band
+from core.errors import PermissionDenied, ValidationError
+from core.fraud.config import FraudConfig
+from core.fraud.screen import FraudScreen
+from core.ledger.service import Ledger
+from core.ledger.views import TransferRequest
+from core.persistence.base import utcnow
+from core.security.roles import SYSTEM_ACTOR, Actor, Role
+from tests.cases.conftest import ANNA, SAM, TINA, alert_id
+
+
+def test_a_suppression_from_a_false_positive_lets_the_next_payment_through(desk, ledger, hold, bank):
+    aid = alert_id(desk, hold(250_00, counterparty="LANDLORD-9"))
+    result = desk.dispose(ANNA, aid, Decision("false-positive", note="monthly rent, customer confirmed",
+                                              suppress=SuppressRequest("amount_limit", "counterparty", 30)))
+    assert result.suppression is not None
+    [s] = desk.suppressions(SAM)
+    assert (s.rule, s.scope, s.key, s.label) == ("amount_limit", "counterparty", "LANDLORD-9", "counterparty LANDLORD-9")
+    again = ledger.transfer(TINA, TransferRequest("rent-2", bank[0], bank[2], 250_00, "USD", counterparty="LANDLORD-9"))
+    assert again.state == "posted" and again.fraud.decision == "approve"
+    assert any("suppressed for counterparty LANDLORD-9" in r for r in again.fraud.reasons)
+    assert desk.suppressions(SAM)[0].hits == 1
+    other = ledger.transfer(TINA, TransferRequest("shop-1", bank[0], bank[2], 250_00, "USD", counterparty="SHOP"))
+    assert other.state == "pending"  # only that counterparty
+    desk.revoke_suppression(ANNA, s.id)
+    assert desk.suppressions(SAM) == []
+    third = ledger.transfer(TINA, TransferRequest("rent-3", bank[0], bank[2], 250_00, "USD", counterparty="LANDLORD-9"))
+    assert third.state == "pending"
+
+
+def test_a_card_suppression_and_its_expiry(ledger, hold, bank):
+    clock = [utcnow()]
+    desk = FraudDesk(ledger, clock=lambda: clock[0])
+    aid = alert_id(desk, hold(250_00))
+    desk.dispose(ANNA, aid, Decision("false-positive"))
+    made = desk.suppress(ANNA, aid, "amount_limit", "card", 1, "salary day purchases")
+    assert made.label == "Ada Lovelace's USD payments" and made.until - clock[0] == timedelta(days=1)
+    assert ledger.transfer(TINA, TransferRequest("p1", bank[0], bank[2], 250_00, "USD")).state == "posted"
+    assert ledger.transfer(TINA, TransferRequest("p2", bank[1], bank[2], 250_00, "USD")).state == "pending"
+    with pytest.raises(ValidationError, match="not a false positive"):
+        desk.suppress(ANNA, alert_id(desk, "p2"), "amount_limit", "card", 1, "x")
+    with pytest.raises(ValidationError, match="cannot be suppressed"):
+        desk.suppress(ANNA, aid, "blocked_country", "card", 1, "x")
+
+
+def test_sla_bands_are_configurable_and_overdue_alerts_escalate(ledger, hold):
+    clock = [utcnow()]
+    desk = FraudDesk(ledger, clock=lambda: clock[0])
+    admin = Actor("ann", Role.ADMIN)
+    with pytest.raises(PermissionDenied):
+        desk.set_sla_policy(ANNA, SlaPolicy())
+    desk.set_sla_policy(admin, SlaPolicy((parse_band("fast=0.5:15"), Band("slow", 0.0, 120))))
+    assert [b.name for b in desk.sla_policy(ANNA).bands] == ["fast", "slow"]
+    aid = alert_id(desk, hold())
+    row = desk.alert(SAM, aid)
+    assert row.band == "fast" and row.due_at - row.created_at == timedelta(minutes=15)
+    assert desk.escalate_overdue(SAM) == []
+    clock[0] += timedelta(minutes=16)
+    assert desk.escalate_overdue(SAM) == [aid]
+    assert desk.escalate_overdue(SAM) == []  # once
+    row = desk.alert(SAM, aid)
+    assert row.escalation == "sla" and row.overdue(clock[0])
+    assert any(e.kind == "sla_breach" for e in desk.detail(SAM, aid).events)
+    assert desk.stats(SAM).breaches[-1][1] == 1
+
+
+@pytest.mark.parametrize("bands", [(Band("a", 0.5, 10),), (Band("a", 0.0, 10), Band("a", 0.5, 5)),
+                                   (Band("a", 0.0, 0),), (Band("a b", 0.0, 10),)])
+def test_bad_sla_bands(bands):
+    with pytest.raises(ValidationError):
+        SlaPolicy(bands)
+
+
+def test_parse_band_refuses_garbage():
+    with pytest.raises(ValidationError):
+        parse_band("high:0.8")
+
+
+def test_detail_shows_the_customer_normal_and_related_items(desk, ledger, hold, bank):
+    for i in range(6):
+        ledger.transfer(TINA, TransferRequest(f"usual-{i}", bank[0], bank[1], (20 + i) * 100, "USD",
+                                              counterparty="GROCER", channel="card", device="phone-1"))
+    tid = hold(400_00, counterparty="MULE-7", channel="online", device="laptop-9")
+    other = hold(300_00, payer=1, counterparty="MULE-7", channel="online")
+    d = desk.detail(ANNA, alert_id(desk, tid))
+    assert d.transfer.state == "pending" and d.customer.name == "Ada Lovelace"
+    norms = {n.name: n for n in d.normal}
+    assert norms["Amount"].unusual and "median $22.50" in norms["Amount"].normal
+    assert norms["Counterparty"].unusual and norms["Device"].unusual and norms["Channel"].unusual
+    kinds = [i.kind for i in d.activity]
+    assert "alert" in kinds and kinds.count("payment_out") == 6 and "new_device" in kinds
+    assert [(r.alert.transfer_id, r.shared) for r in d.related_alerts] == [(other, ("same beneficiary", "same counterparty"))]
+    assert other in [t.id for t in d.related_transfers]
+    assert d.events[0].kind == "raised"
+
+
+def test_chart_data(desk, hold):
+    aid = alert_id(desk, hold())
+    desk.dispose(ANNA, aid, Decision("confirmed", note="fraud"))
+    data = desk.stats(SAM)
+    assert sum(n for _, n in data.hourly) == 1 and len(data.hourly) == 48
+    assert sum(data.scores) >= 1 and data.review_threshold == 0.5
+    assert dict(data.throughput) == {"anna": 1}
+    assert data.confirmed[-1][1:] == (1.0, 1)

@@ -1,0 +1,164 @@
+"""Small dialogs of the fraud pages: batch results, choosing a case, reassigning with a note, a note prompt."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
+)
+
+from core.cases.queue import AlertRow
+from core.errors import QenexError
+from ui.columns import Column
+from ui.layout import table_view
+from ui.rows_model import RowsModel
+
+MONEY = {"voided": "hold voided", "posted": "payment posted", "corrected": "payment reversed",
+         "held": "funds stay held", "expired": "hold had expired", "none": "no money moved"}
+
+
+def finish(dialog: QDialog, root: QVBoxLayout, submit) -> QLabel:  # noqa: ANN001
+    """Add the inline error line and OK/Cancel (OK runs ``submit``, which accepts when the input is right)."""
+    error = QLabel("", objectName="fieldError", wordWrap=True)
+    root.addWidget(error)
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    box.accepted.connect(submit)
+    box.rejected.connect(dialog.reject)
+    root.addWidget(box)
+    return error
+
+
+def result_words(result: object) -> str:
+    if isinstance(result, QenexError):
+        return f"refused: {result.message}"
+    code = getattr(result, "code", None) or "escalated"
+    return f"{code.replace('_', ' ').lower()}: {MONEY.get(getattr(result, 'money', ''), '')}"
+
+
+class BatchResults(QDialog):
+    """One line per alert: what happened, or why it was refused (nothing changed for that one)."""
+
+    def __init__(self, ids: list[int], results: list, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Batch decision")
+        failed = sum(1 for r in results if isinstance(r, QenexError))
+        root = QVBoxLayout(self)
+        root.addWidget(QLabel(f"{len(results) - failed} decided, {failed} refused. A refused alert was left as it "
+                              "was.", wordWrap=True))
+        self.rows = list(zip(ids, results))
+        self.model = RowsModel((Column("Alert", lambda r: f"#{r[0]}"), Column("Result", lambda r: result_words(r[1]))))
+        self.model.set_rows(self.rows)
+        view = table_view()
+        view.setModel(self.model)
+        view.setColumnWidth(0, 80)
+        root.addWidget(view)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.accept)
+        box.accepted.connect(self.accept)
+        root.addWidget(box)
+        self.resize(560, 360)
+
+
+class CaseChooser(QDialog):
+    """Add alerts to an open case, or open a new one with a title."""
+
+    def __init__(self, alert_ids: list[int], cases: list, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Put alerts in a case")
+        root = QVBoxLayout(self)
+        root.addWidget(QLabel(f"Alert{'s' if len(alert_ids) > 1 else ''} {', '.join(f'#{i}' for i in alert_ids[:12])}"
+                              f"{' …' if len(alert_ids) > 12 else ''}", wordWrap=True))
+        form = QFormLayout()
+        self.case = QComboBox()
+        self.case.addItem("A new case", None)
+        for c in cases:
+            self.case.addItem(f"#{c.id} {c.title} ({c.status}, {c.alerts} alerts)", c.id)
+        self.title = QLineEdit(placeholderText="What the case is about, e.g. Mule account 1000000123")
+        form.addRow("&Case", self.case)
+        form.addRow("&Title", self.title)
+        root.addLayout(form)
+        self.error = finish(self, root, self._submit)
+        self.case.currentIndexChanged.connect(lambda _i: self.title.setEnabled(self.case.currentData() is None))
+        self.resize(520, self.sizeHint().height())
+
+    def choice(self) -> tuple[int | None, str]:
+        return self.case.currentData(), self.title.text().strip()
+
+    def _submit(self) -> None:
+        case_id, title = self.choice()
+        if case_id is None and not title:
+            self.error.setText("A new case needs a title")
+            self.title.setFocus()
+            return
+        self.accept()
+
+
+class ReassignDialog(QDialog):
+    """Hand an alert to another analyst or supervisor; the note is required."""
+
+    def __init__(self, alert: AlertRow, people: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Reassign alert #{alert.id}")
+        root = QVBoxLayout(self)
+        held = f"held by {alert.assignee}" if alert.assignee else "unclaimed"
+        root.addWidget(QLabel(f"Alert #{alert.id} is {held}.", wordWrap=True))
+        form = QFormLayout()
+        self.to = QComboBox()
+        for name, role in people:
+            if alert.status == "escalated" and role != "supervisor":
+                continue
+            self.to.addItem(f"{name} ({role})", name)
+        self.note = NoteEdit("Why it changes hands (required)")
+        form.addRow("&To", self.to)
+        form.addRow("&Note", self.note)
+        root.addLayout(form)
+        self.error = finish(self, root, self._submit)
+
+    def choice(self) -> tuple[str, str]:
+        return self.to.currentData(), self.note.toPlainText().strip()
+
+    def _submit(self) -> None:
+        to, note = self.choice()
+        if not to:
+            self.error.setText("Nobody else can take this alert")
+        elif not note:
+            self.error.setText("Reassigning needs a note saying why")
+            self.note.setFocus()
+        else:
+            self.accept()
+
+
+class NoteEdit(QPlainTextEdit):
+    def __init__(self, placeholder: str) -> None:
+        super().__init__(placeholderText=placeholder)
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(70)
+
+
+class NoteDialog(QDialog):
+    """Ask for a note (and optionally an outcome) before a case change."""
+
+    def __init__(self, title: str, prompt: str, parent: QWidget | None = None,
+                 outcomes: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        root = QVBoxLayout(self)
+        root.addWidget(QLabel(prompt, wordWrap=True))
+        form = QFormLayout()
+        self.outcome = QComboBox()
+        for text, value in outcomes:
+            self.outcome.addItem(text, value)
+        if outcomes:
+            form.addRow("&Outcome", self.outcome)
+        self.note = NoteEdit("Required")
+        form.addRow("&Note", self.note)
+        root.addLayout(form)
+        self.error = finish(self, root, self._submit)
+
+    def values(self) -> tuple[str | None, str]:
+        return self.outcome.currentData(), self.note.toPlainText().strip()
+
+    def _submit(self) -> None:
+        if not self.note.toPlainText().strip():
+            self.error.setText("A note is required")
+            self.note.setFocus()
+            return
+        self.accept()

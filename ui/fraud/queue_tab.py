@@ -1,0 +1,338 @@
+"""The alert queue: filter and sort, take the next alert, claim, release, decide (one or many), reassign,
+put alerts in a case, open the payer's account; the selected alert in full below.
+
+Every action runs on the database worker through ``Op``; the table is a lazy model (a million alerts
+cost a count and the pages on screen). Keyboard: Alt+N next, Alt+C claim, Alt+R release, Alt+D decide,
+Alt+A case, Alt+I reassign, Alt+O account; Ctrl+A then Alt+D decides every selected alert. The detail
+below: Alt+P payment, Alt+U customer, Alt+T habits, Alt+K linked, Alt+Y history, Alt+W writes a note.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
+)
+
+from app.services import Services
+from app.tasks import Op
+from app.zone import operator_zone, zone_name
+from core.cases.detail import AlertDetail
+from core.cases.queue import AlertFilter, AlertRow
+from core.security.roles import Actor, Permission
+from ui.errors import notify, show_error
+from ui.fraud.decide import DecideDialog
+from ui.fraud.detail import AlertDetailPanel
+from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog
+from ui.fraud.filters import FilterBar
+from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
+from ui.layout import table_view
+from ui.lazy_model import PAGE_SIZE
+
+DETAIL_DELAY_MS = 120
+MAX_BATCH = 500
+
+
+class QueueTab(QWidget):
+    """``case_opened(id)``: a case was made or extended from here (the cases tab shows it);
+    ``account_requested(number)``: show this account read-only."""
+
+    case_opened = Signal(int)
+    account_requested = Signal(str)
+
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services, self.actor, self.desk = services, actor, services.fraud
+        self.filter = AlertFilter(status="escalated" if actor.can(Permission.ALERT_SUPERVISE) else "active")
+        self.current: AlertDetail | None = None
+        self._wanted: int | None = None  # the alert to show (selected row, or the one Next took)
+
+        self.filters = FilterBar()
+        self.filters.set_status(self.filter.status)
+        self.filters.changed.connect(self.set_filter)
+        self.next_button = QPushButton("&Next alert", objectName="primary",
+                                       toolTip="Claim the most urgent unclaimed alert")
+        self.claim_button = QPushButton("&Claim")
+        self.release_button = QPushButton("&Release")
+        self.decide_button = QPushButton("&Decide…")
+        self.case_button = QPushButton("Add to c&ase…", toolTip="Put the selected alerts in a new or open case")
+        self.reassign_button = QPushButton("Reass&ign…")
+        self.account_button = QPushButton("Open acc&ount", toolTip="The payer's account, read-only")
+        actions = QHBoxLayout()
+        for b in (self.next_button, self.claim_button, self.release_button, self.decide_button, self.case_button,
+                  self.reassign_button, self.account_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        self.next_button.clicked.connect(self.take_next)
+        self.claim_button.clicked.connect(self.claim)
+        self.release_button.clicked.connect(self.release)
+        self.decide_button.clicked.connect(lambda: self.decide())
+        self.case_button.clicked.connect(self.add_to_case)
+        self.reassign_button.clicked.connect(self.reassign)
+        self.account_button.clicked.connect(self._open_account)
+
+        self.model = AlertQueueModel(actor.username, *self._query(), self)
+        self.model.failed.connect(lambda err: show_error(self, err))
+        self.model.loaded.connect(self._counted)
+        self.model.page_loaded.connect(lambda _p: self._reselect())
+        self.model.sort_requested.connect(self.filters.set_sort)
+        self.table = table_view()
+        self.table.setModel(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it at once (none: priority)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        for column, width in enumerate((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.count_label = QLabel("", objectName="muted")
+
+        self.detail = AlertDetailPanel()
+        self.detail.note_requested.connect(self._note)
+        self.detail.alert_requested.connect(self.show_alert)
+        self.detail.raise_requested.connect(self._raise)
+
+        top = QWidget()
+        top_box = QVBoxLayout(top)
+        top_box.setContentsMargins(0, 0, 0, 0)
+        top_box.addWidget(self.filters)
+        top_box.addLayout(actions)
+        top_box.addWidget(self.table, 1)
+        top_box.addWidget(self.count_label)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 6, 0, 0)
+        root.addWidget(self.splitter)
+        self._detail_timer = QTimer(self, singleShot=True, interval=DETAIL_DELAY_MS, timeout=self._load_detail)
+        self.setTabOrder(self.filters.search, self.next_button)
+        self.setTabOrder(self.account_button, self.table)
+        self.setTabOrder(self.table, self.detail)
+        self._update_buttons()
+        self.model.reload()
+
+    # -- the queue ------------------------------------------------------------------------------------------
+    def _query(self):  # noqa: ANN202
+        desk, actor, f = self.desk, self.actor, self.filter
+        return (lambda: desk.count(actor, f), lambda offset, limit: shown(desk.alerts(actor, f, offset, limit)))
+
+    def set_filter(self, f: AlertFilter) -> None:
+        self.filter = f
+        column = next((i for i, (_c, key) in enumerate(COLUMNS) if key == f.sort), -1)
+        self.table.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+        self.model.reload(*self._query())
+
+    def refresh(self) -> None:
+        """Reload in place (keeps scroll position and selection) and the shown alert."""
+        self.model.refresh()
+        if self._wanted is not None:
+            self._detail_timer.start()
+
+    def _counted(self) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(f"{n:,} alert{'' if n == 1 else 's'} · {self.filters.status.currentText()} · times in "
+                                 f"{zone_name(operator_zone())} · red rows are past their SLA")
+
+    def alerts(self) -> list[AlertRow | None]:
+        return [self.model.row_object(r) for r in range(self.model.rowCount())]
+
+    def selected_alerts(self) -> list[AlertRow]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [a for a in (self.model.row_object(r) for r in rows) if a is not None]
+
+    # -- selection and detail -------------------------------------------------------------------------------
+    def _selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
+        chosen = self.selected_alerts()
+        if len(chosen) == 1:
+            self.show_alert(chosen[0].id)
+        self._update_buttons()
+
+    def show_alert(self, alert_id: int) -> None:
+        """Show ``alert_id`` in the detail panel (loaded on the worker)."""
+        self._wanted = alert_id
+        self._detail_timer.start()
+
+    def _load_detail(self) -> None:
+        wanted = self._wanted
+        if wanted is None:
+            return
+        desk, actor, zone = self.desk, self.actor, operator_zone()
+        Op(self, lambda _t: desk.detail(actor, wanted, zone)).success(
+            lambda d: self._detail_loaded(wanted, d)).failure(self._detail_failed).run_in_background()
+
+    def _detail_loaded(self, alert_id: int, detail: AlertDetail) -> None:
+        if alert_id != self._wanted:
+            return  # the analyst moved on meanwhile
+        self.current = detail
+        self.detail.show_detail(detail)
+        self._update_buttons()
+
+    def _detail_failed(self, err: Exception) -> None:
+        self.current = None
+        self.detail.show_detail(None)
+        self._update_buttons()
+        show_error(self, err)
+
+    def _reselect(self) -> None:
+        """After a reload the rows may have moved: keep the shown alert's row selected if it is on a loaded page,
+        and never leave another alert's row selected under its detail (a multi-selection stays as made)."""
+        if self._wanted is None:
+            return
+        selection = self.table.selectionModel()
+        rows = selection.selectedRows()
+        if len(rows) > 1:
+            return
+        current = self.model.row_object(rows[0].row()) if rows else None
+        if current is not None and current.id == self._wanted:
+            return
+        found = next((row for page in self.model.cached_pages()
+                      for row in range(page * PAGE_SIZE, min((page + 1) * PAGE_SIZE, self.model.rowCount()))
+                      if getattr(self.model.row_object(row), "id", None) == self._wanted), None)
+        selection.blockSignals(True)
+        if found is not None:
+            self.table.selectRow(found)
+        elif rows:
+            self.table.clearSelection()
+        selection.blockSignals(False)
+        self.table.viewport().update()
+
+    def _update_buttons(self) -> None:
+        a = self.current.alert if self.current else None
+        chosen = self.selected_alerts()
+        can = self.actor.can(Permission.ALERT_DISPOSITION)
+        mine = a is not None and a.assignee == self.actor.username
+        workable = a is not None and a.status != "closed"
+        self.next_button.setEnabled(can)
+        self.claim_button.setEnabled(can and workable and not mine and not a.assignee)
+        self.release_button.setEnabled(can and mine)
+        many = len(chosen) > 1
+        self.decide_button.setEnabled(can and (many or (workable and (mine or not a.assignee))))
+        self.case_button.setEnabled(can and (many or a is not None))
+        self.reassign_button.setEnabled(can and workable and (mine or self.actor.can(Permission.ALERT_REASSIGN)))
+        self.account_button.setEnabled(a is not None and bool(a.account))
+        self.decide_button.setText(f"&Decide {len(chosen)}…" if many else "&Decide…")
+
+    # -- actions --------------------------------------------------------------------------------------------
+    def _after(self, alert: AlertRow | None = None, message: str | None = None) -> None:
+        if alert is not None:
+            self.show_alert(alert.id)
+        self.refresh()
+        window = self.window()
+        if message and hasattr(window, "statusBar"):
+            window.statusBar().showMessage(message, 8000)
+
+    def take_next(self) -> None:
+        desk, actor = self.desk, self.actor
+        Op(self, lambda _t: desk.next(actor)).success(
+            lambda row: self._after(row, f"Alert #{row.id} is yours")).failure(
+            lambda err: notify(self, "Queue empty", err.message) if getattr(err, "code", "") == "queue_empty"
+            else show_error(self, err)).run_in_background()
+
+    def claim(self) -> None:
+        if self.current is None:
+            return
+        alert_id, desk, actor = self.current.alert.id, self.desk, self.actor
+        Op(self, lambda _t: desk.claim(actor, alert_id)).success(
+            lambda row: self._after(row, f"Alert #{row.id} claimed")).run_in_background()
+
+    def release(self) -> None:
+        if self.current is None:
+            return
+        alert_id, desk, actor = self.current.alert.id, self.desk, self.actor
+        Op(self, lambda _t: desk.release(actor, alert_id)).success(
+            lambda row: self._after(row, f"Alert #{row.id} is back in the queue")).run_in_background()
+
+    def decide(self, outcome: str = "confirmed") -> DecideDialog | None:
+        chosen = self.selected_alerts()
+        if len(chosen) <= 1:
+            chosen = [self.current.alert] if self.current is not None else []
+        chosen = [a for a in chosen if a.status != "closed"][:MAX_BATCH]
+        if not chosen:
+            notify(self, "Nothing to decide", "The selected alerts are already closed.")
+            return None
+        dialog = DecideDialog(chosen, self, outcome)
+        dialog.accepted.connect(lambda: self._send_decision([a.id for a in chosen], dialog.result_decision))
+        dialog.open()
+        return dialog
+
+    def _send_decision(self, ids: list[int], decision) -> None:  # noqa: ANN001
+        desk, actor = self.desk, self.actor
+        if len(ids) == 1:
+            Op(self, lambda _t: desk.dispose(actor, ids[0], decision)).success(
+                lambda r: self._after(None, f"Alert #{r.alert_id}: {r.code or 'escalated'}, {r.money}")
+            ).run_in_background()
+            return
+        Op(self, lambda task: desk.dispose_many(actor, ids, decision)).success(
+            lambda results: self._batch_done(ids, results)).with_progress(
+            f"Deciding {len(ids)} alerts…").run_in_background()
+
+    def _batch_done(self, ids: list[int], results: list) -> None:
+        self.refresh()
+        dialog = BatchResults(ids, results, self)
+        dialog.open()
+        self.last_batch = dialog
+
+    def reassign(self) -> None:
+        if self.current is None:
+            return
+        alert = self.current.alert
+        desk, actor = self.desk, self.actor
+        Op(self, lambda _t: desk.assignees(actor)).success(
+            lambda people: self._reassign_to(alert, people)).run_in_background()
+
+    def _reassign_to(self, alert: AlertRow, people: list[tuple[str, str]]) -> None:
+        dialog = ReassignDialog(alert, [p for p in people if p[0] != alert.assignee], self)
+        desk, actor = self.desk, self.actor
+
+        def send() -> None:
+            to, note = dialog.choice()
+            Op(self, lambda _t: desk.reassign(actor, alert.id, to, note)).success(
+                lambda row: self._after(row, f"Alert #{row.id} is now with {row.assignee}")).run_in_background()
+
+        dialog.accepted.connect(send)
+        dialog.open()
+        self.last_dialog = dialog
+
+    def add_to_case(self) -> None:
+        chosen = self.selected_alerts() or ([self.current.alert] if self.current else [])
+        if not chosen:
+            return
+        ids = [a.id for a in chosen]
+        desk, actor = self.desk, self.actor
+        Op(self, lambda _t: desk.cases.list(actor, "active", None, 0, 200)).success(
+            lambda cases: self._choose_case(ids, cases)).run_in_background()
+
+    def _choose_case(self, ids: list[int], cases: list) -> None:
+        dialog = CaseChooser(ids, cases, self)
+        desk, actor = self.desk, self.actor
+
+        def send() -> None:
+            case_id, title = dialog.choice()
+            work = (lambda _t: desk.cases.add_alerts(actor, case_id, ids)) if case_id else \
+                (lambda _t: desk.cases.open(actor, title, ids))
+            Op(self, work).success(lambda case: (self.refresh(), self.case_opened.emit(case.id))).run_in_background()
+
+        dialog.accepted.connect(send)
+        dialog.open()
+        self.last_dialog = dialog
+
+    def _note(self, text: str) -> None:
+        if self.current is None:
+            return
+        alert_id, desk, actor = self.current.alert.id, self.desk, self.actor
+        Op(self, lambda _t: desk.note(actor, alert_id, text)).success(
+            lambda _r: (self.detail.note_saved(), self.show_alert(alert_id))).run_in_background()
+
+    def _raise(self, transfer_id: str) -> None:
+        note, ok = QInputDialog.getText(self, "Raise an alert", f"Why should transfer {transfer_id} be looked at?")
+        if not ok:
+            return
+        desk, actor = self.desk, self.actor
+        Op(self, lambda _t: desk.raise_manual(actor, transfer_id, note)).success(
+            lambda row: self._after(row, f"Alert #{row.id} raised on {transfer_id}")).run_in_background()
+
+    def _open_account(self) -> None:
+        if self.current is not None and self.current.alert.account:
+            self.account_requested.emit(self.current.alert.account)
