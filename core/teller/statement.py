@@ -152,16 +152,16 @@ def lines(conn: Connection, account_id: int, f: StatementFilter, chunk: int = 5_
             offset += chunk
 
 
-def summary(conn: Connection, account_id: int, f: StatementFilter) -> Summary:
-    """Opening and closing balance of the period (amount filters do not change them) and its entry count."""
+def summary(conn: Connection, account_id: int, f: StatementFilter, *, with_count: bool = True) -> Summary:
+    """Opening and closing balance of the period (amount filters do not change them) and, with
+    ``with_count``, how many lines the filter has (-1 without). Each balance is one step down the
+    ``(account_id, created_at)`` index: the last entry before the period starts, and before it ends."""
     period = replace(f.checked(), min_amount=None, max_amount=None, direction="any")
     start, end = period.bounds()
-    before = select(E.c.balance_after).where(E.c.account_id == account_id)
+    latest = (select(E.c.balance_after).where(E.c.account_id == account_id)
+              .order_by(E.c.created_at.desc(), E.c.id.desc()).limit(1))
     opening = 0
     if start is not None:
-        opening = conn.execute(before.where(E.c.created_at < start).order_by(E.c.id.desc()).limit(1)).scalar() or 0
-    closing_q = before.order_by(E.c.id.desc()).limit(1)
-    if end is not None:
-        closing_q = closing_q.where(E.c.created_at < end)
-    closing = conn.execute(closing_q).scalar()
-    return Summary(opening, opening if closing is None else closing, count(conn, account_id, f))
+        opening = conn.execute(latest.where(E.c.created_at < start)).scalar() or 0
+    closing = conn.execute(latest if end is None else latest.where(E.c.created_at < end)).scalar()
+    return Summary(opening, opening if closing is None else closing, count(conn, account_id, f) if with_count else -1)

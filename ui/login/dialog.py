@@ -70,7 +70,7 @@ class LoginDialog(QDialog):
         self.enrollment.code.returnPressed.connect(self.confirm_enrollment)
         self.recovery.done.clicked.connect(self._finish_after_codes)
         # Ctrl+Q quits from the sign-in window too (rejecting it ends the application, as closing does).
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self, activated=self.reject)
+        QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.reject)  # also where the platform names no Quit key
         # The dialog grows with inline errors instead of squeezing the fields (a wrong password used to
         # collapse the password field and clip the lockout message).
         root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
