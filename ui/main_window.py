@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from app.live import live_updates
 from app.services import Services
 from core.security.roles import Actor
+from ui.keys import guard_alt_letters
 from ui.pages import PAGES, PageSpec
 from ui.status_bar import ConnectionStatus
 from ui.theme import THEMES, Theme
@@ -27,6 +28,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, services: Services, actor: Actor, theme: Theme) -> None:
         super().__init__()
+        guard_alt_letters()
         self.services = services
         self.actor = actor
         self.theme = theme

@@ -99,3 +99,20 @@ def test_an_expired_lockout_is_not_shown_as_active():
     locked_until = next(c for c in USER_COLUMNS if c.title == "Locked until")
     assert locked_until.value(make(past)) == "—" and not locked_now(make(past))
     assert locked_until.value(make(future)) != "—" and locked_now(make(future))
+
+
+def test_an_alt_letter_that_matches_no_mnemonic_types_nothing(qtbot, services, bank, teller):
+    from tests.ui.test_teller import _page
+    from ui.keys import guard_alt_letters
+
+    guard_alt_letters()
+    page = _page(qtbot, services, teller)
+    _activate(qtbot, page)
+    page.finder.search.setFocus()
+    qtbot.keyClick(page.finder.search, Qt.Key.Key_Z, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(page.finder.search, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # Transfer tab hidden
+    qtbot.keyClicks(page.finder.search, "ada")
+    assert page.finder.search.text() == "ada"
+    page.finder.search.setFocus()
+    qtbot.keyClick(page.finder.search, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert page.tabs.currentIndex() == 1  # Ctrl+Tab switches tabs from anywhere on the page

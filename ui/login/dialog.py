@@ -13,6 +13,7 @@ from core.errors import QenexError
 from core.security.errors import AccountLocked, BadCredentials, CodeReused, InvalidCode, LoginExpired
 from core.security.sessions import LoginResult, LoginStep
 from ui.forms import InlineForm
+from ui.keys import guard_alt_letters
 from ui.login.enrollment import EnrollmentPage, RecoveryCodesPage
 from ui.login.messages import refusal_text
 
@@ -40,6 +41,7 @@ class LoginDialog(QDialog):
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        guard_alt_letters()
         self.services = services
         self.result_: LoginResult | None = None
         self._step: LoginStep | None = None

@@ -8,6 +8,7 @@ account other than the selected one.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.services import Services
@@ -77,6 +78,10 @@ class TellerPage(QWidget):
             self.tabs.addTab(_padded(self.outgoing), "Outgoing")
         for index in range(self.tabs.count()):
             self.tabs.setTabToolTip(index, f"{self.tabs.tabText(index)} (Ctrl+Tab / Ctrl+Shift+Tab to switch tabs)")
+        # Page-wide, so the tabs switch wherever the focus is (QTabWidget alone reacts only inside itself).
+        for keys, step in (("Ctrl+Tab", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            QShortcut(QKeySequence(keys), self, activated=lambda step=step: self.next_tab(step),
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self.new_customer_button = QPushButton("&New customer…")
         self.new_customer_button.setEnabled(actor.can(Permission.CUSTOMER_ADD))
@@ -114,6 +119,12 @@ class TellerPage(QWidget):
             shown.add(self.selected_number)
         if shown and any(e.accounts() is None or shown & set(e.accounts()) for e in events):
             self.refresh(list_too=False)
+
+    def next_tab(self, step: int) -> None:
+        """Show the next (or previous) tab and put the focus in it."""
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+        self.tabs.currentWidget().setFocus()
+        self.tabs.currentWidget().focusNextChild()
 
     # -- compatibility with the simple page's API (tests, screenshots) --------------------------
     @property
