@@ -1,23 +1,55 @@
-"""The ``qenex`` command line. With no command it opens the console; every command has --help."""
+"""The ``qenex`` command line. With no command it opens the console; every command has --help.
+
+Whatever is passed, a failure is one line on stderr, ``qenex: CODE: message``, and a non-zero exit:
+1 refused (a QenexError; nothing was written), 2 usage (the arguments), 3 audit trail or ledger broken
+(``audit verify``, ``ledger verify``), 70 an unexpected fault (its traceback goes to
+``<data dir>/logs/cli-errors.log``, never to the terminal), 130 interrupted.
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import NoReturn
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from app.commands import COMMAND_MODULES
 from app.context import Context
-from core.errors import QenexError
+from core.errors import ConfigurationError, QenexError
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 70, 130
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors as one ``qenex: usage: ...`` line (every sub-command parser is one too)."""
+
+    def error(self, message: str) -> NoReturn:
+        fail("usage", f"{self.prog}: {message} (see: {self.prog} --help)")
+        raise SystemExit(EXIT_USAGE)
+
+
+def fail(code: str, message: str) -> None:
+    """Print the one-line failure ``qenex: CODE: message`` on stderr (if there is one)."""
+    line = " ".join(f"qenex: {code}: {message}".split())
+    line = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in line)  # escapes, surrogates: visible
+    if sys.stderr is not None:
+        try:
+            print(line, file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # stderr closed too: the exit code is all that is left
+            pass
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="qenex",
         description="QENEX Console. Without a command, opens the desktop console.",
-        epilog="Settings: QENEX_DATABASE_URL (default: SQLite in the user's data folder), QENEX_REDIS_URL (optional).",
+        epilog="Settings: QENEX_DATABASE_URL (default: SQLite in the user's data folder), QENEX_REDIS_URL (optional), "
+               "QENEX_LOCALE (how forms read and show amounts; default: the system's).",
     )
     parser.add_argument("--demo", action="store_true",
                         help="open the console on the demo bank (seeded on first use, then reopened)")
@@ -29,30 +61,96 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)  # --help and usage errors (one line) end here with SystemExit
     handler = getattr(args, "handler", None)
-    ctx = Context.from_env()
+    if handler is not None and (sys.stdout is None or sys.stdout.closed):
+        fail("output_closed", "standard output is closed, so the result could not be shown; nothing was done "
+                              "(redirect it to a file or /dev/null instead)")
+        return EXIT_REFUSED
+    ctx: Context | None = None
     try:
+        ctx = Context.from_env()
         if handler is None:
+            _check_display()
             from app.start import open_console
 
             return open_console(ctx, demo=args.demo, reseed=args.reseed)
         return int(handler(args, ctx) or 0)
     except QenexError as err:
-        ctx.report_error(err, as_json=getattr(args, "json", False))
-        return 1
+        fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit
+        return EXIT_REFUSED
     except OperationalError as err:
-        url = make_url(ctx.settings.database_url).render_as_string(hide_password=True)
-        reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
-        print(f"qenex: database: cannot use the database at {url}: {reason}\n"
-              "  check that the server is running and QENEX_DATABASE_URL is right", file=sys.stderr)
-        return 1
+        url = make_url(ctx.settings.database_url).render_as_string(hide_password=True) if ctx else "?"
+        reason = str(err.orig).strip().splitlines()[0] if err.orig and str(err.orig).strip() else type(err).__name__
+        fail("database", f"cannot use the database at {url}: {reason}; check that the server is running and "
+                         "QENEX_DATABASE_URL is right")
+        return EXIT_REFUSED
+    except ArgumentError as err:
+        fail("configuration", f"QENEX_DATABASE_URL is not a database URL ({err}); use e.g. sqlite:///path/bank.db "
+                              "or postgresql+psycopg://user@host/db")
+        return EXIT_REFUSED
     except KeyboardInterrupt:
-        print("interrupted; nothing half-written was kept", file=sys.stderr)
-        return 130
+        fail("interrupted", "stopped; nothing half-written was kept")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        fail("output_closed", "the reader of standard output went away before the result was shown")
+        return EXIT_REFUSED
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        return _unexpected(err, ctx)
     finally:
+        _close(ctx)
+
+
+def _close(ctx: Context | None) -> None:
+    """Seal what the command appended and release the database; a failure here is reported, not raised."""
+    if ctx is None:
+        return
+    try:
         ctx.close()
+    except QenexError as err:
+        fail(err.code, f"the command ran, but closing failed: {err.message}")
+    except Exception as err:  # noqa: BLE001
+        _unexpected(err, None)
+
+
+def _check_display() -> None:
+    """The console needs a graphical session: say so instead of letting Qt abort."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        raise ConfigurationError("no graphical display (DISPLAY is not set): the console needs a desktop session; "
+                                 "the commands work without one (qenex --help)")
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's exit does not print another error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _unexpected(err: BaseException, ctx: Context | None) -> int:
+    """One line for people; the traceback goes to the data folder's log for whoever fixes it."""
+    where = _log_traceback(err, ctx)
+    first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+    fail("internal", f"unexpected {type(err).__name__}{': ' + first if first else ''}; nothing half-written was "
+                     f"kept{f'; details in {where}' if where else ''}")
+    return EXIT_INTERNAL
+
+
+def _log_traceback(err: BaseException, ctx: Context | None) -> str | None:
+    try:
+        folder = (ctx.settings.data_dir if ctx else Context.from_env().settings.data_dir) / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "cli-errors.log"
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} qenex {' '.join(sys.argv[1:])[:500]!r}\n")
+            fh.write("".join(traceback.format_exception(err)))
+        return str(path)
+    except Exception:  # noqa: BLE001 - logging is best effort
+        return None
 
 
 if __name__ == "__main__":

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 
 from app.settings import Settings
-from core.errors import QenexError
 from core.persistence import migrate
 from core.persistence.db import make_engine
 
@@ -43,22 +41,17 @@ class Context:
 
     def close(self) -> None:
         """Seal what this command appended to the audit trail, then release the database."""
-        if self._services is not None:
-            self._services.close()
-            self._services.audit.seal(self._services.engine)
-            self._services = None
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        try:
+            if self._services is not None:
+                services, self._services = self._services, None
+                services.close()
+                services.audit.seal(services.engine)
+        finally:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
 
     @staticmethod
     def emit(data: Any, *, as_json: bool, text: str) -> None:
         """Print ``data`` as one JSON document, or ``text`` for people."""
         print(json.dumps(data, default=str, indent=None if as_json else 2) if as_json else text)
-
-    @staticmethod
-    def report_error(err: QenexError, *, as_json: bool) -> None:
-        if as_json:
-            print(json.dumps(err.to_dict()), file=sys.stderr)
-        else:
-            print(f"qenex: {err.code}: {err.message}", file=sys.stderr)

@@ -7,14 +7,33 @@ from pathlib import Path
 
 import platformdirs
 
+from core.errors import ConfigurationError
+from core.ledger.money import locale_name
+
 APP_NAME = "qenex-console"
 
 
 def data_dir() -> Path:
     """The user's data folder for QENEX Console (created on demand)."""
     path = Path(os.environ.get("QENEX_DATA_DIR") or platformdirs.user_data_dir(APP_NAME, "QENEX"))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot use the data folder {str(path)[:200]!r} ({type(exc).__name__}: "
+                                 f"{str(exc)[:200]}); set QENEX_DATA_DIR to a folder you can write") from None
     return path
+
+
+def system_locale() -> str:
+    """QENEX_LOCALE, else the system's number locale (LC_ALL, LC_NUMERIC, LANG), else en_US."""
+    from babel import default_locale
+
+    if os.environ.get("QENEX_LOCALE"):
+        return locale_name(os.environ["QENEX_LOCALE"])  # ConfigurationError when babel does not know it
+    try:
+        return locale_name(default_locale("LC_NUMERIC"))
+    except (ConfigurationError, ValueError):
+        return "en_US"
 
 
 def default_database_url() -> str:
@@ -28,6 +47,7 @@ class Settings:
     database_url: str
     redis_url: str | None
     data_dir: Path
+    locale: str = "en_US"  # how forms read and show amounts (babel name; QENEX_LOCALE)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -35,4 +55,5 @@ class Settings:
             database_url=os.environ.get("QENEX_DATABASE_URL") or default_database_url(),
             redis_url=os.environ.get("QENEX_REDIS_URL") or None,
             data_dir=data_dir(),
+            locale=system_locale(),
         )

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from app.context import Context
 from app.services import Services
+from core.ledger import money
 
 log = logging.getLogger(__name__)
 SEAL_EVERY_MS = 60_000  # chain and sign new audit entries once a minute while the console runs
@@ -36,6 +37,7 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
     """Open the console; returns the exit code. Database work (migration, demo seed) runs on the worker.
 
     ``demo`` reopens the demo bank seeded before, or seeds one if there is none (or ``reseed``)."""
+    money.set_default_locale(ctx.settings.locale)  # how forms read and show amounts
     seed_needed = False
     if demo:
         try:

@@ -110,6 +110,55 @@ def hold_for_review(services: Services, accounts: list[str]) -> None:
                                                       channel=channel, counterparty=counterparty))
 
 
+def payments_and_orders(services: Services, accounts: list[str]) -> None:
+    """Card payments through a local localstripe (a test dependency) and a SEPA payment order."""
+    import uuid
+
+    from core.payments import beneficiary, cards
+    from core.payments.orders import OrderRequest
+    from core.payments.views import PaymentRequest
+
+    pay = services.payments
+    for number, amount, capture in (("4242424242424242", "125.00", "automatic"), ("5555555555554444", "60.00", "manual"),
+                                    ("4000002500003155", "300.00", "automatic"), ("4000000000000341", "80.00", "automatic")):
+        try:
+            pay.create(SYSTEM_ACTOR, PaymentRequest(f"pay_{uuid.uuid4().hex[:20]}", accounts[1], to_minor(amount, "USD"),
+                                                    "USD", cards.CardInput(number, 12, 2031, "123"),
+                                                    description="top-up at the desk", capture=capture))
+        except Exception:  # noqa: BLE001 - the declined card is part of the picture
+            pass
+    captured = pay.list(SYSTEM_ACTOR, status="succeeded")[0]
+    pay.refund(SYSTEM_ACTOR, captured.id, to_minor("25", "USD"))
+    services.orders.create(SYSTEM_ACTOR, OrderRequest("ord-shot-1", accounts[4], to_minor("250", "EUR"), "EUR",
+                                                      beneficiary.check("sepa", "EUR", name="Max Muster",
+                                                                        iban="DE89370400440532013000",
+                                                                        reference="Rent March")))
+
+
+def start_localstripe():  # noqa: ANN201 - (process, base URL), or None when localstripe is not installed
+    import socket
+    import subprocess
+
+    try:
+        import localstripe  # noqa: F401
+    except ImportError:
+        return None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = Path(__file__).resolve().parents[1] / "tests" / "payments" / "localstripe_server.py"
+    proc = subprocess.Popen([sys.executable, str(server), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    return None
+
+
 def enrolled_actor(services: Services, username: str, role: Role, offset: int) -> tuple[Actor, str]:
     """Create and enroll ``username`` through core; returns its actor and TOTP secret."""
     new = services.users.add_user(SYSTEM_ACTOR, username, role, PASSWORD)
@@ -139,9 +188,13 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     from ui.main_window import MainWindow
     from ui.theme import Theme
 
+    from core.payments.stripe_provider import StripeProvider
+
     engine = make_engine(f"sqlite:///{tmp / 'bank.db'}")
     migrate.upgrade(engine)
-    services = Services.build(Settings(str(engine.url), None, tmp), engine)
+    stripe_server = start_localstripe()
+    provider = StripeProvider("sk_test_screenshots", stripe_server[1], "whsec_screenshots", 1) if stripe_server else None
+    services = Services.build(Settings(str(engine.url), None, tmp), engine, provider=provider)
     TaskManager.set_shared(TaskManager())
     print(f"seeding a demo bank in {tmp} …")
     accounts = seed(services)
@@ -213,6 +266,30 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     save(window, out, "teller-dark")
     theme.apply("light")
 
+    if stripe_server is not None:
+        payments_and_orders(services, accounts)
+        window.show_page("payments")
+        payments_page = window.page("payments")
+        payments_page.reload()
+        wait_until(lambda: payments_page.model.rowCount() >= 4 and None not in payments_page.payments())
+        payments_page.table.selectRow(next(r for r, p in enumerate(payments_page.payments()) if p.refunded))
+        wait_until(lambda: payments_page.selected is not None)
+        save(window, out, "payments")
+        window.show_page("teller")
+        outgoing = teller.outgoing
+        teller.tabs.setCurrentIndex(next(i for i in range(teller.tabs.count()) if teller.tabs.tabText(i) == "Outgoing"))
+        outgoing.use_account(accounts[4], "EUR")
+        for key, value in (("name", "Max Muster"), ("iban", "DE89 3704 0044 0532 0130 00"), ("amount", "120.00"),
+                           ("reference", "Invoice 42")):
+            outgoing.fields[key].setText(value)
+        outgoing.submit()
+        wait_until(outgoing.confirm_panel.isVisible)
+        save(window, out, "teller-outgoing")
+        outgoing.back()
+        window.show_page("teller")
+    else:
+        print("  localstripe is not installed: no payments screenshots")
+
     window.set_locked(True)
     unlock = UnlockDialog(services, supervisor, "Locked after 5 minutes without activity.", window)
     unlock.show()
@@ -231,6 +308,9 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
 
     TaskManager.shared().shutdown(wait=True)
     engine.dispose()
+    if stripe_server is not None:
+        stripe_server[0].terminate()
+        stripe_server[0].wait(timeout=10)
     return 0
 
 

@@ -1,7 +1,9 @@
 """Small layout pieces every page shares: a title with a hint, and a card frame."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+)
 
 
 def page_header(title: str, hint: str) -> QWidget:
@@ -19,6 +21,17 @@ def card() -> tuple[QFrame, QVBoxLayout]:
     box = QVBoxLayout(frame)
     box.setContentsMargins(14, 12, 14, 12)
     return frame, box
+
+
+def button_row(*buttons: QWidget) -> QWidget:
+    """Buttons side by side, left-aligned, without margins (a form's action row)."""
+    row = QWidget()
+    box = QHBoxLayout(row)
+    box.setContentsMargins(0, 0, 0, 0)
+    for button in buttons:
+        box.addWidget(button)
+    box.addStretch(1)
+    return row
 
 
 def table_view() -> QTableView:

@@ -43,6 +43,12 @@ def _fraud(services: Services, actor: Actor) -> QWidget:
     return FraudQueuePage(services, actor)
 
 
+def _payments(services: Services, actor: Actor) -> QWidget:
+    from ui.payments.page import PaymentsPage
+
+    return PaymentsPage(services, actor)
+
+
 def _audit(services: Services, actor: Actor) -> QWidget:
     from ui.audit.page import AuditPage
 
@@ -54,8 +60,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("fraud", "Fraud queue", "fraud", Permission.ALERT_VIEW, _fraud),
     PageSpec("recommendations", "Recommendations", "recommendations", Permission.RECOMMENDATION_ACT,
              awaiting="the recommendation engine (core.recommend)"),
-    PageSpec("payments", "Payments", "payments", Permission.TRANSFER_POST,
-             awaiting="a configured payment provider (Stripe)"),
+    PageSpec("payments", "Payments", "payments", Permission.PAYMENT_TAKE, _payments),
     PageSpec("admin", "Admin", "admin", Permission.USER_MANAGE, _admin),
     PageSpec("audit", "Audit", "audit", Permission.AUDIT_VIEW, _audit),
 )

@@ -5,14 +5,19 @@ import argparse
 import sys
 import time
 
+from app.commands.args import whole
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="demo bank").add_subparsers(dest="demo_command", required=True)
     p = demo.add_parser("seed", help="seed a demo bank (customers, accounts, months of history, demo users, "
                                      "a first fraud model) into an empty database")
-    p.add_argument("--customers", type=int, default=2_000, help="number of retail customers (default 2000)")
-    p.add_argument("--days", type=int, default=60, help="days of history (default 60)")
-    p.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same bank")
+    p.add_argument("--customers", type=whole(10, 100_000, "a number of customers"), default=2_000,
+                   help="number of retail customers, 10-100000 (default 2000)")
+    p.add_argument("--days", type=whole(7, 3_650, "a number of days"), default=60,
+                   help="days of history, 7-3650 (default 60)")
+    p.add_argument("--seed", type=whole(0, 2**32, "a random seed"), default=7,
+                   help="random seed: the same seed gives the same bank")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_seed)
 

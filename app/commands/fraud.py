@@ -4,14 +4,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.commands.args import DAYS, whole
 from core.security.roles import SYSTEM_ACTOR
+
+DELAY = whole(0, 365, "a label delay in days")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     fraud = sub.add_parser("fraud", help="fraud models").add_subparsers(dest="fraud_command", required=True)
 
     p = fraud.add_parser("train", help="train on the configured database's labelled history and activate the model")
-    p.add_argument("--delay-days", type=int, default=7, help="label delay in days (default 7)")
+    p.add_argument("--delay-days", type=DELAY, default=7, help="label delay in days, 0-365 (default 7)")
     p.add_argument("--models", default="hgb,logistic",
                    help="candidate classifiers, picked by validation on the latest weeks (hgb,rf,logistic)")
     p.add_argument("--no-activate", action="store_true", help="register the model without making it active")
@@ -22,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--history", type=Path, required=True, help="labelled CSV[.gz] with the handbook's columns")
     p.add_argument("--test", type=Path, required=True, help="CSV[.gz] of later transactions (TX_FRAUD is ignored)")
     p.add_argument("--out", type=Path, required=True, help="where to write TRANSACTION_ID,SCORE")
-    p.add_argument("--delay-days", type=int, default=7, help="label delay in days (default 7)")
-    p.add_argument("--train-days", type=int, default=28,
+    p.add_argument("--delay-days", type=DELAY, default=7, help="label delay in days, 0-365 (default 7)")
+    p.add_argument("--train-days", type=DAYS, default=28,
                    help="fit on the latest N days of history (default 28; 0 = all of it)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_backtest)

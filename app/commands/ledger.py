@@ -5,6 +5,8 @@ import argparse
 import sys
 import uuid
 
+from app.commands.args import ID, LIMIT, OFFSET, TIMEOUT
+from core.errors import ValidationError
 from core.ledger import money
 from core.ledger.service import Ledger
 from core.ledger.verify import verify
@@ -25,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     account = sub.add_parser("account", help="accounts").add_subparsers(dest="account_command", required=True)
     p = cmd(account, "open", "open a deposit account for a customer", _account_open)
-    p.add_argument("--customer", type=int, required=True, help="customer id")
+    p.add_argument("--customer", type=ID, required=True, help="customer id")
     p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
     p.add_argument("--overdraft", default="0", help="overdraft limit as an amount, e.g. 500.00 (default 0)")
     p = cmd(account, "status", "freeze, unfreeze or close an account", _account_status)
@@ -35,11 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(sub, "transfer", "move money between two accounts (or: transfer post|void|correct ID)", _transfer)
     p.add_argument("--from", dest="debit", help="account to pay from")
     p.add_argument("--to", dest="credit", help="account to pay into")
-    p.add_argument("--amount", help="amount, e.g. 12.34")
+    p.add_argument("--amount", help="amount in the plain form, e.g. 1234.50 (at most the currency's decimals)")
     p.add_argument("--currency", help="ISO 4217 code")
     p.add_argument("--id", help="your transfer id (idempotency key); generated when omitted")
     p.add_argument("--pending", action="store_true", help="reserve funds now, post or void later")
-    p.add_argument("--timeout", type=int, help="seconds before a pending transfer expires")
+    p.add_argument("--timeout", type=TIMEOUT, help="seconds before a pending transfer expires (at most 30 days)")
     p.add_argument("--description", default="")
     out = p.add_argument_group("to another bank (a payment order: SEPA, ACH or wire)")
     out.add_argument("--to-iban", help="SEPA: the beneficiary's IBAN (EUR)")
@@ -69,9 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(sub, "balance", "current and available balance of an account", _balance)
     p.add_argument("account")
     p = cmd(sub, "accounts", "list accounts", _accounts)
-    p.add_argument("--customer", type=int)
-    p.add_argument("--limit", type=int, default=100)
-    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--customer", type=ID)
+    p.add_argument("--limit", type=LIMIT, default=100, help="at most this many accounts (1-10000, default 100)")
+    p.add_argument("--offset", type=OFFSET, default=0)
 
     ledger = sub.add_parser("ledger", help="ledger maintenance").add_subparsers(dest="ledger_command", required=True)
     cmd(ledger, "verify", "check that balances replay from entries and the books balance", _verify)
@@ -79,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _account_open(args, ctx) -> int:  # noqa: ANN001
     cur = money.currency(args.currency)
-    overdraft = 0 if args.overdraft in ("0", "0.00") else money.to_minor(args.overdraft, cur)
+    overdraft = money.to_minor(args.overdraft, cur, allow_zero=True)
     acc = _ledger(ctx).open_account(SYSTEM_ACTOR, args.customer, cur, overdraft=overdraft)
     ctx.emit(acc.to_dict(), as_json=args.json, text=f"opened {acc.number} ({acc.currency}) for customer {args.customer}")
     return 0
@@ -108,8 +110,6 @@ def _transfer(args, ctx) -> int:  # noqa: ANN001
     missing = [f"--{n}" for n, v in (("from", args.debit), ("to", args.credit), ("amount", args.amount),
                                       ("currency", args.currency)) if not v]
     if missing:
-        from core.errors import ValidationError
-
         raise ValidationError(f"transfer needs {', '.join(missing)} (or a sub-command: post, void, correct, expire)")
     cur = money.currency(args.currency)
     req = TransferRequest(id=args.id or uuid.uuid4().hex, debit=args.debit, credit=args.credit,
@@ -121,7 +121,7 @@ def _transfer(args, ctx) -> int:  # noqa: ANN001
 def _transfer_post(args, ctx) -> int:  # noqa: ANN001
     ledger = _ledger(ctx)
     amount = None
-    if args.post_amount:
+    if args.post_amount is not None:
         amount = money.to_minor(args.post_amount, ledger.transfer_row(SYSTEM_ACTOR, args.pending_id)["currency"])
     return _emit_transfer(ctx, args, ledger.post_pending(SYSTEM_ACTOR, args.pending_id, amount))
 

@@ -54,6 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("payment")
     p = cmd(pay, "sync", "read the provider's state of a payment and apply it (reconciliation)", _sync)
     p.add_argument("payment")
+    p = cmd(pay, "listen", "receive the provider's webhooks over HTTP (verified; Ctrl+C stops)", _listen)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765)
     p = cmd(pay, "list", "payments, newest first", _list)
     p.add_argument("--status")
     p.add_argument("--account")
@@ -147,6 +150,21 @@ def _show(args, ctx) -> int:  # noqa: ANN001
 
 def _sync(args, ctx) -> int:  # noqa: ANN001
     return _emit_payment(ctx, args, ctx.services.payments.reconcile(SYSTEM_ACTOR, args.payment))
+
+
+def _listen(args, ctx) -> int:  # noqa: ANN001
+    from app.webhooks import make_server
+
+    try:
+        server = make_server(ctx.services.payments, args.host, args.port)
+    except OSError as err:
+        raise ValidationError(f"cannot listen on {args.host}:{args.port}: {err.strerror}") from None
+    print(f"listening for webhooks on http://{args.host}:{server.server_address[1]}/ (Ctrl+C stops)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
 
 
 def _list(args, ctx) -> int:  # noqa: ANN001

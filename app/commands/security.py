@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 from core.errors import ValidationError
 from core.security.audit import AuditTrail
 from core.security.audit_keys import AuditKeys, default_key_path
+from core.security.passwords import MAX_LENGTH
 from core.security.roles import SYSTEM_ACTOR, USER_ROLES
 from core.security.sessions import UserView
 from core.security.users import UserService
@@ -61,12 +63,41 @@ def _users(ctx) -> UserService:  # noqa: ANN001
 
 
 def _read_password(from_stdin: bool) -> str:
+    """The new user's password: the first line of stdin, or asked twice on the terminal (never echoed)."""
+    stdin = sys.stdin
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat the password: ") != first:
+        try:
+            line = stdin.readline(MAX_LENGTH + 3) if stdin is not None else ""
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"cannot read the password from standard input ({type(exc).__name__}); "
+                                  "nothing was created") from None
+        password = line.rstrip("\r\n")
+        if not password:
+            raise ValidationError("no password on standard input (--password-stdin reads its first line); "
+                                  "nothing was created")
+        return password
+    if not _has_terminal():
+        raise ValidationError("no terminal to ask for the password on; pipe it in with --password-stdin "
+                              "(nothing was created)")
+    try:
+        first = getpass.getpass("Password: ")
+        second = getpass.getpass("Repeat the password: ")
+    except EOFError:
+        raise ValidationError("no password was typed; nothing was created") from None
+    if second != first:
         raise ValidationError("the two passwords differ; nothing was created")
     return first
+
+
+def _has_terminal() -> bool:
+    """Whether getpass can ask without echo: a controlling terminal (/dev/tty), or stdin is a console."""
+    if os.name == "posix":
+        try:
+            os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+            return True
+        except OSError:
+            pass
+    return sys.stdin is not None and not sys.stdin.closed and sys.stdin.isatty()
 
 
 def _user_dict(user: UserView) -> dict:

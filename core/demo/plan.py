@@ -12,6 +12,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core.ledger.money import exponent
+
+_UNIT = {cur: 10 ** exponent(cur) for cur in ("USD", "EUR")}  # minor units per major unit (ISO 4217)
 FIRST = ("Ada Alan Grace Linus Margaret Ken Barbara Dennis Frances Edsger Radia John Hedy Tim Katherine Donald "
          "Sophie Marie Omar Leila Yuki Ravi Elena Tomas Amara Chen Ingrid Mateo Zara Noah Aisha Pierre").split()
 LAST = ("Lovelace Turing Hopper Torvalds Hamilton Thompson Liskov Ritchie Allen Dijkstra Perlman McCarthy Lamarr "
@@ -93,11 +96,11 @@ def build(customers: int, days: int, end: datetime, seed: int = 7) -> Plan:
                     fraud = True
                 cur, acct = ("EUR", ("eur", card.customer)) if card.has_eur and rnd.random() < 0.15 else ("USD", ("cust", card.customer))
                 ev.append(Event(base + timedelta(seconds=secs), acct, ("merchant", terminal % n_merchants, cur),
-                                int(round(amount * 100)), cur, "card", "card", f"T{terminal:05d}", "US", fraud,
+                                int(round(amount * _UNIT[cur])), cur, "card", "card", f"T{terminal:05d}", "US", fraud,
                                 f"card purchase at {merchants[terminal % n_merchants]}"))
             if rnd.random() < 0.03:
                 secs = rnd.randint(9 * 3600, 17 * 3600)
-                cash = rnd.choice((20, 40, 60, 100, 200)) * 100
+                cash = rnd.choice((20, 40, 60, 100, 200)) * _UNIT["USD"]
                 ev.append(Event(base + timedelta(seconds=secs), ("cust", card.customer), ("gl", "teller_cash", "USD"),
                                 cash, "USD", "withdrawal", "desk", description="cash withdrawal"))
         _monthly(rnd, plan, base, day, customers, ev)
@@ -109,23 +112,23 @@ def _monthly(rnd: random.Random, plan: Plan, base: datetime, day: int, customers
     if day == 0:
         for c in range(customers):
             ev.append(Event(base + timedelta(hours=8, seconds=c), ("gl", "teller_cash", "USD"), ("cust", c),
-                            rnd.randint(500, 3_000) * 100, "USD", "deposit", "desk", description="opening cash deposit"))
+                            rnd.randint(500, 3_000) * _UNIT["USD"], "USD", "deposit", "desk", description="opening cash deposit"))
             if plan.cards[c].has_eur:
                 ev.append(Event(base + timedelta(hours=8, seconds=c), ("gl", "clearing", "EUR"), ("eur", c),
-                                rnd.randint(200, 1_500) * 100, "EUR", "incoming", "payment", description="incoming transfer"))
+                                rnd.randint(200, 1_500) * _UNIT["EUR"], "EUR", "incoming", "payment", description="incoming transfer"))
     if base.day == 25 or day == 0:
         for c in range(customers):
             card = plan.cards[c]  # salaries cover each card's habits, so few purchases bounce
             salary = max(rnd.randint(2_500, 6_000), int(card.per_day * card.mean * 30 * 1.4))
             ev.append(Event(base + timedelta(hours=6, seconds=c), ("gl", "clearing", "USD"), ("cust", c),
-                            salary * 100, "USD", "salary", "payment", "PAYROLL", "US", description="salary"))
+                            salary * _UNIT["USD"], "USD", "salary", "payment", "PAYROLL", "US", description="salary"))
     if base.day == 1:
         for c in range(customers):
             if rnd.random() < 0.25:
                 other = rnd.randrange(customers)
                 if other != c:
                     ev.append(Event(base + timedelta(hours=rnd.randint(7, 22), minutes=rnd.randint(0, 59)),
-                                    ("cust", c), ("cust", other), rnd.randint(300, 1_500) * 100, "USD", "transfer",
+                                    ("cust", c), ("cust", other), rnd.randint(300, 1_500) * _UNIT["USD"], "USD", "transfer",
                                     "online", f"C{other}", "US", description="rent"))
     if rnd.random() < 0.5:  # account takeover: a burst of transfers to a mule account abroad
         victim = rnd.randrange(customers)
@@ -134,7 +137,7 @@ def _monthly(rnd: random.Random, plan: Plan, base: datetime, day: int, customers
         if mule != victim:
             for k in range(rnd.randint(2, 4)):
                 ev.append(Event(at + timedelta(minutes=3 * k), ("cust", victim), ("cust", mule),
-                                rnd.randint(400, 1_800) * 100, "USD", "transfer", "online", f"C{mule}",
+                                rnd.randint(400, 1_800) * _UNIT["USD"], "USD", "transfer", "online", f"C{mule}",
                                 rnd.choice(("RU", "NG", "KP", "IR")), True, "transfer"))
 
 

@@ -26,10 +26,12 @@ from core.fraud.replay import replay
 from core.fraud.state import MemoryStore
 from core.fraud.training import Trained, train
 from core.fraud.txn import DAY, Txn
+from core.ledger import money
 
 COLUMNS = ("TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT")
 LABEL = "TX_FRAUD"
-CURRENCY, EXPONENT = "EUR", 2
+CURRENCY = "EUR"  # the handbook's amounts; minor units for the amount rules use its ISO 4217 exponent
+EXPONENT = money.exponent(CURRENCY)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ def read(path: str | Path, *, labelled: bool) -> Frame:
         raise ValidationError(f"{path}: no such file")
     need = COLUMNS + ((LABEL,) if labelled else ())
     try:
-        df = pd.read_csv(path, dtype={"TX_DATETIME": str, "CUSTOMER_ID": str, "TERMINAL_ID": str})
+        df = pd.read_csv(path, dtype={"TX_DATETIME": str, "CUSTOMER_ID": str, "TERMINAL_ID": str, "TX_AMOUNT": str},
+                     keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise ValidationError(f"{path}: not a readable CSV file ({exc})".splitlines()[0]) from None
     missing = [c for c in need if c not in df.columns]
@@ -72,8 +75,7 @@ def read(path: str | Path, *, labelled: bool) -> Frame:
     _first_bad(path, ids.isna() | (ids != ids.round()), df["TRANSACTION_ID"], "an integer TRANSACTION_ID")
     if ids.duplicated().any():
         raise ValidationError(f"{path}: TRANSACTION_ID {int(ids[ids.duplicated()].iloc[0])} appears twice")
-    amounts = pd.to_numeric(df["TX_AMOUNT"], errors="coerce")
-    _first_bad(path, amounts.isna() | (amounts < 0), df["TX_AMOUNT"], "a non-negative TX_AMOUNT")
+    amounts = _amounts(path, df["TX_AMOUNT"])
     for col in ("CUSTOMER_ID", "TERMINAL_ID"):
         _first_bad(path, df[col].isna() | (df[col].str.strip() == ""), df[col], f"a {col}")
     frauds = None
@@ -86,6 +88,27 @@ def read(path: str | Path, *, labelled: bool) -> Frame:
     return Frame(ids.to_numpy(dtype=np.int64)[order], ts[order], df["CUSTOMER_ID"].str.strip().to_numpy()[order].tolist(),
                  df["TERMINAL_ID"].str.strip().to_numpy()[order].tolist(), amounts.to_numpy(dtype=np.float64)[order],
                  frauds[order] if frauds is not None else None)
+
+
+def _amounts(path: Path, raw: pd.Series) -> pd.Series:
+    """TX_AMOUNT as floats (model features), read as strictly as ``core.ledger.money.to_minor`` reads amounts:
+    plain digits with one decimal point, no sign, exponent, NaN or grouping, at most the currency's decimals.
+
+    One allowance: the handbook's published file was written by a float printer, so some cent amounts
+    appear as their binary neighbour (``85.64999999999999`` for 85.65, about 1 row in 1,400). A value
+    within 1e-9 (relative) of a whole number of cents is that cent amount; ``12.345`` is refused.
+    """
+    text = raw.astype(str).str.strip()
+    _first_bad(path, ~text.str.fullmatch(r"[0-9]+(\.[0-9]+)?"), raw,
+               "a TX_AMOUNT written as digits with one decimal point (no sign, exponent or grouping)")
+    amounts = text.astype(np.float64)
+    scale = 10 ** EXPONENT
+    cents = np.round(amounts * scale) / scale
+    _first_bad(path, (amounts - cents).abs() > 1e-9 * np.maximum(1.0, amounts), raw,
+               f"a TX_AMOUNT with at most {EXPONENT} decimals ({CURRENCY})")
+    _first_bad(path, amounts * scale > money.max_transfer(CURRENCY), raw,
+               f"a TX_AMOUNT within the per-transfer maximum of {money.plain(money.max_transfer(CURRENCY), CURRENCY)}")
+    return cents
 
 
 def _first_bad(path: Path, bad: pd.Series, raw: pd.Series, what: str) -> None:
@@ -122,7 +145,7 @@ def run(history_path: str | Path, test_path: str | Path, out_path: str | Path, *
     scores = np.empty(len(test))
     for i, tx in enumerate(test.txns()):
         row = features.compute(store.snapshot(tx), tx, delay_days)
-        scores[i] = assess(model, config, tx, row, amount=int(round(tx.amount * 100)), currency=CURRENCY,
+        scores[i] = assess(model, config, tx, row, amount=int(round(tx.amount * 10 ** EXPONENT)), currency=CURRENCY,
                            exponent=EXPONENT, explain=False).score
         store.add_transaction(tx, row)
     write_scores(out_path, test.ids, scores)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from core.fraud.config import FraudConfig
 
@@ -13,7 +14,8 @@ class RuleHit:
 
 
 def _major(minor: int, exponent: int) -> str:
-    return f"{minor / 10 ** exponent:,.{exponent}f}"
+    """``123456`` at exponent 2 -> ``1,234.56``: exact (Decimal), with the currency's own decimals."""
+    return f"{Decimal(minor).scaleb(-exponent):,f}"
 
 
 def check(config: FraudConfig, *, counterparty: str | None, country: str | None, amount: int, currency: str,

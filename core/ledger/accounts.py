@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, text, update
 
+from core import text as text_input
 from core.errors import ValidationError
-from core.ledger import events, money, numbers, queries, store
+from core.ledger import events, exponents, money, numbers, queries, store
 from core.ledger.errors import AccountNotEmpty, AccountNotFound, CustomerNotFound
 from core.ledger.views import AccountView, CustomerView
 from core.persistence.models import Customer
@@ -28,12 +29,12 @@ STATUSES = ("open", "frozen", "closed")
 
 
 def add_customer(ledger: Ledger, conn: Connection, actor: Actor, name: str, country: str) -> CustomerView:
-    name = (name or "").strip()
+    name = text_input.clean(name, "the customer's name") if name else ""
     if not name or len(name) > 200:
-        raise ValidationError("a customer needs a name of 1-200 characters")
-    country = (country or "").strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        raise ValidationError(f"country must be an ISO 3166 two-letter code, got {country!r}")
+        raise ValidationError(f"a customer needs a name of 1-200 characters, got {len(name)}")
+    country = text_input.compact(country, "the country").upper() if country else ""
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        raise ValidationError(f"country must be an ISO 3166 two-letter code like US or DE, got {country[:10]!r}")
     now = ledger.clock()
     cid = conn.execute(insert(C).values(name=name, country=country, created_at=now).returning(C.c.id)).scalar_one()
     ledger.record(conn, actor, "customer.add", str(cid), None, {"name": name, "country": country})
@@ -57,6 +58,7 @@ def open_account(ledger: Ledger, conn: Connection, actor: Actor, customer_id: in
     else:
         overdraft = None  # internal GL accounts carry the bank's own position and have no limit
         name = name or f"{GL_KINDS.get(kind) or OWNED_GL_KINDS[kind]} {currency}"
+    exponents.record(conn, currency)
     now = ledger.clock()
     # The number embeds the id, which the database assigns: insert under a unique placeholder, then set it.
     placeholder = f"new-{id(conn)}-{now.timestamp()}"[:20]

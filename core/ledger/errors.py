@@ -12,6 +12,18 @@ class TooManyDecimals(ValidationError):
     code = "too_many_decimals"
 
 
+class AmountTooLarge(ValidationError):
+    """Above the per-transfer maximum (``money.max_transfer``) or the ledger's 64-bit range."""
+
+    code = "amount_too_large"
+
+
+class InvalidTimeout(ValidationError):
+    """A pending transfer's timeout outside 1 second .. ``posting.MAX_TIMEOUT_SECONDS``."""
+
+    code = "invalid_timeout"
+
+
 class UnknownCurrency(ValidationError):
     code = "unknown_currency"
 
@@ -54,6 +66,13 @@ class CurrencyMismatch(QenexError):
 
 class InsufficientFunds(QenexError):
     code = "insufficient_funds"
+
+
+class AccountTotalsFull(QenexError):
+    """The transfer would take one of an account's 64-bit totals (debits/credits, posted/pending) past
+    ``money.INT64_MAX``; nothing was written."""
+
+    code = "account_totals_full"
 
 
 class IdConflict(QenexError):

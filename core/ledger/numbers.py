@@ -6,6 +6,7 @@ from functools import lru_cache
 from stdnum import luhn
 
 from core.ledger.errors import InvalidAccountNumber
+from core.text import InvalidText, compact
 
 PREFIX = {"deposit": "10"}
 GL_PREFIX = "90"
@@ -16,11 +17,27 @@ def make(account_id: int, kind: str) -> str:
     return base + luhn.calc_check_digit(base)
 
 
-@lru_cache(maxsize=65536)
 def validate(number: str) -> str:
-    """The number without spaces, or InvalidAccountNumber (wrong shape or check digit)."""
-    norm = (number or "").replace(" ", "").replace("-", "")
-    if not norm.isdigit() or len(norm) < 10 or not luhn.is_valid(norm):
-        raise InvalidAccountNumber(f"{number!r} is not a valid account number (check digit wrong or mistyped)",
-                                   account=number)
+    """The number as stored: typed or pasted with any spaces, dashes or Unicode digits (``core.text.compact``).
+
+    Raises InvalidAccountNumber (wrong shape or check digit).
+    """
+    if isinstance(number, str) and number:
+        return _validate(number)
+    raise InvalidAccountNumber(f"no account number given ({EXAMPLE_HINT})", account="")
+
+
+EXAMPLE_HINT = "10 digits ending in a check digit, e.g. 1000000016"
+
+
+@lru_cache(maxsize=65536)
+def _validate(number: str) -> str:
+    try:
+        norm = compact(number, "the account number").replace("-", "")
+    except InvalidText:
+        norm = ""
+    if not norm.isascii() or not norm.isdigit() or not 10 <= len(norm) <= 20 or not luhn.is_valid(norm):
+        shown = repr(number if len(number) <= 30 else number[:30] + "…")
+        raise InvalidAccountNumber(f"{shown} is not a valid account number ({EXAMPLE_HINT}); check for a "
+                                   "mistyped digit", account=shown)
     return norm

@@ -11,7 +11,7 @@ from core.ledger import events, state, store
 from core.ledger.errors import (
     IdConflict, InvalidAmount, PendingAlreadyResolved, PendingExpired, PendingNotFound, PostExceedsPending,
 )
-from core.ledger.posting import MAX_ID
+from core.ledger.posting import MAX_ID, check_id
 from core.ledger.views import TransferResult
 from core.security.roles import Actor, Permission
 
@@ -25,8 +25,9 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
             id: str | None) -> TransferResult:
     """Post or void ``pending_id`` exactly once; a retry with the same id returns the first result."""
     verb = "post" if post else "void"
+    check_id(pending_id, "pending transfer id")
     _check_hold_permission(ledger, actor, pending_id)
-    new_id = id or f"{pending_id}:{verb}"[:MAX_ID]
+    new_id = check_id(id) if id is not None else f"{pending_id}:{verb}"[:MAX_ID]
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
         raise InvalidAmount(f"the amount to post must be a positive number of minor units, got {amount!r}")
     fingerprint = hashlib.sha256(f"{verb}|{pending_id}|{amount}".encode()).hexdigest()

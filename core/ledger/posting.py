@@ -6,39 +6,88 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.errors import ValidationError
+from core import text
 from core.ledger import money, numbers, state
 from core.ledger.errors import (
-    AccountNotFound, AlreadyCorrected, BackdatingNotAllowed, IdConflict, InvalidAmount, NotCorrectable,
-    SameAccount, TransferNotFound,
+    AccountNotFound, AlreadyCorrected, BackdatingNotAllowed, IdConflict, InvalidAmount, InvalidTimeout,
+    NotCorrectable, SameAccount, TransferNotFound,
 )
 from core.ledger.state import AccountState
 from core.ledger.views import TransferRequest, TransferResult
 from core.security.roles import Actor, Role
 
 MAX_ID = 64
+MAX_TIMEOUT_SECONDS = 30 * 24 * 3600  # a pending transfer's hold lasts at most 30 days (card schemes' longest
+# authorisation hold); longer reservations are account holds, which a supervisor releases
 
 
 def normalize(req: TransferRequest, actor: Actor) -> TransferRequest:
     """Check the request's shape (nothing in the database) and return it normalized."""
-    if not isinstance(req.id, str) or not 0 < len(req.id) <= MAX_ID or not req.id.isprintable() or " " in req.id:
-        raise ValidationError(f"transfer id must be 1-{MAX_ID} printable characters without spaces, got {req.id!r}")
-    if isinstance(req.amount, bool) or not isinstance(req.amount, int):
-        raise InvalidAmount(f"amount must be an integer number of minor units, got {req.amount!r}")
-    if req.amount <= 0:
-        raise InvalidAmount(f"the amount must be positive, got {req.amount}", amount=req.amount)
+    check_id(req.id)
+    cur = check_amount(req.amount, req.currency)
     debit, credit = numbers.validate(req.debit), numbers.validate(req.credit)
     if debit == credit:
         raise SameAccount(f"cannot transfer from account {debit} to itself", account=debit)
-    if req.timeout_seconds is not None and (not req.pending or req.timeout_seconds <= 0):
-        raise ValidationError("a timeout needs a pending transfer and a positive number of seconds")
+    if req.timeout_seconds is not None:
+        check_timeout(req.timeout_seconds, pending=req.pending)
     if req.at is not None and actor.role is not Role.SYSTEM:
         raise BackdatingNotAllowed("only the system operator may post with an earlier date (imports)")
     if req.at is not None and req.at.tzinfo is None:
         raise ValidationError("transfer time must be timezone-aware")
-    cur = money.currency(req.currency)
-    if (debit, credit, cur) == (req.debit, req.credit, req.currency):
+    description = _text_fields(req)
+    if (debit, credit, cur, description) == (req.debit, req.credit, req.currency, req.description):
         return req
-    return replace(req, debit=debit, credit=credit, currency=cur)
+    return replace(req, debit=debit, credit=credit, currency=cur, description=description)
+
+
+# The transfers table's text columns and their sizes (core.persistence.models.ledger.Transfer).
+_TEXT_LIMITS = (("code", 20), ("channel", 16), ("counterparty", 64), ("device", 64))
+
+
+def _text_fields(req: TransferRequest) -> str:
+    """The description as stored (``core.text.clean``); the other text fields checked against their columns."""
+    description = text.clean(req.description, "the description") if req.description else ""
+    if len(description) > 200:
+        raise ValidationError(f"a description has at most 200 characters, got {len(description)}")
+    for name, size in _TEXT_LIMITS:
+        value = getattr(req, name)
+        if value is not None and (not isinstance(value, str) or len(value) > size or not value.isprintable()):
+            raise ValidationError(f"{name} must be at most {size} printable characters, got {str(value)[:size + 10]!r}")
+    country = req.counterparty_country
+    if country is not None and not (isinstance(country, str) and len(country) == 2 and country.isascii()
+                                    and country.isalpha()):
+        raise ValidationError(f"counterparty country must be an ISO 3166 two-letter code, got {country!r}")
+    return description
+
+
+def check_amount(amount: object, currency: str) -> str:
+    """A transfer's amount: positive integer minor units up to ``money.max_transfer``; returns the
+    normalised currency. Raises InvalidAmount, AmountTooLarge or UnknownCurrency."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidAmount(f"amount must be an integer number of minor units, got {amount!r}")
+    if amount <= 0:
+        raise InvalidAmount(f"the amount must be positive, got {amount}", amount=amount)
+    cur = money.currency(currency)
+    money.check_transfer_amount(amount, cur)
+    return cur
+
+
+def check_id(value: object, what: str = "transfer id") -> str:
+    """A transfer id as stored: 1-MAX_ID printable characters without spaces. Raises ValidationError."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID or not value.isprintable() or " " in value:
+        shown = repr(value)[:MAX_ID + 10]
+        raise ValidationError(f"a {what} has 1-{MAX_ID} printable characters without spaces, got {shown}")
+    return value
+
+
+def check_timeout(seconds: object, *, pending: bool = True) -> int:
+    """A pending transfer's timeout: whole seconds, 1 .. MAX_TIMEOUT_SECONDS. Raises InvalidTimeout."""
+    if not pending:
+        raise InvalidTimeout("a timeout applies to a pending transfer only (add --pending)")
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= MAX_TIMEOUT_SECONDS:
+        raise InvalidTimeout(f"a pending transfer's timeout is 1 to {MAX_TIMEOUT_SECONDS:,} seconds (30 days), "
+                             f"got {seconds!r}", timeout=seconds)
+    return seconds
 
 
 @dataclass
@@ -88,6 +137,9 @@ class Posting:
             state.reserve(debit, credit, req.amount)
         else:
             state.post(debit, credit, req.amount)
+        if req.reverses_id is not None:
+            self.corrected.add(req.reverses_id)
+        if not pending:
             self.entries.append((req.id, debit.id, -req.amount, debit.balance, at))
             self.entries.append((req.id, credit.id, req.amount, credit.balance, at))
         self.touched[debit.id] = debit
@@ -120,4 +172,3 @@ class Posting:
             raise NotCorrectable("a correction must move money back between the same two accounts")
         if req.amount > original["amount"]:
             raise NotCorrectable("a correction cannot exceed the original amount")
-        self.corrected.add(req.reverses_id)

@@ -21,15 +21,17 @@ def _expired_sum(side, now: datetime):  # noqa: ANN001, ANN202
 
 
 def _view_cols(now: datetime) -> tuple:
-    """An account row as shown; available = current - holds still live at ``now`` (expired ones are released)."""
+    """An account row's columns for ``_view``; available = current - holds still live at ``now`` (expired ones
+    are released). The totals themselves: balances are computed in Python, since a difference of two 64-bit
+    totals may pass the 64-bit range in SQL (PostgreSQL raises, SQLite turns it into a float)."""
     expired = case((A.c.debits_pending > 0, _expired_sum(T.c.debit_account_id, now)), else_=0)
     return (A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.name, A.c.currency, A.c.status,
-            A.c.overdraft_limit, (A.c.credits_posted - A.c.debits_posted).label("current"),
-            (A.c.credits_posted - A.c.debits_posted - A.c.debits_pending + expired).label("available"))
+            A.c.overdraft_limit, A.c.credits_posted, A.c.debits_posted, A.c.debits_pending, expired.label("expired"))
 
 
 def _view(row) -> AccountView:  # noqa: ANN001
-    return AccountView(*row)
+    *head, credits, debits, pending, expired = row
+    return AccountView(*head, credits - debits, credits - debits - pending + int(expired))
 
 
 def account_view(conn: Connection, number: str, now: datetime | None = None) -> AccountView:

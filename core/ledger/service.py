@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.errors import QenexError
@@ -18,7 +18,7 @@ from core.ledger import queries, store
 from core.ledger.money import currency as iso_currency
 from core.ledger.money import exponent
 from core.ledger.errors import LinkedTransferFailed, TransferDeclined, TransferNotFound
-from core.ledger.posting import Posting, normalize
+from core.ledger.posting import Posting, check_amount, check_id, normalize
 from core.ledger.views import (
     AccountView, Balance, CustomerView, Statement, TransferRequest, TransferResult,
 )
@@ -266,6 +266,7 @@ class Ledger:
                 description: str = "cash deposit") -> TransferResult:
         """Cash in at the desk: from the bank's cash GL account into ``account``."""
         self.authorize(actor, Permission.CASH, account)
+        check_amount(amount, currency)  # before the cash account is made: a refusal writes nothing
         cash = self._cash_account(actor, currency)
         return self.transfer(actor, _cash_request(id, cash, account, amount, currency, "deposit", description))
 
@@ -273,6 +274,7 @@ class Ledger:
                  description: str = "cash withdrawal") -> TransferResult:
         """Cash out at the desk: from ``account`` into the bank's cash GL account."""
         self.authorize(actor, Permission.CASH, account)
+        check_amount(amount, currency)
         cash = self._cash_account(actor, currency)
         return self.transfer(actor, _cash_request(id, account, cash, amount, currency, "withdrawal", description))
 
@@ -306,6 +308,7 @@ class Ledger:
 
     def transfer_row(self, actor: Actor, transfer_id: str) -> dict[str, Any]:
         self.authorize(actor, Permission.LEDGER_VIEW, transfer_id)
+        check_id(transfer_id)
         with self.engine.connect() as conn:
             row = store.transfers_by_id(conn, [transfer_id]).get(transfer_id)
         if row is None:
@@ -315,11 +318,11 @@ class Ledger:
     def totals_by_currency(self, actor: Actor) -> dict[str, int]:
         """Sum of all balances per currency: zero in a sound ledger."""
         self.authorize(actor, Permission.LEDGER_VIEW)
-        a = store.A
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(a.c.currency, func.sum(a.c.credits_posted - a.c.debits_posted))
-                                .group_by(a.c.currency))
-            return {cur: int(total) for cur, total in rows}
+        a, totals = store.A, {}
+        with self.engine.connect() as conn:  # summed in Python: SQL's 64-bit sum could overflow on the way
+            for cur, credits, debits in conn.execute(select(a.c.currency, a.c.credits_posted, a.c.debits_posted)):
+                totals[cur] = totals.get(cur, 0) + credits - debits
+        return totals
 
 
 def _cash_request(id: str | None, debit: str, credit: str, amount: int, currency: str, code: str,

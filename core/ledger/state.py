@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.ledger.errors import AccountClosed, AccountFrozen, CurrencyMismatch, InsufficientFunds
-from core.ledger.money import format_minor, plain
+from core.ledger.errors import AccountClosed, AccountFrozen, AccountTotalsFull, CurrencyMismatch, InsufficientFunds
+from core.ledger.money import INT64_MAX, format_minor, format_number, plain
 
 
 @dataclass(slots=True)
@@ -75,12 +75,33 @@ def check_funds(debit: AccountState, amount: int) -> None:
         )
 
 
+def check_room(acc: AccountState, total: str, amount: int) -> None:
+    """Raise AccountTotalsFull unless ``acc.<total> + amount`` stays within the 64-bit column range.
+
+    Totals only grow (a balance is credits - debits), so a bank's cash or clearing account, which takes
+    every deposit or payment, is the first to fill; ``money.max_transfer`` keeps that far away.
+    """
+    if getattr(acc, total) + amount > INT64_MAX:
+        side = total.replace("_", " ")
+        raise AccountTotalsFull(
+            f"account {acc.number} cannot take {format_number(amount, acc.currency)} {acc.currency}: its {side} "
+            f"would pass the ledger's 64-bit limit of {format_number(INT64_MAX, acc.currency)}; nothing was "
+            "posted. Ask the bank's operations team to continue this account's activity on a new account",
+            account=acc.number, total=total)
+
+
 def post(debit: AccountState, credit: AccountState, amount: int) -> None:
+    """Move ``amount`` now (checked first: on refusal neither account changed)."""
+    check_room(debit, "debits_posted", amount)
+    check_room(credit, "credits_posted", amount)
     debit.debits_posted += amount
     credit.credits_posted += amount
 
 
 def reserve(debit: AccountState, credit: AccountState, amount: int) -> None:
+    """Hold ``amount`` for a pending transfer (checked first: on refusal neither account changed)."""
+    check_room(debit, "debits_pending", amount)
+    check_room(credit, "credits_pending", amount)
     debit.debits_pending += amount
     credit.credits_pending += amount
 

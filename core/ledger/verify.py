@@ -29,24 +29,24 @@ def verify(engine: Engine) -> LedgerReport:
         report.accounts = conn.execute(select(func.count()).select_from(A)).scalar_one()
         report.transfers = conn.execute(select(func.count()).select_from(T)).scalar_one()
         report.entries = conn.execute(select(func.count()).select_from(E)).scalar_one()
-        for cur, total in conn.execute(select(A.c.currency, func.sum(A.c.credits_posted - A.c.debits_posted))
-                                       .group_by(A.c.currency)):
-            if total != 0:
-                report.problems.append(f"{cur} balances sum to {total} minor units, not zero")
         replay = dict(conn.execute(select(E.c.account_id, func.sum(E.c.amount)).group_by(E.c.account_id)).all())
         pend_d = dict(conn.execute(select(T.c.debit_account_id, func.sum(T.c.amount)).where(T.c.state == "pending")
                                    .group_by(T.c.debit_account_id)).all())
         pend_c = dict(conn.execute(select(T.c.credit_account_id, func.sum(T.c.amount)).where(T.c.state == "pending")
                                    .group_by(T.c.credit_account_id)).all())
-        ids = set()
-        for row in conn.execute(select(A.c.id, A.c.number, A.c.credits_posted, A.c.debits_posted,
+        ids, totals = set(), {}  # per currency in Python: SQL's 64-bit sum could overflow on the way
+        for row in conn.execute(select(A.c.id, A.c.number, A.c.currency, A.c.credits_posted, A.c.debits_posted,
                                        A.c.debits_pending, A.c.credits_pending)):
             ids.add(row.id)
+            totals[row.currency] = totals.get(row.currency, 0) + row.credits_posted - row.debits_posted
             if row.credits_posted - row.debits_posted != replay.get(row.id, 0):
                 report.problems.append(f"account {row.number}: balance {row.credits_posted - row.debits_posted} "
                                        f"but its entries sum to {replay.get(row.id, 0)}")
             if (row.debits_pending, row.credits_pending) != (pend_d.get(row.id, 0), pend_c.get(row.id, 0)):
                 report.problems.append(f"account {row.number}: pending totals differ from its pending transfers")
+        for cur, total in sorted(totals.items()):
+            if total != 0:
+                report.problems.append(f"{cur} balances sum to {total} minor units, not zero")
         orphans = set(replay) - ids
         if orphans:
             report.problems.append(f"entries point at {len(orphans)} missing account(s)")

@@ -86,6 +86,24 @@ class OrderView:
         return data
 
 
+@dataclass(frozen=True)
+class OrderPreview:
+    """What ``create`` would post, for the confirmation step (nothing is written)."""
+
+    rail: str
+    account: str
+    account_name: str
+    clearing_account: str
+    amount: int
+    fee: int
+    currency: str
+    available_after: int
+    beneficiary: str
+    decision: str | None  # the fraud screen's decision now: approve | review | decline (None: no screen)
+    score: float | None
+    reasons: tuple[str, ...]
+
+
 _FUNDS = {"posted": "posted", "pending": "held for fraud review", "voided": "released: the review refused it",
           "expired": "released: the hold expired"}
 
@@ -139,6 +157,29 @@ class PaymentOrders:
             device=actor.device), also=also)
         view = self.show(actor, req.id, check=False)
         return replace(view, fraud=result.fraud)
+
+    def preview(self, actor: Actor, req: OrderRequest) -> OrderPreview:
+        """What will post: accounts, amount, fee (none today), available balance after, the fraud decision."""
+        from core.fraud.screen import ScreenInput
+        from core.ledger import queries
+
+        guard.authorize(self.engine, self.audit, actor, Permission.TRANSFER_POST, req.id)
+        number, cur = validate_account(req.account), money.currency(req.currency)
+        ben = req.beneficiary
+        clearing_account = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[ben.rail], cur)
+        balance = queries.balance(self.engine, number)
+        with self.engine.connect() as conn:
+            acc = conn.execute(select(A.c.id, A.c.customer_id, A.c.name).where(A.c.number == number)).first()
+            decision = score = None
+            reasons: tuple[str, ...] = ()
+            if self.ledger.screen is not None and acc.customer_id is not None:
+                verdict = self.ledger.screen.screen(conn, ScreenInput(
+                    transfer_id=req.id, customer_id=acc.customer_id, debit_account_id=acc.id, credit_account_id=0,
+                    counterparty=ben.counterparty, counterparty_country=ben.country, amount=req.amount, currency=cur,
+                    exponent=money.exponent(cur), at=self.clock(), channel="transfer", device=actor.device))
+                decision, score, reasons = verdict.decision, verdict.score, tuple(verdict.reasons)
+        return OrderPreview(ben.rail, number, acc.name, clearing_account, req.amount, 0, cur,
+                            balance.available - req.amount, ben.display, decision, score, reasons)
 
     def settle(self, actor: Actor, order_id: str) -> OrderView:
         """The rail confirmed the payment: clearing -> nostro."""

@@ -19,7 +19,13 @@ def _config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision``; safe to call on every start."""
+    """Bring the schema up to ``revision``; safe to call on every start.
+
+    At ``head`` it then checks that this version reads every stored currency at the exponent its amounts
+    were written with (``core.ledger.exponents.check``; raises ExponentChanged otherwise).
+    """
+    from core.ledger import exponents
+
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -27,6 +33,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # Several desks may start at once: one migrates, the others wait and then find nothing to do.
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7423001)")
         command.upgrade(cfg, revision)
+        if revision == "head":
+            exponents.check(conn)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -21,6 +21,7 @@ def authorize(engine: Engine, audit: "AuditTrail | None", actor: Actor, permissi
     """
     if actor.can(permission):
         return
+    target = "".join(ch if ch.isprintable() else "?" for ch in str(target))[:200]  # as typed, storable
     if audit is not None:
         with engine.begin() as conn:
             audit.append(conn, actor, "permission.denied", target, None, {"permission": permission.value})

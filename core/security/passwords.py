@@ -52,6 +52,9 @@ _DUMMY: dict[PasswordHasher, str] = {}
 
 def check_policy(password: str, username: str = "") -> None:
     """Raise a PasswordPolicyError subclass unless ``password`` is acceptable for ``username``."""
+    if not isinstance(password, str) or any(0xD800 <= ord(ch) <= 0xDFFF or ch in "\x00\r\n" for ch in password):
+        raise PasswordTooWeak("the password contains characters that cannot be typed (line breaks, NUL or "
+                              "undecodable bytes); choose another")
     if len(password) < MIN_LENGTH:
         raise PasswordTooShort(f"the password needs at least {MIN_LENGTH} characters", min_length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:

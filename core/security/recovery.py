@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from core.text import InvalidText, compact
+
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read off paper
 GROUPS, GROUP_LEN = 4, 4  # 16 symbols of ~4.95 bits: ~79 bits, beyond brute force even with a fast hash
 COUNT = 10
@@ -16,7 +18,13 @@ def new_codes(count: int = COUNT) -> list[str]:
 
 
 def normalize(code: str) -> str:
-    return "".join(ch for ch in code.lower() if ch in ALPHABET)
+    """The code's symbols, however typed or pasted: ``K7PQ-M2XD 9fhr–tw3a`` and its full-width form alike
+    (``core.text.compact``, lower case; separators dropped)."""
+    try:
+        text = compact(code, "the recovery code").lower()
+    except InvalidText:
+        return ""
+    return "".join(ch for ch in text if ch in ALPHABET)
 
 
 def looks_like_recovery_code(code: str) -> bool:

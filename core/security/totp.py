@@ -10,6 +10,7 @@ import pyotp
 import segno
 
 from core.security.errors import CodeReused, InvalidCode
+from core.text import InvalidText, compact
 
 ISSUER = "QENEX Console"
 STEP_SECONDS = 30
@@ -49,16 +50,27 @@ def time_step(now: datetime) -> int:
     return int(now.timestamp()) // STEP_SECONDS
 
 
+def normalize(code: str) -> str:
+    """The code as the authenticator shows it: full-width or other Unicode digits in ASCII, no spaces
+    (``core.text.compact``); text that is not a code at all comes back empty."""
+    try:
+        return compact(code, "the code")
+    except InvalidText:
+        return ""
+
+
 def is_totp_code(code: str) -> bool:
-    return len(code) == 6 and code.isdigit()
+    """Six ASCII digits (after ``normalize``)."""
+    return len(code) == 6 and code.isascii() and code.isdigit()
 
 
 def accept(secret: str, code: str, now: datetime, last_step: int | None) -> int:
     """The time step ``code`` belongs to, if it is valid at ``now`` and newer than ``last_step``.
 
-    Raises InvalidCode, or CodeReused when the code matches a step already accepted (or an older one).
+    ``code`` is normalised first (``１２３ ４５６`` is ``123456``). Raises InvalidCode, or CodeReused when
+    the code matches a step already accepted (or an older one).
     """
-    code = code.strip().replace(" ", "")
+    code = normalize(code)
     if not is_totp_code(code):
         raise InvalidCode("a code has 6 digits")
     otp = pyotp.TOTP(secret, interval=STEP_SECONDS)

@@ -34,6 +34,7 @@ from core.security.passwords import PasswordHasher, check_policy
 from core.security.roles import USER_ROLES, Actor, Permission, Role
 from core.security.sessions import LockoutPolicy, LoginResult, LoginStep, NewUser, Session, UserView
 from core.security.totp import Enrollment
+from core.text import InvalidText, clean
 
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,63}")
 RESERVED = {Role.SYSTEM.value, Role.ANONYMOUS.value}
@@ -68,14 +69,19 @@ class UserService:
     # -- login -------------------------------------------------------------------------------------------
 
     def begin_login(self, username: str, password: str, device: str | None = None) -> LoginStep:
-        """Check the password. Raises BadCredentials, AccountLocked or UserDisabled."""
-        name = username.strip().lower()
+        """Check the password. Raises BadCredentials, AccountLocked or UserDisabled.
+
+        The username is normalised (``login_name``): ``ＡＬＩＣＥ `` is ``alice``.
+        """
+        name = login_name(username)
         now = self.clock()
-        with self.engine.connect() as conn:
-            row = _row(conn, username=name)
+        row = None
+        if USERNAME.fullmatch(name):
+            with self.engine.connect() as conn:
+                row = _row(conn, username=name)
         if row is None:
             self.hasher.burn(password)
-            self._record(_anonymous(device), "login.failed", name[:200], None, {"reason": "unknown_user"}, now)
+            self._record(_anonymous(device), "login.failed", _shown(name), None, {"reason": "unknown_user"}, now)
             raise BadCredentials()
         if row.locked_until is not None and row.locked_until > now:
             self._record(_anonymous(device), "login.refused", name, None, {"reason": "locked"}, now)
@@ -109,6 +115,7 @@ class UserService:
             pending = self._pending.get(ticket)
         if pending is None or pending.expires_at <= now:
             self._forget(ticket)
+            self._expired(pending, now)
             raise LoginExpired()
         try:
             result = self._second_factor(pending.user_id, code, now, pending.device, "login",
@@ -139,6 +146,8 @@ class UserService:
             row = _row(conn, user_id=actor.user_id) if actor.user_id is not None else None
         if row is None or row.username != actor.username:
             self.hasher.burn(password)
+            self._record(_anonymous(actor.device), "unlock.failed", _shown(actor.username), None,
+                         {"reason": "unknown_user"}, now)
             raise BadCredentials()
         if row.locked_until is not None and row.locked_until > now:
             self._record(_anonymous(actor.device), "unlock.refused", row.username, None, {"reason": "locked"}, now)
@@ -219,7 +228,7 @@ class UserService:
     # -- internals ---------------------------------------------------------------------------------------
 
     def _change(self, actor: Actor, username: str, action: str, changes: Callable[[Any], dict[str, Any]]) -> UserView:
-        name = username.strip().lower()
+        name = login_name(username)
         authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, name)
         now = self.clock()
         with self.engine.begin() as conn:
@@ -245,8 +254,7 @@ class UserService:
         error: QenexError | None = None
         with self.engine.begin() as conn:
             row = _row(conn, user_id=user_id, lock=True)
-            if row is None or (secret is not None and row.totp_secret != secret) \
-                    or (row.totp_enrolled_at is None) != enrolling:
+            if row is None:
                 raise LoginExpired("the account changed since this login began; start again")
             if row.status != "active":
                 self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
@@ -256,11 +264,16 @@ class UserService:
                 self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
                             {"reason": "locked"}, now)
                 error = AccountLocked(row.locked_until)
+            elif (secret is not None and row.totp_secret != secret) or (row.totp_enrolled_at is None) != enrolling:
+                error = self._failure(conn, row, now, device, LoginExpired(
+                    "the account changed since this login began; start again"), action=f"{purpose}.failed")
             else:
                 try:
                     changes, method, left = _check_code(conn, row, code, now, allow_recovery=not enrolling)
                 except (InvalidCode, CodeReused) as exc:
                     error = self._failure(conn, row, now, device, exc, action=f"{purpose}.failed")
+                except (TypeError, ValueError):  # whatever the code was, it was not a valid one: counted
+                    error = self._failure(conn, row, now, device, InvalidCode(), action=f"{purpose}.failed")
                 else:
                     return self._success(conn, row, now, device, purpose, changes, method, left)
         raise error
@@ -318,6 +331,19 @@ class UserService:
             with self.engine.begin() as conn:
                 self._audit(conn, actor, action, target, before, after, now)
 
+    def _expired(self, pending: _Pending | None, now: datetime) -> None:
+        """Audit a code sent for an unknown or expired login step; an expired one counts as a failed attempt."""
+        if pending is None:
+            self._record(_anonymous(None), "login.failed", "", None, {"reason": "login_expired"}, now)
+            return
+        with self.engine.begin() as conn:
+            row = _row(conn, user_id=pending.user_id, lock=True)
+            if row is not None and not (row.locked_until is not None and row.locked_until > now):
+                self._failure(conn, row, now, pending.device, LoginExpired())
+            else:
+                self._audit(conn, _anonymous(pending.device), "login.failed", pending.username, None,
+                            {"reason": "login_expired"}, now)
+
     def _forget(self, ticket: str) -> None:
         with self._pending_lock:
             self._pending.pop(ticket, None)
@@ -326,9 +352,9 @@ class UserService:
 def _check_code(conn: Connection, row: Any, code: str, now: datetime,
                 allow_recovery: bool) -> tuple[dict[str, Any], str, int | None]:
     """(user column changes, method, recovery codes left) for a valid code; raises InvalidCode or CodeReused."""
-    compact = code.strip().replace(" ", "")
-    if totp.is_totp_code(compact):
-        return {"totp_last_step": totp.accept(row.totp_secret, compact, now, row.totp_last_step)}, "totp", None
+    typed = totp.normalize(code)
+    if totp.is_totp_code(typed):
+        return {"totp_last_step": totp.accept(row.totp_secret, typed, now, row.totp_last_step)}, "totp", None
     if not (allow_recovery and recovery.looks_like_recovery_code(code)):
         raise InvalidCode("enter the 6-digit code from the authenticator" +
                           (" or a recovery code" if allow_recovery else ""))
@@ -377,8 +403,23 @@ def _anonymous(device: str | None) -> Actor:
     return Actor(username="anonymous", role=Role.ANONYMOUS, device=device)
 
 
+def login_name(username: str) -> str:
+    """A username as typed or pasted: NFKC, no invisible characters or spaces at the ends, lower case
+    (``core.text.clean``: ``ＡＬＩＣＥ\u00a0`` is ``alice``); "" if it is not text. Inner spaces stay (and
+    are refused: usernames have none)."""
+    try:
+        return clean(username, "the user name").lower()
+    except InvalidText:
+        return ""
+
+
+def _shown(name: str) -> str:
+    """A name safe to put in the audit trail as a target (printable, at most 64 characters)."""
+    return "".join(ch if ch.isprintable() else "?" for ch in name)[:64]
+
+
 def _username(username: str) -> str:
-    name = username.strip().lower()
+    name = login_name(username)
     if not USERNAME.fullmatch(name) or name in RESERVED:
         raise InvalidUsername("a username has 3 to 64 characters: a letter, then letters, digits, '.', '_' or '-'"
                               + (f"; {name!r} is reserved" if name in RESERVED else ""), username=username)

@@ -84,3 +84,37 @@ def test_unreachable_database_gets_a_clear_error(monkeypatch, tmp_path, capsys):
     assert main(["accounts"]) == 1
     err = capsys.readouterr().err
     assert "cannot use the database" in err and "QENEX_DATABASE_URL" in err and "secret" not in err
+
+
+def test_issue_8_examples_on_the_command_line(qenex):
+    """IQD posts at ISO's 3 decimals; exponent notation, rounding, 64-bit overflow and a huge timeout are
+    one-line refusals that write nothing."""
+    qenex("customer", "add", "--name", "Ada")
+    iqd = qenex("account", "open", "--customer", "1", "--currency", "IQD", "--json")[1]["number"]
+    usd = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
+    code, data, _ = qenex("deposit", "--account", iqd, "--amount", "1000.250", "--currency", "IQD", "--json")
+    assert code == 0 and data["amount"] == "1000.250"
+    assert qenex("balance", iqd, "--json")[1]["current"] == "1000.250"
+    before = qenex("accounts", "--json")[1]
+    for argv, word in [
+        (["--amount", "1e3"], "invalid_amount"),
+        (["--amount", "4.99999999999999999999999999999"], "too_many_decimals"),
+        (["--amount", "92233720368547758.08"], "amount_too_large"),
+        (["--amount", "10000000000000.01"], "amount_too_large"),
+    ]:
+        code, _, err = qenex("deposit", "--account", usd, "--currency", "USD", *argv)
+        assert code == 1 and err.startswith(f"qenex: {word}: ") and err.count("\n") == 1, err
+    with pytest.raises(SystemExit) as done:
+        qenex("transfer", "--from", usd, "--to", iqd, "--amount", "1", "--currency", "USD", "--pending",
+              "--timeout", "999999999999")
+    assert done.value.code == 2
+    assert qenex("accounts", "--json")[1] == before
+
+
+def test_amounts_typed_in_other_digit_forms_post(qenex):
+    qenex("customer", "add", "--name", "Ada")
+    usd = qenex("account", "open", "--customer", "1", "--currency", "USD", "--overdraft", "５００", "--json")[1]
+    assert usd["overdraft_limit"] == "500.00"
+    code, data, _ = qenex("deposit", "--account", usd["number"].translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+                          "--amount", "１２.５０", "--currency", "ｕｓｄ", "--json")
+    assert code == 0 and data["amount"] == "12.50"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import time
 
 import pytest
@@ -67,3 +68,33 @@ def test_bad_signature_is_refused_and_audited(pay_env):
     with svc.engine.connect() as conn:
         actions = list(conn.execute(select(AuditEntry.action)).scalars())
     assert actions.count("payment.webhook_rejected") == 3
+
+
+def test_the_listen_endpoint_applies_localstripe_webhooks(pay_env, localstripe):
+    import threading
+    import urllib.request
+
+    from app.webhooks import make_server
+    from tests.payments.conftest import _post
+
+    svc, ledger, _audit, account, _keys = pay_env
+    server = make_server(svc, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    _post(f"{localstripe}/_config/webhooks/listen-test", f"url={url}&secret={WEBHOOK_SECRET}".encode())
+    try:
+        payment = svc.create(TELLER, request(account, 1_700, capture="manual"))
+        svc.provider.capture(payment.provider_ref, 1_700, idempotency_key=f"{payment.id}:capture")  # answer lost
+        deadline = time.monotonic() + 10
+        while svc.show(TELLER, payment.id).captured == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert svc.show(TELLER, payment.id).captured == 1_700
+        assert ledger.balance(SYSTEM_ACTOR, account).current == 11_700
+        bad = urllib.request.Request(url, data=b'{"id": "evt_x"}', headers={"Stripe-Signature": "t=1,v1=00"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(bad, timeout=5)
+        assert refused.value.code == 400
+    finally:
+        _post(f"{localstripe}/_config/webhooks/listen-test", f"url=http://127.0.0.1:9/&secret={WEBHOOK_SECRET}".encode())
+        server.shutdown()
+        server.server_close()

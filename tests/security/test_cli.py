@@ -73,6 +73,7 @@ def test_refusals_exit_1_with_a_clear_message(env, capsys, monkeypatch):
 def test_interactive_password_must_be_typed_twice_alike(env, capsys, monkeypatch):
     answers = iter(["correct horse battery", "correct horse batterY"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    monkeypatch.setattr("app.commands.security._has_terminal", lambda: True)
     code, _, err = run(capsys, monkeypatch, "user", "add", "ann", "--role", "teller")
     assert code == 1 and "the two passwords differ" in err
     code, out, _ = run(capsys, monkeypatch, "user", "list")

@@ -191,8 +191,8 @@ def test_idle_unlock_needs_password_and_a_fresh_code(engine, users, enroll, cloc
     with pytest.raises(LoginExpired):
         users.unlock(session.actor, PASSWORD, totp_code(secret, clock()))
     users.logout(session.actor)
-    assert actions(engine)[-7:] == ["login", "session.lock", "unlock.failed", "session.unlock", "unlock.failed",
-                                    "mfa.reset", "logout"]
+    assert actions(engine)[-8:] == ["login", "session.lock", "unlock.failed", "session.unlock", "unlock.failed",
+                                    "mfa.reset", "unlock.failed", "logout"]
 
 
 def test_audit_data_never_holds_secrets(engine, users, enroll, clock, totp_code):

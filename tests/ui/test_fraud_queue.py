@@ -67,7 +67,7 @@ def test_refresh_keeps_the_selected_alert_and_stops_while_hidden(qtbot, services
     hold("held-1", 250_00)
     window = _window(qtbot, services, SUPERVISOR)
     assert "fraud" in window.nav_keys(enabled_only=True)
-    assert window.nav_keys(enabled_only=True) == ["teller", "fraud", "audit"]
+    assert window.nav_keys(enabled_only=True) == ["teller", "fraud", "payments", "audit"]
     window.show_page("fraud")
     page = window.page("fraud")
     _loaded(qtbot, page, 1)

@@ -40,7 +40,7 @@ def _next_code(user):  # noqa: ANN001, ANN202
 def test_teller_sees_no_admin_or_audit(qtbot, services, make_user):
     window = _login(qtbot, _shell(qtbot, services), make_user("tina", Role.TELLER))
     assert window.nav_keys() == ["teller", "payments"]
-    assert window.nav_keys(enabled_only=True) == ["teller"]
+    assert window.nav_keys(enabled_only=True) == ["teller", "payments"]
     assert window.current_key() == "teller"
     assert not window.show_page("admin")
     assert "admin" not in window.page_actions
@@ -54,7 +54,7 @@ def test_admin_and_supervisor_navigation(qtbot, services, make_user):
     qtbot.addWidget(shell.login_dialog)
     supervisor = _login(qtbot, shell, make_user("sam", Role.SUPERVISOR))
     assert supervisor.nav_keys() == ["teller", "fraud", "recommendations", "payments", "audit"]
-    assert supervisor.nav_keys(enabled_only=True) == ["teller", "fraud", "audit"]
+    assert supervisor.nav_keys(enabled_only=True) == ["teller", "fraud", "payments", "audit"]
     waiting = supervisor.nav.item(supervisor.nav_keys().index("recommendations"))
     assert waiting.toolTip().startswith("Not available yet: awaits")
 
@@ -75,7 +75,7 @@ def test_shortcuts_switch_pages(qtbot, services, make_user):
     assert window.page_actions["audit"].shortcut().toString() == "Ctrl+6"
     window.page_actions["teller"].trigger()
     assert window.current_key() == "teller"
-    assert not window.page_actions["payments"].isEnabled()
+    assert not window.page_actions["recommendations"].isEnabled()
 
 
 def test_idle_desk_locks_and_unlocks_with_password_and_fresh_code(qtbot, services, make_user, ui_thread_sql):

@@ -151,3 +151,22 @@ def test_mnemonics_move_focus_and_tab_order_follows_the_form(qtbot, services, ba
     form.fields["from"].setFocus()
     qtbot.keyClick(form.fields["from"], Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is form.fields["to"]
+
+
+def test_amounts_are_typed_and_shown_in_the_operators_locale(qtbot, services, bank, teller, monkeypatch):
+    from core.ledger import money
+
+    monkeypatch.setattr(money, "_default_locale", "de_DE")  # as QENEX_LOCALE=de_DE sets it at start
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "12.50")  # "." groups thousands in de_DE: refused, never read as 1250
+    form.submit()
+    assert "type it like 1.234,50" in form.field_errors()["amount"]
+    form.fields["amount"].clear()
+    qtbot.keyClicks(form.fields["amount"], "1.000,00")
+    form.submit()
+    _confirm(qtbot, form)
+    assert "1.000,00" in form.status.text()
+    qtbot.waitUntil(lambda: page.current_label.text() == "0,00\xa0$")

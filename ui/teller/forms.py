@@ -26,8 +26,8 @@ from ui.teller.amounts import operator_locale, parse_amount
 # Which field a refusal from core is about, by error code.
 _FIELD_BY_CODE = {
     "invalid_amount": "amount", "too_many_decimals": "amount", "insufficient_funds": "amount",
-    "amount_too_large": "amount", "unknown_currency": "currency", "currency_mismatch": "currency",
-    "same_account": "to",
+    "amount_too_large": "amount", "account_totals_full": "amount", "unknown_currency": "currency",
+    "currency_mismatch": "currency", "same_account": "to",
 }
 
 
@@ -125,7 +125,7 @@ class LedgerForm(InlineForm):
             return _FIELD_BY_CODE[err.code]
         account = str(err.details.get("account", ""))
         for key in ("from", "to", "account"):
-            if key in self.fields and account and self.text(key).replace(" ", "") == account:
+            if key in self.fields and account and _same_account(self.text(key), account):
                 return key
         return None
 
@@ -145,3 +145,11 @@ class LedgerForm(InlineForm):
             if edit.text() != value:
                 edit.setText(value)
                 self._input_changed()
+
+
+def _same_account(typed: str, number: str) -> bool:
+    """Whether the field holds ``number`` however it was typed (spaces, dashes, Unicode digits)."""
+    try:
+        return numbers.validate(typed) == number
+    except QenexError:
+        return False

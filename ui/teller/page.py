@@ -76,6 +76,7 @@ class TellerPage(QWidget):
         self.outgoing = _outgoing_form(services, actor)
         if self.outgoing is not None:
             self.tabs.addTab(_padded(self.outgoing), "Outgoing")
+            self.outgoing.posted.connect(lambda _order: self.refresh())
         for index in range(self.tabs.count()):
             self.tabs.setTabToolTip(index, f"{self.tabs.tabText(index)} (Ctrl+Tab / Ctrl+Shift+Tab to switch tabs)")
         # Page-wide, so the tabs switch wherever the focus is (QTabWidget alone reacts only inside itself).

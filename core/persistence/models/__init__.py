@@ -1,12 +1,12 @@
 """Every table of QENEX Console. Import this package to get the complete metadata."""
 from core.persistence.base import Base
 from core.persistence.models.fraud import FraudAlert, FraudBin, FraudCard, FraudLabel, FraudModel, FraudScore, FraudSeen
-from core.persistence.models.ledger import Account, Customer, Entry, Transfer
+from core.persistence.models.ledger import Account, CurrencyExponent, Customer, Entry, Transfer
 from core.persistence.models.payments import Payment, PaymentEvent, PaymentOrder, VaultCard
 from core.persistence.models.security import AuditBatch, AuditEntry, RecoveryCode, User
 from core.persistence.models.teller import AccountHold, ReceiptPrint
 
-__all__ = ["Base", "Customer", "Account", "Transfer", "Entry", "User", "RecoveryCode", "AuditEntry", "AuditBatch"]
+__all__ = ["Base", "Customer", "Account", "Transfer", "Entry", "CurrencyExponent", "User", "RecoveryCode", "AuditEntry", "AuditBatch"]
 __all__ += ["FraudBin", "FraudSeen", "FraudCard", "FraudModel", "FraudScore", "FraudAlert", "FraudLabel"]
 __all__ += ["AccountHold", "ReceiptPrint"]
 __all__ += ["Payment", "PaymentEvent", "PaymentOrder", "VaultCard"]

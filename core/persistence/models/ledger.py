@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.persistence.base import Base, BigId, UTCDateTime
@@ -115,3 +115,19 @@ class Entry(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     balance_after: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CurrencyExponent(Base):
+    """The ISO 4217 exponent each currency's amounts are stored with, recorded when its first account opens.
+
+    A later version whose ISO 4217 data gives a currency another exponent refuses to start on this
+    database (``core.ledger.exponents.check``) instead of reading its amounts at the wrong scale; a
+    migration rescales them (as 0005 did for IQD, HUF, COP and others).
+    """
+
+    __tablename__ = "currency_exponents"
+    __table_args__ = (CheckConstraint("exponent between 0 and 9", name="exponent"),)
+
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    exponent: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
