@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+)
 
 from app.services import Services
 from app.tasks import Op
@@ -251,9 +253,14 @@ class TellerPage(QWidget):
 
 
 def _padded(widget: QWidget) -> QWidget:
+    """A form in a tab: scrolls vertically when taller than the tab, so a long form (or its inline
+    confirmation) never forces the window beyond its default size; never scrolls sideways."""
     holder = QWidget()
     box = QVBoxLayout(holder)
     box.setContentsMargins(8, 8, 8, 8)
     box.addWidget(widget)
     box.addStretch(1)
-    return holder
+    scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(holder)
+    return scroll
