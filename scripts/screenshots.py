@@ -259,6 +259,7 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
             outgoing.fields[key].setText(value)
         outgoing.submit()
         wait_until(outgoing.confirm_panel.isVisible)
+        teller.tabs.currentWidget().ensureWidgetVisible(outgoing.confirm_panel)  # the tab scrolls (default size)
         save(window, out, "teller-outgoing")
         outgoing.back()
         window.show_page("teller")

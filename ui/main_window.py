@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from app.live import live_updates
 from app.services import Services
 from core.security.roles import Actor
+from ui.keys import guard_alt_letters
 from ui.pages import PAGES, PageSpec
 from ui.status_bar import ConnectionStatus
 from ui.theme import THEMES, Theme
@@ -27,6 +28,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, services: Services, actor: Actor, theme: Theme) -> None:
         super().__init__()
+        guard_alt_letters()
         self.services = services
         self.actor = actor
         self.theme = theme
@@ -136,7 +138,7 @@ class MainWindow(QMainWindow):
         self.lock_action = self._action(session, "&Lock desk", "Ctrl+L", self.lock_requested.emit, "lock")
         self.logout_action = self._action(session, "Log &out", "Ctrl+Shift+L", self.logout_requested.emit, "logout")
         session.addSeparator()
-        self._action(session, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self._action(session, "&Quit", "Ctrl+Q", self.close)  # explicit: some platforms name no Quit key
 
         view = bar.addMenu("&View")
         self.page_actions: dict[str, QAction] = {}

@@ -197,6 +197,9 @@ def _view(row: Any, now: datetime) -> HoldView:
 
 
 def get(conn: Connection, hold_pk: int, now: datetime) -> HoldView:
+    if isinstance(hold_pk, bool) or not isinstance(hold_pk, int) or not 0 < hold_pk < 2**63:
+        raise HoldNotFound(f"no hold {hold_pk}: hold numbers are positive whole numbers (see qenex hold list)",
+                           hold=hold_pk)
     row = conn.execute(_query().where(H.c.id == hold_pk)).first()
     if row is None:
         raise HoldNotFound(f"no hold {hold_pk}", hold=hold_pk)

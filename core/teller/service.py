@@ -102,9 +102,11 @@ class Teller:
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
         return self._read(lambda conn: st.page(conn, self._account_id(conn, account), f, offset, limit))
 
-    def statement_summary(self, actor: Actor, account: str, f: st.StatementFilter) -> st.Summary:
+    def statement_summary(self, actor: Actor, account: str, f: st.StatementFilter,
+                          with_count: bool = True) -> st.Summary:
+        """Opening and closing balance of ``f``'s period and (``with_count``) its number of lines."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
-        return self._read(lambda conn: st.summary(conn, self._account_id(conn, account), f))
+        return self._read(lambda conn: st.summary(conn, self._account_id(conn, account), f, with_count=with_count))
 
     def export_csv(self, actor: Actor, account: str, f: st.StatementFilter, path: Path,
                    progress: documents.Progress | None = None) -> int:

@@ -1,8 +1,9 @@
 """An account's statement over any length: filtered by date range and amount, sorted, counted and
 read a page at a time (the console's lazy table), or streamed whole (CSV export).
 
-Entries are read through the ``(account_id, id)`` index: the newest or oldest page of an account with
-a million entries costs one short index range, and the count one index-only scan
+Entries are read in date order through the ``(account_id, created_at)`` index (migration 0008): the
+newest or oldest page, or a month, of an account with a million entries is one short index range, and
+the count one index-only scan
 (``benchmarks/statement.py`` measures it). Dates are calendar days in the operator's time zone
 (``tz``); ``date_to`` is inclusive. Amount bounds apply to the size of an entry (money in or out).
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, select, tuple_
 
 from core.errors import ValidationError
 from core.ledger import store
@@ -103,8 +104,8 @@ def _where(account_id: int, f: StatementFilter) -> list[Any]:
 
 def _order(f: StatementFilter) -> list[Any]:
     size = func.abs(E.c.amount)
-    return {"newest": [E.c.id.desc()], "oldest": [E.c.id.asc()], "largest": [size.desc(), E.c.id.desc()],
-            "smallest": [size.asc(), E.c.id.asc()]}[f.sort]
+    return {"newest": [E.c.created_at.desc(), E.c.id.desc()], "oldest": [E.c.created_at.asc(), E.c.id.asc()],
+            "largest": [size.desc(), E.c.id.desc()], "smallest": [size.asc(), E.c.id.asc()]}[f.sort]
 
 
 def count(conn: Connection, account_id: int, f: StatementFilter) -> int:
@@ -129,11 +130,12 @@ def lines(conn: Connection, account_id: int, f: StatementFilter, chunk: int = 5_
     """Every line of the filter in its order, read in pages (keyset on the entry id when sorted by date)."""
     f = f.checked()
     if f.sort in ("newest", "oldest"):
-        last: int | None = None
+        last: tuple | None = None
         while True:
             cond = _where(account_id, f)
-            if last is not None:
-                cond.append(E.c.id < last if f.sort == "newest" else E.c.id > last)
+            if last is not None:  # keyset on (created_at, id), the order of the (account_id, created_at) index
+                key = tuple_(E.c.created_at, E.c.id)
+                cond.append(key < last if f.sort == "newest" else key > last)
             query = (select(E.c.id, E.c.created_at, E.c.transfer_id, T.c.code, T.c.description, E.c.amount,
                             E.c.balance_after).join(T, T.c.id == E.c.transfer_id)
                      .where(and_(*cond)).order_by(*_order(f)).limit(chunk))
@@ -141,7 +143,7 @@ def lines(conn: Connection, account_id: int, f: StatementFilter, chunk: int = 5_
             yield from rows
             if len(rows) < chunk:
                 return
-            last = rows[-1].entry_id
+            last = (rows[-1].at, rows[-1].entry_id)
     else:
         offset = 0
         while True:
@@ -152,16 +154,16 @@ def lines(conn: Connection, account_id: int, f: StatementFilter, chunk: int = 5_
             offset += chunk
 
 
-def summary(conn: Connection, account_id: int, f: StatementFilter) -> Summary:
-    """Opening and closing balance of the period (amount filters do not change them) and its entry count."""
+def summary(conn: Connection, account_id: int, f: StatementFilter, *, with_count: bool = True) -> Summary:
+    """Opening and closing balance of the period (amount filters do not change them) and, with
+    ``with_count``, how many lines the filter has (-1 without). Each balance is one step down the
+    ``(account_id, created_at)`` index: the last entry before the period starts, and before it ends."""
     period = replace(f.checked(), min_amount=None, max_amount=None, direction="any")
     start, end = period.bounds()
-    before = select(E.c.balance_after).where(E.c.account_id == account_id)
+    latest = (select(E.c.balance_after).where(E.c.account_id == account_id)
+              .order_by(E.c.created_at.desc(), E.c.id.desc()).limit(1))
     opening = 0
     if start is not None:
-        opening = conn.execute(before.where(E.c.created_at < start).order_by(E.c.id.desc()).limit(1)).scalar() or 0
-    closing_q = before.order_by(E.c.id.desc()).limit(1)
-    if end is not None:
-        closing_q = closing_q.where(E.c.created_at < end)
-    closing = conn.execute(closing_q).scalar()
-    return Summary(opening, opening if closing is None else closing, count(conn, account_id, f))
+        opening = conn.execute(latest.where(E.c.created_at < start)).scalar() or 0
+    closing = conn.execute(latest if end is None else latest.where(E.c.created_at < end)).scalar()
+    return Summary(opening, opening if closing is None else closing, count(conn, account_id, f) if with_count else -1)

@@ -33,7 +33,7 @@ def test_count_pages_sort_and_filters(teller, history):
     everything = StatementFilter()
     assert teller.statement_count(TELLER, history, everything) == 31  # the deposit and 30 payments
     newest = teller.statement_page(TELLER, history, everything, 0, 5)
-    assert [ln.description for ln in newest][:2] == ["payment 30", "payment 29"]
+    assert [ln.description for ln in newest][:2] == ["cash deposit", "payment 30"]  # by date: the import is older
     jan = StatementFilter(date_from=date(2026, 1, 10), date_to=date(2026, 1, 12), sort="oldest")
     assert [ln.description for ln in teller.statement_page(TELLER, history, jan, 0, 50)] == [
         "payment 10", "payment 11", "payment 12"]
@@ -66,7 +66,8 @@ def test_csv_export_has_every_line(teller, history, tmp_path):
     path = tmp_path / "s.csv"
     assert teller.export_csv(TELLER, history, StatementFilter(sort="oldest"), path) == 31
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    assert rows[0]["amount"] == "1000.00" and rows[-1]["description"] == "payment 30" and rows[-1]["amount"] == "-30.00"
+    assert rows[0]["description"] == "payment 1" and rows[-1]["amount"] == "1000.00"  # oldest first by date
+    assert [r["description"] for r in rows[1:3]] == ["payment 2", "payment 3"]
 
 
 def test_pdf_statement_shows_period_and_balances(teller, history):

@@ -13,6 +13,7 @@ from core.errors import QenexError
 from core.security.errors import AccountLocked, BadCredentials, CodeReused, InvalidCode, LoginExpired
 from core.security.sessions import LoginResult, LoginStep
 from ui.forms import InlineForm
+from ui.keys import guard_alt_letters
 from ui.login.enrollment import EnrollmentPage, RecoveryCodesPage
 from ui.login.messages import refusal_text
 
@@ -40,6 +41,7 @@ class LoginDialog(QDialog):
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        guard_alt_letters()
         self.services = services
         self.result_: LoginResult | None = None
         self._step: LoginStep | None = None
@@ -70,7 +72,7 @@ class LoginDialog(QDialog):
         self.enrollment.code.returnPressed.connect(self.confirm_enrollment)
         self.recovery.done.clicked.connect(self._finish_after_codes)
         # Ctrl+Q quits from the sign-in window too (rejecting it ends the application, as closing does).
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self, activated=self.reject)
+        QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.reject)  # also where the platform names no Quit key
         # The dialog grows with inline errors instead of squeezing the fields (a wrong password used to
         # collapse the password field and clip the lockout message).
         root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)

@@ -33,7 +33,7 @@ class ActivityPanel(QWidget):
         self.recent.setModel(self.recent_model)
         self.alerts = table_view()
         self.alerts.setModel(self.alerts_model)
-        for view, widths, stretch in ((self.recent, (112, 92, 0, 100, 90), 2), (self.alerts, (112, 92, 100, 190, 0), 4)):
+        for view, widths, stretch in ((self.recent, (124, 92, 0, 100, 90), 2), (self.alerts, (124, 92, 100, 190, 0), 4)):
             for column, width in enumerate(widths):
                 if width:
                     view.setColumnWidth(column, width)

@@ -8,7 +8,10 @@ account other than the selected one.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+)
 
 from app.services import Services
 from app.tasks import Op
@@ -78,6 +81,10 @@ class TellerPage(QWidget):
             self.outgoing.posted.connect(lambda _order: self.refresh())
         for index in range(self.tabs.count()):
             self.tabs.setTabToolTip(index, f"{self.tabs.tabText(index)} (Ctrl+Tab / Ctrl+Shift+Tab to switch tabs)")
+        # Page-wide, so the tabs switch wherever the focus is (QTabWidget alone reacts only inside itself).
+        for keys, step in (("Ctrl+Tab", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            QShortcut(QKeySequence(keys), self, activated=lambda step=step: self.next_tab(step),
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self.new_customer_button = QPushButton("&New customer…")
         self.new_customer_button.setEnabled(actor.can(Permission.CUSTOMER_ADD))
@@ -115,6 +122,12 @@ class TellerPage(QWidget):
             shown.add(self.selected_number)
         if shown and any(e.accounts() is None or shown & set(e.accounts()) for e in events):
             self.refresh(list_too=False)
+
+    def next_tab(self, step: int) -> None:
+        """Show the next (or previous) tab and put the focus in it."""
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+        self.tabs.currentWidget().setFocus()
+        self.tabs.currentWidget().focusNextChild()
 
     # -- compatibility with the simple page's API (tests, screenshots) --------------------------
     @property
@@ -240,9 +253,14 @@ class TellerPage(QWidget):
 
 
 def _padded(widget: QWidget) -> QWidget:
+    """A form in a tab: scrolls vertically when taller than the tab, so a long form (or its inline
+    confirmation) never forces the window beyond its default size; never scrolls sideways."""
     holder = QWidget()
     box = QVBoxLayout(holder)
     box.setContentsMargins(8, 8, 8, 8)
     box.addWidget(widget)
     box.addStretch(1)
-    return holder
+    scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(holder)
+    return scroll

@@ -83,6 +83,8 @@ class StatementPanel(QWidget):
         self.error.hide()
         self.model = LazyTableModel(_columns(self.currency, locale), lambda: 0, lambda _o, _l: [], self)
         self.model.failed.connect(lambda err: show_error(self, err))
+        self._counted = False
+        self.model.loaded.connect(self._model_counted)
         self.table = table_view()
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
@@ -156,18 +158,33 @@ class StatementPanel(QWidget):
     def _load(self) -> None:
         teller, actor, number, f = self.services.teller, self.actor, self.account, self.filter
         self.model._columns = list(_columns(self.currency, self.locale))
+        self._counted = False
         self.model.reload(lambda: teller.statement_count(actor, number, f),
                           lambda offset, limit: teller.statement_page(actor, number, f, offset, limit))
         self.title.setText(f"Statement of {number}: loading…")
-        Op(self, lambda _t: teller.statement_summary(actor, number, f)).success(
+        Op(self, lambda _t: teller.statement_summary(actor, number, f, with_count=False)).success(
             lambda s: self._summarised(number, f, s)).failure(lambda err: show_error(self, err)).run_in_background()
 
     def _summarised(self, number: str, f: StatementFilter, s: Summary) -> None:
         if number != self.account or f != self.filter:
             return
+        self._summary = (number, f, s)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """Title from the summary (balances) and the model's count (the lines), whichever lands last."""
+        summary = getattr(self, "_summary", None)
+        if summary is None or summary[0] != self.account or summary[1] != self.filter:
+            return
+        number, f, s = summary
         c, loc = self.currency, self.locale
-        self.title.setText(f"{number} · {f.period_text()} · {SORTS[f.sort]} · {plural(s.entries, 'entry', 'entries')}"
+        lines = plural(self.model.rowCount(), "entry", "entries") if self._counted else "counting entries…"
+        self.title.setText(f"{number} · {f.period_text()} · {SORTS[f.sort]} · {lines}"
                            f" · opening {show(s.opening, c, loc)} · closing {show(s.closing, c, loc)}")
+
+    def _model_counted(self) -> None:
+        self._counted = True
+        self._show_title()
 
     def lines(self) -> list[StatementLine]:
         return [ln for ln in (self.model.row_object(i) for i in range(self.model.rowCount())) if ln is not None]

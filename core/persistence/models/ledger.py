@@ -103,7 +103,11 @@ class Entry(Base):
     """An immutable posting: one side of a posted transfer, with the account's balance after it."""
 
     __tablename__ = "entries"
-    __table_args__ = (Index("ix_entries_account_id_id", "account_id", "id"),)
+    __table_args__ = (
+        Index("ix_entries_account_id_id", "account_id", "id"),
+        # statements by period (migration 0008): a date range of one account is one short index range
+        Index("ix_entries_account_id_created_at", "account_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     transfer_id: Mapped[str] = mapped_column(String(64))

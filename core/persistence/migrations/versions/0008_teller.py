@@ -77,6 +77,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("transfer_id", name=op.f("uq_account_holds_transfer_id")),
     )
     op.create_index("ix_account_holds_account_id_id", "account_holds", ["account_id", "id"])
+    # Statements by period: without it a month of an account with a million entries read every entry.
+    op.create_index("ix_entries_account_id_created_at", "entries", ["account_id", "created_at"])
     op.create_table(
         "receipt_prints",
         sa.Column("id", BigId, nullable=False),
@@ -113,6 +115,7 @@ def downgrade() -> None:
     else:
         op.execute("DROP INDEX IF EXISTS ix_customers_name_trgm")
         op.execute("DROP INDEX IF EXISTS ix_customers_phone_reversed")
+    op.drop_index("ix_entries_account_id_created_at", table_name="entries")
     op.drop_table("receipt_prints")
     op.drop_index("ix_account_holds_account_id_id", table_name="account_holds")
     op.drop_table("account_holds")

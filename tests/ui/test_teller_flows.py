@@ -1,0 +1,100 @@
+"""Teller flows driven through the widgets: search, new customer, open account, statement export, holds."""
+from __future__ import annotations
+
+import csv
+
+from PySide6.QtCore import Qt
+
+from core.security.roles import Actor, Role
+from tests.ui.test_teller import _page
+from ui.teller.page import TellerPage
+
+
+def test_search_as_you_type_shows_the_customer_and_account(qtbot, services, bank, teller, ui_thread_sql):
+    page = _page(qtbot, services, teller)
+    qtbot.keyClicks(page.finder.search, "grace hoper")  # one letter missing
+    qtbot.waitUntil(lambda: page.finder.hits_model.rowCount() > 0)
+    assert page.finder.hits_model.row_object(0).name == "Grace Hopper"
+    qtbot.waitUntil(lambda: page.selected_number == bank[1])
+    assert page.customer_panel.current_label.text() == "$250.00"
+    qtbot.waitUntil(lambda: len(page.statement_lines()) == 1)
+    page.finder.search.clear()
+    qtbot.keyClicks(page.finder.search, "zzzzqqq")
+    qtbot.waitUntil(lambda: "No customer matches" in page.finder.caption.text())
+    assert page.selected_number is None and page.current_label.text() == "—"  # nothing stale
+    assert ui_thread_sql == []
+
+
+def test_new_customer_with_errors_inline_then_added_and_account_opened(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    dialog = page.new_customer_dialog()
+    for key, value in (("name", "Radia Perlman"), ("date_of_birth", "1951-12-18"), ("phone", "555"),
+                       ("address", "1 Spanning Tree Way, Somerville"), ("id_number", "P1234567")):
+        dialog.edits[key].setText(value)
+    dialog.submit()
+    qtbot.waitUntil(lambda: "phone" in dialog.form.field_errors())
+    assert "not a valid phone number" in dialog.form.field_errors()["phone"] and dialog.isVisible()
+    assert services.teller.search(teller, "Perlman") == []  # nothing written
+    dialog.edits["phone"].setText("+1 202 555 0199")
+    with qtbot.waitSignal(dialog.added):
+        qtbot.keyClick(dialog.edits["phone"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.customer_panel.customer is not None
+                    and page.customer_panel.customer.name == "Radia Perlman")
+    opener = page.open_account_dialog()
+    opener.overdraft.setText("1.005")
+    opener.submit()
+    assert "at most 2 decimals" in opener.form.field_errors()["overdraft"]
+    opener.overdraft.setText("250")
+    with qtbot.waitSignal(opener.opened):
+        opener.submit()
+    qtbot.waitUntil(lambda: page.customer_panel.model.rowCount() == 1 and page.selected_number is not None)
+    assert page.customer_panel.overdraft_label.text() == "$250.00"
+
+
+def test_statement_filter_and_csv_export(qtbot, services, bank, teller, tmp_path):
+    page = _page(qtbot, services, teller)
+    qtbot.keyClicks(page.finder.search, bank[0])
+    qtbot.waitUntil(lambda: page.selected_number == bank[0])
+    statement = page.statement
+    qtbot.waitUntil(lambda: "opening" in statement.title.text())
+    statement.min_amount.setText("abc")
+    statement.apply()
+    assert statement.error.isVisibleTo(statement) and "not an amount" in statement.error.text()
+    statement.min_amount.setText("2,000")
+    statement.apply()
+    qtbot.waitUntil(lambda: "0 entries" in statement.title.text())
+    statement.min_amount.clear()
+    out = tmp_path / "s.csv"
+    statement.export("csv", out)
+    qtbot.waitUntil(lambda: out.exists())
+    assert [r["amount"] for r in csv.DictReader(out.open())] == ["1000.00"]
+    pdf = tmp_path / "s.pdf"
+    statement.export("pdf", pdf)
+    qtbot.waitUntil(lambda: pdf.exists() and "PDF statement" in statement.title.text())
+
+
+def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    qtbot.keyClicks(page.finder.search, bank[0])
+    qtbot.waitUntil(lambda: page.selected_number == bank[0])
+    holds = page.holds_panel
+    page.tabs.setCurrentWidget(holds)
+    holds.amount.setText("2000")
+    holds.place()
+    qtbot.waitUntil(lambda: "amount" in holds.form.field_errors())  # more than is available: refused inline
+    holds.amount.setText("150")
+    holds.reason.setCurrentIndex(holds.reason.findData("other"))
+    holds.place()
+    qtbot.waitUntil(lambda: "note" in holds.form.field_errors())
+    holds.note.setText("customer disputes a card payment")
+    holds.place()
+    qtbot.waitUntil(lambda: page.customer_panel.held_label.text() == "$150.00")
+    assert page.customer_panel.available_label.text() == "$850.00"
+    assert not holds.release_button.isEnabled()  # a teller cannot release
+    boss = TellerPage(services, Actor("sam", Role.SUPERVISOR, device="desk-2"))
+    qtbot.addWidget(boss)
+    qtbot.keyClicks(boss.finder.search, bank[0])
+    qtbot.waitUntil(lambda: boss.holds_panel.model.rowCount() == 1)
+    boss.holds_panel.release(boss.holds_panel.holds()[0], "resolved with the customer")
+    qtbot.waitUntil(lambda: boss.holds_panel.model.rowCount() == 0)
+    assert services.teller.account(teller, bank[0]).account.available == 100000
