@@ -6,13 +6,17 @@ Without a reachable server those tests skip with a loud reason; under CI=true th
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
 import warnings
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from core.persistence import migrate
 from core.persistence.db import make_engine
@@ -52,12 +56,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN0
         terminalreporter.write_line(f"WARNING: PostgreSQL tests were skipped: {reason}", red=True, bold=True)
 
 
-def _fresh_pg_engine(pool_size: int = 10):
+def _fresh_pg_engine(pool_size: int = 10, *, create: bool = True):
     base = require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    if create:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in base else "?"
     engine = make_engine(f"{base}{sep}options=-csearch_path%3D{schema}", pool_size=pool_size)
     return engine, admin, schema
@@ -70,18 +75,77 @@ def _drop_pg(engine, admin, schema) -> None:  # noqa: ANN001
     admin.dispose()
 
 
+# -- migrated templates ----------------------------------------------------------------------------
+# Running every Alembic migration for each test costs about a second on PostgreSQL (much more on a busy
+# machine) and most of a CI run. Each session migrates ONE database per backend for real, then every
+# test gets a copy: the SQLite file copied, the PostgreSQL schema replayed from pg_dump's SQL of it.
+_SCHEMA_TOKEN = "qenex_template_schema_token"
+_templates: dict[str, object] = {}
+
+
+def _sqlite_template(folder: Path) -> Path:
+    if "sqlite" not in _templates:
+        path = folder / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        _templates["sqlite"] = path
+    return _templates["sqlite"]  # type: ignore[return-value]
+
+
+def _pg_template_sql() -> str | None:
+    """pg_dump's SQL of a freshly migrated schema (schema name as a token), or None without pg_dump."""
+    if "pg" not in _templates:
+        engine, admin, schema = _fresh_pg_engine(pool_size=1)
+        try:
+            migrate.upgrade(engine)
+            url = make_url(require_postgres())
+            cmd = [shutil.which("pg_dump") or "pg_dump", "--schema", schema, "--no-owner", "--no-privileges",
+                   "--inserts", "--host", url.host or "127.0.0.1", "--port", str(url.port or 5432),
+                   "--username", url.username or "postgres", url.database or "postgres"]
+            env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+            ok = done.returncode == 0 and schema in done.stdout
+            # psql meta-commands (\restrict …) are not SQL; the schema name is unique enough to replace.
+            sql = "\n".join(line for line in done.stdout.splitlines() if not line.startswith("\\"))
+            _templates["pg"] = sql.replace(schema, _SCHEMA_TOKEN) if ok else None
+        except (OSError, subprocess.SubprocessError):
+            _templates["pg"] = None
+        finally:
+            _drop_pg(engine, admin, schema)
+    return _templates["pg"]  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def _template_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("templates")
+
+
 @pytest.fixture
-def sqlite_engine(tmp_path):
+def sqlite_engine(tmp_path, _template_folder):
+    shutil.copyfile(_sqlite_template(_template_folder), tmp_path / "bank.db")
     engine = make_engine(f"sqlite:///{tmp_path / 'bank.db'}")
-    migrate.upgrade(engine)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
 def pg_engine():
-    engine, admin, schema = _fresh_pg_engine(pool_size=12)
-    migrate.upgrade(engine)
+    sql = _pg_template_sql()
+    if sql is None:  # no pg_dump here: migrate each schema (slow but the same)
+        engine, admin, schema = _fresh_pg_engine(pool_size=12)
+        migrate.upgrade(engine)
+    else:
+        engine, admin, schema = _fresh_pg_engine(pool_size=12, create=False)
+        raw = admin.raw_connection()
+        try:
+            with raw.cursor() as cur:
+                cur.execute(sql.replace(_SCHEMA_TOKEN, schema))
+            raw.commit()
+        finally:
+            raw.close()
     yield engine
     _drop_pg(engine, admin, schema)
 
