@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import uuid
 import warnings
@@ -88,9 +89,13 @@ def _sqlite_template(folder: Path) -> Path:
         path = folder / "template.db"
         engine = make_engine(f"sqlite:///{path}")
         migrate.upgrade(engine)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
+        # Fold the write-ahead log into the file outside any transaction, so a plain copy is complete.
+        raw = sqlite3.connect(path, isolation_level=None)
+        try:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
         _templates["sqlite"] = path
     return _templates["sqlite"]  # type: ignore[return-value]
 
@@ -125,7 +130,13 @@ def _template_folder(tmp_path_factory):
 
 @pytest.fixture
 def sqlite_engine(tmp_path, _template_folder):
-    shutil.copyfile(_sqlite_template(_template_folder), tmp_path / "bank.db")
+    template = sqlite3.connect(_sqlite_template(_template_folder))
+    copy = sqlite3.connect(tmp_path / "bank.db")
+    try:
+        template.backup(copy)  # SQLite's own online copy: consistent whatever the journal holds
+    finally:
+        copy.close()
+        template.close()
     engine = make_engine(f"sqlite:///{tmp_path / 'bank.db'}")
     yield engine
     engine.dispose()
