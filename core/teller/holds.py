@@ -130,7 +130,7 @@ def place(ledger: Ledger, conn: Connection, actor: Actor, hold_id: str, account:
         description=f"hold: {REASONS[reason]}" + (f" ({note})" if note else ""), channel="desk",
         device=actor.device), actor)
     locked, seen = store.lock_and_fetch(conn, sorted((number, suspense)), [hold_id], now=now)
-    posting = Posting(actor, now, {a.number: a for a in locked}, seen)
+    posting = Posting(actor, now, {a.number: a for a in locked}, seen, operation="hold")
     posting.apply(req)
     store.write_posting(conn, posting.transfers, posting.entries, posting.touched.values())
     hold_pk = conn.execute(insert(H).values(
