@@ -168,7 +168,7 @@ class PaymentOrders:
         number, cur = validate_account(req.account), money.currency(req.currency)
         ben = req.beneficiary
         clearing_account = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[ben.rail], cur)
-        balance = queries.balance(self.engine, number)
+        balance = queries.balance(self.engine, number, self.clock())  # holds past their timeout are released
         with self.engine.connect() as conn:
             acc = conn.execute(select(A.c.id, A.c.customer_id, A.c.name).where(A.c.number == number)).first()
             decision = score = None
