@@ -63,6 +63,12 @@ class _Account(Protocol):
     currency: str
 
 
+def may_move_gl(actor: Actor) -> bool:
+    """Whether ``actor`` may ever debit or credit a GL account outside its operations (a supervisor with a
+    reason, the system); forms use it to decide whether to offer a GL account as From/To."""
+    return actor.role in (Role.SUPERVISOR, Role.SYSTEM)
+
+
 def is_gl(account: _Account) -> bool:
     """Whether the account is one of the bank's own (every kind but a customer's deposit account)."""
     return account.kind != "deposit"
