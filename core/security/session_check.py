@@ -12,18 +12,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 
 from core.errors import QenexError
+from core.persistence.models.security import User
 from core.security.roles import Actor
 
 if TYPE_CHECKING:
     from core.security.audit import AuditTrail
 
 
+_U = User.__table__
+_STATE = select(_U.c.status, _U.c.role, _U.c.must_change_password).where(_U.c.id == bindparam("id"))
+
+
 class SessionRevoked(QenexError):
     """The user's session ended because an administrator changed the account; ``reason`` says how
-    (disabled, role, password_reset, removed). The desk returns to the login screen."""
+    (disabled, role, password_reset). The desk returns to the login screen."""
 
     code = "session_revoked"
 
@@ -32,14 +37,13 @@ _WHY = {
     "disabled": "an administrator disabled your account",
     "role": "an administrator changed your role to {role}",
     "password_reset": "an administrator reset your password",
-    "removed": "your user account no longer exists",
 }
 
 
 def reason(actor: Actor, row) -> str | None:  # noqa: ANN001 - a users row (status, role, must_change_password)
     """Why ``actor``'s session no longer holds against its user ``row`` (None: it holds)."""
-    if row is None:
-        return "removed"
+    if row is None:  # users are never deleted by the product; a stand-in actor (tests, tools) is not a session
+        return None
     if row.status != "active":
         return "disabled"
     if row.role != actor.role.value:
@@ -53,11 +57,8 @@ def check(engine: Engine, audit: "AuditTrail | None", actor: Actor) -> None:
     """Return if ``actor`` (a logged-in user) still holds; else audit ``session.revoked`` and raise SessionRevoked."""
     if actor.user_id is None:
         return
-    from core.persistence.models.security import User
-
     with engine.connect() as conn:
-        row = conn.execute(select(User.status, User.role, User.must_change_password)
-                           .where(User.id == actor.user_id)).first()
+        row = conn.execute(_STATE, {"id": actor.user_id}).first()
     why = reason(actor, row)
     if why is None:
         return

@@ -78,7 +78,7 @@ class AdminPage(QWidget):
         self.model = RowsModel(USER_COLUMNS, self)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((120, 80, 65, 70, 110, 115, 55)):
+        for column, width in enumerate((110, 80, 65, 70, 115, 135, 55)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -91,7 +91,7 @@ class AdminPage(QWidget):
         self.disable_button = QPushButton("Disable")
         self.enable_button = QPushButton("Re-enable")
         self.reset_mfa_button = QPushButton("Reset &MFA…")
-        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button = QPushButton("Un&lock")
         self.unlock_button.setToolTip("Lift the lockout after too many failed sign-ins")
         self.reset_password_button = QPushButton("Reset pass&word…")
         self.reset_password_button.setToolTip("Give a temporary password the user replaces at their next sign-in")

@@ -213,8 +213,11 @@ class OutgoingForm(InlineForm):
         self.back()
         self._request_id = None
         amount = money.format_minor(order.amount, order.currency)
-        note = ("; the funds are held for fraud review" if order.funds != "posted" else "")
-        self.set_status(f"Order {order.id} created: {amount} to {order.name} by {order.rail.upper()}{note}", ok=True)
+        held = order.funds != "posted"
+        note = ("; it is held for fraud review: the funds are reserved on the account, not sent, until an analyst "
+                "decides" if held else "")
+        self.set_status(f"Order {order.id} created: {amount} to {order.name} by {order.rail.upper()}{note}", ok=True,
+                        warning=held)
         for key in ("amount", "reference"):
             edit = self.fields[key]
             assert isinstance(edit, QLineEdit)
