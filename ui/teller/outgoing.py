@@ -176,8 +176,10 @@ class OutgoingForm(InlineForm):
         self._pending = req
         fmt = lambda minor: money.format_minor(minor, p.currency)  # noqa: E731
         decision = {"approve": "approve: it will be sent",
-                    "review": "review: the funds will be held until an analyst clears it",
-                    "decline": "decline: it will not be sent"}.get(p.decision or "", "not screened")
+                    "review": "review: held for fraud review, the funds reserved on the account until an analyst "
+                              "clears it",
+                    "decline": "decline: it will not be sent. Check it with the customer; if it is genuine, ask a "
+                               "supervisor to have the fraud team review it"}.get(p.decision or "", "not screened")
         lines = [f"{beneficiary.RAIL_NAMES[p.rail]} of {fmt(p.amount)}",
                  f"From {p.account} ({p.account_name})", f"To {p.beneficiary}",
                  f"Posts {p.account} → {p.clearing_account} (the rail's clearing account)",
