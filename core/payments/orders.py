@@ -33,7 +33,7 @@ from core.payments.views import checked_id
 from core.persistence.base import utcnow
 from core.persistence.models import PaymentOrder
 from core.security import guard
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, Role
 
 O = PaymentOrder.__table__
 A = ledger_store.A
@@ -139,7 +139,11 @@ class PaymentOrders:
                 return  # a retry of the same order: the transfer replayed too
             if result.replayed:
                 raise IdConflict(f"id {req.id} was already used for a transfer that is not a payment order", id=req.id)
-            account_id = conn.execute(select(A.c.id).where(A.c.number == req.account)).scalar_one()
+            account_id, kind = conn.execute(select(A.c.id, A.c.kind).where(A.c.number == req.account)).one()
+            if kind != "deposit" and actor.role is not Role.SYSTEM:  # undoes the posting with it
+                raise ValidationError(f"a payment order goes out from a customer's account; {req.account} is one of "
+                                      "the bank's own GL accounts (a supervisor or the operations team moves GL "
+                                      "money)", account=req.account)
             conn.execute(insert(O).values(
                 id=req.id, rail=ben.rail, status="created", account_id=account_id, amount=req.amount,
                 currency=req.currency, beneficiary_name=ben.name, iban=ben.iban, bic=ben.bic, routing=ben.routing,

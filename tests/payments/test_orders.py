@@ -151,3 +151,19 @@ def test_refusals_write_nothing(rails):
 def test_pasted_iban_with_no_break_spaces_and_a_name_with_extra_spaces():
     ben = beneficiary.check("sepa", "EUR", name="  Erika   Mustermann ", iban="DE89\u00a03704\u00a00044 0532 0130 00")
     assert (ben.iban, ben.name, ben.bic) == ("DE89370400440532013000", "Erika Mustermann", "COBADEFFXXX")
+
+
+def test_a_payment_order_goes_out_from_a_customer_account_only(rails):
+    """Desk controls (issue 8 §6): the rail operation owns its clearing accounts, not the right to pay out of the
+    bank's own accounts; from suspense or another rail's clearing a teller's order is refused and posts nothing."""
+    from core.ledger.desk_controls import GLMovementRefused
+    from core.payments import clearing
+
+    orders, ledger, acc = rails
+    suspense = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "EUR")["suspense"].number
+    with pytest.raises(GLMovementRefused):
+        orders.create(TELLER, order(suspense, "sepa", 100, "EUR", iban=IBAN, bic=BIC))
+    wire = clearing.account_number(orders.owned, SYSTEM_ACTOR, clearing.RAIL_KINDS["wire"], "EUR")
+    with pytest.raises(Exception, match="goes out from a customer's account"):
+        orders.create(TELLER, order(wire, "sepa", 100, "EUR", iban=IBAN, bic=BIC))
+    assert orders.list(TELLER) == [] and bal(ledger, wire) == 0
