@@ -157,6 +157,8 @@ class Teller:
             self.ledger.record(conn, actor, "receipt.print" if copy == 1 else "receipt.reprint", transfer_id, None,
                                {"copy": copy, "amount": money.plain(row["amount"], row["currency"]),
                                 "currency": row["currency"]})
+            if row["state"] == "pending" and row["expires_at"] is not None and row["expires_at"] <= now:
+                row = {**row, "state": "expired"}  # past its timeout the hold is released (the job records it)
             fraud = "held for fraud review" if row["state"] == "pending" and row["code"] != "hold" else None
             doc = documents.receipt_pdf(row, names[row["debit_account_id"]], names[row["credit_account_id"]], copy,
                                         actor.username, fraud)
