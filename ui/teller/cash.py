@@ -88,6 +88,9 @@ class CashForm(LedgerForm):
         verb = "Deposited" if deposit else "Withdrew"
 
         def done(r: TransferResult) -> str:
+            if getattr(r, "approval", None) is not None:
+                return (f"Waiting for approval: {show(r.amount, r.currency, loc)} is reserved on {account}, not paid "
+                        f"out; request #{r.approval} is in a supervisor's approvals inbox.")
             return f"{verb} {show(r.amount, r.currency, loc)} ({'to' if deposit else 'from'} {account})."
 
         self.post(lambda request_id: call(actor, account, minor, code, id=request_id), done)

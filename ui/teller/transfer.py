@@ -83,6 +83,9 @@ class TransferForm(LedgerForm):
             self.last = r
             self.receipt_button.setEnabled(True)
             amount = show(r.amount, r.currency, loc)
+            if r.approval is not None:
+                return (f"Waiting for approval: {amount} from {r.debit} to {r.credit} is reserved, not posted; "
+                        f"request #{r.approval} is in a supervisor's approvals inbox.")
             if r.state == "pending":
                 return (f"Held for fraud review: {amount} from {r.debit} to {r.credit} is reserved, not posted; "
                         f"an analyst decides (id {r.id[:12]}…).")
