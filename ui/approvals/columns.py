@@ -27,16 +27,18 @@ def _left(r: ApprovalView) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} left" if minutes >= 60 else f"{max(minutes, 0)} min left"
 
 
-REQUEST_COLUMNS = (
+SHORT_KIND = {"transfer": "Transfer", "gl": "GL movement", "correction": "Correction", "freeze": "Freeze",
+              "close": "Closure", "hold_release": "Hold release"}
+
+REQUEST_COLUMNS = (  # what each request is about in full: the checker's view beside the list
     Column("#", lambda r: str(r.id), align_right=True),
     Column("Waiting", lambda r: _age(r.created_at)),
-    Column("Request", lambda r: r.kind_text),
+    Column("Request", lambda r: SHORT_KIND.get(r.kind, r.kind)),
     Column("Account", lambda r: r.account or ""),
     Column("Amount", lambda r: r.amount_text, align_right=True),
     Column("Score", lambda r: "" if r.score is None else f"{r.score:.2f}", align_right=True),
     Column("Maker", lambda r: r.maker),
     Column("Status", _left),
-    Column("What", lambda r: r.summary),
 )
 
 

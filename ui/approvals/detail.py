@@ -49,8 +49,8 @@ class RequestDetail(QWidget):
         self.title.setText(f"#{r.id} {r.kind_text} — {STATE_WORDS.get(r.state, r.state)}")
         self.amount.setText(r.amount_text or (r.account or ""))
         lines = [r.summary, f"Asked by {r.maker} ({r.maker_role}) at {r.created_at.astimezone():%Y-%m-%d %H:%M}",
-                 f"Expires {r.expires_at.astimezone():%Y-%m-%d %H:%M} (the held funds are released then)"
-                 if r.state == "pending" else ""]
+                 (f"Expires {r.expires_at.astimezone():%Y-%m-%d %H:%M}"
+                  + (" (the held funds are released then)" if r.transfer_id else "")) if r.state == "pending" else ""]
         if r.note:
             lines.append(f"Maker's note: {r.note}")
         if r.checker or r.result:
