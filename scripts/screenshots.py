@@ -31,6 +31,7 @@ from core.persistence import migrate  # noqa: E402
 from core.persistence.db import make_engine  # noqa: E402
 from core.security.roles import SYSTEM_ACTOR, Actor, Role  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from approvals_shots import shoot_approvals  # noqa: E402
 from teller_shots import kyc_customer, shoot_teller  # noqa: E402
 
 PASSWORD = "demo passphrase 2025"
@@ -231,6 +232,7 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     form.dialog.accept()
     wait_until(lambda: form.status.property("state") == "ok")
     shoot_teller(window, services, wait_until, save, out, accounts)
+    shoot_approvals(window, services, wait_until, save, out, accounts)
     window.show_page("audit")
     audit = window.page("audit")
     wait_until(lambda: audit.model.rowCount() > 0 and audit.model.row_object(0) is not None)

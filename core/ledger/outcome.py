@@ -17,6 +17,10 @@ def describe(result: TransferResult, amount: str | None = None) -> str:
     amount = amount or f"{plain(result.amount, result.currency)} {result.currency}"
     moved = f"{amount} from {result.debit} to {result.credit}"
     ref = f"id {result.id}" + ("; already done earlier, nothing new" if result.replayed else "")
+    approval = getattr(result, "approval", None)
+    if approval is not None and result.state == "pending":
+        return (f"Waiting for approval: {moved} is reserved on the account, not posted; request #{approval} is in "
+                f"a supervisor's approvals inbox ({ref})")
     if result.state == "pending":
         decision = getattr(result.fraud, "decision", None)
         if decision == "review":

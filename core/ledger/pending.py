@@ -13,7 +13,7 @@ from core.ledger.errors import (
 )
 from core.ledger.posting import MAX_ID, check_id
 from core.ledger.views import TransferResult
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, Role
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
@@ -43,11 +43,13 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
 
 
 def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, *, post: bool, amount: int | None,
-               id: str | None, expired: list[datetime]) -> TransferResult:
+               id: str | None, expired: list[datetime], four_eyes: bool = False) -> TransferResult:
     """``resolve`` inside the caller's transaction (a fraud disposition resolves the hold with its decision).
 
     A hold whose timeout has passed expires instead (neither posts nor voids) and its expiry time is
     appended to ``expired``: the caller keeps that or rolls back. Every path closes the hold's fraud alert.
+    A transfer waiting for a second person (core.approvals) is posted only by its approval (``four_eyes``,
+    set by core.approvals alone): anyone else gets ApprovalRequired; voiding it withdraws the request.
     """
     verb = "post" if post else "void"
     new_id = check_id(id) if id is not None else f"{pending_id}:{verb}"[:MAX_ID]
@@ -70,6 +72,8 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     if pend["state"] != "pending":
         raise PendingAlreadyResolved(f"pending transfer {pending_id} is already {pend['state']}", id=pending_id)
     debit, credit = accounts[pend["debit_account_id"]], accounts[pend["credit_account_id"]]
+    if post and not four_eyes:
+        _refuse_if_waiting(conn, pending_id)
     if is_expired(pend, now):  # its timeout passed: it expires now, and neither posts nor voids
         _expire(ledger, conn, actor, pend, debit, credit)
         expired.append(pend["expires_at"])
@@ -106,6 +110,8 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
         ledger.record(conn, actor, "transfer.gl_movement", new_id, None, {"reason": gl_reason, "pending": pending_id})
     events.completed(conn, new_id, pending_id, "posted" if post else "voided", [debit.number, credit.number])
     _close_alert(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
+    if not four_eyes:
+        _close_request(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
     return _result(row, nums)
 
 
@@ -115,6 +121,12 @@ def _check_hold_permission(ledger: Ledger, actor: Actor, pending_id: str) -> Non
         code = conn.execute(select(T.c.code).where(T.c.id == pending_id)).scalar()
     if code == "hold":
         ledger.authorize(actor, Permission.HOLD_RELEASE, pending_id)
+        if getattr(ledger, "four_eyes", None) is not None and actor.role is not Role.SYSTEM:
+            from core.approvals.errors import ApprovalRequired
+
+            raise ApprovalRequired(f"releasing a hold needs a second person: ask for the release (qenex approvals, or "
+                                   f"the Holds tab) and a supervisor approves it; {pending_id} was not released",
+                                   id=pending_id)
 
 
 def is_expired(pend: dict[str, Any], now: datetime) -> bool:
@@ -151,6 +163,21 @@ def _expire(ledger: Ledger, conn: Connection, actor: Actor, pend: dict[str, Any]
     ledger.record(conn, actor, "transfer.expire", pend["id"], {"state": "pending"}, {"state": "expired"})
     events.completed(conn, pend["id"], pend["id"], "expired", [debit.number, credit.number])
     _close_alert(ledger, conn, actor, pend["id"], "expired", ledger.clock())
+    _close_request(ledger, conn, actor, pend["id"], "expired", ledger.clock())
+
+
+def _refuse_if_waiting(conn: Connection, pending_id: str) -> None:
+    from core.approvals.hooks import refuse_if_waiting  # four eyes sits above the ledger
+
+    refuse_if_waiting(conn, pending_id)
+
+
+def _close_request(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, state: str, now: datetime) -> None:
+    """A held transfer resolved outside the approvals inbox (voided by a fraud decision, expired) closes
+    its approval request with it."""
+    from core.approvals.hooks import transfer_resolved
+
+    transfer_resolved(ledger, conn, actor, pending_id, state, now)
 
 
 def _close_alert(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, state: str, now: datetime) -> None:

@@ -47,6 +47,7 @@ class Ledger:
         self.clock = clock
         self._cash: dict[str, str] = {}  # currency -> the cash GL account's number (never changes once made)
         self._autocommit = AutocommitConnections(engine) if engine.dialect.name == "postgresql" else None
+        self.four_eyes: Any = None  # core.approvals.Approvals when attached (app.services): maker/checker rules
 
     # -- plumbing -------------------------------------------------------------------------------
     def authorize(self, actor: Actor, permission: Permission, target: str = "") -> None:
@@ -95,7 +96,13 @@ class Ledger:
         return self.run(lambda c: account_ops.ensure_gl_accounts(self, c, actor, currency))
 
     def set_status(self, actor: Actor, account: str, status: str) -> AccountView:
+        """Freeze, unfreeze or close ``account``. With four eyes attached, a person's freeze or closure is
+        refused (ApprovalRequired): it is asked for with ``Approvals.request_status`` and approved by another."""
         self.authorize(actor, Permission.ACCOUNT_STATUS, account)
+        if self.four_eyes is not None and status in ("frozen", "closed"):
+            self.four_eyes.refuse_direct(actor, f"{'freezing' if status == 'frozen' else 'closing'} an account",
+                                         "ask for it (qenex approvals request, or the console) and a supervisor "
+                                         "approves it")
         return self.run(lambda c: account_ops.set_status(self, c, actor, account, status))
 
     # -- transfers ------------------------------------------------------------------------------
@@ -115,10 +122,10 @@ class Ledger:
         req = normalize(req, actor)
         try:
             if (also is None and self.audit is None and self.screen is None and not req.reverses_id
-                    and self.engine.dialect.name == "postgresql"):
+                    and self.four_eyes is None and self.engine.dialect.name == "postgresql"):
                 return self._transfer_optimistic(actor, req, operation)
             declined: list[tuple] = []
-            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation))
+            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=also is None))
         except GLMovementRefused as err:
             self._refused(actor, err, req.id)
             raise
@@ -149,7 +156,7 @@ class Ledger:
 
     def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list,
                   also: Callable[[Connection, TransferResult], None] | None = None,
-                  operation: str | None = None) -> TransferResult:
+                  operation: str | None = None, gated: bool = False) -> TransferResult:
         ids = [req.id] + ([req.reverses_id] if req.reverses_id else [])
         now = self.clock()
         locked, existing = store.lock_and_fetch(conn, (req.debit, req.credit), ids, now=now)
@@ -162,12 +169,20 @@ class Ledger:
                 also(conn, replay)
             return replay
         screened = self._screen(conn, posting, req, declined)
-        result = posting.apply(req, hold=screened is not None and screened[1].decision == "review")
+        need = (self.four_eyes.need(conn, actor, req, posting.account(req.debit), posting.account(req.credit))
+                if gated and self.four_eyes is not None else None)
+        result = posting.apply(req, hold=need is not None or (screened is not None and screened[1].decision == "review"))
+        if need is not None:  # held until a second person decides, at most until the request expires
+            expires_at = self.four_eyes.expires(now)
+            posting.transfers[-1]["expires_at"] = expires_at
         self._write(conn, posting)
         self.record(conn, actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
                     result.to_dict())
         self._record_gl(conn, actor, posting)
         events.created(conn, actor.username, [result])
+        if need is not None:
+            score = screened[1].score if screened is not None else None
+            result = result._replace(approval=self.four_eyes.opened(conn, actor, req, need, expires_at, score))
         if screened is not None:
             self.screen.record(conn, *screened)
             result = result._replace(fraud=screened[1])

@@ -89,6 +89,9 @@ class CashForm(LedgerForm):
         verb = "Deposited" if deposit else "Withdrew"
 
         def done(r: TransferResult) -> str:
+            if getattr(r, "approval", None) is not None:
+                return (f"Waiting for approval: {show(r.amount, r.currency, loc)} is reserved on {account}, not paid "
+                        f"out; request #{r.approval} is in a supervisor's approvals inbox.")
             if r.state == "pending":  # a withdrawal the fraud screen holds: no cash is paid out yet
                 return (f"Do not pay out: the withdrawal of {show(r.amount, r.currency, loc)} from {account} is "
                         f"{HELD_FOR_REVIEW}.")
