@@ -15,6 +15,7 @@ from core.ledger.errors import InsufficientFunds, TransferDeclined
 from core.ledger.service import Ledger
 from core.payments import beneficiary, rail_files
 from core.payments.errors import InvalidBeneficiary, InvalidState, OrderNotFound
+from core.payments.fees import FeeSchedule
 from core.payments.orders import OrderRequest, PaymentOrders
 from core.security.audit import AuditTrail
 from core.security.audit_keys import AuditKeys
@@ -33,7 +34,7 @@ def rails(engine, tmp_path):
     screen = FraudScreen(engine, config=FraudConfig(amount_limits={"EUR": 5_000_000}, amount_limit_action="decline",
                                                     blocked_countries=frozenset({"KP"})))
     ledger = Ledger(engine, audit=audit, screen=screen)
-    orders = PaymentOrders(engine, ledger, audit=audit)
+    orders = PaymentOrders(engine, ledger, audit=audit, fees=FeeSchedule())
     accounts = {}
     for cur in ("EUR", "USD"):
         customer = ledger.add_customer(SYSTEM_ACTOR, f"Grace {cur}")
@@ -139,6 +140,10 @@ def test_refusals_write_nothing(rails):
     before = bal(ledger, acc["EUR"])
     with pytest.raises(InsufficientFunds):
         orders.create(TELLER, order(acc["EUR"], "sepa", 2_000_000, "EUR", iban=IBAN, bic=BIC))
+    with pytest.raises(InsufficientFunds, match="available"):  # funds are checked before the screen is asked
+        orders.create(TELLER, order(acc["EUR"], "sepa", 6_000_000, "EUR", iban=IBAN, bic=BIC))
+    ledger.deposit(SYSTEM_ACTOR, acc["EUR"], 6_000_000, "EUR")
+    before = bal(ledger, acc["EUR"])
     with pytest.raises(TransferDeclined):  # over the configured EUR limit: the screen declines
         orders.create(TELLER, order(acc["EUR"], "sepa", 6_000_000, "EUR", iban=IBAN, bic=BIC))
     assert bal(ledger, acc["EUR"]) == before and orders.list(TELLER) == []
