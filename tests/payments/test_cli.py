@@ -90,7 +90,8 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     code, wire, err = qenex("transfer", "--from", usd, "--wire", "--bic", "CHASUS33", "--to-account", "99887766",
                             "--beneficiary", "ACME Corp", "--amount", "50", "--currency", "USD", "--json")
     assert code == 0 and wire["rail"] == "wire", err
-    assert qenex("balance", usd, "--json")[1]["current"] == "370.00"
+    assert (ach["fee"], wire["fee"], sepa["fee"]) == ("0.25", "25.00", "0.50")  # the default fee schedule
+    assert qenex("balance", usd, "--json")[1]["current"] == "344.75"  # 500 - 80 - 50 - 0.25 - 25.00
     code, _out, err = qenex("transfer", "--from", eur, "--to-iban", "DE89370400440532013001", "--bic", "COBADEFFXXX",
                             "--beneficiary", "X", "--amount", "1", "--currency", "EUR")
     assert code == 1 and err.startswith("qenex: invalid_beneficiary:") and "IBAN" in err
@@ -101,7 +102,7 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     exported = qenex("rails", "export", "--rail", "ach", "--out", str(out), "--json")[1]
     assert exported["orders"] == 1 and out.read_text().startswith("101")
     assert qenex("rails", "return", ach["id"], "--reason", "R01", "--json")[1]["status"] == "returned"
-    assert qenex("balance", usd, "--json")[1]["current"] == "450.00"
+    assert qenex("balance", usd, "--json")[1]["current"] == "425.00"  # the ACH and its fee came back
     qenex("rails", "export", "--rail", "sepa", "--out", str(tmp_path / "sepa.xml"))
     assert qenex("rails", "settle", sepa["id"], "--json")[1]["status"] == "settled"
     code, _out, err = qenex("rails", "settle", wire["id"])
