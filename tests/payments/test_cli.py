@@ -108,3 +108,29 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     code, _out, err = qenex("rails", "settle", wire["id"])
     assert code == 1 and err.startswith("qenex: invalid_state:")
     assert qenex("ledger", "verify")[0] == 0
+
+
+def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts):
+    usd, _eur = accounts
+    pay = qenex("payments", "create", "--account", usd, "--amount", "5.00", "--currency", "USD", "--expiry", "12/39",
+                "--json", stdin="4242424242424242\n123\n")[1]
+    for name, role in (("sam", "supervisor"), ("tina", "teller")):
+        assert qenex("user", "add", name, "--role", role, "--password-stdin",
+                     stdin="correct horse battery staple 42\n")[0] == 0
+    with pytest.raises(SystemExit) as exited:
+        qenex("vault", "reveal", pay["card_token"], "--reason", "ticket 4711 chargeback")
+    assert exited.value.code == 2
+    code, _out, err = qenex("vault", "reveal", pay["card_token"], "--as", "tina", "--reason", "ticket 4711 chargeback")
+    assert code == 1 and err.startswith("qenex: permission_denied:")
+    code, _out, err = qenex("vault", "reveal", pay["card_token"], "--as", "sam", "--reason", "why")
+    assert code == 1 and "say why" in err
+    code, out, err = qenex("vault", "reveal", pay["card_token"], "--as", "sam", "--reason", "ticket 4711 chargeback")
+    assert code == 0 and out.strip() == "4242424242424242", err
+
+
+def test_payments_help_points_to_the_demo_bank(qenex, capsys):
+    with pytest.raises(SystemExit):
+        main(["payments", "--help"])
+    text = capsys.readouterr().out
+    assert "qenex demo seed" in text and "127.0.0.1" in text
+    assert "demo bank" in qenex("payments", "list")[1]
