@@ -59,8 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("payment")
     p = cmd(pay, "listen", "receive the provider's webhooks over HTTP (verified; Ctrl+C stops)", _listen)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=whole(0, 65_535, "a TCP port"), default=8765,
-                   help="TCP port to listen on (default 8765; 0 picks a free one and prints it)")
+    p.add_argument("--port", type=whole(1, 65_535, "a TCP port"), required=True,
+                   help="the TCP port to listen on (required, no default; e.g. 8765)")
     p = cmd(pay, "list", "payments, newest first", _list)
     p.add_argument("--status")
     p.add_argument("--account")
