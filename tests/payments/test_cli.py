@@ -110,7 +110,7 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     assert qenex("ledger", "verify")[0] == 0
 
 
-def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts):
+def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts, capsys):
     usd, _eur = accounts
     pay = qenex("payments", "create", "--account", usd, "--amount", "5.00", "--currency", "USD", "--expiry", "12/39",
                 "--json", stdin="4242424242424242\n123\n")[1]
@@ -120,6 +120,7 @@ def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts):
     with pytest.raises(SystemExit) as exited:
         qenex("vault", "reveal", pay["card_token"], "--reason", "ticket 4711 chargeback")
     assert exited.value.code == 2
+    capsys.readouterr()
     code, _out, err = qenex("vault", "reveal", pay["card_token"], "--as", "tina", "--reason", "ticket 4711 chargeback")
     assert code == 1 and err.startswith("qenex: permission_denied:")
     code, _out, err = qenex("vault", "reveal", pay["card_token"], "--as", "sam", "--reason", "why")
