@@ -68,7 +68,7 @@ class OutgoingForm(InlineForm):
         self._line("amount", "A&mount", "e.g. 250.00", 24)
         self._line("currency", "C&urrency", "ISO code", 3)
         self._line("reference", "R&eference", "what the beneficiary sees", 140)
-        self.review_button = QPushButton("Re&view…", objectName="primary", default=True)
+        self.review_button = QPushButton("Revie&w…", objectName="primary", default=True)
         self.review_button.clicked.connect(self.submit)
         self.finish(button_row(self.review_button))
         self.rail.setCurrentIndex(0)
