@@ -96,7 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 DEMO_POINTER = """Try it on the demo bank:
   qenex demo seed                                  # customers and funded accounts (an empty database)
-  localstripe --host 127.0.0.1 --port 8420 &       # Stripe's API on loopback (pip install localstripe)
+  python scripts/localstripe_loopback.py 8420 &    # Stripe's API as a test double, on 127.0.0.1 only
   export QENEX_STRIPE_API_KEY=sk_test_demo QENEX_STRIPE_API_BASE=http://127.0.0.1:8420
   qenex payments create --account ACCOUNT --amount 25.00 --currency USD --expiry 12/30
 README.md, section Payments, has the whole walk-through."""
