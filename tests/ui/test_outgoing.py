@@ -74,6 +74,9 @@ def test_review_opens_a_confirmation_with_the_fee_and_only_enter_there_sends(qtb
     assert form.from_account.currentData() == eur_account  # the From account stays for the next one
     assert ui_thread_sql == []
     assert len(services.orders.list(SYSTEM_ACTOR)) == 1
+    assert form.receipt_button.isEnabled()
+    form.receipt_button.click()
+    qtbot.waitUntil(lambda: "Receipt saved" in form.status.text())
     assert services.ledger.balance(SYSTEM_ACTOR, eur_account).current == 100_000 - 25_050
 
 

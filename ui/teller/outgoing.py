@@ -70,7 +70,12 @@ class OutgoingForm(InlineForm):
         self._line("reference", "R&eference", "what the beneficiary sees", 140)
         self.review_button = QPushButton("Revie&w…", objectName="primary", default=True)
         self.review_button.clicked.connect(self.submit)
-        self.finish(button_row(self.review_button))
+        self.receipt_button = QPushButton("Print re&ceipt")
+        self.receipt_button.setEnabled(False)
+        self.receipt_button.setToolTip("Save the receipt of the last order (amount, fee, total) as a PDF")
+        self.receipt_button.clicked.connect(self.print_receipt)
+        self.status.setOpenExternalLinks(True)
+        self.finish(button_row(self.review_button, self.receipt_button))
         self.rail.setCurrentIndex(0)
         self._rail_changed()
 
@@ -96,9 +101,22 @@ class OutgoingForm(InlineForm):
     def _input_changed(self) -> None:
         self._request_id = None
 
+    def print_receipt(self) -> None:
+        """The receipt of the last order's transfer: amount, fee and total debited (``core.teller`` receipts)."""
+        if self.last is None:
+            return
+        from ui.teller.receipts import link, print_receipt
+
+        print_receipt(self, self.services, self.actor, self.last.transfer_id,
+                      lambda path, copy: self.set_status(link(path, "Receipt saved" + (
+                          f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True),
+                      lambda err: self.show_failure(err, None))
+
     def _from_changed(self, _index: int) -> None:
         """Another From account: a new transfer (new id), the last result and refusals go away."""
         self._input_changed()
+        self.last = None
+        self.receipt_button.setEnabled(False)
         self.clear()
         self.clear_status()
         currency = self.from_account.currentData(CURRENCY_ROLE)
@@ -230,6 +248,7 @@ class OutgoingForm(InlineForm):
         self._set_busy(False)
         self._request_id = None
         self.last = order
+        self.receipt_button.setEnabled(True)
         fmt = lambda minor: money.format_minor(minor, order.currency)  # noqa: E731
         note = ("; the funds are held for fraud review (the fraud queue decides it)" if order.funds != "posted" else "")
         fee = f" + fee {fmt(order.fee)}" if order.fee else " (no fee)"
@@ -253,3 +272,4 @@ class OutgoingForm(InlineForm):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.review_button.setEnabled(not busy)
+        self.receipt_button.setEnabled(not busy and self.last is not None)
