@@ -255,6 +255,17 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
         save(window, out, "payments-confirm", overlay=dialog)
         dialog.reject()
         payments_page.refund_amount.clear()
+        new = payments_page.new_payment()
+        for key, value in (("account", accounts[1]), ("amount", "42.00"), ("currency", "USD"),
+                           ("number", "4242 4242 4242 4242"), ("expiry", "12/30"), ("cvc", "123")):
+            new.form.fields[key].setText(value)
+        new.form._hint(new.form.fields["number"].text())
+        save(window, out, "payments-card", overlay=new)
+        new.form.submit()
+        wait_until(lambda: new.form.dialog is not None and new.form.dialog.isVisible())
+        save(window, out, "payments-card-confirm", overlay=new.form.dialog)
+        new.form.dialog.reject()
+        new.reject()
         payments_page.tabs.setCurrentWidget(payments_page.orders)
         wait_until(lambda: payments_page.orders.model.rowCount() >= 1)
         payments_page.orders.table.selectRow(0)
@@ -263,7 +274,9 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
         window.show_page("teller")
         outgoing = teller.outgoing
         teller.tabs.setCurrentIndex(next(i for i in range(teller.tabs.count()) if teller.tabs.tabText(i) == "Outgoing"))
-        outgoing.set_accounts([(accounts[4], "EUR", "customer account")])
+        teller.finder.search.setText(accounts[4])  # the customer of the EUR account: the From list is theirs
+        wait_until(lambda: outgoing.from_account.findData(accounts[4]) >= 0)
+        settle(400)
         outgoing.use_account(accounts[4], "EUR")
         for key, value in (("name", "Max Muster"), ("iban", "DE89 3704 0044 0532 0130 00"), ("amount", "120.00"),
                            ("reference", "Invoice 42")):

@@ -90,7 +90,7 @@ class PaymentsPage(QWidget):
         self.model.loaded.connect(self._counted)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((92, 150, 84, 80, 172, 96)):
+        for column, width in enumerate((92, 176, 84, 80, 160, 96)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count_label = QLabel("", objectName="muted")
