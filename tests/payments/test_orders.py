@@ -242,3 +242,31 @@ def test_rail_files_name_the_debtor_and_ach_names_are_transliterated(rails, tmp_
     rail_files.export(orders, SUPERVISOR, "wire", out, rail_files.RailSettings())
     row = next(csv.DictReader(out.open()))
     assert (row["ordering_customer"], row["ordering_account"]) == ("Grace USD", acc["USD"])
+
+
+def test_a_held_wire_is_resolved_in_the_fraud_queue_and_then_exported(engine, tmp_path):
+    from sqlalchemy import select
+
+    from core.cases.dispositions import Decision
+    from core.cases.service import FraudDesk
+    from core.fraud.config import FraudConfig as Config
+    from core.payments.fees import FeeSchedule
+    from core.persistence.models import FraudAlert
+
+    audit = AuditTrail(AuditKeys(tmp_path / "audit" / "ml-dsa-65.key"))
+    screen = FraudScreen(engine, config=Config(amount_limits={"USD": 100_000}, amount_limit_action="review"))
+    ledger = Ledger(engine, audit=audit, screen=screen)
+    orders = PaymentOrders(engine, ledger, audit=audit, fees=FeeSchedule())
+    customer = ledger.add_customer(SYSTEM_ACTOR, "Grace")
+    usd = ledger.open_account(SYSTEM_ACTOR, customer.id, "USD").number
+    ledger.deposit(SYSTEM_ACTOR, usd, 1_000_000, "USD")
+    held = orders.create(TELLER, order(usd, "wire", 500_000, "USD", bic="CHASUS33", account_number="000123456789"))
+    assert held.funds == "held for fraud review"
+    with pytest.raises(Exception, match="no WIRE orders"):
+        rail_files.export(orders, SUPERVISOR, "wire", tmp_path / "w.csv", rail_files.RailSettings())
+    al = FraudAlert.__table__
+    with engine.connect() as conn:
+        alert_id = conn.execute(select(al.c.id).where(al.c.transfer_id == held.id)).scalar_one()
+    FraudDesk(ledger).dispose(Actor("ana", Role.ANALYST), alert_id, Decision("false-positive"))
+    assert orders.show(TELLER, held.id).funds == "posted"
+    assert rail_files.export(orders, SUPERVISOR, "wire", tmp_path / "w.csv", rail_files.RailSettings()).orders == 1
