@@ -168,14 +168,15 @@ class PaymentOrders:
             if fee:
                 self.owned.transfer_in(conn, actor, TransferRequest(
                     id=f"{req.id}:fee", debit=req.account, credit=fee_account, amount=fee, currency=req.currency,
-                    code="fee", description=f"fee: {RAIL_NAMES[ben.rail]} {req.id}"[:200], channel="transfer"))
+                    code="fee", description=f"fee: {RAIL_NAMES[ben.rail]} {req.id}"[:200], channel="transfer"),
+                    operation="fee")
             live.publish(conn, "payment_order.updated", {"id": req.id, "status": "created"})
 
         result = self.ledger.transfer(actor, TransferRequest(
             id=req.id, debit=req.account, credit=clearing_account, amount=req.amount, currency=req.currency,
             code=f"{ben.rail}_out", description=f"{RAIL_NAMES[ben.rail]} to {ben.name}: {ben.reference}"[:200],
             channel="transfer", counterparty=ben.counterparty, counterparty_country=ben.country,
-            device=actor.device), also=also)
+            device=actor.device), also=also, operation="rail")
         view = self.show(actor, req.id, check=False)
         return replace(view, fraud=result.fraud)
 
@@ -193,7 +194,7 @@ class PaymentOrders:
         fee = self.fees.fee(ben.rail, cur)
         funds.check_payer(self.engine, number, cur, req.amount + fee, what=f"this {RAIL_NAMES[ben.rail]}")
         clearing_account = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[ben.rail], cur)
-        balance = queries.balance(self.engine, number)
+        balance = queries.balance(self.engine, number, self.clock())  # holds past their timeout are released
         with self.engine.connect() as conn:
             acc = conn.execute(select(A.c.id, A.c.customer_id, A.c.name).where(A.c.number == number)).first()
             decision = score = None
@@ -255,8 +256,8 @@ class PaymentOrders:
             if fee_account is not None:  # the rail did not carry the payment: the fee goes back too
                 self.owned.transfer_in(conn, actor, TransferRequest(
                     id=f"{order['id']}:fee-return", debit=fee_account, credit=credit, amount=fee,
-                    currency=order["currency"], code="fee_refund", description=f"fee back: {order['id']} returned",
-                    channel="transfer"))
+                    currency=order["currency"], code="fee", description=f"fee back: {order['id']} returned",
+                    channel="transfer"), operation="fee")
                 after["fee_refunded"] = money.plain(fee, order["currency"])
             self._record(conn, actor, f"order.{verb}", order["id"], {"status": order["status"]}, after)
             live.publish(conn, "payment_order.updated", {"id": order["id"], "status": status})
@@ -264,7 +265,7 @@ class PaymentOrders:
         self.owned.transfer(actor, TransferRequest(
             id=transfer_id, debit=debit, credit=credit, amount=order["amount"], currency=order["currency"],
             code=f"{order['rail']}_{verb}", description=f"{verb} of {RAIL_NAMES[order['rail']]} {order['id']}"
-            + (f": {reason}" if reason else ""), channel="transfer"), also=also)
+            + (f": {reason}" if reason else ""), channel="transfer"), also=also, operation="rail")
 
     # -- reading --------------------------------------------------------------------------------
     def show(self, actor: Actor, order_id: str, *, check: bool = True) -> OrderView:

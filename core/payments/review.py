@@ -72,7 +72,7 @@ def place_hold(svc: PaymentService, actor: Actor, view: PaymentView) -> None:
         id=hold_id(view.id), debit=card_clearing, credit=view.account, amount=view.amount, currency=view.currency,
         pending=True, timeout_seconds=HOLD_SECONDS, code="card_capture",
         description=f"card payment {view.card} (held for fraud review)"[:200], channel="card",
-        counterparty=view.card_token), also=also)
+        counterparty=view.card_token), also=also, operation="card")
 
 
 def follow(svc: PaymentService, actor: Actor, payment_id: str) -> PaymentView | None:

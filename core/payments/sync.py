@@ -105,7 +105,7 @@ def post_capture(svc: PaymentService, actor: Actor, payment_id: str, amount: int
                           amount=amount, currency=row["currency"], code="card_capture",
                           description=f"card payment {row['card_display']}"[:200], channel="card",
                           counterparty=row["card_token"])
-    svc.ledger.transfer(actor, req, also=also)
+    svc.ledger.transfer(actor, req, also=also, operation="card")
 
 
 def reconcile(svc: PaymentService, actor: Actor, payment_id: str, source: str = "reconcile",

@@ -156,6 +156,9 @@ class CardPaymentForm(InlineForm):
             words = "authorized and held for fraud review (the fraud queue releases or declines it)"
         self.set_status(f"Payment {view.id}: {money.format_minor(view.amount, view.currency)} {words} ({view.card})",
                         ok=True)
+        amount = self.fields["amount"]
+        assert isinstance(amount, QLineEdit)
+        amount.clear()  # the next payment needs its own amount (and card): nothing is charged twice by accident
         self.paid.emit(view)
 
     def _failed(self, err: Exception) -> None:

@@ -226,9 +226,10 @@ class OutgoingForm(InlineForm):
             rows.append(("Fraud screen", f"{p.decision} (score {p.score:.2f})" + (
                 f": {'; '.join(p.reasons[:3])}" if p.reasons and p.decision != "approve" else "")))
         outcome = {"approve": "It will be sent with the next {rail} file.",
-                   "review": "The funds will be held until an analyst decides it in the fraud queue; only then "
-                             "is it sent.",
-                   "decline": "The fraud screen declines it: it will not be sent."}.get(
+                   "review": "Held for fraud review: the funds are reserved on the account, not sent, until an "
+                             "analyst decides it in the fraud queue.",
+                   "decline": "The fraud screen declines it: it will not be sent. Check it with the customer; if it "
+                              "is genuine, ask a supervisor to have the fraud team review it."}.get(
             p.decision or "approve", "").format(rail=p.rail.upper())
         self.dialog = ConfirmDialog(self.window(), "Confirm outgoing transfer", rows, outcome, lambda: self.confirm(req),
                                     confirm_text="&Confirm and send", warning=p.decision == "review",
@@ -250,10 +251,12 @@ class OutgoingForm(InlineForm):
         self.last = order
         self.receipt_button.setEnabled(True)
         fmt = lambda minor: money.format_minor(minor, order.currency)  # noqa: E731
-        note = ("; the funds are held for fraud review (the fraud queue decides it)" if order.funds != "posted" else "")
+        held = order.funds != "posted"
+        note = ("; it is held for fraud review: the funds are reserved on the account, not sent, until an analyst "
+                "decides in the fraud queue" if held else "")
         fee = f" + fee {fmt(order.fee)}" if order.fee else " (no fee)"
         self.set_status(f"Receipt: order {order.id} created: {fmt(order.amount)}{fee} from {order.account} to "
-                        f"{order.name} by {order.rail.upper()}{note}", ok=True)
+                        f"{order.name} by {order.rail.upper()}{note}", ok=True, warning=held)
         for key in ("amount", "reference"):
             edit = self.fields[key]
             assert isinstance(edit, QLineEdit)
