@@ -31,7 +31,7 @@ MIN_FRAUDS = 5
 # Per channel (desk, card, online...), the share of the channel's normal training traffic allowed to reach
 # the review threshold: half the 2 % false-positive rate the desks accept, kept as headroom for new traffic.
 CHANNEL_FPR_BUDGET = 0.01
-MIN_CHANNEL_ROWS = 200  # fewer normal payments than this in a channel: it shares the all-channel ceiling
+MIN_CHANNEL_ROWS = 100  # fewer normal payments than this in a channel: it shares the all-channel ceiling
 SELECTION_LEGIT_ROWS = 60_000
 # OpenMP (gradient boosting) spins when its threads share busy cores and can run 20x slower; one
 # thread is predictable on a shared desk machine. Random forests still use two joblib workers.
