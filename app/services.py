@@ -153,6 +153,20 @@ class Services:
 
         return Teller(self.ledger)
 
+    @cached_property
+    def drawers(self):  # noqa: ANN201 - core.drawers.service.Drawers, imported on first use
+        """Cash drawer sessions, cash at the desk through the open drawer, vault transfers, CTR flags."""
+        from core.drawers.service import Drawers
+
+        return Drawers(self.ledger)
+
+    @cached_property
+    def standing(self):  # noqa: ANN201 - core.teller.standing.StandingOrders, imported on first use
+        """Standing instructions and their scheduled runs."""
+        from core.teller.standing import StandingOrders
+
+        return StandingOrders(self.ledger)
+
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""
         return [("Database", lambda: check_database(self.engine)),
