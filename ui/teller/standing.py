@@ -1,0 +1,261 @@
+"""The Standing tab: the selected account's standing instructions (next due date, last run, failures),
+the run history of the one selected (failures with their reason), adding one (with a confirmation) and
+cancelling one. The scheduled job runs them on the worker; "Run due now" runs the same job at once."""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+from app.services import Services
+from app.tasks import Op
+from core.errors import QenexError
+from core.ledger import numbers
+from core.security.roles import Actor, Permission, Role
+from core.teller.standing import InstructionView, RunView
+from ui.columns import Column
+from ui.forms import InlineForm
+from ui.layout import table_view
+from ui.rows_model import RowsModel
+from ui.teller.amounts import hint, parse_amount, show
+from ui.teller.confirm import ConfirmDialog
+
+
+def _day(d: QDate) -> date:
+    return date(d.year(), d.month(), d.day())
+
+
+class StandingPanel(QWidget):
+    changed = Signal()
+
+    def __init__(self, services: Services, actor: Actor, locale: str) -> None:
+        super().__init__()
+        self.services, self.actor, self.locale = services, actor, locale
+        self.account: str | None = None
+        self.currency = "USD"
+        self.dialog: ConfirmDialog | None = None
+        self.title = QLabel("Select an account to see its standing instructions", objectName="muted")
+        self.model = RowsModel(self._columns(), self)
+        self.table = table_view()
+        self.table.setModel(self.model)
+        self.table.setMinimumHeight(110)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.load_runs())
+        self.runs_model = RowsModel(self._run_columns(), self)
+        self.runs_table = table_view()
+        self.runs_table.setModel(self.runs_model)
+        self.runs_table.setMinimumHeight(90)
+        self.runs_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.runs_table.horizontalHeader().setStretchLastSection(True)
+        self.runs_title = QLabel("Run history: select an instruction", objectName="muted")
+
+        self.form = InlineForm()
+        self.to_edit = QLineEdit(placeholderText="the account paid (number)", maxLength=24)
+        self.amount = QLineEdit(placeholderText=hint(), maxLength=32)
+        self.frequency = QComboBox()
+        self.frequency.addItem("Monthly", "monthly")
+        self.frequency.addItem("Weekly", "weekly")
+        self.start = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.has_end = QCheckBox("ends on")
+        self.until = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd", enabled=False)
+        self.has_end.toggled.connect(self.until.setEnabled)
+        end = QWidget()
+        eb = QHBoxLayout(end)
+        eb.setContentsMargins(0, 0, 0, 0)
+        eb.addWidget(self.has_end)
+        eb.addWidget(self.until, 1)
+        self.description = QLineEdit(placeholderText="e.g. rent", maxLength=140)
+        self.form.add_field("to", "Pay &to", self.to_edit)
+        self.form.add_field("amount", "A&mount", self.amount)
+        self.form.add_field("frequency", "&Every", self.frequency)
+        self.form.add_field("valid_from", "&First due date", self.start)
+        self.form.add_field("valid_until", "&Last date", end)
+        self.form.add_field("description", "&Description", self.description)
+        self.add_button = QPushButton("&Add standing instruction…", objectName="primary")
+        self.cancel_button = QPushButton("Ca&ncel selected")
+        self.run_button = QPushButton("&Run due now")
+        self.add_button.clicked.connect(self.review)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.run_button.clicked.connect(self.run_due)
+        for edit in (self.to_edit, self.amount, self.description):
+            edit.returnPressed.connect(self.review)
+        buttons = QWidget()
+        bb = QHBoxLayout(buttons)
+        bb.setContentsMargins(0, 0, 0, 0)
+        for b in (self.add_button, self.cancel_button, self.run_button):
+            bb.addWidget(b)
+        bb.addStretch(1)
+        self.form.finish(buttons)
+        allowed = actor.can(Permission.TRANSFER_POST)
+        for b in (self.add_button, self.cancel_button, self.run_button):
+            b.setEnabled(allowed)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(6, 6, 6, 6)
+        root.addWidget(self.title)
+        root.addWidget(self.table, 2)
+        root.addWidget(self.runs_title)
+        root.addWidget(self.runs_table, 1)
+        root.addWidget(self.form)
+        self._reset_dates()
+
+    def _columns(self) -> tuple[Column, ...]:
+        loc = self.locale
+        return (Column("#", lambda v: str(v.id), align_right=True),
+                Column("Pays", lambda v: f"{v.credit} {v.credit_name}"),
+                Column("Amount", lambda v: show(v.amount, v.currency, loc), align_right=True),
+                Column("Every", lambda v: v.frequency),
+                Column("Next due", lambda v: str(v.next_due) if v.next_due and v.status == "active" else "-"),
+                Column("Last run", lambda v: f"{v.last_run.due_date} {v.last_run.state}" if v.last_run else "not yet"),
+                Column("Failures", lambda v: str(v.failures), align_right=True),
+                Column("Status", lambda v: v.status + (f" · {v.description}" if v.description else "")))
+
+    def _run_columns(self) -> tuple[Column, ...]:
+        return (Column("Due date", lambda r: str(r.due_date)), Column("Result", lambda r: r.state),
+                Column("Ran at", lambda r: r.ran_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+                Column("Transfer / reason", lambda r: r.message if r.state == "failed" else r.transfer_id))
+
+    def _reset_dates(self) -> None:
+        today = QDate.currentDate()
+        self.start.setMinimumDate(today)
+        self.start.setDate(today)
+        self.until.setMinimumDate(today)
+        self.until.setDate(today.addYears(1))
+        self.has_end.setChecked(False)
+
+    # -- loading -------------------------------------------------------------------------------
+    def show_account(self, number: str | None, currency: str | None) -> None:
+        if number != self.account:
+            self.form.clear()
+            self.form.clear_status()
+            for edit in (self.to_edit, self.amount, self.description):
+                edit.clear()
+            self._reset_dates()
+        self.account, self.currency = number, currency or "USD"
+        self.add_button.setEnabled(number is not None and self.actor.can(Permission.TRANSFER_POST))
+        self.reload()
+
+    def reload(self) -> None:
+        if self.account is None:
+            self.model.set_rows([])
+            self.runs_model.set_rows([])
+            self.title.setText("Select an account to see its standing instructions")
+            return
+        standing, actor, number = self.services.standing, self.actor, self.account
+        Op(self, lambda _t: standing.list(actor, account=number)).success(
+            lambda rows: self._loaded(number, rows)).failure(
+            lambda err: self.form.show_failure(err, None)).run_in_background()
+
+    def _loaded(self, number: str, rows: list[InstructionView]) -> None:
+        if number != self.account:
+            return
+        self.model.set_rows(rows)
+        failing = sum(1 for v in rows if v.last_run is not None and v.last_run.state == "failed")
+        self.title.setText(f"Standing instructions of {number}: {len(rows)}"
+                           + (f" — {failing} whose last run failed" if failing else ""))
+        if rows:
+            self.table.selectRow(0)
+        else:
+            self.runs_model.set_rows([])
+
+    def selected(self) -> InstructionView | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_object(rows[0].row()) if rows else None
+
+    def load_runs(self) -> None:
+        v = self.selected()
+        if v is None:
+            self.runs_model.set_rows([])
+            self.runs_title.setText("Run history: select an instruction")
+            return
+        standing, actor = self.services.standing, self.actor
+        Op(self, lambda _t: standing.runs(actor, v.id)).success(lambda runs: self._runs_loaded(v, runs)).failure(
+            lambda err: self.form.show_failure(err, None)).run_in_background()
+
+    def _runs_loaded(self, v: InstructionView, runs: list[RunView]) -> None:
+        self.runs_model.set_rows(runs)
+        failed = sum(r.state == "failed" for r in runs)
+        self.runs_title.setText(f"Run history of #{v.id}: {len(runs)} run(s)" + (f", {failed} failed" if failed else ""))
+
+    def runs(self) -> list[RunView]:
+        return [self.runs_model.row_object(i) for i in range(self.runs_model.rowCount())]
+
+    # -- actions ---------------------------------------------------------------------------------
+    def review(self) -> None:
+        form = self.form
+        form.clear()
+        if self.account is None:
+            return
+        try:
+            to = numbers.validate(self.to_edit.text())
+        except QenexError as err:
+            form.set_error("to", "enter the account to pay" if not self.to_edit.text().strip() else err.message)
+            return
+        try:
+            amount = parse_amount(self.amount.text(), self.currency, self.locale)
+        except QenexError as err:
+            form.set_error("amount", err.message)
+            return
+        start = _day(self.start.date())
+        until = _day(self.until.date()) if self.has_end.isChecked() else None
+        if until is not None and until < start:
+            form.set_error("valid_until", f"the last date must be on or after the first due date ({start})")
+            return
+        frequency, description = self.frequency.currentData(), self.description.text()
+        rows = [("From", self.account), ("Pay to", to), ("Amount", show(amount, self.currency, self.locale)),
+                ("Every", f"{frequency[:-2] if frequency == 'weekly' else 'month'}, first on {start}"),
+                ("Until", str(until) if until else "cancelled"), ("Description", description or "-")]
+        account = self.account
+        self.dialog = ConfirmDialog(self, "Confirm standing instruction", rows,
+                                    "The scheduled job posts it on each due date, through the fraud screen.",
+                                    lambda: self._add(account, to, amount, frequency, start, until, description),
+                                    confirm_text="&Confirm instruction")
+        self.dialog.open()
+
+    def _add(self, account: str, to: str, amount: int, frequency: str, start: date, until: date | None,
+             description: str) -> None:
+        standing, actor = self.services.standing, self.actor
+        Op(self, lambda _t: standing.add(actor, account, to, amount, frequency, start, until, description)).success(
+            self._added).failure(self._refused).run_in_background()
+
+    def _added(self, v: InstructionView) -> None:
+        for edit in (self.to_edit, self.amount, self.description):
+            edit.clear()
+        self.form.set_status(f"Added standing instruction #{v.id}: {show(v.amount, v.currency, self.locale)} "
+                             f"{v.frequency} to {v.credit}, first due {v.next_due}.", ok=True)
+        self.changed.emit()
+        self.reload()
+
+    def _refused(self, err: Exception) -> None:
+        key = getattr(err, "field", None)
+        self.form.show_failure(err, key if key in self.form.fields else None)
+
+    def cancel_selected(self) -> None:
+        v = self.selected()
+        if v is None:
+            self.form.set_status("Select the instruction to cancel in the list.", ok=False)
+            return
+        standing, actor = self.services.standing, self.actor
+        Op(self, lambda _t: standing.cancel(actor, v.id)).success(
+            lambda c: (self.form.set_status(f"Standing instruction #{c.id} cancelled.", ok=True), self.reload())
+        ).failure(lambda err: self.form.show_failure(err, None)).run_in_background()
+
+    def run_due(self) -> None:
+        """Run the scheduled job now (as the system, like the worker's timer)."""
+        standing = self.services.standing
+        job = Actor("system", Role.SYSTEM, device=self.services.device)
+        self.run_button.setEnabled(False)
+        Op(self, lambda _t: standing.run_due(job)).success(self._ran).failure(
+            lambda err: (self.run_button.setEnabled(True), self.form.show_failure(err, None))).run_in_background()
+
+    def _ran(self, runs: list[RunView]) -> None:
+        self.run_button.setEnabled(self.actor.can(Permission.TRANSFER_POST))
+        failed = sum(r.state == "failed" for r in runs)
+        text = "Nothing was due." if not runs else f"Ran {len(runs)} due date(s): {len(runs) - failed} posted" + (
+            f", {failed} failed (see the run history)" if failed else "") + "."
+        self.form.set_status(text, ok=not failed)
+        self.changed.emit()
+        self.reload()
