@@ -135,19 +135,22 @@ def test_a_standing_instruction_is_added_and_run_with_history(qtbot, services, b
     _select(qtbot, page, bank[0])
     page.tabs.setCurrentIndex(next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == "Standing"))
     panel = page.standing_panel
-    qtbot.keyClicks(panel.to_edit, bank[0])
-    qtbot.keyClicks(panel.amount, "400")
-    panel.review()
-    qtbot.waitUntil(lambda: panel.dialog is not None and panel.dialog.isVisible())
-    panel.dialog.accept()
-    qtbot.waitUntil(lambda: "into another account" in panel.form.field_errors().get("to", ""))
-    assert services.standing.list(teller) == []  # refused, nothing written
-    panel.to_edit.setText(bank[1])
-    panel.frequency.setCurrentIndex(panel.frequency.findData("weekly"))
-    panel.description.setText("allowance")
-    panel.review()
-    qtbot.waitUntil(lambda: panel.dialog.isVisible())
-    qtbot.keyClick(panel.dialog.confirm_button, Qt.Key.Key_Return)
+    dialog = panel.add_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.to_edit, bank[0])
+    qtbot.keyClicks(dialog.amount, "400")
+    qtbot.keyClick(dialog.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.confirm is not None and dialog.confirm.isVisible())
+    qtbot.keyClick(dialog.confirm.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "into another account" in dialog.form.field_errors().get("to", ""))
+    assert dialog.isVisible() and services.standing.list(teller) == []  # refused inline, nothing written
+    dialog.to_edit.setText(bank[1])
+    dialog.frequency.setCurrentIndex(dialog.frequency.findData("weekly"))
+    dialog.description.setText("allowance")
+    dialog.review()
+    qtbot.waitUntil(lambda: dialog.confirm.isVisible())
+    with qtbot.waitSignal(dialog.added):
+        qtbot.keyClick(dialog.confirm.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
     (si,) = services.standing.list(teller, account=bank[0])
     # three weeks of due dates already passed (as if the console had been closed): 400.00 x 3 > 1,000.00
@@ -159,7 +162,7 @@ def test_a_standing_instruction_is_added_and_run_with_history(qtbot, services, b
     assert "insufficient" in panel.runs_model.data(panel.runs_model.index(0, 3)).lower() or \
         "available" in panel.runs_model.data(panel.runs_model.index(0, 3)).lower()
     panel.run_due()  # nothing more is due today: never twice
-    qtbot.waitUntil(lambda: "Nothing was due" in panel.form.status.text())
+    qtbot.waitUntil(lambda: "Nothing was due" in panel.status.text())
     assert _count(services, StandingRun.__table__) == 3
     qtbot.waitUntil(lambda: page.current_label.text() == "$200.00")
     assert si.id == panel.model.row_object(0).id

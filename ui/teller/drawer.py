@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
+    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -41,9 +41,9 @@ class DrawerPanel(QWidget):
         self._vault_id: str | None = None
         self.dialog: CloseDrawerDialog | None = None
         self.title = QLabel("Loading the drawer…", objectName="muted", wordWrap=True)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self._open_page())
-        self.stack.addWidget(self._session_page())
+        # one of the two shows: a hidden widget takes no room (a stacked widget kept the taller one's height)
+        self.open_page, self.session_page = self._open_page(), self._session_page()
+        self.session_page.hide()
         self.sessions_model = RowsModel(self._session_columns(), self)
         self.sessions_table = table_view()
         self.sessions_table.setModel(self.sessions_model)
@@ -62,7 +62,8 @@ class DrawerPanel(QWidget):
         root.setContentsMargins(6, 6, 6, 6)
         root.addWidget(self.title)
         root.addWidget(self.status)
-        root.addWidget(self.stack)
+        root.addWidget(self.open_page)
+        root.addWidget(self.session_page)
         head = QHBoxLayout()
         head.addWidget(QLabel("Your recent drawer sessions", objectName="muted"), 1)
         head.addWidget(self.report_button)
@@ -119,7 +120,10 @@ class DrawerPanel(QWidget):
         box.addWidget(self.vault_form)
         self.close_button = QPushButton("&Close drawer (blind count)…", objectName="primary")
         self.close_button.clicked.connect(self.close_dialog)
-        box.addWidget(self.close_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.close_button)
+        row2.addStretch(1)
+        box.addLayout(row2)
         return page
 
     def _session_columns(self) -> tuple[Column, ...]:
@@ -162,10 +166,12 @@ class DrawerPanel(QWidget):
         if s is None:
             self.title.setText("No drawer is open at this desk. Count the opening float and open a drawer before "
                                "taking or paying cash.")
-            self.stack.setCurrentIndex(0)
+            self.session_page.hide()
+            self.open_page.show()
             return
         loc, c = self.locale, s.currency
-        self.stack.setCurrentIndex(1)
+        self.open_page.hide()
+        self.session_page.show()
         self.title.setText(f"Drawer {s.drawer} ({c}) is {'open' if s.status == 'open' else 'counted, not yet closed'}.")
         self.session_label.setText(f"Session {s.id}, opened {_when(s.opened_at)} by {s.teller} with a float of "
                                    f"{show(s.opening_float, c, loc)}.  Drawer GL account {s.account}.")

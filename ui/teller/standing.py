@@ -1,13 +1,14 @@
 """The Standing tab: the selected account's standing instructions (next due date, last run, failures),
-the run history of the one selected (failures with their reason), adding one (with a confirmation) and
-cancelling one. The scheduled job runs them on the worker; "Run due now" runs the same job at once."""
+the run history of the one selected (failures with their reason), adding one (a dialog, then a
+confirmation) and cancelling one. The scheduled job runs them on the worker; "Run due now" runs the same job at once."""
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout,
+    QWidget,
 )
 
 from app.services import Services
@@ -36,60 +37,36 @@ class StandingPanel(QWidget):
         self.services, self.actor, self.locale = services, actor, locale
         self.account: str | None = None
         self.currency = "USD"
-        self.dialog: ConfirmDialog | None = None
+        self.dialog: AddStandingDialog | None = None
         self.title = QLabel("Select an account to see its standing instructions", objectName="muted")
         self.model = RowsModel(self._columns(), self)
         self.table = table_view()
         self.table.setModel(self.model)
         self.table.setMinimumHeight(110)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.load_runs())
         self.runs_model = RowsModel(self._run_columns(), self)
         self.runs_table = table_view()
         self.runs_table.setModel(self.runs_model)
         self.runs_table.setMinimumHeight(90)
         self.runs_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.runs_table.horizontalHeader().setStretchLastSection(True)
+        self.runs_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.runs_title = QLabel("Run history: select an instruction", objectName="muted")
 
-        self.form = InlineForm()
-        self.to_edit = QLineEdit(placeholderText="the account paid (number)", maxLength=24)
-        self.amount = QLineEdit(placeholderText=hint(), maxLength=32)
-        self.frequency = QComboBox()
-        self.frequency.addItem("Monthly", "monthly")
-        self.frequency.addItem("Weekly", "weekly")
-        self.start = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
-        self.has_end = QCheckBox("ends on")
-        self.until = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd", enabled=False)
-        self.has_end.toggled.connect(self.until.setEnabled)
-        end = QWidget()
-        eb = QHBoxLayout(end)
-        eb.setContentsMargins(0, 0, 0, 0)
-        eb.addWidget(self.has_end)
-        eb.addWidget(self.until, 1)
-        self.description = QLineEdit(placeholderText="e.g. rent", maxLength=140)
-        self.form.add_field("to", "Pay &to", self.to_edit)
-        self.form.add_field("amount", "A&mount", self.amount)
-        self.form.add_field("frequency", "&Every", self.frequency)
-        self.form.add_field("valid_from", "&First due date", self.start)
-        self.form.add_field("valid_until", "&Last date", end)
-        self.form.add_field("description", "&Description", self.description)
-        self.add_button = QPushButton("&Add standing instruction…", objectName="primary")
+        self.add_button = QPushButton("&New standing instruction…", objectName="primary")
         self.cancel_button = QPushButton("Ca&ncel selected")
         self.run_button = QPushButton("&Run due now")
-        self.add_button.clicked.connect(self.review)
+        self.add_button.clicked.connect(self.add_dialog)
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.run_button.clicked.connect(self.run_due)
-        for edit in (self.to_edit, self.amount, self.description):
-            edit.returnPressed.connect(self.review)
-        buttons = QWidget()
-        bb = QHBoxLayout(buttons)
-        bb.setContentsMargins(0, 0, 0, 0)
+        buttons = QHBoxLayout()
         for b in (self.add_button, self.cancel_button, self.run_button):
-            bb.addWidget(b)
-        bb.addStretch(1)
-        self.form.finish(buttons)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.status = QLabel(objectName="formStatus", wordWrap=True)
+        self.status.hide()
         allowed = actor.can(Permission.TRANSFER_POST)
         for b in (self.add_button, self.cancel_button, self.run_button):
             b.setEnabled(allowed)
@@ -99,8 +76,8 @@ class StandingPanel(QWidget):
         root.addWidget(self.table, 2)
         root.addWidget(self.runs_title)
         root.addWidget(self.runs_table, 1)
-        root.addWidget(self.form)
-        self._reset_dates()
+        root.addLayout(buttons)
+        root.addWidget(self.status)
 
     def _columns(self) -> tuple[Column, ...]:
         loc = self.locale
@@ -118,22 +95,17 @@ class StandingPanel(QWidget):
                 Column("Ran at", lambda r: r.ran_at.astimezone().strftime("%Y-%m-%d %H:%M")),
                 Column("Transfer / reason", lambda r: r.message if r.state == "failed" else r.transfer_id))
 
-    def _reset_dates(self) -> None:
-        today = QDate.currentDate()
-        self.start.setMinimumDate(today)
-        self.start.setDate(today)
-        self.until.setMinimumDate(today)
-        self.until.setDate(today.addYears(1))
-        self.has_end.setChecked(False)
-
     # -- loading -------------------------------------------------------------------------------
+    def say(self, text: str, *, ok: bool) -> None:
+        self.status.setText(text)
+        self.status.setProperty("state", "ok" if ok else "error")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.show()
+
     def show_account(self, number: str | None, currency: str | None) -> None:
         if number != self.account:
-            self.form.clear()
-            self.form.clear_status()
-            for edit in (self.to_edit, self.amount, self.description):
-                edit.clear()
-            self._reset_dates()
+            self.status.hide()
         self.account, self.currency = number, currency or "USD"
         self.add_button.setEnabled(number is not None and self.actor.can(Permission.TRANSFER_POST))
         self.reload()
@@ -147,7 +119,7 @@ class StandingPanel(QWidget):
         standing, actor, number = self.services.standing, self.actor, self.account
         Op(self, lambda _t: standing.list(actor, account=number)).success(
             lambda rows: self._loaded(number, rows)).failure(
-            lambda err: self.form.show_failure(err, None)).run_in_background()
+            lambda err: self._failed(err)).run_in_background()
 
     def _loaded(self, number: str, rows: list[InstructionView]) -> None:
         if number != self.account:
@@ -173,7 +145,7 @@ class StandingPanel(QWidget):
             return
         standing, actor = self.services.standing, self.actor
         Op(self, lambda _t: standing.runs(actor, v.id)).success(lambda runs: self._runs_loaded(v, runs)).failure(
-            lambda err: self.form.show_failure(err, None)).run_in_background()
+            lambda err: self._failed(err)).run_in_background()
 
     def _runs_loaded(self, v: InstructionView, runs: list[RunView]) -> None:
         self.runs_model.set_rows(runs)
@@ -184,11 +156,111 @@ class StandingPanel(QWidget):
         return [self.runs_model.row_object(i) for i in range(self.runs_model.rowCount())]
 
     # -- actions ---------------------------------------------------------------------------------
+    def add_dialog(self) -> "AddStandingDialog | None":
+        if self.account is None:
+            return None
+        self.dialog = AddStandingDialog(self.services, self.actor, self.account, self.currency, self.locale, self)
+        self.dialog.added.connect(self._added)
+        self.dialog.open()
+        return self.dialog
+
+    def _added(self, v: InstructionView) -> None:
+        self.say(f"Added standing instruction #{v.id}: {show(v.amount, v.currency, self.locale)} {v.frequency} to "
+                 f"{v.credit}, first due {v.next_due}.", ok=True)
+        self.changed.emit()
+        self.reload()
+
+    def _failed(self, err: Exception) -> None:
+        self.say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+
+    def cancel_selected(self) -> None:
+        v = self.selected()
+        if v is None:
+            self.say("Select the instruction to cancel in the list.", ok=False)
+            return
+        standing, actor = self.services.standing, self.actor
+        Op(self, lambda _t: standing.cancel(actor, v.id)).success(
+            lambda c: (self.say(f"Standing instruction #{c.id} cancelled.", ok=True), self.reload())
+        ).failure(lambda err: self._failed(err)).run_in_background()
+
+    def run_due(self) -> None:
+        """Run the scheduled job now (as the system, like the worker's timer)."""
+        standing = self.services.standing
+        job = Actor("system", Role.SYSTEM, device=self.services.device)
+        self.run_button.setEnabled(False)
+        Op(self, lambda _t: standing.run_due(job)).success(self._ran).failure(
+            lambda err: (self.run_button.setEnabled(True), self._failed(err))).run_in_background()
+
+    def _ran(self, runs: list[RunView]) -> None:
+        self.run_button.setEnabled(self.actor.can(Permission.TRANSFER_POST))
+        failed = sum(r.state == "failed" for r in runs)
+        text = "Nothing was due." if not runs else f"Ran {len(runs)} due date(s): {len(runs) - failed} posted" + (
+            f", {failed} failed (see the run history)" if failed else "") + "."
+        self.say(text, ok=not failed)
+        self.changed.emit()
+        self.reload()
+
+
+class AddStandingDialog(QDialog):
+    """A new standing instruction from ``account``: local checks inline, then a confirmation of exactly what
+    will run; core's refusals come back inline under their field (the dialog stays open)."""
+
+    added = Signal(object)  # InstructionView
+
+    def __init__(self, services: Services, actor: Actor, account: str, currency: str, locale: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services, self.actor, self.account, self.currency, self.locale = services, actor, account, currency, locale
+        self.confirm: ConfirmDialog | None = None
+        self.setWindowTitle("New standing instruction")
+        self.setMinimumWidth(480)
+        self.form = InlineForm()
+        self.to_edit = QLineEdit(placeholderText="the account paid (number)", maxLength=24)
+        self.amount = QLineEdit(placeholderText=hint(currency), maxLength=32)
+        self.frequency = QComboBox()
+        self.frequency.addItem("Monthly", "monthly")
+        self.frequency.addItem("Weekly", "weekly")
+        today = QDate.currentDate()
+        self.start = QDateEdit(today, calendarPopup=True, displayFormat="yyyy-MM-dd", minimumDate=today)
+        self.has_end = QCheckBox("ends on")
+        self.until = QDateEdit(today.addYears(1), calendarPopup=True, displayFormat="yyyy-MM-dd", enabled=False,
+                               minimumDate=today)
+        self.has_end.toggled.connect(self.until.setEnabled)
+        end = QWidget()
+        eb = QHBoxLayout(end)
+        eb.setContentsMargins(0, 0, 0, 0)
+        eb.addWidget(self.has_end)
+        eb.addWidget(self.until, 1)
+        self.description = QLineEdit(placeholderText="e.g. rent", maxLength=140)
+        self.form.add_field("from", "From", QLabel(f"{account} ({currency})"))
+        self.form.add_field("to", "Pay &to", self.to_edit)
+        self.form.add_field("amount", "A&mount", self.amount)
+        self.form.add_field("frequency", "&Every", self.frequency)
+        self.form.add_field("valid_from", "&First due date", self.start)
+        self.form.add_field("valid_until", "&Last date", end)
+        self.form.add_field("description", "&Description", self.description)
+        self.review_button = QPushButton("&Review…", objectName="primary", default=True)
+        self.review_button.clicked.connect(self.review)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        row = QWidget()
+        rb = QHBoxLayout(row)
+        rb.setContentsMargins(0, 0, 0, 0)
+        rb.addWidget(self.review_button)
+        rb.addWidget(cancel)
+        rb.addStretch(1)
+        self.form.finish(row)
+        for edit in (self.to_edit, self.amount, self.description):
+            edit.returnPressed.connect(self.review)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(20, 16, 20, 14)
+        root.addWidget(QLabel("New standing instruction", objectName="pageTitle"))
+        root.addWidget(self.form)
+        self.to_edit.setFocus()
+
     def review(self) -> None:
         form = self.form
         form.clear()
-        if self.account is None:
-            return
         try:
             to = numbers.validate(self.to_edit.text())
         except QenexError as err:
@@ -206,56 +278,25 @@ class StandingPanel(QWidget):
             return
         frequency, description = self.frequency.currentData(), self.description.text()
         rows = [("From", self.account), ("Pay to", to), ("Amount", show(amount, self.currency, self.locale)),
-                ("Every", f"{frequency[:-2] if frequency == 'weekly' else 'month'}, first on {start}"),
+                ("Every", f"{'week' if frequency == 'weekly' else 'month'}, first on {start}"),
                 ("Until", str(until) if until else "cancelled"), ("Description", description or "-")]
-        account = self.account
-        self.dialog = ConfirmDialog(self, "Confirm standing instruction", rows,
-                                    "The scheduled job posts it on each due date, through the fraud screen.",
-                                    lambda: self._add(account, to, amount, frequency, start, until, description),
-                                    confirm_text="&Confirm instruction")
-        self.dialog.open()
+        self.confirm = ConfirmDialog(self, "Confirm standing instruction", rows,
+                                     "The scheduled job posts it on each due date, through the fraud screen.",
+                                     lambda: self._add(to, amount, frequency, start, until, description),
+                                     confirm_text="&Confirm instruction")
+        self.confirm.open()
 
-    def _add(self, account: str, to: str, amount: int, frequency: str, start: date, until: date | None,
-             description: str) -> None:
-        standing, actor = self.services.standing, self.actor
+    def _add(self, to: str, amount: int, frequency: str, start: date, until: date | None, description: str) -> None:
+        standing, actor, account = self.services.standing, self.actor, self.account
+        self.review_button.setEnabled(False)
         Op(self, lambda _t: standing.add(actor, account, to, amount, frequency, start, until, description)).success(
             self._added).failure(self._refused).run_in_background()
 
     def _added(self, v: InstructionView) -> None:
-        for edit in (self.to_edit, self.amount, self.description):
-            edit.clear()
-        self.form.set_status(f"Added standing instruction #{v.id}: {show(v.amount, v.currency, self.locale)} "
-                             f"{v.frequency} to {v.credit}, first due {v.next_due}.", ok=True)
-        self.changed.emit()
-        self.reload()
+        self.added.emit(v)
+        self.accept()
 
     def _refused(self, err: Exception) -> None:
+        self.review_button.setEnabled(True)
         key = getattr(err, "field", None)
         self.form.show_failure(err, key if key in self.form.fields else None)
-
-    def cancel_selected(self) -> None:
-        v = self.selected()
-        if v is None:
-            self.form.set_status("Select the instruction to cancel in the list.", ok=False)
-            return
-        standing, actor = self.services.standing, self.actor
-        Op(self, lambda _t: standing.cancel(actor, v.id)).success(
-            lambda c: (self.form.set_status(f"Standing instruction #{c.id} cancelled.", ok=True), self.reload())
-        ).failure(lambda err: self.form.show_failure(err, None)).run_in_background()
-
-    def run_due(self) -> None:
-        """Run the scheduled job now (as the system, like the worker's timer)."""
-        standing = self.services.standing
-        job = Actor("system", Role.SYSTEM, device=self.services.device)
-        self.run_button.setEnabled(False)
-        Op(self, lambda _t: standing.run_due(job)).success(self._ran).failure(
-            lambda err: (self.run_button.setEnabled(True), self.form.show_failure(err, None))).run_in_background()
-
-    def _ran(self, runs: list[RunView]) -> None:
-        self.run_button.setEnabled(self.actor.can(Permission.TRANSFER_POST))
-        failed = sum(r.state == "failed" for r in runs)
-        text = "Nothing was due." if not runs else f"Ran {len(runs)} due date(s): {len(runs) - failed} posted" + (
-            f", {failed} failed (see the run history)" if failed else "") + "."
-        self.form.set_status(text, ok=not failed)
-        self.changed.emit()
-        self.reload()
