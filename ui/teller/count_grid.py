@@ -23,6 +23,7 @@ class CountGrid(QWidget):
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(12)
         self.grid.setVerticalSpacing(3)
+        self.grid.setColumnStretch(3, 1)  # packed to the left: label, pieces and value read as one row
         self.total_label = QLabel(objectName="confirmValue")
         self.error = QLabel(objectName="fieldError", wordWrap=True)
         self.error.hide()
