@@ -180,3 +180,33 @@ def test_the_scheduled_job_runs_due_instructions_on_the_worker(qtbot, services, 
     (run,) = _off_ui(lambda: services.standing.runs(teller, si.id))
     assert run.state == "posted" and run.due_date == date.today()
     owner.deleteLater()
+
+
+def test_every_teller_tab_has_unique_alt_letters(qtbot, services, bank, teller):
+    """An Alt+letter shared by two visible widgets only cycles focus between them (found on the Standing
+    tab: New customer / New standing instruction / Cancel): each tab's letters are unique."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QMenuBar
+
+    from ui.main_window import MainWindow
+    from ui.theme import Theme
+
+    window = MainWindow(services, teller, Theme())
+    qtbot.addWidget(window)
+    window.resize(1180, 760)
+    window.show()
+    window.show_page("teller")
+    page = window.page("teller")
+    _select(qtbot, page, bank[0])
+    menu_letters = [a.text() for bar in window.findChildren(QMenuBar) for a in bar.actions()]
+    for index in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(index)
+        qtbot.wait(20)
+        texts = list(menu_letters)
+        for w in window.findChildren(QAbstractButton) + window.findChildren(QLabel):
+            if w.isVisible() and (not isinstance(w, QLabel) or w.buddy() is not None):
+                texts.append(w.text())
+        letters = [m.group(1).lower() for t in texts for m in [re.search(r"&([^&])", t)] if m]
+        dupes = {ch for ch in letters if letters.count(ch) > 1}
+        assert not dupes, (page.tabs.tabText(index), dupes, texts)

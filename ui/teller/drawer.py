@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -49,6 +49,7 @@ class DrawerPanel(QWidget):
         self.sessions_table.setModel(self.sessions_model)
         self.sessions_table.setMinimumHeight(120)
         self.sessions_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.sessions_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.report_button = QPushButton("Save &report (PDF)…")
         self.report_button.clicked.connect(self.save_report)
         self.ctr_model = RowsModel(self._ctr_columns(), self)
@@ -56,6 +57,7 @@ class DrawerPanel(QWidget):
         self.ctr_table.setModel(self.ctr_model)
         self.ctr_table.setMinimumHeight(90)
         self.ctr_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.ctr_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.status = QLabel(objectName="formStatus", wordWrap=True)
         self.status.hide()
         root = QVBoxLayout(self)
@@ -128,12 +130,11 @@ class DrawerPanel(QWidget):
 
     def _session_columns(self) -> tuple[Column, ...]:
         loc = self.locale
-        return (Column("Session", lambda s: str(s.id), align_right=True), Column("Drawer", lambda s: f"{s.drawer} {s.currency}"),
-                Column("Opened", lambda s: _when(s.opened_at)), Column("Closed", lambda s: _when(s.closed_at)),
-                Column("Float", lambda s: show(s.opening_float, s.currency, loc), align_right=True),
+        return (Column("#", lambda s: str(s.id), align_right=True), Column("Drawer", lambda s: f"{s.drawer} {s.currency}"),
+                Column("Opened", lambda s: _when(s.opened_at)),
                 Column("Counted", lambda s: "-" if s.counted is None else show(s.counted, s.currency, loc), align_right=True),
-                Column("Difference", lambda s: "-" if s.difference is None else difference_text(s.difference, s.currency, loc)),
-                Column("Supervisor", lambda s: s.supervisor or ""))
+                Column("Difference", lambda s: ("-" if s.difference is None else difference_text(
+                    s.difference, s.currency, loc)) + (f" (signed by {s.supervisor})" if s.supervisor else "")))
 
     def _ctr_columns(self) -> tuple[Column, ...]:
         loc = self.locale
@@ -229,9 +230,19 @@ class DrawerPanel(QWidget):
         Op(self, lambda _t: drawers.open(actor, name, code, counts)).success(self._opened).failure(
             self._open_failed).run_in_background()
 
+    def _to_top(self) -> None:
+        """Scroll the tab back to its top (its content just changed height) and start at the vault amount."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.verticalScrollBar().setValue(0)
+
     def _opened(self, s: SessionView) -> None:
         self.open_button.setEnabled(True)
         self.float_grid.clear()
+        self._to_top()
+        self.vault_amount.setFocus()
         self._say(f"Drawer {s.drawer} is open with a float of {show(s.opening_float, s.currency, self.locale)}.",
                   ok=True)
         self.changed.emit()
@@ -284,6 +295,7 @@ class DrawerPanel(QWidget):
         c, loc = s.currency, self.locale
         diff = s.difference or 0
         posted = "" if diff == 0 else " posted to cash over/short"
+        self._to_top()
         self._say(f"Drawer {s.drawer} closed: {difference_text(diff, c, loc)}{posted}; "
                   f"{show(s.counted or 0, c, loc)} returned to the vault. Save the report below.", ok=True)
         self.changed.emit()

@@ -55,8 +55,8 @@ class StandingPanel(QWidget):
         self.runs_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.runs_title = QLabel("Run history: select an instruction", objectName="muted")
 
-        self.add_button = QPushButton("&New standing instruction…", objectName="primary")
-        self.cancel_button = QPushButton("Ca&ncel selected")
+        self.add_button = QPushButton("Ne&w standing instruction…", objectName="primary")
+        self.cancel_button = QPushButton("Cance&l selected")
         self.run_button = QPushButton("&Run due now")
         self.add_button.clicked.connect(self.add_dialog)
         self.cancel_button.clicked.connect(self.cancel_selected)
