@@ -137,3 +137,36 @@ def test_vault_transfers_and_the_report(drawers, account):
     drawers.close(TINA, s.id)
     pdf = drawers.report(SAM, s.id).output()
     assert pdf.startswith(b"%PDF")
+
+
+def test_two_desks_opening_one_drawer_at_once_get_one_session(drawers):
+    import threading
+
+    results, errors = [], []
+
+    def open_(actor) -> None:  # noqa: ANN001
+        try:
+            results.append(drawers.open(actor, "D9", "USD", FLOAT))
+        except DrawerBusy as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_, args=(a,)) for a in (TINA, TOM, SAM)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 1 and len(errors) == 2
+    assert [s.id for s in drawers.sessions(SAM)] == [results[0].id]
+    assert drawers.session(SAM, results[0].id).cash == usd("950")
+
+
+def test_counted_but_not_closed_refuses_cash_and_vault_until_closed(drawers, account):
+    s = drawers.open(TINA, "D1", "USD", FLOAT)
+    drawers.count(TINA, s.id, FLOAT)
+    with pytest.raises(DrawerState, match="counted blind"):
+        drawers.withdraw(TINA, account, usd("1"), "USD")
+    with pytest.raises(DrawerState):
+        drawers.vault_transfer(TINA, s.id, usd("1"), to_drawer=True)
+    with pytest.raises(DrawerBusy):
+        drawers.open(TINA, "D2", "USD", FLOAT)  # still this teller's live session
+    assert drawers.close(TINA, s.id).difference == 0

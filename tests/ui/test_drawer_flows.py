@@ -210,3 +210,18 @@ def test_every_teller_tab_has_unique_alt_letters(qtbot, services, bank, teller):
         letters = [m.group(1).lower() for t in texts for m in [re.search(r"&([^&])", t)] if m]
         dupes = {ch for ch in letters if letters.count(ch) > 1}
         assert not dupes, (page.tabs.tabText(index), dupes, texts)
+
+
+def test_a_drawer_counted_earlier_closes_from_its_figures(qtbot, services, bank, teller):
+    s = services.drawers.open(teller, "D1", "USD", {100_00: 5})
+    services.drawers.count(teller, s.id, {100_00: 5, 1_00: 3})  # over 3.00: within the limit
+    page = _page(qtbot, services, teller)
+    panel = page.drawer_panel
+    qtbot.waitUntil(lambda: panel.session is not None and panel.session.status == "counted")
+    assert "counted, not yet closed" in panel.title.text() and not panel.vault_form.isEnabled()
+    close = panel.close_dialog()
+    assert not close.count_box.isVisibleTo(close) and "over $3.00" in close.figures.text()
+    assert not close.note_hint.isVisibleTo(close)
+    with qtbot.waitSignal(close.closed):
+        qtbot.keyClick(close.close_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Drawer D1 closed: over $3.00" in panel.status.text())
