@@ -6,6 +6,8 @@ drawer, vault and over/short accounts this way, after its own checks (session st
 """
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from collections.abc import Sequence
 
 from sqlalchemy import Connection
@@ -17,6 +19,18 @@ from core.ledger.views import TransferRequest, TransferResult
 from core.security.roles import Actor
 
 
+# The operation that owns the drawer, vault and over/short accounts (and cash at the desk): the ledger's
+# desk controls (core.ledger.desk_controls, where present) let it move money on them for a teller.
+OPERATION = "cash"
+OWNED_KINDS = frozenset({"teller_cash", "drawer", "vault", "cash_over_short"})
+_POSTING_HAS_OPERATION = "operation" in {f.name for f in dataclasses.fields(Posting)}
+
+
+def transfer_kwargs(ledger: Ledger) -> dict:
+    """``operation=OPERATION`` for ``Ledger.transfer`` when the ledger knows owning operations."""
+    return {"operation": OPERATION} if "operation" in inspect.signature(ledger.transfer).parameters else {}
+
+
 def post_gl(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[TransferRequest]) -> list[TransferResult]:
     """Post ``reqs`` all or nothing inside ``conn``'s transaction (ids are idempotency keys)."""
     reqs = [normalize(r, actor) for r in reqs]
@@ -25,8 +39,9 @@ def post_gl(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Trans
     accounts = sorted({n for r in reqs for n in (r.debit, r.credit)})
     now = ledger.clock()
     locked, existing = store.lock_and_fetch(conn, accounts, [r.id for r in reqs], now=now)
+    extra = {"operation": OPERATION} if _POSTING_HAS_OPERATION else {}
     posting = Posting(actor, now, {a.number: a for a in locked}, existing,
-                      link_id=reqs[0].id if len(reqs) > 1 else None)
+                      link_id=reqs[0].id if len(reqs) > 1 else None, **extra)
     results = [posting.apply(r) for r in reqs]
     store.write_posting(conn, posting.transfers, posting.entries, posting.touched.values())
     fresh = [r for r in results if not r.replayed]

@@ -18,7 +18,7 @@ from core.drawers import denominations as dn
 from core.drawers import records
 from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer, SupervisorNoteRequired
 from core.drawers.limits import DrawerLimits
-from core.drawers.posting import cash_held, post_gl
+from core.drawers.posting import cash_held, post_gl, transfer_kwargs
 from core.drawers.records import CR, D, S, CashReportView, CountResult, SessionView
 from core.errors import PermissionDenied, ValidationError
 from core.ledger import accounts as account_ops
@@ -187,7 +187,7 @@ class Drawers:
             if reported and not result.replayed:
                 self._flag(conn, actor, view, result, account, document)
 
-        return self.ledger.transfer(actor, req, also=also)
+        return self.ledger.transfer(actor, req, also=also, **transfer_kwargs(self.ledger))
 
     def _flag(self, conn: Connection, actor: Actor, view: SessionView, result: TransferResult, account: str,
               document: tuple[str, str]) -> None:
