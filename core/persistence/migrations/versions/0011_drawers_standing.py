@@ -1,7 +1,7 @@
 """cash drawers (sessions, CTR flags) and standing instructions (with their runs)
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0009
 
 Each drawer is a GL account (kind ``drawer``); a session holds its opening float, blind count and
 over/short; ``cash_reports`` lists cash above the reporting threshold for a currency transaction
@@ -14,7 +14,7 @@ from alembic import op
 import core.persistence.base
 
 revision = "0011"
-down_revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
