@@ -6,8 +6,6 @@ drawer, vault and over/short accounts this way, after its own checks (session st
 """
 from __future__ import annotations
 
-import dataclasses
-import inspect
 from collections.abc import Sequence
 
 from sqlalchemy import Connection
@@ -20,15 +18,8 @@ from core.security.roles import Actor
 
 
 # The operation that owns the drawer, vault and over/short accounts (and cash at the desk): the ledger's
-# desk controls (core.ledger.desk_controls, where present) let it move money on them for a teller.
+# desk controls (core.ledger.desk_controls.OWNERS["cash"]) let it move money on them for a teller.
 OPERATION = "cash"
-OWNED_KINDS = frozenset({"teller_cash", "drawer", "vault", "cash_over_short"})
-_POSTING_HAS_OPERATION = "operation" in {f.name for f in dataclasses.fields(Posting)}
-
-
-def transfer_kwargs(ledger: Ledger) -> dict:
-    """``operation=OPERATION`` for ``Ledger.transfer`` when the ledger knows owning operations."""
-    return {"operation": OPERATION} if "operation" in inspect.signature(ledger.transfer).parameters else {}
 
 
 def post_gl(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[TransferRequest]) -> list[TransferResult]:
@@ -39,9 +30,8 @@ def post_gl(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Trans
     accounts = sorted({n for r in reqs for n in (r.debit, r.credit)})
     now = ledger.clock()
     locked, existing = store.lock_and_fetch(conn, accounts, [r.id for r in reqs], now=now)
-    extra = {"operation": OPERATION} if _POSTING_HAS_OPERATION else {}
     posting = Posting(actor, now, {a.number: a for a in locked}, existing,
-                      link_id=reqs[0].id if len(reqs) > 1 else None, **extra)
+                      link_id=reqs[0].id if len(reqs) > 1 else None, operation=OPERATION)
     results = [posting.apply(r) for r in reqs]
     store.write_posting(conn, posting.transfers, posting.entries, posting.touched.values())
     fresh = [r for r in results if not r.replayed]
@@ -54,6 +44,13 @@ def post_gl(ledger: Ledger, conn: Connection, actor: Actor, reqs: Sequence[Trans
 
 def cash_held(conn: Connection, number: str) -> int:
     """Cash the ledger says a drawer (or vault) account holds: its debits minus credits, posted and
-    pending credits (cash promised out) counted as gone. Locks the account."""
+    pending credits (cash promised out, e.g. a withdrawal waiting for approval) counted as gone. Locks
+    the account."""
     acc = store.lock_accounts(conn, numbers=[number])[0]
     return acc.debits_posted - acc.credits_posted - acc.credits_pending
+
+
+def pending_on(conn: Connection, number: str) -> int:
+    """Pending debits and credits on the account (transfers waiting for a decision)."""
+    acc = store.lock_accounts(conn, numbers=[number])[0]
+    return acc.debits_pending + acc.credits_pending

@@ -18,7 +18,7 @@ from core.drawers import denominations as dn
 from core.drawers import records
 from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer, SupervisorNoteRequired
 from core.drawers.limits import DrawerLimits
-from core.drawers.posting import cash_held, post_gl, transfer_kwargs
+from core.drawers.posting import OPERATION, cash_held, pending_on, post_gl
 from core.drawers.records import CR, D, S, CashReportView, CountResult, SessionView
 from core.errors import PermissionDenied, ValidationError
 from core.ledger import accounts as account_ops
@@ -187,7 +187,7 @@ class Drawers:
             if reported and not result.replayed:
                 self._flag(conn, actor, view, result, account, document)
 
-        return self.ledger.transfer(actor, req, also=also, **transfer_kwargs(self.ledger))
+        return self.ledger.transfer(actor, req, also=also, operation=OPERATION, four_eyes=True)
 
     def _flag(self, conn: Connection, actor: Actor, view: SessionView, result: TransferResult, account: str,
               document: tuple[str, str]) -> None:
@@ -240,6 +240,10 @@ class Drawers:
             self._own(actor, view)
             records.require_status(view, "open")
             checked = dn.check(counts, view.currency)
+            if pending_on(conn, view.account):
+                raise DrawerState(f"drawer {view.drawer} has cash waiting for a decision (a withdrawal waiting for "
+                                  "approval or held for fraud review); count it once that is approved or "
+                                  "rejected", session=view.id)
             counted = dn.total(checked)
             expected = cash_held(conn, view.account)
             difference = counted - expected

@@ -108,7 +108,7 @@ class Ledger:
     # -- transfers ------------------------------------------------------------------------------
     def transfer(self, actor: Actor, req: TransferRequest,
                  also: Callable[[Connection, TransferResult], None] | None = None, *,
-                 operation: str | None = None) -> TransferResult:
+                 operation: str | None = None, four_eyes: bool | None = None) -> TransferResult:
         """Post (or hold, if pending) one transfer in its own database transaction.
 
         ``also(conn, result)`` (optional) runs in the same transaction after the posting (also for a
@@ -117,6 +117,8 @@ class Ledger:
         ``operation`` (core.ledger.desk_controls.OWNERS; set only by the core operation itself) lets that
         operation move money on the GL accounts it owns; otherwise only a supervisor with a reason or the
         system operator touches a GL account (GLMovementRefused, audited).
+        ``four_eyes`` (default: only without ``also``) applies the maker/checker rules even with ``also``
+        (cash through a drawer: the operation's rows are written with the held transfer).
         """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
@@ -125,7 +127,8 @@ class Ledger:
                     and self.four_eyes is None and self.engine.dialect.name == "postgresql"):
                 return self._transfer_optimistic(actor, req, operation)
             declined: list[tuple] = []
-            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=also is None))
+            gated = also is None if four_eyes is None else four_eyes
+            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=gated))
         except GLMovementRefused as err:
             self._refused(actor, err, req.id)
             raise

@@ -170,3 +170,19 @@ def test_counted_but_not_closed_refuses_cash_and_vault_until_closed(drawers, acc
     with pytest.raises(DrawerBusy):
         drawers.open(TINA, "D2", "USD", FLOAT)  # still this teller's live session
     assert drawers.close(TINA, s.id).difference == 0
+
+
+def test_a_withdrawal_above_the_tellers_limit_waits_for_approval_and_the_count_waits_too(drawers, account):
+    from core.approvals import Approvals, Policy
+
+    drawers.ledger.four_eyes = Approvals(drawers.ledger, Policy())
+    s = drawers.open(TINA, "D1", "USD", {usd("100"): 200})  # 20,000.00
+    held = drawers.withdraw(TINA, account, usd("12000"), "USD", id_document=("passport", "X1234567"))
+    assert held.state == "pending" and held.approval is not None  # above the teller's 10,000 limit
+    assert drawers.session(TINA, s.id).cash == usd("20000")  # nothing paid out yet
+    with pytest.raises(DrawerState, match="waiting for a decision"):
+        drawers.count(TINA, s.id, {usd("100"): 80})
+    drawers.ledger.four_eyes.approve(SAM, held.approval, "customer known, ID checked")
+    assert drawers.session(TINA, s.id).cash == usd("8000")  # approved: posted through the drawer
+    assert drawers.count(TINA, s.id, {usd("100"): 80}).difference == 0
+    assert [r.transfer_id for r in drawers.cash_reports(TINA)] == [held.id]
