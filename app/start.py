@@ -8,12 +8,11 @@ from dataclasses import replace
 
 from app.context import Context
 from app.services import Services
-from app.upkeep import start_upkeep
+from app.upkeep import start_standing, start_upkeep
 from core.ledger import money
 
 log = logging.getLogger(__name__)
 SEAL_EVERY_MS = 60_000  # chain and sign new audit entries once a minute while the console runs
-STANDING_EVERY_MS = 5 * 60_000  # run due standing instructions at start-up and every five minutes
 
 
 READY = "ready"  # written into the demo folder once a demo bank is completely seeded
@@ -89,7 +88,7 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
         shell.finished.connect(app.quit)
         state["shell"] = shell
         _seal_periodically(services, app)
-        _run_standing_periodically(services, app)
+        state["standing"] = start_standing(services, app)  # due standing instructions, every 5 minutes
         state["upkeep"] = start_upkeep(services, app)  # expire due holds on the worker every minute
         favour_ui_thread()
         shell.start()
@@ -120,24 +119,3 @@ def _seal_periodically(services: Services, app) -> None:  # noqa: ANN001
 
     timer = QTimer(app, interval=SEAL_EVERY_MS, timeout=seal)
     timer.start()
-
-
-def _run_standing_periodically(services: Services, app) -> None:  # noqa: ANN001
-    """The scheduled job: due standing instructions run on the database worker, as the system (with this
-    desk's fingerprint), at start-up and every few minutes. Each due date runs once across every desk
-    (core.teller.standing); a failure is recorded on its run, a fault here is logged and tried next time."""
-    from PySide6.QtCore import QTimer
-
-    from app.tasks import Op
-    from core.security.roles import Actor, Role
-
-    job = Actor("system", Role.SYSTEM, device=services.device)
-
-    def run() -> None:
-        (Op(None, lambda _task: services.standing.run_due(job))
-         .success(lambda runs: runs and log.info("standing instructions: %d run(s)", len(runs)))
-         .failure(lambda err: log.warning("running standing instructions failed: %s", err)).run_in_background())
-
-    timer = QTimer(app, interval=STANDING_EVERY_MS, timeout=run)
-    timer.start()
-    run()

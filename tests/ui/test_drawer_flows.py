@@ -171,11 +171,11 @@ def test_a_standing_instruction_is_added_and_run_with_history(qtbot, services, b
 def test_the_scheduled_job_runs_due_instructions_on_the_worker(qtbot, services, bank, teller):
     from PySide6.QtCore import QObject
 
-    from app.start import _run_standing_periodically
+    from app.upkeep import start_standing
 
     si = _off_ui(lambda: services.standing.add(teller, bank[0], bank[1], 25_00, "monthly", date.today()))
     owner = QObject()
-    _run_standing_periodically(services, owner)  # runs at once, then on its timer
+    start_standing(services, owner)  # runs at once, then on its timer
     qtbot.waitUntil(lambda: _count(services, StandingRun.__table__) == 1, timeout=10_000)
     (run,) = _off_ui(lambda: services.standing.runs(teller, si.id))
     assert run.state == "posted" and run.due_date == date.today()

@@ -15,7 +15,7 @@ from app.services import Services
 from app.tasks import Op
 from core.errors import QenexError
 from core.ledger import numbers
-from core.security.roles import Actor, Permission, Role
+from core.security.roles import Actor, Permission
 from core.teller.standing import InstructionView, RunView
 from ui.columns import Column
 from ui.forms import InlineForm
@@ -185,10 +185,11 @@ class StandingPanel(QWidget):
 
     def run_due(self) -> None:
         """Run the scheduled job now (as the system, like the worker's timer)."""
-        standing = self.services.standing
-        job = Actor("system", Role.SYSTEM, device=self.services.device)
+        from app.upkeep import run_standing
+
+        services = self.services
         self.run_button.setEnabled(False)
-        Op(self, lambda _t: standing.run_due(job)).success(self._ran).failure(
+        Op(self, lambda _t: run_standing(services)).success(self._ran).failure(
             lambda err: (self.run_button.setEnabled(True), self._failed(err))).run_in_background()
 
     def _ran(self, runs: list[RunView]) -> None:
