@@ -117,3 +117,32 @@ def test_cancel_and_end_date(teller, pair):
     assert len(so.run_due(JOB, through=today + timedelta(days=400))) == 2
     assert so.list(TINA, account=src)[0].next_due is None
     assert so.cancel(SAM, si.id).status == "cancelled"
+
+
+@pytest.mark.postgres
+def test_two_desk_processes_on_postgresql_run_each_date_once(pg_engine, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from core.ledger.service import Ledger
+    from core.security.audit import AuditTrail
+    from core.security.audit_keys import AuditKeys
+    from core.teller.service import Teller
+
+    teller = Teller(Ledger(pg_engine, audit=AuditTrail(AuditKeys(tmp_path / "audit.key"))))
+    a = teller.add_customer(TINA, new_customer())
+    b = teller.add_customer(TINA, new_customer("Charles Babbage", id_number="B7654321", phone="+1 202 555 0199"))
+    src, dst = teller.open_account(TINA, a.id, "USD").number, teller.open_account(TINA, b.id, "USD").number
+    teller.ledger.deposit(SYSTEM_ACTOR, src, usd("1000"), "USD")
+    today = date.today()
+    StandingOrders(teller.ledger).add(TINA, src, dst, usd("10"), "weekly", today)
+    through = (today + timedelta(days=7 * 19)).isoformat()  # 20 due dates
+    url = pg_engine.url.render_as_string(hide_password=False)
+    root = Path(__file__).resolve().parents[2]
+    desks = [subprocess.Popen([sys.executable, "-m", "tests.drawers.standing_child", url, through], cwd=root,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [d.communicate(timeout=120) for d in desks]
+    assert all(d.returncode == 0 for d in desks), [o[1][-800:] for o in outs]
+    assert sum(int(o[0].strip()) for o in outs) == 20  # between them, every date once
+    assert teller.ledger.balance(TINA, dst).current == usd("200")
