@@ -73,7 +73,7 @@ class StandingPanel(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
         root.addWidget(self.title)
-        root.addWidget(self.table, 2)
+        root.addWidget(self.table, 3)
         root.addWidget(self.runs_title)
         root.addWidget(self.runs_table, 1)
         root.addLayout(buttons)
@@ -81,14 +81,20 @@ class StandingPanel(QWidget):
 
     def _columns(self) -> tuple[Column, ...]:
         loc = self.locale
+
+        def next_due(v: InstructionView) -> str:
+            if v.status != "active":
+                return v.status
+            return str(v.next_due) if v.next_due else "ended"
+
         return (Column("#", lambda v: str(v.id), align_right=True),
-                Column("Pays", lambda v: f"{v.credit} {v.credit_name}"),
+                Column("Pays", lambda v: f"{v.credit} {v.credit_name}" + (f" · {v.description}" if v.description
+                                                                           else "")),
                 Column("Amount", lambda v: show(v.amount, v.currency, loc), align_right=True),
                 Column("Every", lambda v: v.frequency),
-                Column("Next due", lambda v: str(v.next_due) if v.next_due and v.status == "active" else "-"),
+                Column("Next due", next_due),
                 Column("Last run", lambda v: f"{v.last_run.due_date} {v.last_run.state}" if v.last_run else "not yet"),
-                Column("Failures", lambda v: str(v.failures), align_right=True),
-                Column("Status", lambda v: v.status + (f" · {v.description}" if v.description else "")))
+                Column("Fails", lambda v: str(v.failures), align_right=True))
 
     def _run_columns(self) -> tuple[Column, ...]:
         return (Column("Due date", lambda r: str(r.due_date)), Column("Result", lambda r: r.state),
