@@ -50,6 +50,8 @@ class Drawers:
     def __init__(self, ledger: Ledger, limits: DrawerLimits | None = None) -> None:
         self.ledger, self.engine = ledger, ledger.engine
         self.limits = limits or DrawerLimits.from_env()
+        # (teller, currency) -> the open session last seen; every posting re-checks it in its own transaction
+        self._open: dict[tuple[str, str], SessionView] = {}
 
     def _read(self, work):  # noqa: ANN001, ANN202
         with self.engine.connect() as conn:
@@ -165,12 +167,28 @@ class Drawers:
                 document = check_id_document(*id_document)
             except InvalidCustomer as err:
                 raise IdDocumentRequired(err.message, field=err.field) from None
+        key = (actor.username, code)
+        view = self._open.get(key) or self._live(actor, code)
+        try:
+            return self._post_cash(actor, view, account, amount, code, id, document if reported else None,
+                                   description, deposit)
+        except _StaleSession:  # counted or closed since this desk last looked (e.g. at another desk)
+            self._open.pop(key, None)
+            return self._post_cash(actor, self._live(actor, code), account, amount, code, id,
+                                   document if reported else None, description, deposit)
+
+    def _live(self, actor: Actor, code: str) -> SessionView:
+        """The actor's open session in ``code`` (remembered: the posting re-checks it in its transaction)."""
         mine = self._read(lambda c: records.live_sessions(c, teller=actor.username, currency=code))
         if not mine:
             raise NoOpenDrawer(f"you have no open {code} cash drawer; open one on the Drawer tab (qenex drawer open) "
                                "before taking or paying cash", currency=code)
-        view = mine[0]
-        records.require_status(view, "open")
+        records.require_status(mine[0], "open")
+        self._open[(actor.username, code)] = mine[0]
+        return mine[0]
+
+    def _post_cash(self, actor: Actor, view: SessionView, account: str, amount: int, code: str, id: str | None,  # noqa: A002
+                   document: tuple[str, str] | None, description: str, deposit: bool) -> TransferResult:
         tid = id or uuid.uuid4().hex
         debit, credit = (view.account, account) if deposit else (account, view.account)
         req = TransferRequest(id=tid, debit=debit, credit=credit, amount=amount, currency=code,
@@ -179,12 +197,12 @@ class Drawers:
         def also(conn: Connection, result: TransferResult) -> None:
             status = conn.execute(select(S.c.status).where(S.c.id == view.id)).scalar()
             if status != "open" and not result.replayed:
-                raise DrawerState(f"drawer {view.drawer} was counted or closed meanwhile; open a drawer again",
-                                  session=view.id)
+                raise _StaleSession(f"drawer {view.drawer} was counted or closed meanwhile; open a drawer again",
+                                    session=view.id)
             if not deposit and not result.replayed and cash_held(conn, view.account) < 0:
                 raise InsufficientFunds(f"drawer {view.drawer} holds less than {money.format_minor(amount, code)}; "
                                         "bring cash from the vault first", account=view.account)
-            if reported and not result.replayed:
+            if document is not None and not result.replayed:
                 self._flag(conn, actor, view, result, account, document)
 
         return self.ledger.transfer(actor, req, also=also, operation=OPERATION, four_eyes=True)
@@ -338,6 +356,10 @@ class Drawers:
             doc = drawer_report(conn, records.session(conn, session_id), self.limits)
         self.ledger.run(lambda conn: self.ledger.record(conn, actor, "drawer.report", str(session_id), None, {}))
         return doc
+
+
+class _StaleSession(DrawerState):
+    """The remembered session was counted or closed meanwhile (the cash posting looks again once)."""
 
 
 def _req(tid: str, debit: str, credit: str, amount: int, code: str, kind: str, description: str) -> TransferRequest:
