@@ -1,0 +1,34 @@
+"""A small synthetic stream where a new fraud pattern appears half-way, with a champion trained before it."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+
+from core.ai import dataset
+from core.fraud import registry
+from core.fraud.training import train
+from core.fraud.txn import DAY
+from tests.fraud.synth import START, seed_payments, traffic
+
+N, SPACING = 4000, 1300  # about 60 days; terminal T3 is compromised from day 30 on
+CHAMPION_DAYS = 28
+
+
+def seeded(engine) -> tuple[list, list]:  # noqa: ANN001
+    """Seed the stream and register a champion (v1, active) fit on its first 28 days: it never saw T3's fraud."""
+    txns, frauds = traffic(N, spacing=SPACING, compromised="T3")
+    seed_payments(engine, txns, frauds)
+    with engine.connect() as conn:
+        data = dataset.load(conn, 7)
+    rows = data.ts < START + CHAMPION_DAYS * DAY
+    trained = train(data.X[rows], data.y[rows], data.ts[rows], candidates=("logistic",))
+    utc = timezone.utc
+    registry.register(engine, trained, actor_name="test", label_delay_days=7, activate=True,
+                      trained_from=datetime.fromtimestamp(int(data.ts[rows].min()), utc),
+                      trained_to=datetime.fromtimestamp(int(data.ts[rows].max()), utc))
+    return txns, frauds
+
+
+def t3_frauds(txns, frauds) -> int:  # noqa: ANN001
+    return int(np.sum([f and t.counterparty == "T3" for t, f in zip(txns, frauds)]))
