@@ -20,6 +20,7 @@ from core.persistence.models.ai import FraudSettings
 
 TUNABLE = ("review_threshold", "decline_threshold", "amount_limits", "amount_limit_action", "velocity_limit_1h",
            "velocity_action", "blocked_counterparties", "blocked_countries", "anomaly_weight")
+_TABLE = FraudSettings.__table__
 _SETS = ("blocked_counterparties", "blocked_countries")
 
 
@@ -57,15 +58,14 @@ def active_version(conn: Connection) -> int | None:
 
 
 def get(conn: Connection, version: int) -> SettingsVersion:
-    row = conn.execute(select(FraudSettings).where(FraudSettings.version == version)).one_or_none()
-    if row is None:
+    r = conn.execute(select(_TABLE).where(_TABLE.c.version == version)).one_or_none()
+    if r is None:
         raise NotFound(f"no fraud settings version {version}", version=version)
-    r = row[0]
     return SettingsVersion(r.version, json.loads(r.settings), r.created_at, r.created_by, r.note, r.active)
 
 
 def list_versions(conn: Connection) -> list[SettingsVersion]:
-    rows = conn.execute(select(FraudSettings).order_by(FraudSettings.version.desc())).scalars()
+    rows = conn.execute(select(_TABLE).order_by(_TABLE.c.version.desc()))
     return [SettingsVersion(r.version, json.loads(r.settings), r.created_at, r.created_by, r.note, r.active)
             for r in rows]
 
