@@ -52,8 +52,9 @@ def _desk(ctx):  # noqa: ANN001, ANN202
 
 
 def _progress(as_json: bool):  # noqa: ANN202
+    """Steps on stderr for a person at a terminal (never in a pipe or log, where a failure is one line)."""
     def report(done: int, total: int, label: str) -> None:
-        if label and not as_json and sys.stderr is not None:
+        if label and not as_json and sys.stderr is not None and sys.stderr.isatty():
             print(f"[{done}/{total}] {label}", file=sys.stderr, flush=True)
     return report
 
