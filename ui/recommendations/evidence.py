@@ -43,6 +43,9 @@ class EvidenceChart(QWidget):
         self.legend.clear()
         self.plot.setTitle("")
         self.plot.getAxis("bottom").setTicks(None)
+        self.plot.setLabel("bottom", "")
+        self.plot.setLabel("left", "")
+        self.plot.enableAutoRange()  # a previous chart may have fixed the ranges
         self.kind = None
 
     def draw(self, rec: Rec | None) -> None:

@@ -55,17 +55,20 @@ class RecommendationsPage(QWidget):
         show_label.setBuddy(self.filter)
 
         self.model = RowsModel((Column("#", lambda r: str(r.id), True), Column("Kind", lambda r: KIND.get(r.kind, r.kind)),
-                                Column("Recommendation", lambda r: r.title),
-                                Column("Status", lambda r: STATUS.get(r.status, r.status))))
+                                Column("Status", lambda r: STATUS.get(r.status, r.status)),
+                                Column("Recommendation", lambda r: r.title)))
         self.table = table_view()
         self.table.setModel(self.model)
         self.table.setColumnWidth(0, 50)
         self.table.setColumnWidth(1, 80)
-        self.table.setColumnWidth(2, 430)
+        self.table.setColumnWidth(2, 90)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show(cur.row()))
 
         detail, box = card()
-        self.title = QLabel("Select a recommendation to see its evidence.", objectName="cardTitle", wordWrap=True)
+        self.title = QLabel("Select a recommendation to see its evidence.", wordWrap=True)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.figures = QLabel("", wordWrap=True)
         self.figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -10,7 +10,9 @@ KIND = {"promote": "Model", "threshold": "Threshold", "rule": "Rule", "terminal"
 
 
 def _pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.0%}"
+    if v is None:
+        return "n/a"
+    return f"{v:.1%}" if 0 < abs(v) < 0.1 else f"{v:.0%}"
 
 
 def _num(v: float | None) -> str:
