@@ -9,7 +9,8 @@ from sqlalchemy import Connection, func, select
 from core.persistence.models.fraud import FraudAlert
 
 WINDOW_DAYS = 30
-DEFAULT_CAPACITY = 100  # alerts a day, assumed until analysts have decided some (the Handbook's k)
+DEFAULT_CAPACITY = 100  # alerts a day, assumed until analysts have decided enough (the Handbook's k)
+MIN_DISPOSITIONS, MIN_DAYS = 50, 5  # fewer: too little to call it the analysts' capacity
 _AL = FraudAlert.__table__.c
 
 
@@ -18,13 +19,14 @@ class Capacity:
     """``per_day``: alerts cleared on an average working day (a day with any disposition) of the window."""
 
     per_day: int
-    measured: bool  # False: no dispositions yet, DEFAULT_CAPACITY assumed
+    measured: bool  # False: too few dispositions yet, DEFAULT_CAPACITY assumed
     dispositions: int
     days: int
 
     def words(self) -> str:
         if not self.measured:
-            return f"analysts' capacity assumed {self.per_day} alerts a day (no dispositions in {WINDOW_DAYS} days)"
+            return (f"analysts' capacity assumed {self.per_day} alerts a day ({self.dispositions} dispositions in "
+                f"{WINDOW_DAYS} days are too few to measure it)")
         return f"analysts clear {self.per_day} alerts a day"
 
 
@@ -33,9 +35,9 @@ def measure(conn: Connection, now: datetime) -> Capacity:
     since = now - timedelta(days=WINDOW_DAYS)
     closed = select(_AL.closed_at).where(_AL.closed_at >= since, _AL.outcome.in_(("TRUE_POSITIVE", "FALSE_POSITIVE")))
     times = [t for (t,) in conn.execute(closed)]
-    if not times:
-        return Capacity(DEFAULT_CAPACITY, False, 0, 0)
     days = len({t.date() for t in times})
+    if len(times) < MIN_DISPOSITIONS or days < MIN_DAYS:
+        return Capacity(DEFAULT_CAPACITY, False, len(times), days)
     return Capacity(max(1, round(len(times) / days)), True, len(times), days)
 
 

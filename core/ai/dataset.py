@@ -16,7 +16,8 @@ from core.fraud.config import FraudConfig
 from core.fraud.decision import model_scores
 from core.fraud.history import payments
 from core.fraud.registry import LoadedModel
-from core.fraud.replay import memory_replay
+from core.fraud.replay import replay
+from core.fraud.state import MemoryStore
 from core.fraud.txn import DAY, Txn
 from core.ledger.money import exponent
 
@@ -50,12 +51,26 @@ class Dataset:
         return self.ts > self.last_ts - days * DAY
 
 
-def load(conn: Connection, delay_days: int) -> Dataset:
-    """Read the posted customer payments with their labels and replay them (ValidationError when none)."""
+REPORT_EVERY = 5_000
+
+
+def load(conn: Connection, delay_days: int, progress: Callable[[int, int], None] = lambda i, n: None) -> Dataset:
+    """Read the posted customer payments with their labels and replay them (ValidationError when none).
+
+    ``progress(replayed, total)`` is called every REPORT_EVERY payments (it may raise to cancel).
+    """
     txns, frauds = payments(conn)
     if not txns:
         raise ValidationError("no posted customer payments yet: nothing to learn from")
-    X, _memory = memory_replay(txns, frauds, delay_days)
+    n = len(txns)
+
+    def reported():  # noqa: ANN202
+        for i, tx in enumerate(txns):
+            if i % REPORT_EVERY == 0:
+                progress(i, n)
+            yield tx
+
+    X = replay(reported(), n, MemoryStore(delay_days), delay_days=delay_days, frauds=frauds)
     currencies = np.array([t.card.rsplit(":", 1)[-1] for t in txns])
     exps = {c: exponent(c) for c in set(currencies.tolist())}
     amount_minor = np.array([round(t.amount * 10 ** exps[c]) for t, c in zip(txns, currencies)], dtype=np.int64)

@@ -26,6 +26,7 @@ from core.cases.rules import title as rule_words
 
 MIN_THRESHOLD_STEP = 0.02
 MIN_REVIEW_THRESHOLD = 0.05
+REVIEW_BAND = 0.05  # the review threshold stays at least this far below the decline threshold
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def threshold(data: Dataset, model_scores: np.ndarray, config: FraudConfig, capa
     rows = data.since(shadow.SHADOW_DAYS)
     days = min(shadow.SHADOW_DAYS, max(1.0, (data.last_ts - int(data.ts[rows].min())) / 86_400))
     t = metrics.threshold_for_capacity(model_scores[rows], days, capacity.per_day)
-    t = round(min(max(t, MIN_REVIEW_THRESHOLD), config.decline_threshold), 2)
+    t = round(min(max(t, MIN_REVIEW_THRESHOLD), config.decline_threshold - REVIEW_BAND), 2)
     if abs(t - config.review_threshold) < MIN_THRESHOLD_STEP:
         return None
     proposed = versions.apply(config, {"review_threshold": t})

@@ -28,7 +28,7 @@ from core.persistence.models.ai import AiRun
 
 DEFAULT_FREQUENCY = 3600
 STALE_AFTER = timedelta(hours=2)
-STEPS = 6
+STEPS = 100  # progress is reported in percent
 _RUN = AiRun.__table__
 Progress = Callable[[int, int, str], None]
 
@@ -120,20 +120,24 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
              candidates: tuple[str, ...]) -> RunResult:
     progress(0, STEPS, "reading the payment history")
     now = utcnow()
+
+    def replayed(i: int, n: int) -> None:
+        progress(40 * i // max(n, 1), STEPS, f"replaying payments through the features: {i:,} of {n:,}")
+
     with engine.connect() as conn:
         config = versions.current(conn, base)
         champion_version = registry.active_version(conn)
         champion = registry.load(conn, champion_version) if champion_version is not None else None
         cap = capacity_mod.measure(conn, now)
         rule_stats = rulestats.collect(conn, now)
-        data = dataset.load(conn, base.label_delay_days)
-    progress(1, STEPS, f"training a challenger on {len(data):,} payments ({int(data.y.sum()):,} frauds)")
-    ev = evaluate(data, champion, config, cap.per_day, candidates=candidates, check=lambda: progress(1, STEPS, ""))
-    progress(2, STEPS, "scoring with the champion")
+        data = dataset.load(conn, base.label_delay_days, replayed)
+    progress(40, STEPS, f"training a challenger on {len(data):,} payments ({int(data.y.sum()):,} frauds)")
+    ev = evaluate(data, champion, config, cap.per_day, candidates=candidates, check=lambda: progress(70, STEPS, ""))
+    progress(70, STEPS, "scoring with the champion")
     champion_scores = dataset.scores(champion, data, config)
-    progress(3, STEPS, "measuring drift")
+    progress(80, STEPS, "measuring drift")
     drifts = drift.weekly(data, champion_scores)
-    progress(4, STEPS, "looking for terminal spikes and noisy rules")
+    progress(85, STEPS, "looking for terminal spikes and noisy rules (shadow runs)")
     found: list[drafts.Draft] = []
     challenger = None
     if ev.better():
@@ -152,7 +156,7 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
     found += [drafts.terminal(s, data, champion_scores, config) for s in spikes.find(data)
               if s.counterparty not in config.blocked_counterparties]
     found += [drafts.drift(d) for d in drift.significant(drifts)]
-    progress(5, STEPS, "storing the recommendations")
+    progress(95, STEPS, "storing the recommendations")
     summary = {"payments": len(data), "frauds": int(data.y.sum()), "capacity": cap.__dict__,
                "evaluation": {k: v for k, v in ev.to_dict().items() if k not in ("challenger_metrics",)},
                "drift": {d.name: d.psi for d in drifts[:10]}, "champion": champion_version}
