@@ -132,7 +132,7 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
         rule_stats = rulestats.collect(conn, now)
         data = dataset.load(conn, base.label_delay_days, replayed)
     progress(40, STEPS, f"training a challenger on {len(data):,} payments ({int(data.y.sum()):,} frauds)")
-    ev = evaluate(data, champion, config, cap.per_day, candidates=candidates, check=lambda: progress(70, STEPS, ""))
+    ev = evaluate(data, champion, config, cap.per_day, candidates=candidates, check=lambda: progress(70, STEPS, "evaluating both models on the held-out days"))
     progress(70, STEPS, "scoring with the champion")
     champion_scores = dataset.scores(champion, data, config)
     progress(80, STEPS, "measuring drift")

@@ -64,14 +64,16 @@ class EvidenceChart(QWidget):
         self.plot.plot(list(xs), list(ys), pen=pen, name=name)
 
     def _bars(self, xs, heights, color: str, name: str, width: float = 0.8, offset: float = 0.0) -> None:  # noqa: ANN001
-        item = pg.BarGraphItem(x=[x + offset for x in xs], height=list(heights), width=width, brush=color,
+        shown = [(x + offset, float(h)) for x, h in zip(xs, heights) if h]  # an empty day draws nothing, not a dash
+        if not shown:
+            return
+        item = pg.BarGraphItem(x=[x for x, _ in shown], height=[h for _, h in shown], width=width, brush=color,
                                pen=pg.mkPen(color), name=name)
-        self.plot.addItem(item)
-        self.legend.addItem(item, name)
+        self.plot.addItem(item)  # the legend picks it up by its name
 
     def _pr(self, ev: dict) -> None:
         e = ev["evaluation"]
-        self.plot.setTitle(f"Precision against recall, last {e['days']} days ({e['frauds']} frauds)")
+        self.plot.setTitle(f"Precision vs recall, last {e['days']} days ({e['frauds']} frauds)")
         for side in ("champion", "challenger"):
             card = e.get(side)
             if card and card.get("curve"):
@@ -89,7 +91,7 @@ class EvidenceChart(QWidget):
 
     def _shadow(self, ev: dict) -> None:
         sh = ev["shadow"]
-        self.plot.setTitle(f"Shadow run: alerts a day over the last {sh['days']} days")
+        self.plot.setTitle(f"Shadow run: alerts a day, last {sh['days']} days")
         xs = range(len(sh["current"]["daily_alerts"]))
         self._line(xs, sh["current"]["daily_alerts"], f"now ({ev.get('current', '')})", COLORS["current"])
         self._line(xs, sh["proposed"]["daily_alerts"], f"proposed ({ev.get('proposed', '')})", COLORS["proposed"])
@@ -102,7 +104,7 @@ class EvidenceChart(QWidget):
 
     def _rule(self, ev: dict) -> None:
         daily = ev.get("daily", [])
-        self.plot.setTitle(f"Decided alerts of the rule per day ({ev['false_positives']} of {ev['decided']} false positives)")
+        self.plot.setTitle(f"The rule's decided alerts per day ({ev['false_positives']}/{ev['decided']} false)")
         xs = list(range(len(daily)))
         self._bars(xs, [d[1] for d in daily], COLORS["tp"], "confirmed", 0.4, -0.2)
         self._bars(xs, [d[2] for d in daily], COLORS["fp"], "false positive", 0.4, 0.2)
@@ -112,7 +114,7 @@ class EvidenceChart(QWidget):
 
     def _terminal(self, ev: dict) -> None:
         daily = ev.get("daily", [])
-        self.plot.setTitle("Payments and confirmed frauds per day at the terminal")
+        self.plot.setTitle("The terminal's payments and frauds per day")
         xs = list(range(len(daily)))
         self._bars(xs, [d[1] for d in daily], COLORS["payments"], "payments", 0.4, -0.2)
         self._bars(xs, [d[2] for d in daily], COLORS["fraud"], "confirmed fraud", 0.4, 0.2)
@@ -121,12 +123,13 @@ class EvidenceChart(QWidget):
         self.plot.setLabel("bottom", "")
 
     def _drift(self, ev: dict) -> None:
-        self.plot.setTitle(f"Share of payments per bin: last week vs this week (PSI {ev['psi']:.2f})")
+        self.plot.setTitle(f"Payments per bin, last week vs this week (PSI {ev['psi']:.2f})")
         xs = list(range(len(ev["last_week"])))
         self._bars(xs, ev["last_week"], COLORS["current"], "last week", 0.4, -0.2)
         self._bars(xs, ev["this_week"], COLORS["proposed"], "this week", 0.4, 0.2)
         edges = ev.get("edges", [])
-        labels = [f"< {edges[0]:g}" if edges else "all"] + [f"≥ {e:g}" for e in edges]
-        self.plot.getAxis("bottom").setTicks([list(enumerate(labels))])
+        labels = [f"<{edges[0]:.3g}" if edges else "all"] + [f"≥{e:.3g}" for e in edges]
+        every = 1 if len(labels) <= 5 else 3  # room for the labels at the page's default size
+        self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(labels) if i % every == 0]])
         self.plot.setLabel("left", "share")
         self.plot.setLabel("bottom", "")

@@ -174,7 +174,8 @@ class RecommendationsPage(QWidget):
         if not self.ask_confirm(f"Accept #{rec.id}: {rec.title}?\n\n{effect}"):
             return
         desk, actor = self.desk, self.actor
-        self._act(lambda _t: desk.accept(actor, rec.id), f"Accepted #{rec.id}.")
+        undo = " To undo it, show Decided and roll it back." if rec.reversible else ""
+        self._act(lambda _t: desk.accept(actor, rec.id), f"Accepted #{rec.id}.{undo}")
 
     def reject_current(self) -> None:
         rec = self.current()
