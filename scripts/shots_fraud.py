@@ -92,7 +92,7 @@ def shoot_fraud(app: QApplication, tmp: Path, out: Path, theme, save: Callable, 
     supervisor.resize(1440, 900)
     supervisor.show()
     spage = supervisor.page("fraud")
-    wait_until(lambda: spage.model.rowCount() >= 1 and None not in spage.alerts(), timeout=30)
+    wait_until(lambda: spage.model.rowCount() >= 1 and None not in spage.alerts(), timeout=90)
     spage.table.selectRow(0)
     wait_until(lambda: spage.queue.current is not None)
     save(supervisor, out, "fraud-escalated")
