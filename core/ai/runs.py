@@ -126,6 +126,7 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
 
     with engine.connect() as conn:
         config = versions.current(conn, base)
+        settings_version = versions.active_version(conn)
         champion_version = registry.active_version(conn)
         champion = registry.load(conn, champion_version) if champion_version is not None else None
         cap = capacity_mod.measure(conn, now)
@@ -156,6 +157,9 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
     found += [drafts.terminal(s, data, champion_scores, config) for s in spikes.find(data)
               if s.counterparty not in config.blocked_counterparties]
     found += [drafts.drift(d) for d in drift.significant(drifts)]
+    based_on = {"model": champion_version, "settings": settings_version}
+    for d in found:
+        d.evidence["based_on"] = based_on  # the versions the figures (and shadow runs) were computed with
     progress(95, STEPS, "storing the recommendations")
     summary = {"payments": len(data), "frauds": int(data.y.sum()), "capacity": cap.__dict__,
                "evaluation": {k: v for k, v in ev.to_dict().items() if k not in ("challenger_metrics",)},

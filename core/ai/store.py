@@ -119,6 +119,11 @@ def accept(conn: Connection, actor: Actor, rec_id: int, base: FraudConfig, now: 
     rec = get(conn, rec_id, lock=True)
     _require_open(rec)
     before = state(conn)
+    made_for = rec.evidence.get("based_on", {}).get("model")
+    if rec.kind == "threshold" and made_for != before["model"]:
+        raise RecommendationConflict(
+            f"recommendation #{rec.id} was computed for model {_v(made_for)} but model {_v(before['model'])} scores "
+            "payments now; retrain to get a threshold (and shadow run) for the model in force", id=rec.id)
     if rec.kind == "promote":
         _set_model(conn, int(rec.change["model"]))
     elif rec.kind in ("threshold", "rule", "terminal"):
@@ -180,3 +185,7 @@ def _decide(conn: Connection, rec: Rec, status: str, actor: Actor, now: datetime
     if done.rowcount != 1:
         raise RecommendationConflict(f"recommendation #{rec.id} was decided by someone else meanwhile; refresh the list",
                                      id=rec.id)
+
+
+def _v(version: int | None) -> str:
+    return "none" if version is None else f"v{version}"

@@ -74,7 +74,8 @@ def test_accept_then_rollback_restores_exactly_the_previous_model_and_thresholds
     assert threshold.evidence["shadow"]["days"] == 30 and "alerts_change" in threshold.evidence["shadow"]
     assert rule.title == "rule velocity_limit: 100 % false positives over 30 days"
 
-    for rec in (recs["promote"], threshold, rule):
+    promote = recs["promote"]
+    for rec in (threshold, rule, promote):
         desk.accept(SUPERVISOR, rec.id)
     with engine.connect() as conn:
         now = screen.current_config(conn)
@@ -82,9 +83,9 @@ def test_accept_then_rollback_restores_exactly_the_previous_model_and_thresholds
     assert now.review_threshold == threshold.change["settings"]["review_threshold"]
     assert now.velocity_limit_1h == 2 * before_config.velocity_limit_1h
 
-    with pytest.raises(RecommendationConflict, match=f"roll back recommendation #{rule.id} first"):
-        desk.rollback(SUPERVISOR, recs["promote"].id)
-    for rec in (rule, threshold, recs["promote"]):
+    with pytest.raises(RecommendationConflict, match=f"roll back recommendation #{promote.id} first"):
+        desk.rollback(SUPERVISOR, threshold.id)
+    for rec in (promote, rule, threshold):
         assert desk.rollback(SUPERVISOR, rec.id).status == "rolled_back"
     with engine.connect() as conn:
         assert screen.current_config(conn) == before_config
@@ -96,6 +97,17 @@ def test_accept_then_rollback_restores_exactly_the_previous_model_and_thresholds
         desk.rollback(SUPERVISOR, rule.id)
     with pytest.raises(RecommendationConflict, match="already accepted|already rolled back"):
         desk.accept(SUPERVISOR, rule.id)
+
+
+def test_a_threshold_computed_for_another_model_is_refused(engine, desk):
+    seeded(engine)
+    dispositions(engine, per_day=20, days=10)
+    desk.retrain(SUPERVISOR)
+    recs = _by_kind(desk.recommendations(SUPERVISOR))
+    desk.accept(SUPERVISOR, recs["promote"].id)
+    with pytest.raises(RecommendationConflict, match="computed for model v1 but model v2 scores payments now; retrain"):
+        desk.accept(SUPERVISOR, recs["threshold"].id)
+    assert desk.get(SUPERVISOR, recs["threshold"].id).status == "open"
 
 
 def test_reject_needs_a_reason_and_drift_cards_change_nothing(engine, desk):

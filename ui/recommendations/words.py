@@ -55,6 +55,11 @@ def details(rec: Rec) -> list[str]:
     if rec.kind == "drift":
         lines.append(f"Payments this week are distributed differently from last week (PSI {ev['psi']:.2f}; above 0.2 "
                      f"counts as a significant shift). {ev['proposal'].capitalize()}.")
+    based = ev.get("based_on")
+    if based is not None and rec.kind != "drift":
+        model = f"model v{based['model']}" if based.get("model") else "no model"
+        settings = f"settings v{based['settings']}" if based.get("settings") else "the default settings"
+        lines.append(f"Figures computed with {model} and {settings} in force.")
     if rec.decided_at:
         lines.append(f"{STATUS[rec.status].capitalize()} by {rec.decided_by} at {local(rec.decided_at)}"
                      + (f": {rec.reason}" if rec.reason else "") + ".")
