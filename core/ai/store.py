@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select, update
 
 from core.ai.drafts import Draft
 from core.errors import NotFound, QenexError, ValidationError
+from core.events import RECOMMENDATION_CREATED, publish
 from core.fraud import registry, versions
 from core.fraud.config import FraudConfig
 from core.persistence.models.ai import Recommendation
@@ -25,6 +26,7 @@ from core.security.roles import Actor
 _RC = Recommendation.__table__
 MAX_REASON = 500
 REVERSIBLE = ("promote", "threshold", "rule", "terminal")
+RECOMMENDATION_UPDATED = "recommendation.updated"  # accepted, rejected or rolled back (live updates)
 
 
 class RecommendationConflict(QenexError):
@@ -80,6 +82,7 @@ def store(conn: Connection, run_id: int, drafts: Sequence[Draft], now: datetime)
             change=json.dumps(d.change, default=str), evidence=json.dumps(d.evidence, default=str), status="open",
             created_at=now))
         ids.append(int(result.inserted_primary_key[0]))
+    publish(conn, RECOMMENDATION_CREATED, {"run": run_id, "ids": ids[:50]})
     return ids
 
 
@@ -166,6 +169,7 @@ def rollback(conn: Connection, actor: Actor, rec_id: int, now: datetime) -> Rec:
     versions.activate(conn, before.get("settings"))
     conn.execute(update(_RC).where(_RC.c.id == rec.id).values(status="rolled_back", rolled_back_at=now,
                                                              rolled_back_by=actor.username))
+    publish(conn, RECOMMENDATION_UPDATED, {"id": rec.id, "status": "rolled_back"})
     return get(conn, rec_id)
 
 
@@ -185,6 +189,7 @@ def _decide(conn: Connection, rec: Rec, status: str, actor: Actor, now: datetime
     if done.rowcount != 1:
         raise RecommendationConflict(f"recommendation #{rec.id} was decided by someone else meanwhile; refresh the list",
                                      id=rec.id)
+    publish(conn, RECOMMENDATION_UPDATED, {"id": rec.id, "status": status})
 
 
 def _v(version: int | None) -> str:

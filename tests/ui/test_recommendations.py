@@ -131,3 +131,10 @@ def test_only_supervisors_see_the_page(qtbot, services):
         qtbot.addWidget(window)
         assert "recommendations" not in window.nav_keys()
         assert not window.show_page("recommendations")
+
+
+def test_a_decision_on_another_desk_reloads_the_cards(qtbot, page, services):
+    rec = _select(qtbot, page, "drift")
+    before = page.loads
+    services.ai.reject(SUPERVISOR, rec.id, "decided on another desk")  # the same bank, another desk's call
+    qtbot.waitUntil(lambda: page.loads > before and all(r.id != rec.id for r in page.recs), timeout=10_000)

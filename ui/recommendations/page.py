@@ -19,6 +19,7 @@ from core.errors import QenexError
 from core.security.roles import Actor
 from ui.columns import Column
 from ui.layout import button_row, card, page_header, table_view
+from ui.live import LiveRefresh
 from ui.recommendations.dialogs import RejectDialog
 from ui.recommendations.evidence import EvidenceChart
 from ui.recommendations.words import KIND, STATUS, details, run_words, state_words
@@ -108,6 +109,8 @@ class RecommendationsPage(QWidget):
         root.addWidget(self.run_label)
         root.addWidget(split, 1)
         self._show(-1)
+        # another desk's run or decision (or this desk's scheduled run) reloads the cards while on screen
+        self.live = LiveRefresh(self, services, ("recommendation.*",), lambda _events: self.refresh())
 
     # -- loading ------------------------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
