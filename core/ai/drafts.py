@@ -69,7 +69,7 @@ def rule(stat: RuleStat, data: Dataset, model_scores: np.ndarray, config: FraudC
     if values is None:
         return None
     run = shadow.run(data, model_scores, config, versions.apply(config, values))
-    title = f"rule {stat.rule}: {stat.fp_share:.0%} false positives over {WINDOW_DAYS} days".replace("%", " %")
+    title = f"rule {stat.rule}: {stat.fp_share * 100:.0f} % false positives over {WINDOW_DAYS} days"
     return Draft("rule", stat.rule, title, {"settings": values},
                  {"chart": "rule", "decided": stat.decided, "false_positives": stat.false_positives,
                   "daily": stat.daily, "shadow": run.to_dict(), "words": rule_words(stat.rule),
@@ -80,7 +80,7 @@ def terminal(spike: Spike, data: Dataset, model_scores: np.ndarray, config: Frau
     blocked = sorted(set(config.blocked_counterparties) | {spike.counterparty})
     run = shadow.run(data, model_scores, config, versions.apply(config, {"blocked_counterparties": blocked}))
     title = (f"terminal {spike.counterparty}: risk spike ({spike.frauds} of {spike.payments} payments confirmed "
-             f"fraud this week, {spike.base_share:.0%} before)")
+             f"fraud this week, {spike.base_share * 100:.0f} % before)")
     return Draft("terminal", spike.counterparty, title, {"settings": {"blocked_counterparties": blocked}},
                  {"chart": "terminal", "daily": spike.daily, "share": spike.share, "base_share": spike.base_share,
                   "shadow": run.to_dict(), "proposal": f"put {spike.counterparty} on the block list (declined)"})
