@@ -90,9 +90,10 @@ def _iso(ts: int) -> str:
 
 
 def window(data: Dataset, champion: ModelInfo | None) -> tuple[int, int]:
-    """[start, end) of the evaluation window in unix seconds."""
+    """[start, end) of the evaluation window in unix seconds: the last EVAL_DAYS (a third of a shorter history)."""
     end = data.last_ts + 1
-    start = end - EVAL_DAYS * DAY
+    span_days = (end - int(data.ts.min())) / DAY
+    start = end - int(min(EVAL_DAYS, max(MIN_EVAL_DAYS, span_days / 3)) * DAY)  # a young bank: its last third
     if champion is not None:
         start = max(start, int(champion.trained_to.timestamp()) + 1)
     if end - start < MIN_EVAL_DAYS * DAY:

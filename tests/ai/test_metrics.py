@@ -85,3 +85,18 @@ def test_settings_versions_apply_over_the_base_and_refuse_bad_values(sqlite_engi
             versions.save(conn, base, {"review_threshold": 0.95}, by="sam")
         with pytest.raises(ValidationError, match="cannot be versioned"):
             versions.save(conn, base, {"label_delay_days": 3}, by="sam")
+
+
+def test_a_young_bank_is_evaluated_on_the_last_third_of_its_history(sqlite_engine):
+    from core.ai import dataset
+    from core.ai.evaluate import window
+    from core.fraud.txn import DAY
+    from tests.fraud.synth import seed_payments, traffic
+
+    txns, frauds = traffic(900, spacing=900)  # about 9 days
+    seed_payments(sqlite_engine, txns, frauds)
+    with sqlite_engine.connect() as conn:
+        data = dataset.load(conn, 7)
+    start, end = window(data, None)
+    span = end - int(data.ts.min())
+    assert abs((end - start) - span / 3) <= 1 and 3 * DAY <= end - start < 4 * DAY
