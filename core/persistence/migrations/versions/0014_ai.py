@@ -1,7 +1,7 @@
 """self-improving fraud loop: versioned fraud settings, retrain runs, recommendations
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import core.persistence.base
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
