@@ -34,7 +34,8 @@ def shoot_ai(app: QApplication, tmp: Path, out: Path, theme, save: Callable, wai
     print("seeding the synthetic stream and retraining for the recommendations screens …")
     seeded(engine)
     dispositions(engine, per_day=20, days=10, rule_fp=30)
-    secret = services.users.add_user(SYSTEM_ACTOR, "sam", Role.SUPERVISOR, PASSWORD).enrollment.secret
+    secret = services.users.add_user(SYSTEM_ACTOR, "sam", Role.SUPERVISOR, PASSWORD,
+                                     must_change_password=False).enrollment.secret
     step = services.users.begin_login("sam", PASSWORD, services.device)
     sam = services.users.complete_login(step, pyotp.TOTP(secret).at(time.time() - 30)).session.actor
     services.ai.retrain(sam)

@@ -28,8 +28,8 @@ def bank(tmp_path, monkeypatch):
     txns, frauds = seeded(engine)
     users = UserService(engine, AuditTrail(AuditKeys(default_key_path(data))),
                         hasher=PasswordHasher(memory_kib=8, iterations=1, lanes=1))
-    users.add_user(SYSTEM_ACTOR, "sam", Role.SUPERVISOR, "correct horse battery")
-    users.add_user(SYSTEM_ACTOR, "tina", Role.TELLER, "correct horse battery")
+    users.add_user(SYSTEM_ACTOR, "sam", Role.SUPERVISOR, "correct horse battery", must_change_password=False)
+    users.add_user(SYSTEM_ACTOR, "tina", Role.TELLER, "correct horse battery", must_change_password=False)
     engine.dispose()
     return txns, frauds
 
@@ -52,7 +52,8 @@ def test_label_retrain_accept_reject_rollback(bank, capsys):
 
     code, text, _ = run(capsys, "ai", "recommendations")
     assert code == 0 and "no open recommendations (run: qenex ai retrain)" in text
-    code, result, _ = run(capsys, "ai", "retrain", "--as", "sam", "--json")
+    code, result, err = run(capsys, "ai", "retrain", "--as", "sam", "--json")
+    assert code == 0, err
     assert code == 0 and result["status"] == "done" and result["challenger"] == 2
     code, text, _ = run(capsys, "ai", "retrain", "--if-due")
     assert code == 0 and "no retrain due" in text
