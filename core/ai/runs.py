@@ -140,12 +140,6 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
     drifts = drift.weekly(data, champion_scores)
     progress(85, STEPS, "looking for terminal spikes and noisy rules (shadow runs)")
     found: list[drafts.Draft] = []
-    challenger = None
-    if ev.better():
-        info = registry.register(engine, ev.trained, actor_name=by, label_delay_days=base.label_delay_days,
-                                 activate=False, trained_from=_utc(ev.train_from), trained_to=_utc(ev.train_to))
-        challenger = info.version
-        found.append(drafts.promote(ev, challenger))
     if champion is not None and cap.measured:  # capacity is known only from dispositions
         t = drafts.threshold(data, champion_scores, config, cap)
         if t is not None:
@@ -157,10 +151,16 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
     found += [drafts.terminal(s, data, champion_scores, config) for s in spikes.find(data)
               if s.counterparty not in config.blocked_counterparties]
     found += [drafts.drift(d) for d in drift.significant(drifts)]
+    progress(95, STEPS, "storing the recommendations")  # the last point where Cancel stops the run
+    challenger = None
+    if ev.better():
+        info = registry.register(engine, ev.trained, actor_name=by, label_delay_days=base.label_delay_days,
+                                 activate=False, trained_from=_utc(ev.train_from), trained_to=_utc(ev.train_to))
+        challenger = info.version
+        found.insert(0, drafts.promote(ev, challenger))
     based_on = {"model": champion_version, "settings": settings_version}
     for d in found:
         d.evidence["based_on"] = based_on  # the versions the figures (and shadow runs) were computed with
-    progress(95, STEPS, "storing the recommendations")
     summary = {"payments": len(data), "frauds": int(data.y.sum()), "capacity": cap.__dict__,
                "evaluation": {k: v for k, v in ev.to_dict().items() if k not in ("challenger_metrics",)},
                "drift": {d.name: d.psi for d in drifts[:10]}, "champion": champion_version}
@@ -171,7 +171,6 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
         ids = store.store(conn, run_id, found, utcnow())
         conn.execute(update(_RUN).where(_RUN.c.id == run_id).values(
             status="done", finished_at=utcnow(), challenger=challenger, summary=json.dumps(summary, default=str)))
-    progress(STEPS, STEPS, "done")
     return RunResult(run_id, "done", challenger, ids, summary)
 
 

