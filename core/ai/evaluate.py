@@ -21,7 +21,7 @@ from core.errors import ValidationError
 from core.fraud.config import FraudConfig
 from core.fraud.dbtrain import training_window
 from core.fraud.features import FEATURE_NAMES
-from core.fraud.registry import LoadedModel, ModelInfo, compile_bundle
+from core.fraud.registry import LoadedModel, ModelInfo, channel_scales, compile_bundle
 from core.fraud.training import Trained, train
 from core.fraud.txn import DAY
 
@@ -140,4 +140,5 @@ def provisional(trained: Trained, first: int, last: int, delay_days: int) -> Loa
     info = ModelInfo(0, trained.kind, datetime.now(utc), "challenger", datetime.fromtimestamp(first, utc),
                      datetime.fromtimestamp(last, utc), delay_days, FEATURE_NAMES, dict(trained.metrics), False)
     return compile_bundle(info, {"classifier": trained.classifier, "anomaly": trained.anomaly,
-                                 "reference": trained.reference, "anomaly_floor": trained.anomaly_floor})
+                                 "reference": trained.reference, "anomaly_floor": trained.anomaly_floor,
+                                 **channel_scales(trained)})

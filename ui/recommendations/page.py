@@ -52,7 +52,7 @@ class RecommendationsPage(QWidget):
         for text, _key in FILTERS:
             self.filter.addItem(text)
         self.filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        show_label = QLabel("&Show:")
+        show_label = QLabel("Sho&w:")
         show_label.setBuddy(self.filter)
 
         self.model = RowsModel((Column("#", lambda r: str(r.id), True), Column("Kind", lambda r: KIND.get(r.kind, r.kind)),
