@@ -172,6 +172,14 @@ class Services:
 
         return StandingOrders(self.ledger)
 
+    @cached_property
+    def ai(self):  # noqa: ANN201 - core.ai.service.AiDesk, imported on first use
+        """The self-improving fraud loop: retrain, recommendations, accept, reject, rollback (supervisors)."""
+        from core.ai.service import AiDesk
+
+        screen = self.ledger.screen
+        return AiDesk(self.engine, self.audit, base=screen.config if screen is not None else None)
+
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""
         return [("Database", lambda: check_database(self.engine)),

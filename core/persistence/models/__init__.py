@@ -1,5 +1,6 @@
 """Every table of QENEX Console. Import this package to get the complete metadata."""
 from core.persistence.base import Base
+from core.persistence.models.ai import AiRun, FraudSettings, Recommendation
 from core.persistence.models.approvals import ApprovalLimit, ApprovalRequest
 from core.persistence.models.cases import (
     AlertLink, CaseFile, CustomerActivity, FraudCase, FraudEvent, SlaBand, Suppression,
@@ -17,4 +18,5 @@ __all__ += ["FraudCase", "FraudEvent", "CaseFile", "Suppression", "AlertLink", "
 __all__ += ["AccountHold", "ReceiptPrint"]
 __all__ += ["Payment", "PaymentEvent", "PaymentOrder", "VaultCard"]
 __all__ += ["Drawer", "DrawerSession", "CashReport", "StandingInstruction", "StandingRun"]
+__all__ += ["FraudSettings", "AiRun", "Recommendation"]
 __all__ += ["ApprovalRequest", "ApprovalLimit"]
