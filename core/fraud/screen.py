@@ -18,7 +18,7 @@ from core.errors import ConfigurationError, ValidationError
 from core.events import FRAUD_DETECTED, publish
 from core.fraud import features, registry
 from core.fraud.config import FraudConfig
-from core.fraud.dbstate import DatabaseStore, insert_for
+from core.fraud.dbstate import DatabaseStore, ReadState, insert_for, state_write_params
 from core.fraud.decision import assess
 from core.fraud.registry import LoadedModel
 from core.fraud.txn import Txn, card_key
@@ -49,6 +49,9 @@ class ScreenResult:
     reasons: tuple[str, ...]
     model_version: str | None
     features: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    # (xmin of the card's fraud_cards row as the screen read it, None if none) on PostgreSQL: recording
+    # the payment checks the card's state is unchanged (serial order per card); None: no check (SQLite)
+    state_version: tuple[int | None] | None = field(default=None, repr=False, compare=False)
 
 
 def to_txn(tx: ScreenInput) -> Txn:
@@ -72,14 +75,22 @@ class FraudScreen:
         self._lock = threading.Lock()
 
     def model(self, conn: Connection) -> LoadedModel | None:
-        version = registry.active_version(conn)
+        return self.model_version(registry.active_version(conn), conn)
+
+    def model_version(self, version: int | None, conn: Connection | None = None) -> LoadedModel | None:
+        """The compiled model ``version`` (the active one, as read by the caller); loaded once, on ``conn`` or
+        on a connection of its own."""
         if version is None:
             return None
         cached = self._model
         if cached is None or cached.info.version != version:
             with self._lock:
                 if self._model is None or self._model.info.version != version:
-                    loaded = registry.load(conn, version)
+                    if conn is None:
+                        with self.engine.connect() as own:
+                            loaded = registry.load(own, version)
+                    else:
+                        loaded = registry.load(conn, version)
                     if loaded.info.label_delay_days != self.config.label_delay_days:
                         raise ConfigurationError(
                             f"fraud model {loaded.info.label} assumes a {loaded.info.label_delay_days}-day label "
@@ -90,21 +101,50 @@ class FraudScreen:
 
     def screen(self, conn: Connection, tx: ScreenInput) -> ScreenResult:
         txn = to_txn(tx)
-        row = features.compute(self.store.snapshot(conn, txn), txn, self.config.label_delay_days)
+        snap, version = self.store.snapshot_versioned(conn, txn)
         model = self.model(conn)
+        row = features.compute(snap, txn, self.config.label_delay_days)
         result = assess(model, self.config, txn, row, amount=tx.amount, currency=tx.currency, exponent=tx.exponent)
         if result.decision != "approve":  # analysts' suppressions may switch a rule off for this card/counterparty
             result = screening.reconsider(conn, self.config, model, txn, row, result, amount=tx.amount,
                                           currency=tx.currency, exponent=tx.exponent, now=utcnow())
         return ScreenResult(result.decision, round(result.score, 6), result.reasons,
-                            model.info.label if model is not None else None, tuple(row))
+                            model.info.label if model is not None else None, tuple(row), version)
+
+    def screen_read(self, state: ReadState, tx: ScreenInput) -> ScreenResult | None:
+        """``screen`` from the state the desk path read (core.ledger.desk); None when analysts' suppressions
+        are in force for the card or counterparty and the payment is not approved (the locking path asks them)."""
+        txn = to_txn(tx)
+        model = self.model_version(state.model_version)
+        row = features.compute(state.snapshot(txn, self.config.label_delay_days), txn, self.config.label_delay_days)
+        result = assess(model, self.config, txn, row, amount=tx.amount, currency=tx.currency, exponent=tx.exponent)
+        if result.decision != "approve" and state.suppressions:
+            return None
+        return ScreenResult(result.decision, round(result.score, 6), result.reasons,
+                            model.info.label if model is not None else None, tuple(row), (state.version,))
+
+    def record_parts(self, tx: ScreenInput, result: ScreenResult, stale_id: int,
+                     now: datetime | None = None) -> tuple[tuple[str, ...], list]:
+        """``record`` of an approved or declined payment as CTEs for the desk path's one statement:
+        (CTEs, parameters). An approval adds to the state (checked against the card version read)."""
+        if result.decision == "review":
+            raise ValueError("a payment held for review raises an alert: record it with record()")
+        ctes: tuple[str, ...] = ()
+        params: list = []
+        if result.decision != "decline":
+            version = result.state_version[0] if result.state_version else None
+            ctes, params = state_write_params(to_txn(tx), list(result.features), self.store.keep_days, version,
+                                              stale_id)
+        params = params + [tx.transfer_id, result.score, result.decision, json.dumps(list(result.reasons)),
+                           result.model_version, now or utcnow()]
+        return ctes + (_SCORE_SQL,), params
 
     def record(self, conn: Connection, tx: ScreenInput, result: ScreenResult) -> None:
         txn = to_txn(tx)
         if result.decision != "decline":
             row = list(result.features) or features.compute(
                 self.store.snapshot(conn, txn), txn, self.config.label_delay_days)
-            self.store.add_transaction(conn, txn, row)
+            self.store.add_transaction(conn, txn, row, result.state_version)
         now = utcnow()
         reasons = json.dumps(list(result.reasons))
         conn.execute(insert_for(conn, FraudScore.__table__).values(
@@ -113,5 +153,14 @@ class FraudScreen:
         if result.decision == "review":  # the analysts' queue (core.cases)
             screening.alert_for_review(conn, self.config, self.model(conn), tx, txn, result, now)
         if result.decision != "approve":
-            publish(conn, FRAUD_DETECTED, {"transfer_id": tx.transfer_id, "decision": result.decision,
-                                           "score": round(result.score, 4), "customer_id": tx.customer_id})
+            publish(conn, FRAUD_DETECTED, detected_event(tx, result))
+
+
+_SCORE_SQL = ("fscore AS (INSERT INTO fraud_scores (transfer_id, score, decision, reasons, model_version, created_at) "
+              "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING)")
+
+
+def detected_event(tx: ScreenInput, result: ScreenResult) -> dict:
+    """The ``fraud.detected`` payload of a held or declined payment."""
+    return {"transfer_id": tx.transfer_id, "decision": result.decision, "score": round(result.score, 4),
+            "customer_id": tx.customer_id}

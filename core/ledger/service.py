@@ -108,9 +108,14 @@ class Ledger:
         """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
-        if (also is None and self.audit is None and self.screen is None and not req.reverses_id
-                and self.engine.dialect.name == "postgresql"):
-            return self._transfer_optimistic(actor, req)
+        if also is None and not req.reverses_id and self.engine.dialect.name == "postgresql":
+            if self.audit is None and self.screen is None:
+                return self._transfer_optimistic(actor, req)
+            from core.ledger import desk  # screen and audit inside one read and one checked write
+
+            result = desk.transfer(self, actor, req, OPTIMISTIC_TRIES)
+            if result is not None:
+                return result
         declined: list[tuple] = []
         try:
             return self.run(lambda c: self._transfer(c, actor, req, declined, also))

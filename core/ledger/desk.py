@@ -1,0 +1,185 @@
+"""The desk's posting path on PostgreSQL with the fraud screen and audit trail attached: one read, one write.
+
+A teller's transfer is one round trip to read and one to write, each an autocommit statement:
+
+1. read: the two accounts (unlocked, each with its ``xmin``), an earlier transfer with the same id, and the
+   screen's state for the paying card (its bins, counterparties and devices seen, last payment time and the
+   version of that state), the active model version and whether analysts' suppressions apply;
+2. in Python: the posting rules, the features (``core.fraud.features``, the same code as every other path),
+   the score and decision;
+3. write (approved): transfer, entries, balances, the card's new state, the score, the audit entry and the
+   live update, in one statement that must find both accounts and the card's state as they were read; if
+   another desk changed any of them meanwhile, PostgreSQL refuses the whole statement (SQLSTATE 40001) and
+   the transfer is read and judged again. So each screen sees the state as of its own transaction, and
+   desks screening the same card see each other's payments in a serial order.
+
+A decline writes only its score, audit entry and live update (it never posts). A payment held for review
+(an alert to raise), a payment whose card or counterparty has suppressions in force, and a transfer that
+keeps meeting changed rows (``OPTIMISTIC_TRIES``) take the locking path (``Ledger._transfer``), which always
+gets through.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from core.events import FRAUD_DETECTED, TRANSACTION_CREATED, Event, bus_for
+from core.ledger import store
+from core.ledger.errors import TransferDeclined
+from core.ledger.events import _created_payload
+from core.ledger.money import exponent
+from core.ledger.posting import Posting
+from core.ledger.state import AccountState
+from core.ledger.views import TransferRequest, TransferResult
+from core.security.roles import Actor
+
+if TYPE_CHECKING:
+    from core.ledger.service import Ledger
+
+RETRYABLE = {"40001", "40P01"}
+LOCKING = object()  # _attempt's answer when the transfer must take the locking path
+
+
+def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int) -> TransferResult | None:
+    """Post ``req`` (normalized, authorized) on the desk path; None when it must take the locking path.
+
+    Raises TransferDeclined (after recording the decline) and the ledger's refusals, as ``Ledger.transfer``.
+    """
+    for _ in range(tries):
+        try:
+            with ledger._autocommit.cursor() as cur:
+                outcome = _attempt(ledger, cur, actor, req)
+        except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
+            if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
+                    or getattr(exc.orig, "sqlstate", None) in RETRYABLE):
+                raise
+            continue
+        if outcome is LOCKING:
+            return None
+        if callable(outcome):  # a decline, recorded: announce it and raise
+            outcome()
+        return outcome
+    return None
+
+
+def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest) -> Any:
+    from core.fraud.dbstate import ReadState, state_read_params, state_read_sql
+    from core.fraud.screen import ScreenInput, detected_event
+    from core.fraud.txn import Txn
+
+    screen = ledger.screen
+    now = ledger.clock()
+    at = req.at or now
+    counterparty = req.counterparty or req.credit
+    country = req.counterparty_country.upper() if req.counterparty_country else None
+    probe = Txn(req.id, "", counterparty, country, 0.0, int(at.timestamp()), req.channel, req.device)
+    shape = (counterparty is not None, country is not None, req.device is not None) if screen is not None else None
+    params: list = [req.debit, req.credit, req.currency, req.debit, req.id]
+    if screen is not None:
+        params += state_read_params(probe, screen.store.keep_days, now)
+    cur.execute(_read_sql(shape), params)
+    accounts, existing, state = [], {}, ReadState()
+    for row in cur:
+        tag = row[0]
+        if tag == "a":
+            accounts.append(AccountState(*row[1:13]))
+        elif tag == "t":
+            existing[row[13]["id"]] = store._from_json(row[13])
+        else:
+            state.take(row)
+    store.note_expired_holds_on(cur, accounts, now)
+    posting = Posting(actor, now, {a.number: a for a in accounts}, existing)
+    replay = posting.replay(req)
+    if replay is not None:
+        return replay
+    extra: tuple[str, ...] = ()
+    extra_params: list = []
+    verdict = tx = None
+    debit = posting.account(req.debit)
+    if screen is not None and debit.customer_id is not None:
+        credit = posting.account(req.credit)
+        tx = ScreenInput(transfer_id=req.id, customer_id=debit.customer_id, debit_account_id=debit.id,
+                         credit_account_id=credit.id, counterparty=counterparty,
+                         counterparty_country=req.counterparty_country, amount=req.amount, currency=req.currency,
+                         exponent=exponent(req.currency), at=at, channel=req.channel, device=req.device)
+        verdict = screen.screen_read(state, tx)
+        if verdict is None or verdict.decision == "review":
+            return LOCKING  # suppressions to consult, or an alert to raise: the locking path does both
+        extra, extra_params = screen.record_parts(tx, verdict, debit.id)
+        if verdict.decision == "decline":
+            return _decline(ledger, cur, actor, req, tx, verdict, extra, extra_params, detected_event(tx, verdict))
+    result = posting.apply(req)
+    audit = ledger.audit
+    if audit is not None:
+        row = audit.row(actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
+                        result.to_dict())
+        extra += (_AUDIT_SQL,)
+        extra_params += [row[c] for c in _AUDIT_COLUMNS]
+    event = _created_payload(actor.username, [result])
+    notify, later = _notice(ledger, TRANSACTION_CREATED, event)
+    touched = sorted(posting.touched.values(), key=lambda a: a.id)  # the global lock order
+    store.write_posting_on(cur, posting.transfers, posting.entries, touched, checked=True, extra=extra,
+                           extra_params=extra_params, notify=notify)
+    if later is not None:
+        later()
+    return result._replace(fraud=verdict) if verdict is not None else result
+
+
+def _decline(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, tx: Any, verdict: Any,
+             extra: tuple[str, ...], params: list, payload: dict) -> Callable[[], None]:
+    """Record a declined payment (score, audit entry, live update) in one statement; the raise, to call."""
+    err = TransferDeclined(tuple(verdict.reasons), verdict.score)
+    if ledger.audit is not None:
+        row = ledger.audit.row(actor, "transfer.declined", req.id, None,
+                               {"score": err.score, "reasons": list(err.reasons)})
+        extra += (_AUDIT_SQL,)
+        params = params + [row[c] for c in _AUDIT_COLUMNS]
+    notify, later = _notice(ledger, FRAUD_DETECTED, payload)
+    sql = "WITH " + ", ".join(extra) + (
+        "\nSELECT pg_notify('qenex.events.' || current_schema(), %s)" if notify is not None else "\nSELECT 1")
+    cur.execute(sql, params + ([notify] if notify is not None else []))
+
+    def declined() -> None:
+        if later is not None:
+            later()
+        raise err
+
+    return declined
+
+
+def _notice(ledger: "Ledger", name: str, payload: dict | None) -> tuple[str | None, Callable[[], None] | None]:
+    """(NOTIFY payload for the write, or None; a call to make after it commits, or None), as ``publish``
+    does: PostgreSQL's NOTIFY unless this desk's bus sends through Redis."""
+    if payload is None:
+        return None, None
+    event = Event.new(name, payload)
+    bus = bus_for(ledger.engine)
+    if bus is not None and bus.transport == "redis":
+        return None, lambda: bus.announce(event)
+    return event.encode(), None
+
+
+_AUDIT_COLUMNS = ("at", "actor", "role", "device", "action", "target", "before", "after")
+_AUDIT_SQL = (f"faudit AS (INSERT INTO audit_log ({', '.join(_AUDIT_COLUMNS)}) VALUES "
+              f"({', '.join(['%s'] * len(_AUDIT_COLUMNS))}))")
+
+
+@lru_cache(maxsize=16)
+def _read_sql(shape: tuple[bool, bool, bool] | None) -> str:
+    """The accounts (unlocked, with ``xmin``), an earlier transfer with this id and, with a screen (``shape``:
+    counterparty, country, device given), its state; parameters: debit, credit, currency, debit, id, state's."""
+    from core.fraud.dbstate import state_read_sql
+
+    sql = """WITH a AS (SELECT *, xmin::text::bigint AS version FROM accounts WHERE number IN (%s, %s)),
+card AS (SELECT customer_id::text || ':' || %s AS k FROM a WHERE number = %s AND customer_id IS NOT NULL)
+SELECT 'a', a.id, a.number, a.customer_id, a.kind, a.currency, a.status, a.overdraft_limit,
+       a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending, a.version, NULL::jsonb FROM a
+UNION ALL
+SELECT 't', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, to_jsonb(t)
+  FROM transfers t WHERE t.id = %s"""
+    if shape is not None:
+        sql += "\nUNION ALL\n" + state_read_sql(*shape)
+    return sql
