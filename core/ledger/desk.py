@@ -7,11 +7,12 @@ A teller's transfer is one round trip to read and one to write, each an autocomm
    version of that state), the active model version and whether analysts' suppressions apply;
 2. in Python: the posting rules, the features (``core.fraud.features``, the same code as every other path),
    the score and decision;
-3. write (approved): transfer, entries, balances, the card's new state, the score, the audit entry and the
-   live update, in one statement that must find both accounts and the card's state as they were read; if
-   another desk changed any of them meanwhile, PostgreSQL refuses the whole statement (SQLSTATE 40001) and
-   the transfer is read and judged again. So each screen sees the state as of its own transaction, and
-   desks screening the same card see each other's payments in a serial order.
+3. write (approved): transfer, entries, balances, the card's new state, the score and the audit entry, in
+   one statement that must find both accounts and the card's state as they were read; if another desk
+   changed any of them meanwhile, PostgreSQL refuses the whole statement (SQLSTATE 40001) and the transfer
+   is read and judged again. So each screen sees the state as of its own transaction, and desks screening
+   the same card see each other's payments in a serial order;
+4. the live update (NOTIFY), once the write has committed.
 
 A decline writes only its score, audit entry and live update (it never posts). A payment held for review
 (an alert to raise), a payment whose card or counterparty has suppressions in force, and a transfer that
@@ -20,6 +21,7 @@ gets through.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,7 @@ from core.security.roles import Actor
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
 
+log = logging.getLogger(__name__)
 RETRYABLE = {"40001", "40P01"}
 LOCKING = object()  # _attempt's answer when the transfer must take the locking path
 
@@ -118,13 +121,10 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest) -> 
                         result.to_dict())
         extra += (_AUDIT_SQL,)
         extra_params += [row[c] for c in _AUDIT_COLUMNS]
-    event = _created_payload(actor.username, [result])
-    notify, later = _notice(ledger, TRANSACTION_CREATED, event)
     touched = sorted(posting.touched.values(), key=lambda a: a.id)  # the global lock order
     store.write_posting_on(cur, posting.transfers, posting.entries, touched, checked=True, extra=extra,
-                           extra_params=extra_params, notify=notify)
-    if later is not None:
-        later()
+                           extra_params=extra_params)
+    _announce(ledger, cur, TRANSACTION_CREATED, _created_payload(actor.username, [result]))
     return result._replace(fraud=verdict) if verdict is not None else result
 
 
@@ -137,34 +137,43 @@ def _decline(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, tx:
                                {"score": err.score, "reasons": list(err.reasons)})
         extra += (_AUDIT_SQL,)
         params = params + [row[c] for c in _AUDIT_COLUMNS]
-    notify, later = _notice(ledger, FRAUD_DETECTED, payload)
-    sql = "WITH " + ", ".join(extra) + (
-        "\nSELECT pg_notify('qenex.events.' || current_schema(), %s)" if notify is not None else "\nSELECT 1")
-    cur.execute(sql, params + ([notify] if notify is not None else []))
+    cur.execute(_decline_sql(extra), params)
+    _announce(ledger, cur, FRAUD_DETECTED, payload)
 
     def declined() -> None:
-        if later is not None:
-            later()
         raise err
 
     return declined
 
 
-def _notice(ledger: "Ledger", name: str, payload: dict | None) -> tuple[str | None, Callable[[], None] | None]:
-    """(NOTIFY payload for the write, or None; a call to make after it commits, or None), as ``publish``
-    does: PostgreSQL's NOTIFY unless this desk's bus sends through Redis."""
+def _announce(ledger: "Ledger", cur: Any, name: str, payload: dict | None) -> None:
+    """Publish a live update about a write that has committed (as ``publish`` would have: PostgreSQL's NOTIFY
+    unless this desk's bus sends through Redis). A NOTIFY inside the write would make its commit take
+    PostgreSQL's global notify lock while its WAL is flushed, serializing every desk's commits; on its own,
+    after the commit, it writes no WAL and costs one short round trip."""
     if payload is None:
-        return None, None
-    event = Event.new(name, payload)
-    bus = bus_for(ledger.engine)
-    if bus is not None and bus.transport == "redis":
-        return None, lambda: bus.announce(event)
-    return event.encode(), None
+        return
+    try:
+        event = Event.new(name, payload)
+        bus = bus_for(ledger.engine)
+        if bus is not None and bus.transport == "redis":
+            bus.announce(event)
+        else:
+            cur.execute(_NOTIFY, [event.encode()])
+    except Exception:  # noqa: BLE001 - the change is committed; a lost notice must not look like a failure
+        log.warning("%s committed, but its live update %s was not sent", payload.get("id") or payload, name,
+                    exc_info=True)
 
 
+_NOTIFY = "SELECT pg_notify('qenex.events.' || current_schema(), %s)"
 _AUDIT_COLUMNS = ("at", "actor", "role", "device", "action", "target", "before", "after")
 _AUDIT_SQL = (f"faudit AS (INSERT INTO audit_log ({', '.join(_AUDIT_COLUMNS)}) VALUES "
               f"({', '.join(['%s'] * len(_AUDIT_COLUMNS))}))")
+
+
+@lru_cache(maxsize=8)
+def _decline_sql(ctes: tuple[str, ...]) -> str:
+    return "WITH " + ", ".join(ctes) + "\nSELECT 1"
 
 
 @lru_cache(maxsize=16)

@@ -194,14 +194,14 @@ def _in_params(values: Sequence[str]) -> list:
 
 
 @lru_cache(maxsize=64)
-def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool = False, extra: tuple[str, ...] = (),
-               notify: bool = False) -> str:
+def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool = False,
+               extra: tuple[str, ...] = ()) -> str:
     """Insert transfers and entries, save the accounts' totals; ``checked``: only over unchanged rows.
 
     A checked write carries each account's ``xmin`` as read; a row changed since (by any writer, at any
     point up to this statement's own update of it) makes ``qenex_stale_account`` raise 40001, undoing it all.
     ``extra``: more CTEs (``name AS (...)``, their parameters after the entries'), written all or nothing with
-    the posting; ``notify``: a live-update NOTIFY (its payload the last parameter), sent when it commits.
+    the posting.
     """
     ctes = []
     if n_transfers:
@@ -216,9 +216,7 @@ def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool 
     debits = "CASE WHEN a.xmin::text::bigint = v.x THEN v.dp ELSE qenex_stale_account(a.id) END" if checked else "v.dp"
     return ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + (
         f"UPDATE accounts a SET debits_posted = {debits}, credits_posted = v.cp, debits_pending = v.dpe, "
-        f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v({columns}) WHERE a.id = v.id") + (
-        # one NOTIFY per updated row; PostgreSQL delivers identical ones of a transaction once
-        "\n RETURNING pg_notify('qenex.events.' || current_schema(), %s)" if notify else "")
+        f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v({columns}) WHERE a.id = v.id")
 
 
 def _marks(n: int) -> str:
@@ -277,21 +275,18 @@ def write_posting(conn: Connection, transfers: list[dict], entries: list[dict], 
 
 def write_posting_on(cur: psycopg.Cursor, transfers: list[dict], entries: list[dict],
                      accounts: list[AccountState], *, checked: bool = False, extra: tuple[str, ...] = (),
-                     extra_params: Sequence[Any] = (), notify: str | None = None) -> None:
+                     extra_params: Sequence[Any] = ()) -> None:
     """``write_posting`` on a PostgreSQL driver cursor (at most ``_MAX_VALUES`` transfers, some accounts).
 
     ``checked``: the accounts were read unlocked; the write fails with SQLSTATE 40001, writing nothing,
     if any of them changed since (their ``version``). ``extra``/``extra_params``: more CTEs written with
-    the posting (the fraud screen's state and score, the audit entry); ``notify``: an encoded live-update event.
+    the posting (the fraud screen's state and score, the audit entry).
     """
     params = [t[c] for t in transfers for c in TRANSFER_COLUMNS]
     params += [v for e in entries for v in e]
     params += extra_params
     params += _account_params(accounts, checked)
-    if notify is not None:
-        params.append(notify)
-    cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked, tuple(extra), notify is not None),
-                params)
+    cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked, tuple(extra)), params)
 
 
 def _account_params(accounts: list[AccountState], checked: bool = False) -> list[int]:
