@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from app.settings import Settings
-from core.persistence import migrate
-from core.persistence.db import make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @dataclass
@@ -26,6 +25,9 @@ class Context:
     def engine(self) -> Engine:
         """The configured database, migrated to the newest schema on first use."""
         if self._engine is None:
+            from core.persistence import migrate
+            from core.persistence.db import make_engine
+
             self._engine = make_engine(self.settings.database_url)
             migrate.upgrade(self._engine)
         return self._engine

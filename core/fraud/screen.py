@@ -125,10 +125,9 @@ class FraudScreen:
 
     def record_parts(self, tx: ScreenInput, result: ScreenResult, stale_id: int,
                      now: datetime | None = None) -> tuple[tuple[str, ...], list]:
-        """``record`` of an approved or declined payment as CTEs for the desk path's one statement:
-        (CTEs, parameters). An approval adds to the state (checked against the card version read)."""
-        if result.decision == "review":
-            raise ValueError("a payment held for review raises an alert: record it with record()")
+        """``record``'s writes as CTEs for the desk path's one statement: (CTEs, parameters). An approval or a
+        review adds to the state (checked against the card version read); a review's alert and the live
+        updates are the caller's (core.ledger.desk)."""
         ctes: tuple[str, ...] = ()
         params: list = []
         if result.decision != "decline":

@@ -15,9 +15,10 @@ A teller's transfer is one round trip to read and one to write, each an autocomm
 4. the live update (NOTIFY), once the write has committed.
 
 A decline writes only its score, audit entry and live update (it never posts). A payment held for review
-(an alert to raise), a payment whose card or counterparty has suppressions in force, and a transfer that
-keeps meeting changed rows (``OPTIMISTIC_TRIES``) take the locking path (``Ledger._transfer``), which always
-gets through.
+writes the same checked statement (the transfer pending) and raises its alert in the same transaction. A
+payment whose card or counterparty has suppressions in force (the analysts' rules to consult) and a
+transfer that keeps meeting changed rows (``OPTIMISTIC_TRIES``) take the locking path (``Ledger._transfer``),
+which always gets through.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core.events import FRAUD_DETECTED, TRANSACTION_CREATED, Event, bus_for
+from core.events import FRAUD_DETECTED, TRANSACTION_CREATED, Event, bus_for, publish
 from core.ledger import store
 from core.ledger.errors import TransferDeclined
 from core.ledger.events import _created_payload
@@ -36,6 +37,7 @@ from core.ledger.money import exponent
 from core.ledger.posting import Posting
 from core.ledger.state import AccountState
 from core.ledger.views import TransferRequest, TransferResult
+from core.persistence.base import utcnow
 from core.security.roles import Actor
 
 if TYPE_CHECKING:
@@ -55,6 +57,8 @@ def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int) -
         try:
             with ledger._autocommit.cursor() as cur:
                 outcome = _attempt(ledger, cur, actor, req)
+            if isinstance(outcome, _Hold):
+                outcome = outcome.write(ledger, actor)
         except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
             if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
                     or getattr(exc.orig, "sqlstate", None) in RETRYABLE):
@@ -109,9 +113,11 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest) -> 
                          counterparty_country=req.counterparty_country, amount=req.amount, currency=req.currency,
                          exponent=exponent(req.currency), at=at, channel=req.channel, device=req.device)
         verdict = screen.screen_read(state, tx)
-        if verdict is None or verdict.decision == "review":
-            return LOCKING  # suppressions to consult, or an alert to raise: the locking path does both
+        if verdict is None:
+            return LOCKING  # analysts' suppressions to consult: the locking path does
         extra, extra_params = screen.record_parts(tx, verdict, debit.id)
+        if verdict.decision == "review":
+            return _Hold(posting, req, tx, verdict, state.model_version, extra, extra_params)
         if verdict.decision == "decline":
             return _decline(ledger, cur, actor, req, tx, verdict, extra, extra_params, detected_event(tx, verdict))
     result = posting.apply(req)
@@ -126,6 +132,41 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest) -> 
                            extra_params=extra_params)
     _announce(ledger, cur, TRANSACTION_CREATED, _created_payload(actor.username, [result]))
     return result._replace(fraud=verdict) if verdict is not None else result
+
+
+class _Hold:
+    """A payment held for review, judged on the state read: its write and its alert, in one transaction."""
+
+    def __init__(self, posting: Posting, req: TransferRequest, tx: Any, verdict: Any, model_version: int | None,
+                 extra: tuple[str, ...], params: list) -> None:
+        self.posting, self.req, self.tx, self.verdict = posting, req, tx, verdict
+        self.model_version, self.extra, self.params = model_version, extra, params
+
+    def write(self, ledger: "Ledger", actor: Actor) -> TransferResult:
+        """The checked write (as for an approval, the transfer pending) and the analysts' alert, committed
+        together: raises 40001 (the caller reads and judges again) if the accounts or the card changed."""
+        from core.cases import screening
+        from core.fraud.screen import detected_event, to_txn
+        from core.ledger import events
+        from core.persistence.driver import driver_cursor
+
+        screen, req, verdict = ledger.screen, self.req, self.verdict
+        result = self.posting.apply(req, hold=True)
+        extra, params = self.extra, list(self.params)
+        if ledger.audit is not None:
+            row = ledger.audit.row(actor, "transfer.hold", req.id, None, result.to_dict())
+            extra += (_AUDIT_SQL,)
+            params += [row[c] for c in _AUDIT_COLUMNS]
+        touched = sorted(self.posting.touched.values(), key=lambda a: a.id)
+        with ledger.engine.begin() as conn:
+            with driver_cursor(conn) as cur:
+                store.write_posting_on(cur, self.posting.transfers, self.posting.entries, touched, checked=True,
+                                       extra=extra, extra_params=params)
+            events.created(conn, actor.username, [result])
+            screening.alert_for_review(conn, screen.config, screen.model_version(self.model_version, conn), self.tx,
+                                       to_txn(self.tx), verdict, utcnow())
+            publish(conn, FRAUD_DETECTED, detected_event(self.tx, verdict))
+        return result._replace(fraud=verdict)
 
 
 def _decline(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, tx: Any, verdict: Any,
