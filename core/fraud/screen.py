@@ -11,19 +11,21 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Connection, Engine
 
-from core.cases import screening
 from core.errors import ConfigurationError, ValidationError
 from core.events import FRAUD_DETECTED, publish
-from core.fraud import features, registry
+from core.fraud import features
 from core.fraud.config import FraudConfig
 from core.fraud.dbstate import DatabaseStore, ReadState, insert_for, state_write_params
-from core.fraud.decision import assess
-from core.fraud.registry import LoadedModel
 from core.fraud.txn import Txn, card_key
 from core.persistence.base import utcnow
 from core.persistence.models.fraud import FraudScore
+
+if TYPE_CHECKING:  # numpy and the model registry load with the first payment screened, not with the desk
+    from core.fraud.registry import LoadedModel
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class FraudScreen:
         self._lock = threading.Lock()
 
     def model(self, conn: Connection) -> LoadedModel | None:
+        from core.fraud import registry
+
         return self.model_version(registry.active_version(conn), conn)
 
     def model_version(self, version: int | None, conn: Connection | None = None) -> LoadedModel | None:
@@ -84,6 +88,8 @@ class FraudScreen:
             return None
         cached = self._model
         if cached is None or cached.info.version != version:
+            from core.fraud import registry
+
             with self._lock:
                 if self._model is None or self._model.info.version != version:
                     if conn is None:
@@ -100,6 +106,9 @@ class FraudScreen:
         return cached
 
     def screen(self, conn: Connection, tx: ScreenInput) -> ScreenResult:
+        from core.cases import screening
+        from core.fraud.decision import assess
+
         txn = to_txn(tx)
         snap, version = self.store.snapshot_versioned(conn, txn)
         model = self.model(conn)
@@ -114,6 +123,8 @@ class FraudScreen:
     def screen_read(self, state: ReadState, tx: ScreenInput) -> ScreenResult | None:
         """``screen`` from the state the desk path read (core.ledger.desk); None when analysts' suppressions
         are in force for the card or counterparty and the payment is not approved (the locking path asks them)."""
+        from core.fraud.decision import assess
+
         txn = to_txn(tx)
         model = self.model_version(state.model_version)
         row = features.compute(state.snapshot(txn, self.config.label_delay_days), txn, self.config.label_delay_days)
@@ -139,6 +150,8 @@ class FraudScreen:
         return ctes + (_SCORE_SQL,), params
 
     def record(self, conn: Connection, tx: ScreenInput, result: ScreenResult) -> None:
+        from core.cases import screening
+
         txn = to_txn(tx)
         if result.decision != "decline":
             row = list(result.features) or features.compute(
