@@ -19,7 +19,7 @@ money = lazy("core.ledger.money")
 
 
 def _ledger(ctx) -> Ledger:  # noqa: ANN001
-    return ctx.services.ledger
+    return ctx.ledger
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -125,7 +125,7 @@ class AuditTrail:
 
     def seal(self, engine: Engine, max_entries: int | None = None) -> SealReport:
         """Chain and sign every committed unsealed entry (or the first ``max_entries``), one batch per transaction."""
-        kid, key = self.keys.signer()
+        signer = None  # the signing key loads only when there is something to seal
         entries = batches = 0
         head_seq, head_hash = 0, GENESIS
         while max_entries is None or entries < max_entries:
@@ -138,6 +138,9 @@ class AuditTrail:
                                     .order_by(AuditEntry.id).limit(size)).all()
                 if not rows:
                     break
+                if signer is None:
+                    signer = self.keys.signer()
+                kid, key = signer
                 prev, chained = head_hash, []
                 for seq, row in enumerate(rows, start=head_seq + 1):
                     digest = entry_hash(prev, seq, row)
