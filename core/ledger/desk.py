@@ -2,9 +2,10 @@
 
 A teller's transfer is one round trip to read and one to write, each an autocommit statement:
 
-1. read: the two accounts (unlocked, each with its ``xmin``), an earlier transfer with the same id, and the
-   screen's state for the paying card (its bins, counterparties and devices seen, last payment time and the
-   version of that state), the active model version and whether analysts' suppressions apply;
+1. read: the two accounts (unlocked, each with its ``xmin``, and their holds past due), an earlier transfer
+   with the same id, and the screen's state for the paying card (its bins, counterparties and devices seen,
+   last payment time and the version of that state), the active model version and whether analysts'
+   suppressions apply;
 2. in Python: the posting rules, the features (``core.fraud.features``, the same code as every other path),
    the score and decision;
 3. write (approved): transfer, entries, balances, the card's new state, the score and the audit entry, in
@@ -52,7 +53,11 @@ def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int) -
     """Post ``req`` (normalized, authorized) on the desk path; None when it must take the locking path.
 
     Raises TransferDeclined (after recording the decline) and the ledger's refusals, as ``Ledger.transfer``.
+    An audit trail that cannot give its rows to write (``row``: anything but ``AuditTrail``) takes the
+    locking path, which calls its ``append``.
     """
+    if ledger.audit is not None and not hasattr(ledger.audit, "row"):
+        return None
     for _ in range(tries):
         try:
             with ledger._autocommit.cursor() as cur:
@@ -84,20 +89,24 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest) -> 
     country = req.counterparty_country.upper() if req.counterparty_country else None
     probe = Txn(req.id, "", counterparty, country, 0.0, int(at.timestamp()), req.channel, req.device)
     shape = (counterparty is not None, country is not None, req.device is not None) if screen is not None else None
-    params: list = [req.debit, req.credit, req.currency, req.debit, req.id]
+    params: list = [req.debit, req.credit, req.currency, req.debit, req.id, now]
     if screen is not None:
         params += state_read_params(probe, screen.store.keep_days, now)
     cur.execute(_read_sql(shape), params)
-    accounts, existing, state = [], {}, ReadState()
+    accounts, existing, state, expired = [], {}, ReadState(), {}
     for row in cur:
         tag = row[0]
         if tag == "a":
             accounts.append(AccountState(*row[1:13]))
         elif tag == "t":
             existing[row[13]["id"]] = store._from_json(row[13])
+        elif tag == "e":
+            expired[row[1]] = int(row[8])
         else:
             state.take(row)
-    store.note_expired_holds_on(cur, accounts, now)
+    for account in accounts:  # store.note_expired_holds, read with the accounts
+        if account.debits_pending and account.id in expired:
+            account.expired_pending = expired[account.id]
     posting = Posting(actor, now, {a.number: a for a in accounts}, existing)
     replay = posting.replay(req)
     if replay is not None:
@@ -219,8 +228,9 @@ def _decline_sql(ctes: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=16)
 def _read_sql(shape: tuple[bool, bool, bool] | None) -> str:
-    """The accounts (unlocked, with ``xmin``), an earlier transfer with this id and, with a screen (``shape``:
-    counterparty, country, device given), its state; parameters: debit, credit, currency, debit, id, state's."""
+    """The accounts (unlocked, with ``xmin``), an earlier transfer with this id, the holds past their timeout
+    per account ('e': ``store.note_expired_holds``) and, with a screen (``shape``: counterparty, country, device
+    given), its state; parameters: debit, credit, currency, debit, id, now, the state's."""
     from core.fraud.dbstate import state_read_sql
 
     sql = """WITH a AS (SELECT *, xmin::text::bigint AS version FROM accounts WHERE number IN (%s, %s)),
@@ -229,7 +239,12 @@ SELECT 'a', a.id, a.number, a.customer_id, a.kind, a.currency, a.status, a.overd
        a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending, a.version, NULL::jsonb FROM a
 UNION ALL
 SELECT 't', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, to_jsonb(t)
-  FROM transfers t WHERE t.id = %s"""
+  FROM transfers t WHERE t.id = %s
+UNION ALL
+SELECT 'e', t.debit_account_id, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.amount)::bigint, NULL, NULL, NULL, NULL,
+       NULL::jsonb
+  FROM transfers t WHERE t.state = 'pending' AND t.expires_at <= %s AND t.debit_account_id IN (SELECT id FROM a)
+ GROUP BY t.debit_account_id"""
     if shape is not None:
         sql += "\nUNION ALL\n" + state_read_sql(*shape)
     return sql
