@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -289,24 +290,29 @@ def qenex_command() -> list[str]:
 
 
 def time_command(args: list[str], env: dict[str, str], runs: int) -> dict:
-    """Median wall time (process start to exit) of ``qenex ARGS`` over ``runs`` runs (after one warm-up)."""
+    """Median wall time (process start to exit) and CPU time (user + system) of ``qenex ARGS`` over ``runs``
+    runs, after one warm-up run (which also writes the byte-code cache, as an installed copy has it)."""
     cmd = qenex_command() + args
-    times = []
+    times, cpus = [], []
     for i in range(runs + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()[:300]}")
         if i:
             times.append(elapsed)
-    return {"median_s": statistics.median(times), "min_s": min(times), "runs": runs}
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {"median_s": statistics.median(times), "min_s": min(times), "cpu_s": statistics.median(cpus), "runs": runs}
 
 
 def bench_startup(url: str, account: str, runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="qenex-desk-cli-") as folder:
         env = dict(os.environ, QENEX_DATABASE_URL=url, QENEX_DATA_DIR=folder)
         env.pop("QENEX_REDIS_URL", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed copy has its byte-code cache
         return {"help": time_command(["--help"], env, runs), "balance": time_command(["balance", account], env, runs)}
 
 
@@ -375,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
         startup = bench_startup(bank.url, customers[0].account, args.startup_runs)
         out["cli_help_s"] = startup["help"]["median_s"]
         out["cli_balance_s"] = startup["balance"]["median_s"]
+        out["cli_help_cpu_s"] = startup["help"]["cpu_s"]
+        out["cli_balance_cpu_s"] = startup["balance"]["cpu_s"]
         with create_engine(bank.url).connect() as conn:
             out["versions"] = {"postgresql": conn.execute(text("SHOW server_version")).scalar_one(),
                                "pgbench": pgbench.version(), "python": platform.python_version(),
@@ -407,8 +415,9 @@ def main(argv: list[str] | None = None) -> int:
         mix = "/".join(str(out["sqlite_decisions"][d]) for d in DECISIONS)
         print(f"{'1 desk SQLite  tps':24}{out['sqlite_tps']:12,.0f}{'':21}   {mix}")
         print(f"{'           p50/p99 ms':24}{out['sqlite_p50_ms']:6.2f}/{out['sqlite_p99_ms']:.2f}")
-    print(f"qenex --help {out['cli_help_s']:.3f}s, qenex balance {out['cli_balance_s']:.3f}s "
-          f"(median of {args.startup_runs}; targets 0.3 s and 0.5 s)")
+    print(f"qenex --help {out['cli_help_s']:.3f}s (CPU {out['cli_help_cpu_s']:.3f}s), qenex balance "
+          f"{out['cli_balance_s']:.3f}s (CPU {out['cli_balance_cpu_s']:.3f}s), process start to exit, median of "
+          f"{args.startup_runs}; targets 0.3 s and 0.5 s")
     print(f"targets: 8 desks >= 0.8 x pgbench with p99 < 10 ms: "
           f"{'met' if out['ratio_8'] >= 0.8 and out['desk_p99_ms_8'] < 10 else 'NOT met'}; "
           f"1 desk >= 1.0 x: {'met' if out['ratio_1'] >= 1.0 else 'NOT met'}")
