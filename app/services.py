@@ -19,6 +19,7 @@ from app.settings import Settings
 from core.errors import ConfigurationError
 
 if TYPE_CHECKING:  # imported in build(): a command that needs only the ledger never loads the rest
+    from core.approvals import Approvals
     from core.cases.service import FraudDesk
     from core.events import EventBus
     from core.ledger.service import Ledger
@@ -116,14 +117,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 def desk_ledger(settings: Settings, engine: Engine) -> Ledger:
-    """The ledger a desk posts through: the audit trail and the fraud screen attached (``Services.build``
-    uses it; a command that needs only the ledger calls it alone, ``app.context.Context.ledger``)."""
+    """The ledger a desk posts through: the audit trail, the fraud screen and four eyes attached
+    (``Services.build`` uses it; a command that needs only the ledger calls it alone,
+    ``app.context.Context.ledger``)."""
+    from core.approvals import Approvals, Policy
     from core.fraud.screen import FraudScreen
     from core.ledger.service import Ledger
     from core.security.audit import AuditTrail
     from core.security.audit_keys import AuditKeys, default_key_path
 
-    return Ledger(engine, audit=AuditTrail(AuditKeys(default_key_path(settings.data_dir))), screen=FraudScreen(engine))
+    ledger = Ledger(engine, audit=AuditTrail(AuditKeys(default_key_path(settings.data_dir))),
+                    screen=FraudScreen(engine))
+    ledger.four_eyes = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
+    return ledger  # from now on the ledger holds what needs a second person
 
 
 @dataclass
@@ -142,6 +148,7 @@ class Services:
     orders: PaymentOrders
     rails: RailSettings
     events: EventBus
+    approvals: Approvals | None = None  # four eyes (core.approvals), attached to the ledger
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None) -> "Services":
@@ -161,12 +168,13 @@ class Services:
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
                                   audit=audit)
         fraud = FraudDesk(ledger)
+        approvals = ledger.four_eyes
         users = UserService(engine, audit)
         users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
         return cls(settings=settings, engine=engine, audit=audit, users=users,
                    ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),
                    payments=payments, orders=PaymentOrders(engine, ledger, audit=audit), rails=RailSettings.from_env(),
-                   events=EventBus.of(engine, redis_url=settings.redis_url), fraud=fraud)
+                   events=EventBus.of(engine, redis_url=settings.redis_url), fraud=fraud, approvals=approvals)
 
     @cached_property
     def teller(self):  # noqa: ANN201 - core.teller.service.Teller, imported on first use

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from core.ledger.service import Ledger
 
 money = lazy("core.ledger.money")
+outcome = lazy("core.ledger.outcome")
 
 
 def _ledger(ctx) -> Ledger:  # noqa: ANN001
@@ -98,11 +99,7 @@ def _account_status(args, ctx) -> int:  # noqa: ANN001
 
 
 def _emit_transfer(ctx, args, result) -> int:  # noqa: ANN001
-    data = result.to_dict()
-    note = " (already posted earlier; nothing new)" if result.replayed else ""
-    ctx.emit(data, as_json=args.json,
-             text=f"{result.state} {data['amount']} {result.currency} {result.debit} -> {result.credit} "
-                  f"id {result.id}{note}")
+    ctx.emit(result.to_dict(), as_json=args.json, text=outcome.describe(result))
     return 0
 
 

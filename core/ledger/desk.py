@@ -49,7 +49,8 @@ RETRYABLE = {"40001", "40P01"}
 LOCKING = object()  # _attempt's answer when the transfer must take the locking path
 
 
-def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int) -> TransferResult | None:
+def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int,
+             operation: str | None = None) -> TransferResult | None:
     """Post ``req`` (normalized, authorized) on the desk path; None when it must take the locking path.
 
     Raises TransferDeclined (after recording the decline) and the ledger's refusals, as ``Ledger.transfer``.
@@ -61,7 +62,7 @@ def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int) -
     for _ in range(tries):
         try:
             with ledger._autocommit.cursor() as cur:
-                outcome = _attempt(ledger, cur, actor, req)
+                outcome = _attempt(ledger, cur, actor, req, operation)
             if isinstance(outcome, _Hold):
                 outcome = outcome.write(ledger, actor)
         except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
@@ -77,7 +78,7 @@ def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int) -
     return None
 
 
-def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest) -> Any:
+def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, operation: str | None) -> Any:
     from core.fraud.dbstate import ReadState, state_read_params, state_read_sql
     from core.fraud.screen import ScreenInput, detected_event
     from core.fraud.txn import Txn
@@ -107,10 +108,15 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest) -> 
     for account in accounts:  # store.note_expired_holds, read with the accounts
         if account.debits_pending and account.id in expired:
             account.expired_pending = expired[account.id]
-    posting = Posting(actor, now, {a.number: a for a in accounts}, existing)
+    posting = Posting(actor, now, {a.number: a for a in accounts}, existing, operation=operation)
     replay = posting.replay(req)
     if replay is not None:
         return replay
+    if ledger.four_eyes is not None:
+        with ledger.engine.connect() as conn:  # the role's limit, cached: rarely a query
+            need = ledger.four_eyes.need(conn, actor, req, posting.account(req.debit), posting.account(req.credit))
+        if need is not None:
+            return LOCKING  # held for a second person: the locking path records the request
     extra: tuple[str, ...] = ()
     extra_params: list = []
     verdict = tx = None
@@ -130,6 +136,8 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest) -> 
         if verdict.decision == "decline":
             return _decline(ledger, cur, actor, req, tx, verdict, extra, extra_params, detected_event(tx, verdict))
     result = posting.apply(req)
+    if posting.gl_movements:
+        return LOCKING  # a supervisor moving a GL account's money: audited with its reason on the locking path
     audit = ledger.audit
     if audit is not None:
         row = audit.row(actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
@@ -151,7 +159,7 @@ class _Hold:
         self.posting, self.req, self.tx, self.verdict = posting, req, tx, verdict
         self.model_version, self.extra, self.params = model_version, extra, params
 
-    def write(self, ledger: "Ledger", actor: Actor) -> TransferResult:
+    def write(self, ledger: "Ledger", actor: Actor) -> Any:
         """The checked write (as for an approval, the transfer pending) and the analysts' alert, committed
         together: raises 40001 (the caller reads and judges again) if the accounts or the card changed."""
         from core.cases import screening
@@ -161,6 +169,8 @@ class _Hold:
 
         screen, req, verdict = ledger.screen, self.req, self.verdict
         result = self.posting.apply(req, hold=True)
+        if self.posting.gl_movements:
+            return LOCKING
         extra, params = self.extra, list(self.params)
         if ledger.audit is not None:
             row = ledger.audit.row(actor, "transfer.hold", req.id, None, result.to_dict())
