@@ -98,7 +98,8 @@ def state_read_sql(counterparty: bool, country: bool, device: bool) -> str:
 
 
 def state_read_params(tx: Txn, keep_days: int, now: datetime) -> list:
-    """The parameters of ``state_read_sql(tx.counterparty is not None, tx.country is not None, tx.device is not None)``."""
+    """The parameters of ``state_read_sql(tx.counterparty is not None, tx.country is not None,
+    tx.device is not None)``; ``now``: the time suppressions must outlast (UTC-aware)."""
     q, h, d = tx.ts // QUARTER, tx.ts // HOUR, tx.ts // DAY
     d0 = d - keep_days + 1
     params: list = [q - QUARTER_BINS, h - HOUR_BINS, d0]

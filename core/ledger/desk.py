@@ -92,7 +92,7 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, ope
     shape = (counterparty is not None, country is not None, req.device is not None) if screen is not None else None
     params: list = [req.debit, req.credit, req.currency, req.debit, req.id, now]
     if screen is not None:
-        params += state_read_params(probe, screen.store.keep_days, now)
+        params += state_read_params(probe, screen.store.keep_days, utcnow())  # suppressions: as the screen
     cur.execute(_read_sql(shape), params)
     accounts, existing, state, expired = [], {}, ReadState(), {}
     for row in cur:
