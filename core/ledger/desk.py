@@ -79,7 +79,7 @@ def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int,
 
 
 def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, operation: str | None) -> Any:
-    from core.fraud.dbstate import ReadState, state_read_params, state_read_sql
+    from core.fraud.dbstate import ReadState, state_read_params
     from core.fraud.screen import ScreenInput, detected_event
     from core.fraud.txn import Txn
 
