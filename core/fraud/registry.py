@@ -134,10 +134,15 @@ def active_version(conn: Connection) -> int | None:
 
 
 def load(conn: Connection, version: int) -> LoadedModel:
-    blob = conn.scalar(select(FraudModel.blob).where(FraudModel.version == version))
-    if blob is None:
+    return compile_bundle(info(conn, version), loads(blob(conn, version)))
+
+
+def blob(conn: Connection, version: int) -> bytes:
+    """The stored skops bundle of ``version`` (NotFound if there is none)."""
+    data = conn.scalar(select(FraudModel.blob).where(FraudModel.version == version))
+    if data is None:
         raise NotFound(f"no fraud model version {version}", version=version)
-    return compile_bundle(info(conn, version), loads(blob))
+    return data
 
 
 def activate(engine: Engine, version: int) -> ModelInfo:

@@ -92,9 +92,10 @@ class FraudScreen:
 
             with self._lock:
                 if self._model is None or self._model.info.version != version:
-                    if conn is None:
+                    if conn is None:  # read, then let the connection go before the (slow) rebuild
                         with self.engine.connect() as own:
-                            loaded = registry.load(own, version)
+                            info, blob = registry.info(own, version), registry.blob(own, version)
+                        loaded = registry.compile_bundle(info, registry.loads(blob))
                     else:
                         loaded = registry.load(conn, version)
                     if loaded.info.label_delay_days != self.config.label_delay_days:
