@@ -168,6 +168,7 @@ class Services:
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
                                   audit=audit)
         fraud = FraudDesk(ledger)
+        fraud.after_dispose.append(lambda actor, result: payments.follow_transfer(actor, result.transfer_id))
         approvals = ledger.four_eyes
         users = UserService(engine, audit)
         users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
