@@ -104,6 +104,7 @@ def test_a_declined_transfer_says_what_to_do_next(qtbot, services, bank, teller)
 
 def test_a_held_cash_withdrawal_says_do_not_pay_out(qtbot, services, bank, teller):
     services.ledger.screen = FraudScreen(services.engine, config=FraudConfig(amount_limits={"USD": 100_00}))
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})  # cash goes through the teller's open drawer
     page = _page(qtbot, services, teller)
     _select(qtbot, page, bank[0])
     form = page.cash_form
