@@ -24,7 +24,7 @@ def _admin_page(qtbot, services, admin_user):  # noqa: ANN001, ANN202
     qtbot.addWidget(page)
     page.resize(1100, 700)
     page.show()
-    qtbot.waitUntil(lambda: page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=20_000)
     return page
 
 
@@ -52,9 +52,9 @@ def test_unlock_a_locked_out_user(qtbot, services, make_user):
     _select(page, "tina")
     assert page.unlock_button.isEnabled() and "locked until" in page.selected_detail.text()
     page.unlock_button.click()
-    qtbot.waitUntil(lambda: _user(page, "tina").locked_until is None)
+    qtbot.waitUntil(lambda: _user(page, "tina").locked_until is None, timeout=20_000)
     assert "tina unlocked" in page.action_status.text()
-    qtbot.waitUntil(lambda: page.selected is not None and not page.unlock_button.isEnabled())
+    qtbot.waitUntil(lambda: page.selected is not None and not page.unlock_button.isEnabled(), timeout=20_000)
 
 
 def test_reset_a_password_shows_the_temporary_one_once(qtbot, services, make_user):
@@ -65,7 +65,7 @@ def test_reset_a_password_shows_the_temporary_one_once(qtbot, services, make_use
     _select(page, "tina")
     page.reset_password()
     _yes()
-    qtbot.waitUntil(lambda: _user(page, "tina").must_change_password)
+    qtbot.waitUntil(lambda: _user(page, "tina").must_change_password, timeout=20_000)
     text = page.action_status.text()
     assert "Temporary password (shown once" in text
     temporary = text.split("): ")[1].split(" — ")[0]
@@ -83,7 +83,7 @@ def test_a_new_user_chooses_a_password_then_enrolls(qtbot, services):
     qtbot.keyClicks(c.username, "nina")
     qtbot.keyClicks(c.password, "given by the admin 1")
     qtbot.keyClick(c.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.current_page() is dialog.new_password)
+    qtbot.waitUntil(lambda: dialog.current_page() is dialog.new_password, timeout=20_000)
     page = dialog.new_password
     assert page.code.parentWidget().isHidden()  # the code comes on the enrollment page
     qtbot.keyClicks(page.new, "short")
@@ -92,10 +92,10 @@ def test_a_new_user_chooses_a_password_then_enrolls(qtbot, services):
     page.new.setText(NEW_PASSWORD)
     qtbot.keyClicks(page.repeat, NEW_PASSWORD)
     qtbot.keyClick(page.repeat, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.current_page() is dialog.enrollment)
+    qtbot.waitUntil(lambda: dialog.current_page() is dialog.enrollment, timeout=20_000)
     qtbot.keyClicks(dialog.enrollment.code, pyotp.TOTP(new.enrollment.secret).now())
     qtbot.keyClick(dialog.enrollment.code, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.current_page() is dialog.recovery, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.current_page() is dialog.recovery, timeout=20_000)
     assert services.users.begin_login("nina", NEW_PASSWORD).needs_password_change is False
 
 
@@ -110,18 +110,18 @@ def test_a_reset_user_chooses_a_password_with_the_code(qtbot, services, make_use
     qtbot.keyClicks(c.password, "temporary pass 99")
     qtbot.keyClicks(c.code, user.code())
     qtbot.keyClick(c.code, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.current_page() is dialog.new_password)
+    qtbot.waitUntil(lambda: dialog.current_page() is dialog.new_password, timeout=20_000)
     page = dialog.new_password
     assert page.code.text() == user.code() or page.code.text()  # carried over from the first page
     page.new.setText("temporary pass 99")
     page.repeat.setText("temporary pass 99")
     qtbot.keyClick(page.repeat, Qt.Key.Key_Return)  # the same as the administrator's: refused by core
-    qtbot.waitUntil(lambda: "new" in page.field_errors(), timeout=10_000)
+    qtbot.waitUntil(lambda: "new" in page.field_errors(), timeout=20_000)
     assert "differ from the one the administrator gave you" in page.field_errors()["new"]
     page.new.setText(NEW_PASSWORD)
     page.repeat.setText(NEW_PASSWORD)
     page.code.setText(pyotp.TOTP(user.secret).at(time.time() + 30))
-    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
         qtbot.keyClick(page.repeat, Qt.Key.Key_Return)
     assert dialog.result_.session.username == "tina"
 
@@ -135,15 +135,15 @@ def test_a_disabled_users_desk_returns_to_sign_in_at_the_next_action(qtbot, serv
     qtbot.keyClicks(c.username, user.username)
     qtbot.keyClicks(c.password, user.password)
     qtbot.keyClicks(c.code, user.code())
-    with qtbot.waitSignal(shell.logged_in) as blocker:
+    with qtbot.waitSignal(shell.logged_in, timeout=20_000) as blocker:
         qtbot.keyClick(c.code, Qt.Key.Key_Return)
     window = blocker.args[0]
     qtbot.addWidget(window)
     services.users.disable(SYSTEM_ACTOR, "tina")
-    with qtbot.waitSignal(shell.logged_out, timeout=10_000):
+    with qtbot.waitSignal(shell.logged_out, timeout=20_000):
         window.refresh()  # F5: the next action
     qtbot.addWidget(shell.login_dialog)
     status = shell.login_dialog.credentials.status
-    qtbot.waitUntil(lambda: not status.isHidden())
+    qtbot.waitUntil(lambda: not status.isHidden(), timeout=20_000)
     assert "your session has ended: an administrator disabled your account" in status.text()
     shell.login_dialog.reject()

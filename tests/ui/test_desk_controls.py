@@ -18,16 +18,17 @@ def _page(qtbot, services, actor):  # noqa: ANN001, ANN202
     qtbot.addWidget(page)
     page.resize(1100, 760)
     page.show()
-    qtbot.waitUntil(lambda: page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=20_000)
     return page
 
 
 def _select(qtbot, page, number):  # noqa: ANN001
     qtbot.waitUntil(lambda: all(page.model.row_object(r) is not None for r in range(page.model.rowCount())),
-                    timeout=10_000)
+                    timeout=20_000)
     row = next(r for r in range(page.model.rowCount()) if page.model.row_object(r).number == number)
     page.table.selectRow(row)
-    qtbot.waitUntil(lambda: page.selected_number == number and page.current_label.text() not in ("—", ""))
+    qtbot.waitUntil(lambda: page.selected_number == number and page.current_label.text() not in ("—", ""),
+                    timeout=20_000)
 
 
 def _gl(services, kind: str = "clearing") -> str:
@@ -55,7 +56,7 @@ def test_a_typed_gl_account_is_refused_inline_before_anything_posts(qtbot, servi
     qtbot.keyClicks(form.fields["to"], bank[1])
     qtbot.keyClicks(form.fields["amount"], "5000000.00")
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "from" in form.field_errors(), timeout=10_000)
+    qtbot.waitUntil(lambda: "from" in form.field_errors(), timeout=20_000)
     message = form.field_errors()["from"]
     assert "GL account" in message and "tellers do not debit or credit it directly" in message
     assert form.dialog is None or not form.dialog.isVisible()
@@ -77,14 +78,14 @@ def test_a_held_transfer_reads_as_held_for_fraud_review(qtbot, services, bank, t
     qtbot.keyClicks(form.fields["to"], bank[2])
     qtbot.keyClicks(form.fields["amount"], "250.00")
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible(), timeout=20_000)
     assert "held for fraud review" in form.dialog.outcome.text()
-    with qtbot.waitSignal(form.posted, timeout=10_000):
+    with qtbot.waitSignal(form.posted, timeout=20_000):
         qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
     text = form.status.text()
     assert text.startswith("Held for fraud review") and "reserved" in text and "not posted" in text
     assert "Posted" not in text and "(pending)" not in text
-    qtbot.waitUntil(lambda: page.customer_panel.available_label.text() == "$750.00")  # reserved
+    qtbot.waitUntil(lambda: page.customer_panel.available_label.text() == "$750.00", timeout=20_000)  # reserved
     assert page.current_label.text() == "$1,000.00"  # not posted
 
 
@@ -97,7 +98,7 @@ def test_a_declined_transfer_says_what_to_do_next(qtbot, services, bank, teller)
     qtbot.keyClicks(form.fields["to"], bank[2])
     qtbot.keyClicks(form.fields["amount"], "250.00")
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible(), timeout=20_000)
     outcome = form.dialog.outcome.text()
     assert "declined" in outcome and "check it with the customer" in outcome and "supervisor" in outcome
 
@@ -111,8 +112,8 @@ def test_a_held_cash_withdrawal_says_do_not_pay_out(qtbot, services, bank, telle
     form.withdraw_radio.setChecked(True)
     qtbot.keyClicks(form.fields["amount"], "250.00")
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible(), timeout=10_000)
-    with qtbot.waitSignal(form.posted, timeout=10_000):
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible(), timeout=20_000)
+    with qtbot.waitSignal(form.posted, timeout=20_000):
         qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
     text = form.status.text()
     assert text.startswith("Do not pay out") and "held for fraud review" in text and "Withdrew" not in text

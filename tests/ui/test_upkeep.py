@@ -23,13 +23,13 @@ def test_the_console_expires_due_holds_on_the_worker(qtbot, services, bank):
     owner = QObject()
     timer = upkeep.start_upkeep(services, owner)
     assert timer.isActive() and timer.interval() == upkeep.EXPIRE_EVERY_MS == 60_000
-    qtbot.waitUntil(lambda: _state(services, "due") == "expired", timeout=10_000)
+    qtbot.waitUntil(lambda: _state(services, "due") == "expired", timeout=20_000)
     assert _state(services, "live") == "pending"
     services.ledger.transfer(SYSTEM_ACTOR, TransferRequest("next", bank[0], bank[1], 100, "USD", pending=True,
                                                            timeout_seconds=1))
     time.sleep(1.1)
     timer.timeout.emit()  # the next minute's tick
-    qtbot.waitUntil(lambda: _state(services, "next") == "expired", timeout=10_000)
+    qtbot.waitUntil(lambda: _state(services, "next") == "expired", timeout=20_000)
     timer.stop()
 
 
@@ -43,7 +43,7 @@ def test_the_expiry_is_audited_as_the_system(qtbot, services, bank):
     time.sleep(1.1)
     owner = QObject()
     timer = upkeep.start_upkeep(services, owner)
-    qtbot.waitUntil(lambda: _state(services, "due2") == "expired", timeout=10_000)
+    qtbot.waitUntil(lambda: _state(services, "due2") == "expired", timeout=20_000)
     timer.stop()
     with services.engine.connect() as conn:
         rows = conn.execute(select(AuditEntry.actor, AuditEntry.role).where(AuditEntry.action == "transfer.expire",
