@@ -17,6 +17,7 @@ class Context:
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
     _services: Any = field(default=None, repr=False)
+    _audit: Any = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> "Context":
@@ -31,21 +32,32 @@ class Context:
         return self._engine
 
     @property
+    def audit(self):  # noqa: ANN201 - core.security.audit.AuditTrail
+        """The audit trail every command of this call appends to (sealed on exit by ``close``)."""
+        if self._audit is None:
+            from app.services import audit_trail
+
+            self._audit = audit_trail(self.settings)
+        return self._audit
+
+    @property
     def services(self):  # noqa: ANN201 - app.services.Services, imported lazily (it pulls in every service)
         """The desk's core services over the configured database, built on first use."""
         if self._services is None:
             from app.services import Services
 
-            self._services = Services.build(self.settings, self.engine)
+            self._services = Services.build(self.settings, self.engine, audit=self.audit)
         return self._services
 
     def close(self) -> None:
-        """Seal what this command appended to the audit trail, then release the database."""
+        """Seal what this command appended to the audit trail (whichever service appended it), then release
+        the database. A command that appended nothing seals nothing (so a verifier needs no signing key)."""
         try:
             if self._services is not None:
                 services, self._services = self._services, None
                 services.close()
-                services.audit.seal(services.engine)
+            if self._audit is not None and self._audit.appended and self._engine is not None:
+                self._audit.seal(self._engine)
         finally:
             if self._engine is not None:
                 self._engine.dispose()

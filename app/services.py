@@ -61,6 +61,12 @@ def desk_fingerprint(settings: Settings) -> str:
     return f"{socket.gethostname()[:48]}:{digest}"
 
 
+def audit_trail(settings: Settings) -> AuditTrail:
+    """The desk's audit trail: the key at QENEX_AUDIT_KEY or ``<data dir>/audit/``, the head record beside it
+    and, with QENEX_REDIS_URL, in Redis too."""
+    return AuditTrail(AuditKeys(default_key_path(settings.data_dir)), redis_url=settings.redis_url)
+
+
 def check_database(engine: Engine) -> Health:
     label = f"{engine.dialect.name} {engine.url.database or ''}".strip()
     try:
@@ -131,8 +137,9 @@ class Services:
     events: EventBus
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None) -> "Services":
-        audit = AuditTrail(AuditKeys(default_key_path(settings.data_dir)))
+    def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None, *,
+              audit: AuditTrail | None = None) -> "Services":
+        audit = audit or audit_trail(settings)
         screen = FraudScreen(engine)
         ledger = Ledger(engine, audit=audit, screen=screen)
         vault = Vault(engine, VaultKeys(settings.data_dir), audit)

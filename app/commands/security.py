@@ -9,7 +9,7 @@ import sys
 
 from core.errors import ValidationError
 from core.security.audit import AuditTrail
-from core.security.audit_keys import AuditKeys, default_key_path
+from core.security.audit_keys import ENV_VAR
 from core.security.passwords import MAX_LENGTH
 from core.security.roles import SYSTEM_ACTOR, USER_ROLES
 from core.security.sessions import UserView
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _audit(ctx) -> AuditTrail:  # noqa: ANN001
-    return AuditTrail(AuditKeys(default_key_path(ctx.settings.data_dir)))
+    return ctx.audit
 
 
 def _users(ctx) -> UserService:  # noqa: ANN001
@@ -147,10 +147,14 @@ def _seal(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 
 def _verify(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
-    report = _audit(ctx).verify(ctx.engine)
+    trail = _audit(ctx)
+    report = trail.verify(ctx.engine)
     lines = [f"{report.entries} sealed entries in {report.batches} batches checked; head at position "
              f"{report.head_seq} ({report.head_hash[:16]}…)"]
-    if report.unsealed:
+    lines.append(f"signed head record: position {report.head_recorded}" if report.head_recorded is not None else
+                 f"no signed head record for this database in {trail.heads.folder} yet (written at the next seal)")
+    lines += report.notes
+    if report.unsealed and not any(p.kind == "unsealed" for p in report.problems):
         lines.append(f"{report.unsealed} entries not sealed yet (oldest id {report.oldest_unsealed_id}); "
                      "run: qenex audit seal")
     first = report.first_problem
@@ -161,5 +165,8 @@ def _verify(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
         lines += [f"  also {p.kind}: {p.message}" for p in report.problems[1:10]]
         if len(report.problems) > 10:
             lines.append(f"  … and {len(report.problems) - 10} more")
+        if report.problems and {p.kind for p in report.problems} <= {"unknown_key"} and not trail.keys.trusted():
+            lines.append(f"  no trusted audit key in {trail.keys.key_path.parent}: point QENEX_DATA_DIR at the data "
+                         f"folder that holds the trail's key, or {ENV_VAR} at the key file")
     ctx.emit(report.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0 if report.ok else AUDIT_BROKEN
