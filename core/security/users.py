@@ -141,6 +141,7 @@ class UserService:
     def unlock(self, actor: Actor, password: str, code: str) -> Session:
         """Reopen an idle-locked desk for the same user with password and code (failures count as for login).
 
+        Failures and refusals are audited under the desk's user (``actor``), who is known: the desk was theirs.
         Raises BadCredentials, InvalidCode, CodeReused, AccountLocked, UserDisabled, or LoginExpired when the
         user's MFA was reset meanwhile (log in again).
         """
@@ -149,18 +150,17 @@ class UserService:
             row = _row(conn, user_id=actor.user_id) if actor.user_id is not None else None
         if row is None or row.username != actor.username:
             self.hasher.burn(password)
-            self._record(_anonymous(actor.device), "unlock.failed", _shown(actor.username), None,
-                         {"reason": "unknown_user"}, now)
+            self._record(actor, "unlock.failed", _shown(actor.username), None, {"reason": "unknown_user"}, now)
             raise BadCredentials()
         if row.locked_until is not None and row.locked_until > now:
-            self._record(_anonymous(actor.device), "unlock.refused", row.username, None, {"reason": "locked"}, now)
+            self._record(actor, "unlock.refused", row.username, None, {"reason": "locked"}, now)
             raise AccountLocked(row.locked_until)
         if not self.hasher.verify(password, row.password_hash):
             with self.engine.begin() as conn:
                 error = self._failure(conn, _row(conn, user_id=row.id, lock=True), now, actor.device,
-                                      BadCredentials(), action="unlock.failed")
+                                      BadCredentials(), action="unlock.failed", who=actor)
             raise error
-        return self._second_factor(row.id, code, now, actor.device, "unlock", enrolling=False).session
+        return self._second_factor(row.id, code, now, actor.device, "unlock", enrolling=False, who=actor).session
 
     def lock(self, actor: Actor, reason: str = "idle") -> None:
         """Record that the desk of ``actor`` was locked (the UI hides everything until ``unlock``)."""
@@ -259,31 +259,34 @@ class UserService:
             return _view(_row(conn, user_id=row.id))
 
     def _second_factor(self, user_id: int, code: str, now: datetime, device: str | None, purpose: str, *,
-                       secret: str | None = None, enrolling: bool) -> LoginResult:
-        """Check ``code`` in one transaction, record success or failure, then return or raise."""
+                       secret: str | None = None, enrolling: bool, who: Actor | None = None) -> LoginResult:
+        """Check ``code`` in one transaction, record success or failure, then return or raise.
+
+        ``who``: the actor failures are audited under (the desk's user on unlock; anonymous at login)."""
         error: QenexError | None = None
+        failed_as = who or _anonymous(device)
         with self.engine.begin() as conn:
             row = _row(conn, user_id=user_id, lock=True)
             if row is None:
                 raise LoginExpired("the account changed since this login began; start again")
             if row.status != "active":
-                self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
+                self._audit(conn, failed_as, f"{purpose}.refused", row.username, None,
                             {"reason": "disabled"}, now)
                 error = UserDisabled(row.username)
             elif row.locked_until is not None and row.locked_until > now:
-                self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
+                self._audit(conn, failed_as, f"{purpose}.refused", row.username, None,
                             {"reason": "locked"}, now)
                 error = AccountLocked(row.locked_until)
             elif (secret is not None and row.totp_secret != secret) or (row.totp_enrolled_at is None) != enrolling:
                 error = self._failure(conn, row, now, device, LoginExpired(
-                    "the account changed since this login began; start again"), action=f"{purpose}.failed")
+                    "the account changed since this login began; start again"), action=f"{purpose}.failed", who=who)
             else:
                 try:
                     changes, method, left = _check_code(conn, row, code, now, allow_recovery=not enrolling)
                 except (InvalidCode, CodeReused) as exc:
-                    error = self._failure(conn, row, now, device, exc, action=f"{purpose}.failed")
+                    error = self._failure(conn, row, now, device, exc, action=f"{purpose}.failed", who=who)
                 except (TypeError, ValueError):  # whatever the code was, it was not a valid one: counted
-                    error = self._failure(conn, row, now, device, InvalidCode(), action=f"{purpose}.failed")
+                    error = self._failure(conn, row, now, device, InvalidCode(), action=f"{purpose}.failed", who=who)
                 else:
                     return self._success(conn, row, now, device, purpose, changes, method, left)
         raise error
@@ -313,10 +316,13 @@ class UserService:
         return LoginResult(session=session, recovery_codes=codes, recovery_codes_left=left)
 
     def _failure(self, conn: Connection, row: Any, now: datetime, device: str | None, error: QenexError,
-                 action: str = "login.failed") -> QenexError:
-        """Count one failed attempt on the locked ``row``; returns the error to raise (AccountLocked on the last)."""
+                 action: str = "login.failed", who: Actor | None = None) -> QenexError:
+        """Count one failed attempt on the locked ``row``; returns the error to raise (AccountLocked on the last).
+
+        Audited under ``who`` (the desk's user on unlock), else the anonymous actor."""
         failed = row.failed_attempts + 1
-        self._audit(conn, _anonymous(device), action, row.username, {"failed_attempts": row.failed_attempts},
+        who = who or _anonymous(device)
+        self._audit(conn, who, action, row.username, {"failed_attempts": row.failed_attempts},
                     {"failed_attempts": failed, "reason": error.code}, now)
         if failed < self.lockout.max_failures:
             conn.execute(update(User).where(User.id == row.id).values(failed_attempts=failed))
@@ -325,7 +331,7 @@ class UserService:
         until = now + self.lockout.delay(lockouts)
         conn.execute(update(User).where(User.id == row.id).values(
             failed_attempts=0, lockouts=lockouts, locked_until=until))
-        self._audit(conn, _anonymous(device), "account.lock", row.username, {"locked_until": row.locked_until},
+        self._audit(conn, who, "account.lock", row.username, {"locked_until": row.locked_until},
                     {"locked_until": until, "lockouts": lockouts}, now)
         return AccountLocked(until)
 
