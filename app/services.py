@@ -147,6 +147,7 @@ class Services:
                                   audit=audit)
         fraud = FraudDesk(ledger)
         users = UserService(engine, audit)
+        users.totp.encrypt_clear()  # TOTP secrets an older version stored in clear are encrypted now
         users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
         return cls(settings=settings, engine=engine, audit=audit, users=users,
                    ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),

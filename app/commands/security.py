@@ -38,6 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         cmd.add_argument("name")
         cmd.add_argument("--json", action="store_true")
         cmd.set_defaults(handler=_admin, admin_action=name)
+    rotate = user.add_parser("rotate-totp-key", help="re-encrypt every authenticator secret with a new key",
+                             description="Add a new AES-256 key version to the TOTP key file (beside the audit key), "
+                                         "re-encrypt every user's authenticator secret with it in one transaction, "
+                                         "then drop the old versions. Users keep their authenticator apps.")
+    rotate.add_argument("--json", action="store_true")
+    rotate.set_defaults(handler=_rotate_totp)
     role = user.add_parser("role", help="change a user's role")
     role.add_argument("name")
     role.add_argument("role", choices=[r.value for r in USER_ROLES])
@@ -59,7 +65,19 @@ def _audit(ctx) -> AuditTrail:  # noqa: ANN001
 
 
 def _users(ctx) -> UserService:  # noqa: ANN001
-    return UserService(ctx.engine, _audit(ctx))
+    users = UserService(ctx.engine, _audit(ctx))
+    users.totp.encrypt_clear()  # secrets an older version stored in clear are encrypted before anything else
+    return users
+
+
+def _rotate_totp(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    users = _users(ctx)
+    report = users.rotate_totp_key(SYSTEM_ACTOR)
+    ctx.emit({"key_version": report.version, "users": report.secrets, "dropped_versions": report.dropped,
+              "key_file": str(users.totp.keys.path)}, as_json=args.json,
+             text=f"re-encrypted {report.secrets} authenticator secrets with key version {report.version} in "
+                  f"{users.totp.keys.path}; dropped versions {', '.join(map(str, report.dropped)) or 'none'}")
+    return 0
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -34,6 +34,8 @@ from core.security.passwords import PasswordHasher, check_policy
 from core.security.roles import USER_ROLES, Actor, Permission, Role
 from core.security.sessions import LockoutPolicy, LoginResult, LoginStep, NewUser, Session, UserView
 from core.security.totp import Enrollment
+from core.security.totp_keys import TotpSecrets
+from core.security.totp_store import RotationReport, TotpStore
 from core.text import InvalidText, clean
 
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,63}")
@@ -55,9 +57,13 @@ class UserService:
 
     def __init__(self, engine: Engine, audit: AuditTrail | None, clock: Callable[[], datetime] = utcnow,
                  hasher: PasswordHasher | None = None, lockout: LockoutPolicy | None = None,
-                 step_ttl: timedelta = timedelta(minutes=5), enroll_ttl: timedelta = timedelta(minutes=15)) -> None:
+                 step_ttl: timedelta = timedelta(minutes=5), enroll_ttl: timedelta = timedelta(minutes=15),
+                 totp_secrets: TotpSecrets | None = None) -> None:
         self.engine = engine
         self.audit = audit
+        # TOTP secrets are stored AES-GCM encrypted with keys beside the audit key (core.security.totp_keys).
+        self.totp = TotpStore(engine, totp_secrets or (TotpSecrets(audit.keys.key_path.parent)
+                                                       if audit is not None else None))
         self.clock = clock
         self.hasher = hasher or PasswordHasher()
         self.lockout = lockout or LockoutPolicy()
@@ -99,12 +105,13 @@ class UserService:
         enrolling = row.totp_enrolled_at is None
         ticket = secrets.token_urlsafe(24)
         expires = now + (self.enroll_ttl if enrolling else self.step_ttl)
-        pending = _Pending(row.id, name, device, expires, row.totp_secret, enrolling)
+        secret = self.totp.plain(row)
+        pending = _Pending(row.id, name, device, expires, secret, enrolling)
         with self._pending_lock:
             self._pending = {t: p for t, p in self._pending.items() if p.expires_at > now}
             self._pending[ticket] = pending
         return LoginStep(ticket=ticket, username=name, expires_at=pending.expires_at,
-                         enrollment=totp.enrollment(name, row.totp_secret) if enrolling else None)
+                         enrollment=totp.enrollment(name, secret) if enrolling else None)
 
     def complete_login(self, step: LoginStep | str, code: str) -> LoginResult:
         """Check the code for a step from ``begin_login``; completes a pending enrollment too.
@@ -197,11 +204,13 @@ class UserService:
         except (ValueError, TypeError) as exc:
             raise ValidationError(f"not a usable TOTP secret (base32, at least 160 bits): {exc}") from None
         password_hash = self.hasher.hash(password)
+        stored = self.totp.stored(secret, name)
         try:
             with self.engine.begin() as conn:
                 user_id = conn.execute(insert(User).values(
                     username=name, role=role.value, status="active", password_hash=password_hash,
-                    totp_secret=secret, totp_enrolled_at=now if enrolled_secret else None, failed_attempts=0,
+                    totp_secret=stored, totp_enrolled_at=now if enrolled_secret else None,
+                    failed_attempts=0,
                     lockouts=0, created_at=now)).inserted_primary_key[0]
                 self._audit(conn, actor, "user.add", name, None, {"role": role.value, "status": "active"}, now)
                 view = _view(_row(conn, user_id=user_id))
@@ -231,9 +240,17 @@ class UserService:
     def reset_mfa(self, actor: Actor, username: str) -> Enrollment:
         """Forget the user's TOTP secret and recovery codes; the next login enrolls again. Needs USER_MANAGE."""
         secret = totp.new_secret()
+        stored = self.totp.stored(secret, login_name(username))  # the row's username, as _change looks it up
         view = self._change(actor, username, "mfa.reset", lambda row: {
-            "totp_secret": secret, "totp_enrolled_at": None, "totp_last_step": None})
+            "totp_secret": stored, "totp_enrolled_at": None, "totp_last_step": None})
         return totp.enrollment(view.username, secret)
+
+    def rotate_totp_key(self, actor: Actor) -> RotationReport:
+        """Re-encrypt every user's TOTP secret with a new key version, then drop the old versions from the key
+        file (``core.security.totp_store``). Needs USER_MANAGE; audited as ``mfa.key_rotate``."""
+        authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, "totp_keys")
+        return self.totp.rotate(lambda conn, version, count: self._audit(
+            conn, actor, "mfa.key_rotate", "users", None, {"key_version": version, "users": count}, self.clock()))
 
     # -- internals ---------------------------------------------------------------------------------------
 
@@ -277,12 +294,14 @@ class UserService:
                 self._audit(conn, failed_as, f"{purpose}.refused", row.username, None,
                             {"reason": "locked"}, now)
                 error = AccountLocked(row.locked_until)
-            elif (secret is not None and row.totp_secret != secret) or (row.totp_enrolled_at is None) != enrolling:
+            elif (secret is not None and self.totp.plain(row, rewrite=False) != secret) or \
+                    (row.totp_enrolled_at is None) != enrolling:
                 error = self._failure(conn, row, now, device, LoginExpired(
                     "the account changed since this login began; start again"), action=f"{purpose}.failed", who=who)
             else:
                 try:
-                    changes, method, left = _check_code(conn, row, code, now, allow_recovery=not enrolling)
+                    changes, method, left = _check_code(conn, row, self.totp.plain(row, conn=conn), code, now,
+                                                        allow_recovery=not enrolling)
                 except (InvalidCode, CodeReused) as exc:
                     error = self._failure(conn, row, now, device, exc, action=f"{purpose}.failed", who=who)
                 except (TypeError, ValueError):  # whatever the code was, it was not a valid one: counted
@@ -365,12 +384,12 @@ class UserService:
             self._pending.pop(ticket, None)
 
 
-def _check_code(conn: Connection, row: Any, code: str, now: datetime,
+def _check_code(conn: Connection, row: Any, secret: str, code: str, now: datetime,
                 allow_recovery: bool) -> tuple[dict[str, Any], str, int | None]:
     """(user column changes, method, recovery codes left) for a valid code; raises InvalidCode or CodeReused."""
     typed = totp.normalize(code)
     if totp.is_totp_code(typed):
-        return {"totp_last_step": totp.accept(row.totp_secret, typed, now, row.totp_last_step)}, "totp", None
+        return {"totp_last_step": totp.accept(secret, typed, now, row.totp_last_step)}, "totp", None
     if not (allow_recovery and recovery.looks_like_recovery_code(code)):
         raise InvalidCode("enter the 6-digit code from the authenticator" +
                           (" or a recovery code" if allow_recovery else ""))
