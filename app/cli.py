@@ -16,11 +16,12 @@ from datetime import datetime, timezone
 from typing import NoReturn
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from app.commands import COMMAND_MODULES
 from app.context import Context
 from core.errors import ConfigurationError, QenexError
+from core.persistence.outage import is_connection_loss
 from core.text import InvalidText
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 70, 130
@@ -82,10 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit
         return EXIT_REFUSED
     except OperationalError as err:
-        url = make_url(ctx.settings.database_url).render_as_string(hide_password=True) if ctx else "?"
-        reason = str(err.orig).strip().splitlines()[0] if err.orig and str(err.orig).strip() else type(err).__name__
-        fail("database", f"cannot use the database at {url}: {reason}; check that the server is running and "
-                         "QENEX_DATABASE_URL is right")
+        _database_failed(err, ctx)
         return EXIT_REFUSED
     except ArgumentError as err:
         fail("configuration", f"QENEX_DATABASE_URL is not a database URL ({err}); use e.g. sqlite:///path/bank.db "
@@ -107,10 +105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "was kept")
         return EXIT_REFUSED
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        if is_connection_loss(err):  # a driver error or DBAPIError that means the server went away
+            _database_failed(err, ctx)
+            return EXIT_REFUSED
         return _unexpected(err, ctx)
     finally:
         _close(ctx)
 
+
+def _database_failed(err: BaseException, ctx: Context | None) -> None:
+    """One line naming the database (password hidden) and the driver's first line (never SQL or parameters)."""
+    url = make_url(ctx.settings.database_url).render_as_string(hide_password=True) if ctx else "?"
+    orig = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
+    reason = str(orig).strip().splitlines()[0][:200] if str(orig).strip() else type(orig).__name__
+    lost = is_connection_loss(err)
+    fail("database_unavailable" if lost else "database",
+         f"cannot use the database at {url}: {reason}; {'it is unreachable: ' if lost else ''}check that the server "
+         "is running and QENEX_DATABASE_URL is right, then run the command again (a transfer with the same --id "
+         "never posts twice)")
 
 def _check_text_arguments(args: argparse.Namespace) -> None:
     """Refuse text arguments that hold undecodable bytes (surrogates from a non-UTF-8 command line) before
@@ -130,7 +142,11 @@ def _close(ctx: Context | None) -> None:
     except QenexError as err:
         fail(err.code, f"the command ran, but closing failed: {err.message}")
     except Exception as err:  # noqa: BLE001
-        _unexpected(err, None)
+        if is_connection_loss(err):
+            fail("database_unavailable", "the command ran, but its audit entries could not be sealed: the database "
+                                         "became unreachable; the next command or desk seals them")
+        else:
+            _unexpected(err, None)
 
 
 def _check_display() -> None:

@@ -18,6 +18,7 @@ class Context:
     _engine: Engine | None = field(default=None, repr=False)
     _services: Any = field(default=None, repr=False)
     _audit: Any = field(default=None, repr=False)
+    _migrated: bool = field(default=False, repr=False)  # this call applied migrations (which may audit)
 
     @classmethod
     def from_env(cls) -> "Context":
@@ -28,7 +29,9 @@ class Context:
         """The configured database, migrated to the newest schema on first use."""
         if self._engine is None:
             self._engine = make_engine(self.settings.database_url)
+            before = migrate.current_revision(self._engine)
             migrate.upgrade(self._engine)
+            self._migrated = migrate.current_revision(self._engine) != before
         return self._engine
 
     @property
@@ -56,8 +59,8 @@ class Context:
             if self._services is not None:
                 services, self._services = self._services, None
                 services.close()
-            if self._audit is not None and self._audit.appended and self._engine is not None:
-                self._audit.seal(self._engine)
+            if self._engine is not None and ((self._audit is not None and self._audit.appended) or self._migrated):
+                self.audit.seal(self._engine)
         finally:
             if self._engine is not None:
                 self._engine.dispose()

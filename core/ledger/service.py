@@ -23,6 +23,7 @@ from core.ledger.views import (
     AccountView, Balance, CustomerView, Statement, TransferRequest, TransferResult,
 )
 from core.persistence.base import utcnow
+from core.persistence import outage as outages
 from core.persistence.driver import AutocommitConnections, raw_transaction
 from core.security import guard
 from core.security.roles import Actor, Permission
@@ -39,8 +40,10 @@ class Ledger:
     """
 
     def __init__(self, engine: Engine, *, audit: Any = None, screen: Any = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, retry_seconds: float | None = None) -> None:
         self.engine = engine
+        # How long one call retries a lost database before DatabaseUnavailable (QENEX_DB_RETRY_SECONDS, 10 s).
+        self.retry_seconds = outages.retry_seconds() if retry_seconds is None else retry_seconds
         self.audit = audit
         self.screen = screen
         self.clock = clock
@@ -58,25 +61,36 @@ class Ledger:
             self.audit.append(conn, actor, action, target, before, after)
 
     def run(self, work: Callable[[Connection], Any], attempts: int = 5, begin: Callable[[], Any] | None = None) -> Any:
-        """Run ``work`` in one transaction, retrying deadlocks/serialization failures and id races.
+        """Run ``work`` in one transaction, retrying deadlocks/serialization failures and id races
+        (``attempts`` times) and a lost database connection (for ``retry_seconds``, then DatabaseUnavailable).
 
+        Retrying after a lost connection is safe because every write is keyed: a transfer whose commit went
+        through before the connection broke replays by its id instead of posting again.
         ``begin`` (default ``engine.begin``) gives the transaction's context manager.
         """
         begin = begin or self.engine.begin
-        for attempt in range(attempts):
+        attempt = 0
+        lost: outages.Outage | None = None
+        while True:
             try:
                 with begin() as conn:
-                    return work(conn)
+                    result = work(conn)
+                if lost is not None:
+                    lost.recovered()
+                return result
             except IntegrityError:
-                if attempt == attempts - 1:
+                attempt += 1
+                if attempt >= attempts:
                     raise
             except DBAPIError as exc:
-                code = getattr(exc.orig, "sqlstate", None)
-                transient = exc.connection_invalidated or "database is locked" in str(exc.orig)
-                if (code not in _RETRYABLE_PG and not transient) or attempt == attempts - 1:
+                if outages.is_connection_loss(exc):
+                    lost = lost or outages.Outage(self.retry_seconds)
+                    lost.wait(exc)  # raises DatabaseUnavailable when the budget is spent
+                    continue
+                attempt += 1
+                if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_PG or attempt >= attempts:
                     raise
-                time.sleep(0.005 * (attempt + 1))
-        raise AssertionError("unreachable")
+                time.sleep(0.005 * attempt)
 
     # -- customers and accounts -----------------------------------------------------------------
     def add_customer(self, actor: Actor, name: str, country: str = "US") -> CustomerView:
@@ -115,11 +129,19 @@ class Ledger:
         try:
             return self.run(lambda c: self._transfer(c, actor, req, declined, also))
         except TransferDeclined as err:
-            with self.engine.begin() as conn:
-                self.screen.record(conn, *declined[0])
-                self.record(conn, actor, "transfer.declined", req.id, None,
-                            {"score": err.score, "reasons": list(err.reasons)})
+            self.run(lambda conn: self._record_decline(conn, actor, req, declined[0], err))
             raise
+
+    def _record_decline(self, conn: Connection, actor: Actor, req: TransferRequest, screened: tuple,
+                        err: TransferDeclined) -> None:
+        """Record a declined payment once: a retry after a commit whose answer was lost finds it recorded."""
+        from core.persistence.models.fraud import FraudScore
+
+        if conn.execute(select(FraudScore.transfer_id).where(FraudScore.transfer_id == req.id,
+                                                             FraudScore.decision == "decline")).first():
+            return
+        self.screen.record(conn, *screened)
+        self.record(conn, actor, "transfer.declined", req.id, None, {"score": err.score, "reasons": list(err.reasons)})
 
     def transfer_in(self, conn: Connection, actor: Actor, req: TransferRequest) -> TransferResult:
         """``transfer`` inside the caller's transaction (a fraud reversal that must commit with its disposition).
@@ -171,8 +193,12 @@ class Ledger:
                         or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_PG):
                     raise
         result = self.run(lambda cur: self._transfer_raw(cur, actor, req), begin=lambda: raw_transaction(self.engine))
-        with self._autocommit.cursor() as cur:
-            events.created_committed(self.engine, cur, actor.username, result)
+        try:
+            with self._autocommit.cursor() as cur:
+                events.created_committed(self.engine, cur, actor.username, result)
+        except DBAPIError as exc:  # posted: a lost live-update notice must not turn that into a failure
+            if not outages.is_connection_loss(exc):
+                raise
         return result
 
     def _transfer_raw(self, cur: Any, actor: Actor, req: TransferRequest, *, lock: bool = True) -> TransferResult:
