@@ -118,7 +118,7 @@ class Outage:
             notify("down", "database unreachable")
             raise unavailable(exc, self.seconds) from exc
         if self.tries == 1:
-            log.warning("database connection lost; retrying for up to %g s", self.seconds)
+            log.info("database connection lost; retrying for up to %g s", self.seconds)
         notify("retrying", "database unreachable, retrying")
         self._sleep(min(0.05 * 2 ** min(self.tries - 1, 5), 1.0, max(self.seconds - elapsed, 0.0)))
 

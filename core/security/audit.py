@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select,
 
 from core.persistence.base import utcnow
 from core.persistence.models.security import AuditBatch, AuditEntry
+from core.persistence.outage import retrying
 from core.security.audit_chain import GENESIS, SIGNATURE_CONTEXT, Manifest, dumps, entry_hash, jsonable
 from core.security.audit_head import HeadRecord, HeadStore, database_id
 from core.security.audit_keys import ENV_VAR, AuditKeys
@@ -116,44 +117,51 @@ class AuditTrail:
         then sign the new chain head into the head record outside the database (``audit_head``).
 
         Raises AuditKeyError when the key is missing for a database with a trail (see ``check_key``)."""
-        signer: tuple[str, Any] | None = None
+        signer: list[tuple[str, Any]] = []  # made on the first batch that has entries
         entries = batches = 0
         head_seq, head_hash = 0, GENESIS
         while max_entries is None or entries < max_entries:
             size = self.batch_size if max_entries is None else min(self.batch_size, max_entries - entries)
-            with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEAL_LOCK})")
-                head_seq, head_hash = _head(conn)
-                rows = conn.execute(select(AuditEntry).where(AuditEntry.seq.is_(None))
-                                    .order_by(AuditEntry.id).limit(size)).all()
-                if not rows:
-                    break
-                if signer is None:
-                    self.check_key(conn)
-                    signer = self.keys.signer()
-                kid, key = signer
-                prev, chained = head_hash, []
-                for seq, row in enumerate(rows, start=head_seq + 1):
-                    digest = entry_hash(prev, seq, row)
-                    chained.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
-                    prev = digest
-                manifest = Manifest(first_seq=head_seq + 1, prev_hash=head_hash,
-                                    entries=tuple((c["b_id"], c["b_hash"]) for c in chained),
-                                    sealed_at=utcnow().isoformat())
-                text = manifest.text()
-                conn.execute(insert(AuditBatch).values(
-                    first_seq=manifest.first_seq, last_seq=manifest.last_seq, key_id=kid, manifest=text,
-                    signature=key.sign(text.encode(), SIGNATURE_CONTEXT), sealed_at=utcnow()))
-                conn.execute(update(AuditEntry).where(AuditEntry.id == bindparam("b_id"))
-                             .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"),
-                                     hash=bindparam("b_hash")), chained)
-                head_seq, head_hash = manifest.last_seq, manifest.last_hash
-            entries += len(rows)
+            # One batch is one transaction that re-reads what is unsealed: safe to repeat after a lost connection.
+            count, head_seq, head_hash = retrying(lambda size=size: self._seal_batch(engine, size, signer))
+            if not count:
+                break
+            entries += count
             batches += 1
         if head_seq:
-            self._record_head(engine, head_seq, head_hash, signer, sealed=bool(entries))
+            self._record_head(engine, head_seq, head_hash, signer[0] if signer else None, sealed=bool(entries))
         return SealReport(entries=entries, batches=batches, head_seq=head_seq, head_hash=head_hash)
+
+    def _seal_batch(self, engine: Engine, size: int, signer: list) -> tuple[int, int, str]:
+        """Chain and sign up to ``size`` unsealed entries in one transaction: (entries, head seq, head hash)."""
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEAL_LOCK})")
+            head_seq, head_hash = _head(conn)
+            rows = conn.execute(select(AuditEntry).where(AuditEntry.seq.is_(None))
+                                .order_by(AuditEntry.id).limit(size)).all()
+            if not rows:
+                return 0, head_seq, head_hash
+            if not signer:
+                self.check_key(conn)
+                signer.append(self.keys.signer())
+            kid, key = signer[0]
+            prev, chained = head_hash, []
+            for seq, row in enumerate(rows, start=head_seq + 1):
+                digest = entry_hash(prev, seq, row)
+                chained.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
+                prev = digest
+            manifest = Manifest(first_seq=head_seq + 1, prev_hash=head_hash,
+                                entries=tuple((c["b_id"], c["b_hash"]) for c in chained),
+                                sealed_at=utcnow().isoformat())
+            text = manifest.text()
+            conn.execute(insert(AuditBatch).values(
+                first_seq=manifest.first_seq, last_seq=manifest.last_seq, key_id=kid, manifest=text,
+                signature=key.sign(text.encode(), SIGNATURE_CONTEXT), sealed_at=utcnow()))
+            conn.execute(update(AuditEntry).where(AuditEntry.id == bindparam("b_id"))
+                         .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"),
+                                 hash=bindparam("b_hash")), chained)
+            return len(rows), manifest.last_seq, manifest.last_hash
 
     def _record_head(self, engine: Engine, head_seq: int, head_hash: str, signer: tuple[str, Any] | None,
                      sealed: bool) -> None:
