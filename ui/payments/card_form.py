@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QLineEdit, QPushButton, QVBoxL
 
 from app.services import Services
 from app.tasks import Op
-from core.errors import QenexError
+from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import money, numbers
 from core.payments import cards
 from core.payments.cards import BRAND_NAMES
@@ -125,7 +125,8 @@ class CardPaymentForm(InlineForm):
         self.charge_button.setEnabled(True)
         self.charge_button.setText("&Review")
         if isinstance(err, QenexError):
-            self._request_id = None
+            if not isinstance(err, DatabaseUnavailable):  # unknown outcome: the same id next time, never twice
+                self._request_id = None
             self.show_failure(err, _FIELD_BY_CODE.get(err.code))
         else:
             self.show_failure(err, None)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QLineEdit, QPushButton,
 
 from app.services import Services
 from app.tasks import Op
-from core.errors import QenexError
+from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import money, numbers
 from core.payments import beneficiary
 from core.payments.orders import OrderPreview, OrderRequest, OrderView
@@ -225,7 +225,8 @@ class OutgoingForm(InlineForm):
         self._set_busy(False)
         self.back()
         if isinstance(err, QenexError):
-            self._request_id = None  # refused; nothing was written
+            if not isinstance(err, DatabaseUnavailable):  # unknown outcome: keep the id, so it never posts twice
+                self._request_id = None  # refused; nothing was written
             key = _CODE_FIELD.get(err.code) or _FIELD_BY_ERROR.get(str(err.details.get("field", "")))
             self.show_failure(err, key)
         else:
