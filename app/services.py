@@ -14,6 +14,7 @@ from functools import cached_property
 from sqlalchemy import Engine, text
 
 from app.settings import Settings
+from core.approvals import Approvals, Policy
 from core.cases.service import FraudDesk
 from core.errors import ConfigurationError
 from core.events import EventBus
@@ -135,6 +136,7 @@ class Services:
     orders: PaymentOrders
     rails: RailSettings
     events: EventBus
+    approvals: Approvals | None = None  # four eyes (core.approvals), attached to the ledger
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None, *,
@@ -146,13 +148,15 @@ class Services:
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
                                   audit=audit)
         fraud = FraudDesk(ledger)
+        approvals = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
+        ledger.four_eyes = approvals  # from now on the ledger holds what needs a second person
         users = UserService(engine, audit)
         users.totp.encrypt_clear()  # TOTP secrets an older version stored in clear are encrypted now
         users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
         return cls(settings=settings, engine=engine, audit=audit, users=users,
                    ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),
                    payments=payments, orders=PaymentOrders(engine, ledger, audit=audit), rails=RailSettings.from_env(),
-                   events=EventBus.of(engine, redis_url=settings.redis_url), fraud=fraud)
+                   events=EventBus.of(engine, redis_url=settings.redis_url), fraud=fraud, approvals=approvals)
 
     @cached_property
     def teller(self):  # noqa: ANN201 - core.teller.service.Teller, imported on first use

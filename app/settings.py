@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import platformdirs
@@ -48,6 +50,11 @@ class Settings:
     redis_url: str | None
     data_dir: Path
     locale: str = "en_US"  # how forms read and show amounts (babel name; QENEX_LOCALE)
+    # Four eyes (core.approvals.policy): each role's transfer limit in whole units of any currency
+    # (QENEX_APPROVAL_LIMITS, e.g. "teller=10000,supervisor=50000"; a row set with ``qenex approvals limits
+    # --set`` wins for its currency), and how long a request waits (QENEX_APPROVAL_EXPIRY_HOURS, default 24).
+    approval_limits: dict[str, Decimal] = field(default_factory=lambda: _policy().parse_limits(""))
+    approval_expiry: timedelta = field(default_factory=lambda: _policy().parse_expiry(""))
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -56,4 +63,12 @@ class Settings:
             redis_url=os.environ.get("QENEX_REDIS_URL") or None,
             data_dir=data_dir(),
             locale=system_locale(),
+            approval_limits=_policy().parse_limits(os.environ.get("QENEX_APPROVAL_LIMITS", "")),
+            approval_expiry=_policy().parse_expiry(os.environ.get("QENEX_APPROVAL_EXPIRY_HOURS", "")),
         )
+
+
+def _policy():  # noqa: ANN202 - core.approvals.policy, imported when settings are made
+    from core.approvals import policy
+
+    return policy

@@ -55,6 +55,12 @@ def _audit(services: Services, actor: Actor) -> QWidget:
     return AuditPage(services, actor)
 
 
+def _approvals(services: Services, actor: Actor) -> QWidget:
+    from ui.approvals.page import ApprovalsPage
+
+    return ApprovalsPage(services, actor)
+
+
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("teller", "Teller", "teller", Permission.TRANSFER_POST, _teller),
     PageSpec("fraud", "Fraud queue", "fraud", Permission.ALERT_VIEW, _fraud),
@@ -63,4 +69,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("payments", "Payments", "payments", Permission.PAYMENT_TAKE, _payments),
     PageSpec("admin", "Admin", "admin", Permission.USER_MANAGE, _admin),
     PageSpec("audit", "Audit", "audit", Permission.AUDIT_VIEW, _audit),
+    PageSpec("approvals", "Approvals", "approvals", Permission.APPROVAL_REQUEST, _approvals),
 )

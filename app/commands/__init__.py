@@ -1,4 +1,4 @@
 """Command modules; each has ``register(subparsers)`` and sets ``handler(args, ctx)`` on its parsers."""
-from app.commands import alerts, cases, db, demo, fraud, ledger, payments, security, teller
+from app.commands import alerts, approvals, cases, db, demo, fraud, ledger, payments, security, teller
 
-COMMAND_MODULES = [db, ledger, teller, payments, security, demo, fraud, alerts, cases]
+COMMAND_MODULES = [db, ledger, teller, payments, security, demo, fraud, alerts, cases, approvals]

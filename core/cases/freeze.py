@@ -1,8 +1,8 @@
 """Freezing a fraudster's account is never one person's decision: confirmed fraud asks a supervisor (four eyes).
 
 The request names the payer's account and the analyst's note; a supervisor approves it in the approvals
-inbox (the account is then frozen by ``Ledger.set_status``) or rejects it. Until the approvals inbox
-is on this branch, the request is recorded on the alert's timeline and in the audit trail.
+inbox (``core.approvals``: the account is then frozen) or rejects it. The request is also recorded on the
+alert's timeline and in the audit trail. A ledger without four eyes attached (bare core tests) records only.
 """
 from __future__ import annotations
 
@@ -27,4 +27,12 @@ def request(ledger: "Ledger", conn: Connection, actor: Actor, alert: Any, note: 
                   {"status": "frozen", "alert": alert.id, "note": note})
     timeline.add(conn, actor.username, "freeze_requested", now, alert_id=alert.id, case_id=alert.case_id,
                  account=alert.account, note=note)
-    return None
+    approvals = getattr(ledger, "four_eyes", None)
+    if approvals is None:
+        return None
+    from core.approvals import InvalidApproval
+
+    try:
+        return approvals.request_on(conn, actor, "freeze", alert.account, (note or "")[:200]).id
+    except InvalidApproval:  # already frozen (or closed): nothing to ask for
+        return None

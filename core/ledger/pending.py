@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from core.ledger import events, state, store
+from core.ledger import desk_controls, events, state, store
 from core.ledger.errors import (
     IdConflict, InvalidAmount, PendingAlreadyResolved, PendingExpired, PendingNotFound, PostExceedsPending,
 )
 from core.ledger.posting import MAX_ID, check_id
 from core.ledger.views import TransferResult
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, Role
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
@@ -27,8 +27,12 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
     check_id(pending_id, "pending transfer id")
     _check_hold_permission(ledger, actor, pending_id)
     expired: list[datetime] = []
-    result = ledger.run(lambda conn: resolve_on(ledger, conn, actor, pending_id, post=post, amount=amount, id=id,
-                                                expired=expired))
+    try:
+        result = ledger.run(lambda conn: resolve_on(ledger, conn, actor, pending_id, post=post, amount=amount, id=id,
+                                                    expired=expired))
+    except desk_controls.GLMovementRefused as err:
+        ledger._refused(actor, err, pending_id)
+        raise
     if expired:
         at = f"{expired[0]:%Y-%m-%d %H:%M:%S} UTC"
         raise PendingExpired(
@@ -39,11 +43,13 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
 
 
 def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, *, post: bool, amount: int | None,
-               id: str | None, expired: list[datetime]) -> TransferResult:
+               id: str | None, expired: list[datetime], four_eyes: bool = False) -> TransferResult:
     """``resolve`` inside the caller's transaction (a fraud disposition resolves the hold with its decision).
 
     A hold whose timeout has passed expires instead (neither posts nor voids) and its expiry time is
     appended to ``expired``: the caller keeps that or rolls back. Every path closes the hold's fraud alert.
+    A transfer waiting for a second person (core.approvals) is posted only by its approval (``four_eyes``,
+    set by core.approvals alone): anyone else gets ApprovalRequired; voiding it withdraws the request.
     """
     verb = "post" if post else "void"
     new_id = check_id(id) if id is not None else f"{pending_id}:{verb}"[:MAX_ID]
@@ -66,6 +72,8 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     if pend["state"] != "pending":
         raise PendingAlreadyResolved(f"pending transfer {pending_id} is already {pend['state']}", id=pending_id)
     debit, credit = accounts[pend["debit_account_id"]], accounts[pend["credit_account_id"]]
+    if post and not four_eyes:
+        _refuse_if_waiting(conn, pending_id)
     if is_expired(pend, now):  # its timeout passed: it expires now, and neither posts nor voids
         _expire(ledger, conn, actor, pend, debit, credit)
         expired.append(pend["expires_at"])
@@ -73,8 +81,11 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     posted = pend["amount"] if amount is None else amount
     if posted > pend["amount"]:
         raise PostExceedsPending(f"cannot post {posted} of a pending {pend['amount']}", id=pending_id)
+    gl_reason = None
     if post:
         state.check_pair(debit, credit, pend["currency"])
+        if desk_controls.check_resolve(actor, debit, credit, pend["code"], pend["description"] or ""):
+            gl_reason = pend["description"]
     state.release(debit, credit, pend["amount"])
     entries = []
     if post:
@@ -95,8 +106,12 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     store.set_transfer_state(conn, pending_id, "posted" if post else "voided")
     ledger.record(conn, actor, f"transfer.{verb}_pending", pending_id, {"state": "pending"},
                   {"state": "posted" if post else "voided", "amount": posted, "id": new_id})
+    if gl_reason is not None:
+        ledger.record(conn, actor, "transfer.gl_movement", new_id, None, {"reason": gl_reason, "pending": pending_id})
     events.completed(conn, new_id, pending_id, "posted" if post else "voided", [debit.number, credit.number])
     _close_alert(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
+    if not four_eyes:
+        _close_request(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
     return _result(row, nums)
 
 
@@ -106,6 +121,12 @@ def _check_hold_permission(ledger: Ledger, actor: Actor, pending_id: str) -> Non
         code = conn.execute(select(T.c.code).where(T.c.id == pending_id)).scalar()
     if code == "hold":
         ledger.authorize(actor, Permission.HOLD_RELEASE, pending_id)
+        if getattr(ledger, "four_eyes", None) is not None and actor.role is not Role.SYSTEM:
+            from core.approvals.errors import ApprovalRequired
+
+            raise ApprovalRequired(f"releasing a hold needs a second person: ask for the release (qenex approvals, or "
+                                   f"the Holds tab) and a supervisor approves it; {pending_id} was not released",
+                                   id=pending_id)
 
 
 def is_expired(pend: dict[str, Any], now: datetime) -> bool:
@@ -142,6 +163,21 @@ def _expire(ledger: Ledger, conn: Connection, actor: Actor, pend: dict[str, Any]
     ledger.record(conn, actor, "transfer.expire", pend["id"], {"state": "pending"}, {"state": "expired"})
     events.completed(conn, pend["id"], pend["id"], "expired", [debit.number, credit.number])
     _close_alert(ledger, conn, actor, pend["id"], "expired", ledger.clock())
+    _close_request(ledger, conn, actor, pend["id"], "expired", ledger.clock())
+
+
+def _refuse_if_waiting(conn: Connection, pending_id: str) -> None:
+    from core.approvals.hooks import refuse_if_waiting  # four eyes sits above the ledger
+
+    refuse_if_waiting(conn, pending_id)
+
+
+def _close_request(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, state: str, now: datetime) -> None:
+    """A held transfer resolved outside the approvals inbox (voided by a fraud decision, expired) closes
+    its approval request with it."""
+    from core.approvals.hooks import transfer_resolved
+
+    transfer_resolved(ledger, conn, actor, pending_id, state, now)
 
 
 def _close_alert(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, state: str, now: datetime) -> None:

@@ -112,4 +112,5 @@ def numbers_for(engine: Engine, ids: Iterable[int]) -> dict[int, str]:
 
 def corrected_ids(conn: Connection, ids: list[str]) -> set[str]:
     """Which of ``ids`` already have a correcting transfer."""
-    return set(conn.execute(select(T.c.reverses_id).where(T.c.reverses_id.in_(ids))).scalars())
+    return set(conn.execute(select(T.c.reverses_id).where(  # a voided or expired correction corrected nothing
+        T.c.reverses_id.in_(ids), T.c.state.notin_(("voided", "expired")))).scalars())

@@ -49,6 +49,7 @@ class TransferResult(NamedTuple):
     created_at: datetime
     replayed: bool = False
     fraud: Any = None  # core.fraud ScreenResult when the transfer was screened
+    approval: int | None = None  # the approval request holding it (core.approvals): waiting, not posted
 
     def to_dict(self) -> dict[str, Any]:
         from core.ledger.money import plain
@@ -61,6 +62,8 @@ class TransferResult(NamedTuple):
         if self.fraud is not None:
             data["fraud"] = {"decision": self.fraud.decision, "score": round(self.fraud.score, 4),
                              "reasons": list(self.fraud.reasons)}
+        if self.approval is not None:
+            data["approval"] = {"id": self.approval, "state": "waiting for approval"}
         return data
 
 

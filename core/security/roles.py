@@ -42,18 +42,20 @@ class Permission(StrEnum):
     CARD_REVEAL = "card.reveal"  # show a vaulted card's full number (with a reason; audited)
     RAILS_OPERATE = "rails.operate"  # export rail files, settle and return payment orders
     VAULT_ROTATE = "vault.rotate"
+    APPROVAL_REQUEST = "approval.request"  # ask for a four-eyes action (hold release, freeze, close) (core.approvals)
+    APPROVAL_DECIDE = "approval.decide"  # approve or reject another person's request (never one's own)
 
 
 _TELLER = {
     Permission.LEDGER_VIEW, Permission.CUSTOMER_ADD, Permission.ACCOUNT_OPEN,
     Permission.TRANSFER_POST, Permission.CASH, Permission.PENDING_RESOLVE, Permission.PAYMENT_TAKE,
-    Permission.HOLD_PLACE,
+    Permission.HOLD_PLACE, Permission.APPROVAL_REQUEST,
 }
 _ANALYST = {Permission.LEDGER_VIEW, Permission.ALERT_VIEW, Permission.ALERT_DISPOSITION}
 _SUPERVISOR = _TELLER | _ANALYST | {
     Permission.ACCOUNT_STATUS, Permission.TRANSFER_CORRECT, Permission.RECOMMENDATION_ACT,
     Permission.MODEL_TRAIN, Permission.AUDIT_VIEW, Permission.CARD_REVEAL, Permission.RAILS_OPERATE,
-    Permission.HOLD_RELEASE, Permission.ALERT_REASSIGN, Permission.ALERT_SUPERVISE,
+    Permission.HOLD_RELEASE, Permission.ALERT_REASSIGN, Permission.ALERT_SUPERVISE, Permission.APPROVAL_DECIDE,
 }
 _ADMIN = {
     Permission.LEDGER_VIEW, Permission.USER_MANAGE, Permission.SETTINGS_CHANGE,

@@ -43,12 +43,16 @@ class TransferPreview:
     decision: str  # approve | review | decline | none (not screened: the bank's own accounts)
     score: float | None
     reasons: tuple[str, ...]
+    approval: str | None = None  # why it will wait for a second person (core.approvals), if it will
 
     @property
     def outcome(self) -> str:
         """In words: what will happen when confirmed."""
+        if self.approval and self.decision != "decline":
+            return f"sent for approval ({self.approval}): the funds are reserved, nothing posts until a supervisor approves"
         return {"review": "held for fraud review (funds reserved, an analyst decides)",
-                "decline": "declined by fraud screening (nothing will post)"}.get(self.decision, "posted at once")
+                "decline": "declined by fraud screening (nothing will post; check it with the customer, and if it is "
+                           "genuine ask a supervisor to have the fraud team review it)"}.get(self.decision, "posted at once")
 
     def to_dict(self) -> dict[str, Any]:
         c = self.request.currency
@@ -56,7 +60,8 @@ class TransferPreview:
                 "to_name": self.credit_name, "amount": plain(self.request.amount, c), "currency": c,
                 "fee": plain(self.fee, c), "from_available_after": plain(self.debit_available_after, c),
                 "from_current_after": plain(self.debit_current_after, c), "decision": self.decision,
-                "score": self.score, "reasons": list(self.reasons), "outcome": self.outcome}
+                "score": self.score, "reasons": list(self.reasons), "approval": self.approval,
+                "outcome": self.outcome}
 
 
 def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPreview:
@@ -81,11 +86,25 @@ def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPrevi
                 if screened is not None:
                     verdict = screened[1]
                     decision, score, reasons = verdict.decision, verdict.score, tuple(verdict.reasons)
+            approval = None
             if decision != "decline":  # a declined payment never reaches the posting rules: nothing moves
-                posting.apply(req, hold=decision == "review")
+                need = (ledger.four_eyes.need(conn, actor, req, posting.account(req.debit), posting.account(req.credit))
+                        if ledger.four_eyes is not None else None)
+                if need is not None:
+                    approval = _why(need, actor, req.currency)
+                posting.apply(req, hold=decision == "review" or need is not None)
         finally:
             conn.rollback()
     debit, credit = posting.account(req.debit), posting.account(req.credit)
     return TransferPreview(req, names.get(req.debit) or acc_names.get(req.debit, ""),
                            names.get(req.credit) or acc_names.get(req.credit, ""), 0, debit.balance,
-                           debit.available, credit.balance, decision, score, tuple(reasons))
+                           debit.available, credit.balance, decision, score, tuple(reasons), approval)
+
+
+def _why(need, actor: Actor, currency: str) -> str:  # noqa: ANN001 - core.approvals.Need
+    from core.ledger.money import format_minor
+
+    if need.kind == "transfer":
+        return f"above the {actor.role} limit of {format_minor(need.limit or 0, currency)}"
+    return {"gl": "it moves money on a bank GL account", "correction": "corrections need a second person"}.get(
+        need.kind, need.kind)

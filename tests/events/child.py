@@ -2,7 +2,7 @@
 
 listen: start an event bus on URL, print "ready", then one JSON line per event received (with the
 receive time) until stdin closes. post: post a transfer through the desk's services, print the time
-right after the commit.
+right after the commit. post-as-teller: the same, made by a teller (so four eyes may hold it for approval).
 """
 from __future__ import annotations
 
@@ -30,17 +30,18 @@ def listen(url: str, redis_url: str | None) -> None:
     engine.dispose()
 
 
-def post(url: str, debit: str, credit: str, amount: str) -> None:
+def post(url: str, debit: str, credit: str, amount: str, as_teller: bool = False) -> None:
     from app.services import Services
     from app.settings import Settings
     from core.ledger.views import TransferRequest
-    from core.security.roles import SYSTEM_ACTOR
+    from core.security.roles import SYSTEM_ACTOR, Actor, Role
 
     engine = make_engine(url)
     services = Services.build(Settings(url, None, Path(tempfile.mkdtemp())), engine)
-    services.ledger.transfer(SYSTEM_ACTOR, TransferRequest(id=f"child-{time.time_ns()}", debit=debit, credit=credit,
+    actor = Actor("tina", Role.TELLER, device="desk-2") if as_teller else SYSTEM_ACTOR
+    result = services.ledger.transfer(actor, TransferRequest(id=f"child-{time.time_ns()}", debit=debit, credit=credit,
                                                            amount=int(amount), currency="USD"))
-    print(json.dumps({"committed": time.time()}), flush=True)
+    print(json.dumps({"committed": time.time(), "state": result.state, "approval": result.approval}), flush=True)
     services.close()
     engine.dispose()
 
@@ -50,4 +51,4 @@ if __name__ == "__main__":
     if command == "listen":
         listen(url, rest[0] if rest else None)
     else:
-        post(url, *rest)
+        post(url, *rest, as_teller=command == "post-as-teller")

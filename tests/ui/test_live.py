@@ -79,3 +79,36 @@ def test_in_process_bursts_are_coalesced(qtbot, services, bank, teller):
                                                                amount=100, currency="USD"))
     qtbot.waitUntil(lambda: sum(calls) == 20, timeout=3000)
     assert len(calls) <= 4, calls
+
+
+@pytest.mark.postgres
+def test_approval_requested_at_another_desk_shows_in_the_inbox_within_a_second(qtbot, pg_engine, tmp_path, tasks):
+    """Desk 2 (a child process) makes a teller's transfer above the limit; desk 1's open approvals inbox
+    shows the request, and its open teller page the reserved funds, within a second of the commit."""
+    from ui.approvals.page import ApprovalsPage
+
+    url = pg_engine.url.render_as_string(hide_password=False)
+    services = Services.build(Settings(url, None, tmp_path), pg_engine)
+    try:
+        a, b = _customers(services)
+        services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)  # in the database: every desk's limit
+        page = _open_page(qtbot, services, a)
+        inbox = ApprovalsPage(services, Actor("sam", Role.SUPERVISOR, device="desk-1"))
+        qtbot.addWidget(inbox)
+        inbox.show()
+        qtbot.waitUntil(lambda: services.events.state == "live", timeout=5000)
+        child = subprocess.Popen([sys.executable, "-m", "tests.events.child", "post-as-teller", url, a, b, "4000"],
+                                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        shown: list[float] = []
+        qtbot.waitUntil(lambda: shown or (inbox.model.rowCount() == 1 and shown.append(time.time())), timeout=60_000)
+        out, err = child.communicate(timeout=60)
+        assert child.returncode == 0, err
+        posted = json.loads(out.strip().splitlines()[-1])
+        assert posted["state"] == "pending" and inbox.model.row_object(0).id == posted["approval"]
+        assert shown[0] - posted["committed"] < 1.0, f"shown {shown[0] - posted['committed']:.2f} s after the commit"
+        qtbot.waitUntil(lambda: page.customer_panel.available_label.text() == "$60.00", timeout=2000)
+        assert page.current_label.text() == "$100.00"  # reserved, not posted
+    finally:
+        tasks.shutdown(wait=True)
+        services.close()

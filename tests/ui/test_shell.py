@@ -39,8 +39,8 @@ def _next_code(user):  # noqa: ANN001, ANN202
 
 def test_teller_sees_no_admin_or_audit(qtbot, services, make_user):
     window = _login(qtbot, _shell(qtbot, services), make_user("tina", Role.TELLER))
-    assert window.nav_keys() == ["teller", "payments"]
-    assert window.nav_keys(enabled_only=True) == ["teller", "payments"]
+    assert window.nav_keys() == ["teller", "payments", "approvals"]  # approvals: their own requests
+    assert window.nav_keys(enabled_only=True) == ["teller", "payments", "approvals"]
     assert window.current_key() == "teller"
     assert not window.show_page("admin")
     assert "admin" not in window.page_actions
@@ -53,8 +53,8 @@ def test_admin_and_supervisor_navigation(qtbot, services, make_user):
     shell.logout()
     qtbot.addWidget(shell.login_dialog)
     supervisor = _login(qtbot, shell, make_user("sam", Role.SUPERVISOR))
-    assert supervisor.nav_keys() == ["teller", "fraud", "recommendations", "payments", "audit"]
-    assert supervisor.nav_keys(enabled_only=True) == ["teller", "fraud", "payments", "audit"]
+    assert supervisor.nav_keys() == ["teller", "fraud", "recommendations", "payments", "audit", "approvals"]
+    assert supervisor.nav_keys(enabled_only=True) == ["teller", "fraud", "payments", "audit", "approvals"]
     waiting = supervisor.nav.item(supervisor.nav_keys().index("recommendations"))
     assert waiting.toolTip().startswith("Not available yet: awaits")
 

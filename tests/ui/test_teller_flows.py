@@ -90,11 +90,16 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     holds.place()
     qtbot.waitUntil(lambda: page.customer_panel.held_label.text() == "$150.00")
     assert page.customer_panel.available_label.text() == "$850.00"
-    assert not holds.release_button.isEnabled()  # a teller cannot release
+    assert holds.release_button.text() == "Ask to r&elease…"  # four eyes: a teller asks, a supervisor decides
     boss = TellerPage(services, Actor("sam", Role.SUPERVISOR, device="desk-2"))
     qtbot.addWidget(boss)
+    boss.show()
     qtbot.keyClicks(boss.finder.search, bank[0])
     qtbot.waitUntil(lambda: boss.holds_panel.model.rowCount() == 1)
     boss.holds_panel.release(boss.holds_panel.holds()[0], "resolved with the customer")
-    qtbot.waitUntil(lambda: boss.holds_panel.model.rowCount() == 0)
+    qtbot.waitUntil(lambda: "waiting for approval (request #" in boss.holds_panel.form.status.text())
+    assert boss.holds_panel.model.rowCount() == 1  # not released by its own asker
+    [request] = services.approvals.list(Actor("sue", Role.SUPERVISOR))
+    services.approvals.approve(Actor("sue", Role.SUPERVISOR), request.id)
+    qtbot.waitUntil(lambda: boss.holds_panel.model.rowCount() == 0)  # followed live
     assert services.teller.account(teller, bank[0]).account.available == 100000

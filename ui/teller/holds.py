@@ -57,10 +57,14 @@ class HoldsPanel(QWidget):
         self.form.add_field("expires_at", "&Until (last day)", self.until)
         self.form.add_field("note", "N&ote", self.note)
         self.place_button = QPushButton("P&lace hold", objectName="primary")
-        self.release_button = QPushButton("R&elease selected…")
-        if not actor.can(Permission.HOLD_RELEASE):
+        self.four_eyes = services.approvals is not None  # releases wait for a second person (core.approvals)
+        self.release_button = QPushButton("Ask to r&elease…" if self.four_eyes else "R&elease selected…")
+        if not (actor.can(Permission.HOLD_RELEASE) or (self.four_eyes and actor.can(Permission.APPROVAL_REQUEST))):
             self.release_button.setEnabled(False)
             self.release_button.setToolTip("Releasing a hold needs a supervisor")
+        elif self.four_eyes:
+            self.release_button.setToolTip("Sends the release to the approvals inbox: a supervisor other than you "
+                                           "approves it (four eyes)")
         self.place_button.clicked.connect(self.place)
         self.release_button.clicked.connect(self.release_selected)
         for edit in (self.amount, self.note):
@@ -162,6 +166,14 @@ class HoldsPanel(QWidget):
 
     def release(self, hold: HoldView, note: str) -> None:
         teller, actor = self.services.teller, self.actor
+        if self.four_eyes:
+            approvals = self.services.approvals
+            Op(self, lambda _t: approvals.request_hold_release(actor, hold.id, note or "")).success(
+                lambda r: self.form.set_status(
+                    f"Release of the {show(hold.amount, hold.currency, self.locale)} hold is waiting for approval "
+                    f"(request #{r.id}); a supervisor other than you decides in Approvals.", ok=True)).failure(
+                lambda err: self.form.show_failure(err, None)).run_in_background()
+            return
 
         def go() -> None:
             Op(self, lambda _t: teller.release_hold(actor, hold.id, note)).success(

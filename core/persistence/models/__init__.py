@@ -1,5 +1,6 @@
 """Every table of QENEX Console. Import this package to get the complete metadata."""
 from core.persistence.base import Base
+from core.persistence.models.approvals import ApprovalLimit, ApprovalRequest
 from core.persistence.models.cases import (
     AlertLink, CaseFile, CustomerActivity, FraudCase, FraudEvent, SlaBand, Suppression,
 )
@@ -14,3 +15,4 @@ __all__ += ["FraudBin", "FraudSeen", "FraudCard", "FraudModel", "FraudScore", "F
 __all__ += ["FraudCase", "FraudEvent", "CaseFile", "Suppression", "AlertLink", "SlaBand", "CustomerActivity"]
 __all__ += ["AccountHold", "ReceiptPrint"]
 __all__ += ["Payment", "PaymentEvent", "PaymentOrder", "VaultCard"]
+__all__ += ["ApprovalRequest", "ApprovalLimit"]

@@ -1,0 +1,69 @@
+"""Doing what a request asked for, inside the approving transaction (so the request and its action commit
+together), and undoing its hold when it is rejected or expires."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, update
+
+from core.approvals.store import MONEY_KINDS, ApprovalView
+from core.ledger import accounts as account_ops
+from core.ledger import pending as pending_ops
+from core.ledger.money import plain
+from core.security.roles import Actor
+from core.teller import holds
+from core.teller.events import publish
+
+if TYPE_CHECKING:
+    from core.ledger.service import Ledger
+
+H = holds.H
+
+
+def approve(ledger: Ledger, conn: Connection, checker: Actor, req: ApprovalView, note: str) -> str:
+    """Carry out ``req`` as ``checker``; returns what happened, in words. Ledger errors propagate (the
+    transaction rolls back and the request stays pending)."""
+    if req.kind in MONEY_KINDS:
+        assert req.transfer_id is not None
+        expired: list = []
+        result = pending_ops.resolve_on(ledger, conn, checker, req.transfer_id, post=True, amount=None, id=None,
+                                        expired=expired, four_eyes=True)
+        return f"posted as {result.id}"
+    if req.kind in ("freeze", "close"):
+        assert req.account is not None
+        account_ops.set_status(ledger, conn, checker, req.account, "frozen" if req.kind == "freeze" else "closed")
+        return "account frozen" if req.kind == "freeze" else "account closed"
+    if req.kind == "hold_release":
+        assert req.hold_id is not None
+        return release_hold(ledger, conn, checker, req.hold_id, note or req.note)
+    raise AssertionError(f"unknown approval kind {req.kind}")
+
+
+def release_hold(ledger: Ledger, conn: Connection, checker: Actor, hold_pk: int, note: str) -> str:
+    """``core.teller.holds.release`` in the caller's transaction, by the checker."""
+    now = ledger.clock()
+    hold = holds.get(conn, hold_pk, now)
+    if hold.state != "active":
+        raise holds.HoldNotActive(f"hold {hold_pk} on {hold.account} is already {hold.state}; nothing to release",
+                                  hold=hold_pk)
+    pending_ops.resolve_on(ledger, conn, checker, hold.transfer_id, post=False, amount=None, id=None, expired=[],
+                           four_eyes=True)
+    conn.execute(update(H).where(H.c.id == hold_pk, H.c.released_at.is_(None))
+                 .values(released_by=checker.username, released_at=now, release_note=note[:200]))
+    after = {"hold": hold_pk, "amount": plain(hold.amount, hold.currency), "currency": hold.currency, "note": note}
+    ledger.record(conn, checker, "hold.release", hold.account, {"state": "active"}, {"state": "released", **after})
+    publish(conn, "hold.released", {"account": hold.account, **after})
+    return f"hold {hold_pk} released"
+
+
+def undo(ledger: Ledger, conn: Connection, actor: Actor, req: ApprovalView) -> str:
+    """Release what ``req`` held (its pending transfer is voided, or expires if its time passed)."""
+    if req.kind not in MONEY_KINDS or req.transfer_id is None:
+        return "nothing was held"
+    expired: list = []
+    try:
+        pending_ops.resolve_on(ledger, conn, actor, req.transfer_id, post=False, amount=None, id=None,
+                               expired=expired, four_eyes=True)
+    except pending_ops.PendingAlreadyResolved:
+        return "the held transfer was already resolved"
+    return "held funds released at expiry" if expired else "held funds released"

@@ -1,0 +1,129 @@
+"""Which actions wait for a second person, each role's limits, and how long a request waits.
+
+Rules (issue 10, "Four eyes"), for people (the system operator and scheduled jobs are not checked):
+
+- a transfer from a customer's account above the maker's limit for its currency (cash withdrawals too;
+  deposits are not limited): kind ``transfer``;
+- any manual movement on a bank GL account (a transfer with code ``transfer``, ``adjustment`` or ``gl``
+  where either side is a GL account; cash deposits and withdrawals at the desk, holds, fees and the
+  bank's own flows keep their own codes and controls): kind ``gl``;
+- every correction of a posted transfer: kind ``correction``;
+- freezing or closing an account: kinds ``freeze`` and ``close``; releasing a hold: ``hold_release``.
+
+Limits are per role and currency, in minor units: a row of ``approval_limits`` (``qenex approvals limits
+--set``) wins; else ``QENEX_APPROVAL_LIMITS`` (``teller=10000,supervisor=50000``, whole units of any
+currency); else the defaults below. A supervisor above their own limit needs another supervisor.
+Requests expire after ``QENEX_APPROVAL_EXPIRY_HOURS`` (default 24, at most 720: the ledger's longest
+pending transfer), releasing the held funds.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from core.errors import ConfigurationError
+from core.ledger import money
+from core.ledger.posting import MAX_TIMEOUT_SECONDS
+from core.persistence.models import ApprovalLimit
+from core.security.roles import Actor, Role
+
+L = ApprovalLimit.__table__
+DEFAULT_LIMITS: dict[str, Decimal] = {Role.TELLER.value: Decimal(10_000), Role.SUPERVISOR.value: Decimal(50_000)}
+DEFAULT_EXPIRY_HOURS = 24.0
+MANUAL_CODES = frozenset({"transfer", "adjustment", "gl"})
+LIMIT_ROLES = (Role.TELLER.value, Role.SUPERVISOR.value)
+CACHE_SECONDS = 5.0  # a limit changed at another desk applies here within this time
+
+
+@dataclass(frozen=True)
+class Need:
+    """Why an action waits: ``kind`` (see the module doc) and, for ``transfer``, the limit it exceeds."""
+
+    kind: str
+    limit: int | None = None
+
+
+@dataclass
+class Policy:
+    defaults: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    expiry: timedelta = timedelta(hours=DEFAULT_EXPIRY_HOURS)
+    _cache: dict[tuple[str, str], tuple[float, int | None]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Policy":
+        env = env if env is not None else dict(os.environ)
+        return cls(parse_limits(env.get("QENEX_APPROVAL_LIMITS", "")), parse_expiry(env.get("QENEX_APPROVAL_EXPIRY_HOURS", "")))
+
+    def limit(self, conn: Connection, role: str, currency: str) -> int | None:
+        """``role``'s limit in ``currency`` (minor units), or None: that role has no limit (always asks)."""
+        key = (str(role), currency)
+        cached = self._cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        row = conn.execute(select(L.c.amount).where(L.c.role == key[0], L.c.currency == currency)).first()
+        if row is not None:
+            value: int | None = row.amount
+        elif key[0] in self.defaults:
+            value = money.to_minor(self.defaults[key[0]], currency, allow_zero=True)
+        else:
+            value = 0
+        self._cache[key] = (time.monotonic(), value)
+        return value
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+    def need(self, conn: Connection, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
+        """What ``req`` (a normalized TransferRequest between the locked ``debit`` and ``credit`` account
+        states) needs from a second person, or None."""
+        if actor.role in (Role.SYSTEM,):
+            return None
+        if req.reverses_id:
+            return Need("correction")
+        if (debit.customer_id is None or credit.customer_id is None) and req.code in MANUAL_CODES:
+            return Need("gl")
+        if debit.customer_id is not None and req.code != "hold":
+            limit = self.limit(conn, actor.role, req.currency)
+            if limit is not None and req.amount > limit:
+                return Need("transfer", limit)
+        return None
+
+
+def parse_limits(raw: str) -> dict[str, Decimal]:
+    """``teller=10000,supervisor=50000`` (whole or decimal units of any currency) over the defaults."""
+    limits = dict(DEFAULT_LIMITS)
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        role, _, value = part.partition("=")
+        role = role.strip().lower()
+        if role not in LIMIT_ROLES:
+            raise ConfigurationError(f"QENEX_APPROVAL_LIMITS: unknown role {role!r}; use teller or supervisor, "
+                                     "e.g. teller=10000,supervisor=50000")
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise ConfigurationError(f"QENEX_APPROVAL_LIMITS: {value.strip()!r} is not an amount; write e.g. "
+                                     "teller=10000") from None
+        if not amount.is_finite() or amount < 0 or amount > 10**12:
+            raise ConfigurationError(f"QENEX_APPROVAL_LIMITS: the {role} limit must be 0 to 1,000,000,000,000")
+        limits[role] = amount
+    return limits
+
+
+def parse_expiry(raw: str) -> timedelta:
+    raw = raw.strip()
+    if not raw:
+        return timedelta(hours=DEFAULT_EXPIRY_HOURS)
+    try:
+        hours = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"QENEX_APPROVAL_EXPIRY_HOURS must be a number of hours, got {raw!r}") from None
+    if not 0 < hours <= MAX_TIMEOUT_SECONDS / 3600:
+        raise ConfigurationError(f"QENEX_APPROVAL_EXPIRY_HOURS must be more than 0 and at most "
+                                 f"{MAX_TIMEOUT_SECONDS // 3600}, got {raw!r}")
+    return timedelta(seconds=max(60, round(hours * 3600)))

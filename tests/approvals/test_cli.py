@@ -1,0 +1,49 @@
+"""qenex approvals list|show|approve|reject|request|expire|limits, end to end on SQLite."""
+from __future__ import annotations
+
+import io
+
+from tests.ledger.test_cli import qenex  # noqa: F401 - the fixture
+
+
+def _users(qenex, monkeypatch):  # noqa: ANN001, ANN202, F811
+    for name, role in (("tina", "teller"), ("sam", "supervisor"), ("sue", "supervisor")):
+        monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+        assert qenex("user", "add", name, "--role", role, "--password-stdin")[0] == 0
+
+
+def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
+    _users(qenex, monkeypatch)
+    qenex("customer", "add", "--name", "Ada")
+    acc = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
+    qenex("deposit", "--account", acc, "--amount", "100", "--currency", "USD")
+    hold = qenex("hold", "place", acc, "--amount", "10", "--reason", "fraud", "--days", "3", "--json")[1]["id"]
+
+    code, freeze, _ = qenex("approvals", "request", "freeze", acc, "--note", "card stolen", "--as", "tina", "--json")
+    assert code == 0 and freeze["state"] == "pending" and freeze["maker"] == "tina"
+    release = qenex("approvals", "request", "release-hold", str(hold), "--as", "sam", "--json")[1]
+    listed = qenex("approvals", "list", "--json")[1]
+    assert [r["id"] for r in listed["requests"]] == [freeze["id"], release["id"]] and listed["total"] == 2
+    assert qenex("approvals", "list", "--as", "tina", "--json")[1]["total"] == 1  # a maker sees their own
+    shown = qenex("approvals", "show", str(freeze["id"]), "--json")[1]
+    assert shown["account"]["number"] == acc and shown["activity"][0]["amount"] == "100.00"
+
+    code, _, err = qenex("approvals", "approve", str(freeze["id"]))
+    assert code == 1 and err.startswith("qenex: checker_required:")
+    code, data, _ = qenex("approvals", "approve", str(freeze["id"]), str(release["id"]), "--as", "sam", "--json")
+    assert code == 1 and [i["ok"] for i in data["results"]] == [True, False]
+    assert data["results"][1]["error"] == "own_request"
+    code, _, err = qenex("approvals", "reject", str(release["id"]), "--reason", " ", "--as", "sue")
+    assert code == 1 and "invalid_approval" in err
+    code, text, _ = qenex("approvals", "reject", str(release["id"]), "--reason", "keep it", "--as", "sue")
+    assert code == 0 and "rejected" in text
+    assert qenex("approvals", "list", "--state", "decided", "--json")[1]["total"] == 2
+    assert qenex("approvals", "expire", "--json")[1] == {"expired": 0}
+
+
+def test_limits(qenex):  # noqa: F811
+    code, data, _ = qenex("approvals", "limits", "--json")
+    assert code == 0 and {"role": "teller", "currency": "USD", "limit": "10000.00", "source": "default"} in data["limits"]
+    assert qenex("approvals", "limits", "--set", "teller", "EUR", "2500", "--json")[1]["limit"] == "2500.00"
+    code, _, err = qenex("approvals", "limits", "--set", "teller", "EUR", "-5")
+    assert code == 1 and err.startswith("qenex: ")

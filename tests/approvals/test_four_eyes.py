@@ -1,0 +1,202 @@
+"""Four eyes in core: what waits, the funds held meanwhile, maker is never checker, approve posts, reject
+voids with a reason, expiry releases, bulk decisions give a result per item, everything audited."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.approvals import (
+    ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
+)
+from core.errors import PermissionDenied
+from core.ledger.views import TransferRequest
+from core.persistence.models import AuditEntry
+from core.security.roles import SYSTEM_ACTOR
+from tests.approvals.conftest import ANALYST, SUPERVISOR, SUPERVISOR_2, TELLER
+
+
+def _big(a: str, b: str, amount: int = 1_500_00, id: str = "big-1") -> TransferRequest:
+    return TransferRequest(id=id, debit=a, credit=b, amount=amount, currency="USD", description="car")
+
+
+def _actions(engine) -> list[str]:  # noqa: ANN001
+    with engine.connect() as conn:
+        return list(conn.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars())
+
+
+def test_below_the_limit_posts_at_once(desk):
+    ledger, approvals, _t, (a, b) = desk
+    result = ledger.transfer(TELLER, _big(a, b, 1_000_00))
+    assert result.state == "posted" and result.approval is None
+    assert approvals.list(SUPERVISOR) == []
+
+
+def test_above_the_limit_waits_with_the_funds_held_and_the_checker_posts_it(desk, engine):
+    ledger, approvals, _t, (a, b) = desk
+    result = ledger.transfer(TELLER, _big(a, b))
+    assert result.state == "pending" and result.approval is not None
+    assert result.to_dict()["approval"] == {"id": result.approval, "state": "waiting for approval"}
+    balance = ledger.balance(TELLER, a)
+    assert (balance.current, balance.available) == (20_000_00, 18_500_00)  # held, not posted
+    assert ledger.balance(TELLER, b).current == 0
+    [req] = approvals.list(SUPERVISOR)
+    assert (req.kind, req.maker, req.state, req.amount, req.limit_amount) == ("transfer", "tina", "pending",
+                                                                              1_500_00, 1_000_00)
+    assert approvals.list(TELLER)[0].id == req.id  # the maker sees it waiting
+    done = approvals.approve(SUPERVISOR, req.id, "checked with the customer")
+    assert (done.state, done.checker, done.result) == ("approved", "sam", f"posted as {result.id}:post")
+    assert ledger.balance(TELLER, b).current == 1_500_00
+    assert ledger.balance(TELLER, a).available == 18_500_00
+    assert {"approval.request", "approval.approve", "transfer.post_pending"} <= set(_actions(engine))
+    with pytest.raises(ApprovalNotPending):
+        approvals.approve(SUPERVISOR_2, req.id)
+
+
+def test_the_maker_never_decides_their_own_and_the_system_is_no_checker(desk, engine):
+    ledger, approvals, _t, (a, b) = desk
+    own = ledger.transfer(SUPERVISOR, _big(a, b, 6_000_00))  # above the supervisor's own limit
+    assert own.approval is not None
+    with pytest.raises(OwnRequest):
+        approvals.approve(SUPERVISOR, own.approval)
+    with pytest.raises(OwnRequest):
+        approvals.reject(SUPERVISOR, own.approval, "changed my mind")
+    with pytest.raises(PermissionDenied):
+        approvals.approve(TELLER, own.approval)
+    with pytest.raises(CheckerRequired):
+        approvals.approve(SYSTEM_ACTOR, own.approval)
+    assert "approval.refused" in _actions(engine)
+    with pytest.raises(ApprovalRequired):  # nor past the inbox through the ledger's pending-transfer post
+        ledger.post_pending(SUPERVISOR, own.id)
+    assert approvals.approve(SUPERVISOR_2, own.approval).state == "approved"
+
+
+def test_reject_voids_with_a_reason_and_releases_the_funds(desk):
+    ledger, approvals, _t, (a, b) = desk
+    result = ledger.transfer(TELLER, _big(a, b))
+    with pytest.raises(InvalidApproval):
+        approvals.reject(SUPERVISOR, result.approval, "  ")
+    done = approvals.reject(SUPERVISOR, result.approval, "customer not present")
+    assert (done.state, done.decision_note, done.result) == ("rejected", "customer not present", "held funds released")
+    assert ledger.balance(TELLER, a).available == 20_000_00
+    assert ledger.transfer_row(TELLER, result.id)["state"] == "voided"
+
+
+def test_requests_expire_and_release_the_funds(desk, clock):
+    ledger, approvals, _t, (a, b) = desk
+    result = ledger.transfer(TELLER, _big(a, b))
+    clock.advance(hours=2, seconds=1)
+    assert ledger.balance(TELLER, a).available == 20_000_00  # the held transfer's timeout passed
+    assert approvals.list(SUPERVISOR) == [] and approvals.list(SUPERVISOR, "decided")[0].state == "expired"
+    with pytest.raises(ApprovalExpired):
+        approvals.approve(SUPERVISOR, result.approval)
+    assert approvals.get(SUPERVISOR, result.approval).result == "held funds released at expiry"
+    assert ledger.transfer_row(TELLER, result.id)["state"] == "expired"
+    assert ledger.balance(TELLER, b).current == 0
+
+
+def test_expire_sweeps_due_requests(desk, clock):
+    ledger, approvals, _t, (a, b) = desk
+    ledger.transfer(TELLER, _big(a, b, id="e1"))
+    ledger.transfer(TELLER, _big(a, b, id="e2"))
+    clock.advance(hours=3)
+    assert approvals.expire(SYSTEM_ACTOR) == 2 and approvals.expire(SYSTEM_ACTOR) == 0
+    assert {r.state for r in approvals.list(SUPERVISOR, "all")} == {"expired"}
+
+
+def test_bulk_approve_and_reject_give_a_result_per_item(desk):
+    ledger, approvals, _t, (a, b) = desk
+    ids = [ledger.transfer(TELLER, _big(a, b, id=f"bulk-{i}")).approval for i in range(3)]
+    own = ledger.transfer(SUPERVISOR, _big(a, b, 6_000_00, id="bulk-own")).approval
+    results = approvals.approve_many(SUPERVISOR, [ids[0], own, ids[1], 999_999, ids[0]])
+    assert [getattr(r, "state", None) or r.code for r in results] == ["approved", "own_request", "approved",
+                                                                     "approval_not_found"]
+    results = approvals.reject_many(SUPERVISOR, [ids[2], ids[0]], "duplicate")
+    assert [getattr(r, "state", None) or r.code for r in results] == ["rejected", "approval_not_pending"]
+    assert ledger.balance(TELLER, b).current == 3_000_00
+
+
+def test_gl_movements_corrections_freezes_and_closures_wait(desk, engine):
+    ledger, approvals, teller, (a, b) = desk
+    gl = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")
+    moved = ledger.transfer(SUPERVISOR, TransferRequest("gl-1", gl["teller_cash"].number, gl["fees"].number, 5_00, "USD"))
+    assert moved.state == "pending" and approvals.get(SUPERVISOR_2, moved.approval).kind == "gl"
+    cash = ledger.deposit(TELLER, a, 50_000_00, "USD")  # a desk deposit is not a manual GL movement
+    assert cash.state == "posted" and cash.approval is None
+    posted = ledger.transfer(SYSTEM_ACTOR, _big(a, b, 100_00, id="fixme"))
+    fix = ledger.correct(SUPERVISOR, posted.id)
+    assert fix.state == "pending" and approvals.get(SUPERVISOR_2, fix.approval).kind == "correction"
+    approvals.reject(SUPERVISOR_2, fix.approval, "not an error")
+    again = ledger.correct(SUPERVISOR, posted.id, id="fixme:correction-2")  # the rejected one corrected nothing
+    approvals.approve(SUPERVISOR_2, again.approval)
+    assert ledger.balance(TELLER, b).current == 0
+
+    with pytest.raises(ApprovalRequired):
+        ledger.set_status(SUPERVISOR, b, "frozen")
+    freeze = approvals.request_status(TELLER, b, "frozen", "card stolen")
+    assert approvals.request_status(TELLER, b, "frozen").id == freeze.id  # the same request, not a second
+    assert approvals.approve(SUPERVISOR, freeze.id).result == "account frozen"
+    assert ledger.accounts(TELLER, search=b)[0].status == "frozen"
+    with pytest.raises(InvalidApproval):
+        approvals.request_status(TELLER, b, "frozen")
+    close = approvals.request_status(SUPERVISOR, b, "closed")
+    with pytest.raises(OwnRequest):
+        approvals.approve(SUPERVISOR, close.id)
+    approvals.approve(SUPERVISOR_2, close.id)
+    assert ledger.accounts(TELLER, search=b)[0].status == "closed"
+    with pytest.raises(PermissionDenied):
+        approvals.request_status(ANALYST, a, "frozen")
+
+
+def test_hold_releases_wait_for_a_supervisor(desk, clock):
+    ledger, approvals, teller, (a, _b) = desk
+    hold = teller.place_hold(TELLER, a, 300_00, "fraud", clock() + timedelta(days=3))
+    with pytest.raises(ApprovalRequired):
+        teller.release_hold(SUPERVISOR, hold.id, "ok")
+    with pytest.raises(ApprovalRequired):
+        ledger.void_pending(SUPERVISOR, hold.transfer_id)
+    req = approvals.request_hold_release(TELLER, hold.id, "cheque cleared")
+    assert req.kind == "hold_release" and req.hold_id == hold.id
+    released = approvals.approve(SUPERVISOR, req.id)
+    assert released.result == f"hold {hold.id} released"
+    after = teller.holds(TELLER, a, include_ended=True)[0]
+    assert (after.state, after.released_by) == ("released", "sam")
+    assert ledger.balance(TELLER, a).available == 20_000_00
+
+
+def test_the_checker_sees_the_request_the_activity_and_the_fraud_score(desk):
+    ledger, approvals, _t, (a, b) = desk
+    ledger.transfer(TELLER, _big(a, b, 200_00, id="small"))
+    result = ledger.transfer(TELLER, _big(a, b))
+    detail = approvals.detail(SUPERVISOR, result.approval)
+    assert detail.request.score is not None and detail.decision in ("approve", "review")
+    assert detail.account.number == a and detail.account.available == 18_300_00
+    assert [ln.transfer_id for ln in detail.activity][:1] == ["small"]
+    data = detail.to_dict()
+    assert data["request"]["amount"] == "1500.00" and data["fraud"]["score"] == detail.request.score
+    with pytest.raises(PermissionDenied):  # a maker sees only their own requests
+        approvals.get(Actor("tom", TELLER.role), result.approval)
+
+
+def test_voiding_the_held_transfer_withdraws_the_request(desk):
+    ledger, approvals, _t, (a, b) = desk
+    result = ledger.transfer(TELLER, _big(a, b))
+    ledger.void_pending(TELLER, result.id)
+    req = approvals.get(SUPERVISOR, result.approval)
+    assert (req.state, req.checker) == ("rejected", "tina") and req.result.startswith("withdrawn")
+
+
+def test_limits_per_role_and_currency(desk):
+    ledger, approvals, _t, (a, b) = desk
+    approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 2_000_00)
+    assert ledger.transfer(TELLER, _big(a, b, 1_500_00, id="now-ok")).state == "posted"
+    rows = {(r["role"], r["currency"]): r for r in approvals.limits(SUPERVISOR)}
+    assert rows[("teller", "USD")]["limit"] == "2000.00" and rows[("supervisor", "USD")]["source"] == "default"
+    with pytest.raises(PermissionDenied):
+        approvals.set_limit(SUPERVISOR, "teller", "USD", 1)
+    with pytest.raises(InvalidApproval):
+        approvals.set_limit(SYSTEM_ACTOR, "analyst", "USD", 1)
+
+
+from core.security.roles import Actor  # noqa: E402

@@ -1,0 +1,88 @@
+"""Four eyes through the widgets: a teller's transfer above the limit waits (funds reserved), a supervisor
+approves it from the approvals inbox with the keyboard, the teller's page follows live; reject needs a
+reason; several requests decided together give a result each; a supervisor never decides their own."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from core.ledger.views import TransferRequest
+from core.security.roles import SYSTEM_ACTOR, Actor, Role
+from tests.ui.test_teller import _page, _select
+from ui.approvals.page import ApprovalsPage
+
+SAM = Actor("sam", Role.SUPERVISOR, device="desk-2")
+SUE = Actor("sue", Role.SUPERVISOR, device="desk-3")
+
+
+def _inbox(qtbot, services, actor, rows):  # noqa: ANN001, ANN202
+    page = ApprovalsPage(services, actor)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == rows)
+    return page
+
+
+def test_maker_then_checker(qtbot, services, bank, teller, ui_thread_sql):
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 100_00)
+    ui_thread_sql.clear()  # the test's own set-up above; from here on only the widgets act
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "400")
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    assert "sent for approval (above the teller limit of $100.00)" in form.dialog.outcome.text()
+    with qtbot.waitSignal(form.posted):
+        qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
+    assert form.status.text().startswith("Waiting for approval: $400.00") and "not posted" in form.status.text()
+    qtbot.waitUntil(lambda: page.customer_panel.available_label.text() == "$600.00")
+    assert page.current_label.text() == "$1,000.00"  # reserved, not posted
+
+    mine = _inbox(qtbot, services, teller, 1)  # the maker sees it waiting, and cannot decide
+    assert not mine.approve_button.isVisible() and mine.model.row_object(0).state == "pending"
+
+    inbox = _inbox(qtbot, services, SAM, 1)
+    inbox.table.setFocus()
+    inbox.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Fraud score" in inbox.detail.fraud.text() and inbox.detail.activity_model.rowCount() == 1)
+    assert inbox.detail.amount.text() == "$400.00" and "Asked by tina" in inbox.detail.meta.text()
+    assert "$600.00 available" in inbox.detail.account.text()
+    qtbot.keyClick(inbox.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: inbox.dialog is not None and inbox.dialog.isVisible())
+    assert inbox.dialog.text("Money that posts") == "$400.00"
+    qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "approved (posted as" in inbox.result_label.text())
+    qtbot.waitUntil(lambda: inbox.model.rowCount() == 0)
+    qtbot.waitUntil(lambda: page.current_label.text() == "$600.00")  # the teller's page followed live
+    qtbot.waitUntil(lambda: mine.model.rowCount() == 0)  # ... and so did the maker's inbox
+    assert ui_thread_sql == []
+
+
+def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, bank, teller):
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 10_00)
+    for i, actor in enumerate((teller, teller, SAM)):
+        services.ledger.transfer(actor, TransferRequest(f"r{i}", bank[0], bank[1], 50_00, "USD"))
+    inbox = _inbox(qtbot, services, SAM, 3)
+    inbox.table.selectRow(2)  # sam's own
+    qtbot.waitUntil(lambda: "your own" in inbox.result_label.text())
+    assert not inbox.approve_button.isEnabled()
+    inbox.table.selectAll()
+    assert inbox.approve_button.isEnabled() and "3 requests selected" in inbox.detail.title.text()
+    qtbot.keyClick(inbox.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert inbox.note.hasFocus() and "reason" in inbox.result_label.text()
+    qtbot.keyClicks(inbox.note, "customer called back")
+    qtbot.keyClick(inbox.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "2 done, 1 refused" in inbox.result_label.text())
+    assert "is your own" in inbox.result_label.text()
+    qtbot.waitUntil(lambda: inbox.model.rowCount() == 1)
+    assert services.ledger.balance(teller, bank[0]).available == 950_00
+    other = _inbox(qtbot, services, SUE, 1)
+    other.table.selectRow(0)
+    other.approve_selected()
+    qtbot.waitUntil(lambda: other.dialog is not None and other.dialog.isVisible())
+    other.dialog.accept()
+    qtbot.waitUntil(lambda: other.model.rowCount() == 0)
+    assert services.ledger.balance(teller, bank[1]).current == 300_00

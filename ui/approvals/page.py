@@ -1,0 +1,272 @@
+"""The approvals inbox: requests waiting for a second person (four eyes), the checker's view of the selected
+one, and approve / reject, one at a time or several together with a result per request.
+
+Keyboard: the list has the focus; Ctrl+Enter approves the selected requests (after a confirmation that
+Enter accepts), Ctrl+R moves to the reason field and rejects; Alt+S picks what is shown; F5 reloads.
+Makers (tellers) see their own requests and their state ("waiting for approval"); only a supervisor who
+is not the maker decides (core.approvals enforces it; the buttons just say so early). Every read and
+decision runs on the database worker; the list follows other desks live (``approval.*`` and the money
+events that change what a checker sees).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+from app.services import Services
+from app.tasks import Op
+from core.approvals import ApprovalDetail, ApprovalView
+from core.errors import QenexError
+from core.ledger.money import format_minor
+from core.security.roles import Actor, Permission
+from ui.approvals.columns import REQUEST_COLUMNS
+from ui.approvals.detail import RequestDetail
+from ui.errors import show_error
+from ui.layout import button_row, card, page_header, table_view
+from ui.live import LiveRefresh
+from ui.rows_model import RowsModel
+from ui.teller.confirm import ConfirmDialog
+
+SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided and expired"), ("all", "Everything"))
+LIVE_EVENTS = ("approval.*", "transaction.*", "hold.*", "account.updated", "fraud.detected")
+
+
+class ApprovalsPage(QWidget):
+    def __init__(self, services: Services, actor: Actor) -> None:
+        super().__init__()
+        self.services, self.actor = services, actor
+        self.approvals = services.approvals
+        self.decider = actor.can(Permission.APPROVAL_DECIDE)
+        self._seq = 0
+        self._seq_detail = 0
+        self._busy = False
+        self.dialog: ConfirmDialog | None = None
+
+        self.show_filter = QComboBox()
+        for key, words in SHOW:
+            self.show_filter.addItem(words, key)
+        self.show_filter.currentIndexChanged.connect(lambda _i: self.reload())
+        show_label = QLabel("&Show")
+        show_label.setBuddy(self.show_filter)
+        self.count_label = QLabel("", objectName="muted")
+
+        self.model = RowsModel(REQUEST_COLUMNS, self)
+        self.table = table_view()
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setModel(self.model)
+        for column, width in enumerate((34, 58, 92, 92, 92, 44, 84)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.activated.connect(lambda _i: self.note.setFocus())
+
+        self.detail_card, box = card()
+        self.detail_card.setFixedWidth(380)
+        self.detail = RequestDetail()
+        self.note = QLineEdit(placeholderText="why (a reason is required to reject)", maxLength=200)
+        note_label = QLabel("&Note or reason")
+        note_label.setBuddy(self.note)
+        self.approve_button = QPushButton("&Approve", objectName="primary")
+        self.reject_button = QPushButton("&Reject")
+        self.approve_button.setToolTip("Approve the selected requests (Ctrl+Enter): held transfers post, freezes "
+                                       "and closures happen, holds are released")
+        self.reject_button.setToolTip("Reject the selected requests with the reason typed (Ctrl+R): held funds are "
+                                      "released, nothing else happens")
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.reject_button.clicked.connect(self.reject_selected)
+        self.note.returnPressed.connect(self.reject_selected)
+        self.result_label = QLabel("", objectName="formStatus", wordWrap=True,
+                                   textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.addWidget(self.detail, 1)
+        box.addWidget(note_label)
+        box.addWidget(self.note)
+        box.addWidget(button_row(self.approve_button, self.reject_button))
+        box.addWidget(self.result_label)
+        if not self.decider:
+            for widget in (self.approve_button, self.reject_button, self.note, note_label):
+                widget.setVisible(False)
+            self.result_label.setText("These are your requests. A supervisor other than you approves or rejects "
+                                      "them; until then the money is reserved, not posted.")
+
+        hint = ("Four eyes: what waits for a second person, the funds held meanwhile. The maker never approves "
+                "their own." if self.decider else "Your requests waiting for a supervisor's approval.")
+        top = QHBoxLayout()
+        top.addWidget(page_header("Approvals", hint), 1)
+        top.addWidget(show_label, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.show_filter, 0, Qt.AlignmentFlag.AlignBottom)
+        left = QVBoxLayout()
+        left.addWidget(self.table, 1)
+        left.addWidget(self.count_label)
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addWidget(self.detail_card)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(18, 12, 18, 8)
+        root.addLayout(top)
+        root.addLayout(body, 1)
+        for first, second in ((self.show_filter, self.table), (self.table, self.note),
+                              (self.note, self.approve_button), (self.approve_button, self.reject_button)):
+            QWidget.setTabOrder(first, second)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self.approve_selected, context=context)
+        QShortcut(QKeySequence("Ctrl+R"), self, activated=self._reject_key, context=context)
+        QShortcut(QKeySequence("F5"), self, activated=self.reload, context=context)
+        self.live = LiveRefresh(self, services, LIVE_EVENTS, lambda _events: self.reload(keep_result=True))
+        self._update_buttons()
+        self.reload()
+
+    # -- loading --------------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return str(self.show_filter.currentData())
+
+    def reload(self, keep_result: bool = False) -> None:
+        """Read the list on the worker (a checker's reload also closes requests whose time passed)."""
+        self._seq += 1
+        seq, svc, actor, state, decider = self._seq, self.approvals, self.actor, self.state, self.decider
+
+        def work(_task):  # noqa: ANN001, ANN202
+            if decider:
+                svc.expire(actor)
+            return svc.list(actor, state), svc.count(actor, state)
+
+        if not keep_result and self.decider:
+            self.result_label.clear()
+        Op(self, work).success(lambda res: self._loaded(seq, *res)).failure(
+            lambda err: show_error(self, err)).run_in_background()
+
+    def _loaded(self, seq: int, rows: list[ApprovalView], total: int) -> None:
+        if seq != self._seq:
+            return
+        chosen = set(self.selected_ids())
+        self.model.set_rows(rows)
+        words = {"waiting": "waiting", "decided": "decided", "all": "in all"}[self.state]
+        more = f" (the first {len(rows)} shown)" if total > len(rows) else ""
+        self.count_label.setText(f"{total} request{'s' if total != 1 else ''} {words}{more}")
+        selection = self.table.selectionModel()
+        for row, req in enumerate(rows):
+            if req.id in chosen:
+                selection.select(self.model.index(row, 0), selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+        if not chosen and rows and self.table.hasFocus() is False and self.state == "waiting":
+            self.table.selectRow(0)
+        self._selection_changed()
+
+    def selected(self) -> list[ApprovalView]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [r for r in (self.model.row_object(i) for i in rows) if r is not None]
+
+    def selected_ids(self) -> list[int]:
+        return [r.id for r in self.selected()]
+
+    def _selection_changed(self, *_args: QItemSelection) -> None:
+        chosen = self.selected()
+        self._update_buttons()
+        if len(chosen) != 1:
+            self.detail.show_detail(None, len(chosen))
+            return
+        self._seq_detail += 1
+        seq, svc, actor, request_id = self._seq_detail, self.approvals, self.actor, chosen[0].id
+        Op(self, lambda _t: svc.detail(actor, request_id)).success(
+            lambda d: self._detail_loaded(seq, d)).failure(lambda err: show_error(self, err)).run_in_background()
+
+    def _detail_loaded(self, seq: int, detail: ApprovalDetail) -> None:
+        if seq == self._seq_detail:
+            self.detail.show_detail(detail)
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected()
+        waiting = [r for r in chosen if r.state == "pending"]
+        own = [r for r in waiting if r.maker == self.actor.username]
+        enabled = bool(waiting) and len(own) < len(waiting) and not self._busy
+        self.approve_button.setEnabled(enabled)
+        self.reject_button.setEnabled(enabled)
+        tip = "your own request: another supervisor decides it (four eyes)" if own and len(own) == len(waiting) else ""
+        self.approve_button.setStatusTip(tip)
+        if own and len(own) == len(waiting) and self.decider:
+            self.result_label.setProperty("state", "error")
+            self.result_label.setText(f"Request #{own[0].id} is your own: another supervisor approves or rejects it.")
+
+    # -- deciding -------------------------------------------------------------------------------
+    def _reject_key(self) -> None:
+        if not self.note.text().strip():
+            self.note.setFocus()
+            self._say("Type the reason for rejecting, then press Enter.", ok=False)
+            return
+        self.reject_selected()
+
+    def approve_selected(self) -> None:
+        """Confirm what will happen (Enter confirms), then approve on the worker."""
+        chosen = [r for r in self.selected() if r.state == "pending"]
+        if not self.decider or self._busy or not chosen:
+            if self.decider and not chosen:
+                self._say("Select the waiting requests to approve in the list.", ok=False)
+            return
+        totals: dict[str, int] = {}
+        for r in chosen:
+            if r.amount is not None and r.currency and r.kind != "hold_release":
+                totals[r.currency] = totals.get(r.currency, 0) + r.amount
+        rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
+                 + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""))]
+        if totals:
+            rows.append(("Money that posts", ", ".join(format_minor(v, c) for c, v in totals.items())))
+        if self.note.text().strip():
+            rows.append(("Note", self.note.text().strip()))
+        ids, note = [r.id for r in chosen], self.note.text()
+        self.dialog = ConfirmDialog(self, "Approve", rows, "Each request is carried out on its own; you get a "
+                                    "result for each.", lambda: self._decide(ids, note, approve=True),
+                                    confirm_text="&Approve")
+        self.dialog.finished.connect(lambda _r: self.table.setFocus())
+        self.dialog.open()
+
+    def reject_selected(self) -> None:
+        chosen = [r for r in self.selected() if r.state == "pending"]
+        if not self.decider or self._busy:
+            return
+        if not chosen:
+            self._say("Select the waiting requests to reject in the list.", ok=False)
+            return
+        if not self.note.text().strip():
+            self.note.setFocus()
+            self._say("Type the reason for rejecting in Note or reason: the maker sees it.", ok=False)
+            return
+        self._decide([r.id for r in chosen], self.note.text(), approve=False)
+
+    def _decide(self, ids: list[int], note: str, approve: bool) -> None:
+        svc, actor = self.approvals, self.actor
+        self._busy = True
+        self._update_buttons()
+
+        def work(_task):  # noqa: ANN001, ANN202
+            return svc.approve_many(actor, ids, note) if approve else svc.reject_many(actor, ids, note)
+
+        Op(self, work).success(lambda results: self._decided(ids, results)).failure(
+            self._failed).run_in_background()
+
+    def _decided(self, ids: list[int], results: list) -> None:
+        self._busy = False
+        lines, failed = [], 0
+        for request_id, r in zip(ids, results):
+            if isinstance(r, QenexError):
+                failed += 1
+                lines.append(f"#{request_id}: not done — {r.message}")
+            else:
+                lines.append(f"#{request_id}: {r.state} ({r.result})")
+        head = (f"{len(ids) - failed} done, {failed} refused" if len(ids) > 1 else "")
+        self._say("\n".join(([head] if head else []) + lines), ok=failed == 0)
+        if failed == 0:
+            self.note.clear()
+        self.reload(keep_result=True)
+
+    def _failed(self, err: Exception) -> None:
+        self._busy = False
+        self._update_buttons()
+        self._say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+
+    def _say(self, text: str, ok: bool) -> None:
+        self.result_label.setProperty("state", "ok" if ok else "error")
+        self.result_label.style().unpolish(self.result_label)
+        self.result_label.style().polish(self.result_label)
+        self.result_label.setText(text)
