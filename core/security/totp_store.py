@@ -38,6 +38,9 @@ class TotpStore:
         """The base32 secret of a user row. A secret still in clear (an older version wrote it) is encrypted
         in place at once: in ``conn``'s transaction if given, else in one of its own."""
         if self.keys is None:
+            if row.totp_secret.startswith(PREFIX):
+                raise TotpKeyError("the authenticator secrets are encrypted, but this service was given no TOTP key "
+                                   "store; build it with the audit trail (or totp_secrets)")
             return row.totp_secret
         if self.keys.is_encrypted(row.totp_secret) and not self.keys.path.exists():
             raise TotpKeyError(f"the authenticator secrets are encrypted, but there is no TOTP key file at "

@@ -22,7 +22,7 @@ def stored(engine, name: str) -> str:
 
 
 def test_new_and_reset_secrets_are_stored_encrypted_beside_the_audit_key(engine, users, audit, clock, totp_code):
-    new = users.add_user(SYSTEM_ACTOR, "alice", "teller", PASSWORD)
+    new = users.add_user(SYSTEM_ACTOR, "alice", "teller", PASSWORD, must_change_password=False)
     value = stored(engine, "alice")
     assert value.startswith("enc:1:") and new.enrollment.secret not in value and len(value) <= 255
     keys = users.totp.keys
@@ -36,7 +36,8 @@ def test_new_and_reset_secrets_are_stored_encrypted_beside_the_audit_key(engine,
 
 
 def test_a_clear_secret_from_an_older_version_is_encrypted_on_load(engine, users, clock, totp_code):
-    new = users.add_user(SYSTEM_ACTOR, "alice", "teller", PASSWORD, enrolled_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    new = users.add_user(SYSTEM_ACTOR, "alice", "teller", PASSWORD, enrolled_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                         must_change_password=False)
     with engine.begin() as conn:  # what an older version left in the column
         conn.execute(text("update users set totp_secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'"))
     assert new.user.enrolled
@@ -47,7 +48,7 @@ def test_a_clear_secret_from_an_older_version_is_encrypted_on_load(engine, users
 
 def test_the_sweep_encrypts_every_clear_secret(engine, users):
     for name in ("ann", "bob", "cid"):
-        users.add_user(SYSTEM_ACTOR, name, "teller", PASSWORD)
+        users.add_user(SYSTEM_ACTOR, name, "teller", PASSWORD, must_change_password=False)
     with engine.begin() as conn:
         conn.execute(text("update users set totp_secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' where username <> 'cid'"))
     assert users.totp.encrypt_clear() == 2
@@ -56,8 +57,8 @@ def test_the_sweep_encrypts_every_clear_secret(engine, users):
 
 
 def test_a_ciphertext_moved_to_another_user_does_not_decrypt(engine, users, clock):
-    users.add_user(SYSTEM_ACTOR, "alice", "teller", PASSWORD)
-    users.add_user(SYSTEM_ACTOR, "mallory", "teller", PASSWORD)
+    users.add_user(SYSTEM_ACTOR, "alice", "teller", PASSWORD, must_change_password=False)
+    users.add_user(SYSTEM_ACTOR, "mallory", "teller", PASSWORD, must_change_password=False)
     with engine.begin() as conn:
         conn.execute(text("update users set totp_secret = (select totp_secret from users where username = 'alice') "
                           "where username = 'mallory'"))
@@ -66,7 +67,8 @@ def test_a_ciphertext_moved_to_another_user_does_not_decrypt(engine, users, cloc
 
 
 def test_rotation_re_encrypts_every_secret_and_drops_the_old_key(engine, users, clock, totp_code):
-    secrets = {name: users.add_user(SYSTEM_ACTOR, name, "teller", PASSWORD).enrollment.secret for name in ("ann", "bob")}
+    secrets = {name: users.add_user(SYSTEM_ACTOR, name, "teller", PASSWORD, must_change_password=False)
+               .enrollment.secret for name in ("ann", "bob")}
     report = users.rotate_totp_key(SYSTEM_ACTOR)
     assert (report.version, report.secrets, report.dropped) == (2, 2, [1])
     assert all(stored(engine, n).startswith("enc:2:") for n in secrets)
@@ -80,7 +82,7 @@ def test_rotation_re_encrypts_every_secret_and_drops_the_old_key(engine, users, 
 
 
 def test_a_desk_that_cached_the_old_key_reads_secrets_after_another_rotated(engine, users, clock, totp_code):
-    secret = users.add_user(SYSTEM_ACTOR, "ann", "teller", PASSWORD).enrollment.secret
+    secret = users.add_user(SYSTEM_ACTOR, "ann", "teller", PASSWORD, must_change_password=False).enrollment.secret
     other = UserService(engine, users.audit, clock=clock, hasher=CHEAP)
     other.totp.keys.keys()  # loaded version 1 only
     users.rotate_totp_key(SYSTEM_ACTOR)
@@ -89,7 +91,7 @@ def test_a_desk_that_cached_the_old_key_reads_secrets_after_another_rotated(engi
 
 
 def test_a_missing_key_file_is_refused_not_replaced(engine, users, tmp_path):
-    users.add_user(SYSTEM_ACTOR, "ann", "teller", PASSWORD)
+    users.add_user(SYSTEM_ACTOR, "ann", "teller", PASSWORD, must_change_password=False)
     elsewhere = UserService(engine, None, hasher=CHEAP, totp_secrets=TotpSecrets(tmp_path / "elsewhere"))
     with pytest.raises(TotpKeyError, match="QENEX_DATA_DIR"):
         elsewhere.begin_login("ann", PASSWORD)
