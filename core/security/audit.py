@@ -70,12 +70,16 @@ class AuditTrail:
         self.clock = clock  # verify's "now" for entries left unsealed too long
         self.heads = HeadStore(keys.key_path.parent, redis_url)
         self._key_ready = False
+        self._trail_checked = False  # this database had no trail another key signed (appends need not ask again)
         self.appended = 0  # entries this object appended (committed or not): a command seals on exit if any
 
-    def check_key(self, conn: Connection) -> None:
+    def check_key(self, conn: Connection, *, cached: bool = False) -> None:
         """Refuse to go on when there is no signing key and this database already has a signed trail that no
-        key in the key folder signed: a new key would make the real trail look broken (AuditKeyError)."""
-        if self._key_ready:
+        key in the key folder signed: a new key would make the real trail look broken (AuditKeyError).
+
+        ``cached`` (appends): once this database was found fine, do not ask again; sealing, which is what
+        would make a key, always asks while there is no key file."""
+        if self._key_ready or (cached and self._trail_checked):
             return
         if self.keys.key_path.exists():
             self._key_ready = True
@@ -87,6 +91,7 @@ class AuditTrail:
                 f"{self.keys.key_path}; a new key would make the trail look broken, so nothing was done. Point "
                 f"QENEX_DATA_DIR at the data folder that holds the trail's key, or {ENV_VAR} at the key file, "
                 "and run again", path=str(self.keys.key_path))
+        self._trail_checked = True
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -102,7 +107,7 @@ class AuditTrail:
             raise ValueError("an audit action has 1 to 64 characters")
         if len(target) > 200:
             raise ValueError("an audit target has at most 200 characters")
-        self.check_key(conn)
+        self.check_key(conn, cached=True)
         result = conn.execute(_APPEND, {
             "at": at or utcnow(), "actor": actor.username, "role": actor.role.value, "device": actor.device,
             "action": action, "target": target,
