@@ -214,3 +214,49 @@ def test_the_pool_logs_a_broken_connection_as_one_line(caplog):
     record = caplog.records[-1]
     assert record.levelname == "INFO" and record.exc_info is None
     assert "connection lost" in record.getMessage()
+
+
+def _declining(engine, tmp_path):
+    from core.fraud.config import FraudConfig
+    from core.fraud.screen import FraudScreen
+
+    audit = AuditTrail(AuditKeys(tmp_path / "audit" / "ml-dsa-65.key"))
+    config = FraudConfig(blocked_counterparties=frozenset({"MULE-1"}))
+    ledger = Ledger(engine, screen=FraudScreen(engine, config=config), audit=audit, retry_seconds=5)
+    payer, payee = _fund(ledger, 2)
+    return ledger, payer, payee
+
+
+def _declines(engine, transfer_id: str) -> tuple[int, int]:
+    from core.persistence.models.fraud import FraudScore
+
+    with engine.connect() as conn:
+        scores = conn.execute(select(func.count()).select_from(FraudScore).where(
+            FraudScore.transfer_id == transfer_id)).scalar_one()
+        audited = conn.execute(text("select count(*) from audit_log where action = 'transfer.declined' "
+                                    "and target = :t"), {"t": transfer_id}).scalar_one()
+    return scores, audited
+
+
+def test_the_transaction_that_records_a_decline_is_retried_and_records_once(engine, tmp_path, monkeypatch):
+    from core.ledger.errors import TransferDeclined
+    from sqlalchemy.exc import OperationalError
+
+    ledger, payer, payee = _declining(engine, tmp_path)
+    real = Ledger._record_decline
+    calls = [0]
+
+    def flaky(self, conn, *args):  # noqa: ANN001
+        calls[0] += 1
+        real(self, conn, *args)
+        if calls[0] == 1:  # the connection breaks before the commit: everything above rolls back
+            raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(Ledger, "_record_decline", flaky)
+    req = TransferRequest("d-1", payer, payee, 10_00, "USD", counterparty="MULE-1")
+    with pytest.raises(TransferDeclined):
+        ledger.transfer(SYSTEM_ACTOR, req)
+    assert calls[0] == 2 and _declines(engine, "d-1") == (1, 1)
+    with pytest.raises(TransferDeclined):  # the same id again (a retry whose first answer was lost): once
+        ledger.transfer(SYSTEM_ACTOR, req)
+    assert _declines(engine, "d-1") == (1, 1) and _rows(engine, "d-1") == 0
