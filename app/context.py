@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,13 +16,16 @@ from core.persistence import migrate
 from core.persistence.db import make_engine
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class Context:
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
     _services: Any = field(default=None, repr=False)
     _audit: Any = field(default=None, repr=False)
-    _migrated: bool = field(default=False, repr=False)  # this call applied migrations (which may audit)
+    _seal_on_exit: bool = field(default=False, repr=False)  # migrations applied (they may audit), or a long run
 
     @classmethod
     def from_env(cls) -> "Context":
@@ -31,7 +38,7 @@ class Context:
             self._engine = make_engine(self.settings.database_url)
             before = migrate.current_revision(self._engine)
             migrate.upgrade(self._engine)
-            self._migrated = migrate.current_revision(self._engine) != before
+            self._seal_on_exit |= migrate.current_revision(self._engine) != before
         return self._engine
 
     @property
@@ -59,12 +66,36 @@ class Context:
             if self._services is not None:
                 services, self._services = self._services, None
                 services.close()
-            if self._engine is not None and ((self._audit is not None and self._audit.appended) or self._migrated):
+            if self._engine is not None and ((self._audit is not None and self._audit.appended) or self._seal_on_exit):
                 self.audit.seal(self._engine)
         finally:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
+
+    @contextmanager
+    def sealing(self) -> Iterator[None]:
+        """For a command that runs until stopped (``payments listen``): seal the audit trail every half sealing
+        interval meanwhile, as the console does, so nothing it appends stays unsealed past the interval."""
+        from core.security.audit import SEAL_INTERVAL
+
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(SEAL_INTERVAL.total_seconds() / 2):
+                try:
+                    self.audit.seal(self.engine)
+                except Exception as err:  # noqa: BLE001 - the next round, or the seal on exit, tries again
+                    log.warning("sealing the audit trail failed: %s", err)
+
+        worker = threading.Thread(target=loop, name="qenex-audit-seal", daemon=True)
+        worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            worker.join(5)
+            self._seal_on_exit = True  # and once more on exit, whoever appended
 
     @staticmethod
     def emit(data: Any, *, as_json: bool, text: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import json
 from datetime import timedelta
 
@@ -267,3 +268,21 @@ def test_head_records_of_two_databases_do_not_mix(pg_engine, sqlite_engine, tmp_
     trail.seal(sqlite_engine)
     assert database_id(pg_engine) != database_id(sqlite_engine)
     assert trail.verify(pg_engine).head_recorded == 3 and trail.verify(sqlite_engine).head_recorded == 1
+
+
+def test_a_command_that_runs_until_stopped_seals_meanwhile(cli, monkeypatch):
+    from app.context import Context
+    from core.security import audit as audit_module
+
+    cli("user", "add", "ann", "--role", "admin", "--password-stdin")
+    monkeypatch.setattr(audit_module, "SEAL_INTERVAL", timedelta(seconds=0.2))
+    ctx = Context.from_env()
+    engine = ctx.engine
+    with ctx.sealing():
+        with engine.begin() as conn:  # what a webhook would append while `payments listen` runs
+            ctx.audit.append(conn, Actor(username="system", role=Role.SYSTEM), "payment.webhook", "pi_1")
+        deadline = utcnow() + timedelta(seconds=10)
+        while unsealed(engine) and utcnow() < deadline:
+            time.sleep(0.05)
+        assert unsealed(engine) == 0
+    ctx.close()
