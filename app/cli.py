@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from app.commands import COMMAND_MODULES
 from app.context import Context
-from core.errors import ConfigurationError, QenexError
+from core.errors import ConfigurationError, DatabaseUnavailable, QenexError
 from core.persistence.outage import is_connection_loss
 from core.text import InvalidText
 
@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return open_console(ctx, demo=args.demo, reseed=args.reseed)
         return int(handler(args, ctx) or 0)
+    except DatabaseUnavailable as err:  # name the database and the driver's reason (no SQL): what to check
+        _database_failed(err.__cause__ if err.__cause__ is not None else err, ctx)
+        return EXIT_REFUSED
     except QenexError as err:
         fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit
         return EXIT_REFUSED

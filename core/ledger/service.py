@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core.errors import QenexError
+from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import accounts as account_ops
 from core.ledger import events
 from core.ledger import pending as pending_ops
@@ -84,10 +84,14 @@ class Ledger:
                 attempt += 1
                 if attempt >= attempts:
                     raise
+            except DatabaseUnavailable as exc:  # the engine's typed form of a lost connection
+                lost = lost or outages.Outage(self.retry_seconds)
+                lost.wait(exc)  # raises DatabaseUnavailable when the budget is spent
+                continue
             except DBAPIError as exc:
                 if outages.is_connection_loss(exc):
                     lost = lost or outages.Outage(self.retry_seconds)
-                    lost.wait(exc)  # raises DatabaseUnavailable when the budget is spent
+                    lost.wait(exc)
                     continue
                 attempt += 1
                 if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_PG or attempt >= attempts:
@@ -225,6 +229,8 @@ class Ledger:
                     result = self._transfer_raw(cur, actor, req, lock=False, operation=operation)
                     events.created_committed(self.engine, cur, actor.username, result)
                     return result
+            except DatabaseUnavailable:
+                continue  # a lost connection: the next try (then the retrying locking path) gets through
             except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
                 if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
                         or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_PG):
@@ -234,7 +240,7 @@ class Ledger:
         try:
             with self._autocommit.cursor() as cur:
                 events.created_committed(self.engine, cur, actor.username, result)
-        except DBAPIError as exc:  # posted: a lost live-update notice must not turn that into a failure
+        except (DBAPIError, DatabaseUnavailable) as exc:  # posted: a lost live-update notice must not fail it
             if not outages.is_connection_loss(exc):
                 raise
         return result

@@ -51,6 +51,8 @@ def is_connection_loss(exc: BaseException) -> bool:
 
     if isinstance(exc, DatabaseUnavailable):
         return True
+    if isinstance(exc.__cause__, DBAPIError) and not isinstance(exc, DBAPIError):
+        exc = exc.__cause__
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
@@ -178,3 +180,17 @@ def quiet_pool_logging(engine: object = None) -> None:
     for logger in loggers:
         if isinstance(logger, logging.Logger) and _quiet not in logger.filters:
             logger.addFilter(_quiet)
+
+
+def translate_errors(engine: object) -> None:
+    """Make every statement and connect on ``engine`` that meets a lost connection raise DatabaseUnavailable
+    (the plain, typed error) instead of SQLAlchemy's OperationalError, whose text holds the SQL and, unless
+    hidden, its parameters. SQLAlchemy still invalidates the broken connection first."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "handle_error")
+    def _typed(context) -> BaseException | None:  # noqa: ANN001
+        original = context.original_exception
+        if context.is_disconnect or is_connection_loss(original):
+            return unavailable(original)
+        return None

@@ -260,3 +260,23 @@ def test_the_transaction_that_records_a_decline_is_retried_and_records_once(engi
     with pytest.raises(TransferDeclined):  # the same id again (a retry whose first answer was lost): once
         ledger.transfer(SYSTEM_ACTOR, req)
     assert _declines(engine, "d-1") == (1, 1) and _rows(engine, "d-1") == 0
+
+
+def test_every_core_call_on_a_lost_database_gets_the_typed_error(tmp_path):
+    """Not only postings: reads, logins and audit queries on an engine that lost its server raise
+    DatabaseUnavailable (make_engine translates), with no SQL or parameters in the message."""
+    from core.security.passwords import PasswordHasher
+    from core.security.users import UserService
+
+    down = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
+    audit = AuditTrail(AuditKeys(tmp_path / "audit" / "ml-dsa-65.key"))
+    users = UserService(down, audit, hasher=PasswordHasher(memory_kib=8, iterations=1, lanes=1))
+    calls = [lambda: Ledger(down).balance(SYSTEM_ACTOR, "1000000016"),
+             lambda: users.begin_login("alice", "correct horse battery"),
+             lambda: audit.count(down, SYSTEM_ACTOR),
+             lambda: verify(down)]
+    for call in calls:
+        with pytest.raises(DatabaseUnavailable) as caught:
+            call()
+        assert not any(word in caught.value.message for word in PLAIN_FORBIDDEN), caught.value.message
+    down.dispose()
