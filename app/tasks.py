@@ -20,7 +20,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
-from core.errors import QenexError
+from core.errors import DatabaseUnavailable, QenexError
 from core.persistence import outage
 
 log = logging.getLogger(__name__)
@@ -165,10 +165,12 @@ class TaskManager:
             relay.cancelled.emit()
         except Exception as err:  # noqa: BLE001 - every failure reaches the UI as a signal
             log.debug("background task failed", exc_info=err)
-            if not isinstance(err, QenexError) and outage.is_connection_loss(err):
-                # A read that met a lost connection: the typed error in plain words, never the driver's text.
+            if isinstance(err, DatabaseUnavailable) or (not isinstance(err, QenexError)
+                                                        and outage.is_connection_loss(err)):
+                # A call that met a lost connection: the status bar says so; the typed error in plain words,
+                # never the driver's text.
                 outage.notify("down", "database unreachable")
-                err = outage.unavailable(err)
+                err = err if isinstance(err, DatabaseUnavailable) else outage.unavailable(err)
             relay.failed.emit(err)
         else:
             relay.succeeded.emit(result)
