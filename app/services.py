@@ -148,6 +148,7 @@ class Services:
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
                                   audit=audit)
         fraud = FraudDesk(ledger)
+        fraud.after_dispose.append(lambda actor, result: payments.follow_transfer(actor, result.transfer_id))
         approvals = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
         ledger.four_eyes = approvals  # from now on the ledger holds what needs a second person
         users = UserService(engine, audit)
@@ -164,6 +165,28 @@ class Services:
         from core.teller.service import Teller
 
         return Teller(self.ledger)
+
+    @cached_property
+    def drawers(self):  # noqa: ANN201 - core.drawers.service.Drawers, imported on first use
+        """Cash drawer sessions, cash at the desk through the open drawer, vault transfers, CTR flags."""
+        from core.drawers.service import Drawers
+
+        return Drawers(self.ledger)
+
+    @cached_property
+    def standing(self):  # noqa: ANN201 - core.teller.standing.StandingOrders, imported on first use
+        """Standing instructions and their scheduled runs."""
+        from core.teller.standing import StandingOrders
+
+        return StandingOrders(self.ledger)
+
+    @cached_property
+    def ai(self):  # noqa: ANN201 - core.ai.service.AiDesk, imported on first use
+        """The self-improving fraud loop: retrain, recommendations, accept, reject, rollback (supervisors)."""
+        from core.ai.service import AiDesk
+
+        screen = self.ledger.screen
+        return AiDesk(self.engine, self.audit, base=screen.config if screen is not None else None)
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 from core.cases import screening
 from core.errors import ConfigurationError, ValidationError
 from core.events import FRAUD_DETECTED, publish
-from core.fraud import features, registry
+from core.fraud import features, registry, versions
 from core.fraud.config import FraudConfig
 from core.fraud.dbstate import DatabaseStore, insert_for
 from core.fraud.decision import assess
@@ -69,7 +69,18 @@ class FraudScreen:
         self.config = config or FraudConfig()
         self.store = DatabaseStore(self.config.label_delay_days)
         self._model: LoadedModel | None = None
+        self._settings: tuple[int | None, FraudConfig] = (None, self.config)
         self._lock = threading.Lock()
+
+    def current_config(self, conn: Connection) -> FraudConfig:
+        """The base config with the active settings version applied (core.fraud.versions; cached per version)."""
+        version = versions.active_version(conn)
+        cached = self._settings
+        if cached[0] != version:
+            cached = (version, self.config if version is None else
+                      versions.apply(self.config, versions.get(conn, version).values))
+            self._settings = cached
+        return cached[1]
 
     def model(self, conn: Connection) -> LoadedModel | None:
         version = registry.active_version(conn)
@@ -92,9 +103,10 @@ class FraudScreen:
         txn = to_txn(tx)
         row = features.compute(self.store.snapshot(conn, txn), txn, self.config.label_delay_days)
         model = self.model(conn)
-        result = assess(model, self.config, txn, row, amount=tx.amount, currency=tx.currency, exponent=tx.exponent)
+        config = self.current_config(conn)
+        result = assess(model, config, txn, row, amount=tx.amount, currency=tx.currency, exponent=tx.exponent)
         if result.decision != "approve":  # analysts' suppressions may switch a rule off for this card/counterparty
-            result = screening.reconsider(conn, self.config, model, txn, row, result, amount=tx.amount,
+            result = screening.reconsider(conn, config, model, txn, row, result, amount=tx.amount,
                                           currency=tx.currency, exponent=tx.exponent, now=utcnow())
         return ScreenResult(result.decision, round(result.score, 6), result.reasons,
                             model.info.label if model is not None else None, tuple(row))
@@ -111,7 +123,7 @@ class FraudScreen:
             transfer_id=tx.transfer_id, score=result.score, decision=result.decision, reasons=reasons,
             model_version=result.model_version, created_at=now).on_conflict_do_nothing())
         if result.decision == "review":  # the analysts' queue (core.cases)
-            screening.alert_for_review(conn, self.config, self.model(conn), tx, txn, result, now)
+            screening.alert_for_review(conn, self.current_config(conn), self.model(conn), tx, txn, result, now)
         if result.decision != "approve":
             publish(conn, FRAUD_DETECTED, {"transfer_id": tx.transfer_id, "decision": result.decision,
                                            "score": round(result.score, 4), "customer_id": tx.customer_id})

@@ -1,7 +1,7 @@
 """TOTP secrets encrypted at rest: users.totp_secret widens to hold AES-GCM ciphertext
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0014
 
 An encrypted secret reads ``enc:<version>:<base64>`` (about 90 characters); the column held 64. The
 secrets themselves are encrypted by the application, not here: the key lives outside the database,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
