@@ -44,8 +44,11 @@ def _rows(engine, transfer_id: str) -> int:
         return conn.execute(select(func.count()).select_from(store.T).where(store.T.c.id == transfer_id)).scalar_one()
 
 
-def _killer(admin, app_name: str, stop: threading.Event, kills: list[int], every: float) -> None:
-    while not stop.is_set():
+def _killer(admin, app_name: str, stop: threading.Event, kills: list[int], every: float,
+            duration: float = 6.0) -> None:
+    """Kill the desk's backends every ``every`` seconds for ``duration`` seconds (or until ``stop``)."""
+    until = time.monotonic() + duration
+    while not stop.is_set() and time.monotonic() < until:
         with admin.connect() as conn:
             killed = conn.execute(text("select count(pg_terminate_backend(pid)) from pg_stat_activity "
                                        "where application_name = :a and pid <> pg_backend_pid()"),
@@ -86,9 +89,10 @@ def test_killing_the_desks_backends_while_it_posts(pg_engine, tmp_path, capfd, a
     for t in posters:
         t.start()
     for t in posters:
-        t.join(120)
+        t.join(600)
     stop.set()
     killer.join(10)
+    assert not any(t.is_alive() for t in posters), "a poster hung"
 
     assert not unexpected, [f"{type(e).__name__}: {e}" for e in unexpected[:3]]
     assert sum(kills) > 0, "the killer never met a backend of the desk"
