@@ -1,7 +1,6 @@
 """The Ledger service: every money movement and ledger query, with permissions checked in core."""
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -70,33 +69,8 @@ class Ledger:
         through before the connection broke replays by its id instead of posting again.
         ``begin`` (default ``engine.begin``) gives the transaction's context manager.
         """
-        begin = begin or self.engine.begin
-        attempt = 0
-        lost: outages.Outage | None = None
-        while True:
-            try:
-                with begin() as conn:
-                    result = work(conn)
-                if lost is not None:
-                    lost.recovered()
-                return result
-            except IntegrityError:
-                attempt += 1
-                if attempt >= attempts:
-                    raise
-            except DatabaseUnavailable as exc:  # the engine's typed form of a lost connection
-                lost = lost or outages.Outage(self.retry_seconds)
-                lost.wait(exc)  # raises DatabaseUnavailable when the budget is spent
-                continue
-            except DBAPIError as exc:
-                if outages.is_connection_loss(exc):
-                    lost = lost or outages.Outage(self.retry_seconds)
-                    lost.wait(exc)
-                    continue
-                attempt += 1
-                if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_PG or attempt >= attempts:
-                    raise
-                time.sleep(0.005 * attempt)
+        return outages.run_transaction(begin or self.engine.begin, work, attempts=attempts,
+                                       retry_seconds=self.retry_seconds, retryable_states=_RETRYABLE_PG)
 
     # -- customers and accounts -----------------------------------------------------------------
     def add_customer(self, actor: Actor, name: str, country: str = "US") -> CustomerView:

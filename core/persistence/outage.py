@@ -129,6 +129,39 @@ class Outage:
         notify("ok", "")
 
 
+def run_transaction(begin: Callable[[], object], work: Callable[[object], object], *, attempts: int = 5,
+                    retry_seconds: float | None = None, retryable_states: frozenset[str] | set[str] = frozenset()
+                    ) -> object:
+    """``work(conn)`` in the transaction ``begin()`` opens, retried: an IntegrityError or a driver error whose
+    SQLSTATE is in ``retryable_states`` (deadlock, serialization failure) up to ``attempts`` times with a short
+    pause; a lost connection for ``retry_seconds`` (then DatabaseUnavailable). Only for work that is safe to
+    repeat (``Ledger.run``: every write is keyed by its id)."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    attempt = 0
+    lost: Outage | None = None
+    while True:
+        try:
+            with begin() as conn:  # type: ignore[attr-defined]
+                result = work(conn)
+            if lost is not None:
+                lost.recovered()
+            return result
+        except IntegrityError:
+            attempt += 1
+            if attempt >= attempts:
+                raise
+        except (DatabaseUnavailable, DBAPIError) as exc:
+            if is_connection_loss(exc):
+                lost = lost or Outage(retry_seconds)
+                lost.wait(exc)  # raises DatabaseUnavailable when the budget is spent
+                continue
+            attempt += 1
+            if getattr(getattr(exc, "orig", None), "sqlstate", None) not in retryable_states or attempt >= attempts:
+                raise
+            time.sleep(0.005 * attempt)
+
+
 def retrying(work: Callable[[], object], seconds: float | None = None) -> object:
     """``work()`` retried on connection loss for ``seconds``; only for work that is safe to repeat."""
     outage: Outage | None = None
