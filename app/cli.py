@@ -15,9 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import NoReturn
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-
 from app.commands import COMMAND_MODULES
 from app.context import Context
 from core.errors import ConfigurationError, DatabaseUnavailable, QenexError
@@ -85,10 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QenexError as err:
         fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit
         return EXIT_REFUSED
-    except OperationalError as err:
+    except _sqlalchemy("OperationalError") as err:
         _database_failed(err, ctx)
         return EXIT_REFUSED
-    except ArgumentError as err:
+    except _sqlalchemy("ArgumentError") as err:
         fail("configuration", f"QENEX_DATABASE_URL is not a database URL ({err}); use e.g. sqlite:///path/bank.db "
                               "or postgresql+psycopg://user@host/db")
         return EXIT_REFUSED
@@ -118,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _database_failed(err: BaseException, ctx: Context | None) -> None:
     """One line naming the database (password hidden) and the driver's first line (never SQL or parameters)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
     url = make_url(ctx.settings.database_url).render_as_string(hide_password=True) if ctx else "?"
     orig = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
     reason = str(orig).strip().splitlines()[0][:200] if str(orig).strip() else type(orig).__name__
@@ -126,6 +126,15 @@ def _database_failed(err: BaseException, ctx: Context | None) -> None:
          f"cannot use the database at {url}: {reason}; {'it is unreachable: ' if lost else ''}check that the server "
          "is running and QENEX_DATABASE_URL is right, then run the command again (a transfer with the same --id "
          "never posts twice)")
+
+
+def _sqlalchemy(name: str) -> type[BaseException]:
+    """SQLAlchemy's exception class ``name``, imported only when an error is being matched (a command that
+    never touched the database, ``--help`` say, never imports SQLAlchemy)."""
+    from sqlalchemy import exc
+
+    return getattr(exc, name)
+
 
 def _check_text_arguments(args: argparse.Namespace) -> None:
     """Refuse text arguments that hold undecodable bytes (surrogates from a non-UTF-8 command line) before

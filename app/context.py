@@ -7,14 +7,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from app.settings import Settings
-from core.persistence import migrate
-from core.persistence.db import make_engine
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +22,7 @@ class Context:
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
     _services: Any = field(default=None, repr=False)
+    _ledger: Any = field(default=None, repr=False)
     _audit: Any = field(default=None, repr=False)
     _seal_on_exit: bool = field(default=False, repr=False)  # migrations applied (they may audit), or a long run
 
@@ -35,6 +34,9 @@ class Context:
     def engine(self) -> Engine:
         """The configured database, migrated to the newest schema on first use."""
         if self._engine is None:
+            from core.persistence import migrate
+            from core.persistence.db import make_engine
+
             self._engine = make_engine(self.settings.database_url)
             before = migrate.current_revision(self._engine)
             migrate.upgrade(self._engine)
@@ -43,7 +45,7 @@ class Context:
 
     @property
     def audit(self):  # noqa: ANN201 - core.security.audit.AuditTrail
-        """The audit trail every command of this call appends to (sealed on exit by ``close``)."""
+        """The audit trail every service of this call appends to (sealed on exit by ``close``)."""
         if self._audit is None:
             from app.services import audit_trail
 
@@ -59,6 +61,18 @@ class Context:
             self._services = Services.build(self.settings, self.engine, audit=self.audit)
         return self._services
 
+    @property
+    def ledger(self):  # noqa: ANN201 - core.ledger.service.Ledger
+        """The desk's ledger (audit trail and fraud screen attached), without building every other service:
+        the ledger's commands start faster. The services' own ledger once they are built."""
+        if self._services is not None:
+            return self._services.ledger
+        if self._ledger is None:
+            from app.services import desk_ledger
+
+            self._ledger = desk_ledger(self.settings, self.engine, audit=self.audit)
+        return self._ledger
+
     def close(self) -> None:
         """Seal what this command appended to the audit trail (whichever service appended it), then release
         the database. A command that appended nothing seals nothing (so a verifier needs no signing key)."""
@@ -66,6 +80,7 @@ class Context:
             if self._services is not None:
                 services, self._services = self._services, None
                 services.close()
+            self._ledger = None
             if self._engine is not None and ((self._audit is not None and self._audit.appended) or self._seal_on_exit):
                 self.audit.seal(self._engine)
         finally:

@@ -13,22 +13,22 @@ from functools import cached_property
 
 from sqlalchemy import Engine, text
 
+from typing import TYPE_CHECKING
+
 from app.settings import Settings
-from core.approvals import Approvals, Policy
-from core.cases.service import FraudDesk
 from core.errors import ConfigurationError
-from core.events import EventBus
-from core.fraud.screen import FraudScreen
-from core.ledger.service import Ledger
-from core.payments.orders import PaymentOrders
-from core.payments.rail_files import RailSettings
-from core.payments.service import PaymentService
-from core.payments.stripe_provider import StripeProvider
-from core.payments.vault import Vault
-from core.payments.vault_keys import VaultKeys
-from core.security.audit import AuditTrail
-from core.security.audit_keys import AuditKeys, default_key_path
-from core.security.users import UserService
+
+if TYPE_CHECKING:  # imported in build(): a command that needs only the ledger never loads the rest
+    from core.approvals import Approvals
+    from core.cases.service import FraudDesk
+    from core.events import EventBus
+    from core.ledger.service import Ledger
+    from core.payments.orders import PaymentOrders
+    from core.payments.rail_files import RailSettings
+    from core.payments.service import PaymentService
+    from core.payments.stripe_provider import StripeProvider
+    from core.security.audit import AuditTrail
+    from core.security.users import UserService
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
 
@@ -65,6 +65,9 @@ def desk_fingerprint(settings: Settings) -> str:
 def audit_trail(settings: Settings) -> AuditTrail:
     """The desk's audit trail: the key at QENEX_AUDIT_KEY or ``<data dir>/audit/``, the head record beside it
     and, with QENEX_REDIS_URL, in Redis too."""
+    from core.security.audit import AuditTrail
+    from core.security.audit_keys import AuditKeys, default_key_path
+
     return AuditTrail(AuditKeys(default_key_path(settings.data_dir)), redis_url=settings.redis_url)
 
 
@@ -104,6 +107,8 @@ def check_live(bus: EventBus) -> Health:
 
 def check_payments(provider: StripeProvider | None = None) -> Health:
     """The card provider's state: ``not configured`` without QENEX_STRIPE_API_KEY, else a live call."""
+    from core.payments.stripe_provider import StripeProvider
+
     provider = provider or StripeProvider.from_env()
     if not provider.configured():
         return Health("Payments", "not configured", "set QENEX_STRIPE_API_KEY (and QENEX_STRIPE_API_BASE for a "
@@ -118,6 +123,18 @@ def check_payments(provider: StripeProvider | None = None) -> Health:
 def _first_line(exc: BaseException) -> str:
     text_ = str(exc).strip()
     return text_.splitlines()[0] if text_ else type(exc).__name__
+
+
+def desk_ledger(settings: Settings, engine: Engine, *, audit: AuditTrail | None = None) -> Ledger:
+    """The ledger a desk posts through: the audit trail, the fraud screen and four eyes attached
+    (``Services.build`` uses it; a command that needs only the ledger calls it alone,
+    ``app.context.Context.ledger``)."""
+    from core.approvals import Approvals, Policy
+    from core.fraud.screen import FraudScreen
+    from core.ledger.service import Ledger
+    ledger = Ledger(engine, audit=audit or audit_trail(settings), screen=FraudScreen(engine))
+    ledger.four_eyes = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
+    return ledger  # from now on the ledger holds what needs a second person
 
 
 @dataclass
@@ -141,16 +158,24 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None, *,
               audit: AuditTrail | None = None) -> "Services":
-        audit = audit or audit_trail(settings)
-        screen = FraudScreen(engine)
-        ledger = Ledger(engine, audit=audit, screen=screen)
+        from core.cases.service import FraudDesk
+        from core.events import EventBus
+        from core.payments.orders import PaymentOrders
+        from core.payments.rail_files import RailSettings
+        from core.payments.service import PaymentService
+        from core.payments.stripe_provider import StripeProvider
+        from core.payments.vault import Vault
+        from core.payments.vault_keys import VaultKeys
+        from core.security.users import UserService
+
+        ledger = desk_ledger(settings, engine, audit=audit)
+        audit, screen = ledger.audit, ledger.screen
         vault = Vault(engine, VaultKeys(settings.data_dir), audit)
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
                                   audit=audit)
         fraud = FraudDesk(ledger)
         fraud.after_dispose.append(lambda actor, result: payments.follow_transfer(actor, result.transfer_id))
-        approvals = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
-        ledger.four_eyes = approvals  # from now on the ledger holds what needs a second person
+        approvals = ledger.four_eyes
         users = UserService(engine, audit)
         users.totp.encrypt_clear()  # TOTP secrets an older version stored in clear are encrypted now
         users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts

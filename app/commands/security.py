@@ -8,12 +8,14 @@ import os
 import sys
 
 from core.errors import ValidationError
-from core.security.audit import AuditTrail
-from core.security.audit_keys import ENV_VAR
-from core.security.passwords import MAX_LENGTH
+from typing import TYPE_CHECKING
+
 from core.security.roles import SYSTEM_ACTOR, USER_ROLES
-from core.security.sessions import UserView
-from core.security.users import UserService
+
+if TYPE_CHECKING:
+    from core.security.audit import AuditTrail
+    from core.security.sessions import UserView
+    from core.security.users import UserService
 
 AUDIT_BROKEN = 3
 
@@ -74,6 +76,8 @@ def _audit(ctx) -> AuditTrail:  # noqa: ANN001
 
 
 def _users(ctx) -> UserService:  # noqa: ANN001
+    from core.security.users import UserService
+
     users = UserService(ctx.engine, _audit(ctx))
     users.totp.encrypt_clear()  # secrets an older version stored in clear are encrypted before anything else
     return users
@@ -93,6 +97,8 @@ def _read_password(from_stdin: bool) -> str:
     """The new user's password: the first line of stdin, or asked twice on the terminal (never echoed)."""
     stdin = sys.stdin
     if from_stdin:
+        from core.security.passwords import MAX_LENGTH
+
         try:
             line = stdin.readline(MAX_LENGTH + 3) if stdin is not None else ""
         except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -209,6 +215,6 @@ def _verify(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
             lines.append(f"  … and {len(report.problems) - 10} more")
         if report.problems and {p.kind for p in report.problems} <= {"unknown_key"} and not trail.keys.trusted():
             lines.append(f"  no trusted audit key in {trail.keys.key_path.parent}: point QENEX_DATA_DIR at the data "
-                         f"folder that holds the trail's key, or {ENV_VAR} at the key file")
+                         "folder that holds the trail's key, or QENEX_AUDIT_KEY at the key file")
     ctx.emit(report.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0 if report.ok else AUDIT_BROKEN

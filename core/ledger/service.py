@@ -114,18 +114,25 @@ class Ledger:
         """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
+        declined: list[tuple] = []
         try:
-            if (also is None and self.audit is None and self.screen is None and not req.reverses_id
-                    and self.four_eyes is None and self.engine.dialect.name == "postgresql"):
-                return self._transfer_optimistic(actor, req, operation)
-            declined: list[tuple] = []
             gated = also is None if four_eyes is None else four_eyes
+            if also is None and not req.reverses_id and self.engine.dialect.name == "postgresql":
+                if self.audit is None and self.screen is None and self.four_eyes is None:
+                    return self._transfer_optimistic(actor, req, operation)
+                if gated:  # the desk path applies the maker/checker rules (falling back when a request is due)
+                    from core.ledger import desk  # screen and audit inside one read and one checked write
+
+                    result = desk.transfer(self, actor, req, OPTIMISTIC_TRIES, operation)
+                    if result is not None:
+                        return result
             return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=gated))
         except GLMovementRefused as err:
             self._refused(actor, err, req.id)
             raise
         except TransferDeclined as err:
-            self.run(lambda conn: self._record_decline(conn, actor, req, declined[0], err))
+            if declined:  # the locking path's decline (the desk path recorded its own)
+                self.run(lambda conn: self._record_decline(conn, actor, req, declined[0], err))
             raise
 
     def _record_decline(self, conn: Connection, actor: Actor, req: TransferRequest, screened: tuple,

@@ -31,6 +31,7 @@ from core.security.roles import Actor, Permission
 __all__ = ["MAX_PROBLEMS", "AuditRecord", "AuditTrail", "Problem", "SealReport", "VerifyReport"]
 log = logging.getLogger(__name__)
 _APPEND = insert(AuditEntry.__table__)  # built once: append runs on every transfer
+ROW_COLUMNS = ("at", "actor", "role", "device", "action", "target", "before", "after")  # AuditTrail.row's keys
 SEAL_LOCK = 7423002  # pg_advisory_xact_lock key of the sealer
 SEAL_INTERVAL = timedelta(seconds=60)  # verify fails on entries left unsealed longer (desks seal twice as often)
 
@@ -103,26 +104,32 @@ class AuditTrail:
         ``before``/``after`` are the changed fields as plain data; never put secrets or hashes in them.
         Returns the entry id. Takes no lock.
         """
+        self.check_key(conn, cached=True)
+        result = conn.execute(_APPEND, self.row(actor, action, target, before, after, at))
+        return int(result.inserted_primary_key[0])
+
+    def row(self, actor: Actor, action: str, target: str = "", before: dict[str, Any] | None = None,
+            after: dict[str, Any] | None = None, at: datetime | None = None) -> dict[str, Any]:
+        """The ``audit_log`` row ``append`` inserts (keys: ROW_COLUMNS), for a caller that writes it in its own
+        statement (the desk's one-statement posting, core.ledger.desk). ValueError as for ``append``."""
         if not action or len(action) > 64:
             raise ValueError("an audit action has 1 to 64 characters")
         if len(target) > 200:
             raise ValueError("an audit target has at most 200 characters")
-        self.check_key(conn, cached=True)
-        result = conn.execute(_APPEND, {
+        self.appended += 1  # a command seals on exit when it appended (app.context)
+        return {
             "at": at or utcnow(), "actor": actor.username, "role": actor.role.value, "device": actor.device,
             "action": action, "target": target,
             "before": None if before is None else dumps(jsonable(before)),
             "after": None if after is None else dumps(jsonable(after)),
-        })
-        self.appended += 1
-        return int(result.inserted_primary_key[0])
+        }
 
     def seal(self, engine: Engine, max_entries: int | None = None) -> SealReport:
         """Chain and sign every committed unsealed entry (or the first ``max_entries``), one batch per transaction,
         then sign the new chain head into the head record outside the database (``audit_head``).
 
         Raises AuditKeyError when the key is missing for a database with a trail (see ``check_key``)."""
-        signer: list[tuple[str, Any]] = []  # made on the first batch that has entries
+        signer: list[tuple[str, Any]] = []  # the signing key loads only when there is something to seal
         entries = batches = 0
         head_seq, head_hash = 0, GENESIS
         while max_entries is None or entries < max_entries:
