@@ -57,13 +57,13 @@ class ApprovalsPage(QWidget):
         self.table = table_view()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setModel(self.model)
-        for column, width in enumerate((34, 58, 92, 92, 92, 44, 84)):
+        for column, width in enumerate((36, 96, 96, 92, 52, 92)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda _i: self.note.setFocus())
 
         self.detail_card, box = card()
-        self.detail_card.setFixedWidth(380)
+        self.detail_card.setFixedWidth(360)
         self.detail = RequestDetail()
         self.note = QLineEdit(placeholderText="why (a reason is required to reject)", maxLength=200)
         note_label = QLabel("&Note or reason")
