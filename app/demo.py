@@ -48,7 +48,8 @@ def seed_demo_bank(settings: Settings, engine: Engine, *, customers: int = 2_000
     bank = seed(services.ledger, customers=customers, days=days, seed=seed_, progress=progress, cancelled=cancelled)
     users = []
     for username, role, password, secret in DEMO_USERS:
-        services.users.add_user(SYSTEM_ACTOR, username, role, password, enrolled_secret=secret)
+        services.users.add_user(SYSTEM_ACTOR, username, role, password, enrolled_secret=secret,
+                                must_change_password=False)  # the demo publishes its passwords
         users.append(username)
     model = _train_first_model(engine, progress, cancelled)
     if progress:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from app.context import Context
 from app.services import Services
+from app.upkeep import start_upkeep
 from core.ledger import money
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
         shell.finished.connect(app.quit)
         state["shell"] = shell
         _seal_periodically(services, app)
+        state["upkeep"] = start_upkeep(services, app)  # expire due holds on the worker every minute
         favour_ui_thread()
         shell.start()
 

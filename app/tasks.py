@@ -85,6 +85,21 @@ class _Relay(QObject):
     progressed = Signal(int, int, str)
 
 
+class SessionEvents(QObject):
+    """``revoked(err)``: core refused a call because the user's session ended (an administrator disabled the
+    user, changed their role or reset their password: core.security.session_check). The shell logs out."""
+
+    revoked = Signal(object)
+
+    _instance: "SessionEvents | None" = None
+
+    @classmethod
+    def shared(cls) -> "SessionEvents":
+        if cls._instance is None or not shiboken6.isValid(cls._instance):
+            cls._instance = cls()
+        return cls._instance
+
+
 class TaskManager:
     """The desk's worker threads: a serialized database executor and a small network pool."""
 
@@ -211,6 +226,8 @@ class Op(Generic[T]):
 
         def on_failure(err: Exception) -> None:
             finish()
+            if getattr(err, "code", None) == "session_revoked":  # whatever screen asked: the session is over
+                SessionEvents.shared().revoked.emit(err)
             if not alive():
                 return
             if self._on_failure is not None:

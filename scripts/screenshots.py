@@ -144,7 +144,7 @@ def start_localstripe():  # noqa: ANN201 - (process, base URL), or None when loc
 
 def enrolled_actor(services: Services, username: str, role: Role, offset: int) -> tuple[Actor, str]:
     """Create and enroll ``username`` through core; returns its actor and TOTP secret."""
-    new = services.users.add_user(SYSTEM_ACTOR, username, role, PASSWORD)
+    new = services.users.add_user(SYSTEM_ACTOR, username, role, PASSWORD, must_change_password=False)
     secret = new.enrollment.secret
     step = services.users.begin_login(username, PASSWORD, services.device)
     result = services.users.complete_login(step, pyotp.TOTP(secret).at(time.time() + offset))
@@ -184,7 +184,8 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     supervisor, _ = enrolled_actor(services, "sam.supervisor", Role.SUPERVISOR, -30)
     admin, _ = enrolled_actor(services, "ann.admin", Role.ADMIN, -30)
     enrolled_actor(services, "tina.teller", Role.TELLER, -30)
-    nina = services.users.add_user(SYSTEM_ACTOR, "nina.analyst", Role.ANALYST, PASSWORD)  # enrolls at first login
+    nina = services.users.add_user(SYSTEM_ACTOR, "nina.analyst", Role.ANALYST, PASSWORD,
+                                    must_change_password=False)  # enrolls at first login
     theme = Theme()
     theme.apply("light")
     print(f"writing to {out}")

@@ -37,7 +37,8 @@ def shoot_fraud(app: QApplication, tmp: Path, out: Path, theme, save: Callable, 
     train_from_database(engine, actor=SYSTEM_ACTOR)
     actors = {}
     for name, role in (("anna", Role.ANALYST), ("sam", Role.SUPERVISOR)):
-        secret = services.users.add_user(SYSTEM_ACTOR, name, role, PASSWORD).enrollment.secret
+        secret = services.users.add_user(SYSTEM_ACTOR, name, role, PASSWORD,
+                                                must_change_password=False).enrollment.secret
         step = services.users.begin_login(name, PASSWORD, services.device)
         actors[name] = services.users.complete_login(step, pyotp.TOTP(secret).at(time.time() - 30)).session.actor
     seed_queue(services.ledger, services.audit)
@@ -92,7 +93,7 @@ def shoot_fraud(app: QApplication, tmp: Path, out: Path, theme, save: Callable, 
     supervisor.resize(1440, 900)
     supervisor.show()
     spage = supervisor.page("fraud")
-    wait_until(lambda: spage.model.rowCount() >= 1 and None not in spage.alerts(), timeout=30)
+    wait_until(lambda: spage.model.rowCount() >= 1 and None not in spage.alerts(), timeout=90)
     spage.table.selectRow(0)
     wait_until(lambda: spage.queue.current is not None)
     save(supervisor, out, "fraud-escalated")

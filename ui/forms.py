@@ -76,9 +76,10 @@ class InlineForm(QWidget):
         """Errors shown now, by field (what the user sees)."""
         return {key: label.text() for key, label in self.errors.items() if not label.isHidden()}
 
-    def set_status(self, text: str, *, ok: bool) -> None:
+    def set_status(self, text: str, *, ok: bool, warning: bool = False) -> None:
+        """``warning``: done, but not finished (e.g. a transfer held for fraud review): shown in amber."""
         self.status.setText(text)
-        self.status.setProperty("state", "ok" if ok else "error")
+        self.status.setProperty("state", "warning" if warning else "ok" if ok else "error")
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         self.status.show()

@@ -5,7 +5,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
 from app.services import Services
-from app.tasks import Op
+from app.tasks import Op, SessionEvents
 from core.security.sessions import LoginResult
 from ui.errors import notify
 from ui.idle import IdleWatcher
@@ -33,6 +33,7 @@ class Shell(QObject):
         self._idle_reason = f"Locked after {minutes:g} minute{'s' if minutes != 1 else ''} without activity."
         self.idle = IdleWatcher(services.idle_lock_seconds, self)
         self.idle.idle.connect(lambda: self.lock(self._idle_reason, "idle"))
+        SessionEvents.shared().revoked.connect(self._session_revoked)
 
     def start(self) -> None:
         self.show_login()
@@ -88,6 +89,20 @@ class Shell(QObject):
             self.idle.start()
         else:
             self.logout()
+
+    def _session_revoked(self, err: Exception) -> None:
+        """An administrator disabled this user, changed their role or reset their password: back to sign-in,
+        saying why (the refused action did nothing)."""
+        if self.window is None:
+            return
+        if self.unlock_dialog is not None:
+            dialog, self.unlock_dialog = self.unlock_dialog, None
+            dialog.finished.disconnect(self._unlock_finished)
+            dialog.close()
+            dialog.deleteLater()
+        self.logout()
+        if self.login_dialog is not None:
+            self.login_dialog.credentials.set_status(getattr(err, "message", str(err)), ok=False)
 
     def logout(self) -> None:
         window, self.window = self.window, None

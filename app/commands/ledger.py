@@ -7,7 +7,7 @@ import uuid
 
 from app.commands.args import ID, LIMIT, OFFSET, TIMEOUT
 from core.errors import ValidationError
-from core.ledger import money
+from core.ledger import money, outcome
 from core.ledger.service import Ledger
 from core.ledger.verify import verify
 from core.ledger.views import TransferRequest
@@ -94,11 +94,7 @@ def _account_status(args, ctx) -> int:  # noqa: ANN001
 
 
 def _emit_transfer(ctx, args, result) -> int:  # noqa: ANN001
-    data = result.to_dict()
-    note = " (already posted earlier; nothing new)" if result.replayed else ""
-    ctx.emit(data, as_json=args.json,
-             text=f"{result.state} {data['amount']} {result.currency} {result.debit} -> {result.credit} "
-                  f"id {result.id}{note}")
+    ctx.emit(result.to_dict(), as_json=args.json, text=outcome.describe(result))
     return 0
 
 

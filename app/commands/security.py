@@ -31,14 +31,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst = user.add_parser("list", help="every user with role, status and MFA state")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=_list)
-    for name, help_text in (("disable", "stop a user from logging in"),
+    for name, help_text in (("disable", "stop a user from logging in; their open sessions end at their next action"),
                             ("enable", "re-enable a user and lift a lockout"),
+                            ("unlock", "lift a user's lockout after too many failed logins"),
                             ("reset-mfa", "forget the user's authenticator; the next login enrolls again")):
         cmd = user.add_parser(name, help=help_text)
         cmd.add_argument("name")
         cmd.add_argument("--json", action="store_true")
         cmd.set_defaults(handler=_admin, admin_action=name)
-    role = user.add_parser("role", help="change a user's role")
+    reset = user.add_parser("reset-password", help="give a user a temporary password to replace at next login",
+                            description="Reset a user's password: prints a generated temporary password once (or "
+                                        "uses the first line of stdin with --password-stdin). The user must choose "
+                                        "their own at the next login; their open sessions end at their next action.")
+    reset.add_argument("name")
+    reset.add_argument("--password-stdin", action="store_true", help="read the temporary password from stdin")
+    reset.add_argument("--json", action="store_true")
+    reset.set_defaults(handler=_reset_password)
+    role = user.add_parser("role", help="change a user's role (open sessions end at their next action)")
     role.add_argument("name")
     role.add_argument("role", choices=[r.value for r in USER_ROLES])
     role.add_argument("--json", action="store_true")
@@ -102,7 +111,8 @@ def _has_terminal() -> bool:
 
 def _user_dict(user: UserView) -> dict:
     return {"id": user.id, "username": user.username, "role": user.role.value, "status": user.status,
-            "enrolled": user.enrolled, "locked_until": user.locked_until, "last_login_at": user.last_login_at}
+            "enrolled": user.enrolled, "locked_until": user.locked_until, "last_login_at": user.last_login_at,
+            "change_at_login": user.must_change_password}
 
 
 def _add(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
@@ -111,7 +121,8 @@ def _add(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     ctx.emit({**_user_dict(new.user), "otpauth_uri": new.enrollment.otpauth_uri}, as_json=args.json, text=(
         f"created {new.user.username} ({new.user.role.value})\n"
         f"enrollment URI (add it to an authenticator app): {new.enrollment.otpauth_uri}\n"
-        "the QR code is shown at first login, where one valid code completes enrollment"))
+        "the QR code is shown at first login, where one valid code completes enrollment and the user chooses "
+        "their own password"))
     return 0
 
 
@@ -133,8 +144,21 @@ def _admin(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     if args.admin_action == "role":
         user = users.change_role(SYSTEM_ACTOR, args.name, args.role)
     else:
-        user = (users.disable if args.admin_action == "disable" else users.enable)(SYSTEM_ACTOR, args.name)
-    ctx.emit(_user_dict(user), as_json=args.json, text=f"{user.username}: {user.role.value}, {user.status}")
+        action = {"disable": users.disable, "enable": users.enable, "unlock": users.unlock_user}[args.admin_action]
+        user = action(SYSTEM_ACTOR, args.name)
+    locked = f", locked until {user.locked_until:%Y-%m-%d %H:%M} UTC" if user.locked_until else ""
+    ctx.emit(_user_dict(user), as_json=args.json, text=f"{user.username}: {user.role.value}, {user.status}{locked}")
+    return 0
+
+
+def _reset_password(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    given = _read_password(True) if args.password_stdin else None
+    temporary = _users(ctx).reset_password(SYSTEM_ACTOR, args.name, given)
+    name = args.name.strip().lower()
+    ctx.emit({"username": name, "temporary_password": None if given else temporary, "change_at_login": True},
+             as_json=args.json, text=(
+                 f"password of {name} reset" + ("" if given else f"; temporary password (shown once): {temporary}")
+                 + "\nthe user chooses their own at the next login; open sessions end at their next action"))
     return 0
 
 

@@ -135,8 +135,9 @@ def _customer_show(args, ctx) -> int:  # noqa: ANN001
               f"{h.expires_at:%Y-%m-%d}" for h in held]
     lines.append(f"open fraud alerts: {len(ov.alerts)}")
     lines.append("recent transfers:")
+    status = {"pending": "  [held: funds reserved, not posted]", "expired": "  [hold expired: released]"}
     lines += [f"  {r.at:%Y-%m-%d %H:%M} {r.account} {money.format_minor(r.amount, r.currency):>14} {r.description}"
-              for r in ov.recent[:10]] or ["  none"]
+              f"{status.get(r.state, '')}" for r in ov.recent[:10]] or ["  none"]
     ctx.emit(ov.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0
 

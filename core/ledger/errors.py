@@ -127,7 +127,9 @@ class TransferDeclined(QenexError):
     code = "declined"
 
     def __init__(self, reasons: tuple[str, ...], score: float) -> None:
-        super().__init__("declined by fraud screening: " + ("; ".join(reasons) or "high risk score"),
-                         score=f"{score:.3f}")
+        from core.ledger.outcome import DECLINED_NEXT
+
+        super().__init__("declined by fraud screening: " + ("; ".join(reasons) or "high risk score") + ". "
+                         + DECLINED_NEXT, score=f"{score:.3f}")
         self.reasons = reasons
         self.score = score

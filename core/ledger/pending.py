@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from core.ledger import events, state, store
+from core.ledger import desk_controls, events, state, store
 from core.ledger.errors import (
     IdConflict, InvalidAmount, PendingAlreadyResolved, PendingExpired, PendingNotFound, PostExceedsPending,
 )
@@ -27,8 +27,12 @@ def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount
     check_id(pending_id, "pending transfer id")
     _check_hold_permission(ledger, actor, pending_id)
     expired: list[datetime] = []
-    result = ledger.run(lambda conn: resolve_on(ledger, conn, actor, pending_id, post=post, amount=amount, id=id,
-                                                expired=expired))
+    try:
+        result = ledger.run(lambda conn: resolve_on(ledger, conn, actor, pending_id, post=post, amount=amount, id=id,
+                                                    expired=expired))
+    except desk_controls.GLMovementRefused as err:
+        ledger._refused(actor, err, pending_id)
+        raise
     if expired:
         at = f"{expired[0]:%Y-%m-%d %H:%M:%S} UTC"
         raise PendingExpired(
@@ -77,8 +81,11 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     posted = pend["amount"] if amount is None else amount
     if posted > pend["amount"]:
         raise PostExceedsPending(f"cannot post {posted} of a pending {pend['amount']}", id=pending_id)
+    gl_reason = None
     if post:
         state.check_pair(debit, credit, pend["currency"])
+        if desk_controls.check_resolve(actor, debit, credit, pend["code"], pend["description"] or ""):
+            gl_reason = pend["description"]
     state.release(debit, credit, pend["amount"])
     entries = []
     if post:
@@ -99,6 +106,8 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     store.set_transfer_state(conn, pending_id, "posted" if post else "voided")
     ledger.record(conn, actor, f"transfer.{verb}_pending", pending_id, {"state": "pending"},
                   {"state": "posted" if post else "voided", "amount": posted, "id": new_id})
+    if gl_reason is not None:
+        ledger.record(conn, actor, "transfer.gl_movement", new_id, None, {"reason": gl_reason, "pending": pending_id})
     events.completed(conn, new_id, pending_id, "posted" if post else "voided", [debit.number, credit.number])
     _close_alert(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
     if not four_eyes:

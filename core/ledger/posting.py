@@ -7,7 +7,7 @@ from typing import Any
 
 from core.errors import ValidationError
 from core import text
-from core.ledger import money, numbers, state
+from core.ledger import desk_controls, money, numbers, state
 from core.ledger.errors import (
     AccountNotFound, AlreadyCorrected, BackdatingNotAllowed, IdConflict, InvalidAmount, InvalidTimeout,
     NotCorrectable, SameAccount, TransferNotFound,
@@ -103,6 +103,11 @@ class Posting:
     touched: dict[int, AccountState] = field(default_factory=dict)
     corrected: set[str] = field(default_factory=set)
     link_id: str | None = None
+    # The operation that owns the GL accounts this posting may touch (core.ledger.desk_controls.OWNERS):
+    # set only by that operation's core code (cash, hold, card, rail), never from a request.
+    operation: str | None = None
+    # (transfer id, reason) of each supervisor's direct GL movement: the caller audits them.
+    gl_movements: list[tuple[str, str]] = field(default_factory=list)
 
     def account(self, number: str) -> AccountState:
         try:
@@ -130,6 +135,8 @@ class Posting:
         state.check_pair(debit, credit, req.currency)
         if req.reverses_id is not None:
             self._check_correction(req, debit, credit)
+        override = desk_controls.check(self.actor, debit, credit, operation=self.operation, reason=req.description,
+                                       correction=req.reverses_id is not None)
         state.check_funds(debit, req.amount)
         at = req.at or self.now
         pending = req.pending or hold
@@ -156,6 +163,8 @@ class Posting:
         }
         self.transfers.append(row)
         self.existing[req.id] = row
+        if override:
+            self.gl_movements.append((req.id, req.description))
         return TransferResult(id=req.id, state=row["state"], kind=kind, amount=req.amount, currency=req.currency,
                               debit=req.debit, credit=req.credit, created_at=at)
 

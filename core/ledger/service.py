@@ -17,6 +17,7 @@ from core.ledger import pending as pending_ops
 from core.ledger import queries, store
 from core.ledger.money import currency as iso_currency
 from core.ledger.money import exponent
+from core.ledger.desk_controls import GLMovementRefused
 from core.ledger.errors import LinkedTransferFailed, TransferDeclined, TransferNotFound
 from core.ledger.posting import Posting, check_amount, check_id, normalize
 from core.ledger.views import (
@@ -106,21 +107,28 @@ class Ledger:
 
     # -- transfers ------------------------------------------------------------------------------
     def transfer(self, actor: Actor, req: TransferRequest,
-                 also: Callable[[Connection, TransferResult], None] | None = None) -> TransferResult:
+                 also: Callable[[Connection, TransferResult], None] | None = None, *,
+                 operation: str | None = None) -> TransferResult:
         """Post (or hold, if pending) one transfer in its own database transaction.
 
         ``also(conn, result)`` (optional) runs in the same transaction after the posting (also for a
         replayed id: check ``result.replayed``), so an operation that owns the transfer (a payment
         order, a card capture) writes its own rows all or nothing with it; raising undoes both.
+        ``operation`` (core.ledger.desk_controls.OWNERS; set only by the core operation itself) lets that
+        operation move money on the GL accounts it owns; otherwise only a supervisor with a reason or the
+        system operator touches a GL account (GLMovementRefused, audited).
         """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
-        if (also is None and self.audit is None and self.screen is None and not req.reverses_id
-                and self.four_eyes is None and self.engine.dialect.name == "postgresql"):
-            return self._transfer_optimistic(actor, req)
-        declined: list[tuple] = []
         try:
-            return self.run(lambda c: self._transfer(c, actor, req, declined, also, gated=also is None))
+            if (also is None and self.audit is None and self.screen is None and not req.reverses_id
+                    and self.four_eyes is None and self.engine.dialect.name == "postgresql"):
+                return self._transfer_optimistic(actor, req, operation)
+            declined: list[tuple] = []
+            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=also is None))
+        except GLMovementRefused as err:
+            self._refused(actor, err, req.id)
+            raise
         except TransferDeclined as err:
             with self.engine.begin() as conn:
                 self.screen.record(conn, *declined[0])
@@ -134,12 +142,25 @@ class Ledger:
         The caller has authorized the action; a payment the screen would decline raises TransferDeclined."""
         return self._transfer(conn, actor, normalize(req, actor), [])
 
+    def _refused(self, actor: Actor, err: GLMovementRefused, target: str) -> None:
+        """Audit a refused GL movement in its own transaction (as ``guard.authorize`` does a refused call)."""
+        if self.audit is not None:
+            with self.engine.begin() as conn:
+                self.record(conn, actor, "permission.denied", target, None,
+                            {"permission": "gl.move", "account": str(err.details.get("account", ""))})
+
+    def _record_gl(self, conn: Connection, actor: Actor, posting: Posting) -> None:
+        """Audit each supervisor's direct GL movement of ``posting`` with its reason."""
+        for transfer_id, reason in posting.gl_movements:
+            self.record(conn, actor, "transfer.gl_movement", transfer_id, None, {"reason": reason})
+
     def _transfer(self, conn: Connection, actor: Actor, req: TransferRequest, declined: list,
-                  also: Callable[[Connection, TransferResult], None] | None = None, gated: bool = False) -> TransferResult:
+                  also: Callable[[Connection, TransferResult], None] | None = None,
+                  operation: str | None = None, gated: bool = False) -> TransferResult:
         ids = [req.id] + ([req.reverses_id] if req.reverses_id else [])
         now = self.clock()
         locked, existing = store.lock_and_fetch(conn, (req.debit, req.credit), ids, now=now)
-        posting = Posting(actor, now, {a.number: a for a in locked}, existing)
+        posting = Posting(actor, now, {a.number: a for a in locked}, existing, operation=operation)
         if req.reverses_id:
             posting.corrected |= queries.corrected_ids(conn, [req.reverses_id])
         replay = posting.replay(req)
@@ -157,6 +178,7 @@ class Ledger:
         self._write(conn, posting)
         self.record(conn, actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
                     result.to_dict())
+        self._record_gl(conn, actor, posting)
         events.created(conn, actor.username, [result])
         if need is not None:
             score = screened[1].score if screened is not None else None
@@ -168,7 +190,7 @@ class Ledger:
             also(conn, result)
         return result
 
-    def _transfer_optimistic(self, actor: Actor, req: TransferRequest) -> TransferResult:
+    def _transfer_optimistic(self, actor: Actor, req: TransferRequest, operation: str | None = None) -> TransferResult:
         """PostgreSQL, no audit trail or fraud screen: read unlocked, write only over unchanged rows.
 
         Two autocommit statements instead of BEGIN, lock, write, COMMIT. A write that finds an account
@@ -178,26 +200,28 @@ class Ledger:
         for _ in range(OPTIMISTIC_TRIES):
             try:
                 with self._autocommit.cursor() as cur:
-                    result = self._transfer_raw(cur, actor, req, lock=False)
+                    result = self._transfer_raw(cur, actor, req, lock=False, operation=operation)
                     events.created_committed(self.engine, cur, actor.username, result)
                     return result
             except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
                 if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
                         or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_PG):
                     raise
-        result = self.run(lambda cur: self._transfer_raw(cur, actor, req), begin=lambda: raw_transaction(self.engine))
+        result = self.run(lambda cur: self._transfer_raw(cur, actor, req, operation=operation),
+                          begin=lambda: raw_transaction(self.engine))
         with self._autocommit.cursor() as cur:
             events.created_committed(self.engine, cur, actor.username, result)
         return result
 
-    def _transfer_raw(self, cur: Any, actor: Actor, req: TransferRequest, *, lock: bool = True) -> TransferResult:
+    def _transfer_raw(self, cur: Any, actor: Actor, req: TransferRequest, *, lock: bool = True,
+                      operation: str | None = None) -> TransferResult:
         """``_transfer`` on a PostgreSQL driver cursor, for a ledger without audit trail or fraud screen.
 
         ``lock=False``: the accounts are read without locks and the write checks they did not change.
         """
         now = self.clock()
         accounts, existing = store.lock_and_fetch_on(cur, (req.debit, req.credit), (req.id,), lock=lock, now=now)
-        posting = Posting(actor, now, {a.number: a for a in accounts}, existing)
+        posting = Posting(actor, now, {a.number: a for a in accounts}, existing, operation=operation)
         result = posting.apply(req)  # a retried id comes back as the earlier result, writing nothing
         if not result.replayed:
             touched = sorted(posting.touched.values(), key=lambda a: a.id)  # the global lock order
@@ -246,10 +270,16 @@ class Ledger:
                     raise LinkedTransferFailed(index, err) from err
             self._write(conn, posting)
             self.record(conn, actor, "transfer.linked", reqs[0].id, None, {"ids": [r.id for r in reqs]})
+            self._record_gl(conn, actor, posting)
             events.created(conn, actor.username, results)
             return results
 
-        return self.run(work)
+        try:
+            return self.run(work)
+        except LinkedTransferFailed as err:
+            if isinstance(err.cause, GLMovementRefused):
+                self._refused(actor, err.cause, reqs[0].id)
+            raise
 
     def post_batch(self, actor: Actor, reqs: Sequence[TransferRequest]) -> list[TransferResult | QenexError]:
         """Settlement and import path: many transfers per transaction, each accepted or refused on its own."""
@@ -289,7 +319,8 @@ class Ledger:
         self.authorize(actor, Permission.CASH, account)
         check_amount(amount, currency)  # before the cash account is made: a refusal writes nothing
         cash = self._cash_account(actor, currency)
-        return self.transfer(actor, _cash_request(id, cash, account, amount, currency, "deposit", description))
+        return self.transfer(actor, _cash_request(id, cash, account, amount, currency, "deposit", description),
+                             operation="cash")
 
     def withdraw(self, actor: Actor, account: str, amount: int, currency: str, id: str | None = None,
                  description: str = "cash withdrawal") -> TransferResult:
@@ -297,7 +328,8 @@ class Ledger:
         self.authorize(actor, Permission.CASH, account)
         check_amount(amount, currency)
         cash = self._cash_account(actor, currency)
-        return self.transfer(actor, _cash_request(id, account, cash, amount, currency, "withdrawal", description))
+        return self.transfer(actor, _cash_request(id, account, cash, amount, currency, "withdrawal", description),
+                             operation="cash")
 
     def _cash_account(self, actor: Actor, currency: str) -> str:
         """The bank's cash GL account for ``currency``, created on first use and then remembered."""

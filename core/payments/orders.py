@@ -155,7 +155,7 @@ class PaymentOrders:
             id=req.id, debit=req.account, credit=clearing_account, amount=req.amount, currency=req.currency,
             code=f"{ben.rail}_out", description=f"{RAIL_NAMES[ben.rail]} to {ben.name}: {ben.reference}"[:200],
             channel="transfer", counterparty=ben.counterparty, counterparty_country=ben.country,
-            device=actor.device), also=also)
+            device=actor.device), also=also, operation="rail")
         view = self.show(actor, req.id, check=False)
         return replace(view, fraud=result.fraud)
 
@@ -168,7 +168,7 @@ class PaymentOrders:
         number, cur = validate_account(req.account), money.currency(req.currency)
         ben = req.beneficiary
         clearing_account = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[ben.rail], cur)
-        balance = queries.balance(self.engine, number)
+        balance = queries.balance(self.engine, number, self.clock())  # holds past their timeout are released
         with self.engine.connect() as conn:
             acc = conn.execute(select(A.c.id, A.c.customer_id, A.c.name).where(A.c.number == number)).first()
             decision = score = None
@@ -230,7 +230,7 @@ class PaymentOrders:
         self.owned.transfer(actor, TransferRequest(
             id=transfer_id, debit=debit, credit=credit, amount=order["amount"], currency=order["currency"],
             code=f"{order['rail']}_{verb}", description=f"{verb} of {RAIL_NAMES[order['rail']]} {order['id']}"
-            + (f": {reason}" if reason else ""), channel="transfer"), also=also)
+            + (f": {reason}" if reason else ""), channel="transfer"), also=also, operation="rail")
 
     # -- reading --------------------------------------------------------------------------------
     def show(self, actor: Actor, order_id: str, *, check: bool = True) -> OrderView:

@@ -66,7 +66,7 @@ def refund(svc: PaymentService, actor: Actor, payment_id: str, amount: int | Non
     svc.ledger.transfer(actor, TransferRequest(
         id=hold_id, debit=row["account_number"], credit=card_clearing, amount=amount, currency=cur, pending=True,
         code="card_refund", description=f"refund to {row['card_display']}"[:200], channel="card",
-        counterparty=row["card_token"]), also=reserve)
+        counterparty=row["card_token"]), also=reserve, operation="card")
     try:
         state = svc.provider.refund(row["provider_ref"], amount, idempotency_key=hold_id)
     except ProviderUnavailable:

@@ -80,7 +80,7 @@ def post_capture(svc: PaymentService, actor: Actor, payment_id: str, amount: int
                    {"status": "succeeded", "captured": amount, "transfer": result.id})
         svc.publish(conn, payment_id, "succeeded")
 
-    svc.ledger.transfer(actor, req, also=also)
+    svc.ledger.transfer(actor, req, also=also, operation="card")
 
 
 def reconcile(svc: PaymentService, actor: Actor, payment_id: str, source: str = "reconcile",

@@ -120,3 +120,19 @@ class AuditKeyError(ConfigurationError):
     """The audit signing key or trusted public keys cannot be read or are unsafe."""
 
     code = "audit_key"
+
+
+class PasswordChangeRequired(QenexError):
+    """The user must choose a new password at this login (new user, or an administrator reset it): send it with
+    the code (``UserService.complete_login(step, code, new_password=...)``)."""
+
+    code = "password_change_required"
+
+    def __init__(self, message: str = "choose a new password of your own to finish signing in: the one you were "
+                                      "given was set by an administrator") -> None:
+        super().__init__(message)
+
+
+class PasswordReuse(PasswordPolicyError):
+    code = "password_reuse"
+

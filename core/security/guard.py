@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from core.errors import PermissionDenied
+from core.security import session_check
 from core.security.roles import Actor, Permission
 
 if TYPE_CHECKING:
@@ -16,9 +17,13 @@ def authorize(engine: Engine, audit: "AuditTrail | None", actor: Actor, permissi
               target: str = "") -> None:
     """Return if ``actor`` holds ``permission``; otherwise audit "permission.denied" and raise PermissionDenied.
 
+    A logged-in user's session is checked first (``session_check``): SessionRevoked once an administrator
+    disabled the user, changed their role or reset their password.
+
     The refusal is written in its own transaction, so call this BEFORE opening the caller's transaction
     (on SQLite a second writer would wait for the first).
     """
+    session_check.check(engine, audit, actor)  # a disabled, re-roled or reset user's session ends here
     if actor.can(permission):
         return
     target = "".join(ch if ch.isprintable() else "?" for ch in str(target))[:200]  # as typed, storable

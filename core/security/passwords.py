@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidKey
@@ -63,3 +64,14 @@ def check_policy(password: str, username: str = "") -> None:
         raise PasswordTooWeak(f"the password needs at least {MIN_DISTINCT} different characters")
     if len(username) >= 3 and username.lower() in password.lower():
         raise PasswordTooWeak("the password must not contain the username")
+
+
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read out or copied by hand
+
+
+def temporary_password(groups: int = 4) -> str:
+    """A random first or reset password (e.g. ``k7rt-9wqm-p3xa-hd2n``: 80 bits), replaced at the next login."""
+    while True:
+        word = "-".join("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(groups))
+        if len(set(word)) >= MIN_DISTINCT:
+            return word

@@ -32,6 +32,7 @@ class UserView:
     failed_attempts: int
     created_at: datetime
     last_login_at: datetime | None
+    must_change_password: bool = False  # a new user, or a password an administrator reset: changed at next login
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,16 @@ class LoginStep:
     username: str
     expires_at: datetime
     enrollment: Enrollment | None = None
+    password_change: bool = False  # the user must choose a new password: pass it to complete_login
+
 
     @property
     def needs_enrollment(self) -> bool:
         return self.enrollment is not None
+
+    @property
+    def needs_password_change(self) -> bool:
+        return self.password_change
 
 
 @dataclass(frozen=True)

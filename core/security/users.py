@@ -23,14 +23,14 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import PermissionDenied, QenexError, ValidationError
 from core.persistence.base import utcnow
 from core.persistence.models.security import RecoveryCode, User
-from core.security import recovery, totp
+from core.security import recovery, session_check, totp
 from core.security.audit import AuditTrail
 from core.security.errors import (
     AccountLocked, BadCredentials, CodeReused, EnrollmentRequired, InvalidCode, InvalidRole, InvalidUsername,
-    LastAdmin, LoginExpired, UserDisabled, UsernameTaken, UserNotFound,
+    LastAdmin, LoginExpired, PasswordChangeRequired, PasswordReuse, UserDisabled, UsernameTaken, UserNotFound,
 )
 from core.security.guard import authorize
-from core.security.passwords import PasswordHasher, check_policy
+from core.security.passwords import PasswordHasher, check_policy, temporary_password
 from core.security.roles import USER_ROLES, Actor, Permission, Role
 from core.security.sessions import LockoutPolicy, LoginResult, LoginStep, NewUser, Session, UserView
 from core.security.totp import Enrollment
@@ -48,6 +48,7 @@ class _Pending:
     expires_at: datetime
     secret: str  # the TOTP secret when the step began: an MFA reset since then expires the step
     enrolling: bool
+    password_change: bool = False  # the user must choose a new password with the code
 
 
 class UserService:
@@ -99,18 +100,23 @@ class UserService:
         enrolling = row.totp_enrolled_at is None
         ticket = secrets.token_urlsafe(24)
         expires = now + (self.enroll_ttl if enrolling else self.step_ttl)
-        pending = _Pending(row.id, name, device, expires, row.totp_secret, enrolling)
+        pending = _Pending(row.id, name, device, expires, row.totp_secret, enrolling, bool(row.must_change_password))
         with self._pending_lock:
             self._pending = {t: p for t, p in self._pending.items() if p.expires_at > now}
             self._pending[ticket] = pending
         return LoginStep(ticket=ticket, username=name, expires_at=pending.expires_at,
-                         enrollment=totp.enrollment(name, row.totp_secret) if enrolling else None)
+                         enrollment=totp.enrollment(name, row.totp_secret) if enrolling else None,
+                         password_change=pending.password_change)
 
-    def complete_login(self, step: LoginStep | str, code: str) -> LoginResult:
+    def complete_login(self, step: LoginStep | str, code: str, new_password: str | None = None) -> LoginResult:
         """Check the code for a step from ``begin_login``; completes a pending enrollment too.
 
-        Raises InvalidCode, CodeReused, AccountLocked (after too many failures), UserDisabled or LoginExpired.
-        A wrong code leaves the step usable for another try.
+        When the step asks for a password change (``step.password_change``: a new user, or an administrator
+        reset the password), ``new_password`` is the user's own new password, set with the code (audited as
+        ``password.change``). Raises PasswordChangeRequired without it, a PasswordPolicyError for a weak one or
+        the same as before (neither counts as a failed attempt; the step stays usable), InvalidCode,
+        CodeReused, AccountLocked (after too many failures), UserDisabled or LoginExpired. A wrong code leaves
+        the step usable for another try.
         """
         ticket = step.ticket if isinstance(step, LoginStep) else step
         now = self.clock()
@@ -120,9 +126,10 @@ class UserService:
             self._forget(ticket)
             self._expired(pending, now)
             raise LoginExpired()
+        new_hash = self._new_password_hash(pending, new_password)
         try:
             result = self._second_factor(pending.user_id, code, now, pending.device, "login",
-                                         secret=pending.secret, enrolling=pending.enrolling)
+                                         secret=pending.secret, enrolling=pending.enrolling, new_hash=new_hash)
         except QenexError as exc:
             if not isinstance(exc, (InvalidCode, CodeReused)):  # a typo may be retried; anything else ends the step
                 self._forget(ticket)
@@ -136,7 +143,23 @@ class UserService:
         if step.enrollment is not None:
             self._forget(step.ticket)
             raise EnrollmentRequired(step.enrollment)
+        if step.password_change:
+            self._forget(step.ticket)
+            raise PasswordChangeRequired()
         return self.complete_login(step, code)
+
+    def _new_password_hash(self, pending: _Pending, new_password: str | None) -> str | None:
+        """The hash of the user's new password when this login must change it (checked before the code)."""
+        if not pending.password_change:
+            return None
+        if not new_password:
+            raise PasswordChangeRequired()
+        check_policy(new_password, pending.username)
+        with self.engine.connect() as conn:
+            row = _row(conn, user_id=pending.user_id)
+        if row is not None and self.hasher.verify(new_password, row.password_hash):
+            raise PasswordReuse("choose a new password: it must differ from the one the administrator gave you")
+        return self.hasher.hash(new_password)
 
     def unlock(self, actor: Actor, password: str, code: str) -> Session:
         """Reopen an idle-locked desk for the same user with password and code (failures count as for login).
@@ -160,6 +183,8 @@ class UserService:
                 error = self._failure(conn, _row(conn, user_id=row.id, lock=True), now, actor.device,
                                       BadCredentials(), action="unlock.failed")
             raise error
+        if row.status == "active" and session_check.reason(actor, row) is not None:
+            session_check.check(self.engine, self.audit, actor)  # the role changed or the password was reset
         return self._second_factor(row.id, code, now, actor.device, "unlock", enrolling=False).session
 
     def lock(self, actor: Actor, reason: str = "idle") -> None:
@@ -179,17 +204,20 @@ class UserService:
     # -- administration ----------------------------------------------------------------------------------
 
     def add_user(self, actor: Actor, username: str, role: Role | str, password: str, *,
-                 enrolled_secret: str | None = None) -> NewUser:
-        """Create an active user whose MFA enrollment completes at first login. Needs USER_MANAGE.
+                 enrolled_secret: str | None = None, must_change_password: bool = True) -> NewUser:
+        """Create an active user whose MFA enrollment completes at first login, where they also choose their own
+        password (``password`` is a first one the administrator gives them). Needs USER_MANAGE.
 
-        ``enrolled_secret`` (system operator only: demo banks, migrations from another system) creates
-        the user already enrolled with that TOTP secret. Raises InvalidUsername, InvalidRole, a
-        PasswordPolicyError, UsernameTaken or PermissionDenied.
+        ``enrolled_secret`` and ``must_change_password=False`` (system operator only: demo banks, migrations
+        from another system, test fixtures) create the user already enrolled with that TOTP secret, or keeping
+        ``password``. Raises InvalidUsername, InvalidRole, a PasswordPolicyError, UsernameTaken or PermissionDenied.
         """
         name, role = _username(username), _role(role)
         authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, name)
         if enrolled_secret is not None and actor.role is not Role.SYSTEM:
             raise PermissionDenied("only the system operator may create users with a pre-enrolled authenticator")
+        if not must_change_password and actor.role is not Role.SYSTEM:
+            raise PermissionDenied("every user an administrator adds chooses their own password at first login")
         check_policy(password, name)
         secret, now = enrolled_secret or totp.new_secret(), self.clock()
         try:
@@ -202,8 +230,9 @@ class UserService:
                 user_id = conn.execute(insert(User).values(
                     username=name, role=role.value, status="active", password_hash=password_hash,
                     totp_secret=secret, totp_enrolled_at=now if enrolled_secret else None, failed_attempts=0,
-                    lockouts=0, created_at=now)).inserted_primary_key[0]
-                self._audit(conn, actor, "user.add", name, None, {"role": role.value, "status": "active"}, now)
+                    lockouts=0, created_at=now, must_change_password=must_change_password)).inserted_primary_key[0]
+                self._audit(conn, actor, "user.add", name, None, {"role": role.value, "status": "active",
+                                                                  "change_at_login": must_change_password}, now)
                 view = _view(_row(conn, user_id=user_id))
         except IntegrityError as exc:
             raise UsernameTaken(name) from exc
@@ -228,6 +257,26 @@ class UserService:
         new_role = _role(role)
         return self._change(actor, username, "user.role", lambda row: {"role": new_role.value})
 
+    def unlock_user(self, actor: Actor, username: str) -> UserView:
+        """Lift a lockout now (failed attempts and the doubling delay start again). Needs USER_MANAGE; audited."""
+        return self._change(actor, username, "user.unlock", lambda row: {
+            "failed_attempts": 0, "lockouts": 0, "locked_until": None})
+
+    def reset_password(self, actor: Actor, username: str, temporary: str | None = None) -> str:
+        """Give the user a temporary password (``temporary``, or a generated one) that they must replace at their
+        next login; their open sessions end at their next action and a lockout is lifted. Returns the temporary
+        password: hand it to the user, it is not shown again. Needs USER_MANAGE; audited as ``password.reset``
+        (without the password). Raises a PasswordPolicyError, UserNotFound, or ValidationError for your own."""
+        name = login_name(username)
+        temporary = temporary or temporary_password()
+        check_policy(temporary, name)
+        authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, name)
+        password_hash = self.hasher.hash(temporary)
+        self._change(actor, name, "password.reset", lambda row: {
+            "password_hash": password_hash, "must_change_password": True, "failed_attempts": 0, "lockouts": 0,
+            "locked_until": None})
+        return temporary
+
     def reset_mfa(self, actor: Actor, username: str) -> Enrollment:
         """Forget the user's TOTP secret and recovery codes; the next login enrolls again. Needs USER_MANAGE."""
         secret = totp.new_secret()
@@ -246,8 +295,10 @@ class UserService:
             if row is None:
                 raise UserNotFound(name)
             values = changes(row)
-            if actor.user_id == row.id and (values.get("status") == "disabled" or "role" in values):
-                raise ValidationError("you cannot disable yourself or change your own role", username=name)
+            if actor.user_id == row.id and (values.get("status") == "disabled" or "role" in values
+                                            or "password_hash" in values):
+                raise ValidationError("you cannot disable yourself, change your own role or reset your own password; "
+                                      "ask another administrator", username=name)
             demoted = values.get("status") == "disabled" or values.get("role", Role.ADMIN.value) != Role.ADMIN.value
             if row.role == Role.ADMIN.value and row.status == "active" and demoted and _active_admins(conn) <= 1:
                 raise LastAdmin("this is the last active administrator; add another one first", username=name)
@@ -259,7 +310,7 @@ class UserService:
             return _view(_row(conn, user_id=row.id))
 
     def _second_factor(self, user_id: int, code: str, now: datetime, device: str | None, purpose: str, *,
-                       secret: str | None = None, enrolling: bool) -> LoginResult:
+                       secret: str | None = None, enrolling: bool, new_hash: str | None = None) -> LoginResult:
         """Check ``code`` in one transaction, record success or failure, then return or raise."""
         error: QenexError | None = None
         with self.engine.begin() as conn:
@@ -274,7 +325,8 @@ class UserService:
                 self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
                             {"reason": "locked"}, now)
                 error = AccountLocked(row.locked_until)
-            elif (secret is not None and row.totp_secret != secret) or (row.totp_enrolled_at is None) != enrolling:
+            elif ((secret is not None and row.totp_secret != secret) or (row.totp_enrolled_at is None) != enrolling
+                  or (purpose == "login" and row.must_change_password and new_hash is None)):
                 error = self._failure(conn, row, now, device, LoginExpired(
                     "the account changed since this login began; start again"), action=f"{purpose}.failed")
             else:
@@ -285,6 +337,11 @@ class UserService:
                 except (TypeError, ValueError):  # whatever the code was, it was not a valid one: counted
                     error = self._failure(conn, row, now, device, InvalidCode(), action=f"{purpose}.failed")
                 else:
+                    if new_hash is not None:  # the user's own password replaces the one they were given
+                        changes = {**changes, "password_hash": new_hash, "must_change_password": False}
+                        self._audit(conn, Actor(row.username, Role(row.role), row.id, device), "password.change",
+                                    row.username, {"change_at_login": True},
+                                    {"change_at_login": False, "changed": "at login"}, now)
                     return self._success(conn, row, now, device, purpose, changes, method, left)
         raise error
 
@@ -394,7 +451,8 @@ def _active_admins(conn: Connection) -> int:
 def _view(row: Any) -> UserView:
     return UserView(id=row.id, username=row.username, role=Role(row.role), status=row.status,
                     enrolled=row.totp_enrolled_at is not None, locked_until=row.locked_until,
-                    failed_attempts=row.failed_attempts, created_at=row.created_at, last_login_at=row.last_login_at)
+                    failed_attempts=row.failed_attempts, created_at=row.created_at, last_login_at=row.last_login_at,
+                    must_change_password=bool(row.must_change_password))
 
 
 _SHOWN = {"status", "role", "failed_attempts", "lockouts", "locked_until"}
@@ -406,6 +464,8 @@ def _audit_diff(row: Any, values: dict[str, Any]) -> tuple[dict[str, Any], dict[
     after = {k: v for k, v in values.items() if k in _SHOWN}
     if "totp_secret" in values:
         before["enrolled"], after["enrolled"] = row.totp_enrolled_at is not None, False
+    if "must_change_password" in values:  # the audit refuses keys that name passwords: never the hash itself
+        before["change_at_login"], after["change_at_login"] = bool(row.must_change_password), True
     return before, after
 
 

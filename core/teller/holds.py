@@ -120,7 +120,7 @@ def place(ledger: Ledger, conn: Connection, actor: Actor, hold_id: str, account:
     existing = conn.execute(select(H.c.id).where(H.c.transfer_id == hold_id)).first()
     if existing is not None:
         return get(conn, existing.id, now)
-    acc = queries.account_view(conn, number)
+    acc = queries.account_view(conn, number, now)
     if acc.customer_id is None:
         raise InvalidHold("account", f"account {number} is one of the bank's own accounts; holds go on customer accounts")
     suspense = account_ops.ensure_gl_accounts(ledger, conn, actor, acc.currency)["suspense"].number
@@ -130,7 +130,7 @@ def place(ledger: Ledger, conn: Connection, actor: Actor, hold_id: str, account:
         description=f"hold: {REASONS[reason]}" + (f" ({note})" if note else ""), channel="desk",
         device=actor.device), actor)
     locked, seen = store.lock_and_fetch(conn, sorted((number, suspense)), [hold_id], now=now)
-    posting = Posting(actor, now, {a.number: a for a in locked}, seen)
+    posting = Posting(actor, now, {a.number: a for a in locked}, seen, operation="hold")
     posting.apply(req)
     store.write_posting(conn, posting.transfers, posting.entries, posting.touched.values())
     hold_pk = conn.execute(insert(H).values(

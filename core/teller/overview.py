@@ -81,10 +81,13 @@ class CustomerOverview:
 
 def account_detail(conn: Connection, view: AccountView, now: datetime) -> AccountDetail:
     """``view``'s holds and pending amounts (holds past their timeout count as released)."""
-    pend = conn.execute(select(A.c.credits_pending).where(A.c.id == view.id)).one()
+    pending_in = conn.execute(select(A.c.credits_pending).where(A.c.id == view.id)).scalar_one()
+    if pending_in:  # incoming holds past their timeout are released too
+        pending_in -= conn.execute(select(func.coalesce(func.sum(T.c.amount), 0)).where(
+            T.c.credit_account_id == view.id, T.c.state == "pending", T.c.expires_at <= now)).scalar_one()
     active = holds.list_holds(conn, [view.id], now)
     return AccountDetail(view, account_iban(view.number, view.kind), sum(h.amount for h in active),
-                         view.current - view.available, pend.credits_pending, active)
+                         view.current - view.available, int(pending_in), active)
 
 
 def account(conn: Connection, number: str, now: datetime) -> AccountDetail:
@@ -97,10 +100,15 @@ def customer_overview(conn: Connection, customer_id: int, now: datetime, *, frau
                                                     .where(A.c.customer_id == customer_id).order_by(A.c.id))]
     by_id = {v.id: v for v in views}
     details = [account_detail(conn, v, now) for v in views]
-    return CustomerOverview(record, details, _recent(conn, by_id), _alerts(conn, by_id, fraud_details))
+    return CustomerOverview(record, details, _recent(conn, by_id, now), _alerts(conn, by_id, fraud_details, now))
 
 
-def _recent(conn: Connection, by_id: dict[int, AccountView]) -> list[RecentTransfer]:
+def _live(state: str, expires_at: datetime | None, now: datetime) -> str:
+    """A pending transfer past its timeout reads as expired (its funds are released) before the job runs."""
+    return "expired" if state == "pending" and expires_at is not None and expires_at <= now else state
+
+
+def _recent(conn: Connection, by_id: dict[int, AccountView], now: datetime) -> list[RecentTransfer]:
     out: list[RecentTransfer] = []
     for acc in by_id.values():  # newest entries of each account through (account_id, id), then merged
         rows = conn.execute(select(E.c.transfer_id, E.c.created_at, E.c.amount, T.c.description, T.c.code,
@@ -110,18 +118,19 @@ def _recent(conn: Connection, by_id: dict[int, AccountView]) -> list[RecentTrans
                                r.description or r.code, r.state) for r in rows]
     if by_id:  # held payments (pending) have no entries yet
         rows = conn.execute(select(T.c.id, T.c.created_at, T.c.amount, T.c.description, T.c.code, T.c.debit_account_id)
-                            .where(T.c.state == "pending", T.c.debit_account_id.in_(list(by_id)), T.c.code != "hold")
+                            .where(T.c.state == "pending", T.c.debit_account_id.in_(list(by_id)), T.c.code != "hold",
+                                   (T.c.expires_at.is_(None)) | (T.c.expires_at > now))
                             .order_by(T.c.created_at.desc()).limit(RECENT))
         out += [RecentTransfer(r.id, r.created_at, by_id[r.debit_account_id].number, -r.amount,
                                by_id[r.debit_account_id].currency, r.description or r.code, "pending") for r in rows]
     return sorted(out, key=lambda r: r.at, reverse=True)[:RECENT]
 
 
-def _alerts(conn: Connection, by_id: dict[int, AccountView], fraud_details: bool) -> list[OpenAlert]:
+def _alerts(conn: Connection, by_id: dict[int, AccountView], fraud_details: bool, now: datetime) -> list[OpenAlert]:
     if not by_id:
         return []
     rows = conn.execute(select(AL.c.transfer_id, AL.c.created_at, AL.c.score, AL.c.reasons, T.c.amount,
-                               T.c.currency, T.c.state, T.c.debit_account_id)
+                               T.c.currency, T.c.state, T.c.expires_at, T.c.debit_account_id)
                         .join(T, T.c.id == AL.c.transfer_id)
                         .where(AL.c.status == "open", T.c.debit_account_id.in_(list(by_id)))
                         .order_by(AL.c.created_at.desc()).limit(50))
@@ -129,7 +138,7 @@ def _alerts(conn: Connection, by_id: dict[int, AccountView], fraud_details: bool
     for r in rows:
         reasons = tuple(json.loads(r.reasons or "[]")) if fraud_details else ()
         out.append(OpenAlert(r.transfer_id, r.created_at, by_id[r.debit_account_id].number, r.amount, r.currency,
-                             r.state, r.score if fraud_details else None, reasons))
+                             _live(r.state, r.expires_at, now), r.score if fraud_details else None, reasons))
     return out
 
 

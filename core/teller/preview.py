@@ -51,7 +51,8 @@ class TransferPreview:
         if self.approval and self.decision != "decline":
             return f"sent for approval ({self.approval}): the funds are reserved, nothing posts until a supervisor approves"
         return {"review": "held for fraud review (funds reserved, an analyst decides)",
-                "decline": "declined by fraud screening (nothing will post)"}.get(self.decision, "posted at once")
+                "decline": "declined by fraud screening (nothing will post; check it with the customer, and if it is "
+                           "genuine ask a supervisor to have the fraud team review it)"}.get(self.decision, "posted at once")
 
     def to_dict(self) -> dict[str, Any]:
         c = self.request.currency

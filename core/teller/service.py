@@ -113,7 +113,7 @@ class Teller:
         """Write the statement lines of ``f`` to ``path`` (CSV); audited as ``statement.export``."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
         with self.engine.connect() as conn:
-            view = queries.account_view(conn, numbers.validate(account))
+            view = queries.account_view(conn, numbers.validate(account), self.ledger.clock())
             written = documents.statement_csv(conn, view, f, path, progress)
         self._audit(actor, "statement.export", view.number, {"format": "csv", "period": f.period_text(),
                                                              "lines": written})
@@ -123,7 +123,7 @@ class Teller:
         """The PDF statement of ``f``'s period (see core.teller.documents); audited as ``statement.export``."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
         with self.engine.connect() as conn:
-            view = queries.account_view(conn, numbers.validate(account))
+            view = queries.account_view(conn, numbers.validate(account), self.ledger.clock())
             holder = customers.load(conn, view.customer_id).name if view.customer_id else None
             doc = documents.statement_pdf(conn, view, holder, f)
         self._audit(actor, "statement.export", view.number, {"format": "pdf", "period": f.period_text()})

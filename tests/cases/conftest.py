@@ -44,7 +44,8 @@ def users(engine, audit, desk):
     service = UserService(engine, audit, hasher=PasswordHasher(memory_kib=8, iterations=1, lanes=1))
     service.on_session_end.append(desk.release_session)
     for actor in (ANNA, BOB, SAM, TINA):
-        service.add_user(SYSTEM_ACTOR, actor.username, actor.role, "correct horse battery")
+        service.add_user(SYSTEM_ACTOR, actor.username, actor.role, "correct horse battery",
+                         must_change_password=False)
     return service
 
 

@@ -33,7 +33,7 @@ def held(tmp_path, monkeypatch):
     ledger = Ledger(engine, audit=audit, screen=FraudScreen(engine, config=FraudConfig(amount_limits={"USD": 100_00})))
     users = UserService(engine, audit, hasher=PasswordHasher(memory_kib=8, iterations=1, lanes=1))
     for name in ("anna", "bob"):
-        users.add_user(SYSTEM_ACTOR, name, Role.ANALYST, "correct horse battery")
+        users.add_user(SYSTEM_ACTOR, name, Role.ANALYST, "correct horse battery", must_change_password=False)
     numbers = []
     for name in ("Ada Lovelace", "Grace Hopper"):
         customer = ledger.add_customer(SYSTEM_ACTOR, name)

@@ -127,3 +127,111 @@ def test_holds_without_a_timeout_never_expire(ledger, clock, held):
     assert ledger.balance(S, a).available == 900
     assert ledger.expire_pending(S) == 1  # only the timed hold
     assert ledger.post_pending(S, "forever").state == "posted"
+
+
+# -- the console's expiry job, account holds, the teller's overview, fraud alerts (issue 8 §5) ------------------
+class Trail:
+    """Collects (actor, action, target) of what is audited."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str, str]] = []
+
+    def append(self, conn, actor, action, target, before, after, **_kw) -> int:  # noqa: ANN001
+        self.entries.append((actor.username, action, target))
+        return 0
+
+
+def test_the_console_job_expires_every_due_hold_as_the_system(engine, clock):
+    from app.upkeep import expire_due_holds
+
+    trail = Trail()
+    ledger = Ledger(engine, audit=trail, clock=clock)
+    a = ledger.open_account(S, ledger.add_customer(S, "A").id, "USD").number
+    b = ledger.open_account(S, ledger.add_customer(S, "B").id, "USD").number
+    ledger.deposit(S, a, 10_000, "USD")
+    for i in range(7):
+        ledger.transfer(S, TransferRequest(f"h{i}", a, b, 100, "USD", pending=True, timeout_seconds=30 + i))
+    ledger.transfer(S, TransferRequest("later", a, b, 100, "USD", pending=True, timeout_seconds=3600))
+    assert expire_due_holds(ledger) == 0
+    clock.advance(40)
+    assert expire_due_holds(ledger, limit=3) == 7  # rounds of 3 until none are left
+    assert [ledger.transfer_row(S, f"h{i}")["state"] for i in range(7)] == ["expired"] * 7
+    assert ledger.transfer_row(S, "later")["state"] == "pending"
+    expiries = [e for e in trail.entries if e[1] == "transfer.expire"]
+    assert len(expiries) == 7 and {e[0] for e in expiries} == {"system"}
+    assert expire_due_holds(ledger) == 0  # a second desk's run finds nothing left
+    assert ledger.balance(S, a).available == 10_000 - 100
+    assert verify(engine).ok
+
+
+def test_an_account_hold_releases_itself_at_its_expiry(engine, clock, tmp_path):
+    from app.upkeep import expire_due_holds
+    from core.security.roles import Actor, Role
+    from core.teller.service import Teller
+
+    teller_actor = Actor("tina", Role.TELLER, device="desk-1")
+    ledger = Ledger(engine, clock=clock)
+    desk = Teller(ledger)
+    a = ledger.open_account(S, ledger.add_customer(S, "A").id, "USD").number
+    ledger.deposit(S, a, 50_000, "USD")
+    hold = desk.place_hold(teller_actor, a, 20_000, "cheque", clock.now + timedelta(hours=2), "")
+    assert desk.account(teller_actor, a).account.available == 30_000
+    with pytest.raises(errors.InsufficientFunds):
+        ledger.withdraw(teller_actor, a, 40_000, "USD")
+    clock.advance(2 * 3600)
+    detail = desk.account(teller_actor, a)
+    assert (detail.account.available, detail.held, detail.pending_out) == (50_000, 0, 0)
+    assert [h.state for h in desk.holds(teller_actor, a, include_ended=True)] == ["expired"]
+    assert ledger.withdraw(teller_actor, a, 40_000, "USD").state == "posted"  # the cash desk sees it released
+    assert expire_due_holds(ledger) == 1
+    assert desk.holds(teller_actor, a, include_ended=True)[0].state == "expired"
+    assert ledger.balance(S, a).available == 10_000
+    assert hold.transfer_id
+
+
+def test_the_teller_overview_treats_a_timed_out_pending_transfer_as_released(engine, clock):
+    from core.teller import overview
+
+    ledger = Ledger(engine, clock=clock)
+    ca, cb = ledger.add_customer(S, "A").id, ledger.add_customer(S, "B").id
+    a = ledger.open_account(S, ca, "USD").number
+    b = ledger.open_account(S, cb, "USD").number
+    ledger.deposit(S, a, 1_000, "USD")
+    ledger.transfer(S, TransferRequest("p", a, b, 600, "USD", pending=True, timeout_seconds=60))
+    with engine.connect() as conn:
+        before = overview.customer_overview(conn, ca, clock(), fraud_details=True)
+        incoming = overview.account(conn, b, clock())
+    assert (before.accounts[0].pending_out, incoming.pending_in) == (600, 600)
+    assert [r.state for r in before.recent if r.transfer_id == "p"] == ["pending"]
+    clock.advance(61)
+    with engine.connect() as conn:
+        after = overview.customer_overview(conn, ca, clock(), fraud_details=True)
+        incoming = overview.account(conn, b, clock())
+    assert (after.accounts[0].pending_out, after.accounts[0].account.available, incoming.pending_in) == (0, 1_000, 0)
+    assert [r.transfer_id for r in after.recent if r.state == "pending"] == []
+
+
+def test_a_held_payment_that_expires_closes_its_fraud_alert(engine, clock):
+    from sqlalchemy import select
+
+    from app.upkeep import expire_due_holds
+    from core.fraud.config import FraudConfig
+    from core.fraud.screen import FraudScreen
+    from core.persistence.models import FraudAlert
+
+    ledger = Ledger(engine, clock=clock, audit=Trail(),
+                    screen=FraudScreen(engine, config=FraudConfig(amount_limits={"USD": 100_00})))
+    a = ledger.open_account(S, ledger.add_customer(S, "A").id, "USD").number
+    b = ledger.open_account(S, ledger.add_customer(S, "B").id, "USD").number
+    ledger.deposit(S, a, 1_000_00, "USD")
+    held = ledger.transfer(S, TransferRequest("review-me", a, b, 500_00, "USD", pending=True, timeout_seconds=600))
+    assert held.state == "pending"
+    al = FraudAlert.__table__
+    with engine.connect() as conn:
+        assert conn.execute(select(al.c.status).where(al.c.transfer_id == "review-me")).scalar() == "open"
+    clock.advance(601)
+    assert expire_due_holds(ledger) == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(al.c.status, al.c.resolution, al.c.closed_by)
+                           .where(al.c.transfer_id == "review-me")).one()
+    assert tuple(row) == ("closed", "hold_expired", "system")

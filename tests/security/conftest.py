@@ -64,7 +64,7 @@ def enroll(users, clock):
     """enroll(name, role) -> (secret, recovery codes): adds the user and completes enrollment at first login."""
 
     def _enroll(name: str, role: str = "teller") -> tuple[str, tuple[str, ...]]:
-        new = users.add_user(SYSTEM_ACTOR, name, role, PASSWORD)
+        new = users.add_user(SYSTEM_ACTOR, name, role, PASSWORD, must_change_password=False)
         step = users.begin_login(name, PASSWORD)
         result = users.complete_login(step, code(new.enrollment.secret, clock()))
         clock.advance(30)  # the next login needs a fresh code

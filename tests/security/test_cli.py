@@ -35,7 +35,7 @@ def test_user_add_list_and_audit_round_trip(env, capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "user", "list", "--json")
     assert code == 0 and json.loads(out)[0] | {"id": 0} == {
         "id": 0, "username": "admin1", "role": "admin", "status": "active", "enrolled": False,
-        "locked_until": None, "last_login_at": None}
+        "locked_until": None, "last_login_at": None, "change_at_login": True}
 
     code, out, _ = run(capsys, monkeypatch, "audit", "verify")
     assert code == 0 and "1 entries not sealed yet" in out

@@ -20,7 +20,7 @@ def actions(engine) -> list[str]:
 
 
 def test_enrollment_completes_only_after_one_valid_code(engine, users, clock, totp_code):
-    new = users.add_user(SYSTEM_ACTOR, "Alice", "teller", PASSWORD)
+    new = users.add_user(SYSTEM_ACTOR, "Alice", "teller", PASSWORD, must_change_password=False)
     assert new.user.username == "alice" and not new.user.enrolled
 
     step = users.begin_login("alice", PASSWORD, device="desk-1")

@@ -87,7 +87,7 @@ def test_admin_manages_users(engine, users, enroll, clock, totp_code):
         rows = list(conn.execute(text("select actor, action, before, after from audit_log "
                                       "where target = 'tom' and action like 'user.%' order by id")))
     assert [tuple(r) for r in rows] == [
-        ("boss", "user.add", None, '{"role":"teller","status":"active"}'),
+        ("boss", "user.add", None, '{"change_at_login":true,"role":"teller","status":"active"}'),
         ("boss", "user.role", '{"role":"teller"}', '{"role":"analyst"}'),
         ("boss", "user.disable", '{"status":"active"}', '{"status":"disabled"}'),
         ("boss", "user.enable", '{"failed_attempts":0,"locked_until":null,"lockouts":0,"status":"disabled"}',

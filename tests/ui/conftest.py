@@ -83,7 +83,7 @@ def make_user(services):
     so the code shown *now* is still fresh for the test's own login."""
 
     def make(username: str, role: Role | str, *, enrolled: bool = True) -> DeskUser:
-        new = services.users.add_user(SYSTEM_ACTOR, username, role, PASSWORD)
+        new = services.users.add_user(SYSTEM_ACTOR, username, role, PASSWORD, must_change_password=False)
         user = DeskUser(username, PASSWORD, new.enrollment.secret)
         if enrolled:
             step = services.users.begin_login(username, PASSWORD)

@@ -1,9 +1,11 @@
-"""The admin page: add users, disable and re-enable them, change roles and reset MFA."""
+"""The admin page: add users, disable and re-enable them, change roles, unlock a lockout, reset a password (a
+temporary one the user replaces at next login) and reset MFA. A disable, a role change or a password reset ends
+the user's open sessions at their next action (core.security.session_check)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from PySide6.QtCore import QItemSelection
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
@@ -40,6 +42,7 @@ USER_COLUMNS = (
     Column("Role", lambda u: u.role.value),
     Column("Status", lambda u: u.status),
     Column("MFA", lambda u: "enrolled" if u.enrolled else "pending"),
+    Column("Password", lambda u: "change at login" if u.must_change_password else "own"),
     Column("Locked until", _lockout),
     Column("Failed", lambda u: str(u.failed_attempts), align_right=True),
     Column("Last login", lambda u: _when(u.last_login_at)),
@@ -75,7 +78,7 @@ class AdminPage(QWidget):
         self.model = RowsModel(USER_COLUMNS, self)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((120, 80, 65, 80, 115, 55)):
+        for column, width in enumerate((110, 80, 65, 70, 115, 135, 55)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -87,24 +90,33 @@ class AdminPage(QWidget):
         self.change_role_button = QPushButton("Change role")
         self.disable_button = QPushButton("Disable")
         self.enable_button = QPushButton("Re-enable")
-        self.reset_mfa_button = QPushButton("Reset MFA…")
+        self.reset_mfa_button = QPushButton("Reset &MFA…")
+        self.unlock_button = QPushButton("Un&lock")
+        self.unlock_button.setToolTip("Lift the lockout after too many failed sign-ins")
+        self.reset_password_button = QPushButton("Reset pass&word…")
+        self.reset_password_button.setToolTip("Give a temporary password the user replaces at their next sign-in")
         self.action_status = QLabel("", objectName="formStatus", wordWrap=True)
+        self.action_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         role_row = QHBoxLayout()
         role_row.addWidget(self.role, 1)
         role_row.addWidget(self.change_role_button)
         buttons = QHBoxLayout()
-        for button in (self.disable_button, self.enable_button, self.reset_mfa_button):
+        for button in (self.disable_button, self.enable_button, self.unlock_button):
             buttons.addWidget(button)
+        resets = QHBoxLayout()
+        for button in (self.reset_password_button, self.reset_mfa_button):
+            resets.addWidget(button)
         sel_box.addWidget(self.selected_label)
         sel_box.addWidget(self.selected_detail)
         sel_box.addLayout(role_row)
         sel_box.addLayout(buttons)
+        sel_box.addLayout(resets)
         sel_box.addWidget(self.action_status)
 
         self.add_card, add_box = card()
         add_box.addWidget(QLabel("New user", objectName="pageTitle"))
-        add_box.addWidget(QLabel("The user sets up two-factor sign-in at first login.", objectName="muted",
-                                 wordWrap=True))
+        add_box.addWidget(QLabel("At first sign-in the user sets up two-factor sign-in and replaces this "
+                                 "initial password with their own.", objectName="muted", wordWrap=True))
         self.add_form = AddUserForm()
         add_box.addWidget(self.add_form)
 
@@ -112,6 +124,8 @@ class AdminPage(QWidget):
         self.disable_button.clicked.connect(lambda: self._change("disable", "disabled"))
         self.enable_button.clicked.connect(lambda: self._change("enable", "re-enabled"))
         self.reset_mfa_button.clicked.connect(self.reset_mfa)
+        self.unlock_button.clicked.connect(self.unlock)
+        self.reset_password_button.clicked.connect(self.reset_password)
         self.add_form.add_button.clicked.connect(self.add_user)
         for edit in (self.add_form.username, self.add_form.password, self.add_form.repeat):
             edit.returnPressed.connect(self.add_user)
@@ -165,6 +179,8 @@ class AdminPage(QWidget):
             self.selected_detail.setText(f"{user.role.value} · {user.status} · MFA "
                                          f"{'enrolled' if user.enrolled else 'pending'}"
                                          + (f" · locked until {_when(user.locked_until)}" if locked_now(user) else "")
+                                         + (" · must choose a password at next sign-in"
+                                            if user.must_change_password else "")
                                          + (" · this is you" if is_self else ""))
             self.role.setCurrentText(user.role.value)
         self.role.setEnabled(user is not None and not is_self)
@@ -172,6 +188,8 @@ class AdminPage(QWidget):
         self.disable_button.setEnabled(user is not None and not is_self and user.status == "active")
         self.enable_button.setEnabled(user is not None and (user.status != "active" or locked_now(user)))
         self.reset_mfa_button.setEnabled(user is not None)
+        self.unlock_button.setEnabled(user is not None and locked_now(user))
+        self.reset_password_button.setEnabled(user is not None and not is_self)
 
     # -- actions --------------------------------------------------------------------------------
     def _status(self, text: str, ok: bool) -> None:
@@ -207,6 +225,27 @@ class AdminPage(QWidget):
         users, actor, name, role = self.services.users, self.actor, self.selected.username, self.role.currentText()
         self._run(lambda: users.change_role(actor, name, role), f"{name} is now {role}.", name)
 
+    def unlock(self) -> None:
+        if self.selected is None:
+            return
+        users, actor, name = self.services.users, self.actor, self.selected.username
+        self._run(lambda: users.unlock_user(actor, name), f"{name} unlocked: they can sign in again now.", name)
+
+    def reset_password(self) -> None:
+        if self.selected is None:
+            return
+        users, actor, name = self.services.users, self.actor, self.selected.username
+
+        def reset() -> None:
+            Op(self, lambda _task: users.reset_password(actor, name)).success(
+                lambda temporary: self._done(f"Password of {name} reset. Temporary password (shown once, hand it "
+                                             f"to {name}): {temporary} — they choose their own at next sign-in.",
+                                             name)).failure(self._refused).run_in_background()
+
+        confirm(self, "Reset password", f"Give {name} a temporary password? Their current password stops working, "
+                                        "their open sessions end at their next action, and they choose a new "
+                                        "password at their next sign-in.", reset)
+
     def reset_mfa(self) -> None:
         if self.selected is None:
             return
@@ -238,8 +277,8 @@ class AdminPage(QWidget):
         form = self.add_form
         for edit in (form.username, form.password, form.repeat):
             edit.clear()
-        form.set_status(f"Added {new.user.username} ({new.user.role.value}); two-factor enrollment is shown at "
-                        "their first login.", ok=True)
+        form.set_status(f"Added {new.user.username} ({new.user.role.value}); at their first sign-in they set up "
+                        "two-factor sign-in and choose their own password.", ok=True)
         self.refresh(select=new.user.username)
 
     def _add_refused(self, err: Exception) -> None:

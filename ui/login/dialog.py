@@ -10,12 +10,15 @@ from PySide6.QtWidgets import (
 from app.services import Services
 from app.tasks import Op
 from core.errors import QenexError
-from core.security.errors import AccountLocked, BadCredentials, CodeReused, InvalidCode, LoginExpired
+from core.security.errors import (
+    AccountLocked, BadCredentials, CodeReused, InvalidCode, LoginExpired, PasswordPolicyError,
+)
 from core.security.sessions import LoginResult, LoginStep
 from ui.forms import InlineForm
 from ui.keys import guard_alt_letters
 from ui.login.enrollment import EnrollmentPage, RecoveryCodesPage
 from ui.login.messages import refusal_text
+from ui.login.new_password import NewPasswordPage
 
 
 class CredentialsPage(InlineForm):
@@ -46,6 +49,7 @@ class LoginDialog(QDialog):
         self.result_: LoginResult | None = None
         self._step: LoginStep | None = None
         self._step_for: tuple[str, str] | None = None
+        self._new_password: str | None = None  # chosen on the new-password page, sent with the code
         self._busy = False
         self.setWindowTitle("QENEX Console — sign in")
         self.setMinimumWidth(460)
@@ -53,7 +57,8 @@ class LoginDialog(QDialog):
         self.credentials = CredentialsPage()
         self.enrollment = EnrollmentPage()
         self.recovery = RecoveryCodesPage()
-        self._pages = (self.credentials, self.enrollment, self.recovery)
+        self.new_password = NewPasswordPage()
+        self._pages = (self.credentials, self.new_password, self.enrollment, self.recovery)
         banner = QLabel("QENEX Console", objectName="loginBanner", alignment=Qt.AlignmentFlag.AlignLeft)
         self.subtitle = QLabel("Sign in with your password and the code from your authenticator app.",
                                objectName="pageHint", wordWrap=True)
@@ -71,6 +76,9 @@ class LoginDialog(QDialog):
         self.enrollment.confirm.clicked.connect(self.confirm_enrollment)
         self.enrollment.code.returnPressed.connect(self.confirm_enrollment)
         self.recovery.done.clicked.connect(self._finish_after_codes)
+        self.new_password.save.clicked.connect(self.choose_password)
+        for edit in (self.new_password.new, self.new_password.repeat, self.new_password.code):
+            edit.returnPressed.connect(self.choose_password)
         # Ctrl+Q quits from the sign-in window too (rejecting it ends the application, as closing does).
         QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.reject)  # also where the platform names no Quit key
         # The dialog grows with inline errors instead of squeezing the fields (a wrong password used to
@@ -109,13 +117,13 @@ class LoginDialog(QDialog):
             if not code:
                 c.set_error("code", "enter the 6-digit code from your authenticator app")
                 return
-            step = self._step
-            self._run(lambda _task: users.complete_login(step, code), self._logged_in)
+            step, new_password = self._step, self._new_password
+            self._run(lambda _task: users.complete_login(step, code, new_password), self._logged_in)
             return
 
         def work(_task: object) -> tuple[LoginStep, LoginResult | QenexError | None]:
             step = users.begin_login(username, password, device)
-            if step.needs_enrollment or not code:
+            if step.needs_enrollment or step.needs_password_change or not code:
                 return step, None
             try:
                 return step, users.complete_login(step, code)
@@ -126,8 +134,14 @@ class LoginDialog(QDialog):
 
     def _password_accepted(self, username: str, password: str, step: LoginStep,
                            outcome: LoginResult | QenexError | None) -> None:
-        self._step, self._step_for = step, (username, password)
-        if step.enrollment is not None:
+        self._step, self._step_for, self._new_password = step, (username, password), None
+        if step.needs_password_change:
+            self.subtitle.setText("Choose your own password to finish signing in.")
+            self.new_password.prepare(enrolling=step.needs_enrollment)
+            self.new_password.code.setText(self.credentials.code.text().strip())
+            self.show_page(self.new_password)
+            self.new_password.new.setFocus()
+        elif step.enrollment is not None:
             self.subtitle.setText("First sign-in: set up two-factor authentication.")
             self.enrollment.show_enrollment(step.enrollment)
             self.show_page(self.enrollment)
@@ -150,6 +164,13 @@ class LoginDialog(QDialog):
 
     def _failed(self, err: Exception) -> None:
         self._busy = False
+        if isinstance(err, PasswordPolicyError) and self._step is not None and self._step.needs_password_change:
+            self._new_password = None  # e.g. the same as the administrator's: choose again
+            self.new_password.prepare(enrolling=self._step.needs_enrollment)
+            self.show_page(self.new_password)
+            self.new_password.set_error("new", err.message)
+            self.new_password.new.setFocus()
+            return
         page = self.current_page()
         if isinstance(err, (InvalidCode, CodeReused)):
             page.set_error("code", err.message)
@@ -166,6 +187,30 @@ class LoginDialog(QDialog):
         self.show_page(self.credentials)
         self.credentials.set_status(refusal_text(err), ok=False)
 
+    # -- a password of one's own ---------------------------------------------------------------
+    def choose_password(self) -> None:
+        """Check the new password here (the policy is pure), then sign in with it or go on to enrollment."""
+        page, step = self.new_password, self._step
+        if self._busy or step is None:
+            return
+        new_password = page.checked(step.username)
+        if new_password is None:
+            return
+        self._new_password = new_password
+        if step.enrollment is not None:
+            self.subtitle.setText("First sign-in: set up two-factor authentication.")
+            self.enrollment.show_enrollment(step.enrollment)
+            self.show_page(self.enrollment)
+            self.enrollment.code.setFocus()
+            return
+        code = page.code.text().strip()
+        if not code:
+            page.set_error("code", "enter the 6-digit code from your authenticator app")
+            page.code.setFocus()
+            return
+        users = self.services.users
+        self._run(lambda _task: users.complete_login(step, code, new_password), self._logged_in)
+
     # -- enrollment -----------------------------------------------------------------------------
     def confirm_enrollment(self) -> None:
         page = self.enrollment
@@ -176,8 +221,8 @@ class LoginDialog(QDialog):
         if not code:
             page.set_error("code", "enter the 6-digit code your authenticator app shows now")
             return
-        users, step = self.services.users, self._step
-        self._run(lambda _task: users.complete_login(step, code), self._enrolled)
+        users, step, new_password = self.services.users, self._step, self._new_password
+        self._run(lambda _task: users.complete_login(step, code, new_password), self._enrolled)
 
     def _enrolled(self, result: LoginResult) -> None:
         self.result_ = result
@@ -193,4 +238,6 @@ class LoginDialog(QDialog):
     def _logged_in(self, result: LoginResult) -> None:
         self.result_ = result
         self.credentials.password.clear()
+        self.new_password.new.clear()
+        self.new_password.repeat.clear()
         self.accept()

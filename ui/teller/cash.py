@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QRadioButton, QWidget
 
 from app.services import Services
+from core.ledger.outcome import HELD_FOR_REVIEW
 from core.ledger.views import TransferResult
 from core.security.roles import Actor
 from ui.teller.amounts import hint, show
@@ -91,6 +92,9 @@ class CashForm(LedgerForm):
             if getattr(r, "approval", None) is not None:
                 return (f"Waiting for approval: {show(r.amount, r.currency, loc)} is reserved on {account}, not paid "
                         f"out; request #{r.approval} is in a supervisor's approvals inbox.")
+            if r.state == "pending":  # a withdrawal the fraud screen holds: no cash is paid out yet
+                return (f"Do not pay out: the withdrawal of {show(r.amount, r.currency, loc)} from {account} is "
+                        f"{HELD_FOR_REVIEW}.")
             return f"{verb} {show(r.amount, r.currency, loc)} ({'to' if deposit else 'from'} {account})."
 
         self.post(lambda request_id: call(actor, account, minor, code, id=request_id), done)

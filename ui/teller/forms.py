@@ -106,7 +106,8 @@ class LedgerForm(InlineForm):
     def _succeeded(self, result: TransferResult, done: Callable[[TransferResult], str]) -> None:
         self._set_busy(False)
         self._request_id = None
-        self.set_status(done(result), ok=True)
+        # held for fraud review (or a pending transfer): amber, not the green of money that moved
+        self.set_status(done(result), ok=True, warning=getattr(result, "state", None) == "pending")
         amount = self.fields["amount"]
         assert isinstance(amount, QLineEdit)
         amount.clear()

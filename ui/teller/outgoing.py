@@ -176,8 +176,10 @@ class OutgoingForm(InlineForm):
         self._pending = req
         fmt = lambda minor: money.format_minor(minor, p.currency)  # noqa: E731
         decision = {"approve": "approve: it will be sent",
-                    "review": "review: the funds will be held until an analyst clears it",
-                    "decline": "decline: it will not be sent"}.get(p.decision or "", "not screened")
+                    "review": "review: held for fraud review, the funds reserved on the account until an analyst "
+                              "clears it",
+                    "decline": "decline: it will not be sent. Check it with the customer; if it is genuine, ask a "
+                               "supervisor to have the fraud team review it"}.get(p.decision or "", "not screened")
         lines = [f"{beneficiary.RAIL_NAMES[p.rail]} of {fmt(p.amount)}",
                  f"From {p.account} ({p.account_name})", f"To {p.beneficiary}",
                  f"Posts {p.account} → {p.clearing_account} (the rail's clearing account)",
@@ -213,8 +215,11 @@ class OutgoingForm(InlineForm):
         self.back()
         self._request_id = None
         amount = money.format_minor(order.amount, order.currency)
-        note = ("; the funds are held for fraud review" if order.funds != "posted" else "")
-        self.set_status(f"Order {order.id} created: {amount} to {order.name} by {order.rail.upper()}{note}", ok=True)
+        held = order.funds != "posted"
+        note = ("; it is held for fraud review: the funds are reserved on the account, not sent, until an analyst "
+                "decides" if held else "")
+        self.set_status(f"Order {order.id} created: {amount} to {order.name} by {order.rail.upper()}{note}", ok=True,
+                        warning=held)
         for key in ("amount", "reference"):
             edit = self.fields[key]
             assert isinstance(edit, QLineEdit)

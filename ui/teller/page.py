@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app.services import Services
 from app.tasks import Op
+from core.ledger.desk_controls import WHAT_INSTEAD, is_gl, may_move_gl
 from core.ledger.views import StatementLine
 from core.security.roles import Actor, Permission
 from core.teller.overview import AccountDetail, CustomerOverview
@@ -213,10 +214,17 @@ class TellerPage(QWidget):
         if loading:
             self.customer_panel.account_label.setText("Loading…")
         if changed:
+            # The bank's own (GL) accounts are not offered as From/To to a teller: GL money moves only through
+            # the operations that own it (core.ledger.desk_controls); a supervisor may, with a reason.
+            gl_refused = detail is not None and is_gl(detail.account) and not may_move_gl(self.actor)
+            offered, offered_currency = (None, None) if gl_refused else (number, currency)
             for form in (self.transfer_form, self.cash_form):
-                form.use_account(number, currency)
+                form.use_account(offered, offered_currency)
+                if gl_refused:
+                    form.set_status(f"{number} is one of the bank's own GL accounts: tellers do not move money on "
+                                    f"it directly. {WHAT_INSTEAD[0].upper()}{WHAT_INSTEAD[1:]}.", ok=False)
             if self.outgoing is not None and hasattr(self.outgoing, "use_account"):
-                self.outgoing.use_account(number, currency)
+                self.outgoing.use_account(offered, offered_currency)
             self.statement.show_account(number, currency)
         self.holds_panel.show_account(number, currency, detail.holds if detail else [])
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from app.services import Services
+from core.ledger.outcome import describe
 from core.ledger.views import TransferRequest, TransferResult
 from core.security.roles import Actor
 from core.teller.preview import TransferPreview
@@ -82,14 +83,7 @@ class TransferForm(LedgerForm):
         def done(r: TransferResult) -> str:
             self.last = r
             self.receipt_button.setEnabled(True)
-            amount = show(r.amount, r.currency, loc)
-            if r.approval is not None:
-                return (f"Waiting for approval: {amount} from {r.debit} to {r.credit} is reserved, not posted; "
-                        f"request #{r.approval} is in a supervisor's approvals inbox.")
-            if r.state == "pending":
-                return (f"Held for fraud review: {amount} from {r.debit} to {r.credit} is reserved, not posted; "
-                        f"an analyst decides (id {r.id[:12]}…).")
-            return f"Posted {amount} from {r.debit} to {r.credit} (id {r.id[:12]}…)."
+            return describe(r._replace(id=f"{r.id[:12]}…"), show(r.amount, r.currency, loc)) + "."
 
         self.post(lambda request_id: ledger.transfer(actor, req), done)
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import core.persistence.base
 
 revision = "0009"
-down_revision = "0010"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

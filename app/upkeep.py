@@ -1,0 +1,51 @@
+"""The console's periodic upkeep on its database worker: expire due holds every minute.
+
+Qt-free except ``start_upkeep`` (the timers). Holds also stop reserving funds at their timeout without this
+job (the ledger treats a hold past its timeout as released, as TigerBeetle does); the job makes the release
+permanent, audits it as the system and closes the hold's fraud alert with the outcome ``hold_expired``.
+Several desks may run it at once: each hold is re-read under its account locks and expires exactly once.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from core.security.roles import SYSTEM_ACTOR
+
+if TYPE_CHECKING:
+    from app.services import Services
+    from core.ledger.service import Ledger
+
+log = logging.getLogger(__name__)
+EXPIRE_EVERY_MS = 60_000  # due holds are expired once a minute while the console runs
+EXPIRE_BATCH = 500  # holds per round; rounds repeat until fewer come back (at most MAX_ROUNDS)
+MAX_ROUNDS = 20
+
+
+def expire_due_holds(ledger: Ledger, limit: int = EXPIRE_BATCH, max_rounds: int = MAX_ROUNDS) -> int:
+    """Expire every pending transfer and account hold whose timeout has passed, as the system; returns how
+    many expired. Each expiry is its own short transaction (``Ledger.expire_pending``)."""
+    total = 0
+    for _ in range(max_rounds):
+        done = ledger.expire_pending(SYSTEM_ACTOR, limit)
+        total += done
+        if done < limit:
+            break
+    return total
+
+
+def start_upkeep(services: Services, parent):  # noqa: ANN001, ANN201 - a QObject owns the returned QTimer
+    """Start the minute timer on the UI thread; the work runs on the database worker. Returns the timer."""
+    from PySide6.QtCore import QTimer
+
+    from app.tasks import Op
+
+    def expire() -> None:
+        (Op(None, lambda _task: expire_due_holds(services.ledger))
+         .success(lambda n: n and log.info("expired %d hold(s) past their timeout", n))
+         .failure(lambda err: log.warning("expiring due holds failed: %s", err)).run_in_background())
+
+    timer = QTimer(parent, interval=EXPIRE_EVERY_MS, timeout=expire)
+    timer.start()
+    expire()  # once at start-up: holds that fell due while no console ran
+    return timer

@@ -1,0 +1,72 @@
+"""An open session follows its user's account: a disable, a role change or a password reset by an administrator
+takes effect at the user's next action (issue 8 §6).
+
+Sessions live in the desk's memory (``core.security.sessions.Session``); each core call carries the session's
+``Actor``. ``check(engine, audit, actor)`` reads the user's row (one primary-key lookup) and refuses with
+``SessionRevoked`` (audited as ``session.revoked``) when the account was disabled, its role is no longer the
+session's, or an administrator reset its password. ``core.security.guard.authorize`` calls it before every
+permission check, so every service (ledger, teller, payments, fraud desk, users) enforces it. Actors without a
+``user_id`` (the system operator, tests' stand-ins) are not user sessions and pass.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, bindparam, select
+
+from core.errors import QenexError
+from core.persistence.models.security import User
+from core.security.roles import Actor
+
+if TYPE_CHECKING:
+    from core.security.audit import AuditTrail
+
+
+_U = User.__table__
+_STATE = select(_U.c.status, _U.c.role, _U.c.must_change_password).where(_U.c.id == bindparam("id"))
+
+
+class SessionRevoked(QenexError):
+    """The user's session ended because an administrator changed the account; ``reason`` says how
+    (disabled, role, password_reset). The desk returns to the login screen."""
+
+    code = "session_revoked"
+
+
+_WHY = {
+    "disabled": "an administrator disabled your account",
+    "role": "an administrator changed your role to {role}",
+    "password_reset": "an administrator reset your password",
+}
+
+
+def reason(actor: Actor, row) -> str | None:  # noqa: ANN001 - a users row (status, role, must_change_password)
+    """Why ``actor``'s session no longer holds against its user ``row`` (None: it holds)."""
+    if row is None:  # users are never deleted by the product; a stand-in actor (tests, tools) is not a session
+        return None
+    if row.status != "active":
+        return "disabled"
+    if row.role != actor.role.value:
+        return "role"
+    if row.must_change_password:
+        return "password_reset"
+    return None
+
+
+def check(engine: Engine, audit: "AuditTrail | None", actor: Actor) -> None:
+    """Return if ``actor`` (a logged-in user) still holds; else audit ``session.revoked`` and raise SessionRevoked."""
+    if actor.user_id is None:
+        return
+    with engine.connect() as conn:
+        row = conn.execute(_STATE, {"id": actor.user_id}).first()
+    why = reason(actor, row)
+    if why is None:
+        return
+    if audit is not None:
+        with engine.begin() as conn:
+            audit.append(conn, actor, "session.revoked", actor.username, {"role": actor.role.value},
+                         {"reason": why, **({"role_now": row.role} if why == "role" else {})})
+    text = _WHY[why].format(role=getattr(row, "role", ""))
+    raise SessionRevoked(f"your session has ended: {text}. Nothing was done; sign in again"
+                         + (" with the temporary password you were given" if why == "password_reset" else ""),
+                         reason=why)

@@ -1,0 +1,45 @@
+"""`qenex user unlock` and `qenex user reset-password` (issue 8 §6), end to end on SQLite: audited as the system."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from core.persistence.db import make_engine
+from core.security.passwords import PasswordHasher
+from core.security.users import UserService
+from tests.security.test_cli import env, run  # noqa: F401 - the fixture and the runner
+
+PASSWORD = "correct horse battery"
+
+
+def test_unlock_and_reset_password_from_the_command_line(env, capsys, monkeypatch):  # noqa: F811
+    assert run(capsys, monkeypatch, "user", "add", "tom", "--role", "teller", "--password-stdin",
+               stdin=PASSWORD + "\n")[0] == 0
+    engine = make_engine(f"sqlite:///{env / 'bank.db'}")
+    users = UserService(engine, None, hasher=PasswordHasher())
+    for _ in range(users.lockout.max_failures):
+        try:
+            users.begin_login("tom", "wrong password!!")
+        except Exception:  # noqa: BLE001, S110 - failing is the point
+            pass
+    code, out, _ = run(capsys, monkeypatch, "user", "list", "--json")
+    assert json.loads(out)[0]["locked_until"] is not None and json.loads(out)[0]["change_at_login"] is True
+    code, out, _ = run(capsys, monkeypatch, "user", "unlock", "tom")
+    assert code == 0 and out.strip() == "tom: teller, active"
+    code, out, _ = run(capsys, monkeypatch, "user", "reset-password", "tom", "--json")
+    temporary = json.loads(out)["temporary_password"]
+    assert code == 0 and len(temporary) >= 12
+    assert users.begin_login("tom", temporary).needs_password_change
+    code, out, _ = run(capsys, monkeypatch, "user", "reset-password", "tom", "--password-stdin",
+                       stdin="chosen temporary 8\n")
+    assert code == 0 and "password of tom reset" in out and "chosen temporary 8" not in out
+    code, _, err = run(capsys, monkeypatch, "user", "reset-password", "nobody")
+    assert code != 0 and err.startswith("qenex: ") and "Traceback" not in err
+    code, _, err = run(capsys, monkeypatch, "user", "reset-password", "tom", "--password-stdin", stdin="short\n")
+    assert code != 0 and "at least 12 characters" in err
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(text(
+            "select actor, action from audit_log where target = 'tom' and action in "
+            "('user.unlock', 'password.reset') order by id"))]
+    assert rows == [("system", "user.unlock"), ("system", "password.reset"), ("system", "password.reset")]
