@@ -120,7 +120,8 @@ def test_bulk_approve_and_reject_give_a_result_per_item(desk):
 def test_gl_movements_corrections_freezes_and_closures_wait(desk, engine):
     ledger, approvals, teller, (a, b) = desk
     gl = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")
-    moved = ledger.transfer(SUPERVISOR, TransferRequest("gl-1", gl["teller_cash"].number, gl["fees"].number, 5_00, "USD"))
+    moved = ledger.transfer(SUPERVISOR, TransferRequest("gl-1", gl["teller_cash"].number, gl["fees"].number, 5_00, "USD",
+                                                       description="fee booked to the wrong account"))
     assert moved.state == "pending" and approvals.get(SUPERVISOR_2, moved.approval).kind == "gl"
     cash = ledger.deposit(TELLER, a, 50_000_00, "USD")  # a desk deposit is not a manual GL movement
     assert cash.state == "posted" and cash.approval is None
