@@ -125,7 +125,9 @@ class Ledger:
                     and self.four_eyes is None and self.engine.dialect.name == "postgresql"):
                 return self._transfer_optimistic(actor, req, operation)
             declined: list[tuple] = []
-            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=also is None))
+            # Four eyes: plain transfers, and payment orders (a held order's rail file waits for its transfer to post)
+            gated = also is None or operation == "rail"
+            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=gated))
         except GLMovementRefused as err:
             self._refused(actor, err, req.id)
             raise

@@ -201,3 +201,18 @@ def test_limits_per_role_and_currency(desk):
 
 
 from core.security.roles import Actor  # noqa: E402
+
+
+def test_an_outgoing_payment_order_above_the_limit_waits_and_its_file_waits_too(desk, tmp_path):
+    from core.payments.beneficiary import Beneficiary
+    from core.payments.orders import OrderRequest, PaymentOrders, count_waiting
+
+    ledger, approvals, _t, (a, _b) = desk
+    orders = PaymentOrders(ledger.engine, ledger, audit=ledger.audit, clock=ledger.clock)
+    ben = Beneficiary("ach", "Max Muster", None, None, "011000015", "123456789", "Invoice 42")
+    order = orders.create(TELLER, OrderRequest(id="o-1", account=a, beneficiary=ben, amount=2_000_00, currency="USD"))
+    assert order.funds.startswith("waiting for approval") and count_waiting(ledger.engine, "ach") == 0
+    [req] = approvals.list(SUPERVISOR)
+    assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).available == 18_000_00
+    approvals.approve(SUPERVISOR, req.id)
+    assert orders.show(SUPERVISOR, "o-1").funds == "posted" and count_waiting(ledger.engine, "ach") == 1

@@ -218,6 +218,9 @@ class OutgoingForm(InlineForm):
         held = order.funds != "posted"
         note = ("; it is held for fraud review: the funds are reserved on the account, not sent, until an analyst "
                 "decides" if held else "")
+        if order.funds.startswith("waiting for approval"):
+            note = ("; waiting for approval: the funds are reserved on the account, not sent, until a supervisor "
+                    "approves it in the approvals inbox")
         self.set_status(f"Order {order.id} created: {amount} to {order.name} by {order.rail.upper()}{note}", ok=True,
                         warning=held)
         for key in ("amount", "reference"):
