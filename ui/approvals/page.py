@@ -150,8 +150,8 @@ class ApprovalsPage(QWidget):
         for row, req in enumerate(rows):
             if req.id in chosen:
                 selection.select(self.model.index(row, 0), selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
-        if not chosen and rows and self.table.hasFocus() is False and self.state == "waiting":
-            self.table.selectRow(0)
+        if not self.selected() and rows and self.state == "waiting":
+            self.table.selectRow(0)  # the next request to decide: the checker goes on with the keyboard
         self._selection_changed()
 
     def selected(self) -> list[ApprovalView]:
