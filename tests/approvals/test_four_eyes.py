@@ -216,3 +216,14 @@ def test_an_outgoing_payment_order_above_the_limit_waits_and_its_file_waits_too(
     assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).available == 18_000_00
     approvals.approve(SUPERVISOR, req.id)
     assert orders.show(SUPERVISOR, "o-1").funds == "posted" and count_waiting(ledger.engine, "ach") == 1
+
+
+def test_the_demo_inbox_has_requests_waiting(desk):
+    from core.approvals.demo import seed_approvals
+
+    ledger, approvals, teller, (a, b) = desk
+    for name in ("Carol", "Dan"):
+        customer = ledger.add_customer(SYSTEM_ACTOR, name)
+        ledger.deposit(SYSTEM_ACTOR, ledger.open_account(SYSTEM_ACTOR, customer.id, "USD").number, 500_00, "USD")
+    assert seed_approvals(approvals, teller) == 3
+    assert [r.kind for r in approvals.list(SUPERVISOR)] == ["transfer", "freeze", "hold_release"]
