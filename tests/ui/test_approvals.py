@@ -67,7 +67,7 @@ def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, ban
         services.ledger.transfer(actor, TransferRequest(f"r{i}", bank[0], bank[1], 50_00, "USD"))
     inbox = _inbox(qtbot, services, SAM, 3)
     inbox.table.selectRow(2)  # sam's own
-    qtbot.waitUntil(lambda: "your own" in inbox.result_label.text())
+    qtbot.waitUntil(lambda: "your own" in inbox.notice.text() and inbox.notice.isVisible())
     assert not inbox.approve_button.isEnabled()
     inbox.table.selectAll()
     assert inbox.approve_button.isEnabled() and "3 requests selected" in inbox.detail.title.text()

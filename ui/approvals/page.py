@@ -10,7 +10,7 @@ events that change what a checker sees).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
@@ -31,6 +31,7 @@ from ui.rows_model import RowsModel
 from ui.teller.confirm import ConfirmDialog
 
 SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided and expired"), ("all", "Everything"))
+REFRESH_MS = 60_000
 LIVE_EVENTS = ("approval.*", "transaction.*", "hold.*", "account.updated", "fraud.detected")
 
 
@@ -79,10 +80,14 @@ class ApprovalsPage(QWidget):
         self.note.returnPressed.connect(self.reject_selected)
         self.result_label = QLabel("", objectName="formStatus", wordWrap=True,
                                    textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice = QLabel("", objectName="formStatus", wordWrap=True)  # why the buttons are off
+        self.notice.setProperty("state", "error")
+        self.notice.hide()
         box.addWidget(self.detail, 1)
         box.addWidget(note_label)
         box.addWidget(self.note)
         box.addWidget(button_row(self.approve_button, self.reject_button))
+        box.addWidget(self.notice)
         box.addWidget(self.result_label)
         if not self.decider:
             for widget in (self.approve_button, self.reject_button, self.note, note_label):
@@ -114,9 +119,17 @@ class ApprovalsPage(QWidget):
             QShortcut(QKeySequence(keys), self, activated=self.approve_selected, context=context)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self._reject_key, context=context)
         QShortcut(QKeySequence("F5"), self, activated=self.reload, context=context)
-        self.live = LiveRefresh(self, services, LIVE_EVENTS, lambda _events: self.reload(keep_result=True))
+        self.live = LiveRefresh(self, services, LIVE_EVENTS, self._on_live)
+        self.clock = QTimer(self, interval=REFRESH_MS, timeout=lambda: self.isVisible() and self.reload(keep_result=True))
+        self.clock.start()  # ages, time left and expiries move on even when nothing happens
         self._update_buttons()
         self.reload()
+
+    def _on_live(self, events: list) -> None:
+        """Requests changed (or money moved on an account the inbox shows): reload once for the burst."""
+        shown = {n for r in self.model._rows for n in (r.account, r.counter_account) if n}
+        if any(e.name.startswith("approval.") or e.accounts() is None or shown & e.accounts() for e in events):
+            self.reload(keep_result=True)
 
     # -- loading --------------------------------------------------------------------------------
     @property
@@ -183,11 +196,10 @@ class ApprovalsPage(QWidget):
         enabled = bool(waiting) and len(own) < len(waiting) and not self._busy
         self.approve_button.setEnabled(enabled)
         self.reject_button.setEnabled(enabled)
-        tip = "your own request: another supervisor decides it (four eyes)" if own and len(own) == len(waiting) else ""
-        self.approve_button.setStatusTip(tip)
-        if own and len(own) == len(waiting) and self.decider:
-            self.result_label.setProperty("state", "error")
-            self.result_label.setText(f"Request #{own[0].id} is your own: another supervisor approves or rejects it.")
+        only_own = bool(own) and len(own) == len(waiting) and self.decider
+        self.notice.setText(f"Request #{own[0].id} is your own: another supervisor approves or rejects it (four eyes)."
+                            if only_own else "")
+        self.notice.setVisible(only_own)
 
     # -- deciding -------------------------------------------------------------------------------
     def _reject_key(self) -> None:
