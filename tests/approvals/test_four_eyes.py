@@ -227,3 +227,32 @@ def test_the_demo_inbox_has_requests_waiting(desk):
         ledger.deposit(SYSTEM_ACTOR, ledger.open_account(SYSTEM_ACTOR, customer.id, "USD").number, 500_00, "USD")
     assert seed_approvals(approvals, teller) == 3
     assert [r.kind for r in approvals.list(SUPERVISOR)] == ["transfer", "freeze", "hold_release"]
+
+
+def test_two_checkers_at_once_decide_once(desk):
+    import threading
+
+    ledger, approvals, _t, (a, b) = desk
+    request_id = ledger.transfer(TELLER, _big(a, b)).approval
+    results: list = []
+    barrier = threading.Barrier(2)
+
+    def decide(actor, verb) -> None:  # noqa: ANN001
+        barrier.wait()
+        try:
+            results.append(approvals.approve(actor, request_id) if verb == "approve"
+                           else approvals.reject(actor, request_id, "duplicate"))
+        except Exception as err:  # noqa: BLE001
+            results.append(err)
+
+    threads = [threading.Thread(target=decide, args=(SUPERVISOR, "approve")),
+               threading.Thread(target=decide, args=(SUPERVISOR_2, "reject"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    done = [r for r in results if not isinstance(r, Exception)]
+    assert len(done) == 1 and isinstance(next(r for r in results if isinstance(r, Exception)), ApprovalNotPending)
+    moved = ledger.balance(TELLER, b).current
+    assert (done[0].state, moved) in (("approved", 1_500_00), ("rejected", 0))
+    assert ledger.balance(TELLER, a).available == 20_000_00 - moved
