@@ -141,6 +141,7 @@ class Services:
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
                                   audit=audit)
         fraud = FraudDesk(ledger)
+        fraud.after_dispose.append(lambda actor, result: payments.follow_transfer(actor, result.transfer_id))
         approvals = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
         ledger.four_eyes = approvals  # from now on the ledger holds what needs a second person
         users = UserService(engine, audit)

@@ -20,7 +20,7 @@ from core.fraud.txn import Txn
 if TYPE_CHECKING:
     from core.fraud.registry import LoadedModel
 
-_ANOMALY_PREFIX = "unusual pattern for this card"
+_ANOMALY_PREFIX = "unusual pattern for "  # "... this card" / "... this customer" (core.fraud.decision.anomaly_words)
 
 
 def reason_keys(config: FraudConfig, model: "LoadedModel | None", txn: Txn, row: list[float], *, amount: int,

@@ -5,9 +5,15 @@ habits and a set of nearby terminals, and fraud arrives in the book's three scen
 amounts, compromised terminals (every purchase there for 28 days) and leaked card credentials
 (a third of a card's purchases for 14 days, at five times the usual amount). On top come salaries,
 rent between customers, cash at the desk, and account-takeover transfers abroad.
+
+The branch desk has its own traffic (drawn from a separate random stream, so the rest of the story
+does not change with it): customers transfer money to relatives, landlords and tradesmen and take
+out larger sums in cash, mostly in opening hours; and now and then an impostor with a stolen
+identity empties an account at the desk, to one of a few mule accounts or in cash.
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -104,6 +110,7 @@ def build(customers: int, days: int, end: datetime, seed: int = 7) -> Plan:
                 ev.append(Event(base + timedelta(seconds=secs), ("cust", card.customer), ("gl", "teller_cash", "USD"),
                                 cash, "USD", "withdrawal", "desk", description="cash withdrawal"))
         _monthly(rnd, plan, base, day, customers, ev)
+    _desk(random.Random(f"desk-{seed}"), start, days, customers, ev)
     ev.sort(key=lambda e: e.at)
     return plan
 
@@ -141,10 +148,54 @@ def _monthly(rnd: random.Random, plan: Plan, base: datetime, day: int, customers
                                 rnd.choice(("RU", "NG", "KP", "IR")), True, "transfer"))
 
 
+DESK_TRANSFERS_PER_CUSTOMER_DAY = 0.012  # about one desk transfer per customer every three months
+DESK_WITHDRAWALS_PER_CUSTOMER_DAY = 0.004  # larger cash withdrawals (the card-side story has small ones)
+IMPOSTORS_PER_DAY = 0.5
+MULES = 8
+
+
+def desk_amount(rnd: random.Random) -> int:
+    """A desk transfer's amount in whole USD: log-normal around 350, rounded as people ask for it."""
+    amount = min(6_000.0, max(20.0, math.exp(rnd.gauss(math.log(350), 0.8))))
+    step = 50 if amount >= 500 else 10
+    return max(step, int(round(amount / step)) * step)
+
+
+def _desk(rnd: random.Random, start: datetime, days: int, customers: int, ev: list[Event]) -> None:
+    payees = {c: rnd.sample(range(customers), 3) for c in range(customers)}
+    mules = rnd.sample(range(customers), min(MULES, customers))
+    usd = _UNIT["USD"]
+    for day in range(days):
+        base = start + timedelta(days=day)
+        weekday = base.weekday()
+        if weekday == 6:  # the branch is closed on Sundays
+            continue
+        close = 13 if weekday == 5 else 17
+        opening = lambda: base + timedelta(seconds=rnd.randint(9 * 3600, close * 3600 - 1))  # noqa: E731
+        for c in range(customers):
+            if rnd.random() < DESK_TRANSFERS_PER_CUSTOMER_DAY:
+                other = rnd.choice(payees[c]) if rnd.random() < 0.7 else rnd.randrange(customers)
+                if other != c:
+                    ev.append(Event(opening(), ("cust", c), ("cust", other), desk_amount(rnd) * usd, "USD",
+                                    "transfer", "desk", description="transfer at the desk"))
+            if rnd.random() < DESK_WITHDRAWALS_PER_CUSTOMER_DAY:
+                ev.append(Event(opening(), ("cust", c), ("gl", "teller_cash", "USD"), desk_amount(rnd) * usd, "USD",
+                                "withdrawal", "desk", description="cash withdrawal"))
+        if rnd.random() < IMPOSTORS_PER_DAY:
+            victim, at = rnd.randrange(customers), opening()
+            mule = rnd.choice(mules)
+            for k in range(rnd.choice((1, 1, 2))):
+                amount = rnd.randint(15, 45) * 100 * usd
+                if rnd.random() < 0.6 and mule != victim:
+                    ev.append(Event(at + timedelta(minutes=7 * k), ("cust", victim), ("cust", mule), amount, "USD",
+                                    "transfer", "desk", fraud=True, description="transfer at the desk"))
+                else:
+                    ev.append(Event(at + timedelta(minutes=7 * k), ("cust", victim), ("gl", "teller_cash", "USD"),
+                                    amount, "USD", "withdrawal", "desk", fraud=True, description="cash withdrawal"))
+
+
 def _poisson(rnd: random.Random, lam: float) -> int:
     """Knuth's method; lam is small here."""
-    import math
-
     limit, k, p = math.exp(-lam), 0, 1.0
     while True:
         p *= rnd.random()

@@ -21,7 +21,7 @@ from core.errors import ValidationError
 from core.fraud import features
 from core.fraud.config import FraudConfig
 from core.fraud.decision import assess
-from core.fraud.registry import LoadedModel, ModelInfo, compile_bundle
+from core.fraud.registry import LoadedModel, ModelInfo, channel_scales, compile_bundle
 from core.fraud.replay import replay
 from core.fraud.state import MemoryStore
 from core.fraud.training import Trained, train
@@ -124,7 +124,8 @@ def loaded(trained: Trained, frame: Frame, rows: np.ndarray, delay_days: int) ->
                      datetime.fromtimestamp(int(frame.ts[rows].max()), utc), delay_days, features.FEATURE_NAMES,
                      dict(trained.metrics), True)
     return compile_bundle(info, {"classifier": trained.classifier, "anomaly": trained.anomaly,
-                                 "reference": trained.reference, "anomaly_floor": trained.anomaly_floor})
+                                 "reference": trained.reference, "anomaly_floor": trained.anomaly_floor,
+                                 **channel_scales(trained)})
 
 
 def run(history_path: str | Path, test_path: str | Path, out_path: str | Path, *, delay_days: int = 7,

@@ -10,11 +10,21 @@ from core.fraud import rules
 from core.fraud.config import FraudConfig
 from core.fraud.features import INDEX
 from core.fraud.registry import LoadedModel
+from core.fraud.training import channel_codes
 from core.fraud.txn import Txn
 
 NO_MODEL = "no fraud model trained yet: rules only"
 ANOMALY_ONLY = "no supervised model yet (too few fraud labels): rules and anomaly score only"
-NOTHING = "nothing unusual for this card"
+NOTHING = "nothing unusual for this card"  # card payments; see nothing_unusual()
+
+
+def nothing_unusual(channel: str) -> str:
+    return f"nothing unusual for {reasons_mod.payer(channel)}"
+
+
+def anomaly_words(channel: str, excess: float) -> str:
+    """The anomaly reason; core.cases.reason_keys recognises it by its start, "unusual pattern for "."""
+    return f"unusual pattern for {reasons_mod.payer(channel)} (anomaly {excess:.2f} above normal traffic)"
 _N_1H = INDEX["card_n_1h"]
 
 
@@ -27,17 +37,39 @@ class Assessment:
     anomaly: float | None
 
 
+def on_channel_scale(p: np.ndarray, ceiling: np.ndarray, review: float) -> np.ndarray:
+    """Probabilities ``p`` rescaled per row so that ``ceiling`` (the probability normal traffic of the row's
+    channel stays under, but for its false-positive budget) lands on the review threshold.
+
+    Piecewise linear and increasing: [0, ceiling] -> [0, review], [ceiling, 1] -> [review, 1]. Rows whose
+    ceiling is already under the review threshold keep their probability (the channel is within budget).
+    """
+    u = np.minimum(ceiling, 1.0 - 1e-9)
+    low = p * review / np.maximum(u, 1e-12)
+    high = review + (p - u) * (1.0 - review) / (1.0 - u)
+    return np.where(u > review, np.where(p <= u, low, high), p)
+
+
 def model_scores(model: LoadedModel | None, X: np.ndarray, config: FraudConfig) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """(score, classifier probability, anomaly excess) per row, before rules."""
+    """(score, classifier probability, anomaly excess) per row, before rules.
+
+    The score is the larger of the probability on its channel's scale (on_channel_scale: a desk transfer
+    is judged against normal desk traffic, not against card purchases) and the weighted anomaly excess
+    over the channel's own anomaly floor.
+    """
     X = np.asarray(X, dtype=np.float64)
     if model is None:
         return np.zeros(len(X)), None, None
     p = model.classifier.predict(X) if model.classifier is not None else None
+    channels = channel_codes(X)
     excess = None
     if model.anomaly is not None:
         a = model.anomaly.score(X[:, model.anomaly_columns])
-        excess = np.clip((a - model.anomaly_floor) / max(1.0 - model.anomaly_floor, 1e-9), 0.0, 1.0)
+        floor = model.channel_floor[channels] if model.channel_floor is not None else model.anomaly_floor
+        excess = np.clip((a - floor) / np.maximum(1.0 - floor, 1e-9), 0.0, 1.0)
     score = p if p is not None else np.zeros(len(X))
+    if p is not None and model.channel_ceiling is not None:
+        score = on_channel_scale(p, model.channel_ceiling[channels], config.review_threshold)
     if excess is not None:
         score = np.maximum(score, config.anomaly_weight * excess)
     return score, p, excess
@@ -57,7 +89,7 @@ def assess(model: LoadedModel | None, config: FraudConfig, tx: Txn, row: list[fl
     score_arr, p, excess = model_scores(model, np.asarray([row]), config)
     score = float(score_arr[0])
     hits = rules.check(config, counterparty=tx.counterparty, country=tx.country, amount=amount,
-                       currency=currency, exponent=exponent, payments_last_hour=int(row[_N_1H]))
+                       currency=currency, exponent=exponent, payments_last_hour=int(row[_N_1H]), channel=tx.channel)
     for hit in hits:
         floor = config.decline_threshold if hit.action == "decline" else config.review_threshold
         score = max(score, floor)
@@ -72,9 +104,9 @@ def assess(model: LoadedModel | None, config: FraudConfig, tx: Txn, row: list[fl
                 words += reasons_mod.explain(model.classifier.predict, model.reference, row, tx, currency,
                                              config.max_reasons)
             if excess is not None and excess[0] > 0:
-                words.append(f"unusual pattern for this card (anomaly {float(excess[0]):.2f} above normal traffic)")
+                words.append(anomaly_words(tx.channel, float(excess[0])))
         if not words:
-            words.append(NOTHING)
+            words.append(nothing_unusual(tx.channel))
     return Assessment(
         min(max(score, 0.0), 1.0), decide(score, config), tuple(words),
         float(p[0]) if p is not None else None, float(excess[0]) if excess is not None else None,

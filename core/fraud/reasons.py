@@ -3,7 +3,9 @@
 Features are grouped by what a person would name ("amount against the card's normal", "terminal
 risk"). A group's weight is how much the model's probability drops when the group's features take
 their typical legitimate values (all variants scored in one batch). The strongest groups are then
-written out with the transaction's own numbers.
+written out with the transaction's own numbers, in the words of the channel's staff: a card payment
+is made with "this card" at a "terminal"; a desk or online transfer is made by "this customer" to a
+"beneficiary" (the features follow the paying customer whatever the channel).
 """
 from __future__ import annotations
 
@@ -41,8 +43,25 @@ def _v(row: Row, name: str) -> float:
     return row[INDEX[name]]
 
 
+CARD_CHANNELS = ("card", "atm")
+CHANNEL_WORDS = {"card": "card payment", "atm": "cash machine withdrawal", "desk": "transfer at the branch desk",
+                 "online": "online banking transfer", "mobile": "mobile banking transfer", "transfer": "bank transfer",
+                 "batch": "batch payment"}
+
+
 def _who(tx: Txn) -> str:
-    return "terminal" if tx.channel == "card" else "counterparty"
+    """Whom the payment goes to, as the channel's staff say it."""
+    return "terminal" if tx.channel in CARD_CHANNELS else "beneficiary"
+
+
+def payer(channel: str) -> str:
+    """Whose habits the features follow, as the channel's staff say it: "this card" or "this customer"."""
+    return "this card" if channel in CARD_CHANNELS else "this customer"
+
+
+def payments_of(channel: str) -> str:
+    """"payments on this card" / "payments by this customer"."""
+    return "payments on this card" if channel in CARD_CHANNELS else "payments by this customer"
 
 
 def _counterparty_risk(row: Row, tx: Txn, currency: str) -> str:
@@ -56,9 +75,9 @@ def _counterparty_risk(row: Row, tx: Txn, currency: str) -> str:
 def _velocity(row: Row, tx: Txn, currency: str) -> str:
     fast = int(_v(row, "velocity_10m"))
     if fast:
-        return f"{fast + 1} payments on this card within 10 minutes ({int(_v(row, 'card_n_1h'))} within the hour)"
+        return f"{fast + 1} {payments_of(tx.channel)} within 10 minutes ({int(_v(row, 'card_n_1h'))} within the hour)"
     secs = math.expm1(_v(row, "log_secs_since_last"))
-    return f"{int(_v(row, 'card_n_1h'))} payments on this card within the hour, previous {secs / 60:.0f} min ago"
+    return f"{int(_v(row, 'card_n_1h'))} {payments_of(tx.channel)} within the hour, previous {secs / 60:.0f} min ago"
 
 
 def _time(row: Row, tx: Txn, currency: str) -> str:
@@ -71,26 +90,32 @@ def _time(row: Row, tx: Txn, currency: str) -> str:
     return when
 
 
+def _country(row: Row, tx: Txn, currency: str) -> str:
+    where = "terminal country" if tx.channel in CARD_CHANNELS else "beneficiary country"
+    if tx.country:
+        return f"{where} {tx.country} had {_v(row, 'country_risk_30d') * 100:.1f} % fraud over 30 days"
+    return f"no {where} given"
+
+
 TEMPLATES: dict[str, Callable[[Row, Txn, str], str]] = {
     "amount_vs_card": lambda r, tx, c: (
-        f"amount {_v(r, 'ratio_usual_30d') or _v(r, 'ratio_30d'):.1f} × this card's 30-day average"
-        if _v(r, "card_n_30d") > 1 else "first payment seen on this card in 30 days"),
+        f"amount {_v(r, 'ratio_usual_30d') or _v(r, 'ratio_30d'):.1f} × {payer(tx.channel)}'s 30-day average"
+        if _v(r, "card_n_30d") > 1 else f"first {payments_of(tx.channel).replace('payments', 'payment', 1)} in 30 days"),
     "large_amount": lambda r, tx, c: f"large amount ({_v(r, 'amount'):,.2f} {c})",
     "card_outliers": lambda r, tx, c: (
-        f"{int(_v(r, 'card_outliers_7d'))} unusually large payments on this card in the last 7 days "
-        f"(up to {_v(r, 'card_max_ratio_7d'):.1f} × its average)"),
+        f"{int(_v(r, 'card_outliers_7d'))} unusually large {payments_of(tx.channel)} in the last 7 days "
+        f"(up to {_v(r, 'card_max_ratio_7d'):.1f} × the usual)"),
     "card_activity": lambda r, tx, c: (
-        f"{int(_v(r, 'card_n_1d'))} payments on this card in 24 hours, {int(_v(r, 'card_n_7d'))} in 7 days"),
+        f"{int(_v(r, 'card_n_1d'))} {payments_of(tx.channel)} in 24 hours, {int(_v(r, 'card_n_7d'))} in 7 days"),
     "velocity": _velocity,
     "counterparty_risk": _counterparty_risk,
-    "new_counterparty": lambda r, tx, c: f"first payment from this card to this {_who(tx)}",
+    "new_counterparty": lambda r, tx, c: f"first payment from {payer(tx.channel)} to this {_who(tx)}",
     "new_device": lambda r, tx, c: "first payment of this customer from this device",
-    "known_fraud": lambda r, tx, c: f"card had {int(_v(r, 'card_known_frauds'))} confirmed frauds in 30 days",
+    "known_fraud": lambda r, tx, c: (
+        f"{payer(tx.channel).removeprefix('this ')} had {int(_v(r, 'card_known_frauds'))} confirmed frauds in 30 days"),
     "time": _time,
-    "country": lambda r, tx, c: (
-        f"counterparty country {tx.country} had {_v(r, 'country_risk_30d') * 100:.1f} % fraud over 30 days"
-        if tx.country else "no counterparty country given"),
-    "channel": lambda r, tx, c: f"channel {tx.channel}",
+    "country": _country,
+    "channel": lambda r, tx, c: CHANNEL_WORDS.get(tx.channel, f"channel {tx.channel}"),
 }
 
 

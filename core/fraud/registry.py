@@ -54,13 +54,22 @@ class LoadedModel:
     anomaly_columns: np.ndarray
     anomaly_floor: float
     reference: np.ndarray
+    channel_ceiling: np.ndarray | None = None  # see core.fraud.training.Trained
+    channel_floor: np.ndarray | None = None
 
 
 def dumps(trained: Trained) -> bytes:
     return sio.dumps({
         "classifier": trained.classifier, "anomaly": trained.anomaly,
         "reference": np.asarray(trained.reference, dtype=np.float64), "anomaly_floor": float(trained.anomaly_floor),
+        **channel_scales(trained),
     })
+
+
+def channel_scales(trained: Trained) -> dict:
+    """The per-channel calibration arrays of a bundle (absent for models trained without them)."""
+    return {name: np.asarray(value, dtype=np.float64) for name in ("channel_ceiling", "channel_floor")
+            if (value := getattr(trained, name)) is not None}
 
 
 def loads(blob: bytes) -> dict:
@@ -76,8 +85,10 @@ def compile_bundle(info: ModelInfo, bundle: dict) -> LoadedModel:
         raise ValidationError(f"model {info.label} was trained on other features; retrain it")
     classifier = compile_classifier(bundle["classifier"]) if bundle["classifier"] is not None else None
     anomaly = compile_anomaly(bundle["anomaly"]) if bundle["anomaly"] is not None else None
+    scales = [np.asarray(bundle[k], dtype=np.float64) if bundle.get(k) is not None else None
+              for k in ("channel_ceiling", "channel_floor")]
     return LoadedModel(info, classifier, anomaly, np.array([INDEX[f] for f in ANOMALY_FEATURES]),
-                       float(bundle["anomaly_floor"]), np.asarray(bundle["reference"], dtype=np.float64))
+                       float(bundle["anomaly_floor"]), np.asarray(bundle["reference"], dtype=np.float64), *scales)
 
 
 def register(engine: Engine, trained: Trained, *, actor_name: str, trained_from: datetime,

@@ -20,8 +20,11 @@ def _major(minor: int, exponent: int) -> str:
 
 
 def check(config: FraudConfig, *, counterparty: str | None, country: str | None, amount: int, currency: str,
-          exponent: int, payments_last_hour: int) -> list[RuleHit]:
-    """Rule hits for one payment (``amount`` in minor units; the count includes this payment)."""
+          exponent: int, payments_last_hour: int, channel: str = "card") -> list[RuleHit]:
+    """Rule hits for one payment (``amount`` in minor units; the count includes this payment; ``channel``
+    picks the words: "on this card" for card payments, "by this customer" for desk and online transfers)."""
+    from core.fraud.reasons import payments_of
+
     hits = []
     if counterparty is not None and counterparty in config.blocked_counterparties:
         hits.append(RuleHit("decline", f"counterparty {counterparty} is on the block list", "blocked_counterparty"))
@@ -34,6 +37,6 @@ def check(config: FraudConfig, *, counterparty: str | None, country: str | None,
                             f"{_major(limit, exponent)} {currency}", "amount_limit"))
     if config.velocity_limit_1h is not None and payments_last_hour > config.velocity_limit_1h:
         hits.append(RuleHit(config.velocity_action,
-                            f"{payments_last_hour} payments on this card within an hour "
+                            f"{payments_last_hour} {payments_of(channel)} within an hour "
                             f"(limit {config.velocity_limit_1h})", "velocity_limit"))
     return hits

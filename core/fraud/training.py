@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 from core.errors import ValidationError
 from core.fraud.compiled import compile_anomaly, compile_classifier
 from core.fraud.features import INDEX
-from core.fraud.txn import DAY
+from core.fraud.txn import CHANNELS, DAY
 
 ANOMALY_FEATURES = (
     "log_amount", "ratio_usual_30d", "z_30d", "card_n_1h", "card_n_1d", "velocity_10m",
@@ -28,6 +28,10 @@ ANOMALY_FEATURES = (
 )
 ANOMALY_QUANTILE = 0.999  # anomaly scores above this share of normal training traffic count as unusual
 MIN_FRAUDS = 5
+# Per channel (desk, card, online...), the share of the channel's normal training traffic allowed to reach
+# the review threshold: half the 2 % false-positive rate the desks accept, kept as headroom for new traffic.
+CHANNEL_FPR_BUDGET = 0.01
+MIN_CHANNEL_ROWS = 100  # fewer normal payments than this in a channel: it shares the all-channel ceiling
 SELECTION_LEGIT_ROWS = 60_000
 # OpenMP (gradient boosting) spins when its threads share busy cores and can run 20x slower; one
 # thread is predictable on a shared desk machine. Random forests still use two joblib workers.
@@ -65,6 +69,11 @@ class Trained:
     reference: np.ndarray  # typical (median) legitimate feature values, for reasons
     anomaly_floor: float
     metrics: dict[str, float | int | str] = field(default_factory=dict)
+    # Per channel code (core.fraud.txn.CHANNELS, then "other"): the classifier probability and the anomaly
+    # score that normal traffic of the channel reaches at most, but for CHANNEL_FPR_BUDGET of it (see
+    # core.fraud.decision.model_scores). None: one scale for every channel (models trained before them).
+    channel_ceiling: np.ndarray | None = None
+    channel_floor: np.ndarray | None = None
 
 
 def check_candidates(candidates: Sequence[str]) -> None:
@@ -95,16 +104,50 @@ def _train(X: np.ndarray, y: np.ndarray, ts: np.ndarray, candidates: Sequence[st
     reference = np.median(legit, axis=0)
     anomaly, floor = _fit_anomaly(legit)
 
+    channels = channel_codes(X)
+    floors = _channel_floors(anomaly, floor, X[y == 0], channels[y == 0]) if anomaly is not None else None
     if y.sum() < MIN_FRAUDS:
         metrics["chosen"] = "none (too few fraud labels)"
-        return Trained("anomaly-only", None, anomaly, reference, floor, metrics)
+        return Trained("anomaly-only", None, anomaly, reference, floor, metrics, None, floors)
 
     kind = candidates[0]
     if len(candidates) > 1:
         kind = _select(X, y, ts, candidates, metrics)
     model = CANDIDATES[kind](len(y)).fit(X, y)
     metrics["chosen"] = kind
-    return Trained(kind, model, anomaly, reference, floor, metrics)
+    legit = y == 0
+    ceilings = channel_quantiles(compile_classifier(model).predict(X[legit]), channels[legit],
+                                 1.0 - CHANNEL_FPR_BUDGET, None)
+    for code, name in enumerate((*CHANNELS, "other")):
+        if (channels[legit] == code).sum() >= MIN_CHANNEL_ROWS:
+            metrics[f"normal_ceiling_{name}"] = round(float(ceilings[code]), 4)
+    return Trained(kind, model, anomaly, reference, floor, metrics, ceilings, floors)
+
+
+def channel_codes(X: np.ndarray) -> np.ndarray:
+    """Each row's channel code (the ``channel`` feature), unknown channels folded into "other"."""
+    return np.clip(np.asarray(X)[:, INDEX["channel"]], 0, len(CHANNELS)).astype(np.intp)
+
+
+def channel_quantiles(values: np.ndarray, channels: np.ndarray, q: float, at_least: float | None) -> np.ndarray:
+    """The ``q`` quantile of ``values`` per channel code; channels with fewer than MIN_CHANNEL_ROWS rows
+    take the quantile over all rows; never below ``at_least``."""
+    overall = float(np.quantile(values, q)) if len(values) else 1.0
+    out = np.full(len(CHANNELS) + 1, overall)
+    for code in range(len(out)):
+        mine = values[channels == code]
+        if len(mine) >= MIN_CHANNEL_ROWS:
+            out[code] = float(np.quantile(mine, q))
+    return np.maximum(out, at_least) if at_least is not None else out
+
+
+def _channel_floors(anomaly: IsolationForest, floor: float, legit: np.ndarray, channels: np.ndarray) -> np.ndarray:
+    """Per channel, the anomaly score normal traffic of the channel stays under (never below the overall floor)."""
+    cols = [INDEX[f] for f in ANOMALY_FEATURES]
+    rng = np.random.default_rng(1)
+    keep = rng.choice(len(legit), size=min(len(legit), 200_000), replace=False)
+    scores = compile_anomaly(anomaly).score(legit[keep][:, cols])
+    return channel_quantiles(scores, channels[keep], ANOMALY_QUANTILE, floor)
 
 
 def _select(X: np.ndarray, y: np.ndarray, ts: np.ndarray, candidates: Sequence[str],

@@ -138,11 +138,13 @@ class Ledger:
                             {"score": err.score, "reasons": list(err.reasons)})
             raise
 
-    def transfer_in(self, conn: Connection, actor: Actor, req: TransferRequest) -> TransferResult:
-        """``transfer`` inside the caller's transaction (a fraud reversal that must commit with its disposition).
+    def transfer_in(self, conn: Connection, actor: Actor, req: TransferRequest, *,
+                    operation: str | None = None) -> TransferResult:
+        """``transfer`` inside the caller's transaction (a fraud reversal that must commit with its disposition;
+        an outgoing order's fee with its order). ``operation`` as for ``transfer``.
 
         The caller has authorized the action; a payment the screen would decline raises TransferDeclined."""
-        return self._transfer(conn, actor, normalize(req, actor), [])
+        return self._transfer(conn, actor, normalize(req, actor), [], None, operation)
 
     def _refused(self, actor: Actor, err: GLMovementRefused, target: str) -> None:
         """Audit a refused GL movement in its own transaction (as ``guard.authorize`` does a refused call)."""

@@ -162,6 +162,8 @@ class TellerPage(QWidget):
         self._select = select or (pick.account if pick else None)
         self.overview = None
         if pick is None:
+            if self.outgoing is not None and hasattr(self.outgoing, "set_accounts"):
+                self.outgoing.set_accounts([])
             self.customer_panel.show_customer(None, [], None)
             self._show_account(None)
             self.activity.show_customer(None)
@@ -181,6 +183,9 @@ class TellerPage(QWidget):
             return
         self.overview = overview
         self.activity.show_customer(overview)
+        if self.outgoing is not None and hasattr(self.outgoing, "set_accounts"):  # customer accounts only
+            self.outgoing.set_accounts([(d.account.number, d.account.currency, d.account.name)
+                                        for d in overview.accounts if d.account.kind == "deposit"], self._select)
         self.customer_panel.show_customer(overview.customer, overview.accounts, self._select)
         if not overview.accounts:
             self._show_account(None)
@@ -189,6 +194,8 @@ class TellerPage(QWidget):
         if seq != self._seq:
             return
         self.activity.show_customer(None)
+        if self.outgoing is not None and hasattr(self.outgoing, "set_accounts"):
+            self.outgoing.set_accounts([])  # a GL account pays no outgoing transfer
         self.customer_panel.show_customer(None, [detail], detail.account.number)
 
     def select_account(self, number: str) -> None:
