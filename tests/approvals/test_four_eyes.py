@@ -213,7 +213,7 @@ def test_an_outgoing_payment_order_above_the_limit_waits_and_its_file_waits_too(
     order = orders.create(TELLER, OrderRequest(id="o-1", account=a, beneficiary=ben, amount=2_000_00, currency="USD"))
     assert order.funds.startswith("waiting for approval") and count_waiting(ledger.engine, "ach") == 0
     [req] = approvals.list(SUPERVISOR)
-    assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).available == 18_000_00
+    assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).pending_debits == 2_000_00  # reserved, not sent
     approvals.approve(SUPERVISOR, req.id)
     assert orders.show(SUPERVISOR, "o-1").funds == "posted" and count_waiting(ledger.engine, "ach") == 1
 
