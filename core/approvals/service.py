@@ -17,21 +17,21 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from core.approvals import execute, store
+from core.approvals import execute, limits, store
 from core.approvals.errors import (
     ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
 )
-from core.approvals.policy import LIMIT_ROLES, Need, Policy
+from core.approvals.policy import Need, Policy
 from core.approvals.store import ApprovalView
 from core.errors import PermissionDenied, QenexError
 from core.ledger import money, numbers, queries
 from core.ledger.errors import AccountNotEmpty, AccountNotFound
 from core.ledger.views import AccountView, StatementLine
-from core.persistence.models import ApprovalLimit, FraudScore
+from core.persistence.models import FraudScore
 from core.security.roles import Actor, Permission, Role
 from core.teller import holds
 
-R, L, S = store.R, ApprovalLimit.__table__, FraudScore.__table__
+R, S = store.R, FraudScore.__table__
 MAX_NOTE = 200
 LIST_STATES = ("waiting", "decided", "all", *store.STATES)
 
@@ -348,47 +348,11 @@ class Approvals:
 
         return self.ledger.run(work)
 
-    # -- limits ---------------------------------------------------------------------------------------
+    # -- limits (core.approvals.limits) ----------------------------------------------------------------
     def limits(self, actor: Actor, currencies: Sequence[str] = ()) -> list[dict[str, Any]]:
         """Each role's limit per currency: the configured rows, and the default for ``currencies``."""
-        self.ledger.authorize(actor, Permission.LEDGER_VIEW)
-        with self.engine.connect() as conn:
-            rows = {(r.role, r.currency): r for r in conn.execute(select(L))}
-            wanted = sorted({c for _, c in rows} | {money.currency(c) for c in currencies} or {"USD"})
-            out = []
-            for role in LIMIT_ROLES:
-                for cur in wanted:
-                    row = rows.get((role, cur))
-                    amount = row.amount if row else money.to_minor(self.policy.defaults[role], cur, allow_zero=True)
-                    out.append({"role": role, "currency": cur, "limit": money.plain(amount, cur),
-                                "source": f"set by {row.set_by}" if row else "default"})
-        return out
+        return limits.show(self, actor, currencies)
 
     def set_limit(self, actor: Actor, role: str, currency: str, amount: int) -> dict[str, Any]:
         """Set ``role``'s limit in ``currency`` (minor units; 0: every transfer from a customer asks)."""
-        self.ledger.authorize(actor, Permission.SETTINGS_CHANGE, f"approval-limit:{role}")
-        role = (role or "").strip().lower()
-        if role not in LIMIT_ROLES:
-            raise InvalidApproval(f"limits are set for {' or '.join(LIMIT_ROLES)}, got {role!r}", field="role")
-        currency = money.currency(currency)
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            raise InvalidApproval(f"a limit is zero or more minor units, got {amount!r}", field="amount")
-
-        def work(conn: Connection) -> dict[str, Any]:
-            now = self.ledger.clock()
-            old = conn.execute(select(L.c.amount).where(L.c.role == role, L.c.currency == currency)).scalar()
-            if old is None:
-                conn.execute(L.insert().values(role=role, currency=currency, amount=amount, set_by=actor.username,
-                                               set_at=now))
-            else:
-                conn.execute(L.update().where(L.c.role == role, L.c.currency == currency)
-                             .values(amount=amount, set_by=actor.username, set_at=now))
-            self.ledger.record(conn, actor, "approval.limit", f"{role}:{currency}",
-                               None if old is None else {"limit": money.plain(old, currency)},
-                               {"limit": money.plain(amount, currency)})
-            return {"role": role, "currency": currency, "limit": money.plain(amount, currency),
-                    "source": f"set by {actor.username}"}
-
-        result = self.ledger.run(work)
-        self.policy.forget()
-        return result
+        return limits.set_limit(self, actor, role, currency, amount)
