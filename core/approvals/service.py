@@ -302,6 +302,30 @@ class Approvals:
 
         return self.ledger.run(work)
 
+    def withdraw(self, actor: Actor, request_id: int, note: str = "") -> ApprovalView:
+        """The maker takes back their own waiting request: held funds are released, nothing else happens."""
+        note = _note(note, "the note") or "withdrawn by the maker"
+        with self.engine.connect() as conn:
+            first = store.get(conn, request_id, self.ledger.clock())
+        if first.maker != actor.username:
+            self.ledger.authorize(actor, Permission.APPROVAL_DECIDE, f"approval:{request_id}")
+            raise InvalidApproval(f"request #{request_id} is {first.maker}'s: only its maker withdraws it; a supervisor "
+                                  "rejects it with a reason instead", id=request_id)
+        self._pending(first)
+
+        def work(conn: Connection) -> ApprovalView:
+            now = self.ledger.clock()
+            req = store.get(conn, request_id, now, lock=True)
+            self._pending(req, expire=False)
+            result = "withdrawn by the maker; " + execute.undo(self.ledger, conn, actor, req)
+            if not store.decide(conn, req, "rejected", actor.username, now, note, result):
+                raise ApprovalNotPending(f"request #{req.id} was decided at another desk meanwhile; refresh", id=req.id)
+            self.ledger.record(conn, actor, "approval.withdraw", f"approval:{req.id}", {"state": "pending"},
+                               {"state": "rejected", "kind": req.kind, "note": note, "result": result})
+            return store.get(conn, req.id, now)
+
+        return self.ledger.run(work)
+
     def approve_many(self, actor: Actor, ids: Sequence[int], note: str = "") -> list[ApprovalView | QenexError]:
         """Approve each request on its own (one transaction each); a result or a refusal per id, in order."""
         return [self._each(lambda i: self.approve(actor, i, note), i) for i in dict.fromkeys(ids)]
@@ -309,6 +333,9 @@ class Approvals:
     def reject_many(self, actor: Actor, ids: Sequence[int], reason: str) -> list[ApprovalView | QenexError]:
         _note(reason, "a reason for rejecting", required=True)  # refused once, before any item
         return [self._each(lambda i: self.reject(actor, i, reason), i) for i in dict.fromkeys(ids)]
+
+    def withdraw_many(self, actor: Actor, ids: Sequence[int], note: str = "") -> list[ApprovalView | QenexError]:
+        return [self._each(lambda i: self.withdraw(actor, i, note), i) for i in dict.fromkeys(ids)]
 
     @staticmethod
     def _each(call: Any, request_id: int) -> ApprovalView | QenexError:

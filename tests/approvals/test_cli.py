@@ -50,6 +50,13 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     assert code == 0 and "rejected" in text
     assert qenex("approvals", "list", "--state", "decided", "--json")[1]["total"] == 2
     assert qenex("approvals", "expire", "--json")[1] == {"expired": 0}
+    again = qenex("approvals", "request", "close", acc, "--as", "tina", "--json")
+    assert again[0] == 1 and "account_not_empty" in again[2]
+    release = qenex("approvals", "request", "release-hold", str(hold), "--as", "tina", "--json")[1]
+    code, _, err = qenex("approvals", "withdraw", str(release["id"]), "--as", "sam")
+    assert code == 1 and "only its maker" in err
+    code, data, _ = qenex("approvals", "withdraw", str(release["id"]), "--as", "tina", "--json")
+    assert code == 0 and data["state"] == "rejected" and data["result"].startswith("withdrawn by the maker")
 
 
 def test_limits(qenex):  # noqa: F811

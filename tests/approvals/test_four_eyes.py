@@ -256,3 +256,15 @@ def test_two_checkers_at_once_decide_once(desk):
     moved = ledger.balance(TELLER, b).current
     assert (done[0].state, moved) in (("approved", 1_500_00), ("rejected", 0))
     assert ledger.balance(TELLER, a).available == 20_000_00 - moved
+
+
+def test_the_maker_withdraws_their_own_waiting_request(desk):
+    ledger, approvals, _t, (a, b) = desk
+    result = ledger.transfer(TELLER, _big(a, b))
+    with pytest.raises(InvalidApproval):
+        approvals.withdraw(SUPERVISOR, result.approval)
+    done = approvals.withdraw(TELLER, result.approval, "typed the wrong amount")
+    assert (done.state, done.checker, done.result) == ("rejected", "tina", "withdrawn by the maker; held funds released")
+    assert ledger.balance(TELLER, a).available == 20_000_00
+    with pytest.raises(ApprovalNotPending):
+        approvals.withdraw(TELLER, result.approval)

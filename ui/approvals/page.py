@@ -75,6 +75,9 @@ class ApprovalsPage(QWidget):
                                        "and closures happen, holds are released")
         self.reject_button.setToolTip("Reject the selected requests with the reason typed (Ctrl+R): held funds are "
                                       "released, nothing else happens")
+        self.withdraw_button = QPushButton("Wi&thdraw mine")
+        self.withdraw_button.setToolTip("Take back your own waiting request: its held funds are released")
+        self.withdraw_button.clicked.connect(self.withdraw_selected)
         self.approve_button.clicked.connect(self.approve_selected)
         self.reject_button.clicked.connect(self.reject_selected)
         self.note.returnPressed.connect(self.reject_selected)
@@ -86,7 +89,7 @@ class ApprovalsPage(QWidget):
         box.addWidget(self.detail, 1)
         box.addWidget(note_label)
         box.addWidget(self.note)
-        box.addWidget(button_row(self.approve_button, self.reject_button))
+        box.addWidget(button_row(self.approve_button, self.reject_button, self.withdraw_button))
         box.addWidget(self.notice)
         box.addWidget(self.result_label)
         if not self.decider:
@@ -196,6 +199,7 @@ class ApprovalsPage(QWidget):
         enabled = bool(waiting) and len(own) < len(waiting) and not self._busy
         self.approve_button.setEnabled(enabled)
         self.reject_button.setEnabled(enabled)
+        self.withdraw_button.setEnabled(bool(own) and len(own) == len(waiting) and not self._busy)
         only_own = bool(own) and len(own) == len(waiting) and self.decider
         self.notice.setText(f"Request #{own[0].id} is your own: another supervisor approves or rejects it (four eyes)."
                             if only_own else "")
@@ -245,6 +249,20 @@ class ApprovalsPage(QWidget):
             self._say("Type the reason for rejecting in Note or reason: the maker sees it.", ok=False)
             return
         self._decide([r.id for r in chosen], self.note.text(), approve=False)
+
+    def withdraw_selected(self) -> None:
+        """Take back the selected requests of one's own (each on its own, a result for each)."""
+        mine = [r.id for r in self.selected() if r.state == "pending" and r.maker == self.actor.username]
+        if self._busy or not mine:
+            return
+        svc, actor, note = self.approvals, self.actor, self.note.text() if self.decider else ""
+        self._busy = True
+        self._update_buttons()
+
+        def work(_task):  # noqa: ANN001, ANN202
+            return svc.withdraw_many(actor, mine, note)
+
+        Op(self, work).success(lambda results: self._decided(mine, results)).failure(self._failed).run_in_background()
 
     def _decide(self, ids: list[int], note: str, approve: bool) -> None:
         svc, actor = self.approvals, self.actor
