@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from app.context import Context
 from app.services import Services
-from app.upkeep import start_upkeep
+from app.upkeep import start_standing, start_upkeep
 from core.ledger import money
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
         shell.finished.connect(app.quit)
         state["shell"] = shell
         _seal_periodically(services, app)
+        state["standing"] = start_standing(services, app)  # due standing instructions, every 5 minutes
         state["upkeep"] = start_upkeep(services, app)  # expire due holds on the worker every minute
         _retrain_on_schedule(services, app)
         favour_ui_thread()

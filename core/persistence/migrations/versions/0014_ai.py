@@ -9,7 +9,7 @@ from alembic import op
 import core.persistence.base
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
