@@ -93,6 +93,28 @@ def average_precision(y: np.ndarray, scores: np.ndarray) -> float | None:
     return float(average_precision_score(y, scores)) if y.any() else None
 
 
+def channel_rates(X: np.ndarray, y: np.ndarray, flagged: np.ndarray) -> dict[str, dict[str, float | int]]:
+    """Per channel present in ``X``: normal (legitimate) payments, the false-positive rate (share of them
+    ``flagged``: held for review or declined), frauds and the detection rate (share of them flagged).
+    Rates are absent when a channel has no payment of that kind."""
+    from core.fraud.training import channel_codes
+    from core.fraud.txn import CHANNELS
+
+    codes = channel_codes(X)
+    names = (*CHANNELS, "other")
+    out: dict[str, dict[str, float | int]] = {}
+    for code in np.unique(codes):
+        mine = codes == code
+        normal, fraud = mine & (y == 0), mine & (y == 1)
+        entry: dict[str, float | int] = {"normal": int(normal.sum()), "frauds": int(fraud.sum())}
+        if normal.any():
+            entry["false_positive_rate"] = float(flagged[normal].mean())
+        if fraud.any():
+            entry["detection_rate"] = float(flagged[fraud].mean())
+        out[names[int(code)]] = entry
+    return out
+
+
 @dataclass(frozen=True)
 class Week:
     """One replayed week: its payments and frauds, and the average precision of each model on it."""
