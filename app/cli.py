@@ -15,9 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import NoReturn
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-
 from app.commands import COMMAND_MODULES
 from app.context import Context
 from core.errors import ConfigurationError, QenexError
@@ -81,13 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QenexError as err:
         fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit
         return EXIT_REFUSED
-    except OperationalError as err:
+    except _sqlalchemy("OperationalError") as err:
+        from sqlalchemy.engine import make_url
+
         url = make_url(ctx.settings.database_url).render_as_string(hide_password=True) if ctx else "?"
         reason = str(err.orig).strip().splitlines()[0] if err.orig and str(err.orig).strip() else type(err).__name__
         fail("database", f"cannot use the database at {url}: {reason}; check that the server is running and "
                          "QENEX_DATABASE_URL is right")
         return EXIT_REFUSED
-    except ArgumentError as err:
+    except _sqlalchemy("ArgumentError") as err:
         fail("configuration", f"QENEX_DATABASE_URL is not a database URL ({err}); use e.g. sqlite:///path/bank.db "
                               "or postgresql+psycopg://user@host/db")
         return EXIT_REFUSED
@@ -110,6 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _unexpected(err, ctx)
     finally:
         _close(ctx)
+
+
+def _sqlalchemy(name: str) -> type[BaseException]:
+    """SQLAlchemy's exception class ``name``, imported only when an error is being matched (a command that
+    never touched the database, ``--help`` say, never imports SQLAlchemy)."""
+    from sqlalchemy import exc
+
+    return getattr(exc, name)
 
 
 def _check_text_arguments(args: argparse.Namespace) -> None:

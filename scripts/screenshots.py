@@ -253,18 +253,41 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
         payments_page.table.selectRow(next(r for r, p in enumerate(payments_page.payments()) if p.refunded))
         wait_until(lambda: payments_page.selected is not None)
         save(window, out, "payments")
+        payments_page.refund_amount.setText("5.00")
+        dialog = payments_page.refund()
+        save(window, out, "payments-confirm", overlay=dialog)
+        dialog.reject()
+        payments_page.refund_amount.clear()
+        new = payments_page.new_payment()
+        for key, value in (("account", accounts[1]), ("amount", "42.00"), ("currency", "USD"),
+                           ("number", "4242 4242 4242 4242"), ("expiry", "12/30"), ("cvc", "123")):
+            new.form.fields[key].setText(value)
+        new.form._hint(new.form.fields["number"].text())
+        save(window, out, "payments-card", overlay=new)
+        new.form.submit()
+        wait_until(lambda: new.form.dialog is not None and new.form.dialog.isVisible())
+        save(window, out, "payments-card-confirm", overlay=new.form.dialog)
+        new.form.dialog.reject()
+        new.reject()
+        payments_page.tabs.setCurrentWidget(payments_page.orders)
+        wait_until(lambda: payments_page.orders.model.rowCount() >= 1)
+        payments_page.orders.table.selectRow(0)
+        save(window, out, "payments-orders")
+        payments_page.tabs.setCurrentIndex(0)
         window.show_page("teller")
         outgoing = teller.outgoing
         teller.tabs.setCurrentIndex(next(i for i in range(teller.tabs.count()) if teller.tabs.tabText(i) == "Outgoing"))
+        teller.finder.search.setText(accounts[4])  # the customer of the EUR account: the From list is theirs
+        wait_until(lambda: outgoing.from_account.findData(accounts[4]) >= 0)
+        settle(400)
         outgoing.use_account(accounts[4], "EUR")
         for key, value in (("name", "Max Muster"), ("iban", "DE89 3704 0044 0532 0130 00"), ("amount", "120.00"),
                            ("reference", "Invoice 42")):
             outgoing.fields[key].setText(value)
         outgoing.submit()
-        wait_until(outgoing.confirm_panel.isVisible)
-        teller.tabs.currentWidget().ensureWidgetVisible(outgoing.confirm_panel)  # the tab scrolls (default size)
-        save(window, out, "teller-outgoing")
-        outgoing.back()
+        wait_until(lambda: outgoing.dialog is not None and outgoing.dialog.isVisible())
+        save(window, out, "teller-outgoing", overlay=outgoing.dialog)
+        outgoing.dialog.reject()
         window.show_page("teller")
     else:
         print("  localstripe is not installed: no payments screenshots")
@@ -288,6 +311,9 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     from shots_fraud import shoot_fraud  # scripts/ is on the path when this script runs
 
     shoot_fraud(app, tmp, out, theme, save, wait_until, settle)
+    from shots_ai import shoot_ai
+
+    shoot_ai(app, tmp, out, theme, save, wait_until, settle)
     TaskManager.shared().shutdown(wait=True)
     engine.dispose()
     if stripe_server is not None:

@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         for spec in self._specs:
             item = QListWidgetItem(self.theme.icon(spec.icon), spec.title)
             item.setData(_KEY_ROLE, spec.key)
-            number = PAGES.index(spec) + 1
+            number = self._specs.index(spec) + 1
             if spec.build is None:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
                 item.setToolTip(f"Not available yet: awaits {spec.awaiting}")
@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self.page_actions: dict[str, QAction] = {}
         for spec in self._specs:
-            number = PAGES.index(spec) + 1
+            number = self._specs.index(spec) + 1
             act = self._action(view, spec.title, f"Ctrl+{number}", lambda key=spec.key: self.show_page(key))
             act.setEnabled(spec.build is not None)
             self.page_actions[spec.key] = act
@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         return act
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        rows = [(f"Ctrl+{PAGES.index(s) + 1}", s.title) for s in self._specs if s.build is not None]
+        rows = [(f"Ctrl+{self._specs.index(s) + 1}", s.title) for s in self._specs if s.build is not None]
         rows += [("F5", "Refresh page and connection status"), ("Ctrl+F", "Find a customer (Teller)"),
                  ("Ctrl+Tab", "Next tab (Ctrl+Shift+Tab: previous)"), ("Alt+letter", "Go to the field or button "
                                                                                 "with that underlined letter"),

@@ -12,11 +12,14 @@ import sys
 import uuid
 
 from app.commands.args import LIMIT, whole
+from app.lazy import lazy
 from core.errors import ValidationError
-from core.ledger import money
-from core.payments import cards, rail_files
-from core.payments.views import PaymentRequest
 from core.security.roles import SYSTEM_ACTOR
+
+money = lazy("core.ledger.money")
+cards = lazy("core.payments.cards")
+rail_files = lazy("core.payments.rail_files")
+views = lazy("core.payments.views")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(handler=handler)
         return p
 
-    pay = sub.add_parser("payments", help="card payments through the payment provider (Stripe)")
+    pay = sub.add_parser("payments", help="card payments through the payment provider (Stripe)",
+                         description="Card payments through the payment provider (Stripe).", epilog=DEMO_POINTER,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     pay = pay.add_subparsers(dest="payments_command", required=True)
     p = cmd(pay, "create", "take a card payment into a customer's account (asks for the card number and CVC)",
             _create)
@@ -57,7 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("payment")
     p = cmd(pay, "listen", "receive the provider's webhooks over HTTP (verified; Ctrl+C stops)", _listen)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=whole(1, 65_535, "a TCP port"), required=True, help="e.g. 8765")
+    p.add_argument("--port", type=whole(1, 65_535, "a TCP port"), required=True,
+                   help="the TCP port to listen on (required, no default; e.g. 8765)")
     p = cmd(pay, "list", "payments, newest first", _list)
     p.add_argument("--status")
     p.add_argument("--account")
@@ -83,9 +89,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     vault = sub.add_parser("vault", help="the card vault").add_subparsers(dest="vault_command", required=True)
     cmd(vault, "rotate", "add a vault key version and re-encrypt every card under it", _rotate)
-    p = cmd(vault, "reveal", "show a vaulted card's full number (audited with the reason)", _reveal)
+    p = cmd(vault, "reveal", "show a vaulted card's full number to a named supervisor (audited with the reason)",
+            _reveal)
     p.add_argument("token")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--as", dest="as_user", metavar="USER", required=True,
+                   help="the supervisor who needs the number (the audit trail names them)")
+    p.add_argument("--reason", required=True, help="why, e.g. a ticket number (at least 10 characters)")
+
+
+DEMO_POINTER = """Try it on the demo bank:
+  qenex demo seed                                  # customers and funded accounts (an empty database)
+  python scripts/localstripe_loopback.py 8420 &    # Stripe's API as a test double, on 127.0.0.1 only
+  export QENEX_STRIPE_API_KEY=sk_test_demo QENEX_STRIPE_API_BASE=http://127.0.0.1:8420
+  qenex payments create --account ACCOUNT --amount 25.00 --currency USD --expiry 12/30
+README.md, section Payments, has the whole walk-through."""
 
 
 def _secret(prompt: str) -> str:
@@ -100,7 +117,8 @@ def _minor(amount: str | None, currency: str) -> int | None:
 
 def _emit_payment(ctx, args, view) -> int:  # noqa: ANN001
     d = view.to_dict()
-    note = " (already done earlier; nothing new)" if view.replayed else ""
+    note = (" (this payment id was used before: its earlier result is shown; nothing was charged again)"
+            if view.replayed else "")
     text = (f"payment {view.id}: {view.status}{note}\n  {d['amount']} {view.currency} into {view.account} "
             f"from {view.card}; captured {d['captured']}, refunded {d['refunded']}")
     if view.message:
@@ -119,7 +137,7 @@ def _create(args, ctx) -> int:  # noqa: ANN001
     number = _secret("Card number: ")
     cvc = _secret("Security code (CVC): ")
     card, _brand = cards.parse_card(number, month, year, cvc)
-    req = PaymentRequest(id=args.id or f"pay_{uuid.uuid4().hex[:24]}", account=args.account, amount=amount,
+    req = views.PaymentRequest(id=args.id or f"pay_{uuid.uuid4().hex[:24]}", account=args.account, amount=amount,
                          currency=cur, card=card, description=args.description, capture=args.capture)
     return _emit_payment(ctx, args, ctx.services.payments.create(SYSTEM_ACTOR, req))
 
@@ -172,14 +190,17 @@ def _list(args, ctx) -> int:  # noqa: ANN001
     rows = ctx.services.payments.list(SYSTEM_ACTOR, status=args.status, account=args.account, search=args.search,
                                       limit=args.limit)
     text = "\n".join(f"{p.id}  {p.created_at:%Y-%m-%d %H:%M}  {p.status:<16} {money.plain(p.amount, p.currency):>12} "
-                     f"{p.currency}  {p.account}  {p.card}" for p in rows) or "no payments"
+                     f"{p.currency}  {p.account}  {p.card}" for p in rows) or (
+        "no payments" if args.status or args.account or args.search else
+        "no payments yet: take one with 'qenex payments create' (see 'qenex payments --help' for the demo bank)")
     ctx.emit([p.to_dict() for p in rows], as_json=args.json, text=text)
     return 0
 
 
 def _emit_order(ctx, args, order) -> int:  # noqa: ANN001
     d = order.to_dict()
-    text = (f"order {order.id} ({order.rail}): {order.status}; {d['amount']} {order.currency} from {order.account} "
+    fee = f" + fee {d['fee']}" if order.fee else ""
+    text = (f"order {order.id} ({order.rail}): {order.status}; {d['amount']} {order.currency}{fee} from {order.account} "
             f"to {order.beneficiary}; funds {order.funds}")
     if order.return_reason:
         text += f"; returned: {order.return_reason}"
@@ -223,7 +244,9 @@ def _rotate(args, ctx) -> int:  # noqa: ANN001
 
 
 def _reveal(args, ctx) -> int:  # noqa: ANN001
-    number = ctx.services.payments.vault.reveal(SYSTEM_ACTOR, args.token, args.reason)
+    from app.commands.alerts import actor_for
+
+    number = ctx.services.payments.vault.reveal(actor_for(ctx, args.as_user), args.token, args.reason)
     ctx.emit({"token": args.token, "number": number}, as_json=args.json, text=number)
     return 0
 

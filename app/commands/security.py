@@ -8,12 +8,14 @@ import os
 import sys
 
 from core.errors import ValidationError
-from core.security.audit import AuditTrail
-from core.security.audit_keys import AuditKeys, default_key_path
-from core.security.passwords import MAX_LENGTH
+from typing import TYPE_CHECKING
+
 from core.security.roles import SYSTEM_ACTOR, USER_ROLES
-from core.security.sessions import UserView
-from core.security.users import UserService
+
+if TYPE_CHECKING:
+    from core.security.audit import AuditTrail
+    from core.security.sessions import UserView
+    from core.security.users import UserService
 
 AUDIT_BROKEN = 3
 
@@ -64,10 +66,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _audit(ctx) -> AuditTrail:  # noqa: ANN001
+    from core.security.audit import AuditTrail
+    from core.security.audit_keys import AuditKeys, default_key_path
+
     return AuditTrail(AuditKeys(default_key_path(ctx.settings.data_dir)))
 
 
 def _users(ctx) -> UserService:  # noqa: ANN001
+    from core.security.users import UserService
+
     return UserService(ctx.engine, _audit(ctx))
 
 
@@ -75,6 +82,8 @@ def _read_password(from_stdin: bool) -> str:
     """The new user's password: the first line of stdin, or asked twice on the terminal (never echoed)."""
     stdin = sys.stdin
     if from_stdin:
+        from core.security.passwords import MAX_LENGTH
+
         try:
             line = stdin.readline(MAX_LENGTH + 3) if stdin is not None else ""
         except (OSError, ValueError, UnicodeDecodeError) as exc:

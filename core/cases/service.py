@@ -7,6 +7,8 @@ The console calls these on its database worker; the ``qenex alerts`` commands ca
 """
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,9 @@ class FraudDesk:
         self.config = config or (ledger.screen.config if ledger.screen is not None else FraudConfig())
         self.clock = clock
         self.cases = CaseBook(self)
+        # Called with (actor, DispositionResult) after a disposition commits, e.g. a held card payment's
+        # provider capture or cancel (core.payments.review.follow). A hook's failure is logged, never raised.
+        self.after_dispose: list[Callable[[Actor, DispositionResult], Any]] = []
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def _authorize(self, actor: Actor, permission: Permission, target: str = "") -> None:
@@ -156,7 +161,13 @@ class FraudDesk:
         """Decide one alert; the held funds follow in the same transaction (see core.cases.dispositions)."""
         self._authorize(actor, Permission.ALERT_DISPOSITION, f"alert:{alert_id}")
         dispositions.check(decision, self.clock())
-        return self._write(lambda conn, now: dispositions.dispose(self.ledger, conn, actor, alert_id, decision, now))
+        result = self._write(lambda conn, now: dispositions.dispose(self.ledger, conn, actor, alert_id, decision, now))
+        for hook in self.after_dispose:
+            try:
+                hook(actor, result)
+            except Exception:  # noqa: BLE001 - the disposition stands; the hook's owner retries (payments sync)
+                logging.getLogger(__name__).exception("after-disposition hook failed for alert #%s", alert_id)
+        return result
 
     def dispose_many(self, actor: Actor, alert_ids: Sequence[int], decision: Decision) -> list[DispositionResult | QenexError]:
         """Decide many alerts the same way, each in its own transaction: a result or the refusal per item."""
@@ -269,4 +280,6 @@ class FraudDesk:
     def stats(self, actor: Actor) -> stats.ChartData:
         """Coalesced data for the charts (alerts per hour, scores, throughput, SLA breaches, share confirmed)."""
         self._authorize(actor, Permission.ALERT_VIEW, "fraud.stats")
-        return self._read(lambda conn, now: stats.collect(conn, now, self.config))
+        screen = self.ledger.screen
+        return self._read(lambda conn, now: stats.collect(  # the thresholds in force (core.fraud.versions)
+            conn, now, screen.current_config(conn) if screen is not None else self.config))

@@ -108,7 +108,7 @@ class Ledger:
     # -- transfers ------------------------------------------------------------------------------
     def transfer(self, actor: Actor, req: TransferRequest,
                  also: Callable[[Connection, TransferResult], None] | None = None, *,
-                 operation: str | None = None) -> TransferResult:
+                 operation: str | None = None, four_eyes: bool | None = None) -> TransferResult:
         """Post (or hold, if pending) one transfer in its own database transaction.
 
         ``also(conn, result)`` (optional) runs in the same transaction after the posting (also for a
@@ -117,30 +117,42 @@ class Ledger:
         ``operation`` (core.ledger.desk_controls.OWNERS; set only by the core operation itself) lets that
         operation move money on the GL accounts it owns; otherwise only a supervisor with a reason or the
         system operator touches a GL account (GLMovementRefused, audited).
+        ``four_eyes`` (default: only without ``also``) applies the maker/checker rules even with ``also``
+        (cash through a drawer: the operation's rows are written with the held transfer).
         """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
+        declined: list[tuple] = []
         try:
-            if (also is None and self.audit is None and self.screen is None and not req.reverses_id
-                    and self.four_eyes is None and self.engine.dialect.name == "postgresql"):
-                return self._transfer_optimistic(actor, req, operation)
-            declined: list[tuple] = []
-            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=also is None))
+            gated = also is None if four_eyes is None else four_eyes
+            if also is None and not req.reverses_id and self.engine.dialect.name == "postgresql":
+                if self.audit is None and self.screen is None and self.four_eyes is None:
+                    return self._transfer_optimistic(actor, req, operation)
+                if gated:  # the desk path applies the maker/checker rules (falling back when a request is due)
+                    from core.ledger import desk  # screen and audit inside one read and one checked write
+
+                    result = desk.transfer(self, actor, req, OPTIMISTIC_TRIES, operation)
+                    if result is not None:
+                        return result
+            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=gated))
         except GLMovementRefused as err:
             self._refused(actor, err, req.id)
             raise
         except TransferDeclined as err:
-            with self.engine.begin() as conn:
-                self.screen.record(conn, *declined[0])
-                self.record(conn, actor, "transfer.declined", req.id, None,
-                            {"score": err.score, "reasons": list(err.reasons)})
+            if declined:  # the locking path's decline (the desk path recorded its own)
+                with self.engine.begin() as conn:
+                    self.screen.record(conn, *declined[0])
+                    self.record(conn, actor, "transfer.declined", req.id, None,
+                                {"score": err.score, "reasons": list(err.reasons)})
             raise
 
-    def transfer_in(self, conn: Connection, actor: Actor, req: TransferRequest) -> TransferResult:
-        """``transfer`` inside the caller's transaction (a fraud reversal that must commit with its disposition).
+    def transfer_in(self, conn: Connection, actor: Actor, req: TransferRequest, *,
+                    operation: str | None = None) -> TransferResult:
+        """``transfer`` inside the caller's transaction (a fraud reversal that must commit with its disposition;
+        an outgoing order's fee with its order). ``operation`` as for ``transfer``.
 
         The caller has authorized the action; a payment the screen would decline raises TransferDeclined."""
-        return self._transfer(conn, actor, normalize(req, actor), [])
+        return self._transfer(conn, actor, normalize(req, actor), [], None, operation)
 
     def _refused(self, actor: Actor, err: GLMovementRefused, target: str) -> None:
         """Audit a refused GL movement in its own transaction (as ``guard.authorize`` does a refused call)."""

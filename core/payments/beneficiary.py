@@ -5,6 +5,12 @@
 - ACH: USD; ABA routing number (nine digits with the ABA weighted checksum 3-7-1, ``stdnum.us.rtn``)
   and the receiver's account number (4-17 digits and letters, NACHA's DFI account number field).
 - Wire: any currency; the beneficiary bank's BIC and the account (an IBAN where the country uses them).
+- An IBAN and a BIC of different countries are refused (a mistyped BIC sends the money to another bank);
+  the territories that use their parent's BICs (French overseas departments and Monaco: FR; Jersey,
+  Guernsey, Isle of Man: GB) are accepted.
+- ACH files carry names in upper-case ASCII, 22 characters (NACHA's Individual Name field):
+  ``ach_name`` transliterates (``text_unidecode``, as sepaxml does: "Jürgen Müller" -> "JURGEN MULLER",
+  "Дмитрий" -> "DMITRII") and cuts; ``Beneficiary.file_name_note`` says so when the file name differs.
 What is typed goes through the one normaliser (``core.text``: NFKC, any script's digits, pasted spaces).
 """
 from __future__ import annotations
@@ -22,6 +28,28 @@ from core.text import clean, compact
 
 RAIL_NAMES = {"sepa": "SEPA credit transfer", "ach": "ACH", "wire": "wire"}
 RAIL_CURRENCY = {"sepa": "EUR", "ach": "USD"}
+ACH_NAME_LENGTH = 22
+# IBAN countries whose banks use another country's BICs (SWIFT's country of the BIC).
+_BIC_COUNTRY = {**{c: "FR" for c in ("GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "MC")},
+                **{c: "GB" for c in ("JE", "GG", "IM")}}
+
+
+def ach_name(name: str, length: int = ACH_NAME_LENGTH) -> str:
+    """``name`` as an ACH file carries it: ASCII by transliteration, upper case, NACHA's characters, cut."""
+    from text_unidecode import unidecode
+
+    ascii_text = unidecode(normalise(name)).upper()
+    kept = re.sub(r"[^A-Z0-9 &',./-]", "", ascii_text)
+    return " ".join(kept.split())[:length].rstrip()
+
+
+def check_countries(iban_country: str, bic: str) -> None:
+    """Refuse an IBAN and a BIC of different countries (InvalidBeneficiary on the BIC)."""
+    bic_country = bic[4:6]
+    if _BIC_COUNTRY.get(iban_country, iban_country) != bic_country:
+        raise InvalidBeneficiary(f"the BIC {bic} is a bank in {bic_country} but the IBAN is from {iban_country}; "
+                                 "check the BIC with the customer (or leave it empty to take it from the IBAN)",
+                                 field="bic")
 
 
 @dataclass(frozen=True)
@@ -50,6 +78,19 @@ class Beneficiary:
         if self.routing:
             return f"{self.routing}:{self.account_number}"[:64]
         return f"{self.bic}:{self.account_number}"[:64]
+
+    @property
+    def file_name(self) -> str:
+        """The name as the rail's file will carry it (ACH: ``ach_name``; SEPA and wire: as typed)."""
+        return ach_name(self.name) if self.rail == "ach" else self.name
+
+    @property
+    def file_name_note(self) -> str:
+        """Words for the confirmation when the file carries the name differently, else ""."""
+        if self.file_name == self.name:
+            return ""
+        return (f"the ACH file carries the name as \"{self.file_name}\" (ASCII capitals, at most "
+                f"{ACH_NAME_LENGTH} characters)")
 
     @property
     def display(self) -> str:
@@ -117,6 +158,7 @@ def check(rail: str, currency: str, *, name: str, iban: str | None = None, bic: 
         parsed = check_iban(iban)
         if bic:
             bic_code = str(check_bic(bic))
+            check_countries(parsed.country_code, bic_code)
         elif parsed.bic is not None:
             bic_code = str(parsed.bic)
         else:
@@ -129,12 +171,20 @@ def check(rail: str, currency: str, *, name: str, iban: str | None = None, bic: 
         checked_routing = check_routing(routing)
         if not re.fullmatch(r"[0-9A-Z]{4,17}", account):
             raise InvalidBeneficiary("the receiver's account number has 4 to 17 digits or letters", field="account")
+        if not ach_name(name):
+            raise InvalidBeneficiary("the ACH file needs the name in Latin letters; type it as the receiver's "
+                                     "bank knows it", field="name")
         return Beneficiary(rail, name, routing=checked_routing, account_number=account, reference=reference)
     if not bic:
         raise InvalidBeneficiary("a wire needs the beneficiary bank's BIC", field="bic")
     bic_code = str(check_bic(bic))
     if iban and not account:
         account = check_iban(iban).compact
+    if len(account) > 14 and account[:2].isalpha() and account[2:4].isdigit():  # an IBAN in the account field
+        try:
+            check_countries(IBAN(account).country_code, bic_code)
+        except SchwiftyException:
+            pass
     if not re.fullmatch(r"[0-9A-Z]{4,34}", account):
         raise InvalidBeneficiary("enter the beneficiary's account number or IBAN (4 to 34 digits or letters)",
                                  field="account")

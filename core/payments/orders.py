@@ -26,8 +26,9 @@ from core.ledger.errors import AccountNotFound, IdConflict
 from core.ledger.numbers import validate as validate_account
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest
-from core.payments import clearing, live
+from core.payments import clearing, funds, live
 from core.payments.beneficiary import RAIL_NAMES, Beneficiary
+from core.payments.fees import FEE_GL_KIND, FeeSchedule
 from core.payments.errors import InvalidState, OrderNotFound
 from core.payments.views import checked_id
 from core.persistence.base import utcnow
@@ -74,12 +75,15 @@ class OrderView:
     created_at: datetime
     updated_at: datetime
     fraud: Any = None
+    fee: int = 0  # charged with the order (customer -> fee income), minor units
+    account_name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: getattr(self, k) for k in ("id", "rail", "status", "account", "currency", "beneficiary", "name",
                                               "iban", "bic", "routing", "account_number", "reference", "transfer_id",
                                               "funds", "batch_id", "return_reason", "created_by")}
-        data.update(amount=money.plain(self.amount, self.currency), created_at=self.created_at.isoformat(),
+        data.update(amount=money.plain(self.amount, self.currency), fee=money.plain(self.fee, self.currency),
+                    account_name=self.account_name, created_at=self.created_at.isoformat(),
                     updated_at=self.updated_at.isoformat())
         if self.fraud is not None:
             data["fraud"] = {"decision": self.fraud.decision, "score": round(self.fraud.score, 4),
@@ -113,11 +117,12 @@ class PaymentOrders:
     """Create, move and read payment orders. ``ledger`` is the desk's (screened, audited) ledger."""
 
     def __init__(self, engine: Engine, ledger: Ledger, *, audit: Any = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, fees: FeeSchedule | None = None) -> None:
         self.engine = engine
         self.ledger = ledger
         self.audit = audit
         self.clock = clock
+        self.fees = fees if fees is not None else FeeSchedule.from_env()
         self.owned = Ledger(engine, audit=audit, clock=clock)  # settle and return: the rail's own postings
 
     def _record(self, conn: Connection, actor: Actor, action: str, target: str, before: dict | None,
@@ -126,11 +131,21 @@ class PaymentOrders:
             self.audit.append(conn, actor, action, target, before, after)
 
     def create(self, actor: Actor, req: OrderRequest) -> OrderView:
-        """Post customer -> rail clearing (screened) and write the order, all or nothing."""
+        """Post customer -> rail clearing (screened) and the fee (customer -> fee income), and write the
+        order, all or nothing. The payer's account, currency and funds (amount plus fee) are checked
+        before the fraud screen is asked (``core.payments.funds``); a retry of the same id returns the order."""
         guard.authorize(self.engine, self.audit, actor, Permission.TRANSFER_POST, req.id)
         req = replace(req, account=validate_account(req.account), currency=money.currency(req.currency))
+        _check_amount(req.amount)
         ben = req.beneficiary
+        with self.engine.connect() as conn:
+            done = conn.execute(select(O.c.id).where(O.c.id == req.id)).first()
+        fee = self.fees.fee(ben.rail, req.currency)
+        if done is None:
+            funds.check_payer(self.engine, req.account, req.currency, req.amount + fee,
+                              what=f"this {RAIL_NAMES[ben.rail]}")
         clearing_account = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[ben.rail], req.currency)
+        fee_account = clearing.account_number(self.owned, actor, FEE_GL_KIND, req.currency) if fee else None
         now = self.clock()
 
         def also(conn: Connection, result: Any) -> None:
@@ -148,7 +163,13 @@ class PaymentOrders:
                 updated_at=now))
             self._record(conn, actor, "order.create", req.id, None,
                          {"rail": ben.rail, "amount": money.plain(req.amount, req.currency), "currency": req.currency,
-                          "beneficiary": ben.display, "transfer": result.id, "state": result.state})
+                          "beneficiary": ben.display, "transfer": result.id, "state": result.state,
+                          "fee": money.plain(fee, req.currency)})
+            if fee:
+                self.owned.transfer_in(conn, actor, TransferRequest(
+                    id=f"{req.id}:fee", debit=req.account, credit=fee_account, amount=fee, currency=req.currency,
+                    code="fee", description=f"fee: {RAIL_NAMES[ben.rail]} {req.id}"[:200], channel="transfer"),
+                    operation="fee")
             live.publish(conn, "payment_order.updated", {"id": req.id, "status": "created"})
 
         result = self.ledger.transfer(actor, TransferRequest(
@@ -160,13 +181,18 @@ class PaymentOrders:
         return replace(view, fraud=result.fraud)
 
     def preview(self, actor: Actor, req: OrderRequest) -> OrderPreview:
-        """What will post: accounts, amount, fee (none today), available balance after, the fraud decision."""
+        """What will post: accounts, amount, fee, available balance after, the fraud decision.
+
+        The payer's account, currency and funds are checked first (the same refusals as ``create``)."""
         from core.fraud.screen import ScreenInput
         from core.ledger import queries
 
         guard.authorize(self.engine, self.audit, actor, Permission.TRANSFER_POST, req.id)
         number, cur = validate_account(req.account), money.currency(req.currency)
+        _check_amount(req.amount)
         ben = req.beneficiary
+        fee = self.fees.fee(ben.rail, cur)
+        funds.check_payer(self.engine, number, cur, req.amount + fee, what=f"this {RAIL_NAMES[ben.rail]}")
         clearing_account = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[ben.rail], cur)
         balance = queries.balance(self.engine, number, self.clock())  # holds past their timeout are released
         with self.engine.connect() as conn:
@@ -179,8 +205,8 @@ class PaymentOrders:
                     counterparty=ben.counterparty, counterparty_country=ben.country, amount=req.amount, currency=cur,
                     exponent=money.exponent(cur), at=self.clock(), channel="transfer", device=actor.device))
                 decision, score, reasons = verdict.decision, verdict.score, tuple(verdict.reasons)
-        return OrderPreview(ben.rail, number, acc.name, clearing_account, req.amount, 0, cur,
-                            balance.available - req.amount, ben.display, decision, score, reasons)
+        return OrderPreview(ben.rail, number, acc.name, clearing_account, req.amount, fee, cur,
+                            balance.available - req.amount - fee, ben.display, decision, score, reasons)
 
     def settle(self, actor: Actor, order_id: str) -> OrderView:
         """The rail confirmed the payment: clearing -> nostro."""
@@ -216,6 +242,9 @@ class PaymentOrders:
     def _close(self, actor: Actor, order: dict, status: str, debit: str, credit: str, verb: str,
                reason: str | None) -> None:
         transfer_id = f"{order['id']}:{verb}"
+        fee = order.get("fee_amount") or 0
+        fee_account = (clearing.account_number(self.owned, actor, FEE_GL_KIND, order["currency"])
+                       if verb == "return" and fee else None)
 
         def also(conn: Connection, result: Any) -> None:
             now = self.clock()
@@ -223,8 +252,14 @@ class PaymentOrders:
                 status=status, closing_transfer_id=result.id, return_reason=reason, updated_at=now))
             if done.rowcount != 1:
                 raise InvalidState(f"order {order['id']} changed meanwhile; look at it again")
-            self._record(conn, actor, f"order.{verb}", order["id"], {"status": order["status"]},
-                         {"status": status, "transfer": result.id, "reason": reason})
+            after = {"status": status, "transfer": result.id, "reason": reason}
+            if fee_account is not None:  # the rail did not carry the payment: the fee goes back too
+                self.owned.transfer_in(conn, actor, TransferRequest(
+                    id=f"{order['id']}:fee-return", debit=fee_account, credit=credit, amount=fee,
+                    currency=order["currency"], code="fee", description=f"fee back: {order['id']} returned",
+                    channel="transfer"), operation="fee")
+                after["fee_refunded"] = money.plain(fee, order["currency"])
+            self._record(conn, actor, f"order.{verb}", order["id"], {"status": order["status"]}, after)
             live.publish(conn, "payment_order.updated", {"id": order["id"], "status": status})
 
         self.owned.transfer(actor, TransferRequest(
@@ -275,17 +310,26 @@ class PaymentOrders:
 
 
 def describe_return(reason: str) -> str:
-    """"R03" -> "R03 No account / unable to locate account" (NACHA return codes, from achkit)."""
-    from achkit import describe_return as nacha
+    """"R03" -> "R03 No account / unable to locate account" (``core.payments.return_codes``: NACHA and
+    SEPA reason codes in plain words); a code with words of the operator's own is kept as typed."""
+    from core.payments.return_codes import describe
 
-    code = reason.split()[0].upper()
-    words = nacha(code) if len(code) == 3 and code[0] == "R" else None
-    return f"{code} {words}" if words and reason.upper() == code else reason
+    return describe(reason)
+
+
+def _check_amount(amount: object) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationError(f"the amount must be a positive number of minor units, got {amount!r}")
+
+
+_FEE = T.alias("fee_transfer")
 
 
 def _select():  # noqa: ANN202
-    return (select(O, A.c.number.label("account_number_from"), T.c.state.label("transfer_state"))
-            .join(A, A.c.id == O.c.account_id).join(T, T.c.id == O.c.transfer_id, isouter=True))
+    return (select(O, A.c.number.label("account_number_from"), A.c.name.label("account_name"),
+                   T.c.state.label("transfer_state"), _FEE.c.amount.label("fee_amount"))
+            .join(A, A.c.id == O.c.account_id).join(T, T.c.id == O.c.transfer_id, isouter=True)
+            .join(_FEE, _FEE.c.id == O.c.id + ":fee", isouter=True))
 
 
 def _view(row: Any) -> OrderView:
@@ -298,7 +342,8 @@ def _view(row: Any) -> OrderView:
         routing=m["routing"], account_number=m["account_number"], reference=m["reference"],
         transfer_id=m["transfer_id"], funds=_FUNDS.get(m["transfer_state"] or "", m["transfer_state"] or "unknown"),
         batch_id=m["batch_id"], return_reason=m["return_reason"], created_by=m["created_by"],
-        created_at=m["created_at"], updated_at=m["updated_at"])
+        created_at=m["created_at"], updated_at=m["updated_at"], fee=m["fee_amount"] or 0,
+        account_name=m["account_name"] or "")
 
 
 def count_waiting(engine: Engine, rail: str) -> int:

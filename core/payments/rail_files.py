@@ -6,6 +6,10 @@
   blocked by ten), effective the next day.
 - Wire: the orders as a CSV the wire room keys into its system (wires go one by one).
 
+Every file names the debtor, the customer whose account paid: SEPA as the ultimate debtor of each
+transaction (the bank is the debtor of the batch), ACH in the entry's addenda record ("FROM name"), wires
+as the ordering customer's columns. ACH names are transliterated and cut (``beneficiary.ach_name``).
+
 Only orders whose funds are posted are exported (an order held for fraud review waits). The file is
 written beside its target and renamed into place only after the orders are marked submitted, so a
 failure leaves neither a file nor a moved order.
@@ -30,7 +34,9 @@ from sqlalchemy import select, update
 from core.errors import ValidationError
 from core.ledger import money
 from core.payments import live
-from core.payments.orders import O, T, PaymentOrders
+from core.payments.beneficiary import ach_name
+from core.ledger.accounts import C
+from core.payments.orders import A, O, T, PaymentOrders
 from core.security import guard
 from core.security.roles import Actor, Permission
 
@@ -85,7 +91,9 @@ def export(orders: PaymentOrders, actor: Actor, rail: str, out: str | Path, sett
     batch_id = f"{rail}-{today:%Y%m%d}-{secrets.token_hex(3)}"
     with orders.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(
-            select(O).join(T, T.c.id == O.c.transfer_id)
+            select(O, C.c.name.label("debtor_name"), A.c.number.label("debtor_account"))
+            .join(T, T.c.id == O.c.transfer_id).join(A, A.c.id == O.c.account_id)
+            .join(C, C.c.id == A.c.customer_id)
             .where(O.c.rail == rail, O.c.status == "created", T.c.state == "posted").order_by(O.c.created_at, O.c.id))]
     if not rows:
         raise ValidationError(f"no {rail.upper()} orders are waiting to be sent (created, funds posted)")
@@ -127,9 +135,39 @@ def _sepa(rows: list[dict], settings: RailSettings, batch_id: str, today: date) 
                           "execution_date": today, "description": r["reference"] or r["id"],
                           "endtoend_id": r["id"][:35]})
     try:
-        return sepa.export(validate=True)
+        from sepaxml.validation import try_valid_xml
+
+        content = _ultimate_debtors(sepa.export(validate=False), {r["id"][:35]: r["debtor_name"] for r in rows})
+        try_valid_xml(content, SEPA_SCHEMA)
+        return content
     except Exception as err:  # noqa: BLE001 - sepaxml raises a bare Exception when the schema refuses
         raise ValidationError(f"the pain.001 file does not validate against {SEPA_SCHEMA}: {err}") from None
+
+
+def _ultimate_debtors(content: bytes, names: dict[str, str]) -> bytes:
+    """Add ``UltmtDbtr/Nm`` (the paying customer) to each transaction, where pain.001.001.03 puts it
+    (after ``Amt``/``ChrgBr``, before the creditor's agent)."""
+    import xml.etree.ElementTree as ET
+
+    from text_unidecode import unidecode
+
+    root = ET.fromstring(content)
+    ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    q = (lambda tag: f"{{{ns}}}{tag}") if ns else (lambda tag: tag)  # noqa: E731
+    for tx in root.iter(q("CdtTrfTxInf")):
+        e2e = tx.find(f"{q('PmtId')}/{q('EndToEndId')}")
+        name = names.get(e2e.text if e2e is not None else "", "")
+        if not name:
+            continue
+        ultimate = ET.Element(q("UltmtDbtr"))
+        ET.SubElement(ultimate, q("Nm")).text = unidecode(name)[:70]
+        children = list(tx)
+        at = next((i for i, c in enumerate(children) if c.tag in (q("IntrmyAgt1"), q("CdtrAgt"), q("Cdtr"))),
+                  len(children))
+        tx.insert(at, ultimate)
+    if ns:
+        ET.register_namespace("", ns)
+    return b'<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root, "utf-8")
 
 
 def _ach(rows: list[dict], settings: RailSettings, batch_id: str, today: date) -> bytes:
@@ -137,12 +175,13 @@ def _ach(rows: list[dict], settings: RailSettings, batch_id: str, today: date) -
 
     try:
         ach = AchFile.create(origin_dfi=settings.ach_origin_routing, company_id=settings.ach_company_id,
-                             origin_name=settings.bank_name.upper()[:23], destination_name="FEDERAL RESERVE BANK")
+                             origin_name=ach_name(settings.bank_name, 23), destination_name="FEDERAL RESERVE BANK")
         batch = ach.batch(sec="PPD", description="TRANSFER", effective_date=(today + timedelta(days=1)).isoformat(),
-                          company_name=settings.bank_name.upper()[:16])
+                          company_name=ach_name(settings.bank_name, 16))
         for r in rows:
-            batch.credit(name=r["beneficiary_name"].upper()[:22], routing=r["routing"], account=r["account_number"],
-                         amount_cents=r["amount"], id_number=r["id"][:15])
+            batch.credit(name=ach_name(r["beneficiary_name"]), routing=r["routing"], account=r["account_number"],
+                         amount_cents=r["amount"], id_number=r["id"][:15],
+                         addenda=ach_name(f"FROM {r['debtor_name']} {r['reference'] or ''}", 80))
         text = ach.render()
     except AchError as err:
         raise ValidationError(f"the ACH file could not be built: {err}") from None
@@ -156,9 +195,9 @@ def _wire(rows: list[dict], settings: RailSettings, batch_id: str, today: date) 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["order", "value_date", "amount", "currency", "beneficiary", "account", "bic", "reference",
-                     "ordering_bank", "ordering_bic"])
+                     "ordering_customer", "ordering_account", "ordering_bank", "ordering_bic"])
     for r in rows:
         writer.writerow([r["id"], today.isoformat(), money.plain(r["amount"], r["currency"]), r["currency"],
-                         r["beneficiary_name"], r["account_number"], r["bic"], r["reference"], settings.bank_name,
-                         settings.bic])
+                         r["beneficiary_name"], r["account_number"], r["bic"], r["reference"], r["debtor_name"],
+                         r["debtor_account"], settings.bank_name, settings.bic])
     return buf.getvalue().encode()

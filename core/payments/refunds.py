@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import update
 
 from core.errors import QenexError, ValidationError
-from core.ledger.money import format_minor
+from core.ledger.money import format_minor, plain
 from core.ledger.views import TransferRequest
-from core.payments import clearing, store
+from core.payments import clearing, funds, store
 from core.payments.errors import InvalidState, ProviderUnavailable, RefundExceedsCaptured
 from core.payments.views import PaymentView
 from core.security.roles import Actor
@@ -43,9 +43,10 @@ def refund(svc: PaymentService, actor: Actor, payment_id: str, amount: int | Non
         raise ValidationError(f"the refund must be a positive amount, got {amount!r}")
     if amount > left:
         raise RefundExceedsCaptured(
-            f"a refund of {format_minor(amount, cur)} is more than is left to refund on payment {payment_id}: "
-            f"{format_minor(row['captured'], cur)} captured, {format_minor(row['refunded'], cur)} already refunded",
-            left=str(left))
+            f"only {format_minor(left, cur)} is left to refund on payment {payment_id} "
+            f"({format_minor(row['captured'], cur)} captured, {format_minor(row['refunded'], cur)} already refunded); "
+            f"refund {format_minor(left, cur)} or less", left=plain(left, cur))
+    funds.check_payer(svc.engine, row["account_number"], cur, amount, what="this refund")
     rid = (request_id or uuid.uuid4().hex)[:20]
     hold_id = f"{payment_id}:rf:{rid}"
     card_clearing = clearing.account_number(svc.ledger, actor, clearing.CARD, cur)
@@ -57,11 +58,11 @@ def refund(svc: PaymentService, actor: Actor, payment_id: str, amount: int | Non
                             .values(refunded=P.c.refunded + amount, updated_at=svc.clock()))
         if done.rowcount != 1:
             raise RefundExceedsCaptured(f"a refund of {format_minor(amount, cur)} is more than is left to refund "
-                                        f"on payment {payment_id} (another refund was made meanwhile)")
+                                        f"on payment {payment_id}: another refund was made meanwhile; look again")
         store.add_event(conn, payment_id, "refund_requested", row["status"], actor=actor.username, source="desk",
                         at=svc.clock(), amount=amount, transfer_id=hold_id, detail="funds held on the account")
         svc.record(conn, actor, "payment.refund_requested", payment_id, None,
-                   {"amount": amount, "currency": cur, "hold": hold_id})
+                   {"amount": plain(amount, cur), "currency": cur, "hold": hold_id})
 
     svc.ledger.transfer(actor, TransferRequest(
         id=hold_id, debit=row["account_number"], credit=card_clearing, amount=amount, currency=cur, pending=True,
@@ -102,5 +103,6 @@ def _settle(svc: PaymentService, actor: Actor, payment_id: str, amount: int, tra
         status = changes.get("status", row["status"])
         store.add_event(conn, payment_id, kind, status, actor=actor.username, source="desk", at=now, amount=amount,
                         transfer_id=transfer_id, detail=detail)
-        svc.record(conn, actor, f"payment.{kind}", payment_id, None, {"amount": amount, "transfer": transfer_id})
+        svc.record(conn, actor, f"payment.{kind}", payment_id, None,
+                   {"amount": plain(amount, row["currency"]), "currency": row["currency"], "transfer": transfer_id})
         svc.publish(conn, payment_id, status)

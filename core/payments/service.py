@@ -21,7 +21,7 @@ from core.ledger.errors import AccountClosed, AccountFrozen, AccountNotFound, Cu
 from core.ledger.money import exponent, format_minor
 from core.ledger.numbers import validate as validate_account
 from core.ledger.service import Ledger
-from core.payments import cards, clearing, live, refunds, store, sync
+from core.payments import cards, clearing, live, refunds, review, store, sync
 from core.payments.errors import (
     AmountBelowMinimum, InvalidState, PaymentDeclined, ProviderError, ProviderUnavailable,
 )
@@ -138,7 +138,7 @@ class PaymentService:
             card = self.vault.tokenise(conn, actor, req.card, cards.brand(req.card.number) or "")
             decision, score = None, None
             if self.screen is not None:
-                tx = ScreenInput(transfer_id=req.id, customer_id=acc.customer_id, debit_account_id=acc.id,
+                tx = ScreenInput(transfer_id=review.hold_id(req.id), customer_id=acc.customer_id, debit_account_id=acc.id,
                                  credit_account_id=acc.id, counterparty=card.token, counterparty_country=None,
                                  amount=req.amount, currency=req.currency, exponent=exponent(req.currency), at=now,
                                  channel="card", device=actor.device)
@@ -187,9 +187,23 @@ class PaymentService:
                             at=self.clock(), detail=detail)
 
     def _maybe_capture(self, actor: Actor, view: PaymentView) -> PaymentView:
-        if view.status == "requires_capture" and view.capture_mode == "automatic" and view.fraud_decision != "review":
+        if view.status == "requires_capture" and view.fraud_decision == "review":
+            review.place_hold(self, actor, view)  # the fraud queue resolves it (core.payments.review)
+            return self.show(actor, view.id, check=False)
+        if view.status == "requires_capture" and view.capture_mode == "automatic":
             return self.capture(actor, view.id)
         return view
+
+    def follow_transfer(self, actor: Actor, transfer_id: str) -> PaymentView | None:
+        """After a fraud disposition on ``transfer_id``: if it is a card payment's held capture, capture or
+        cancel at the provider as the disposition decided (None when it is not a card payment)."""
+        payment_id = review.payment_of(transfer_id or "")
+        if payment_id is None:
+            return None
+        with self.engine.connect() as conn:
+            if not store.exists(conn, payment_id):
+                return None
+        return review.follow(self, actor, payment_id)
 
     # -- the steps after create -------------------------------------------------------------------
     def confirm(self, actor: Actor, payment_id: str, *, authenticate: bool | None = None) -> PaymentView:
@@ -249,6 +263,9 @@ class PaymentService:
         if row["status"] not in ("requires_action", "requires_capture"):
             hint = "; refund a captured payment instead" if row["captured"] else ""
             raise InvalidState(f"payment {payment_id} is {row['status']} and cannot be canceled{hint}")
+        if row["fraud_decision"] == "review" and not actor.can(Permission.ALERT_DISPOSITION):
+            raise PermissionDenied(f"the fraud screen held payment {payment_id} for review; an analyst or supervisor "
+                                   "decides it in the fraud queue", permission=Permission.ALERT_DISPOSITION.value)
         state = self.provider.cancel(row["provider_ref"], idempotency_key=f"{payment_id}:cancel")
         return sync.apply(self, actor, payment_id, state, "desk")
 

@@ -108,9 +108,17 @@ def _filtered(query, status: str | None, account: str | None, search: str | None
     if account:
         query = query.where(A.c.number == account)
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(or_(P.c.id.like(like), P.c.provider_ref.like(like), P.c.card_display.like(like),
-                                P.c.description.like(like)))
+        text = search.strip()
+        like = f"%{text.lower()}%"
+        matches = [func.lower(P.c.id).like(like), func.lower(P.c.provider_ref).like(like),
+                   func.lower(P.c.card_display).like(like), func.lower(P.c.description).like(like)]
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and len(digits) == len("".join(text.split()).replace("-", "")):
+            if len(digits) >= 12:  # a whole card number typed or pasted: its first six and last four
+                matches.append(P.c.card_display.like(f"%{digits[:6]}…{digits[-4:]}"))
+            elif len(digits) == 4:  # the last four digits
+                matches.append(P.c.card_display.like(f"%…{digits}"))
+        query = query.where(or_(*matches))
     return query
 
 

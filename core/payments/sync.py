@@ -8,8 +8,13 @@ localstripe sends each webhook only once and a real provider may send them in an
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
+from core.ledger.money import plain
+from core.ledger.store import T
 from core.ledger.views import TransferRequest
 from core.payments import clearing, declines, store
 from core.payments.errors import WebhookSignatureInvalid
@@ -51,6 +56,10 @@ def apply(svc: PaymentService, actor: Actor, payment_id: str, state: IntentState
         if changes:
             store.set_fields(conn, payment_id, now, **changes)
             svc.publish(conn, payment_id, changes.get("status", row["status"]))
+    if changes.get("status") in ("canceled", "failed"):
+        from core.payments import review
+
+        review.release_hold(svc, actor, payment_id)
     if state.status == "succeeded" and row["captured"] == 0 and store.advances(row["status"], "succeeded"):
         with svc.engine.connect() as conn:
             requested = store.last_event_amount(conn, payment_id, "capture_requested")
@@ -59,14 +68,15 @@ def apply(svc: PaymentService, actor: Actor, payment_id: str, state: IntentState
 
 
 def post_capture(svc: PaymentService, actor: Actor, payment_id: str, amount: int, source: str) -> None:
-    """Card clearing -> the customer's account, once, with the payment row updated in the same transaction."""
+    """Card clearing -> the customer's account, once, with the payment row updated in the same transaction.
+
+    A payment held for fraud review already has its capture as a pending transfer (``review.hold_id``):
+    that hold is posted (in part for a partial capture) instead, which also closes its fraud alert."""
+    from core.payments import review
+
     with svc.engine.connect() as conn:
         row = store.get(conn, payment_id)
     card_clearing = clearing.account_number(svc.ledger, actor, clearing.CARD, row["currency"])
-    req = TransferRequest(id=f"{payment_id}:capture", debit=card_clearing, credit=row["account_number"],
-                          amount=amount, currency=row["currency"], code="card_capture",
-                          description=f"card payment {row['card_display']}"[:200], channel="card",
-                          counterparty=row["card_token"])
 
     def also(conn, result) -> None:  # noqa: ANN001
         current = store.get(conn, payment_id, lock=True)
@@ -77,9 +87,24 @@ def post_capture(svc: PaymentService, actor: Actor, payment_id: str, amount: int
         store.add_event(conn, payment_id, "captured", "succeeded", actor=actor.username, source=source, at=now,
                         amount=amount, transfer_id=result.id, detail=f"posted {card_clearing} -> {row['account_number']}")
         svc.record(conn, actor, "payment.capture", payment_id, {"status": current["status"]},
-                   {"status": "succeeded", "captured": amount, "transfer": result.id})
+                   {"status": "succeeded", "captured": plain(amount, row["currency"]), "currency": row["currency"],
+                    "transfer": result.id})
         svc.publish(conn, payment_id, "succeeded")
 
+    held = review.hold_state(svc, payment_id)
+    if held is not None:
+        if held == "pending":
+            hold_amount = row["amount"]
+            svc.ledger.post_pending(actor, review.hold_id(payment_id), amount=None if amount >= hold_amount else amount)
+        with svc.engine.begin() as conn:
+            posted_id = conn.execute(select(T.c.id).where(T.c.pending_id == review.hold_id(payment_id),
+                                                          T.c.kind == "post_pending")).scalar()
+            also(conn, SimpleNamespace(id=posted_id or review.hold_id(payment_id)))
+        return
+    req = TransferRequest(id=review.hold_id(payment_id), debit=card_clearing, credit=row["account_number"],
+                          amount=amount, currency=row["currency"], code="card_capture",
+                          description=f"card payment {row['card_display']}"[:200], channel="card",
+                          counterparty=row["card_token"])
     svc.ledger.transfer(actor, req, also=also, operation="card")
 
 
@@ -90,7 +115,12 @@ def reconcile(svc: PaymentService, actor: Actor, payment_id: str, source: str = 
         row = store.get(conn, payment_id)
     if row["provider_ref"] is None:
         return svc.show(actor, payment_id, check=False)  # the provider never answered: the desk retries with the card
-    return apply(svc, actor, payment_id, svc.provider.retrieve(row["provider_ref"]), source, provider_event)
+    view = apply(svc, actor, payment_id, svc.provider.retrieve(row["provider_ref"]), source, provider_event)
+    if view.status == "requires_capture" and view.fraud_decision == "review":
+        from core.payments import review
+
+        return review.follow(svc, actor, payment_id) or view  # a fraud-queue decision the provider has not heard of
+    return view
 
 
 def handle_webhook(svc: PaymentService, payload: bytes, signature: str) -> dict:

@@ -21,14 +21,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from core.errors import ValidationError
+from core.errors import PermissionDenied, ValidationError
 from core.payments.cards import BRAND_NAMES, CardInput, mask
 from core.payments.errors import VaultKeyError
 from core.payments.vault_keys import VaultKeys
 from core.persistence.base import utcnow
 from core.persistence.models import VaultCard
 from core.security.guard import authorize
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, Role
 
 V = VaultCard.__table__
 MIN_REASON = 10  # characters a reveal reason needs (a ticket number and a word or two)
@@ -96,6 +96,9 @@ class Vault:
 
         token = checked_id(token, "card token")
         authorize(self.engine, self.audit, actor, Permission.CARD_REVEAL, token)
+        if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or not actor.username:
+            raise PermissionDenied("a full card number is revealed to a named supervisor only (on the command line: "
+                                   "--as USER), never to the system operator", permission=Permission.CARD_REVEAL.value)
         reason = " ".join((reason or "").split())
         if len(reason) < MIN_REASON:
             raise ValidationError(f"say why the full number is needed (at least {MIN_REASON} characters, "

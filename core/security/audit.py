@@ -24,6 +24,7 @@ from core.security.guard import authorize
 from core.security.roles import Actor, Permission
 
 _APPEND = insert(AuditEntry.__table__)  # built once: append runs on every transfer
+ROW_COLUMNS = ("at", "actor", "role", "device", "action", "target", "before", "after")  # AuditTrail.row's keys
 SEAL_LOCK = 7423002  # pg_advisory_xact_lock key of the sealer
 MAX_PROBLEMS = 1000
 
@@ -103,21 +104,28 @@ class AuditTrail:
         ``before``/``after`` are the changed fields as plain data; never put secrets or hashes in them.
         Returns the entry id. Takes no lock.
         """
+        result = conn.execute(_APPEND, self.row(actor, action, target, before, after, at))
+        return int(result.inserted_primary_key[0])
+
+    @staticmethod
+    def row(actor: Actor, action: str, target: str = "", before: dict[str, Any] | None = None,
+            after: dict[str, Any] | None = None, at: datetime | None = None) -> dict[str, Any]:
+        """The ``audit_log`` row ``append`` inserts (keys: ROW_COLUMNS), for a caller that writes it in its own
+        statement (the desk's one-statement posting, core.ledger.desk). ValueError as for ``append``."""
         if not action or len(action) > 64:
             raise ValueError("an audit action has 1 to 64 characters")
         if len(target) > 200:
             raise ValueError("an audit target has at most 200 characters")
-        result = conn.execute(_APPEND, {
+        return {
             "at": at or utcnow(), "actor": actor.username, "role": actor.role.value, "device": actor.device,
             "action": action, "target": target,
             "before": None if before is None else dumps(jsonable(before)),
             "after": None if after is None else dumps(jsonable(after)),
-        })
-        return int(result.inserted_primary_key[0])
+        }
 
     def seal(self, engine: Engine, max_entries: int | None = None) -> SealReport:
         """Chain and sign every committed unsealed entry (or the first ``max_entries``), one batch per transaction."""
-        kid, key = self.keys.signer()
+        signer = None  # the signing key loads only when there is something to seal
         entries = batches = 0
         head_seq, head_hash = 0, GENESIS
         while max_entries is None or entries < max_entries:
@@ -130,6 +138,9 @@ class AuditTrail:
                                     .order_by(AuditEntry.id).limit(size)).all()
                 if not rows:
                     break
+                if signer is None:
+                    signer = self.keys.signer()
+                kid, key = signer
                 prev, chained = head_hash, []
                 for seq, row in enumerate(rows, start=head_seq + 1):
                     digest = entry_hash(prev, seq, row)

@@ -106,8 +106,9 @@ def statement_csv(conn: Any, account: AccountView, f: st.StatementFilter, path: 
 
 
 def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[str, str], copy: int,
-                printed_by: str, fraud: str | None = None) -> Document:
-    """A receipt for one transfer row (``store.transfers_by_id``); ``debit``/``credit`` are (number, name)."""
+                printed_by: str, fraud: str | None = None, fee: int = 0) -> Document:
+    """A receipt for one transfer row (``store.transfers_by_id``); ``debit``/``credit`` are (number, name);
+    ``fee`` (minor units): the fee charged with it (an outgoing order's ``<id>:fee``), shown with the total."""
     c = transfer["currency"]
     state = {"posted": "Posted", "pending": "Held (funds reserved)", "voided": "Voided", "expired": "Expired",
              "resolved": "Resolved"}.get(transfer["state"], transfer["state"])
@@ -117,6 +118,7 @@ def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[
         ("Transfer id", transfer["id"]),
         ("Time", transfer["created_at"].astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
         ("Amount", format_minor(transfer["amount"], c)),
+        *([("Fee", format_minor(fee, c)), ("Total debited", format_minor(transfer["amount"] + fee, c))] if fee else []),
         ("From", f"{debit[0]}  {debit[1]}"),
         ("To", f"{credit[0]}  {credit[1]}"),
         ("Description", transfer["description"] or transfer["code"]),

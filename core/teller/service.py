@@ -158,8 +158,10 @@ class Teller:
                                {"copy": copy, "amount": money.plain(row["amount"], row["currency"]),
                                 "currency": row["currency"]})
             fraud = "held for fraud review" if row["state"] == "pending" and row["code"] != "hold" else None
+            fee_row = store.transfers_by_id(conn, [f"{transfer_id}:fee"]).get(f"{transfer_id}:fee")
+            fee = fee_row["amount"] if fee_row is not None and fee_row["state"] == "posted" else 0
             doc = documents.receipt_pdf(row, names[row["debit_account_id"]], names[row["credit_account_id"]], copy,
-                                        actor.username, fraud)
+                                        actor.username, fraud, fee)
             return doc, copy
 
         return self.ledger.run(work)

@@ -90,7 +90,8 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     code, wire, err = qenex("transfer", "--from", usd, "--wire", "--bic", "CHASUS33", "--to-account", "99887766",
                             "--beneficiary", "ACME Corp", "--amount", "50", "--currency", "USD", "--json")
     assert code == 0 and wire["rail"] == "wire", err
-    assert qenex("balance", usd, "--json")[1]["current"] == "370.00"
+    assert (ach["fee"], wire["fee"], sepa["fee"]) == ("0.25", "25.00", "0.50")  # the default fee schedule
+    assert qenex("balance", usd, "--json")[1]["current"] == "344.75"  # 500 - 80 - 50 - 0.25 - 25.00
     code, _out, err = qenex("transfer", "--from", eur, "--to-iban", "DE89370400440532013001", "--bic", "COBADEFFXXX",
                             "--beneficiary", "X", "--amount", "1", "--currency", "EUR")
     assert code == 1 and err.startswith("qenex: invalid_beneficiary:") and "IBAN" in err
@@ -101,9 +102,36 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     exported = qenex("rails", "export", "--rail", "ach", "--out", str(out), "--json")[1]
     assert exported["orders"] == 1 and out.read_text().startswith("101")
     assert qenex("rails", "return", ach["id"], "--reason", "R01", "--json")[1]["status"] == "returned"
-    assert qenex("balance", usd, "--json")[1]["current"] == "450.00"
+    assert qenex("balance", usd, "--json")[1]["current"] == "425.00"  # the ACH and its fee came back
     qenex("rails", "export", "--rail", "sepa", "--out", str(tmp_path / "sepa.xml"))
     assert qenex("rails", "settle", sepa["id"], "--json")[1]["status"] == "settled"
     code, _out, err = qenex("rails", "settle", wire["id"])
     assert code == 1 and err.startswith("qenex: invalid_state:")
     assert qenex("ledger", "verify")[0] == 0
+
+
+def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts, capsys):
+    usd, _eur = accounts
+    pay = qenex("payments", "create", "--account", usd, "--amount", "5.00", "--currency", "USD", "--expiry", "12/39",
+                "--json", stdin="4242424242424242\n123\n")[1]
+    for name, role in (("sam", "supervisor"), ("tina", "teller")):
+        assert qenex("user", "add", name, "--role", role, "--password-stdin",
+                     stdin="correct horse battery staple 42\n")[0] == 0
+    with pytest.raises(SystemExit) as exited:
+        qenex("vault", "reveal", pay["card_token"], "--reason", "ticket 4711 chargeback")
+    assert exited.value.code == 2
+    capsys.readouterr()
+    code, _out, err = qenex("vault", "reveal", pay["card_token"], "--as", "tina", "--reason", "ticket 4711 chargeback")
+    assert code == 1 and err.startswith("qenex: permission_denied:")
+    code, _out, err = qenex("vault", "reveal", pay["card_token"], "--as", "sam", "--reason", "why")
+    assert code == 1 and "say why" in err
+    code, out, err = qenex("vault", "reveal", pay["card_token"], "--as", "sam", "--reason", "ticket 4711 chargeback")
+    assert code == 0 and out.strip() == "4242424242424242", err
+
+
+def test_payments_help_points_to_the_demo_bank(qenex, capsys):
+    with pytest.raises(SystemExit):
+        main(["payments", "--help"])
+    text = capsys.readouterr().out
+    assert "qenex demo seed" in text and "127.0.0.1" in text
+    assert "demo bank" in qenex("payments", "list")[1]

@@ -15,6 +15,7 @@ from core.ledger.errors import InsufficientFunds, TransferDeclined
 from core.ledger.service import Ledger
 from core.payments import beneficiary, rail_files
 from core.payments.errors import InvalidBeneficiary, InvalidState, OrderNotFound
+from core.payments.fees import FeeSchedule
 from core.payments.orders import OrderRequest, PaymentOrders
 from core.security.audit import AuditTrail
 from core.security.audit_keys import AuditKeys
@@ -33,7 +34,7 @@ def rails(engine, tmp_path):
     screen = FraudScreen(engine, config=FraudConfig(amount_limits={"EUR": 5_000_000}, amount_limit_action="decline",
                                                     blocked_countries=frozenset({"KP"})))
     ledger = Ledger(engine, audit=audit, screen=screen)
-    orders = PaymentOrders(engine, ledger, audit=audit)
+    orders = PaymentOrders(engine, ledger, audit=audit, fees=FeeSchedule())
     accounts = {}
     for cur in ("EUR", "USD"):
         customer = ledger.add_customer(SYSTEM_ACTOR, f"Grace {cur}")
@@ -108,7 +109,7 @@ def test_ach_file_reads_back_with_a_second_parser(rails, tmp_path):
     control = parsed["file_control"]
     assert int(control["credit_amount"]) == sum(amounts) and int(control["debit_amount"]) == 0
     assert int(control["entry_hash"]) == sum(int(e["recv_dfi_id"]) for e in entries) % 10**10
-    assert int(control["entadd_count"]) == len(amounts)
+    assert int(control["entadd_count"]) == 2 * len(amounts)  # each entry and its addenda (the debtor)
 
 
 def test_wire_export_and_bad_beneficiaries(rails, tmp_path):
@@ -139,6 +140,10 @@ def test_refusals_write_nothing(rails):
     before = bal(ledger, acc["EUR"])
     with pytest.raises(InsufficientFunds):
         orders.create(TELLER, order(acc["EUR"], "sepa", 2_000_000, "EUR", iban=IBAN, bic=BIC))
+    with pytest.raises(InsufficientFunds, match="available"):  # funds are checked before the screen is asked
+        orders.create(TELLER, order(acc["EUR"], "sepa", 6_000_000, "EUR", iban=IBAN, bic=BIC))
+    ledger.deposit(SYSTEM_ACTOR, acc["EUR"], 6_000_000, "EUR")
+    before = bal(ledger, acc["EUR"])
     with pytest.raises(TransferDeclined):  # over the configured EUR limit: the screen declines
         orders.create(TELLER, order(acc["EUR"], "sepa", 6_000_000, "EUR", iban=IBAN, bic=BIC))
     assert bal(ledger, acc["EUR"]) == before and orders.list(TELLER) == []
@@ -151,3 +156,117 @@ def test_refusals_write_nothing(rails):
 def test_pasted_iban_with_no_break_spaces_and_a_name_with_extra_spaces():
     ben = beneficiary.check("sepa", "EUR", name="  Erika   Mustermann ", iban="DE89\u00a03704\u00a00044 0532 0130 00")
     assert (ben.iban, ben.name, ben.bic) == ("DE89370400440532013000", "Erika Mustermann", "COBADEFFXXX")
+
+
+# -- the QA round: checks before the screen, GL accounts, fees, countries, debtors, ACH names ----------------
+def test_gl_accounts_and_currency_are_refused_before_the_screen(rails, engine):
+    from sqlalchemy import func, select
+
+    from core.ledger.errors import CurrencyMismatch
+    from core.payments.funds import NotCustomerAccount
+    from core.persistence.models import FraudAlert
+
+    orders, ledger, acc = rails
+    gl = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "EUR")
+    for kind in ("clearing", "suspense"):
+        req = order(gl[kind].number, "sepa", 1_000, "EUR", iban=IBAN, bic=BIC)
+        for call in (orders.preview, orders.create):
+            with pytest.raises(NotCustomerAccount, match="GL account"):
+                call(TELLER, req)
+    with pytest.raises(CurrencyMismatch, match="holds USD"):
+        orders.create(TELLER, order(acc["USD"], "sepa", 1_000, "EUR", iban=IBAN, bic=BIC))
+    with pytest.raises(InsufficientFunds, match="needs €20,000.00"):
+        orders.preview(TELLER, order(acc["EUR"], "sepa", 2_000_000, "EUR", iban=IBAN, bic=BIC))
+    with engine.connect() as conn:  # none of them reached the fraud screen
+        assert conn.execute(select(func.count()).select_from(FraudAlert.__table__)).scalar_one() == 0
+    assert orders.list(TELLER) == []
+
+
+def test_fee_is_previewed_posted_to_fee_income_and_refunded_on_return(rails, engine):
+    from core.payments.fees import FeeSchedule
+
+    orders, ledger, acc = rails
+    orders.fees = FeeSchedule.parse("sepa:EUR=0.50,wire:*=20")
+    assert orders.fees.fee("wire", "JPY") == 20 and orders.fees.fee("wire", "USD") == 2_000
+    assert orders.fees.fee("ach", "USD") == 0
+    req = order(acc["EUR"], "sepa", 10_000, "EUR", iban=IBAN, bic=BIC)
+    preview = orders.preview(TELLER, req)
+    assert (preview.fee, preview.available_after) == (50, 1_000_000 - 10_050)
+    made = orders.create(TELLER, req)
+    assert made.fee == 50 and made.to_dict()["fee"] == "0.50"
+    assert bal(ledger, acc["EUR"]) == 1_000_000 - 10_050
+    fees_gl = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "EUR")["fees"].number
+    assert ledger.balance(SYSTEM_ACTOR, fees_gl).current == -50 or ledger.balance(SYSTEM_ACTOR, fees_gl).current == 50
+    rail_files.export(orders, SUPERVISOR, "sepa", engine_tmp := __import__("pathlib").Path(
+        __import__("tempfile").mkdtemp()) / "s.xml", rail_files.RailSettings())
+    orders.return_order(SUPERVISOR, made.id, "AC04")
+    assert bal(ledger, acc["EUR"]) == 1_000_000 and orders.show(TELLER, made.id).return_reason == "AC04 Account closed"
+    with pytest.raises(Exception, match="rail:CURRENCY=amount"):
+        FeeSchedule.parse("sepa=1")
+
+
+def test_bic_of_another_country_than_the_iban_is_refused():
+    with pytest.raises(InvalidBeneficiary, match="bank in FR but the IBAN is from DE") as caught:
+        beneficiary.check("sepa", "EUR", name="X", iban=IBAN, bic="BNPAFRPPXXX")
+    assert caught.value.details["field"] == "bic"
+    with pytest.raises(InvalidBeneficiary, match="IBAN is from DE"):
+        beneficiary.check("wire", "EUR", name="X", iban=IBAN, bic="CHASUS33")
+    assert beneficiary.check("sepa", "EUR", name="X", iban=IBAN, bic=BIC).bic == BIC
+
+
+def test_rail_files_name_the_debtor_and_ach_names_are_transliterated(rails, tmp_path):
+    from sepaxml.validation import try_valid_xml
+
+    orders, ledger, acc = rails
+    ben = beneficiary.check("ach", "USD", name="Jürgen Müller-Lüdenscheidt Gmbh", routing=ROUTING,
+                            account_number="123456789")
+    assert ben.file_name == "JURGEN MULLER-LUDENSCH" and "JURGEN MULLER-LUDENSCH" in ben.file_name_note
+    assert beneficiary.ach_name("Дмитрий Иванов") == "DMITRII IVANOV"
+    with pytest.raises(InvalidBeneficiary, match="Latin letters"):
+        beneficiary.check("ach", "USD", name="☃☃", routing=ROUTING, account_number="123456789")
+    orders.create(TELLER, OrderRequest("ord_ach_1", acc["USD"], 1_000, "USD", ben))
+    out = tmp_path / "ach.txt"
+    rail_files.export(orders, SUPERVISOR, "ach", out, rail_files.RailSettings())
+    parsed = CartaParser(out.read_text()).as_dict()
+    entry = parsed["batches"][0]["entries"][0]
+    assert entry["entry_detail"]["ind_name"].strip() == "JURGEN MULLER-LUDENSCH"
+    assert "FROM GRACE USD" in str(entry.get("addenda"))
+    orders.create(TELLER, order(acc["EUR"], "sepa", 2_000, "EUR", iban=IBAN, bic=BIC))
+    out = tmp_path / "sepa.xml"
+    rail_files.export(orders, SUPERVISOR, "sepa", out, rail_files.RailSettings())
+    xml = out.read_bytes()
+    try_valid_xml(xml, rail_files.SEPA_SCHEMA)
+    assert b"<UltmtDbtr><Nm>Grace EUR</Nm></UltmtDbtr>" in xml
+    orders.create(TELLER, order(acc["USD"], "wire", 3_000, "USD", bic="CHASUS33", account_number="000123456789"))
+    out = tmp_path / "wire.csv"
+    rail_files.export(orders, SUPERVISOR, "wire", out, rail_files.RailSettings())
+    row = next(csv.DictReader(out.open()))
+    assert (row["ordering_customer"], row["ordering_account"]) == ("Grace USD", acc["USD"])
+
+
+def test_a_held_wire_is_resolved_in_the_fraud_queue_and_then_exported(engine, tmp_path):
+    from sqlalchemy import select
+
+    from core.cases.dispositions import Decision
+    from core.cases.service import FraudDesk
+    from core.fraud.config import FraudConfig as Config
+    from core.payments.fees import FeeSchedule
+    from core.persistence.models import FraudAlert
+
+    audit = AuditTrail(AuditKeys(tmp_path / "audit" / "ml-dsa-65.key"))
+    screen = FraudScreen(engine, config=Config(amount_limits={"USD": 100_000}, amount_limit_action="review"))
+    ledger = Ledger(engine, audit=audit, screen=screen)
+    orders = PaymentOrders(engine, ledger, audit=audit, fees=FeeSchedule())
+    customer = ledger.add_customer(SYSTEM_ACTOR, "Grace")
+    usd = ledger.open_account(SYSTEM_ACTOR, customer.id, "USD").number
+    ledger.deposit(SYSTEM_ACTOR, usd, 1_000_000, "USD")
+    held = orders.create(TELLER, order(usd, "wire", 500_000, "USD", bic="CHASUS33", account_number="000123456789"))
+    assert held.funds == "held for fraud review"
+    with pytest.raises(Exception, match="no WIRE orders"):
+        rail_files.export(orders, SUPERVISOR, "wire", tmp_path / "w.csv", rail_files.RailSettings())
+    al = FraudAlert.__table__
+    with engine.connect() as conn:
+        alert_id = conn.execute(select(al.c.id).where(al.c.transfer_id == held.id)).scalar_one()
+    FraudDesk(ledger).dispose(Actor("ana", Role.ANALYST), alert_id, Decision("false-positive"))
+    assert orders.show(TELLER, held.id).funds == "posted"
+    assert rail_files.export(orders, SUPERVISOR, "wire", tmp_path / "w.csv", rail_files.RailSettings()).orders == 1

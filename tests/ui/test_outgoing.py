@@ -1,15 +1,18 @@
-"""The Outgoing form: inline errors for bad beneficiaries, a confirmation that says what will post, Enter confirms."""
+"""The Outgoing form: inline errors for bad beneficiaries, a confirmation dialog that says what will post
+(fee included), Enter confirms only on the confirmation, the From list offers customer accounts only."""
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
 
+from core.payments.fees import FeeSchedule
 from core.security.roles import SYSTEM_ACTOR
 from ui.teller.outgoing import OutgoingForm
 
 
 @pytest.fixture
 def eur_account(services):
+    services.orders.fees = FeeSchedule.parse("sepa:EUR=0.50,ach:USD=0.25")
     ledger = services.ledger
     customer = ledger.add_customer(SYSTEM_ACTOR, "Erika Beispiel")
     number = ledger.open_account(SYSTEM_ACTOR, customer.id, "EUR").number
@@ -17,9 +20,10 @@ def eur_account(services):
     return number
 
 
-def _form(qtbot, services, teller):  # noqa: ANN001, ANN202
+def _form(qtbot, services, teller, accounts=()):  # noqa: ANN001, ANN202
     form = OutgoingForm(services, teller)
     qtbot.addWidget(form)
+    form.set_accounts(list(accounts))
     form.show()
     return form
 
@@ -30,46 +34,86 @@ def _type(qtbot, form, **values):  # noqa: ANN001, ANN003
         qtbot.keyClicks(form.fields[key], value)
 
 
+def _eur(form, number):  # noqa: ANN001, ANN202
+    form.set_accounts([(number, "EUR", "Erika Beispiel EUR")])
+    form.use_account(number, "EUR")
+
+
 def test_bad_iban_is_shown_inline_and_nothing_posts(qtbot, services, eur_account, teller, ui_thread_sql):
     form = _form(qtbot, services, teller)
-    form.use_account(eur_account, "EUR")
+    _eur(form, eur_account)
     _type(qtbot, form, name="Max Muster", iban="DE89370400440532013001", bic="COBADEFFXXX", amount="10")
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
     assert "IBAN" in form.field_errors()["iban"]
-    assert form.confirm_panel.isHidden()
+    assert form.dialog is None
+    _type(qtbot, form, iban="DE89370400440532013000", bic="BNPAFRPPXXX")
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    assert "IBAN is from DE" in form.field_errors()["bic"]
     assert ui_thread_sql == []
     assert services.orders.list(SYSTEM_ACTOR) == []
 
 
-def test_review_then_enter_confirms(qtbot, services, eur_account, teller, ui_thread_sql):
+def test_review_opens_a_confirmation_with_the_fee_and_only_enter_there_sends(qtbot, services, eur_account, teller,
+                                                                           ui_thread_sql):
     form = _form(qtbot, services, teller)
-    form.use_account(eur_account, "EUR")
+    _eur(form, eur_account)
     _type(qtbot, form, name="Max Muster", iban="DE89 3704 0044 0532 0130 00", amount="250.00", reference="rent")
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
-    qtbot.waitUntil(form.confirm_panel.isVisible)
-    text = form.confirm_text.text()
-    assert "€250.00" in text and "Available after: €750.00" in text and "Fee: none" in text
-    assert "Fraud screen: approve" in text and "BIC COBADEFFXXX" in text
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    dialog = form.dialog
+    assert dialog.text("Amount") == "€250.00" and dialog.text("Fee") == "€0.50"
+    assert dialog.text("Total debited") == "€250.50" and dialog.text("Available after") == "€749.50"
+    assert "BIC COBADEFFXXX" in dialog.text("To") and dialog.text("Fraud screen").startswith("approve")
+    form.submit()  # Enter in the form while the confirmation is open: nothing new
+    assert form.dialog is dialog
     with qtbot.waitSignal(form.posted) as posted:
-        qtbot.keyClick(form.confirm_button, Qt.Key.Key_Return)
+        qtbot.keyClick(dialog.confirm_button, Qt.Key.Key_Return)
     order = posted.args[0]
-    assert (order.rail, order.status, order.amount) == ("sepa", "created", 25_000)
-    assert "created" in form.status.text()
+    assert (order.rail, order.status, order.amount, order.fee) == ("sepa", "created", 25_000, 50)
+    assert "fee €0.50" in form.status.text() and "Receipt" in form.status.text()
+    assert form.from_account.currentData() == eur_account  # the From account stays for the next one
     assert ui_thread_sql == []
-    assert services.ledger.balance(SYSTEM_ACTOR, eur_account).current == 75_000
+    assert len(services.orders.list(SYSTEM_ACTOR)) == 1
+    assert form.receipt_button.isEnabled()
+    form.receipt_button.click()
+    qtbot.waitUntil(lambda: "Receipt saved" in form.status.text())
+    assert services.ledger.balance(SYSTEM_ACTOR, eur_account).current == 100_000 - 25_050
 
 
-def test_back_changes_nothing_and_ach_fields_follow_the_rail(qtbot, services, eur_account, teller):
+def test_cancel_changes_nothing_and_ach_fields_follow_the_rail(qtbot, services, eur_account, teller):
     form = _form(qtbot, services, teller)
-    form.use_account(eur_account, "EUR")
+    _eur(form, eur_account)
     _type(qtbot, form, name="Max Muster", iban="DE89370400440532013000", amount="5")
     form.submit()
-    qtbot.waitUntil(form.confirm_panel.isVisible)
-    qtbot.keyClick(form.confirm_button, Qt.Key.Key_Escape)
-    assert form.confirm_panel.isHidden() and services.orders.list(SYSTEM_ACTOR) == []
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    qtbot.keyClick(form.dialog, Qt.Key.Key_Escape)
+    assert not form.dialog.isVisible() and services.orders.list(SYSTEM_ACTOR) == []
     form.rail.setCurrentIndex(1)
     assert form.fields["routing"].isVisibleTo(form) and not form.fields["iban"].isVisibleTo(form)
     assert form.text("currency") == "USD"
     _type(qtbot, form, routing="011000016", account_no="12345678")
     form.submit()
     assert "checksum" in form.field_errors()["routing"]
+
+
+def test_from_offers_customer_accounts_only_and_funds_are_checked_before_the_screen(qtbot, services, eur_account,
+                                                                                  teller):
+    gl = services.ledger.ensure_gl_accounts(SYSTEM_ACTOR, "EUR")
+    form = _form(qtbot, services, teller)
+    assert form.from_account.count() == 0
+    form.use_account(gl["clearing"].number, "EUR")  # the teller page selected a GL account: not offered
+    assert form.from_account.currentData() is None
+    _type(qtbot, form, name="Max Muster", iban="DE89370400440532013000", amount="5")
+    form.submit()
+    assert "select the customer's account" in form.field_errors()["from"]
+    _eur(form, eur_account)
+    _type(qtbot, form, amount="2000")
+    form.submit()
+    qtbot.waitUntil(lambda: "amount" in form.field_errors())
+    assert "€1,000.00 available" in form.field_errors()["amount"] and form.dialog is None
+    _type(qtbot, form, amount="5", currency="USD")
+    form.rail.setCurrentIndex(2)
+    _type(qtbot, form, bic="COBADEFFXXX", account_no="DE89370400440532013000", currency="USD")
+    form.submit()
+    qtbot.waitUntil(lambda: "currency" in form.field_errors())
+    assert "holds EUR" in form.field_errors()["currency"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
 
 from core.payments import cards
 from core.payments.views import PaymentRequest
@@ -42,8 +42,11 @@ def _select(qtbot, page, payment_id):  # noqa: ANN001
 
 
 def _answer_yes(qtbot, page):  # noqa: ANN001
-    box = next(w for w in page.findChildren(QMessageBox) if w.isVisible())
-    box.button(QMessageBox.StandardButton.Yes).click()
+    """Confirm the open confirmation with Enter (its default button), as a keyboard user would."""
+    from PySide6.QtCore import Qt
+
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible())
+    qtbot.keyClick(page.dialog, Qt.Key.Key_Return)
 
 
 def test_refund_in_part_with_confirmation(qtbot, services, bank, paid, teller, ui_thread_sql):
@@ -74,9 +77,8 @@ def test_refund_above_what_is_left_is_refused_inline(qtbot, services, bank, paid
     page = _page(qtbot, services, teller)
     _select(qtbot, page, paid[0].id)
     qtbot.keyClicks(page.refund_amount, "31")
-    page.refund()
-    _answer_yes(qtbot, page)
-    qtbot.waitUntil(lambda: "more than is left" in page.action_status.text())
+    assert page.refund() is None  # refused before any confirmation
+    assert "only $30.00 is left to refund" in page.action_status.text()
     assert services.ledger.balance(SYSTEM_ACTOR, bank[2]).current == 3_000
 
 
@@ -93,10 +95,15 @@ def test_new_card_payment_with_bad_card_then_confirmation(qtbot, services, bank,
     assert "check digit" in form.field_errors()["number"] and "4242424242424241" not in form.field_errors()["number"]
     form.fields["number"].clear()
     qtbot.keyClicks(form.fields["number"], "4242 4242 4242 4242")
+    assert form.card_hint.text().startswith("Visa ending 4242")
+    assert form.fields["number"].echoMode() == form.fields["number"].EchoMode.Password  # masked while typed
     qtbot.keyClick(form.fields["cvc"], Qt.Key.Key_Return)
-    assert "Press Enter to confirm" in form.status.text() and "424242…4242" in form.status.text()
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    assert form.dialog.text("Amount") == "$20.00" and "424242…4242" in form.dialog.text("Card")
+    qtbot.keyClick(form.fields["cvc"], Qt.Key.Key_Return)  # Enter in the form again charges nothing
+    assert not form._busy and form.fields["number"].text()
     with qtbot.waitSignal(form.paid, timeout=20_000) as paid_signal:
-        qtbot.keyClick(form.fields["cvc"], Qt.Key.Key_Return)
+        qtbot.keyClick(form.dialog, Qt.Key.Key_Return)
     assert form.fields["number"].text() == "" and form.fields["cvc"].text() == ""
     assert paid_signal.args[0].status == "succeeded"
     assert ui_thread_sql == []
@@ -110,3 +117,101 @@ def test_a_payment_made_elsewhere_appears_live(qtbot, services, bank, paid, tell
                          cards.CardInput("5555555555554444", 12, 2040, "321"))
     services.payments.create(SYSTEM_ACTOR, req)  # another desk, as far as this page knows
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5_000)
+
+
+def test_capture_in_part_with_a_confirmation_that_says_what_is_released(qtbot, services, bank, paid, teller):
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, paid[1].id)
+    assert page.capture_button.isEnabled() and "the whole $15.00 authorized" in page.refund_amount.placeholderText()
+    qtbot.keyClicks(page.refund_amount, "10")
+    dialog = page.capture()
+    assert dialog.text("Capture") == "$10.00" and dialog.text("Released").startswith("$5.00")
+    _answer_yes(qtbot, page)
+    qtbot.waitUntil(lambda: page.selected.status == "succeeded")
+    assert page.selected.captured == 1_000 and "$10.00 left to refund" in page.action_status.text()
+
+
+def test_cancel_dialog_erases_the_card_and_charges_nothing(qtbot, services, bank, teller):
+    from ui.payments.card_form import CardPaymentDialog
+
+    dialog = CardPaymentDialog(services, teller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.form.fields["number"], "4242424242424242")
+    qtbot.keyClicks(dialog.form.fields["cvc"], "123")
+    dialog.form.cancel_button.click()
+    assert not dialog.isVisible()
+    assert dialog.form.fields["number"].text() == "" and dialog.form.fields["cvc"].text() == ""
+    assert dialog.form.card_hint.text() == ""
+
+
+def test_open_detail_follows_a_status_change_made_elsewhere_and_card_search(qtbot, services, bank, paid, teller):
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, paid[1].id)
+    assert page.selected.status == "requires_capture"
+    services.payments.capture(SYSTEM_ACTOR, paid[1].id)  # another desk captures it
+    qtbot.waitUntil(lambda: page.selected.status == "succeeded", timeout=20_000)  # live event or the timer
+    assert page.capture_button.isEnabled() is False and page.refund_button.isEnabled()
+    for text in ("4242 4242 4242 4242", "4242", "VISA"):
+        page.search.setText(text)
+        page.reload()
+        qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    page.search.setText("5555 5555 5555 4444")
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0)
+
+
+def test_three_d_secure_continues_from_the_page(qtbot, services, bank, localstripe, teller):  # noqa: F811
+    from core.payments.stripe_provider import StripeProvider
+
+    services.payments.provider = StripeProvider(API_KEY, localstripe, WEBHOOK_SECRET, max_retries=1)
+    req = PaymentRequest(f"pay_{uuid.uuid4().hex[:20]}", bank[2], 2_000, "USD",
+                         cards.CardInput("4000002500003155", 12, 2040, "123"))
+    made = services.payments.create(SYSTEM_ACTOR, req)
+    assert made.status == "requires_action"
+    page = PaymentsPage(services, teller)
+    qtbot.addWidget(page)
+    page.resize(1180, 700)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and None not in page.payments())
+    _select(qtbot, page, made.id)
+    assert page.continue_button.isEnabled() and "Continue 3-D Secure" in page.meta_label.text()
+    provider = services.payments.provider
+    provider.complete_authentication(made.provider_ref, provider.retrieve(made.provider_ref).client_secret, success=True)
+    dialog = page.continue_3ds()
+    assert "captured at once" in dialog.outcome.text()
+    _answer_yes(qtbot, page)
+    qtbot.waitUntil(lambda: page.selected.status == "succeeded", timeout=20_000)
+
+
+def test_orders_tab_settles_and_returns_with_a_listed_reason(qtbot, services, bank, tmp_path):
+    from core.payments import beneficiary
+    from core.payments.fees import FeeSchedule
+    from core.payments.orders import OrderRequest
+    from core.security.roles import Actor, Role
+
+    services.orders.fees = FeeSchedule.parse("ach:USD=0.25")
+    ben = beneficiary.check("ach", "USD", name="José Nuñez", routing="011000015", account_number="12345678")
+    order = services.orders.create(SYSTEM_ACTOR, OrderRequest("ord_ui_1", bank[1], 1_000, "USD", ben))
+    supervisor = Actor("sam", Role.SUPERVISOR, device="desk-test")
+    page = PaymentsPage(services, supervisor)
+    qtbot.addWidget(page)
+    page.resize(1180, 700)
+    page.show()
+    page.tabs.setCurrentWidget(page.orders)
+    tab = page.orders
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1)
+    dialog = tab.confirm_export("ach", str(tmp_path / "ach.txt"))
+    assert dialog.text("Orders").startswith("1 waiting") and dialog.text("Total") == "$10.00"
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.model.row_object(0) is not None and tab.model.row_object(0).status == "submitted")
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.settle_button.isEnabled())
+    codes = [tab.reason.itemData(i) for i in range(tab.reason.count())]
+    assert "R03" in codes and any("Account closed" in tab.reason.itemText(i) for i in range(tab.reason.count()))
+    tab.reason.setCurrentIndex(codes.index("R02"))
+    dialog = tab.return_order()
+    assert "$10.25" in dialog.text("Credited back") and dialog.text("Reason") == "R02 Account closed"
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.model.row_object(0) is not None and tab.model.row_object(0).status == "returned")
+    assert services.orders.show(SYSTEM_ACTOR, order.id).return_reason == "R02 Account closed"

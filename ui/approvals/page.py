@@ -49,7 +49,7 @@ class ApprovalsPage(QWidget):
         for key, words in SHOW:
             self.show_filter.addItem(words, key)
         self.show_filter.currentIndexChanged.connect(lambda _i: self.reload())
-        show_label = QLabel("&Show")
+        show_label = QLabel("Sho&w")  # Alt+S is the Session menu
         show_label.setBuddy(self.show_filter)
         self.count_label = QLabel("", objectName="muted")
 

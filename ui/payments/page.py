@@ -1,15 +1,24 @@
-"""The Payments page: card payments newest first with filters, the selected payment's event history,
-and its actions (capture, refund in full or in part, cancel), each confirmed before money moves.
+"""The Payments page: card payments (newest first, with filters and search by id, card or description),
+the selected payment's event history and its actions, and a second tab with the payment orders.
 
-Live status: the list and the selected payment refresh on ``payment.updated`` from the event bus
-(another desk's capture, a webhook), and every 15 seconds while the page is on screen; F5 refreshes at once.
+Every action that moves money opens a confirmation saying exactly what will happen (Enter there
+confirms, Escape cancels): capture (all, or part: the rest of the authorization is released), refund
+(all that is left, or part), cancel, and continuing a payment after 3-D Secure (which captures it when
+the payment captures automatically). A payment the fraud screen held for review is decided in the fraud
+queue (its alert names ``<payment>:capture``); an analyst or supervisor may also capture or cancel it
+here. A supervisor may reveal the full card number with a reason (audited).
+
+Live status: the list and the open payment refresh on ``payment.updated`` from the event bus (another
+desk's capture, a webhook, a fraud-queue decision), and every 15 seconds while the page is on screen;
+F5 refreshes at once.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
 from typing import TYPE_CHECKING
@@ -19,13 +28,14 @@ from app.tasks import Op
 from core.errors import QenexError
 from core.ledger.money import format_minor, parse_amount
 from core.payments.views import PaymentView
-from core.security.roles import Actor
+from core.security.roles import Actor, Permission
 from ui.columns import Column
-from ui.errors import confirm, show_error
+from ui.errors import notify, show_error
 from ui.layout import button_row, card, page_header, table_view
 from ui.lazy_model import LazyTableModel
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
+from ui.teller.confirm import ConfirmDialog
 
 if TYPE_CHECKING:
     from ui.payments.card_form import CardPaymentDialog
@@ -58,17 +68,21 @@ class PaymentsPage(QWidget):
         super().__init__()
         self.services, self.actor = services, actor
         self.selected: PaymentView | None = None
+        self.dialog: ConfirmDialog | None = None
         self.status_filter = QComboBox()
         for status in STATUSES:
             self.status_filter.addItem(STATUS_WORDS.get(status, "all statuses") if status else "all statuses", status)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
-        self.search = QLineEdit(placeholderText="Search id, card (424242…4242) or description", clearButtonEnabled=True)
-        self.search.setFixedWidth(300)
+        self.search = QLineEdit(placeholderText="Search: payment id, card number or its last four, description",
+                                clearButtonEnabled=True)
+        self.search.setMinimumWidth(240)
+        search_label = QLabel("&Find")
+        search_label.setBuddy(self.search)
         self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self.reload)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.new_button = QPushButton("New card &payment…", objectName="primary")
+        self.new_button = QPushButton("New card pa&yment…", objectName="primary")
         self.new_button.clicked.connect(self.new_payment)
-        filter_label = QLabel("&Show")
+        filter_label = QLabel("Sta&tus")
         filter_label.setBuddy(self.status_filter)
 
         self.model = LazyTableModel(PAYMENT_COLUMNS, *self._query(), self)
@@ -76,13 +90,14 @@ class PaymentsPage(QWidget):
         self.model.loaded.connect(self._counted)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((92, 150, 84, 80, 172, 96)):
+        for column, width in enumerate((92, 176, 84, 80, 160, 96)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count_label = QLabel("", objectName="muted")
 
         self.detail_card, box = card()
-        self.detail_card.setFixedWidth(360)
+        self.detail_card.setMinimumWidth(330)
+        self.detail_card.setMaximumWidth(420)
         self.title_label = QLabel("Select a payment to see its history", objectName="muted", wordWrap=True)
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.amount_label = QLabel("", objectName="bigNumber")
@@ -92,16 +107,22 @@ class PaymentsPage(QWidget):
         self.events.setModel(self.events_model)
         for column, width in enumerate((74, 118, 104)):
             self.events.setColumnWidth(column, width)
-        self.refund_amount = QLineEdit(placeholderText="amount (empty: all that is left)")
-        refund_label = QLabel("Refund &amount")
+        self.refund_amount = QLineEdit(placeholderText="empty: all")
+        refund_label = QLabel("A&mount")
         refund_label.setBuddy(self.refund_amount)
-        self.capture_button = QPushButton("Ca&pture")
+        self.capture_button = QPushButton("Ca&pture…")
         self.refund_button = QPushButton("&Refund…")
         self.cancel_button = QPushButton("Ca&ncel payment…")
+        self.continue_button = QPushButton("Continue &3-D Secure…")
+        self.continue_button.setToolTip("After the cardholder approved the payment in their banking app: ask the "
+                                        "provider for the bank's answer")
+        self.reveal_button = QPushButton("Reve&al card…")
+        self.reveal_button.setToolTip("Show the full card number (supervisors; needs a reason; audited)")
         self.capture_button.clicked.connect(self.capture)
         self.refund_button.clicked.connect(self.refund)
         self.cancel_button.clicked.connect(self.cancel)
-        self.refund_amount.returnPressed.connect(self.refund)
+        self.continue_button.clicked.connect(self.continue_3ds)
+        self.reveal_button.clicked.connect(self.reveal)
         self.action_status = QLabel("", objectName="formStatus", wordWrap=True)
         for widget in (self.title_label, self.amount_label, self.meta_label):
             box.addWidget(widget)
@@ -113,26 +134,45 @@ class PaymentsPage(QWidget):
         refund_row.addWidget(refund_label)
         refund_row.addWidget(self.refund_amount, 1)
         box.addLayout(refund_row)
-        box.addWidget(button_row(self.capture_button, self.refund_button, self.cancel_button))
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, button in enumerate((self.capture_button, self.refund_button, self.cancel_button,
+                                    self.continue_button, self.reveal_button)):
+            grid.addWidget(button, i // 2, i % 2)
+        box.addLayout(grid)
         box.addWidget(self.action_status)
 
         top = QHBoxLayout()
         top.addWidget(page_header("Payments", "Card payments through the provider: authorized, captured into the "
-                                              "customer's account through card clearing, refunded."), 1)
+                                              "customer's account through card clearing, refunded. Outgoing "
+                                              "transfers are on the Payment orders tab."), 1)
         top.addWidget(self.new_button)
-        top.addWidget(filter_label)
-        top.addWidget(self.status_filter)
-        top.addWidget(self.search)
+        filters = QHBoxLayout()
+        filters.addWidget(filter_label)
+        filters.addWidget(self.status_filter)
+        filters.addSpacing(12)
+        filters.addWidget(search_label)
+        filters.addWidget(self.search, 1)
         left = QVBoxLayout()
+        left.addLayout(filters)
         left.addWidget(self.table, 1)
         left.addWidget(self.count_label)
         body = QHBoxLayout()
+        body.setContentsMargins(0, 8, 0, 0)
         body.addLayout(left, 1)
         body.addWidget(self.detail_card)
+        cards_tab = QWidget()
+        cards_tab.setLayout(body)
+        from ui.payments.orders_tab import OrdersTab
+
+        self.orders = OrdersTab(services, actor)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(cards_tab, "Card payments")
+        self.tabs.addTab(self.orders, "Payment orders")
         root = QVBoxLayout(self)
         root.setContentsMargins(18, 14, 18, 10)
         root.addLayout(top)
-        root.addLayout(body, 1)
+        root.addWidget(self.tabs, 1)
         self.setTabOrder(self.status_filter, self.search)
         self.setTabOrder(self.search, self.table)
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
@@ -151,10 +191,12 @@ class PaymentsPage(QWidget):
         self.model.reload(*self._query())
 
     def refresh(self) -> None:
-        """Reload the list in place and the selected payment (F5, timer, ``payment.updated``)."""
+        """Reload the list in place, the open payment and the orders (F5, timer, ``payment.updated``)."""
         self.model.refresh()
         if self.selected is not None:
             self._load(self.selected.id)
+        if hasattr(self, "orders") and self.tabs.currentWidget() is self.orders:
+            self.orders.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -176,17 +218,22 @@ class PaymentsPage(QWidget):
             self._load(payment.id)
 
     def _load(self, payment_id: str) -> None:
+        """Read ``payment_id`` on the worker; an answer for a payment no longer selected is dropped."""
         svc, actor = self.services.payments, self.actor
-        Op(self, lambda _task: svc.show(actor, payment_id)).success(self._show).run_in_background()
+        self._wanted = payment_id
+        Op(self, lambda _task: svc.show(actor, payment_id)).success(
+            lambda view: self._show(view) if view.id == self._wanted else None).run_in_background()
 
     def _show(self, payment: PaymentView | None) -> None:
         self.selected = payment
         for widget in (self.amount_label, self.meta_label, self.events, self.refund_amount, self.history_label,
-                       self.refund_label, self.capture_button, self.refund_button, self.cancel_button):
+                       self.refund_label, self.capture_button, self.refund_button, self.cancel_button,
+                       self.continue_button, self.reveal_button):
             widget.setVisible(payment is not None)
         if payment is None:
             self.title_label.setText("Select a payment to see its history")
-            for button in (self.capture_button, self.refund_button, self.cancel_button):
+            for button in (self.capture_button, self.refund_button, self.cancel_button, self.continue_button,
+                           self.reveal_button):
                 button.setEnabled(False)
             return
         c = payment.currency
@@ -199,11 +246,26 @@ class PaymentsPage(QWidget):
                  f"{fraud} · by {payment.created_by}"]
         if payment.message:
             lines.append(payment.message)
+        held = payment.fraud_decision == "review" and payment.status == "requires_capture"
+        if held:
+            lines.append(f"Held for fraud review: decided in the Fraud queue (search {payment.id}:capture); "
+                         "releasing it captures, declining it cancels.")
+        if payment.status == "requires_action":
+            lines.append("Waiting for the cardholder to approve it with their bank (3-D Secure). When they have, "
+                         "press Continue 3-D Secure.")
+        if payment.refundable > 0:
+            lines.append(f"Left to refund: {format_minor(payment.refundable, c)}")
         self.meta_label.setText("\n".join(lines))
         self.events_model.set_rows(payment.events)
-        self.capture_button.setEnabled(payment.status == "requires_capture")
+        may_decide = not held or self.actor.can(Permission.ALERT_DISPOSITION)
+        self.capture_button.setEnabled(payment.status == "requires_capture" and may_decide)
         self.refund_button.setEnabled(payment.refundable > 0)
-        self.cancel_button.setEnabled(payment.status in ("requires_capture", "requires_action"))
+        self.cancel_button.setEnabled(payment.status in ("requires_capture", "requires_action") and may_decide)
+        self.continue_button.setEnabled(payment.status == "requires_action")
+        self.reveal_button.setEnabled(self.actor.can(Permission.CARD_REVEAL))
+        self.refund_amount.setPlaceholderText(
+            f"empty: the whole {format_minor(payment.amount, c)} authorized" if payment.status == "requires_capture"
+            else f"empty: all {format_minor(payment.refundable, c)} left" if payment.refundable > 0 else "")
 
     # -- actions --------------------------------------------------------------------------------
     def new_payment(self) -> "CardPaymentDialog":
@@ -214,36 +276,94 @@ class PaymentsPage(QWidget):
         dialog.open()
         return dialog
 
-    def capture(self) -> None:
-        p = self.selected
-        if p is None or p.status != "requires_capture":
-            return
-        self._run(lambda svc, actor: svc.capture(actor, p.id), "Captured")
-
-    def refund(self) -> None:
-        p = self.selected
-        if p is None or p.refundable <= 0:
-            return
+    def _amount(self, p: PaymentView, default: int) -> int | None:
         text = self.refund_amount.text().strip()
         try:
-            amount = parse_amount(text, p.currency) if text else p.refundable
+            return parse_amount(text, p.currency) if text else default
         except QenexError as err:
             self._say(err.message, ok=False)
-            return
-        confirm(self, "Refund", f"Refund {format_minor(amount, p.currency)} to {p.card}? The amount leaves account "
-                                f"{p.account} now.", lambda: self._run(
-                                    lambda svc, actor: svc.refund(actor, p.id, amount), "Refunded"))
+            return None
 
-    def cancel(self) -> None:
+    def _confirm(self, title: str, rows: list[tuple[str, str]], outcome: str, verb: str, then) -> ConfirmDialog:  # noqa: ANN001
+        self.dialog = ConfirmDialog(self.window(), title, rows, outcome, then, confirm_text=verb)
+        self.dialog.open()
+        return self.dialog
+
+    def capture(self) -> ConfirmDialog | None:
+        p = self.selected
+        if p is None or p.status != "requires_capture":
+            return None
+        amount = self._amount(p, p.amount)
+        if amount is None:
+            return None
+        if not 0 < amount <= p.amount:
+            self._say(f"capture between {format_minor(1, p.currency)} and the authorized "
+                      f"{format_minor(p.amount, p.currency)}", ok=False)
+            return None
+        fmt = lambda minor: format_minor(minor, p.currency)  # noqa: E731
+        rows = [("Payment", p.id), ("Card", p.card), ("Capture", fmt(amount)), ("Authorized", fmt(p.amount)),
+                ("Released", fmt(p.amount - amount) + (" (the rest of the authorization)" if amount < p.amount
+                                                        else " (nothing)")),
+                ("Posts", f"card clearing → {p.account}")]
+        return self._confirm("Confirm capture", rows, f"{fmt(amount)} is taken from the card and credited to account "
+                             f"{p.account}.", "&Capture", lambda: self._run(
+                                 lambda svc, actor: svc.capture(actor, p.id, amount), "Captured"))
+
+    def refund(self) -> ConfirmDialog | None:
+        p = self.selected
+        if p is None or p.refundable <= 0:
+            return None
+        amount = self._amount(p, p.refundable)
+        if amount is None:
+            return None
+        fmt = lambda minor: format_minor(minor, p.currency)  # noqa: E731
+        if amount > p.refundable:
+            self._say(f"only {fmt(p.refundable)} is left to refund ({fmt(p.captured)} captured, {fmt(p.refunded)} "
+                      f"already refunded); refund {fmt(p.refundable)} or less", ok=False)
+            return None
+        rows = [("Payment", p.id), ("Refund", fmt(amount)), ("To card", p.card), ("From account", p.account),
+                ("Left to refund after", fmt(p.refundable - amount)), ("Posts", f"{p.account} → card clearing")]
+        return self._confirm("Confirm refund", rows, f"{fmt(amount)} leaves account {p.account} now and goes back to "
+                             "the card.", "&Refund", lambda: self._run(
+                                 lambda svc, actor: svc.refund(actor, p.id, amount), "Refunded"))
+
+    def cancel(self) -> ConfirmDialog | None:
+        p = self.selected
+        if p is None or p.status not in ("requires_capture", "requires_action"):
+            return None
+        rows = [("Payment", p.id), ("Card", p.card), ("Authorized", format_minor(p.amount, p.currency)),
+                ("Posts", "nothing (no money was captured)")]
+        return self._confirm("Cancel payment", rows, "The authorization is released: the cardholder is not charged.",
+                             "Cancel &payment", lambda: self._run(lambda svc, actor: svc.cancel(actor, p.id),
+                                                                  "Canceled"))
+
+    def continue_3ds(self) -> ConfirmDialog | None:
+        p = self.selected
+        if p is None or p.status != "requires_action":
+            return None
+        then = ("it is captured at once and credited to account " + p.account if p.capture_mode == "automatic"
+                else "it waits for capture")
+        rows = [("Payment", p.id), ("Card", p.card), ("Amount", format_minor(p.amount, p.currency))]
+        return self._confirm("Continue after 3-D Secure", rows, f"The provider is asked for the bank's answer. If the "
+                             f"cardholder approved, {then}; if not, nothing moves.", "&Continue", lambda: self._run(
+                                 lambda svc, actor: svc.confirm(actor, p.id), "Continued"))
+
+    def reveal(self) -> None:
         p = self.selected
         if p is None:
             return
-        confirm(self, "Cancel payment", f"Cancel payment {p.id} and release the authorization on {p.card}?",
-                lambda: self._run(lambda svc, actor: svc.cancel(actor, p.id), "Canceled"))
+        reason, ok = QInputDialog.getText(self, "Reveal card number", f"Why is the full number of {p.card} needed? "
+                                          "(at least 10 characters, e.g. a ticket number; audited)")
+        if not ok:
+            return
+        vault, actor = self.services.payments.vault, self.actor
+        Op(self, lambda _t: vault.reveal(actor, p.card_token, reason)).success(
+            lambda number: notify(self, "Card number", f"{p.card}: {' '.join(number[i:i + 4] for i in range(0, len(number), 4))}"
+                                  "\n\nThis reveal is in the audit trail.")).failure(self._failed).run_in_background()
 
     def _run(self, call, verb: str) -> None:  # noqa: ANN001
         svc, actor = self.services.payments, self.actor
-        for button in (self.capture_button, self.refund_button, self.cancel_button):
+        for button in (self.capture_button, self.refund_button, self.cancel_button, self.continue_button):
             button.setEnabled(False)
         Op(self, lambda _task: call(svc, actor)).success(lambda view: self._done(view, verb)).failure(
             self._failed).run_in_background()
@@ -251,9 +371,10 @@ class PaymentsPage(QWidget):
     def _done(self, view: PaymentView, verb: str) -> None:
         self.refund_amount.clear()
         self._show(view)
-        self._say(f"{verb}: {STATUS_WORDS.get(view.status, view.status)}; captured "
-                  f"{format_minor(view.captured, view.currency)}, refunded {format_minor(view.refunded, view.currency)}",
-                  ok=True)
+        c = view.currency
+        left = f"; {format_minor(view.refundable, c)} left to refund" if view.captured else ""
+        self._say(f"{verb}: the payment is {STATUS_WORDS.get(view.status, view.status)}; captured "
+                  f"{format_minor(view.captured, c)}, refunded {format_minor(view.refunded, c)}{left}", ok=True)
         self.model.refresh()
 
     def _failed(self, err: Exception) -> None:

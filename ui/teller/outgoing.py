@@ -1,19 +1,21 @@
 """The "Outgoing" form: a transfer to another bank (SEPA, ACH or wire) with a confirmation step.
 
-Self-contained: ``OutgoingForm(services, actor)``; the Teller page hosts it as a tab. The fields a rail
-needs are shown for that rail only. The beneficiary and amount are checked at once with core's pure
-validators (schwifty IBAN/BIC, the ABA checksum, the currency's decimals); "Review" asks the worker for
-what will post (accounts, amount, fee, available balance after, the fraud screen's decision now) and
-shows it; Enter (or Confirm) posts it, Escape (or Back) returns to the fields. The request id is kept
+Self-contained: ``OutgoingForm(services, actor)``; the Teller page hosts it as a tab and gives it the
+selected customer's accounts (``set_accounts``): the From list offers those customer accounts only, never
+the bank's GL accounts (core refuses them too). The fields a rail needs are shown for that rail only. The
+beneficiary and amount are checked at once with core's pure validators (schwifty IBAN/BIC and their
+countries, the ABA checksum, the currency's decimals); Review (or Enter in any field) asks the worker for
+what will post (accounts, amount, fee, available balance after, the fraud screen's decision now), after
+core has checked the account's currency and funds, and shows it in a confirmation dialog: Confirm (Enter
+there) sends, Cancel or Escape returns to the form. Enter in the form never sends. The request id is kept
 until the input changes, so a retry after an unknown outcome cannot post twice.
 """
 from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QWidget
 
 from app.services import Services
 from app.tasks import Op
@@ -24,18 +26,21 @@ from core.payments.orders import OrderPreview, OrderRequest, OrderView
 from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.layout import button_row
+from ui.teller.confirm import ConfirmDialog
 
+CURRENCY_ROLE = 0x0101  # Qt.UserRole + 1: the account's currency on each From entry
 RAILS = (("sepa", "SEPA credit transfer (EUR)"), ("ach", "ACH (USD)"), ("wire", "Wire (any currency)"))
 _FIELDS_BY_RAIL = {"sepa": ("iban", "bic"), "ach": ("routing", "account_no"), "wire": ("bic", "account_no")}
 _FIELD_BY_ERROR = {"iban": "iban", "bic": "bic", "routing": "routing", "account": "account_no", "name": "name",
                    "reference": "reference", "currency": "currency", "rail": "rail"}
 _CODE_FIELD = {"insufficient_funds": "amount", "invalid_amount": "amount", "too_many_decimals": "amount",
                "currency_mismatch": "currency", "unknown_currency": "currency", "account_not_found": "from",
-               "invalid_account_number": "from", "account_frozen": "from", "account_closed": "from"}
+               "invalid_account_number": "from", "account_frozen": "from", "account_closed": "from",
+               "not_customer_account": "from"}
 
 
 class OutgoingForm(InlineForm):
-    """From account, rail, beneficiary, amount; Review shows the confirmation; Enter confirms."""
+    """From account, rail, beneficiary, amount; Review (Enter) opens the confirmation; Confirm there sends."""
 
     posted = Signal(object)  # OrderView
 
@@ -43,41 +48,34 @@ class OutgoingForm(InlineForm):
         super().__init__(parent)
         self.services, self.actor = services, actor
         self._request_id: str | None = None
-        self._pending: OrderRequest | None = None
         self._busy = False
+        self.dialog: ConfirmDialog | None = None
+        self.last: OrderView | None = None
+        self.from_account = QComboBox()
+        self.from_account.setPlaceholderText("select a customer on the left")
+        self.from_account.currentIndexChanged.connect(self._from_changed)
         self.rail = QComboBox()
         for key, label in RAILS:
             self.rail.addItem(label, key)
         self.rail.currentIndexChanged.connect(self._rail_changed)
-        self._line("from", "&From account", "account number", 24)
-        self.add_field("rail", "Ra&il", self.rail)
+        self.add_field("from", "&From account", self.from_account)
+        self.add_field("rail", "&Rail", self.rail)
         self._line("name", "&Beneficiary", "name as the bank knows it", 70)
-        self._line("iban", "&IBAN", "e.g. DE89 3704 0044 0532 0130 00", 42)
-        self._line("bic", "BI&C", "e.g. COBADEFFXXX", 11)
-        self._line("routing", "R&outing no.", "nine digits, e.g. 011000015", 11)
-        self._line("account_no", "Accou&nt no.", "beneficiary's account number", 34)
+        self._line("iban", "IB&AN", "e.g. DE89 3704 0044 0532 0130 00", 42)
+        self._line("bic", "B&IC", "e.g. COBADEFFXXX (empty: from the IBAN)", 11)
+        self._line("routing", "Rou&ting no.", "nine digits, e.g. 011000015", 11)
+        self._line("account_no", "Account n&o.", "beneficiary's account number", 34)
         self._line("amount", "A&mount", "e.g. 250.00", 24)
         self._line("currency", "C&urrency", "ISO code", 3)
-        self._line("reference", "Re&ference", "what the beneficiary sees", 140)
-        self.review_button = QPushButton("&Review…", objectName="primary", default=True)
+        self._line("reference", "R&eference", "what the beneficiary sees", 140)
+        self.review_button = QPushButton("Revie&w…", objectName="primary", default=True)
         self.review_button.clicked.connect(self.submit)
-        self.finish(button_row(self.review_button))
-
-        self.confirm_panel = QFrame(objectName="card")
-        panel = QVBoxLayout(self.confirm_panel)
-        self.confirm_title = QLabel("Confirm the transfer", objectName="muted")
-        self.confirm_text = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
-        self.confirm_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.confirm_button = QPushButton("&Confirm and send", objectName="primary")
-        self.back_button = QPushButton("Bac&k")
-        self.confirm_button.clicked.connect(self.confirm)
-        self.back_button.clicked.connect(self.back)
-        panel.addWidget(self.confirm_title)
-        panel.addWidget(self.confirm_text)
-        panel.addWidget(button_row(self.confirm_button, self.back_button))
-        self.layout_.addRow(self.confirm_panel)
-        self.confirm_panel.hide()
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back)
+        self.receipt_button = QPushButton("Print re&ceipt")
+        self.receipt_button.setEnabled(False)
+        self.receipt_button.setToolTip("Save the receipt of the last order (amount, fee, total) as a PDF")
+        self.receipt_button.clicked.connect(self.print_receipt)
+        self.status.setOpenExternalLinks(True)
+        self.finish(button_row(self.review_button, self.receipt_button))
         self.rail.setCurrentIndex(0)
         self._rail_changed()
 
@@ -102,8 +100,43 @@ class OutgoingForm(InlineForm):
 
     def _input_changed(self) -> None:
         self._request_id = None
-        if self.confirm_panel.isVisible():
-            self.back()
+
+    def print_receipt(self) -> None:
+        """The receipt of the last order's transfer: amount, fee and total debited (``core.teller`` receipts)."""
+        if self.last is None:
+            return
+        from ui.teller.receipts import link, print_receipt
+
+        print_receipt(self, self.services, self.actor, self.last.transfer_id,
+                      lambda path, copy: self.set_status(link(path, "Receipt saved" + (
+                          f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True),
+                      lambda err: self.show_failure(err, None))
+
+    def _from_changed(self, _index: int) -> None:
+        """Another From account: a new transfer (new id), the last result and refusals go away."""
+        self._input_changed()
+        self.last = None
+        self.receipt_button.setEnabled(False)
+        self.clear()
+        self.clear_status()
+        currency = self.from_account.currentData(CURRENCY_ROLE)
+        if currency and not beneficiary.RAIL_CURRENCY.get(self.rail.currentData()):
+            self.set_text("currency", currency)
+
+    def set_accounts(self, accounts: list[tuple[str, str, str]], selected: str | None = None) -> None:
+        """The From list: ``(number, currency, name)`` of the selected customer's accounts (customer
+        accounts only; the Teller page never passes a GL account). Keeps the current choice if it is
+        still there, else ``selected``."""
+        current = selected or self.from_account.currentData()
+        self.from_account.blockSignals(True)
+        self.from_account.clear()
+        for number, currency, name in accounts:
+            self.from_account.addItem(f"{number} · {currency} · {name}", number)
+            self.from_account.setItemData(self.from_account.count() - 1, currency, CURRENCY_ROLE)
+        index = self.from_account.findData(current) if current else -1
+        self.from_account.setCurrentIndex(index if index >= 0 else (0 if accounts else -1))
+        self.from_account.blockSignals(False)
+        self._from_changed(self.from_account.currentIndex())
 
     def _rail_changed(self) -> None:
         rail = self.rail.currentData()
@@ -116,18 +149,19 @@ class OutgoingForm(InlineForm):
             self.set_text("currency", fixed)
         self._input_changed()
 
-    def use_account(self, number: str, currency: str) -> None:
-        """Prefill from the account selected on the Teller page (and a rail that fits its currency)."""
-        self.set_text("from", number)
-        rail = {"EUR": "sepa", "USD": "ach"}.get(currency, "wire")
+    def use_account(self, number: str | None, currency: str | None) -> None:
+        """Select ``number`` in the From list if it is one of the customer's accounts (and a rail that fits
+        its currency); a GL account or None leaves the list as it is."""
+        index = self.from_account.findData(number) if number else -1
+        if index < 0:
+            return
+        self.from_account.setCurrentIndex(index)
+        rail = {"EUR": "sepa", "USD": "ach"}.get(currency or "", "wire")
         self.rail.setCurrentIndex([k for k, _l in RAILS].index(rail))
         self.set_text("currency", currency)
 
     def _enter(self) -> None:
-        if self.confirm_panel.isVisible():
-            self.confirm()
-        else:
-            self.submit()
+        self.submit()  # Enter in the form reviews; only the confirmation sends
 
     # -- review and confirm ---------------------------------------------------------------------
     def request(self) -> OrderRequest | None:
@@ -135,10 +169,12 @@ class OutgoingForm(InlineForm):
         self.clear()
         rail = self.rail.currentData()
         ok = True
+        number = self.from_account.currentData()
         try:
-            account = numbers.validate(self.text("from"))
+            account = numbers.validate(number or "")
         except QenexError as err:
-            self.set_error("from", "enter the account to pay from" if not self.text("from") else err.message)
+            self.set_error("from", "select the customer's account to pay from (find the customer on the left)"
+                           if not number else err.message)
             ok = False
         try:
             code = money.currency(self.text("currency"))
@@ -161,7 +197,7 @@ class OutgoingForm(InlineForm):
 
     def submit(self) -> None:
         """Review: check the input, then fetch what will post on the worker and show it."""
-        if self._busy:
+        if self._busy or (self.dialog is not None and self.dialog.isVisible()):
             return
         req = self.request()
         if req is None:
@@ -173,53 +209,54 @@ class OutgoingForm(InlineForm):
 
     def _show_preview(self, req: OrderRequest, p: OrderPreview) -> None:
         self._set_busy(False)
-        self._pending = req
         fmt = lambda minor: money.format_minor(minor, p.currency)  # noqa: E731
-        decision = {"approve": "approve: it will be sent",
-                    "review": "review: held for fraud review, the funds reserved on the account until an analyst "
-                              "clears it",
-                    "decline": "decline: it will not be sent. Check it with the customer; if it is genuine, ask a "
-                               "supervisor to have the fraud team review it"}.get(p.decision or "", "not screened")
-        lines = [f"{beneficiary.RAIL_NAMES[p.rail]} of {fmt(p.amount)}",
-                 f"From {p.account} ({p.account_name})", f"To {p.beneficiary}",
-                 f"Posts {p.account} → {p.clearing_account} (the rail's clearing account)",
-                 f"Fee: {fmt(p.fee) if p.fee else 'none'}",
-                 f"Available after: {fmt(p.available_after)}",
-                 f"Fraud screen: {decision}" + (f" (score {p.score:.2f})" if p.score is not None else "")]
-        if p.decision in ("review", "decline"):
-            lines += [f"  • {r}" for r in p.reasons]
-        if req.beneficiary.reference:
-            lines.insert(3, f"Reference: {req.beneficiary.reference}")
-        self.confirm_text.setText("\n".join(lines))
-        self.confirm_button.setEnabled(p.decision != "decline" and p.available_after >= 0 or p.decision is None)
-        self.confirm_panel.show()
-        self.review_button.hide()
-        self.confirm_button.setDefault(True)
-        self.confirm_button.setFocus()
+        ben = req.beneficiary
+        rows = [("Rail", beneficiary.RAIL_NAMES[p.rail]), ("From", f"{p.account}  {p.account_name}"),
+                ("To", p.beneficiary)]
+        if ben.file_name_note:
+            rows.append(("Name in the file", ben.file_name_note))
+        if ben.reference:
+            rows.append(("Reference", ben.reference))
+        rows += [("Amount", fmt(p.amount)), ("Fee", fmt(p.fee) if p.fee else "none"),
+                 ("Total debited", fmt(p.amount + p.fee)),
+                 ("Posts", f"{p.account} → {p.clearing_account} (the rail's clearing account)"
+                  + (f"; fee {fmt(p.fee)} → fee income" if p.fee else "")),
+                 ("Available after", fmt(p.available_after))]
+        if p.decision is not None:
+            rows.append(("Fraud screen", f"{p.decision} (score {p.score:.2f})" + (
+                f": {'; '.join(p.reasons[:3])}" if p.reasons and p.decision != "approve" else "")))
+        outcome = {"approve": "It will be sent with the next {rail} file.",
+                   "review": "Held for fraud review: the funds are reserved on the account, not sent, until an "
+                             "analyst decides it in the fraud queue.",
+                   "decline": "The fraud screen declines it: it will not be sent. Check it with the customer; if it "
+                              "is genuine, ask a supervisor to have the fraud team review it."}.get(
+            p.decision or "approve", "").format(rail=p.rail.upper())
+        self.dialog = ConfirmDialog(self.window(), "Confirm outgoing transfer", rows, outcome, lambda: self.confirm(req),
+                                    confirm_text="&Confirm and send", warning=p.decision == "review",
+                                    blocked=p.decision == "decline")
+        self.dialog.finished.connect(lambda _r: self.fields["amount"].setFocus())
+        self.dialog.open()
 
-    def back(self) -> None:
-        self.confirm_panel.hide()
-        self.review_button.show()
-        self._pending = None
-
-    def confirm(self) -> None:
-        """Post the reviewed transfer (Enter on the confirmation)."""
-        if self._busy or self._pending is None or not self.confirm_button.isEnabled():
+    def confirm(self, req: OrderRequest) -> None:
+        """Create the reviewed order (Confirm on the confirmation)."""
+        if self._busy:
             return
-        req, orders, actor = self._pending, self.services.orders, self.actor
+        orders, actor = self.services.orders, self.actor
         self._set_busy(True)
         Op(self, lambda _task: orders.create(actor, req)).success(self._created).failure(self._failed).run_in_background()
 
     def _created(self, order: OrderView) -> None:
         self._set_busy(False)
-        self.back()
         self._request_id = None
-        amount = money.format_minor(order.amount, order.currency)
+        self.last = order
+        self.receipt_button.setEnabled(True)
+        fmt = lambda minor: money.format_minor(minor, order.currency)  # noqa: E731
         held = order.funds != "posted"
         note = ("; it is held for fraud review: the funds are reserved on the account, not sent, until an analyst "
-                "decides" if held else "")
-        self.set_status(f"Order {order.id} created: {amount} to {order.name} by {order.rail.upper()}{note}", ok=True,
-                        warning=held)
+                "decides in the fraud queue" if held else "")
+        fee = f" + fee {fmt(order.fee)}" if order.fee else " (no fee)"
+        self.set_status(f"Receipt: order {order.id} created: {fmt(order.amount)}{fee} from {order.account} to "
+                        f"{order.name} by {order.rail.upper()}{note}", ok=True, warning=held)
         for key in ("amount", "reference"):
             edit = self.fields[key]
             assert isinstance(edit, QLineEdit)
@@ -228,7 +265,6 @@ class OutgoingForm(InlineForm):
 
     def _failed(self, err: Exception) -> None:
         self._set_busy(False)
-        self.back()
         if isinstance(err, QenexError):
             self._request_id = None  # refused; nothing was written
             key = _CODE_FIELD.get(err.code) or _FIELD_BY_ERROR.get(str(err.details.get("field", "")))
@@ -238,5 +274,5 @@ class OutgoingForm(InlineForm):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        for button in (self.review_button, self.confirm_button, self.back_button):
-            button.setEnabled(not busy)
+        self.review_button.setEnabled(not busy)
+        self.receipt_button.setEnabled(not busy and self.last is not None)

@@ -1,0 +1,121 @@
+"""The QA round on card payments: a card payment the fraud screen holds for review is resolved from the
+fraud queue (released = captured at the provider, declined = authorization canceled); refunds check the
+account's funds first and say what is left; audit amounts are formatted; a reveal needs a named person."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from core.cases.dispositions import Decision
+from core.cases.service import FraudDesk
+from core.errors import PermissionDenied, ValidationError
+from core.fraud.config import FraudConfig
+from core.fraud.screen import FraudScreen
+from core.ledger.errors import InsufficientFunds
+from core.payments import cards, review
+from core.payments.errors import RefundExceedsCaptured
+from core.payments.views import PaymentRequest
+from core.persistence.models import FraudAlert
+from core.security.roles import SYSTEM_ACTOR, Actor, Role
+
+TELLER = Actor("tina", Role.TELLER, device="desk-1")
+ANALYST = Actor("ana", Role.ANALYST, device="desk-3")
+SUPERVISOR = Actor("sam", Role.SUPERVISOR, device="desk-2")
+
+
+def _req(account: str, amount: int, capture: str = "automatic") -> PaymentRequest:
+    return PaymentRequest(f"pay_{uuid.uuid4().hex[:20]}", account, amount, "USD",
+                          cards.CardInput("4242424242424242", 12, date.today().year + 3, "123"), capture=capture)
+
+
+@pytest.fixture
+def review_env(pay_env, engine):
+    svc, ledger, audit, account, keys = pay_env
+    screen = FraudScreen(engine, config=FraudConfig(amount_limits={"USD": 5_000}, amount_limit_action="review"))
+    svc.screen = screen
+    ledger.screen = screen
+    desk = FraudDesk(ledger)
+    desk.after_dispose.append(lambda actor, result: svc.follow_transfer(actor, result.transfer_id))
+    return svc, ledger, desk, account
+
+
+def _alert(engine, payment_id: str):  # noqa: ANN001, ANN202
+    al = FraudAlert.__table__
+    with engine.connect() as conn:
+        return conn.execute(select(al.c.id, al.c.transfer_id, al.c.status).where(
+            al.c.transfer_id == review.hold_id(payment_id))).first()
+
+
+@pytest.mark.parametrize("outcome", ["false-positive", "confirmed"])
+def test_held_card_payment_is_resolved_from_the_fraud_queue(review_env, engine, outcome):
+    svc, ledger, desk, account = review_env
+    start = ledger.balance(SYSTEM_ACTOR, account)
+    held = svc.create(TELLER, _req(account, 7_000))
+    assert (held.status, held.fraud_decision, held.captured) == ("requires_capture", "review", 0)
+    assert "held_for_review" in [e.kind for e in held.events]
+    assert ledger.balance(SYSTEM_ACTOR, account).current == start.current  # nothing credited while held
+    alert = _alert(engine, held.id)
+    assert alert is not None and alert.transfer_id == f"{held.id}:capture"
+    with pytest.raises(PermissionDenied):
+        svc.capture(TELLER, held.id)
+    result = desk.dispose(ANALYST, alert.id, Decision(outcome, note="checked with the cardholder by phone"))
+    after = svc.show(TELLER, held.id)
+    if outcome == "false-positive":
+        assert result.money == "posted"
+        assert (after.status, after.captured) == ("succeeded", 7_000)
+        assert ledger.balance(SYSTEM_ACTOR, account).current == start.current + 7_000
+        assert svc.provider.retrieve(after.provider_ref).status == "succeeded"
+    else:
+        assert result.money == "voided"
+        assert (after.status, after.captured) == ("canceled", 0)
+        assert ledger.balance(SYSTEM_ACTOR, account).current == start.current
+    assert _alert(engine, held.id).status == "closed"
+
+
+def test_supervisor_captures_a_held_payment_in_part_and_the_alert_closes(review_env, engine):
+    svc, ledger, desk, account = review_env
+    start = ledger.balance(SYSTEM_ACTOR, account).current
+    held = svc.create(TELLER, _req(account, 8_000))
+    done = svc.capture(SUPERVISOR, held.id, 6_000)
+    assert (done.status, done.captured) == ("succeeded", 6_000)
+    assert ledger.balance(SYSTEM_ACTOR, account).current == start + 6_000
+    assert _alert(engine, held.id).status == "closed"
+    again = svc.create(TELLER, _req(account, 9_000))
+    svc.cancel(SUPERVISOR, again.id)
+    assert review.hold_state(svc, again.id) == "voided" and _alert(engine, again.id).status == "closed"
+
+
+def test_refund_checks_funds_first_and_says_what_is_left(pay_env, engine):
+    svc, ledger, audit, account, _keys = pay_env
+    paid = svc.create(TELLER, _req(account, 3_000))
+    svc.refund(TELLER, paid.id, 1_000)
+    with pytest.raises(RefundExceedsCaptured) as caught:
+        svc.refund(TELLER, paid.id, 2_500)
+    assert "$20.00 is left to refund" in caught.value.message and "$30.00 captured" in caught.value.message
+    ledger.withdraw(SYSTEM_ACTOR, account, ledger.balance(SYSTEM_ACTOR, account).available - 500, "USD")
+    with pytest.raises(InsufficientFunds, match=r"\$5.00 available; this refund needs \$20.00"):
+        svc.refund(TELLER, paid.id)
+    assert svc.show(TELLER, paid.id).refunded == 1_000
+    from core.persistence.models.security import AuditEntry as AuditEvent
+
+    with engine.connect() as conn:
+        rows = [r for r in conn.execute(select(AuditEvent.__table__)).mappings() if r["action"].startswith("payment.")]
+    amounts = [json.loads(r["after"] or "{}").get(k) for r in rows for k in ("amount", "captured")
+               if isinstance(json.loads(r["after"] or "{}"), dict) and json.loads(r["after"] or "{}").get(k) is not None]
+    assert amounts and all(isinstance(a, str) and "." in a for a in amounts), amounts
+
+
+def test_reveal_needs_a_named_person_with_the_permission(pay_env):
+    svc, *_rest = pay_env
+    paid = svc.create(TELLER, _req(pay_env[3], 1_000))
+    with pytest.raises(PermissionDenied):
+        svc.vault.reveal(TELLER, paid.card_token, "ticket 4711 chargeback dispute")
+    with pytest.raises(PermissionDenied, match="named supervisor"):
+        svc.vault.reveal(SYSTEM_ACTOR, paid.card_token, "ticket 4711 chargeback dispute")
+    with pytest.raises(ValidationError, match="say why"):
+        svc.vault.reveal(SUPERVISOR, paid.card_token, "why")
+    assert svc.vault.reveal(SUPERVISOR, paid.card_token, "ticket 4711 chargeback dispute") == "4242424242424242"

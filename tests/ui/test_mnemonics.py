@@ -1,0 +1,101 @@
+"""Console-wide: no two Alt+letter mnemonics in one window, on every page and tab each role sees, and in
+the dialogs the pages open (a duplicate makes Alt+letter cycle or do nothing: a QA finding on Payments)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QGroupBox, QLabel, QTabWidget, QWidget
+
+from core.security.roles import Actor, Role
+from ui.main_window import MainWindow
+from ui.theme import Theme
+
+ROLES = [Actor(name, role, device="desk-test") for name, role in
+         (("tina", Role.TELLER), ("ana", Role.ANALYST), ("sam", Role.SUPERVISOR), ("adam", Role.ADMIN))]
+
+
+def _letter(text: str) -> str | None:
+    found = re.search(r"&([^&\s])", text.replace("&&", ""))
+    return found.group(1).lower() if found else None
+
+
+def mnemonics(window: QWidget) -> dict[str, list[str]]:
+    """letter -> the texts that claim it, among the widgets visible in ``window`` (and its menu bar)."""
+    taken: dict[str, list[str]] = {}
+
+    def add(text: str) -> None:
+        letter = _letter(text)
+        if letter:
+            taken.setdefault(letter, []).append(text)
+
+    bar = getattr(window, "menuBar", None)
+    if bar is not None and callable(bar):
+        for action in window.menuBar().actions():
+            add(action.text())
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.window() is not window:
+            continue
+        if isinstance(widget, QLabel) and widget.buddy() is not None:
+            add(widget.text())
+        elif isinstance(widget, (QAbstractButton, QGroupBox)):
+            add(widget.text() if isinstance(widget, QAbstractButton) else widget.title())
+    for tabs in window.findChildren(QTabWidget):
+        if tabs.isVisible():
+            for i in range(tabs.count()):
+                add(tabs.tabText(i))
+    return taken
+
+
+def duplicates(window: QWidget) -> dict[str, list[str]]:
+    return {k: v for k, v in mnemonics(window).items() if len(v) > 1}
+
+
+def _walk_tabs(qtbot, window, where: str, found: dict) -> None:  # noqa: ANN001
+    """Every combination of visible tab pages (one level of nesting is enough for the console)."""
+    tab_widgets = [t for t in window.findChildren(QTabWidget) if t.isVisible()]
+    if not tab_widgets:
+        found.update({f"{where}: {k}": v for k, v in duplicates(window).items()})
+        return
+    for tabs in tab_widgets:
+        for i in range(tabs.count()):
+            tabs.setCurrentIndex(i)
+            QApplication.processEvents()
+            found.update({f"{where} / {tabs.tabText(i)}: {k}": v for k, v in duplicates(window).items()})
+
+
+@pytest.mark.parametrize("actor", ROLES, ids=lambda a: a.role.value)
+def test_no_duplicate_mnemonics_on_any_page(qtbot, services, bank, actor):
+    window = MainWindow(services, actor, Theme())
+    qtbot.addWidget(window)
+    window.show()
+    found: dict[str, list[str]] = {}
+    for key in window.nav_keys(enabled_only=True):
+        assert window.show_page(key)
+        qtbot.wait(20)
+        _walk_tabs(qtbot, window, key, found)
+    assert found == {}
+
+
+def _dialogs(services, actor, parent):  # noqa: ANN001, ANN202
+    from ui.payments.card_form import CardPaymentDialog
+    from ui.teller.confirm import ConfirmDialog
+    from ui.teller.customer_dialog import NewCustomerDialog
+
+    yield "card payment", CardPaymentDialog(services, actor, parent)
+    yield "confirmation", ConfirmDialog(parent, "Confirm", [("Amount", "$1.00")], "ok", lambda: None)
+    yield "new customer", NewCustomerDialog(services, actor, parent)
+
+
+def test_no_duplicate_mnemonics_in_dialogs(qtbot, services, bank):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    actor = ROLES[2]
+    found = {}
+    for name, dialog in _dialogs(services, actor, parent):
+        assert isinstance(dialog, QDialog)
+        dialog.show()
+        QApplication.processEvents()
+        found.update({f"{name}: {k}": v for k, v in duplicates(dialog).items()})
+        dialog.close()
+    assert found == {}
