@@ -81,10 +81,14 @@ def _at_head(engine: Engine) -> bool:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    """The database's recorded revision (None before the first migration), read as plain SQL: every command
+    asks this on start, and loading Alembic for it cost the command line its fast start."""
+    try:
+        with engine.connect() as conn:
+            stored = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    except DBAPIError:  # no version table yet
+        return None
+    return ",".join(sorted(stored)) or None
 
 
 def head_revision() -> str | None:
