@@ -109,14 +109,16 @@ class Ledger:
         ``operation`` (core.ledger.desk_controls.OWNERS; set only by the core operation itself) lets that
         operation move money on the GL accounts it owns; otherwise only a supervisor with a reason or the
         system operator touches a GL account (GLMovementRefused, audited).
-        ``four_eyes`` (default: only without ``also``) applies the maker/checker rules even with ``also``
+        ``four_eyes`` (default: without ``also``, and for payment orders) applies the maker/checker rules even with ``also``
         (cash through a drawer: the operation's rows are written with the held transfer).
         """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
         declined: list[tuple] = []
         try:
-            gated = also is None if four_eyes is None else four_eyes
+            # Four eyes: plain transfers and payment orders (a held order's rail file waits for its transfer to
+            # post) by default; an operation with rows of its own asks with ``four_eyes=True`` (drawer cash)
+            gated = (also is None or operation == "rail") if four_eyes is None else four_eyes
             if also is None and not req.reverses_id and self.engine.dialect.name == "postgresql":
                 if self.audit is None and self.screen is None and self.four_eyes is None:
                     return self._transfer_optimistic(actor, req, operation)

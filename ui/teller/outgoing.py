@@ -254,6 +254,9 @@ class OutgoingForm(InlineForm):
         held = order.funds != "posted"
         note = ("; it is held for fraud review: the funds are reserved on the account, not sent, until an analyst "
                 "decides in the fraud queue" if held else "")
+        if order.funds.startswith("waiting for approval"):
+            note = ("; waiting for approval: the funds are reserved on the account, not sent, until a supervisor "
+                    "approves it in the approvals inbox")
         fee = f" + fee {fmt(order.fee)}" if order.fee else " (no fee)"
         self.set_status(f"Receipt: order {order.id} created: {fmt(order.amount)}{fee} from {order.account} to "
                         f"{order.name} by {order.rail.upper()}{note}", ok=True, warning=held)
