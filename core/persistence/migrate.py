@@ -72,23 +72,27 @@ def _at_head(engine: Engine) -> bool:
     head = script_head()
     if head is None:
         return False
+    return _stored(engine) == [head]
+
+
+def _stored(engine: Engine) -> list[str]:
+    """The revisions recorded in ``alembic_version`` (none: an empty database), read with plain SQL."""
     try:
         with engine.connect() as conn:
-            stored = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+            return [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
     except DBAPIError:  # no version table yet (an empty database): Alembic creates it
-        return False
-    return stored == [head]
+        return []
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The database's recorded revision (None before the first migration), read as plain SQL: every command
-    asks this on start, and loading Alembic for it cost the command line its fast start."""
-    try:
-        with engine.connect() as conn:
-            stored = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
-    except DBAPIError:  # no version table yet
-        return None
-    return ",".join(sorted(stored)) or None
+    """The database's revision (None: not migrated yet); read without loading Alembic when it is one."""
+    stored = _stored(engine)
+    if len(stored) <= 1:
+        return stored[0] if stored else None
+    from alembic.runtime.migration import MigrationContext  # several heads: Alembic says what that means
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision() -> str | None:
