@@ -62,6 +62,15 @@ def desk_fingerprint(settings: Settings) -> str:
     return f"{socket.gethostname()[:48]}:{digest}"
 
 
+def audit_trail(settings: Settings) -> AuditTrail:
+    """The desk's audit trail: the key at QENEX_AUDIT_KEY or ``<data dir>/audit/``, the head record beside it
+    and, with QENEX_REDIS_URL, in Redis too."""
+    from core.security.audit import AuditTrail
+    from core.security.audit_keys import AuditKeys, default_key_path
+
+    return AuditTrail(AuditKeys(default_key_path(settings.data_dir)), redis_url=settings.redis_url)
+
+
 def check_database(engine: Engine) -> Health:
     label = f"{engine.dialect.name} {engine.url.database or ''}".strip()
     try:
@@ -116,18 +125,14 @@ def _first_line(exc: BaseException) -> str:
     return text_.splitlines()[0] if text_ else type(exc).__name__
 
 
-def desk_ledger(settings: Settings, engine: Engine) -> Ledger:
+def desk_ledger(settings: Settings, engine: Engine, *, audit: AuditTrail | None = None) -> Ledger:
     """The ledger a desk posts through: the audit trail, the fraud screen and four eyes attached
     (``Services.build`` uses it; a command that needs only the ledger calls it alone,
     ``app.context.Context.ledger``)."""
     from core.approvals import Approvals, Policy
     from core.fraud.screen import FraudScreen
     from core.ledger.service import Ledger
-    from core.security.audit import AuditTrail
-    from core.security.audit_keys import AuditKeys, default_key_path
-
-    ledger = Ledger(engine, audit=AuditTrail(AuditKeys(default_key_path(settings.data_dir))),
-                    screen=FraudScreen(engine))
+    ledger = Ledger(engine, audit=audit or audit_trail(settings), screen=FraudScreen(engine))
     ledger.four_eyes = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
     return ledger  # from now on the ledger holds what needs a second person
 
@@ -151,7 +156,8 @@ class Services:
     approvals: Approvals | None = None  # four eyes (core.approvals), attached to the ledger
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None) -> "Services":
+    def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None, *,
+              audit: AuditTrail | None = None) -> "Services":
         from core.cases.service import FraudDesk
         from core.events import EventBus
         from core.payments.orders import PaymentOrders
@@ -162,7 +168,7 @@ class Services:
         from core.payments.vault_keys import VaultKeys
         from core.security.users import UserService
 
-        ledger = desk_ledger(settings, engine)
+        ledger = desk_ledger(settings, engine, audit=audit)
         audit, screen = ledger.audit, ledger.screen
         vault = Vault(engine, VaultKeys(settings.data_dir), audit)
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
@@ -171,6 +177,7 @@ class Services:
         fraud.after_dispose.append(lambda actor, result: payments.follow_transfer(actor, result.transfer_id))
         approvals = ledger.four_eyes
         users = UserService(engine, audit)
+        users.totp.encrypt_clear()  # TOTP secrets an older version stored in clear are encrypted now
         users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
         return cls(settings=settings, engine=engine, audit=audit, users=users,
                    ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),

@@ -10,9 +10,12 @@ from app.context import Context
 from app.services import Services
 from app.upkeep import start_standing, start_upkeep
 from core.ledger import money
+from core.security.audit import SEAL_INTERVAL
 
 log = logging.getLogger(__name__)
-SEAL_EVERY_MS = 60_000  # chain and sign new audit entries once a minute while the console runs
+# Chain and sign new audit entries every half sealing interval while the console runs, so no entry stays
+# unsealed as long as the interval (``qenex audit verify`` fails on such entries).
+SEAL_EVERY_MS = int(SEAL_INTERVAL.total_seconds() * 1000) // 2
 
 
 READY = "ready"  # written into the demo folder once a demo bank is completely seeded
@@ -78,7 +81,9 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
         if seed_needed:
             seed_demo_bank(ctx.settings, engine, progress=task.step, cancelled=lambda: task.cancelled)
             (ctx.settings.data_dir / READY).write_text("seeded\n")
-        return Services.build(ctx.settings, engine)
+        services = Services.build(ctx.settings, engine)
+        state["services"] = services
+        return services
 
     def ready(services: Services) -> None:
         from app.live import live_updates
@@ -105,7 +110,18 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
     op.run_in_background()
     app.exec()
     tasks.shutdown(wait=True)
+    _final_seal(state.get("services"))
     return int(state["code"])
+
+
+def _final_seal(services: Services | None) -> None:
+    """Seal what the desk appended since the last timer tick (logout, lock): nothing is left unsealed."""
+    if services is None:
+        return
+    try:
+        services.audit.seal(services.engine)
+    except Exception as err:  # noqa: BLE001 - the desk is closing; the next desk or command seals it
+        log.warning("sealing the audit trail at exit failed: %s", err)
 
 
 def _seal_periodically(services: Services, app) -> None:  # noqa: ANN001

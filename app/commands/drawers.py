@@ -12,11 +12,13 @@ from pathlib import Path
 
 from app.commands.args import ID, LIMIT
 from app.commands.teller import _cmd, _day
-from core.drawers import denominations as dn
+from app.lazy import lazy
 from core.drawers.errors import DrawerState, SupervisorNoteRequired
 from core.errors import ValidationError
-from core.ledger import money
 from core.security.roles import SYSTEM_ACTOR
+
+dn = lazy("core.drawers.denominations")  # imported when a command runs: --help stays fast
+money = lazy("core.ledger.money")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -180,7 +180,8 @@ def _listen(args, ctx) -> int:  # noqa: ANN001
         raise ValidationError(f"cannot listen on {args.host}:{args.port}: {err.strerror}") from None
     print(f"listening for webhooks on http://{args.host}:{server.server_address[1]}/ (Ctrl+C stops)", flush=True)
     try:
-        server.serve_forever()
+        with ctx.sealing():  # webhooks append to the audit trail for as long as this runs
+            server.serve_forever()
     finally:
         server.server_close()
     return 0

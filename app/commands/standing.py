@@ -5,9 +5,15 @@ import argparse
 
 from app.commands.args import ID
 from app.commands.teller import _cmd, _day
-from core.ledger import money
+from typing import TYPE_CHECKING
+
+from app.lazy import lazy
 from core.security.roles import SYSTEM_ACTOR
-from core.teller.standing import InstructionView
+
+if TYPE_CHECKING:
+    from core.teller.standing import InstructionView
+
+money = lazy("core.ledger.money")  # imported when a command runs: --help stays fast
 
 
 def register(sub: argparse._SubParsersAction) -> None:

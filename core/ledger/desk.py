@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from core.errors import DatabaseUnavailable
 from core.events import FRAUD_DETECTED, TRANSACTION_CREATED, Event, bus_for, publish
 from core.ledger import store
 from core.ledger.errors import TransferDeclined
@@ -65,6 +66,8 @@ def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int,
                 outcome = _attempt(ledger, cur, actor, req, operation)
             if isinstance(outcome, _Hold):
                 outcome = outcome.write(ledger, actor)
+        except DatabaseUnavailable:
+            continue  # a lost connection (typed by the engine): try again, then the locking path's retries
         except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
             if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
                     or getattr(exc.orig, "sqlstate", None) in RETRYABLE):

@@ -52,6 +52,20 @@ def _translate(err: psycopg.Error, dialect: Any, pooled: Any, cur: psycopg.Curso
                                connection_invalidated=invalidated, dialect=dialect), invalidated
 
 
+def checkout(engine: Engine) -> Any:
+    """``engine.raw_connection()`` with SQLAlchemy's error translation, which the raw call skips: a server
+    that cannot be reached comes out as ``DBAPIError`` with ``connection_invalidated`` (no SQL, no parameters),
+    so ``Ledger.run`` retries it and ``core.persistence.outage`` names it."""
+    try:
+        return engine.raw_connection()
+    except DBAPIError:
+        raise
+    except psycopg.Error as err:
+        raise DBAPIError.instance(None, None, err, psycopg.Error, hide_parameters=True,
+                                  connection_invalidated=isinstance(err, psycopg.OperationalError),
+                                  dialect=engine.dialect) from err
+
+
 @contextmanager
 def driver_cursor(conn: Connection) -> Iterator[psycopg.Cursor]:
     """The psycopg cursor of ``conn``'s pooled connection, in its transaction.
@@ -76,7 +90,7 @@ def raw_transaction(engine: Engine) -> Iterator[psycopg.Cursor]:
     psycopg opens the transaction on the first statement; on an error the pool's reset on return rolls
     it back. Driver errors come out as SQLAlchemy's, as from ``conn.execute``.
     """
-    pooled = engine.raw_connection()
+    pooled = checkout(engine)
     try:
         cur = _cursor(pooled)
         try:
@@ -107,7 +121,7 @@ class AutocommitConnections:
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def _connect(self) -> tuple[Any, psycopg.Cursor]:
-        pooled = self._engine.raw_connection()
+        pooled = checkout(self._engine)
         pooled.detach()
         raw = pooled.dbapi_connection
         raw.autocommit = True

@@ -11,6 +11,7 @@ from core.ledger.posting import MAX_TIMEOUT_SECONDS
 from core.persistence import migrate
 
 HEAVY = ("sklearn", "skops", "scipy", "stripe", "alembic", "numpy", "PySide6")
+DATABASE = ("sqlalchemy", "psycopg")  # what --help, which opens no database, must not load either
 _PROBE = """
 import json, sys
 from app.cli import main
@@ -22,8 +23,8 @@ print(json.dumps({"code": code, "loaded": sorted(m for m in %r if m in sys.modul
 """
 
 
-def _run(argv: list[str], env: dict[str, str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", _PROBE % (HEAVY,), *argv], capture_output=True, text=True,
+def _run(argv: list[str], env: dict[str, str], modules: tuple[str, ...] = HEAVY) -> dict:
+    done = subprocess.run([sys.executable, "-c", _PROBE % (modules,), *argv], capture_output=True, text=True,
                           env=env, timeout=120)
     return json.loads(done.stderr.strip().splitlines()[-1])
 
@@ -40,7 +41,7 @@ def test_help_and_balance_load_no_heavy_module(tmp_path, monkeypatch):
     import os
 
     env = {**os.environ, "QENEX_DATABASE_URL": f"sqlite:///{tmp_path / 'bank.db'}", "QENEX_DATA_DIR": str(tmp_path)}
-    assert _run(["--help"], env) == {"code": 0, "loaded": []}
+    assert _run(["--help"], env, HEAVY + DATABASE) == {"code": 0, "loaded": []}
     assert _run(["db", "upgrade"], env)["code"] == 0  # migrates (Alembic loads here, and only here)
     opened = subprocess.run([sys.executable, "-m", "app.cli", "customer", "add", "--name", "Ada Lovelace", "--json"],
                             capture_output=True, text=True, env=env, timeout=120)

@@ -16,8 +16,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 
 from app.services import Services
-from app.tasks import Op
-from core.errors import QenexError
+from app.tasks import DatabaseWatch, Op
+from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import money, numbers
 from core.ledger.views import TransferResult
 from core.security.roles import Actor
@@ -44,6 +44,7 @@ class LedgerForm(InlineForm):
         self._request_id: str | None = None
         self._busy = False
         self.dialog = None  # the open confirmation, if any
+        DatabaseWatch.shared().changed.connect(self._database_changed)
         self.last: TransferResult | None = None  # the last posting, whose receipt can be printed
         self.receipt_button: QPushButton | None = None
 
@@ -75,6 +76,12 @@ class LedgerForm(InlineForm):
         from ui.teller.receipts import link
 
         self.set_status(link(path, "Receipt saved" + (f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True)
+
+    def _database_changed(self, state: str, _detail: str) -> None:
+        """While this form's posting waits on a lost database, say so (the worker keeps retrying)."""
+        if self._busy and state == "retrying":
+            self.set_status("Database unreachable, retrying… (the transfer keeps its id: it never posts twice)",
+                            ok=False)
 
     def line(self, key: str, label: str, placeholder: str = "", max_length: int = 64) -> QLineEdit:
         edit = QLineEdit(placeholderText=placeholder, maxLength=max_length)
@@ -147,8 +154,9 @@ class LedgerForm(InlineForm):
 
     def _failed(self, err: Exception) -> None:
         self._set_busy(False)
-        if isinstance(err, QenexError):
+        if isinstance(err, QenexError) and not isinstance(err, DatabaseUnavailable):
             self._request_id = None  # core refused and wrote nothing: the next attempt is a new transfer
+        # DatabaseUnavailable: the outcome is unknown, so the same id is kept: trying again never posts twice
         self.show_failure(err, self.field_for(err))
 
     def field_for(self, err: Exception) -> str | None:
