@@ -102,22 +102,6 @@ def test_a_declined_transfer_says_what_to_do_next(qtbot, services, bank, teller)
     assert "declined" in outcome and "check it with the customer" in outcome and "supervisor" in outcome
 
 
-<<<<<<< HEAD
-def test_holds_and_standing_instructions_are_not_offered_on_a_gl_account(qtbot, services, bank, teller):
-    """The kind of "GL accounts offered to tellers" on the other tabs: no Place hold, no New standing
-    instruction on the bank's own account (core refuses both); a customer account offers them again."""
-    clearing = _gl(services)
-    page = _page(qtbot, services, teller)
-    _select(qtbot, page, clearing)
-    holds, standing = page.holds_panel, page.standing_panel
-    assert not holds.place_button.isEnabled()
-    assert not holds.form.status.isHidden() and "GL account" in holds.form.status.text()
-    assert not standing.add_button.isEnabled()
-    assert not standing.status.isHidden() and "GL account" in standing.status.text()
-    _select(qtbot, page, bank[0])
-    assert holds.place_button.isEnabled() and holds.form.status.isHidden()
-    assert standing.add_button.isEnabled() and standing.status.isHidden()
-=======
 def test_a_held_cash_withdrawal_says_do_not_pay_out(qtbot, services, bank, teller):
     services.ledger.screen = FraudScreen(services.engine, config=FraudConfig(amount_limits={"USD": 100_00}))
     services.drawers.open(teller, "D1", "USD", {100_00: 5})  # cash goes through the teller's open drawer
@@ -133,4 +117,19 @@ def test_a_held_cash_withdrawal_says_do_not_pay_out(qtbot, services, bank, telle
     text = form.status.text()
     assert text.startswith("Do not pay out") and "held for fraud review" in text and "Withdrew" not in text
     assert form.status.property("state") == "warning"
->>>>>>> main
+
+
+def test_holds_and_standing_instructions_are_not_offered_on_a_gl_account(qtbot, services, bank, teller):
+    """The kind of "GL accounts offered to tellers" on the other tabs: no Place hold, no New standing
+    instruction on the bank's own account (core refuses both); a customer account offers them again."""
+    clearing = _gl(services)
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, clearing)
+    holds, standing = page.holds_panel, page.standing_panel
+    assert not holds.place_button.isEnabled()
+    assert not holds.form.status.isHidden() and "GL account" in holds.form.status.text()
+    assert not standing.add_button.isEnabled()
+    assert not standing.status.isHidden() and "GL account" in standing.status.text()
+    _select(qtbot, page, bank[0])
+    assert holds.place_button.isEnabled() and holds.form.status.isHidden()
+    assert standing.add_button.isEnabled() and standing.status.isHidden()
