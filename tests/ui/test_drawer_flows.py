@@ -240,6 +240,8 @@ def test_a_cash_deposit_prints_a_receipt(qtbot, services, bank, teller):
     assert not cash.receipt_button.isEnabled()
     qtbot.keyClicks(cash.fields["amount"], "100")
     qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: cash.dialog is not None and cash.dialog.isVisible(), timeout=10_000)
+    assert not cash.receipt_button.isEnabled()  # the review ended (busy off): still nothing to print
     _confirm(qtbot, cash)
     qtbot.waitUntil(lambda: "Deposited $100.00" in cash.status.text())
     qtbot.waitUntil(cash.receipt_button.isEnabled)
