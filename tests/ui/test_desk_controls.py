@@ -118,3 +118,19 @@ def test_a_held_cash_withdrawal_says_do_not_pay_out(qtbot, services, bank, telle
     text = form.status.text()
     assert text.startswith("Do not pay out") and "held for fraud review" in text and "Withdrew" not in text
     assert form.status.property("state") == "warning"
+
+
+def test_holds_and_standing_instructions_are_not_offered_on_a_gl_account(qtbot, services, bank, teller):
+    """The kind of "GL accounts offered to tellers" on the other tabs: no Place hold, no New standing
+    instruction on the bank's own account (core refuses both); a customer account offers them again."""
+    clearing = _gl(services)
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, clearing)
+    holds, standing = page.holds_panel, page.standing_panel
+    assert not holds.place_button.isEnabled()
+    assert not holds.form.status.isHidden() and "GL account" in holds.form.status.text()
+    assert not standing.add_button.isEnabled()
+    assert not standing.status.isHidden() and "GL account" in standing.status.text()
+    _select(qtbot, page, bank[0])
+    assert holds.place_button.isEnabled() and holds.form.status.isHidden()
+    assert standing.add_button.isEnabled() and standing.status.isHidden()

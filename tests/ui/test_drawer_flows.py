@@ -225,3 +225,31 @@ def test_a_drawer_counted_earlier_closes_from_its_figures(qtbot, services, bank,
     with qtbot.waitSignal(close.closed):
         qtbot.keyClick(close.close_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Drawer D1 closed: over $3.00" in panel.status.text())
+
+
+def test_a_cash_deposit_prints_a_receipt(qtbot, services, bank, teller):
+    """Cash at the desk gets a receipt like a transfer (issue 10: receipts; Fineract's users miss them):
+    the button waits for a posting, saves a PDF, and a second copy is a numbered reprint."""
+    page = _page(qtbot, services, teller)
+    panel = _drawer_tab(qtbot, page)
+    qtbot.keyClicks(panel.float_grid.edits[100_00], "5")
+    qtbot.keyClick(panel.float_grid.edits[100_00], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.session is not None)
+    _select(qtbot, page, bank[0])
+    cash = page.cash_form
+    assert not cash.receipt_button.isEnabled()
+    qtbot.keyClicks(cash.fields["amount"], "100")
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: cash.dialog is not None and cash.dialog.isVisible(), timeout=10_000)
+    assert not cash.receipt_button.isEnabled()  # the review ended (busy off): still nothing to print
+    _confirm(qtbot, cash)
+    qtbot.waitUntil(lambda: "Deposited $100.00" in cash.status.text())
+    qtbot.waitUntil(cash.receipt_button.isEnabled)
+    cash.receipt_button.click()
+    qtbot.waitUntil(lambda: "Receipt saved:" in cash.status.text(), timeout=10_000)
+    first = next((services.settings.data_dir / "receipts").glob("receipt-*-copy1.pdf"))
+    assert first.read_bytes().startswith(b"%PDF") and cash.last.id in first.name
+    cash.receipt_button.click()
+    qtbot.waitUntil(lambda: "reprint, copy 2" in cash.status.text(), timeout=10_000)
+    _select(qtbot, page, bank[1])  # another account: the last receipt is not offered for it
+    assert not cash.receipt_button.isEnabled()

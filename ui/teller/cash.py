@@ -47,10 +47,11 @@ class CashForm(LedgerForm):
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.submit_button)
+        box.addWidget(self.make_receipt_button("Print r&eceipt"))
         box.addStretch(1)
         self.finish(row)
         order = [self.deposit_radio, self.fields["account"], self.fields["amount"], self.fields["currency"],
-                 self.id_type, self.fields["id_number"], self.submit_button]
+                 self.id_type, self.fields["id_number"], self.submit_button, self.receipt_button]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
 
@@ -138,6 +139,7 @@ class CashForm(LedgerForm):
         verb = "Deposited" if deposit else "Withdrew"
 
         def done(r: TransferResult) -> str:
+            self.remember(r)
             self.fields["id_number"].clear()
             self._show_id(False)
             if getattr(r, "approval", None) is not None:

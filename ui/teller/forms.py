@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
@@ -44,12 +45,44 @@ class LedgerForm(InlineForm):
         self._busy = False
         self.dialog = None  # the open confirmation, if any
         DatabaseWatch.shared().changed.connect(self._database_changed)
+        self.last: TransferResult | None = None  # the last posting, whose receipt can be printed
+        self.receipt_button: QPushButton | None = None
+
+    def make_receipt_button(self, text: str) -> QPushButton:
+        """The "Print receipt" button of this form (enabled once something posted; each copy numbered)."""
+        self.receipt_button = QPushButton(text)
+        self.receipt_button.setEnabled(False)
+        self.receipt_button.setToolTip("Save the receipt of the last posting as a PDF (each copy is numbered; "
+                                       "reprints are audited)")
+        self.receipt_button.clicked.connect(self.print_receipt)
+        self.status.setOpenExternalLinks(True)
+        return self.receipt_button
+
+    def remember(self, result: TransferResult) -> None:
+        """``result`` posted (or is held): its receipt can be printed."""
+        self.last = result
+        if self.receipt_button is not None:
+            self.receipt_button.setEnabled(True)
+
+    def print_receipt(self) -> None:
+        if self.last is None:
+            return
+        from ui.teller.receipts import print_receipt
+
+        print_receipt(self, self.services, self.actor, self.last.id, self._receipt_saved,
+                      lambda err: self.show_failure(err, None))
+
+    def _receipt_saved(self, path: Path, copy: int) -> None:
+        from ui.teller.receipts import link
+
+        self.set_status(link(path, "Receipt saved" + (f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True)
 
     def _database_changed(self, state: str, _detail: str) -> None:
         """While this form's posting waits on a lost database, say so (the worker keeps retrying)."""
         if self._busy and state == "retrying":
             self.set_status("Database unreachable, retrying… (the transfer keeps its id: it never posts twice)",
                             ok=False)
+
     def line(self, key: str, label: str, placeholder: str = "", max_length: int = 64) -> QLineEdit:
         edit = QLineEdit(placeholderText=placeholder, maxLength=max_length)
         edit.textEdited.connect(self._input_changed)
@@ -140,12 +173,15 @@ class LedgerForm(InlineForm):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         for button in self.findChildren(QPushButton):
-            button.setEnabled(not busy)
+            button.setEnabled(not busy and (button is not self.receipt_button or self.last is not None))
 
     def use_account(self, number: str | None, currency: str | None) -> None:
         """Prefill from the selected account (or clear with None); the last result or refusal goes away."""
         self.clear()
         self.clear_status()
+        self.last = None
+        if self.receipt_button is not None:
+            self.receipt_button.setEnabled(False)
         first = "from" if "from" in self.fields else "account"
         for key, value in ((first, number or ""), ("currency", currency or "")):
             edit = self.fields[key]

@@ -36,6 +36,7 @@ class HoldsPanel(QWidget):
         self.account: str | None = None
         self.currency = "USD"
         self._hold_id: str | None = None
+        self._gl_refused = False
         self.model = RowsModel(self._columns(), self)
         self.table = table_view()
         self.table.setModel(self.model)
@@ -101,18 +102,24 @@ class HoldsPanel(QWidget):
     def _new_request(self) -> None:
         self._hold_id = None
 
-    def show_account(self, number: str | None, currency: str | None, holds: list[HoldView]) -> None:
-        changed = number != self.account
-        self.account, self.currency = number, currency or "USD"
+    def show_account(self, number: str | None, currency: str | None, holds: list[HoldView], *,
+                     gl_refused: bool = False) -> None:
+        """``gl_refused``: ``number`` is one of the bank's own GL accounts and this actor may not move money
+        on it (core.ledger.desk_controls): no hold is offered, and the tab says why."""
+        changed = number != self.account or gl_refused != self._gl_refused
+        self.account, self.currency, self._gl_refused = number, currency or "USD", gl_refused
         self.model.set_rows(holds)
         self.title.setText(f"Active holds on {number}: {len(holds)}" if number else "Select an account to see its holds")
-        self.place_button.setEnabled(number is not None)
+        self.place_button.setEnabled(number is not None and not gl_refused)
         if changed:
             self.form.clear()
             self.form.clear_status()
             self.amount.clear()
             self.note.clear()
             self._reset_until()
+            if gl_refused:
+                self.form.set_status(f"{number} is one of the bank's own GL accounts: tellers place holds on "
+                                     "customer accounts only.", ok=False)
 
     def holds(self) -> list[HoldView]:
         return [self.model.row_object(i) for i in range(self.model.rowCount())]
@@ -138,7 +145,7 @@ class HoldsPanel(QWidget):
             self._placed).failure(self._refused).run_in_background()
 
     def _placed(self, hold: HoldView) -> None:
-        self.place_button.setEnabled(True)
+        self.place_button.setEnabled(not self._gl_refused)
         self._hold_id = None
         self.amount.clear()
         self.note.clear()
@@ -147,7 +154,7 @@ class HoldsPanel(QWidget):
         self.holds_changed.emit()
 
     def _refused(self, err: Exception) -> None:
-        self.place_button.setEnabled(True)
+        self.place_button.setEnabled(not self._gl_refused)
         if isinstance(err, QenexError):
             self._hold_id = None
         key = getattr(err, "field", None) or ("amount" if getattr(err, "code", "") == "insufficient_funds" else None)

@@ -243,8 +243,11 @@ class TellerPage(QWidget):
             if self.outgoing is not None and hasattr(self.outgoing, "use_account"):
                 self.outgoing.use_account(offered, offered_currency)
             self.statement.show_account(number, currency)
-            self.standing_panel.show_account(number, currency)
-        self.holds_panel.show_account(number, currency, detail.holds if detail else [])
+            # standing instructions move money between customer accounts only (core.teller.standing)
+            self.standing_panel.show_account(number, currency, gl=detail is not None and is_gl(detail.account))
+        self.holds_panel.show_account(number, currency, detail.holds if detail else [],
+                                      gl_refused=detail is not None and is_gl(detail.account)
+                                      and not may_move_gl(self.actor))
 
     def refresh(self, list_too: bool = True) -> None:
         """F5 and after a posting: reload the list (keeping its position), the customer and the account."""

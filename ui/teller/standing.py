@@ -109,11 +109,17 @@ class StandingPanel(QWidget):
         self.status.style().polish(self.status)
         self.status.show()
 
-    def show_account(self, number: str | None, currency: str | None) -> None:
+    def show_account(self, number: str | None, currency: str | None, *, gl: bool = False) -> None:
+        """``gl``: one of the bank's own accounts, on which no standing instruction runs (core refuses it
+        too): nothing to add, and the tab says why."""
         if number != self.account:
             self.status.hide()
         self.account, self.currency = number, currency or "USD"
-        self.add_button.setEnabled(number is not None and self.actor.can(Permission.TRANSFER_POST))
+        self.add_button.setEnabled(number is not None and not gl and self.actor.can(Permission.TRANSFER_POST))
+        self.add_button.setToolTip("Standing instructions move money between customer accounts" if gl else "")
+        if gl:
+            self.say(f"{number} is one of the bank's own GL accounts: standing instructions run between customer "
+                     "accounts only.", ok=False)
         self.reload()
 
     def reload(self) -> None:

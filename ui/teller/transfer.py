@@ -2,8 +2,6 @@
 the transfer in a confirmation that shows exactly what will post; Enter there posts it; then a receipt."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from app.services import Services
@@ -27,12 +25,7 @@ class TransferForm(LedgerForm):
         self.line("description", "&Description", "optional, shown on both statements", 200)
         self.submit_button = QPushButton("&Review transfer…", objectName="primary", default=True)
         self.submit_button.clicked.connect(self.submit)
-        self.receipt_button = QPushButton("Print rece&ipt")
-        self.receipt_button.setEnabled(False)
-        self.receipt_button.setToolTip("Save the receipt of the last transfer as a PDF (each copy is numbered)")
-        self.receipt_button.clicked.connect(self.print_receipt)
-        self.status.setOpenExternalLinks(True)
-        self.last: TransferResult | None = None
+        self.make_receipt_button("Print rece&ipt")
         row = QWidget()
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
@@ -81,22 +74,7 @@ class TransferForm(LedgerForm):
         ledger, actor, loc = self.services.ledger, self.actor, self.locale
 
         def done(r: TransferResult) -> str:
-            self.last = r
-            self.receipt_button.setEnabled(True)
+            self.remember(r)
             return describe(r._replace(id=f"{r.id[:12]}…"), show(r.amount, r.currency, loc)) + "."
 
         self.post(lambda request_id: ledger.transfer(actor, req), done)
-
-    def print_receipt(self) -> None:
-        if self.last is None:
-            return
-        print_receipt(self, self.services, self.actor, self.last.id, self._receipt_saved,
-                      lambda err: self.show_failure(err, None))
-
-    def _receipt_saved(self, path: Path, copy: int) -> None:
-        self.set_status(link(path, "Receipt saved" + (f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True)
-
-    def use_account(self, number: str | None, currency: str | None) -> None:
-        super().use_account(number, currency)
-        self.last = None
-        self.receipt_button.setEnabled(False)
