@@ -169,7 +169,7 @@ def retrying(work: Callable[[], object], seconds: float | None = None) -> object
         try:
             result = work()
         except Exception as exc:
-            if not is_connection_loss(exc) or isinstance(exc, DatabaseUnavailable):
+            if not is_connection_loss(exc):  # engines from make_engine raise DatabaseUnavailable at the first loss
                 raise
             outage = outage or Outage(seconds)
             outage.wait(exc)
