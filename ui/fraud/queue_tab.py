@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -31,6 +32,8 @@ from ui.layout import table_view
 from ui.lazy_model import PAGE_SIZE
 
 DETAIL_DELAY_MS = 120
+WIDEST = ("#888888", "2026-12-31 23:59", "999 h 59 min", "overdue 99 h 59 min", "0.99", "escalated", "", "", "",
+          "", "")  # the widest text each leading column shows
 MIN_ROWS = 6  # the queue always shows this many rows, however much the alert below holds
 MAX_BATCH = 500
 
@@ -84,8 +87,11 @@ class QueueTab(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it at once (none: priority)
         self.table.horizontalHeader().setSortIndicatorShown(True)
-        for column, width in enumerate((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70)):
-            self.table.setColumnWidth(column, width)
+        bold = self.table.font()
+        bold.setBold(True)  # escalated rows are bold: their widest cells must fit too
+        fits = QFontMetrics(bold)
+        for column, (width, widest) in enumerate(zip((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70), WIDEST, strict=True)):
+            self.table.setColumnWidth(column, max(width, fits.horizontalAdvance(widest) + 18))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.setMinimumHeight(MIN_ROWS * self.table.verticalHeader().defaultSectionSize() + 40)
         self.count_label = QLabel("", objectName="muted")
