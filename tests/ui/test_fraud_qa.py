@@ -149,3 +149,17 @@ def test_bold_escalated_rows_fit_their_time_and_age(qtbot, services, hold, open_
     fits = QFontMetrics(bold)
     for column, text in ((1, "2026-11-29 20:31"), (2, "12 h 18 min")):  # raised, age: seen clipped when bold
         assert page.table.columnWidth(column) >= fits.horizontalAdvance(text) + 8, text
+
+
+def test_the_status_line_names_a_suppression_made_with_a_false_positive(qtbot, hold, open_page):
+    from core.cases.dispositions import SuppressRequest
+
+    tid = hold(250_00, counterparty="LANDLORD")
+    window, page = open_page(ANALYST)
+    loaded(qtbot, page, 1)
+    select(qtbot, page, tid)
+    decision = Decision("false-positive", suppress=SuppressRequest("amount_limit", "counterparty", 14))
+    page.queue._send_decision([page.queue.current.alert.id], decision)
+    qtbot.waitUntil(lambda: "false positive" in window.statusBar().currentMessage(), timeout=15_000)
+    assert "payment posted" in window.statusBar().currentMessage()
+    assert "rule suppressed" in window.statusBar().currentMessage()

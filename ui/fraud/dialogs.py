@@ -41,6 +41,8 @@ def result_words(result: object) -> str:
         words += f"; back in the queue {local(result.snoozed_until)}"
     if getattr(result, "freeze", False):
         words += "; account freeze sent to a supervisor"
+    if getattr(result, "suppression", None):
+        words += f"; rule suppressed (suppression #{result.suppression})"
     return words
 
 
