@@ -83,6 +83,9 @@ def test_the_decide_dialog_has_one_mnemonic_each_and_names_the_snooze_zone(qtbot
         QApplication.processEvents()
         assert duplicates(dialog) == {}, key
     assert dialog.snooze_zone.isVisible() and "UTC" in dialog.snooze_zone.text()  # inconclusive: the snooze row
+    dialog.buttons["false-positive"].setChecked(True)
+    QApplication.processEvents()
+    assert dialog.days.width() >= dialog.days.sizeHint().width()  # the suppression's days keep their arrows
     dialog.reject()
 
 

@@ -108,6 +108,7 @@ class DecideDialog(QDialog):
         if one is not None and one.customer_id is not None:
             self.scope.addItem(f"for {one.customer_name or 'this customer'}'s {one.currency} payments", "card")
         self.days = QSpinBox(minimum=1, maximum=MAX_DAYS, value=30, suffix=" days")
+        self.days.setMinimumWidth(self.days.sizeHint().width())  # the wide choices beside it never clip its arrows
         sup_row = QHBoxLayout()
         for w in (self.suppress, self.rule, self.scope, self.days):
             sup_row.addWidget(w)
