@@ -15,12 +15,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import NoReturn
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-
 from app.commands import COMMAND_MODULES
 from app.context import Context
-from core.errors import ConfigurationError, QenexError
+from core.errors import ConfigurationError, DatabaseUnavailable, QenexError
+from core.persistence.outage import is_connection_loss
 from core.text import InvalidText
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 70, 130
@@ -78,16 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return open_console(ctx, demo=args.demo, reseed=args.reseed)
         return int(handler(args, ctx) or 0)
+    except DatabaseUnavailable as err:  # name the database and the driver's reason (no SQL): what to check
+        _database_failed(err.__cause__ if err.__cause__ is not None else err, ctx)
+        return EXIT_REFUSED
     except QenexError as err:
         fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit
         return EXIT_REFUSED
-    except OperationalError as err:
-        url = make_url(ctx.settings.database_url).render_as_string(hide_password=True) if ctx else "?"
-        reason = str(err.orig).strip().splitlines()[0] if err.orig and str(err.orig).strip() else type(err).__name__
-        fail("database", f"cannot use the database at {url}: {reason}; check that the server is running and "
-                         "QENEX_DATABASE_URL is right")
+    except _sqlalchemy("OperationalError") as err:
+        _database_failed(err, ctx)
         return EXIT_REFUSED
-    except ArgumentError as err:
+    except _sqlalchemy("ArgumentError") as err:
         fail("configuration", f"QENEX_DATABASE_URL is not a database URL ({err}); use e.g. sqlite:///path/bank.db "
                               "or postgresql+psycopg://user@host/db")
         return EXIT_REFUSED
@@ -107,9 +105,35 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "was kept")
         return EXIT_REFUSED
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        if is_connection_loss(err):  # a driver error or DBAPIError that means the server went away
+            _database_failed(err, ctx)
+            return EXIT_REFUSED
         return _unexpected(err, ctx)
     finally:
         _close(ctx)
+
+
+def _database_failed(err: BaseException, ctx: Context | None) -> None:
+    """One line naming the database (password hidden) and the driver's first line (never SQL or parameters)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    url = make_url(ctx.settings.database_url).render_as_string(hide_password=True) if ctx else "?"
+    orig = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
+    reason = str(orig).strip().splitlines()[0][:200] if str(orig).strip() else type(orig).__name__
+    lost = is_connection_loss(err)
+    fail("database_unavailable" if lost else "database",
+         f"cannot use the database at {url}: {reason}; {'it is unreachable: ' if lost else ''}check that the server "
+         "is running and QENEX_DATABASE_URL is right, then run the command again (a transfer with the same --id "
+         "never posts twice)")
+
+
+def _sqlalchemy(name: str) -> type[BaseException]:
+    """SQLAlchemy's exception class ``name``, imported only when an error is being matched (a command that
+    never touched the database, ``--help`` say, never imports SQLAlchemy)."""
+    from sqlalchemy import exc
+
+    return getattr(exc, name)
 
 
 def _check_text_arguments(args: argparse.Namespace) -> None:
@@ -130,7 +154,11 @@ def _close(ctx: Context | None) -> None:
     except QenexError as err:
         fail(err.code, f"the command ran, but closing failed: {err.message}")
     except Exception as err:  # noqa: BLE001
-        _unexpected(err, None)
+        if is_connection_loss(err):
+            fail("database_unavailable", "the command ran, but its audit entries could not be sealed: the database "
+                                         "became unreachable; the next command or desk seals them")
+        else:
+            _unexpected(err, None)
 
 
 def _check_display() -> None:

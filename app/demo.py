@@ -57,6 +57,9 @@ def seed_demo_bank(settings: Settings, engine: Engine, *, customers: int = 2_000
     from core.cases.demo import seed_queue
 
     seed_queue(services.ledger, services.audit)
+    from core.approvals.demo import seed_approvals
+
+    seed_approvals(services.approvals, services.teller)  # tom's requests wait in sam's approvals inbox
     services.audit.seal(engine)
     return DemoReport(bank=bank, users=users, model=model)
 

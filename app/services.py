@@ -13,22 +13,22 @@ from functools import cached_property
 
 from sqlalchemy import Engine, text
 
+from typing import TYPE_CHECKING
+
 from app.settings import Settings
-from core.approvals import Approvals, Policy
-from core.cases.service import FraudDesk
 from core.errors import ConfigurationError
-from core.events import EventBus
-from core.fraud.screen import FraudScreen
-from core.ledger.service import Ledger
-from core.payments.orders import PaymentOrders
-from core.payments.rail_files import RailSettings
-from core.payments.service import PaymentService
-from core.payments.stripe_provider import StripeProvider
-from core.payments.vault import Vault
-from core.payments.vault_keys import VaultKeys
-from core.security.audit import AuditTrail
-from core.security.audit_keys import AuditKeys, default_key_path
-from core.security.users import UserService
+
+if TYPE_CHECKING:  # imported in build(): a command that needs only the ledger never loads the rest
+    from core.approvals import Approvals
+    from core.cases.service import FraudDesk
+    from core.events import EventBus
+    from core.ledger.service import Ledger
+    from core.payments.orders import PaymentOrders
+    from core.payments.rail_files import RailSettings
+    from core.payments.service import PaymentService
+    from core.payments.stripe_provider import StripeProvider
+    from core.security.audit import AuditTrail
+    from core.security.users import UserService
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
 
@@ -60,6 +60,15 @@ def desk_fingerprint(settings: Settings) -> str:
     """Names this desk in the audit trail: host name plus a digest of its data folder (max 64 chars)."""
     digest = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
     return f"{socket.gethostname()[:48]}:{digest}"
+
+
+def audit_trail(settings: Settings) -> AuditTrail:
+    """The desk's audit trail: the key at QENEX_AUDIT_KEY or ``<data dir>/audit/``, the head record beside it
+    and, with QENEX_REDIS_URL, in Redis too."""
+    from core.security.audit import AuditTrail
+    from core.security.audit_keys import AuditKeys, default_key_path
+
+    return AuditTrail(AuditKeys(default_key_path(settings.data_dir)), redis_url=settings.redis_url)
 
 
 def check_database(engine: Engine) -> Health:
@@ -98,6 +107,8 @@ def check_live(bus: EventBus) -> Health:
 
 def check_payments(provider: StripeProvider | None = None) -> Health:
     """The card provider's state: ``not configured`` without QENEX_STRIPE_API_KEY, else a live call."""
+    from core.payments.stripe_provider import StripeProvider
+
     provider = provider or StripeProvider.from_env()
     if not provider.configured():
         return Health("Payments", "not configured", "set QENEX_STRIPE_API_KEY (and QENEX_STRIPE_API_BASE for a "
@@ -112,6 +123,18 @@ def check_payments(provider: StripeProvider | None = None) -> Health:
 def _first_line(exc: BaseException) -> str:
     text_ = str(exc).strip()
     return text_.splitlines()[0] if text_ else type(exc).__name__
+
+
+def desk_ledger(settings: Settings, engine: Engine, *, audit: AuditTrail | None = None) -> Ledger:
+    """The ledger a desk posts through: the audit trail, the fraud screen and four eyes attached
+    (``Services.build`` uses it; a command that needs only the ledger calls it alone,
+    ``app.context.Context.ledger``)."""
+    from core.approvals import Approvals, Policy
+    from core.fraud.screen import FraudScreen
+    from core.ledger.service import Ledger
+    ledger = Ledger(engine, audit=audit or audit_trail(settings), screen=FraudScreen(engine))
+    ledger.four_eyes = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
+    return ledger  # from now on the ledger holds what needs a second person
 
 
 @dataclass
@@ -133,18 +156,28 @@ class Services:
     approvals: Approvals | None = None  # four eyes (core.approvals), attached to the ledger
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None) -> "Services":
-        audit = AuditTrail(AuditKeys(default_key_path(settings.data_dir)))
-        screen = FraudScreen(engine)
-        ledger = Ledger(engine, audit=audit, screen=screen)
+    def build(cls, settings: Settings, engine: Engine, provider: StripeProvider | None = None, *,
+              audit: AuditTrail | None = None) -> "Services":
+        from core.cases.service import FraudDesk
+        from core.events import EventBus
+        from core.payments.orders import PaymentOrders
+        from core.payments.rail_files import RailSettings
+        from core.payments.service import PaymentService
+        from core.payments.stripe_provider import StripeProvider
+        from core.payments.vault import Vault
+        from core.payments.vault_keys import VaultKeys
+        from core.security.users import UserService
+
+        ledger = desk_ledger(settings, engine, audit=audit)
+        audit, screen = ledger.audit, ledger.screen
         vault = Vault(engine, VaultKeys(settings.data_dir), audit)
         payments = PaymentService(engine, provider=provider or StripeProvider.from_env(), vault=vault, screen=screen,
                                   audit=audit)
         fraud = FraudDesk(ledger)
         fraud.after_dispose.append(lambda actor, result: payments.follow_transfer(actor, result.transfer_id))
-        approvals = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
-        ledger.four_eyes = approvals  # from now on the ledger holds what needs a second person
+        approvals = ledger.four_eyes
         users = UserService(engine, audit)
+        users.totp.encrypt_clear()  # TOTP secrets an older version stored in clear are encrypted now
         users.on_session_end.append(fraud.release_session)  # a locked or ended session frees its alerts
         return cls(settings=settings, engine=engine, audit=audit, users=users,
                    ledger=ledger, idle_lock_seconds=idle_lock_seconds(), device=desk_fingerprint(settings),
@@ -157,6 +190,28 @@ class Services:
         from core.teller.service import Teller
 
         return Teller(self.ledger)
+
+    @cached_property
+    def drawers(self):  # noqa: ANN201 - core.drawers.service.Drawers, imported on first use
+        """Cash drawer sessions, cash at the desk through the open drawer, vault transfers, CTR flags."""
+        from core.drawers.service import Drawers
+
+        return Drawers(self.ledger)
+
+    @cached_property
+    def standing(self):  # noqa: ANN201 - core.teller.standing.StandingOrders, imported on first use
+        """Standing instructions and their scheduled runs."""
+        from core.teller.standing import StandingOrders
+
+        return StandingOrders(self.ledger)
+
+    @cached_property
+    def ai(self):  # noqa: ANN201 - core.ai.service.AiDesk, imported on first use
+        """The self-improving fraud loop: retrain, recommendations, accept, reject, rollback (supervisors)."""
+        from core.ai.service import AiDesk
+
+        screen = self.ledger.screen
+        return AiDesk(self.engine, self.audit, base=screen.config if screen is not None else None)
 
     def health_checks(self) -> list[tuple[str, Callable[[], Health]]]:
         """(name, check) pairs; each check returns a Health and is meant for the network pool."""

@@ -8,11 +8,14 @@ from dataclasses import replace
 
 from app.context import Context
 from app.services import Services
-from app.upkeep import start_upkeep
+from app.upkeep import start_standing, start_upkeep
 from core.ledger import money
+from core.security.audit import SEAL_INTERVAL
 
 log = logging.getLogger(__name__)
-SEAL_EVERY_MS = 60_000  # chain and sign new audit entries once a minute while the console runs
+# Chain and sign new audit entries every half sealing interval while the console runs, so no entry stays
+# unsealed as long as the interval (``qenex audit verify`` fails on such entries).
+SEAL_EVERY_MS = int(SEAL_INTERVAL.total_seconds() * 1000) // 2
 
 
 READY = "ready"  # written into the demo folder once a demo bank is completely seeded
@@ -78,7 +81,9 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
         if seed_needed:
             seed_demo_bank(ctx.settings, engine, progress=task.step, cancelled=lambda: task.cancelled)
             (ctx.settings.data_dir / READY).write_text("seeded\n")
-        return Services.build(ctx.settings, engine)
+        services = Services.build(ctx.settings, engine)
+        state["services"] = services
+        return services
 
     def ready(services: Services) -> None:
         from app.live import live_updates
@@ -88,7 +93,9 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
         shell.finished.connect(app.quit)
         state["shell"] = shell
         _seal_periodically(services, app)
+        state["standing"] = start_standing(services, app)  # due standing instructions, every 5 minutes
         state["upkeep"] = start_upkeep(services, app)  # expire due holds on the worker every minute
+        _retrain_on_schedule(services, app)
         favour_ui_thread()
         shell.start()
 
@@ -103,7 +110,18 @@ def open_console(ctx: Context, demo: bool, reseed: bool = False) -> int:
     op.run_in_background()
     app.exec()
     tasks.shutdown(wait=True)
+    _final_seal(state.get("services"))
     return int(state["code"])
+
+
+def _final_seal(services: Services | None) -> None:
+    """Seal what the desk appended since the last timer tick (logout, lock): nothing is left unsealed."""
+    if services is None:
+        return
+    try:
+        services.audit.seal(services.engine)
+    except Exception as err:  # noqa: BLE001 - the desk is closing; the next desk or command seals it
+        log.warning("sealing the audit trail at exit failed: %s", err)
 
 
 def _seal_periodically(services: Services, app) -> None:  # noqa: ANN001
@@ -117,4 +135,43 @@ def _seal_periodically(services: Services, app) -> None:  # noqa: ANN001
          .failure(lambda err: log.warning("sealing the audit trail failed: %s", err)).run_in_background())
 
     timer = QTimer(app, interval=SEAL_EVERY_MS, timeout=seal)
+    timer.start()
+
+
+RETRAIN_CHECK_MS = 60_000
+
+
+def _retrain_on_schedule(services: Services, app) -> None:  # noqa: ANN001
+    """Every minute, ask whether a scheduled retrain is due (QENEX_MODEL_UPDATE_FREQUENCY, default 3600 s) and
+    run it on the network pool: the database worker (postings) never waits, and across desks one runs at a time."""
+    from PySide6.QtCore import QTimer
+
+    from app.tasks import Op
+    from core.ai.runs import update_frequency
+    from core.errors import ConfigurationError
+    from core.security.roles import Actor, Role
+
+    try:
+        frequency = update_frequency()
+    except ConfigurationError as err:
+        log.warning("scheduled retraining is off: %s", err.message)
+        return
+    scheduler = Actor("scheduler", Role.SYSTEM, device=services.device)
+    busy = {"on": False}
+
+    def done(_result: object = None) -> None:
+        busy["on"] = False
+
+    def failed(err: Exception) -> None:
+        busy["on"] = False
+        log.warning("scheduled retrain failed: %s", err)
+
+    def check() -> None:
+        if busy["on"]:
+            return
+        busy["on"] = True
+        (Op(None, lambda _task: services.ai.retrain_if_due(scheduler, frequency)).on_network()
+         .success(done).failure(failed).run_in_background())
+
+    timer = QTimer(app, interval=RETRAIN_CHECK_MS, timeout=check)
     timer.start()

@@ -20,6 +20,9 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
+from core.errors import DatabaseUnavailable, QenexError
+from core.persistence import outage
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -85,6 +88,26 @@ class _Relay(QObject):
     progressed = Signal(int, int, str)
 
 
+class DatabaseWatch(QObject):
+    """The database's reachability as worker threads meet it (``core.persistence.outage``), as a Qt signal.
+
+    ``changed(state, detail)``: "retrying" while a call retries a lost connection, "down" when it gave up,
+    "ok" once a retried call got through. Emitted from worker threads; connected slots run on the UI thread.
+    """
+
+    changed = Signal(str, str)
+    _shared: "DatabaseWatch | None" = None
+
+    @classmethod
+    def shared(cls) -> "DatabaseWatch":
+        """The one watch (made on first use, on the UI thread), listening to every outage from then on."""
+        if cls._shared is None or not shiboken6.isValid(cls._shared):
+            watch = cls._shared = cls()
+            outage.add_listener(lambda state, detail: watch.changed.emit(state, detail)
+                                if shiboken6.isValid(watch) else None)
+        return cls._shared
+
+
 class SessionEvents(QObject):
     """``revoked(err)``: core refused a call because the user's session ended (an administrator disabled the
     user, changed their role or reset their password: core.security.session_check). The shell logs out."""
@@ -142,6 +165,12 @@ class TaskManager:
             relay.cancelled.emit()
         except Exception as err:  # noqa: BLE001 - every failure reaches the UI as a signal
             log.debug("background task failed", exc_info=err)
+            if isinstance(err, DatabaseUnavailable) or (not isinstance(err, QenexError)
+                                                        and outage.is_connection_loss(err)):
+                # A call that met a lost connection: the status bar says so; the typed error in plain words,
+                # never the driver's text.
+                outage.notify("down", "database unreachable")
+                err = err if isinstance(err, DatabaseUnavailable) else outage.unavailable(err)
             relay.failed.emit(err)
         else:
             relay.succeeded.emit(result)

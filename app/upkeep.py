@@ -1,4 +1,5 @@
-"""The console's periodic upkeep on its database worker: expire due holds every minute.
+"""The console's periodic upkeep on its database worker: expire due holds every minute, run due standing
+instructions every five minutes.
 
 Qt-free except ``start_upkeep`` (the timers). Holds also stop reserving funds at their timeout without this
 job (the ledger treats a hold past its timeout as released, as TigerBeetle does); the job makes the release
@@ -48,4 +49,33 @@ def start_upkeep(services: Services, parent):  # noqa: ANN001, ANN201 - a QObjec
     timer = QTimer(parent, interval=EXPIRE_EVERY_MS, timeout=expire)
     timer.start()
     expire()  # once at start-up: holds that fell due while no console ran
+    return timer
+
+
+STANDING_EVERY_MS = 5 * 60_000  # due standing instructions run at start-up and every five minutes
+
+
+def run_standing(services: Services) -> list:
+    """The scheduled job: every due date of every standing instruction not run yet, as the system with this
+    desk's fingerprint (core.teller.standing). Each date runs once across every desk; a failure is recorded
+    on its run."""
+    from core.security.roles import Actor, Role
+
+    return services.standing.run_due(Actor("system", Role.SYSTEM, device=services.device))
+
+
+def start_standing(services: Services, parent):  # noqa: ANN001, ANN201 - a QObject owns the returned QTimer
+    """Start the five-minute timer on the UI thread (and run once now); the work runs on the database worker."""
+    from PySide6.QtCore import QTimer
+
+    from app.tasks import Op
+
+    def run() -> None:
+        (Op(None, lambda _task: run_standing(services))
+         .success(lambda runs: runs and log.info("standing instructions: %d run(s)", len(runs)))
+         .failure(lambda err: log.warning("running standing instructions failed: %s", err)).run_in_background())
+
+    timer = QTimer(parent, interval=STANDING_EVERY_MS, timeout=run)
+    timer.start()
+    run()  # once at start-up: due dates that passed while no console ran
     return timer

@@ -34,3 +34,11 @@ class PermissionDenied(QenexError):
 
 class ConfigurationError(QenexError):
     code = "configuration"
+
+
+class DatabaseUnavailable(QenexError):
+    """The database could not be reached (connection lost, server restarting, SQLite file locked) for longer
+    than the retry budget (``core.persistence.outage``). The outcome of the call is unknown only in that
+    it may have committed before the connection broke: repeat it with the same id, which never posts twice."""
+
+    code = "database_unavailable"

@@ -311,6 +311,9 @@ def shoot(app: QApplication, tmp: Path, out: Path) -> int:
     from shots_fraud import shoot_fraud  # scripts/ is on the path when this script runs
 
     shoot_fraud(app, tmp, out, theme, save, wait_until, settle)
+    from shots_ai import shoot_ai
+
+    shoot_ai(app, tmp, out, theme, save, wait_until, settle)
     TaskManager.shared().shutdown(wait=True)
     engine.dispose()
     if stripe_server is not None:

@@ -81,6 +81,86 @@ def shoot_teller(window, services, wait_until: Callable, save: Callable, out: Pa
     window._show_shortcuts()
     save(window, out, "shortcuts", overlay=window.shortcuts_dialog)
     window.shortcuts_dialog.reject()
+    shoot_drawer(window, services, wait_until, save, out, accounts)
+    shoot_standing(window, services, wait_until, save, out, accounts)
+
+
+def _tab(teller, title: str) -> None:  # noqa: ANN001
+    teller.tabs.setCurrentIndex(next(i for i in range(teller.tabs.count()) if teller.tabs.tabText(i) == title))
+
+
+def shoot_drawer(window, services, wait_until: Callable, save: Callable, out: Path, accounts: list[str]) -> None:  # noqa: ANN001
+    """The Drawer tab: a float counted by denomination, the open drawer with its expected cash, the blind
+    count, and the figures with the supervisor's note a large difference needs."""
+    from core.security.roles import Role
+
+    teller = window.page("teller")
+    panel = teller.drawer_panel
+    _tab(teller, "Drawer")
+    wait_until(lambda: "No drawer is open" in panel.title.text())
+    panel.float_grid.set_pieces({to_minor(d, "USD"): n for d, n in (("100", 10), ("20", 40), ("5", 20), ("1", 50),
+                                                                    ("0.25", 40))})
+    save(window, out, "teller-drawer-open")
+    panel.open_drawer()
+    wait_until(lambda: panel.session is not None)
+    actor = teller.actor
+    services.drawers.deposit(actor, accounts[1], to_minor("640", "USD"), "USD")
+    services.drawers.withdraw(actor, accounts[3], to_minor("120", "USD"), "USD")
+    services.drawers.deposit(actor, accounts[0], to_minor("12500", "USD"), "USD", id_document=("passport", "P4200000"))
+    panel.vault_amount.setText("10,000.00")
+    panel.vault(False)
+    wait_until(lambda: "to the vault" in panel.vault_form.status.text())
+    wait_until(lambda: panel.ctr_model.rowCount() == 1)
+    save(window, out, "teller-drawer")
+    close = panel.close_dialog()
+    wait_until(close.isVisible)
+    close.grid.set_pieces({to_minor(d, "USD"): n for d, n in (("100", 40), ("20", 38), ("5", 20), ("1", 62),
+                                                              ("0.25", 40))})  # short 48.00
+    save(window, out, "teller-drawer-count", overlay=close)
+    close.submit_count()
+    wait_until(lambda: close.result is not None)
+    close.supervisor.setText("ruth.supervisor")
+    close.note.setText("two twenties and $8 in ones paid twice on one withdrawal; customer called")
+    save(window, out, "teller-drawer-close", overlay=close)
+    services.users.add_user(SYSTEM_ACTOR, "ruth.supervisor", Role.SUPERVISOR, "correct horse battery staple 2")
+    close.submit_close()
+    wait_until(lambda: panel.session is None and "closed" in panel.status.text())
+
+
+def shoot_standing(window, services, wait_until: Callable, save: Callable, out: Path, accounts: list[str]) -> None:  # noqa: ANN001
+    """The Standing tab: an account's standing instructions and the run history with a failure."""
+    from datetime import date
+
+    from core.teller.standing import StandingOrders
+
+    teller = window.page("teller")
+    teller.finder.search.setText(accounts[1])
+    teller.finder._run_search()
+    wait_until(lambda: teller.selected_number == accounts[1])
+    standing: StandingOrders = services.standing
+    today = date.today()
+    standing.add(SYSTEM_ACTOR, accounts[1], accounts[3], to_minor("450", "USD"), "monthly", today,
+                 description="Rent share")
+    standing.add(SYSTEM_ACTOR, accounts[1], accounts[0], to_minor("25", "USD"), "weekly", today,
+                 today + timedelta(days=180), description="Allowance")
+    standing.add(SYSTEM_ACTOR, accounts[1], accounts[3], to_minor("90000", "USD"), "monthly", today,
+                 description="Car (too much: fails)")
+    standing.run_due(SYSTEM_ACTOR)
+    _tab(teller, "Standing")
+    panel = teller.standing_panel
+    panel.reload()
+    wait_until(lambda: panel.model.rowCount() == 3)
+    panel.table.selectRow(2)
+    wait_until(lambda: len(panel.runs()) == 1)
+    save(window, out, "teller-standing")
+    dialog = panel.add_dialog()
+    wait_until(dialog.isVisible)
+    dialog.to_edit.setText(accounts[0])
+    dialog.amount.setText("60.005")
+    dialog.description.setText("Gym membership")
+    dialog.review()
+    save(window, out, "teller-standing-new", overlay=dialog)
+    dialog.reject()
 
 
 def no_scrolling(widget: QWidget) -> bool:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core.errors import PermissionDenied, QenexError
+from core.errors import DatabaseUnavailable, PermissionDenied, QenexError
+from core.persistence.outage import is_connection_loss, unavailable
 
 log = logging.getLogger(__name__)
 _open: set[QMessageBox] = set()  # parentless boxes stay alive until closed
@@ -19,6 +20,10 @@ def describe(err: BaseException) -> tuple[str, str]:
     """A (title, message) pair for ``err`` in plain words."""
     if isinstance(err, PermissionDenied):
         return "Not allowed", err.message
+    if not isinstance(err, QenexError) and is_connection_loss(err):
+        err = unavailable(err)  # never the driver's text (it may hold SQL), never "Unexpected error"
+    if isinstance(err, DatabaseUnavailable):
+        return "Database unreachable", err.message
     if isinstance(err, QenexError):
         return "Refused", err.message
     log.error("unexpected error in a background task", exc_info=err)
@@ -27,6 +32,8 @@ def describe(err: BaseException) -> tuple[str, str]:
 
 
 def show_error(parent: QWidget | None, err: BaseException) -> QMessageBox:
+    if not isinstance(err, QenexError) and is_connection_loss(err):
+        err = unavailable(err)
     title, message = describe(err)
     box = notify(parent, title, message, warning=True)
     if isinstance(err, QenexError):

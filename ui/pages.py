@@ -43,6 +43,12 @@ def _fraud(services: Services, actor: Actor) -> QWidget:
     return FraudPage(services, actor)
 
 
+def _recommendations(services: Services, actor: Actor) -> QWidget:
+    from ui.recommendations.page import RecommendationsPage
+
+    return RecommendationsPage(services, actor)
+
+
 def _payments(services: Services, actor: Actor) -> QWidget:
     from ui.payments.page import PaymentsPage
 
@@ -65,7 +71,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("teller", "Teller", "teller", Permission.TRANSFER_POST, _teller),
     PageSpec("fraud", "Fraud queue", "fraud", Permission.ALERT_VIEW, _fraud),
     PageSpec("recommendations", "Recommendations", "recommendations", Permission.RECOMMENDATION_ACT,
-             awaiting="the recommendation engine (core.recommend)"),
+             _recommendations),
     PageSpec("payments", "Payments", "payments", Permission.PAYMENT_TAKE, _payments),
     PageSpec("admin", "Admin", "admin", Permission.USER_MANAGE, _admin),
     PageSpec("audit", "Audit", "audit", Permission.AUDIT_VIEW, _audit),

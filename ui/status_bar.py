@@ -7,7 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.services import Health
-from app.tasks import Op, TaskManager
+from app.tasks import DatabaseWatch, Op, TaskManager
 
 RECHECK_MS = 30_000
 _DOT = {"ok": "●", "down": "●", "not configured": "○", "unknown": "◌"}
@@ -34,6 +34,19 @@ class ConnectionStatus(QStatusBar):
         self.addWidget(self.user_label)
         self._timer = QTimer(self, interval=RECHECK_MS, timeout=self.refresh)
         self._timer.start()
+        DatabaseWatch.shared().changed.connect(self._database_changed)
+
+    RETRYING = "unreachable, retrying…"
+
+    def _database_changed(self, state: str, _detail: str) -> None:
+        """A worker met a lost connection ("retrying", "down") or got through again ("ok": recheck now)."""
+        if "Database" not in self.labels:
+            return
+        if state == "ok":
+            self.refresh()
+            return
+        text = self.RETRYING if state == "retrying" else "unreachable"
+        self._show("Database", Health("Database", "down", f"database {text}"), text=text)
 
     def refresh(self) -> None:
         for name, check in self._checks:
@@ -45,10 +58,10 @@ class ConnectionStatus(QStatusBar):
              .failure(lambda err, name=name: self._show(name, Health(name, "down", str(err))))
              .run_in_background())
 
-    def _show(self, name: str, health: Health) -> None:
+    def _show(self, name: str, health: Health, text: str | None = None) -> None:
         self._busy.discard(name)
         label = self.labels[name]
-        label.setText(f"{_DOT.get(health.state, '●')} {health.name}: {health.state}")
+        label.setText(f"{_DOT.get(health.state, '●')} {health.name}: {text or health.state}")
         label.setToolTip(health.detail)
         label.setProperty("state", health.state)
         label.style().unpolish(label)

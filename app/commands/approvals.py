@@ -43,6 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ids", type=ID, nargs="+", metavar="ID")
     p.add_argument("--reason", required=True)
     p.set_defaults(handler=_reject)
+    p = _common(ap.add_parser("withdraw", help="take back your own waiting requests (held funds are released)"),
+                "the request's maker (required)")
+    p.add_argument("ids", type=ID, nargs="+", metavar="ID")
+    p.add_argument("--note", default="")
+    p.set_defaults(handler=_withdraw)
     p = _common(ap.add_parser("request", help="ask for an account freeze or closure, or a hold release"))
     p.add_argument("action", choices=["freeze", "close", "release-hold"])
     p.add_argument("target", help="the account number (freeze, close) or the hold number (release-hold)")
@@ -101,21 +106,30 @@ def _decide(args, ctx, verb: str) -> int:  # noqa: ANN001
     actor = actor_for(ctx, args.as_user)
     svc = _svc(ctx)
     ids = list(dict.fromkeys(args.ids))
+    one = {"approve": lambda i: svc.approve(actor, i, args.note), "reject": lambda i: svc.reject(actor, i, args.reason),
+           "withdraw": lambda i: svc.withdraw(actor, i, args.note)}[verb]
     if len(ids) == 1:
-        r = svc.approve(actor, ids[0], args.note) if verb == "approve" else svc.reject(actor, ids[0], args.reason)
+        r = one(ids[0])
         ctx.emit(r.to_dict(), as_json=args.json, text=f"request #{r.id}: {r.state} ({r.result})")
         return 0
-    results = svc.approve_many(actor, ids, args.note) if verb == "approve" else svc.reject_many(actor, ids, args.reason)
+    many = {"approve": lambda: svc.approve_many(actor, ids, args.note),
+            "reject": lambda: svc.reject_many(actor, ids, args.reason),
+            "withdraw": lambda: svc.withdraw_many(actor, ids, args.note)}[verb]
+    results = many()
     items = [{"id": i, "ok": True, **r.to_dict()} if not isinstance(r, QenexError) else {"id": i, "ok": False, **r.to_dict()}
              for i, r in zip(ids, results)]
     lines = [f"request #{i}: {r.state} ({r.result})" if not isinstance(r, QenexError)
              else f"request #{i}: refused: {r.code}: {r.message}" for i, r in zip(ids, results)]
     failed = sum(1 for r in results if isinstance(r, QenexError))
-    done = "approved" if verb == "approve" else "rejected"
+    done = {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"}[verb]
     lines.append(f"{len(results) - failed} {done}, {failed} refused")
     ctx.emit({"results": items, done: len(results) - failed, "refused": failed}, as_json=args.json,
              text="\n".join(lines))
     return 1 if failed else 0
+
+
+def _withdraw(args, ctx) -> int:  # noqa: ANN001
+    return _decide(args, ctx, "withdraw")
 
 
 def _approve(args, ctx) -> int:  # noqa: ANN001

@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from core.ledger.money import INT64_MAX
-from core.ledger.posting import MAX_TIMEOUT_SECONDS
 from core.text import InvalidText, compact
+
+# core.ledger.money.INT64_MAX and core.ledger.posting.MAX_TIMEOUT_SECONDS, not imported (the ledger's imports
+# would slow every command's start; tests/cli/test_startup.py checks they agree)
+INT64_MAX = 2**63 - 1
+MAX_TIMEOUT_SECONDS = 30 * 24 * 3600
 
 
 def whole(low: int, high: int, what: str = "a whole number") -> Callable[[str], int]:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 
-from core.persistence import migrate
-from core.persistence.db import make_engine
+from app.lazy import lazy
+
+migrate = lazy("core.persistence.migrate")
+db = lazy("core.persistence.db")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _upgrade(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
-    engine = make_engine(ctx.settings.database_url)
+    engine = db.make_engine(ctx.settings.database_url)
     try:
         migrate.upgrade(engine)
         print(f"database at {migrate.current_revision(engine)} ({engine.url.render_as_string(hide_password=True)})")
@@ -26,7 +28,7 @@ def _upgrade(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 
 def _current(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
-    engine = make_engine(ctx.settings.database_url)
+    engine = db.make_engine(ctx.settings.database_url)
     try:
         print(migrate.current_revision(engine) or "empty (run: qenex db upgrade)")
     finally:

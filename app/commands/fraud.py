@@ -1,4 +1,4 @@
-"""``qenex fraud``: train the fraud model, backtest on handbook files, list the model registry."""
+"""``qenex fraud``: train the fraud model, backtest on handbook files, label transfers, list the model registry."""
 from __future__ import annotations
 
 import argparse
@@ -31,6 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_backtest)
 
+    p = fraud.add_parser("label", help="record a chargeback or confirmation: TRANSFER_ID is fraud or genuine")
+    p.add_argument("transfer_id", metavar="TRANSFER_ID")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--fraud", dest="is_fraud", action="store_true", default=None, help="confirmed fraud (chargeback)")
+    which.add_argument("--genuine", dest="is_fraud", action="store_false", help="confirmed genuine")
+    p.add_argument("--as", dest="as_user", metavar="USER", help="act as this analyst or supervisor (default: system)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_label)
+
     p = fraud.add_parser("models", help="list the model registry")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_models)
@@ -56,6 +65,19 @@ def _backtest(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     ctx.emit({**summary, "out": str(args.out)}, as_json=args.json,
              text=f"scored {summary['test']:,} test transactions into {args.out} "
                   f"(model {summary['model']} fit on {summary['trained_on']:,} of {summary['history']:,} history rows)")
+    return 0
+
+
+def _label(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    from app.commands.alerts import actor_for
+    from core.ai.chargebacks import label
+
+    services = ctx.services
+    done = label(services.engine, services.audit, actor_for(ctx, args.as_user), args.transfer_id, args.is_fraud)
+    kind = "fraud" if done.is_fraud else "genuine"
+    was = "" if done.previous is None else f" (was {'fraud' if done.previous else 'genuine'})"
+    ctx.emit(done.to_dict(), as_json=args.json, text=f"labelled {done.transfer_id} as {kind}{was}; the next retrain "
+                                                     "learns from it (qenex ai retrain)")
     return 0
 
 

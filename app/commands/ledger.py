@@ -6,16 +6,21 @@ import sys
 import uuid
 
 from app.commands.args import ID, LIMIT, OFFSET, TIMEOUT
+from typing import TYPE_CHECKING
+
+from app.lazy import lazy
 from core.errors import ValidationError
-from core.ledger import money, outcome
-from core.ledger.service import Ledger
-from core.ledger.verify import verify
-from core.ledger.views import TransferRequest
 from core.security.roles import SYSTEM_ACTOR
+
+if TYPE_CHECKING:
+    from core.ledger.service import Ledger
+
+money = lazy("core.ledger.money")
+outcome = lazy("core.ledger.outcome")
 
 
 def _ledger(ctx) -> Ledger:  # noqa: ANN001
-    return ctx.services.ledger
+    return ctx.ledger
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -100,6 +105,7 @@ def _emit_transfer(ctx, args, result) -> int:  # noqa: ANN001
 
 def _transfer(args, ctx) -> int:  # noqa: ANN001
     from app.commands import payments
+    from core.ledger.views import TransferRequest
 
     if payments.outgoing_requested(args):
         return payments.transfer_out(args, ctx)
@@ -177,6 +183,8 @@ def _accounts(args, ctx) -> int:  # noqa: ANN001
 
 
 def _verify(args, ctx) -> int:  # noqa: ANN001
+    from core.ledger.verify import verify
+
     report = verify(ctx.engine)
     data = {"ok": report.ok, "accounts": report.accounts, "transfers": report.transfers, "entries": report.entries,
             "problems": report.problems}

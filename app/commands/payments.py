@@ -12,11 +12,14 @@ import sys
 import uuid
 
 from app.commands.args import LIMIT, whole
+from app.lazy import lazy
 from core.errors import ValidationError
-from core.ledger import money
-from core.payments import cards, rail_files
-from core.payments.views import PaymentRequest
 from core.security.roles import SYSTEM_ACTOR
+
+money = lazy("core.ledger.money")
+cards = lazy("core.payments.cards")
+rail_files = lazy("core.payments.rail_files")
+views = lazy("core.payments.views")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -134,7 +137,7 @@ def _create(args, ctx) -> int:  # noqa: ANN001
     number = _secret("Card number: ")
     cvc = _secret("Security code (CVC): ")
     card, _brand = cards.parse_card(number, month, year, cvc)
-    req = PaymentRequest(id=args.id or f"pay_{uuid.uuid4().hex[:24]}", account=args.account, amount=amount,
+    req = views.PaymentRequest(id=args.id or f"pay_{uuid.uuid4().hex[:24]}", account=args.account, amount=amount,
                          currency=cur, card=card, description=args.description, capture=args.capture)
     return _emit_payment(ctx, args, ctx.services.payments.create(SYSTEM_ACTOR, req))
 
@@ -177,7 +180,8 @@ def _listen(args, ctx) -> int:  # noqa: ANN001
         raise ValidationError(f"cannot listen on {args.host}:{args.port}: {err.strerror}") from None
     print(f"listening for webhooks on http://{args.host}:{server.server_address[1]}/ (Ctrl+C stops)", flush=True)
     try:
-        server.serve_forever()
+        with ctx.sealing():  # webhooks append to the audit trail for as long as this runs
+            server.serve_forever()
     finally:
         server.server_close()
     return 0

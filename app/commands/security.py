@@ -8,12 +8,14 @@ import os
 import sys
 
 from core.errors import ValidationError
-from core.security.audit import AuditTrail
-from core.security.audit_keys import AuditKeys, default_key_path
-from core.security.passwords import MAX_LENGTH
+from typing import TYPE_CHECKING
+
 from core.security.roles import SYSTEM_ACTOR, USER_ROLES
-from core.security.sessions import UserView
-from core.security.users import UserService
+
+if TYPE_CHECKING:
+    from core.security.audit import AuditTrail
+    from core.security.sessions import UserView
+    from core.security.users import UserService
 
 AUDIT_BROKEN = 3
 
@@ -39,6 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         cmd.add_argument("name")
         cmd.add_argument("--json", action="store_true")
         cmd.set_defaults(handler=_admin, admin_action=name)
+    rotate = user.add_parser("rotate-totp-key", help="re-encrypt every authenticator secret with a new key",
+                             description="Add a new AES-256 key version to the TOTP key file (beside the audit key), "
+                                         "re-encrypt every user's authenticator secret with it in one transaction, "
+                                         "then drop the old versions. Users keep their authenticator apps.")
+    rotate.add_argument("--json", action="store_true")
+    rotate.set_defaults(handler=_rotate_totp)
     reset = user.add_parser("reset-password", help="give a user a temporary password to replace at next login",
                             description="Reset a user's password: prints a generated temporary password once (or "
                                         "uses the first line of stdin with --password-stdin). The user must choose "
@@ -64,17 +72,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _audit(ctx) -> AuditTrail:  # noqa: ANN001
-    return AuditTrail(AuditKeys(default_key_path(ctx.settings.data_dir)))
+    return ctx.audit
 
 
 def _users(ctx) -> UserService:  # noqa: ANN001
-    return UserService(ctx.engine, _audit(ctx))
+    from core.security.users import UserService
+
+    users = UserService(ctx.engine, _audit(ctx))
+    users.totp.encrypt_clear()  # secrets an older version stored in clear are encrypted before anything else
+    return users
+
+
+def _rotate_totp(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    users = _users(ctx)
+    report = users.rotate_totp_key(SYSTEM_ACTOR)
+    ctx.emit({"key_version": report.version, "users": report.secrets, "dropped_versions": report.dropped,
+              "key_file": str(users.totp.keys.path)}, as_json=args.json,
+             text=f"re-encrypted {report.secrets} authenticator secrets with key version {report.version} in "
+                  f"{users.totp.keys.path}; dropped versions {', '.join(map(str, report.dropped)) or 'none'}")
+    return 0
 
 
 def _read_password(from_stdin: bool) -> str:
     """The new user's password: the first line of stdin, or asked twice on the terminal (never echoed)."""
     stdin = sys.stdin
     if from_stdin:
+        from core.security.passwords import MAX_LENGTH
+
         try:
             line = stdin.readline(MAX_LENGTH + 3) if stdin is not None else ""
         except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -171,10 +195,14 @@ def _seal(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 
 def _verify(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
-    report = _audit(ctx).verify(ctx.engine)
+    trail = _audit(ctx)
+    report = trail.verify(ctx.engine)
     lines = [f"{report.entries} sealed entries in {report.batches} batches checked; head at position "
              f"{report.head_seq} ({report.head_hash[:16]}…)"]
-    if report.unsealed:
+    lines.append(f"signed head record: position {report.head_recorded}" if report.head_recorded is not None else
+                 f"no signed head record for this database in {trail.heads.folder} yet (written at the next seal)")
+    lines += report.notes
+    if report.unsealed and not any(p.kind == "unsealed" for p in report.problems):
         lines.append(f"{report.unsealed} entries not sealed yet (oldest id {report.oldest_unsealed_id}); "
                      "run: qenex audit seal")
     first = report.first_problem
@@ -185,5 +213,8 @@ def _verify(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
         lines += [f"  also {p.kind}: {p.message}" for p in report.problems[1:10]]
         if len(report.problems) > 10:
             lines.append(f"  … and {len(report.problems) - 10} more")
+        if report.problems and {p.kind for p in report.problems} <= {"unknown_key"} and not trail.keys.trusted():
+            lines.append(f"  no trusted audit key in {trail.keys.key_path.parent}: point QENEX_DATA_DIR at the data "
+                         "folder that holds the trail's key, or QENEX_AUDIT_KEY at the key file")
     ctx.emit(report.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0 if report.ok else AUDIT_BROKEN

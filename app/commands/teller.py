@@ -10,9 +10,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from app.commands.args import ID, LIMIT, whole
+from app.lazy import lazy
 from core.errors import ValidationError
-from core.ledger import money
 from core.security.roles import SYSTEM_ACTOR
+
+money = lazy("core.ledger.money")
 
 
 def _teller(ctx):  # noqa: ANN001, ANN202

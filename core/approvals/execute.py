@@ -59,7 +59,8 @@ def release_hold(ledger: Ledger, conn: Connection, checker: Actor, hold_pk: int,
 def undo(ledger: Ledger, conn: Connection, actor: Actor, req: ApprovalView) -> str:
     """Release what ``req`` held (its pending transfer is voided, or expires if its time passed)."""
     if req.kind not in MONEY_KINDS or req.transfer_id is None:
-        return "nothing was held"
+        return {"freeze": "the account stays as it is", "close": "the account stays open",
+                "hold_release": "the hold stays"}.get(req.kind, "nothing changed")
     expired: list = []
     try:
         pending_ops.resolve_on(ledger, conn, actor, req.transfer_id, post=False, amount=None, id=None,

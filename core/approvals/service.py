@@ -17,21 +17,21 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from core.approvals import execute, store
+from core.approvals import execute, limits, store
 from core.approvals.errors import (
     ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
 )
-from core.approvals.policy import LIMIT_ROLES, Need, Policy
+from core.approvals.policy import Need, Policy
 from core.approvals.store import ApprovalView
 from core.errors import PermissionDenied, QenexError
 from core.ledger import money, numbers, queries
 from core.ledger.errors import AccountNotEmpty, AccountNotFound
 from core.ledger.views import AccountView, StatementLine
-from core.persistence.models import ApprovalLimit, FraudScore
+from core.persistence.models import FraudScore
 from core.security.roles import Actor, Permission, Role
 from core.teller import holds
 
-R, L, S = store.R, ApprovalLimit.__table__, FraudScore.__table__
+R, S = store.R, FraudScore.__table__
 MAX_NOTE = 200
 LIST_STATES = ("waiting", "decided", "all", *store.STATES)
 
@@ -302,6 +302,30 @@ class Approvals:
 
         return self.ledger.run(work)
 
+    def withdraw(self, actor: Actor, request_id: int, note: str = "") -> ApprovalView:
+        """The maker takes back their own waiting request: held funds are released, nothing else happens."""
+        note = _note(note, "the note") or "withdrawn by the maker"
+        with self.engine.connect() as conn:
+            first = store.get(conn, request_id, self.ledger.clock())
+        if first.maker != actor.username:
+            self.ledger.authorize(actor, Permission.APPROVAL_DECIDE, f"approval:{request_id}")
+            raise InvalidApproval(f"request #{request_id} is {first.maker}'s: only its maker withdraws it; a supervisor "
+                                  "rejects it with a reason instead", id=request_id)
+        self._pending(first)
+
+        def work(conn: Connection) -> ApprovalView:
+            now = self.ledger.clock()
+            req = store.get(conn, request_id, now, lock=True)
+            self._pending(req, expire=False)
+            result = "withdrawn by the maker; " + execute.undo(self.ledger, conn, actor, req)
+            if not store.decide(conn, req, "rejected", actor.username, now, note, result):
+                raise ApprovalNotPending(f"request #{req.id} was decided at another desk meanwhile; refresh", id=req.id)
+            self.ledger.record(conn, actor, "approval.withdraw", f"approval:{req.id}", {"state": "pending"},
+                               {"state": "rejected", "kind": req.kind, "note": note, "result": result})
+            return store.get(conn, req.id, now)
+
+        return self.ledger.run(work)
+
     def approve_many(self, actor: Actor, ids: Sequence[int], note: str = "") -> list[ApprovalView | QenexError]:
         """Approve each request on its own (one transaction each); a result or a refusal per id, in order."""
         return [self._each(lambda i: self.approve(actor, i, note), i) for i in dict.fromkeys(ids)]
@@ -309,6 +333,9 @@ class Approvals:
     def reject_many(self, actor: Actor, ids: Sequence[int], reason: str) -> list[ApprovalView | QenexError]:
         _note(reason, "a reason for rejecting", required=True)  # refused once, before any item
         return [self._each(lambda i: self.reject(actor, i, reason), i) for i in dict.fromkeys(ids)]
+
+    def withdraw_many(self, actor: Actor, ids: Sequence[int], note: str = "") -> list[ApprovalView | QenexError]:
+        return [self._each(lambda i: self.withdraw(actor, i, note), i) for i in dict.fromkeys(ids)]
 
     @staticmethod
     def _each(call: Any, request_id: int) -> ApprovalView | QenexError:
@@ -348,47 +375,11 @@ class Approvals:
 
         return self.ledger.run(work)
 
-    # -- limits ---------------------------------------------------------------------------------------
+    # -- limits (core.approvals.limits) ----------------------------------------------------------------
     def limits(self, actor: Actor, currencies: Sequence[str] = ()) -> list[dict[str, Any]]:
         """Each role's limit per currency: the configured rows, and the default for ``currencies``."""
-        self.ledger.authorize(actor, Permission.LEDGER_VIEW)
-        with self.engine.connect() as conn:
-            rows = {(r.role, r.currency): r for r in conn.execute(select(L))}
-            wanted = sorted({c for _, c in rows} | {money.currency(c) for c in currencies} or {"USD"})
-            out = []
-            for role in LIMIT_ROLES:
-                for cur in wanted:
-                    row = rows.get((role, cur))
-                    amount = row.amount if row else money.to_minor(self.policy.defaults[role], cur, allow_zero=True)
-                    out.append({"role": role, "currency": cur, "limit": money.plain(amount, cur),
-                                "source": f"set by {row.set_by}" if row else "default"})
-        return out
+        return limits.show(self, actor, currencies)
 
     def set_limit(self, actor: Actor, role: str, currency: str, amount: int) -> dict[str, Any]:
         """Set ``role``'s limit in ``currency`` (minor units; 0: every transfer from a customer asks)."""
-        self.ledger.authorize(actor, Permission.SETTINGS_CHANGE, f"approval-limit:{role}")
-        role = (role or "").strip().lower()
-        if role not in LIMIT_ROLES:
-            raise InvalidApproval(f"limits are set for {' or '.join(LIMIT_ROLES)}, got {role!r}", field="role")
-        currency = money.currency(currency)
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            raise InvalidApproval(f"a limit is zero or more minor units, got {amount!r}", field="amount")
-
-        def work(conn: Connection) -> dict[str, Any]:
-            now = self.ledger.clock()
-            old = conn.execute(select(L.c.amount).where(L.c.role == role, L.c.currency == currency)).scalar()
-            if old is None:
-                conn.execute(L.insert().values(role=role, currency=currency, amount=amount, set_by=actor.username,
-                                               set_at=now))
-            else:
-                conn.execute(L.update().where(L.c.role == role, L.c.currency == currency)
-                             .values(amount=amount, set_by=actor.username, set_at=now))
-            self.ledger.record(conn, actor, "approval.limit", f"{role}:{currency}",
-                               None if old is None else {"limit": money.plain(old, currency)},
-                               {"limit": money.plain(amount, currency)})
-            return {"role": role, "currency": currency, "limit": money.plain(amount, currency),
-                    "source": f"set by {actor.username}"}
-
-        result = self.ledger.run(work)
-        self.policy.forget()
-        return result
+        return limits.set_limit(self, actor, role, currency, amount)

@@ -280,4 +280,6 @@ class FraudDesk:
     def stats(self, actor: Actor) -> stats.ChartData:
         """Coalesced data for the charts (alerts per hour, scores, throughput, SLA breaches, share confirmed)."""
         self._authorize(actor, Permission.ALERT_VIEW, "fraud.stats")
-        return self._read(lambda conn, now: stats.collect(conn, now, self.config))
+        screen = self.ledger.screen
+        return self._read(lambda conn, now: stats.collect(  # the thresholds in force (core.fraud.versions)
+            conn, now, screen.current_config(conn) if screen is not None else self.config))

@@ -10,8 +10,7 @@ from core.fraud import rules
 from core.fraud.config import FraudConfig
 from core.fraud.features import INDEX
 from core.fraud.registry import LoadedModel
-from core.fraud.training import channel_codes
-from core.fraud.txn import Txn
+from core.fraud.txn import CHANNELS, Txn
 
 NO_MODEL = "no fraud model trained yet: rules only"
 ANOMALY_ONLY = "no supervised model yet (too few fraud labels): rules and anomaly score only"
@@ -35,6 +34,11 @@ class Assessment:
     reasons: tuple[str, ...]
     probability: float | None
     anomaly: float | None
+
+
+def channel_codes(X: np.ndarray) -> np.ndarray:
+    """Each row's channel code (the ``channel`` feature), unknown channels folded into "other"."""
+    return np.clip(np.asarray(X)[:, INDEX["channel"]], 0, len(CHANNELS)).astype(np.intp)
 
 
 def on_channel_scale(p: np.ndarray, ceiling: np.ndarray, review: float) -> np.ndarray:

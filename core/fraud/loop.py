@@ -16,11 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import average_precision_score
-from threadpoolctl import threadpool_limits
 
-from core.fraud.compiled import compile_classifier
-from core.fraud.training import CANDIDATES, OPENMP_THREADS
 from core.fraud.txn import DAY
 
 Scorer = Callable[[np.ndarray], np.ndarray]
@@ -79,6 +75,11 @@ def balanced(rows: np.ndarray, y: np.ndarray, max_legit: int, seed: int = 0) -> 
 def fit_classifier(kind: str = "rf") -> Fit:
     """A Fit for one of core.fraud.training.CANDIDATES, scoring with the engine's compiled scorer (without
     both classes among the labels, every payment scores 0: nothing to learn from yet)."""
+    from threadpoolctl import threadpool_limits  # scikit-learn loads only when a loop runs
+
+    from core.fraud.compiled import compile_classifier
+    from core.fraud.training import CANDIDATES, OPENMP_THREADS
+
     def fit(X: np.ndarray, y: np.ndarray, ts: np.ndarray) -> Scorer:
         if len(np.unique(y)) < 2:
             return lambda rows: np.zeros(len(rows))
@@ -90,7 +91,31 @@ def fit_classifier(kind: str = "rf") -> Fit:
 
 def average_precision(y: np.ndarray, scores: np.ndarray) -> float | None:
     """Average precision, or None when there is no fraud to find."""
+    from sklearn.metrics import average_precision_score
+
     return float(average_precision_score(y, scores)) if y.any() else None
+
+
+def channel_rates(X: np.ndarray, y: np.ndarray, flagged: np.ndarray) -> dict[str, dict[str, float | int]]:
+    """Per channel present in ``X``: normal (legitimate) payments, the false-positive rate (share of them
+    ``flagged``: held for review or declined), frauds and the detection rate (share of them flagged).
+    Rates are absent when a channel has no payment of that kind."""
+    from core.fraud.decision import channel_codes
+    from core.fraud.txn import CHANNELS
+
+    codes = channel_codes(X)
+    names = (*CHANNELS, "other")
+    out: dict[str, dict[str, float | int]] = {}
+    for code in np.unique(codes):
+        mine = codes == code
+        normal, fraud = mine & (y == 0), mine & (y == 1)
+        entry: dict[str, float | int] = {"normal": int(normal.sum()), "frauds": int(fraud.sum())}
+        if normal.any():
+            entry["false_positive_rate"] = float(flagged[normal].mean())
+        if fraud.any():
+            entry["detection_rate"] = float(flagged[fraud].mean())
+        out[names[int(code)]] = entry
+    return out
 
 
 @dataclass(frozen=True)

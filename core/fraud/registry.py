@@ -9,16 +9,19 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import skops.io as sio
 from sqlalchemy import Connection, Engine, func, select, update
 
 from core.errors import NotFound, ValidationError
-from core.fraud.compiled import Anomaly, Classifier, compile_anomaly, compile_classifier
 from core.fraud.features import FEATURE_NAMES, INDEX
-from core.fraud.training import ANOMALY_FEATURES, Trained
 from core.persistence.base import utcnow
 from core.persistence.models.fraud import FraudModel
+
+if TYPE_CHECKING:  # scikit-learn and skops load only when a model is stored or loaded (the CLI starts fast)
+    from core.fraud.compiled import Anomaly, Classifier
+    from core.fraud.training import Trained
 
 TRUSTED_TYPES = [
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
@@ -59,6 +62,8 @@ class LoadedModel:
 
 
 def dumps(trained: Trained) -> bytes:
+    import skops.io as sio
+
     return sio.dumps({
         "classifier": trained.classifier, "anomaly": trained.anomaly,
         "reference": np.asarray(trained.reference, dtype=np.float64), "anomaly_floor": float(trained.anomaly_floor),
@@ -74,6 +79,8 @@ def channel_scales(trained: Trained) -> dict:
 
 def loads(blob: bytes) -> dict:
     """Rebuild a bundle, refusing any type outside sklearn's safe set and TRUSTED_TYPES."""
+    import skops.io as sio
+
     unexpected = sorted(set(sio.get_untrusted_types(data=blob)) - set(TRUSTED_TYPES))
     if unexpected:
         raise ValidationError(f"model file holds types that are not trusted: {', '.join(unexpected)}")
@@ -81,6 +88,9 @@ def loads(blob: bytes) -> dict:
 
 
 def compile_bundle(info: ModelInfo, bundle: dict) -> LoadedModel:
+    from core.fraud.compiled import compile_anomaly, compile_classifier
+    from core.fraud.training import ANOMALY_FEATURES
+
     if tuple(info.feature_names) != FEATURE_NAMES:
         raise ValidationError(f"model {info.label} was trained on other features; retrain it")
     classifier = compile_classifier(bundle["classifier"]) if bundle["classifier"] is not None else None
@@ -135,10 +145,15 @@ def active_version(conn: Connection) -> int | None:
 
 
 def load(conn: Connection, version: int) -> LoadedModel:
-    blob = conn.scalar(select(FraudModel.blob).where(FraudModel.version == version))
-    if blob is None:
+    return compile_bundle(info(conn, version), loads(blob(conn, version)))
+
+
+def blob(conn: Connection, version: int) -> bytes:
+    """The stored skops bundle of ``version`` (NotFound if there is none)."""
+    data = conn.scalar(select(FraudModel.blob).where(FraudModel.version == version))
+    if data is None:
         raise NotFound(f"no fraud model version {version}", version=version)
-    return compile_bundle(info(conn, version), loads(blob))
+    return data
 
 
 def activate(engine: Engine, version: int) -> ModelInfo:

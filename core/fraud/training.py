@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from core.errors import ValidationError
 from core.fraud.compiled import compile_anomaly, compile_classifier
+from core.fraud.decision import channel_codes
 from core.fraud.features import INDEX
 from core.fraud.txn import CHANNELS, DAY
 
@@ -122,11 +123,6 @@ def _train(X: np.ndarray, y: np.ndarray, ts: np.ndarray, candidates: Sequence[st
         if (channels[legit] == code).sum() >= MIN_CHANNEL_ROWS:
             metrics[f"normal_ceiling_{name}"] = round(float(ceilings[code]), 4)
     return Trained(kind, model, anomaly, reference, floor, metrics, ceilings, floors)
-
-
-def channel_codes(X: np.ndarray) -> np.ndarray:
-    """Each row's channel code (the ``channel`` feature), unknown channels folded into "other"."""
-    return np.clip(np.asarray(X)[:, INDEX["channel"]], 0, len(CHANNELS)).astype(np.intp)
 
 
 def channel_quantiles(values: np.ndarray, channels: np.ndarray, q: float, at_least: float | None) -> np.ndarray:

@@ -23,7 +23,9 @@ GL_KINDS = {"teller_cash": "Teller cash", "clearing": "Clearing", "suspense": "S
 # GL accounts owned by one operation each (core.payments), opened on first use per currency, not by
 # ensure_gl_accounts: card payments, the outgoing rails, and the bank's settlement (nostro) account.
 OWNED_GL_KINDS = {"card_clearing": "Card clearing", "sepa_clearing": "SEPA clearing", "ach_clearing": "ACH clearing",
-                  "wire_clearing": "Wire clearing", "nostro": "Settlement (nostro)"}
+                  "wire_clearing": "Wire clearing", "nostro": "Settlement (nostro)",
+                  # cash drawers (core.drawers): each drawer, the branch vault, and cash over/short
+                  "drawer": "Cash drawer", "vault": "Vault cash", "cash_over_short": "Cash over/short"}
 ACCOUNT_KINDS = {"deposit", *GL_KINDS, *OWNED_GL_KINDS}
 STATUSES = ("open", "frozen", "closed")
 

@@ -28,7 +28,8 @@ from core.security.roles import Actor, Role
 
 # Operation -> the GL account kinds it owns (core.ledger.accounts GL_KINDS and OWNED_GL_KINDS).
 OWNERS: dict[str, frozenset[str]] = {
-    "cash": frozenset({"teller_cash"}),
+    # cash at the desk: the teller cash account, and the drawers, the vault and cash over/short (core.drawers)
+    "cash": frozenset({"teller_cash", "drawer", "vault", "cash_over_short"}),
     "hold": frozenset({"suspense"}),
     "fee": frozenset({"fees"}),
     "card": frozenset({"card_clearing"}),
@@ -45,7 +46,7 @@ CODES: dict[str, str] = {
 CORRECTION = "correction"
 MIN_REASON = 5  # characters of a supervisor's reason
 
-WHAT_INSTEAD = ("cash goes through Deposit or Withdraw (the desk's cash account), holds through Place hold, "
+WHAT_INSTEAD = ("cash goes through Deposit or Withdraw (your open cash drawer), holds through Place hold, "
                 "card payments and payment orders through Payments; a supervisor can post a GL movement with a "
                 "reason")
 

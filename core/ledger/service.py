@@ -1,7 +1,6 @@
 """The Ledger service: every money movement and ledger query, with permissions checked in core."""
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -10,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core.errors import QenexError
+from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import accounts as account_ops
 from core.ledger import events
 from core.ledger import pending as pending_ops
@@ -24,6 +23,7 @@ from core.ledger.views import (
     AccountView, Balance, CustomerView, Statement, TransferRequest, TransferResult,
 )
 from core.persistence.base import utcnow
+from core.persistence import outage as outages
 from core.persistence.driver import AutocommitConnections, raw_transaction
 from core.security import guard
 from core.security.roles import Actor, Permission
@@ -40,8 +40,10 @@ class Ledger:
     """
 
     def __init__(self, engine: Engine, *, audit: Any = None, screen: Any = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, retry_seconds: float | None = None) -> None:
         self.engine = engine
+        # How long one call retries a lost database before DatabaseUnavailable (QENEX_DB_RETRY_SECONDS, 10 s).
+        self.retry_seconds = outages.retry_seconds() if retry_seconds is None else retry_seconds
         self.audit = audit
         self.screen = screen
         self.clock = clock
@@ -60,25 +62,15 @@ class Ledger:
             self.audit.append(conn, actor, action, target, before, after)
 
     def run(self, work: Callable[[Connection], Any], attempts: int = 5, begin: Callable[[], Any] | None = None) -> Any:
-        """Run ``work`` in one transaction, retrying deadlocks/serialization failures and id races.
+        """Run ``work`` in one transaction, retrying deadlocks/serialization failures and id races
+        (``attempts`` times) and a lost database connection (for ``retry_seconds``, then DatabaseUnavailable).
 
+        Retrying after a lost connection is safe because every write is keyed: a transfer whose commit went
+        through before the connection broke replays by its id instead of posting again.
         ``begin`` (default ``engine.begin``) gives the transaction's context manager.
         """
-        begin = begin or self.engine.begin
-        for attempt in range(attempts):
-            try:
-                with begin() as conn:
-                    return work(conn)
-            except IntegrityError:
-                if attempt == attempts - 1:
-                    raise
-            except DBAPIError as exc:
-                code = getattr(exc.orig, "sqlstate", None)
-                transient = exc.connection_invalidated or "database is locked" in str(exc.orig)
-                if (code not in _RETRYABLE_PG and not transient) or attempt == attempts - 1:
-                    raise
-                time.sleep(0.005 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return outages.run_transaction(begin or self.engine.begin, work, attempts=attempts,
+                                       retry_seconds=self.retry_seconds, retryable_states=_RETRYABLE_PG)
 
     # -- customers and accounts -----------------------------------------------------------------
     def add_customer(self, actor: Actor, name: str, country: str = "US") -> CustomerView:
@@ -108,7 +100,7 @@ class Ledger:
     # -- transfers ------------------------------------------------------------------------------
     def transfer(self, actor: Actor, req: TransferRequest,
                  also: Callable[[Connection, TransferResult], None] | None = None, *,
-                 operation: str | None = None) -> TransferResult:
+                 operation: str | None = None, four_eyes: bool | None = None) -> TransferResult:
         """Post (or hold, if pending) one transfer in its own database transaction.
 
         ``also(conn, result)`` (optional) runs in the same transaction after the posting (also for a
@@ -117,24 +109,44 @@ class Ledger:
         ``operation`` (core.ledger.desk_controls.OWNERS; set only by the core operation itself) lets that
         operation move money on the GL accounts it owns; otherwise only a supervisor with a reason or the
         system operator touches a GL account (GLMovementRefused, audited).
+        ``four_eyes`` (default: without ``also``, and for payment orders) applies the maker/checker rules even with ``also``
+        (cash through a drawer: the operation's rows are written with the held transfer).
         """
         self.authorize(actor, Permission.TRANSFER_CORRECT if req.reverses_id else Permission.TRANSFER_POST, req.id)
         req = normalize(req, actor)
+        declined: list[tuple] = []
         try:
-            if (also is None and self.audit is None and self.screen is None and not req.reverses_id
-                    and self.four_eyes is None and self.engine.dialect.name == "postgresql"):
-                return self._transfer_optimistic(actor, req, operation)
-            declined: list[tuple] = []
-            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=also is None))
+            # Four eyes: plain transfers and payment orders (a held order's rail file waits for its transfer to
+            # post) by default; an operation with rows of its own asks with ``four_eyes=True`` (drawer cash)
+            gated = (also is None or operation == "rail") if four_eyes is None else four_eyes
+            if also is None and not req.reverses_id and self.engine.dialect.name == "postgresql":
+                if self.audit is None and self.screen is None and self.four_eyes is None:
+                    return self._transfer_optimistic(actor, req, operation)
+                if gated:  # the desk path applies the maker/checker rules (falling back when a request is due)
+                    from core.ledger import desk  # screen and audit inside one read and one checked write
+
+                    result = desk.transfer(self, actor, req, OPTIMISTIC_TRIES, operation)
+                    if result is not None:
+                        return result
+            return self.run(lambda c: self._transfer(c, actor, req, declined, also, operation, gated=gated))
         except GLMovementRefused as err:
             self._refused(actor, err, req.id)
             raise
         except TransferDeclined as err:
-            with self.engine.begin() as conn:
-                self.screen.record(conn, *declined[0])
-                self.record(conn, actor, "transfer.declined", req.id, None,
-                            {"score": err.score, "reasons": list(err.reasons)})
+            if declined:  # the locking path's decline (the desk path recorded its own)
+                self.run(lambda conn: self._record_decline(conn, actor, req, declined[0], err))
             raise
+
+    def _record_decline(self, conn: Connection, actor: Actor, req: TransferRequest, screened: tuple,
+                        err: TransferDeclined) -> None:
+        """Record a declined payment once: a retry after a commit whose answer was lost finds it recorded."""
+        from core.persistence.models.fraud import FraudScore
+
+        if conn.execute(select(FraudScore.transfer_id).where(FraudScore.transfer_id == req.id,
+                                                             FraudScore.decision == "decline")).first():
+            return
+        self.screen.record(conn, *screened)
+        self.record(conn, actor, "transfer.declined", req.id, None, {"score": err.score, "reasons": list(err.reasons)})
 
     def transfer_in(self, conn: Connection, actor: Actor, req: TransferRequest, *,
                     operation: str | None = None) -> TransferResult:
@@ -205,14 +217,20 @@ class Ledger:
                     result = self._transfer_raw(cur, actor, req, lock=False, operation=operation)
                     events.created_committed(self.engine, cur, actor.username, result)
                     return result
+            except DatabaseUnavailable:
+                continue  # a lost connection: the next try (then the retrying locking path) gets through
             except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
                 if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
                         or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_PG):
                     raise
         result = self.run(lambda cur: self._transfer_raw(cur, actor, req, operation=operation),
                           begin=lambda: raw_transaction(self.engine))
-        with self._autocommit.cursor() as cur:
-            events.created_committed(self.engine, cur, actor.username, result)
+        try:
+            with self._autocommit.cursor() as cur:
+                events.created_committed(self.engine, cur, actor.username, result)
+        except (DBAPIError, DatabaseUnavailable) as exc:  # posted: a lost live-update notice must not fail it
+            if not outages.is_connection_loss(exc):
+                raise
         return result
 
     def _transfer_raw(self, cur: Any, actor: Actor, req: TransferRequest, *, lock: bool = True,

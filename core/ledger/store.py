@@ -194,11 +194,14 @@ def _in_params(values: Sequence[str]) -> list:
 
 
 @lru_cache(maxsize=64)
-def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool = False) -> str:
+def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool = False,
+               extra: tuple[str, ...] = ()) -> str:
     """Insert transfers and entries, save the accounts' totals; ``checked``: only over unchanged rows.
 
     A checked write carries each account's ``xmin`` as read; a row changed since (by any writer, at any
     point up to this statement's own update of it) makes ``qenex_stale_account`` raise 40001, undoing it all.
+    ``extra``: more CTEs (``name AS (...)``, their parameters after the entries'), written all or nothing with
+    the posting.
     """
     ctes = []
     if n_transfers:
@@ -207,6 +210,7 @@ def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool 
     if n_entries:
         ctes.append(f"e AS (INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
                     f"{', '.join(['(%s, %s, %s, %s, %s)'] * n_entries)})")
+    ctes += extra
     columns = "id, dp, cp, dpe, cpe" + (", x" if checked else "")
     rows = ", ".join([f"({_marks(len(columns.split(',')))})"] * n_accounts)
     debits = "CASE WHEN a.xmin::text::bigint = v.x THEN v.dp ELSE qenex_stale_account(a.id) END" if checked else "v.dp"
@@ -270,16 +274,19 @@ def write_posting(conn: Connection, transfers: list[dict], entries: list[dict], 
 
 
 def write_posting_on(cur: psycopg.Cursor, transfers: list[dict], entries: list[dict],
-                     accounts: list[AccountState], *, checked: bool = False) -> None:
+                     accounts: list[AccountState], *, checked: bool = False, extra: tuple[str, ...] = (),
+                     extra_params: Sequence[Any] = ()) -> None:
     """``write_posting`` on a PostgreSQL driver cursor (at most ``_MAX_VALUES`` transfers, some accounts).
 
     ``checked``: the accounts were read unlocked; the write fails with SQLSTATE 40001, writing nothing,
-    if any of them changed since (their ``version``).
+    if any of them changed since (their ``version``). ``extra``/``extra_params``: more CTEs written with
+    the posting (the fraud screen's state and score, the audit entry).
     """
     params = [t[c] for t in transfers for c in TRANSFER_COLUMNS]
     params += [v for e in entries for v in e]
+    params += extra_params
     params += _account_params(accounts, checked)
-    cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked), params)
+    cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked, tuple(extra)), params)
 
 
 def _account_params(accounts: list[AccountState], checked: bool = False) -> list[int]:

@@ -32,13 +32,14 @@ from core.payments.fees import FEE_GL_KIND, FeeSchedule
 from core.payments.errors import InvalidState, OrderNotFound
 from core.payments.views import checked_id
 from core.persistence.base import utcnow
-from core.persistence.models import PaymentOrder
+from core.persistence.models import ApprovalRequest, PaymentOrder
 from core.security import guard
 from core.security.roles import Actor, Permission
 
 O = PaymentOrder.__table__
 A = ledger_store.A
 T = ledger_store.T
+AR = ApprovalRequest.__table__  # four eyes: an order above the maker's limit waits for a supervisor
 
 
 @dataclass(frozen=True)
@@ -327,9 +328,21 @@ _FEE = T.alias("fee_transfer")
 
 def _select():  # noqa: ANN202
     return (select(O, A.c.number.label("account_number_from"), A.c.name.label("account_name"),
-                   T.c.state.label("transfer_state"), _FEE.c.amount.label("fee_amount"))
+                   T.c.state.label("transfer_state"), _FEE.c.amount.label("fee_amount"),
+                   AR.c.state.label("approval_state"))
             .join(A, A.c.id == O.c.account_id).join(T, T.c.id == O.c.transfer_id, isouter=True)
-            .join(_FEE, _FEE.c.id == O.c.id + ":fee", isouter=True))
+            .join(_FEE, _FEE.c.id == O.c.id + ":fee", isouter=True)
+            .join(AR, AR.c.transfer_id == O.c.transfer_id, isouter=True))
+
+
+def _funds(transfer_state: str | None, approval_state: str | None) -> str:
+    """Where the order's money is, in words (a transfer held by four eyes waits for a supervisor, not the fraud team)."""
+    if approval_state is not None:
+        if transfer_state == "pending":
+            return "waiting for approval: reserved on the account until a supervisor decides"
+        if transfer_state == "voided":
+            return "released: the approval was refused or withdrawn"
+    return _FUNDS.get(transfer_state or "", transfer_state or "unknown")
 
 
 def _view(row: Any) -> OrderView:
@@ -340,7 +353,7 @@ def _view(row: Any) -> OrderView:
         id=m["id"], rail=m["rail"], status=m["status"], account=m["account_number_from"], amount=m["amount"],
         currency=m["currency"], beneficiary=ben.display, name=m["beneficiary_name"], iban=m["iban"], bic=m["bic"],
         routing=m["routing"], account_number=m["account_number"], reference=m["reference"],
-        transfer_id=m["transfer_id"], funds=_FUNDS.get(m["transfer_state"] or "", m["transfer_state"] or "unknown"),
+        transfer_id=m["transfer_id"], funds=_funds(m["transfer_state"], m["approval_state"]),
         batch_id=m["batch_id"], return_reason=m["return_reason"], created_by=m["created_by"],
         created_at=m["created_at"], updated_at=m["updated_at"], fee=m["fee_amount"] or 0,
         account_name=m["account_name"] or "")

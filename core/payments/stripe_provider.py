@@ -20,8 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import stripe
-from stripe import _util as stripe_util
+from types import ModuleType
 
 from core.payments import declines
 from core.payments.cards import CardInput
@@ -51,7 +50,16 @@ class _Scrub(logging.Filter):
 _log = logging.getLogger("stripe")
 if not any(isinstance(f, _Scrub) for f in _log.filters):
     _log.addFilter(_Scrub())
-stripe_util.STRIPE_LOG = None  # STRIPE_LOG=debug would print request bodies (card fields) to stderr
+
+
+def _stripe() -> ModuleType:
+    """The Stripe SDK, imported on first use (it takes a second to import: a command that takes no card
+    payment never pays for it)."""
+    import stripe
+    from stripe import _util as stripe_util
+
+    stripe_util.STRIPE_LOG = None  # STRIPE_LOG=debug would print request bodies (card fields) to stderr
+    return stripe
 
 
 class StripeProvider:
@@ -65,7 +73,7 @@ class StripeProvider:
         self.api_base = (api_base or DEFAULT_BASE).rstrip("/")
         self.webhook_secret = webhook_secret or ""
         self.max_retries = max_retries
-        self._client = (stripe.StripeClient(self.api_key, base_addresses={"api": self.api_base},
+        self._client = (_stripe().StripeClient(self.api_key, base_addresses={"api": self.api_base},
                                             max_network_retries=max_retries) if self.api_key else None)
 
     @classmethod
@@ -135,6 +143,7 @@ class StripeProvider:
     def parse_webhook(self, payload: bytes, signature: str) -> ProviderEvent:
         if not self.webhook_secret:
             raise ProviderError("QENEX_STRIPE_WEBHOOK_SECRET is not set, so webhooks cannot be verified")
+        stripe = _stripe()
         try:
             event = stripe.Webhook.construct_event(payload, signature or "", self.webhook_secret,
                                                    tolerance=WEBHOOK_TOLERANCE_S)
@@ -153,6 +162,7 @@ class StripeProvider:
         if self._client is None:
             raise ProviderError("no payment provider is configured: set QENEX_STRIPE_API_KEY "
                                 "(and QENEX_STRIPE_API_BASE for a test server)")
+        stripe = _stripe()
         try:
             return fn(self._client)
         except stripe.CardError as err:

@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from core.errors import ConfigurationError
+from core.persistence.outage import quiet_pool_logging, translate_errors
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -22,10 +23,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_pragmas(engine)
+        quiet_pool_logging(engine)
+        translate_errors(engine)
         return engine
     if backend == "postgresql":
         # No pre-ping: it costs a round trip per transaction; a dropped connection is retried by Ledger.run.
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        quiet_pool_logging(engine)  # a connection killed under the pool is one log line, not a traceback
+        translate_errors(engine)  # a lost connection is DatabaseUnavailable, never SQL in a message
+        return engine
     raise ConfigurationError(f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://")
 
 

@@ -20,6 +20,13 @@ from sqlalchemy.exc import DBAPIError
 
 _INT8 = psycopg.adapters.get_dumper(Int8, PyFormat.BINARY)
 
+# psycopg caches the conversion of a statement's %s placeholders (a regex pass over the text) only for
+# statements with at most 50 parameters, a guard against huge one-off statements. The desk's one-statement
+# posting (core.ledger.desk) has about 130 and is one of a few fixed texts; parsing it again on every
+# transfer cost a fifth of the desk's client time. The cache stays bounded (psycopg's LRU of 128 texts).
+if getattr(psycopg._queries, "MAX_CACHED_STATEMENT_PARAMS", 0) < 200:  # noqa: SLF001 - see above
+    psycopg._queries.MAX_CACHED_STATEMENT_PARAMS = 200  # noqa: SLF001
+
 
 def _cursor(pooled: Any) -> psycopg.Cursor:
     """The psycopg cursor kept in the pool's per-connection ``info`` (made once); ints are sent as int8,
@@ -43,6 +50,20 @@ def _translate(err: psycopg.Error, dialect: Any, pooled: Any, cur: psycopg.Curso
     invalidated = dialect.is_disconnect(err, pooled.dbapi_connection, cur)
     return DBAPIError.instance(None, None, err, psycopg.Error, hide_parameters=True,
                                connection_invalidated=invalidated, dialect=dialect), invalidated
+
+
+def checkout(engine: Engine) -> Any:
+    """``engine.raw_connection()`` with SQLAlchemy's error translation, which the raw call skips: a server
+    that cannot be reached comes out as ``DBAPIError`` with ``connection_invalidated`` (no SQL, no parameters),
+    so ``Ledger.run`` retries it and ``core.persistence.outage`` names it."""
+    try:
+        return engine.raw_connection()
+    except DBAPIError:
+        raise
+    except psycopg.Error as err:
+        raise DBAPIError.instance(None, None, err, psycopg.Error, hide_parameters=True,
+                                  connection_invalidated=isinstance(err, psycopg.OperationalError),
+                                  dialect=engine.dialect) from err
 
 
 @contextmanager
@@ -69,7 +90,7 @@ def raw_transaction(engine: Engine) -> Iterator[psycopg.Cursor]:
     psycopg opens the transaction on the first statement; on an error the pool's reset on return rolls
     it back. Driver errors come out as SQLAlchemy's, as from ``conn.execute``.
     """
-    pooled = engine.raw_connection()
+    pooled = checkout(engine)
     try:
         cur = _cursor(pooled)
         try:
@@ -100,7 +121,7 @@ class AutocommitConnections:
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def _connect(self) -> tuple[Any, psycopg.Cursor]:
-        pooled = self._engine.raw_connection()
+        pooled = checkout(self._engine)
         pooled.detach()
         raw = pooled.dbapi_connection
         raw.autocommit = True

@@ -1,18 +1,25 @@
 """Apply the Alembic migrations programmatically (``qenex db upgrade`` and at start-up)."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.M)
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -26,6 +33,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """
     from core.ledger import exponents
 
+    if revision == "head" and _at_head(engine):  # every start of a command: no need to load Alembic
+        with engine.connect() as conn:
+            exponents.check(conn)
+        return
+    from alembic import command
+
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -37,17 +50,53 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             exponents.check(conn)
 
 
+@lru_cache(maxsize=1)
+def script_head() -> str | None:
+    """The head revision as the migration files' headers name it (read as text, nothing imported); None
+    when they do not name exactly one head (then Alembic decides)."""
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN.search(source)
+        if rev is None or down is None:
+            return None
+        revisions.add(rev.group(1))
+        downs.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database's recorded revision is the head of these migrations."""
+    head = script_head()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            stored = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    except DBAPIError:  # no version table yet (an empty database): Alembic creates it
+        return False
+    return stored == [head]
+
+
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def revision(engine: Engine, message: str, rev_id: str) -> None:
     """Autogenerate a migration (developer tool)."""
+    from alembic import command
+
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -9,23 +9,31 @@ is the order. ``verify`` re-derives everything and changes nothing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
 
 from core.persistence.base import utcnow
 from core.persistence.models.security import AuditBatch, AuditEntry
+from core.persistence.outage import retrying
 from core.security.audit_chain import GENESIS, SIGNATURE_CONTEXT, Manifest, dumps, entry_hash, jsonable
-from core.security.audit_keys import AuditKeys
+from core.security.audit_head import HeadRecord, HeadStore, database_id
+from core.security.audit_keys import ENV_VAR, AuditKeys
+from core.security.audit_verify import MAX_PROBLEMS, Problem, Verifier, VerifyReport
+from core.security.errors import AuditKeyError
 from core.security.guard import authorize
 from core.security.roles import Actor, Permission
 
+__all__ = ["MAX_PROBLEMS", "AuditRecord", "AuditTrail", "Problem", "SealReport", "VerifyReport"]
+log = logging.getLogger(__name__)
 _APPEND = insert(AuditEntry.__table__)  # built once: append runs on every transfer
+ROW_COLUMNS = ("at", "actor", "role", "device", "action", "target", "before", "after")  # AuditTrail.row's keys
 SEAL_LOCK = 7423002  # pg_advisory_xact_lock key of the sealer
-MAX_PROBLEMS = 1000
+SEAL_INTERVAL = timedelta(seconds=60)  # verify fails on entries left unsealed longer (desks seal twice as often)
 
 
 @dataclass(frozen=True)
@@ -52,46 +60,39 @@ class SealReport:
     head_hash: str
 
 
-@dataclass(frozen=True)
-class Problem:
-    """What verify found wrong. kind: altered | removed | inserted | bad_signature | unknown_key."""
-
-    kind: str
-    seq: int | None
-    entry_id: int | None
-    message: str
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    entries: int  # sealed entries checked
-    batches: int
-    unsealed: int  # appended but not sealed yet (not a fault; run seal)
-    oldest_unsealed_id: int | None
-    head_seq: int
-    head_hash: str
-    problems: list[Problem] = field(default_factory=list)  # in chain order, at most MAX_PROBLEMS
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def first_problem(self) -> Problem | None:
-        return self.problems[0] if self.problems else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "entries": self.entries, "batches": self.batches, "unsealed": self.unsealed,
-                "oldest_unsealed_id": self.oldest_unsealed_id, "head_seq": self.head_seq,
-                "head_hash": self.head_hash, "problems": [p.__dict__ for p in self.problems]}
-
-
 class AuditTrail:
     """Append, seal, verify and query the audit log. ``keys`` holds the signing key (outside the database)."""
 
-    def __init__(self, keys: AuditKeys, batch_size: int = 128) -> None:
+    def __init__(self, keys: AuditKeys, batch_size: int = 128, *, redis_url: str | None = None,
+                 seal_interval: timedelta = SEAL_INTERVAL, clock: Callable[[], datetime] = utcnow) -> None:
         self.keys = keys
         self.batch_size = batch_size
+        self.seal_interval = seal_interval
+        self.clock = clock  # verify's "now" for entries left unsealed too long
+        self.heads = HeadStore(keys.key_path.parent, redis_url)
+        self._key_ready = False
+        self._trail_checked = False  # this database had no trail another key signed (appends need not ask again)
+        self.appended = 0  # entries this object appended (committed or not): a command seals on exit if any
+
+    def check_key(self, conn: Connection, *, cached: bool = False) -> None:
+        """Refuse to go on when there is no signing key and this database already has a signed trail that no
+        key in the key folder signed: a new key would make the real trail look broken (AuditKeyError).
+
+        ``cached`` (appends): once this database was found fine, do not ask again; sealing, which is what
+        would make a key, always asks while there is no key file."""
+        if self._key_ready or (cached and self._trail_checked):
+            return
+        if self.keys.key_path.exists():
+            self._key_ready = True
+            return
+        signers = set(conn.execute(select(AuditBatch.key_id).distinct().limit(100)).scalars())
+        if signers and not signers & set(self.keys.trusted()):
+            raise AuditKeyError(
+                f"this database already has a signed audit trail, but there is no signing key for it at "
+                f"{self.keys.key_path}; a new key would make the trail look broken, so nothing was done. Point "
+                f"QENEX_DATA_DIR at the data folder that holds the trail's key, or {ENV_VAR} at the key file, "
+                "and run again", path=str(self.keys.key_path))
+        self._trail_checked = True
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -103,52 +104,100 @@ class AuditTrail:
         ``before``/``after`` are the changed fields as plain data; never put secrets or hashes in them.
         Returns the entry id. Takes no lock.
         """
+        self.check_key(conn, cached=True)
+        result = conn.execute(_APPEND, self.row(actor, action, target, before, after, at))
+        return int(result.inserted_primary_key[0])
+
+    def row(self, actor: Actor, action: str, target: str = "", before: dict[str, Any] | None = None,
+            after: dict[str, Any] | None = None, at: datetime | None = None) -> dict[str, Any]:
+        """The ``audit_log`` row ``append`` inserts (keys: ROW_COLUMNS), for a caller that writes it in its own
+        statement (the desk's one-statement posting, core.ledger.desk). ValueError as for ``append``."""
         if not action or len(action) > 64:
             raise ValueError("an audit action has 1 to 64 characters")
         if len(target) > 200:
             raise ValueError("an audit target has at most 200 characters")
-        result = conn.execute(_APPEND, {
+        self.appended += 1  # a command seals on exit when it appended (app.context)
+        return {
             "at": at or utcnow(), "actor": actor.username, "role": actor.role.value, "device": actor.device,
             "action": action, "target": target,
             "before": None if before is None else dumps(jsonable(before)),
             "after": None if after is None else dumps(jsonable(after)),
-        })
-        return int(result.inserted_primary_key[0])
+        }
 
     def seal(self, engine: Engine, max_entries: int | None = None) -> SealReport:
-        """Chain and sign every committed unsealed entry (or the first ``max_entries``), one batch per transaction."""
-        kid, key = self.keys.signer()
+        """Chain and sign every committed unsealed entry (or the first ``max_entries``), one batch per transaction,
+        then sign the new chain head into the head record outside the database (``audit_head``).
+
+        Raises AuditKeyError when the key is missing for a database with a trail (see ``check_key``)."""
+        signer: list[tuple[str, Any]] = []  # the signing key loads only when there is something to seal
         entries = batches = 0
         head_seq, head_hash = 0, GENESIS
         while max_entries is None or entries < max_entries:
             size = self.batch_size if max_entries is None else min(self.batch_size, max_entries - entries)
-            with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEAL_LOCK})")
-                head_seq, head_hash = _head(conn)
-                rows = conn.execute(select(AuditEntry).where(AuditEntry.seq.is_(None))
-                                    .order_by(AuditEntry.id).limit(size)).all()
-                if not rows:
-                    break
-                prev, chained = head_hash, []
-                for seq, row in enumerate(rows, start=head_seq + 1):
-                    digest = entry_hash(prev, seq, row)
-                    chained.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
-                    prev = digest
-                manifest = Manifest(first_seq=head_seq + 1, prev_hash=head_hash,
-                                    entries=tuple((c["b_id"], c["b_hash"]) for c in chained),
-                                    sealed_at=utcnow().isoformat())
-                text = manifest.text()
-                conn.execute(insert(AuditBatch).values(
-                    first_seq=manifest.first_seq, last_seq=manifest.last_seq, key_id=kid, manifest=text,
-                    signature=key.sign(text.encode(), SIGNATURE_CONTEXT), sealed_at=utcnow()))
-                conn.execute(update(AuditEntry).where(AuditEntry.id == bindparam("b_id"))
-                             .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"),
-                                     hash=bindparam("b_hash")), chained)
-                head_seq, head_hash = manifest.last_seq, manifest.last_hash
-            entries += len(rows)
+            # One batch is one transaction that re-reads what is unsealed: safe to repeat after a lost connection.
+            count, head_seq, head_hash = retrying(lambda size=size: self._seal_batch(engine, size, signer))
+            if not count:
+                break
+            entries += count
             batches += 1
+        if head_seq:
+            self._record_head(engine, head_seq, head_hash, signer[0] if signer else None, sealed=bool(entries))
         return SealReport(entries=entries, batches=batches, head_seq=head_seq, head_hash=head_hash)
+
+    def _seal_batch(self, engine: Engine, size: int, signer: list) -> tuple[int, int, str]:
+        """Chain and sign up to ``size`` unsealed entries in one transaction: (entries, head seq, head hash)."""
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEAL_LOCK})")
+            head_seq, head_hash = _head(conn)
+            rows = conn.execute(select(AuditEntry).where(AuditEntry.seq.is_(None))
+                                .order_by(AuditEntry.id).limit(size)).all()
+            if not rows:
+                return 0, head_seq, head_hash
+            if not signer:
+                self.check_key(conn)
+                signer.append(self.keys.signer())
+            kid, key = signer[0]
+            prev, chained = head_hash, []
+            for seq, row in enumerate(rows, start=head_seq + 1):
+                digest = entry_hash(prev, seq, row)
+                chained.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
+                prev = digest
+            manifest = Manifest(first_seq=head_seq + 1, prev_hash=head_hash,
+                                entries=tuple((c["b_id"], c["b_hash"]) for c in chained),
+                                sealed_at=utcnow().isoformat())
+            text = manifest.text()
+            conn.execute(insert(AuditBatch).values(
+                first_seq=manifest.first_seq, last_seq=manifest.last_seq, key_id=kid, manifest=text,
+                signature=key.sign(text.encode(), SIGNATURE_CONTEXT), sealed_at=utcnow()))
+            conn.execute(update(AuditEntry).where(AuditEntry.id == bindparam("b_id"))
+                         .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"),
+                                 hash=bindparam("b_hash")), chained)
+            return len(rows), manifest.last_seq, manifest.last_hash
+
+    def _record_head(self, engine: Engine, head_seq: int, head_hash: str, signer: tuple[str, Any] | None,
+                     sealed: bool) -> None:
+        """Move the signed head record forward to ``head_seq``; never over a record the chain no longer holds."""
+        database = database_id(engine)
+        if signer is None and not self.keys.key_path.exists():
+            return  # nothing sealed here, and no key of ours: another desk records its own seals
+        recorded = self.heads.newest(database, self.keys.trusted())
+        if recorded is not None:
+            if recorded.seq == head_seq and recorded.hash == head_hash and not sealed:
+                return
+            if recorded.seq > head_seq:
+                log.warning("the audit trail ends at position %s before its recorded head %s; run qenex audit verify",
+                            head_seq, recorded.seq)
+                return
+            with engine.connect() as conn:
+                stored = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == recorded.seq)).scalar()
+            if stored != recorded.hash:
+                log.warning("the audit trail no longer holds its recorded head at position %s; run qenex audit "
+                            "verify", recorded.seq)
+                return
+        kid, key = signer or self.keys.signer()
+        self.heads.write(HeadRecord(database=database, seq=head_seq, hash=head_hash,
+                                    recorded_at=utcnow().isoformat()), kid, key)
 
     # -- checking ----------------------------------------------------------------------------------------
 
@@ -160,7 +209,9 @@ class AuditTrail:
         """
         if actor is not None:
             authorize(engine, self, actor, Permission.AUDIT_VERIFY)
-        return _Verifier(self.keys.trusted()).run(engine)
+        trusted = self.keys.trusted()
+        heads = self.heads.read(database_id(engine), trusted)  # before the walk: a seal meanwhile only adds
+        return Verifier(trusted, stale_before=self.clock() - self.seal_interval, heads=heads).run(engine)
 
     # -- viewing -----------------------------------------------------------------------------------------
 
@@ -215,116 +266,3 @@ def _record(row: Any) -> AuditRecord:
     return AuditRecord(id=row.id, at=row.at, actor=row.actor, role=row.role, device=row.device, action=row.action,
                        target=row.target, before=None if row.before is None else json.loads(row.before),
                        after=None if row.after is None else json.loads(row.after), seq=row.seq)
-
-
-class _Verifier:
-    """Walks the signed batches in chain order and checks the entries each one covers."""
-
-    PAGE = 256  # batches fetched per round trip
-
-    def __init__(self, trusted: dict) -> None:  # noqa: ANN001
-        self.trusted = trusted
-        self.problems: list[Problem] = []
-        self.entries = 0
-        self.batches = 0
-
-    def flag(self, kind: str, seq: int | None, entry_id: int | None, message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(kind, seq, entry_id, message))
-
-    def run(self, engine: Engine) -> VerifyReport:
-        expected, prev = 1, GENESIS
-        with engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                # One snapshot: a seal committing meanwhile must not look like entries outside any batch.
-                conn.execution_options(isolation_level="REPEATABLE READ")
-            after = 0
-            while True:
-                page = conn.execute(select(AuditBatch).where(AuditBatch.first_seq >= after)
-                                    .order_by(AuditBatch.first_seq).limit(self.PAGE)).all()
-                if not page:
-                    break
-                for batch in page:
-                    expected, prev = self.batch(conn, batch, expected, prev)
-                after = page[-1].first_seq + 1
-            for row in conn.execute(select(AuditEntry.id, AuditEntry.seq).where(AuditEntry.seq >= expected)
-                                    .order_by(AuditEntry.seq).limit(MAX_PROBLEMS)):
-                self.flag("inserted", row.seq, row.id, f"entry {row.id} at position {row.seq} is not covered "
-                          "by any signed batch (inserted, or its batch was removed)")
-            unsealed, oldest = conn.execute(select(func.count(), func.min(AuditEntry.id))
-                                            .where(AuditEntry.seq.is_(None))).one()
-        return VerifyReport(entries=self.entries, batches=self.batches, unsealed=int(unsealed),
-                            oldest_unsealed_id=oldest, head_seq=expected - 1, head_hash=prev, problems=self.problems)
-
-    def batch(self, conn: Connection, batch: Any, expected: int, prev: str) -> tuple[int, str]:
-        """Check one batch; return the next expected chain position and the hash to chain from."""
-        self.batches += 1
-        try:
-            manifest = Manifest.parse(batch.manifest)
-        except (ValueError, KeyError, TypeError):
-            self.flag("altered", batch.first_seq, None, f"the manifest of the batch at position {batch.first_seq} "
-                      "is unreadable")
-            return batch.last_seq + 1, prev
-        first_id = manifest.entries[0][0]
-        public = self.trusted.get(batch.key_id)
-        if public is None:
-            self.flag("unknown_key", manifest.first_seq, first_id, f"the batch from position {manifest.first_seq} "
-                      f"(entry {first_id}) is signed by key {batch.key_id}, which is not trusted")
-        else:
-            try:
-                public.verify(batch.signature, batch.manifest.encode(), SIGNATURE_CONTEXT)
-            except InvalidSignature:
-                self.flag("bad_signature", manifest.first_seq, first_id, f"the signature of the batch from "
-                          f"position {manifest.first_seq} (entry {first_id}) does not match its manifest")
-        if (batch.first_seq, batch.last_seq) != (manifest.first_seq, manifest.last_seq):
-            self.flag("altered", manifest.first_seq, first_id, f"the batch row from position {batch.first_seq} "
-                      "does not match its signed manifest")
-        if manifest.first_seq > expected:
-            self.gap(conn, expected, manifest.first_seq - 1)
-        elif manifest.first_seq < expected:
-            self.flag("inserted", manifest.first_seq, first_id, f"a second batch claims position "
-                      f"{manifest.first_seq} (entry {first_id})")
-        elif manifest.prev_hash != prev:
-            self.flag("removed", manifest.first_seq, first_id, f"the chain is broken before entry {first_id} "
-                      f"at position {manifest.first_seq}: entries before it were removed or replaced")
-        self.entries_of(conn, manifest)
-        return manifest.last_seq + 1, manifest.last_hash
-
-    def gap(self, conn: Connection, first: int, last: int) -> None:
-        rows = conn.execute(select(AuditEntry.id, AuditEntry.seq).where(AuditEntry.seq.between(first, last))
-                            .order_by(AuditEntry.seq).limit(MAX_PROBLEMS)).all()
-        if not rows:
-            self.flag("removed", first, None, f"positions {first} to {last} are missing: their entries and "
-                      "batch were removed")
-        for row in rows:
-            self.flag("inserted", row.seq, row.id, f"entry {row.id} at position {row.seq} is not covered by any "
-                      "signed batch (inserted, or its batch was removed)")
-
-    def entries_of(self, conn: Connection, manifest: Manifest) -> None:
-        ids = [entry_id for entry_id, _ in manifest.entries]
-        rows = conn.execute(select(AuditEntry).where(or_(AuditEntry.seq.between(manifest.first_seq, manifest.last_seq),
-                                                         AuditEntry.id.in_(ids)))).all()
-        by_seq = {r.seq: r for r in rows if r.seq is not None}
-        by_id = {r.id: r for r in rows}
-        signed = set(ids)
-        prev = manifest.prev_hash
-        for seq, (entry_id, signed_hash) in enumerate(manifest.entries, start=manifest.first_seq):
-            self.entries += 1
-            row = by_seq.get(seq)
-            if row is not None and row.id not in signed:
-                self.flag("inserted", seq, row.id, f"entry {row.id} at position {seq} is not the entry signed for "
-                          "that position")
-            if row is None or row.id != entry_id:
-                moved = by_id.get(entry_id)
-                if moved is None:
-                    self.flag("removed", seq, entry_id, f"entry {entry_id} at position {seq} was removed")
-                else:
-                    self.flag("altered", seq, entry_id, f"entry {entry_id} was moved from position {seq} "
-                              f"to {moved.seq if moved.seq is not None else 'the unsealed entries'}")
-            elif entry_hash(prev, seq, row) != signed_hash:
-                self.flag("altered", seq, entry_id, f"entry {entry_id} at position {seq} was altered "
-                          "(its content does not match the signed hash)")
-            elif (row.prev_hash, row.hash) != (prev, signed_hash):
-                self.flag("altered", seq, entry_id, f"the stored hashes of entry {entry_id} at position {seq} "
-                          "were altered")
-            prev = signed_hash

@@ -34,6 +34,8 @@ from core.security.passwords import PasswordHasher, check_policy, temporary_pass
 from core.security.roles import USER_ROLES, Actor, Permission, Role
 from core.security.sessions import LockoutPolicy, LoginResult, LoginStep, NewUser, Session, UserView
 from core.security.totp import Enrollment
+from core.security.totp_keys import TotpSecrets
+from core.security.totp_store import RotationReport, TotpStore
 from core.text import InvalidText, clean
 
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,63}")
@@ -56,9 +58,13 @@ class UserService:
 
     def __init__(self, engine: Engine, audit: AuditTrail | None, clock: Callable[[], datetime] = utcnow,
                  hasher: PasswordHasher | None = None, lockout: LockoutPolicy | None = None,
-                 step_ttl: timedelta = timedelta(minutes=5), enroll_ttl: timedelta = timedelta(minutes=15)) -> None:
+                 step_ttl: timedelta = timedelta(minutes=5), enroll_ttl: timedelta = timedelta(minutes=15),
+                 totp_secrets: TotpSecrets | None = None) -> None:
         self.engine = engine
         self.audit = audit
+        # TOTP secrets are stored AES-GCM encrypted with keys beside the audit key (core.security.totp_keys).
+        self.totp = TotpStore(engine, totp_secrets or (TotpSecrets(audit.keys.key_path.parent)
+                                                       if audit is not None else None))
         self.clock = clock
         self.hasher = hasher or PasswordHasher()
         self.lockout = lockout or LockoutPolicy()
@@ -100,12 +106,13 @@ class UserService:
         enrolling = row.totp_enrolled_at is None
         ticket = secrets.token_urlsafe(24)
         expires = now + (self.enroll_ttl if enrolling else self.step_ttl)
-        pending = _Pending(row.id, name, device, expires, row.totp_secret, enrolling, bool(row.must_change_password))
+        secret = self.totp.plain(row)
+        pending = _Pending(row.id, name, device, expires, secret, enrolling, bool(row.must_change_password))
         with self._pending_lock:
             self._pending = {t: p for t, p in self._pending.items() if p.expires_at > now}
             self._pending[ticket] = pending
         return LoginStep(ticket=ticket, username=name, expires_at=pending.expires_at,
-                         enrollment=totp.enrollment(name, row.totp_secret) if enrolling else None,
+                         enrollment=totp.enrollment(name, secret) if enrolling else None,
                          password_change=pending.password_change)
 
     def complete_login(self, step: LoginStep | str, code: str, new_password: str | None = None) -> LoginResult:
@@ -164,6 +171,7 @@ class UserService:
     def unlock(self, actor: Actor, password: str, code: str) -> Session:
         """Reopen an idle-locked desk for the same user with password and code (failures count as for login).
 
+        Failures and refusals are audited under the desk's user (``actor``), who is known: the desk was theirs.
         Raises BadCredentials, InvalidCode, CodeReused, AccountLocked, UserDisabled, or LoginExpired when the
         user's MFA was reset meanwhile (log in again).
         """
@@ -172,20 +180,19 @@ class UserService:
             row = _row(conn, user_id=actor.user_id) if actor.user_id is not None else None
         if row is None or row.username != actor.username:
             self.hasher.burn(password)
-            self._record(_anonymous(actor.device), "unlock.failed", _shown(actor.username), None,
-                         {"reason": "unknown_user"}, now)
+            self._record(actor, "unlock.failed", _shown(actor.username), None, {"reason": "unknown_user"}, now)
             raise BadCredentials()
         if row.locked_until is not None and row.locked_until > now:
-            self._record(_anonymous(actor.device), "unlock.refused", row.username, None, {"reason": "locked"}, now)
+            self._record(actor, "unlock.refused", row.username, None, {"reason": "locked"}, now)
             raise AccountLocked(row.locked_until)
         if not self.hasher.verify(password, row.password_hash):
             with self.engine.begin() as conn:
                 error = self._failure(conn, _row(conn, user_id=row.id, lock=True), now, actor.device,
-                                      BadCredentials(), action="unlock.failed")
+                                      BadCredentials(), action="unlock.failed", who=actor)
             raise error
         if row.status == "active" and session_check.reason(actor, row) is not None:
             session_check.check(self.engine, self.audit, actor)  # the role changed or the password was reset
-        return self._second_factor(row.id, code, now, actor.device, "unlock", enrolling=False).session
+        return self._second_factor(row.id, code, now, actor.device, "unlock", enrolling=False, who=actor).session
 
     def lock(self, actor: Actor, reason: str = "idle") -> None:
         """Record that the desk of ``actor`` was locked (the UI hides everything until ``unlock``)."""
@@ -225,11 +232,12 @@ class UserService:
         except (ValueError, TypeError) as exc:
             raise ValidationError(f"not a usable TOTP secret (base32, at least 160 bits): {exc}") from None
         password_hash = self.hasher.hash(password)
+        stored = self.totp.stored(secret, name)
         try:
             with self.engine.begin() as conn:
                 user_id = conn.execute(insert(User).values(
                     username=name, role=role.value, status="active", password_hash=password_hash,
-                    totp_secret=secret, totp_enrolled_at=now if enrolled_secret else None, failed_attempts=0,
+                    totp_secret=stored, totp_enrolled_at=now if enrolled_secret else None, failed_attempts=0,
                     lockouts=0, created_at=now, must_change_password=must_change_password)).inserted_primary_key[0]
                 self._audit(conn, actor, "user.add", name, None, {"role": role.value, "status": "active",
                                                                   "change_at_login": must_change_password}, now)
@@ -280,9 +288,17 @@ class UserService:
     def reset_mfa(self, actor: Actor, username: str) -> Enrollment:
         """Forget the user's TOTP secret and recovery codes; the next login enrolls again. Needs USER_MANAGE."""
         secret = totp.new_secret()
+        stored = self.totp.stored(secret, login_name(username))  # the row's username, as _change looks it up
         view = self._change(actor, username, "mfa.reset", lambda row: {
-            "totp_secret": secret, "totp_enrolled_at": None, "totp_last_step": None})
+            "totp_secret": stored, "totp_enrolled_at": None, "totp_last_step": None})
         return totp.enrollment(view.username, secret)
+
+    def rotate_totp_key(self, actor: Actor) -> RotationReport:
+        """Re-encrypt every user's TOTP secret with a new key version, then drop the old versions from the key
+        file (``core.security.totp_store``). Needs USER_MANAGE; audited as ``mfa.key_rotate``."""
+        authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, "totp_keys")
+        return self.totp.rotate(lambda conn, version, count: self._audit(
+            conn, actor, "mfa.key_rotate", "users", None, {"key_version": version, "users": count}, self.clock()))
 
     # -- internals ---------------------------------------------------------------------------------------
 
@@ -310,32 +326,38 @@ class UserService:
             return _view(_row(conn, user_id=row.id))
 
     def _second_factor(self, user_id: int, code: str, now: datetime, device: str | None, purpose: str, *,
-                       secret: str | None = None, enrolling: bool, new_hash: str | None = None) -> LoginResult:
-        """Check ``code`` in one transaction, record success or failure, then return or raise."""
+                       secret: str | None = None, enrolling: bool, new_hash: str | None = None,
+                       who: Actor | None = None) -> LoginResult:
+        """Check ``code`` in one transaction, record success or failure, then return or raise.
+
+        ``who``: the actor failures are audited under (the desk's user on unlock; anonymous at login)."""
         error: QenexError | None = None
+        failed_as = who or _anonymous(device)
         with self.engine.begin() as conn:
             row = _row(conn, user_id=user_id, lock=True)
             if row is None:
                 raise LoginExpired("the account changed since this login began; start again")
             if row.status != "active":
-                self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
+                self._audit(conn, failed_as, f"{purpose}.refused", row.username, None,
                             {"reason": "disabled"}, now)
                 error = UserDisabled(row.username)
             elif row.locked_until is not None and row.locked_until > now:
-                self._audit(conn, _anonymous(device), f"{purpose}.refused", row.username, None,
+                self._audit(conn, failed_as, f"{purpose}.refused", row.username, None,
                             {"reason": "locked"}, now)
                 error = AccountLocked(row.locked_until)
-            elif ((secret is not None and row.totp_secret != secret) or (row.totp_enrolled_at is None) != enrolling
+            elif ((secret is not None and self.totp.plain(row, rewrite=False) != secret)
+                  or (row.totp_enrolled_at is None) != enrolling
                   or (purpose == "login" and row.must_change_password and new_hash is None)):
                 error = self._failure(conn, row, now, device, LoginExpired(
-                    "the account changed since this login began; start again"), action=f"{purpose}.failed")
+                    "the account changed since this login began; start again"), action=f"{purpose}.failed", who=who)
             else:
                 try:
-                    changes, method, left = _check_code(conn, row, code, now, allow_recovery=not enrolling)
+                    changes, method, left = _check_code(conn, row, self.totp.plain(row, conn=conn), code, now,
+                                                        allow_recovery=not enrolling)
                 except (InvalidCode, CodeReused) as exc:
-                    error = self._failure(conn, row, now, device, exc, action=f"{purpose}.failed")
+                    error = self._failure(conn, row, now, device, exc, action=f"{purpose}.failed", who=who)
                 except (TypeError, ValueError):  # whatever the code was, it was not a valid one: counted
-                    error = self._failure(conn, row, now, device, InvalidCode(), action=f"{purpose}.failed")
+                    error = self._failure(conn, row, now, device, InvalidCode(), action=f"{purpose}.failed", who=who)
                 else:
                     if new_hash is not None:  # the user's own password replaces the one they were given
                         changes = {**changes, "password_hash": new_hash, "must_change_password": False}
@@ -370,10 +392,13 @@ class UserService:
         return LoginResult(session=session, recovery_codes=codes, recovery_codes_left=left)
 
     def _failure(self, conn: Connection, row: Any, now: datetime, device: str | None, error: QenexError,
-                 action: str = "login.failed") -> QenexError:
-        """Count one failed attempt on the locked ``row``; returns the error to raise (AccountLocked on the last)."""
+                 action: str = "login.failed", who: Actor | None = None) -> QenexError:
+        """Count one failed attempt on the locked ``row``; returns the error to raise (AccountLocked on the last).
+
+        Audited under ``who`` (the desk's user on unlock), else the anonymous actor."""
         failed = row.failed_attempts + 1
-        self._audit(conn, _anonymous(device), action, row.username, {"failed_attempts": row.failed_attempts},
+        who = who or _anonymous(device)
+        self._audit(conn, who, action, row.username, {"failed_attempts": row.failed_attempts},
                     {"failed_attempts": failed, "reason": error.code}, now)
         if failed < self.lockout.max_failures:
             conn.execute(update(User).where(User.id == row.id).values(failed_attempts=failed))
@@ -382,7 +407,7 @@ class UserService:
         until = now + self.lockout.delay(lockouts)
         conn.execute(update(User).where(User.id == row.id).values(
             failed_attempts=0, lockouts=lockouts, locked_until=until))
-        self._audit(conn, _anonymous(device), "account.lock", row.username, {"locked_until": row.locked_until},
+        self._audit(conn, who, "account.lock", row.username, {"locked_until": row.locked_until},
                     {"locked_until": until, "lockouts": lockouts}, now)
         return AccountLocked(until)
 
@@ -416,12 +441,12 @@ class UserService:
             self._pending.pop(ticket, None)
 
 
-def _check_code(conn: Connection, row: Any, code: str, now: datetime,
+def _check_code(conn: Connection, row: Any, secret: str, code: str, now: datetime,
                 allow_recovery: bool) -> tuple[dict[str, Any], str, int | None]:
     """(user column changes, method, recovery codes left) for a valid code; raises InvalidCode or CodeReused."""
     typed = totp.normalize(code)
     if totp.is_totp_code(typed):
-        return {"totp_last_step": totp.accept(row.totp_secret, typed, now, row.totp_last_step)}, "totp", None
+        return {"totp_last_step": totp.accept(secret, typed, now, row.totp_last_step)}, "totp", None
     if not (allow_recovery and recovery.looks_like_recovery_code(code)):
         raise InvalidCode("enter the 6-digit code from the authenticator" +
                           (" or a recovery code" if allow_recovery else ""))

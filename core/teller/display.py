@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from core.ledger.money import format_minor
 
-DEBIT_NORMAL = {"teller_cash", "clearing", "suspense"}
+DEBIT_NORMAL = {"teller_cash", "clearing", "suspense", "drawer", "vault"}
 
 
 def is_gl(kind: str) -> bool:

@@ -157,6 +157,8 @@ class Teller:
             self.ledger.record(conn, actor, "receipt.print" if copy == 1 else "receipt.reprint", transfer_id, None,
                                {"copy": copy, "amount": money.plain(row["amount"], row["currency"]),
                                 "currency": row["currency"]})
+            if row["state"] == "pending" and row["expires_at"] is not None and row["expires_at"] <= now:
+                row = {**row, "state": "expired"}  # past its timeout the hold is released (the job records it)
             fraud = "held for fraud review" if row["state"] == "pending" and row["code"] != "hold" else None
             fee_row = store.transfers_by_id(conn, [f"{transfer_id}:fee"]).get(f"{transfer_id}:fee")
             fee = fee_row["amount"] if fee_row is not None and fee_row["state"] == "posted" else 0

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import io
+import os
+
+from sqlalchemy import text
+
+from core.persistence.db import make_engine
 
 from tests.ledger.test_cli import qenex  # noqa: F401 - the fixture
 
@@ -10,6 +15,10 @@ def _users(qenex, monkeypatch):  # noqa: ANN001, ANN202, F811
     for name, role in (("tina", "teller"), ("sam", "supervisor"), ("sue", "supervisor")):
         monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
         assert qenex("user", "add", name, "--role", role, "--password-stdin")[0] == 0
+    engine = make_engine(os.environ["QENEX_DATABASE_URL"])  # as if each had signed in and chosen a password
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET must_change_password = false"))
+    engine.dispose()
 
 
 def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
@@ -24,7 +33,9 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     release = qenex("approvals", "request", "release-hold", str(hold), "--as", "sam", "--json")[1]
     listed = qenex("approvals", "list", "--json")[1]
     assert [r["id"] for r in listed["requests"]] == [freeze["id"], release["id"]] and listed["total"] == 2
-    assert qenex("approvals", "list", "--as", "tina", "--json")[1]["total"] == 1  # a maker sees their own
+    code, mine, err = qenex("approvals", "list", "--as", "tina", "--json")
+    assert code == 0, err
+    assert mine["total"] == 1  # a maker sees their own
     shown = qenex("approvals", "show", str(freeze["id"]), "--json")[1]
     assert shown["account"]["number"] == acc and shown["activity"][0]["amount"] == "100.00"
 
@@ -39,6 +50,13 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     assert code == 0 and "rejected" in text
     assert qenex("approvals", "list", "--state", "decided", "--json")[1]["total"] == 2
     assert qenex("approvals", "expire", "--json")[1] == {"expired": 0}
+    again = qenex("approvals", "request", "close", acc, "--as", "tina", "--json")
+    assert again[0] == 1 and "account_not_empty" in again[2]
+    release = qenex("approvals", "request", "release-hold", str(hold), "--as", "tina", "--json")[1]
+    code, _, err = qenex("approvals", "withdraw", str(release["id"]), "--as", "sam")
+    assert code == 1 and "only its maker" in err
+    code, data, _ = qenex("approvals", "withdraw", str(release["id"]), "--as", "tina", "--json")
+    assert code == 0 and data["state"] == "rejected" and data["result"].startswith("withdrawn by the maker")
 
 
 def test_limits(qenex):  # noqa: F811

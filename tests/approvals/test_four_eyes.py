@@ -121,7 +121,7 @@ def test_gl_movements_corrections_freezes_and_closures_wait(desk, engine):
     ledger, approvals, teller, (a, b) = desk
     gl = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")
     moved = ledger.transfer(SUPERVISOR, TransferRequest("gl-1", gl["teller_cash"].number, gl["fees"].number, 5_00, "USD",
-                                                       description="fee refund to the till"))
+                                                       description="fee booked to the wrong account"))
     assert moved.state == "pending" and approvals.get(SUPERVISOR_2, moved.approval).kind == "gl"
     cash = ledger.deposit(TELLER, a, 50_000_00, "USD")  # a desk deposit is not a manual GL movement
     assert cash.state == "posted" and cash.approval is None
@@ -201,3 +201,70 @@ def test_limits_per_role_and_currency(desk):
 
 
 from core.security.roles import Actor  # noqa: E402
+
+
+def test_an_outgoing_payment_order_above_the_limit_waits_and_its_file_waits_too(desk, tmp_path):
+    from core.payments.beneficiary import Beneficiary
+    from core.payments.orders import OrderRequest, PaymentOrders, count_waiting
+
+    ledger, approvals, _t, (a, _b) = desk
+    orders = PaymentOrders(ledger.engine, ledger, audit=ledger.audit, clock=ledger.clock)
+    ben = Beneficiary("ach", "Max Muster", None, None, "011000015", "123456789", "Invoice 42")
+    order = orders.create(TELLER, OrderRequest(id="o-1", account=a, beneficiary=ben, amount=2_000_00, currency="USD"))
+    assert order.funds.startswith("waiting for approval") and count_waiting(ledger.engine, "ach") == 0
+    [req] = approvals.list(SUPERVISOR)
+    assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).pending_debits == 2_000_00  # reserved, not sent
+    approvals.approve(SUPERVISOR, req.id)
+    assert orders.show(SUPERVISOR, "o-1").funds == "posted" and count_waiting(ledger.engine, "ach") == 1
+
+
+def test_the_demo_inbox_has_requests_waiting(desk):
+    from core.approvals.demo import seed_approvals
+
+    ledger, approvals, teller, (a, b) = desk
+    for name in ("Carol", "Dan"):
+        customer = ledger.add_customer(SYSTEM_ACTOR, name)
+        ledger.deposit(SYSTEM_ACTOR, ledger.open_account(SYSTEM_ACTOR, customer.id, "USD").number, 500_00, "USD")
+    assert seed_approvals(approvals, teller) == 3
+    assert [r.kind for r in approvals.list(SUPERVISOR)] == ["transfer", "freeze", "hold_release"]
+
+
+def test_two_checkers_at_once_decide_once(desk):
+    import threading
+
+    ledger, approvals, _t, (a, b) = desk
+    request_id = ledger.transfer(TELLER, _big(a, b)).approval
+    results: list = []
+    barrier = threading.Barrier(2)
+
+    def decide(actor, verb) -> None:  # noqa: ANN001
+        barrier.wait()
+        try:
+            results.append(approvals.approve(actor, request_id) if verb == "approve"
+                           else approvals.reject(actor, request_id, "duplicate"))
+        except Exception as err:  # noqa: BLE001
+            results.append(err)
+
+    threads = [threading.Thread(target=decide, args=(SUPERVISOR, "approve")),
+               threading.Thread(target=decide, args=(SUPERVISOR_2, "reject"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    done = [r for r in results if not isinstance(r, Exception)]
+    assert len(done) == 1 and isinstance(next(r for r in results if isinstance(r, Exception)), ApprovalNotPending)
+    moved = ledger.balance(TELLER, b).current
+    assert (done[0].state, moved) in (("approved", 1_500_00), ("rejected", 0))
+    assert ledger.balance(TELLER, a).available == 20_000_00 - moved
+
+
+def test_the_maker_withdraws_their_own_waiting_request(desk):
+    ledger, approvals, _t, (a, b) = desk
+    result = ledger.transfer(TELLER, _big(a, b))
+    with pytest.raises(InvalidApproval):
+        approvals.withdraw(SUPERVISOR, result.approval)
+    done = approvals.withdraw(TELLER, result.approval, "typed the wrong amount")
+    assert (done.state, done.checker, done.result) == ("rejected", "tina", "withdrawn by the maker; held funds released")
+    assert ledger.balance(TELLER, a).available == 20_000_00
+    with pytest.raises(ApprovalNotPending):
+        approvals.withdraw(TELLER, result.approval)

@@ -45,3 +45,16 @@ def test_the_loop_learns_a_pattern_that_appears_half_way():
     assert won > of / 2 and of >= 4
     assert any(w.reviewed for w in replay.weeks[1:])  # analysts' labels reached the loop before their delay
     assert "loop AP" in loop.weeks_table(replay)[0]
+
+
+def test_rates_per_channel():
+    from core.fraud.features import FEATURE_NAMES, INDEX
+    from core.fraud.txn import CHANNELS
+
+    X = np.zeros((6, len(FEATURE_NAMES)))
+    X[:3, INDEX["channel"]] = CHANNELS.index("desk")
+    y = np.array([0, 0, 1, 0, 1, 1])
+    flagged = np.array([True, False, True, False, False, True])
+    rates = loop.channel_rates(X, y, flagged)
+    assert rates["desk"] == {"normal": 2, "frauds": 1, "false_positive_rate": 0.5, "detection_rate": 1.0}
+    assert rates["card"] == {"normal": 1, "frauds": 2, "false_positive_rate": 0.0, "detection_rate": 0.5}

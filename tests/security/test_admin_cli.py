@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from core.persistence.db import make_engine
 from core.security.passwords import PasswordHasher
+from core.security.totp_keys import TotpSecrets
 from core.security.users import UserService
 from tests.security.test_cli import env, run  # noqa: F401 - the fixture and the runner
 
@@ -17,7 +18,8 @@ def test_unlock_and_reset_password_from_the_command_line(env, capsys, monkeypatc
     assert run(capsys, monkeypatch, "user", "add", "tom", "--role", "teller", "--password-stdin",
                stdin=PASSWORD + "\n")[0] == 0
     engine = make_engine(f"sqlite:///{env / 'bank.db'}")
-    users = UserService(engine, None, hasher=PasswordHasher())
+    # TOTP secrets are encrypted with the key beside the CLI's audit key (issue 8 §7)
+    users = UserService(engine, None, hasher=PasswordHasher(), totp_secrets=TotpSecrets(env / "data" / "audit"))
     for _ in range(users.lockout.max_failures):
         try:
             users.begin_login("tom", "wrong password!!")

@@ -67,7 +67,7 @@ def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, ban
         services.ledger.transfer(actor, TransferRequest(f"r{i}", bank[0], bank[1], 50_00, "USD"))
     inbox = _inbox(qtbot, services, SAM, 3)
     inbox.table.selectRow(2)  # sam's own
-    qtbot.waitUntil(lambda: "your own" in inbox.result_label.text())
+    qtbot.waitUntil(lambda: "your own" in inbox.notice.text() and inbox.notice.isVisible())
     assert not inbox.approve_button.isEnabled()
     inbox.table.selectAll()
     assert inbox.approve_button.isEnabled() and "3 requests selected" in inbox.detail.title.text()
@@ -86,3 +86,15 @@ def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, ban
     other.dialog.accept()
     qtbot.waitUntil(lambda: other.model.rowCount() == 0)
     assert services.ledger.balance(teller, bank[1]).current == 300_00
+
+
+def test_the_maker_withdraws_a_request_from_their_inbox(qtbot, services, bank, teller):
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.ledger.transfer(teller, TransferRequest("w1", bank[0], bank[1], 50_00, "USD"))
+    mine = _inbox(qtbot, services, teller, 1)
+    mine.table.selectRow(0)
+    assert mine.withdraw_button.isVisible() and mine.withdraw_button.isEnabled()
+    qtbot.keyClick(mine, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "withdrawn by the maker" in mine.result_label.text())
+    qtbot.waitUntil(lambda: mine.model.rowCount() == 0)
+    assert services.ledger.balance(teller, bank[0]).available == 1_000_00

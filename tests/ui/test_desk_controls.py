@@ -100,3 +100,20 @@ def test_a_declined_transfer_says_what_to_do_next(qtbot, services, bank, teller)
     qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible(), timeout=10_000)
     outcome = form.dialog.outcome.text()
     assert "declined" in outcome and "check it with the customer" in outcome and "supervisor" in outcome
+
+
+def test_a_held_cash_withdrawal_says_do_not_pay_out(qtbot, services, bank, teller):
+    services.ledger.screen = FraudScreen(services.engine, config=FraudConfig(amount_limits={"USD": 100_00}))
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})  # cash goes through the teller's open drawer
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.cash_form
+    form.withdraw_radio.setChecked(True)
+    qtbot.keyClicks(form.fields["amount"], "250.00")
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible(), timeout=10_000)
+    with qtbot.waitSignal(form.posted, timeout=10_000):
+        qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
+    text = form.status.text()
+    assert text.startswith("Do not pay out") and "held for fraud review" in text and "Withdrew" not in text
+    assert form.status.property("state") == "warning"

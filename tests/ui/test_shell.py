@@ -54,9 +54,10 @@ def test_admin_and_supervisor_navigation(qtbot, services, make_user):
     qtbot.addWidget(shell.login_dialog)
     supervisor = _login(qtbot, shell, make_user("sam", Role.SUPERVISOR))
     assert supervisor.nav_keys() == ["teller", "fraud", "recommendations", "payments", "audit", "approvals"]
-    assert supervisor.nav_keys(enabled_only=True) == ["teller", "fraud", "payments", "audit", "approvals"]
-    waiting = supervisor.nav.item(supervisor.nav_keys().index("recommendations"))
-    assert waiting.toolTip().startswith("Not available yet: awaits")
+    assert supervisor.nav_keys(enabled_only=True) == ["teller", "fraud", "recommendations", "payments", "audit",
+                                                      "approvals"]
+    live = supervisor.nav.item(supervisor.nav_keys().index("recommendations"))
+    assert live.toolTip() == "Recommendations (Ctrl+3)"
 
 
 def test_a_role_without_available_screens_sees_why(qtbot, services, make_user, monkeypatch):
@@ -78,7 +79,7 @@ def test_shortcuts_switch_pages(qtbot, services, make_user):
         f"Ctrl+{i + 1}" for i in range(len(window.nav_keys()))]
     window.page_actions["teller"].trigger()
     assert window.current_key() == "teller"
-    assert not window.page_actions["recommendations"].isEnabled()
+    assert window.page_actions["recommendations"].isEnabled()
 
 
 def test_idle_desk_locks_and_unlocks_with_password_and_fresh_code(qtbot, services, make_user, ui_thread_sql):

@@ -97,6 +97,7 @@ def test_transfer_errors_show_inline_and_post_nothing(qtbot, services, bank, tel
 
 
 def test_cash_withdrawal_needs_its_choice_and_enter_never_deposits_after_it(qtbot, services, bank, teller):
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})  # cash goes through the teller's open drawer
     page = _page(qtbot, services, teller)
     _select(qtbot, page, bank[0])
     cash = page.cash_form

@@ -11,7 +11,7 @@ STATE_WORDS = {"pending": "waiting", "approved": "approved", "rejected": "reject
                "failed": "failed"}
 
 
-def _age(when: datetime) -> str:
+def age(when: datetime) -> str:
     minutes = int((datetime.now(timezone.utc) - when).total_seconds() // 60)
     if minutes < 60:
         return f"{max(minutes, 0)} min"
@@ -24,7 +24,7 @@ def _left(r: ApprovalView) -> str:
     if r.state != "pending":
         return STATE_WORDS.get(r.state, r.state)
     minutes = int((r.expires_at - datetime.now(timezone.utc)).total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} left" if minutes >= 60 else f"{max(minutes, 0)} min left"
+    return f"{minutes // 60} h left" if minutes >= 60 else f"{max(minutes, 0)} min left"
 
 
 SHORT_KIND = {"transfer": "Transfer", "gl": "GL movement", "correction": "Correction", "freeze": "Freeze",
@@ -32,7 +32,6 @@ SHORT_KIND = {"transfer": "Transfer", "gl": "GL movement", "correction": "Correc
 
 REQUEST_COLUMNS = (  # what each request is about in full: the checker's view beside the list
     Column("#", lambda r: str(r.id), align_right=True),
-    Column("Waiting", lambda r: _age(r.created_at)),
     Column("Request", lambda r: SHORT_KIND.get(r.kind, r.kind)),
     Column("Account", lambda r: r.account or ""),
     Column("Amount", lambda r: r.amount_text, align_right=True),

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.approvals import ApprovalDetail
 from core.ledger.money import format_minor
-from ui.approvals.columns import STATE_WORDS, activity_columns
+from ui.approvals.columns import STATE_WORDS, activity_columns, age
 from ui.layout import table_view
 from ui.rows_model import RowsModel
 
@@ -48,7 +48,10 @@ class RequestDetail(QWidget):
         r = detail.request
         self.title.setText(f"#{r.id} {r.kind_text} — {STATE_WORDS.get(r.state, r.state)}")
         self.amount.setText(r.amount_text or (r.account or ""))
-        lines = [r.summary, f"Asked by {r.maker} ({r.maker_role}) at {r.created_at.astimezone():%Y-%m-%d %H:%M}",
+        since = age(r.created_at)
+        asked = (f"Asked by {r.maker} ({r.maker_role}) at {r.created_at.astimezone():%Y-%m-%d %H:%M}, "
+                 + ("just now" if since == "0 min" else f"{since} ago"))
+        lines = [r.summary, asked,
                  (f"Expires {r.expires_at.astimezone():%Y-%m-%d %H:%M}"
                   + (" (the held funds are released then)" if r.transfer_id else "")) if r.state == "pending" else ""]
         if r.note:

@@ -10,7 +10,7 @@ events that change what a checker sees).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
@@ -31,6 +31,7 @@ from ui.rows_model import RowsModel
 from ui.teller.confirm import ConfirmDialog
 
 SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided and expired"), ("all", "Everything"))
+REFRESH_MS = 60_000
 LIVE_EVENTS = ("approval.*", "transaction.*", "hold.*", "account.updated", "fraud.detected")
 
 
@@ -57,13 +58,13 @@ class ApprovalsPage(QWidget):
         self.table = table_view()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setModel(self.model)
-        for column, width in enumerate((34, 58, 92, 92, 92, 44, 84)):
+        for column, width in enumerate((36, 96, 96, 92, 52, 92)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda _i: self.note.setFocus())
 
         self.detail_card, box = card()
-        self.detail_card.setFixedWidth(380)
+        self.detail_card.setFixedWidth(360)
         self.detail = RequestDetail()
         self.note = QLineEdit(placeholderText="why (a reason is required to reject)", maxLength=200)
         note_label = QLabel("&Note or reason")
@@ -74,15 +75,22 @@ class ApprovalsPage(QWidget):
                                        "and closures happen, holds are released")
         self.reject_button.setToolTip("Reject the selected requests with the reason typed (Ctrl+R): held funds are "
                                       "released, nothing else happens")
+        self.withdraw_button = QPushButton("Wi&thdraw mine")
+        self.withdraw_button.setToolTip("Take back your own waiting request: its held funds are released")
+        self.withdraw_button.clicked.connect(self.withdraw_selected)
         self.approve_button.clicked.connect(self.approve_selected)
         self.reject_button.clicked.connect(self.reject_selected)
         self.note.returnPressed.connect(self.reject_selected)
         self.result_label = QLabel("", objectName="formStatus", wordWrap=True,
                                    textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice = QLabel("", objectName="formStatus", wordWrap=True)  # why the buttons are off
+        self.notice.setProperty("state", "error")
+        self.notice.hide()
         box.addWidget(self.detail, 1)
         box.addWidget(note_label)
         box.addWidget(self.note)
-        box.addWidget(button_row(self.approve_button, self.reject_button))
+        box.addWidget(button_row(self.approve_button, self.reject_button, self.withdraw_button))
+        box.addWidget(self.notice)
         box.addWidget(self.result_label)
         if not self.decider:
             for widget in (self.approve_button, self.reject_button, self.note, note_label):
@@ -114,9 +122,17 @@ class ApprovalsPage(QWidget):
             QShortcut(QKeySequence(keys), self, activated=self.approve_selected, context=context)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self._reject_key, context=context)
         QShortcut(QKeySequence("F5"), self, activated=self.reload, context=context)
-        self.live = LiveRefresh(self, services, LIVE_EVENTS, lambda _events: self.reload(keep_result=True))
+        self.live = LiveRefresh(self, services, LIVE_EVENTS, self._on_live)
+        self.clock = QTimer(self, interval=REFRESH_MS, timeout=lambda: self.isVisible() and self.reload(keep_result=True))
+        self.clock.start()  # ages, time left and expiries move on even when nothing happens
         self._update_buttons()
         self.reload()
+
+    def _on_live(self, events: list) -> None:
+        """Requests changed (or money moved on an account the inbox shows): reload once for the burst."""
+        shown = {n for r in self.model._rows for n in (r.account, r.counter_account) if n}
+        if any(e.name.startswith("approval.") or e.accounts() is None or shown & e.accounts() for e in events):
+            self.reload(keep_result=True)
 
     # -- loading --------------------------------------------------------------------------------
     @property
@@ -150,8 +166,8 @@ class ApprovalsPage(QWidget):
         for row, req in enumerate(rows):
             if req.id in chosen:
                 selection.select(self.model.index(row, 0), selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
-        if not chosen and rows and self.table.hasFocus() is False and self.state == "waiting":
-            self.table.selectRow(0)
+        if not self.selected() and rows and self.state == "waiting":
+            self.table.selectRow(0)  # the next request to decide: the checker goes on with the keyboard
         self._selection_changed()
 
     def selected(self) -> list[ApprovalView]:
@@ -183,11 +199,11 @@ class ApprovalsPage(QWidget):
         enabled = bool(waiting) and len(own) < len(waiting) and not self._busy
         self.approve_button.setEnabled(enabled)
         self.reject_button.setEnabled(enabled)
-        tip = "your own request: another supervisor decides it (four eyes)" if own and len(own) == len(waiting) else ""
-        self.approve_button.setStatusTip(tip)
-        if own and len(own) == len(waiting) and self.decider:
-            self.result_label.setProperty("state", "error")
-            self.result_label.setText(f"Request #{own[0].id} is your own: another supervisor approves or rejects it.")
+        self.withdraw_button.setEnabled(bool(own) and len(own) == len(waiting) and not self._busy)
+        only_own = bool(own) and len(own) == len(waiting) and self.decider
+        self.notice.setText(f"Request #{own[0].id} is your own: another supervisor approves or rejects it (four eyes)."
+                            if only_own else "")
+        self.notice.setVisible(only_own)
 
     # -- deciding -------------------------------------------------------------------------------
     def _reject_key(self) -> None:
@@ -233,6 +249,20 @@ class ApprovalsPage(QWidget):
             self._say("Type the reason for rejecting in Note or reason: the maker sees it.", ok=False)
             return
         self._decide([r.id for r in chosen], self.note.text(), approve=False)
+
+    def withdraw_selected(self) -> None:
+        """Take back the selected requests of one's own (each on its own, a result for each)."""
+        mine = [r.id for r in self.selected() if r.state == "pending" and r.maker == self.actor.username]
+        if self._busy or not mine:
+            return
+        svc, actor, note = self.approvals, self.actor, self.note.text() if self.decider else ""
+        self._busy = True
+        self._update_buttons()
+
+        def work(_task):  # noqa: ANN001, ANN202
+            return svc.withdraw_many(actor, mine, note)
+
+        Op(self, work).success(lambda results: self._decided(mine, results)).failure(self._failed).run_in_background()
 
     def _decide(self, ids: list[int], note: str, approve: bool) -> None:
         svc, actor = self.approvals, self.actor

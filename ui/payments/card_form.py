@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QPushButton
 
 from app.services import Services
 from app.tasks import Op
-from core.errors import QenexError
+from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import money, numbers
 from core.payments import cards
 from core.payments.cards import BRAND_NAMES
@@ -165,7 +165,8 @@ class CardPaymentForm(InlineForm):
         self._busy = False
         self.charge_button.setEnabled(True)
         if isinstance(err, QenexError):
-            self._request_id = None
+            if not isinstance(err, DatabaseUnavailable):  # unknown outcome: the same id next time, never twice
+                self._request_id = None
             self.show_failure(err, _FIELD_BY_CODE.get(err.code))
         else:
             self.show_failure(err, None)

@@ -1,14 +1,16 @@
-"""Cash at the desk: a deposit or a withdrawal, chosen explicitly; Enter reviews the chosen one (never
-the other), the confirmation shows the account and its balance after, Enter there posts it."""
+"""Cash at the desk through the teller's open drawer: a deposit or a withdrawal, chosen explicitly; Enter
+reviews the chosen one (never the other), the confirmation shows the account, its balance after and the
+drawer's cash after, Enter there posts it. Without an open drawer nothing posts (the Drawer tab opens
+one). Cash above the reporting threshold asks for the customer's ID document and is flagged for a CTR."""
 from __future__ import annotations
 
-
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QRadioButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QPushButton, QRadioButton, QWidget
 
 from app.services import Services
 from core.ledger.outcome import HELD_FOR_REVIEW
 from core.ledger.views import TransferResult
 from core.security.roles import Actor
+from core.teller.customers import ID_TYPES
 from ui.teller.amounts import hint, show
 from ui.teller.confirm import ConfirmDialog
 from ui.teller.forms import LedgerForm
@@ -33,6 +35,12 @@ class CashForm(LedgerForm):
         self.line("account", "A&ccount", "account number", 24)
         self.line("amount", "&Amount", hint(), 32)
         self.line("currency", "C&urrency", "ISO code", 3)
+        self.id_type = QComboBox()
+        for key, text in ID_TYPES.items():
+            self.id_type.addItem(text, key)
+        self.add_field("id_type", "&ID document", self.id_type)
+        self.line("id_number", "Document &number", "as printed on the document", 40)
+        self._show_id(False)
         self.submit_button = QPushButton("&Review deposit…", objectName="primary", default=True)
         self.submit_button.clicked.connect(self.submit)
         row = QWidget()
@@ -42,7 +50,7 @@ class CashForm(LedgerForm):
         box.addStretch(1)
         self.finish(row)
         order = [self.deposit_radio, self.fields["account"], self.fields["amount"], self.fields["currency"],
-                 self.submit_button]
+                 self.id_type, self.fields["id_number"], self.submit_button]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
 
@@ -50,10 +58,22 @@ class CashForm(LedgerForm):
     def deposit(self) -> bool:
         return self.deposit_radio.isChecked()
 
+    def _show_id(self, visible: bool) -> None:
+        for key in ("id_type", "id_number"):
+            self.layout_.setRowVisible(self.fields[key].parentWidget(), visible)
+
+    def id_visible(self) -> bool:
+        return self.layout_.isRowVisible(self.fields["id_number"].parentWidget())
+
     def _kind_changed(self) -> None:
         self._input_changed()  # switching between deposit and withdrawal is a different request
         self.submit_button.setText("&Review deposit…" if self.deposit else "&Review withdrawal…")
         self.clear_status()
+
+    def use_account(self, number: str | None, currency: str | None) -> None:
+        super().use_account(number, currency)
+        self._show_id(False)
+        self.fields["id_number"].clear()
 
     def submit(self) -> None:
         self.clear()
@@ -61,34 +81,65 @@ class CashForm(LedgerForm):
         if not (account and amount):
             return
         minor, code = amount
-        deposit, teller, actor = self.deposit, self.services.teller, self.actor
-        self.review(lambda: teller.account(actor, account),
-                    lambda detail: self._confirm(account, minor, code, deposit, detail))
+        threshold = self.services.drawers.limits.ctr_threshold(code)
+        document = None
+        if threshold is not None and minor > threshold:
+            self._show_id(True)
+            number = self.text("id_number")
+            if not number:
+                self.set_error("id_number", f"cash above {show(threshold, code, self.locale)} needs the customer's ID "
+                                            "document: choose its type and type its number (flagged for a currency "
+                                            "transaction report)")
+                self.fields["id_number"].setFocus()
+                return
+            document = (self.id_type.currentData(), number)
+        else:
+            self._show_id(False)
+        deposit, teller, drawers, actor = self.deposit, self.services.teller, self.services.drawers, self.actor
+        self.review(lambda: (teller.account(actor, account), drawers.sessions(actor, mine=True, currency=code)),
+                    lambda found: self._confirm(account, minor, code, deposit, document, *found))
 
-    def _confirm(self, account: str, minor: int, code: str, deposit: bool, detail) -> None:  # noqa: ANN001
+    def _confirm(self, account: str, minor: int, code: str, deposit: bool, document, detail, sessions) -> None:  # noqa: ANN001
         acc, loc = detail.account, self.locale
         if acc.currency != code:
             self.set_error("currency", f"account {account} holds {acc.currency}, not {code}")
             return
+        open_ = [s for s in sessions if s.status == "open"]
+        if not open_:
+            self.set_status(f"You have no open {code} cash drawer, so no cash can be taken or paid: open one on the "
+                            "Drawer tab first. Nothing was posted.", ok=False)
+            return
+        drawer = open_[0]
+        if not deposit and drawer.cash < minor:
+            self.set_error("amount", f"drawer {drawer.drawer} holds {show(drawer.cash, code, loc)}; bring cash from "
+                                     "the vault first (Drawer tab)")
+            return
         after_current = acc.current + (minor if deposit else -minor)
         after_available = acc.available + (minor if deposit else -minor)
+        drawer_after = drawer.cash + (minor if deposit else -minor)
         rows = [("Kind", "Cash deposit (cash in)" if deposit else "Cash withdrawal (cash out)"),
                 ("Account", f"{acc.number}  {acc.name}"), ("Amount", show(minor, code, loc)),
                 ("Balance after", f"{show(after_current, code, loc)} current, "
-                                  f"{show(after_available, code, loc)} available")]
+                                  f"{show(after_available, code, loc)} available"),
+                ("Drawer", f"{drawer.drawer}: {show(drawer_after, code, loc)} after")]
+        if document is not None:
+            rows.append(("Reported", f"flagged for a currency transaction report ({ID_TYPES[document[0]]} "
+                                     f"{document[1]})"))
         verb = "Pay out" if not deposit else "Take in"
         self.dialog = ConfirmDialog(self, "Confirm cash " + ("deposit" if deposit else "withdrawal"), rows,
-                                    f"{verb} {show(minor, code, loc)} in cash.", lambda: self._post(account, minor,
-                                                                                                  code, deposit),
+                                    f"{verb} {show(minor, code, loc)} in cash.",
+                                    lambda: self._post(account, minor, code, deposit, document),
                                     confirm_text="&Confirm " + ("deposit" if deposit else "withdrawal"))
         self.dialog.open()
 
-    def _post(self, account: str, minor: int, code: str, deposit: bool) -> None:
-        ledger, actor, loc = self.services.ledger, self.actor, self.locale
-        call = ledger.deposit if deposit else ledger.withdraw
+    def _post(self, account: str, minor: int, code: str, deposit: bool, document) -> None:  # noqa: ANN001
+        drawers, actor, loc = self.services.drawers, self.actor, self.locale
+        call = drawers.deposit if deposit else drawers.withdraw
         verb = "Deposited" if deposit else "Withdrew"
 
         def done(r: TransferResult) -> str:
+            self.fields["id_number"].clear()
+            self._show_id(False)
             if getattr(r, "approval", None) is not None:
                 return (f"Waiting for approval: {show(r.amount, r.currency, loc)} is reserved on {account}, not paid "
                         f"out; request #{r.approval} is in a supervisor's approvals inbox.")
@@ -97,5 +148,13 @@ class CashForm(LedgerForm):
                         f"{HELD_FOR_REVIEW}.")
             return f"{verb} {show(r.amount, r.currency, loc)} ({'to' if deposit else 'from'} {account})."
 
-        self.post(lambda request_id: call(actor, account, minor, code, id=request_id), done)
+        self.post(lambda request_id: call(actor, account, minor, code, id=request_id, id_document=document), done)
 
+    def field_for(self, err: Exception) -> str | None:
+        field = str(getattr(err, "details", {}).get("field", "") or "")
+        if getattr(err, "code", "") == "id_document_required" and field in self.fields:
+            self._show_id(True)
+            return field
+        if getattr(err, "code", "") in ("no_open_drawer", "drawer_state"):
+            return None
+        return super().field_for(err)

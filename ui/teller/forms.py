@@ -15,8 +15,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 
 from app.services import Services
-from app.tasks import Op
-from core.errors import QenexError
+from app.tasks import DatabaseWatch, Op
+from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import money, numbers
 from core.ledger.views import TransferResult
 from core.security.roles import Actor
@@ -43,7 +43,13 @@ class LedgerForm(InlineForm):
         self._request_id: str | None = None
         self._busy = False
         self.dialog = None  # the open confirmation, if any
+        DatabaseWatch.shared().changed.connect(self._database_changed)
 
+    def _database_changed(self, state: str, _detail: str) -> None:
+        """While this form's posting waits on a lost database, say so (the worker keeps retrying)."""
+        if self._busy and state == "retrying":
+            self.set_status("Database unreachable, retrying… (the transfer keeps its id: it never posts twice)",
+                            ok=False)
     def line(self, key: str, label: str, placeholder: str = "", max_length: int = 64) -> QLineEdit:
         edit = QLineEdit(placeholderText=placeholder, maxLength=max_length)
         edit.textEdited.connect(self._input_changed)
@@ -115,8 +121,9 @@ class LedgerForm(InlineForm):
 
     def _failed(self, err: Exception) -> None:
         self._set_busy(False)
-        if isinstance(err, QenexError):
+        if isinstance(err, QenexError) and not isinstance(err, DatabaseUnavailable):
             self._request_id = None  # core refused and wrote nothing: the next attempt is a new transfer
+        # DatabaseUnavailable: the outcome is unknown, so the same id is kept: trying again never posts twice
         self.show_failure(err, self.field_for(err))
 
     def field_for(self, err: Exception) -> str | None:

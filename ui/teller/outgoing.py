@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QWidget
 
 from app.services import Services
 from app.tasks import Op
-from core.errors import QenexError
+from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import money, numbers
 from core.payments import beneficiary
 from core.payments.orders import OrderPreview, OrderRequest, OrderView
@@ -254,6 +254,9 @@ class OutgoingForm(InlineForm):
         held = order.funds != "posted"
         note = ("; it is held for fraud review: the funds are reserved on the account, not sent, until an analyst "
                 "decides in the fraud queue" if held else "")
+        if order.funds.startswith("waiting for approval"):
+            note = ("; waiting for approval: the funds are reserved on the account, not sent, until a supervisor "
+                    "approves it in the approvals inbox")
         fee = f" + fee {fmt(order.fee)}" if order.fee else " (no fee)"
         self.set_status(f"Receipt: order {order.id} created: {fmt(order.amount)}{fee} from {order.account} to "
                         f"{order.name} by {order.rail.upper()}{note}", ok=True, warning=held)
@@ -266,7 +269,8 @@ class OutgoingForm(InlineForm):
     def _failed(self, err: Exception) -> None:
         self._set_busy(False)
         if isinstance(err, QenexError):
-            self._request_id = None  # refused; nothing was written
+            if not isinstance(err, DatabaseUnavailable):  # unknown outcome: keep the id, so it never posts twice
+                self._request_id = None  # refused; nothing was written
             key = _CODE_FIELD.get(err.code) or _FIELD_BY_ERROR.get(str(err.details.get("field", "")))
             self.show_failure(err, key)
         else:

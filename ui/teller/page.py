@@ -1,5 +1,6 @@
 """The teller page: find the customer (left), see the customer, the account and its money (right, top),
-and act on it in tabs: statement, transfer, cash, holds, activity (and outgoing payments when present).
+and act on it in tabs: statement, transfer, cash, holds, activity, the teller's cash drawer, the account's
+standing instructions (and outgoing payments when present).
 
 Every read runs on the database worker; a newer selection makes older answers stale (dropped on
 arrival), and the right side is cleared the moment the list points elsewhere, so it never shows an
@@ -27,8 +28,10 @@ from ui.teller.amounts import operator_locale
 from ui.teller.cash import CashForm
 from ui.teller.customer_dialog import NewCustomerDialog, OpenAccountDialog
 from ui.teller.customer_panel import CustomerPanel
+from ui.teller.drawer import DrawerPanel
 from ui.teller.finder import Finder, Pick
 from ui.teller.holds import HoldsPanel
+from ui.teller.standing import StandingPanel
 from ui.teller.statement import StatementPanel
 from ui.teller.transfer import TransferForm
 
@@ -67,6 +70,10 @@ class TellerPage(QWidget):
         self.cash_form = CashForm(services, actor)
         self.holds_panel = HoldsPanel(services, actor, self.locale)
         self.activity = ActivityPanel(self.locale)
+        self.drawer_panel = DrawerPanel(services, actor, self.locale)
+        self.standing_panel = StandingPanel(services, actor, self.locale)
+        self.cash_form.posted.connect(lambda _r: self.drawer_panel.refresh())
+        self.standing_panel.changed.connect(lambda: self.refresh(list_too=False))
         for form in (self.transfer_form, self.cash_form):
             form.posted.connect(lambda _r: self.refresh())
         self.holds_panel.holds_changed.connect(self.refresh)
@@ -76,6 +83,8 @@ class TellerPage(QWidget):
         self.tabs.addTab(_padded(self.cash_form), "Cash")
         self.tabs.addTab(self.holds_panel, "Holds")
         self.tabs.addTab(self.activity, "Activity")
+        self.tabs.addTab(_padded(self.drawer_panel), "Drawer")
+        self.tabs.addTab(self.standing_panel, "Standing")
         self.outgoing = _outgoing_form(services, actor)
         if self.outgoing is not None:
             self.tabs.addTab(_padded(self.outgoing), "Outgoing")
@@ -113,6 +122,7 @@ class TellerPage(QWidget):
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
         self.live = LiveRefresh(self, services, LIVE_EVENTS, self._on_live)
+        self.drawer_panel.refresh()
 
     def _on_live(self, events: list) -> None:
         """Another desk (or this one) moved money or changed a hold: reload the list's balances, and the
@@ -233,6 +243,7 @@ class TellerPage(QWidget):
             if self.outgoing is not None and hasattr(self.outgoing, "use_account"):
                 self.outgoing.use_account(offered, offered_currency)
             self.statement.show_account(number, currency)
+            self.standing_panel.show_account(number, currency)
         self.holds_panel.show_account(number, currency, detail.holds if detail else [])
 
     def refresh(self, list_too: bool = True) -> None:

@@ -22,7 +22,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(10), default="active")
     password_hash: Mapped[str] = mapped_column(String(255))
-    totp_secret: Mapped[str] = mapped_column(String(64))
+    totp_secret: Mapped[str] = mapped_column(String(255))  # "enc:<version>:<base64>" (core.security.totp_keys)
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: enrollment pending
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # newest accepted step; older codes refused
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)

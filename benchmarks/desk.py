@@ -1,0 +1,431 @@
+"""The desk's real posting path (fraud screen and audit trail attached) against pgbench, side by side.
+
+    python benchmarks/desk.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--seconds 10]
+                              [--rounds 1] [--customers 2000] [--days 60] [--json]
+
+Measures, in one run:
+- the demo bank (``app.demo.seed_demo_bank``: customers, months of history, demo users and its trained fraud
+  model) seeded into a throw-away PostgreSQL database;
+- 1 and 8 desk PROCESSES, each building ``Services.build(...)`` as a console does and posting through its
+  ``.ledger`` (fraud screen, audit trail, live updates): transfers/s, p50/p99 latency and the decision mix
+  (approve, review = held, decline = never posted, refused = a ledger rule said no);
+- ``pgbench -b tpcb-like`` at the same client counts and duration, in its own throw-away database, and the
+  ratio desk/pgbench;
+- one desk on SQLite (a smaller demo bank in a temporary file; reported, no reference);
+- how fast the command line starts: ``qenex --help`` and ``qenex balance ACC`` (on the throw-away database),
+  process start to exit, median of several runs.
+
+The traffic is the demo bank's own: each transfer is a customer at a desk paying rent to their landlord (the
+same customer every month, a fixed amount), sending money to family (a few fixed relatives), or paying a
+bill to one of the bank's merchant customers, at amounts like the demo history's. Before the runs every
+customer gets a salary (so few transfers bounce). Desks post back to back, so to keep each customer's
+pace human the desks share a business clock that runs ``--business-hours-per-second`` hours per real second
+(default 6: eight desks at ~1,000 transfers/s reach each of 2,000 customers about twice a business day, as
+in the demo history); the screen's windows, velocity and "seconds since last" features read that clock.
+
+Nothing of the user's is touched: both databases are dropped at the end (the SQLite file is temporary).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.ledger import PgBench, percentile  # noqa: E402
+from core.persistence.db import make_engine  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DESKS = (1, 8)
+DECISIONS = ("approve", "review", "decline", "refused")
+PAYDAY = 20_000_00  # minor units of USD each customer is paid before the runs
+
+
+# -- the demo bank and its customers' habits ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Customer:
+    """One retail customer's desk habits: who they pay and how much (account numbers, USD minor units)."""
+
+    account: str
+    landlord: str
+    rent: int
+    family: tuple[str, ...]
+    billers: tuple[str, ...]
+
+
+def desk_customers(engine: sqlalchemy.Engine, retail: int, seed: int = 11) -> list[Customer]:
+    """The demo bank's first ``retail`` customers (the retail ones; merchants follow them) with their habits."""
+    from core.persistence.models import Account
+
+    a = Account.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(a.c.customer_id, a.c.number).where(a.c.customer_id.is_not(None),
+                                                                      a.c.currency == "USD", a.c.kind == "deposit")
+                            .order_by(a.c.customer_id, a.c.id)).all()
+    first: dict[int, str] = {}
+    for customer_id, number in rows:
+        first.setdefault(customer_id, number)
+    ids = sorted(first)
+    people, merchants = [first[i] for i in ids[:retail]], [first[i] for i in ids[retail:]]
+    if len(people) < 10 or not merchants:
+        raise RuntimeError("the demo bank has too few customers or no merchants")
+    rnd = random.Random(seed)
+    out = []
+    for k, account in enumerate(people):
+        others = people[:k] + people[k + 1:]
+        out.append(Customer(account, rnd.choice(others), rnd.randint(300, 1_500) * 100,
+                            tuple(rnd.sample(others, rnd.randint(1, 3))), tuple(rnd.sample(merchants, 4))))
+    return out
+
+
+def payday(ledger: Any, customers: list[Customer]) -> None:
+    """Every customer's salary from the clearing account, in one batch (as a payroll file is)."""
+    from core.ledger.views import TransferRequest
+    from core.security.roles import SYSTEM_ACTOR
+
+    clearing = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")["clearing"].number
+    tag = uuid.uuid4().hex[:6]
+    results = ledger.post_batch(SYSTEM_ACTOR, [TransferRequest(f"pay-{tag}-{i}", clearing, c.account, PAYDAY, "USD",
+                                                               code="salary", description="salary", channel="payment")
+                                               for i, c in enumerate(customers)])
+    refused = [r for r in results if isinstance(r, Exception)]
+    if refused:
+        raise RuntimeError(f"payday refused {len(refused)} salaries: {refused[0]!r}")
+
+
+def seed_bank(url: str, data_dir: Path, customers: int, days: int, say: Any) -> list[Customer]:
+    """Migrate ``url``, seed the demo bank (history, users, trained model), pay salaries; the customers."""
+    from app.demo import seed_demo_bank
+    from app.services import Services
+    from app.settings import Settings
+    from core.persistence import migrate
+
+    engine = make_engine(url, pool_size=2)
+    try:
+        migrate.upgrade(engine)
+        settings = Settings(database_url=url, redis_url=None, data_dir=data_dir)
+        started = time.monotonic()
+        report = seed_demo_bank(settings, engine, customers=customers, days=days)
+        say(f"  seeded {report.bank.customers:,} customers, {report.bank.transfers:,} transfers of history, "
+            f"model {report.model} in {time.monotonic() - started:.0f}s")
+        people = desk_customers(engine, customers)
+        services = Services.build(settings, engine)
+        try:
+            payday(services.ledger, people)
+        finally:
+            services.close()
+        return people
+    finally:
+        engine.dispose()
+
+
+class ThrowAwayDatabase:
+    """A new, empty PostgreSQL database on the server of ``url``; dropped by ``close``."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        u = make_url(url)
+        self.name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        self.admin_url = u.set(drivername="postgresql+psycopg")
+        self._sql(f'CREATE DATABASE "{self.name}"')
+        self.url = u.set(database=self.name).render_as_string(hide_password=False)
+
+    def _sql(self, sql: str) -> None:
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+        engine.dispose()
+
+    def close(self) -> None:
+        self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+# -- desks ---------------------------------------------------------------------------------------------------
+class BusinessClock:
+    """Business time shared by every desk process: ``origin`` plus ``factor`` times the real time elapsed."""
+
+    def __init__(self, origin: datetime, real_origin: float, factor: float) -> None:
+        self.origin, self.real_origin, self.factor = origin, real_origin, factor
+
+    def __call__(self) -> datetime:
+        return self.origin + timedelta(seconds=(time.time() - self.real_origin) * self.factor)
+
+
+def _request(rnd: random.Random, customers: list[Customer], tid: str) -> Any:
+    """One desk transfer: rent 15 %, family 35 %, a bill 50 % (USD, like the demo history's amounts)."""
+    from core.ledger.views import TransferRequest
+
+    c = rnd.choice(customers)
+    roll = rnd.random()
+    if roll < 0.15:
+        return TransferRequest(tid, c.account, c.landlord, c.rent, "USD", code="transfer", description="rent")
+    if roll < 0.5:
+        return TransferRequest(tid, c.account, rnd.choice(c.family), rnd.randint(20, 400) * 100, "USD",
+                               code="transfer", description="family")
+    return TransferRequest(tid, c.account, rnd.choice(c.billers), rnd.randint(3_000, 25_000), "USD",
+                           code="bill", description="bill payment")
+
+
+def desk_loop(ledger: Any, actor: Any, customers: list[Customer], tag: str, seconds: float, gate: Any,
+              warmup: int = 30) -> tuple[list[float], dict[str, int]]:
+    """Post desk traffic back to back for ``seconds`` after ``gate``: (latencies, decision counts)."""
+    from core.errors import QenexError
+    from core.ledger.errors import TransferDeclined
+
+    rnd = random.Random(f"{tag}-{time.time_ns()}")
+    counts = dict.fromkeys(DECISIONS, 0)
+
+    def post(tid: str) -> str:
+        try:
+            result = ledger.transfer(actor, _request(rnd, customers, tid))
+        except TransferDeclined:
+            return "decline"
+        except QenexError:
+            return "refused"
+        return result.fraud.decision if result.fraud is not None else "approve"
+
+    for i in range(warmup):
+        post(f"{tag}-warm-{i}")
+    gate()
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while (t0 := time.perf_counter()) < deadline:
+        counts[post(f"{tag}-{len(latencies)}")] += 1
+        latencies.append(time.perf_counter() - t0)
+    return latencies, counts
+
+
+def _desk_process(url: str, data_dir: str, customers: list[Customer], clock: BusinessClock, tag: str,
+                  seconds: float, gate: Any, results: Any) -> None:
+    """A desk as its own process, as each console is: its own Services over its own engine."""
+    from app.services import Services
+    from app.settings import Settings
+    from core.security.roles import Actor, Role
+
+    engine = make_engine(url, pool_size=2)
+    services = None
+    try:
+        services = Services.build(Settings(database_url=url, redis_url=None, data_dir=Path(data_dir)), engine)
+        services.ledger.clock = clock
+        actor = Actor("tom", Role.TELLER, device=services.device)
+        results.put((*desk_loop(services.ledger, actor, customers, tag, seconds, gate.wait), None))
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent, the run is then invalid
+        gate.abort()
+        results.put(([], {}, repr(exc)))
+    finally:
+        if services is not None:
+            services.close()
+        engine.dispose()
+
+
+def bench_desks(url: str, data_dir: Path, customers: list[Customer], clock: BusinessClock, desks: int,
+                seconds: float, tag: str) -> dict:
+    ctx = multiprocessing.get_context()
+    gate, results = ctx.Barrier(desks), ctx.Queue()
+    procs = [ctx.Process(target=_desk_process, daemon=True,
+                         args=(url, str(data_dir), customers, clock, f"{tag}-{desks}-{k}", seconds, gate, results))
+             for k in range(desks)]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=seconds + 300) for _ in procs]
+    for proc in procs:
+        proc.join()
+    failed = [err for _, _, err in outcomes if err]
+    if failed:
+        raise RuntimeError(f"a desk failed: {failed[0]}")
+    flat = sorted(x for lat, _, _ in outcomes for x in lat)
+    mix = {d: sum(c[d] for _, c, _ in outcomes) for d in DECISIONS}
+    return {"tps": len(flat) / seconds, "count": len(flat), "p50_ms": percentile(flat, 0.50) * 1000,
+            "p99_ms": percentile(flat, 0.99) * 1000, "decisions": mix}
+
+
+def bench_sqlite(customers: int, days: int, seconds: float, factor: float, say: Any) -> dict:
+    """One desk on a SQLite demo bank in a temporary folder (report only)."""
+    from app.services import Services
+    from app.settings import Settings
+    from core.security.roles import Actor, Role
+
+    with tempfile.TemporaryDirectory(prefix="qenex-desk-sqlite-") as folder:
+        url = f"sqlite:///{Path(folder) / 'bank.db'}"
+        people = seed_bank(url, Path(folder), customers, days, say)
+        engine = make_engine(url)
+        services = Services.build(Settings(database_url=url, redis_url=None, data_dir=Path(folder)), engine)
+        try:
+            services.ledger.clock = BusinessClock(datetime.now(timezone.utc), time.time(), factor)
+            actor = Actor("tom", Role.TELLER, device=services.device)
+            lat, mix = desk_loop(services.ledger, actor, people, uuid.uuid4().hex[:6], seconds, lambda: None)
+        finally:
+            services.close()
+            engine.dispose()
+    lat.sort()
+    return {"tps": len(lat) / seconds, "p50_ms": percentile(lat, 0.5) * 1000, "p99_ms": percentile(lat, 0.99) * 1000,
+            "decisions": mix, "customers": customers, "days": days}
+
+
+# -- command-line start-up -------------------------------------------------------------------------------------
+def qenex_command() -> list[str]:
+    script = Path(sys.executable).with_name("qenex")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "import sys; from app.cli import main; "
+                                                                        "sys.exit(main())"]
+
+
+def time_command(args: list[str], env: dict[str, str], runs: int) -> dict:
+    """Median wall time (process start to exit) and CPU time (user + system) of ``qenex ARGS`` over ``runs``
+    runs, after one warm-up run (which also writes the byte-code cache, as an installed copy has it)."""
+    cmd = qenex_command() + args
+    times, cpus = [], []
+    for i in range(runs + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()[:300]}")
+        if i:
+            times.append(elapsed)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {"median_s": statistics.median(times), "min_s": min(times), "cpu_s": statistics.median(cpus), "runs": runs}
+
+
+def bench_startup(url: str, account: str, runs: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="qenex-desk-cli-") as folder:
+        env = dict(os.environ, QENEX_DATABASE_URL=url, QENEX_DATA_DIR=folder)
+        env.pop("QENEX_REDIS_URL", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed copy has its byte-code cache
+        return {"help": time_command(["--help"], env, runs), "balance": time_command(["balance", account], env, runs)}
+
+
+# -- report ----------------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=os.environ.get("QENEX_BENCH_DATABASE_URL", DEFAULT_URL),
+                        help=f"PostgreSQL URL (default {DEFAULT_URL}); a throw-away database is made on its server")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed run (default 10)")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every measurement; report medians (default 1)")
+    parser.add_argument("--customers", type=int, default=2_000, help="demo bank customers (default 2000)")
+    parser.add_argument("--days", type=int, default=60, help="days of demo history (default 60)")
+    parser.add_argument("--sqlite-customers", type=int, default=300,
+                        help="customers of the SQLite demo bank (default 300; 0 skips SQLite)")
+    parser.add_argument("--business-hours-per-second", type=float, default=6.0,
+                        help="business hours the desks' shared clock runs per real second (default 6)")
+    parser.add_argument("--scale", type=int, default=max(DESKS), help="pgbench scale factor (default 8)")
+    parser.add_argument("--startup-runs", type=int, default=7, help="runs per command-line timing (default 7)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    args = parser.parse_args(argv)
+    if make_url(args.url).get_backend_name() != "postgresql":
+        parser.error("the benchmark needs a PostgreSQL URL (pgbench is the reference)")
+
+    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json else (lambda *a: print(*a, flush=True))
+    load = os.getloadavg()
+    say(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
+        + ("  (machine busy: compare ratios, not absolute figures)" if load[0] > 0.5 * (os.cpu_count() or 1) else ""))
+    factor = args.business_hours_per_second * 3600
+    out: dict = {"load_average_start": [round(x, 2) for x in load], "cpus": os.cpu_count(), "seconds": args.seconds,
+                 "rounds": args.rounds, "customers": args.customers, "days": args.days, "pgbench_scale": args.scale,
+                 "business_hours_per_second": args.business_hours_per_second}
+    runs: dict[str, list[float]] = {}
+    mixes: dict[int, dict[str, int]] = {n: dict.fromkeys(DECISIONS, 0) for n in DESKS}
+    data_dir = Path(tempfile.mkdtemp(prefix="qenex-desk-"))
+    bank = pgbench = None
+    try:
+        say(f"seeding the demo bank ({args.customers:,} customers, {args.days} days, trained model) "
+            "in a throw-away database ...")
+        bank = ThrowAwayDatabase(args.url, "qenex_desk")
+        customers = seed_bank(bank.url, data_dir, args.customers, args.days, say)
+        say(f"pgbench -i -s {args.scale} in a throw-away database ...")
+        pgbench = PgBench(args.url, args.scale)
+        clock = BusinessClock(datetime.now(timezone.utc), time.time(), factor)
+        tag = uuid.uuid4().hex[:6]
+        for round_no in range(args.rounds):
+            for n in DESKS:  # each pair back to back, so both see the same machine
+                say(f"[{round_no + 1}/{args.rounds}] desk path, {n} desk process(es), {args.seconds:g}s ...")
+                res = bench_desks(bank.url, data_dir, customers, clock, n, args.seconds, f"{tag}{round_no}")
+                for key in ("tps", "p50_ms", "p99_ms"):
+                    runs.setdefault(f"desk_{key}_{n}", []).append(res[key])
+                for d in DECISIONS:
+                    mixes[n][d] += res["decisions"][d]
+                say(f"[{round_no + 1}/{args.rounds}] pgbench tpcb-like -c {n} -j {min(2, n)} "
+                    f"-T {max(1, round(args.seconds))} ...")
+                res = pgbench.run(n, args.seconds)
+                for key in ("tps", "p50_ms", "p99_ms"):
+                    runs.setdefault(f"pgbench_{key}_{n}", []).append(res[key])
+        out.update({key: statistics.median(values) for key, values in runs.items()})
+        for n in DESKS:
+            out[f"ratio_{n}"] = out[f"desk_tps_{n}"] / out[f"pgbench_tps_{n}"]
+        out["decisions"] = mixes[max(DESKS)]
+        out["decisions_1"] = mixes[1]
+        if args.rounds > 1:
+            out["runs"] = {key: [round(v, 2) for v in values] for key, values in runs.items()}
+        say(f"command-line start-up, {args.startup_runs} runs each ...")
+        startup = bench_startup(bank.url, customers[0].account, args.startup_runs)
+        out["cli_help_s"] = startup["help"]["median_s"]
+        out["cli_balance_s"] = startup["balance"]["median_s"]
+        out["cli_help_cpu_s"] = startup["help"]["cpu_s"]
+        out["cli_balance_cpu_s"] = startup["balance"]["cpu_s"]
+        with create_engine(bank.url).connect() as conn:
+            out["versions"] = {"postgresql": conn.execute(text("SHOW server_version")).scalar_one(),
+                               "pgbench": pgbench.version(), "python": platform.python_version(),
+                               "sqlalchemy": sqlalchemy.__version__, "psycopg": psycopg.__version__}
+    finally:
+        if bank is not None:
+            bank.close()
+        if pgbench is not None:
+            pgbench.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    if args.sqlite_customers:
+        say(f"one desk on SQLite ({args.sqlite_customers} customers, {min(args.days, 30)} days), "
+            f"{args.seconds:g}s ...")
+        sqlite = bench_sqlite(args.sqlite_customers, min(args.days, 30), args.seconds, factor, say)
+        out.update({f"sqlite_{k}": v for k, v in sqlite.items()})
+    out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+
+    if args.json:
+        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
+        return 0
+    print()
+    print(f"{'':24}{'desk path':>12}{'pgbench':>12}{'ratio':>9}   decisions (approve/review/decline/refused)")
+    for n in DESKS:
+        mix = "/".join(str(mixes[n][d]) for d in DECISIONS)
+        print(f"{f'{n} desk(s)  tps':24}{out[f'desk_tps_{n}']:12,.0f}{out[f'pgbench_tps_{n}']:12,.0f}"
+              f"{out[f'ratio_{n}']:9.2f}   {mix}")
+        for q in ("p50", "p99"):
+            print(f"{f'           {q} ms':24}{out[f'desk_{q}_ms_{n}']:12.2f}{out[f'pgbench_{q}_ms_{n}']:12.2f}")
+    if args.sqlite_customers:
+        mix = "/".join(str(out["sqlite_decisions"][d]) for d in DECISIONS)
+        print(f"{'1 desk SQLite  tps':24}{out['sqlite_tps']:12,.0f}{'':21}   {mix}")
+        print(f"{'           p50/p99 ms':24}{out['sqlite_p50_ms']:6.2f}/{out['sqlite_p99_ms']:.2f}")
+    print(f"qenex --help {out['cli_help_s']:.3f}s (CPU {out['cli_help_cpu_s']:.3f}s), qenex balance "
+          f"{out['cli_balance_s']:.3f}s (CPU {out['cli_balance_cpu_s']:.3f}s), process start to exit, median of "
+          f"{args.startup_runs}; targets 0.3 s and 0.5 s")
+    print(f"targets: 8 desks >= 0.8 x pgbench with p99 < 10 ms: "
+          f"{'met' if out['ratio_8'] >= 0.8 and out['desk_p99_ms_8'] < 10 else 'NOT met'}; "
+          f"1 desk >= 1.0 x: {'met' if out['ratio_1'] >= 1.0 else 'NOT met'}")
+    print(f"pgbench scale {args.scale}; {args.seconds:g}s per run; "
+          f"{', '.join(f'{k} {v}' for k, v in out['versions'].items())}")
+    print(f"load average start {out['load_average_start']}, end {out['load_average_end']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""One retrain-and-review run: replay the history, train a challenger on every label known so far, evaluate
+it against the champion, measure drift, terminal spikes and rule noise, and store the recommendations.
+
+Posting never waits for it: the history is read in one short read transaction, training and evaluation
+touch no table, and the challenger is registered inactive (the champion keeps scoring until a supervisor
+promotes it). Runs are recorded in ``ai_runs``; one runs at a time across desks (a run older than
+STALE_AFTER counts as abandoned). Cancellation is cooperative: ``progress`` may raise (the console's
+``Task.step`` raises ``Cancelled``), and the run is then recorded as cancelled.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Connection, Engine, select, update
+
+from core.ai import capacity as capacity_mod
+from core.ai import dataset, drafts, drift, rulestats, spikes, store
+from core.ai.evaluate import evaluate
+from core.errors import ConfigurationError, QenexError
+from core.fraud import registry, versions
+from core.fraud.config import FraudConfig
+from core.persistence.base import utcnow
+from core.persistence.models.ai import AiRun
+
+DEFAULT_FREQUENCY = 3600
+STALE_AFTER = timedelta(hours=2)
+STEPS = 100  # progress is reported in percent
+_RUN = AiRun.__table__
+Progress = Callable[[int, int, str], None]
+
+
+class RunInProgress(QenexError):
+    code = "busy"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    status: str
+    challenger: int | None  # the registered challenger's version (only when it beats the champion)
+    recommendations: list[int] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"run": self.run_id, "status": self.status, "challenger": self.challenger,
+                "recommendations": self.recommendations, "summary": self.summary}
+
+
+def update_frequency(env: Mapping[str, str] | None = None) -> int:
+    """QENEX_MODEL_UPDATE_FREQUENCY in seconds (default 3600; 60 to 30 days)."""
+    raw = (env if env is not None else os.environ).get("QENEX_MODEL_UPDATE_FREQUENCY", "").strip()
+    if not raw:
+        return DEFAULT_FREQUENCY
+    if not raw.isdigit() or not 60 <= int(raw) <= 30 * 86_400:
+        raise ConfigurationError(f"QENEX_MODEL_UPDATE_FREQUENCY must be whole seconds between 60 and 2592000, got {raw!r}")
+    return int(raw)
+
+
+def last_run(conn: Connection) -> dict | None:
+    row = conn.execute(select(_RUN).order_by(_RUN.c.started_at.desc(), _RUN.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return {"id": row.id, "trigger": row.trigger, "started_by": row.started_by, "status": row.status,
+            "started_at": row.started_at.isoformat(), "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+            "challenger": row.challenger, "summary": json.loads(row.summary or "{}")}
+
+
+def due(conn: Connection, now: datetime, frequency: int) -> bool:
+    """Whether a scheduled run is due: none started within ``frequency`` seconds (and none running)."""
+    last = conn.execute(select(_RUN.c.started_at, _RUN.c.status).order_by(_RUN.c.started_at.desc()).limit(1)).first()
+    if last is None:
+        return True
+    if last.status == "running" and now - last.started_at < STALE_AFTER:
+        return False
+    return now - last.started_at >= timedelta(seconds=frequency)
+
+
+def start(engine: Engine, by: str, trigger: str, now: datetime | None = None) -> int:
+    """Claim the run (RunInProgress if another is running) and return its id."""
+    now = now or utcnow()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7423006)")
+        running = conn.execute(select(_RUN.c.id, _RUN.c.started_by, _RUN.c.started_at)
+                               .where(_RUN.c.status == "running")).all()
+        for r in running:
+            if now - r.started_at < STALE_AFTER:
+                raise RunInProgress(f"a retrain is already running (run #{r.id}, started by {r.started_by} at "
+                                    f"{r.started_at:%H:%M} UTC); wait for it to finish", run=r.id)
+            conn.execute(update(_RUN).where(_RUN.c.id == r.id).values(
+                status="failed", finished_at=now, summary=json.dumps({"error": "abandoned (no end recorded)"})))
+        result = conn.execute(_RUN.insert().values(trigger=trigger, started_by=by[:64], started_at=now,
+                                                   status="running", summary="{}"))
+        return int(result.inserted_primary_key[0])
+
+
+def _finish(engine: Engine, run_id: int, status: str, summary: dict, challenger: int | None = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(_RUN).where(_RUN.c.id == run_id).values(
+            status=status, finished_at=utcnow(), challenger=challenger, summary=json.dumps(summary, default=str)))
+
+
+def execute(engine: Engine, run_id: int, base: FraudConfig, *, by: str, progress: Progress = lambda d, t, s: None,
+            candidates: tuple[str, ...] = ("hgb", "logistic")) -> RunResult:
+    """Do the run claimed by ``start``; records how it ended whatever happens."""
+    try:
+        return _execute(engine, run_id, base, by, progress, candidates)
+    except BaseException as err:
+        cancelled = type(err).__name__ == "Cancelled" or isinstance(err, KeyboardInterrupt)
+        message = err.message if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
+        _finish(engine, run_id, "cancelled" if cancelled else "failed", {"error": str(message)[:500]})
+        raise
+
+
+def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: Progress,
+             candidates: tuple[str, ...]) -> RunResult:
+    progress(0, STEPS, "reading the payment history")
+    now = utcnow()
+
+    def replayed(i: int, n: int) -> None:
+        progress(40 * i // max(n, 1), STEPS, f"replaying payments through the features: {i:,} of {n:,}")
+
+    with engine.connect() as conn:
+        config = versions.current(conn, base)
+        settings_version = versions.active_version(conn)
+        champion_version = registry.active_version(conn)
+        champion = registry.load(conn, champion_version) if champion_version is not None else None
+        cap = capacity_mod.measure(conn, now)
+        rule_stats = rulestats.collect(conn, now)
+        data = dataset.load(conn, base.label_delay_days, replayed)
+    progress(40, STEPS, f"training a challenger on {len(data):,} payments ({int(data.y.sum()):,} frauds)")
+    ev = evaluate(data, champion, config, cap.per_day, candidates=candidates, check=lambda: progress(70, STEPS, "evaluating both models on the held-out days"))
+    progress(70, STEPS, "scoring with the champion")
+    champion_scores = dataset.scores(champion, data, config)
+    progress(80, STEPS, "measuring drift")
+    drifts = drift.weekly(data, champion_scores)
+    progress(85, STEPS, "looking for terminal spikes and noisy rules (shadow runs)")
+    found: list[drafts.Draft] = []
+    if champion is not None and cap.measured:  # capacity is known only from dispositions
+        t = drafts.threshold(data, champion_scores, config, cap)
+        if t is not None:
+            found.append(t)
+    for stat in rulestats.noisy(rule_stats):
+        r = drafts.rule(stat, data, champion_scores, config)
+        if r is not None:
+            found.append(r)
+    found += [drafts.terminal(s, data, champion_scores, config) for s in spikes.find(data)
+              if s.counterparty not in config.blocked_counterparties]
+    found += [drafts.drift(d) for d in drift.significant(drifts)]
+    progress(95, STEPS, "storing the recommendations")  # the last point where Cancel stops the run
+    challenger = None
+    if ev.better():
+        info = registry.register(engine, ev.trained, actor_name=by, label_delay_days=base.label_delay_days,
+                                 activate=False, trained_from=_utc(ev.train_from), trained_to=_utc(ev.train_to))
+        challenger = info.version
+        found.insert(0, drafts.promote(ev, challenger))
+    based_on = {"model": champion_version, "settings": settings_version}
+    for d in found:
+        d.evidence["based_on"] = based_on  # the versions the figures (and shadow runs) were computed with
+    summary = {"payments": len(data), "frauds": int(data.y.sum()), "capacity": cap.__dict__,
+               "evaluation": {k: v for k, v in ev.to_dict().items() if k not in ("challenger_metrics",)},
+               "drift": {d.name: d.psi for d in drifts[:10]}, "champion": champion_version}
+    for side in ("champion", "challenger"):
+        if summary["evaluation"].get(side):
+            summary["evaluation"][side] = {k: v for k, v in summary["evaluation"][side].items() if k != "curve"}
+    with engine.begin() as conn:
+        ids = store.store(conn, run_id, found, utcnow())
+        conn.execute(update(_RUN).where(_RUN.c.id == run_id).values(
+            status="done", finished_at=utcnow(), challenger=challenger, summary=json.dumps(summary, default=str)))
+    return RunResult(run_id, "done", challenger, ids, summary)
+
+
+def _utc(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, timezone.utc)

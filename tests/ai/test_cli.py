@@ -1,0 +1,82 @@
+"""``qenex ai`` and ``qenex fraud label``: JSON output, supervisors only, refusals as one clear line."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from core.persistence import migrate
+from core.persistence.db import make_engine
+from core.security.audit import AuditTrail
+from core.security.audit_keys import AuditKeys, default_key_path
+from core.security.passwords import PasswordHasher
+from core.security.roles import SYSTEM_ACTOR, Role
+from core.security.users import UserService
+
+from .stream import seeded
+
+
+@pytest.fixture
+def bank(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    url = f"sqlite:///{tmp_path / 'bank.db'}"
+    monkeypatch.setenv("QENEX_DATA_DIR", str(data))
+    monkeypatch.setenv("QENEX_DATABASE_URL", url)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    txns, frauds = seeded(engine)
+    users = UserService(engine, AuditTrail(AuditKeys(default_key_path(data))),
+                        hasher=PasswordHasher(memory_kib=8, iterations=1, lanes=1))
+    users.add_user(SYSTEM_ACTOR, "sam", Role.SUPERVISOR, "correct horse battery", must_change_password=False)
+    users.add_user(SYSTEM_ACTOR, "tina", Role.TELLER, "correct horse battery", must_change_password=False)
+    engine.dispose()
+    return txns, frauds
+
+
+def run(capsys, *argv: str):  # noqa: ANN201
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if "--json" in argv and out.strip() else out, err
+
+
+def test_label_retrain_accept_reject_rollback(bank, capsys):
+    txns, frauds = bank
+    genuine = next(t.id for t, f in zip(txns, frauds) if not f)
+    code, done, _ = run(capsys, "fraud", "label", genuine, "--fraud", "--json")
+    assert code == 0 and done == {"transfer_id": genuine, "is_fraud": True, "previous": None, "changed_state": True}
+    code, text, _ = run(capsys, "fraud", "label", genuine, "--genuine")
+    assert code == 0 and "as genuine (was fraud)" in text
+    code, _, err = run(capsys, "fraud", "label", "no-such-transfer", "--fraud")
+    assert code == 1 and err.startswith("qenex: not_found: no transfer 'no-such-transfer'")
+
+    code, text, _ = run(capsys, "ai", "recommendations")
+    assert code == 0 and "no open recommendations (run: qenex ai retrain)" in text
+    code, result, err = run(capsys, "ai", "retrain", "--as", "sam", "--json")
+    assert code == 0, err
+    assert code == 0 and result["status"] == "done" and result["challenger"] == 2
+    code, text, _ = run(capsys, "ai", "retrain", "--if-due")
+    assert code == 0 and "no retrain due" in text
+    code, recs, _ = run(capsys, "ai", "recommendations", "--as", "sam", "--json")
+    promote = next(r for r in recs if r["kind"] == "promote")
+    drift = next(r for r in recs if r["kind"] == "drift")
+    assert "evidence" not in promote and promote["status"] == "open"
+    code, shown, _ = run(capsys, "ai", "show", str(promote["id"]), "--json")
+    assert code == 0 and shown["evidence"]["evaluation"]["challenger"]["average_precision"] > 0
+
+    code, _, err = run(capsys, "ai", "accept", str(promote["id"]), "--as", "tina")
+    assert code == 1 and err.startswith("qenex: permission_denied: tina (teller) may not recommendation.act")
+    code, text, _ = run(capsys, "ai", "accept", str(promote["id"]), "--as", "sam")
+    assert code == 0 and "now in force: model v2, settings defaults" in text
+    code, _, err = run(capsys, "ai", "reject", str(drift["id"]), "--reason", " ")
+    assert code == 1 and "reason" in err
+    code, rejected, _ = run(capsys, "ai", "reject", f"#{drift['id']}", "--reason", "seasonal", "--json")
+    assert code == 0 and rejected["status"] == "rejected" and rejected["reason"] == "seasonal"
+    code, text, _ = run(capsys, "ai", "rollback", str(promote["id"]))
+    assert code == 0 and "model v1, settings defaults in force again" in text
+    code, _, err = run(capsys, "ai", "rollback", str(promote["id"]))
+    assert code == 1 and err.startswith("qenex: conflict: recommendation")
+    code, _, err = run(capsys, "ai", "accept", "999")
+    assert code == 1 and err.startswith("qenex: not_found: no recommendation #999")
+    code, decided, _ = run(capsys, "ai", "recommendations", "--status", "decided", "--json")
+    assert {r["status"] for r in decided} == {"rolled_back", "rejected"}

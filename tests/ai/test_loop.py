@@ -1,0 +1,149 @@
+"""The self-improving loop on a synthetic stream where terminal T3 turns fraudulent half-way (issue 12).
+
+The champion (v1) was trained before the pattern; the loop's challenger, trained on every label known
+so far, catches it and is recommended; accepting and rolling back restores exactly the previous model
+and settings; only supervisors can act; everything on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from core.ai import dataset
+from core.ai.service import AiDesk
+from core.ai.store import RecommendationConflict
+from core.errors import PermissionDenied, ValidationError
+from core.fraud import registry, versions
+from core.fraud.config import FraudConfig
+from core.fraud.screen import FraudScreen
+from core.persistence.models import AuditEntry
+from core.security.audit import AuditTrail
+from core.security.audit_keys import AuditKeys
+from core.security.roles import Actor, Role
+
+from .stream import dispositions, seeded
+
+SUPERVISOR = Actor("sam", Role.SUPERVISOR, 1)
+
+
+@pytest.fixture
+def desk(engine, tmp_path):  # noqa: ANN001
+    return AiDesk(engine, AuditTrail(AuditKeys(tmp_path / "audit.key")))
+
+
+def _by_kind(recs) -> dict:  # noqa: ANN001
+    return {r.kind if r.kind not in ("drift",) else f"drift:{r.subject}": r for r in recs}
+
+
+def test_challenger_catches_the_new_pattern_and_is_recommended(engine, desk):
+    seeded(engine)
+    result = desk.retrain(SUPERVISOR)
+    assert result.status == "done" and result.challenger == 2
+    recs = _by_kind(desk.recommendations(SUPERVISOR))
+    promote = recs["promote"]
+    assert promote.title.startswith("promote model v2: average precision ")
+    ev = promote.evidence["evaluation"]
+    assert ev["challenger"]["average_precision"] > ev["champion"]["average_precision"] + 0.05
+    assert ev["days"] == 14 and ev["frauds"] > 0 and ev["champion"]["fpr_by_channel"]["card"] < 0.05
+    assert len(ev["challenger"]["curve"]) > 2  # the precision-recall chart's points
+
+    # the challenger scores the compromised terminal's frauds far above the champion
+    with engine.connect() as conn:
+        data = dataset.load(conn, 7)
+        champion, challenger = registry.load(conn, 1), registry.load(conn, 2)
+        assert registry.active_version(conn) == 1  # registered inactive: the champion keeps scoring
+    t3 = np.flatnonzero((data.counterparty == "T3") & (data.y == 1) & data.since(14))
+    config = FraudConfig()
+    assert dataset.scores(challenger, data, config, t3).mean() > dataset.scores(champion, data, config, t3).mean() + 0.2
+    assert desk.last_run(SUPERVISOR)["status"] == "done"
+
+
+def test_accept_then_rollback_restores_exactly_the_previous_model_and_thresholds(engine, desk):
+    seeded(engine)
+    dispositions(engine, per_day=20, days=10, rule_fp=30)
+    screen = FraudScreen(engine)
+    with engine.connect() as conn:
+        before_config = screen.current_config(conn)
+        before_model = screen.model(conn).info.version
+    desk.retrain(SUPERVISOR)
+    recs = _by_kind(desk.recommendations(SUPERVISOR))
+    assert {"promote", "threshold", "rule"} <= set(recs)
+    threshold, rule = recs["threshold"], recs["rule"]
+    assert "analysts clear 20 alerts a day" in threshold.title and "expected recall" in threshold.title
+    assert threshold.evidence["shadow"]["days"] == 30 and "alerts_change" in threshold.evidence["shadow"]
+    assert rule.title == "rule velocity_limit: 100 % false positives over 30 days"
+
+    promote = recs["promote"]
+    for rec in (threshold, rule, promote):
+        desk.accept(SUPERVISOR, rec.id)
+    with engine.connect() as conn:
+        now = screen.current_config(conn)
+        assert screen.model(conn).info.version == 2
+    assert now.review_threshold == threshold.change["settings"]["review_threshold"]
+    assert now.velocity_limit_1h == 2 * before_config.velocity_limit_1h
+
+    with pytest.raises(RecommendationConflict, match=f"roll back recommendation #{promote.id} first"):
+        desk.rollback(SUPERVISOR, threshold.id)
+    for rec in (promote, rule, threshold):
+        assert desk.rollback(SUPERVISOR, rec.id).status == "rolled_back"
+    with engine.connect() as conn:
+        assert screen.current_config(conn) == before_config
+        assert screen.model(conn).info.version == before_model
+        assert versions.active_version(conn) is None  # exactly the code defaults again, not a copy of them
+        actions = [a for (a,) in conn.execute(select(AuditEntry.action).where(AuditEntry.action.like("ai.%")))]
+    assert actions.count("ai.accept") == 3 and actions.count("ai.rollback") == 3
+    with pytest.raises(RecommendationConflict, match="rolled back"):
+        desk.rollback(SUPERVISOR, rule.id)
+    with pytest.raises(RecommendationConflict, match="already accepted|already rolled back"):
+        desk.accept(SUPERVISOR, rule.id)
+
+
+def test_a_threshold_computed_for_another_model_is_refused(engine, desk):
+    seeded(engine)
+    dispositions(engine, per_day=20, days=10)
+    desk.retrain(SUPERVISOR)
+    recs = _by_kind(desk.recommendations(SUPERVISOR))
+    desk.accept(SUPERVISOR, recs["promote"].id)
+    with pytest.raises(RecommendationConflict, match="computed for model v1 but model v2 scores payments now; retrain"):
+        desk.accept(SUPERVISOR, recs["threshold"].id)
+    assert desk.get(SUPERVISOR, recs["threshold"].id).status == "open"
+
+
+def test_reject_needs_a_reason_and_drift_cards_change_nothing(engine, desk):
+    seeded(engine)
+    desk.retrain(SUPERVISOR)
+    recs = desk.recommendations(SUPERVISOR)
+    drift = [r for r in recs if r.kind == "drift"]
+    assert drift and drift[0].title.startswith("drift on ") and "PSI" in drift[0].title
+    promote = next(r for r in recs if r.kind == "promote")
+    with pytest.raises(ValidationError, match="reason is required"):
+        desk.reject(SUPERVISOR, promote.id, "   ")
+    done = desk.reject(SUPERVISOR, promote.id, "wait for month end")
+    assert done.status == "rejected" and done.reason == "wait for month end"
+    accepted = desk.accept(SUPERVISOR, drift[0].id)
+    assert accepted.before == accepted.after
+    with pytest.raises(RecommendationConflict, match="nothing to roll back"):
+        desk.rollback(SUPERVISOR, drift[0].id)
+    # a new run supersedes what is still open
+    desk.retrain(SUPERVISOR)
+    assert all(r.run_id == desk.last_run(SUPERVISOR)["id"] for r in desk.recommendations(SUPERVISOR))
+
+
+@pytest.mark.parametrize("role", [Role.TELLER, Role.ANALYST, Role.ADMIN])
+def test_only_supervisors_can_act(sqlite_engine, tmp_path, role):
+    engine = sqlite_engine
+    desk = AiDesk(engine, AuditTrail(AuditKeys(tmp_path / "audit.key")))
+    seeded(engine)
+    desk.retrain(SUPERVISOR)
+    rec = desk.recommendations(SUPERVISOR)[0]
+    other = Actor("olly", role, 2)
+    for call in (lambda: desk.recommendations(other), lambda: desk.accept(other, rec.id),
+                 lambda: desk.reject(other, rec.id, "no"), lambda: desk.rollback(other, rec.id),
+                 lambda: desk.retrain(other)):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert desk.get(SUPERVISOR, rec.id).status == "open"
+    with engine.connect() as conn:
+        denied = conn.scalar(select(AuditEntry.action).where(AuditEntry.action == "permission.denied").limit(1))
+    assert denied == "permission.denied"

@@ -1,0 +1,188 @@
+"""Cash drawer sessions on SQLite and PostgreSQL: float, cash through the drawer, blind close with
+over/short, the supervisor's note, CTR flags, denomination checks, vault transfers, the report."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.drawers import denominations as dn
+from core.drawers.errors import (
+    DrawerBusy, DrawerState, IdDocumentRequired, InvalidCount, NoOpenDrawer, SupervisorNoteRequired,
+)
+from core.errors import PermissionDenied
+from core.ledger.errors import InsufficientFunds
+from core.persistence.models import AuditEntry, DrawerSession, Transfer
+from tests.drawers.conftest import SAM, TINA, TOM, usd
+
+FLOAT = {usd("100"): 5, usd("20"): 20, usd("1"): 50}  # 500 + 400 + 50 = 950.00
+
+
+def _count(engine, table) -> int:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_open_deposit_withdraw_and_expected_cash(drawers, account):
+    s = drawers.open(TINA, "d1", "USD", FLOAT)
+    assert (s.drawer, s.status, s.opening_float, s.cash) == ("D1", "open", usd("950"), usd("950"))
+    drawers.deposit(TINA, account, usd("300"), "USD")
+    drawers.withdraw(TINA, account, usd("120.50"), "USD")
+    (live,) = drawers.sessions(TINA, mine=True)
+    assert live.cash == usd("1129.50")
+    bal = drawers.ledger.balance(TINA, account)
+    assert bal.current == usd("50179.50")
+
+
+def test_no_open_drawer_is_a_clear_refusal_and_writes_nothing(drawers, account, engine):
+    before = _count(engine, Transfer.__table__)
+    with pytest.raises(NoOpenDrawer, match="no open USD cash drawer"):
+        drawers.deposit(TINA, account, usd("10"), "USD")
+    assert _count(engine, Transfer.__table__) == before
+
+
+def test_withdrawal_beyond_the_drawer_cash_is_refused(drawers, account):
+    drawers.open(TINA, "D1", "USD", {usd("20"): 5})
+    with pytest.raises(InsufficientFunds, match="bring cash from the vault"):
+        drawers.withdraw(TINA, account, usd("150"), "USD")
+    assert drawers.sessions(TINA, mine=True)[0].cash == usd("100")
+
+
+def test_one_live_session_per_drawer_and_per_teller(drawers):
+    drawers.open(TINA, "D1", "USD", FLOAT)
+    with pytest.raises(DrawerBusy, match="already open by tina"):
+        drawers.open(TOM, "D1", "USD", FLOAT)
+    with pytest.raises(DrawerBusy, match="you already have drawer D1"):
+        drawers.open(TINA, "D2", "USD", FLOAT)
+
+
+def test_denominations_are_checked(drawers, engine):
+    with pytest.raises(InvalidCount, match="0.03 is not a USD note or coin"):
+        drawers.open(TINA, "D1", "USD", {3: 1})
+    with pytest.raises(InvalidCount, match="whole number of pieces"):
+        drawers.open(TINA, "D1", "USD", {usd("20"): -1})
+    with pytest.raises(InvalidCount, match="has no table of notes"):
+        drawers.open(TINA, "D1", "XAF", {100: 1})
+    with pytest.raises(InvalidCount, match="DENOMINATIONxPIECES"):
+        dn.parse_spec(["20"], "USD")
+    with pytest.raises(InvalidCount, match="more than 2 decimals|decimals"):
+        dn.parse_spec(["0.001x3"], "USD")
+    assert dn.parse_spec(["100x2", "0.25×4", "100=1"], "USD") == {usd("100"): 3, usd("0.25"): 4}
+    assert _count(engine, DrawerSession.__table__) == 0
+
+
+def test_blind_close_within_the_limit_posts_the_variance(drawers, account, engine):
+    s = drawers.open(TINA, "D1", "USD", FLOAT)
+    drawers.deposit(TINA, account, usd("50"), "USD")
+    counted = {usd("100"): 5, usd("20"): 22, usd("1"): 45}  # 1,000 + 0 = 945 + 40... = 985.00: short 15.00
+    result = drawers.count(TINA, s.id, counted)
+    assert (result.expected, result.counted, result.difference, result.needs_note) == (
+        usd("1000"), usd("985"), -usd("15"), False)
+    with pytest.raises(DrawerState, match="counted blind"):
+        drawers.deposit(TINA, account, usd("5"), "USD")
+    with pytest.raises(DrawerState):
+        drawers.count(TINA, s.id, counted)  # a recount is not allowed
+    closed = drawers.close(TINA, s.id)
+    assert closed.status == "closed" and closed.cash == 0 and closed.difference == -usd("15")
+    short = drawers.ledger.transfer_row(TINA, f"drawer-{s.id}-short")
+    assert short["amount"] == usd("15") and short["code"] == "cash_short"
+    assert drawers.sessions(TINA) == []
+    # the drawer opens again, empty
+    assert drawers.open(TINA, "D1", "USD", {usd("50"): 1}).cash == usd("50")
+
+
+def test_a_difference_above_the_limit_needs_a_supervisors_note(drawers, engine):
+    s = drawers.open(TINA, "D1", "USD", FLOAT)
+    result = drawers.count(TINA, s.id, {usd("100"): 6, usd("20"): 20, usd("1"): 50})  # over 100.00
+    assert result.difference == usd("100") and result.needs_note
+    for kw, match in (({}, "supervisor must give"), ({"supervisor": "tina", "note": "x" * 20}, "not an active"),
+                      ({"supervisor": "sam", "note": "short"}, "10-500 characters"),
+                      ({"supervisor": "nobody", "note": "x" * 20}, "not an active supervisor")):
+        with pytest.raises(SupervisorNoteRequired, match=match):
+            drawers.close(TINA, s.id, **kw)
+    assert drawers.session(TINA, s.id).status == "counted"
+    closed = drawers.close(TINA, s.id, supervisor="SAM", note="customer change left on the counter")
+    assert (closed.supervisor, closed.supervisor_note) == ("sam", "customer change left on the counter")
+    with engine.connect() as conn:
+        row = conn.execute(select(AuditEntry.__table__.c.after).where(
+            AuditEntry.__table__.c.action == "drawer.close")).scalar_one()
+    assert "sam" in str(row) and "customer change" in str(row)
+    over = drawers.ledger.transfer_row(TINA, f"drawer-{s.id}-over")
+    assert over["code"] == "cash_over"
+
+
+def test_cash_above_the_threshold_needs_id_and_is_flagged(drawers, account, engine):
+    drawers.open(TINA, "D1", "USD", FLOAT)
+    before = _count(engine, Transfer.__table__)
+    with pytest.raises(IdDocumentRequired, match="above \\$10,000.00 needs the customer's ID"):
+        drawers.deposit(TINA, account, usd("10000.01"), "USD")
+    with pytest.raises(IdDocumentRequired, match="not the one on file"):
+        drawers.deposit(TINA, account, usd("12000"), "USD", id_document=("passport", "Z9999999"))
+    assert _count(engine, Transfer.__table__) == before
+    drawers.deposit(TINA, account, usd("10000"), "USD")  # at the threshold: not above it
+    r = drawers.deposit(TINA, account, usd("12000"), "USD", id_document=("Passport", "x123 4567"))
+    (flag,) = drawers.cash_reports(TINA)
+    assert (flag.transfer_id, flag.amount, flag.direction, flag.id_number) == (r.id, usd("12000"), "in", "X1234567")
+
+
+def test_vault_transfers_and_the_report(drawers, account):
+    s = drawers.open(TINA, "D1", "USD", FLOAT)
+    drawers.vault_transfer(TINA, s.id, usd("500"), to_drawer=True)
+    drawers.vault_transfer(TINA, s.id, usd("200"), to_drawer=False)
+    with pytest.raises(InsufficientFunds):
+        drawers.vault_transfer(TINA, s.id, usd("5000"), to_drawer=False)
+    with pytest.raises(PermissionDenied):
+        drawers.vault_transfer(TOM, s.id, usd("1"), to_drawer=True)
+    assert drawers.session(TINA, s.id).cash == usd("1250")
+    drawers.count(TINA, s.id, {usd("100"): 12, usd("50"): 1})
+    drawers.close(TINA, s.id)
+    pdf = drawers.report(SAM, s.id).output()
+    assert pdf.startswith(b"%PDF")
+
+
+def test_two_desks_opening_one_drawer_at_once_get_one_session(drawers):
+    import threading
+
+    results, errors = [], []
+
+    def open_(actor) -> None:  # noqa: ANN001
+        try:
+            results.append(drawers.open(actor, "D9", "USD", FLOAT))
+        except DrawerBusy as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_, args=(a,)) for a in (TINA, TOM, SAM)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 1 and len(errors) == 2
+    assert [s.id for s in drawers.sessions(SAM)] == [results[0].id]
+    assert drawers.session(SAM, results[0].id).cash == usd("950")
+
+
+def test_counted_but_not_closed_refuses_cash_and_vault_until_closed(drawers, account):
+    s = drawers.open(TINA, "D1", "USD", FLOAT)
+    drawers.count(TINA, s.id, FLOAT)
+    with pytest.raises(DrawerState, match="counted blind"):
+        drawers.withdraw(TINA, account, usd("1"), "USD")
+    with pytest.raises(DrawerState):
+        drawers.vault_transfer(TINA, s.id, usd("1"), to_drawer=True)
+    with pytest.raises(DrawerBusy):
+        drawers.open(TINA, "D2", "USD", FLOAT)  # still this teller's live session
+    assert drawers.close(TINA, s.id).difference == 0
+
+
+def test_a_withdrawal_above_the_tellers_limit_waits_for_approval_and_the_count_waits_too(drawers, account):
+    from core.approvals import Approvals, Policy
+
+    drawers.ledger.four_eyes = Approvals(drawers.ledger, Policy())
+    s = drawers.open(TINA, "D1", "USD", {usd("100"): 200})  # 20,000.00
+    held = drawers.withdraw(TINA, account, usd("12000"), "USD", id_document=("passport", "X1234567"))
+    assert held.state == "pending" and held.approval is not None  # above the teller's 10,000 limit
+    assert drawers.session(TINA, s.id).cash == usd("20000")  # nothing paid out yet
+    with pytest.raises(DrawerState, match="waiting for a decision"):
+        drawers.count(TINA, s.id, {usd("100"): 80})
+    drawers.ledger.four_eyes.approve(SAM, held.approval, "customer known, ID checked")
+    assert drawers.session(TINA, s.id).cash == usd("8000")  # approved: posted through the drawer
+    assert drawers.count(TINA, s.id, {usd("100"): 80}).difference == 0
+    assert [r.transfer_id for r in drawers.cash_reports(TINA)] == [held.id]

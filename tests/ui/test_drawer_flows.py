@@ -1,0 +1,227 @@
+"""Drawer and standing-instruction flows driven through the widgets: open a drawer with a counted float,
+cash through it, close it blind with a variance that needs a supervisor's note; cash without a drawer;
+cash above the CTR threshold; a standing instruction added and run with its history shown."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+from PySide6.QtCore import Qt
+from sqlalchemy import func, insert, select
+
+from core.persistence.base import utcnow
+from core.persistence.models import DrawerSession, StandingRun, Transfer, User
+from core.security.roles import SYSTEM_ACTOR
+from tests.ui.test_teller import _confirm, _page, _select
+
+
+def _off_ui(work):  # noqa: ANN001, ANN202
+    """The test's own database checks run on another thread, so ``ui_thread_sql`` sees only the UI's."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()
+
+
+def _supervisor(services, name: str = "sam") -> None:  # noqa: ANN001
+    _off_ui(lambda: _insert_supervisor(services, name))
+
+
+def _insert_supervisor(services, name: str) -> None:  # noqa: ANN001
+    with services.engine.begin() as conn:
+        conn.execute(insert(User).values(username=name, role="supervisor", status="active", password_hash="x",
+                                         totp_secret="x", failed_attempts=0, lockouts=0, created_at=utcnow()))
+
+
+def _count(services, table) -> int:  # noqa: ANN001
+    def work() -> int:
+        with services.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+    return _off_ui(work)
+
+
+def _drawer_tab(qtbot, page):  # noqa: ANN001, ANN202
+    page.tabs.setCurrentIndex(next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == "Drawer"))
+    panel = page.drawer_panel
+    qtbot.waitUntil(lambda: "No drawer is open" in panel.title.text())
+    return panel
+
+
+def test_open_cash_and_close_blind_with_a_variance_and_a_note(qtbot, services, bank, teller, ui_thread_sql):
+    _supervisor(services)
+    page = _page(qtbot, services, teller)
+    panel = _drawer_tab(qtbot, page)
+    grid = panel.float_grid
+    # a bad count is refused inline and writes nothing
+    qtbot.keyClicks(grid.edits[100_00], "5x")
+    qtbot.keyClick(grid.edits[100_00], Qt.Key.Key_Return)
+    assert "not a number of pieces" in grid.error.text() and grid.error.isVisibleTo(panel)
+    assert _count(services, DrawerSession.__table__) == 0
+    grid.edits[100_00].clear()
+    qtbot.keyClicks(grid.edits[100_00], "5")
+    qtbot.keyClicks(grid.edits[20_00], "20")
+    assert grid.total_label.text() == "$900.00"
+    qtbot.keyClick(grid.edits[20_00], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.session is not None)
+    assert "Cash expected in the drawer: $900.00" == panel.expected_label.text()
+    # a deposit through the Cash tab goes into the drawer
+    _select(qtbot, page, bank[0])
+    cash = page.cash_form
+    qtbot.keyClicks(cash.fields["amount"], "100")
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    dialog = _confirm(qtbot, cash)
+    assert dialog.text("Drawer") == "D1: $1,000.00 after"
+    qtbot.waitUntil(lambda: panel.expected_label.text() == "Cash expected in the drawer: $1,000.00")
+    # close blind: the expected figure is not shown before the count is in
+    close = panel.close_dialog()
+    qtbot.waitUntil(close.isVisible)
+    assert not close.result_box.isVisibleTo(close) and "$1,000.00" not in close.figures.text()
+    qtbot.keyClicks(close.grid.edits[100_00], "9")
+    qtbot.keyClicks(close.grid.edits[20_00], "2")  # 940.00: short 60.00, above the 20.00 limit
+    qtbot.keyClick(close.grid.edits[20_00], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: close.result is not None)
+    assert "expected $1,000.00" in close.figures.text() and "short $60.00" in close.figures.text()
+    assert close.note_hint.isVisibleTo(close)
+    qtbot.keyClick(close.close_button, Qt.Key.Key_Return)
+    assert "supervisor" in close.form.field_errors()  # no name: inline, nothing posted
+    qtbot.keyClicks(close.supervisor, "tina")
+    qtbot.keyClicks(close.note, "counted twice, a bundle is missing")
+    close.submit_close()
+    qtbot.waitUntil(lambda: "not an active supervisor" in close.form.field_errors().get("supervisor", ""))
+    close.supervisor.setText("sam")
+    with qtbot.waitSignal(close.closed):
+        close.submit_close()
+    qtbot.waitUntil(lambda: "Drawer D1 closed: short $60.00 posted to cash over/short" in panel.status.text())
+    qtbot.waitUntil(lambda: panel.session is None and panel.sessions_model.rowCount() == 1)
+    s = panel.sessions_model.row_object(0)
+    assert (s.status, s.difference, s.supervisor) == ("closed", -60_00, "sam")
+    path = services.settings.data_dir / "drawer.pdf"
+    panel.save_report(path)
+    qtbot.waitUntil(lambda: "Saved the report" in panel.status.text())
+    assert path.read_bytes().startswith(b"%PDF")
+    assert ui_thread_sql == []
+
+
+def test_cash_without_an_open_drawer_says_so_and_posts_nothing(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    before = _count(services, Transfer.__table__)
+    cash = page.cash_form
+    qtbot.keyClicks(cash.fields["amount"], "10")
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "no open USD cash drawer" in cash.status.text())
+    assert cash.dialog is None and _count(services, Transfer.__table__) == before
+
+
+def test_cash_above_the_threshold_asks_for_the_id_document(qtbot, services, bank, teller):
+    services.drawers.open(teller, "D1", "USD", {100_00: 10})
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    cash = page.cash_form
+    assert not cash.id_visible()
+    qtbot.keyClicks(cash.fields["amount"], "12,000")
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    assert "needs the customer's ID document" in cash.field_errors()["id_number"] and cash.id_visible()
+    assert cash.dialog is None
+    qtbot.keyClicks(cash.fields["id_number"], "P 123 456")
+    qtbot.keyClick(cash.fields["id_number"], Qt.Key.Key_Return)
+    dialog = _confirm(qtbot, cash)
+    assert "currency transaction report" in dialog.text("Reported")
+    (flag,) = services.drawers.cash_reports(teller)
+    assert (flag.amount, flag.id_number) == (12_000_00, "P123456")
+
+
+def test_a_standing_instruction_is_added_and_run_with_history(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    page.tabs.setCurrentIndex(next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == "Standing"))
+    panel = page.standing_panel
+    dialog = panel.add_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.to_edit, bank[0])
+    qtbot.keyClicks(dialog.amount, "400")
+    qtbot.keyClick(dialog.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.confirm is not None and dialog.confirm.isVisible())
+    qtbot.keyClick(dialog.confirm.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "into another account" in dialog.form.field_errors().get("to", ""))
+    assert dialog.isVisible() and services.standing.list(teller) == []  # refused inline, nothing written
+    dialog.to_edit.setText(bank[1])
+    dialog.frequency.setCurrentIndex(dialog.frequency.findData("weekly"))
+    dialog.description.setText("allowance")
+    dialog.review()
+    qtbot.waitUntil(lambda: dialog.confirm.isVisible())
+    with qtbot.waitSignal(dialog.added):
+        qtbot.keyClick(dialog.confirm.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
+    (si,) = services.standing.list(teller, account=bank[0])
+    # three weeks of due dates already passed (as if the console had been closed): 400.00 x 3 > 1,000.00
+    services.standing.run_due(SYSTEM_ACTOR, through=date.today() + timedelta(days=14))
+    panel.reload()
+    qtbot.waitUntil(lambda: len(panel.runs()) == 3)
+    assert [r.state for r in panel.runs()] == ["failed", "posted", "posted"]
+    assert "1 failed" in panel.runs_title.text()
+    assert "insufficient" in panel.runs_model.data(panel.runs_model.index(0, 3)).lower() or \
+        "available" in panel.runs_model.data(panel.runs_model.index(0, 3)).lower()
+    panel.run_due()  # nothing more is due today: never twice
+    qtbot.waitUntil(lambda: "Nothing was due" in panel.status.text())
+    assert _count(services, StandingRun.__table__) == 3
+    qtbot.waitUntil(lambda: page.current_label.text() == "$200.00")
+    assert si.id == panel.model.row_object(0).id
+
+
+def test_the_scheduled_job_runs_due_instructions_on_the_worker(qtbot, services, bank, teller):
+    from PySide6.QtCore import QObject
+
+    from app.upkeep import start_standing
+
+    si = _off_ui(lambda: services.standing.add(teller, bank[0], bank[1], 25_00, "monthly", date.today()))
+    owner = QObject()
+    start_standing(services, owner)  # runs at once, then on its timer
+    qtbot.waitUntil(lambda: _count(services, StandingRun.__table__) == 1, timeout=10_000)
+    (run,) = _off_ui(lambda: services.standing.runs(teller, si.id))
+    assert run.state == "posted" and run.due_date == date.today()
+    owner.deleteLater()
+
+
+def test_every_teller_tab_has_unique_alt_letters(qtbot, services, bank, teller):
+    """An Alt+letter shared by two visible widgets only cycles focus between them (found on the Standing
+    tab: New customer / New standing instruction / Cancel): each tab's letters are unique."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QMenuBar
+
+    from ui.main_window import MainWindow
+    from ui.theme import Theme
+
+    window = MainWindow(services, teller, Theme())
+    qtbot.addWidget(window)
+    window.resize(1180, 760)
+    window.show()
+    window.show_page("teller")
+    page = window.page("teller")
+    _select(qtbot, page, bank[0])
+    menu_letters = [a.text() for bar in window.findChildren(QMenuBar) for a in bar.actions()]
+    for index in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(index)
+        qtbot.wait(20)
+        texts = list(menu_letters)
+        for w in window.findChildren(QAbstractButton) + window.findChildren(QLabel):
+            if w.isVisible() and (not isinstance(w, QLabel) or w.buddy() is not None):
+                texts.append(w.text())
+        letters = [m.group(1).lower() for t in texts for m in [re.search(r"&([^&])", t)] if m]
+        dupes = {ch for ch in letters if letters.count(ch) > 1}
+        assert not dupes, (page.tabs.tabText(index), dupes, texts)
+
+
+def test_a_drawer_counted_earlier_closes_from_its_figures(qtbot, services, bank, teller):
+    s = services.drawers.open(teller, "D1", "USD", {100_00: 5})
+    services.drawers.count(teller, s.id, {100_00: 5, 1_00: 3})  # over 3.00: within the limit
+    page = _page(qtbot, services, teller)
+    panel = page.drawer_panel
+    qtbot.waitUntil(lambda: panel.session is not None and panel.session.status == "counted")
+    assert "counted, not yet closed" in panel.title.text() and not panel.vault_form.isEnabled()
+    close = panel.close_dialog()
+    assert not close.count_box.isVisibleTo(close) and "over $3.00" in close.figures.text()
+    assert not close.note_hint.isVisibleTo(close)
+    with qtbot.waitSignal(close.closed):
+        qtbot.keyClick(close.close_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Drawer D1 closed: over $3.00" in panel.status.text())

@@ -1,0 +1,1 @@
+"""The supervisors' Recommendations page (core.ai)."""

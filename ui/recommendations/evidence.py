@@ -1,0 +1,135 @@
+"""A recommendation's evidence as a chart (pyqtgraph), drawn from the figures stored with it (no database).
+
+- promote: precision-recall curves of champion and challenger on the evaluation window;
+- threshold: alerts a day over the shadow run's 30 days, current vs proposed, with the analysts' capacity;
+- rule: the rule's decided alerts per day, confirmed and false positive;
+- terminal: the counterparty's payments and confirmed frauds per day;
+- drift: the share of payments per bin, last week vs this week.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pyqtgraph as pg
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from core.ai.store import Rec
+
+COLORS = {"champion": "#9aa5b1", "challenger": "#1f6feb", "current": "#9aa5b1", "proposed": "#1f6feb",
+          "capacity": "#d97706", "fp": "#b42318", "tp": "#067647", "fraud": "#b42318", "payments": "#1f6feb"}
+
+
+class EvidenceChart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        dark = QGuiApplication.palette().window().color().lightness() < 128
+        pg.setConfigOptions(antialias=True, background="#1b2230" if dark else "w",
+                            foreground="#d5dce4" if dark else "#3d4a58")
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=False, y=True, alpha=0.2)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.kind: str | None = None
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.plot)
+        self.setMinimumHeight(220)
+
+    def clear(self) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        self.plot.setTitle("")
+        self.plot.getAxis("bottom").setTicks(None)
+        self.plot.setLabel("bottom", "")
+        self.plot.setLabel("left", "")
+        self.plot.enableAutoRange()  # a previous chart may have fixed the ranges
+        self.kind = None
+
+    def draw(self, rec: Rec | None) -> None:
+        self.clear()
+        if rec is None:
+            return
+        ev = rec.evidence
+        self.kind = ev.get("chart")
+        draw = {"pr_curve": self._pr, "shadow": self._shadow, "rule": self._rule, "terminal": self._terminal,
+                "drift": self._drift}.get(self.kind or "")
+        if draw is not None:
+            draw(ev)
+
+    def _line(self, xs, ys, name: str, color: str, width: int = 2, dash: bool = False) -> None:  # noqa: ANN001
+        pen = pg.mkPen(color, width=width, style=pg.QtCore.Qt.DashLine if dash else pg.QtCore.Qt.SolidLine)
+        self.plot.plot(list(xs), list(ys), pen=pen, name=name)
+
+    def _bars(self, xs, heights, color: str, name: str, width: float = 0.8, offset: float = 0.0) -> None:  # noqa: ANN001
+        shown = [(x + offset, float(h)) for x, h in zip(xs, heights) if h]  # an empty day draws nothing, not a dash
+        if not shown:
+            return
+        item = pg.BarGraphItem(x=[x for x, _ in shown], height=[h for _, h in shown], width=width, brush=color,
+                               pen=pg.mkPen(color), name=name)
+        self.plot.addItem(item)  # the legend picks it up by its name
+
+    def _pr(self, ev: dict) -> None:
+        e = ev["evaluation"]
+        self.plot.setTitle(f"Precision vs recall, last {e['days']} days ({e['frauds']} frauds)")
+        for side in ("champion", "challenger"):
+            card = e.get(side)
+            if card and card.get("curve"):
+                ap = card.get("average_precision")
+                self._line([p[0] for p in card["curve"]], [p[1] for p in card["curve"]],
+                           f"{side} (AP {ap:.2f})" if ap is not None else side, COLORS[side])
+        self.plot.setLabel("bottom", "recall")
+        self.plot.setLabel("left", "precision")
+        self.plot.setXRange(0, 1)
+        self.plot.setYRange(0, 1.05)
+
+    def _days(self, starts: list[int], every: int = 5) -> None:
+        ticks = [(i, f"{datetime.fromtimestamp(s, timezone.utc):%d %b}") for i, s in enumerate(starts) if i % every == 0]
+        self.plot.getAxis("bottom").setTicks([ticks])
+
+    def _shadow(self, ev: dict) -> None:
+        sh = ev["shadow"]
+        self.plot.setTitle(f"Shadow run: alerts a day, last {sh['days']} days")
+        xs = range(len(sh["current"]["daily_alerts"]))
+        self._line(xs, sh["current"]["daily_alerts"], f"now ({ev.get('current', '')})", COLORS["current"])
+        self._line(xs, sh["proposed"]["daily_alerts"], f"proposed ({ev.get('proposed', '')})", COLORS["proposed"])
+        cap = (ev.get("capacity") or {}).get("per_day")
+        if cap:
+            self._line([0, len(xs) - 1], [cap, cap], f"capacity {cap} a day", COLORS["capacity"], dash=True)
+        self._days(sh["day_starts"])
+        self.plot.setLabel("left", "alerts")
+        self.plot.setLabel("bottom", "")
+
+    def _rule(self, ev: dict) -> None:
+        daily = ev.get("daily", [])
+        self.plot.setTitle(f"The rule's decided alerts per day ({ev['false_positives']}/{ev['decided']} false)")
+        xs = list(range(len(daily)))
+        self._bars(xs, [d[1] for d in daily], COLORS["tp"], "confirmed", 0.4, -0.2)
+        self._bars(xs, [d[2] for d in daily], COLORS["fp"], "false positive", 0.4, 0.2)
+        self.plot.getAxis("bottom").setTicks([[(i, d[0][5:]) for i, d in enumerate(daily) if i % 3 == 0]])
+        self.plot.setLabel("left", "alerts")
+        self.plot.setLabel("bottom", "")
+
+    def _terminal(self, ev: dict) -> None:
+        daily = ev.get("daily", [])
+        self.plot.setTitle("The terminal's payments and frauds per day")
+        xs = list(range(len(daily)))
+        self._bars(xs, [d[1] for d in daily], COLORS["payments"], "payments", 0.4, -0.2)
+        self._bars(xs, [d[2] for d in daily], COLORS["fraud"], "confirmed fraud", 0.4, 0.2)
+        self._days([d[0] for d in daily], every=7)
+        self.plot.setLabel("left", "payments")
+        self.plot.setLabel("bottom", "")
+
+    def _drift(self, ev: dict) -> None:
+        self.plot.setTitle(f"Payments per bin, last week vs this week (PSI {ev['psi']:.2f})")
+        xs = list(range(len(ev["last_week"])))
+        self._bars(xs, ev["last_week"], COLORS["current"], "last week", 0.4, -0.2)
+        self._bars(xs, ev["this_week"], COLORS["proposed"], "this week", 0.4, 0.2)
+        edges = ev.get("edges", [])
+        labels = [f"<{edges[0]:.3g}" if edges else "all"] + [f"≥{e:.3g}" for e in edges]
+        every = 1 if len(labels) <= 5 else 3  # room for the labels at the page's default size
+        self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(labels) if i % every == 0]])
+        self.plot.setLabel("left", "share")
+        self.plot.setLabel("bottom", "")

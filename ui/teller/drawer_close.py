@@ -1,0 +1,152 @@
+"""Closing a drawer blind: the teller counts every note and coin first; only then the dialog shows the
+expected cash and the difference. A difference above the limit needs a supervisor's name and note."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from app.services import Services
+from app.tasks import Op
+from core.drawers.records import CountResult, SessionView
+from core.errors import QenexError
+from core.security.roles import Actor
+from ui.forms import InlineForm
+from ui.teller.amounts import show
+from ui.teller.count_grid import CountGrid
+
+
+def difference_text(diff: int, currency: str, locale: str) -> str:
+    if diff == 0:
+        return "none: the drawer balances"
+    return f"{'over' if diff > 0 else 'short'} {show(abs(diff), currency, locale)}"
+
+
+class CloseDrawerDialog(QDialog):
+    closed = Signal(object)  # the closed SessionView
+
+    def __init__(self, services: Services, actor: Actor, session: SessionView, locale: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services, self.actor, self.session, self.locale = services, actor, session, locale
+        self.setWindowTitle(f"Close drawer {session.drawer} ({session.currency})")
+        self.setObjectName("closeDrawer")
+        self.setMinimumWidth(460)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(20, 16, 20, 14)
+        root.addWidget(QLabel(f"Close drawer {session.drawer} ({session.currency})", objectName="pageTitle"))
+        # step 1: the blind count
+        self.count_box = QWidget()
+        box = QVBoxLayout(self.count_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(QLabel("Count every note and coin in the drawer. The expected figure shows after the count "
+                             "is in, and a count is final.", wordWrap=True, objectName="muted"))
+        self.grid = CountGrid(locale)
+        self.grid.set_currency(session.currency)
+        box.addWidget(self.grid)
+        self.count_button = QPushButton("Submit &count", objectName="primary", default=True)
+        self.count_button.clicked.connect(self.submit_count)
+        for edit in self.grid.edits.values():
+            edit.returnPressed.connect(self.submit_count)
+        box.addWidget(self.count_button)
+        root.addWidget(self.count_box)
+        # step 2: the figures, and the supervisor's note when needed
+        self.result_box = QWidget()
+        rbox = QVBoxLayout(self.result_box)
+        rbox.setContentsMargins(0, 0, 0, 0)
+        self.figures = QLabel(wordWrap=True, objectName="confirmValue")
+        rbox.addWidget(self.figures)
+        self.note_hint = QLabel(wordWrap=True, objectName="formStatus")
+        self.note_hint.setProperty("state", "error")
+        rbox.addWidget(self.note_hint)
+        self.form = InlineForm()
+        self.supervisor = QLineEdit(placeholderText="supervisor's username", maxLength=64)
+        self.note = QLineEdit(placeholderText="why the drawer is over or short (10-500 characters)", maxLength=500)
+        self.form.add_field("supervisor", "&Supervisor", self.supervisor)
+        self.form.add_field("note", "&Note", self.note)
+        self.close_button = QPushButton("C&lose drawer", objectName="primary")
+        self.close_button.clicked.connect(self.submit_close)
+        for edit in (self.supervisor, self.note):
+            edit.returnPressed.connect(self.submit_close)
+        row = QWidget()
+        rb = QHBoxLayout(row)
+        rb.setContentsMargins(0, 0, 0, 0)
+        rb.addWidget(self.close_button)
+        rb.addStretch(1)
+        self.form.finish(row)
+        rbox.addWidget(self.form)
+        root.addWidget(self.result_box)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(cancel)
+        root.addLayout(bottom)
+        self.result: CountResult | None = None
+        if session.status == "counted":  # counted earlier (the dialog was closed before the drawer)
+            limit = services.drawers.limits.variance_limit(session.currency)
+            diff = session.difference or 0
+            self._show_result(CountResult(session, session.counted or 0, session.expected or 0, diff, limit,
+                                          abs(diff) > limit))
+        else:
+            self.result_box.hide()
+            first = self.grid.first()
+            if first is not None:
+                first.setFocus()
+
+    def submit_count(self) -> None:
+        counts = self.grid.counts()
+        if counts is None:
+            return
+        self.count_button.setEnabled(False)
+        drawers, actor, sid = self.services.drawers, self.actor, self.session.id
+        Op(self, lambda _t: drawers.count(actor, sid, counts)).success(self._show_result).failure(
+            self._count_failed).run_in_background()
+
+    def _count_failed(self, err: Exception) -> None:
+        self.count_button.setEnabled(True)
+        self.grid.set_error(err.message if isinstance(err, QenexError) else str(err))
+
+    def _show_result(self, result: CountResult) -> None:
+        self.result = result
+        self.session = result.session
+        c, loc = self.session.currency, self.locale
+        self.count_box.hide()
+        self.result_box.show()
+        self.figures.setText(f"Counted {show(result.counted, c, loc)}; expected {show(result.expected, c, loc)}; "
+                             f"difference {difference_text(result.difference, c, loc)}.")
+        needs = result.needs_note
+        self.note_hint.setVisible(needs)
+        self.note_hint.setText(f"The difference is above the {show(result.limit, c, loc)} a teller may close "
+                               "alone: a supervisor signs it with their username and a note.")
+        for key in ("supervisor", "note"):
+            self.form.layout_.setRowVisible(self.form.fields[key].parentWidget(), needs)
+        self.close_button.setDefault(True)
+        (self.supervisor if needs else self.close_button).setFocus()
+        self.adjustSize()
+
+    def submit_close(self) -> None:
+        self.form.clear()
+        needs = self.result is not None and self.result.needs_note
+        supervisor = self.supervisor.text().strip() or None if needs else None
+        note = self.note.text().strip() if needs else ""
+        if needs and not supervisor:
+            self.form.set_error("supervisor", "a supervisor types their username to sign the difference")
+            self.supervisor.setFocus()
+            return
+        if needs and len(note) < 10:
+            self.form.set_error("note", "the note says why the drawer is over or short (at least 10 characters)")
+            self.note.setFocus()
+            return
+        self.close_button.setEnabled(False)
+        drawers, actor, sid = self.services.drawers, self.actor, self.session.id
+        Op(self, lambda _t: drawers.close(actor, sid, supervisor=supervisor, note=note)).success(
+            self._closed).failure(self._close_failed).run_in_background()
+
+    def _close_failed(self, err: Exception) -> None:
+        self.close_button.setEnabled(True)
+        key = str(getattr(err, "details", {}).get("field", "")) or None
+        self.form.show_failure(err, key if key in self.form.fields and not self.form.fields[key].isHidden() else None)
+
+    def _closed(self, session: SessionView) -> None:
+        self.closed.emit(session)
+        self.accept()

@@ -1,0 +1,309 @@
+"""The Standing tab: the selected account's standing instructions (next due date, last run, failures),
+the run history of the one selected (failures with their reason), adding one (a dialog, then a
+confirmation) and cancelling one. The scheduled job runs them on the worker; "Run due now" runs the same job at once."""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateEdit, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout,
+    QWidget,
+)
+
+from app.services import Services
+from app.tasks import Op
+from core.errors import QenexError
+from core.ledger import numbers
+from core.security.roles import Actor, Permission
+from core.teller.standing import InstructionView, RunView
+from ui.columns import Column
+from ui.forms import InlineForm
+from ui.layout import table_view
+from ui.rows_model import RowsModel
+from ui.teller.amounts import hint, parse_amount, show
+from ui.teller.confirm import ConfirmDialog
+
+
+def _day(d: QDate) -> date:
+    return date(d.year(), d.month(), d.day())
+
+
+class StandingPanel(QWidget):
+    changed = Signal()
+
+    def __init__(self, services: Services, actor: Actor, locale: str) -> None:
+        super().__init__()
+        self.services, self.actor, self.locale = services, actor, locale
+        self.account: str | None = None
+        self.currency = "USD"
+        self.dialog: AddStandingDialog | None = None
+        self.title = QLabel("Select an account to see its standing instructions", objectName="muted")
+        self.model = RowsModel(self._columns(), self)
+        self.table = table_view()
+        self.table.setModel(self.model)
+        self.table.setMinimumHeight(110)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.load_runs())
+        self.runs_model = RowsModel(self._run_columns(), self)
+        self.runs_table = table_view()
+        self.runs_table.setModel(self.runs_model)
+        self.runs_table.setMinimumHeight(90)
+        self.runs_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.runs_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.runs_title = QLabel("Run history: select an instruction", objectName="muted")
+
+        self.add_button = QPushButton("Ne&w standing instruction…", objectName="primary")
+        self.cancel_button = QPushButton("Cance&l selected")
+        self.run_button = QPushButton("&Run due now")
+        self.add_button.clicked.connect(self.add_dialog)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.run_button.clicked.connect(self.run_due)
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.cancel_button, self.run_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.status = QLabel(objectName="formStatus", wordWrap=True)
+        self.status.hide()
+        allowed = actor.can(Permission.TRANSFER_POST)
+        for b in (self.add_button, self.cancel_button, self.run_button):
+            b.setEnabled(allowed)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(6, 6, 6, 6)
+        root.addWidget(self.title)
+        root.addWidget(self.table, 3)
+        root.addWidget(self.runs_title)
+        root.addWidget(self.runs_table, 1)
+        root.addLayout(buttons)
+        root.addWidget(self.status)
+
+    def _columns(self) -> tuple[Column, ...]:
+        loc = self.locale
+
+        def next_due(v: InstructionView) -> str:
+            if v.status != "active":
+                return v.status
+            return str(v.next_due) if v.next_due else "ended"
+
+        return (Column("#", lambda v: str(v.id), align_right=True),
+                Column("Pays", lambda v: f"{v.credit} {v.credit_name}" + (f" · {v.description}" if v.description
+                                                                           else "")),
+                Column("Amount", lambda v: show(v.amount, v.currency, loc), align_right=True),
+                Column("Every", lambda v: v.frequency),
+                Column("Next due", next_due),
+                Column("Last run", lambda v: f"{v.last_run.due_date} {v.last_run.state}" if v.last_run else "not yet"),
+                Column("Fails", lambda v: str(v.failures), align_right=True))
+
+    def _run_columns(self) -> tuple[Column, ...]:
+        return (Column("Due date", lambda r: str(r.due_date)), Column("Result", lambda r: r.state),
+                Column("Ran at", lambda r: r.ran_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+                Column("Transfer / reason", lambda r: r.message if r.state == "failed" else r.transfer_id))
+
+    # -- loading -------------------------------------------------------------------------------
+    def say(self, text: str, *, ok: bool) -> None:
+        self.status.setText(text)
+        self.status.setProperty("state", "ok" if ok else "error")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.show()
+
+    def show_account(self, number: str | None, currency: str | None) -> None:
+        if number != self.account:
+            self.status.hide()
+        self.account, self.currency = number, currency or "USD"
+        self.add_button.setEnabled(number is not None and self.actor.can(Permission.TRANSFER_POST))
+        self.reload()
+
+    def reload(self) -> None:
+        if self.account is None:
+            self.model.set_rows([])
+            self.runs_model.set_rows([])
+            self.title.setText("Select an account to see its standing instructions")
+            return
+        standing, actor, number = self.services.standing, self.actor, self.account
+        Op(self, lambda _t: standing.list(actor, account=number)).success(
+            lambda rows: self._loaded(number, rows)).failure(
+            lambda err: self._failed(err)).run_in_background()
+
+    def _loaded(self, number: str, rows: list[InstructionView]) -> None:
+        if number != self.account:
+            return
+        self.model.set_rows(rows)
+        failing = sum(1 for v in rows if v.last_run is not None and v.last_run.state == "failed")
+        self.title.setText(f"Standing instructions of {number}: {len(rows)}"
+                           + (f" — {failing} whose last run failed" if failing else ""))
+        if rows:
+            self.table.selectRow(0)
+        else:
+            self.runs_model.set_rows([])
+
+    def selected(self) -> InstructionView | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_object(rows[0].row()) if rows else None
+
+    def load_runs(self) -> None:
+        v = self.selected()
+        if v is None:
+            self.runs_model.set_rows([])
+            self.runs_title.setText("Run history: select an instruction")
+            return
+        standing, actor = self.services.standing, self.actor
+        Op(self, lambda _t: standing.runs(actor, v.id)).success(lambda runs: self._runs_loaded(v, runs)).failure(
+            lambda err: self._failed(err)).run_in_background()
+
+    def _runs_loaded(self, v: InstructionView, runs: list[RunView]) -> None:
+        self.runs_model.set_rows(runs)
+        failed = sum(r.state == "failed" for r in runs)
+        self.runs_title.setText(f"Run history of #{v.id}: {len(runs)} run(s)" + (f", {failed} failed" if failed else ""))
+
+    def runs(self) -> list[RunView]:
+        return [self.runs_model.row_object(i) for i in range(self.runs_model.rowCount())]
+
+    # -- actions ---------------------------------------------------------------------------------
+    def add_dialog(self) -> "AddStandingDialog | None":
+        if self.account is None:
+            return None
+        self.dialog = AddStandingDialog(self.services, self.actor, self.account, self.currency, self.locale, self)
+        self.dialog.added.connect(self._added)
+        self.dialog.open()
+        return self.dialog
+
+    def _added(self, v: InstructionView) -> None:
+        self.say(f"Added standing instruction #{v.id}: {show(v.amount, v.currency, self.locale)} {v.frequency} to "
+                 f"{v.credit}, first due {v.next_due}.", ok=True)
+        self.changed.emit()
+        self.reload()
+
+    def _failed(self, err: Exception) -> None:
+        self.say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+
+    def cancel_selected(self) -> None:
+        v = self.selected()
+        if v is None:
+            self.say("Select the instruction to cancel in the list.", ok=False)
+            return
+        standing, actor = self.services.standing, self.actor
+        Op(self, lambda _t: standing.cancel(actor, v.id)).success(
+            lambda c: (self.say(f"Standing instruction #{c.id} cancelled.", ok=True), self.reload())
+        ).failure(lambda err: self._failed(err)).run_in_background()
+
+    def run_due(self) -> None:
+        """Run the scheduled job now (as the system, like the worker's timer)."""
+        from app.upkeep import run_standing
+
+        services = self.services
+        self.run_button.setEnabled(False)
+        Op(self, lambda _t: run_standing(services)).success(self._ran).failure(
+            lambda err: (self.run_button.setEnabled(True), self._failed(err))).run_in_background()
+
+    def _ran(self, runs: list[RunView]) -> None:
+        self.run_button.setEnabled(self.actor.can(Permission.TRANSFER_POST))
+        failed = sum(r.state == "failed" for r in runs)
+        text = "Nothing was due." if not runs else f"Ran {len(runs)} due date(s): {len(runs) - failed} posted" + (
+            f", {failed} failed (see the run history)" if failed else "") + "."
+        self.say(text, ok=not failed)
+        self.changed.emit()
+        self.reload()
+
+
+class AddStandingDialog(QDialog):
+    """A new standing instruction from ``account``: local checks inline, then a confirmation of exactly what
+    will run; core's refusals come back inline under their field (the dialog stays open)."""
+
+    added = Signal(object)  # InstructionView
+
+    def __init__(self, services: Services, actor: Actor, account: str, currency: str, locale: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services, self.actor, self.account, self.currency, self.locale = services, actor, account, currency, locale
+        self.confirm: ConfirmDialog | None = None
+        self.setWindowTitle("New standing instruction")
+        self.setMinimumWidth(480)
+        self.form = InlineForm()
+        self.to_edit = QLineEdit(placeholderText="the account paid (number)", maxLength=24)
+        self.amount = QLineEdit(placeholderText=hint(currency), maxLength=32)
+        self.frequency = QComboBox()
+        self.frequency.addItem("Monthly", "monthly")
+        self.frequency.addItem("Weekly", "weekly")
+        today = QDate.currentDate()
+        self.start = QDateEdit(today, calendarPopup=True, displayFormat="yyyy-MM-dd", minimumDate=today)
+        self.has_end = QCheckBox("ends on")
+        self.until = QDateEdit(today.addYears(1), calendarPopup=True, displayFormat="yyyy-MM-dd", enabled=False,
+                               minimumDate=today)
+        self.has_end.toggled.connect(self.until.setEnabled)
+        end = QWidget()
+        eb = QHBoxLayout(end)
+        eb.setContentsMargins(0, 0, 0, 0)
+        eb.addWidget(self.has_end)
+        eb.addWidget(self.until, 1)
+        self.description = QLineEdit(placeholderText="e.g. rent", maxLength=140)
+        self.form.add_field("from", "From", QLabel(f"{account} ({currency})"))
+        self.form.add_field("to", "Pay &to", self.to_edit)
+        self.form.add_field("amount", "A&mount", self.amount)
+        self.form.add_field("frequency", "&Every", self.frequency)
+        self.form.add_field("valid_from", "&First due date", self.start)
+        self.form.add_field("valid_until", "&Last date", end)
+        self.form.add_field("description", "&Description", self.description)
+        self.review_button = QPushButton("&Review…", objectName="primary", default=True)
+        self.review_button.clicked.connect(self.review)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        row = QWidget()
+        rb = QHBoxLayout(row)
+        rb.setContentsMargins(0, 0, 0, 0)
+        rb.addWidget(self.review_button)
+        rb.addWidget(cancel)
+        rb.addStretch(1)
+        self.form.finish(row)
+        for edit in (self.to_edit, self.amount, self.description):
+            edit.returnPressed.connect(self.review)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(20, 16, 20, 14)
+        root.addWidget(QLabel("New standing instruction", objectName="pageTitle"))
+        root.addWidget(self.form)
+        self.to_edit.setFocus()
+
+    def review(self) -> None:
+        form = self.form
+        form.clear()
+        try:
+            to = numbers.validate(self.to_edit.text())
+        except QenexError as err:
+            form.set_error("to", "enter the account to pay" if not self.to_edit.text().strip() else err.message)
+            return
+        try:
+            amount = parse_amount(self.amount.text(), self.currency, self.locale)
+        except QenexError as err:
+            form.set_error("amount", err.message)
+            return
+        start = _day(self.start.date())
+        until = _day(self.until.date()) if self.has_end.isChecked() else None
+        if until is not None and until < start:
+            form.set_error("valid_until", f"the last date must be on or after the first due date ({start})")
+            return
+        frequency, description = self.frequency.currentData(), self.description.text()
+        rows = [("From", self.account), ("Pay to", to), ("Amount", show(amount, self.currency, self.locale)),
+                ("Every", f"{'week' if frequency == 'weekly' else 'month'}, first on {start}"),
+                ("Until", str(until) if until else "cancelled"), ("Description", description or "-")]
+        self.confirm = ConfirmDialog(self, "Confirm standing instruction", rows,
+                                     "The scheduled job posts it on each due date, through the fraud screen.",
+                                     lambda: self._add(to, amount, frequency, start, until, description),
+                                     confirm_text="&Confirm instruction")
+        self.confirm.open()
+
+    def _add(self, to: str, amount: int, frequency: str, start: date, until: date | None, description: str) -> None:
+        standing, actor, account = self.services.standing, self.actor, self.account
+        self.review_button.setEnabled(False)
+        Op(self, lambda _t: standing.add(actor, account, to, amount, frequency, start, until, description)).success(
+            self._added).failure(self._refused).run_in_background()
+
+    def _added(self, v: InstructionView) -> None:
+        self.added.emit(v)
+        self.accept()
+
+    def _refused(self, err: Exception) -> None:
+        self.review_button.setEnabled(True)
+        key = getattr(err, "field", None)
+        self.form.show_failure(err, key if key in self.form.fields else None)
