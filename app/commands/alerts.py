@@ -11,11 +11,16 @@ import socket
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from app.commands.args import ID, LIMIT, OFFSET, whole
 from app.zone import local, operator_zone, zone_name
+from core.cases.dispositions import MAX_SNOOZE
+from core.cases.suppressions import MAX_DAYS
 from core.errors import NotFound, QenexError, ValidationError
 from core.security.roles import SYSTEM_ACTOR, Actor, Role
 
 OUTCOMES = ("confirmed", "false-positive", "inconclusive", "escalate")
+SNOOZE_DAYS = whole(1, MAX_SNOOZE.days, "a number of days to snooze")
+SUPPRESS_DAYS = whole(1, MAX_DAYS, "a number of days to suppress")
 
 
 def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
@@ -58,33 +63,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", default="priority",
                    choices=["priority", "score", "newest", "oldest", "due", "amount", "customer", "assignee",
                             "channel", "rule", "closed"])
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--limit", type=LIMIT, default=50)
+    p.add_argument("--offset", type=OFFSET, default=0)
     p.set_defaults(handler=_list)
     common(alerts.add_parser("next", help="claim the most urgent unclaimed alert")).set_defaults(handler=_next)
     for name, fn, text in (("claim", _claim, "claim an alert"), ("release", _release, "give an alert back"),
                            ("show", _show, "an alert's detail: transfer, customer, normal, related, timeline")):
         p = common(alerts.add_parser(name, help=text))
-        p.add_argument("id", type=int)
+        p.add_argument("id", type=ID)
         p.set_defaults(handler=fn)
     p = common(alerts.add_parser("disposition", help="decide one or more alerts (the held funds follow)"))
-    p.add_argument("ids", type=int, nargs="+", metavar="ID")
+    p.add_argument("ids", type=ID, nargs="+", metavar="ID")
     p.add_argument("--outcome", required=True, choices=OUTCOMES)
     p.add_argument("--note", default="", help="why (required for confirmed and escalate)")
     p.add_argument("--snooze-until", help="inconclusive: back in the queue on this date (YYYY-MM-DD[ HH:MM], local)")
-    p.add_argument("--snooze-days", type=int, help="inconclusive: back in the queue after N days")
+    p.add_argument("--snooze-days", type=SNOOZE_DAYS, help="inconclusive: back in the queue after N days")
     p.add_argument("--freeze", action="store_true", help="confirmed: ask a supervisor to freeze the payer's account")
     p.add_argument("--suppress", metavar="RULE", help="false-positive: snooze this rule ...")
     p.add_argument("--scope", choices=["card", "counterparty"], default="counterparty", help="... for the card or counterparty")
-    p.add_argument("--days", type=int, default=30, help="... for this many days (default 30)")
+    p.add_argument("--days", type=SUPPRESS_DAYS, default=30, help="... for this many days (default 30)")
     p.set_defaults(handler=_disposition)
     p = common(alerts.add_parser("reassign", help="hand an alert to another analyst (needs --note)"))
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=ID)
     p.add_argument("--to", required=True, metavar="USER")
     p.add_argument("--note", default="")
     p.set_defaults(handler=_reassign)
     p = common(alerts.add_parser("note", help="add a note to an alert's timeline"))
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=ID)
     p.add_argument("--note", required=True)
     p.set_defaults(handler=_note)
     p = common(alerts.add_parser("raise", help="raise an alert on a transfer by hand (needs --note)"))
@@ -100,7 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="include expired and revoked ones")
     p.set_defaults(handler=_suppressions)
     p = common(alerts.add_parser("unsuppress", help="end a suppression early"))
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=ID)
     p.set_defaults(handler=_unsuppress)
     common(alerts.add_parser("rules", help="the rule keys alerts are filed under")).set_defaults(handler=_rules)
 

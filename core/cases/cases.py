@@ -18,6 +18,7 @@ from core.cases.claims import fetch as fetch_alert
 from core.cases.claims import require_note
 from core.cases.errors import CaseClosed, CaseNotFound
 from core.cases.holds import touch_case as _touch
+from core.cases.queue import id_in
 from core.errors import ValidationError
 from core.persistence.models import CaseFile, FraudAlert, FraudCase, FraudEvent
 
@@ -94,8 +95,8 @@ def _filtered(query: Any, status: str, text: str | None) -> Any:
     if text and text.strip():
         t = text.strip()
         conds = [func.lower(_CASE.c.title).like(f"%{t.lower().replace('%', '')}%")]
-        if t.lstrip("#").isdigit():
-            conds.append(_CASE.c.id == int(t.lstrip("#")))
+        if (number := id_in(t)) is not None:
+            conds.append(_CASE.c.id == number)
         query = query.where(or_(*conds))
     return query
 

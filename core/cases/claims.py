@@ -169,6 +169,8 @@ def require_note(note: str | None, what: str) -> str:
     from core.cases.errors import NoteRequired
 
     text = (note or "").strip()
+    if not text and what.endswith("note"):  # the note itself is what is missing
+        raise NoteRequired(f"{what} cannot be empty; write it with --note (or in the note field)")
     if not text:
         raise NoteRequired(f"{what} needs a note saying why; add one with --note (or in the note field)")
     if len(text) > MAX_NOTE:

@@ -17,6 +17,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from core.cases import rules as rules_mod
 from core.cases.intake import SCALE
 from core.errors import ValidationError
+from core.ledger.money import INT64_MAX
 from core.persistence.models import AlertLink, FraudAlert
 
 _AL = FraudAlert.__table__
@@ -157,7 +158,18 @@ def _scaled_bound(raw: str | None, name: str) -> int | None:
         raise ValidationError(f"{name.replace('_', ' ')} {raw!r} is not an amount; write e.g. 250 or 1000.50") from None
     if not value.is_finite() or value < 0:
         raise ValidationError(f"{name.replace('_', ' ')} must be zero or more, not {raw!r}")
-    return int(value.scaleb(SCALE).to_integral_value())
+    scaled = int(value.scaleb(SCALE).to_integral_value())
+    if scaled > INT64_MAX:
+        raise ValidationError(f"{name.replace('_', ' ')} {str(raw)[:30]!r} is larger than any amount the ledger holds")
+    return scaled
+
+
+def id_in(text: str) -> int | None:
+    """The alert or case number a search names (``#12`` or ``12``, ASCII digits, 1 to 2**63-1), else None."""
+    digits = text.strip().removeprefix("#")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 19 or not 0 < int(digits) <= INT64_MAX:
+        return None
+    return int(digits)
 
 
 # Written as the partial indexes' own predicate, so both databases use them (SQLite matches it literally).
@@ -211,8 +223,8 @@ def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool
         like = f"%{text.lower().replace('%', '').replace('_', '')}%"
         matches = [func.lower(_AL.c.customer_name).like(like), _AL.c.account == text, _AL.c.transfer_id == text,
                    _AL.c.counterparty == text]
-        if text.lstrip("#").isdigit():
-            matches.append(_AL.c.id == int(text.lstrip("#")))
+        if (number := id_in(text)) is not None:
+            matches.append(_AL.c.id == number)
         conds.append(or_(*matches))
     if f.customer_id is not None:
         conds.append(_AL.c.customer_id == f.customer_id)

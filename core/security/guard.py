@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from core.errors import PermissionDenied
 from core.security import session_check
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, refusal
 
 if TYPE_CHECKING:
     from core.security.audit import AuditTrail
@@ -30,5 +30,5 @@ def authorize(engine: Engine, audit: "AuditTrail | None", actor: Actor, permissi
     if audit is not None:
         with engine.begin() as conn:
             audit.append(conn, actor, "permission.denied", target, None, {"permission": permission.value})
-    raise PermissionDenied(f"{actor.username} ({actor.role.value}) may not {permission.value}",
+    raise PermissionDenied(refusal(actor, permission),
                            permission=permission.value, target=target)

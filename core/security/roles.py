@@ -91,9 +91,15 @@ class Actor:
 SYSTEM_ACTOR = Actor(username="system", role=Role.SYSTEM)
 
 
+def refusal(actor: Actor, permission: Permission) -> str:
+    """``tom (teller) may not alert.disposition; the analyst or supervisor role may``: who is refused, and who
+    to ask instead (so a refusal says what to do, not only what happened)."""
+    holders = [r.value for r in USER_ROLES if permission in ROLE_PERMISSIONS[r]]
+    who = (f"; the {' or '.join(holders)} role may" if holders else "") if actor.role.value not in holders else ""
+    return f"{actor.username} ({actor.role.value}) may not {permission.value}{who}"
+
+
 def check(actor: Actor, permission: Permission) -> None:
     """Raise PermissionDenied unless ``actor`` holds ``permission`` (no auditing; see guard.authorize)."""
     if not actor.can(permission):
-        raise PermissionDenied(
-            f"{actor.username} ({actor.role}) may not {permission.value}", permission=permission.value
-        )
+        raise PermissionDenied(refusal(actor, permission), permission=permission.value)

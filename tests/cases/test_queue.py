@@ -47,6 +47,19 @@ def test_bad_filters_are_refused(bad):
         AlertFilter(**bad)
 
 
+@pytest.mark.parametrize("text", ["#99999999999999999999999", "9223372036854775808", "#²", "#١٢", "#-3", "#0"])
+def test_a_search_that_names_no_possible_alert_finds_nothing(desk, hold, text):
+    """Unicode digits, numbers past 64 bits: no alert, no overflow on either database."""
+    hold(150_00)
+    assert desk.alerts(ANNA, AlertFilter(text=text)) == [] and desk.count(ANNA, AlertFilter(text=text)) == 0
+    assert desk.cases.list(ANNA, "all", text) == [] and desk.cases.count(ANNA, "all", text) == 0
+
+
+def test_an_amount_bound_past_the_ledger_range_is_refused(desk):
+    with pytest.raises(ValidationError, match="larger than any amount"):
+        desk.alerts(ANNA, AlertFilter(min_amount="1e30"))
+
+
 def test_only_analysts_and_supervisors_see_the_queue(desk, hold):
     hold()
     with pytest.raises(PermissionDenied):

@@ -32,7 +32,7 @@ PLAUSIBLE = {"debit": "1000000016", "credit": "1000000024", "account": "10000000
              "country": "US", "limit": "5", "offset": "0", "customers": "10", "days": "7", "seed": "1",
              "delay_days": "7", "train_days": "28", "models": "hgb", "description": "d", "timeout": "60",
              "history": "/nonexistent/history.csv", "test": "/nonexistent/test.csv", "pending_id": "nope",
-             "transfer_id": "nope", "id": None}
+             "transfer_id": "nope", "id": None, "as_user": None}  # as_user: act as the system, so ids are reached
 ONE_LINE = re.compile(r"qenex: [a-z_]+: \S.*")
 
 

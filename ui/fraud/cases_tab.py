@@ -20,7 +20,7 @@ from core.cases.cases import CaseView
 from core.security.roles import Actor, Permission
 from ui.columns import Column
 from ui.errors import notify, show_error
-from ui.fraud.detail import EVENTS, rows_table
+from ui.fraud.detail import EVENTS, TIME, on_open, rows_table, time_width
 from ui.fraud.dialogs import NoteDialog
 from ui.fraud.queue_model import amount_text, state_text
 from ui.layout import table_view
@@ -85,11 +85,11 @@ class CasesTab(QWidget):
             button.clicked.connect(getattr(self, key))
             self.buttons[key] = button
             actions.addWidget(button, i // 4, i % 4)
-        self.alerts_view, self.alerts = rows_table(ALERT_COLUMNS, (60, 140, 80, 100, 130))
-        self.alerts_view.doubleClicked.connect(self._open_alert)
-        self.alerts_view.setToolTip("Double-click opens the alert in the queue")
-        self.files_view, self.files = rows_table(FILE_COLUMNS, (220, 90, 240))
-        self.events_view, self.events = rows_table(EVENTS, (150, 70, 420))
+        self.alerts_view, self.alerts = rows_table(ALERT_COLUMNS, (60, TIME, 80, 100, 130))
+        on_open(self.alerts_view, self._open_alert)
+        self.alerts_view.setToolTip("Double-click (or Enter) opens the alert in the queue")
+        self.files_view, self.files = rows_table(FILE_COLUMNS, (220, 90, time_width(self) + 80))
+        self.events_view, self.events = rows_table(EVENTS, (TIME, 70, 420))
         inner = QTabWidget()
         inner.setDocumentMode(True)
         inner.addTab(self.events_view, "Tim&eline")
@@ -124,6 +124,10 @@ class CasesTab(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 6, 0, 0)
         root.addWidget(split)
+        order = [self.status, self.search, self.new_button, self.table, *self.buttons.values(), inner, self.events_view,
+                 self.alerts_view, self.files_view, self.note, self.note_button]
+        for first, second in zip(order, order[1:]):  # left to right, top to bottom (not the order built in)
+            self.setTabOrder(first, second)
         self._update_buttons()
         self.model.reload()
 
@@ -203,8 +207,12 @@ class CasesTab(QWidget):
         self.show_case(case_id)
 
     def add_note(self) -> None:
+        """Alt+W: send the note, or (none written yet) put the cursor in the note field."""
         text = self.note.toPlainText().strip()
-        if not text or self.current is None:
+        if not text:
+            self.note.setFocus()
+            return
+        if self.current is None:
             return
         case_id, book, actor = self.current.case.id, self.book, self.actor
         Op(self, lambda _t: book.note(actor, case_id, text)).success(

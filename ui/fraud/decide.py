@@ -1,6 +1,7 @@
 """The disposition dialog: pick an outcome, say why, and see what happens to the money before confirming.
 
-Outcomes (Alt+C, Alt+F, Alt+I, Alt+E): confirmed fraud (voids the hold or reverses the payment; may ask a
+Outcomes (Alt+C, Alt+F, Alt+I, Alt+E; Alt+O the note, Alt+U snooze, Alt+Z freeze, Alt+R suppress): confirmed
+fraud (voids the hold or reverses the payment; may ask a
 supervisor to freeze the account), false positive (posts the payment; may suppress one rule for the card
 or counterparty), inconclusive (funds stay held; back in the queue now or snoozed until a time),
 escalate (to a supervisor). The core's own checks run before the dialog closes, so a missing note or a
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from app.zone import operator_zone
+from app.zone import operator_zone, zone_name
 from core.cases.dispositions import Decision, SuppressRequest, check
 from core.cases.queue import AlertRow
 from core.cases.rules import SUPPRESSIBLE, title
@@ -78,7 +79,7 @@ class DecideDialog(QDialog):
         self.freeze = QCheckBox("Ask a supervisor to free&ze the payer's account (four eyes)")
         root.addWidget(self.freeze)
 
-        self.snooze = QCheckBox("Sn&ooze until")
+        self.snooze = QCheckBox("Snooze &until")  # Alt+O is the note's
         self.snooze_until = QDateTimeEdit(calendarPopup=True)
         self.snooze_until.setDisplayFormat("yyyy-MM-dd HH:mm")
         zone = operator_zone()
@@ -89,6 +90,8 @@ class DecideDialog(QDialog):
         snooze_row = QHBoxLayout()
         snooze_row.addWidget(self.snooze)
         snooze_row.addWidget(self.snooze_until)
+        self.snooze_zone = QLabel(zone_name(zone), objectName="muted")  # the time is read in this zone
+        snooze_row.addWidget(self.snooze_zone)
         snooze_row.addStretch(1)
         self.snooze_box = QWidget()
         self.snooze_box.setLayout(snooze_row)
@@ -105,6 +108,7 @@ class DecideDialog(QDialog):
         if one is not None and one.customer_id is not None:
             self.scope.addItem(f"for {one.customer_name or 'this customer'}'s {one.currency} payments", "card")
         self.days = QSpinBox(minimum=1, maximum=MAX_DAYS, value=30, suffix=" days")
+        self.days.setMinimumWidth(self.days.sizeHint().width())  # the wide choices beside it never clip its arrows
         sup_row = QHBoxLayout()
         for w in (self.suppress, self.rule, self.scope, self.days):
             sup_row.addWidget(w)

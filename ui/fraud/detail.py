@@ -5,10 +5,13 @@ Shows an ``AlertDetail`` read on the worker; never touches the database itself.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy, QSplitter,
+    QTabWidget, QVBoxLayout, QWidget,
 )
 
 from app.zone import local, operator_zone
@@ -57,14 +60,31 @@ EVENTS = (Column("When", lambda e: local(e.at)), Column("Who", lambda e: e.actor
           Column("What", lambda e: e.describe(operator_zone())), Column("Note", lambda e: e.note or ""))
 
 
+TIME = -1  # a column width: wide enough for a time with its zone ("2026-12-31 23:59 CEST")
+
+
+def time_width(view: QWidget) -> int:
+    """Pixels a time column needs to show a local time and its zone's abbreviation unclipped."""
+    return view.fontMetrics().horizontalAdvance("2026-12-31 23:59 WWWWW") + 16
+
+
 def rows_table(columns, widths=()) -> tuple[QWidget, RowsModel]:  # noqa: ANN001
-    """A read-only table over a fetched list; rows flagged (or unusual) stand out."""
+    """A read-only table over a fetched list; rows flagged (or unusual) stand out. A width of ``TIME``
+    fits a time with its zone."""
     model = FlagModel(columns)
     view = table_view()
     view.setModel(model)
     for i, w in enumerate(widths):
-        view.setColumnWidth(i, w)
+        view.setColumnWidth(i, time_width(view) if w == TIME else w)
     return view, model
+
+
+def on_open(view: QAbstractItemView, handler: Callable[[QModelIndex], None]) -> None:
+    """Double-click, Enter or Return on a row calls ``handler(index)`` (keyboard users open rows too)."""
+    view.doubleClicked.connect(handler)
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        shortcut = QShortcut(QKeySequence(key), view, context=Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(lambda: view.currentIndex().isValid() and handler(view.currentIndex()))
 
 
 class AlertDetailPanel(QTabWidget):
@@ -81,6 +101,8 @@ class AlertDetailPanel(QTabWidget):
 
         overview = QWidget()
         box = QVBoxLayout(overview)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)  # long reasons scroll: the
+        scroll.setWidget(overview)  # panel never squeezes the queue above it nor grows the window
         self.heading = QLabel("Select an alert to see why the payment was held", objectName="muted", wordWrap=True)
         self.amount = QLabel("", objectName="bigNumber")
         self.route = QLabel("", wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -97,13 +119,13 @@ class AlertDetailPanel(QTabWidget):
         box.addWidget(self.reasons)
         box.addWidget(self.suppressed)
         box.addStretch(1)
-        self.addTab(overview, "&Payment")
+        self.addTab(scroll, "&Payment")
 
         customer = QWidget()
         cbox = QVBoxLayout(customer)
         self.profile = QLabel("", wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         cbox.addWidget(self.profile)
-        self.activity_view, self.activity = rows_table(ACTIVITY, (150, 520))
+        self.activity_view, self.activity = rows_table(ACTIVITY, (TIME, 520))
         cbox.addWidget(self.activity_view, 1)
         self.addTab(customer, "C&ustomer && timeline")
 
@@ -111,22 +133,23 @@ class AlertDetailPanel(QTabWidget):
         self.addTab(self.normal_view, "Against habi&ts")
 
         related = QSplitter(Qt.Orientation.Vertical)
-        self.related_alerts_view, self.related_alerts = rows_table(RELATED_ALERTS, (70, 150, 260, 80, 100))
-        self.related_transfers_view, self.related_transfers = rows_table(RELATED_TRANSFERS, (160, 150, 150, 100, 100, 100))
-        self.related_alerts_view.doubleClicked.connect(self._open_related)
-        self.related_transfers_view.doubleClicked.connect(self._raise_related)
+        self.related_alerts_view, self.related_alerts = rows_table(RELATED_ALERTS, (70, TIME, 260, 80, 100))
+        self.related_transfers_view, self.related_transfers = rows_table(RELATED_TRANSFERS, (160, TIME, 150, 100, 100, 100))
+        on_open(self.related_alerts_view, self._open_related)
+        on_open(self.related_transfers_view, self._raise_related)
         self.related_alerts_view.setToolTip("Double-click (or Enter) opens the alert")
-        self.related_transfers_view.setToolTip("Double-click raises an alert on the transfer (with a note)")
+        self.related_transfers_view.setToolTip("Double-click (or Enter) raises an alert on the transfer (with a note)")
         related.addWidget(self.related_alerts_view)
         related.addWidget(self.related_transfers_view)
         self.addTab(related, "Lin&ked")
 
         history = QWidget()
         hbox = QVBoxLayout(history)
-        self.events_view, self.events = rows_table(EVENTS, (150, 80, 420))
+        self.events_view, self.events = rows_table(EVENTS, (TIME, 80, 420))
         hbox.addWidget(self.events_view, 1)
         row = QHBoxLayout()
         self.note_edit = QPlainTextEdit(placeholderText="Write a note for the alert's history")
+        self.note_edit.setTabChangesFocus(True)
         self.note_edit.setFixedHeight(54)
         self.note_button = QPushButton("&Write note")
         self.note_button.clicked.connect(self._note)
@@ -147,8 +170,12 @@ class AlertDetailPanel(QTabWidget):
             self.raise_requested.emit(row.id)
 
     def _note(self) -> None:
+        """Alt+W: send the note, or (none written yet) put the cursor in the note field."""
         text = self.note_edit.toPlainText().strip()
-        if text and self.detail is not None:
+        if not text:
+            self.setCurrentIndex(self.indexOf(self.note_edit.parentWidget()))
+            self.note_edit.setFocus()
+        elif self.detail is not None:
             self.note_requested.emit(text)
 
     def note_saved(self) -> None:

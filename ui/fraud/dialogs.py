@@ -5,6 +5,7 @@ from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
+from app.zone import local
 from core.cases.queue import AlertRow
 from core.errors import QenexError
 from ui.columns import Column
@@ -26,11 +27,23 @@ def finish(dialog: QDialog, root: QVBoxLayout, submit) -> QLabel:  # noqa: ANN00
     return error
 
 
+OUTCOME_WORDS = {"confirmed": "confirmed fraud", "false-positive": "false positive", "inconclusive": "inconclusive",
+                 "escalate": "escalated to a supervisor"}
+
+
 def result_words(result: object) -> str:
+    """A decision's effect in plain words: ``confirmed fraud: hold voided; account freeze sent to a supervisor``."""
     if isinstance(result, QenexError):
         return f"refused: {result.message}"
-    code = getattr(result, "code", None) or "escalated"
-    return f"{code.replace('_', ' ').lower()}: {MONEY.get(getattr(result, 'money', ''), '')}"
+    outcome = getattr(result, "outcome", "")
+    words = f"{OUTCOME_WORDS.get(outcome, outcome)}: {MONEY.get(getattr(result, 'money', ''), 'no money moved')}"
+    if getattr(result, "snoozed_until", None):
+        words += f"; back in the queue {local(result.snoozed_until)}"
+    if getattr(result, "freeze", False):
+        words += "; account freeze sent to a supervisor"
+    if getattr(result, "suppression", None):
+        words += f"; rule suppressed (suppression #{result.suppression})"
+    return words
 
 
 class BatchResults(QDialog):

@@ -8,7 +8,10 @@ below: Alt+P payment, Alt+U customer, Alt+T habits, Alt+K linked, Alt+Y history,
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -22,13 +25,16 @@ from core.security.roles import Actor, Permission
 from ui.errors import notify, show_error
 from ui.fraud.decide import DecideDialog
 from ui.fraud.detail import AlertDetailPanel
-from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog
+from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog, result_words
 from ui.fraud.filters import FilterBar
 from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
 from ui.layout import table_view
 from ui.lazy_model import PAGE_SIZE
 
 DETAIL_DELAY_MS = 120
+WIDEST = ("#888888", "2026-12-31 23:59", "999 h 59 min", "overdue 99 h 59 min", "0.99", "escalated", "", "", "",
+          "", "")  # the widest text each leading column shows
+MIN_ROWS = 6  # the queue always shows this many rows, however much the alert below holds
 MAX_BATCH = 500
 
 
@@ -81,9 +87,13 @@ class QueueTab(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it at once (none: priority)
         self.table.horizontalHeader().setSortIndicatorShown(True)
-        for column, width in enumerate((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70)):
-            self.table.setColumnWidth(column, width)
+        bold = self.table.font()
+        bold.setBold(True)  # escalated rows are bold: their widest cells must fit too
+        fits = QFontMetrics(bold)
+        for column, (width, widest) in enumerate(zip((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70), WIDEST, strict=True)):
+            self.table.setColumnWidth(column, max(width, fits.horizontalAdvance(widest) + 18))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.setMinimumHeight(MIN_ROWS * self.table.verticalHeader().defaultSectionSize() + 40)
         self.count_label = QLabel("", objectName="muted")
 
         self.detail = AlertDetailPanel()
@@ -119,6 +129,12 @@ class QueueTab(QWidget):
         return (lambda: desk.count(actor, f), lambda offset, limit: shown(desk.alerts(actor, f, offset, limit)))
 
     def set_filter(self, f: AlertFilter) -> None:
+        """Show the alerts ``f`` picks; unless only the order changed, the alert below is put away (it may not be
+        among them, and the buttons would act on an alert the list does not show)."""
+        if replace(f, sort=self.filter.sort) != self.filter:
+            self._wanted, self.current = None, None
+            self.detail.show_detail(None)
+            self._update_buttons()
         self.filter = f
         column = next((i for i, (_c, key) in enumerate(COLUMNS) if key == f.sort), -1)
         self.table.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
@@ -261,7 +277,7 @@ class QueueTab(QWidget):
         desk, actor = self.desk, self.actor
         if len(ids) == 1:
             Op(self, lambda _t: desk.dispose(actor, ids[0], decision)).success(
-                lambda r: self._after(None, f"Alert #{r.alert_id}: {r.code or 'escalated'}, {r.money}")
+                lambda r: self._after(None, f"Alert #{r.alert_id}: {result_words(r)}")
             ).run_in_background()
             return
         Op(self, lambda task: desk.dispose_many(actor, ids, decision)).success(

@@ -13,6 +13,7 @@ from core.persistence.base import utcnow
 from core.security.roles import Actor, Permission
 from ui.columns import Column
 from ui.errors import confirm
+from ui.fraud.detail import time_width
 from ui.layout import table_view
 from ui.rows_model import RowsModel
 
@@ -41,7 +42,7 @@ class SuppressionsTab(QWidget):
         self.model = RowsModel(COLUMNS, self)
         self.table = table_view()
         self.table.setModel(self.model)
-        for i, w in enumerate((40, 200, 230, 140, 70, 50, 70)):
+        for i, w in enumerate((40, 200, 230, time_width(self.table), 70, 50, 70)):
             self.table.setColumnWidth(i, w)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update())
         root = QVBoxLayout(self)
