@@ -13,14 +13,16 @@ from typing import Any
 
 from app.commands.args import ID, LIMIT, OFFSET, whole
 from app.zone import local, operator_zone, zone_name
-from core.cases.dispositions import MAX_SNOOZE
-from core.cases.suppressions import MAX_DAYS
 from core.errors import NotFound, QenexError, ValidationError
 from core.security.roles import SYSTEM_ACTOR, Actor, Role
 
 OUTCOMES = ("confirmed", "false-positive", "inconclusive", "escalate")
-SNOOZE_DAYS = whole(1, MAX_SNOOZE.days, "a number of days to snooze")
-SUPPRESS_DAYS = whole(1, MAX_DAYS, "a number of days to suppress")
+# core.cases.dispositions.MAX_SNOOZE and core.cases.suppressions.MAX_DAYS, as numbers: importing case work here
+# would load the database layer for `qenex --help` (tests/cli/test_startup.py checks they agree)
+MAX_SNOOZE_DAYS = 90
+MAX_SUPPRESS_DAYS = 90
+SNOOZE_DAYS = whole(1, MAX_SNOOZE_DAYS, "a number of days to snooze")
+SUPPRESS_DAYS = whole(1, MAX_SUPPRESS_DAYS, "a number of days to suppress")
 
 
 def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001

@@ -33,6 +33,14 @@ def test_the_argument_bounds_agree_with_the_ledger():
     assert (args.INT64_MAX, args.MAX_TIMEOUT_SECONDS) == (INT64_MAX, MAX_TIMEOUT_SECONDS)
 
 
+def test_the_case_work_bounds_agree_with_core():
+    from app.commands import alerts
+    from core.cases.dispositions import MAX_SNOOZE
+    from core.cases.suppressions import MAX_DAYS
+
+    assert (alerts.MAX_SNOOZE_DAYS, alerts.MAX_SUPPRESS_DAYS) == (MAX_SNOOZE.days, MAX_DAYS)
+
+
 def test_the_head_read_from_the_migration_files_is_alembics():
     assert migrate.script_head() == migrate.head_revision()
 
