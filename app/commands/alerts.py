@@ -40,7 +40,8 @@ def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
         raise NotFound(f"no user {name!r}; --as takes the user name of an analyst or supervisor", user=name)
     if row.status != "active":
         raise ValidationError(f"user {name} is disabled", user=name)
-    return Actor(row.username, Role(row.role), row.id, device=f"cli:{socket.gethostname()[:40]}")
+    return Actor(row.username, Role(row.role), row.id, device=f"cli:{socket.gethostname()[:40]}",
+                 session=False)
 
 
 def common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -83,6 +83,7 @@ class Actor:
     role: Role
     user_id: int | None = None
     device: str | None = None  # the desk's fingerprint, when acting from a desk
+    session: bool = True  # False: a command line's ``--as USER`` (no login; the user is read afresh on each call)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]

@@ -54,8 +54,6 @@ class SessionRevoked(QenexError):
     code = "session_revoked"
 
 
-CLI_DEVICE_PREFIX = "cli:"  # the device of a command line's --as actor
-
 _WHY = {
     "disabled": "an administrator disabled your account",
     "role": "an administrator changed your role to {role}",
@@ -78,7 +76,7 @@ def reason(actor: Actor, row) -> str | None:  # noqa: ANN001 - a users row (stat
 
 def check(engine: Engine, audit: "AuditTrail | None", actor: Actor) -> None:
     """Return if ``actor`` (a logged-in user) still holds; else audit ``session.revoked`` and raise SessionRevoked."""
-    if actor.user_id is None or (actor.device or "").startswith(CLI_DEVICE_PREFIX):
+    if actor.user_id is None or not actor.session:
         # a command line's ``--as USER`` is no session: it reads the user's role and status afresh on each call
         # (app.commands.alerts.actor_for) and acts for the system operator, who keeps their power (issue 8 §6)
         return
