@@ -151,6 +151,28 @@ def enrolled_actor(services: Services, username: str, role: Role, offset: int) -
     return result.session.actor, secret
 
 
+def run_only(shoot_part: Callable, doc: str, prefix: str) -> int:
+    """Run one part of the script alone (``scripts/shots_fraud.py``, ``scripts/shots_ai.py``): parse ``--out``,
+    set up the app, settings, worker pool and light theme in a temporary folder, then call
+    ``shoot_part(app, tmp, out, theme, save, wait_until, settle)``."""
+    from ui.theme import Theme
+
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+        TaskManager.set_shared(TaskManager())
+        theme = Theme()
+        theme.apply("light")
+        shoot_part(app, Path(tmp), args.out, theme, save, wait_until, settle)
+        TaskManager.shared().shutdown(wait=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "screenshots")

@@ -126,31 +126,12 @@ def _batch(page: QWidget, wait_until: Callable, window: QWidget, out: Path, save
 
 def main() -> int:
     """Only the fraud screens: ``QT_QPA_PLATFORM=offscreen python scripts/shots_fraud.py [--out DIR]``."""
-    import argparse
     import os
-    import tempfile
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
-
     import screenshots
-    from app.tasks import TaskManager
-    from ui.theme import Theme
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "screenshots")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication([])
-    with tempfile.TemporaryDirectory(prefix="qenex-fraud-shots-") as tmp:
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
-        TaskManager.set_shared(TaskManager())
-        theme = Theme()
-        theme.apply("light")
-        shoot_fraud(app, Path(tmp), args.out, theme, screenshots.save, screenshots.wait_until, screenshots.settle)
-        TaskManager.shared().shutdown(wait=True)
-    return 0
+    return screenshots.run_only(shoot_fraud, main.__doc__, "qenex-fraud-shots-")
 
 
 if __name__ == "__main__":
