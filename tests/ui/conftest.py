@@ -1,6 +1,7 @@
 """Fixtures for the console's UI tests: isolated QSettings, fresh workers, services over a temporary SQLite bank."""
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ def tasks():
     TaskManager.set_shared(manager)
     yield manager
     manager.shutdown(wait=True)
+    # Collect the test's cyclic garbage here, on the GUI thread: left to chance, Python's collector may run on
+    # the next test's worker thread and destroy Qt objects there (a segfault seen twice in full runs).
+    gc.collect()
 
 
 @pytest.fixture
