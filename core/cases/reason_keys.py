@@ -35,7 +35,7 @@ def reason_keys(config: FraudConfig, model: "LoadedModel | None", txn: Txn, row:
     if model is None:
         keys.append("no_model")
     elif model.classifier is not None:
-        keys += reasons_mod.ranked_groups(model.classifier.predict, model.reference, row, config.max_reasons)
+        keys += reasons_mod.ranked_groups(model.classifier, model.reference, row, config.max_reasons)
     if any(r.startswith(_ANOMALY_PREFIX) for r in reasons):
         keys.append("anomaly")
     if not keys and NO_MODEL in reasons:

@@ -4,10 +4,16 @@ sklearn's ``predict_proba`` costs about a millisecond of checks per call, too sl
 the posting path. Here every model is a sum of leaf values over trees (plus a link function), walked
 for all trees and rows at once, one numpy step per tree level. Leaves point to themselves, so a
 fixed number of steps (the deepest tree) reaches every leaf. Results match sklearn (see tests).
+
+The posting path scores one payment at a time: one row is scored by deciding every node for it at once
+(``row_sum``: three array steps, then one look-up per level), and the reasons' variants of that row (a group
+of columns set to typical values) re-walk only the trees whose path for the row a changed column flips
+(``group_sums``). Measured on the demo model (HGB, 300 trees, depth 11): one row 0.03 ms instead of 0.15 ms,
+the row with its 12 reason variants 0.15 ms instead of 0.93 ms.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest, RandomForestClassifier
@@ -20,37 +26,117 @@ _CHUNK = 4096
 
 @dataclass(frozen=True)
 class Forest:
-    """Trees as flat arrays; ``leaf_sum(X)`` is the sum over trees of the leaf each row reaches."""
+    """Trees as flat arrays; ``leaf_sum(X)`` is the sum over trees of the leaf each row reaches.
+
+    ``children[2 * node + go_left]`` is the node a row goes to (``go_left``: its value ``<=`` the node's
+    threshold; a NaN goes right, as before); leaves point to themselves, so ``depth`` steps reach every leaf.
+    """
 
     roots: np.ndarray
     feature: np.ndarray
     threshold: np.ndarray
     left: np.ndarray
     right: np.ndarray
+    children: np.ndarray
+    is_leaf: np.ndarray
+    tree: np.ndarray  # the tree each node belongs to
     value: np.ndarray
     depth: int
     float32_inputs: bool  # sklearn's CART trees compare float32-cast inputs
+    _groups: dict = field(default_factory=dict, compare=False, repr=False)  # group_sums' node lists, per groups
+
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        if self.float32_inputs:
+            X = np.asarray(X).astype(np.float32)
+        return np.asarray(X, dtype=np.float64)
+
+    def _walk(self, flat: np.ndarray, nodes: np.ndarray, offsets: np.ndarray | None) -> np.ndarray:
+        """The leaves reached from ``nodes`` by the rows of ``flat`` (a raveled matrix) starting at ``offsets``."""
+        feature, threshold, children = self.feature, self.threshold, self.children
+        for _ in range(self.depth):
+            cols = feature.take(nodes)
+            if offsets is not None:
+                cols += offsets
+            go_left = flat.take(cols) <= threshold.take(nodes)
+            nodes = children.take(2 * nodes + go_left)
+        return nodes
 
     def leaf_sum(self, X: np.ndarray) -> np.ndarray:
-        if self.float32_inputs:
-            X = X.astype(np.float32)
-        X = np.asarray(X, dtype=np.float64)
-        out = np.empty(len(X))
-        for start in range(0, len(X), _CHUNK):
-            part = X[start:start + _CHUNK]
-            nodes = np.broadcast_to(self.roots, (len(part), len(self.roots))).copy()
-            rows = np.arange(len(part))[:, None]
-            for _ in range(self.depth):
-                go_left = part[rows, self.feature[nodes]] <= self.threshold[nodes]
-                nodes = np.where(go_left, self.left[nodes], self.right[nodes])
-            out[start:start + _CHUNK] = self.value[nodes].sum(axis=1)
+        X = self._inputs(X)
+        n, width = X.shape
+        if n == 1:  # the posting path's one payment
+            return np.array([self.row_sum(X[0])])
+        trees = len(self.roots)
+        out = np.empty(n)
+        for start in range(0, n, _CHUNK):
+            part = np.ascontiguousarray(X[start:start + _CHUNK])
+            rows = len(part)
+            offsets = None if rows == 1 else np.repeat(np.arange(rows, dtype=np.intp) * width, trees)
+            leaves = self._walk(part.ravel(), np.tile(self.roots, rows), offsets)
+            out[start:start + rows] = self.value.take(leaves).reshape(rows, trees).sum(axis=1)
         return out
+
+    def _next(self, x: np.ndarray) -> np.ndarray:
+        """For one (cast) row: the node each node sends it to; ``depth`` look-ups from the roots reach its leaves."""
+        return np.where(x.take(self.feature) <= self.threshold, self.left, self.right)
+
+    def row_sum(self, x: np.ndarray) -> float:
+        """``leaf_sum`` of one row, by evaluating every node once (three array steps) instead of per level."""
+        nxt, nodes = self._next(self._inputs(x[None, :])[0]), self.roots  # (cast twice: idempotent)
+        for _ in range(self.depth):
+            nodes = nxt.take(nodes)
+        return float(self.value.take(nodes).sum())
+
+    def group_sums(self, x: np.ndarray, reference: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> tuple[float, np.ndarray]:
+        """(leaf sum of row ``x``, leaf sum of each variant of ``x`` whose ``groups[g]`` columns take ``reference``'s
+        values), equal to ``leaf_sum`` on those rows. A variant differs from ``x`` only at nodes testing its group's
+        columns; only the trees where such a node on ``x``'s path flips are walked again."""
+        x = self._inputs(x[None, :])[0]
+        ref = self._inputs(reference[None, :])[0]
+        go_left = x.take(self.feature) <= self.threshold
+        nxt = np.where(go_left, self.left, self.right)
+        nodes, path = self.roots, [self.roots]
+        for _ in range(self.depth):
+            nodes = nxt.take(nodes)
+            path.append(nodes)
+        own = self.value.take(nodes)
+        total = float(own.sum())
+        members, owner = self._group_nodes(groups)
+        flips = (ref.take(self.feature.take(members)) <= self.threshold.take(members)) != go_left.take(members)
+        on_path = np.zeros(len(self.feature), dtype=bool)
+        on_path[np.concatenate(path)] = True
+        hit = flips & on_path.take(members)
+        if not hit.any():
+            return total, np.full(len(groups), total)
+        width = len(self.feature)
+        variant_next = np.tile(nxt, len(groups))  # each variant's node -> next node, ``width`` apart
+        flipped = members[flips]
+        variant_next[owner[flips] * width + flipped] = np.where(go_left.take(flipped), self.right.take(flipped),
+                                                                self.left.take(flipped))
+        pairs = np.unique(owner[hit] * len(self.roots) + self.tree.take(members[hit]))
+        which, trees = np.divmod(pairs, len(self.roots))
+        offsets, leaves = which * width, self.roots.take(trees)
+        for _ in range(self.depth):
+            leaves = variant_next.take(leaves + offsets)
+        sums = total - np.bincount(which, weights=own.take(trees) - self.value.take(leaves), minlength=len(groups))
+        return total, sums
+
+    def _group_nodes(self, groups: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The internal nodes testing each group's columns, concatenated, and the group index of each (cached)."""
+        cached = self._groups.get(groups)
+        if cached is None:
+            internal = ~self.is_leaf
+            parts = [np.flatnonzero(internal & np.isin(self.feature, cols)) for cols in groups]
+            cached = (np.concatenate(parts).astype(np.intp),
+                      np.repeat(np.arange(len(groups), dtype=np.intp), [len(p) for p in parts]))
+            self._groups[groups] = cached
+        return cached
 
 
 def _stack(trees: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
            float32_inputs: bool) -> Forest:
     """Concatenate (feature, threshold, left, right, value, is_leaf) per tree into one Forest."""
-    roots, feats, thrs, lefts, rights, values = [], [], [], [], [], []
+    roots, feats, thrs, lefts, rights, values, leaves = [], [], [], [], [], [], []
     offset, depth = 0, 0
     for feature, threshold, left, right, value, is_leaf in trees:
         n = len(feature)
@@ -63,13 +149,18 @@ def _stack(trees: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.
         lefts.append(left)
         rights.append(right)
         values.append(np.where(is_leaf, value, 0.0))
+        leaves.append(is_leaf)
         depth = max(depth, _tree_depth(left - offset, right - offset, is_leaf))
         offset += n
+    left, right = np.concatenate(lefts).astype(np.intp), np.concatenate(rights).astype(np.intp)
+    children = np.empty(2 * len(left), dtype=np.intp)
+    children[0::2], children[1::2] = right, left  # children[2 * node + go_left]
+    sizes = np.diff(np.append(roots, offset))
     return Forest(
         np.asarray(roots, dtype=np.intp), np.concatenate(feats).astype(np.intp),
-        np.concatenate(thrs).astype(np.float64), np.concatenate(lefts).astype(np.intp),
-        np.concatenate(rights).astype(np.intp), np.concatenate(values).astype(np.float64),
-        depth, float32_inputs,
+        np.concatenate(thrs).astype(np.float64), left, right, children, np.concatenate(leaves).astype(bool),
+        np.repeat(np.arange(len(roots), dtype=np.intp), sizes), np.concatenate(values).astype(np.float64), depth,
+        float32_inputs,
     )
 
 
@@ -104,10 +195,27 @@ class Classifier:
         X = np.asarray(X, dtype=np.float64)
         if self.weights is not None:
             return 1.0 / (1.0 + np.exp(-(X @ self.weights + self.bias)))
-        total = self.forest.leaf_sum(X)
+        return self._link(self.forest.leaf_sum(X))
+
+    def _link(self, total: np.ndarray) -> np.ndarray:
         if self.link == "logit":
             return 1.0 / (1.0 + np.exp(-(total + self.bias)))
         return total / len(self.forest.roots)
+
+    def group_predict(self, x: np.ndarray, reference: np.ndarray,
+                      groups: tuple[tuple[int, ...], ...]) -> tuple[float, np.ndarray]:
+        """(P(fraud) of row ``x``, P(fraud) of each variant of ``x`` whose ``groups[g]`` columns take
+        ``reference``'s values), as ``predict`` gives them, for little more than one row's cost."""
+        x = np.asarray(x, dtype=np.float64)
+        reference = np.asarray(reference, dtype=np.float64)
+        if self.forest is None:
+            variants = np.repeat(x[None, :], len(groups) + 1, axis=0)
+            for i, cols in enumerate(groups, start=1):
+                variants[i, list(cols)] = reference[list(cols)]
+            p = self.predict(variants)
+            return float(p[0]), p[1:]
+        own, sums = self.forest.group_sums(x, reference, groups)
+        return float(self._link(np.array([own]))[0]), self._link(sums)
 
 
 def compile_classifier(model) -> Classifier:  # noqa: ANN001

@@ -105,7 +105,7 @@ def assess(model: LoadedModel | None, config: FraudConfig, tx: Txn, row: list[fl
             if model.classifier is None:
                 words.append(ANOMALY_ONLY)
             else:
-                words += reasons_mod.explain(model.classifier.predict, model.reference, row, tx, currency,
+                words += reasons_mod.explain(model.classifier, model.reference, row, tx, currency,
                                              config.max_reasons)
             if excess is not None and excess[0] > 0:
                 words.append(anomaly_words(tx.channel, float(excess[0])))

@@ -87,3 +87,22 @@ def test_loading_refuses_untrusted_types():
     blob = sio.dumps({"classifier": Sneaky(), "anomaly": None})
     with pytest.raises(ValidationError, match="not trusted"):
         registry.loads(blob)
+
+
+@pytest.mark.parametrize("kind", sorted(CANDIDATES))
+def test_group_variants_score_as_scoring_every_row(data, kind):
+    """Reasons score a row's group variants by walking again only the trees whose path a group's columns flip."""
+    X, y, _ = data
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = compile_classifier(CANDIDATES[kind](len(y)).fit(X, y))
+    rng = np.random.default_rng(3)
+    groups = ((0, 1), (2,), (5, 7, 9), (11,), tuple(range(12, X.shape[1])))
+    for x in X[rng.choice(len(X), 25, replace=False)]:
+        reference = X[rng.integers(len(X))]
+        variants = np.repeat(x[None, :], len(groups), axis=0)
+        for i, cols in enumerate(groups):
+            variants[i, list(cols)] = reference[list(cols)]
+        p0, p = model.group_predict(x, reference, groups)
+        assert np.isclose(p0, model.predict(x[None, :])[0], atol=1e-12)
+        assert np.allclose(p, model.predict(variants), atol=1e-12)
+        assert np.isclose(model.forest.row_sum(x), model.forest.leaf_sum(x[None, :])[0]) if model.forest else True
