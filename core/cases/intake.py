@@ -64,24 +64,29 @@ def raise_alert(conn: Connection, alert: NewAlert, now: datetime, actor: str = "
         reasons=json.dumps(list(alert.reasons)), status="open", created_at=now, updated_at=now, updated_by=actor,
         source=alert.source, rule=alert.rules[0] if alert.rules else None, rules=json.dumps(list(alert.rules)),
         customer_id=debit.get("customer_id"), customer_name=debit.get("name"), account=debit.get("number"),
-        beneficiary=alert.counterparty if _is_iban(alert.counterparty) else credit.get("number"),
+        beneficiary=alert.counterparty if is_iban(alert.counterparty) else credit.get("number"),
         amount=alert.amount, amount_scaled=scaled(alert.amount, alert.currency), currency=alert.currency,
         channel=alert.channel, counterparty=alert.counterparty, device=alert.device, band=band, due_at=due,
     ).on_conflict_do_nothing().returning(_AL.c.id)
     alert_id = conn.execute(stmt).scalar()
     if alert_id is None:
         return None
-    keys = {("card", alert.card), ("counterparty", alert.counterparty), ("device", alert.device),
-            ("beneficiary", credit.get("number")), ("customer", _str(debit.get("customer_id")))}
-    if _is_iban(alert.counterparty):
-        keys.add(("beneficiary", alert.counterparty))
-    keys |= {("rule", key) for key in alert.rules}
-    link(conn, alert_id, keys)
+    link(conn, alert_id, link_keys(alert, credit.get("number"), debit.get("customer_id")))
     timeline.add(conn, actor, "raised", now, alert_id=alert_id, score=f"{alert.score:.2f}", band=band,
                  due=due.isoformat(timespec="minutes"), source=alert.source)
     live.publish(conn, live.ALERT_UPDATED, {"alert_id": alert_id, "transfer_id": alert.transfer_id,
                                             "status": "open", "new": True})
     return alert_id
+
+
+def link_keys(alert: NewAlert, credit_number: str | None, customer_id: int | None) -> list[tuple[str, str]]:
+    """The (kind, key) links of ``alert`` (keys cut to the column's 96 characters), sorted, without blanks."""
+    keys = {("card", alert.card), ("counterparty", alert.counterparty), ("device", alert.device),
+            ("beneficiary", credit_number), ("customer", _str(customer_id))}
+    if is_iban(alert.counterparty):
+        keys.add(("beneficiary", alert.counterparty))
+    keys |= {("rule", key) for key in alert.rules}
+    return sorted({(kind, key[:96]) for kind, key in keys if key})
 
 
 def link(conn: Connection, alert_id: int, keys: Iterable[tuple[str, str | None]]) -> None:
@@ -97,7 +102,7 @@ def _parties(conn: Connection, *account_ids: int) -> dict[int, dict[str, Any]]:
     return {r.id: {"number": r.number, "customer_id": r.customer_id, "name": r.name} for r in rows}
 
 
-def _is_iban(value: str | None) -> bool:
+def is_iban(value: str | None) -> bool:
     return bool(value) and len(value) >= 15 and value[:2].isalpha() and value[2:4].isdigit()
 
 

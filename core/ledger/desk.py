@@ -16,7 +16,8 @@ A teller's transfer is one round trip to read and one to write, each an autocomm
 4. the live update (NOTIFY), once the write has committed.
 
 A decline writes only its score, audit entry and live update (it never posts). A payment held for review
-writes the same checked statement (the transfer pending) and raises its alert in the same transaction. A
+writes the same checked statement (the transfer pending) with its alert, the alert's links and timeline
+event as more CTEs (``core.cases.intake_sql``), and its live updates go out together after the commit. A
 payment whose card or counterparty has suppressions in force (the analysts' rules to consult) and a
 transfer that keeps meeting changed rows (``OPTIMISTIC_TRIES``) take the locking path (``Ledger._transfer``),
 which always gets through.
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.errors import DatabaseUnavailable
-from core.events import FRAUD_DETECTED, TRANSACTION_CREATED, Event, bus_for, publish
+from core.events import FRAUD_DETECTED, TRANSACTION_CREATED, Event, bus_for
 from core.ledger import store
 from core.ledger.errors import TransferDeclined
 from core.ledger.events import _created_payload
@@ -64,8 +65,6 @@ def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int,
         try:
             with ledger._autocommit.cursor() as cur:
                 outcome = _attempt(ledger, cur, actor, req, operation)
-            if isinstance(outcome, _Hold):
-                outcome = outcome.write(ledger, actor)
         except DatabaseUnavailable:
             continue  # a lost connection (typed by the engine): try again, then the locking path's retries
         except DBAPIError as exc:  # IntegrityError included: the same id posted meanwhile
@@ -134,11 +133,10 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, ope
         if verdict is None:
             return LOCKING  # analysts' suppressions to consult: the locking path does
         extra, extra_params = screen.record_parts(tx, verdict, debit.id)
-        if verdict.decision == "review":
-            return _Hold(posting, req, tx, verdict, state.model_version, extra, extra_params)
         if verdict.decision == "decline":
             return _decline(ledger, cur, actor, req, tx, verdict, extra, extra_params, detected_event(tx, verdict))
-    result = posting.apply(req)
+    hold = verdict is not None and verdict.decision == "review"
+    result = posting.apply(req, hold=hold)
     if posting.gl_movements:
         return LOCKING  # a supervisor moving a GL account's money: audited with its reason on the locking path
     audit = ledger.audit
@@ -147,48 +145,49 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, ope
                         result.to_dict())
         extra += (_AUDIT_SQL,)
         extra_params += [row[c] for c in _AUDIT_COLUMNS]
+    returning = None
+    if hold:  # held for review: the analysts' alert is raised in the same statement
+        from core.cases.intake_sql import ALERT_ID
+        ctes, params = _alert_parts(screen, state, tx, verdict, debit, posting.account(req.credit))
+        extra += ctes
+        extra_params += params
+        returning = ALERT_ID
     touched = sorted(posting.touched.values(), key=lambda a: a.id)  # the global lock order
     store.write_posting_on(cur, posting.transfers, posting.entries, touched, checked=True, extra=extra,
-                           extra_params=extra_params)
-    _announce(ledger, cur, TRANSACTION_CREATED, _created_payload(actor.username, [result]))
+                           extra_params=extra_params, returning=returning)
+    notices = [(TRANSACTION_CREATED, _created_payload(actor.username, [result]))]
+    if hold:
+        from core.cases.live import ALERT_UPDATED
+
+        alert_id = cur.fetchone()[0]
+        notices.append((FRAUD_DETECTED, detected_event(tx, verdict)))
+        if alert_id is not None:
+            notices.append((ALERT_UPDATED, {"alert_id": alert_id, "transfer_id": req.id, "status": "open",
+                                            "new": True}))
+    _announce(ledger, cur, notices)
     return result._replace(fraud=verdict) if verdict is not None else result
 
 
-class _Hold:
-    """A payment held for review, judged on the state read: its write and its alert, in one transaction."""
+def _alert_parts(screen: Any, state: Any, tx: Any, verdict: Any, debit: AccountState,
+                 credit: AccountState) -> tuple[tuple[str, ...], list]:
+    """The review alert's CTEs and parameters (core.cases.intake_sql), its rule keys from the model and
+    settings versions the screen judged with."""
+    from core.cases import intake, reason_keys
+    from core.cases.intake_sql import alert_parts
+    from core.fraud.screen import to_txn
 
-    def __init__(self, posting: Posting, req: TransferRequest, tx: Any, verdict: Any, model_version: int | None,
-                 extra: tuple[str, ...], params: list) -> None:
-        self.posting, self.req, self.tx, self.verdict = posting, req, tx, verdict
-        self.model_version, self.extra, self.params = model_version, extra, params
-
-    def write(self, ledger: "Ledger", actor: Actor) -> Any:
-        """The checked write (as for an approval, the transfer pending) and the analysts' alert, committed
-        together: raises 40001 (the caller reads and judges again) if the accounts or the card changed."""
-        from core.cases import screening
-        from core.fraud.screen import detected_event, to_txn
-        from core.ledger import events
-        from core.persistence.driver import driver_cursor
-
-        screen, req, verdict = ledger.screen, self.req, self.verdict
-        result = self.posting.apply(req, hold=True)
-        if self.posting.gl_movements:
-            return LOCKING
-        extra, params = self.extra, list(self.params)
-        if ledger.audit is not None:
-            row = ledger.audit.row(actor, "transfer.hold", req.id, None, result.to_dict())
-            extra += (_AUDIT_SQL,)
-            params += [row[c] for c in _AUDIT_COLUMNS]
-        touched = sorted(self.posting.touched.values(), key=lambda a: a.id)
-        with ledger.engine.begin() as conn:
-            with driver_cursor(conn) as cur:
-                store.write_posting_on(cur, self.posting.transfers, self.posting.entries, touched, checked=True,
-                                       extra=extra, extra_params=params)
-            events.created(conn, actor.username, [result])
-            screening.alert_for_review(conn, screen.current_config(conn), screen.model_version(self.model_version, conn), self.tx,
-                                       to_txn(self.tx), verdict, utcnow())
-            publish(conn, FRAUD_DETECTED, detected_event(self.tx, verdict))
-        return result._replace(fraud=verdict)
+    txn = to_txn(tx)
+    config = screen.config_version(state.settings_version)
+    model = screen.model_version(state.model_version)
+    keys = reason_keys.reason_keys(config, model, txn, list(verdict.features), amount=tx.amount,
+                                   currency=tx.currency, exponent=tx.exponent, reasons=verdict.reasons)
+    alert = intake.NewAlert(
+        transfer_id=tx.transfer_id, score=verdict.score, decision=verdict.decision, reasons=verdict.reasons,
+        rules=tuple(keys), debit_account_id=tx.debit_account_id, credit_account_id=tx.credit_account_id,
+        amount=tx.amount, currency=tx.currency, channel=tx.channel, counterparty=tx.counterparty,
+        device=tx.device, card=txn.card)
+    return alert_parts(alert, customer_id=debit.customer_id, account=debit.number, credit_number=credit.number,
+                       now=utcnow())
 
 
 def _decline(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, tx: Any, verdict: Any,
@@ -201,7 +200,7 @@ def _decline(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, tx:
         extra += (_AUDIT_SQL,)
         params = params + [row[c] for c in _AUDIT_COLUMNS]
     cur.execute(_decline_sql(extra), params)
-    _announce(ledger, cur, FRAUD_DETECTED, payload)
+    _announce(ledger, cur, [(FRAUD_DETECTED, payload)])
 
     def declined() -> None:
         raise err
@@ -209,26 +208,32 @@ def _decline(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, tx:
     return declined
 
 
-def _announce(ledger: "Ledger", cur: Any, name: str, payload: dict | None) -> None:
-    """Publish a live update about a write that has committed (as ``publish`` would have: PostgreSQL's NOTIFY
-    unless this desk's bus sends through Redis). A NOTIFY inside the write would make its commit take
-    PostgreSQL's global notify lock while its WAL is flushed, serializing every desk's commits; on its own,
-    after the commit, it writes no WAL and costs one short round trip."""
-    if payload is None:
+def _announce(ledger: "Ledger", cur: Any, notices: list[tuple[str, dict | None]]) -> None:
+    """Publish the live updates (name, payload) about a write that has committed (as ``publish`` would have:
+    PostgreSQL's NOTIFY, in one round trip, unless this desk's bus sends through Redis). A NOTIFY inside the
+    write would make its commit take PostgreSQL's global notify lock while its WAL is flushed, serializing
+    every desk's commits; on its own, after the commit, it writes no WAL and costs one short round trip."""
+    notices = [(name, payload) for name, payload in notices if payload is not None]
+    if not notices:
         return
     try:
-        event = Event.new(name, payload)
+        events = [Event.new(name, payload) for name, payload in notices]
         bus = bus_for(ledger.engine)
         if bus is not None and bus.transport == "redis":
-            bus.announce(event)
+            for event in events:
+                bus.announce(event)
         else:
-            cur.execute(_NOTIFY, [event.encode()])
+            cur.execute(_notify_sql(len(events)), [e.encode() for e in events])
     except Exception:  # noqa: BLE001 - the change is committed; a lost notice must not look like a failure
-        log.warning("%s committed, but its live update %s was not sent", payload.get("id") or payload, name,
+        log.warning("a write committed, but its live updates %s were not sent", [name for name, _ in notices],
                     exc_info=True)
 
 
-_NOTIFY = "SELECT pg_notify('qenex.events.' || current_schema(), %s)"
+@lru_cache(maxsize=4)
+def _notify_sql(n: int) -> str:
+    return "SELECT " + ", ".join(["pg_notify('qenex.events.' || current_schema(), %s)"] * n)
+
+
 _AUDIT_COLUMNS = ("at", "actor", "role", "device", "action", "target", "before", "after")
 _AUDIT_SQL = (f"faudit AS (INSERT INTO audit_log ({', '.join(_AUDIT_COLUMNS)}) VALUES "
               f"({', '.join(['%s'] * len(_AUDIT_COLUMNS))}))")

@@ -195,7 +195,7 @@ def _in_params(values: Sequence[str]) -> list:
 
 @lru_cache(maxsize=64)
 def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool = False,
-               extra: tuple[str, ...] = ()) -> str:
+               extra: tuple[str, ...] = (), returning: str | None = None) -> str:
     """Insert transfers and entries, save the accounts' totals; ``checked``: only over unchanged rows.
 
     A checked write carries each account's ``xmin`` as read; a row changed since (by any writer, at any
@@ -216,7 +216,8 @@ def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool 
     debits = "CASE WHEN a.xmin::text::bigint = v.x THEN v.dp ELSE qenex_stale_account(a.id) END" if checked else "v.dp"
     return ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + (
         f"UPDATE accounts a SET debits_posted = {debits}, credits_posted = v.cp, debits_pending = v.dpe, "
-        f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v({columns}) WHERE a.id = v.id")
+        f"credits_pending = v.cpe\n  FROM (VALUES {rows}) AS v({columns}) WHERE a.id = v.id"
+        + (f"\nRETURNING {returning}" if returning else ""))
 
 
 def _marks(n: int) -> str:
@@ -275,18 +276,19 @@ def write_posting(conn: Connection, transfers: list[dict], entries: list[dict], 
 
 def write_posting_on(cur: psycopg.Cursor, transfers: list[dict], entries: list[dict],
                      accounts: list[AccountState], *, checked: bool = False, extra: tuple[str, ...] = (),
-                     extra_params: Sequence[Any] = ()) -> None:
+                     extra_params: Sequence[Any] = (), returning: str | None = None) -> None:
     """``write_posting`` on a PostgreSQL driver cursor (at most ``_MAX_VALUES`` transfers, some accounts).
 
     ``checked``: the accounts were read unlocked; the write fails with SQLSTATE 40001, writing nothing,
     if any of them changed since (their ``version``). ``extra``/``extra_params``: more CTEs written with
-    the posting (the fraud screen's state and score, the audit entry).
+    the posting (the fraud screen's state and score, the audit entry). ``returning``: an expression the
+    statement returns per account row (e.g. a new alert's id from an extra CTE), for the caller to fetch.
     """
     params = [t[c] for t in transfers for c in TRANSFER_COLUMNS]
     params += [v for e in entries for v in e]
     params += extra_params
     params += _account_params(accounts, checked)
-    cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked, tuple(extra)), params)
+    cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked, tuple(extra), returning), params)
 
 
 def _account_params(accounts: list[AccountState], checked: bool = False) -> list[int]:

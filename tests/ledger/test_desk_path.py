@@ -120,6 +120,49 @@ def test_decisions_and_their_audit_entries(engine, tmp_path):
     assert replay.replayed and _audit_actions(engine, "ok1") == ["transfer.post"]
 
 
+@pytest.mark.parametrize("bands", [None, (("urgent", 0.5, 30), ("rest", 0.0, 600))])
+def test_a_held_payments_alert_is_the_one_intake_raises(engine, tmp_path, bands):
+    """The desk path raises a review's alert inside its one write (core.cases.intake_sql); it must equal what
+    ``intake.raise_alert`` writes for the same payment: columns, SLA band and due time, links, timeline event."""
+    import json
+
+    from core.cases import intake, sla
+    from core.persistence.models import Account, AlertLink, FraudEvent
+
+    if bands is not None:
+        with engine.begin() as conn:
+            sla.save(conn, sla.SlaPolicy(tuple(sla.Band(*b) for b in bands)))
+    ledger = _desk(engine, tmp_path, FraudConfig(amount_limits={"USD": 500_00}, velocity_limit_1h=None))
+    (payer,), (payee,) = _customers(ledger, 2)
+    held = ledger.transfer(TELLER, TransferRequest("rv1", payer, payee, 900_00, "USD", counterparty="GB82WEST12345698765432",
+                                                   device="till-7"))
+    assert held.fraud.decision == "review"
+
+    def alert_of(conn, transfer_id):  # noqa: ANN001, ANN202
+        row = conn.execute(select(FraudAlert.__table__).where(FraudAlert.transfer_id == transfer_id)).one()
+        links = {(k, key) for k, key in conn.execute(select(AlertLink.kind, AlertLink.key)
+                                                      .where(AlertLink.alert_id == row.id))}
+        events = [(e.kind, e.actor, json.loads(e.data)) for e in
+                  conn.execute(select(FraudEvent.__table__).where(FraudEvent.alert_id == row.id))]
+        return row, links, events
+
+    with engine.begin() as conn:
+        desk, desk_links, desk_events = alert_of(conn, "rv1")
+        ids = dict(conn.execute(select(Account.number, Account.id)).all())
+        card = next(key for kind, key in desk_links if kind == "card")
+        intake.raise_alert(conn, intake.NewAlert(
+            transfer_id="rv1-copy", score=desk.score, decision=desk.decision, reasons=tuple(json.loads(desk.reasons)),
+            rules=tuple(json.loads(desk.rules)), debit_account_id=ids[payer], credit_account_id=ids[payee],
+            amount=desk.amount, currency=desk.currency, channel=desk.channel, counterparty=desk.counterparty,
+            device=desk.device, card=card), desk.created_at)
+        ref, ref_links, ref_events = alert_of(conn, "rv1-copy")
+    columns = [c.name for c in FraudAlert.__table__.c if c.name not in ("id", "transfer_id")]
+    assert {c: getattr(desk, c) for c in columns} == {c: getattr(ref, c) for c in columns}
+    assert desk.band == (bands[0][0] if bands else "medium" if desk.score >= 0.65 else "low")
+    assert desk_links == ref_links and ("beneficiary", "GB82WEST12345698765432") in desk_links
+    assert desk_events == ref_events and desk_events[0][0] == "raised"
+
+
 def test_a_refused_transfer_writes_no_score_state_or_audit(engine, tmp_path):
     ledger = _desk(engine, tmp_path)
     (payer,), (payee,) = _customers(ledger, 2)
