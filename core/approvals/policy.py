@@ -25,7 +25,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from core.errors import ConfigurationError
 from core.ledger import money
@@ -60,13 +60,19 @@ class Policy:
         env = env if env is not None else dict(os.environ)
         return cls(parse_limits(env.get("QENEX_APPROVAL_LIMITS", "")), parse_expiry(env.get("QENEX_APPROVAL_EXPIRY_HOURS", "")))
 
-    def limit(self, conn: Connection, role: str, currency: str) -> int | None:
-        """``role``'s limit in ``currency`` (minor units), or None: that role has no limit (always asks)."""
+    def limit(self, conn: Connection | Engine, role: str, currency: str) -> int | None:
+        """``role``'s limit in ``currency`` (minor units), or None: that role has no limit (always asks); read on
+        ``conn`` (an engine: on a connection of its own) at most every CACHE_SECONDS."""
         key = (str(role), currency)
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
-        row = conn.execute(select(L.c.amount).where(L.c.role == key[0], L.c.currency == currency)).first()
+        query = select(L.c.amount).where(L.c.role == key[0], L.c.currency == currency)
+        if isinstance(conn, Engine):  # a connection only when the cache misses (the desk path's case)
+            with conn.connect() as own:
+                row = own.execute(query).first()
+        else:
+            row = conn.execute(query).first()
         if row is not None:
             value: int | None = row.amount
         elif key[0] in self.defaults:
@@ -79,7 +85,7 @@ class Policy:
     def forget(self) -> None:
         self._cache.clear()
 
-    def need(self, conn: Connection, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
+    def need(self, conn: Connection | Engine, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
         """What ``req`` (a normalized TransferRequest between the locked ``debit`` and ``credit`` account
         states) needs from a second person, or None."""
         if actor.role in (Role.SYSTEM,):

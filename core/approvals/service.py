@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from core.approvals import execute, limits, store
 from core.approvals.errors import (
@@ -73,7 +73,7 @@ class Approvals:
         self.policy = policy or Policy()
 
     # -- the ledger's gate ------------------------------------------------------------------------
-    def need(self, conn: Connection, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
+    def need(self, conn: Connection | Engine, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
         return self.policy.need(conn, actor, req, debit, credit)
 
     def expires(self, now: datetime) -> datetime:

@@ -115,8 +115,8 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, ope
     if replay is not None:
         return replay
     if ledger.four_eyes is not None:
-        with ledger.engine.connect() as conn:  # the role's limit, cached: rarely a query
-            need = ledger.four_eyes.need(conn, actor, req, posting.account(req.debit), posting.account(req.credit))
+        # the role's limit is cached: a connection only when the cache misses
+        need = ledger.four_eyes.need(ledger.engine, actor, req, posting.account(req.debit), posting.account(req.credit))
         if need is not None:
             return LOCKING  # held for a second person: the locking path records the request
     extra: tuple[str, ...] = ()
