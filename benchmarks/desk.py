@@ -11,6 +11,9 @@ Measures, in one run:
   (approve, review = held, decline = never posted, refused = a ledger rule said no);
 - ``pgbench -b tpcb-like`` at the same client counts and duration, in its own throw-away database, and the
   ratio desk/pgbench;
+- where the time goes: the CPU the whole machine spends per transfer in each timed run (desks or pgbench, the
+  server, everything else; Linux ``/proc/stat``) and the desks' own CPU per transfer. On a machine the runs
+  keep busy, tps is about the cores divided by the machine CPU per transfer;
 - one desk on SQLite (a smaller demo bank in a temporary file; reported, no reference);
 - how fast the command line starts: ``qenex --help`` and ``qenex balance ACC`` (on the throw-away database),
   process start to exit, median of several runs.
@@ -208,11 +211,24 @@ def desk_loop(ledger: Any, actor: Any, customers: list[Customer], tag: str, seco
         post(f"{tag}-warm-{i}")
     gate()
     latencies: list[float] = []
+    cpu, busy = time.process_time(), machine_busy()
     deadline = time.perf_counter() + seconds
     while (t0 := time.perf_counter()) < deadline:
         counts[post(f"{tag}-{len(latencies)}")] += 1
         latencies.append(time.perf_counter() - t0)
+    counts["_cpu_s"] = time.process_time() - cpu  # this desk's own CPU over the timed run
+    counts["_busy"] = (busy, machine_busy())
     return latencies, counts
+
+
+def machine_busy() -> float | None:
+    """Seconds of CPU the whole machine has spent busy since boot (Linux ``/proc/stat``; None elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(values) - values[3] - (values[4] if len(values) > 4 else 0)) / os.sysconf("SC_CLK_TCK")
 
 
 def _desk_process(url: str, data_dir: str, customers: list[Customer], clock: BusinessClock, tag: str,
@@ -255,8 +271,13 @@ def bench_desks(url: str, data_dir: Path, customers: list[Customer], clock: Busi
         raise RuntimeError(f"a desk failed: {failed[0]}")
     flat = sorted(x for lat, _, _ in outcomes for x in lat)
     mix = {d: sum(c[d] for _, c, _ in outcomes) for d in DECISIONS}
-    return {"tps": len(flat) / seconds, "count": len(flat), "p50_ms": percentile(flat, 0.50) * 1000,
-            "p99_ms": percentile(flat, 0.99) * 1000, "decisions": mix}
+    out = {"tps": len(flat) / seconds, "count": len(flat), "p50_ms": percentile(flat, 0.50) * 1000,
+           "p99_ms": percentile(flat, 0.99) * 1000, "decisions": mix,
+           "client_cpu_ms": 1000 * sum(c["_cpu_s"] for _, c, _ in outcomes) / max(len(flat), 1)}
+    spans = [c["_busy"] for _, c, _ in outcomes if None not in c["_busy"]]
+    if spans:  # the whole machine (desks, PostgreSQL, everything else) per transfer, over the timed window
+        out["machine_cpu_ms"] = 1000 * (max(b for _, b in spans) - min(a for a, _ in spans)) / max(len(flat), 1)
+    return out
 
 
 def bench_sqlite(customers: int, days: int, seconds: float, factor: float, say: Any) -> dict:
@@ -279,7 +300,8 @@ def bench_sqlite(customers: int, days: int, seconds: float, factor: float, say: 
             engine.dispose()
     lat.sort()
     return {"tps": len(lat) / seconds, "p50_ms": percentile(lat, 0.5) * 1000, "p99_ms": percentile(lat, 0.99) * 1000,
-            "decisions": mix, "customers": customers, "days": days}
+            "decisions": {d: mix[d] for d in DECISIONS}, "client_cpu_ms": 1000 * mix["_cpu_s"] / max(len(lat), 1),
+            "customers": customers, "days": days}
 
 
 # -- command-line start-up -------------------------------------------------------------------------------------
@@ -361,15 +383,20 @@ def main(argv: list[str] | None = None) -> int:
             for n in DESKS:  # each pair back to back, so both see the same machine
                 say(f"[{round_no + 1}/{args.rounds}] desk path, {n} desk process(es), {args.seconds:g}s ...")
                 res = bench_desks(bank.url, data_dir, customers, clock, n, args.seconds, f"{tag}{round_no}")
-                for key in ("tps", "p50_ms", "p99_ms"):
-                    runs.setdefault(f"desk_{key}_{n}", []).append(res[key])
+                for key in ("tps", "p50_ms", "p99_ms", "client_cpu_ms", "machine_cpu_ms"):
+                    if key in res:
+                        runs.setdefault(f"desk_{key}_{n}", []).append(res[key])
                 for d in DECISIONS:
                     mixes[n][d] += res["decisions"][d]
                 say(f"[{round_no + 1}/{args.rounds}] pgbench tpcb-like -c {n} -j {min(2, n)} "
                     f"-T {max(1, round(args.seconds))} ...")
+                busy = machine_busy()
                 res = pgbench.run(n, args.seconds)
-                for key in ("tps", "p50_ms", "p99_ms"):
-                    runs.setdefault(f"pgbench_{key}_{n}", []).append(res[key])
+                if busy is not None:
+                    res["machine_cpu_ms"] = 1000 * (machine_busy() - busy) / max(res["tps"] * args.seconds, 1)
+                for key in ("tps", "p50_ms", "p99_ms", "machine_cpu_ms"):
+                    if key in res:
+                        runs.setdefault(f"pgbench_{key}_{n}", []).append(res[key])
         out.update({key: statistics.median(values) for key, values in runs.items()})
         for n in DESKS:
             out[f"ratio_{n}"] = out[f"desk_tps_{n}"] / out[f"pgbench_tps_{n}"]
@@ -411,6 +438,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{out[f'ratio_{n}']:9.2f}   {mix}")
         for q in ("p50", "p99"):
             print(f"{f'           {q} ms':24}{out[f'desk_{q}_ms_{n}']:12.2f}{out[f'pgbench_{q}_ms_{n}']:12.2f}")
+        if f"desk_machine_cpu_ms_{n}" in out and f"pgbench_machine_cpu_ms_{n}" in out:
+            print(f"{'           machine CPU ms':24}{out[f'desk_machine_cpu_ms_{n}']:12.2f}"
+                  f"{out[f'pgbench_machine_cpu_ms_{n}']:12.2f}   per transfer (desks' own: "
+                  f"{out[f'desk_client_cpu_ms_{n}']:.2f} ms)")
     if args.sqlite_customers:
         mix = "/".join(str(out["sqlite_decisions"][d]) for d in DECISIONS)
         print(f"{'1 desk SQLite  tps':24}{out['sqlite_tps']:12,.0f}{'':21}   {mix}")
