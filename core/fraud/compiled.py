@@ -113,8 +113,9 @@ class Forest:
         flipped = members[flips]
         variant_next[owner[flips] * width + flipped] = np.where(go_left.take(flipped), self.right.take(flipped),
                                                                 self.left.take(flipped))
-        pairs = np.unique(owner[hit] * len(self.roots) + self.tree.take(members[hit]))
-        which, trees = np.divmod(pairs, len(self.roots))
+        marked = np.zeros(len(groups) * len(self.roots), dtype=bool)  # each (variant, tree) to walk, once
+        marked[owner[hit] * len(self.roots) + self.tree.take(members[hit])] = True
+        which, trees = np.divmod(np.flatnonzero(marked), len(self.roots))
         offsets, leaves = which * width, self.roots.take(trees)
         for _ in range(self.depth):
             leaves = variant_next.take(leaves + offsets)

@@ -126,6 +126,19 @@ def ranked_groups(predict: Callable[[np.ndarray], np.ndarray], reference: np.nda
 
     ``predict``: P(fraud) per row of a matrix, or a compiled ``Classifier`` (core.fraud.compiled), whose
     ``group_predict`` scores the variants by walking again only the trees a group's columns change."""
+    key = (id(predict), id(reference), tuple(row), top)
+    last = _last[0]
+    if last is not None and last[0] == key:  # the same payment again (its alert's rule keys after its reasons)
+        return list(last[1])
+    ranked = _ranked(predict, reference, row, top)
+    _last[0] = (key, tuple(ranked), predict, reference)  # holding both: their ids cannot be reused meanwhile
+    return ranked
+
+
+_last: list = [None]  # ranked_groups' last answer (one tuple, replaced whole: safe across threads)
+
+
+def _ranked(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, row: Row, top: int) -> list[str]:
     x = np.asarray(row, dtype=np.float64)
     if hasattr(predict, "group_predict"):  # a compiled classifier: only the trees a group changes are walked again
         p0, p = predict.group_predict(x, reference, _GROUP_COLUMNS)
