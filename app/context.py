@@ -63,14 +63,17 @@ class Context:
 
     @property
     def ledger(self):  # noqa: ANN201 - core.ledger.service.Ledger
-        """The desk's ledger (audit trail and fraud screen attached), without building every other service:
-        the ledger's commands start faster. The services' own ledger once they are built."""
+        """The desk's ledger (audit trail, fraud screen and four eyes attached), without building every other
+        service: the ledger's commands start faster. The audit trail, the screen and four eyes are made at their
+        first use (a write, or a refusal to audit), so a read (``qenex balance``) loads none of them
+        (``app.lazy.deferred``). The services' own ledger once they are built."""
         if self._services is not None:
             return self._services.ledger
         if self._ledger is None:
+            from app.lazy import deferred
             from app.services import desk_ledger
 
-            self._ledger = desk_ledger(self.settings, self.engine, audit=self.audit)
+            self._ledger = desk_ledger(self.settings, self.engine, audit=deferred(lambda: self.audit), deferred=True)
         return self._ledger
 
     def close(self) -> None:

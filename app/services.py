@@ -125,15 +125,35 @@ def _first_line(exc: BaseException) -> str:
     return text_.splitlines()[0] if text_ else type(exc).__name__
 
 
-def desk_ledger(settings: Settings, engine: Engine, *, audit: AuditTrail | None = None) -> Ledger:
+def desk_ledger(settings: Settings, engine: Engine, *, audit: AuditTrail | None = None,
+                deferred: bool = False) -> Ledger:
     """The ledger a desk posts through: the audit trail, the fraud screen and four eyes attached
     (``Services.build`` uses it; a command that needs only the ledger calls it alone,
-    ``app.context.Context.ledger``)."""
-    from core.approvals import Approvals, Policy
-    from core.fraud.screen import FraudScreen
+    ``app.context.Context.ledger``).
+
+    ``deferred``: the fraud screen and four eyes are made (and their modules imported) at their first use, by a
+    write; a command that only reads (``qenex balance``) never loads them (``app.lazy.deferred``). Pass a
+    deferred ``audit`` too for the same effect on the audit trail."""
     from core.ledger.service import Ledger
-    ledger = Ledger(engine, audit=audit or audit_trail(settings), screen=FraudScreen(engine))
-    ledger.four_eyes = Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
+
+    def make_screen():  # noqa: ANN202 - core.fraud.screen.FraudScreen
+        from core.fraud.screen import FraudScreen
+
+        return FraudScreen(engine)
+
+    def make_four_eyes():  # noqa: ANN202 - core.approvals.Approvals
+        from core.approvals import Approvals, Policy
+
+        return Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
+
+    if deferred:
+        from app.lazy import deferred as later
+
+        ledger = Ledger(engine, audit=audit or audit_trail(settings), screen=later(make_screen))
+        ledger.four_eyes = later(make_four_eyes)
+    else:
+        ledger = Ledger(engine, audit=audit or audit_trail(settings), screen=make_screen())
+        ledger.four_eyes = make_four_eyes()
     return ledger  # from now on the ledger holds what needs a second person
 
 

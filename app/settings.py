@@ -7,8 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import platformdirs
-
 from core.errors import ConfigurationError
 from core.ledger.money import locale_name
 
@@ -17,13 +15,19 @@ APP_NAME = "qenex-console"
 
 def data_dir() -> Path:
     """The user's data folder for QENEX Console (created on demand)."""
-    path = Path(os.environ.get("QENEX_DATA_DIR") or platformdirs.user_data_dir(APP_NAME, "QENEX"))
+    path = Path(os.environ.get("QENEX_DATA_DIR") or _user_data_dir())
     try:
         path.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot use the data folder {str(path)[:200]!r} ({type(exc).__name__}: "
                                  f"{str(exc)[:200]}); set QENEX_DATA_DIR to a folder you can write") from None
     return path
+
+
+def _user_data_dir() -> str:
+    import platformdirs  # only when QENEX_DATA_DIR is not set
+
+    return platformdirs.user_data_dir(APP_NAME, "QENEX")
 
 
 def system_locale() -> str:

@@ -30,10 +30,8 @@ from sqlalchemy import Connection, Engine, select
 from core.errors import ConfigurationError
 from core.ledger import money
 from core.ledger.posting import MAX_TIMEOUT_SECONDS
-from core.persistence.models import ApprovalLimit
 from core.security.roles import Actor, Role
 
-L = ApprovalLimit.__table__
 DEFAULT_LIMITS: dict[str, Decimal] = {Role.TELLER.value: Decimal(10_000), Role.SUPERVISOR.value: Decimal(50_000)}
 DEFAULT_EXPIRY_HOURS = 24.0
 MANUAL_CODES = frozenset({"transfer", "adjustment", "gl"})
@@ -67,6 +65,9 @@ class Policy:
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
+        from core.persistence.models import ApprovalLimit  # here: reading the settings loads no model
+
+        L = ApprovalLimit.__table__  # noqa: N806
         query = select(L.c.amount).where(L.c.role == key[0], L.c.currency == currency)
         if isinstance(conn, Engine):  # a connection only when the cache misses (the desk path's case)
             with conn.connect() as own:

@@ -10,13 +10,12 @@ from core.errors import ValidationError
 from core.ledger import events, exponents, money, numbers, queries, store
 from core.ledger.errors import AccountNotEmpty, AccountNotFound, CustomerNotFound
 from core.ledger.views import AccountView, CustomerView
-from core.persistence.models import Customer
+from core.persistence.ledger_tables import customers as C
 from core.security.roles import Actor
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
 
-C = Customer.__table__
 A = store.A
 
 GL_KINDS = {"teller_cash": "Teller cash", "clearing": "Clearing", "suspense": "Suspense", "fees": "Fee income"}

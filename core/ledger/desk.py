@@ -40,7 +40,7 @@ from core.ledger.money import exponent
 from core.ledger.posting import Posting
 from core.ledger.state import AccountState
 from core.ledger.views import TransferRequest, TransferResult
-from core.persistence.base import utcnow
+from core.persistence.columns import utcnow
 from core.security.roles import Actor
 
 if TYPE_CHECKING:

@@ -13,10 +13,8 @@ from sqlalchemy import Connection, insert, select
 
 from core.errors import ConfigurationError
 from core.ledger import money
-from core.persistence.base import utcnow
-from core.persistence.models import CurrencyExponent
-
-_T = CurrencyExponent.__table__
+from core.persistence.columns import utcnow
+from core.persistence.ledger_tables import currency_exponents as _T
 
 
 class ExponentChanged(ConfigurationError):

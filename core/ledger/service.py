@@ -22,7 +22,7 @@ from core.ledger.posting import Posting, check_amount, check_id, normalize
 from core.ledger.views import (
     AccountView, Balance, CustomerView, Statement, TransferRequest, TransferResult,
 )
-from core.persistence.base import utcnow
+from core.persistence.columns import utcnow
 from core.persistence import outage as outages
 from core.persistence.driver import AutocommitConnections, raw_transaction
 from core.security import guard

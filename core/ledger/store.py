@@ -12,11 +12,9 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from core.ledger.state import AccountState
 from core.persistence.driver import driver_cursor
-from core.persistence.models import Account, Entry, Transfer
-
-A = Account.__table__
-T = Transfer.__table__
-E = Entry.__table__
+from core.persistence.ledger_tables import accounts as A
+from core.persistence.ledger_tables import entries as E
+from core.persistence.ledger_tables import transfers as T
 ENTRY_COLUMNS = ("transfer_id", "account_id", "amount", "balance_after", "created_at")  # an entry row's tuple
 
 _STATE_COLS = (A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.currency, A.c.status, A.c.overdraft_limit,

@@ -1,47 +1,13 @@
-"""Declarative base and column types shared by every model."""
+"""Declarative base and column types shared by every model (the types and metadata live at Core level in
+``core.persistence.columns``; they are named here too, where the models have always found them)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import TypeDecorator
 
-# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a real BIGINT identity.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+from core.persistence.columns import METADATA, NAMING, BigId, UTCDateTime, utcnow
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator):
-    """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone, so we restore it)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; QENEX stores UTC-aware timestamps only")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+__all__ = ["NAMING", "Base", "BigId", "UTCDateTime", "utcnow"]
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    metadata = METADATA

@@ -10,25 +10,31 @@ permission check, so every service (ledger, teller, payments, fraud desk, users)
 """
 from __future__ import annotations
 
+from functools import cache
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine
 
 from core.errors import QenexError
-from core.persistence.driver import AutocommitConnections
-from core.persistence.models.security import User
 from core.security.roles import Actor
 
 if TYPE_CHECKING:
     from core.security.audit import AuditTrail
 
 
-_U = User.__table__
-_STATE = select(_U.c.status, _U.c.role, _U.c.must_change_password).where(_U.c.id == bindparam("id"))
-
-
 _SQL = "SELECT status, role, must_change_password FROM users WHERE id = %s"
+
+
+@cache
+def _state():  # noqa: ANN202 - the users-row query, built on the first session check (a command acting as the
+    # system operator checks no session, and loads neither the user model nor the driver's cursor helpers)
+    from sqlalchemy import bindparam, select
+
+    from core.persistence.models.security import User
+
+    users = User.__table__
+    return select(users.c.status, users.c.role, users.c.must_change_password).where(users.c.id == bindparam("id"))
 
 
 def _read(engine: Engine, user_id: int):  # noqa: ANN202 - a row with status, role, must_change_password, or None
@@ -36,7 +42,9 @@ def _read(engine: Engine, user_id: int):  # noqa: ANN202 - a row with status, ro
     ROLLBACK on return, which doubled the cost), elsewhere an ordinary connection."""
     if engine.dialect.name != "postgresql":
         with engine.connect() as conn:
-            return conn.execute(_STATE, {"id": user_id}).first()
+            return conn.execute(_state(), {"id": user_id}).first()
+    from core.persistence.driver import AutocommitConnections
+
     conns = getattr(engine, "_qenex_session_conns", None)  # lives and is closed with the engine
     if conns is None:
         conns = AutocommitConnections(engine, keep=2)

@@ -1,4 +1,7 @@
-"""Ledger tables: customers, accounts, transfers and their immutable entries.
+"""Ledger tables as ORM models: customers, accounts, transfers and their immutable entries.
+
+The tables themselves are defined once, at Core level, in ``core.persistence.ledger_tables`` (the ledger's
+queries use them without the ORM); each model maps its table. The annotations name the columns' Python types.
 
 Balances follow one sign convention on every account: balance = credits - debits, so a transfer
 "from A to B" debits A and credits B, and per currency all balances sum to zero.
@@ -7,52 +10,45 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
-from core.persistence.base import Base, BigId, UTCDateTime
+from core.persistence import ledger_tables
+from core.persistence.base import Base
 
 
 class Customer(Base):
     """A customer. The know-your-customer fields (migration 0008) are None only on records made by the
     system operator (imports, the demo bank): a desk always records them all (core.teller.customers)."""
 
-    __tablename__ = "customers"
-    __table_args__ = (Index("uq_customers_id_document", "id_type", "id_number", unique=True),)
+    __table__ = ledger_tables.customers
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    country: Mapped[str] = mapped_column(String(2), default="US")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    date_of_birth: Mapped[date | None] = mapped_column(Date)
-    phone: Mapped[str | None] = mapped_column(String(32))  # E.164, e.g. +15550100123
-    address: Mapped[str | None] = mapped_column(String(300))
-    id_type: Mapped[str | None] = mapped_column(String(20))  # passport | national_id | driving_licence | residence_permit
-    id_number: Mapped[str | None] = mapped_column(String(40))  # upper case, no spaces
+    id: Mapped[int]
+    name: Mapped[str]
+    country: Mapped[str]
+    created_at: Mapped[datetime]
+    date_of_birth: Mapped[date | None]
+    phone: Mapped[str | None]
+    address: Mapped[str | None]
+    id_type: Mapped[str | None]
+    id_number: Mapped[str | None]
 
 
 class Account(Base):
-    __tablename__ = "accounts"
-    __table_args__ = (
-        CheckConstraint("status in ('open','frozen','closed')", name="status"),
-        CheckConstraint("overdraft_limit is null or overdraft_limit >= 0", name="overdraft"),
-        CheckConstraint("debits_posted >= 0 and credits_posted >= 0 and debits_pending >= 0 and credits_pending >= 0", name="totals"),
-    )
+    __table__ = ledger_tables.accounts
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str] = mapped_column(String(200))
-    currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(10), default="open")
-    # None: no limit (internal GL accounts). 0: no overdraft. N: balance may go down to -N.
-    overdraft_limit: Mapped[int | None] = mapped_column(BigInteger)
-    debits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
-    credits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
-    debits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
-    credits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    id: Mapped[int]
+    number: Mapped[str]
+    customer_id: Mapped[int | None]
+    kind: Mapped[str]
+    name: Mapped[str]
+    currency: Mapped[str]
+    status: Mapped[str]
+    overdraft_limit: Mapped[int | None]  # None: no limit (GL accounts). 0: no overdraft. N: down to -N
+    debits_posted: Mapped[int]
+    credits_posted: Mapped[int]
+    debits_pending: Mapped[int]
+    credits_pending: Mapped[int]
+    created_at: Mapped[datetime]
 
 
 class Transfer(Base):
@@ -64,57 +60,41 @@ class Transfer(Base):
     ``qenex ledger verify`` checks the references and replays every balance instead.
     """
 
-    __tablename__ = "transfers"
-    __table_args__ = (
-        CheckConstraint("amount > 0", name="amount"),
-        CheckConstraint("debit_account_id <> credit_account_id", name="accounts"),
-        CheckConstraint("kind in ('single','pending','post_pending','void_pending')", name="kind"),
-        CheckConstraint("state in ('posted','pending','voided','expired','resolved')", name="state"),
-        # Sparse: only holds that may expire, and only correcting transfers.
-        Index("ix_transfers_open_holds", "expires_at", postgresql_where=text("state = 'pending'"),
-              sqlite_where=text("state = 'pending'")),
-        Index("ix_transfers_reverses", "reverses_id", postgresql_where=text("reverses_id IS NOT NULL"),
-              sqlite_where=text("reverses_id IS NOT NULL")),
-    )
+    __table__ = ledger_tables.transfers
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    debit_account_id: Mapped[int] = mapped_column(BigInteger)
-    credit_account_id: Mapped[int] = mapped_column(BigInteger)
-    amount: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    kind: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(10))
-    pending_id: Mapped[str | None] = mapped_column(String(64))
-    reverses_id: Mapped[str | None] = mapped_column(String(64))
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    code: Mapped[str] = mapped_column(String(20), default="transfer")
-    description: Mapped[str] = mapped_column(String(200), default="")
-    channel: Mapped[str] = mapped_column(String(16), default="desk")
-    counterparty: Mapped[str | None] = mapped_column(String(64))
-    counterparty_country: Mapped[str | None] = mapped_column(String(2))
-    device: Mapped[str | None] = mapped_column(String(64))
-    link_id: Mapped[str | None] = mapped_column(String(64))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    id: Mapped[str]
+    debit_account_id: Mapped[int]
+    credit_account_id: Mapped[int]
+    amount: Mapped[int]
+    currency: Mapped[str]
+    kind: Mapped[str]
+    state: Mapped[str]
+    pending_id: Mapped[str | None]
+    reverses_id: Mapped[str | None]
+    expires_at: Mapped[datetime | None]
+    code: Mapped[str]
+    description: Mapped[str]
+    channel: Mapped[str]
+    counterparty: Mapped[str | None]
+    counterparty_country: Mapped[str | None]
+    device: Mapped[str | None]
+    link_id: Mapped[str | None]
+    fingerprint: Mapped[str]
+    created_by: Mapped[str]
+    created_at: Mapped[datetime]
 
 
 class Entry(Base):
     """An immutable posting: one side of a posted transfer, with the account's balance after it."""
 
-    __tablename__ = "entries"
-    __table_args__ = (
-        Index("ix_entries_account_id_id", "account_id", "id"),
-        # statements by period (migration 0008): a date range of one account is one short index range
-        Index("ix_entries_account_id_created_at", "account_id", "created_at"),
-    )
+    __table__ = ledger_tables.entries
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    transfer_id: Mapped[str] = mapped_column(String(64))
-    account_id: Mapped[int] = mapped_column(BigInteger)
-    amount: Mapped[int] = mapped_column(BigInteger)
-    balance_after: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    id: Mapped[int]
+    transfer_id: Mapped[str]
+    account_id: Mapped[int]
+    amount: Mapped[int]
+    balance_after: Mapped[int]
+    created_at: Mapped[datetime]
 
 
 class CurrencyExponent(Base):
@@ -125,9 +105,8 @@ class CurrencyExponent(Base):
     migration rescales them (as 0005 did for IQD, HUF, COP and others).
     """
 
-    __tablename__ = "currency_exponents"
-    __table_args__ = (CheckConstraint("exponent between 0 and 9", name="exponent"),)
+    __table__ = ledger_tables.currency_exponents
 
-    code: Mapped[str] = mapped_column(String(3), primary_key=True)
-    exponent: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    code: Mapped[str]
+    exponent: Mapped[int]
+    recorded_at: Mapped[datetime]
