@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import NoReturn
 
-from app.commands import COMMAND_MODULES
+from app.commands import modules_for
 from app.context import Context
 from core.errors import ConfigurationError, DatabaseUnavailable, QenexError
 from core.persistence.outage import is_connection_loss
@@ -43,7 +43,9 @@ def fail(code: str, message: str) -> None:
             pass
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``qenex`` parser; given the command line ``argv``, with only the parsers its command needs
+    (``app.commands.modules_for``)."""
     parser = Parser(
         prog="qenex",
         description="QENEX Console. Without a command, opens the desktop console.",
@@ -54,13 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the console on the demo bank (seeded on first use, then reopened)")
     parser.add_argument("--reseed", action="store_true", help="with --demo: discard the demo bank and seed a new one")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
+    for module in modules_for(argv):
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)  # --help and usage errors (one line) end here with SystemExit
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)  # --help and usage errors (one line) end here with SystemExit
     handler = getattr(args, "handler", None)
     if handler is not None and (sys.stdout is None or sys.stdout.closed):
         fail("output_closed", "standard output is closed, so the result could not be shown; nothing was done "

@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.errors import ConfigurationError
-from core.ledger.money import locale_name
 
 APP_NAME = "qenex-console"
 
@@ -33,6 +32,8 @@ def _user_data_dir() -> str:
 def system_locale() -> str:
     """QENEX_LOCALE, else the system's number locale (LC_ALL, LC_NUMERIC, LANG), else en_US."""
     from babel import default_locale
+
+    from core.ledger.money import locale_name  # babel and ISO 4217: not loaded by ``qenex --help``
 
     if os.environ.get("QENEX_LOCALE"):
         return locale_name(os.environ["QENEX_LOCALE"])  # ConfigurationError when babel does not know it

@@ -24,7 +24,6 @@ from core.ledger.views import (
 )
 from core.persistence.columns import utcnow
 from core.persistence import outage as outages
-from core.persistence.driver import AutocommitConnections, raw_transaction
 from core.security import guard
 from core.security.roles import Actor, Permission
 
@@ -48,7 +47,11 @@ class Ledger:
         self.screen = screen
         self.clock = clock
         self._cash: dict[str, str] = {}  # currency -> the cash GL account's number (never changes once made)
-        self._autocommit = AutocommitConnections(engine) if engine.dialect.name == "postgresql" else None
+        self._autocommit = None  # PostgreSQL: idle autocommit connections (psycopg: never loaded on SQLite)
+        if engine.dialect.name == "postgresql":
+            from core.persistence.driver import AutocommitConnections
+
+            self._autocommit = AutocommitConnections(engine)
         self.four_eyes: Any = None  # core.approvals.Approvals when attached (app.services): maker/checker rules
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -223,6 +226,8 @@ class Ledger:
                 if not (isinstance(exc, IntegrityError) or exc.connection_invalidated
                         or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_PG):
                     raise
+        from core.persistence.driver import raw_transaction
+
         result = self.run(lambda cur: self._transfer_raw(cur, actor, req, operation=operation),
                           begin=lambda: raw_transaction(self.engine))
         try:

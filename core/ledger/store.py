@@ -5,20 +5,33 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from core.ledger.state import AccountState
-from core.persistence.driver import driver_cursor
 from core.persistence.ledger_tables import accounts as A
 from core.persistence.ledger_tables import entries as E
 from core.persistence.ledger_tables import transfers as T
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    import psycopg
+
 ENTRY_COLUMNS = ("transfer_id", "account_id", "amount", "balance_after", "created_at")  # an entry row's tuple
 
 _STATE_COLS = (A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.currency, A.c.status, A.c.overdraft_limit,
                A.c.debits_posted, A.c.credits_posted, A.c.debits_pending, A.c.credits_pending)
+
+
+def driver_cursor(conn: Connection) -> AbstractContextManager[psycopg.Cursor]:
+    """``core.persistence.driver.driver_cursor``, imported by the first PostgreSQL call: on SQLite (and for a
+    command that only reads) psycopg is never loaded."""
+    from core.persistence.driver import driver_cursor as cursor
+
+    return cursor(conn)
+
 
 _SAVE = (
     update(A)

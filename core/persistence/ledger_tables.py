@@ -84,11 +84,7 @@ transfers = Table(
     CheckConstraint("debit_account_id <> credit_account_id", name="accounts"),
     CheckConstraint("kind in ('single','pending','post_pending','void_pending')", name="kind"),
     CheckConstraint("state in ('posted','pending','voided','expired','resolved')", name="state"),
-    # Sparse: only holds that may expire, and only correcting transfers.
-    Index("ix_transfers_open_holds", "expires_at", postgresql_where=text("state = 'pending'"),
-          sqlite_where=text("state = 'pending'")),
-    Index("ix_transfers_reverses", "reverses_id", postgresql_where=text("reverses_id IS NOT NULL"),
-          sqlite_where=text("reverses_id IS NOT NULL")),
+    # and two sparse indexes (``sparse_indexes``)
 )
 
 # An immutable posting: one side of a posted transfer, with the account's balance after it.
@@ -114,3 +110,16 @@ currency_exponents = Table(
     _required("recorded_at", UTCDateTime),
     CheckConstraint("exponent between 0 and 9", name="exponent"),
 )
+
+
+def sparse_indexes() -> None:
+    """Add the transfers' sparse indexes: only holds that may expire, and only correcting transfers.
+
+    Called once by ``core.persistence.models.ledger``, so the complete metadata (migrations, ``create_all``)
+    has them; they are not made here at import because their PostgreSQL and SQLite options load both SQL
+    dialects, which a command that only reads the ledger on one database does not need."""
+    if any(ix.name == "ix_transfers_open_holds" for ix in transfers.indexes):
+        return
+    for name, column, where in (("ix_transfers_open_holds", transfers.c.expires_at, "state = 'pending'"),
+                                ("ix_transfers_reverses", transfers.c.reverses_id, "reverses_id IS NOT NULL")):
+        Index(name, column, postgresql_where=text(where), sqlite_where=text(where))

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Mapped
 from core.persistence import ledger_tables
 from core.persistence.base import Base
 
+ledger_tables.sparse_indexes()  # the transfers' partial indexes, with both dialects' options
+
 
 class Customer(Base):
     """A customer. The know-your-customer fields (migration 0008) are None only on records made by the
