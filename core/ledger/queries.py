@@ -6,13 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, and_, case, func, select
 
-from core.ledger import numbers
+from core.ledger import numbers, store
 from core.ledger.errors import AccountNotFound
 from core.ledger.views import AccountView, Balance, Statement, StatementLine
 from core.persistence.columns import utcnow
-from core.persistence.ledger_tables import accounts as A
-from core.persistence.ledger_tables import entries as E
-from core.persistence.ledger_tables import transfers as T
+
+A, T, E = store.A, store.T, store.E
 
 
 def _expired_sum(side, now: datetime):  # noqa: ANN001, ANN202
@@ -107,8 +106,6 @@ def count_accounts(engine: Engine, customer_id: int | None, search: str | None) 
 
 
 def numbers_for(engine: Engine, ids: Iterable[int]) -> dict[int, str]:
-    from core.ledger import store  # the posting path's SQL (and psycopg): not loaded for a balance
-
     with engine.connect() as conn:
         return store.account_numbers(conn, ids)
 
