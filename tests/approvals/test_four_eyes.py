@@ -208,12 +208,16 @@ def test_an_outgoing_payment_order_above_the_limit_waits_and_its_file_waits_too(
     from core.payments.orders import OrderRequest, PaymentOrders, count_waiting
 
     ledger, approvals, _t, (a, _b) = desk
-    orders = PaymentOrders(ledger.engine, ledger, audit=ledger.audit, clock=ledger.clock)
+    from core.payments.fees import FeeSchedule
+
+    orders = PaymentOrders(ledger.engine, ledger, audit=ledger.audit, clock=ledger.clock,
+                           fees=FeeSchedule.parse("ach:USD=0.25"))
     ben = Beneficiary("ach", "Max Muster", None, None, "011000015", "123456789", "Invoice 42")
     order = orders.create(TELLER, OrderRequest(id="o-1", account=a, beneficiary=ben, amount=2_000_00, currency="USD"))
     assert order.funds.startswith("waiting for approval") and count_waiting(ledger.engine, "ach") == 0
     [req] = approvals.list(SUPERVISOR)
-    assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).pending_debits == 2_000_00  # reserved, not sent
+    # reserved, not sent: the payment and its fee (charged only when the payment goes out)
+    assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).pending_debits == 2_000_00 + 25
     approvals.approve(SUPERVISOR, req.id)
     assert orders.show(SUPERVISOR, "o-1").funds == "posted" and count_waiting(ledger.engine, "ach") == 1
 
