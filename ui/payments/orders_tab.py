@@ -35,7 +35,7 @@ ORDER_COLUMNS = (
     Column("Rail", lambda o: o.rail.upper()),
     Column("Status", lambda o: o.status),
     Column("Amount", lambda o: format_minor(o.amount, o.currency), align_right=True),
-    Column("Fee", lambda o: format_minor(o.fee, o.currency) if o.fee else "", align_right=True),
+    Column("Fee", lambda o: f"{format_minor(o.fee, o.currency)} {o.fee_status}" if o.fee else "", align_right=True),
     Column("From", lambda o: o.account),
     Column("To", lambda o: o.beneficiary),
     Column("Funds", lambda o: o.funds),
@@ -50,7 +50,7 @@ class OrdersTab(QWidget):
         self.selected: OrderView | None = None
         self.dialog: ConfirmDialog | None = None
         self.status_filter = QComboBox()
-        for status in ("", "created", "submitted", "settled", "returned"):
+        for status in ("", "created", "submitted", "settled", "returned", "canceled"):
             self.status_filter.addItem(status or "all statuses", status)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         show_label = QLabel("Sho&w")
@@ -134,7 +134,8 @@ class OrdersTab(QWidget):
                 self._say(f"Order {order.id}: the fraud screen holds its funds; an analyst releases or declines it "
                           f"in the Fraud queue (search {order.id}). It is exported only once released.", ok=False)
             elif order.return_reason:
-                self._say(f"Order {order.id} was returned: {order.return_reason}", ok=True)
+                verb = "was returned" if order.status == "returned" else "was not sent"
+                self._say(f"Order {order.id} {verb}: {order.return_reason}", ok=True)
 
     # -- actions --------------------------------------------------------------------------------
     def export(self) -> None:
