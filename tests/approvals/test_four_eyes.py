@@ -272,3 +272,12 @@ def test_the_maker_withdraws_their_own_waiting_request(desk):
     assert ledger.balance(TELLER, a).available == 20_000_00
     with pytest.raises(ApprovalNotPending):
         approvals.withdraw(TELLER, result.approval)
+
+
+def test_closing_expired_requests_is_a_checkers_job_in_core(desk):
+    """The inbox closes expired requests only for a checker; core refuses a maker or an analyst too."""
+    ledger, approvals, _t, (a, b) = desk
+    for actor in (TELLER, ANALYST):
+        with pytest.raises(PermissionDenied, match="supervisor role may"):
+            approvals.expire(actor)
+    assert approvals.expire(SUPERVISOR) == 0 and approvals.expire(SYSTEM_ACTOR) == 0

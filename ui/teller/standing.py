@@ -68,8 +68,12 @@ class StandingPanel(QWidget):
         self.status = QLabel(objectName="formStatus", wordWrap=True)
         self.status.hide()
         allowed = actor.can(Permission.TRANSFER_POST)
-        for b in (self.add_button, self.cancel_button, self.run_button):
+        for b in (self.add_button, self.cancel_button):
             b.setEnabled(allowed)
+        self.run_button.setEnabled(actor.can(Permission.STANDING_RUN))  # core refuses others too
+        if not actor.can(Permission.STANDING_RUN):
+            self.run_button.setToolTip("Due instructions run on their own every few minutes; running them now "
+                                       "needs a supervisor")
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
         root.addWidget(self.title)
@@ -196,16 +200,14 @@ class StandingPanel(QWidget):
         ).failure(lambda err: self._failed(err)).run_in_background()
 
     def run_due(self) -> None:
-        """Run the scheduled job now (as the system, like the worker's timer)."""
-        from app.upkeep import run_standing
-
-        services = self.services
+        """Run the scheduled job now (a supervisor; core checks ``standing.run`` and posts as the system)."""
+        standing, actor = self.services.standing, self.actor
         self.run_button.setEnabled(False)
-        Op(self, lambda _t: run_standing(services)).success(self._ran).failure(
+        Op(self, lambda _t: standing.run_due(actor)).success(self._ran).failure(
             lambda err: (self.run_button.setEnabled(True), self._failed(err))).run_in_background()
 
     def _ran(self, runs: list[RunView]) -> None:
-        self.run_button.setEnabled(self.actor.can(Permission.TRANSFER_POST))
+        self.run_button.setEnabled(self.actor.can(Permission.STANDING_RUN))
         failed = sum(r.state == "failed" for r in runs)
         text = "Nothing was due." if not runs else f"Ran {len(runs)} due date(s): {len(runs) - failed} posted" + (
             f", {failed} failed (see the run history)" if failed else "") + "."
