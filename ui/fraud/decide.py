@@ -69,7 +69,8 @@ class DecideDialog(QDialog):
         root.addLayout(grid)
 
         self.note_label = QLabel("N&ote")
-        self.note = QPlainTextEdit(placeholderText="What you found; required for confirmed fraud and escalation")
+        self.note = QPlainTextEdit(placeholderText="What you found; required for confirmed fraud, escalation and a "
+                                                   "suppression")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(80)
         self.note_label.setBuddy(self.note)
@@ -160,7 +161,8 @@ class DecideDialog(QDialog):
         self.suppress_box.setVisible(outcome == "false-positive" and len(self.alerts) == 1 and self.scope.count() > 0)
         for w in (self.rule, self.scope, self.days):
             w.setEnabled(self.suppress.isChecked())
-        required = outcome in ("confirmed", "escalate")
+        required = outcome in ("confirmed", "escalate") or (outcome == "false-positive" and self.suppress.isChecked()
+                                                             and self.suppress_box.isVisible())
         self.note_label.setText("N&ote (required)" if required else "N&ote (optional)")
         verb = OUTCOMES[self.group.checkedId()][3]
         self.ok.setText(f"{verb} ({len(self.alerts)})" if len(self.alerts) > 1 else verb)
