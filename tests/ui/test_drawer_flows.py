@@ -149,6 +149,8 @@ def test_a_standing_instruction_is_added_and_run_with_history(qtbot, services, b
     dialog.description.setText("allowance")
     dialog.review()
     qtbot.waitUntil(lambda: dialog.confirm.isVisible())
+    payee = _off_ui(lambda: services.teller.account(teller, bank[1]).account.name)
+    assert dialog.confirm.text("Pay to") == f"{payee} ({bank[1]})"  # the payee's name, with the number
     with qtbot.waitSignal(dialog.added):
         qtbot.keyClick(dialog.confirm.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1)

@@ -292,7 +292,19 @@ class AddStandingDialog(QDialog):
             form.set_error("valid_until", f"the last date must be on or after the first due date ({start})")
             return
         frequency, description = self.frequency.currentData(), self.description.text()
-        rows = [("From", self.account), ("Pay to", to), ("Amount", show(amount, self.currency, self.locale)),
+        teller, actor, account = self.services.teller, self.actor, self.account
+        self.review_button.setEnabled(False)
+        Op(self, lambda _t: (teller.account(actor, account).account, teller.account(actor, to).account)).success(
+            lambda found: self._confirm(found, to, amount, frequency, start, until, description)).failure(
+            lambda err: (self.review_button.setEnabled(True), self.form.show_failure(err, "to"))).run_in_background()
+
+    def _confirm(self, found: tuple, to: str, amount: int, frequency: str, start: date, until: date | None,
+                 description: str) -> None:
+        """The confirmation names both accounts' holders with their numbers (read on the worker)."""
+        self.review_button.setEnabled(True)
+        payer, payee = found
+        rows = [("From", f"{payer.name} ({self.account})"), ("Pay to", f"{payee.name} ({to})"),
+                ("Amount", show(amount, self.currency, self.locale)),
                 ("Every", f"{'week' if frequency == 'weekly' else 'month'}, first on {start}"),
                 ("Until", str(until) if until else "cancelled"), ("Description", description or "-")]
         self.confirm = ConfirmDialog(self, "Confirm standing instruction", rows,
