@@ -11,6 +11,7 @@ import getpass
 import sys
 import uuid
 
+from core.words import counted
 from app.commands.args import LIMIT, whole
 from app.lazy import lazy
 from core.errors import ValidationError
@@ -215,7 +216,7 @@ def _emit_order(ctx, args, order) -> int:  # noqa: ANN001
 def _export(args, ctx) -> int:  # noqa: ANN001
     result = rail_files.export(ctx.services.orders, SYSTEM_ACTOR, args.rail, args.out, ctx.services.rails)
     d = result.to_dict()
-    ctx.emit(d, as_json=args.json, text=f"wrote {result.orders} {args.rail.upper()} order(s), {d['total']} "
+    ctx.emit(d, as_json=args.json, text=f"wrote {counted(result.orders, args.rail.upper() + ' order')}, {d['total']} "
                                          f"{result.currency}, to {result.path} (batch {result.batch_id})")
     return 0
 
@@ -247,7 +248,7 @@ def _orders(args, ctx) -> int:  # noqa: ANN001
 def _rotate(args, ctx) -> int:  # noqa: ANN001
     result = ctx.services.payments.vault.rotate(SYSTEM_ACTOR)
     ctx.emit(result, as_json=args.json,
-             text=f"vault key version {result['version']}; {result['reencrypted']} card(s) re-encrypted")
+             text=f"vault key version {result['version']}; {counted(result['reencrypted'], 'card')} re-encrypted")
     return 0
 
 

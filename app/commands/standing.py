@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from core.words import counted
 from app.commands.args import ID
 from app.commands.teller import _cmd, _day
 from typing import TYPE_CHECKING
@@ -81,7 +82,7 @@ def _run(args, ctx) -> int:  # noqa: ANN001
     text = "\n".join(f"#{r.instruction_id} {r.due_date} {r.state}{': ' + (r.message or '') if r.message else ''}"
                      for r in runs) or f"nothing due (through {svc.today()})"
     if runs:
-        text += f"\n{len(runs)} run(s), {failed} failed"
+        text += f"\n{counted(len(runs), 'run')}, {failed} failed"
     ctx.emit([r.to_dict() for r in runs], as_json=args.json, text=text)
     return 0
 

@@ -26,6 +26,7 @@ from ui.fraud.queue_model import amount_text, state_text
 from ui.layout import table_view
 from ui.lazy_model import LazyTableModel
 from ui.send_dialog import Sender, TextDialog
+from core.words import counted
 
 CASE_COLUMNS = (Column("Case", lambda c: f"#{c.id}", align_right=True), Column("Title", lambda c: c.title),
                 Column("Status", lambda c: c.status + (f" ({c.outcome})" if c.outcome else "")),
@@ -169,7 +170,7 @@ class CasesTab(QWidget):
         merged = f" into #{c.merged_into}" if c.merged_into else ""
         outcome = f" · outcome {c.outcome}" if c.outcome else ""
         self.meta.setText(f"{c.status}{merged}{outcome} · opened by {c.created_by} {local(c.created_at)} · "
-                          f"investigator {c.assignee or '—'} · {c.open_alerts} of {c.alerts} alerts open")
+                          f"investigator {c.assignee or '—'} · {c.open_alerts} of {counted(c.alerts, 'alert')} open")
         self.alerts.set_rows(detail.alerts)
         self.files.set_rows(detail.files)
         self.events.set_rows(detail.events)

@@ -15,6 +15,7 @@ from ui.columns import Column
 from ui.layout import table_view
 from ui.rows_model import RowsModel
 from ui.send_dialog import NoteEdit, Sender, finish, send  # noqa: F401 - finish and NoteEdit: shared by other pages
+from core.words import counted
 
 MONEY = {"voided": "hold voided", "posted": "payment posted", "corrected": "payment reversed",
          "held": "funds stay held", "expired": "hold had expired", "none": "no money moved"}
@@ -78,7 +79,7 @@ class CaseChooser(QDialog):
         self.case = QComboBox()
         self.case.addItem("A new case", None)
         for c in cases:
-            self.case.addItem(f"#{c.id} {c.title} ({c.status}, {c.alerts} alerts)", c.id)
+            self.case.addItem(f"#{c.id} {c.title} ({c.status}, {counted(c.alerts, 'alert')})", c.id)
         self.title = QLineEdit(placeholderText="What the case is about, e.g. Mule account 1000000123")
         form.addRow("&Case", self.case)
         form.addRow("&Title", self.title)

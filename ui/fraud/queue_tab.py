@@ -31,6 +31,7 @@ from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
 from ui.layout import table_view
 from ui.lazy_model import PAGE_SIZE
 from ui.send_dialog import Sender, TextDialog
+from core.words import counted
 
 DETAIL_DELAY_MS = 120
 WIDEST = ("#888888", "2026-12-31 23:59", "999 h 59 min", "overdue 99 h 59 min", "0.99", "escalated", "", "", "",
@@ -149,7 +150,7 @@ class QueueTab(QWidget):
 
     def _counted(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(f"{n:,} alert{'' if n == 1 else 's'} · {self.filters.status.currentText()} · times in "
+        self.count_label.setText(f"{counted(n, 'alert')} · {self.filters.status.currentText()} · times in "
                                  f"{zone_name(operator_zone())} · red rows are past their SLA")
 
     def alerts(self) -> list[AlertRow | None]:

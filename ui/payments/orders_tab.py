@@ -29,6 +29,7 @@ from ui.layout import button_row, table_view
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 from ui.teller.confirm import ConfirmDialog
+from core.words import counted
 
 ORDER_COLUMNS = (
     Column("When", lambda o: o.created_at.astimezone().strftime("%m-%d %H:%M")),
@@ -155,7 +156,8 @@ class OrdersTab(QWidget):
         return self._confirm("Export rail file", rows, f"The file is written and these orders become submitted; "
                              "settle or return each when the rail answers.", "&Export",
                              lambda: self._run(lambda o, a: rail_files.export(o, a, rail, path, self.services.rails),
-                                               lambda r: f"Wrote {r.orders} order(s) to {r.path} (batch {r.batch_id})"))
+                                               lambda r: f"Wrote {counted(r.orders, 'order')} to {r.path} "
+                                                         f"(batch {r.batch_id})"))
 
     def settle(self) -> ConfirmDialog | None:
         o = self.selected

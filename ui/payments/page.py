@@ -37,6 +37,7 @@ from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 from ui.send_dialog import Sender, TextDialog
 from ui.teller.confirm import ConfirmDialog
+from core.words import counted
 
 if TYPE_CHECKING:
     from ui.payments.card_form import CardPaymentDialog
@@ -209,7 +210,7 @@ class PaymentsPage(QWidget):
 
     def _counted(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText("No payments" if n == 0 else f"{n:,} payment{'' if n == 1 else 's'}")
+        self.count_label.setText("No payments" if n == 0 else counted(n, "payment"))
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = selected.indexes()

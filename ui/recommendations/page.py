@@ -25,6 +25,7 @@ from ui.send_dialog import Sender
 from ui.recommendations.evidence import EvidenceChart
 from ui.recommendations.words import KIND, STATUS, details, run_words, state_words
 from ui.rows_model import RowsModel
+from core.words import counted
 
 FILTERS = (("Open", "open"), ("Decided", "decided"), ("All", "all"))
 
@@ -244,7 +245,7 @@ class RecommendationsPage(QWidget):
 
     def _retrained(self, result) -> None:  # noqa: ANN001
         found = len(result.recommendations)
-        self._retrain_over(f"Retrain #{result.run_id} finished: {found} recommendation{'s' if found != 1 else ''}"
+        self._retrain_over(f"Retrain #{result.run_id} finished: {counted(found, 'recommendation')}"
                            + (f"; challenger v{result.challenger} is waiting for your decision." if result.challenger
                               else "; the challenger did not beat the current model."))
 

@@ -23,6 +23,7 @@ from ui.layout import table_view
 from ui.rows_model import RowsModel
 from ui.teller.amounts import hint, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
+from core.words import counted
 
 
 def _day(d: QDate) -> date:
@@ -166,7 +167,8 @@ class StandingPanel(QWidget):
     def _runs_loaded(self, v: InstructionView, runs: list[RunView]) -> None:
         self.runs_model.set_rows(runs)
         failed = sum(r.state == "failed" for r in runs)
-        self.runs_title.setText(f"Run history of #{v.id}: {len(runs)} run(s)" + (f", {failed} failed" if failed else ""))
+        self.runs_title.setText(f"Run history of #{v.id}: {counted(len(runs), 'run')}"
+                                + (f", {failed} failed" if failed else ""))
 
     def runs(self) -> list[RunView]:
         return [self.runs_model.row_object(i) for i in range(self.runs_model.rowCount())]
@@ -209,7 +211,8 @@ class StandingPanel(QWidget):
     def _ran(self, runs: list[RunView]) -> None:
         self.run_button.setEnabled(self.actor.can(Permission.STANDING_RUN))
         failed = sum(r.state == "failed" for r in runs)
-        text = "Nothing was due." if not runs else f"Ran {len(runs)} due date(s): {len(runs) - failed} posted" + (
+        text = "Nothing was due." if not runs else f"Ran {counted(len(runs), 'due date')}: " \
+            f"{len(runs) - failed} posted" + (
             f", {failed} failed (see the run history)" if failed else "") + "."
         self.say(text, ok=not failed)
         self.changed.emit()
