@@ -386,8 +386,9 @@ class Drawers:
     # -- reports ----------------------------------------------------------------------------------
     def cash_reports(self, actor: Actor, since: datetime | None = None, until: datetime | None = None,
                      limit: int = 500) -> list[CashReportView]:
-        """Cash flagged for a currency transaction report, newest first."""
-        self.ledger.authorize(actor, Permission.LEDGER_VIEW)
+        """Cash flagged for a currency transaction report, newest first (with the customers' ID documents:
+        for those who take cash, ``Permission.CASH``, as the Drawer tab shows them)."""
+        self.ledger.authorize(actor, Permission.CASH, "ctr")
         return self._read(lambda c: records.cash_reports(c, since, until, limit))
 
     def report(self, actor: Actor, session_id: int) -> Document:

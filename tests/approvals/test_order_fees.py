@@ -167,3 +167,26 @@ def test_a_fee_posted_before_fees_were_held_is_credited_back(rail):
     approvals.reject(SUPERVISOR, req.id, "no")
     assert orders.show(SUPERVISOR, "o-old").fee_status == "credited back"
     assert _balance(ledger, a) == (START, START)
+
+
+def test_a_failed_submit_leaves_the_orders_created_with_their_fees(rail, tmp_path, monkeypatch):
+    """The file cannot be put in place: nothing was sent, so no order stays submitted (the next export
+    carries them; the money and fee stay with the order, to go out or come back)."""
+    import os
+
+    ledger, _approvals, orders, a = rail
+    _ach(orders, a, 500_00, "o-fail")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def broken(*_args):  # noqa: ANN002, ANN202
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(Exception, match="no order was submitted"):
+        rail_files.export(orders, SUPERVISOR, "ach", out / "a.ach", rail_files.RailSettings())
+    monkeypatch.undo()
+    shown = orders.show(SUPERVISOR, "o-fail")
+    assert (shown.status, shown.batch_id, shown.fee_status) == ("created", None, "charged")
+    assert list(out.iterdir()) == []  # neither the file nor its temporary copy
+    assert rail_files.export(orders, SUPERVISOR, "ach", out / "a.ach", rail_files.RailSettings()).orders == 1

@@ -199,7 +199,8 @@ def test_ctr_aggregates_a_customers_cash_per_business_day(drawers, account, engi
 
     drawers.open(TINA, "D1", "USD", FLOAT)
     first = drawers.deposit(TINA, account, usd("6000"), "USD")
-    assert drawers.cash_reports(TINA) == [] and drawers.ctr_check(TINA, account, usd("4000"), "USD", deposit=True) is None
+    assert drawers.cash_reports(TINA) == []
+    assert drawers.ctr_check(TINA, account, usd("4000"), "USD", deposit=True) is None
     why = drawers.ctr_check(TINA, account, usd("4000.01"), "USD", deposit=True)
     assert "comes to $10,000.01 ($6,000.00 earlier and $4,000.01 now)" in why
     with pytest.raises(IdDocumentRequired, match="earlier"):
@@ -223,4 +224,8 @@ def test_another_tellers_drawer_is_theirs_or_a_supervisors(drawers, account, eng
     with pytest.raises(PermissionDenied, match="is tina's"):
         drawers.session(TOM, s.id)
     assert drawers.recent(TOM) == [] and [r.id for r in drawers.recent(SAM)] == [s.id]
+    from core.security.roles import Actor, Role
+
+    with pytest.raises(PermissionDenied, match="teller or supervisor role may"):  # CTR flags hold ID documents
+        drawers.cash_reports(Actor("anna", Role.ANALYST))
     assert drawers.session(SAM, s.id).teller == "tina" and drawers.report(SAM, s.id).output().startswith(b"%PDF")
