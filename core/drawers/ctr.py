@@ -19,7 +19,7 @@ from datetime import datetime, time
 
 from sqlalchemy import Connection, and_, func, insert, select, union_all
 
-from core.ledger import store
+from core.ledger import money, store
 from core.persistence.models import CashReport, Drawer, DrawerSession
 
 A, T, E = store.A, store.T, store.E
@@ -52,6 +52,18 @@ def _cash_today(customer_id: int, currency: str, direction: str, now: datetime):
     return union_all(posted, waiting)
 
 
+def reason(threshold: int, code: str, earlier: int, amount: int, deposit: bool) -> str:
+    """Why this cash needs the customer's ID document, with the day's figures when earlier cash counts."""
+    f = money.format_minor
+    if not earlier:
+        return (f"cash above {f(threshold, code)} needs the customer's ID document (type and number); it is "
+                "flagged for a currency transaction report")
+    return (f"the customer's {'cash in' if deposit else 'cash out'} today comes to {f(earlier + amount, code)} "
+            f"({f(earlier, code)} earlier and {f(amount, code)} now), above {f(threshold, code)} in one business "
+            "day: it needs the customer's ID document (type and number); the day's cash is flagged for a currency "
+            "transaction report")
+
+
 def customer_of(conn: Connection, account: str) -> int | None:
     return conn.execute(select(A.c.customer_id).where(A.c.number == account)).scalar()
 
@@ -65,7 +77,7 @@ def earlier_today(conn: Connection, customer_id: int | None, currency: str, dire
 
 
 def flag_day(conn: Connection, customer_id: int | None, currency: str, direction: str, now: datetime,
-             document: tuple[str, str], teller: str) -> list[str]:
+             document: tuple[str, str]) -> list[str]:
     """Flag the customer's cash transactions of today not flagged yet (through a drawer) with ``document``;
     returns their transfer ids. The caller flags the transaction being posted itself."""
     if customer_id is None:

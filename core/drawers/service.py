@@ -172,7 +172,7 @@ class Drawers:
             from core.teller.customers import InvalidCustomer, check_id_document
 
             if not id_document or not all(id_document):
-                raise IdDocumentRequired(self._ctr_words(threshold, code, earlier, amount, deposit), field="id_number")
+                raise IdDocumentRequired(ctr.reason(threshold, code, earlier, amount, deposit), field="id_number")
             try:
                 document = check_id_document(*id_document)
             except InvalidCustomer as err:
@@ -203,6 +203,7 @@ class Drawers:
         debit, credit = (view.account, account) if deposit else (account, view.account)
         req = TransferRequest(id=tid, debit=debit, credit=credit, amount=amount, currency=code,
                               code="deposit" if deposit else "withdrawal", description=description, channel="desk")
+        threshold = self.limits.ctr_threshold(code)
 
         def also(conn: Connection, result: TransferResult) -> None:
             status = conn.execute(select(S.c.status).where(S.c.id == view.id)).scalar()
@@ -219,24 +220,12 @@ class Drawers:
             total = ctr.earlier_today(conn, customer, code, direction, self.ledger.clock())  # this one included
             if threshold is not None and total > threshold:  # another desk's cash meanwhile can tip it over
                 if document is None:
-                    raise IdDocumentRequired(self._ctr_words(threshold, code, total - amount, amount, deposit),
+                    raise IdDocumentRequired(ctr.reason(threshold, code, total - amount, amount, deposit),
                                              field="id_number")
                 self._flag(conn, actor, view, result, account, document)
-                ctr.flag_day(conn, customer, code, direction, self.ledger.clock(), document, actor.username)
+                ctr.flag_day(conn, customer, code, direction, self.ledger.clock(), document)
 
-        threshold = self.limits.ctr_threshold(code)
         return self.ledger.transfer(actor, req, also=also, operation=OPERATION, four_eyes=True)
-
-    @staticmethod
-    def _ctr_words(threshold: int, code: str, earlier: int, amount: int, deposit: bool) -> str:
-        f = money.format_minor
-        what = "cash in" if deposit else "cash out"
-        if not earlier:
-            return (f"cash above {f(threshold, code)} needs the customer's ID document (type and number); it is "
-                    "flagged for a currency transaction report")
-        return (f"the customer's {what} today comes to {f(earlier + amount, code)} ({f(earlier, code)} earlier and "
-                f"{f(amount, code)} now), above {f(threshold, code)} in one business day: it needs the customer's ID "
-                "document (type and number); the day's cash is flagged for a currency transaction report")
 
     def ctr_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
         """Before the confirmation: None, or why this cash needs the customer's ID document (the customer's
@@ -248,7 +237,7 @@ class Drawers:
             return None
         earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
                                                         "in" if deposit else "out", self.ledger.clock()))
-        return self._ctr_words(threshold, code, earlier, amount, deposit) if earlier + amount > threshold else None
+        return ctr.reason(threshold, code, earlier, amount, deposit) if earlier + amount > threshold else None
 
     def _flag(self, conn: Connection, actor: Actor, view: SessionView, result: TransferResult, account: str,
               document: tuple[str, str]) -> None:
