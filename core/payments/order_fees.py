@@ -64,8 +64,8 @@ def transfer_resolved(ledger: Any, conn: Connection, actor: Actor, transfer_id: 
             _resolve_fee(ledger, conn, actor, order["id"], post=True)
         return
     why = _WHY.get(state, f"not sent: {state}")
-    approval = conn.execute(select(AR.c.id).where(AR.c.transfer_id == transfer_id)).first()
-    if approval is not None and state == "voided":  # four eyes: rejected, or withdrawn by its maker
+    approval = conn.execute(select(AR.c.state).where(AR.c.transfer_id == transfer_id)).scalar()
+    if approval == "pending" and state == "voided":  # decided in the approvals inbox: rejected, or withdrawn
         why = "not sent: the approval was refused or withdrawn"
     cancel_in(ledger, conn, actor, order, why, closing=None)
 
