@@ -110,8 +110,9 @@ class Drawers:
         return did, acc.number
 
     def sessions(self, actor: Actor, *, mine: bool = False, currency: str | None = None) -> list[SessionView]:
-        """Live sessions (all, or ``mine``: the actor's), with the cash each drawer holds now."""
+        """Live sessions (all with ``drawer.supervise``; else, or ``mine``, the actor's), with each drawer's cash."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW)
+        mine = mine or not actor.can(Permission.DRAWER_SUPERVISE)
         code = money.currency(currency) if currency else None
         return self._read(lambda c: records.live_sessions(c, teller=actor.username if mine else None, currency=code))
 

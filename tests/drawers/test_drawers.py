@@ -224,6 +224,7 @@ def test_another_tellers_drawer_is_theirs_or_a_supervisors(drawers, account, eng
     with pytest.raises(PermissionDenied, match="is tina's"):
         drawers.session(TOM, s.id)
     assert drawers.recent(TOM) == [] and [r.id for r in drawers.recent(SAM)] == [s.id]
+    assert drawers.sessions(TOM) == [] and [r.id for r in drawers.sessions(SAM)] == [s.id]
     from core.security.roles import Actor, Role
 
     with pytest.raises(PermissionDenied, match="teller or supervisor role may"):  # CTR flags hold ID documents
