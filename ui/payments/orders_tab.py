@@ -28,6 +28,7 @@ from ui.columns import Column
 from ui.layout import button_row, table_view
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
+from ui.send_dialog import Sender, TextDialog
 from ui.teller.confirm import ConfirmDialog
 from core.words import counted
 
@@ -49,7 +50,7 @@ class OrdersTab(QWidget):
         super().__init__()
         self.services, self.actor = services, actor
         self.selected: OrderView | None = None
-        self.dialog: ConfirmDialog | None = None
+        self.dialog: ConfirmDialog | TextDialog | None = None
         self.status_filter = QComboBox()
         for status in ("", "created", "submitted", "settled", "returned", "canceled"):
             self.status_filter.addItem(status or "all statuses", status)
@@ -72,12 +73,16 @@ class OrdersTab(QWidget):
         reason_label = QLabel("Reason &code")
         reason_label.setBuddy(self.reason)
         self.return_button = QPushButton("Ret&urn…")
+        self.cancel_button = QPushButton("Cance&l order…")
+        self.cancel_button.setToolTip("Stop an order not yet sent: its money and its fee go back to the customer")
+        self.cancel_button.clicked.connect(self.cancel_order)
         self.export_button.clicked.connect(self.export)
         self.settle_button.clicked.connect(self.settle)
         self.return_button.clicked.connect(self.return_order)
         self.note = QLabel("", objectName="formStatus", wordWrap=True)
         may = actor.can(Permission.RAILS_OPERATE)
-        for widget in (self.export_button, self.settle_button, self.return_button, self.reason, self.rail):
+        for widget in (self.export_button, self.settle_button, self.return_button, self.cancel_button, self.reason,
+                       self.rail):
             widget.setEnabled(may)
             if not may:
                 widget.setToolTip("A supervisor operates the rails (rails.operate)")
@@ -92,6 +97,7 @@ class OrdersTab(QWidget):
         actions.addWidget(reason_label)
         actions.addWidget(self.reason, 1)
         actions.addWidget(self.return_button)
+        actions.addWidget(self.cancel_button)
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 8, 0, 0)
         root.addLayout(top)
@@ -127,6 +133,7 @@ class OrdersTab(QWidget):
         may = self.actor.can(Permission.RAILS_OPERATE)
         self.settle_button.setEnabled(may and order is not None and order.status == "submitted")
         self.return_button.setEnabled(may and order is not None and order.status in ("submitted", "settled"))
+        self.cancel_button.setEnabled(may and order is not None and order.status == "created")
         self.reason.clear()
         if order is not None:
             for code, text in return_codes.choices(order.rail):
@@ -186,6 +193,22 @@ class OrdersTab(QWidget):
         return self._confirm("Return order", rows, "The rail returned the payment: the customer gets the money back.",
                              "&Return", lambda: self._run(lambda s, a: s.return_order(a, o.id, code),
                                                           lambda v: f"Returned {v.id}: {v.return_reason}"))
+
+    def cancel_order(self) -> TextDialog | None:
+        """Ask why, then core cancels (the dialog stays open with core's answer until it accepts)."""
+        o = self.selected
+        if o is None or o.status != "created":
+            return None
+        orders, actor = self.services.orders, self.actor
+        back = format_minor(o.amount + o.fee, o.currency)
+        self.dialog = TextDialog("Cancel order", f"&Why is order {o.id} cancelled? It is not sent; {back} (amount and "
+                                 f"fee) goes back to {o.account}.", self.window(), line=True,
+                                 placeholder="e.g. the customer called it off", sender=Sender(
+                                     lambda reason: orders.cancel(actor, o.id, reason),
+                                     lambda v: (self._say(f"Cancelled {v.id}: {v.funds}; fee {v.fee_status or 'none'}",
+                                                          ok=True), self.refresh())))
+        self.dialog.open()
+        return self.dialog
 
     def _confirm(self, title: str, rows: list[tuple[str, str]], outcome: str, verb: str, then) -> ConfirmDialog:  # noqa: ANN001
         self.dialog = ConfirmDialog(self.window(), title, rows, outcome, then, confirm_text=verb)
