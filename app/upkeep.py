@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from core.security.roles import SYSTEM_ACTOR
+from core.words import counted
 
 if TYPE_CHECKING:
     from app.services import Services
@@ -43,7 +44,7 @@ def start_upkeep(services: Services, parent):  # noqa: ANN001, ANN201 - a QObjec
 
     def expire() -> None:
         (Op(None, lambda _task: expire_due_holds(services.ledger))
-         .success(lambda n: n and log.info("expired %d hold(s) past their timeout", n))
+         .success(lambda n: n and log.info("expired %s past their timeout", counted(n, "hold")))
          .failure(lambda err: log.warning("expiring due holds failed: %s", err)).run_in_background())
 
     timer = QTimer(parent, interval=EXPIRE_EVERY_MS, timeout=expire)
@@ -72,7 +73,7 @@ def start_standing(services: Services, parent):  # noqa: ANN001, ANN201 - a QObj
 
     def run() -> None:
         (Op(None, lambda _task: run_standing(services))
-         .success(lambda runs: runs and log.info("standing instructions: %d run(s)", len(runs)))
+         .success(lambda runs: runs and log.info("standing instructions: %s", counted(len(runs), "run")))
          .failure(lambda err: log.warning("running standing instructions failed: %s", err)).run_in_background())
 
     timer = QTimer(parent, interval=STANDING_EVERY_MS, timeout=run)

@@ -10,6 +10,7 @@ from datetime import date
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QDateEdit, QWidget
+from core.words import counted
 
 ANY_DATE = QDate(2000, 1, 1)  # the minimum date shows as "any"
 
@@ -46,5 +47,5 @@ class OptionalDateEdit(QDateEdit):
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 entry``, ``2 entries``: the count with the right form of the word."""
-    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+    """``1 entry``, ``2 entries``: the count with the right form of the word (``core.words.counted``)."""
+    return counted(count, word, words)

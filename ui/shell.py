@@ -13,6 +13,7 @@ from ui.login.dialog import LoginDialog
 from ui.login.unlock import UnlockDialog
 from ui.main_window import MainWindow
 from ui.theme import Theme
+from core.words import counted
 
 
 class Shell(QObject):
@@ -29,8 +30,9 @@ class Shell(QObject):
         self.window: MainWindow | None = None
         self.login_dialog: LoginDialog | None = None
         self.unlock_dialog: UnlockDialog | None = None
-        minutes = services.idle_lock_seconds / 60
-        self._idle_reason = f"Locked after {minutes:g} minute{'s' if minutes != 1 else ''} without activity."
+        seconds = services.idle_lock_seconds
+        after = counted(seconds / 60, "minute") if seconds >= 60 else counted(seconds, "second")
+        self._idle_reason = f"Locked after {after} without activity."
         self.idle = IdleWatcher(services.idle_lock_seconds, self)
         self.idle.idle.connect(lambda: self.lock(self._idle_reason, "idle"))
         SessionEvents.shared().revoked.connect(self._session_revoked)

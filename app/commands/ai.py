@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.words import counted
 from app.commands.alerts import actor_for, common
 from app.zone import local
 from core.errors import ValidationError
@@ -72,8 +73,8 @@ def _retrain(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
         result = desk.retrain(actor, progress=_progress(args.json))
     ev = result.summary.get("evaluation", {})
     mine, theirs = (ev.get("challenger") or {}), (ev.get("champion") or {})
-    lines = [f"run #{result.run_id} {result.status}: {result.summary.get('payments', 0):,} payments, "
-             f"{result.summary.get('frauds', 0):,} labelled frauds",
+    lines = [f"run #{result.run_id} {result.status}: {counted(result.summary.get('payments', 0), 'payment')}, "
+             f"{counted(result.summary.get('frauds', 0), 'labelled fraud')}",
              f"evaluated on {ev.get('days')} days ({ev.get('payments', 0):,} payments, {ev.get('frauds', 0)} frauds) "
              f"at a capacity of {ev.get('capacity')} alerts a day:"]
     for key, name in (("average_precision", "average precision"), ("card_precision_at_k", "card precision@k"),
@@ -82,7 +83,7 @@ def _retrain(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     lines.append(f"  {'FPR per channel':20} challenger {mine.get('fpr_by_channel')}  champion {theirs.get('fpr_by_channel')}")
     lines.append(f"challenger registered as v{result.challenger} (inactive until promoted)" if result.challenger
                  else "the challenger does not beat the champion: not registered")
-    lines.append(f"{len(result.recommendations)} open recommendation(s): qenex ai recommendations")
+    lines.append(f"{counted(len(result.recommendations), 'open recommendation')}: qenex ai recommendations")
     ctx.emit(result.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0
 
@@ -111,7 +112,8 @@ def _show(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     if "shadow" in ev:
         sh = ev["shadow"]
         cur, new = sh["current"], sh["proposed"]
-        lines.append(f"shadow run over {sh['days']} days ({sh['payments']:,} payments, {sh['frauds']} frauds): "
+        lines.append(f"shadow run over {counted(sh['days'], 'day')} ({counted(sh['payments'], 'payment')}, "
+                     f"{counted(sh['frauds'], 'fraud')}): "
                      f"alerts a day {cur['alerts_per_day']} -> {new['alerts_per_day']}, declines a day "
                      f"{cur['declines_per_day']} -> {new['declines_per_day']}, recall {_num(cur['recall'])} -> "
                      f"{_num(new['recall'])}")

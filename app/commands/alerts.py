@@ -11,6 +11,7 @@ import socket
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from core.words import counted
 from app.commands.args import ID, LIMIT, OFFSET, whole
 from app.zone import local, operator_zone, zone_name
 from core.errors import NotFound, QenexError, ValidationError
@@ -151,7 +152,7 @@ def _list(args, ctx) -> int:  # noqa: ANN001
     head = (f"{'alert':8} {'raised':16} {'score':>5} {'band':7} {'status':9} {'assignee':10} {'amount':>14}  "
             f"{'customer':20} {'SLA':15} reasons")
     text = "\n".join([head, *(alert_line(r, now) for r in rows),
-                      f"{len(rows)} of {total} alert(s) ({args.status}); times in {zone_name()}"])
+                      f"{len(rows)} of {counted(total, 'alert')} ({args.status}); times in {zone_name()}"])
     ctx.emit({"total": total, "offset": args.offset, "alerts": [r.to_dict() for r in rows]}, as_json=args.json,
              text=text if rows else f"no alerts ({args.status}); 0 of {total}")
     return 0
@@ -258,7 +259,8 @@ def _show(args, ctx) -> int:  # noqa: ANN001
                      f"{', counterparty ' + t.counterparty if t.counterparty else ''}")
     if d.customer:
         c = d.customer
-        lines.append(f"customer {c.name} (#{c.id}, {c.country}), {c.alerts} alert(s), {c.confirmed} confirmed fraud")
+        lines.append(f"customer {c.name} (#{c.id}, {c.country}), {counted(c.alerts, 'alert')}, "
+                     f"{c.confirmed} confirmed fraud")
     lines += ["", "against the customer's normal:"]
     lines += [f"  {'!' if n.unusual else ' '} {n.name:32} {n.value:24} {n.normal}" for n in d.normal]
     lines += ["", "related:"] + [f"  alert #{r.alert.id} ({', '.join(r.shared)}) {r.alert.state(utcnow())}"
@@ -276,7 +278,8 @@ def timeline_lines(events, zone) -> list[str]:  # noqa: ANN001
 
 def _escalate(args, ctx) -> int:  # noqa: ANN001
     ids = _desk(ctx).escalate_overdue(actor_for(ctx, args.as_user))
-    ctx.emit({"escalated": ids}, as_json=args.json, text=f"{len(ids)} overdue alert(s) escalated to the supervisors")
+    ctx.emit({"escalated": ids}, as_json=args.json,
+             text=f"{counted(len(ids), 'overdue alert')} escalated to the supervisors")
     return 0
 
 
@@ -296,7 +299,7 @@ def _suppressions(args, ctx) -> int:  # noqa: ANN001
 
     rows = _desk(ctx).suppressions(actor_for(ctx, args.as_user), active_only=not args.all)
     text = "\n".join(f"#{s.id:<5} {title(s.rule)[:34]:34} {s.label[:40]:40} until {local(s.until)} "
-                     f"by {s.created_by}, {s.hits} hit(s){' (revoked)' if s.revoked_at else ''}" for s in rows)
+                     f"by {s.created_by}, {counted(s.hits, 'hit')}{' (revoked)' if s.revoked_at else ''}" for s in rows)
     ctx.emit([s.to_dict() for s in rows], as_json=args.json, text=text or "no suppressions in force")
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.words import counted
 from app.commands.alerts import actor_for
 from app.commands.args import ID, LIMIT
 from app.zone import local
@@ -76,7 +77,7 @@ def _list(args, ctx) -> int:  # noqa: ANN001
     rows = _svc(ctx).list(actor, args.state, 0, args.limit, args.account)
     total = _svc(ctx).count(actor, args.state) if args.account is None else len(rows)
     more = f" (first {len(rows)} of {total}; --limit shows more)" if total > len(rows) else ""
-    text = "\n".join([line(r) for r in rows] + [f"{len(rows)} request{'s' if len(rows) != 1 else ''} {args.state}{more}"])
+    text = "\n".join([line(r) for r in rows] + [f"{counted(len(rows), 'request')} {args.state}{more}"])
     ctx.emit({"requests": [r.to_dict() for r in rows], "total": total}, as_json=args.json, text=text)
     return 0
 
@@ -155,7 +156,7 @@ def _request(args, ctx) -> int:  # noqa: ANN001
 
 def _expire(args, ctx) -> int:  # noqa: ANN001
     n = _svc(ctx).expire(actor_for(ctx, args.as_user))
-    ctx.emit({"expired": n}, as_json=args.json, text=f"{n} request{'s' if n != 1 else ''} expired")
+    ctx.emit({"expired": n}, as_json=args.json, text=f"{counted(n, 'request')} expired")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.words import counted
 from app.commands.alerts import actor_for, common
 from app.commands.args import ID, LIMIT
 from app.zone import local, operator_zone, zone_name
@@ -82,7 +83,8 @@ def _list(args, ctx) -> int:  # noqa: ANN001
     actor = actor_for(ctx, args.as_user)
     rows = _book(ctx).list(actor, args.status, args.search, 0, args.limit)
     total = _book(ctx).count(actor, args.status, args.search)
-    text = "\n".join([*(_case_line(c) for c in rows), f"{len(rows)} of {total} case(s); times in {zone_name()}"])
+    text = "\n".join([*(_case_line(c) for c in rows),
+                      f"{len(rows)} of {counted(total, 'case')}; times in {zone_name()}"])
     ctx.emit({"total": total, "cases": [c.to_dict() for c in rows]}, as_json=args.json,
              text=text if rows else f"no cases ({args.status})")
     return 0

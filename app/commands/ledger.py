@@ -5,6 +5,7 @@ import argparse
 import sys
 import uuid
 
+from core.words import counted
 from app.commands.args import ID, LIMIT, OFFSET, TIMEOUT
 from typing import TYPE_CHECKING
 
@@ -138,7 +139,7 @@ def _transfer_correct(args, ctx) -> int:  # noqa: ANN001
 
 def _transfer_expire(args, ctx) -> int:  # noqa: ANN001
     n = _ledger(ctx).expire_pending(SYSTEM_ACTOR)
-    ctx.emit({"expired": n}, as_json=args.json, text=f"{n} pending transfer(s) expired")
+    ctx.emit({"expired": n}, as_json=args.json, text=f"{counted(n, 'pending transfer')} expired")
     return 0
 
 
@@ -188,7 +189,8 @@ def _verify(args, ctx) -> int:  # noqa: ANN001
     report = verify(ctx.engine)
     data = {"ok": report.ok, "accounts": report.accounts, "transfers": report.transfers, "entries": report.entries,
             "problems": report.problems}
-    text = (f"ledger intact: {report.accounts} accounts, {report.transfers} transfers, {report.entries} entries"
+    text = (f"ledger intact: {counted(report.accounts, 'account')}, {counted(report.transfers, 'transfer')}, "
+             f"{counted(report.entries, 'entry', 'entries')}"
             if report.ok else "LEDGER PROBLEMS:\n" + "\n".join(f"- {p}" for p in report.problems))
     ctx.emit(data, as_json=args.json, text=text)
     return 0 if report.ok else 3

@@ -11,6 +11,7 @@ import getpass
 import sys
 import uuid
 
+from core.words import counted
 from app.commands.args import LIMIT, whole
 from app.lazy import lazy
 from core.errors import ValidationError
@@ -80,9 +81,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(rails, "return", "the rail returned an order: the customer is credited back", _return)
     p.add_argument("order")
     p.add_argument("--reason", required=True, help="the rail's reason, e.g. R03 or AC04")
+    p = cmd(rails, "cancel", "stop an order not yet sent: its money and its fee go back to the customer", _cancel_order)
+    p.add_argument("order")
+    p.add_argument("--reason", required=True, help="why, e.g. the customer called it off")
     p = cmd(rails, "list", "payment orders, newest first", _orders)
     p.add_argument("--rail", choices=["sepa", "ach", "wire"])
-    p.add_argument("--status", choices=["created", "submitted", "settled", "returned"])
+    p.add_argument("--status", choices=["created", "submitted", "settled", "returned", "canceled"])
     p.add_argument("--limit", type=LIMIT, default=50)
     p = cmd(rails, "show", "one payment order", _order_show)
     p.add_argument("order")
@@ -200,11 +204,11 @@ def _list(args, ctx) -> int:  # noqa: ANN001
 
 def _emit_order(ctx, args, order) -> int:  # noqa: ANN001
     d = order.to_dict()
-    fee = f" + fee {d['fee']}" if order.fee else ""
+    fee = f" + fee {d['fee']} ({order.fee_status})" if order.fee else ""
     text = (f"order {order.id} ({order.rail}): {order.status}; {d['amount']} {order.currency}{fee} from {order.account} "
             f"to {order.beneficiary}; funds {order.funds}")
     if order.return_reason:
-        text += f"; returned: {order.return_reason}"
+        text += f"; {'returned' if order.status == 'returned' else 'why'}: {order.return_reason}"
     ctx.emit(d, as_json=args.json, text=text)
     return 0
 
@@ -212,7 +216,7 @@ def _emit_order(ctx, args, order) -> int:  # noqa: ANN001
 def _export(args, ctx) -> int:  # noqa: ANN001
     result = rail_files.export(ctx.services.orders, SYSTEM_ACTOR, args.rail, args.out, ctx.services.rails)
     d = result.to_dict()
-    ctx.emit(d, as_json=args.json, text=f"wrote {result.orders} {args.rail.upper()} order(s), {d['total']} "
+    ctx.emit(d, as_json=args.json, text=f"wrote {counted(result.orders, args.rail.upper() + ' order')}, {d['total']} "
                                          f"{result.currency}, to {result.path} (batch {result.batch_id})")
     return 0
 
@@ -223,6 +227,10 @@ def _settle(args, ctx) -> int:  # noqa: ANN001
 
 def _return(args, ctx) -> int:  # noqa: ANN001
     return _emit_order(ctx, args, ctx.services.orders.return_order(SYSTEM_ACTOR, args.order, args.reason))
+
+
+def _cancel_order(args, ctx) -> int:  # noqa: ANN001
+    return _emit_order(ctx, args, ctx.services.orders.cancel(SYSTEM_ACTOR, args.order, args.reason))
 
 
 def _order_show(args, ctx) -> int:  # noqa: ANN001
@@ -240,7 +248,7 @@ def _orders(args, ctx) -> int:  # noqa: ANN001
 def _rotate(args, ctx) -> int:  # noqa: ANN001
     result = ctx.services.payments.vault.rotate(SYSTEM_ACTOR)
     ctx.emit(result, as_json=args.json,
-             text=f"vault key version {result['version']}; {result['reencrypted']} card(s) re-encrypted")
+             text=f"vault key version {result['version']}; {counted(result['reencrypted'], 'card')} re-encrypted")
     return 0
 
 

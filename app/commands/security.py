@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 
+from core.words import counted
 from core.errors import ValidationError
 from typing import TYPE_CHECKING
 
@@ -189,7 +190,8 @@ def _reset_password(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 def _seal(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     report = _audit(ctx).seal(ctx.engine)
     ctx.emit(report.__dict__, as_json=args.json,
-             text=f"sealed {report.entries} entries in {report.batches} signed batches; chain head at position "
+             text=f"sealed {counted(report.entries, 'entry', 'entries')} in "
+                  f"{counted(report.batches, 'signed batch', 'signed batches')}; chain head at position "
                   f"{report.head_seq} ({report.head_hash[:16]}…)")
     return 0
 
@@ -203,7 +205,8 @@ def _verify(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
                  f"no signed head record for this database in {trail.heads.folder} yet (written at the next seal)")
     lines += report.notes
     if report.unsealed and not any(p.kind == "unsealed" for p in report.problems):
-        lines.append(f"{report.unsealed} entries not sealed yet (oldest id {report.oldest_unsealed_id}); "
+        lines.append(f"{counted(report.unsealed, 'entry', 'entries')} not sealed yet "
+                     f"(oldest id {report.oldest_unsealed_id}); "
                      "run: qenex audit seal")
     first = report.first_problem
     if first is None:

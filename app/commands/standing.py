@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from core.words import counted
 from app.commands.args import ID
 from app.commands.teller import _cmd, _day
 from typing import TYPE_CHECKING
@@ -33,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("instruction", type=ID)
     p = _cmd(standing, "run", "run every due date not run yet (the console's worker does this on its own)", _run)
     p.add_argument("--instruction", type=ID, help="only this instruction")
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="run as this user (a supervisor; a teller is refused); default the system's scheduler")
     p = _cmd(standing, "cancel", "stop an instruction (its history stays)", _cancel)
     p.add_argument("instruction", type=ID)
 
@@ -71,13 +74,15 @@ def _runs(args, ctx) -> int:  # noqa: ANN001
 
 
 def _run(args, ctx) -> int:  # noqa: ANN001
+    from app.commands.alerts import actor_for
+
     svc = ctx.services.standing
-    runs = svc.run_due(SYSTEM_ACTOR, through=svc.today(), instruction_id=args.instruction)
+    runs = svc.run_due(actor_for(ctx, args.as_user), through=svc.today(), instruction_id=args.instruction)
     failed = sum(r.state == "failed" for r in runs)
     text = "\n".join(f"#{r.instruction_id} {r.due_date} {r.state}{': ' + (r.message or '') if r.message else ''}"
                      for r in runs) or f"nothing due (through {svc.today()})"
     if runs:
-        text += f"\n{len(runs)} run(s), {failed} failed"
+        text += f"\n{counted(len(runs), 'run')}, {failed} failed"
     ctx.emit([r.to_dict() for r in runs], as_json=args.json, text=text)
     return 0
 

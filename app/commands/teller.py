@@ -9,6 +9,7 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from core.words import counted
 from app.commands.args import ID, LIMIT, whole
 from app.lazy import lazy
 from core.errors import ValidationError
@@ -177,7 +178,7 @@ def _statement(args, ctx) -> int:  # noqa: ANN001
     if args.csv:
         written = teller.export_csv(SYSTEM_ACTOR, acc.number, f, args.csv)
         ctx.emit({**head, "csv": str(args.csv), "lines_written": written}, as_json=args.json,
-                 text=f"wrote {written:,} lines of {acc.number} ({f.period_text()}) to {args.csv}")
+                 text=f"wrote {counted(written, 'line')} of {acc.number} ({f.period_text()}) to {args.csv}")
         return 0
     if args.pdf:
         teller.statement_pdf(SYSTEM_ACTOR, acc.number, f).save(args.pdf)
@@ -195,7 +196,8 @@ def _statement(args, ctx) -> int:  # noqa: ANN001
     text += [f"{ln.at.astimezone():%Y-%m-%d %H:%M}  {money.format_minor(ln.amount, c):>16}  "
              f"{money.format_minor(ln.balance_after, c):>16}  {ln.description or ln.code}" for ln in lines]
     if summary.entries > len(lines):
-        text.append(f"showing {len(lines):,} of {summary.entries:,} lines; --limit N for more, --csv FILE for all")
+        text.append(f"showing {len(lines):,} of {counted(summary.entries, 'line')}; --limit N for more, "
+                    "--csv FILE for all")
     ctx.emit(data, as_json=args.json, text="\n".join(text))
     return 0
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, func, select
 
 from core.persistence.models.fraud import FraudAlert
+from core.words import counted
 
 WINDOW_DAYS = 30
 DEFAULT_CAPACITY = 100  # alerts a day, assumed until analysts have decided enough (the Handbook's k)
@@ -25,9 +26,10 @@ class Capacity:
 
     def words(self) -> str:
         if not self.measured:
-            return (f"analysts' capacity assumed {self.per_day} alerts a day ({self.dispositions} dispositions in "
+            return (f"analysts' capacity assumed {counted(self.per_day, 'alert')} a day "
+                    f"({counted(self.dispositions, 'disposition')} in "
                 f"{WINDOW_DAYS} days are too few to measure it)")
-        return f"analysts clear {self.per_day} alerts a day"
+        return f"analysts clear {counted(self.per_day, 'alert')} a day"
 
 
 def measure(conn: Connection, now: datetime) -> Capacity:

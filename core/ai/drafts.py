@@ -23,6 +23,7 @@ from core.fraud.config import FraudConfig
 from core.fraud.rules import _major
 from core.ledger.money import exponent
 from core.cases.rules import title as rule_words
+from core.words import counted
 
 MIN_THRESHOLD_STEP = 0.02
 MIN_REVIEW_THRESHOLD = 0.05
@@ -42,7 +43,7 @@ def promote(ev: Evaluation, version: int) -> Draft:
     theirs = ev.champion.average_precision if ev.champion else None
     vs = f" vs {theirs:.2f}" if theirs is not None else " (no model is active)"
     title = (f"promote model v{version}: average precision {ev.challenger.average_precision:.2f}{vs} "
-             f"over the last {ev.days} days")
+             f"over the last {counted(ev.days, 'day')}")
     return Draft("promote", f"v{version}", title, {"model": version},
                  {"chart": "pr_curve", "evaluation": ev.to_dict()})
 
@@ -79,7 +80,8 @@ def rule(stat: RuleStat, data: Dataset, model_scores: np.ndarray, config: FraudC
 def terminal(spike: Spike, data: Dataset, model_scores: np.ndarray, config: FraudConfig) -> Draft:
     blocked = sorted(set(config.blocked_counterparties) | {spike.counterparty})
     run = shadow.run(data, model_scores, config, versions.apply(config, {"blocked_counterparties": blocked}))
-    title = (f"terminal {spike.counterparty}: risk spike ({spike.frauds} of {spike.payments} payments confirmed "
+    title = (f"terminal {spike.counterparty}: risk spike ({spike.frauds} of {counted(spike.payments, 'payment')} "
+             "confirmed "
              f"fraud this week, {spike.base_share * 100:.0f} % before)")
     return Draft("terminal", spike.counterparty, title, {"settings": {"blocked_counterparties": blocked}},
                  {"chart": "terminal", "daily": spike.daily, "share": spike.share, "base_share": spike.base_share,
@@ -97,7 +99,7 @@ def _describe(values: dict) -> str:
     parts = []
     for key, value in values.items():
         if key == "velocity_limit_1h":
-            parts.append(f"allow {value} payments an hour per customer before review")
+            parts.append(f"allow {counted(value, 'payment')} an hour per customer before review")
         elif key == "amount_limits":
             parts.append("raise the amount limits to " + ", ".join(f"{_major(v, exponent(c))} {c}" for c, v in value.items()))
         else:

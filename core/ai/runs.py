@@ -25,6 +25,7 @@ from core.fraud import registry, versions
 from core.fraud.config import FraudConfig
 from core.persistence.base import utcnow
 from core.persistence.models.ai import AiRun
+from core.words import counted
 
 DEFAULT_FREQUENCY = 3600
 STALE_AFTER = timedelta(hours=2)
@@ -132,7 +133,8 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
         cap = capacity_mod.measure(conn, now)
         rule_stats = rulestats.collect(conn, now)
         data = dataset.load(conn, base.label_delay_days, replayed)
-    progress(40, STEPS, f"training a challenger on {len(data):,} payments ({int(data.y.sum()):,} frauds)")
+    progress(40, STEPS, f"training a challenger on {counted(len(data), 'payment')} "
+                        f"({counted(int(data.y.sum()), 'fraud')})")
     ev = evaluate(data, champion, config, cap.per_day, candidates=candidates, check=lambda: progress(70, STEPS, "evaluating both models on the held-out days"))
     progress(70, STEPS, "scoring with the champion")
     champion_scores = dataset.scores(champion, data, config)

@@ -18,6 +18,7 @@ from core.fraud.config import FraudConfig
 from core.fraud.features import INDEX
 from core.fraud.txn import DAY
 from core.ledger.money import exponent
+from core.words import counted
 
 SHADOW_DAYS = 30
 _N_1H = INDEX["card_n_1h"]
@@ -56,7 +57,7 @@ class ShadowRun:
     def words(self) -> str:
         rc = self.recall_change
         recall = "" if rc is None else f", recall {self.current.recall:.0%} → {self.proposed.recall:.0%}"
-        return (f"shadow run over {self.days} days: alerts a day {self.current.alerts_per_day:.1f} → "
+        return (f"shadow run over {counted(self.days, 'day')}: alerts a day {self.current.alerts_per_day:.1f} → "
                 f"{self.proposed.alerts_per_day:.1f}{recall}")
 
 

@@ -21,6 +21,7 @@ from core.cases.holds import touch_case as _touch
 from core.cases.queue import id_in
 from core.errors import ValidationError
 from core.persistence.models import CaseFile, FraudAlert, FraudCase, FraudEvent
+from core.words import counted
 
 _CASE, _AL, _EV, _FILE = FraudCase.__table__, FraudAlert.__table__, FraudEvent.__table__, CaseFile.__table__
 OUTCOMES = ("TRUE_POSITIVE", "FALSE_POSITIVE", "INCONCLUSIVE")
@@ -167,8 +168,8 @@ def close(conn: Connection, actor: str, case_id: int, outcome: str, text: str, n
                                 .order_by(_AL.c.id)))
     if waiting:
         listed = ", ".join(f"#{a}" for a in waiting[:10])
-        raise ValidationError(f"case #{case_id} still has {len(waiting)} open alert(s) ({listed}); decide them "
-                              "first (they hold customers' money)", case_id=case_id)
+        raise ValidationError(f"case #{case_id} still has {counted(len(waiting), 'open alert')} ({listed}); "
+                              "decide them first (they hold customers' money)", case_id=case_id)
     conn.execute(update(_CASE).where(_CASE.c.id == case.id).values(
         status="resolved", outcome=outcome, resolved_at=now, resolved_by=actor, updated_at=now))
     timeline.add(conn, actor, "case_status", now, case_id=case_id, status="resolved", outcome=outcome, note=body)

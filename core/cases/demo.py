@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from core.cases.dispositions import Decision, SuppressRequest
 from core.cases.service import FraudDesk
@@ -23,7 +23,7 @@ from core.fraud.screen import FraudScreen
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest
 from core.persistence.base import utcnow
-from core.persistence.models import Account, Customer, CustomerActivity, FraudAlert, FraudEvent
+from core.persistence.models import Account, Customer, CustomerActivity, Entry, FraudAlert, FraudEvent
 from core.security.roles import Actor, Role
 
 if TYPE_CHECKING:
@@ -119,7 +119,10 @@ def _play(ledger: Ledger, audit: "AuditTrail | None", config, stories: list, rnd
     _top_up(ledger, stories)
     raised = 0
     for at, reqs, _acts, outcome in sorted(stories, key=lambda s: s[0]):
-        posting = Ledger(engine, audit=audit, screen=screen, clock=lambda at=at: at)
+        # Never dated before an entry already on these accounts: a statement reads balances in date order
+        shift = _after_entries(engine, [n for r in reqs for n in (r.debit, r.credit)], at) - at
+        reqs = [replace(r, at=r.at + shift) for r in reqs]
+        posting = Ledger(engine, audit=audit, screen=screen, clock=lambda at=at + shift: at)
         held = []
         for req in reqs:
             try:
@@ -137,7 +140,8 @@ def _play(ledger: Ledger, audit: "AuditTrail | None", config, stories: list, rnd
                     conn.execute(update(_EV).where(_EV.c.alert_id == row.id, _EV.c.kind == "raised").values(at=at))
                     raised += 1
         if outcome is not None and held:
-            decided = at + timedelta(minutes=rnd.randint(20, 300))
+            decided = at + shift + timedelta(minutes=rnd.randint(20, 300))
+            decided = _after_entries(engine, [n for r in reqs for n in (r.debit, r.credit)], decided)
             desk = FraudDesk(Ledger(engine, audit=audit, clock=lambda d=decided: d), clock=lambda d=decided: d)
             analyst = rnd.choice(ANALYSTS)
             note = {"confirmed": "customer confirmed by phone it was not them",
@@ -156,20 +160,40 @@ def _play(ledger: Ledger, audit: "AuditTrail | None", config, stories: list, rnd
 
 
 def _top_up(ledger: Ledger, stories: list) -> None:
-    """A salary lands the day before each story, so the payments it tells can be paid (or held)."""
+    """A salary lands before each story, so the payments it tells can be paid (or held): the day before the
+    story, or just after the account's last entry when its history runs later (never dated out of order)."""
     from core.security.roles import SYSTEM_ACTOR
 
     clearing = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")["clearing"].number
     seen: set[str] = set()
-    salaries = []
+    payers = []
     for at, reqs, _acts, _outcome in sorted(stories, key=lambda s: s[0]):
         payer = reqs[0].debit
         if payer not in seen:
             seen.add(payer)
-            salaries.append(TransferRequest(id=f"demo-q-salary-{payer}", debit=clearing, credit=payer, amount=9_000_00,
-                                            currency="USD", code="salary", description="salary", channel="payment",
-                                            counterparty="PAYROLL", at=at - timedelta(days=1)))
+            payers.append((payer, at - timedelta(days=1)))
+    salaries = []
+    first = min((a for _, a in payers), default=utcnow())
+    latest = _after_entries(ledger.engine, [clearing, *(p for p, _ in payers)], first)
+    for k, (payer, at) in enumerate(payers):  # in date order after every entry they follow (one batch)
+        salaries.append(TransferRequest(id=f"demo-q-salary-{payer}", debit=clearing, credit=payer, amount=9_000_00,
+                                        currency="USD", code="salary", description="salary", channel="payment",
+                                        counterparty="PAYROLL", at=max(at, latest) + timedelta(seconds=k)))
+    salaries.sort(key=lambda r: r.at)
     ledger.post_batch(SYSTEM_ACTOR, salaries)
+
+
+def _after_entries(engine: Engine, numbers: list[str], at: datetime) -> datetime:
+    """``at``, or one second after the latest entry on any of the accounts ``numbers``."""
+    a, e = Account.__table__, Entry.__table__
+    with engine.connect() as conn:
+        latest = conn.execute(select(func.max(e.c.created_at)).join(a, a.c.id == e.c.account_id)
+                              .where(a.c.number.in_(set(numbers)))).scalar()
+    if latest is None:
+        return at
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=at.tzinfo)
+    return max(at, latest + timedelta(seconds=1))
 
 
 def _alert_id(engine: Engine, transfer_id: str) -> int | None:

@@ -115,7 +115,7 @@ def check(decision: Decision, now: datetime) -> str:
     if decision.suppress is not None:
         if outcome != "false-positive":
             raise ValidationError("a rule is suppressed from a false positive only")
-        suppressions.validate(decision.suppress.rule, decision.suppress.scope, decision.suppress.days)
+        suppressions.validate(decision.suppress.rule, decision.suppress.scope, decision.suppress.days, decision.note)
     return outcome
 
 

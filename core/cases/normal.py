@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from core.ledger.money import format_minor
+from core.words import counted
 
 WINDOW = timedelta(days=30)
 AMOUNT_MULTIPLE = 3.0  # an amount over 3 × the customer's median counts as unusual
@@ -58,7 +59,7 @@ def _amount(payment: dict[str, Any], same: list[Any]) -> FeatureNorm:
     p90 = amounts[min(len(amounts) - 1, int(0.9 * len(amounts)))]
     ratio = amount / median if median else float("inf")
     normal = (f"median {format_minor(int(median), currency)}, 9 in 10 up to {format_minor(p90, currency)} "
-              f"({len(amounts)} payments in 30 days); this is {ratio:.1f} × the median")
+              f"({counted(len(amounts), 'payment')} in 30 days); this is {ratio:.1f} × the median")
     return FeatureNorm("Amount", value, normal, amount > max(AMOUNT_MULTIPLE * median, p90))
 
 
@@ -101,7 +102,7 @@ def _seen(name: str, value: str | None, history: list[str | None], verb: str) ->
         return FeatureNorm(name, "not given", "—", False)
     times = sum(1 for v in history if v == value)
     if times:
-        return FeatureNorm(name, value, f"{verb} {times} time{'s' if times != 1 else ''} in the 30 days before", False)
+        return FeatureNorm(name, value, f"{verb} {counted(times, 'time')} in the 30 days before", False)
     return FeatureNorm(name, value, f"never {verb} in the 30 days before", bool(history))
 
 

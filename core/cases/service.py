@@ -253,7 +253,7 @@ class FraudDesk:
                  note: str) -> suppressions.SuppressionView:
         """Suppress ``rule`` for the card or counterparty of a false positive (closed FALSE_POSITIVE)."""
         self._authorize(actor, Permission.ALERT_DISPOSITION, f"alert:{alert_id}")
-        body = claims.require_note(note, "a suppression")
+        body = suppressions.validate(rule, scope, days, note)  # the same rule as with a disposition
 
         def work(conn: Connection, now: datetime) -> suppressions.SuppressionView:
             row = claims.fetch(conn, alert_id)

@@ -63,7 +63,15 @@ def card_of(alert: Any) -> str | None:
     return f"{alert.customer_id}:{alert.currency}"
 
 
-def validate(rule: str, scope: str, days: int) -> None:
+NOTE_WHAT = "suppressing a rule"
+
+
+def validate(rule: str, scope: str, days: int, note: str | None = None) -> str:
+    """Check a suppression and return its note: one rule for both ways of making one (with a false-positive
+    disposition, ``FraudDesk.suppress`` afterwards): a suppression switches a fraud rule off for a card or a
+    counterparty, so it always says why (NoteRequired without a note)."""
+    from core.cases.claims import require_note
+
     if rule not in rules.SUPPRESSIBLE:
         allowed = ", ".join(sorted(rules.SUPPRESSIBLE))
         raise ValidationError(f"rule {rule!r} cannot be suppressed; choose one of: {allowed}", rule=rule)
@@ -71,12 +79,14 @@ def validate(rule: str, scope: str, days: int) -> None:
         raise ValidationError(f"a suppression applies to one card or one counterparty, not {scope!r}", scope=scope)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValidationError(f"a suppression lasts 1 to {MAX_DAYS} days, not {days!r}", days=days)
+    return require_note(note, NOTE_WHAT)
 
 
 def create(conn: Connection, actor: str, alert: Any, rule: str, scope: str, days: int, note: str,
            now: datetime) -> SuppressionView:
-    """Suppress ``rule`` for the card or counterparty of ``alert`` (a row of fraud_alerts) for ``days``."""
-    validate(rule, scope, days)
+    """Suppress ``rule`` for the card or counterparty of ``alert`` (a row of fraud_alerts) for ``days``;
+    ``note`` (required) says why."""
+    note = validate(rule, scope, days, note)
     if scope == "card":
         key = card_of(alert)
         label = f"{alert.customer_name or 'customer ' + str(alert.customer_id)}'s {alert.currency} payments"

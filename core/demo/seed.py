@@ -16,6 +16,7 @@ from core.ledger.views import TransferRequest
 from core.persistence.base import utcnow
 from core.persistence.models import Customer
 from core.security.roles import SYSTEM_ACTOR
+from core.words import counted
 
 Progress = Callable[[int, int, str], None]
 CHUNK = 5_000
@@ -58,7 +59,7 @@ def seed(ledger: Ledger, *, customers: int = 2_000, days: int = 60, seed: int = 
     fraud_ids: list[tuple[str, datetime]] = []
     for start in range(0, len(requests), CHUNK):
         if cancelled():
-            raise Cancelled(f"demo seeding cancelled after {posted} transfers")
+            raise Cancelled(f"demo seeding cancelled after {counted(posted, 'transfer')}")
         chunk = requests[start:start + CHUNK]
         for req, event, result in zip(chunk, plan.events[start:start + CHUNK], ledger.post_batch(SYSTEM_ACTOR, chunk)):
             if isinstance(result, QenexError):
@@ -67,7 +68,7 @@ def seed(ledger: Ledger, *, customers: int = 2_000, days: int = 60, seed: int = 
             posted += 1
             if event.fraud:
                 fraud_ids.append((req.id, event.at))
-        report(start + len(chunk), len(requests), f"posting history: {posted:,} transfers")
+        report(start + len(chunk), len(requests), f"posting history: {counted(posted, 'transfer')}")
     labelled = _label(ledger, fraud_ids, random.Random(seed))
     return SeedReport(customers, len(numbers), posted, refused, len(fraud_ids), labelled)
 

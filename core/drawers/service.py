@@ -14,8 +14,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from core import text as text_input
 from core.documents.pdf import Document
+from core.drawers import ctr, records
 from core.drawers import denominations as dn
-from core.drawers import records
 from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer, SupervisorNoteRequired
 from core.drawers.limits import DrawerLimits
 from core.drawers.posting import OPERATION, cash_held, pending_on, post_gl
@@ -110,17 +110,23 @@ class Drawers:
         return did, acc.number
 
     def sessions(self, actor: Actor, *, mine: bool = False, currency: str | None = None) -> list[SessionView]:
-        """Live sessions (all, or ``mine``: the actor's), with the cash each drawer holds now."""
+        """Live sessions (all with ``drawer.supervise``; else, or ``mine``, the actor's), with each drawer's cash."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW)
+        mine = mine or not actor.can(Permission.DRAWER_SUPERVISE)
         code = money.currency(currency) if currency else None
         return self._read(lambda c: records.live_sessions(c, teller=actor.username if mine else None, currency=code))
 
     def session(self, actor: Actor, session_id: int) -> SessionView:
+        """One session: the actor's own, or any with ``drawer.supervise``."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, str(session_id))
-        return self._read(lambda c: records.session(c, session_id))
+        view = self._read(lambda c: records.session(c, session_id))
+        self._own(actor, view, "read")
+        return view
 
     def recent(self, actor: Actor, limit: int = 20, mine: bool = False) -> list[SessionView]:
+        """Recent sessions, newest first: the actor's own (``mine``, and always without ``drawer.supervise``)."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW)
+        mine = mine or not actor.can(Permission.DRAWER_SUPERVISE)
         return self._read(lambda c: records.recent_sessions(c, limit, actor.username if mine else None))
 
     def find(self, actor: Actor, name: str, currency: str) -> SessionView:
@@ -132,10 +138,15 @@ class Drawers:
             raise NoOpenDrawer(f"drawer {name} ({code}) is not open; open it with a counted float first", drawer=name)
         return found[0]
 
-    def _own(self, actor: Actor, view: SessionView) -> None:
-        if view.teller != actor.username and actor.role not in (Role.SUPERVISOR, Role.SYSTEM):
-            raise PermissionDenied(f"drawer {view.drawer} is {view.teller}'s; only they or a supervisor may use it",
-                                   permission=Permission.CASH.value)
+    def _own(self, actor: Actor, view: SessionView, verb: str = "use") -> None:
+        """Another teller's drawer is used, counted, closed or read only with ``drawer.supervise`` (audited)."""
+        if view.teller == actor.username or actor.can(Permission.DRAWER_SUPERVISE):
+            return
+        try:
+            self.ledger.authorize(actor, Permission.DRAWER_SUPERVISE, f"{view.drawer}/{view.currency}")
+        except PermissionDenied as err:
+            raise PermissionDenied(f"drawer {view.drawer} (session {view.id}) is {view.teller}'s; only they may {verb} "
+                                   f"it ({err.message})", **err.details) from None
 
     # -- cash at the desk ------------------------------------------------------------------------
     def deposit(self, actor: Actor, account: str, amount: int, currency: str, *, id: str | None = None,
@@ -154,15 +165,15 @@ class Drawers:
         self.ledger.authorize(actor, Permission.CASH, account)
         code = check_amount(amount, currency)
         threshold = self.limits.ctr_threshold(code)
-        reported = threshold is not None and amount > threshold
+        earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
+                                                        "in" if deposit else "out", self.ledger.clock()))
+        reported = threshold is not None and earlier + amount > threshold
         document = None
         if reported:
             from core.teller.customers import InvalidCustomer, check_id_document
 
             if not id_document or not all(id_document):
-                raise IdDocumentRequired(f"cash above {money.format_minor(threshold, code)} needs the customer's ID "
-                                         "document (type and number); it is flagged for a currency transaction "
-                                         "report", field="id_number")
+                raise IdDocumentRequired(ctr.reason(threshold, code, earlier, amount, deposit), field="id_number")
             try:
                 document = check_id_document(*id_document)
             except InvalidCustomer as err:
@@ -193,6 +204,7 @@ class Drawers:
         debit, credit = (view.account, account) if deposit else (account, view.account)
         req = TransferRequest(id=tid, debit=debit, credit=credit, amount=amount, currency=code,
                               code="deposit" if deposit else "withdrawal", description=description, channel="desk")
+        threshold = self.limits.ctr_threshold(code)
 
         def also(conn: Connection, result: TransferResult) -> None:
             status = conn.execute(select(S.c.status).where(S.c.id == view.id)).scalar()
@@ -202,10 +214,31 @@ class Drawers:
             if not deposit and not result.replayed and cash_held(conn, view.account) < 0:
                 raise InsufficientFunds(f"drawer {view.drawer} holds less than {money.format_minor(amount, code)}; "
                                         "bring cash from the vault first", account=view.account)
-            if document is not None and not result.replayed:
+            if result.replayed:
+                return
+            direction = "in" if deposit else "out"
+            customer = ctr.customer_of(conn, account)
+            total = ctr.earlier_today(conn, customer, code, direction, self.ledger.clock())  # this one included
+            if threshold is not None and total > threshold:  # another desk's cash meanwhile can tip it over
+                if document is None:
+                    raise IdDocumentRequired(ctr.reason(threshold, code, total - amount, amount, deposit),
+                                             field="id_number")
                 self._flag(conn, actor, view, result, account, document)
+                ctr.flag_day(conn, customer, code, direction, self.ledger.clock(), document)
 
         return self.ledger.transfer(actor, req, also=also, operation=OPERATION, four_eyes=True)
+
+    def ctr_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
+        """Before the confirmation: None, or why this cash needs the customer's ID document (the customer's
+        cash of that direction today plus ``amount`` is above the CTR threshold; ``core.drawers.ctr``)."""
+        self.ledger.authorize(actor, Permission.CASH, account)
+        code = check_amount(amount, currency)
+        threshold = self.limits.ctr_threshold(code)
+        if threshold is None:
+            return None
+        earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
+                                                        "in" if deposit else "out", self.ledger.clock()))
+        return ctr.reason(threshold, code, earlier, amount, deposit) if earlier + amount > threshold else None
 
     def _flag(self, conn: Connection, actor: Actor, view: SessionView, result: TransferResult, account: str,
               document: tuple[str, str]) -> None:
@@ -343,8 +376,9 @@ class Drawers:
     # -- reports ----------------------------------------------------------------------------------
     def cash_reports(self, actor: Actor, since: datetime | None = None, until: datetime | None = None,
                      limit: int = 500) -> list[CashReportView]:
-        """Cash flagged for a currency transaction report, newest first."""
-        self.ledger.authorize(actor, Permission.LEDGER_VIEW)
+        """Cash flagged for a currency transaction report, newest first (with the customers' ID documents:
+        for those who take cash, ``Permission.CASH``, as the Drawer tab shows them)."""
+        self.ledger.authorize(actor, Permission.CASH, "ctr")
         return self._read(lambda c: records.cash_reports(c, since, until, limit))
 
     def report(self, actor: Actor, session_id: int) -> Document:
@@ -352,6 +386,7 @@ class Drawers:
         from core.drawers.report import drawer_report
 
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, str(session_id))
+        self._own(actor, self._read(lambda c: records.session(c, session_id)), "read the report of")
         with self.engine.connect() as conn:
             doc = drawer_report(conn, records.session(conn, session_id), self.limits)
         self.ledger.run(lambda conn: self.ledger.record(conn, actor, "drawer.report", str(session_id), None, {}))

@@ -28,6 +28,7 @@ from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbo
 from core.errors import ConfigurationError
 from core.ledger.errors import AmountTooLarge, InvalidAmount, TooManyDecimals, UnknownCurrency
 from core.text import InvalidText, clean, compact
+from core.words import counted
 
 INT64_MAX = 2**63 - 1  # every amount, balance and total column is a signed 64-bit integer
 MAX_TRANSFER_MINOR = 10**15  # per transfer, in minor units of any currency (see max_transfer)
@@ -95,7 +96,7 @@ def check_transfer_amount(minor: int, code: str) -> None:
 
 def _decimals_error(shown: str, code: str, decimals: int) -> TooManyDecimals:
     exp = exponent(code)
-    allowed = "no decimals" if exp == 0 else f"at most {exp} decimal{'s' if exp > 1 else ''}"
+    allowed = "no decimals" if exp == 0 else f"at most {counted(exp, 'decimal')}"
     return TooManyDecimals(f"{code} amounts have {allowed}; {shown} has {decimals}", amount=shown, currency=code)
 
 

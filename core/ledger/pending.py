@@ -112,6 +112,7 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     _close_alert(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
     if not four_eyes:
         _close_request(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
+    _follow_order(ledger, conn, actor, pending_id, "posted" if post else "voided", now)
     return _result(row, nums)
 
 
@@ -164,6 +165,7 @@ def _expire(ledger: Ledger, conn: Connection, actor: Actor, pend: dict[str, Any]
     events.completed(conn, pend["id"], pend["id"], "expired", [debit.number, credit.number])
     _close_alert(ledger, conn, actor, pend["id"], "expired", ledger.clock())
     _close_request(ledger, conn, actor, pend["id"], "expired", ledger.clock())
+    _follow_order(ledger, conn, actor, pend["id"], "expired", ledger.clock())
 
 
 def _refuse_if_waiting(conn: Connection, pending_id: str) -> None:
@@ -176,6 +178,13 @@ def _close_request(ledger: Ledger, conn: Connection, actor: Actor, pending_id: s
     """A held transfer resolved outside the approvals inbox (voided by a fraud decision, expired) closes
     its approval request with it."""
     from core.approvals.hooks import transfer_resolved
+
+    transfer_resolved(ledger, conn, actor, pending_id, state, now)
+
+
+def _follow_order(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, state: str, now: datetime) -> None:
+    """A payment order's held money resolved: its fee follows it, and a released order is canceled."""
+    from core.payments.order_fees import transfer_resolved  # payments sit above the ledger
 
     transfer_resolved(ledger, conn, actor, pending_id, state, now)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, select
 
 from core.ledger import store
+from core.words import counted
 
 A, T, E = store.A, store.T, store.E
 
@@ -49,20 +50,20 @@ def verify(engine: Engine) -> LedgerReport:
                 report.problems.append(f"{cur} balances sum to {total} minor units, not zero")
         orphans = set(replay) - ids
         if orphans:
-            report.problems.append(f"entries point at {len(orphans)} missing account(s)")
+            report.problems.append(f"entries point at {counted(len(orphans), 'missing account')}")
         dangling = conn.execute(select(func.count()).select_from(E).outerjoin(T, T.c.id == E.c.transfer_id)
                                 .where(T.c.id.is_(None))).scalar_one()
         if dangling:
-            report.problems.append(f"{dangling} entries point at missing transfers")
+            report.problems.append(f"{counted(dangling, 'entry', 'entries')} point at missing transfers")
         refs = T.alias("ref")
         for column, what in ((T.c.pending_id, "pending"), (T.c.reverses_id, "corrected")):
             missing = conn.execute(select(func.count()).select_from(T.outerjoin(refs, refs.c.id == column))
                                    .where(column.is_not(None), refs.c.id.is_(None))).scalar_one()
             if missing:
-                report.problems.append(f"{missing} transfers point at a missing {what} transfer")
+                report.problems.append(f"{counted(missing, 'transfer')} point at a missing {what} transfer")
         unbalanced = conn.execute(select(func.count()).select_from(
             select(E.c.transfer_id).group_by(E.c.transfer_id).having(func.sum(E.c.amount) != 0).subquery()
         )).scalar_one()
         if unbalanced:
-            report.problems.append(f"{unbalanced} transfers have entries that do not sum to zero")
+            report.problems.append(f"{counted(unbalanced, 'transfer')} with entries that do not sum to zero")
     return report

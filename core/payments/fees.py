@@ -6,8 +6,10 @@ rail without its own item (in that currency's minor units, so ``wire:*=20`` is 2
 empty variable means no fees; unset means ``DEFAULT``. A rail and currency without an item costs nothing.
 
 The fee posts customer -> the bank's fee income GL account (kind ``fees``) in the same transaction as the
-order (transfer id ``<order>:fee``), is shown in the confirmation and on the receipt, and is credited back
-when the rail returns the order.
+order (transfer id ``<order>:fee``) and is shown in the confirmation and on the receipt. It follows the
+payment (``core.payments.order_fees``): held while the payment is held (four eyes, fraud review), charged
+only when it goes out, and never charged or credited back when it does not (rejected, withdrawn, expired,
+refused, cancelled before it was sent, returned by the rail).
 """
 from __future__ import annotations
 

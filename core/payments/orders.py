@@ -8,8 +8,13 @@ rail's file marks orders ``submitted`` (``rail_files.py``). Then:
 - ``settle``: clearing -> the bank's nostro (settlement) account; ``settled``.
 - ``return_order`` with a reason (ACH R01-R85, SEPA reason codes such as AC04, or words): the money
   goes back to the customer from clearing (not yet settled) or from nostro (settled); ``returned``.
+- ``cancel`` with a reason, before it is sent: the money goes back from clearing (or its hold is voided);
+  ``canceled``. An order whose held money is refused (four eyes rejected, withdrawn or expired; the fraud
+  review refused it) is ``canceled`` by the ledger's resolution itself (``core.payments.order_fees``).
 
-Each step's ledger transfer has a fixed id (``<order>:settle``, ``<order>:return``), so retries post once.
+The fee follows the payment (``core.payments.order_fees``): it is charged only when the payment goes out.
+Each step's ledger transfer has a fixed id (``<order>:settle``, ``<order>:return``, ``<order>:cancel``), so
+retries post once.
 """
 from __future__ import annotations
 
@@ -18,28 +23,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from core.errors import ValidationError
-from core.ledger import money, store as ledger_store
+from core.ledger import money
 from core.ledger.errors import AccountNotFound, IdConflict
 from core.ledger.numbers import validate as validate_account
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest
-from core.payments import clearing, funds, live
+from core.payments import clearing, funds, live, order_fees
 from core.payments.beneficiary import RAIL_NAMES, Beneficiary
 from core.payments.fees import FEE_GL_KIND, FeeSchedule
 from core.payments.errors import InvalidState, OrderNotFound
+from core.payments.order_rows import A, AR, O, T, OrderPreview, OrderView, _select, _view, count_waiting  # noqa: F401
 from core.payments.views import checked_id
 from core.persistence.base import utcnow
-from core.persistence.models import ApprovalRequest, PaymentOrder
 from core.security import guard
 from core.security.roles import Actor, Permission
-
-O = PaymentOrder.__table__
-A = ledger_store.A
-T = ledger_store.T
-AR = ApprovalRequest.__table__  # four eyes: an order above the maker's limit waits for a supervisor
 
 
 @dataclass(frozen=True)
@@ -51,67 +51,6 @@ class OrderRequest:
     amount: int
     currency: str
     beneficiary: Beneficiary
-
-
-@dataclass(frozen=True)
-class OrderView:
-    id: str
-    rail: str
-    status: str
-    account: str
-    amount: int
-    currency: str
-    beneficiary: str
-    name: str
-    iban: str | None
-    bic: str | None
-    routing: str | None
-    account_number: str | None
-    reference: str
-    transfer_id: str
-    funds: str  # posted | held for review | released (the hold was voided) | ...
-    batch_id: str | None
-    return_reason: str | None
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-    fraud: Any = None
-    fee: int = 0  # charged with the order (customer -> fee income), minor units
-    account_name: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: getattr(self, k) for k in ("id", "rail", "status", "account", "currency", "beneficiary", "name",
-                                              "iban", "bic", "routing", "account_number", "reference", "transfer_id",
-                                              "funds", "batch_id", "return_reason", "created_by")}
-        data.update(amount=money.plain(self.amount, self.currency), fee=money.plain(self.fee, self.currency),
-                    account_name=self.account_name, created_at=self.created_at.isoformat(),
-                    updated_at=self.updated_at.isoformat())
-        if self.fraud is not None:
-            data["fraud"] = {"decision": self.fraud.decision, "score": round(self.fraud.score, 4),
-                             "reasons": list(self.fraud.reasons)}
-        return data
-
-
-@dataclass(frozen=True)
-class OrderPreview:
-    """What ``create`` would post, for the confirmation step (nothing is written)."""
-
-    rail: str
-    account: str
-    account_name: str
-    clearing_account: str
-    amount: int
-    fee: int
-    currency: str
-    available_after: int
-    beneficiary: str
-    decision: str | None  # the fraud screen's decision now: approve | review | decline (None: no screen)
-    score: float | None
-    reasons: tuple[str, ...]
-
-
-_FUNDS = {"posted": "posted", "pending": "held for fraud review", "voided": "released: the review refused it",
-          "expired": "released: the hold expired"}
 
 
 class PaymentOrders:
@@ -166,9 +105,12 @@ class PaymentOrders:
                          {"rail": ben.rail, "amount": money.plain(req.amount, req.currency), "currency": req.currency,
                           "beneficiary": ben.display, "transfer": result.id, "state": result.state,
                           "fee": money.plain(fee, req.currency)})
-            if fee:
+            if fee:  # held with the payment when the payment is held: charged only if it goes out (order_fees)
+                held = result.state == "pending"
                 self.owned.transfer_in(conn, actor, TransferRequest(
-                    id=f"{req.id}:fee", debit=req.account, credit=fee_account, amount=fee, currency=req.currency,
+                    id=order_fees.fee_id(req.id), debit=req.account, credit=fee_account, amount=fee,
+                    currency=req.currency, pending=held,
+                    timeout_seconds=order_fees.hold_timeout(conn, result.id, now) if held else None,
                     code="fee", description=f"fee: {RAIL_NAMES[ben.rail]} {req.id}"[:200], channel="transfer"),
                     operation="fee")
             live.publish(conn, "payment_order.updated", {"id": req.id, "status": "created"})
@@ -240,26 +182,53 @@ class PaymentOrders:
         self._close(actor, order, "returned", debit, order["account_number_from"], "return", describe_return(reason))
         return self.show(actor, order_id, check=False)
 
+    def cancel(self, actor: Actor, order_id: str, reason: str) -> OrderView:
+        """Stop an order that has not been sent (created): its money goes back to the customer and its fee
+        is never charged (a held payment is voided; posted money comes back from clearing, the fee is credited
+        back). For an order the rail file cannot carry, or that the customer called off before it was sent."""
+        guard.authorize(self.engine, self.audit, actor, Permission.RAILS_OPERATE, order_id)
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise ValidationError("cancelling an order needs a reason (e.g. the customer called it off)")
+        order = self._get(order_id)
+        if order["status"] == "canceled":
+            return self.show(actor, order_id, check=False)
+        if order["status"] != "created":
+            raise InvalidState(f"order {order_id} is {order['status']}; only an order not yet sent (created) is "
+                               "cancelled; a sent order comes back as a return from the rail")
+        why = f"canceled: {reason}"[:140]
+        if order["transfer_state"] == "pending":  # held (four eyes or fraud review): voiding releases it and the fee
+            from core.ledger import pending as pending_ops
+
+            def void(conn: Connection) -> None:
+                pending_ops.resolve_on(self.ledger, conn, actor, order["transfer_id"], post=False, amount=None,
+                                       id=None, expired=[])
+                conn.execute(update(O).where(O.c.id == order_id, O.c.status == "canceled").values(return_reason=why))
+
+            self.ledger.run(void)
+            return self.show(actor, order_id, check=False)
+        if order["transfer_state"] != "posted":
+            raise InvalidState(f"order {order_id}'s money is {order['transfer_state']}; nothing to cancel")
+        debit = clearing.account_number(self.owned, actor, clearing.RAIL_KINDS[order["rail"]], order["currency"])
+        self._close(actor, order, "canceled", debit, order["account_number_from"], "cancel", why)
+        return self.show(actor, order_id, check=False)
+
     def _close(self, actor: Actor, order: dict, status: str, debit: str, credit: str, verb: str,
                reason: str | None) -> None:
         transfer_id = f"{order['id']}:{verb}"
-        fee = order.get("fee_amount") or 0
-        fee_account = (clearing.account_number(self.owned, actor, FEE_GL_KIND, order["currency"])
-                       if verb == "return" and fee else None)
 
         def also(conn: Connection, result: Any) -> None:
+            if status == "canceled":
+                order_fees.cancel_in(self.owned, conn, actor, order, reason or "canceled", result.id)
+                return
             now = self.clock()
             done = conn.execute(update(O).where(O.c.id == order["id"], O.c.status == order["status"]).values(
                 status=status, closing_transfer_id=result.id, return_reason=reason, updated_at=now))
             if done.rowcount != 1:
                 raise InvalidState(f"order {order['id']} changed meanwhile; look at it again")
             after = {"status": status, "transfer": result.id, "reason": reason}
-            if fee_account is not None:  # the rail did not carry the payment: the fee goes back too
-                self.owned.transfer_in(conn, actor, TransferRequest(
-                    id=f"{order['id']}:fee-return", debit=fee_account, credit=credit, amount=fee,
-                    currency=order["currency"], code="fee", description=f"fee back: {order['id']} returned",
-                    channel="transfer"), operation="fee")
-                after["fee_refunded"] = money.plain(fee, order["currency"])
+            if verb == "return":  # the rail did not carry the payment: the fee goes back too
+                after["fee"] = order_fees.refund_fee(self.owned, conn, actor, order, "returned")
             self._record(conn, actor, f"order.{verb}", order["id"], {"status": order["status"]}, after)
             live.publish(conn, "payment_order.updated", {"id": order["id"], "status": status})
 
@@ -323,43 +292,3 @@ def _check_amount(amount: object) -> None:
         raise ValidationError(f"the amount must be a positive number of minor units, got {amount!r}")
 
 
-_FEE = T.alias("fee_transfer")
-
-
-def _select():  # noqa: ANN202
-    return (select(O, A.c.number.label("account_number_from"), A.c.name.label("account_name"),
-                   T.c.state.label("transfer_state"), _FEE.c.amount.label("fee_amount"),
-                   AR.c.state.label("approval_state"))
-            .join(A, A.c.id == O.c.account_id).join(T, T.c.id == O.c.transfer_id, isouter=True)
-            .join(_FEE, _FEE.c.id == O.c.id + ":fee", isouter=True)
-            .join(AR, AR.c.transfer_id == O.c.transfer_id, isouter=True))
-
-
-def _funds(transfer_state: str | None, approval_state: str | None) -> str:
-    """Where the order's money is, in words (a transfer held by four eyes waits for a supervisor, not the fraud team)."""
-    if approval_state is not None:
-        if transfer_state == "pending":
-            return "waiting for approval: reserved on the account until a supervisor decides"
-        if transfer_state == "voided":
-            return "released: the approval was refused or withdrawn"
-    return _FUNDS.get(transfer_state or "", transfer_state or "unknown")
-
-
-def _view(row: Any) -> OrderView:
-    m = row._mapping
-    ben = Beneficiary(m["rail"], m["beneficiary_name"], m["iban"], m["bic"], m["routing"], m["account_number"],
-                      m["reference"])
-    return OrderView(
-        id=m["id"], rail=m["rail"], status=m["status"], account=m["account_number_from"], amount=m["amount"],
-        currency=m["currency"], beneficiary=ben.display, name=m["beneficiary_name"], iban=m["iban"], bic=m["bic"],
-        routing=m["routing"], account_number=m["account_number"], reference=m["reference"],
-        transfer_id=m["transfer_id"], funds=_funds(m["transfer_state"], m["approval_state"]),
-        batch_id=m["batch_id"], return_reason=m["return_reason"], created_by=m["created_by"],
-        created_at=m["created_at"], updated_at=m["updated_at"], fee=m["fee_amount"] or 0,
-        account_name=m["account_name"] or "")
-
-
-def count_waiting(engine: Engine, rail: str) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(O.join(T, T.c.id == O.c.transfer_id))
-                                .where(O.c.rail == rail, O.c.status == "created", T.c.state == "posted")).scalar_one())

@@ -11,8 +11,10 @@ transaction (the bank is the debtor of the batch), ACH in the entry's addenda re
 as the ordering customer's columns. ACH names are transliterated and cut (``beneficiary.ach_name``).
 
 Only orders whose funds are posted are exported (an order held for fraud review waits). The file is
-written beside its target and renamed into place only after the orders are marked submitted, so a
-failure leaves neither a file nor a moved order.
+written beside its target and renamed into place only after the orders are marked submitted; if that
+rename fails, the orders go back to created (a failed submit sends nothing, so nothing stays submitted and
+each order keeps its money and fee for the next export), so a failure leaves neither a file nor a moved
+order.
 
 The bank's own details come from settings (``RailSettings.from_env``): ``QENEX_BANK_NAME``,
 ``QENEX_BANK_IBAN``, ``QENEX_BANK_BIC``, ``QENEX_ACH_ORIGIN_ROUTING``, ``QENEX_ACH_COMPANY_ID``.
@@ -118,11 +120,27 @@ def export(orders: PaymentOrders, actor: Actor, rail: str, out: str | Path, sett
                                     {"rail": rail, "orders": ids, "file": out.name})
             for order_id in ids:
                 live.publish(conn, "payment_order.updated", {"id": order_id, "status": "submitted"})
-        os.replace(tmp, out)
+        try:
+            os.replace(tmp, out)
+        except OSError as err:  # the file never reached its place: nothing was sent, so nothing stays submitted
+            _unsubmit(orders, actor, ids, batch_id, err.strerror or str(err))
+            raise ValidationError(f"cannot put the {rail.upper()} file in place as {out.name[:60]}: {err.strerror}; "
+                                  "no order was submitted (they wait, with their fees, for the next export)") from None
     finally:
         tmp.unlink(missing_ok=True)
     return ExportResult(rail, batch_id, str(out), len(rows), sum(r["amount"] for r in rows),
                         rows[0]["currency"] if len(currencies) == 1 else "XXX")
+
+
+def _unsubmit(orders: PaymentOrders, actor: Actor, ids: list[str], batch_id: str, why: str) -> None:
+    """A failed submit: the batch's orders go back to created (audited ``rails.export_failed``)."""
+    with orders.engine.begin() as conn:
+        conn.execute(update(O).where(O.c.id.in_(ids), O.c.batch_id == batch_id, O.c.status == "submitted")
+                     .values(status="created", batch_id=None, updated_at=orders.clock()))
+        if orders.audit is not None:
+            orders.audit.append(conn, actor, "rails.export_failed", batch_id, None, {"orders": ids, "error": why})
+        for order_id in ids:
+            live.publish(conn, "payment_order.updated", {"id": order_id, "status": "created"})
 
 
 def _sepa(rows: list[dict], settings: RailSettings, batch_id: str, today: date) -> bytes:

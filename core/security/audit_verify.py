@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, func, or_, select
 
 from core.persistence.models.security import AuditBatch, AuditEntry
 from core.security.audit_chain import GENESIS, SIGNATURE_CONTEXT, Manifest, entry_hash
+from core.words import counted
 
 MAX_PROBLEMS = 1000
 
@@ -113,7 +114,8 @@ class Verifier:
             return
         oldest_id = conn.execute(select(AuditEntry.id).where(AuditEntry.seq.is_(None), AuditEntry.at < self.stale_before)
                                  .order_by(AuditEntry.at, AuditEntry.id).limit(1)).scalar()
-        self.flag("unsealed", None, oldest_id, f"{count} entries were left unsealed longer than the sealing interval "
+        self.flag("unsealed", None, oldest_id, f"{counted(count, 'entry', 'entries')} "
+                  f"{'was' if count == 1 else 'were'} left unsealed longer than the sealing interval "
                   f"(the oldest, entry {oldest_id}, since {oldest_at:%Y-%m-%d %H:%M:%S} UTC): they could have been "
                   "altered unnoticed; run qenex audit seal, then find the desk or command that did not seal")
 

@@ -44,6 +44,8 @@ class Permission(StrEnum):
     VAULT_ROTATE = "vault.rotate"
     APPROVAL_REQUEST = "approval.request"  # ask for a four-eyes action (hold release, freeze, close) (core.approvals)
     APPROVAL_DECIDE = "approval.decide"  # approve or reject another person's request (never one's own)
+    DRAWER_SUPERVISE = "drawer.supervise"  # use, count, close or read another teller's cash drawer (core.drawers)
+    STANDING_RUN = "standing.run"  # run the due standing instructions now (the scheduler's job, core.teller.standing)
 
 
 _TELLER = {
@@ -56,6 +58,7 @@ _SUPERVISOR = _TELLER | _ANALYST | {
     Permission.ACCOUNT_STATUS, Permission.TRANSFER_CORRECT, Permission.RECOMMENDATION_ACT,
     Permission.MODEL_TRAIN, Permission.AUDIT_VIEW, Permission.CARD_REVEAL, Permission.RAILS_OPERATE,
     Permission.HOLD_RELEASE, Permission.ALERT_REASSIGN, Permission.ALERT_SUPERVISE, Permission.APPROVAL_DECIDE,
+    Permission.STANDING_RUN, Permission.DRAWER_SUPERVISE,
 }
 _ADMIN = {
     Permission.LEDGER_VIEW, Permission.USER_MANAGE, Permission.SETTINGS_CHANGE,

@@ -24,6 +24,7 @@ from core.ledger.views import AccountView
 from core.teller import statement as st
 from core.teller.display import banker_balance
 from core.teller.identifiers import account_iban, format_iban
+from core.words import counted
 
 MAX_PDF_LINES = 5_000
 CSV_COLUMNS = ("entry_id", "date", "transfer_id", "code", "description", "amount", "balance_after", "currency")
@@ -69,7 +70,8 @@ def statement_pdf(conn: Any, account: AccountView, holder: str | None, f: st.Sta
                      format_minor(line.balance_after, c), line.transfer_id))
     doc.table([TableColumn("Date", 28), TableColumn("Description", 62), TableColumn("Amount", 27, "R"),
                TableColumn("Balance", 30, "R"), TableColumn("Transfer", 33)], rows,
-              totals=("", f"{len(rows)} entries - in {format_minor(money_in, c)}", f"-{format_minor(money_out, c)}",
+              totals=("", f"{counted(len(rows), 'entry', 'entries')} - in {format_minor(money_in, c)}",
+                      f"-{format_minor(money_out, c)}",
                       format_minor(summary.closing, c), ""))
     return doc
 

@@ -21,14 +21,14 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import text as text_input
-from core.errors import NotFound, QenexError, ValidationError
+from core.errors import NotFound, PermissionDenied, QenexError, ValidationError
 from core.ledger import money, numbers, store
 from core.ledger.errors import AccountNotFound
 from core.ledger.posting import check_amount
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest, TransferResult
 from core.persistence.models import StandingInstruction, StandingRun
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, Role
 
 SI, SR, A = StandingInstruction.__table__, StandingRun.__table__, store.A
 FREQUENCIES = ("weekly", "monthly")
@@ -269,8 +269,21 @@ class StandingOrders:
     def run_due(self, actor: Actor, through: date | None = None,
                 instruction_id: int | None = None) -> list[RunView]:
         """Run every due date up to ``through`` (default today) not run yet, oldest first; returns the
-        runs this call made (posted, held or failed). Never runs a due date twice."""
-        self.ledger.authorize(actor, Permission.TRANSFER_POST, "standing")
+        runs this call made (posted, held or failed). Never runs a due date twice.
+
+        The scheduler's job: only the system (the console's worker, the command line) or a supervisor
+        (``Permission.STANDING_RUN``; a teller gets PermissionDenied naming who may) starts it. The runs
+        post as the system with the caller's desk, as the scheduled job does; a person starting it is
+        audited (``standing.run_now``)."""
+        try:
+            self.ledger.authorize(actor, Permission.STANDING_RUN, "standing")
+        except PermissionDenied as err:
+            raise PermissionDenied(f"{err.message} (or the system's scheduler, which runs due instructions on its "
+                                   "own every few minutes); nothing was run", **err.details) from None
+        if actor.role is not Role.SYSTEM:
+            self.ledger.run(lambda conn: self.ledger.record(conn, actor, "standing.run_now", "standing", None, {
+                "instruction": instruction_id, "through": (through or self.today()).isoformat()}))
+            actor = Actor("system", Role.SYSTEM, device=actor.device)
         through = through or self.today()
         with self.engine.connect() as conn:
             cond = (SI.c.status == "active") & (SI.c.valid_from <= through)

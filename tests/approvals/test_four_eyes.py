@@ -208,12 +208,16 @@ def test_an_outgoing_payment_order_above_the_limit_waits_and_its_file_waits_too(
     from core.payments.orders import OrderRequest, PaymentOrders, count_waiting
 
     ledger, approvals, _t, (a, _b) = desk
-    orders = PaymentOrders(ledger.engine, ledger, audit=ledger.audit, clock=ledger.clock)
+    from core.payments.fees import FeeSchedule
+
+    orders = PaymentOrders(ledger.engine, ledger, audit=ledger.audit, clock=ledger.clock,
+                           fees=FeeSchedule.parse("ach:USD=0.25"))
     ben = Beneficiary("ach", "Max Muster", None, None, "011000015", "123456789", "Invoice 42")
     order = orders.create(TELLER, OrderRequest(id="o-1", account=a, beneficiary=ben, amount=2_000_00, currency="USD"))
     assert order.funds.startswith("waiting for approval") and count_waiting(ledger.engine, "ach") == 0
     [req] = approvals.list(SUPERVISOR)
-    assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).pending_debits == 2_000_00  # reserved, not sent
+    # reserved, not sent: the payment and its fee (charged only when the payment goes out)
+    assert req.transfer_id == "o-1" and ledger.balance(TELLER, a).pending_debits == 2_000_00 + 25
     approvals.approve(SUPERVISOR, req.id)
     assert orders.show(SUPERVISOR, "o-1").funds == "posted" and count_waiting(ledger.engine, "ach") == 1
 
@@ -268,3 +272,12 @@ def test_the_maker_withdraws_their_own_waiting_request(desk):
     assert ledger.balance(TELLER, a).available == 20_000_00
     with pytest.raises(ApprovalNotPending):
         approvals.withdraw(TELLER, result.approval)
+
+
+def test_closing_expired_requests_is_a_checkers_job_in_core(desk):
+    """The inbox closes expired requests only for a checker; core refuses a maker or an analyst too."""
+    ledger, approvals, _t, (a, b) = desk
+    for actor in (TELLER, ANALYST):
+        with pytest.raises(PermissionDenied, match="supervisor role may"):
+            approvals.expire(actor)
+    assert approvals.expire(SUPERVISOR) == 0 and approvals.expire(SYSTEM_ACTOR) == 0

@@ -96,7 +96,7 @@ def test_cases_flow(held, capsys, tmp_path):
     evidence.write_text("the customer's letter")
     assert run(capsys, "cases", "attach", cid, str(evidence), "--json")[1]["name"] == "letter.txt"
     code, _, err = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "done")
-    assert code == 1 and "still has 2 open alert(s)" in err
+    assert code == 1 and "still has 2 open alerts" in err
     run(capsys, "alerts", "disposition", str(ids[0]), str(ids[1]), "--outcome", "confirmed", "--note", "mule")
     code, closed, _ = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "mule ring", "--json")
     assert code == 0 and (closed["status"], closed["outcome"]) == ("resolved", "TRUE_POSITIVE")

@@ -111,3 +111,19 @@ def test_chart_data(desk, hold):
     assert sum(data.scores) >= 1 and data.review_threshold == 0.5
     assert dict(data.throughput) == {"anna": 1}
     assert data.confirmed[-1][1:] == (1.0, 1)
+
+
+def test_a_suppression_needs_a_note_whichever_way_it_is_made(desk, hold, engine):
+    """One rule in core: a false positive with a suppression, and FraudDesk.suppress afterwards, both
+    refuse a suppression without a note (nothing is written)."""
+    from core.cases.errors import NoteRequired
+
+    aid = alert_id(desk, hold(250_00, counterparty="LANDLORD-9"))
+    with pytest.raises(NoteRequired, match="suppressing a rule needs a note"):
+        desk.dispose(ANNA, aid, Decision("false-positive",
+                                         suppress=SuppressRequest("amount_limit", "counterparty", 30)))
+    assert desk.suppressions(SAM) == [] and desk.alert(ANNA, aid).status != "closed"
+    desk.dispose(ANNA, aid, Decision("false-positive"))  # no suppression: no note needed
+    with pytest.raises(NoteRequired, match="suppressing a rule needs a note"):
+        desk.suppress(ANNA, aid, "amount_limit", "counterparty", 30, "  ")
+    assert desk.suppressions(SAM) == []

@@ -38,3 +38,25 @@ def test_the_same_seed_gives_the_same_bank(sqlite_engine, tmp_path):
     b = seed(Ledger(other), customers=20, days=10, seed=3)
     assert a == b
     other.dispose()
+
+
+def test_the_demo_statements_close_at_the_current_balance(sqlite_engine):
+    """The fraud queue's stories (and the salary that funds each) are posted after the history: never dated
+    before an entry already on the account, so every statement's closing balance is the current balance and
+    entries run in date order (they were back-dated into the history before)."""
+    from core.cases.demo import seed_queue
+    from core.fraud.screen import FraudScreen
+    from core.persistence.models import Account, Entry
+    from core.teller.statement import StatementFilter, summary
+
+    ledger = Ledger(sqlite_engine, screen=FraudScreen(sqlite_engine))
+    seed(ledger, customers=40, days=14)
+    assert seed_queue(ledger, None) > 0
+    a, e = Account.__table__, Entry.__table__
+    with sqlite_engine.connect() as conn:
+        accounts = conn.execute(select(a.c.id, a.c.number, a.c.credits_posted - a.c.debits_posted)).all()
+        for account_id, number, current in accounts:
+            assert summary(conn, account_id, StatementFilter()).closing == current, number
+            times = list(conn.execute(select(e.c.created_at).where(e.c.account_id == account_id)
+                                      .order_by(e.c.id)).scalars())
+            assert times == sorted(times), number

@@ -118,10 +118,14 @@ def test_cash_above_the_threshold_needs_id_and_is_flagged(drawers, account, engi
     with pytest.raises(IdDocumentRequired, match="not the one on file"):
         drawers.deposit(TINA, account, usd("12000"), "USD", id_document=("passport", "Z9999999"))
     assert _count(engine, Transfer.__table__) == before
-    drawers.deposit(TINA, account, usd("10000"), "USD")  # at the threshold: not above it
+    at = drawers.deposit(TINA, account, usd("10000"), "USD")  # at the threshold: not above it
+    assert drawers.cash_reports(TINA) == []
     r = drawers.deposit(TINA, account, usd("12000"), "USD", id_document=("Passport", "x123 4567"))
-    (flag,) = drawers.cash_reports(TINA)
+    # the day's cash in is 22,000.00: both deposits are flagged (aggregated per customer per business day)
+    flags = {f.transfer_id: f for f in drawers.cash_reports(TINA)}
+    flag, earlier = flags[r.id], flags[at.id]
     assert (flag.transfer_id, flag.amount, flag.direction, flag.id_number) == (r.id, usd("12000"), "in", "X1234567")
+    assert (earlier.transfer_id, earlier.amount, earlier.id_number) == (at.id, usd("10000"), "X1234567")
 
 
 def test_vault_transfers_and_the_report(drawers, account):
@@ -186,3 +190,43 @@ def test_a_withdrawal_above_the_tellers_limit_waits_for_approval_and_the_count_w
     assert drawers.session(TINA, s.id).cash == usd("8000")  # approved: posted through the drawer
     assert drawers.count(TINA, s.id, {usd("100"): 80}).difference == 0
     assert [r.transfer_id for r in drawers.cash_reports(TINA)] == [held.id]
+
+
+def test_ctr_aggregates_a_customers_cash_per_business_day(drawers, account, engine, teller):
+    """31 CFR 1010.313: cash in (and, separately, cash out) of one customer totalling more than 10,000 USD in
+    one business day is one reportable transaction, across their accounts and drawers."""
+    from tests.drawers.conftest import SYSTEM_ACTOR
+
+    drawers.open(TINA, "D1", "USD", FLOAT)
+    first = drawers.deposit(TINA, account, usd("6000"), "USD")
+    assert drawers.cash_reports(TINA) == []
+    assert drawers.ctr_check(TINA, account, usd("4000"), "USD", deposit=True) is None
+    why = drawers.ctr_check(TINA, account, usd("4000.01"), "USD", deposit=True)
+    assert "comes to $10,000.01 ($6,000.00 earlier and $4,000.01 now)" in why
+    with pytest.raises(IdDocumentRequired, match="earlier"):
+        drawers.deposit(TINA, account, usd("4000.01"), "USD")
+    # a second account of the same customer counts too
+    cust = drawers.ledger.accounts(SYSTEM_ACTOR, search=account)[0].customer_id
+    other = drawers.ledger.open_account(SYSTEM_ACTOR, cust, "USD").number
+    second = drawers.deposit(TINA, other, usd("4500"), "USD", id_document=("passport", "X1234567"))
+    flags = {f.transfer_id: f for f in drawers.cash_reports(TINA)}
+    assert set(flags) == {first.id, second.id} and flags[first.id].id_number == "X1234567"
+    # cash out is aggregated on its own: 9,000.00 out is below the threshold
+    drawers.vault_transfer(TINA, drawers.sessions(TINA, mine=True)[0].id, usd("9000"), to_drawer=True)
+    drawers.withdraw(TINA, account, usd("9000"), "USD")
+    assert len(drawers.cash_reports(TINA)) == 2
+
+
+def test_another_tellers_drawer_is_theirs_or_a_supervisors(drawers, account, engine):
+    s = drawers.open(TINA, "D1", "USD", FLOAT)
+    with pytest.raises(PermissionDenied, match="is tina's.*supervisor role may"):
+        drawers.report(TOM, s.id)
+    with pytest.raises(PermissionDenied, match="is tina's"):
+        drawers.session(TOM, s.id)
+    assert drawers.recent(TOM) == [] and [r.id for r in drawers.recent(SAM)] == [s.id]
+    assert drawers.sessions(TOM) == [] and [r.id for r in drawers.sessions(SAM)] == [s.id]
+    from core.security.roles import Actor, Role
+
+    with pytest.raises(PermissionDenied, match="teller or supervisor role may"):  # CTR flags hold ID documents
+        drawers.cash_reports(Actor("anna", Role.ANALYST))
+    assert drawers.session(SAM, s.id).teller == "tina" and drawers.report(SAM, s.id).output().startswith(b"%PDF")

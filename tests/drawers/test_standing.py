@@ -146,3 +146,22 @@ def test_two_desk_processes_on_postgresql_run_each_date_once(pg_engine, tmp_path
     assert all(d.returncode == 0 for d in desks), [o[1][-800:] for o in outs]
     assert sum(int(o[0].strip()) for o in outs) == 20  # between them, every date once
     assert teller.ledger.balance(TINA, dst).current == usd("200")
+
+
+def test_running_due_instructions_now_is_the_schedulers_or_a_supervisors(teller, pair, engine):
+    """A teller may add and cancel instructions but not start the scheduler's job: core refuses (audited)
+    and names who may; a supervisor's run posts as the system, and the supervisor is audited as starting it."""
+    from core.errors import PermissionDenied
+
+    so, (src, dst), today = StandingOrders(teller.ledger), pair, date.today()
+    so.add(TINA, src, dst, usd("10"), "weekly", today)
+    with pytest.raises(PermissionDenied) as err:
+        so.run_due(TINA)
+    assert "supervisor role may" in err.value.message and "scheduler" in err.value.message
+    assert _count(engine, Transfer.__table__) == 1  # only the opening deposit: nothing ran
+    (run,) = so.run_due(SAM)
+    assert run.state == "posted"
+    with engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry.__table__.c.actor, AuditEntry.__table__.c.action).where(
+            AuditEntry.__table__.c.action.in_(("standing.run", "standing.run_now", "permission.denied")))).all()
+    assert set(rows) == {("tina", "permission.denied"), ("sam", "standing.run_now"), ("system", "standing.run")}

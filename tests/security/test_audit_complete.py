@@ -89,7 +89,7 @@ def test_verify_fails_on_entries_left_unsealed_longer_than_the_interval(cli):
                                                action="transfer.post", target="t-2"))
     engine.dispose()
     code, out, _ = cli("audit", "verify")
-    assert code == 3 and "AUDIT TRAIL BROKEN: unsealed: 1 entries were left unsealed longer" in out
+    assert code == 3 and "AUDIT TRAIL BROKEN: unsealed: 1 entry was left unsealed longer" in out
     code, _, _ = cli("audit", "seal")
     assert code == 0
     code, out, _ = cli("audit", "verify")

@@ -46,6 +46,10 @@ def test_false_positive_with_a_suppression_posts_and_lists_it(qtbot, services, b
     dialog.rule.setCurrentIndex(dialog.rule.findData("amount_limit"))
     dialog.scope.setCurrentIndex(dialog.scope.findData("counterparty"))
     dialog.days.setValue(14)
+    assert "required" in dialog.note_label.text()  # a suppression says why (core.cases.suppressions)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "suppressing a rule needs a note" in dialog.error.text()  # nothing sent
+    qtbot.keyClicks(dialog.note, "monthly rent, customer confirmed")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=10_000)
     assert services.ledger.balance(ANALYST, bank[1]).current == 250_00 + 250_00

@@ -161,7 +161,8 @@ def test_the_status_line_names_a_suppression_made_with_a_false_positive(qtbot, h
     window, page = open_page(ANALYST)
     loaded(qtbot, page, 1)
     select(qtbot, page, tid)
-    decision = Decision("false-positive", suppress=SuppressRequest("amount_limit", "counterparty", 14))
+    decision = Decision("false-positive", "the landlord, monthly", suppress=SuppressRequest("amount_limit",
+                                                                                           "counterparty", 14))
     page.queue._send_decision([page.queue.current.alert.id], decision)
     qtbot.waitUntil(lambda: "false positive" in window.statusBar().currentMessage(), timeout=15_000)
     assert "payment posted" in window.statusBar().currentMessage()

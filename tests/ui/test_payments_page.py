@@ -215,3 +215,45 @@ def test_orders_tab_settles_and_returns_with_a_listed_reason(qtbot, services, ba
     qtbot.keyClick(dialog, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: tab.model.row_object(0) is not None and tab.model.row_object(0).status == "returned")
     assert services.orders.show(SYSTEM_ACTOR, order.id).return_reason == "R02 Account closed"
+
+
+def test_orders_tab_cancels_an_unsent_order_and_keeps_a_refused_reason(qtbot, services, bank, tmp_path):
+    """Cancel order… asks why in a dialog that stays open until core accepts (a refusal keeps the reason);
+    once accepted, the order's money and fee go back."""
+    from core.payments import beneficiary, rail_files
+    from core.payments.fees import FeeSchedule
+    from core.payments.orders import OrderRequest
+    from core.security.roles import Actor, Role
+
+    services.orders.fees = FeeSchedule.parse("ach:USD=0.25")
+    ben = beneficiary.check("ach", "USD", name="Max Muster", routing="011000015", account_number="12345678")
+    first = services.orders.create(SYSTEM_ACTOR, OrderRequest("ord_ui_sent", bank[1], 1_000, "USD", ben))
+    page = PaymentsPage(services, Actor("sam", Role.SUPERVISOR, device="desk-test"))
+    qtbot.addWidget(page)
+    page.show()
+    page.tabs.setCurrentWidget(page.orders)
+    tab = page.orders
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(tab.cancel_button.isEnabled)
+    dialog = tab.cancel_order()
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.edit, "the customer called it off")
+    rail_files.export(services.orders, SYSTEM_ACTOR, "ach", tmp_path / "a.ach", rail_files.RailSettings())  # meanwhile
+    dialog._submit()
+    qtbot.waitUntil(lambda: dialog.error.text() != "", timeout=10_000)
+    assert dialog.isVisible() and dialog.text() == "the customer called it off" and "submitted" in dialog.error.text()
+    dialog.reject()
+    before = services.ledger.balance(SYSTEM_ACTOR, bank[1]).current
+    second = services.orders.create(SYSTEM_ACTOR, OrderRequest("ord_ui_cancel", bank[1], 1_000, "USD", ben))
+    tab.refresh()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2)
+    tab.table.selectRow(next(i for i in range(2) if tab.model.row_object(i).id == second.id))
+    qtbot.waitUntil(tab.cancel_button.isEnabled)
+    dialog = tab.cancel_order()
+    qtbot.keyClicks(dialog.edit, "duplicate of ord_ui_sent")
+    dialog._submit()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    shown = services.orders.show(SYSTEM_ACTOR, second.id)
+    assert (shown.status, shown.fee_status) == ("canceled", "credited back") and first.id != second.id
+    assert services.ledger.balance(SYSTEM_ACTOR, bank[1]).current == before

@@ -78,8 +78,12 @@ def test_cards_show_their_evidence_and_accept_then_roll_back(qtbot, page, servic
 def test_reject_needs_a_reason(qtbot, page):
     rec = _select(qtbot, page, "drift")
     assert page.chart.kind == "drift" and "PSI" in page.figures.text()
-    page.ask_reason = lambda _rec: "seasonal traffic"
     page.reject_button.click()
+    dialog = page.reject_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.reason.setPlainText("seasonal traffic")
+    dialog._submit()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: page.message.text() == f"Rejected #{rec.id}.", timeout=10_000)
     qtbot.waitUntil(lambda: all(r.id != rec.id for r in page.recs), timeout=10_000)  # gone from the open cards
 

@@ -93,7 +93,7 @@ def test_idle_desk_locks_and_unlocks_with_password_and_fresh_code(qtbot, service
     assert window.locked and window.stack.currentWidget() is window.locked_panel
     assert window.current_key() is None
     dialog = shell.unlock_dialog
-    assert "Locked after 0.0166667 minutes without activity" in dialog.reason_label.text()
+    assert "Locked after 1 second without activity" in dialog.reason_label.text()
 
     qtbot.keyClicks(dialog.password, "not my password")
     qtbot.keyClicks(dialog.code, _next_code(user))

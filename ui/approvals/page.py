@@ -29,6 +29,7 @@ from ui.layout import button_row, card, page_header, table_view
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 from ui.teller.confirm import ConfirmDialog
+from core.words import counted
 
 SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided and expired"), ("all", "Everything"))
 REFRESH_MS = 60_000
@@ -161,7 +162,7 @@ class ApprovalsPage(QWidget):
         self.model.set_rows(rows)
         words = {"waiting": "waiting", "decided": "decided", "all": "in all"}[self.state]
         more = f" (the first {len(rows)} shown)" if total > len(rows) else ""
-        self.count_label.setText(f"{total} request{'s' if total != 1 else ''} {words}{more}")
+        self.count_label.setText(f"{counted(total, 'request')} {words}{more}")
         selection = self.table.selectionModel()
         for row, req in enumerate(rows):
             if req.id in chosen:

@@ -178,5 +178,5 @@ class AuditPage(QWidget):
             return
         first = report.first_problem
         notify(self, "Audit trail damaged",
-                            f"{len(report.problems)} problem(s). First: {first.kind} at chain position "
+                            f"{plural(len(report.problems), 'problem')}. First: {first.kind} at chain position "
                             f"{first.seq} (entry {first.entry_id}): {first.message}{unsealed}", warning=True)

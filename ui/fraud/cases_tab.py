@@ -25,6 +25,8 @@ from ui.fraud.dialogs import NoteDialog
 from ui.fraud.queue_model import amount_text, state_text
 from ui.layout import table_view
 from ui.lazy_model import LazyTableModel
+from ui.send_dialog import Sender, TextDialog
+from core.words import counted
 
 CASE_COLUMNS = (Column("Case", lambda c: f"#{c.id}", align_right=True), Column("Title", lambda c: c.title),
                 Column("Status", lambda c: c.status + (f" ({c.outcome})" if c.outcome else "")),
@@ -168,7 +170,7 @@ class CasesTab(QWidget):
         merged = f" into #{c.merged_into}" if c.merged_into else ""
         outcome = f" · outcome {c.outcome}" if c.outcome else ""
         self.meta.setText(f"{c.status}{merged}{outcome} · opened by {c.created_by} {local(c.created_at)} · "
-                          f"investigator {c.assignee or '—'} · {c.open_alerts} of {c.alerts} alerts open")
+                          f"investigator {c.assignee or '—'} · {c.open_alerts} of {counted(c.alerts, 'alert')} open")
         self.alerts.set_rows(detail.alerts)
         self.files.set_rows(detail.files)
         self.events.set_rows(detail.events)
@@ -195,11 +197,14 @@ class CasesTab(QWidget):
         self.refresh()
         self.show_case(case.id)
 
-    def new_case(self) -> None:
-        title, ok = QInputDialog.getText(self, "New case", "What is the case about?")
-        if ok:
-            book, actor = self.book, self.actor
-            Op(self, lambda _t: book.open(actor, title)).success(self._done).run_in_background()
+    def new_case(self) -> TextDialog:
+        book, actor = self.book, self.actor
+        dialog = TextDialog("New case", "&What is the case about?", self, line=True,
+                            sender=Sender(lambda title: book.open(actor, title), self._done),
+                            placeholder="e.g. Mule account 1000000123")
+        dialog.open()
+        self.dialog = dialog
+        return dialog
 
     def open_case(self, case_id: int) -> None:
         """Show ``case_id`` (made from the queue): every case listed, that one selected."""
@@ -224,14 +229,16 @@ class CasesTab(QWidget):
     def resolve(self) -> None:
         if self.current is None:
             return
-        dialog = NoteDialog("Resolve case", "The case's outcome and what settled it:", self, OUTCOMES)
-        dialog.accepted.connect(lambda: self._act(lambda b, a, cid: b.close(a, cid, *dialog.values())))
+        dialog = NoteDialog("Resolve case", "The case's outcome and what settled it:", self, OUTCOMES,
+                            self._sender(lambda b, a, cid, outcome, note: b.close(a, cid, outcome, note)))
         dialog.open()
         self.dialog = dialog
 
     def reopen(self) -> None:
-        dialog = NoteDialog("Reopen case", "Why is the case reopened?", self)
-        dialog.accepted.connect(lambda: self._act(lambda b, a, cid: b.reopen(a, cid, dialog.values()[1])))
+        if self.current is None:
+            return
+        dialog = NoteDialog("Reopen case", "Why is the case reopened?", self,
+                            sender=self._sender(lambda b, a, cid, _outcome, note: b.reopen(a, cid, note)))
         dialog.open()
         self.dialog = dialog
 
@@ -242,10 +249,16 @@ class CasesTab(QWidget):
                                          "(its alerts, notes and files move here)", 1, 1)
         if not ok:
             return
-        dialog = NoteDialog("Merge cases", f"Why does case #{number} belong to this one?", self)
-        dialog.accepted.connect(lambda: self._act(lambda b, a, cid: b.merge(a, cid, number, dialog.values()[1])))
+        dialog = NoteDialog("Merge cases", f"Why does case #{number} belong to this one?", self,
+                            sender=self._sender(lambda b, a, cid, _outcome, note: b.merge(a, cid, number, note)))
         dialog.open()
         self.dialog = dialog
+
+    def _sender(self, fn) -> Sender:  # noqa: ANN001
+        """``fn(book, actor, case_id, outcome, note)`` on a worker for the case shown now; the dialog stays
+        open until core accepts (ui.send_dialog)."""
+        case_id, book, actor = self.current.case.id, self.book, self.actor
+        return Sender(lambda outcome, note: fn(book, actor, case_id, outcome, note), self._done)
 
     def _act(self, fn) -> None:  # noqa: ANN001
         if self.current is None:

@@ -20,6 +20,7 @@ from app.tasks import Op
 from app.zone import operator_zone, zone_name
 from core.cases.stats import SCORE_BINS, ChartData
 from core.security.roles import Actor
+from core.words import counted
 
 REDRAW_MS = 5_000
 COLORS = {"bar": "#1f6feb", "review": "#d97706", "decline": "#b42318", "breach": "#b42318", "share": "#067647"}
@@ -126,7 +127,8 @@ class ChartsTab(QWidget):
         self.share.setXRange(-0.5, len(data.confirmed) - 0.5)
         decided = sum(n for _d, _s, n in data.confirmed)
         self.note.setText(f"Updated {data.now.astimezone(zone):%H:%M:%S} · times in {zone_name(zone)} · "
-                          f"{decided} alerts decided in 30 days · charts redraw every {REDRAW_MS // 1000} s at most")
+                          f"{counted(decided, 'alert')} decided in 30 days · charts redraw every "
+                          f"{REDRAW_MS // 1000} s at most")
 
     def _bars(self, plot, values: list[int], labels: list[tuple[float, str]], every: int,  # noqa: ANN001
               color: str = COLORS["bar"]) -> None:

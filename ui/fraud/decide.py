@@ -4,8 +4,9 @@ Outcomes (Alt+C, Alt+F, Alt+I, Alt+E; Alt+O the note, Alt+U snooze, Alt+Z freeze
 fraud (voids the hold or reverses the payment; may ask a
 supervisor to freeze the account), false positive (posts the payment; may suppress one rule for the card
 or counterparty), inconclusive (funds stay held; back in the queue now or snoozed until a time),
-escalate (to a supervisor). The core's own checks run before the dialog closes, so a missing note or a
-bad date is shown in place and nothing is sent.
+escalate (to a supervisor). The core's own checks run first, so a missing note or a bad date is shown in
+place and nothing is sent; then the decision goes to core on a worker and the dialog stays open (note kept)
+until core accepts it: a refusal (someone else's claim, an alert closed meanwhile) is shown in place too.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from core.cases.suppressions import MAX_DAYS
 from core.errors import QenexError
 from core.ledger.money import format_minor
 from core.persistence.base import utcnow
+from ui.send_dialog import Sender, send
 
 OUTCOMES = (
     ("confirmed", "&Confirmed fraud", "Void the hold (a posted payment is reversed by a correcting transfer)",
@@ -45,9 +47,10 @@ def _total(alerts: list[AlertRow]) -> str:
 
 
 class DecideDialog(QDialog):
-    def __init__(self, alerts: list[AlertRow], parent: QWidget | None = None, outcome: str = "confirmed") -> None:
+    def __init__(self, alerts: list[AlertRow], parent: QWidget | None = None, outcome: str = "confirmed",
+                 sender: Sender | None = None) -> None:
         super().__init__(parent)
-        self.alerts = alerts
+        self.alerts, self.sender_ = alerts, sender
         self.result_decision: Decision | None = None
         one = alerts[0] if len(alerts) == 1 else None
         self.setWindowTitle("Decide alert" if one else f"Decide {len(alerts)} alerts")
@@ -69,7 +72,8 @@ class DecideDialog(QDialog):
         root.addLayout(grid)
 
         self.note_label = QLabel("N&ote")
-        self.note = QPlainTextEdit(placeholderText="What you found; required for confirmed fraud and escalation")
+        self.note = QPlainTextEdit(placeholderText="What you found; required for confirmed fraud, escalation and a "
+                                                   "suppression")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(80)
         self.note_label.setBuddy(self.note)
@@ -160,7 +164,8 @@ class DecideDialog(QDialog):
         self.suppress_box.setVisible(outcome == "false-positive" and len(self.alerts) == 1 and self.scope.count() > 0)
         for w in (self.rule, self.scope, self.days):
             w.setEnabled(self.suppress.isChecked())
-        required = outcome in ("confirmed", "escalate")
+        required = outcome in ("confirmed", "escalate") or (outcome == "false-positive" and self.suppress.isChecked()
+                                                             and self.suppress_box.isVisible())
         self.note_label.setText("N&ote (required)" if required else "N&ote (optional)")
         verb = OUTCOMES[self.group.checkedId()][3]
         self.ok.setText(f"{verb} ({len(self.alerts)})" if len(self.alerts) > 1 else verb)
@@ -190,4 +195,4 @@ class DecideDialog(QDialog):
             (self.note if "note" in err.code else self.ok).setFocus()
             return
         self.result_decision = decision
-        self.accept()
+        send(self, self.sender_, (decision,), self.error, self.ok, self.note)

@@ -22,6 +22,7 @@ from ui.columns import Column
 from ui.fraud.queue_model import amount_text, sla_text, state_text
 from ui.layout import table_view
 from ui.rows_model import RowsModel
+from core.words import counted
 
 MONEY_KINDS = {"payment_out": "−", "payment_in": "+"}
 
@@ -221,8 +222,8 @@ class AlertDetailPanel(QTabWidget):
             accounts = "; ".join(f"{x.number} {x.currency} {x.status}: balance {format_minor(x.balance, x.currency)}, "
                                  f"available {format_minor(x.available, x.currency)}" for x in c.accounts)
             self.profile.setText(f"<b>{c.name}</b> · customer #{c.id} · {c.country} · since {c.since:%Y-%m-%d}<br>"
-                                 f"{accounts}<br>{c.alerts} alert(s) so far: {c.confirmed} confirmed fraud, "
-                                 f"{c.false_positives} false positive(s)")
+                                 f"{accounts}<br>{counted(c.alerts, 'alert')} so far: {c.confirmed} confirmed fraud, "
+                                 f"{counted(c.false_positives, 'false positive')}")
         self.activity.set_rows(detail.activity)
         self.normal.set_rows(detail.normal)
         self.related_alerts.set_rows(detail.related_alerts)

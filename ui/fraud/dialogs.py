@@ -1,8 +1,11 @@
-"""Small dialogs of the fraud pages: batch results, choosing a case, reassigning with a note, a note prompt."""
+"""Small dialogs of the fraud pages: batch results, choosing a case, reassigning with a note, a note prompt.
+
+Each dialog that changes something takes a ``Sender`` (``ui.send_dialog``): it stays open until core
+accepts, and shows core's refusal in place with what was typed kept."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
 from app.zone import local
@@ -11,20 +14,11 @@ from core.errors import QenexError
 from ui.columns import Column
 from ui.layout import table_view
 from ui.rows_model import RowsModel
+from ui.send_dialog import NoteEdit, Sender, finish, send  # noqa: F401 - finish and NoteEdit: shared by other pages
+from core.words import counted
 
 MONEY = {"voided": "hold voided", "posted": "payment posted", "corrected": "payment reversed",
          "held": "funds stay held", "expired": "hold had expired", "none": "no money moved"}
-
-
-def finish(dialog: QDialog, root: QVBoxLayout, submit) -> QLabel:  # noqa: ANN001
-    """Add the inline error line and OK/Cancel (OK runs ``submit``, which accepts when the input is right)."""
-    error = QLabel("", objectName="fieldError", wordWrap=True)
-    root.addWidget(error)
-    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    box.accepted.connect(submit)
-    box.rejected.connect(dialog.reject)
-    root.addWidget(box)
-    return error
 
 
 OUTCOME_WORDS = {"confirmed": "confirmed fraud", "false-positive": "false positive", "inconclusive": "inconclusive",
@@ -73,8 +67,10 @@ class BatchResults(QDialog):
 class CaseChooser(QDialog):
     """Add alerts to an open case, or open a new one with a title."""
 
-    def __init__(self, alert_ids: list[int], cases: list, parent: QWidget | None = None) -> None:
+    def __init__(self, alert_ids: list[int], cases: list, parent: QWidget | None = None,
+                 sender: Sender | None = None) -> None:
         super().__init__(parent)
+        self.sender_ = sender
         self.setWindowTitle("Put alerts in a case")
         root = QVBoxLayout(self)
         root.addWidget(QLabel(f"Alert{'s' if len(alert_ids) > 1 else ''} {', '.join(f'#{i}' for i in alert_ids[:12])}"
@@ -83,7 +79,7 @@ class CaseChooser(QDialog):
         self.case = QComboBox()
         self.case.addItem("A new case", None)
         for c in cases:
-            self.case.addItem(f"#{c.id} {c.title} ({c.status}, {c.alerts} alerts)", c.id)
+            self.case.addItem(f"#{c.id} {c.title} ({c.status}, {counted(c.alerts, 'alert')})", c.id)
         self.title = QLineEdit(placeholderText="What the case is about, e.g. Mule account 1000000123")
         form.addRow("&Case", self.case)
         form.addRow("&Title", self.title)
@@ -101,14 +97,16 @@ class CaseChooser(QDialog):
             self.error.setText("A new case needs a title")
             self.title.setFocus()
             return
-        self.accept()
+        send(self, self.sender_, (case_id, title), self.error, self.ok_button, self.title)
 
 
 class ReassignDialog(QDialog):
     """Hand an alert to another analyst or supervisor; the note is required."""
 
-    def __init__(self, alert: AlertRow, people: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+    def __init__(self, alert: AlertRow, people: list[tuple[str, str]], parent: QWidget | None = None,
+                 sender: Sender | None = None) -> None:
         super().__init__(parent)
+        self.sender_ = sender
         self.setWindowTitle(f"Reassign alert #{alert.id}")
         root = QVBoxLayout(self)
         held = f"held by {alert.assignee}" if alert.assignee else "unclaimed"
@@ -136,22 +134,16 @@ class ReassignDialog(QDialog):
             self.error.setText("Reassigning needs a note saying why")
             self.note.setFocus()
         else:
-            self.accept()
-
-
-class NoteEdit(QPlainTextEdit):
-    def __init__(self, placeholder: str) -> None:
-        super().__init__(placeholderText=placeholder)
-        self.setTabChangesFocus(True)
-        self.setFixedHeight(70)
+            send(self, self.sender_, (to, note), self.error, self.ok_button, self.note)
 
 
 class NoteDialog(QDialog):
-    """Ask for a note (and optionally an outcome) before a case change."""
+    """Ask for a note (and optionally an outcome) for a case change; ``sender`` gets (outcome, note)."""
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None,
-                 outcomes: tuple[tuple[str, str], ...] = ()) -> None:
+                 outcomes: tuple[tuple[str, str], ...] = (), sender: Sender | None = None) -> None:
         super().__init__(parent)
+        self.sender_ = sender
         self.setWindowTitle(title)
         root = QVBoxLayout(self)
         root.addWidget(QLabel(prompt, wordWrap=True))
@@ -174,4 +166,4 @@ class NoteDialog(QDialog):
             self.error.setText("A note is required")
             self.note.setFocus()
             return
-        self.accept()
+        send(self, self.sender_, self.values(), self.error, self.ok_button, self.note)

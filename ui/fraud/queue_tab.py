@@ -13,7 +13,7 @@ from dataclasses import replace
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -30,6 +30,8 @@ from ui.fraud.filters import FilterBar
 from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
 from ui.layout import table_view
 from ui.lazy_model import PAGE_SIZE
+from ui.send_dialog import Sender, TextDialog
+from core.words import counted
 
 DETAIL_DELAY_MS = 120
 WIDEST = ("#888888", "2026-12-31 23:59", "999 h 59 min", "overdue 99 h 59 min", "0.99", "escalated", "", "", "",
@@ -148,7 +150,7 @@ class QueueTab(QWidget):
 
     def _counted(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(f"{n:,} alert{'' if n == 1 else 's'} · {self.filters.status.currentText()} · times in "
+        self.count_label.setText(f"{counted(n, 'alert')} · {self.filters.status.currentText()} · times in "
                                  f"{zone_name(operator_zone())} · red rows are past their SLA")
 
     def alerts(self) -> list[AlertRow | None]:
@@ -268,21 +270,23 @@ class QueueTab(QWidget):
         if not chosen:
             notify(self, "Nothing to decide", "The selected alerts are already closed.")
             return None
-        dialog = DecideDialog(chosen, self, outcome)
-        dialog.accepted.connect(lambda: self._send_decision([a.id for a in chosen], dialog.result_decision))
+        dialog = DecideDialog(chosen, self, outcome, self._decision_sender([a.id for a in chosen]))
         dialog.open()
         return dialog
 
-    def _send_decision(self, ids: list[int], decision) -> None:  # noqa: ANN001
+    def _decision_sender(self, ids: list[int]) -> Sender:
+        """Core decides on a worker; the dialog closes only once it accepted (ui.send_dialog)."""
         desk, actor = self.desk, self.actor
         if len(ids) == 1:
-            Op(self, lambda _t: desk.dispose(actor, ids[0], decision)).success(
-                lambda r: self._after(None, f"Alert #{r.alert_id}: {result_words(r)}")
-            ).run_in_background()
-            return
-        Op(self, lambda task: desk.dispose_many(actor, ids, decision)).success(
-            lambda results: self._batch_done(ids, results)).with_progress(
-            f"Deciding {len(ids)} alerts…").run_in_background()
+            return Sender(lambda decision: desk.dispose(actor, ids[0], decision),
+                          lambda r: self._after(None, f"Alert #{r.alert_id}: {result_words(r)}"))
+        return Sender(lambda decision: desk.dispose_many(actor, ids, decision),
+                      lambda results: self._batch_done(ids, results))
+
+    def _send_decision(self, ids: list[int], decision) -> None:  # noqa: ANN001
+        """Send a decision made without the dialog (a refusal opens the error dialog)."""
+        sender = self._decision_sender(ids)
+        Op(self, lambda _t: sender.send(decision)).success(sender.done).run_in_background()
 
     def _batch_done(self, ids: list[int], results: list) -> None:
         self.refresh()
@@ -299,15 +303,10 @@ class QueueTab(QWidget):
             lambda people: self._reassign_to(alert, people)).run_in_background()
 
     def _reassign_to(self, alert: AlertRow, people: list[tuple[str, str]]) -> None:
-        dialog = ReassignDialog(alert, [p for p in people if p[0] != alert.assignee], self)
         desk, actor = self.desk, self.actor
-
-        def send() -> None:
-            to, note = dialog.choice()
-            Op(self, lambda _t: desk.reassign(actor, alert.id, to, note)).success(
-                lambda row: self._after(row, f"Alert #{row.id} is now with {row.assignee}")).run_in_background()
-
-        dialog.accepted.connect(send)
+        dialog = ReassignDialog(alert, [p for p in people if p[0] != alert.assignee], self, Sender(
+            lambda to, note: desk.reassign(actor, alert.id, to, note),
+            lambda row: self._after(row, f"Alert #{row.id} is now with {row.assignee}")))
         dialog.open()
         self.last_dialog = dialog
 
@@ -321,16 +320,13 @@ class QueueTab(QWidget):
             lambda cases: self._choose_case(ids, cases)).run_in_background()
 
     def _choose_case(self, ids: list[int], cases: list) -> None:
-        dialog = CaseChooser(ids, cases, self)
         desk, actor = self.desk, self.actor
 
-        def send() -> None:
-            case_id, title = dialog.choice()
-            work = (lambda _t: desk.cases.add_alerts(actor, case_id, ids)) if case_id else \
-                (lambda _t: desk.cases.open(actor, title, ids))
-            Op(self, work).success(lambda case: (self.refresh(), self.case_opened.emit(case.id))).run_in_background()
+        def work(case_id: int | None, title: str):  # noqa: ANN202
+            return desk.cases.add_alerts(actor, case_id, ids) if case_id else desk.cases.open(actor, title, ids)
 
-        dialog.accepted.connect(send)
+        dialog = CaseChooser(ids, cases, self, Sender(
+            work, lambda case: (self.refresh(), self.case_opened.emit(case.id))))
         dialog.open()
         self.last_dialog = dialog
 
@@ -341,13 +337,15 @@ class QueueTab(QWidget):
         Op(self, lambda _t: desk.note(actor, alert_id, text)).success(
             lambda _r: (self.detail.note_saved(), self.show_alert(alert_id))).run_in_background()
 
-    def _raise(self, transfer_id: str) -> None:
-        note, ok = QInputDialog.getText(self, "Raise an alert", f"Why should transfer {transfer_id} be looked at?")
-        if not ok:
-            return
+    def _raise(self, transfer_id: str) -> TextDialog:
         desk, actor = self.desk, self.actor
-        Op(self, lambda _t: desk.raise_manual(actor, transfer_id, note)).success(
-            lambda row: self._after(row, f"Alert #{row.id} raised on {transfer_id}")).run_in_background()
+        dialog = TextDialog("Raise an alert", f"&Why should transfer {transfer_id} be looked at?", self, sender=Sender(
+            lambda note: desk.raise_manual(actor, transfer_id, note),
+            lambda row: self._after(row, f"Alert #{row.id} raised on {transfer_id}")), required=False,
+            placeholder="What you noticed")
+        dialog.open()
+        self.last_dialog = dialog
+        return dialog
 
     def _open_account(self) -> None:
         if self.current is not None and self.current.alert.account:

@@ -28,14 +28,16 @@ from ui.columns import Column
 from ui.layout import button_row, table_view
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
+from ui.send_dialog import Sender, TextDialog
 from ui.teller.confirm import ConfirmDialog
+from core.words import counted
 
 ORDER_COLUMNS = (
     Column("When", lambda o: o.created_at.astimezone().strftime("%m-%d %H:%M")),
     Column("Rail", lambda o: o.rail.upper()),
     Column("Status", lambda o: o.status),
     Column("Amount", lambda o: format_minor(o.amount, o.currency), align_right=True),
-    Column("Fee", lambda o: format_minor(o.fee, o.currency) if o.fee else "", align_right=True),
+    Column("Fee", lambda o: f"{format_minor(o.fee, o.currency)} {o.fee_status}" if o.fee else "", align_right=True),
     Column("From", lambda o: o.account),
     Column("To", lambda o: o.beneficiary),
     Column("Funds", lambda o: o.funds),
@@ -48,9 +50,9 @@ class OrdersTab(QWidget):
         super().__init__()
         self.services, self.actor = services, actor
         self.selected: OrderView | None = None
-        self.dialog: ConfirmDialog | None = None
+        self.dialog: ConfirmDialog | TextDialog | None = None
         self.status_filter = QComboBox()
-        for status in ("", "created", "submitted", "settled", "returned"):
+        for status in ("", "created", "submitted", "settled", "returned", "canceled"):
             self.status_filter.addItem(status or "all statuses", status)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         show_label = QLabel("Sho&w")
@@ -71,12 +73,16 @@ class OrdersTab(QWidget):
         reason_label = QLabel("Reason &code")
         reason_label.setBuddy(self.reason)
         self.return_button = QPushButton("Ret&urn…")
+        self.cancel_button = QPushButton("Cance&l order…")
+        self.cancel_button.setToolTip("Stop an order not yet sent: its money and its fee go back to the customer")
+        self.cancel_button.clicked.connect(self.cancel_order)
         self.export_button.clicked.connect(self.export)
         self.settle_button.clicked.connect(self.settle)
         self.return_button.clicked.connect(self.return_order)
         self.note = QLabel("", objectName="formStatus", wordWrap=True)
         may = actor.can(Permission.RAILS_OPERATE)
-        for widget in (self.export_button, self.settle_button, self.return_button, self.reason, self.rail):
+        for widget in (self.export_button, self.settle_button, self.return_button, self.cancel_button, self.reason,
+                       self.rail):
             widget.setEnabled(may)
             if not may:
                 widget.setToolTip("A supervisor operates the rails (rails.operate)")
@@ -91,6 +97,7 @@ class OrdersTab(QWidget):
         actions.addWidget(reason_label)
         actions.addWidget(self.reason, 1)
         actions.addWidget(self.return_button)
+        actions.addWidget(self.cancel_button)
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 8, 0, 0)
         root.addLayout(top)
@@ -126,6 +133,7 @@ class OrdersTab(QWidget):
         may = self.actor.can(Permission.RAILS_OPERATE)
         self.settle_button.setEnabled(may and order is not None and order.status == "submitted")
         self.return_button.setEnabled(may and order is not None and order.status in ("submitted", "settled"))
+        self.cancel_button.setEnabled(may and order is not None and order.status == "created")
         self.reason.clear()
         if order is not None:
             for code, text in return_codes.choices(order.rail):
@@ -134,7 +142,8 @@ class OrdersTab(QWidget):
                 self._say(f"Order {order.id}: the fraud screen holds its funds; an analyst releases or declines it "
                           f"in the Fraud queue (search {order.id}). It is exported only once released.", ok=False)
             elif order.return_reason:
-                self._say(f"Order {order.id} was returned: {order.return_reason}", ok=True)
+                verb = "was returned" if order.status == "returned" else "was not sent"
+                self._say(f"Order {order.id} {verb}: {order.return_reason}", ok=True)
 
     # -- actions --------------------------------------------------------------------------------
     def export(self) -> None:
@@ -154,7 +163,8 @@ class OrdersTab(QWidget):
         return self._confirm("Export rail file", rows, f"The file is written and these orders become submitted; "
                              "settle or return each when the rail answers.", "&Export",
                              lambda: self._run(lambda o, a: rail_files.export(o, a, rail, path, self.services.rails),
-                                               lambda r: f"Wrote {r.orders} order(s) to {r.path} (batch {r.batch_id})"))
+                                               lambda r: f"Wrote {counted(r.orders, 'order')} to {r.path} "
+                                                         f"(batch {r.batch_id})"))
 
     def settle(self) -> ConfirmDialog | None:
         o = self.selected
@@ -183,6 +193,22 @@ class OrdersTab(QWidget):
         return self._confirm("Return order", rows, "The rail returned the payment: the customer gets the money back.",
                              "&Return", lambda: self._run(lambda s, a: s.return_order(a, o.id, code),
                                                           lambda v: f"Returned {v.id}: {v.return_reason}"))
+
+    def cancel_order(self) -> TextDialog | None:
+        """Ask why, then core cancels (the dialog stays open with core's answer until it accepts)."""
+        o = self.selected
+        if o is None or o.status != "created":
+            return None
+        orders, actor = self.services.orders, self.actor
+        back = format_minor(o.amount + o.fee, o.currency)
+        self.dialog = TextDialog("Cancel order", f"&Why is order {o.id} cancelled? It is not sent; {back} (amount and "
+                                 f"fee) goes back to {o.account}.", self.window(), line=True,
+                                 placeholder="e.g. the customer called it off", sender=Sender(
+                                     lambda reason: orders.cancel(actor, o.id, reason),
+                                     lambda v: (self._say(f"Cancelled {v.id}: {v.funds}; fee {v.fee_status or 'none'}",
+                                                          ok=True), self.refresh())))
+        self.dialog.open()
+        return self.dialog
 
     def _confirm(self, title: str, rows: list[tuple[str, str]], outcome: str, verb: str, then) -> ConfirmDialog:  # noqa: ANN001
         self.dialog = ConfirmDialog(self.window(), title, rows, outcome, then, confirm_text=verb)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QTabWidget, QVBoxLayout,
+    QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTabWidget, QVBoxLayout,
     QWidget,
 )
 
@@ -35,7 +35,9 @@ from ui.layout import button_row, card, page_header, table_view
 from ui.lazy_model import LazyTableModel
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
+from ui.send_dialog import Sender, TextDialog
 from ui.teller.confirm import ConfirmDialog
+from core.words import counted
 
 if TYPE_CHECKING:
     from ui.payments.card_form import CardPaymentDialog
@@ -208,7 +210,7 @@ class PaymentsPage(QWidget):
 
     def _counted(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText("No payments" if n == 0 else f"{n:,} payment{'' if n == 1 else 's'}")
+        self.count_label.setText("No payments" if n == 0 else counted(n, "payment"))
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = selected.indexes()
@@ -352,14 +354,15 @@ class PaymentsPage(QWidget):
         p = self.selected
         if p is None:
             return
-        reason, ok = QInputDialog.getText(self, "Reveal card number", f"Why is the full number of {p.card} needed? "
-                                          "(at least 10 characters, e.g. a ticket number; audited)")
-        if not ok:
-            return
         vault, actor = self.services.payments.vault, self.actor
-        Op(self, lambda _t: vault.reveal(actor, p.card_token, reason)).success(
-            lambda number: notify(self, "Card number", f"{p.card}: {' '.join(number[i:i + 4] for i in range(0, len(number), 4))}"
-                                  "\n\nThis reveal is in the audit trail.")).failure(self._failed).run_in_background()
+        self.reveal_dialog = TextDialog(
+            "Reveal card number", f"&Why is the full number of {p.card} needed? (at least 10 characters, e.g. a "
+            "ticket number; audited)", self, line=True, sender=Sender(
+                lambda reason: vault.reveal(actor, p.card_token, reason),
+                lambda number: notify(self, "Card number", f"{p.card}: "
+                                      f"{' '.join(number[i:i + 4] for i in range(0, len(number), 4))}"
+                                      "\n\nThis reveal is in the audit trail.")))
+        self.reveal_dialog.open()  # a refused reason (too short) stays in the dialog to be corrected
 
     def _run(self, call, verb: str) -> None:  # noqa: ANN001
         svc, actor = self.services.payments, self.actor

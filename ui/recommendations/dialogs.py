@@ -1,15 +1,17 @@
-"""The reject dialog: a reason is required (core refuses an empty one too)."""
+"""The reject dialog: a reason is required (core refuses an empty one too); with a sender it stays open until
+core accepts the rejection (a refusal is shown in place, the reason kept: ``ui.send_dialog``)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from core.ai.store import MAX_REASON
-from ui.fraud.dialogs import finish
+from ui.send_dialog import Sender, finish, send
 
 
 class RejectDialog(QDialog):
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, parent: QWidget | None = None, sender: Sender | None = None) -> None:
         super().__init__(parent)
+        self.sender_ = sender
         self.setWindowTitle("Reject recommendation")
         root = QVBoxLayout(self)
         root.addWidget(QLabel(f"Reject: {title}", wordWrap=True))
@@ -34,4 +36,4 @@ class RejectDialog(QDialog):
         if len(text) > MAX_REASON:
             self.error.setText(f"The reason has {len(text)} characters; keep it within {MAX_REASON}.")
             return
-        self.accept()
+        send(self, self.sender_, (text,), self.error, self.ok_button, self.reason)

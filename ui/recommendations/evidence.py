@@ -15,6 +15,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.ai.store import Rec
+from core.words import counted
 
 COLORS = {"champion": "#9aa5b1", "challenger": "#1f6feb", "current": "#9aa5b1", "proposed": "#1f6feb",
           "capacity": "#d97706", "fp": "#b42318", "tp": "#067647", "fraud": "#b42318", "payments": "#1f6feb"}
@@ -73,7 +74,7 @@ class EvidenceChart(QWidget):
 
     def _pr(self, ev: dict) -> None:
         e = ev["evaluation"]
-        self.plot.setTitle(f"Precision vs recall, last {e['days']} days ({e['frauds']} frauds)")
+        self.plot.setTitle(f"Precision vs recall, last {counted(e['days'], 'day')} ({counted(e['frauds'], 'fraud')})")
         for side in ("champion", "challenger"):
             card = e.get(side)
             if card and card.get("curve"):
@@ -91,7 +92,7 @@ class EvidenceChart(QWidget):
 
     def _shadow(self, ev: dict) -> None:
         sh = ev["shadow"]
-        self.plot.setTitle(f"Shadow run: alerts a day, last {sh['days']} days")
+        self.plot.setTitle(f"Shadow run: alerts a day, last {counted(sh['days'], 'day')}")
         xs = range(len(sh["current"]["daily_alerts"]))
         self._line(xs, sh["current"]["daily_alerts"], f"now ({ev.get('current', '')})", COLORS["current"])
         self._line(xs, sh["proposed"]["daily_alerts"], f"proposed ({ev.get('proposed', '')})", COLORS["proposed"])

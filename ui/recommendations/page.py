@@ -21,9 +21,11 @@ from ui.columns import Column
 from ui.layout import button_row, card, page_header, table_view
 from ui.live import LiveRefresh
 from ui.recommendations.dialogs import RejectDialog
+from ui.send_dialog import Sender
 from ui.recommendations.evidence import EvidenceChart
 from ui.recommendations.words import KIND, STATUS, details, run_words, state_words
 from ui.rows_model import RowsModel
+from core.words import counted
 
 FILTERS = (("Open", "open"), ("Decided", "decided"), ("All", "all"))
 
@@ -164,9 +166,6 @@ class RecommendationsPage(QWidget):
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
-    def ask_reason(self, rec: Rec) -> str | None:
-        dialog = RejectDialog(rec.title, self)
-        return dialog.text() if dialog.exec() == RejectDialog.DialogCode.Accepted else None
 
     def accept_current(self) -> None:
         rec = self.current()
@@ -184,11 +183,10 @@ class RecommendationsPage(QWidget):
         rec = self.current()
         if rec is None or rec.status != "open":
             return
-        reason = self.ask_reason(rec)
-        if reason is None:
-            return
         desk, actor = self.desk, self.actor
-        self._act(lambda _t: desk.reject(actor, rec.id, reason), f"Rejected #{rec.id}.")
+        self.reject_dialog = RejectDialog(rec.title, self, Sender(
+            lambda reason: desk.reject(actor, rec.id, reason), lambda _r: self._acted(f"Rejected #{rec.id}.")))
+        self.reject_dialog.open()  # stays open until core accepts: a refusal keeps the reason typed
 
     def rollback_current(self) -> None:
         rec = self.current()
@@ -247,7 +245,7 @@ class RecommendationsPage(QWidget):
 
     def _retrained(self, result) -> None:  # noqa: ANN001
         found = len(result.recommendations)
-        self._retrain_over(f"Retrain #{result.run_id} finished: {found} recommendation{'s' if found != 1 else ''}"
+        self._retrain_over(f"Retrain #{result.run_id} finished: {counted(found, 'recommendation')}"
                            + (f"; challenger v{result.challenger} is waiting for your decision." if result.challenger
                               else "; the challenger did not beat the current model."))
 

@@ -97,10 +97,19 @@ class CashForm(LedgerForm):
         else:
             self._show_id(False)
         deposit, teller, drawers, actor = self.deposit, self.services.teller, self.services.drawers, self.actor
-        self.review(lambda: (teller.account(actor, account), drawers.sessions(actor, mine=True, currency=code)),
+        self.review(lambda: (teller.account(actor, account), drawers.sessions(actor, mine=True, currency=code),
+                             drawers.ctr_check(actor, account, minor, code, deposit=deposit)),
                     lambda found: self._confirm(account, minor, code, deposit, document, *found))
 
-    def _confirm(self, account: str, minor: int, code: str, deposit: bool, document, detail, sessions) -> None:  # noqa: ANN001
+    def _confirm(self, account: str, minor: int, code: str, deposit: bool, document, detail, sessions,  # noqa: ANN001
+                 ctr_reason: str | None = None) -> None:
+        if ctr_reason and document is None:  # the customer's cash today tips it over (core.drawers.ctr)
+            self._show_id(True)
+            if not self.text("id_number"):
+                self.set_error("id_number", ctr_reason)
+                self.fields["id_number"].setFocus()
+                return
+            document = (self.id_type.currentData(), self.text("id_number"))
         acc, loc = detail.account, self.locale
         if acc.currency != code:
             self.set_error("currency", f"account {account} holds {acc.currency}, not {code}")

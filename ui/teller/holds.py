@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -20,6 +20,7 @@ from ui.errors import confirm
 from ui.forms import InlineForm
 from ui.layout import table_view
 from ui.rows_model import RowsModel
+from ui.send_dialog import Sender, TextDialog
 from ui.teller.amounts import hint, parse_amount, show
 
 
@@ -166,10 +167,23 @@ class HoldsPanel(QWidget):
         if hold is None:
             self.form.set_status("Select the hold to release in the list.", ok=False)
             return
-        note, ok = QInputDialog.getText(self, "Release hold", f"Why is the hold of "
-                                        f"{show(hold.amount, hold.currency, self.locale)} released?")
-        if ok:
-            self.release(hold, note)
+        self.release_dialog = self._release_dialog(hold)
+        self.release_dialog.open()
+
+    def _release_dialog(self, hold: HoldView) -> TextDialog:
+        """The note is asked for in a dialog that stays open until core accepts the release (or the request)."""
+        teller, actor, amount = self.services.teller, self.actor, show(hold.amount, hold.currency, self.locale)
+        if self.four_eyes:
+            approvals = self.services.approvals
+            sender = Sender(lambda note: approvals.request_hold_release(actor, hold.id, note), lambda r: self.form.set_status(
+                f"Release of the {amount} hold is waiting for approval (request #{r.id}); a supervisor other than "
+                "you decides in Approvals.", ok=True))
+        else:
+            sender = Sender(lambda note: teller.release_hold(actor, hold.id, note), lambda h: (
+                self.form.set_status(f"Released the hold of {show(h.amount, h.currency, self.locale)}.", ok=True),
+                self.holds_changed.emit()))
+        return TextDialog("Release hold", f"&Why is the hold of {amount} released?", self, sender=sender,
+                          line=True, required=False, placeholder="e.g. the customer showed the cheque cleared")
 
     def release(self, hold: HoldView, note: str) -> None:
         teller, actor = self.services.teller, self.actor

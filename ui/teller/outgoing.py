@@ -258,6 +258,8 @@ class OutgoingForm(InlineForm):
             note = ("; waiting for approval: the funds are reserved on the account, not sent, until a supervisor "
                     "approves it in the approvals inbox")
         fee = f" + fee {fmt(order.fee)}" if order.fee else " (no fee)"
+        if order.fee and held:
+            note += "; the fee is reserved with it and charged only if the payment goes out"
         self.set_status(f"Receipt: order {order.id} created: {fmt(order.amount)}{fee} from {order.account} to "
                         f"{order.name} by {order.rail.upper()}{note}", ok=True, warning=held)
         for key in ("amount", "reference"):

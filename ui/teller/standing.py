@@ -23,6 +23,7 @@ from ui.layout import table_view
 from ui.rows_model import RowsModel
 from ui.teller.amounts import hint, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
+from core.words import counted
 
 
 def _day(d: QDate) -> date:
@@ -68,8 +69,12 @@ class StandingPanel(QWidget):
         self.status = QLabel(objectName="formStatus", wordWrap=True)
         self.status.hide()
         allowed = actor.can(Permission.TRANSFER_POST)
-        for b in (self.add_button, self.cancel_button, self.run_button):
+        for b in (self.add_button, self.cancel_button):
             b.setEnabled(allowed)
+        self.run_button.setEnabled(actor.can(Permission.STANDING_RUN))  # core refuses others too
+        if not actor.can(Permission.STANDING_RUN):
+            self.run_button.setToolTip("Due instructions run on their own every few minutes; running them now "
+                                       "needs a supervisor")
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
         root.addWidget(self.title)
@@ -162,7 +167,8 @@ class StandingPanel(QWidget):
     def _runs_loaded(self, v: InstructionView, runs: list[RunView]) -> None:
         self.runs_model.set_rows(runs)
         failed = sum(r.state == "failed" for r in runs)
-        self.runs_title.setText(f"Run history of #{v.id}: {len(runs)} run(s)" + (f", {failed} failed" if failed else ""))
+        self.runs_title.setText(f"Run history of #{v.id}: {counted(len(runs), 'run')}"
+                                + (f", {failed} failed" if failed else ""))
 
     def runs(self) -> list[RunView]:
         return [self.runs_model.row_object(i) for i in range(self.runs_model.rowCount())]
@@ -196,18 +202,17 @@ class StandingPanel(QWidget):
         ).failure(lambda err: self._failed(err)).run_in_background()
 
     def run_due(self) -> None:
-        """Run the scheduled job now (as the system, like the worker's timer)."""
-        from app.upkeep import run_standing
-
-        services = self.services
+        """Run the scheduled job now (a supervisor; core checks ``standing.run`` and posts as the system)."""
+        standing, actor = self.services.standing, self.actor
         self.run_button.setEnabled(False)
-        Op(self, lambda _t: run_standing(services)).success(self._ran).failure(
+        Op(self, lambda _t: standing.run_due(actor)).success(self._ran).failure(
             lambda err: (self.run_button.setEnabled(True), self._failed(err))).run_in_background()
 
     def _ran(self, runs: list[RunView]) -> None:
-        self.run_button.setEnabled(self.actor.can(Permission.TRANSFER_POST))
+        self.run_button.setEnabled(self.actor.can(Permission.STANDING_RUN))
         failed = sum(r.state == "failed" for r in runs)
-        text = "Nothing was due." if not runs else f"Ran {len(runs)} due date(s): {len(runs) - failed} posted" + (
+        text = "Nothing was due." if not runs else f"Ran {counted(len(runs), 'due date')}: " \
+            f"{len(runs) - failed} posted" + (
             f", {failed} failed (see the run history)" if failed else "") + "."
         self.say(text, ok=not failed)
         self.changed.emit()
@@ -290,7 +295,19 @@ class AddStandingDialog(QDialog):
             form.set_error("valid_until", f"the last date must be on or after the first due date ({start})")
             return
         frequency, description = self.frequency.currentData(), self.description.text()
-        rows = [("From", self.account), ("Pay to", to), ("Amount", show(amount, self.currency, self.locale)),
+        teller, actor, account = self.services.teller, self.actor, self.account
+        self.review_button.setEnabled(False)
+        Op(self, lambda _t: (teller.account(actor, account).account, teller.account(actor, to).account)).success(
+            lambda found: self._confirm(found, to, amount, frequency, start, until, description)).failure(
+            lambda err: (self.review_button.setEnabled(True), self.form.show_failure(err, "to"))).run_in_background()
+
+    def _confirm(self, found: tuple, to: str, amount: int, frequency: str, start: date, until: date | None,
+                 description: str) -> None:
+        """The confirmation names both accounts' holders with their numbers (read on the worker)."""
+        self.review_button.setEnabled(True)
+        payer, payee = found
+        rows = [("From", f"{payer.name} ({self.account})"), ("Pay to", f"{payee.name} ({to})"),
+                ("Amount", show(amount, self.currency, self.locale)),
                 ("Every", f"{'week' if frequency == 'weekly' else 'month'}, first on {start}"),
                 ("Until", str(until) if until else "cancelled"), ("Description", description or "-")]
         self.confirm = ConfirmDialog(self, "Confirm standing instruction", rows,
