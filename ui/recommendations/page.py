@@ -1,8 +1,9 @@
 """The Recommendations page (supervisors): the loop's cards with their evidence; accept, reject with a
-reason, roll back; retrain now with progress and cancel.
+reason, roll back; retrain now (or accept a drift card, which retrains) with progress and cancel.
 
-Every call runs on a worker (``app.tasks.Op``); a retrain runs on the network pool so the desk's database
-worker (postings, the queue) never waits for it, and the champion keeps scoring meanwhile.
+Every call runs on a worker (``app.tasks.Op``); a retrain is started from the network pool so the desk's
+database worker (postings, the queue) never waits for it, trains in a child process (``core.ai.runs``), and
+the champion keeps scoring meanwhile.
 """
 from __future__ import annotations
 
