@@ -91,7 +91,8 @@ def run(target: Callable[..., Any], args: Sequence[Any] = (), *, name: str, what
                 if kind == "ok":
                     return message[1]
                 if kind == "error":
-                    raise message[1] if isinstance(message[1], QenexError) else ChildFailed(f"{what} failed: {message[1]}")
+                    error = message[1]
+                    raise error if isinstance(error, QenexError) else ChildFailed(f"{what} failed: {error}")
                 if progress is not None:
                     progress(*message[1:])
             now = time.monotonic()

@@ -169,7 +169,8 @@ def _in_child(url: str, run_id: int, base: FraudConfig, by: str, candidates: tup
 
 
 def execute_here(engine: Engine, run_id: int, base: FraudConfig, *, by: str,
-                 progress: Progress = lambda d, t, s: None, candidates: tuple[str, ...] = ("hgb", "logistic")) -> RunResult:
+                 progress: Progress = lambda d, t, s: None,
+                 candidates: tuple[str, ...] = ("hgb", "logistic")) -> RunResult:
     """The run in this process (the child's work; tests compare it with ``execute``); records how it ended
     whatever happens. Cancellation is cooperative here: ``progress`` may raise."""
     try:
