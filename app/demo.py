@@ -1,8 +1,6 @@
 """The demo bank: seeded history, demo users and a first fraud model (for ``qenex --demo`` and ``qenex demo seed``)."""
 from __future__ import annotations
 
-import multiprocessing
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -11,6 +9,7 @@ from sqlalchemy import Engine
 
 from app.services import Services
 from app.settings import Settings
+from core import child_process
 from core.demo.seed import Cancelled, SeedReport, seed
 from core.errors import QenexError
 from core.security.roles import SYSTEM_ACTOR
@@ -68,43 +67,35 @@ TRAINING_SECONDS = 25  # a typical first training on the demo history here; prog
 
 
 def _train_first_model(engine: Engine, progress: Progress | None, cancelled: Callable[[], bool]) -> str | None:
-    """Train in a child process, so Cancel stops it at once (a fit cannot be interrupted in a thread) and
-    progress moves meanwhile (an estimate from the elapsed time; the fit reports nothing itself)."""
-    ctx = multiprocessing.get_context("spawn")
-    results = ctx.Queue()
-    child = ctx.Process(target=_train_child, args=(engine.url.render_as_string(hide_password=False), results),
-                        name="qenex-demo-training", daemon=True)
-    started = time.monotonic()
-    child.start()
+    """Train in a child process (``core.child_process``), so Cancel stops it at once (a fit cannot be
+    interrupted in a thread) and progress moves meanwhile (an estimate from the elapsed time; the fit
+    reports nothing itself). The child keeps the normal CPU priority: the person is waiting for it."""
+    def beat(elapsed: float) -> None:
+        if cancelled():
+            raise Cancelled("demo seeding cancelled while training the first fraud model")
+        if progress:
+            done = int(1000 * elapsed / (elapsed + TRAINING_SECONDS))  # moves, never reaches the end early
+            progress(done, 1000, f"training the first fraud model on the demo history ({elapsed:.0f} s)")
+
     try:
-        while child.is_alive():
-            if cancelled():
-                raise Cancelled("demo seeding cancelled while training the first fraud model")
-            elapsed = time.monotonic() - started
-            if progress:
-                done = int(1000 * elapsed / (elapsed + TRAINING_SECONDS))  # moves, never reaches the end early
-                progress(done, 1000, f"training the first fraud model on the demo history ({elapsed:.0f} s)")
-            child.join(0.2)
-    finally:
-        if child.is_alive():
-            child.terminate()
-            child.join(5)
-    outcome = results.get(timeout=5) if not results.empty() else ("error", f"training stopped (exit {child.exitcode})")
-    if outcome[0] == "error":
-        raise QenexError(f"training the first fraud model failed: {outcome[1]}")
+        label = child_process.run(_train_child, (engine.url.render_as_string(hide_password=False),),
+                                  name="qenex-demo-training", what="training the first fraud model", beat=beat,
+                                  nice=0)
+    except (Cancelled, child_process.ChildFailed, child_process.ChildUnavailable):
+        raise  # their words already say what failed
+    except QenexError as err:  # a refusal in the child (e.g. nothing to train on)
+        raise QenexError(f"training the first fraud model failed: {err.message}") from None
     if progress:
         progress(1000, 1000, "the first fraud model is trained")
-    return outcome[1]
+    return label
 
 
-def _train_child(url: str, results) -> None:  # noqa: ANN001 - runs in the child process
+def _train_child(url: str, _report) -> str:  # noqa: ANN001 - runs in the child process
     from core.fraud.dbtrain import train_from_database
     from core.persistence.db import make_engine
 
     engine = make_engine(url)
     try:
-        results.put(("ok", train_from_database(engine, actor=SYSTEM_ACTOR).label))
-    except Exception as err:  # noqa: BLE001 - reported to the parent as text
-        results.put(("error", f"{type(err).__name__}: {err}"))
+        return train_from_database(engine, actor=SYSTEM_ACTOR).label
     finally:
         engine.dispose()

@@ -3,7 +3,7 @@
     qenex ai retrain [--if-due]          train a challenger now (or only when QENEX_MODEL_UPDATE_FREQUENCY says so)
     qenex ai recommendations             the open cards (--status decided|all for the others)
     qenex ai show ID                     one card with its evidence
-    qenex ai accept ID                   apply it at once (audited)
+    qenex ai accept ID                   apply it at once (audited; a drift card: retrain now)
     qenex ai reject ID --reason TEXT     turn it down (audited; a reason is required)
     qenex ai rollback ID                 restore exactly the model and settings before the accept
 """
@@ -53,8 +53,14 @@ def _desk(ctx):  # noqa: ANN001, ANN202
 
 
 def _progress(as_json: bool):  # noqa: ANN202
-    """Steps on stderr for a person at a terminal (never in a pipe or log, where a failure is one line)."""
+    """Steps on stderr for a person at a terminal (never in a pipe or log, where a failure is one line); a
+    step repeated while the run works (it is polled) is printed once."""
+    last: list = []
+
     def report(done: int, total: int, label: str) -> None:
+        if [done, label] == last:
+            return
+        last[:] = [done, label]
         if label and not as_json and sys.stderr is not None and sys.stderr.isatty():
             print(f"[{done}/{total}] {label}", file=sys.stderr, flush=True)
     return report
@@ -107,7 +113,7 @@ def _list(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 def _show(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     r = _desk(ctx).get(actor_for(ctx, args.as_user), args.id)
-    lines = [_line(r), f"change: {r.change or 'none (acknowledge only)'}"]
+    lines = [_line(r), f"change: {r.change or ('a retrain now' if r.kind == 'drift' else 'none')}"]
     ev = r.evidence
     if "shadow" in ev:
         sh = ev["shadow"]
@@ -126,7 +132,16 @@ def _show(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 
 def _accept(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
-    r = _desk(ctx).accept(actor_for(ctx, args.as_user), args.id)
+    actor = actor_for(ctx, args.as_user)
+    r = _desk(ctx).accept(actor, args.id, progress=_progress(args.json))
+    if r.kind == "drift":  # accepting it ran a retrain
+        run = _desk(ctx).run(actor, r.after["retrain"])
+        found = len(run.recommendations)
+        ctx.emit({**r.to_dict(evidence=False), "run": run.to_dict()}, as_json=args.json,
+                 text=f"accepted #{r.id}: {r.title}\nretrain #{run.run_id} {run.status}: {found} open recommendation(s)"
+                      + (f", challenger v{run.challenger} waiting for a decision" if run.challenger else "")
+                      + " (qenex ai recommendations)")
+        return 0
     ctx.emit(r.to_dict(evidence=False), as_json=args.json,
              text=f"accepted #{r.id}: {r.title}\nnow in force: model {_v(r.after, 'model')}, settings "
                   f"{_v(r.after, 'settings')} (undo: qenex ai rollback {r.id})")

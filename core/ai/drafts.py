@@ -3,7 +3,7 @@ and the evidence (figures and chart series) the supervisor sees.
 
 Kinds: ``promote`` (a challenger model), ``threshold`` (the review threshold at analysts' capacity),
 ``rule`` (a rule with mostly false positives), ``terminal`` (a counterparty's fraud spike: block it),
-``drift`` (PSI above 0.2; accepting acknowledges it, nothing changes).
+``drift`` (PSI above 0.2; accepting it starts a retrain, ``AiDesk.accept``).
 """
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def drift(d: Drift) -> Draft:
     return Draft("drift", d.name, f"drift on {d.name}: PSI {d.psi:.2f}", {},
                  {"chart": "drift", "psi": d.psi, "edges": d.edges, "last_week": d.last_week,
                   "this_week": d.this_week,
-                  "proposal": "acknowledge it; the next retrain learns the new traffic (retrain now if it persists)"})
+                  "proposal": "retrain now: a challenger trained on the latest labels learns the new traffic"})
 
 
 def _describe(values: dict) -> str:

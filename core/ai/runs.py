@@ -1,11 +1,13 @@
 """One retrain-and-review run: replay the history, train a challenger on every label known so far, evaluate
 it against the champion, measure drift, terminal spikes and rule noise, and store the recommendations.
 
-Posting never waits for it: the history is read in one short read transaction, training and evaluation
-touch no table, and the challenger is registered inactive (the champion keeps scoring until a supervisor
-promotes it). Runs are recorded in ``ai_runs``; one runs at a time across desks (a run older than
-STALE_AFTER counts as abandoned). Cancellation is cooperative: ``progress`` may raise (the console's
-``Task.step`` raises ``Cancelled``), and the run is then recorded as cancelled.
+Posting never waits for it: the run works in a spawned child process at a lower CPU priority
+(``core.child_process``; ``execute``), so the desk's process keeps its interpreter lock and most of the CPU;
+the history is read in one short read transaction, training and evaluation touch no table, and the
+challenger is registered inactive (the champion keeps scoring until a supervisor promotes it). Runs are
+recorded in ``ai_runs``; one runs at a time across desks (a run older than STALE_AFTER counts as abandoned).
+Cancel stops the child at once (``progress`` raises, as the console's ``Task.step`` raises ``Cancelled``)
+and the run is recorded as cancelled; a run never stays "running" after ``execute`` returns or raises.
 """
 from __future__ import annotations
 
@@ -17,20 +19,22 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, select, update
 
+from core import child_process
 from core.ai import capacity as capacity_mod
 from core.ai import dataset, drafts, drift, rulestats, spikes, store
 from core.ai.evaluate import evaluate
-from core.errors import ConfigurationError, QenexError
+from core.errors import ConfigurationError, NotFound, QenexError
 from core.fraud import registry, versions
 from core.fraud.config import FraudConfig
 from core.persistence.base import utcnow
-from core.persistence.models.ai import AiRun
+from core.persistence.models.ai import AiRun, Recommendation
 from core.words import counted
 
 DEFAULT_FREQUENCY = 3600
 STALE_AFTER = timedelta(hours=2)
 STEPS = 100  # progress is reported in percent
 _RUN = AiRun.__table__
+_RC = Recommendation.__table__
 Progress = Callable[[int, int, str], None]
 
 
@@ -82,39 +86,108 @@ def due(conn: Connection, now: datetime, frequency: int) -> bool:
 
 def start(engine: Engine, by: str, trigger: str, now: datetime | None = None) -> int:
     """Claim the run (RunInProgress if another is running) and return its id."""
-    now = now or utcnow()
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7423006)")
-        running = conn.execute(select(_RUN.c.id, _RUN.c.started_by, _RUN.c.started_at)
-                               .where(_RUN.c.status == "running")).all()
-        for r in running:
-            if now - r.started_at < STALE_AFTER:
-                raise RunInProgress(f"a retrain is already running (run #{r.id}, started by {r.started_by} at "
-                                    f"{r.started_at:%H:%M} UTC); wait for it to finish", run=r.id)
-            conn.execute(update(_RUN).where(_RUN.c.id == r.id).values(
-                status="failed", finished_at=now, summary=json.dumps({"error": "abandoned (no end recorded)"})))
-        result = conn.execute(_RUN.insert().values(trigger=trigger, started_by=by[:64], started_at=now,
-                                                   status="running", summary="{}"))
-        return int(result.inserted_primary_key[0])
+        return claim(conn, by, trigger, now or utcnow())
 
 
-def _finish(engine: Engine, run_id: int, status: str, summary: dict, challenger: int | None = None) -> None:
+def claim(conn: Connection, by: str, trigger: str, now: datetime) -> int:
+    """``start`` in the caller's transaction (accepting a drift card claims its run with the accept)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7423006)")
+    running = conn.execute(select(_RUN.c.id, _RUN.c.started_by, _RUN.c.started_at)
+                           .where(_RUN.c.status == "running")).all()
+    for r in running:
+        if now - r.started_at < STALE_AFTER:
+            raise RunInProgress(f"a retrain is already running (run #{r.id}, started by {r.started_by} at "
+                                f"{r.started_at:%H:%M} UTC); wait for it to finish", run=r.id)
+        conn.execute(update(_RUN).where(_RUN.c.id == r.id).values(
+            status="failed", finished_at=now, summary=json.dumps({"error": "abandoned (no end recorded)"})))
+    inserted = conn.execute(_RUN.insert().values(trigger=trigger, started_by=by[:64], started_at=now,
+                                                 status="running", summary="{}"))
+    return int(inserted.inserted_primary_key[0])
+
+
+def _finish(engine: Engine, run_id: int, status: str, summary: dict) -> None:
+    """Record how a run ended unless it already has an end (the child recorded it, or it finished)."""
     with engine.begin() as conn:
-        conn.execute(update(_RUN).where(_RUN.c.id == run_id).values(
-            status=status, finished_at=utcnow(), challenger=challenger, summary=json.dumps(summary, default=str)))
+        conn.execute(update(_RUN).where(_RUN.c.id == run_id, _RUN.c.status == "running").values(
+            status=status, finished_at=utcnow(), summary=json.dumps(summary, default=str)))
+
+
+def result(engine: Engine, run_id: int) -> RunResult:
+    """A run as recorded: its status, challenger, recommendations (in the order stored) and summary."""
+    with engine.connect() as conn:
+        row = conn.execute(select(_RUN).where(_RUN.c.id == run_id)).first()
+        if row is None:
+            raise NotFound(f"no retrain run #{run_id}", run=run_id)
+        ids = list(conn.scalars(select(_RC.c.id).where(_RC.c.run_id == run_id).order_by(_RC.c.id)))
+    return RunResult(row.id, row.status, row.challenger, ids, json.loads(row.summary or "{}"))
 
 
 def execute(engine: Engine, run_id: int, base: FraudConfig, *, by: str, progress: Progress = lambda d, t, s: None,
             candidates: tuple[str, ...] = ("hgb", "logistic")) -> RunResult:
-    """Do the run claimed by ``start``; records how it ended whatever happens."""
+    """Do the run claimed by ``start`` in a spawned child process at a lower CPU priority; the child records
+    the outcome in the database (``execute_here``) and it is read back from there.
+
+    ``progress(done, total, label)`` (percent) gets the child's steps and is called again with the last one
+    about every ``child_process.POLL`` seconds meanwhile: when it raises (``Cancelled``), the child is
+    terminated at once, the run is recorded as cancelled and the error propagates. A core error in the run
+    (e.g. ValidationError: nothing to learn from) is raised as it was; a child that crashed is
+    ``ChildFailed``; one that could not be started ``ChildUnavailable`` (the run then recorded as failed).
+    A cancel that comes after the child stored its results returns them (the run had finished)."""
+    last = [0, STEPS, "starting the training process"]
+
+    def relay(done: int, total: int, label: str) -> None:
+        last[:] = [done, total, label]
+        progress(done, total, label)
+
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        progress(*last)
+        child_process.run(_in_child, (url, run_id, base, by, tuple(candidates)), name=f"qenex-retrain-{run_id}",
+                          what=f"retrain #{run_id}", progress=relay, beat=lambda _seconds: progress(*last))
+    except BaseException as err:
+        cancelled = _is_cancel(err)
+        _finish(engine, run_id, "cancelled" if cancelled else "failed", {"error": _words(err)})
+        if cancelled and not isinstance(err, KeyboardInterrupt):
+            finished = result(engine, run_id)
+            if finished.status == "done":
+                return finished
+        raise
+    return result(engine, run_id)
+
+
+def _in_child(url: str, run_id: int, base: FraudConfig, by: str, candidates: tuple[str, ...],
+              report: Progress) -> str:
+    """The child process's side of ``execute``."""
+    from core.persistence.db import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        return execute_here(engine, run_id, base, by=by, progress=report, candidates=candidates).status
+    finally:
+        engine.dispose()
+
+
+def execute_here(engine: Engine, run_id: int, base: FraudConfig, *, by: str,
+                 progress: Progress = lambda d, t, s: None,
+                 candidates: tuple[str, ...] = ("hgb", "logistic")) -> RunResult:
+    """The run in this process (the child's work; tests compare it with ``execute``); records how it ended
+    whatever happens. Cancellation is cooperative here: ``progress`` may raise."""
     try:
         return _execute(engine, run_id, base, by, progress, candidates)
     except BaseException as err:
-        cancelled = type(err).__name__ == "Cancelled" or isinstance(err, KeyboardInterrupt)
-        message = err.message if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
-        _finish(engine, run_id, "cancelled" if cancelled else "failed", {"error": str(message)[:500]})
+        _finish(engine, run_id, "cancelled" if _is_cancel(err) else "failed", {"error": _words(err)})
         raise
+
+
+def _is_cancel(err: BaseException) -> bool:
+    return type(err).__name__ == "Cancelled" or isinstance(err, KeyboardInterrupt)
+
+
+def _words(err: BaseException) -> str:
+    message = err.message if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
+    return str(message)[:500]
 
 
 def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: Progress,

@@ -3,9 +3,10 @@
 - ``retrain`` (model.train): a run on demand (``runs``), or ``retrain_if_due`` on the schedule;
 - ``recommendations`` (recommendation.act: supervisors only, like every action below): the open cards,
   or the decided ones;
-- ``accept`` applies the change at once; ``reject`` needs a reason; ``rollback`` restores exactly the model
-  and settings versions active before the accept. Each is audited in its own transaction
-  (``ai.accept``, ``ai.reject``, ``ai.rollback``).
+- ``accept`` applies the change at once; accepting a drift card starts a retrain (its remedy: a challenger
+  trained on the latest labels, and fresh cards; it also needs model.train); ``reject`` needs a reason;
+  ``rollback`` restores exactly the model and settings versions active before the accept. Each is audited
+  in its own transaction (``ai.accept``, ``ai.reject``, ``ai.rollback``; a drift accept with ``ai.retrain``).
 """
 from __future__ import annotations
 
@@ -65,6 +66,11 @@ class AiDesk:
         except runs.RunInProgress:
             return None
 
+    def run(self, actor: Actor, run_id: int) -> RunResult:
+        """One run as recorded (NotFound for an unknown id)."""
+        self._authorize(actor, Permission.RECOMMENDATION_ACT, f"run:{run_id}")
+        return runs.result(self.engine, run_id)
+
     def last_run(self, actor: Actor) -> dict | None:
         self._authorize(actor, Permission.RECOMMENDATION_ACT, "ai:runs")
         with self.engine.connect() as conn:
@@ -88,12 +94,29 @@ class AiDesk:
             now = store.state(conn)
             return {**now, "values": versions.plain(versions.current(conn, self.base))}
 
-    def accept(self, actor: Actor, rec_id: int) -> Rec:
+    def accept(self, actor: Actor, rec_id: int, *, progress: Progress = lambda d, t, s: None) -> Rec:
+        """Apply the recommendation. A drift card has nothing to apply: accepting it (model.train too) claims a
+        retrain run in the same transaction (RunInProgress, and the card stays open, when one is running),
+        then does the run (minutes on a big history; ``progress`` as for ``retrain``: it may raise to cancel
+        the run, the card staying accepted). The card's ``after`` names the run (``{"retrain": id, ...}``);
+        its outcome: ``run(actor, id)``."""
         self._authorize(actor, Permission.RECOMMENDATION_ACT, f"recommendation:{rec_id}")
+        with self.engine.connect() as conn:
+            drift = store.get(conn, rec_id).kind == "drift"  # a card's kind never changes
+        if drift:
+            self._authorize(actor, Permission.MODEL_TRAIN, f"recommendation:{rec_id}")
+        run_id = None
         with self.engine.begin() as conn:
-            rec = store.accept(conn, actor, rec_id, self.base, self.clock())
+            if drift:
+                run_id = runs.claim(conn, actor.username, "drift", self.clock())
+            rec = store.accept(conn, actor, rec_id, self.base, self.clock(), started_run=run_id)
             self._audit(conn, actor, "ai.accept", rec, rec.before, {**(rec.after or {}), "kind": rec.kind,
                                                                      "title": rec.title, "change": rec.change})
+            if run_id is not None and self.audit is not None:
+                self.audit.append(conn, actor, "ai.retrain", f"run:{run_id}", None,
+                                  {"trigger": "drift", "recommendation": rec.id})
+        if run_id is not None:
+            runs.execute(self.engine, run_id, self.base, by=actor.username, progress=progress)
         return rec
 
     def reject(self, actor: Actor, rec_id: int, reason: str) -> Rec:

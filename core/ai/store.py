@@ -117,8 +117,10 @@ def _set_model(conn: Connection, version: int | None) -> None:
         conn.execute(update(FraudModel).where(FraudModel.version == version).values(active=True))
 
 
-def accept(conn: Connection, actor: Actor, rec_id: int, base: FraudConfig, now: datetime) -> Rec:
-    """Apply the change at once (in the caller's transaction) and mark it accepted."""
+def accept(conn: Connection, actor: Actor, rec_id: int, base: FraudConfig, now: datetime, *,
+           started_run: int | None = None) -> Rec:
+    """Apply the change at once (in the caller's transaction) and mark it accepted. ``started_run``: the
+    retrain run accepting a drift card started (recorded in ``after`` as ``retrain``)."""
     rec = get(conn, rec_id, lock=True)
     _require_open(rec)
     before = state(conn)
@@ -132,7 +134,7 @@ def accept(conn: Connection, actor: Actor, rec_id: int, base: FraudConfig, now: 
     elif rec.kind in ("threshold", "rule", "terminal"):
         current = versions.current(conn, base)
         versions.save(conn, current, rec.change["settings"], by=actor.username, note=f"recommendation #{rec.id}")
-    after = state(conn)
+    after = {**state(conn), **({"retrain": started_run} if started_run is not None else {})}
     _decide(conn, rec, "accepted", actor, now, before=before, after=after)
     return get(conn, rec_id)
 

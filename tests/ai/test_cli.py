@@ -80,3 +80,30 @@ def test_label_retrain_accept_reject_rollback(bank, capsys):
     assert code == 1 and err.startswith("qenex: not_found: no recommendation #999")
     code, decided, _ = run(capsys, "ai", "recommendations", "--status", "decided", "--json")
     assert {r["status"] for r in decided} == {"rolled_back", "rejected"}
+
+
+def test_accepting_a_drift_card_retrains_and_a_child_that_cannot_start_is_one_line(bank, capsys, monkeypatch):
+    code, result, err = run(capsys, "ai", "retrain", "--as", "sam", "--json")
+    assert code == 0, err
+    code, recs, _ = run(capsys, "ai", "recommendations", "--json")
+    drift = [r for r in recs if r["kind"] == "drift"]
+    code, text, _ = run(capsys, "ai", "show", str(drift[0]["id"]))
+    assert "change: a retrain now" in text and "proposal: retrain now" in text
+    code, done, err = run(capsys, "ai", "accept", str(drift[0]["id"]), "--as", "sam", "--json")
+    assert code == 0, err
+    assert done["status"] == "accepted" and done["run"]["status"] == "done"
+    assert done["after"]["retrain"] == done["run"]["run"] != result["run"]
+
+    import multiprocessing
+
+    def refuse(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(multiprocessing.get_context("spawn"), "Process", refuse)
+    code, out, err = run(capsys, "ai", "retrain", "--as", "sam")
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert err.startswith("qenex: unavailable: could not start a separate process for retrain #")
+    code, recs, _ = run(capsys, "ai", "recommendations", "--json")
+    drift = next(r for r in recs if r["kind"] == "drift")
+    code, _, err = run(capsys, "ai", "accept", str(drift["id"]), "--as", "sam")
+    assert code == 1 and err.startswith("qenex: unavailable: could not start a separate process for retrain #")

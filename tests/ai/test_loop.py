@@ -6,11 +6,13 @@ and settings; only supervisors can act; everything on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sqlalchemy import select
 
-from core.ai import dataset
+from core.ai import dataset, runs
 from core.ai.service import AiDesk
 from core.ai.store import RecommendationConflict
 from core.errors import PermissionDenied, ValidationError
@@ -110,24 +112,43 @@ def test_a_threshold_computed_for_another_model_is_refused(engine, desk):
     assert desk.get(SUPERVISOR, recs["threshold"].id).status == "open"
 
 
-def test_reject_needs_a_reason_and_drift_cards_change_nothing(engine, desk):
+def test_reject_needs_a_reason_and_accepting_a_drift_card_retrains(engine, desk):
     seeded(engine)
     desk.retrain(SUPERVISOR)
     recs = desk.recommendations(SUPERVISOR)
     drift = [r for r in recs if r.kind == "drift"]
-    assert drift and drift[0].title.startswith("drift on ") and "PSI" in drift[0].title
+    assert len(drift) >= 2 and drift[0].title.startswith("drift on ") and "PSI" in drift[0].title
     promote = next(r for r in recs if r.kind == "promote")
     with pytest.raises(ValidationError, match="reason is required"):
         desk.reject(SUPERVISOR, promote.id, "   ")
     done = desk.reject(SUPERVISOR, promote.id, "wait for month end")
     assert done.status == "rejected" and done.reason == "wait for month end"
+
+    # while a run is running, accepting a drift card is refused and the card stays open
+    other = runs.start(engine, "ivy", "demand")
+    with pytest.raises(runs.RunInProgress, match=f"a retrain is already running \\(run #{other}"):
+        desk.accept(SUPERVISOR, drift[1].id)
+    assert desk.get(SUPERVISOR, drift[1].id).status == "open"
+    runs._finish(engine, other, "failed", {"error": "test"})
+
+    # its remedy: accepting starts a retrain, which supersedes what is still open
     accepted = desk.accept(SUPERVISOR, drift[0].id)
-    assert accepted.before == accepted.after
+    run = desk.last_run(SUPERVISOR)
+    assert (run["trigger"], run["status"], run["started_by"]) == ("drift", "done", "sam")
+    assert accepted.status == "accepted" and accepted.after == {**accepted.before, "retrain": run["id"]}
+    fresh = desk.recommendations(SUPERVISOR)
+    assert fresh and all(r.run_id == run["id"] for r in fresh)
+    assert desk.run(SUPERVISOR, run["id"]).recommendations == sorted(r.id for r in fresh)
+    assert desk.get(SUPERVISOR, drift[0].id).status == "accepted"
+    assert desk.get(SUPERVISOR, drift[1].id).status == "superseded"
     with pytest.raises(RecommendationConflict, match="nothing to roll back"):
         desk.rollback(SUPERVISOR, drift[0].id)
-    # a new run supersedes what is still open
-    desk.retrain(SUPERVISOR)
-    assert all(r.run_id == desk.last_run(SUPERVISOR)["id"] for r in desk.recommendations(SUPERVISOR))
+    with engine.connect() as conn:
+        audited = {a: json.loads(after) for a, after in conn.execute(
+            select(AuditEntry.action, AuditEntry.after).where(AuditEntry.target.in_(
+                (f"recommendation:{drift[0].id}", f"run:{run['id']}"))))}
+    assert audited["ai.accept"]["retrain"] == run["id"] and audited["ai.accept"]["kind"] == "drift"
+    assert audited["ai.retrain"] == {"trigger": "drift", "recommendation": drift[0].id}
 
 
 @pytest.mark.parametrize("role", [Role.TELLER, Role.ANALYST, Role.ADMIN])
@@ -137,13 +158,15 @@ def test_only_supervisors_can_act(sqlite_engine, tmp_path, role):
     seeded(engine)
     desk.retrain(SUPERVISOR)
     rec = desk.recommendations(SUPERVISOR)[0]
+    drift = next(r for r in desk.recommendations(SUPERVISOR) if r.kind == "drift")
     other = Actor("olly", role, 2)
     for call in (lambda: desk.recommendations(other), lambda: desk.accept(other, rec.id),
+                 lambda: desk.accept(other, drift.id),
                  lambda: desk.reject(other, rec.id, "no"), lambda: desk.rollback(other, rec.id),
                  lambda: desk.retrain(other)):
         with pytest.raises(PermissionDenied):
             call()
-    assert desk.get(SUPERVISOR, rec.id).status == "open"
+    assert desk.get(SUPERVISOR, rec.id).status == desk.get(SUPERVISOR, drift.id).status == "open"
     with engine.connect() as conn:
         denied = conn.scalar(select(AuditEntry.action).where(AuditEntry.action == "permission.denied").limit(1))
     assert denied == "permission.denied"

@@ -1,7 +1,11 @@
 """A retrain running while desks post changes no posting result (issue 12): the same payments screened on a
-twin database with no retrain get the same decisions, scores, reasons and model version."""
+twin database with no retrain get the same decisions, scores, reasons and model version. The run's child
+process is held (SIGSTOP, on POSIX) while it trains, so every posting happens mid-run."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import threading
 from datetime import datetime, timezone
 
@@ -49,11 +53,15 @@ def test_a_retrain_while_desks_post_changes_no_posting_result(engine, tmp_path):
 
     training, release = threading.Event(), threading.Event()
     outcome: dict = {}
+    held: list = []
 
     def progress(done: int, total: int, label: str) -> None:
-        if label.startswith("training"):
+        if label.startswith("training") and not training.is_set():
+            held.extend(p for p in multiprocessing.active_children() if p.name.startswith("qenex-retrain-"))
+            for child in held if hasattr(signal, "SIGSTOP") else ():
+                os.kill(child.pid, signal.SIGSTOP)  # the run's child process, held mid-run
             training.set()
-            assert release.wait(60)  # hold the run mid-way until every desk posting is done
+            assert release.wait(60)  # hold the caller too until every desk posting is done
 
     def run() -> None:
         try:
@@ -67,8 +75,11 @@ def test_a_retrain_while_desks_post_changes_no_posting_result(engine, tmp_path):
     screen = FraudScreen(engine)
     try:
         got = [_post(engine, screen, tx) for tx in payments]
-        assert worker.is_alive()  # the run was in progress during every posting
+        assert worker.is_alive() and len(held) == 1  # the run was in progress throughout
+        assert held[0].is_alive() or not hasattr(signal, "SIGSTOP")
     finally:
+        for child in held if hasattr(signal, "SIGCONT") else ():
+            os.kill(child.pid, signal.SIGCONT)
         release.set()
         worker.join(120)
     assert "error" not in outcome, outcome.get("error")

@@ -108,6 +108,22 @@ def test_retrain_reports_progress_and_refreshes_the_cards(qtbot, page, ui_thread
     assert ui_thread_sql_free() == []
 
 
+def test_accepting_a_drift_card_retrains_with_progress(qtbot, page, services, ui_thread_sql_free):
+    rec = _select(qtbot, page, "drift")
+    asked = []
+    page.ask_confirm = lambda text: asked.append(text) or True
+    seen = []
+    page.progress.valueChanged.connect(seen.append)
+    page.accept_button.click()
+    assert "It starts a retrain now" in asked[0]
+    assert page.progress.isVisible() and page.cancel_button.isVisible() and not page.accept_button.isEnabled()
+    qtbot.waitUntil(lambda: page.message.text().startswith(f"Accepted #{rec.id}; Retrain #"), timeout=60_000)
+    assert "finished" in page.message.text() and seen and max(seen) == 95
+    assert ui_thread_sql_free() == []
+    assert services.ai.last_run(SUPERVISOR)["trigger"] == "drift"  # (the test's own reads, on this thread)
+    assert services.ai.get(SUPERVISOR, rec.id).status == "accepted"
+
+
 def test_cancel_stops_a_retrain(qtbot, page, services, monkeypatch):
     import threading
 

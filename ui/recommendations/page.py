@@ -1,8 +1,9 @@
 """The Recommendations page (supervisors): the loop's cards with their evidence; accept, reject with a
-reason, roll back; retrain now with progress and cancel.
+reason, roll back; retrain now (or accept a drift card, which retrains) with progress and cancel.
 
-Every call runs on a worker (``app.tasks.Op``); a retrain runs on the network pool so the desk's database
-worker (postings, the queue) never waits for it, and the champion keeps scoring meanwhile.
+Every call runs on a worker (``app.tasks.Op``); a retrain is started from the network pool so the desk's
+database worker (postings, the queue) never waits for it, trains in a child process (``core.ai.runs``), and
+the champion keeps scoring meanwhile.
 """
 from __future__ import annotations
 
@@ -171,6 +172,9 @@ class RecommendationsPage(QWidget):
         rec = self.current()
         if rec is None or rec.status != "open":
             return
+        if rec.kind == "drift":
+            self._accept_drift(rec)
+            return
         effect = ("It changes nothing; it records that you saw it." if not rec.reversible
                   else "It applies at once and can be rolled back.")
         if not self.ask_confirm(f"Accept #{rec.id}: {rec.title}?\n\n{effect}"):
@@ -178,6 +182,17 @@ class RecommendationsPage(QWidget):
         desk, actor = self.desk, self.actor
         undo = " To undo it, show Decided and roll it back." if rec.reversible else ""
         self._act(lambda _t: desk.accept(actor, rec.id), f"Accepted #{rec.id}.{undo}")
+
+    def _accept_drift(self, rec: Rec) -> None:
+        """Accepting a drift card starts a retrain (its remedy), with progress and Cancel like Retrain now."""
+        if self.task is not None or not self.ask_confirm(
+                f"Accept #{rec.id}: {rec.title}?\n\nIt starts a retrain now: a challenger trained on the latest "
+                "labels, and fresh recommendations. The current model keeps scoring payments meanwhile."):
+            return
+        desk, actor = self.desk, self.actor
+        self._start_run(lambda task: desk.run(actor, desk.accept(actor, rec.id, progress=task.step).after["retrain"]),
+                        f"Accepted #{rec.id}; ", f"Accepting #{rec.id}: ",
+                        f"Retrain cancelled; #{rec.id} stays accepted, nothing else changed.")
 
     def reject_current(self) -> None:
         rec = self.current()
@@ -211,18 +226,28 @@ class RecommendationsPage(QWidget):
 
     # -- retraining -----------------------------------------------------------------------------------------------
     def retrain(self) -> None:
+        desk, actor = self.desk, self.actor
+        self._start_run(lambda task: desk.retrain(actor, progress=task.step), "", "Retrain failed: ",
+                        "Retrain cancelled; nothing changed.")
+
+    def _start_run(self, work, note: str, failed: str, cancelled: str) -> None:  # noqa: ANN001
+        """Run ``work(task) -> RunResult`` on the network pool with progress and Cancel; ``note`` prefixes the
+        outcome, ``failed`` an error's words; ``cancelled`` is said on a cancel."""
         if self.task is not None:
             return
-        desk, actor = self.desk, self.actor
         self.retrain_button.setEnabled(False)
+        for b in (self.accept_button, self.reject_button, self.rollback_button):
+            b.setEnabled(False)
         self.progress.setRange(0, 0)
         self.progress.setFormat("starting…")
         self.progress.show()
         self.cancel_button.show()
-        self.message.setText("Retraining on the worker; the current model keeps scoring payments meanwhile.")
-        self.task = (Op(self, lambda task: desk.retrain(actor, progress=task.step)).on_network()
-                     .progress(self._progressed).success(self._retrained).failure(self._retrain_failed)
-                     .cancelled(self._retrain_cancelled).run_in_background())
+        self.message.setText("Retraining in a separate process; the current model keeps scoring payments meanwhile.")
+        self.task = (Op(self, work).on_network().progress(self._progressed)
+                     .success(lambda result: self._retrained(result, note))
+                     .failure(lambda err: self._retrain_over(
+                         failed + (err.message if isinstance(err, QenexError) else f"{type(err).__name__}: {err}")))
+                     .cancelled(lambda: self._retrain_over(cancelled)).run_in_background())
 
     def cancel_retrain(self) -> None:
         if self.task is not None:
@@ -243,14 +268,8 @@ class RecommendationsPage(QWidget):
         self.message.setText(text)
         self.refresh()
 
-    def _retrained(self, result) -> None:  # noqa: ANN001
+    def _retrained(self, result, note: str = "") -> None:  # noqa: ANN001
         found = len(result.recommendations)
-        self._retrain_over(f"Retrain #{result.run_id} finished: {counted(found, 'recommendation')}"
+        self._retrain_over(f"{note}Retrain #{result.run_id} finished: {counted(found, 'recommendation')}"
                            + (f"; challenger v{result.challenger} is waiting for your decision." if result.challenger
                               else "; the challenger did not beat the current model."))
-
-    def _retrain_failed(self, err: Exception) -> None:
-        self._retrain_over(f"Retrain failed: {err.message if isinstance(err, QenexError) else err}")
-
-    def _retrain_cancelled(self) -> None:
-        self._retrain_over("Retrain cancelled; nothing changed.")
