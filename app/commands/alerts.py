@@ -39,7 +39,8 @@ def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
         row = conn.execute(select(User.id, User.username, User.role, User.status)
                            .where(User.username == name.strip())).first()
     if row is None:
-        raise NotFound(f"no user {name!r}; --as takes the user name of an analyst or supervisor", user=name)
+        raise NotFound(f"no user {name!r}; --as takes the user name of the person deciding (an active user "
+                       "of the right role)", user=name)
     if row.status != "active":
         raise ValidationError(f"user {name} is disabled", user=name)
     return Actor(row.username, Role(row.role), row.id, device=f"cli:{socket.gethostname()[:40]}",
