@@ -70,8 +70,8 @@ def _require_payment(conn: Connection, tid: str) -> None:
                        .where(t.id == tid)).first()
     if row is None:
         if conn.scalar(select(FraudScore.transfer_id).where(FraudScore.transfer_id == tid)) is None:
-            raise NotFound(f"no payment {tid!r} in the ledger or the fraud screen; copy the transfer id from the "
-                           "receipt, the statement or 'qenex alerts show'", transfer_id=tid)
+            raise NotFound(f"no transfer {tid!r} among the ledger's or the fraud screen's payments; copy its id "
+                           "from the receipt, the statement or 'qenex alerts show'", transfer_id=tid)
         return
     payment = (row.customer_id is not None and row.reverses_id is None
                and (row.kind == "pending" or (row.kind == "single" and row.state == "posted")))
