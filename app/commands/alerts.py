@@ -3,8 +3,8 @@
 Commands act as the user named by ``--as USER`` (an active analyst or supervisor; the audit trail names
 them). Reading (list, show, rules, suppressions, sla) may go without it, as the system operator; every decision
 (claim, next, release, disposition, reassign, note, raise, unsuppress) needs a named person
-(core.security.roles.HUMAN_ONLY), so ``--as`` is required there. Times print in the operator's time zone (``app.zone``),
-with the zone named; ``--json`` prints UTC ISO 8601 times.
+(core.security.roles.HUMAN_ONLY), so ``--as`` is required there. Times print in the operator's time zone
+(``app.zone``), with the zone named; ``--json`` prints UTC ISO 8601 times.
 """
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ MAX_SNOOZE_DAYS = 90
 MAX_SUPPRESS_DAYS = 90
 SNOOZE_DAYS = whole(1, MAX_SNOOZE_DAYS, "a number of days to snooze")
 SUPPRESS_DAYS = whole(1, MAX_SUPPRESS_DAYS, "a number of days to suppress")
+
+
+PERSON = "analyst or supervisor"  # who makes a decision on an alert (--as required)
 
 
 def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
@@ -82,13 +85,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=LIMIT, default=50)
     p.add_argument("--offset", type=OFFSET, default=0)
     p.set_defaults(handler=_list)
-    common(alerts.add_parser("next", help="claim the most urgent unclaimed alert"), "analyst or supervisor").set_defaults(handler=_next)
+    common(alerts.add_parser("next", help="claim the most urgent unclaimed alert"), PERSON).set_defaults(handler=_next)
     for name, fn, text in (("claim", _claim, "claim an alert"), ("release", _release, "give an alert back"),
                            ("show", _show, "an alert's detail: transfer, customer, normal, related, timeline")):
-        p = common(alerts.add_parser(name, help=text), None if name == "show" else "analyst or supervisor")
+        p = common(alerts.add_parser(name, help=text), None if name == "show" else PERSON)
         p.add_argument("id", type=ID)
         p.set_defaults(handler=fn)
-    p = common(alerts.add_parser("disposition", help="decide one or more alerts (the held funds follow)"), "analyst or supervisor")
+    p = common(alerts.add_parser("disposition", help="decide one or more alerts (the held funds follow)"), PERSON)
     p.add_argument("ids", type=ID, nargs="+", metavar="ID")
     p.add_argument("--outcome", required=True, choices=OUTCOMES)
     p.add_argument("--note", default="", help="why (required for confirmed and escalate)")
@@ -99,16 +102,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scope", choices=["card", "counterparty"], default="counterparty", help="... for the card or counterparty")
     p.add_argument("--days", type=SUPPRESS_DAYS, default=30, help="... for this many days (default 30)")
     p.set_defaults(handler=_disposition)
-    p = common(alerts.add_parser("reassign", help="hand an alert to another analyst (needs --note)"), "analyst or supervisor")
+    p = common(alerts.add_parser("reassign", help="hand an alert to another analyst (needs --note)"), PERSON)
     p.add_argument("id", type=ID)
     p.add_argument("--to", required=True, metavar="USER")
     p.add_argument("--note", default="")
     p.set_defaults(handler=_reassign)
-    p = common(alerts.add_parser("note", help="add a note to an alert's timeline"), "analyst or supervisor")
+    p = common(alerts.add_parser("note", help="add a note to an alert's timeline"), PERSON)
     p.add_argument("id", type=ID)
     p.add_argument("--note", required=True)
     p.set_defaults(handler=_note)
-    p = common(alerts.add_parser("raise", help="raise an alert on a transfer by hand (needs --note)"), "analyst or supervisor")
+    p = common(alerts.add_parser("raise", help="raise an alert on a transfer by hand (needs --note)"), PERSON)
     p.add_argument("transfer_id")
     p.add_argument("--note", default="")
     p.set_defaults(handler=_raise)
@@ -120,7 +123,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = common(alerts.add_parser("suppressions", help="rules snoozed for a card or counterparty"))
     p.add_argument("--all", action="store_true", help="include expired and revoked ones")
     p.set_defaults(handler=_suppressions)
-    p = common(alerts.add_parser("unsuppress", help="end a suppression early"), "analyst or supervisor")
+    p = common(alerts.add_parser("unsuppress", help="end a suppression early"), PERSON)
     p.add_argument("id", type=ID)
     p.set_defaults(handler=_unsuppress)
     common(alerts.add_parser("rules", help="the rule keys alerts are filed under")).set_defaults(handler=_rules)

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("case", type=ID)
     p.add_argument("--note", required=True)
     p.set_defaults(handler=_note)
-    p = common(cases.add_parser("close", help="resolve a case with an outcome (needs --note; no open alert left)"), PERSON)
+    p = common(cases.add_parser("close", help="resolve a case with an outcome (needs --note; no open alert left)"),
+               PERSON)
     p.add_argument("case", type=ID)
     p.add_argument("--outcome", required=True, choices=CASE_OUTCOMES)
     p.add_argument("--note", default="")
@@ -53,11 +54,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("source", type=ID)
     p.add_argument("--note", default="")
     p.set_defaults(handler=_merge)
-    p = common(cases.add_parser("attach", help="attach a file to a case (stored in the database, at most 5 MB)"), PERSON)
+    p = common(cases.add_parser("attach", help="attach a file to a case (stored in the database, at most 5 MB)"),
+               PERSON)
     p.add_argument("case", type=ID)
     p.add_argument("file", type=Path)
     p.set_defaults(handler=_attach)
-    p = common(cases.add_parser("sar", help="write a suspicious-activity report draft (PDF) of a confirmed-fraud case"), PERSON)
+    p = common(cases.add_parser("sar", help="write a suspicious-activity report draft (PDF) of a confirmed-fraud case"),
+               PERSON)
     p.add_argument("case", type=ID)
     p.add_argument("--out", type=Path, required=True, help="where to write the PDF")
     p.set_defaults(handler=_sar)

@@ -1,6 +1,7 @@
 """``qenex user`` and ``qenex audit``: users from the command line and the audit trail's seal and verify.
 ``user add`` and ``rotate-totp-key`` run as the system operator (how the first administrator is made); every
-other user command changes or reads people's accounts and needs a named administrator (``--as USER``, required). Exit codes: 0 fine, 1 refused (error printed), 3 audit trail broken."""
+other user command changes or reads people's accounts and needs a named administrator (``--as USER``, required).
+Exit codes: 0 fine, 1 refused (error printed), 3 audit trail broken."""
 from __future__ import annotations
 
 import argparse

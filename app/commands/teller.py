@@ -1,7 +1,8 @@
 """Teller commands: ``qenex customer add|search|show``, ``qenex statement``, ``qenex hold place|release|list``.
 
 They act as the system operator, except ``hold release`` (a named supervisor, ``--as USER``: releasing a hold
-early is human-only, core.security.roles.HUMAN_ONLY); they print for people by default and one JSON document with ``--json``.
+early is human-only, core.security.roles.HUMAN_ONLY); they print for people by default and one JSON document
+with ``--json``.
 """
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ def test_label_retrain_accept_reject_rollback(bank, capsys):
     assert code == 0 and done == {"transfer_id": genuine, "is_fraud": True, "previous": None, "changed_state": True}
     code, _, err = run(capsys, "fraud", "label", genuine, "--genuine", "--as", "sam")
     assert code == 1 and "changing a label needs a reason (--reason TEXT)" in err
-    code, text, _ = run(capsys, "fraud", "label", genuine, "--genuine", "--as", "sam", "--reason", "customer confirmed")
+    code, text, _ = run(capsys, "fraud", "label", genuine, "--genuine", "--as", "sam",
+                        "--reason", "customer confirmed")
     assert code == 0 and "as genuine (was fraud)" in text
     code, _, err = run(capsys, "fraud", "label", "no-such-transfer", "--fraud", "--as", "sam")
     assert code == 1 and err.startswith("qenex: not_found: no transfer 'no-such-transfer'")

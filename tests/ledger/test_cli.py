@@ -23,7 +23,7 @@ def qenex(tmp_path, monkeypatch, capsys):
 
 
 def add_person(tmp_path, name: str, role: str) -> None:
-    """A user ``--as`` can name (human-only decisions: core.security.roles.HUMAN_ONLY), in the qenex fixture's bank."""
+    """A user ``--as`` can name (human-only decisions: roles.HUMAN_ONLY), in the qenex fixture's bank."""
     from core.persistence.db import make_engine
     from core.security.passwords import PasswordHasher
     from core.security.roles import SYSTEM_ACTOR

@@ -34,7 +34,8 @@ def test_unlock_and_reset_password_from_the_command_line(env, capsys, monkeypatc
         run(capsys, monkeypatch, "user", "unlock", "tom")
     assert usage.value.code == 2 and "required: --as" in capsys.readouterr().err
     code, out, _ = run(capsys, monkeypatch, "user", "list", "--json", "--as", "boss")
-    assert json.loads(out)[1]["username"] == "tom" and json.loads(out)[1]["locked_until"] is not None and json.loads(out)[1]["change_at_login"] is True
+    tom = json.loads(out)[1]
+    assert tom["username"] == "tom" and tom["locked_until"] is not None and tom["change_at_login"] is True
     code, out, _ = run(capsys, monkeypatch, "user", "unlock", "tom", "--as", "boss")
     assert code == 0 and out.strip() == "tom: teller, active"
     code, out, _ = run(capsys, monkeypatch, "user", "reset-password", "tom", "--json", "--as", "boss")
