@@ -349,8 +349,8 @@ class Approvals:
     # -- expiry ---------------------------------------------------------------------------------------
     def expire(self, actor: Actor, limit: int = 500) -> int:
         """Close requests whose time passed, releasing what they held; returns how many. A checker's (or the
-        system's) job: ``approval.decide`` (a maker's expired request also closes when it is next decided)."""
-        self.ledger.authorize(actor, Permission.APPROVAL_DECIDE, "approvals:expire")
+        system's scheduled) job: ``approval.expire`` (a maker's expired request also closes when it is next decided)."""
+        self.ledger.authorize(actor, Permission.APPROVAL_EXPIRE, "approvals:expire")
         now = self.ledger.clock()
         with self.engine.connect() as conn:
             due = list(conn.execute(select(R.c.id).where(R.c.state == "pending", R.c.expires_at <= now)

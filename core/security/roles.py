@@ -45,6 +45,7 @@ class Permission(StrEnum):
     RAILS_OPERATE = "rails.operate"  # export rail files, settle and return payment orders
     VAULT_ROTATE = "vault.rotate"
     APPROVAL_REQUEST = "approval.request"  # ask for a four-eyes action (hold release, freeze, close) (core.approvals)
+    APPROVAL_EXPIRE = "approval.expire"  # close four-eyes requests whose time passed (a checker's or the scheduler's)
     APPROVAL_DECIDE = "approval.decide"  # approve or reject another person's request (never one's own)
     DRAWER_SUPERVISE = "drawer.supervise"  # use, count, close or read another teller's cash drawer (core.drawers)
     STANDING_RUN = "standing.run"  # run the due standing instructions now (the scheduler's job, core.teller.standing)
@@ -61,7 +62,7 @@ _SUPERVISOR = _TELLER | _ANALYST | {
     Permission.RECOMMENDATION_VIEW,
     Permission.MODEL_TRAIN, Permission.AUDIT_VIEW, Permission.CARD_REVEAL, Permission.RAILS_OPERATE,
     Permission.HOLD_RELEASE, Permission.ALERT_REASSIGN, Permission.ALERT_SUPERVISE, Permission.APPROVAL_DECIDE,
-    Permission.STANDING_RUN, Permission.DRAWER_SUPERVISE,
+    Permission.STANDING_RUN, Permission.DRAWER_SUPERVISE, Permission.APPROVAL_EXPIRE,
 }
 _ADMIN = {
     Permission.LEDGER_VIEW, Permission.USER_ADD, Permission.USER_MANAGE, Permission.SETTINGS_CHANGE,
@@ -118,6 +119,9 @@ PLAIN: dict[Permission, str] = {
     Permission.VAULT_ROTATE: "rotate the encryption keys",
     Permission.APPROVAL_REQUEST: "ask for four-eyes approvals",
     Permission.APPROVAL_DECIDE: "approve or reject four-eyes requests",
+    Permission.APPROVAL_EXPIRE: "close four-eyes requests whose time has passed",
+    Permission.DRAWER_SUPERVISE: "use, count, close or read another teller's cash drawer",
+    Permission.STANDING_RUN: "run the due standing instructions now (the scheduler runs them by itself)",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
