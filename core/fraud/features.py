@@ -24,7 +24,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "cp_n_1d", "cp_n_7d", "cp_n_30d", "cp_risk_1d", "cp_risk_7d", "cp_risk_30d",
     "cp_first_fraud_age", "cp_last_fraud_age", "cp_streak_fraud_share", "cp_n_after_last_fraud",
     "cp_run_age", "cp_run_gap_days", "cp_run_max_age", "cp_run_frauds", "cp_run_avg_amount", "cp_run_amount_ratio",
-    "cp_fraud_day_avg_amount", "cp_fraud_day_amount_ratio",
+    "cp_fraud_day_avg_amount", "cp_fraud_day_amount_ratio", "cp_run_max_card_ratio", "cp_fraud_day_max_card_ratio",
     "country_n_30d", "country_risk_30d", "channel",
 )
 INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -121,7 +121,7 @@ def risk(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]:
             *fraud_run(bins, d, top, last, t30 / n30 if n30 else 0.0))
 
 
-NO_RUN = (NO_FRAUD_AGE, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0, 0.0, 0.0, 0.0)
+NO_RUN = (NO_FRAUD_AGE, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def fraud_run(bins: dict[int, list[float]], d: int, top: int, last: int, avg: float) -> tuple[float, ...]:
@@ -135,22 +135,25 @@ def fraud_run(bins: dict[int, list[float]], d: int, top: int, last: int, avg: fl
     have begun on any day between; the window's start if none; 0 for a mixed day), and so the age of the
     earliest day it may have begun on; fraud payments in the run; their average amount, and that against the
     counterparty's 30-day average amount ``avg``, over the run's all-fraud days; the same average and ratio
-    over every all-fraud day of the window (0 when no such day).
+    over every all-fraud day of the window (0 when no such day); the largest ratio_usual_30d (a payment
+    against its own card's usual amount) over the run's all-fraud days and over every all-fraud day: a
+    stolen card's fraud is unusual for its card, a compromised terminal's are its cards' ordinary payments.
     """
     days = sorted(s for s, b in bins.items() if 0 <= top - s < 30 and b[0] > 0)
-    full_n = full_t = 0.0
+    full_n = full_t = full_r = 0.0
     for s in days:
         b = bins[s]
         if b[3] >= b[0]:
             full_n += b[0]
             full_t += b[1]
-    start, run_n, run_t, legit_day = last, 0.0, 0.0, top - 30
+            full_r = max(full_r, b[6])
+    start, run_n, run_t, run_r, legit_day = last, 0.0, 0.0, 0.0, top - 30
     for s in reversed(days):
         if s > last:
             continue
         b = bins[s]
         if b[3] >= b[0]:
-            start, run_n, run_t = s, run_n + b[0], run_t + b[1]
+            start, run_n, run_t, run_r = s, run_n + b[0], run_t + b[1], max(run_r, b[6])
             continue
         if run_n == 0 and s == last:
             start, run_n = s, b[3]
@@ -159,7 +162,7 @@ def fraud_run(bins: dict[int, list[float]], d: int, top: int, last: int, avg: fl
     run_avg = run_t / run_n if run_n and run_t else 0.0
     full_avg = full_t / full_n if full_n else 0.0
     return (float(d - start), float(start - legit_day), float(max(d - legit_day - 1, d - start)), run_n, run_avg,
-            run_avg / avg if avg else 0.0, full_avg, full_avg / avg if avg else 0.0)
+            run_avg / avg if avg else 0.0, full_avg, full_avg / avg if avg else 0.0, run_r, full_r)
 
 
 NO_RISK = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0, *NO_RUN)
@@ -244,6 +247,6 @@ def compute(snap: Snapshot, tx: Txn, delay_days: int) -> list[float]:
         0.0 if tx.counterparty is None or snap.seen_counterparty else 1.0,
         0.0 if tx.device is None or snap.seen_device else 1.0,
         known, ratio_usual, out7, out30, max7,
-        *cp[:18],
+        *cp[:20],
         co[2], co[5], float(channel_code(tx.channel)),
     ]
