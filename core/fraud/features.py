@@ -125,7 +125,8 @@ NO_RUN = (NO_FRAUD_AGE, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
 
 
 def fraud_run(bins: dict[int, list[float]], d: int, top: int, last: int, avg: float) -> tuple[float, ...]:
-    """The counterparty's latest run of fraud days, from the same daily bins (counts, amounts, known frauds).
+    """The counterparty's latest run of fraud days, from its daily bins (count, amount, known frauds, largest
+    ratio_usual_30d of the day's payments).
 
     Walking back from the newest day with a known fraud (``last``) over days [top-29, top] that had payments,
     the run holds the days on which every payment was a fraud (a compromised terminal takes every payment for
