@@ -210,7 +210,7 @@ def _transaction_bins(tx: Txn, row: list[float]) -> list[dict]:
                  row[RATIO] if out else 0.0),
     ]
     if tx.counterparty is not None:
-        rows.append(_bin_row("cp", tx.counterparty, "d", d, 1, amount))
+        rows.append(_bin_row("cp", tx.counterparty, "d", d, 1, amount, max_ratio=row[RATIO]))
     if tx.country is not None:
         rows.append(_bin_row("country", tx.country, "d", d, 1, amount))
     return rows

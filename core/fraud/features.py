@@ -23,6 +23,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "ratio_usual_30d", "card_outliers_7d", "card_outliers_30d", "card_max_ratio_7d",
     "cp_n_1d", "cp_n_7d", "cp_n_30d", "cp_risk_1d", "cp_risk_7d", "cp_risk_30d",
     "cp_first_fraud_age", "cp_last_fraud_age", "cp_streak_fraud_share", "cp_n_after_last_fraud",
+    "cp_run_age", "cp_run_gap_days", "cp_run_max_age", "cp_run_frauds", "cp_run_avg_amount", "cp_run_amount_ratio",
+    "cp_fraud_day_avg_amount", "cp_fraud_day_amount_ratio", "cp_run_max_card_ratio", "cp_fraud_day_max_card_ratio",
     "country_n_30d", "country_risk_30d", "channel",
 )
 INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -82,9 +84,10 @@ def card_past(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, 
 def risk(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]:
     """Over whole days [d-delay-w, d-delay-1] for w = 1, 7, 30: counts and fraud shares; the age in
     days (from ``d``) of the oldest and newest known fraud; the fraud share since the oldest known
-    fraud (a streak: a compromised terminal) and the count of transactions after the newest."""
+    fraud (a streak: a compromised terminal) and the count of transactions after the newest; then
+    the latest run of fraud days (see fraud_run)."""
     top = d - delay - 1
-    n1 = f1 = n7 = f7 = n30 = f30 = 0.0
+    n1 = f1 = n7 = f7 = n30 = f30 = t30 = 0.0
     first = last = -1
     items = bins.items()
     for s, b in items:
@@ -92,6 +95,7 @@ def risk(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]:
         if 0 <= age < 30:
             n30 += b[0]
             f30 += b[3]
+            t30 += b[1]
             if b[3] > 0:
                 if first < 0 or s < first:
                     first = s
@@ -105,7 +109,7 @@ def risk(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]:
                     f1 += b[3]
     shares = (f1 / n1 if n1 else 0.0, f7 / n7 if n7 else 0.0, f30 / n30 if n30 else 0.0)
     if first < 0:
-        return (n1, n7, n30, *shares, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0)
+        return (n1, n7, n30, *shares, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0, *NO_RUN)
     streak_n = streak_f = after = 0.0
     for s, b in items:
         if first <= s <= top:
@@ -113,10 +117,56 @@ def risk(bins: dict[int, list[float]], d: int, delay: int) -> tuple[float, ...]:
             streak_f += b[3]
             if s > last:
                 after += b[0]
-    return (n1, n7, n30, *shares, float(d - first), float(d - last), streak_f / streak_n if streak_n else 0.0, after)
+    return (n1, n7, n30, *shares, float(d - first), float(d - last), streak_f / streak_n if streak_n else 0.0, after,
+            *fraud_run(bins, d, top, last, t30 / n30 if n30 else 0.0))
 
 
-NO_RISK = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0)
+NO_RUN = (NO_FRAUD_AGE, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def fraud_run(bins: dict[int, list[float]], d: int, top: int, last: int, avg: float) -> tuple[float, ...]:
+    """The counterparty's latest run of fraud days, from its daily bins (count, amount, known frauds, largest
+    ratio_usual_30d of the day's payments).
+
+    Walking back from the newest day with a known fraud (``last``) over days [top-29, top] that had payments,
+    the run holds the days on which every payment was a fraud (a compromised terminal takes every payment for
+    weeks; a single large-amount or stolen-card fraud is one payment among legitimate ones). If the newest
+    fraud day also had legitimate payments, the run is that day alone. Returns: the age in days (from ``d``)
+    of the run's first day; days between it and the newest earlier day with a legitimate payment (the run may
+    have begun on any day between; the window's start if none; 0 for a mixed day), and so the age of the
+    earliest day it may have begun on; fraud payments in the run; their average amount, and that against the
+    counterparty's 30-day average amount ``avg``, over the run's all-fraud days; the same average and ratio
+    over every all-fraud day of the window (0 when no such day); the largest ratio_usual_30d (a payment
+    against its own card's usual amount) over the run's all-fraud days and over every all-fraud day: a
+    stolen card's fraud is unusual for its card, a compromised terminal's are its cards' ordinary payments.
+    """
+    days = sorted(s for s, b in bins.items() if 0 <= top - s < 30 and b[0] > 0)
+    full_n = full_t = full_r = 0.0
+    for s in days:
+        b = bins[s]
+        if b[3] >= b[0]:
+            full_n += b[0]
+            full_t += b[1]
+            full_r = max(full_r, b[6])
+    start, run_n, run_t, run_r, legit_day = last, 0.0, 0.0, 0.0, top - 30
+    for s in reversed(days):
+        if s > last:
+            continue
+        b = bins[s]
+        if b[3] >= b[0]:
+            start, run_n, run_t, run_r = s, run_n + b[0], run_t + b[1], max(run_r, b[6])
+            continue
+        if run_n == 0 and s == last:
+            start, run_n = s, b[3]
+        legit_day = s
+        break
+    run_avg = run_t / run_n if run_n and run_t else 0.0
+    full_avg = full_t / full_n if full_n else 0.0
+    return (float(d - start), float(start - legit_day), float(max(d - legit_day - 1, d - start)), run_n, run_avg,
+            run_avg / avg if avg else 0.0, full_avg, full_avg / avg if avg else 0.0, run_r, full_r)
+
+
+NO_RISK = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, NO_FRAUD_AGE, NO_FRAUD_AGE, 0.0, 0.0, *NO_RUN)
 
 
 def is_outlier(row: list[float]) -> bool:
@@ -198,6 +248,6 @@ def compute(snap: Snapshot, tx: Txn, delay_days: int) -> list[float]:
         0.0 if tx.counterparty is None or snap.seen_counterparty else 1.0,
         0.0 if tx.device is None or snap.seen_device else 1.0,
         known, ratio_usual, out7, out30, max7,
-        cp[0], cp[1], cp[2], cp[3], cp[4], cp[5], cp[6], cp[7], cp[8], cp[9],
+        *cp[:20],
         co[2], co[5], float(channel_code(tx.channel)),
     ]

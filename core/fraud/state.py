@@ -2,7 +2,8 @@
 
 State is bins per entity: 5-minute, hourly and daily bins of the card's spending, daily bins of
 each counterparty's and country's traffic and frauds (frauds land in the bin of the transaction's
-day when its label arrives). Old bins are dropped as new ones open, so memory per entity is bounded.
+day when its label arrives; a counterparty's day also keeps the largest ratio_usual_30d of its
+payments). Old bins are dropped as new ones open, so memory per entity is bounded.
 Whole-past-day aggregates are cached per entity and day and dropped when a label or a late
 transaction changes a past day.
 """
@@ -124,6 +125,8 @@ class MemoryStore:
             b = _bin(self.cp_d, tx.counterparty, d, self.keep_days)
             b[0] += 1
             b[1] += amount
+            if row[RATIO] > b[6]:  # the day's most unusual payment for its own card (features.fraud_run)
+                b[6] = row[RATIO]
             self.seen.add((card, "cp", tx.counterparty))
         if tx.country is not None:
             b = _bin(self.country_d, tx.country, d, self.keep_days)

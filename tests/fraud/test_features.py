@@ -15,8 +15,9 @@ from .synth import START, traffic
 DELAY = 7
 
 
-def _reference(txns: list[Txn], frauds: list[bool], i: int) -> dict[str, float]:
-    """Brute force over the raw history with the same bin definitions the online code documents."""
+def _reference(txns: list[Txn], frauds: list[bool], i: int, ratios: list[float]) -> dict[str, float]:
+    """Brute force over the raw history with the same bin definitions the online code documents
+    (``ratios``: each payment's own ratio_usual_30d, checked elsewhere)."""
     tx = txns[i]
     q, h, d = tx.ts // QUARTER, tx.ts // HOUR, tx.ts // DAY
     prior = txns[:i]
@@ -37,15 +38,63 @@ def _reference(txns: list[Txn], frauds: list[bool], i: int) -> dict[str, float]:
         "card_known_frauds": known,
         "new_counterparty": 0.0 if any(t.counterparty == tx.counterparty for t in mine) else 1.0,
         "log_secs_since_last": math.log1p(tx.ts - mine[-1].ts) if mine else math.log1p(features.NO_HISTORY_SECS),
+        **_run_reference([(t, f, r) for t, f, r in zip(prior, frauds, ratios) if t.counterparty == tx.counterparty],
+                         d, top),
     }
+
+
+def _run_reference(at_cp: list[tuple[Txn, bool, float]], d: int, top: int) -> dict[str, float]:
+    """The latest run of all-fraud days at the counterparty, restated from its raw payments and labels."""
+    days: dict[int, tuple[int, float, int]] = {}
+    most: dict[int, float] = {}
+    for t, f, r in at_cp:
+        s = t.ts // DAY
+        if 0 <= top - s < 30:
+            n, a, k = days.get(s, (0, 0.0, 0))
+            days[s] = (n + 1, a + t.amount, k + int(f))
+            most[s] = max(most.get(s, 0.0), r)
+    fraud_days = [s for s, v in days.items() if v[2]]
+    if not fraud_days:
+        return {"cp_run_age": 99.0, "cp_run_gap_days": 99.0, "cp_run_max_age": 99.0, "cp_run_frauds": 0.0,
+                "cp_run_avg_amount": 0.0, "cp_fraud_day_avg_amount": 0.0, "cp_run_max_card_ratio": 0.0,
+                "cp_fraud_day_max_card_ratio": 0.0}
+    last = max(fraud_days)
+    all_fraud = {s for s, (n, _, k) in days.items() if k == n}
+    if last in all_fraud:
+        earlier = sorted((s for s in days if s <= last), reverse=True)
+        legit = next((s for s in earlier if s not in all_fraud), top - 30)
+        run = [s for s in earlier if s > legit]
+        start, frauds = min(run), sum(days[s][0] for s in run)
+        avg, run_ratio = sum(days[s][1] for s in run) / frauds, max(most[s] for s in run)
+    else:
+        start = legit = last
+        frauds, avg, run_ratio = days[last][2], 0.0, 0.0
+    full = [days[s] for s in all_fraud]
+    return {"cp_run_age": d - start, "cp_run_gap_days": start - legit, "cp_run_max_age": max(d - legit - 1, d - start),
+            "cp_run_frauds": frauds, "cp_run_avg_amount": avg,
+            "cp_fraud_day_avg_amount": sum(v[1] for v in full) / sum(v[0] for v in full) if full else 0.0,
+            "cp_run_max_card_ratio": run_ratio,
+            "cp_fraud_day_max_card_ratio": max((most[s] for s in all_fraud), default=0.0)}
 
 
 def test_incremental_state_equals_recomputation():
     txns, frauds = traffic(1500, cards=12, terminals=8, spacing=1800)
     X, _ = memory_replay(txns, frauds, DELAY)
     for i in range(0, len(txns), 37):
-        for name, value in _reference(txns, frauds, i).items():
+        for name, value in _reference(txns, frauds, i, X[:, INDEX["ratio_usual_30d"]].tolist()).items():
             assert X[i, INDEX[name]] == pytest.approx(value, rel=1e-9, abs=1e-9), (i, name)
+
+
+def test_the_fraud_run_sees_a_compromised_terminal_and_a_single_fraud_apart():
+    txns, frauds = traffic(1500, cards=12, terminals=8, spacing=1800)
+    X, _ = memory_replay(txns, frauds, DELAY)
+    late = [i for i, tx in enumerate(txns) if tx.ts >= txns[-1].ts - 3 * DAY]
+    at_t3 = [i for i in late if txns[i].counterparty == "T3"]
+    elsewhere = [i for i in late if txns[i].counterparty != "T3" and X[i, INDEX["cp_run_frauds"]] > 0]
+    assert at_t3 and elsewhere
+    assert all(X[i, INDEX["cp_run_frauds"]] >= 5 for i in at_t3)  # every payment there is fraud, day after day
+    assert all(X[i, INDEX["cp_fraud_day_amount_ratio"]] < 2 for i in at_t3)  # at the terminal's usual amounts
+    assert max(X[i, INDEX["cp_run_frauds"]] for i in elsewhere) <= 2
 
 
 def test_features_never_see_the_future():

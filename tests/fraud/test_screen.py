@@ -63,6 +63,21 @@ def test_database_state_matches_memory_replay_and_survives_restart(engine):
     assert _count(engine, FraudScore) == len(txns)
 
 
+def test_database_state_with_labels_matches_memory_replay(engine):
+    """Terminal risk and its fraud run read the same bins on both backends once labels land."""
+    txns, frauds = traffic(120, cards=5, terminals=3, spacing=8 * 3600, compromised="T1")
+    expected, _ = memory_replay(txns, frauds, 7)
+    seed_payments(engine, txns)
+    screen = FraudScreen(engine)
+    for i, (tx, fraud) in enumerate(zip(txns, frauds)):
+        result = _post(engine, screen, _input(tx))
+        assert np.allclose(result.features, expected[i], rtol=1e-9, atol=1e-9), i
+        if fraud:
+            with engine.begin() as conn:
+                record_labels(conn, [Label(tx.id, True, "analyst")])
+    assert expected[-20:, INDEX["cp_run_frauds"]].max() > 0
+
+
 def test_rules_decline_and_review_without_a_model(engine):
     config = FraudConfig(blocked_counterparties=frozenset({"EVIL"}), amount_limits={"EUR": 100_000})
     screen = FraudScreen(engine, config=config)
