@@ -91,14 +91,24 @@ def compile_bundle(info: ModelInfo, bundle: dict) -> LoadedModel:
     from core.fraud.compiled import compile_anomaly, compile_classifier
     from core.fraud.training import ANOMALY_FEATURES
 
-    if tuple(info.feature_names) != FEATURE_NAMES:
-        raise ValidationError(f"model {info.label} was trained on other features; retrain it")
+    names = tuple(info.feature_names)
+    gone = [n for n in names if n not in INDEX]
+    if gone:
+        raise ValidationError(f"model {info.label} uses features this version no longer computes "
+                              f"({', '.join(gone[:3])}); retrain it (qenex ai retrain)")
     classifier = compile_classifier(bundle["classifier"]) if bundle["classifier"] is not None else None
     anomaly = compile_anomaly(bundle["anomaly"]) if bundle["anomaly"] is not None else None
     scales = [np.asarray(bundle[k], dtype=np.float64) if bundle.get(k) is not None else None
               for k in ("channel_ceiling", "channel_floor")]
+    reference = np.asarray(bundle["reference"], dtype=np.float64)
+    if names != FEATURE_NAMES:  # trained before features were added: it reads its own columns by name
+        columns = np.array([INDEX[n] for n in names], dtype=np.intp)
+        classifier = classifier.on_columns(columns, len(FEATURE_NAMES)) if classifier is not None else None
+        wide = np.zeros(len(FEATURE_NAMES))
+        wide[columns] = reference
+        reference = wide
     return LoadedModel(info, classifier, anomaly, np.array([INDEX[f] for f in ANOMALY_FEATURES]),
-                       float(bundle["anomaly_floor"]), np.asarray(bundle["reference"], dtype=np.float64), *scales)
+                       float(bundle["anomaly_floor"]), reference, *scales)
 
 
 def register(engine: Engine, trained: Trained, *, actor_name: str, trained_from: datetime,

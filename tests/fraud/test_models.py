@@ -106,3 +106,33 @@ def test_group_variants_score_as_scoring_every_row(data, kind):
         assert np.isclose(p0, model.predict(x[None, :])[0], atol=1e-12)
         assert np.allclose(p, model.predict(variants), atol=1e-12)
         assert np.isclose(model.forest.row_sum(x), model.forest.leaf_sum(x[None, :])[0]) if model.forest else True
+
+
+@pytest.mark.parametrize("kind", ["hgb", "logistic"])
+def test_a_model_trained_before_features_were_added_reads_its_columns_by_name(data, kind):
+    """A registered model keeps scoring after an upgrade adds features: it reads its own columns by name
+    (the new ones it never reads); a model using a feature that no longer exists asks to be retrained."""
+    from dataclasses import replace
+
+    from core.fraud.features import FEATURE_NAMES
+    from core.fraud.reasons import ranked_groups
+
+    X, y, _ = data
+    keep = [i for i, n in enumerate(FEATURE_NAMES) if not n.startswith("cp_run") and "fraud_day" not in n]
+    old_names = tuple(FEATURE_NAMES[i] for i in keep)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = CANDIDATES[kind](len(y)).fit(X[:, keep], y)
+    reference = np.median(X[:, keep], axis=0)
+    info = registry.ModelInfo(1, kind, datetime.now(UTC), "tester", datetime.now(UTC), datetime.now(UTC), 7,
+                              old_names, {}, True)
+    loaded = registry.compile_bundle(info, {"classifier": model, "anomaly": None, "anomaly_floor": 0.5,
+                                            "reference": reference})
+    assert np.allclose(loaded.classifier.predict(X), model.predict_proba(X[:, keep])[:, 1], atol=1e-9)
+    assert len(keep) < len(FEATURE_NAMES) and loaded.reference[keep].tolist() == reference.tolist()
+    for row in X[:20]:  # reasons: the variants' scores equal scoring every variant row
+        p0, p = loaded.classifier.group_predict(row, loaded.reference, ((0, 1), (keep[-2],)))
+        assert np.isclose(p0, loaded.classifier.predict(row[None, :])[0])
+        assert isinstance(ranked_groups(loaded.classifier, loaded.reference, list(row), 3), list)
+    with pytest.raises(ValidationError, match="no longer computes"):
+        registry.compile_bundle(replace(info, feature_names=old_names[:-1] + ("retired_feature",)),
+                                {"classifier": model, "anomaly": None, "anomaly_floor": 0.5, "reference": reference})
