@@ -116,3 +116,33 @@ def percent(v: float | None) -> str:
     if v is None:
         return "n/a"
     return f"{v * 100:.1f} %" if 0 < abs(v) < 0.1 else f"{v * 100:.0f} %"
+
+
+STATUS = {"open": "open", "accepted": "accepted", "rejected": "rejected", "rolled_back": "rolled back",
+          "superseded": "superseded by a later run"}
+
+
+def change(kind: str, values: dict) -> str:
+    """What accepting a card applies, in words: "make model v2 the active model", "block list: C1775"."""
+    if kind == "drift":
+        return "a retrain now (nothing else changes)"
+    if kind == "promote" and "model" in values:
+        return f"make model v{values['model']} the one that scores every payment"
+    parts = []
+    for key, v in (values.get("settings") or {}).items():
+        if key == "review_threshold":
+            parts.append(f"review threshold {v:.2f}")
+        elif key == "blocked_counterparties":
+            parts.append("block list: " + (", ".join(v) if v else "empty"))
+        elif key == "velocity_limit_1h":
+            parts.append(f"velocity limit {v} payments an hour per customer")
+        elif key == "amount_limits":
+            parts.append("amount limits: " + ", ".join(f"{amount:,} {cur} (minor units)" for cur, amount in v.items()))
+        else:
+            parts.append(f"{key.replace('_', ' ')} {v}")
+    return "; ".join(parts) or "nothing"
+
+
+def channels(fpr: dict | None) -> str:
+    """False-positive rate per channel: "card 0.4 %, atm 1.2 %"."""
+    return ", ".join(f"{ch} {percent(v)}" for ch, v in sorted((fpr or {}).items())) or "n/a"
