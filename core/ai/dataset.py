@@ -72,7 +72,7 @@ def build(txns: list[Txn], frauds: list[bool], delay_days: int,
           progress: Callable[[int, int], None] = lambda i, n: None) -> Dataset:
     """``load``'s replay of payments already read (ValidationError when there are none)."""
     if not txns:
-        raise ValidationError("no posted customer payments yet: nothing to learn from")
+        raise ValidationError("No posted customer payments yet: nothing to learn from.")
     n = len(txns)
 
     def reported():  # noqa: ANN202

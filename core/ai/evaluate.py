@@ -112,7 +112,7 @@ def window(data: Dataset, champion: ModelInfo | None) -> tuple[int, int]:
         start = max(start, int(champion.trained_to.timestamp()) + 1)
     if end - start < MIN_EVAL_DAYS * DAY:
         raise ValidationError(
-            f"the active model was trained up to {champion.trained_to:%Y-%m-%d %H:%M} UTC; a fair comparison needs "
+            f"The active model was trained up to {champion.trained_to:%Y-%m-%d %H:%M} UTC; a fair comparison needs "
             f"{MIN_EVAL_DAYS} days of later payments, try again later")
     return start, end
 
@@ -135,7 +135,7 @@ def evaluate(data: Dataset, champion: LoadedModel | None, config: FraudConfig, c
     start, end = window(data, champion.info if champion else None)
     before = np.flatnonzero(data.ts < start)
     if len(before) == 0:
-        raise ValidationError("no payments before the evaluation window to train a challenger on")
+        raise ValidationError("No payments before the evaluation window to train a new model on.")
     keep = before[training_window(data.ts[before], 0)]
     trained = train(data.X[keep], data.y[keep], data.ts[keep], candidates=candidates)
     check()

@@ -133,7 +133,7 @@ def result(engine: Engine, run_id: int) -> RunResult:
     with engine.connect() as conn:
         row = conn.execute(select(_RUN).where(_RUN.c.id == run_id)).first()
         if row is None:
-            raise NotFound(f"no retrain run #{run_id}", run=run_id)
+            raise NotFound(f"No retrain run #{run_id}.", run=run_id)
         ids = list(conn.scalars(select(_RC.c.id).where(_RC.c.run_id == run_id).order_by(_RC.c.id)))
     return RunResult(row.id, row.status, row.challenger, ids, json.loads(row.summary or "{}"))
 

@@ -41,7 +41,9 @@ POLL_MS = 5000
 
 
 def _words(err: Exception) -> str:
-    return err.message if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
+    """An error in words, starting with a capital letter (core's command-line texts may not)."""
+    text = str(err.message) if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
+    return text[:1].upper() + text[1:]
 
 
 class RecommendationsPage(QWidget):
