@@ -254,3 +254,32 @@ def test_a_change_from_another_process_reloads_without_live_updates(qtbot, page,
         other.dispose()
     qtbot.waitUntil(lambda: any(r.id == rec.id and r.status == "rejected" for r in page.recs)
                     or all(r.id != rec.id for r in page.recs), timeout=10_000)
+
+
+def test_charts_label_their_axes_date_the_terminals_days_and_name_bins(qtbot):
+    from datetime import datetime, timezone
+
+    from core.ai import words
+    from core.ai.store import Rec
+    from ui.recommendations.evidence import EvidenceChart
+
+    now = datetime.now(timezone.utc)
+
+    def rec(kind: str, subject: str, ev: dict) -> Rec:
+        return Rec(1, 1, kind, subject, "t", {}, ev, "open", now, None, None, None, None, None, None, None)
+
+    chart = EvidenceChart()
+    qtbot.addWidget(chart)
+    day0 = int(now.timestamp()) // 86400 * 86400 - 37 * 86400
+    daily = [[day0 + k * 86400, 0, 0] for k in range(38)]
+    daily[33][1:], daily[35][1:] = [12, 5], [4, 2]
+    assert chart.draw(rec("terminal", "T3", {"chart": "terminal", "daily": daily}))
+    ticks = [t for _x, t in chart.plot.getAxis("bottom")._tickLevels[0]]
+    assert {f"{datetime.fromtimestamp(daily[i][0], timezone.utc):%d %b}" for i in (33, 35)} <= set(ticks)
+    assert chart.plot.getAxis("left").labelText == "payments a day"
+    edges = [81000.0, 120000.0]
+    assert chart.draw(rec("drift", "amount", {"chart": "drift", "psi": 6.79, "edges": edges, "last_week": [0.3] * 3,
+                                              "this_week": [0.1, 0.2, 0.7]}))
+    assert [t for _x, t in chart.plot.getAxis("bottom")._tickLevels[0]] == words.bins("amount", edges)
+    assert "e+" not in "".join(words.bins("amount", edges)) and chart.plot.getAxis("bottom").labelText == "payment amount"
+    assert not chart.draw(None)

@@ -136,19 +136,20 @@ class EvidenceChart(QWidget):
 
     def _terminal(self, ev: dict) -> None:
         daily = ev.get("daily", [])
-        self.plot.setTitle(f"The terminal's payments a day, last {counted(len(daily), 'day')}")
+        self.plot.setTitle("The terminal's payments a day")
         xs = list(range(len(daily)))
         self._bars(xs, [d[1] for d in daily], COLORS["payments"], "payments", 0.4, -0.2)
         self._bars(xs, [d[2] for d in daily], COLORS["fraud"], "confirmed fraud", 0.4, 0.2)
-        # every day with payments is dated, and the first and last day of the window
-        dated = sorted({0, len(daily) - 1} | {i for i, d in enumerate(daily) if d[1]})
-        shown, last = [], -99
-        for i in dated:
-            if i - last >= 3 or i == len(daily) - 1:
-                shown.append((i, f"{datetime.fromtimestamp(daily[i][0], timezone.utc):%d %b}"))
+        # from a week before its first payment (no empty month), every day with payments dated where there is room
+        busy = [i for i, d in enumerate(daily) if d[1]]
+        start = max(0, (busy[0] if busy else 0) - 7)
+        gap, ticks, last = max(1, -(-(len(daily) - start) // 10)), [], -99
+        for i in sorted({start, len(daily) - 1, *busy}):
+            if i - last >= gap:
+                ticks.append((i, f"{datetime.fromtimestamp(daily[i][0], timezone.utc):%d %b}"))
                 last = i
-        self.plot.getAxis("bottom").setTicks([shown])
-        self.plot.setXRange(-1, len(daily))
+        self.plot.getAxis("bottom").setTicks([ticks])
+        self.plot.setXRange(start - 1, len(daily))
         self.plot.setLabel("left", "payments a day")
         self.plot.setLabel("bottom", "day (UTC)")
         self._room(max([1, *(d[1] for d in daily)]))
