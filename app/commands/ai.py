@@ -1,4 +1,5 @@
-"""``qenex ai``: the self-improving fraud loop from the command line (supervisors, or the system operator).
+"""``qenex ai``: the self-improving fraud loop from the command line. Retraining and reading may run as the
+system operator (a scheduler); accept, reject and rollback need a named supervisor (``--as USER``, required).
 
     qenex ai retrain [--if-due]          train a challenger now (or only when QENEX_MODEL_UPDATE_FREQUENCY says so)
     qenex ai recommendations             the open cards (--status decided|all for the others)
@@ -39,10 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_list)
     for name, text in (("show", "one recommendation with its evidence"), ("accept", "apply a recommendation now"),
                        ("rollback", "restore the model and settings from before an accepted recommendation")):
-        p = common(ai.add_parser(name, help=text))
+        p = common(ai.add_parser(name, help=text), None if name == "show" else "supervisor")
         p.add_argument("id", type=_rec_id)
         p.set_defaults(handler=_ACTIONS[name])
-    p = common(ai.add_parser("reject", help="reject a recommendation (needs --reason)"))
+    p = common(ai.add_parser("reject", help="reject a recommendation (needs --reason)"), "supervisor")
     p.add_argument("id", type=_rec_id)
     p.add_argument("--reason", required=True)
     p.set_defaults(handler=_reject)

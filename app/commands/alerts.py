@@ -1,8 +1,10 @@
 """``qenex alerts``: the fraud queue from the command line (list, next, claim, release, disposition, ...).
 
 Commands act as the user named by ``--as USER`` (an active analyst or supervisor; the audit trail names
-them) or, without it, as the system operator. Times print in the operator's time zone (``app.zone``),
-with the zone named; ``--json`` prints UTC ISO 8601 times.
+them). Reading (list, show, rules, suppressions, sla) may go without it, as the system operator; every decision
+(claim, next, release, disposition, reassign, note, raise, unsuppress) needs a named person
+(core.security.roles.HUMAN_ONLY), so ``--as`` is required there. Times print in the operator's time zone
+(``app.zone``), with the zone named; ``--json`` prints UTC ISO 8601 times.
 """
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ SNOOZE_DAYS = whole(1, MAX_SNOOZE_DAYS, "a number of days to snooze")
 SUPPRESS_DAYS = whole(1, MAX_SUPPRESS_DAYS, "a number of days to suppress")
 
 
+PERSON = "analyst or supervisor"  # who makes a decision on an alert (--as required)
+
+
 def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
     """The acting user for ``--as NAME`` (must exist and be active), or the system operator."""
     if not name:
@@ -38,15 +43,26 @@ def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
         row = conn.execute(select(User.id, User.username, User.role, User.status)
                            .where(User.username == name.strip())).first()
     if row is None:
-        raise NotFound(f"no user {name!r}; --as takes the user name of an analyst or supervisor", user=name)
+        raise NotFound(f"no user {name!r}; --as takes the user name of the person deciding (an active user "
+                       "of the right role)", user=name)
     if row.status != "active":
         raise ValidationError(f"user {name} is disabled", user=name)
     return Actor(row.username, Role(row.role), row.id, device=f"cli:{socket.gethostname()[:40]}",
                  session=False)
 
 
-def common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--as", dest="as_user", metavar="USER", help="act as this analyst or supervisor (default: system)")
+AS_READ = "act as this user (optional: without it the system operator reads, but never decides)"
+
+
+def as_person(who: str) -> str:
+    """``--as`` help for a decision: ``who`` (e.g. "analyst or supervisor") must be named."""
+    return f"the {who} making this decision (required: the system operator never decides)"
+
+
+def common(p: argparse.ArgumentParser, person: str | None = None) -> argparse.ArgumentParser:
+    """``--as USER`` and ``--json``; ``person`` (e.g. "analyst or supervisor"): a decision, so --as is required."""
+    p.add_argument("--as", dest="as_user", metavar="USER", required=person is not None,
+                   help=as_person(person) if person else AS_READ)
     p.add_argument("--json", action="store_true", help="machine-readable output (UTC times)")
     return p
 
@@ -70,13 +86,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=LIMIT, default=50)
     p.add_argument("--offset", type=OFFSET, default=0)
     p.set_defaults(handler=_list)
-    common(alerts.add_parser("next", help="claim the most urgent unclaimed alert")).set_defaults(handler=_next)
+    common(alerts.add_parser("next", help="claim the most urgent unclaimed alert"), PERSON).set_defaults(handler=_next)
     for name, fn, text in (("claim", _claim, "claim an alert"), ("release", _release, "give an alert back"),
                            ("show", _show, "an alert's detail: transfer, customer, normal, related, timeline")):
-        p = common(alerts.add_parser(name, help=text))
+        p = common(alerts.add_parser(name, help=text), None if name == "show" else PERSON)
         p.add_argument("id", type=ID)
         p.set_defaults(handler=fn)
-    p = common(alerts.add_parser("disposition", help="decide one or more alerts (the held funds follow)"))
+    p = common(alerts.add_parser("disposition", help="decide one or more alerts (the held funds follow)"), PERSON)
     p.add_argument("ids", type=ID, nargs="+", metavar="ID")
     p.add_argument("--outcome", required=True, choices=OUTCOMES)
     p.add_argument("--note", default="", help="why (required for confirmed and escalate)")
@@ -87,16 +103,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scope", choices=["card", "counterparty"], default="counterparty", help="... for the card or counterparty")
     p.add_argument("--days", type=SUPPRESS_DAYS, default=30, help="... for this many days (default 30)")
     p.set_defaults(handler=_disposition)
-    p = common(alerts.add_parser("reassign", help="hand an alert to another analyst (needs --note)"))
+    p = common(alerts.add_parser("reassign", help="hand an alert to another analyst (needs --note)"), PERSON)
     p.add_argument("id", type=ID)
     p.add_argument("--to", required=True, metavar="USER")
     p.add_argument("--note", default="")
     p.set_defaults(handler=_reassign)
-    p = common(alerts.add_parser("note", help="add a note to an alert's timeline"))
+    p = common(alerts.add_parser("note", help="add a note to an alert's timeline"), PERSON)
     p.add_argument("id", type=ID)
     p.add_argument("--note", required=True)
     p.set_defaults(handler=_note)
-    p = common(alerts.add_parser("raise", help="raise an alert on a transfer by hand (needs --note)"))
+    p = common(alerts.add_parser("raise", help="raise an alert on a transfer by hand (needs --note)"), PERSON)
     p.add_argument("transfer_id")
     p.add_argument("--note", default="")
     p.set_defaults(handler=_raise)
@@ -108,7 +124,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = common(alerts.add_parser("suppressions", help="rules snoozed for a card or counterparty"))
     p.add_argument("--all", action="store_true", help="include expired and revoked ones")
     p.set_defaults(handler=_suppressions)
-    p = common(alerts.add_parser("unsuppress", help="end a suppression early"))
+    p = common(alerts.add_parser("unsuppress", help="end a suppression early"), PERSON)
     p.add_argument("id", type=ID)
     p.set_defaults(handler=_unsuppress)
     common(alerts.add_parser("rules", help="the rule keys alerts are filed under")).set_defaults(handler=_rules)

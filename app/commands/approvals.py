@@ -16,8 +16,12 @@ from app.zone import local
 from core.errors import QenexError, ValidationError
 
 
-def _common(p: argparse.ArgumentParser, who: str = "act as this user (default: system)") -> argparse.ArgumentParser:
-    p.add_argument("--as", dest="as_user", metavar="USER", help=who)
+READ = "act as this user (optional: without it the system operator reads and expires, but never decides)"
+
+
+def _common(p: argparse.ArgumentParser, who: str = READ) -> argparse.ArgumentParser:
+    """``--as``: required where ``who`` says so (a decision is human-only: core.security.roles.HUMAN_ONLY)."""
+    p.add_argument("--as", dest="as_user", metavar="USER", help=who, required=who.startswith("the "))
     p.add_argument("--json", action="store_true", help="machine-readable output (UTC times)")
     return p
 
@@ -35,12 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id", type=ID)
     p.set_defaults(handler=_show)
     p = _common(ap.add_parser("approve", help="approve requests: the held transfer posts, the account is frozen..."),
-                "the approving supervisor (required; never the request's maker)")
+                "the approving supervisor (required: never the system operator, never the request's maker)")
     p.add_argument("ids", type=ID, nargs="+", metavar="ID")
     p.add_argument("--note", default="")
     p.set_defaults(handler=_approve)
     p = _common(ap.add_parser("reject", help="reject requests with a reason: held funds are released"),
-                "the rejecting supervisor (required; never the request's maker)")
+                "the rejecting supervisor (required: never the system operator, never the request's maker)")
     p.add_argument("ids", type=ID, nargs="+", metavar="ID")
     p.add_argument("--reason", required=True)
     p.set_defaults(handler=_reject)

@@ -31,12 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_backtest)
 
-    p = fraud.add_parser("label", help="record a chargeback or confirmation: TRANSFER_ID is fraud or genuine")
+    p = fraud.add_parser("label", help="record a chargeback or confirmation: the customer payment TRANSFER_ID is "
+                                       "fraud or genuine (a named analyst or supervisor; audited)")
     p.add_argument("transfer_id", metavar="TRANSFER_ID")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--fraud", dest="is_fraud", action="store_true", default=None, help="confirmed fraud (chargeback)")
     which.add_argument("--genuine", dest="is_fraud", action="store_false", help="confirmed genuine")
-    p.add_argument("--as", dest="as_user", metavar="USER", help="act as this analyst or supervisor (default: system)")
+    p.add_argument("--as", dest="as_user", metavar="USER", required=True,
+                   help="the analyst or supervisor making this decision (required: the system operator never labels)")
+    p.add_argument("--reason", default="", help="why (required when it changes an existing label)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_label)
 
@@ -73,7 +76,8 @@ def _label(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     from core.ai.chargebacks import label
 
     services = ctx.services
-    done = label(services.engine, services.audit, actor_for(ctx, args.as_user), args.transfer_id, args.is_fraud)
+    done = label(services.engine, services.audit, actor_for(ctx, args.as_user), args.transfer_id, args.is_fraud,
+                 args.reason)
     kind = "fraud" if done.is_fraud else "genuine"
     was = "" if done.previous is None else f" (was {'fraud' if done.previous else 'genuine'})"
     ctx.emit(done.to_dict(), as_json=args.json, text=f"labelled {done.transfer_id} as {kind}{was}; the next retrain "

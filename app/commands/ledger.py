@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from app.lazy import lazy
 from core.errors import ValidationError
-from core.security.roles import SYSTEM_ACTOR
+from core.security.roles import SYSTEM_ACTOR, Actor
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
@@ -22,6 +22,22 @@ outcome = lazy("core.ledger.outcome")
 
 def _ledger(ctx) -> Ledger:  # noqa: ANN001
     return ctx.ledger
+
+
+def _as(p: argparse.ArgumentParser, person: str | None = None) -> None:
+    """``--as USER``: required for a decision only a named ``person`` makes (core.security.roles.HUMAN_ONLY)."""
+    p.add_argument("--as", dest="as_user", metavar="USER", required=person is not None, help=(
+        f"the {person} making this decision (required: the system operator never decides)" if person else
+        "act as this user (needed to release or collect an account hold before it expires; default: the system "
+        "operator)"))
+
+
+def _actor(ctx, args) -> Actor:  # noqa: ANN001
+    if not getattr(args, "as_user", None):
+        return SYSTEM_ACTOR
+    from app.commands.alerts import actor_for
+
+    return actor_for(ctx, args.as_user)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,9 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--customer", type=ID, required=True, help="customer id")
     p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
     p.add_argument("--overdraft", default="0", help="overdraft limit as an amount, e.g. 500.00 (default 0)")
-    p = cmd(account, "status", "freeze, unfreeze or close an account", _account_status)
+    p = cmd(account, "status", "freeze, unfreeze or close an account (a named supervisor)", _account_status)
     p.add_argument("account")
     p.add_argument("status", choices=["open", "frozen", "closed"])
+    _as(p, "supervisor")
 
     p = cmd(sub, "transfer", "move money between two accounts (or: transfer post|void|correct ID)", _transfer)
     p.add_argument("--from", dest="debit", help="account to pay from")
@@ -61,10 +78,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = cmd(actions, "post", "post a pending transfer (in full, or --amount in part)", _transfer_post)
     q.add_argument("pending_id")
     q.add_argument("--amount", dest="post_amount", help="post only this much; the rest is released")
+    _as(q)
     q = cmd(actions, "void", "void a pending transfer, releasing its funds", _transfer_void)
     q.add_argument("pending_id")
-    q = cmd(actions, "correct", "undo a posted transfer with a correcting transfer", _transfer_correct)
+    _as(q)
+    q = cmd(actions, "correct", "undo a posted transfer with a correcting transfer (a named supervisor)",
+            _transfer_correct)
     q.add_argument("transfer_id")
+    _as(q, "supervisor")
     cmd(actions, "expire", "release pending transfers whose timeout has passed", _transfer_expire)
 
     for name, fn in (("deposit", _deposit), ("withdraw", _withdraw)):
@@ -94,7 +115,7 @@ def _account_open(args, ctx) -> int:  # noqa: ANN001
 
 
 def _account_status(args, ctx) -> int:  # noqa: ANN001
-    acc = _ledger(ctx).set_status(SYSTEM_ACTOR, args.account, args.status)
+    acc = _ledger(ctx).set_status(_actor(ctx, args), args.account, args.status)
     ctx.emit(acc.to_dict(), as_json=args.json, text=f"account {acc.number} is now {acc.status}")
     return 0
 
@@ -126,15 +147,15 @@ def _transfer_post(args, ctx) -> int:  # noqa: ANN001
     amount = None
     if args.post_amount is not None:
         amount = money.to_minor(args.post_amount, ledger.transfer_row(SYSTEM_ACTOR, args.pending_id)["currency"])
-    return _emit_transfer(ctx, args, ledger.post_pending(SYSTEM_ACTOR, args.pending_id, amount))
+    return _emit_transfer(ctx, args, ledger.post_pending(_actor(ctx, args), args.pending_id, amount))
 
 
 def _transfer_void(args, ctx) -> int:  # noqa: ANN001
-    return _emit_transfer(ctx, args, _ledger(ctx).void_pending(SYSTEM_ACTOR, args.pending_id))
+    return _emit_transfer(ctx, args, _ledger(ctx).void_pending(_actor(ctx, args), args.pending_id))
 
 
 def _transfer_correct(args, ctx) -> int:  # noqa: ANN001
-    return _emit_transfer(ctx, args, _ledger(ctx).correct(SYSTEM_ACTOR, args.transfer_id))
+    return _emit_transfer(ctx, args, _ledger(ctx).correct(_actor(ctx, args), args.transfer_id))
 
 
 def _transfer_expire(args, ctx) -> int:  # noqa: ANN001

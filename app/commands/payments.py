@@ -51,12 +51,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(pay, "capture", "capture an authorized payment, in full or --amount in part", _capture)
     p.add_argument("payment")
     p.add_argument("--amount")
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="a supervisor, for a payment the fraud screen held for review (the system operator never "
+                        "decides one; default: the system operator)")
     p = cmd(pay, "refund", "refund a captured payment, in full or --amount in part", _refund)
     p.add_argument("payment")
     p.add_argument("--amount")
     p.add_argument("--id", help="your refund id (idempotency key): repeat it to retry safely")
     p = cmd(pay, "cancel", "release an authorization that was not captured", _cancel)
     p.add_argument("payment")
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="a supervisor, for a payment the fraud screen held for review (the system operator never "
+                        "decides one; default: the system operator)")
     p = cmd(pay, "show", "a payment with its event history", _show)
     p.add_argument("payment")
     p = cmd(pay, "sync", "read the provider's state of a payment and apply it (reconciliation)", _sync)
@@ -151,10 +157,19 @@ def _confirm(args, ctx) -> int:  # noqa: ANN001
     return _emit_payment(ctx, args, ctx.services.payments.confirm(SYSTEM_ACTOR, args.payment, authenticate=auth))
 
 
+def _person(ctx, args):  # noqa: ANN001, ANN202
+    """``--as USER`` when given (a decision on a payment held for review is human-only), else the system operator."""
+    if not args.as_user:
+        return SYSTEM_ACTOR
+    from app.commands.alerts import actor_for
+
+    return actor_for(ctx, args.as_user)
+
+
 def _capture(args, ctx) -> int:  # noqa: ANN001
     svc = ctx.services.payments
     amount = _minor(args.amount, svc.show(SYSTEM_ACTOR, args.payment).currency)
-    return _emit_payment(ctx, args, svc.capture(SYSTEM_ACTOR, args.payment, amount))
+    return _emit_payment(ctx, args, svc.capture(_person(ctx, args), args.payment, amount))
 
 
 def _refund(args, ctx) -> int:  # noqa: ANN001
@@ -164,7 +179,7 @@ def _refund(args, ctx) -> int:  # noqa: ANN001
 
 
 def _cancel(args, ctx) -> int:  # noqa: ANN001
-    return _emit_payment(ctx, args, ctx.services.payments.cancel(SYSTEM_ACTOR, args.payment))
+    return _emit_payment(ctx, args, ctx.services.payments.cancel(_person(ctx, args), args.payment))
 
 
 def _show(args, ctx) -> int:  # noqa: ANN001

@@ -1,5 +1,7 @@
-"""``qenex user`` and ``qenex audit``: users from the command line (acting as the system operator) and the
-audit trail's seal and verify. Exit codes: 0 fine, 1 refused (error printed), 3 audit trail broken."""
+"""``qenex user`` and ``qenex audit``: users from the command line and the audit trail's seal and verify.
+``user add`` and ``rotate-totp-key`` run as the system operator (how the first administrator is made); every
+other user command changes or reads people's accounts and needs a named administrator (``--as USER``, required).
+Exit codes: 0 fine, 1 refused (error printed), 3 audit trail broken."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +23,19 @@ if TYPE_CHECKING:
 AUDIT_BROKEN = 3
 
 
+ADMIN_AS = "the administrator making this change (required: the system operator may add users, never change them)"
+
+
+def _as_admin(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="as_user", metavar="USER", required=True, help=ADMIN_AS)
+
+
+def _admin_actor(ctx, args):  # noqa: ANN001, ANN202
+    from app.commands.alerts import actor_for
+
+    return actor_for(ctx, args.as_user)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_command", required=True)
     add = user.add_parser("add", help="create a user; prints the MFA enrollment URI",
@@ -33,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.set_defaults(handler=_add)
     lst = user.add_parser("list", help="every user with role, status and MFA state")
     lst.add_argument("--json", action="store_true")
+    _as_admin(lst)
     lst.set_defaults(handler=_list)
     for name, help_text in (("disable", "stop a user from logging in; their open sessions end at their next action"),
                             ("enable", "re-enable a user and lift a lockout"),
@@ -41,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         cmd = user.add_parser(name, help=help_text)
         cmd.add_argument("name")
         cmd.add_argument("--json", action="store_true")
+        _as_admin(cmd)
         cmd.set_defaults(handler=_admin, admin_action=name)
     rotate = user.add_parser("rotate-totp-key", help="re-encrypt every authenticator secret with a new key",
                              description="Add a new AES-256 key version to the TOTP key file (beside the audit key), "
@@ -55,11 +72,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     reset.add_argument("name")
     reset.add_argument("--password-stdin", action="store_true", help="read the temporary password from stdin")
     reset.add_argument("--json", action="store_true")
+    _as_admin(reset)
     reset.set_defaults(handler=_reset_password)
     role = user.add_parser("role", help="change a user's role (open sessions end at their next action)")
     role.add_argument("name")
     role.add_argument("role", choices=[r.value for r in USER_ROLES])
     role.add_argument("--json", action="store_true")
+    _as_admin(role)
     role.set_defaults(handler=_admin, admin_action="role")
 
     audit = sub.add_parser("audit", help="the signed audit trail (key: $QENEX_AUDIT_KEY or <data dir>/audit/)")
@@ -152,7 +171,7 @@ def _add(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 
 def _list(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
-    users = _users(ctx).list_users(SYSTEM_ACTOR)
+    users = _users(ctx).list_users(_admin_actor(ctx, args))
     rows = [f"{u.username:<24} {u.role.value:<11} {u.status:<9} {'enrolled' if u.enrolled else 'MFA pending':<12}"
             f"{' locked until ' + f'{u.locked_until:%Y-%m-%d %H:%M} UTC' if u.locked_until else ''}" for u in users]
     ctx.emit([_user_dict(u) for u in users], as_json=args.json, text="\n".join(rows) or "no users yet")
@@ -162,15 +181,15 @@ def _list(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 def _admin(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     users = _users(ctx)
     if args.admin_action == "reset-mfa":
-        enrollment = users.reset_mfa(SYSTEM_ACTOR, args.name)
+        enrollment = users.reset_mfa(_admin_actor(ctx, args), args.name)
         ctx.emit({"username": enrollment.username, "otpauth_uri": enrollment.otpauth_uri}, as_json=args.json,
                  text=f"MFA reset for {enrollment.username}; new enrollment URI: {enrollment.otpauth_uri}")
         return 0
     if args.admin_action == "role":
-        user = users.change_role(SYSTEM_ACTOR, args.name, args.role)
+        user = users.change_role(_admin_actor(ctx, args), args.name, args.role)
     else:
         action = {"disable": users.disable, "enable": users.enable, "unlock": users.unlock_user}[args.admin_action]
-        user = action(SYSTEM_ACTOR, args.name)
+        user = action(_admin_actor(ctx, args), args.name)
     locked = f", locked until {user.locked_until:%Y-%m-%d %H:%M} UTC" if user.locked_until else ""
     ctx.emit(_user_dict(user), as_json=args.json, text=f"{user.username}: {user.role.value}, {user.status}{locked}")
     return 0
@@ -178,7 +197,7 @@ def _admin(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 def _reset_password(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     given = _read_password(True) if args.password_stdin else None
-    temporary = _users(ctx).reset_password(SYSTEM_ACTOR, args.name, given)
+    temporary = _users(ctx).reset_password(_admin_actor(ctx, args), args.name, given)
     name = args.name.strip().lower()
     ctx.emit({"username": name, "temporary_password": None if given else temporary, "change_at_login": True},
              as_json=args.json, text=(

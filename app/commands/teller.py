@@ -1,6 +1,8 @@
 """Teller commands: ``qenex customer add|search|show``, ``qenex statement``, ``qenex hold place|release|list``.
 
-They act as the system operator, print for people by default and one JSON document with ``--json``.
+They act as the system operator, except ``hold release`` (a named supervisor, ``--as USER``: releasing a hold
+early is human-only, core.security.roles.HUMAN_ONLY); they print for people by default and one JSON document
+with ``--json``.
 """
 from __future__ import annotations
 
@@ -69,9 +71,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     until.add_argument("--days", type=whole(1, 3_650, "a number of days"), help="days the hold lasts")
     p.add_argument("--note", default="")
     p.add_argument("--id", help="your hold id (idempotency key)")
-    p = _cmd(hold, "release", "release a hold before its expiry", _hold_release)
+    p = _cmd(hold, "release", "release a hold before its expiry (a named supervisor)", _hold_release)
     p.add_argument("hold", type=ID, help="hold number (from hold list)")
     p.add_argument("--note", default="")
+    p.add_argument("--as", dest="as_user", metavar="USER", required=True,
+                   help="the supervisor making this decision (required: the system operator never decides)")
     p = _cmd(hold, "list", "holds on an account", _hold_list)
     p.add_argument("account")
     p.add_argument("--all", action="store_true", help="also released and expired holds")
@@ -221,7 +225,9 @@ def _hold_place(args, ctx) -> int:  # noqa: ANN001
 
 
 def _hold_release(args, ctx) -> int:  # noqa: ANN001
-    hold = _teller(ctx).release_hold(SYSTEM_ACTOR, args.hold, args.note)
+    from app.commands.alerts import actor_for
+
+    hold = _teller(ctx).release_hold(actor_for(ctx, args.as_user), args.hold, args.note)
     ctx.emit(hold.to_dict(), as_json=args.json, text=f"hold #{hold.id} released")
     return 0
 

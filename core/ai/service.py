@@ -72,31 +72,31 @@ class AiDesk:
         return runs.result(self.engine, run_id)
 
     def last_run(self, actor: Actor) -> dict | None:
-        self._authorize(actor, Permission.RECOMMENDATION_ACT, "ai:runs")
+        self._authorize(actor, Permission.RECOMMENDATION_VIEW, "ai:runs")
         with self.engine.connect() as conn:
             return runs.last_run(conn)
 
     # -- recommendations -------------------------------------------------------------------------------------
     def recommendations(self, actor: Actor, status: str = "open") -> list[Rec]:
-        self._authorize(actor, Permission.RECOMMENDATION_ACT, "ai:recommendations")
+        self._authorize(actor, Permission.RECOMMENDATION_VIEW, "ai:recommendations")
         with self.engine.connect() as conn:
             return store.listing(conn, status, base=self.base)
 
     def get(self, actor: Actor, rec_id: int) -> Rec:
-        self._authorize(actor, Permission.RECOMMENDATION_ACT, f"recommendation:{rec_id}")
+        self._authorize(actor, Permission.RECOMMENDATION_VIEW, f"recommendation:{rec_id}")
         with self.engine.connect() as conn:
             return store.get(conn, rec_id, base=self.base)
 
     def changes(self, actor: Actor) -> tuple:
         """A cheap fingerprint of the cards, runs and versions in force (``store.fingerprint``): the console
         polls it where live updates cannot reach (SQLite, changed from the command line)."""
-        self._authorize(actor, Permission.RECOMMENDATION_ACT, "ai:changes")
+        self._authorize(actor, Permission.RECOMMENDATION_VIEW, "ai:changes")
         with self.engine.connect() as conn:
             return store.fingerprint(conn)
 
     def state(self, actor: Actor) -> dict:
         """The model and settings versions in force, with the settings' values."""
-        self._authorize(actor, Permission.RECOMMENDATION_ACT, "ai:state")
+        self._authorize(actor, Permission.RECOMMENDATION_VIEW, "ai:state")
         with self.engine.connect() as conn:
             now = store.state(conn)
             return {**now, "values": versions.plain(versions.current(conn, self.base))}

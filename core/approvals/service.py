@@ -175,7 +175,7 @@ class Approvals:
     def _scope(self, actor: Actor) -> str | None:
         """None: every request (checkers, the system); else only the actor's own (makers)."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW)
-        if actor.can(Permission.APPROVAL_DECIDE):
+        if actor.can(Permission.APPROVAL_DECIDE) or actor.role is Role.SYSTEM:  # the system reads, never decides
             return None
         if actor.can(Permission.APPROVAL_REQUEST) or actor.can(Permission.TRANSFER_POST):
             return actor.username
@@ -231,10 +231,12 @@ class Approvals:
 
     # -- deciding -----------------------------------------------------------------------------------
     def _checker(self, actor: Actor, request_id: object) -> None:
-        self.ledger.authorize(actor, Permission.APPROVAL_DECIDE, f"approval:{request_id}")
-        if actor.role is Role.SYSTEM:
-            raise CheckerRequired("approving and rejecting need a named supervisor, not the system operator; on the "
-                                  "command line add --as USER")
+        try:  # APPROVAL_DECIDE is human-only (core.security.roles.HUMAN_ONLY): the system operator is refused too
+            self.ledger.authorize(actor, Permission.APPROVAL_DECIDE, f"approval:{request_id}")
+        except PermissionDenied as err:
+            if actor.role is Role.SYSTEM:
+                raise CheckerRequired(err.message, permission=Permission.APPROVAL_DECIDE.value) from None
+            raise
 
     def _refuse_own(self, actor: Actor, req: ApprovalView, verb: str) -> None:
         if req.maker == actor.username:
@@ -347,8 +349,8 @@ class Approvals:
     # -- expiry ---------------------------------------------------------------------------------------
     def expire(self, actor: Actor, limit: int = 500) -> int:
         """Close requests whose time passed, releasing what they held; returns how many. A checker's (or the
-        system's) job: ``approval.decide`` (a maker's expired request also closes when it is next decided)."""
-        self.ledger.authorize(actor, Permission.APPROVAL_DECIDE, "approvals:expire")
+        system's scheduled) job: ``approval.expire`` (a maker's expired request also closes when it is next decided)."""
+        self.ledger.authorize(actor, Permission.APPROVAL_EXPIRE, "approvals:expire")
         now = self.ledger.clock()
         with self.engine.connect() as conn:
             due = list(conn.execute(select(R.c.id).where(R.c.state == "pending", R.c.expires_at <= now)

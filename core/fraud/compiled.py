@@ -44,6 +44,7 @@ class Forest:
     depth: int
     float32_inputs: bool  # sklearn's CART trees compare float32-cast inputs
     _groups: dict = field(default_factory=dict, compare=False, repr=False)  # group_sums' node lists, per groups
+    _last_row: list = field(default_factory=lambda: [None], compare=False, repr=False)  # _row's last answer
 
     def _inputs(self, X: np.ndarray) -> np.ndarray:
         if self.float32_inputs:
@@ -76,35 +77,41 @@ class Forest:
             out[start:start + rows] = self.value.take(leaves).reshape(rows, trees).sum(axis=1)
         return out
 
-    def _next(self, x: np.ndarray) -> np.ndarray:
-        """For one (cast) row: the node each node sends it to; ``depth`` look-ups from the roots reach its leaves."""
-        return np.where(x.take(self.feature) <= self.threshold, self.left, self.right)
-
-    def row_sum(self, x: np.ndarray) -> float:
-        """``leaf_sum`` of one row, by evaluating every node once (three array steps) instead of per level."""
-        nxt, nodes = self._next(self._inputs(x[None, :])[0]), self.roots  # (cast twice: idempotent)
-        for _ in range(self.depth):
-            nodes = nxt.take(nodes)
-        return float(self.value.take(nodes).sum())
-
-    def group_sums(self, x: np.ndarray, reference: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> tuple[float, np.ndarray]:
-        """(leaf sum of row ``x``, leaf sum of each variant of ``x`` whose ``groups[g]`` columns take ``reference``'s
-        values), equal to ``leaf_sum`` on those rows. A variant differs from ``x`` only at nodes testing its group's
-        columns; only the trees where such a node on ``x``'s path flips are walked again."""
+    def _row(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For one row: (each node's decision for it, the node each node sends it to, its leaf per tree, the nodes on
+        its paths). Every node is decided at once (three array steps), then one look-up per level. The last row's
+        answer is kept: the reasons ask again for the row the score was just given for."""
         x = self._inputs(x[None, :])[0]
-        ref = self._inputs(reference[None, :])[0]
+        key = x.tobytes()
+        last = self._last_row[0]
+        if last is not None and last[0] == key:
+            return last[1]
         go_left = x.take(self.feature) <= self.threshold
         nxt = np.where(go_left, self.left, self.right)
         nodes, path = self.roots, [self.roots]
         for _ in range(self.depth):
             nodes = nxt.take(nodes)
             path.append(nodes)
+        answer = (go_left, nxt, nodes, np.concatenate(path))
+        self._last_row[0] = (key, answer)  # one tuple, replaced whole: safe across threads
+        return answer
+
+    def row_sum(self, x: np.ndarray) -> float:
+        """``leaf_sum`` of one row, by deciding every node once instead of walking per level."""
+        return float(self.value.take(self._row(x)[2]).sum())
+
+    def group_sums(self, x: np.ndarray, reference: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> tuple[float, np.ndarray]:
+        """(leaf sum of row ``x``, leaf sum of each variant of ``x`` whose ``groups[g]`` columns take ``reference``'s
+        values), equal to ``leaf_sum`` on those rows. A variant differs from ``x`` only at nodes testing its group's
+        columns; only the trees where such a node on ``x``'s path flips are walked again."""
+        ref = self._inputs(reference[None, :])[0]
+        go_left, nxt, nodes, path = self._row(x)
         own = self.value.take(nodes)
         total = float(own.sum())
         members, owner = self._group_nodes(groups)
         flips = (ref.take(self.feature.take(members)) <= self.threshold.take(members)) != go_left.take(members)
         on_path = np.zeros(len(self.feature), dtype=bool)
-        on_path[np.concatenate(path)] = True
+        on_path[path] = True
         hit = flips & on_path.take(members)
         if not hit.any():
             return total, np.full(len(groups), total)

@@ -30,7 +30,7 @@ from core.payments.vault import Vault
 from core.payments.views import PaymentRequest, PaymentView, checked_id
 from core.persistence.base import utcnow
 from core.security import guard
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, Role
 
 A = ledger_store.A
 CAPTURE_MODES = ("automatic", "manual")
@@ -240,7 +240,8 @@ class PaymentService:
             raise InvalidState(f"payment {payment_id} is {row['status']}; only an authorized payment is captured")
         if row["fraud_decision"] == "review" and not actor.can(Permission.ALERT_DISPOSITION):
             raise PermissionDenied(f"the fraud screen held payment {payment_id} for review; an analyst or supervisor "
-                                   "captures or cancels it", permission=Permission.ALERT_DISPOSITION.value)
+                                   f"captures or cancels it{_named(actor)}",
+                                   permission=Permission.ALERT_DISPOSITION.value)
         amount = row["amount"] if amount is None else amount
         if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= row["amount"]:
             raise ValidationError(f"capture between 0 and the authorized {format_minor(row['amount'], row['currency'])}",
@@ -265,7 +266,8 @@ class PaymentService:
             raise InvalidState(f"payment {payment_id} is {row['status']} and cannot be canceled{hint}")
         if row["fraud_decision"] == "review" and not actor.can(Permission.ALERT_DISPOSITION):
             raise PermissionDenied(f"the fraud screen held payment {payment_id} for review; an analyst or supervisor "
-                                   "decides it in the fraud queue", permission=Permission.ALERT_DISPOSITION.value)
+                                   f"decides it in the fraud queue{_named(actor)}",
+                                   permission=Permission.ALERT_DISPOSITION.value)
         state = self.provider.cancel(row["provider_ref"], idempotency_key=f"{payment_id}:cancel")
         return sync.apply(self, actor, payment_id, state, "desk")
 
@@ -315,3 +317,8 @@ def _filters(status: str | None, account: str | None, search: str | None) -> dic
         raise ValidationError(f"status must be one of {', '.join(store.NEXT)}")
     return {"status": status or None, "account": validate_account(account) if account else None,
             "search": clean(search, "the search") or None if search else None}
+
+
+def _named(actor: Actor) -> str:
+    """The system operator never decides a held payment (core.security.roles.HUMAN_ONLY): say how to name one."""
+    return " (the system operator never does: run the command with --as USER)" if actor.role is Role.SYSTEM else ""

@@ -1,6 +1,8 @@
 """User administration: add, list, disable/enable, role changes, unlocks, password and MFA resets, TOTP key
 rotation. A mixin of ``core.security.users.UserService`` (which supplies engine, audit, totp, clock, hasher and
-``_audit``); every operation needs USER_MANAGE and is audited in the transaction that makes the change.
+``_audit``); every operation needs USER_MANAGE, a named administrator (adding a user needs USER_ADD and rotating
+the TOTP key VAULT_ROTATE, which the system operator also holds), and is audited in the transaction that makes
+the change.
 """
 from __future__ import annotations
 
@@ -43,14 +45,16 @@ class UserAdministration:
     def add_user(self, actor: Actor, username: str, role: Role | str, password: str, *,
                  enrolled_secret: str | None = None, must_change_password: bool = True) -> NewUser:
         """Create an active user whose MFA enrollment completes at first login, where they also choose their own
-        password (``password`` is a first one the administrator gives them). Needs USER_MANAGE.
+        password (``password`` is a first one the administrator gives them). Needs USER_ADD (an administrator, or
+        the system operator: that is how the first administrator is made; every other change to a user needs a
+        named administrator, core.security.roles.HUMAN_ONLY).
 
         ``enrolled_secret`` and ``must_change_password=False`` (system operator only: demo banks, migrations
         from another system, test fixtures) create the user already enrolled with that TOTP secret, or keeping
         ``password``. Raises InvalidUsername, InvalidRole, a PasswordPolicyError, UsernameTaken or PermissionDenied.
         """
         name, role = _username(username), _role(role)
-        authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, name)
+        authorize(self.engine, self.audit, actor, Permission.USER_ADD, name)
         if enrolled_secret is not None and actor.role is not Role.SYSTEM:
             raise PermissionDenied("only the system operator may create users with a pre-enrolled authenticator")
         if not must_change_password and actor.role is not Role.SYSTEM:
@@ -125,8 +129,9 @@ class UserAdministration:
 
     def rotate_totp_key(self, actor: Actor) -> RotationReport:
         """Re-encrypt every user's TOTP secret with a new key version, then drop the old versions from the key
-        file (``core.security.totp_store``). Needs USER_MANAGE; audited as ``mfa.key_rotate``."""
-        authorize(self.engine, self.audit, actor, Permission.USER_MANAGE, "totp_keys")
+        file (``core.security.totp_store``). Needs VAULT_ROTATE (key upkeep, like the card vault's: an administrator
+        or the system operator); audited as ``mfa.key_rotate``."""
+        authorize(self.engine, self.audit, actor, Permission.VAULT_ROTATE, "totp_keys")
         return self.totp.rotate(lambda conn, version, count: self._audit(
             conn, actor, "mfa.key_rotate", "users", None, {"key_version": version, "users": count}, self.clock()))
 

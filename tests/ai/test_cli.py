@@ -43,11 +43,17 @@ def run(capsys, *argv: str):  # noqa: ANN201
 def test_label_retrain_accept_reject_rollback(bank, capsys):
     txns, frauds = bank
     genuine = next(t.id for t, f in zip(txns, frauds) if not f)
-    code, done, _ = run(capsys, "fraud", "label", genuine, "--fraud", "--json")
+    with pytest.raises(SystemExit):  # a label is a person's decision: --as is required
+        run(capsys, "fraud", "label", genuine, "--fraud")
+    assert "required: --as" in capsys.readouterr().err
+    code, done, _ = run(capsys, "fraud", "label", genuine, "--fraud", "--json", "--as", "sam")
     assert code == 0 and done == {"transfer_id": genuine, "is_fraud": True, "previous": None, "changed_state": True}
-    code, text, _ = run(capsys, "fraud", "label", genuine, "--genuine")
+    code, _, err = run(capsys, "fraud", "label", genuine, "--genuine", "--as", "sam")
+    assert code == 1 and "changing a label needs a reason (--reason TEXT)" in err
+    code, text, _ = run(capsys, "fraud", "label", genuine, "--genuine", "--as", "sam",
+                        "--reason", "customer confirmed")
     assert code == 0 and "as genuine (was fraud)" in text
-    code, _, err = run(capsys, "fraud", "label", "no-such-transfer", "--fraud")
+    code, _, err = run(capsys, "fraud", "label", "no-such-transfer", "--fraud", "--as", "sam")
     assert code == 1 and err.startswith("qenex: not_found: no transfer 'no-such-transfer'")
 
     code, text, _ = run(capsys, "ai", "recommendations")
@@ -66,21 +72,26 @@ def test_label_retrain_accept_reject_rollback(bank, capsys):
     assert code == 0 and shown["evidence"]["evaluation"]["challenger"]["average_precision"] > 0
 
     code, _, err = run(capsys, "ai", "accept", str(promote["id"]), "--as", "tina")
-    assert code == 1 and err.startswith("qenex: permission_denied: tina (teller) may not recommendation.act")
+    assert code == 1 and err.startswith("qenex: permission_denied: tina (teller) may not act on fraud-model "
+                                        "recommendations; the supervisor role may")
+    with pytest.raises(SystemExit):  # accepting needs a named supervisor, never the system operator
+        run(capsys, "ai", "accept", str(promote["id"]))
+    assert "required: --as" in capsys.readouterr().err
     code, text, _ = run(capsys, "ai", "accept", str(promote["id"]), "--as", "sam")
     assert code == 0 and "now in force: model v2, settings defaults" in text
-    code, _, err = run(capsys, "ai", "reject", str(drift["id"]), "--reason", " ")
+    code, _, err = run(capsys, "ai", "reject", str(drift["id"]), "--reason", " ", "--as", "sam")
     assert code == 1 and "reason" in err
-    code, _, err = run(capsys, "ai", "reject", str(drift["id"]), "--reason", "x")
+    code, _, err = run(capsys, "ai", "reject", str(drift["id"]), "--reason", "x", "--as", "sam")
     assert code == 1 and err.startswith("qenex: invalid: Say why in a few words")
-    code, rejected, _ = run(capsys, "ai", "reject", f"#{drift['id']}", "--reason", "seasonal traffic", "--json")
+    code, rejected, _ = run(capsys, "ai", "reject", f"#{drift['id']}", "--reason", "seasonal traffic", "--json",
+                            "--as", "sam")
     assert code == 0 and rejected["status"] == "rejected" and rejected["reason"] == "seasonal traffic"
     code, text, _ = run(capsys, "ai", "rollback", str(promote["id"]), "--as", "sam")
     assert code == 0 and "model v1 in force again" in text
     assert "history: accepted by sam at " in text and "; rolled back by sam at " in text
-    code, _, err = run(capsys, "ai", "rollback", str(promote["id"]))
+    code, _, err = run(capsys, "ai", "rollback", str(promote["id"]), "--as", "sam")
     assert code == 1 and err.startswith("qenex: conflict: Recommendation") and "refresh" not in err
-    code, _, err = run(capsys, "ai", "accept", "999")
+    code, _, err = run(capsys, "ai", "accept", "999", "--as", "sam")
     assert code == 1 and err.startswith("qenex: not_found: No recommendation #999")
     code, decided, _ = run(capsys, "ai", "recommendations", "--status", "decided", "--json")
     assert {r["status"] for r in decided} == {"rolled_back", "rejected"}

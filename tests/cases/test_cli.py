@@ -80,8 +80,12 @@ def test_alerts_flow(held, capsys):
     assert run(capsys, "alerts", "release", rest[0], "--as", "bob")[0] == 0
     code, _, err = run(capsys, "alerts", "list", "--as", "nobody")
     assert code == 1 and err.startswith("qenex: not_found: no user 'nobody'")
-    code, _, err = run(capsys, "alerts", "disposition", rest[0], "--outcome", "inconclusive", "--snooze-until", "soon")
+    code, _, err = run(capsys, "alerts", "disposition", rest[0], "--outcome", "inconclusive", "--snooze-until", "soon",
+                       "--as", "anna")
     assert code == 1 and "is not a date" in err
+    with pytest.raises(SystemExit):  # deciding an alert needs a named analyst or supervisor, never the system
+        run(capsys, "alerts", "disposition", rest[0], "--outcome", "false-positive")
+    assert "required: --as" in capsys.readouterr().err
 
 
 def test_cases_flow(held, capsys, tmp_path):
@@ -90,19 +94,22 @@ def test_cases_flow(held, capsys, tmp_path):
                         "--json")
     assert code == 0 and case["alerts"] == 1
     cid = str(case["id"])
-    assert run(capsys, "cases", "add", cid, str(ids[1]), "--json")[1]["alerts"] == 2
-    assert run(capsys, "cases", "note", cid, "--note", "same beneficiary", "--json")[1]["status"] == "investigating"
+    assert run(capsys, "cases", "add", cid, str(ids[1]), "--json", "--as", "anna")[1]["alerts"] == 2
+    assert run(capsys, "cases", "note", cid, "--note", "same beneficiary", "--json",
+               "--as", "anna")[1]["status"] == "investigating"
     evidence = tmp_path / "letter.txt"
     evidence.write_text("the customer's letter")
-    assert run(capsys, "cases", "attach", cid, str(evidence), "--json")[1]["name"] == "letter.txt"
-    code, _, err = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "done")
+    assert run(capsys, "cases", "attach", cid, str(evidence), "--json", "--as", "anna")[1]["name"] == "letter.txt"
+    code, _, err = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "done", "--as", "anna")
     assert code == 1 and "still has 2 open alerts" in err
-    run(capsys, "alerts", "disposition", str(ids[0]), str(ids[1]), "--outcome", "confirmed", "--note", "mule")
-    code, closed, _ = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "mule ring", "--json")
+    run(capsys, "alerts", "disposition", str(ids[0]), str(ids[1]), "--outcome", "confirmed", "--note", "mule",
+        "--as", "anna")
+    code, closed, _ = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "mule ring", "--json",
+                          "--as", "anna")
     assert code == 0 and (closed["status"], closed["outcome"]) == ("resolved", "TRUE_POSITIVE")
     code, listing, _ = run(capsys, "cases", "list", "--status", "all", "--json")
     assert listing["total"] == 1
     code, text, _ = run(capsys, "cases", "show", cid)
-    assert "file letter.txt" in text and "case resolved by system (confirmed fraud)" in text
-    code, _, err = run(capsys, "cases", "note", "77", "--note", "x")
+    assert "file letter.txt" in text and "case resolved by anna (confirmed fraud)" in text
+    code, _, err = run(capsys, "cases", "note", "77", "--note", "x", "--as", "anna")
     assert code == 1 and err.startswith("qenex: case_not_found:")

@@ -24,6 +24,8 @@ def test_a_refusal_names_the_roles_that_may(desk, hold):
     aid = alert_id(desk, hold())
     with pytest.raises(PermissionDenied) as err:
         desk.claim(TINA, aid)
-    assert err.value.message == "tina (teller) may not alert.disposition; the analyst or supervisor role may"
-    with pytest.raises(PermissionDenied, match="may not alert.reassign; the supervisor role may$"):
+    assert err.value.message == ("tina (teller) may not work and decide fraud alerts and cases, or label transfers "
+                                 "as fraud or genuine; the analyst or supervisor role may")
+    with pytest.raises(PermissionDenied,
+            match="may not move another analyst's fraud alert; the supervisor role may$"):
         check(Actor("ana", Role.ANALYST), Permission.ALERT_REASSIGN)

@@ -8,7 +8,7 @@ from core.events import RESYNC, Event, EventBus, account_list, after_commit, pub
 from core.events.event import MAX_ACCOUNTS
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest
-from core.security.roles import SYSTEM_ACTOR
+from core.security.roles import SYSTEM_ACTOR, Actor, Role
 
 
 def test_event_round_trip_and_filters():
@@ -93,7 +93,7 @@ def test_local_bus_delivers_ledger_events_after_commit(sqlite_engine, collector)
     assert collector.names() == ["transaction.created"]
     ledger.transfer(SYSTEM_ACTOR, TransferRequest(id="p1", debit=a, credit=b, amount=100, currency="USD", pending=True))
     ledger.void_pending(SYSTEM_ACTOR, "p1")
-    ledger.set_status(SYSTEM_ACTOR, b, "frozen")
+    ledger.set_status(Actor("sue", Role.SUPERVISOR), b, "frozen")  # human-only (core.security.roles.HUMAN_ONLY)
     assert collector.names() == ["transaction.created", "transaction.created", "transaction.completed",
                                  "account.updated"]
     assert collector.events[2].payload["state"] == "voided"

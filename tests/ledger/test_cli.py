@@ -22,6 +22,41 @@ def qenex(tmp_path, monkeypatch, capsys):
     return run
 
 
+def add_person(tmp_path, name: str, role: str) -> None:
+    """A user ``--as`` can name (human-only decisions: roles.HUMAN_ONLY), in the qenex fixture's bank."""
+    from core.persistence.db import make_engine
+    from core.security.passwords import PasswordHasher
+    from core.security.roles import SYSTEM_ACTOR
+    from core.security.totp_keys import TotpSecrets
+    from core.security.users import UserService
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'bank.db'}")
+    UserService(engine, None, hasher=PasswordHasher(memory_kib=8, iterations=1, lanes=1),
+                totp_secrets=TotpSecrets(tmp_path / "data" / "audit")).add_user(
+        SYSTEM_ACTOR, name, role, "correct horse battery", must_change_password=False)
+    engine.dispose()
+
+
+def test_status_and_corrections_need_a_named_person(qenex, tmp_path, capsys):
+    """Never the system operator (``--as`` is required); a supervisor directly is refused too while four eyes is
+    on: the command says to ask for it (qenex approvals)."""
+    qenex("customer", "add", "--name", "Ada")
+    a = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
+    qenex("deposit", "--account", a, "--amount", "100.00", "--currency", "USD", "--id", "cash")
+    add_person(tmp_path, "sue", "supervisor")
+    add_person(tmp_path, "tom", "teller")
+    for argv in (("account", "status", a, "frozen"), ("transfer", "correct", "cash")):
+        with pytest.raises(SystemExit):
+            qenex(*argv)
+        assert "the following arguments are required: --as" in capsys.readouterr().err
+    code, _, err = qenex("account", "status", a, "frozen", "--as", "tom")
+    assert code == 1 and "tom (teller) may not freeze, unfreeze or close accounts; the supervisor role may" in err
+    code, _, err = qenex("account", "status", a, "frozen", "--as", "sue")
+    assert code == 1 and "needs a second person" in err and "qenex approvals request" in err
+    code, _, err = qenex("transfer", "correct", "cash", "--as", "tom")
+    assert code == 1 and "tom (teller) may not correct posted transfers; the supervisor role may" in err
+
+
 def test_operator_flow(qenex):
     assert qenex("customer", "add", "--name", "Ada", "--json")[1]["id"] == 1
     qenex("customer", "add", "--name", "Bob")

@@ -13,6 +13,7 @@ from core.persistence.models import Entry, Transfer
 from core.security.roles import SYSTEM_ACTOR, Actor, Role
 
 TELLER = Actor("tina", Role.TELLER)
+SUPERVISOR = Actor("sue", Role.SUPERVISOR)  # account status and corrections are human-only (roles.HUMAN_ONLY)
 
 
 def counts(engine):
@@ -56,14 +57,14 @@ def test_bad_input_gets_a_specific_error_and_writes_nothing(ledger, open_account
 
 def test_frozen_and_closed_accounts_refuse(ledger, open_account):
     a, b = open_account(funds=500), open_account()
-    ledger.set_status(SYSTEM_ACTOR, b, "frozen")
+    ledger.set_status(SUPERVISOR, b, "frozen")
     with pytest.raises(errors.AccountFrozen):
         ledger.transfer(TELLER, TransferRequest("f1", a, b, 1, "USD"))
-    ledger.set_status(SYSTEM_ACTOR, b, "closed")
+    ledger.set_status(SUPERVISOR, b, "closed")
     with pytest.raises(errors.AccountClosed):
         ledger.transfer(TELLER, TransferRequest("f2", a, b, 1, "USD"))
     with pytest.raises(errors.AccountNotEmpty):
-        ledger.set_status(SYSTEM_ACTOR, a, "closed")
+        ledger.set_status(SUPERVISOR, a, "closed")
 
 
 def test_overdraft_limit_is_the_floor(ledger, open_account):
@@ -99,11 +100,11 @@ def test_correction_reverses_once_and_entries_stay(ledger, open_account):
     ledger.transfer(TELLER, TransferRequest("oops", a, b, 300, "USD"))
     with pytest.raises(PermissionDenied):
         ledger.correct(TELLER, "oops")
-    fix = ledger.correct(SYSTEM_ACTOR, "oops")
+    fix = ledger.correct(SUPERVISOR, "oops")
     assert fix.debit == b and fix.credit == a
     assert ledger.balance(TELLER, a).current == 1_000
     with pytest.raises(errors.AlreadyCorrected):
-        ledger.correct(SYSTEM_ACTOR, "oops", id="oops-again")
+        ledger.correct(SUPERVISOR, "oops", id="oops-again")
     assert len(ledger.statement(TELLER, a).lines) == 3
 
 

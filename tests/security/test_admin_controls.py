@@ -15,6 +15,10 @@ from core.security.roles import SYSTEM_ACTOR, Role
 from core.security.session_check import SessionRevoked
 from tests.security.conftest import PASSWORD
 
+from core.security.roles import Actor as _Actor, Role as _Role
+
+ADMIN = _Actor("root", _Role.ADMIN)  # a named administrator: user management is human-only (roles.HUMAN_ONLY)
+
 NEW_PASSWORD = "my own long secret 42"
 
 
@@ -45,7 +49,7 @@ def test_a_new_user_chooses_their_own_password_at_first_login(engine, users, clo
         users.complete_login(step, code, new_password=PASSWORD)
     result = users.complete_login(step, code, new_password=NEW_PASSWORD)  # the step survived the refusals
     assert result.session.actor.username == "alice" and len(result.recovery_codes) == 10
-    assert not users.list_users(SYSTEM_ACTOR)[0].must_change_password
+    assert not users.list_users(ADMIN)[0].must_change_password
     clock.advance(30)
     with pytest.raises(BadCredentials):
         users.begin_login("alice", PASSWORD)  # the administrator's password no longer works

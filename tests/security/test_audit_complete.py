@@ -61,11 +61,11 @@ def test_every_command_that_appends_seals_on_exit(cli):
     commands = [
         ("user", "add", "ann", "--role", "admin", "--password-stdin"),
         ("user", "add", "bob", "--role", "teller", "--password-stdin"),
-        ("user", "role", "bob", "analyst"),
-        ("user", "disable", "bob"),
-        ("user", "enable", "bob"),
-        ("user", "reset-mfa", "bob"),
-        ("user", "disable", "nobody"),  # refused: whatever it audited is sealed too
+        ("user", "role", "bob", "analyst", "--as", "ann"),
+        ("user", "disable", "bob", "--as", "ann"),
+        ("user", "enable", "bob", "--as", "ann"),
+        ("user", "reset-mfa", "bob", "--as", "ann"),
+        ("user", "disable", "nobody", "--as", "ann"),  # refused: whatever it audited is sealed too
         ("customer", "add", "--name", "Ada Lovelace"),
         ("account", "open", "--customer", "1", "--currency", "USD"),
     ]
@@ -227,7 +227,7 @@ def test_another_data_folder_refuses_to_make_a_key_for_a_signed_trail(cli, monke
     assert code == 1 and re.match(r"qenex: (audit_key|totp_key): this database('s| already has a signed)", err)
     assert "QENEX_DATA_DIR" in err and "QENEX_AUDIT_KEY" in err and len(err.strip().splitlines()) == 1
     assert not (cli.tmp / "elsewhere" / "audit" / "ml-dsa-65.key").exists()
-    code, out, _ = cli("user", "list")
+    code, out, _ = cli("user", "list", "--as", "ann")
     assert "bob" not in out  # nothing was written
     monkeypatch.setenv("QENEX_DATA_DIR", str(cli.tmp / "data"))
     code, out, _ = cli("audit", "verify")

@@ -32,7 +32,7 @@ def test_user_add_list_and_audit_round_trip(env, capsys, monkeypatch):
     uri = next(line.split(": ", 1)[1] for line in out.splitlines() if "otpauth://" in line)
     assert pyotp.parse_uri(uri).issuer == "QENEX Console"
 
-    code, out, _ = run(capsys, monkeypatch, "user", "list", "--json")
+    code, out, _ = run(capsys, monkeypatch, "user", "list", "--json", "--as", "admin1")
     assert code == 0 and json.loads(out)[0] | {"id": 0} == {
         "id": 0, "username": "admin1", "role": "admin", "status": "active", "enrolled": False,
         "locked_until": None, "last_login_at": None, "change_at_login": True}
@@ -66,8 +66,13 @@ def test_refusals_exit_1_with_a_clear_message(env, capsys, monkeypatch):
     code, _, err = run(capsys, monkeypatch, "user", "add", "ann", "--role", "teller", "--password-stdin",
                        stdin="short\n")
     assert code == 1 and "password_too_short" in err
-    code, _, err = run(capsys, monkeypatch, "user", "disable", "nobody")
+    run(capsys, monkeypatch, "user", "add", "boss", "--role", "admin", "--password-stdin",
+        stdin="correct horse battery\n")
+    code, _, err = run(capsys, monkeypatch, "user", "disable", "nobody", "--as", "boss")
     assert code == 1 and "user_not_found" in err
+    with pytest.raises(SystemExit) as usage:  # changing a person's account needs a named administrator
+        run(capsys, monkeypatch, "user", "disable", "nobody")
+    assert usage.value.code == 2 and "required: --as" in capsys.readouterr().err
 
 
 def test_interactive_password_must_be_typed_twice_alike(env, capsys, monkeypatch):
@@ -76,5 +81,5 @@ def test_interactive_password_must_be_typed_twice_alike(env, capsys, monkeypatch
     monkeypatch.setattr("app.commands.security._has_terminal", lambda: True)
     code, _, err = run(capsys, monkeypatch, "user", "add", "ann", "--role", "teller")
     assert code == 1 and "the two passwords differ" in err
-    code, out, _ = run(capsys, monkeypatch, "user", "list")
-    assert out.strip() == "no users yet"
+    code, _, err = run(capsys, monkeypatch, "user", "list", "--as", "ann")
+    assert code == 1 and "no user 'ann'" in err  # nothing was created

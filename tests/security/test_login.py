@@ -11,6 +11,10 @@ from core.security.errors import (
 )
 from core.security.roles import SYSTEM_ACTOR, Role
 
+from core.security.roles import Actor as _Actor, Role as _Role
+
+ADMIN = _Actor("root", _Role.ADMIN)  # a named administrator: user management is human-only (roles.HUMAN_ONLY)
+
 PASSWORD = "correct horse battery"
 
 
@@ -29,13 +33,13 @@ def test_enrollment_completes_only_after_one_valid_code(engine, users, clock, to
     assert step.enrollment.qr_png().startswith(b"\x89PNG")
     with pytest.raises(InvalidCode):
         users.complete_login(step, "000000" if totp_code(new.enrollment.secret, clock()) != "000000" else "111111")
-    assert not users.list_users(SYSTEM_ACTOR)[0].enrolled
+    assert not users.list_users(ADMIN)[0].enrolled
 
     result = users.complete_login(step, totp_code(new.enrollment.secret, clock()))  # the step survives a typo
     assert result.session.actor.username == "alice" and result.session.role is Role.TELLER
     assert result.session.actor.device == "desk-1" and result.session.actor.user_id == new.user.id
     assert len(result.recovery_codes) == len(set(result.recovery_codes)) == 10
-    assert users.list_users(SYSTEM_ACTOR)[0].enrolled
+    assert users.list_users(ADMIN)[0].enrolled
     with engine.connect() as conn:
         stored = set(conn.execute(select(RecoveryCode.code_hash)).scalars())
     assert len(stored) == 10 and not stored & set(result.recovery_codes)  # only hashes are kept
@@ -131,19 +135,19 @@ def test_lockout_delay_doubles_up_to_the_cap():
 
 def test_disabled_user_cannot_log_in_until_enabled(users, enroll, clock, totp_code):
     secret, _ = enroll("alice")
-    users.disable(SYSTEM_ACTOR, "alice")
+    users.disable(ADMIN, "alice")
     with pytest.raises(UserDisabled):
         users.begin_login("alice", PASSWORD)
     with pytest.raises(BadCredentials):  # a wrong password does not learn that the account is disabled
         users.begin_login("alice", "wrong password!!")
-    users.enable(SYSTEM_ACTOR, "alice")
+    users.enable(ADMIN, "alice")
     assert users.login("alice", PASSWORD, totp_code(secret, clock())).session.username == "alice"
 
 
 def test_disabling_between_the_two_steps_refuses_the_code(users, enroll, clock, totp_code):
     secret, _ = enroll("alice")
     step = users.begin_login("alice", PASSWORD)
-    users.disable(SYSTEM_ACTOR, "alice")
+    users.disable(ADMIN, "alice")
     with pytest.raises(UserDisabled):
         users.complete_login(step, totp_code(secret, clock()))
     with pytest.raises(LoginExpired):  # the step is gone
@@ -163,7 +167,7 @@ def test_login_step_expires(users, enroll, clock, totp_code):
 
 def test_reset_mfa_forces_enrollment_again(engine, users, enroll, clock, totp_code):
     old_secret, codes = enroll("alice")
-    enrollment = users.reset_mfa(SYSTEM_ACTOR, "alice")
+    enrollment = users.reset_mfa(ADMIN, "alice")
     assert enrollment.secret != old_secret
     step = users.begin_login("alice", PASSWORD)
     assert step.needs_enrollment and step.enrollment.secret == enrollment.secret
@@ -186,7 +190,7 @@ def test_idle_unlock_needs_password_and_a_fresh_code(engine, users, enroll, cloc
     assert unlocked.actor == session.actor
     with pytest.raises(CodeReused):
         users.unlock(session.actor, PASSWORD, totp_code(secret, clock()))
-    users.reset_mfa(SYSTEM_ACTOR, "alice")
+    users.reset_mfa(ADMIN, "alice")
     clock.advance(30)
     with pytest.raises(LoginExpired):
         users.unlock(session.actor, PASSWORD, totp_code(secret, clock()))
@@ -198,7 +202,7 @@ def test_idle_unlock_needs_password_and_a_fresh_code(engine, users, enroll, cloc
 def test_audit_data_never_holds_secrets(engine, users, enroll, clock, totp_code):
     secret, codes = enroll("alice")
     users.login("alice", PASSWORD, codes[0])
-    users.reset_mfa(SYSTEM_ACTOR, "alice")
+    users.reset_mfa(ADMIN, "alice")
     with engine.connect() as conn:
         blob = " ".join(str(v) for row in conn.execute(text("select target, before, after from audit_log"))
                         for v in row)

@@ -7,6 +7,8 @@ from core.security.errors import InvalidRole, InvalidUsername, LastAdmin, Userna
 from core.security.guard import authorize
 from core.security.roles import ROLE_PERMISSIONS, SYSTEM_ACTOR, Actor, Permission, Role
 
+ADMIN = Actor("root", Role.ADMIN)  # a named administrator: user management is human-only (roles.HUMAN_ONLY)
+
 PASSWORD = "correct horse battery"
 
 
@@ -39,9 +41,10 @@ def test_a_teller_cannot_call_admin_actions(engine, users, enroll, clock, totp_c
     teller = session(users, enroll, clock, totp_code, "tom", "teller")
     with pytest.raises(PermissionDenied) as refused:
         ADMIN_CALLS[call](users, teller)
-    assert refused.value.details["permission"] == "user.manage"
-    assert denials(engine) == [("tom", "teller", '{"permission":"user.manage"}')]
-    assert [u.role for u in users.list_users(SYSTEM_ACTOR)] == [Role.ADMIN, Role.TELLER]  # nothing changed
+    wanted = "user.add" if call == "add_user" else "user.manage"
+    assert refused.value.details["permission"] == wanted
+    assert denials(engine) == [("tom", "teller", f'{{"permission":"{wanted}"}}')]
+    assert [u.role for u in users.list_users(ADMIN)] == [Role.ADMIN, Role.TELLER]  # nothing changed
 
 
 def test_a_teller_cannot_call_analyst_or_supervisor_actions(engine, users, audit, enroll, clock, totp_code):
@@ -100,11 +103,11 @@ def test_the_last_admin_and_the_own_account_are_protected(users, enroll, clock, 
     with pytest.raises(ValidationError):
         users.disable(admin, "boss")
     with pytest.raises(LastAdmin):
-        users.change_role(SYSTEM_ACTOR, "boss", "teller")
+        users.change_role(ADMIN, "boss", "teller")
     with pytest.raises(LastAdmin):
-        users.disable(SYSTEM_ACTOR, "boss")
+        users.disable(ADMIN, "boss")
     users.add_user(admin, "second", "admin", PASSWORD)
-    assert users.disable(SYSTEM_ACTOR, "boss").status == "disabled"
+    assert users.disable(ADMIN, "boss").status == "disabled"
 
 
 @pytest.mark.parametrize("name, role, error", [
@@ -117,7 +120,7 @@ def test_the_last_admin_and_the_own_account_are_protected(users, enroll, clock, 
 def test_bad_user_input_is_refused_and_writes_nothing(engine, users, name, role, error):
     with pytest.raises(error):
         users.add_user(SYSTEM_ACTOR, name, role, PASSWORD)
-    assert users.list_users(SYSTEM_ACTOR) == []
+    assert users.list_users(ADMIN) == []
 
 
 def test_duplicate_and_missing_users(users):
@@ -125,4 +128,39 @@ def test_duplicate_and_missing_users(users):
     with pytest.raises(UsernameTaken):
         users.add_user(SYSTEM_ACTOR, "BOB", "analyst", PASSWORD)
     with pytest.raises(UserNotFound):
-        users.disable(SYSTEM_ACTOR, "nobody")
+        users.disable(ADMIN, "nobody")
+
+
+def test_the_system_actor_never_makes_a_human_decision(engine, audit):
+    """HUMAN_ONLY: every path (CLI without --as, scheduled jobs, webhooks) is refused, audited, with what to do."""
+    from core.security.roles import HUMAN_ONLY, refusal
+
+    assert {Permission.RECOMMENDATION_ACT, Permission.APPROVAL_DECIDE, Permission.ALERT_DISPOSITION,
+            Permission.ALERT_SUPERVISE, Permission.ALERT_REASSIGN, Permission.CARD_REVEAL,
+            Permission.TRANSFER_CORRECT, Permission.ACCOUNT_STATUS, Permission.HOLD_RELEASE,
+            Permission.USER_MANAGE} <= HUMAN_ONLY
+    scheduler = Actor("scheduler", Role.SYSTEM)
+    for permission in HUMAN_ONLY:
+        assert not SYSTEM_ACTOR.can(permission)
+        with pytest.raises(PermissionDenied) as refused:
+            authorize(engine, audit, scheduler, permission, target="x")
+        assert "--as USER" in refused.value.message and permission.value not in refused.value.message
+    assert len(denials(engine)) == len(HUMAN_ONLY)
+    assert refusal(SYSTEM_ACTOR, Permission.RECOMMENDATION_ACT) == (
+        "system (the system operator) may not act on fraud-model recommendations: that needs a named supervisor; "
+        "run the command with --as USER")
+    for permission in (Permission.MODEL_TRAIN, Permission.ALERT_VIEW, Permission.RECOMMENDATION_VIEW,
+                       Permission.USER_ADD, Permission.TRANSFER_POST, Permission.AUDIT_VERIFY):
+        authorize(engine, audit, scheduler, permission)  # what scheduled jobs and reading need stays the system's
+
+
+def test_refusals_name_the_permission_in_plain_words():
+    from core.security.roles import PLAIN, refusal
+
+    assert set(PLAIN) == set(Permission)
+    tom = Actor("tom", Role.TELLER)
+    assert refusal(tom, Permission.RECOMMENDATION_ACT) == (
+        "tom (teller) may not act on fraud-model recommendations; the supervisor role may")
+    assert refusal(tom, Permission.ALERT_DISPOSITION).endswith("; the analyst or supervisor role may")
+    assert refusal(Actor("ann", Role.ANALYST), Permission.ALERT_SUPERVISE) == (
+        "ann (analyst) may not take and decide escalated fraud alerts; the supervisor role may")

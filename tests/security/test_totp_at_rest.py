@@ -15,6 +15,10 @@ from core.security.totp_keys import TotpKeyError, TotpSecrets
 from core.security.users import UserService
 from tests.security.conftest import CHEAP, PASSWORD
 
+from core.security.roles import Actor as _Actor, Role as _Role
+
+ADMIN = _Actor("root", _Role.ADMIN)  # a named administrator: user management is human-only (roles.HUMAN_ONLY)
+
 
 def stored(engine, name: str) -> str:
     with engine.connect() as conn:
@@ -31,7 +35,7 @@ def test_new_and_reset_secrets_are_stored_encrypted_beside_the_audit_key(engine,
     step = users.begin_login("alice", PASSWORD)
     result = users.complete_login(step, totp_code(new.enrollment.secret, clock()))
     assert result.session.username == "alice"
-    again = users.reset_mfa(SYSTEM_ACTOR, "alice")
+    again = users.reset_mfa(ADMIN, "alice")
     assert stored(engine, "alice").startswith("enc:1:") and again.secret not in stored(engine, "alice")
 
 

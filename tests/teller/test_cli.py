@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from tests.ledger.test_cli import qenex  # noqa: F401 - the fixture
+from tests.ledger.test_cli import add_person, qenex  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_statement_period_csv_and_pdf(qenex, bank, tmp_path):  # noqa: F811
     assert code == 1 and "document_failed" in err
 
 
-def test_hold_place_list_release(qenex, bank):  # noqa: F811
+def test_hold_place_list_release(qenex, bank, tmp_path):  # noqa: F811
     _ada, acc = bank
     hold = qenex("hold", "place", acc, "--amount", "80", "--reason", "legal", "--days", "30", "--json")[1]
     assert hold["state"] == "active" and hold["placed_by"] == "system"
@@ -63,9 +63,17 @@ def test_hold_place_list_release(qenex, bank):  # noqa: F811
     assert [h["id"] for h in qenex("hold", "list", acc, "--json")[1]] == [hold["id"]]
     code, _, err = qenex("hold", "place", acc, "--amount", "1", "--reason", "other", "--days", "3")
     assert code == 1 and "needs a note" in err
-    assert qenex("hold", "release", str(hold["id"]), "--note", "court lifted it", "--json")[1]["state"] == "released"
+    with pytest.raises(SystemExit):  # releasing a hold early is a person's decision: --as is required
+        qenex("hold", "release", str(hold["id"]), "--note", "court lifted it")
+    add_person(tmp_path, "sue", "supervisor")
+    add_person(tmp_path, "tom", "teller")
+    code, _, err = qenex("hold", "release", str(hold["id"]), "--note", "court lifted it", "--as", "sue")
+    assert code == 1 and "needs a second person" in err  # four eyes: ask, and a supervisor approves
+    asked = qenex("approvals", "request", "release-hold", str(hold["id"]), "--note", "court lifted it", "--as", "tom",
+                  "--json")[1]
+    assert qenex("approvals", "approve", str(asked["id"]), "--as", "sue")[0] == 0
     assert qenex("hold", "list", acc, "--json")[1] == []
-    assert qenex("hold", "list", acc, "--all", "--json")[1][0]["released_by"] == "system"
+    assert qenex("hold", "list", acc, "--all", "--json")[1][0]["released_by"] == "sue"
 
 
 def test_accounts_says_when_the_list_goes_on(qenex, bank):  # noqa: F811

@@ -16,10 +16,11 @@ from ui.shell import Shell
 from ui.theme import Theme
 
 NEW_PASSWORD = "my own long secret 42"
+ADMIN = Actor("root", Role.ADMIN)  # a named administrator: user management is human-only (roles.HUMAN_ONLY)
 
 
 def _admin_page(qtbot, services, admin_user):  # noqa: ANN001, ANN202
-    view = next(u for u in services.users.list_users(SYSTEM_ACTOR) if u.username == admin_user.username)
+    view = next(u for u in services.users.list_users(ADMIN) if u.username == admin_user.username)
     page = AdminPage(services, Actor(view.username, Role.ADMIN, user_id=view.id, device="desk-test"))
     qtbot.addWidget(page)
     page.resize(1100, 700)
@@ -101,7 +102,7 @@ def test_a_new_user_chooses_a_password_then_enrolls(qtbot, services):
 
 def test_a_reset_user_chooses_a_password_with_the_code(qtbot, services, make_user):
     user = make_user("tina", Role.TELLER)
-    services.users.reset_password(SYSTEM_ACTOR, "tina", "temporary pass 99")
+    services.users.reset_password(ADMIN, "tina", "temporary pass 99")
     dialog = LoginDialog(services)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -139,7 +140,7 @@ def test_a_disabled_users_desk_returns_to_sign_in_at_the_next_action(qtbot, serv
         qtbot.keyClick(c.code, Qt.Key.Key_Return)
     window = blocker.args[0]
     qtbot.addWidget(window)
-    services.users.disable(SYSTEM_ACTOR, "tina")
+    services.users.disable(ADMIN, "tina")
     with qtbot.waitSignal(shell.logged_out, timeout=20_000):
         window.refresh()  # F5: the next action
     qtbot.addWidget(shell.login_dialog)
