@@ -88,10 +88,10 @@ def fraction(r: float) -> str:
     """A relative change in words: 0.26 -> "about a quarter", 0.5 -> "about half", 0.12 -> "about 12 %"."""
     r = abs(r)
     for low, high, words in ((0.22, 0.28, "about a quarter"), (0.3, 0.37, "about a third"),
-                             (0.45, 0.55, "about half"), (0.95, 1.05, "about twice as many" )):
+                             (0.45, 0.55, "about half"), (0.95, 1.05, "about twice as many")):
         if low <= r < high:
             return words
-    return f"about {r:.0%}"
+    return f"about {r * 100:.0f} %"
 
 
 def recall_change(old: float | None, new: float | None) -> str:
@@ -106,8 +106,12 @@ def recall_change(old: float | None, new: float | None) -> str:
     rel = (new - old) / old
     more = "fewer" if rel < 0 else "more"
     words = fraction(rel)
-    if words == "about twice as many":
+    if words == "about twice as many" and rel > 0:
         return f"{head}: about twice as many frauds caught"
+    if words == "about half" and rel < 0:
+        return f"{head}: about half as many frauds caught"
+    if words in ("about half", "about twice as many"):  # "about half more" reads oddly
+        words = f"about {abs(rel) * 100:.0f} %"
     return f"{head}: {words} {more} frauds caught"
 
 
