@@ -29,8 +29,8 @@ def evaluation(e: dict) -> list[str]:
     """Challenger against the model in force, each figure with its unit."""
     mine, theirs = e.get("challenger") or {}, e.get("champion") or {}
     k = e.get("capacity")
-    rows = [("frauds caught within analysts' capacity (recall at capacity)", words.percent(mine.get("recall_at_capacity")),
-             words.percent(theirs.get("recall_at_capacity"))),
+    rows = [("frauds caught within analysts' capacity (recall at capacity)",
+             words.percent(mine.get("recall_at_capacity")), words.percent(theirs.get("recall_at_capacity"))),
             ("average precision (0 to 1, higher is better)", _num(mine.get("average_precision")),
              _num(theirs.get("average_precision"))),
             (f"share of each day's top {k} cards that were fraud (card precision@{k})",

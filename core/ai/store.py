@@ -153,7 +153,8 @@ def fingerprint(conn: Connection) -> tuple:
     run = AiRun.__table__
     return (tuple(conn.execute(select(func.max(_RC.c.id), func.max(_RC.c.decided_at), func.max(_RC.c.rolled_back_at),
                                       func.count()).where(_RC.c.status != "superseded")).one()),
-            tuple(conn.execute(select(func.max(run.c.id), func.max(run.c.finished_at))).one()), tuple(state(conn).values()))
+            tuple(conn.execute(select(func.max(run.c.id), func.max(run.c.finished_at))).one()),
+            tuple(state(conn).values()))
 
 
 def state(conn: Connection) -> dict[str, int | None]:
