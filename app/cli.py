@@ -80,13 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return open_console(ctx, demo=args.demo, reseed=args.reseed)
         return int(handler(args, ctx) or 0)
     except DatabaseUnavailable as err:  # name the database and the driver's reason (no SQL): what to check
-        _database_failed(err.__cause__ if err.__cause__ is not None else err, ctx)
+        _database_failed(err.__cause__ if err.__cause__ is not None else err, ctx, args)
         return EXIT_REFUSED
     except QenexError as err:
         fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit
         return EXIT_REFUSED
     except _sqlalchemy("OperationalError") as err:
-        _database_failed(err, ctx)
+        _database_failed(err, ctx, args)
         return EXIT_REFUSED
     except _sqlalchemy("ArgumentError") as err:
         fail("configuration", f"QENEX_DATABASE_URL is not a database URL ({err}); use e.g. sqlite:///path/bank.db "
@@ -109,26 +109,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if is_connection_loss(err):  # a driver error or DBAPIError that means the server went away
-            _database_failed(err, ctx)
+            _database_failed(err, ctx, args)
             return EXIT_REFUSED
         return _unexpected(err, ctx)
     finally:
         _close(ctx)
 
 
-def _database_failed(err: BaseException, ctx: Context | None) -> None:
-    """One line naming the database (password hidden) and the driver's first line (never SQL or parameters)."""
+def _database_failed(err: BaseException, ctx: Context | None, args: argparse.Namespace | None = None) -> None:
+    """One line that fits the backend and the command: SQLite busy says another QENEX process is writing to
+    the file (try again); a server that cannot be reached names it (password hidden) and the driver's first
+    line (never SQL or parameters); only a command with an ``--id`` (transfers, payments, holds) adds that
+    repeating it with the same id never posts twice."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
-    url = make_url(ctx.settings.database_url).render_as_string(hide_password=True) if ctx else "?"
+    url = make_url(ctx.settings.database_url) if ctx else None
+    shown = url.render_as_string(hide_password=True) if url is not None else "?"
     orig = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
     reason = str(orig).strip().splitlines()[0][:200] if str(orig).strip() else type(orig).__name__
     lost = is_connection_loss(err)
+    again = "run the command again"
+    if args is not None and hasattr(args, "id") and not isinstance(args.id, int):
+        again += " (with the same --id it never posts twice)"
+    if url is not None and url.get_backend_name() == "sqlite" and "lock" in reason.lower():
+        fail("database_unavailable", f"the database file {url.database} is busy: another QENEX process (a desk, a "
+                                     f"retrain or another command) is writing to it; nothing was changed, {again} in "
+                                     "a moment")
+        return
+    if url is not None and url.get_backend_name() == "sqlite":
+        fail("database_unavailable" if lost else "database",
+             f"cannot use the database file {url.database}: {reason}; check that QENEX_DATABASE_URL names a file "
+             f"you may write, then {again}")
+        return
     fail("database_unavailable" if lost else "database",
-         f"cannot use the database at {url}: {reason}; {'it is unreachable: ' if lost else ''}check that the server "
-         "is running and QENEX_DATABASE_URL is right, then run the command again (a transfer with the same --id "
-         "never posts twice)")
+         f"cannot use the database at {shown}: {reason}; {'it is unreachable: ' if lost else ''}check that the server "
+         f"is running and QENEX_DATABASE_URL is right, then {again}")
 
 
 def _sqlalchemy(name: str) -> type[BaseException]:

@@ -35,8 +35,10 @@ def button_row(*buttons: QWidget) -> QWidget:
 
 
 def table_view() -> QTableView:
-    """A read-only, row-selecting table with alternating rows and no vertical header."""
+    """A read-only, row-selecting table with alternating rows and no vertical header. Tab leaves it (to the
+    page's buttons) instead of moving the selection from cell to cell: arrows move within it."""
     view = QTableView()
+    view.setTabKeyNavigation(False)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -17,6 +17,15 @@ from ui.status_bar import ConnectionStatus
 from ui.theme import THEMES, Theme
 
 _KEY_ROLE = Qt.ItemDataRole.UserRole
+# The View menu's page items with their Alt letters (none taken by Refresh or Style). Each page has a fixed
+# Ctrl+number, its place in PAGES, whatever the role: Ctrl+3 is Recommendations for everyone.
+MENU_TEXT = {"teller": "&Teller", "fraud": "&Fraud queue", "recommendations": "R&ecommendations",
+             "payments": "&Payments", "admin": "&Admin", "audit": "A&udit", "approvals": "Appro&vals"}
+
+
+def page_shortcut(key: str) -> str:
+    """The page's fixed shortcut: Ctrl+ its place in the navigation order (ui.pages.PAGES)."""
+    return f"Ctrl+{[s.key for s in PAGES].index(key) + 1}"
 
 
 class MainWindow(QMainWindow):
@@ -77,12 +86,11 @@ class MainWindow(QMainWindow):
         for spec in self._specs:
             item = QListWidgetItem(self.theme.icon(spec.icon), spec.title)
             item.setData(_KEY_ROLE, spec.key)
-            number = self._specs.index(spec) + 1
             if spec.build is None:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
                 item.setToolTip(f"Not available yet: awaits {spec.awaiting}")
             else:
-                item.setToolTip(f"{spec.title} (Ctrl+{number})")
+                item.setToolTip(f"{spec.title} ({page_shortcut(spec.key)})")
             self.nav.addItem(item)
 
     def nav_keys(self, *, enabled_only: bool = False) -> list[str]:
@@ -142,11 +150,18 @@ class MainWindow(QMainWindow):
 
         view = bar.addMenu("&View")
         self.page_actions: dict[str, QAction] = {}
-        for spec in self._specs:
-            number = self._specs.index(spec) + 1
-            act = self._action(view, spec.title, f"Ctrl+{number}", lambda key=spec.key: self.show_page(key))
-            act.setEnabled(spec.build is not None)
-            self.page_actions[spec.key] = act
+        self.refused_actions: dict[str, QAction] = {}  # pages this role may not use: the shortcut says so
+        for spec in PAGES:
+            text = MENU_TEXT.get(spec.key, spec.title)
+            if spec in self._specs:
+                act = self._action(view, text, page_shortcut(spec.key), lambda key=spec.key: self.show_page(key))
+                act.setEnabled(spec.build is not None)
+                self.page_actions[spec.key] = act
+            else:
+                act = self._action(view, text.replace("&", "") + " (not for your role)", page_shortcut(spec.key),
+                                   lambda spec=spec: self._refuse(spec))
+                act.setToolTip(self._refusal(spec))
+                self.refused_actions[spec.key] = act
         view.addSeparator()
         self.refresh_action = self._action(view, "&Refresh", "F5", self.refresh, "refresh")
         styles = view.addMenu("&Style")
@@ -174,7 +189,7 @@ class MainWindow(QMainWindow):
         return act
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        rows = [(f"Ctrl+{self._specs.index(s) + 1}", s.title) for s in self._specs if s.build is not None]
+        rows = [(page_shortcut(s.key), s.title) for s in self._specs if s.build is not None]
         rows += [("F5", "Refresh page and connection status"), ("Ctrl+F", "Find a customer (Teller)"),
                  ("Ctrl+Tab", "Next tab (Ctrl+Shift+Tab: previous)"), ("Alt+letter", "Go to the field or button "
                                                                                 "with that underlined letter"),
@@ -182,6 +197,14 @@ class MainWindow(QMainWindow):
                  ("Esc", "Cancel a confirmation or dialog"), ("Ctrl+L", "Lock the desk"),
                  ("Ctrl+Shift+L", "Log out"), ("Ctrl+Q", "Quit")]
         return rows
+
+    def _refusal(self, spec: PageSpec) -> str:
+        return f"The {spec.title} page is not available to the {self.actor.role.value} role."
+
+    def _refuse(self, spec: PageSpec) -> None:
+        """A page shortcut of a page this role may not use: say so instead of doing nothing."""
+        if not self.locked:
+            self.status.showMessage(self._refusal(spec), 6000)
 
     def _show_shortcuts(self) -> None:
         from ui.shortcuts import ShortcutsDialog

@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from app.commands import ai_text
 from core.words import counted
 from app.commands.alerts import actor_for, common
-from app.zone import local
 from core.errors import ValidationError
 
 
@@ -78,35 +78,14 @@ def _retrain(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
             return 0
     else:
         result = desk.retrain(actor, progress=_progress(args.json))
-    ev = result.summary.get("evaluation", {})
-    mine, theirs = (ev.get("challenger") or {}), (ev.get("champion") or {})
-    lines = [f"run #{result.run_id} {result.status}: {counted(result.summary.get('payments', 0), 'payment')}, "
-             f"{counted(result.summary.get('frauds', 0), 'labelled fraud')}",
-             f"evaluated on {ev.get('days')} days ({ev.get('payments', 0):,} payments, {ev.get('frauds', 0)} frauds) "
-             f"at a capacity of {ev.get('capacity')} alerts a day:"]
-    for key, name in (("average_precision", "average precision"), ("card_precision_at_k", "card precision@k"),
-                      ("recall_at_capacity", "recall at capacity")):
-        lines.append(f"  {name:20} challenger {_num(mine.get(key))}  champion {_num(theirs.get(key))}")
-    lines.append(f"  {'FPR per channel':20} challenger {mine.get('fpr_by_channel')}  champion {theirs.get('fpr_by_channel')}")
-    lines.append(f"challenger registered as v{result.challenger} (inactive until promoted)" if result.challenger
-                 else "the challenger does not beat the champion: not registered")
-    lines.append(f"{counted(len(result.recommendations), 'open recommendation')}: qenex ai recommendations")
+    lines = ai_text.run_summary(result)
     ctx.emit(result.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0
 
 
-def _num(v) -> str:  # noqa: ANN001
-    return "  n/a" if v is None else f"{v:.3f}"
-
-
-def _line(r) -> str:  # noqa: ANN001
-    when = f"  {r.status} by {r.decided_by} {local(r.decided_at)}" if r.decided_at else ""
-    return f"#{r.id:<5} {r.kind:9} {r.title}{when}"
-
-
 def _list(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     recs = _desk(ctx).recommendations(actor_for(ctx, args.as_user), args.status)
-    text = "\n".join(_line(r) for r in recs) if recs else (
+    text = "\n".join(ai_text.line(r) for r in recs) if recs else (
         f"no {args.status if args.status != 'all' else ''} recommendations (run: qenex ai retrain)".replace("  ", " "))
     ctx.emit([r.to_dict(evidence=False) for r in recs], as_json=args.json, text=text)
     return 0
@@ -114,20 +93,7 @@ def _list(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 def _show(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     r = _desk(ctx).get(actor_for(ctx, args.as_user), args.id)
-    lines = [_line(r), f"change: {r.change or ('a retrain now' if r.kind == 'drift' else 'none')}"]
-    ev = r.evidence
-    if "shadow" in ev:
-        sh = ev["shadow"]
-        cur, new = sh["current"], sh["proposed"]
-        lines.append(f"shadow run over {counted(sh['days'], 'day')} ({counted(sh['payments'], 'payment')}, "
-                     f"{counted(sh['frauds'], 'fraud')}): "
-                     f"alerts a day {cur['alerts_per_day']} -> {new['alerts_per_day']}, declines a day "
-                     f"{cur['declines_per_day']} -> {new['declines_per_day']}, recall {_num(cur['recall'])} -> "
-                     f"{_num(new['recall'])}")
-    if "proposal" in ev:
-        lines.append(f"proposal: {ev['proposal']}")
-    if r.reason:
-        lines.append(f"reason: {r.reason}")
+    lines = ai_text.show(r)
     ctx.emit(r.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0
 
@@ -139,7 +105,8 @@ def _accept(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
         run = _desk(ctx).run(actor, r.after["retrain"])
         found = len(run.recommendations)
         ctx.emit({**r.to_dict(evidence=False), "run": run.to_dict()}, as_json=args.json,
-                 text=f"accepted #{r.id}: {r.title}\nretrain #{run.run_id} {run.status}: {found} open recommendation(s)"
+                 text=f"accepted #{r.id}: {r.title}\nretrain #{run.run_id} {run.status}: "
+                      f"{counted(found, 'open recommendation')}"
                       + (f", challenger v{run.challenger} waiting for a decision" if run.challenger else "")
                       + " (qenex ai recommendations)")
         return 0
@@ -151,7 +118,8 @@ def _accept(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 def _reject(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     if not args.reason.strip():
-        raise ValidationError("say why the recommendation is rejected: --reason TEXT")
+        raise ValidationError("Say why the recommendation is rejected: --reason TEXT (at least 10 characters and 2 "
+                              "words)")
     r = _desk(ctx).reject(actor_for(ctx, args.as_user), args.id, args.reason)
     ctx.emit(r.to_dict(evidence=False), as_json=args.json, text=f"rejected #{r.id}: {r.title}")
     return 0
@@ -159,8 +127,9 @@ def _reject(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 def _rollback(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     r = _desk(ctx).rollback(actor_for(ctx, args.as_user), args.id)
+    restored = "model " + _v(r.before, "model") if r.kind == "promote" else "settings " + _v(r.before, "settings")
     ctx.emit(r.to_dict(evidence=False), as_json=args.json,
-             text=f"rolled back #{r.id}: model {_v(r.before, 'model')}, settings {_v(r.before, 'settings')} in force again")
+             text=f"rolled back #{r.id}: {restored} in force again\nhistory: {ai_text.history(r)}")
     return 0
 
 

@@ -59,9 +59,20 @@ def load(conn: Connection, delay_days: int, progress: Callable[[int, int], None]
 
     ``progress(replayed, total)`` is called every REPORT_EVERY payments (it may raise to cancel).
     """
-    txns, frauds = payments(conn)
+    return build(*payments(conn), delay_days, progress)
+
+
+def read(conn: Connection) -> tuple[list[Txn], list[bool]]:
+    """The posted customer payments with their labels (``load`` without the replay: read them in a short
+    transaction, then ``build`` with no connection held)."""
+    return payments(conn)
+
+
+def build(txns: list[Txn], frauds: list[bool], delay_days: int,
+          progress: Callable[[int, int], None] = lambda i, n: None) -> Dataset:
+    """``load``'s replay of payments already read (ValidationError when there are none)."""
     if not txns:
-        raise ValidationError("no posted customer payments yet: nothing to learn from")
+        raise ValidationError("No posted customer payments yet: nothing to learn from.")
     n = len(txns)
 
     def reported():  # noqa: ANN202

@@ -3,7 +3,8 @@ and the evidence (figures and chart series) the supervisor sees.
 
 Kinds: ``promote`` (a challenger model), ``threshold`` (the review threshold at analysts' capacity),
 ``rule`` (a rule with mostly false positives), ``terminal`` (a counterparty's fraud spike: block it),
-``drift`` (PSI above 0.2; accepting it starts a retrain, ``AiDesk.accept``).
+``drift`` (PSI above 0.2; accepting it starts a retrain, ``AiDesk.accept``). Titles use plain words
+(``core.ai.words``); a card whose shadow run shows no change is not made.
 """
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.ai import metrics, shadow
+from core.ai import metrics, shadow, words
 from core.ai.capacity import Capacity
 from core.ai.dataset import Dataset
 from core.ai.drift import Drift
 from core.ai.evaluate import Evaluation
 from core.ai.rulestats import WINDOW_DAYS, RuleStat, loosened
-from core.ai.spikes import Spike
+from core.ai.spikes import BASE_DAYS, Spike
 from core.fraud import versions
 from core.fraud.config import FraudConfig
 from core.fraud.rules import _major
@@ -40,15 +41,29 @@ class Draft:
 
 
 def promote(ev: Evaluation, version: int) -> Draft:
-    theirs = ev.champion.average_precision if ev.champion else None
-    vs = f" vs {theirs:.2f}" if theirs is not None else " (no model is active)"
-    title = (f"promote model v{version}: average precision {ev.challenger.average_precision:.2f}{vs} "
-             f"over the last {counted(ev.days, 'day')}")
+    """The title leads with what decides it (``Evaluation.better``): frauds caught within the analysts'
+    capacity, then average precision."""
+    mine, theirs = ev.challenger, ev.champion
+    caught = f"catches {words.percent(mine.recall_at_capacity)} of frauds within analysts' capacity"
+    if theirs is None:
+        title = (f"promote model v{version} (no model is active): {caught}, average precision "
+                 f"{mine.average_precision:.2f} over the last {counted(ev.days, 'day')}")
+    else:
+        title = (f"promote model v{version}: {caught} vs {words.percent(theirs.recall_at_capacity)} now; average "
+                 f"precision {mine.average_precision:.2f} vs {_num(theirs.average_precision)} over the last "
+                 f"{counted(ev.days, 'day')}")
     return Draft("promote", f"v{version}", title, {"model": version},
                  {"chart": "pr_curve", "evaluation": ev.to_dict()})
 
 
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.2f}"
+
+
 def threshold(data: Dataset, model_scores: np.ndarray, config: FraudConfig, capacity: Capacity) -> Draft | None:
+    """The review threshold at which the alerts fit the analysts' capacity. Proposed when it catches at least
+    as many frauds; one that loses recall only when today's alerts exceed the capacity, framed as meeting
+    it and saying how many fewer frauds it catches; never when its shadow run changes nothing."""
     rows = data.since(shadow.SHADOW_DAYS)
     days = min(shadow.SHADOW_DAYS, max(1.0, (data.last_ts - int(data.ts[rows].min())) / 86_400))
     t = metrics.threshold_for_capacity(model_scores[rows], days, capacity.per_day)
@@ -57,9 +72,17 @@ def threshold(data: Dataset, model_scores: np.ndarray, config: FraudConfig, capa
         return None
     proposed = versions.apply(config, {"review_threshold": t})
     run = shadow.run(data, model_scores, config, proposed)
+    if not run.changes_anything():
+        return None
     rc = run.recall_change
-    recall = f"; expected recall {rc * 100:+.0f} %" if rc is not None else ""
-    title = f"set the review threshold to {t:.2f}: {capacity.words()}{recall}"
+    recall = words.recall_change(run.current.recall, run.proposed.recall)
+    if rc is not None and rc < 0:
+        if run.current.alerts_per_day <= capacity.per_day:
+            return None  # it would lose frauds without being needed to meet the capacity
+        title = (f"set the review threshold to {t:.2f} to fit analysts' capacity ({capacity.per_day} alerts a day; "
+                 f"{run.current.alerts_per_day:g} a day now): {recall}")
+    else:
+        title = f"set the review threshold to {t:.2f}: {capacity.words()}; {recall}"
     return Draft("threshold", "review_threshold", title, {"settings": {"review_threshold": t}},
                  {"chart": "shadow", "shadow": run.to_dict(), "capacity": capacity.__dict__,
                   "current": config.review_threshold, "proposed": t})
@@ -77,22 +100,32 @@ def rule(stat: RuleStat, data: Dataset, model_scores: np.ndarray, config: FraudC
                   "proposal": _describe(values)})
 
 
-def terminal(spike: Spike, data: Dataset, model_scores: np.ndarray, config: FraudConfig) -> Draft:
+def terminal(spike: Spike, data: Dataset, model_scores: np.ndarray, config: FraudConfig) -> Draft | None:
+    """Block a terminal whose confirmed fraud spiked; None when its shadow run shows no change (the screen
+    already stops its payments: blocking would change nothing)."""
     blocked = sorted(set(config.blocked_counterparties) | {spike.counterparty})
     run = shadow.run(data, model_scores, config, versions.apply(config, {"blocked_counterparties": blocked}))
-    title = (f"terminal {spike.counterparty}: risk spike ({spike.frauds} of {counted(spike.payments, 'payment')} "
-             "confirmed "
-             f"fraud this week, {spike.base_share * 100:.0f} % before)")
+    if not run.changes_anything():
+        return None
+    before = (f"no payments in the {BASE_DAYS} days before" if not spike.base_payments else
+              f"{words.percent(spike.base_share)} of {counted(spike.base_payments, 'payment')} in the {BASE_DAYS} "
+              "days before")
+    title = (f"terminal {spike.counterparty}: risk spike, {spike.frauds} of {counted(spike.payments, 'payment')} "
+             f"confirmed fraud this week ({words.percent(spike.share)}); {before}")
     return Draft("terminal", spike.counterparty, title, {"settings": {"blocked_counterparties": blocked}},
                  {"chart": "terminal", "daily": spike.daily, "share": spike.share, "base_share": spike.base_share,
-                  "shadow": run.to_dict(), "proposal": f"put {spike.counterparty} on the block list (declined)"})
+                  "frauds": spike.frauds, "payments": spike.payments, "base_payments": spike.base_payments,
+                  "shadow": run.to_dict(),
+                  "proposal": f"put {spike.counterparty} on the block list: its payments will be declined from now on"})
 
 
 def drift(d: Drift) -> Draft:
-    return Draft("drift", d.name, f"drift on {d.name}: PSI {d.psi:.2f}", {},
-                 {"chart": "drift", "psi": d.psi, "edges": d.edges, "last_week": d.last_week,
-                  "this_week": d.this_week,
-                  "proposal": "retrain now: a challenger trained on the latest labels learns the new traffic"})
+    name = words.feature(d.name)
+    return Draft("drift", d.name, f"drift: {name} shifted this week (shift index {d.psi:.2f}; above 0.2 is a real "
+                                  "shift)",
+                 {}, {"chart": "drift", "psi": d.psi, "edges": d.edges, "last_week": d.last_week,
+                      "this_week": d.this_week, "feature": name, "bins": words.bins(d.name, d.edges),
+                      "proposal": "retrain now: a challenger trained on the latest labels learns the new traffic"})
 
 
 def _describe(values: dict) -> str:

@@ -24,6 +24,7 @@ from core.ai import capacity as capacity_mod
 from core.ai import dataset, drafts, drift, rulestats, spikes, store
 from core.ai.evaluate import evaluate
 from core.errors import ConfigurationError, NotFound, QenexError
+from core.events import RECOMMENDATION_RUN, publish
 from core.fraud import registry, versions
 from core.fraud.config import FraudConfig
 from core.persistence.base import utcnow
@@ -98,20 +99,33 @@ def claim(conn: Connection, by: str, trigger: str, now: datetime) -> int:
                            .where(_RUN.c.status == "running")).all()
     for r in running:
         if now - r.started_at < STALE_AFTER:
-            raise RunInProgress(f"a retrain is already running (run #{r.id}, started by {r.started_by} at "
-                                f"{r.started_at:%H:%M} UTC); wait for it to finish", run=r.id)
+            raise RunInProgress(f"A retrain is already running (#{r.id}, started by {r.started_by} at "
+                                f"{r.started_at:%H:%M} UTC); wait for it to finish.", run=r.id, by=r.started_by)
         conn.execute(update(_RUN).where(_RUN.c.id == r.id).values(
             status="failed", finished_at=now, summary=json.dumps({"error": "abandoned (no end recorded)"})))
     inserted = conn.execute(_RUN.insert().values(trigger=trigger, started_by=by[:64], started_at=now,
                                                  status="running", summary="{}"))
-    return int(inserted.inserted_primary_key[0])
+    run_id = int(inserted.inserted_primary_key[0])
+    publish(conn, RECOMMENDATION_RUN, {"run": run_id, "status": "running", "by": by[:64], "trigger": trigger})
+    return run_id
 
 
 def _finish(engine: Engine, run_id: int, status: str, summary: dict) -> None:
     """Record how a run ended unless it already has an end (the child recorded it, or it finished)."""
     with engine.begin() as conn:
-        conn.execute(update(_RUN).where(_RUN.c.id == run_id, _RUN.c.status == "running").values(
+        done = conn.execute(update(_RUN).where(_RUN.c.id == run_id, _RUN.c.status == "running").values(
             status=status, finished_at=utcnow(), summary=json.dumps(summary, default=str)))
+        if done.rowcount:
+            publish(conn, RECOMMENDATION_RUN, {"run": run_id, "status": status})
+
+
+def _announce(engine: Engine, run_id: int, status: str) -> None:
+    """Tell this process's desks that a run ended (the child's own event reaches only PostgreSQL and Redis
+    listeners: on SQLite the bus is this process's)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        publish(conn, RECOMMENDATION_RUN, {"run": run_id, "status": status})
 
 
 def result(engine: Engine, run_id: int) -> RunResult:
@@ -119,7 +133,7 @@ def result(engine: Engine, run_id: int) -> RunResult:
     with engine.connect() as conn:
         row = conn.execute(select(_RUN).where(_RUN.c.id == run_id)).first()
         if row is None:
-            raise NotFound(f"no retrain run #{run_id}", run=run_id)
+            raise NotFound(f"No retrain run #{run_id}.", run=run_id)
         ids = list(conn.scalars(select(_RC.c.id).where(_RC.c.run_id == run_id).order_by(_RC.c.id)))
     return RunResult(row.id, row.status, row.challenger, ids, json.loads(row.summary or "{}"))
 
@@ -154,7 +168,9 @@ def execute(engine: Engine, run_id: int, base: FraudConfig, *, by: str, progress
             if finished.status == "done":
                 return finished
         raise
-    return result(engine, run_id)
+    finished = result(engine, run_id)
+    _announce(engine, run_id, finished.status)
+    return finished
 
 
 def _in_child(url: str, run_id: int, base: FraudConfig, by: str, candidates: tuple[str, ...],
@@ -198,14 +214,16 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
     def replayed(i: int, n: int) -> None:
         progress(40 * i // max(n, 1), STEPS, f"replaying payments through the features: {i:,} of {n:,}")
 
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # one short read that never takes SQLite's write lock (core.persistence.db)
+        conn.execution_options(qenex_read_only=True)
         config = versions.current(conn, base)
         settings_version = versions.active_version(conn)
         champion_version = registry.active_version(conn)
         champion = registry.load(conn, champion_version) if champion_version is not None else None
         cap = capacity_mod.measure(conn, now)
         rule_stats = rulestats.collect(conn, now)
-        data = dataset.load(conn, base.label_delay_days, replayed)
+        txns, frauds = dataset.read(conn)
+    data = dataset.build(txns, frauds, base.label_delay_days, replayed)  # minutes on a big history: no connection
     progress(40, STEPS, f"training a challenger on {counted(len(data), 'payment')} "
                         f"({counted(int(data.y.sum()), 'fraud')})")
     ev = evaluate(data, champion, config, cap.per_day, candidates=candidates, check=lambda: progress(70, STEPS, "evaluating both models on the held-out days"))
@@ -223,29 +241,33 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
         r = drafts.rule(stat, data, champion_scores, config)
         if r is not None:
             found.append(r)
-    found += [drafts.terminal(s, data, champion_scores, config) for s in spikes.find(data)
-              if s.counterparty not in config.blocked_counterparties]
+    found += [t for t in (drafts.terminal(s, data, champion_scores, config) for s in spikes.find(data)
+                          if s.counterparty not in config.blocked_counterparties) if t is not None]
     found += [drafts.drift(d) for d in drift.significant(drifts)]
     progress(95, STEPS, "storing the recommendations")  # the last point where Cancel stops the run
+    values = versions.plain(config)
     challenger = None
     if ev.better():
         info = registry.register(engine, ev.trained, actor_name=by, label_delay_days=base.label_delay_days,
                                  activate=False, trained_from=_utc(ev.train_from), trained_to=_utc(ev.train_to))
         challenger = info.version
         found.insert(0, drafts.promote(ev, challenger))
-    based_on = {"model": champion_version, "settings": settings_version}
-    for d in found:
-        d.evidence["based_on"] = based_on  # the versions the figures (and shadow runs) were computed with
+    for d in found:  # the versions (and the values it changes) the figures and shadow runs were computed with
+        d.evidence["based_on"] = {"model": champion_version, "settings": settings_version,
+                                  "values": {k: values.get(k) for k in (d.change.get("settings") or {})}}
     summary = {"payments": len(data), "frauds": int(data.y.sum()), "capacity": cap.__dict__,
                "evaluation": {k: v for k, v in ev.to_dict().items() if k not in ("challenger_metrics",)},
                "drift": {d.name: d.psi for d in drifts[:10]}, "champion": champion_version}
     for side in ("champion", "challenger"):
         if summary["evaluation"].get(side):
             summary["evaluation"][side] = {k: v for k, v in summary["evaluation"][side].items() if k != "curve"}
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # short: a few inserts
+        found, repeated = store.repeats(conn, found, utcnow())
+        summary["not_proposed_again"] = [d.title for d in repeated]  # rejected or rolled back, evidence alike
         ids = store.store(conn, run_id, found, utcnow())
         conn.execute(update(_RUN).where(_RUN.c.id == run_id).values(
             status="done", finished_at=utcnow(), challenger=challenger, summary=json.dumps(summary, default=str)))
+        publish(conn, RECOMMENDATION_RUN, {"run": run_id, "status": "done"})
     return RunResult(run_id, "done", challenger, ids, summary)
 
 

@@ -80,12 +80,19 @@ class AiDesk:
     def recommendations(self, actor: Actor, status: str = "open") -> list[Rec]:
         self._authorize(actor, Permission.RECOMMENDATION_VIEW, "ai:recommendations")
         with self.engine.connect() as conn:
-            return store.listing(conn, status)
+            return store.listing(conn, status, base=self.base)
 
     def get(self, actor: Actor, rec_id: int) -> Rec:
         self._authorize(actor, Permission.RECOMMENDATION_VIEW, f"recommendation:{rec_id}")
         with self.engine.connect() as conn:
-            return store.get(conn, rec_id)
+            return store.get(conn, rec_id, base=self.base)
+
+    def changes(self, actor: Actor) -> tuple:
+        """A cheap fingerprint of the cards, runs and versions in force (``store.fingerprint``): the console
+        polls it where live updates cannot reach (SQLite, changed from the command line)."""
+        self._authorize(actor, Permission.RECOMMENDATION_VIEW, "ai:changes")
+        with self.engine.connect() as conn:
+            return store.fingerprint(conn)
 
     def state(self, actor: Actor) -> dict:
         """The model and settings versions in force, with the settings' values."""

@@ -51,6 +51,12 @@ class ShadowRun:
             return None
         return round(self.proposed.recall - self.current.recall, 4)
 
+    def changes_anything(self) -> bool:
+        """Whether the proposed settings would have decided any payment differently in the replay."""
+        c, p = self.current, self.proposed
+        return (c.alerts_per_day, c.declines_per_day, c.recall, c.daily_alerts) != (
+            p.alerts_per_day, p.declines_per_day, p.recall, p.daily_alerts)
+
     def to_dict(self) -> dict:
         return {**asdict(self), "alerts_change": self.alerts_change, "recall_change": self.recall_change}
 

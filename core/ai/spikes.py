@@ -25,6 +25,7 @@ class Spike:
     share: float
     base_share: float
     daily: list[tuple[int, int, int]]  # (day start unix seconds, payments, frauds) over RECENT + BASE days
+    base_payments: int = 0  # payments in the BASE_DAYS before (0: the terminal is new)
 
 
 def find(data: Dataset) -> list[Spike]:
@@ -46,5 +47,5 @@ def find(data: Dataset) -> list[Spike]:
             n = np.bincount(days, minlength=RECENT_DAYS + BASE_DAYS + 1)
             f = np.bincount(days, weights=ys, minlength=RECENT_DAYS + BASE_DAYS + 1)
             daily = [(int((first + k) * DAY), int(n[k]), int(f[k])) for k in range(len(n))]
-            out.append(Spike(str(cp), f7, n7, round(share, 4), round(base_share, 4), daily))
+            out.append(Spike(str(cp), f7, n7, round(share, 4), round(base_share, 4), daily, nb))
     return sorted(out, key=lambda s: -s.frauds)[:MAX_CARDS]

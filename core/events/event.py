@@ -2,8 +2,9 @@
 
 Names (PLAN.md, "Live updates"): ``transaction.created``, ``transaction.completed``, ``hold.placed``,
 ``hold.released``, ``fraud.detected``, ``alert.updated``, ``approval.requested``, ``approval.decided``,
-``drawer.updated``, ``payment.updated``, ``case.updated``, ``recommendation.created``, ``account.updated``,
-``standing.ran``. ``bus.resync`` is made by the bus itself after a lost connection came back: events may
+``drawer.updated``, ``payment.updated``, ``case.updated``, ``recommendation.created``,
+``recommendation.updated`` (accepted, rejected, rolled back), ``recommendation.run`` (a retrain started or
+ended), ``account.updated``, ``standing.ran``. ``bus.resync`` is made by the bus itself after a lost connection came back: events may
 have been missed, so a view reloads everything it shows.
 
 Payloads are plain JSON (at most ``MAX_BYTES`` encoded: PostgreSQL's NOTIFY limit is 8,000 bytes) and
@@ -33,6 +34,8 @@ DRAWER_UPDATED = "drawer.updated"
 PAYMENT_UPDATED = "payment.updated"
 CASE_UPDATED = "case.updated"
 RECOMMENDATION_CREATED = "recommendation.created"
+RECOMMENDATION_UPDATED = "recommendation.updated"
+RECOMMENDATION_RUN = "recommendation.run"
 ACCOUNT_UPDATED = "account.updated"
 STANDING_RAN = "standing.ran"
 RESYNC = "bus.resync"

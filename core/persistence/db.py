@@ -47,8 +47,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # noqa: ANN001
-        # Take the write lock at BEGIN so two writers never interleave read-then-write (serializable).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Take the write lock at BEGIN so two writers never interleave read-then-write (serializable);
+        # a connection marked ``qenex_read_only`` (a long read: a retrain's history) takes none, so writers
+        # never wait for it (WAL gives it a consistent snapshot).
+        read_only = conn.get_execution_options().get("qenex_read_only")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_postgres(engine: Engine) -> bool:

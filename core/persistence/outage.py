@@ -76,10 +76,13 @@ def is_connection_loss(exc: BaseException) -> bool:
 def unavailable(exc: BaseException | None = None, seconds: float | None = None) -> DatabaseUnavailable:
     """The typed error for a lost database, in plain words (never the driver's text: it may hold SQL)."""
     busy = exc is not None and "lock" in str(getattr(exc, "orig", exc) or "").lower()
-    what = "the database stayed busy (another program holds it locked)" if busy else "the database is unreachable"
     waited = f" after retrying for {seconds:g} s" if seconds else ""
-    return DatabaseUnavailable(f"{what}{waited}; nothing was saved twice. Check the connection or ask the "
-                               "administrator, then try again: a transfer with the same id is never posted twice")
+    if busy:  # SQLite: another process holds the write lock; nothing is wrong with a server
+        return DatabaseUnavailable(f"The database stayed busy{waited}: another QENEX process (a desk, a retrain or "
+                                   "a command) is writing to it. Nothing was saved twice; try again in a moment.")
+    return DatabaseUnavailable(f"The database is unreachable{waited}; nothing was saved twice. Check the connection "
+                               "or ask the administrator, then try again: a transfer with the same id is never "
+                               "posted twice")
 
 
 def add_listener(listener: Listener) -> None:

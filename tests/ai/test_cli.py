@@ -58,9 +58,10 @@ def test_label_retrain_accept_reject_rollback(bank, capsys):
 
     code, text, _ = run(capsys, "ai", "recommendations")
     assert code == 0 and "no open recommendations (run: qenex ai retrain)" in text
-    code, result, err = run(capsys, "ai", "retrain", "--as", "sam", "--json")
+    code, text, err = run(capsys, "ai", "retrain", "--as", "sam")
     assert code == 0, err
-    assert code == 0 and result["status"] == "done" and result["challenger"] == 2
+    assert "retrain #1 done" in text and "new model registered as v2" in text and "{" not in text
+    assert "genuine payments flagged, per channel: new model card " in text
     code, text, _ = run(capsys, "ai", "retrain", "--if-due")
     assert code == 0 and "no retrain due" in text
     code, recs, _ = run(capsys, "ai", "recommendations", "--as", "sam", "--json")
@@ -80,17 +81,27 @@ def test_label_retrain_accept_reject_rollback(bank, capsys):
     assert code == 0 and "now in force: model v2, settings defaults" in text
     code, _, err = run(capsys, "ai", "reject", str(drift["id"]), "--reason", " ", "--as", "sam")
     assert code == 1 and "reason" in err
-    code, rejected, _ = run(capsys, "ai", "reject", f"#{drift['id']}", "--reason", "seasonal", "--json",
-                                  "--as", "sam")
-    assert code == 0 and rejected["status"] == "rejected" and rejected["reason"] == "seasonal"
+    code, _, err = run(capsys, "ai", "reject", str(drift["id"]), "--reason", "x", "--as", "sam")
+    assert code == 1 and err.startswith("qenex: invalid: Say why in a few words")
+    code, rejected, _ = run(capsys, "ai", "reject", f"#{drift['id']}", "--reason", "seasonal traffic", "--json",
+                            "--as", "sam")
+    assert code == 0 and rejected["status"] == "rejected" and rejected["reason"] == "seasonal traffic"
     code, text, _ = run(capsys, "ai", "rollback", str(promote["id"]), "--as", "sam")
-    assert code == 0 and "model v1, settings defaults in force again" in text
+    assert code == 0 and "model v1 in force again" in text
+    assert "history: accepted by sam at " in text and "; rolled back by sam at " in text
     code, _, err = run(capsys, "ai", "rollback", str(promote["id"]), "--as", "sam")
-    assert code == 1 and err.startswith("qenex: conflict: recommendation")
+    assert code == 1 and err.startswith("qenex: conflict: Recommendation") and "refresh" not in err
     code, _, err = run(capsys, "ai", "accept", "999", "--as", "sam")
-    assert code == 1 and err.startswith("qenex: not_found: no recommendation #999")
+    assert code == 1 and err.startswith("qenex: not_found: No recommendation #999")
     code, decided, _ = run(capsys, "ai", "recommendations", "--status", "decided", "--json")
     assert {r["status"] for r in decided} == {"rolled_back", "rejected"}
+    rolled = next(r for r in decided if r["status"] == "rolled_back")
+    assert [(h["action"], h["by"]) for h in rolled["history"]] == [("accepted", "sam"), ("rolled back", "sam")]
+    code, text, _ = run(capsys, "ai", "recommendations", "--status", "decided")
+    assert "rolled back  " in text and "[accepted by sam at " in text and "rolled_back" not in text
+    code, text, _ = run(capsys, "ai", "show", str(promote["id"]))
+    assert "{" not in text and "change: make model v2 the one that scores every payment" in text
+    assert "frauds caught within analysts' capacity (recall at capacity): new model " in text
 
 
 def test_accepting_a_drift_card_retrains_and_a_child_that_cannot_start_is_one_line(bank, capsys, monkeypatch):
@@ -118,3 +129,21 @@ def test_accepting_a_drift_card_retrains_and_a_child_that_cannot_start_is_one_li
     drift = next(r for r in recs if r["kind"] == "drift")
     code, _, err = run(capsys, "ai", "accept", str(drift["id"]), "--as", "sam")
     assert code == 1 and err.startswith("qenex: unavailable: could not start a separate process for retrain #")
+
+
+def test_a_busy_sqlite_file_says_another_process_is_writing(bank, capsys, monkeypatch):
+    """QA R7: not "unreachable … check that the server is running … same --id" for `ai rollback`."""
+    import sqlite3
+
+    from core.ai.service import AiDesk
+
+    def locked(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("UPDATE …", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(AiDesk, "rollback", locked)
+    code, out, err = run(capsys, "ai", "rollback", "3", "--as", "sam")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.startswith("qenex: database_unavailable: the database file ") and "is busy: another QENEX process" in err
+    assert "server" not in err and "--id" not in err and "unreachable" not in err

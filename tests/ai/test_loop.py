@@ -44,7 +44,8 @@ def test_challenger_catches_the_new_pattern_and_is_recommended(engine, desk):
     assert result.status == "done" and result.challenger == 2
     recs = _by_kind(desk.recommendations(SUPERVISOR))
     promote = recs["promote"]
-    assert promote.title.startswith("promote model v2: average precision ")
+    assert promote.title.startswith("promote model v2: catches ") and "within analysts' capacity" in promote.title
+    assert "average precision 0.9" in promote.title
     ev = promote.evidence["evaluation"]
     assert ev["challenger"]["average_precision"] > ev["champion"]["average_precision"] + 0.05
     assert ev["days"] == 14 and ev["frauds"] > 0 and ev["champion"]["fpr_by_channel"]["card"] < 0.05
@@ -72,7 +73,8 @@ def test_accept_then_rollback_restores_exactly_the_previous_model_and_thresholds
     recs = _by_kind(desk.recommendations(SUPERVISOR))
     assert {"promote", "threshold", "rule"} <= set(recs)
     threshold, rule = recs["threshold"], recs["rule"]
-    assert "analysts clear 20 alerts a day" in threshold.title and "expected recall" in threshold.title
+    assert "analysts clear 20 alerts a day" in threshold.title or "to fit analysts' capacity" in threshold.title
+    assert " points)" in threshold.title and "frauds caught" in threshold.title
     assert threshold.evidence["shadow"]["days"] == 30 and "alerts_change" in threshold.evidence["shadow"]
     assert rule.title == "rule velocity_limit: 100 % false positives over 30 days"
 
@@ -85,10 +87,19 @@ def test_accept_then_rollback_restores_exactly_the_previous_model_and_thresholds
     assert now.review_threshold == threshold.change["settings"]["review_threshold"]
     assert now.velocity_limit_1h == 2 * before_config.velocity_limit_1h
 
-    with pytest.raises(RecommendationConflict, match=f"roll back recommendation #{promote.id} first"):
+    # the threshold and the rule both changed the settings: the later one first (in plain words)
+    with pytest.raises(RecommendationConflict, match=f"^Roll back #{rule.id} first: it changed the fraud settings"):
         desk.rollback(SUPERVISOR, threshold.id)
-    for rec in (promote, rule, threshold):
-        assert desk.rollback(SUPERVISOR, rec.id).status == "rolled_back"
+    # the model and the settings are independent: the threshold rolls back while model v2 stays
+    assert desk.rollback(SUPERVISOR, rule.id).status == "rolled_back"
+    assert desk.rollback(SUPERVISOR, threshold.id).status == "rolled_back"
+    with engine.connect() as conn:
+        assert screen.model(conn).info.version == 2 and screen.current_config(conn) == before_config
+    rolled = desk.rollback(SUPERVISOR, promote.id)
+    assert rolled.status == "rolled_back"
+    # each decision keeps its own who and when
+    assert [(h["action"], h["by"]) for h in rolled.history] == [("accepted", "sam"), ("rolled back", "sam")]
+    assert rolled.to_dict()["history"][0]["at"] == rolled.decided_at.isoformat()
     with engine.connect() as conn:
         assert screen.current_config(conn) == before_config
         assert screen.model(conn).info.version == before_model
@@ -107,7 +118,11 @@ def test_a_threshold_computed_for_another_model_is_refused(engine, desk):
     desk.retrain(SUPERVISOR)
     recs = _by_kind(desk.recommendations(SUPERVISOR))
     desk.accept(SUPERVISOR, recs["promote"].id)
-    with pytest.raises(RecommendationConflict, match="computed for model v1 but model v2 scores payments now; retrain"):
+    shown = desk.get(SUPERVISOR, recs["threshold"].id)
+    assert shown.status == "open" and shown.stale.startswith("Out of date: computed for model v1, but model v2")
+    assert next(r for r in desk.recommendations(SUPERVISOR) if r.kind == "threshold").stale == shown.stale
+    with pytest.raises(RecommendationConflict, match="^Recommendation #.* cannot be accepted. Out of date: computed "
+                                                     "for model v1, but model v2 scores payments now. Retrain"):
         desk.accept(SUPERVISOR, recs["threshold"].id)
     assert desk.get(SUPERVISOR, recs["threshold"].id).status == "open"
 
@@ -117,16 +132,20 @@ def test_reject_needs_a_reason_and_accepting_a_drift_card_retrains(engine, desk)
     desk.retrain(SUPERVISOR)
     recs = desk.recommendations(SUPERVISOR)
     drift = [r for r in recs if r.kind == "drift"]
-    assert len(drift) >= 2 and drift[0].title.startswith("drift on ") and "PSI" in drift[0].title
+    assert len(drift) >= 2 and drift[0].title.startswith("drift: ") and "shift index" in drift[0].title
+    assert "_" not in drift[0].title and "above 0.2 is a real shift" in drift[0].title
     promote = next(r for r in recs if r.kind == "promote")
-    with pytest.raises(ValidationError, match="reason is required"):
+    with pytest.raises(ValidationError, match="^Say why.*a reason is required"):
         desk.reject(SUPERVISOR, promote.id, "   ")
+    for short in ("x", "no way", "seasonal"):  # under 10 characters or 2 words says nothing
+        with pytest.raises(ValidationError, match="^Say why in a few words"):
+            desk.reject(SUPERVISOR, promote.id, short)
     done = desk.reject(SUPERVISOR, promote.id, "wait for month end")
     assert done.status == "rejected" and done.reason == "wait for month end"
 
     # while a run is running, accepting a drift card is refused and the card stays open
     other = runs.start(engine, "ivy", "demand")
-    with pytest.raises(runs.RunInProgress, match=f"a retrain is already running \\(run #{other}"):
+    with pytest.raises(runs.RunInProgress, match=f"^A retrain is already running \\(#{other}, started by ivy"):
         desk.accept(SUPERVISOR, drift[1].id)
     assert desk.get(SUPERVISOR, drift[1].id).status == "open"
     runs._finish(engine, other, "failed", {"error": "test"})
@@ -162,7 +181,7 @@ def test_only_supervisors_can_act(sqlite_engine, tmp_path, role):
     other = Actor("olly", role, 2)
     for call in (lambda: desk.recommendations(other), lambda: desk.accept(other, rec.id),
                  lambda: desk.accept(other, drift.id),
-                 lambda: desk.reject(other, rec.id, "no"), lambda: desk.rollback(other, rec.id),
+                 lambda: desk.reject(other, rec.id, "not convinced yet"), lambda: desk.rollback(other, rec.id),
                  lambda: desk.retrain(other)):
         with pytest.raises(PermissionDenied):
             call()

@@ -57,7 +57,7 @@ def test_schedule_is_due_once_per_period_and_one_run_at_a_time(sqlite_engine):
     with sqlite_engine.connect() as conn:
         assert runs.due(conn, now, 3600)
     run_id = runs.start(sqlite_engine, "scheduler", "schedule", now)
-    with pytest.raises(runs.RunInProgress, match=f"run #{run_id}"):
+    with pytest.raises(runs.RunInProgress, match=f"#{run_id}, started by scheduler"):
         runs.start(sqlite_engine, "sam", "demand", now + timedelta(minutes=5))
     with sqlite_engine.connect() as conn:
         assert not runs.due(conn, now + timedelta(hours=1, minutes=1), 3600)  # still running

@@ -94,7 +94,7 @@ def test_cancel_stops_the_child_at_once(sqlite_engine, tmp_path):
 
 def test_a_refusal_in_the_child_is_raised_as_it_was_and_the_run_is_failed(sqlite_engine):
     desk = AiDesk(sqlite_engine)  # no payments at all
-    with pytest.raises(ValidationError, match="no posted customer payments yet: nothing to learn from"):
+    with pytest.raises(ValidationError, match="No posted customer payments yet: nothing to learn from"):
         desk.retrain(SUPERVISOR)
     run = desk.last_run(SUPERVISOR)
     assert run["status"] == "failed" and "nothing to learn from" in run["summary"]["error"]

@@ -85,6 +85,9 @@ def _dialogs(services, actor, parent):  # noqa: ANN001, ANN202
     yield "card payment", CardPaymentDialog(services, actor, parent)
     yield "confirmation", ConfirmDialog(parent, "Confirm", [("Amount", "$1.00")], "ok", lambda: None)
     yield "new customer", NewCustomerDialog(services, actor, parent)
+    from ui.recommendations.dialogs import RejectDialog
+
+    yield "reject recommendation", RejectDialog("promote model v2", parent)
 
 
 def test_no_duplicate_mnemonics_in_dialogs(qtbot, services, bank):
@@ -99,3 +102,41 @@ def test_no_duplicate_mnemonics_in_dialogs(qtbot, services, bank):
         found.update({f"{name}: {k}": v for k, v in duplicates(dialog).items()})
         dialog.close()
     assert found == {}
+
+
+def test_the_reject_dialogs_buttons_have_letters(qtbot):
+    from ui.recommendations.dialogs import RejectDialog
+
+    dialog = RejectDialog("promote model v2")
+    qtbot.addWidget(dialog)
+    assert _letter(dialog.ok_button.text()) == "r"  # Alt+R rejects; the reason's label has Alt+S
+
+
+@pytest.mark.parametrize("actor", ROLES, ids=lambda a: a.role.value)
+def test_every_menu_item_has_its_own_letter(qtbot, services, bank, actor):
+    """The menus (QA R10: the View menu's page items had no letter): each item a letter, none twice in a menu;
+    the items of pages this role may not use say so and need none."""
+    window = MainWindow(services, actor, Theme())
+    qtbot.addWidget(window)
+    for top in window.menuBar().actions():
+        items = [a.text() for a in top.menu().actions() if not a.isSeparator() and "not for your role" not in a.text()]
+        letters = [_letter(t) for t in items]
+        assert None not in letters, (top.text(), items)
+        assert len(set(letters)) == len(letters), (top.text(), items)
+
+
+@pytest.mark.parametrize("actor", ROLES, ids=lambda a: a.role.value)
+def test_tab_leaves_every_table(qtbot, services, bank, actor):
+    """QA R6: Tab moved from cell to cell inside a table (changing the selection) instead of to its buttons."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    window = MainWindow(services, actor, Theme())
+    qtbot.addWidget(window)
+    window.show()
+    trapped = []
+    for key in window.nav_keys(enabled_only=True):
+        assert window.show_page(key)
+        qtbot.wait(20)
+        trapped += [f"{key}: {v.objectName() or type(v).__name__}" for v in window.findChildren(QAbstractItemView)
+                    if v.tabKeyNavigation()]
+    assert trapped == []

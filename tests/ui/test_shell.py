@@ -44,6 +44,10 @@ def test_teller_sees_no_admin_or_audit(qtbot, services, make_user):
     assert window.current_key() == "teller"
     assert not window.show_page("admin")
     assert "admin" not in window.page_actions
+    assert window.page_actions["approvals"].shortcut().toString() == "Ctrl+7"
+    window.refused_actions["recommendations"].trigger()  # Ctrl+3: says so, stays on the page
+    assert window.current_key() == "teller"
+    assert window.status.currentMessage() == "The Recommendations page is not available to the teller role."
 
 
 def test_admin_and_supervisor_navigation(qtbot, services, make_user):
@@ -73,10 +77,11 @@ def test_shortcuts_switch_pages(qtbot, services, make_user):
     window = _login(qtbot, _shell(qtbot, services), make_user("sam", Role.SUPERVISOR))
     window.page_actions["audit"].trigger()
     assert window.current_key() == "audit"
-    # Ctrl+N follows the pages this role sees, in order (a supervisor has no Admin page: Audit is the 5th)
-    assert window.page_actions["audit"].shortcut().toString() == "Ctrl+5"
+    # each page has a fixed Ctrl+N whatever the role (QA R11: Ctrl+3 opened Approvals for a teller)
+    assert window.page_actions["audit"].shortcut().toString() == "Ctrl+6"
     assert [window.page_actions[k].shortcut().toString() for k in window.nav_keys()] == [
-        f"Ctrl+{i + 1}" for i in range(len(window.nav_keys()))]
+        "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+6", "Ctrl+7"]
+    assert window.refused_actions["admin"].shortcut().toString() == "Ctrl+5"
     window.page_actions["teller"].trigger()
     assert window.current_key() == "teller"
     assert window.page_actions["recommendations"].isEnabled()

@@ -1,10 +1,12 @@
-"""The reject dialog: a reason is required (core refuses an empty one too); with a sender it stays open until
-core accepts the rejection (a refusal is shown in place, the reason kept: ``ui.send_dialog``)."""
+"""The reject dialog: a reason that says something is required (``core.ai.rules.check_reason``, which core
+applies too); with a sender it stays open until core accepts the rejection (a refusal is shown in place,
+the reason kept: ``ui.send_dialog``). Its OK button reads "Reject" (Alt+R)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from core.ai.store import MAX_REASON
+from core.ai.rules import MIN_REASON_CHARS, MIN_REASON_WORDS, check_reason
+from core.errors import ValidationError
 from ui.send_dialog import Sender, finish, send
 
 
@@ -15,25 +17,25 @@ class RejectDialog(QDialog):
         self.setWindowTitle("Reject recommendation")
         root = QVBoxLayout(self)
         root.addWidget(QLabel(f"Reject: {title}", wordWrap=True))
-        label = QLabel("&Reason (required; it is audited and shown with the card):")
+        label = QLabel(f"Rea&son (required, at least {MIN_REASON_CHARS} characters and {MIN_REASON_WORDS} words; it is "
+                       "audited and shown with the card):", wordWrap=True)
         self.reason = QPlainTextEdit()
         self.reason.setTabChangesFocus(True)
         label.setBuddy(self.reason)
         root.addWidget(label)
         root.addWidget(self.reason)
         self.error = finish(self, root, self._submit)
+        self.ok_button.setText("&Reject")
         self.resize(520, 260)
 
     def text(self) -> str:
         return " ".join(self.reason.toPlainText().split())
 
     def _submit(self) -> None:
-        text = self.text()
-        if not text:
-            self.error.setText("Say why you reject it: the reason is required.")
+        try:
+            text = check_reason(self.text())
+        except ValidationError as err:
+            self.error.setText(err.message)
             self.reason.setFocus()
-            return
-        if len(text) > MAX_REASON:
-            self.error.setText(f"The reason has {len(text)} characters; keep it within {MAX_REASON}.")
             return
         send(self, self.sender_, (text,), self.error, self.ok_button, self.reason)

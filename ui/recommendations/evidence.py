@@ -4,7 +4,11 @@
 - threshold: alerts a day over the shadow run's 30 days, current vs proposed, with the analysts' capacity;
 - rule: the rule's decided alerts per day, confirmed and false positive;
 - terminal: the counterparty's payments and confirmed frauds per day;
-- drift: the share of payments per bin, last week vs this week.
+- drift: the share of payments per bin (in %), last week vs this week, bins labelled with their units.
+
+Every axis says what it counts and in which unit; the legend sits in the top-left corner with head room
+kept above the data so it never covers a bar or a line; with no card selected the chart is hidden and the
+page shows a hint instead (``EvidenceChart.draw`` returns whether it drew).
 """
 from __future__ import annotations
 
@@ -14,8 +18,11 @@ import pyqtgraph as pg
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from core.ai import words
 from core.ai.store import Rec
 from core.words import counted
+
+HEADROOM = 1.35  # the y range reaches this much above the highest value: room for the legend
 
 COLORS = {"champion": "#9aa5b1", "challenger": "#1f6feb", "current": "#9aa5b1", "proposed": "#1f6feb",
           "capacity": "#d97706", "fp": "#b42318", "tp": "#067647", "fraud": "#b42318", "payments": "#1f6feb"}
@@ -32,7 +39,7 @@ class EvidenceChart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.showGrid(x=False, y=True, alpha=0.2)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = self.plot.addLegend(offset=(60, 8))  # top-left, over the head room
         self.kind: str | None = None
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -49,16 +56,26 @@ class EvidenceChart(QWidget):
         self.plot.enableAutoRange()  # a previous chart may have fixed the ranges
         self.kind = None
 
-    def draw(self, rec: Rec | None) -> None:
+    def draw(self, rec: Rec | None) -> bool:
+        """Draw ``rec``'s evidence; False (nothing drawn) without a card or a chart."""
         self.clear()
         if rec is None:
-            return
+            return False
         ev = rec.evidence
         self.kind = ev.get("chart")
         draw = {"pr_curve": self._pr, "shadow": self._shadow, "rule": self._rule, "terminal": self._terminal,
                 "drift": self._drift}.get(self.kind or "")
-        if draw is not None:
+        if draw is None:
+            return False
+        if self.kind == "drift":
+            self._drift(ev, rec.subject)
+        else:
             draw(ev)
+        return True
+
+    def _room(self, highest: float) -> None:
+        """A fixed y range from 0 with head room for the legend."""
+        self.plot.setYRange(0, max(highest, 1e-9) * HEADROOM, padding=0)
 
     def _line(self, xs, ys, name: str, color: str, width: int = 2, dash: bool = False) -> None:  # noqa: ANN001
         pen = pg.mkPen(color, width=width, style=pg.QtCore.Qt.DashLine if dash else pg.QtCore.Qt.SolidLine)
@@ -74,17 +91,18 @@ class EvidenceChart(QWidget):
 
     def _pr(self, ev: dict) -> None:
         e = ev["evaluation"]
-        self.plot.setTitle(f"Precision vs recall, last {counted(e['days'], 'day')} ({counted(e['frauds'], 'fraud')})")
-        for side in ("champion", "challenger"):
+        self.plot.setTitle(f"Frauds caught vs alerts that were fraud, last {counted(e['days'], 'day')} "
+                           f"({counted(e['frauds'], 'fraud')})")
+        for side, name in (("champion", "model in force"), ("challenger", "new model")):
             card = e.get(side)
             if card and card.get("curve"):
                 ap = card.get("average_precision")
-                self._line([p[0] for p in card["curve"]], [p[1] for p in card["curve"]],
-                           f"{side} (AP {ap:.2f})" if ap is not None else side, COLORS[side])
-        self.plot.setLabel("bottom", "recall")
-        self.plot.setLabel("left", "precision")
-        self.plot.setXRange(0, 1)
-        self.plot.setYRange(0, 1.05)
+                self._line([p[0] * 100 for p in card["curve"]], [p[1] * 100 for p in card["curve"]],
+                           f"{name} (average precision {ap:.2f})" if ap is not None else name, COLORS[side])
+        self.plot.setLabel("bottom", "frauds caught (recall, %)")
+        self.plot.setLabel("left", "alerts that were fraud (precision, %)")
+        self.plot.setXRange(0, 100)
+        self._room(100)
 
     def _days(self, starts: list[int], every: int = 5) -> None:
         ticks = [(i, f"{datetime.fromtimestamp(s, timezone.utc):%d %b}") for i, s in enumerate(starts) if i % every == 0]
@@ -94,14 +112,16 @@ class EvidenceChart(QWidget):
         sh = ev["shadow"]
         self.plot.setTitle(f"Shadow run: alerts a day, last {counted(sh['days'], 'day')}")
         xs = range(len(sh["current"]["daily_alerts"]))
-        self._line(xs, sh["current"]["daily_alerts"], f"now ({ev.get('current', '')})", COLORS["current"])
-        self._line(xs, sh["proposed"]["daily_alerts"], f"proposed ({ev.get('proposed', '')})", COLORS["proposed"])
-        cap = (ev.get("capacity") or {}).get("per_day")
+        self._line(xs, sh["current"]["daily_alerts"], f"now (threshold {ev.get('current', '')})", COLORS["current"])
+        self._line(xs, sh["proposed"]["daily_alerts"], f"proposed (threshold {ev.get('proposed', '')})",
+                   COLORS["proposed"])
+        cap = (ev.get("capacity") or {}).get("per_day") or 0
         if cap:
-            self._line([0, len(xs) - 1], [cap, cap], f"capacity {cap} a day", COLORS["capacity"], dash=True)
+            self._line([0, len(xs) - 1], [cap, cap], f"analysts' capacity, {cap} a day", COLORS["capacity"], dash=True)
         self._days(sh["day_starts"])
-        self.plot.setLabel("left", "alerts")
-        self.plot.setLabel("bottom", "")
+        self.plot.setLabel("left", "alerts a day")
+        self.plot.setLabel("bottom", "day (UTC)")
+        self._room(max([cap, *sh["current"]["daily_alerts"], *sh["proposed"]["daily_alerts"]]))
 
     def _rule(self, ev: dict) -> None:
         daily = ev.get("daily", [])
@@ -110,27 +130,41 @@ class EvidenceChart(QWidget):
         self._bars(xs, [d[1] for d in daily], COLORS["tp"], "confirmed", 0.4, -0.2)
         self._bars(xs, [d[2] for d in daily], COLORS["fp"], "false positive", 0.4, 0.2)
         self.plot.getAxis("bottom").setTicks([[(i, d[0][5:]) for i, d in enumerate(daily) if i % 3 == 0]])
-        self.plot.setLabel("left", "alerts")
-        self.plot.setLabel("bottom", "")
+        self.plot.setLabel("left", "decided alerts a day")
+        self.plot.setLabel("bottom", "day closed (month-day)")
+        self._room(max([1, *(d[1] for d in daily), *(d[2] for d in daily)]))
 
     def _terminal(self, ev: dict) -> None:
         daily = ev.get("daily", [])
-        self.plot.setTitle("The terminal's payments and frauds per day")
+        self.plot.setTitle("The terminal's payments a day")
         xs = list(range(len(daily)))
         self._bars(xs, [d[1] for d in daily], COLORS["payments"], "payments", 0.4, -0.2)
         self._bars(xs, [d[2] for d in daily], COLORS["fraud"], "confirmed fraud", 0.4, 0.2)
-        self._days([d[0] for d in daily], every=7)
-        self.plot.setLabel("left", "payments")
-        self.plot.setLabel("bottom", "")
+        # from a week before its first payment (no empty month), every day with payments dated where there is room
+        busy = [i for i, d in enumerate(daily) if d[1]]
+        start = max(0, (busy[0] if busy else 0) - 7)
+        gap, ticks, last = max(1, -(-(len(daily) - start) // 10)), [], -99
+        for i in sorted({start, len(daily) - 1, *busy}):
+            if i - last >= gap:
+                ticks.append((i, f"{datetime.fromtimestamp(daily[i][0], timezone.utc):%d %b}"))
+                last = i
+        self.plot.getAxis("bottom").setTicks([ticks])
+        self.plot.setXRange(start - 1, len(daily))
+        self.plot.setLabel("left", "payments a day")
+        self.plot.setLabel("bottom", "day (UTC)")
+        self._room(max([1, *(d[1] for d in daily)]))
 
-    def _drift(self, ev: dict) -> None:
-        self.plot.setTitle(f"Payments per bin, last week vs this week (PSI {ev['psi']:.2f})")
-        xs = list(range(len(ev["last_week"])))
-        self._bars(xs, ev["last_week"], COLORS["current"], "last week", 0.4, -0.2)
-        self._bars(xs, ev["this_week"], COLORS["proposed"], "this week", 0.4, 0.2)
-        edges = ev.get("edges", [])
-        labels = [f"<{edges[0]:.3g}" if edges else "all"] + [f"≥{e:.3g}" for e in edges]
-        every = 1 if len(labels) <= 5 else 3  # room for the labels at the page's default size
-        self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(labels) if i % every == 0]])
-        self.plot.setLabel("left", "share")
-        self.plot.setLabel("bottom", "")
+    def _drift(self, ev: dict, subject: str = "") -> None:
+        name = ev.get("feature") or words.feature(subject)
+        self.plot.setTitle(f"Share of payments by {name} (shift index {ev['psi']:.2f})")
+        last = [v * 100 for v in ev["last_week"]]
+        this = [v * 100 for v in ev["this_week"]]
+        xs = list(range(len(last)))
+        self._bars(xs, last, COLORS["current"], "last week", 0.4, -0.2)
+        self._bars(xs, this, COLORS["proposed"], "this week", 0.4, 0.2)
+        labels = ev.get("bins") or words.bins(subject, ev.get("edges", []))
+        every = 1 if len(labels) <= 6 else 2  # room for the labels at the page's default size
+        self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(labels) if i % every == 0 or i == len(labels) - 1]])
+        self.plot.setLabel("left", "share of the week's payments (%)")
+        self.plot.setLabel("bottom", name)
+        self._room(max([1, *last, *this]))
