@@ -1,10 +1,14 @@
 """``qenex ai``'s plain-text output: one card, a card's line, a run's summary (``--json`` keeps the data)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.zone import local
 from core.ai import words
-from core.ai.store import Rec
 from core.words import counted
+
+if TYPE_CHECKING:  # the store imports scikit-learn: never on `qenex --help`
+    from core.ai.store import Rec
 
 
 def _num(v: float | None) -> str:
