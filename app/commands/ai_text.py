@@ -54,12 +54,7 @@ def show(r: Rec) -> list[str]:
     if r.kind == "promote" and "evaluation" in ev:
         lines += evaluation(ev["evaluation"])
     if "shadow" in ev:
-        sh = ev["shadow"]
-        cur, new = sh["current"], sh["proposed"]
-        lines.append(f"shadow run over the last {counted(sh['days'], 'day')} ({counted(sh['payments'], 'payment')}, "
-                     f"{counted(sh['frauds'], 'fraud')}): alerts a day {cur['alerts_per_day']:g} -> "
-                     f"{new['alerts_per_day']:g}, declines a day {cur['declines_per_day']:g} -> "
-                     f"{new['declines_per_day']:g}, {words.recall_change(cur['recall'], new['recall'])}")
+        lines.append(words.shadow(ev["shadow"]))
     if r.kind == "drift":
         lines.append(f"{ev.get('feature', r.subject)}: {words.PSI_MEANING} (this one {ev.get('psi', 0):.2f})")
     if "proposal" in ev:

@@ -150,3 +150,15 @@ def change(kind: str, values: dict) -> str:
 def channels(fpr: dict | None) -> str:
     """False-positive rate per channel: "card 0.4 %, atm 1.2 %"."""
     return ", ".join(f"{ch} {percent(v)}" for ch, v in sorted((fpr or {}).items())) or "n/a"
+
+
+def shadow(sh: dict, arrow: str = "->") -> str:
+    """A shadow run's evidence in one sentence (``sh``: days, payments, frauds, current and proposed alerts and
+    declines a day and recall), for the command line (``->``) and the page (``→``)."""
+    from core.words import counted
+
+    cur, new = sh["current"], sh["proposed"]
+    return (f"shadow run over the last {counted(sh['days'], 'day')} ({counted(sh['payments'], 'payment')}, "
+            f"{counted(sh['frauds'], 'fraud')}): alerts a day {cur['alerts_per_day']:g} {arrow} "
+            f"{new['alerts_per_day']:g}, declines a day {cur['declines_per_day']:g} {arrow} "
+            f"{new['declines_per_day']:g}; {recall_change(cur['recall'], new['recall'])}")

@@ -58,12 +58,8 @@ def details(rec: Rec) -> list[str]:
     if rec.kind == "promote":
         lines += _promote(rec)
     if "shadow" in ev:
-        sh = ev["shadow"]
-        cur, new = sh["current"], sh["proposed"]
-        lines.append(f"Shadow run over the last {counted(sh['days'], 'day')} ({sh['payments']:,} payments, "
-                     f"{counted(sh['frauds'], 'fraud')}): alerts a day {cur['alerts_per_day']:g} → "
-                     f"{new['alerts_per_day']:g}, declines a day {cur['declines_per_day']:g} → "
-                     f"{new['declines_per_day']:g}; {words.recall_change(cur['recall'], new['recall'])}.")
+        text = words.shadow(ev["shadow"], "→")
+        lines.append(f"{text[0].upper()}{text[1:]}.")
     if rec.kind == "threshold":
         lines.append(f"Accepting sets the review threshold from {ev['current']:.2f} to {ev['proposed']:.2f}, at once.")
     if rec.kind == "rule":
