@@ -157,6 +157,9 @@ class LedgerForm(InlineForm):
         if isinstance(err, QenexError) and not isinstance(err, DatabaseUnavailable):
             self._request_id = None  # core refused and wrote nothing: the next attempt is a new transfer
         # DatabaseUnavailable: the outcome is unknown, so the same id is kept: trying again never posts twice
+        if isinstance(err, DatabaseUnavailable) and "never posted twice" not in err.message:
+            err = DatabaseUnavailable(f"{err.message} Sending it again is safe: it keeps its id, so it is never "
+                                      "posted twice.", **err.details)
         self.show_failure(err, self.field_for(err))
 
     def field_for(self, err: Exception) -> str | None:
