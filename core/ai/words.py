@@ -141,7 +141,11 @@ def change(kind: str, values: dict) -> str:
         elif key == "velocity_limit_1h":
             parts.append(f"velocity limit {v} payments an hour per customer")
         elif key == "amount_limits":
-            parts.append("amount limits: " + ", ".join(f"{amount:,} {cur} (minor units)" for cur, amount in v.items()))
+            from core.fraud.rules import _major
+            from core.ledger.money import exponent
+
+            parts.append("amount limits: " + ", ".join(f"{_major(amount, exponent(cur))} {cur}"
+                                                      for cur, amount in v.items()))
         else:
             parts.append(f"{key.replace('_', ' ')} {v}")
     return "; ".join(parts) or "nothing"
