@@ -52,8 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("payment")
     p.add_argument("--amount")
     p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="a supervisor, for a payment the fraud screen held for review (the system operator never "
-                        "decides one; default: the system operator)")
+                   help="an analyst or supervisor (not the one who took it), for a payment the fraud screen held "
+                        "for review (the system operator never decides one; default: the system operator)")
     p = cmd(pay, "refund", "refund a captured payment, in full or --amount in part", _refund)
     p.add_argument("payment")
     p.add_argument("--amount")
@@ -61,8 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(pay, "cancel", "release an authorization that was not captured", _cancel)
     p.add_argument("payment")
     p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="a supervisor, for a payment the fraud screen held for review (the system operator never "
-                        "decides one; default: the system operator)")
+                   help="an analyst or supervisor (not the one who took it), for a payment the fraud screen held "
+                        "for review (the system operator never decides one; default: the system operator)")
     p = cmd(pay, "show", "a payment with its event history", _show)
     p.add_argument("payment")
     p = cmd(pay, "sync", "read the provider's state of a payment and apply it (reconciliation)", _sync)

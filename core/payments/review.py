@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from core.errors import QenexError
+from core.ledger import pending as pending_ops
 from core.ledger import store as ledger_store
 from core.ledger.views import TransferRequest
 from core.payments import clearing, store
@@ -38,6 +39,12 @@ HOLD_SECONDS = 7 * 24 * 3600  # a card authorization lasts about seven days at m
 def hold_id(payment_id: str) -> str:
     """The ledger id of the payment's capture (and of its review hold): what the fraud alert names."""
     return f"{payment_id}:capture"
+
+
+def is_held(row: dict) -> bool:
+    """A payment the fraud screen sent to review and nobody has decided yet: a checker's (analyst's or
+    supervisor's) decision, never the maker's (core.payments.service)."""
+    return row["fraud_decision"] == "review" and row["status"] in ("requires_capture", "requires_action")
 
 
 def payment_of(transfer_id: str) -> str | None:
@@ -105,5 +112,5 @@ def follow(svc: PaymentService, actor: Actor, payment_id: str) -> PaymentView | 
 
 def release_hold(svc: PaymentService, actor: Actor, payment_id: str) -> None:
     """The authorization ended (canceled, failed): void a hold that is still pending."""
-    if hold_state(svc, payment_id) == "pending":
-        svc.ledger.void_pending(actor, hold_id(payment_id))
+    if hold_state(svc, payment_id) == "pending":  # the cancel was authorized as the payment's decision
+        pending_ops.resolve(svc.ledger, actor, hold_id(payment_id), post=False, amount=None, id=None)

@@ -3,7 +3,8 @@
 Money moves only in the ledger, through the bank's card clearing account: a capture posts card clearing
 -> the customer's account, a refund posts the reverse. Every payment is scored by the fraud screen
 before the provider is asked: a decline never reaches the provider, a review is authorized but waits
-for an analyst or supervisor to capture it. Permissions are checked here (``Permission.PAYMENT_TAKE``).
+for an analyst or supervisor (never the one who took it) to capture or cancel it. Permissions are checked
+here (``Permission.PAYMENT_TAKE``; ``alert.disposition`` for a payment held for review).
 """
 from __future__ import annotations
 
@@ -232,16 +233,12 @@ class PaymentService:
     def capture(self, actor: Actor, payment_id: str, amount: int | None = None) -> PaymentView:
         """Capture all (default) or part of an authorization; posts card clearing -> customer once."""
         payment_id = checked_id(payment_id)
-        self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
         row = self._row(payment_id)
+        self._authorize_decision(actor, row)
         if row["captured"]:
             return self.show(actor, payment_id)
         if row["status"] != "requires_capture":
             raise InvalidState(f"payment {payment_id} is {row['status']}; only an authorized payment is captured")
-        if row["fraud_decision"] == "review" and not actor.can(Permission.ALERT_DISPOSITION):
-            raise PermissionDenied(f"the fraud screen held payment {payment_id} for review; an analyst or supervisor "
-                                   f"captures or cancels it{_named(actor)}",
-                                   permission=Permission.ALERT_DISPOSITION.value)
         amount = row["amount"] if amount is None else amount
         if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= row["amount"]:
             raise ValidationError(f"capture between 0 and the authorized {format_minor(row['amount'], row['currency'])}",
@@ -257,17 +254,13 @@ class PaymentService:
     def cancel(self, actor: Actor, payment_id: str) -> PaymentView:
         """Release an authorization (nothing was captured, so no money moves)."""
         payment_id = checked_id(payment_id)
-        self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
         row = self._row(payment_id)
+        self._authorize_decision(actor, row)
         if row["status"] == "canceled":
             return self.show(actor, payment_id)
         if row["status"] not in ("requires_action", "requires_capture"):
             hint = "; refund a captured payment instead" if row["captured"] else ""
             raise InvalidState(f"payment {payment_id} is {row['status']} and cannot be canceled{hint}")
-        if row["fraud_decision"] == "review" and not actor.can(Permission.ALERT_DISPOSITION):
-            raise PermissionDenied(f"the fraud screen held payment {payment_id} for review; an analyst or supervisor "
-                                   f"decides it in the fraud queue{_named(actor)}",
-                                   permission=Permission.ALERT_DISPOSITION.value)
         state = self.provider.cancel(row["provider_ref"], idempotency_key=f"{payment_id}:cancel")
         return sync.apply(self, actor, payment_id, state, "desk")
 
@@ -305,6 +298,25 @@ class PaymentService:
         self.authorize(actor, Permission.LEDGER_VIEW)
         return store.count(self.engine, **_filters(status, account, search))
 
+    def _authorize_decision(self, actor: Actor, row: dict[str, Any]) -> None:
+        """Who may capture or cancel: ``payment.take`` for an ordinary payment; for one the fraud screen held for
+        review (review.is_held) the checker's ``alert.disposition`` (an analyst or supervisor, a named person) and
+        never the person who took the payment (maker and checker are two people, as in the fraud queue)."""
+        if not review.is_held(row):
+            self.authorize(actor, Permission.PAYMENT_TAKE, row["id"])
+            return
+        where = (f"decides it in the Fraud queue (search {review.hold_id(row['id'])}: releasing captures it, "
+                 f"declining cancels it)")
+        if actor.role is not Role.SYSTEM and not actor.can(Permission.ALERT_DISPOSITION):
+            guard.refuse(self.engine, self.audit, actor, Permission.ALERT_DISPOSITION, row["id"],
+                         f"the fraud screen held payment {row['id']} for review: an analyst or supervisor {where}; "
+                         f"{actor.username} ({actor.role.value}) may not")
+        self.authorize(actor, Permission.ALERT_DISPOSITION, row["id"])  # the system operator: needs --as USER
+        if actor.role is not Role.SYSTEM and actor.username == row["created_by"]:
+            guard.refuse(self.engine, self.audit, actor, Permission.ALERT_DISPOSITION, row["id"],
+                         f"the fraud screen held payment {row['id']} for review and {actor.username} took it; "
+                         f"another analyst or supervisor {where} (maker and checker are two people)")
+
     def _row(self, payment_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
             return store.get(conn, checked_id(payment_id))
@@ -319,6 +331,3 @@ def _filters(status: str | None, account: str | None, search: str | None) -> dic
             "search": clean(search, "the search") or None if search else None}
 
 
-def _named(actor: Actor) -> str:
-    """The system operator never decides a held payment (core.security.roles.HUMAN_ONLY): say how to name one."""
-    return " (the system operator never does: run the command with --as USER)" if actor.role is Role.SYSTEM else ""

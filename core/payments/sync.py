@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from core.ledger import pending as pending_ops
 from core.ledger.money import plain
 from core.ledger.store import T
 from core.ledger.views import TransferRequest
@@ -49,7 +50,8 @@ def apply(svc: PaymentService, actor: Actor, payment_id: str, state: IntentState
             elif target == "requires_action":
                 detail = "the cardholder must approve the payment with their bank (3-D Secure)"
             elif target == "requires_capture" and row["fraud_decision"] == "review":
-                detail = "authorized; held for fraud review: an analyst or supervisor captures or cancels it"
+                detail = ("authorized; held for fraud review: an analyst or supervisor other than the one who took it "
+                          "decides it in the Fraud queue (releasing captures, declining cancels)")
             store.add_event(conn, payment_id, target, target, actor=actor.username, source=source, at=now,
                             amount=state.amount if target == "requires_capture" else None, detail=detail)
             svc.record(conn, actor, f"payment.{target}", payment_id, {"status": row["status"]}, {"status": target})
@@ -95,7 +97,10 @@ def post_capture(svc: PaymentService, actor: Actor, payment_id: str, amount: int
     if held is not None:
         if held == "pending":
             hold_amount = row["amount"]
-            svc.ledger.post_pending(actor, review.hold_id(payment_id), amount=None if amount >= hold_amount else amount)
+            # The capture was authorized as a payment decision (PaymentService._authorize_decision: an analyst's
+            # alert.disposition for a held payment, as the fraud queue posts it), not as transfer.resolve.
+            pending_ops.resolve(svc.ledger, actor, review.hold_id(payment_id),
+                                post=True, amount=None if amount >= hold_amount else amount, id=None)
         with svc.engine.begin() as conn:
             posted_id = conn.execute(select(T.c.id).where(T.c.pending_id == review.hold_id(payment_id),
                                                           T.c.kind == "post_pending")).scalar()

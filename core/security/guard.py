@@ -32,3 +32,15 @@ def authorize(engine: Engine, audit: "AuditTrail | None", actor: Actor, permissi
             audit.append(conn, actor, "permission.denied", target, None, {"permission": permission.value})
     raise PermissionDenied(refusal(actor, permission),
                            permission=permission.value, target=target)
+
+
+def refuse(engine: Engine, audit: "AuditTrail | None", actor: Actor, permission: Permission, target: str,
+           message: str) -> None:
+    """Audit "permission.denied" for a refusal core decides beyond the role (maker and checker the same person,
+    a case-specific reason), then raise PermissionDenied with ``message`` (what happened and what to do)."""
+    target = "".join(ch if ch.isprintable() else "?" for ch in str(target))[:200]
+    if audit is not None:
+        with engine.begin() as conn:
+            audit.append(conn, actor, "permission.denied", target, None, {"permission": permission.value,
+                                                                          "reason": message[:200]})
+    raise PermissionDenied(message, permission=permission.value, target=target)

@@ -89,6 +89,28 @@ def test_supervisor_captures_a_held_payment_in_part_and_the_alert_closes(review_
     assert review.hold_state(svc, again.id) == "voided" and _alert(engine, again.id).status == "closed"
 
 
+def test_a_held_payment_is_the_checkers_never_the_makers(review_env, engine):
+    """Deciding a held payment needs alert.disposition (an analyst or supervisor), not payment.take, and never
+    the person who took it; each refusal names who may and where, and that role really may."""
+    svc, ledger, desk, account = review_env
+    held = svc.create(TELLER, _req(account, 7_000, capture="manual"))
+    with pytest.raises(PermissionDenied, match="an analyst or supervisor decides it in the Fraud queue") as err:
+        svc.capture(TELLER, held.id)
+    assert f"{held.id}:capture" in err.value.message and "tina (teller) may not" in err.value.message
+    with pytest.raises(PermissionDenied, match="named analyst or supervisor; run the command with --as USER"):
+        svc.cancel(SYSTEM_ACTOR, held.id)
+    done = svc.capture(ANALYST, held.id)  # the analyst the message names may act (no payment.take needed)
+    assert (done.status, done.captured) == ("succeeded", 7_000) and _alert(engine, held.id).status == "closed"
+    own = svc.create(SUPERVISOR, _req(account, 7_500, capture="manual"))
+    for act in (svc.capture, svc.cancel):
+        with pytest.raises(PermissionDenied, match="sam took it; another analyst or supervisor") as err:
+            act(SUPERVISOR, own.id)
+    assert "maker and checker are two people" in err.value.message
+    assert svc.cancel(ANALYST, own.id).status == "canceled"
+    with pytest.raises(PermissionDenied, match="may not take card payments"):  # an ordinary payment stays payment.take
+        svc.create(ANALYST, _req(account, 100))
+
+
 def test_refund_checks_funds_first_and_says_what_is_left(pay_env, engine):
     svc, ledger, audit, account, _keys = pay_env
     paid = svc.create(TELLER, _req(account, 3_000))

@@ -5,8 +5,8 @@ Every action that moves money opens a confirmation saying exactly what will happ
 confirms, Escape cancels): capture (all, or part: the rest of the authorization is released), refund
 (all that is left, or part), cancel, and continuing a payment after 3-D Secure (which captures it when
 the payment captures automatically). A payment the fraud screen held for review is decided in the fraud
-queue (its alert names ``<payment>:capture``); an analyst or supervisor may also capture or cancel it
-here. A supervisor may reveal the full card number with a reason (audited).
+queue (its alert names ``<payment>:capture``); a supervisor who did not take it may also capture or cancel
+it here (core: ``alert.disposition``, never the maker; an analyst decides it in the fraud queue). A supervisor may reveal the full card number with a reason (audited).
 
 Live status: the list and the open payment refresh on ``payment.updated`` from the event bus (another
 desk's capture, a webhook, a fraud-queue decision), and every 15 seconds while the page is on screen;
@@ -248,10 +248,11 @@ class PaymentsPage(QWidget):
                  f"{fraud} · by {payment.created_by}"]
         if payment.message:
             lines.append(payment.message)
-        held = payment.fraud_decision == "review" and payment.status == "requires_capture"
+        held = payment.fraud_decision == "review" and payment.status in ("requires_capture", "requires_action")
         if held:
-            lines.append(f"Held for fraud review: decided in the Fraud queue (search {payment.id}:capture); "
-                         "releasing it captures, declining it cancels.")
+            lines.append(f"Held for fraud review: decided in the Fraud queue (search {payment.id}:capture) by an "
+                         f"analyst or supervisor other than {payment.created_by}; releasing it captures, declining "
+                         "it cancels.")
         if payment.status == "requires_action":
             lines.append("Waiting for the cardholder to approve it with their bank (3-D Secure). When they have, "
                          "press Continue 3-D Secure.")
@@ -259,7 +260,9 @@ class PaymentsPage(QWidget):
             lines.append(f"Left to refund: {format_minor(payment.refundable, c)}")
         self.meta_label.setText("\n".join(lines))
         self.events_model.set_rows(payment.events)
-        may_decide = not held or self.actor.can(Permission.ALERT_DISPOSITION)
+        # As core decides (PaymentService._authorize_decision): a held payment is the checker's, never the maker's.
+        may_decide = not held or (self.actor.can(Permission.ALERT_DISPOSITION)
+                                  and payment.created_by != self.actor.username)
         self.capture_button.setEnabled(payment.status == "requires_capture" and may_decide)
         self.refund_button.setEnabled(payment.refundable > 0)
         self.cancel_button.setEnabled(payment.status in ("requires_capture", "requires_action") and may_decide)
