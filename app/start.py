@@ -150,7 +150,12 @@ def _retrain_on_schedule(services: Services, app) -> None:  # noqa: ANN001
     from core.ai.runs import update_frequency
     from core.errors import ConfigurationError
     from core.security.roles import Actor, Role
+    from core.words import counted
 
+    # At once: a run left "running" by a desk that died (killed, crashed) is ended, not shown as running for hours.
+    (Op(None, lambda _task: services.ai.end_abandoned_runs()).on_network()
+     .success(lambda ended: ended and log.info("ended %s whose desk had stopped", counted(len(ended), "retrain run")))
+     .failure(lambda err: log.warning("checking for abandoned retrain runs failed: %s", err)).run_in_background())
     try:
         frequency = update_frequency()
     except ConfigurationError as err:
@@ -170,7 +175,7 @@ def _retrain_on_schedule(services: Services, app) -> None:  # noqa: ANN001
         if busy["on"]:
             return
         busy["on"] = True
-        (Op(None, lambda _task: services.ai.retrain_if_due(scheduler, frequency)).on_network()
+        (Op(None, lambda task: services.ai.retrain_if_due(scheduler, frequency, progress=task.step)).on_network()
          .success(done).failure(failed).run_in_background())
 
     timer = QTimer(app, interval=RETRAIN_CHECK_MS, timeout=check)

@@ -135,6 +135,8 @@ class TaskManager:
         # last) owns them; each is deleted with deleteLater on the UI thread once its result was delivered.
         self._home = QObject()
         self._closed = False
+        self._running: set[Task] = set()  # submitted and not finished: cancelled at shutdown
+        self._lock = threading.Lock()
 
     @classmethod
     def shared(cls) -> "TaskManager":
@@ -154,10 +156,24 @@ class TaskManager:
     def submit(self, relay: _Relay, task: Task, work: Callable[[Task], Any], *, network: bool) -> None:
         if self._closed:
             raise RuntimeError("the task manager is shut down")
-        (self._net if network else self._db).submit(self._run, relay, task, work)
+        with self._lock:
+            self._running.add(task)
+        (self._net if network else self._db).submit(self._run, relay, task, work, self._forget)
+
+    def _forget(self, task: Task) -> None:
+        with self._lock:
+            self._running.discard(task)
 
     @staticmethod
-    def _run(relay: _Relay, task: Task, work: Callable[[Task], Any]) -> None:
+    def _run(relay: _Relay, task: Task, work: Callable[[Task], Any],
+             forget: Callable[[Task], None] = lambda _t: None) -> None:
+        try:
+            TaskManager._work(relay, task, work)
+        finally:
+            forget(task)
+
+    @staticmethod
+    def _work(relay: _Relay, task: Task, work: Callable[[Task], Any]) -> None:
         try:
             task.check()
             result = work(task)
@@ -180,8 +196,13 @@ class TaskManager:
         return _Relay(self._home)
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop accepting work; queued tasks are dropped, running ones finish (``wait``)."""
+        """Stop accepting work; queued tasks are dropped, running ones are cancelled (``Task.cancel``: work that
+        checks, such as a retrain, stops and records how it ended, e.g. its run as cancelled) and waited for
+        (``wait``)."""
         self._closed = True
+        with self._lock:
+            for task in self._running:
+                task.cancel()
         self._db.shutdown(wait=wait, cancel_futures=True)
         self._net.shutdown(wait=wait, cancel_futures=True)
 

@@ -12,6 +12,9 @@ be terminated. Used by the fraud loop's retrain (``core.ai.runs``) and the demo 
 - The parent, on the calling thread, calls ``progress(done, total, label)`` for each report and
   ``beat(elapsed_seconds)`` about every ``POLL`` seconds; either may raise (a cancel): the child is then
   terminated at once (killed after ``STOP_WAIT`` seconds) and the exception propagates.
+- A child whose parent ended (killed, crashed) stops its work within ``POLL`` seconds: ``ParentGone`` (a
+  ``KeyboardInterrupt``) is raised in it, so the work records its end as a cancel would (``pid_alive`` lets
+  a later process recognise work whose owner died before it could).
 - What ``target`` returns is returned. A core error raised in the child (``QenexError``) is raised again in
   the parent as it was; any other exception, or a child that died without a word (killed, out of memory),
   is ``ChildFailed`` with its text or exit code. ``ChildUnavailable`` when no child can be started.
@@ -29,7 +32,9 @@ import pickle
 import queue as queue_mod
 import signal
 import sys
+import threading
 import time
+import _thread
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,6 +45,7 @@ log = logging.getLogger(__name__)
 NICE = 10  # POSIX niceness added in the child: the scheduler then gives the desk ~10x its CPU share
 POLL = 0.2  # seconds between beats: a cancel stops the child within this
 STOP_WAIT = 5.0  # seconds a terminated child may take before it is killed
+ORPHAN_WAIT = 30.0  # seconds an orphaned child's work has to stop (ParentGone) before the child exits
 WINDOWS_BELOW_NORMAL = 0x00004000  # BELOW_NORMAL_PRIORITY_CLASS (SetPriorityClass)
 
 Report = Callable[[int, int, str], None]
@@ -124,6 +130,39 @@ def _stop(child, grace: float) -> None:  # noqa: ANN001
     child.join(STOP_WAIT)
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (a run's owner after a crash: core.ai.runs).
+
+    POSIX: signal 0 (``PermissionError`` means it exists under another user). Windows: ``OpenProcess`` and its
+    exit code (``os.kill`` there would terminate it). Unknown platforms answer True (alive: wait for the beat)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        try:
+            import ctypes
+
+            kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+            kernel32.OpenProcess.restype = ctypes.c_void_p
+            handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+            if not handle:
+                return False
+            code = ctypes.c_ulong()
+            ok = kernel32.GetExitCodeProcess(ctypes.c_void_p(handle), ctypes.byref(code))
+            kernel32.CloseHandle(ctypes.c_void_p(handle))
+            return bool(ok) and code.value == 259  # STILL_ACTIVE
+        except (OSError, AttributeError):
+            return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return True
+    return True
+
+
 def lower_priority(nice: int = NICE) -> bool:
     """Lower this process's CPU priority (see the module docstring); True when it was lowered."""
     if nice <= 0:
@@ -144,9 +183,36 @@ def lower_priority(nice: int = NICE) -> bool:
     return False
 
 
+class ParentGone(KeyboardInterrupt):
+    """Raised in the child's work when the parent process ended without stopping it (killed, crashed): the work
+    stops as a cancel would (core.ai.runs records the run as cancelled) instead of running on for nobody."""
+
+
+def _watch_parent(gone: threading.Event, poll: float = POLL) -> None:
+    """In the child: once the parent process has ended, interrupt the work (``ParentGone`` in the main thread);
+    a work stuck in native code that does not answer within ``ORPHAN_WAIT`` seconds ends the process."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    while parent.is_alive():
+        time.sleep(poll)
+    gone.set()
+    _thread.interrupt_main(signal.SIGINT)
+    time.sleep(ORPHAN_WAIT)
+    os._exit(3)
+
+
 def _child_main(target: Callable[..., Any], args: tuple, channel, nice: int) -> None:  # noqa: ANN001
     """The child's entry point: lower priority, run, send ("ok", value) or ("error", error or text)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C at a terminal reaches the parent, which stops us
+    gone = threading.Event()
+
+    def on_sigint(_signum, _frame) -> None:  # noqa: ANN001
+        if gone.is_set():  # the watch's interrupt: the parent ended
+            raise ParentGone()
+        # Ctrl+C at a terminal reaches the parent too, which stops us: ignored here
+
+    signal.signal(signal.SIGINT, on_sigint)
+    threading.Thread(target=_watch_parent, args=(gone,), name="qenex-parent-watch", daemon=True).start()
     lower_priority(nice)
 
     def report(done: int, total: int, label: str = "") -> None:

@@ -5,14 +5,24 @@ Posting never waits for it: the run works in a spawned child process at a lower 
 (``core.child_process``; ``execute``), so the desk's process keeps its interpreter lock and most of the CPU;
 the history is read in one short read transaction, training and evaluation touch no table, and the
 challenger is registered inactive (the champion keeps scoring until a supervisor promotes it). Runs are
-recorded in ``ai_runs``; one runs at a time across desks (a run older than STALE_AFTER counts as abandoned).
+recorded in ``ai_runs``; one runs at a time across desks.
 Cancel stops the child at once (``progress`` raises, as the console's ``Task.step`` raises ``Cancelled``)
 and the run is recorded as cancelled; a run never stays "running" after ``execute`` returns or raises.
+
+A run whose desk died (killed, crashed, the machine lost power) is recognised at once, not after hours: a
+running run records its owner in its summary (``owner``: host, process id, and a heartbeat the parent writes
+every ``HEARTBEAT`` seconds). ``reap`` (called by ``claim``, by the desk's start-up and when the last run is
+read) ends as *cancelled* a run whose owner process is gone on this host, whose heartbeat is older than
+``DEAD_AFTER`` (another host), or that started more than ``STALE_AFTER`` ago (older rows without an owner).
+The child itself stops when its parent ends (``core.child_process.ParentGone``) and records the cancel.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
+import socket
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -31,8 +41,12 @@ from core.persistence.base import utcnow
 from core.persistence.models.ai import AiRun, Recommendation
 from core.words import counted
 
+log = logging.getLogger(__name__)
+
 DEFAULT_FREQUENCY = 3600
-STALE_AFTER = timedelta(hours=2)
+STALE_AFTER = timedelta(hours=2)  # longest a run may take, whoever owns it
+HEARTBEAT = 30.0  # seconds between the owner's "still running" writes
+DEAD_AFTER = timedelta(minutes=3)  # a run whose owner has not written for this long is abandoned (any host)
 STEPS = 100  # progress is reported in percent
 _RUN = AiRun.__table__
 _RC = Recommendation.__table__
@@ -75,12 +89,77 @@ def last_run(conn: Connection) -> dict | None:
             "challenger": row.challenger, "summary": json.loads(row.summary or "{}")}
 
 
+def owner() -> dict:
+    """This process as a run's owner: host and process id, and the time of its last heartbeat."""
+    return {"host": socket.gethostname()[:64], "pid": os.getpid(), "beat": utcnow().isoformat()}
+
+
+def abandoned(row, now: datetime) -> str | None:  # noqa: ANN001 - an ai_runs row (status, started_at, summary)
+    """Why a running run is known to be dead (words for its record), or None while its owner may still run it."""
+    if now - row.started_at >= STALE_AFTER:
+        return f"abandoned: no end recorded within {STALE_AFTER.total_seconds() / 3600:g} hours"
+    try:
+        who = json.loads(row.summary or "{}").get("owner") or {}
+    except ValueError:
+        who = {}
+    if not who:
+        return None
+    if who.get("host") == socket.gethostname()[:64] and not child_process.pid_alive(int(who.get("pid") or 0)):
+        return f"its desk (process {who.get('pid')} on {who.get('host')}) ended before the retrain finished"
+    try:
+        beat = datetime.fromisoformat(who["beat"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if utcnow() - beat >= DEAD_AFTER:  # the wall clock: the heartbeat is written with it, not a test's clock
+        return (f"its desk ({who.get('host')}) stopped reporting at {beat:%H:%M:%S} UTC (nothing for "
+                f"{int(DEAD_AFTER.total_seconds() // 60)} minutes), so the retrain cannot finish")
+    return None
+
+
+def reap(conn: Connection, now: datetime) -> list[int]:
+    """End as cancelled every running run that is known to be dead (``abandoned``); returns their ids."""
+    ended = []
+    for r in conn.execute(select(_RUN.c.id, _RUN.c.started_at, _RUN.c.summary).where(_RUN.c.status == "running")).all():
+        why = abandoned(r, now)
+        if why is None:
+            continue
+        done = conn.execute(update(_RUN).where(_RUN.c.id == r.id, _RUN.c.status == "running").values(
+            status="cancelled", finished_at=now, summary=json.dumps({"error": why})))
+        if done.rowcount:
+            ended.append(r.id)
+            publish(conn, RECOMMENDATION_RUN, {"run": r.id, "status": "cancelled"})
+    return ended
+
+
+def reap_engine(engine: Engine, now: datetime | None = None) -> list[int]:
+    """``reap`` in its own short transaction, writing only when a dead run is found (desk start-up, reads)."""
+    now = now or utcnow()
+    with engine.connect() as conn:
+        rows = conn.execute(select(_RUN.c.id, _RUN.c.started_at, _RUN.c.summary)
+                            .where(_RUN.c.status == "running")).all()
+    if not any(abandoned(r, now) for r in rows):
+        return []
+    with engine.begin() as conn:
+        return reap(conn, now)
+
+
+def heartbeat(engine: Engine, run_id: int) -> None:
+    """The owner's "still running" (every HEARTBEAT seconds from ``execute``); a failed write is only logged."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(_RUN).where(_RUN.c.id == run_id, _RUN.c.status == "running")
+                         .values(summary=json.dumps({"owner": owner()})))
+    except Exception as err:  # noqa: BLE001 - a busy database delays one beat; DEAD_AFTER allows several
+        log.info("retrain #%s: heartbeat not written: %s", run_id, err)
+
+
 def due(conn: Connection, now: datetime, frequency: int) -> bool:
     """Whether a scheduled run is due: none started within ``frequency`` seconds (and none running)."""
-    last = conn.execute(select(_RUN.c.started_at, _RUN.c.status).order_by(_RUN.c.started_at.desc()).limit(1)).first()
+    last = conn.execute(select(_RUN.c.started_at, _RUN.c.status, _RUN.c.summary)
+                        .order_by(_RUN.c.started_at.desc()).limit(1)).first()
     if last is None:
         return True
-    if last.status == "running" and now - last.started_at < STALE_AFTER:
+    if last.status == "running" and abandoned(last, now) is None:
         return False
     return now - last.started_at >= timedelta(seconds=frequency)
 
@@ -95,16 +174,15 @@ def claim(conn: Connection, by: str, trigger: str, now: datetime) -> int:
     """``start`` in the caller's transaction (accepting a drift card claims its run with the accept)."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7423006)")
+    reap(conn, now)  # a run whose desk died is ended here, not counted as running
     running = conn.execute(select(_RUN.c.id, _RUN.c.started_by, _RUN.c.started_at)
-                           .where(_RUN.c.status == "running")).all()
-    for r in running:
-        if now - r.started_at < STALE_AFTER:
-            raise RunInProgress(f"A retrain is already running (#{r.id}, started by {r.started_by} at "
-                                f"{r.started_at:%H:%M} UTC); wait for it to finish.", run=r.id, by=r.started_by)
-        conn.execute(update(_RUN).where(_RUN.c.id == r.id).values(
-            status="failed", finished_at=now, summary=json.dumps({"error": "abandoned (no end recorded)"})))
+                           .where(_RUN.c.status == "running")).first()
+    if running is not None:
+        r = running
+        raise RunInProgress(f"A retrain is already running (#{r.id}, started by {r.started_by} at "
+                            f"{r.started_at:%H:%M} UTC); wait for it to finish.", run=r.id, by=r.started_by)
     inserted = conn.execute(_RUN.insert().values(trigger=trigger, started_by=by[:64], started_at=now,
-                                                 status="running", summary="{}"))
+                                                 status="running", summary=json.dumps({"owner": owner()})))
     run_id = int(inserted.inserted_primary_key[0])
     publish(conn, RECOMMENDATION_RUN, {"run": run_id, "status": "running", "by": by[:64], "trigger": trigger})
     return run_id
@@ -156,10 +234,18 @@ def execute(engine: Engine, run_id: int, base: FraudConfig, *, by: str, progress
         progress(done, total, label)
 
     url = engine.url.render_as_string(hide_password=False)
+    beaten = [time.monotonic()]
+
+    def beat(_seconds: float) -> None:
+        progress(*last)  # a cancel raises here
+        if time.monotonic() - beaten[0] >= HEARTBEAT:
+            beaten[0] = time.monotonic()
+            heartbeat(engine, run_id)
+
     try:
         progress(*last)
         child_process.run(_in_child, (url, run_id, base, by, tuple(candidates)), name=f"qenex-retrain-{run_id}",
-                          what=f"retrain #{run_id}", progress=relay, beat=lambda _seconds: progress(*last))
+                          what=f"retrain #{run_id}", progress=relay, beat=beat)
     except BaseException as err:
         cancelled = _is_cancel(err)
         _finish(engine, run_id, "cancelled" if cancelled else "failed", {"error": _words(err)})
@@ -202,6 +288,10 @@ def _is_cancel(err: BaseException) -> bool:
 
 
 def _words(err: BaseException) -> str:
+    if isinstance(err, child_process.ParentGone):
+        return "its desk ended before the retrain finished (the training process stopped with it)"
+    if _is_cancel(err):
+        return "cancelled"
     message = err.message if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
     return str(message)[:500]
 

@@ -58,6 +58,7 @@ class AiDesk:
                        progress: Progress = lambda d, t, s: None) -> RunResult | None:
         """The scheduled run: only when none started in the last ``frequency`` seconds (QENEX_MODEL_UPDATE_FREQUENCY)."""
         frequency = frequency or runs.update_frequency()
+        self.end_abandoned_runs()
         with self.engine.connect() as conn:
             if not runs.due(conn, self.clock(), frequency):
                 return None
@@ -66,6 +67,11 @@ class AiDesk:
         except runs.RunInProgress:
             return None
 
+    def end_abandoned_runs(self) -> list[int]:
+        """End as cancelled the runs whose desk died (``runs.reap``): a desk's start-up and the schedule's
+        minute check call it; upkeep, not a decision, so no permission is asked. Returns their ids."""
+        return runs.reap_engine(self.engine, self.clock())
+
     def run(self, actor: Actor, run_id: int) -> RunResult:
         """One run as recorded (NotFound for an unknown id)."""
         self._authorize(actor, Permission.RECOMMENDATION_ACT, f"run:{run_id}")
@@ -73,6 +79,7 @@ class AiDesk:
 
     def last_run(self, actor: Actor) -> dict | None:
         self._authorize(actor, Permission.RECOMMENDATION_VIEW, "ai:runs")
+        runs.reap_engine(self.engine, self.clock())  # a run whose desk died reads as ended, not running
         with self.engine.connect() as conn:
             return runs.last_run(conn)
 

@@ -109,3 +109,32 @@ def test_shut_down_manager_refuses_work(tasks):
     with pytest.raises(RuntimeError, match="shut down"):
         Op(None, lambda _t: 1, tasks).run_in_background()
     assert TaskManager.shared() is not tasks
+
+
+def test_shutdown_cancels_running_work_so_it_can_record_its_end(qtbot, tasks):
+    """A desk that quits mid-retrain: the running task is cancelled (its progress raises Cancelled, the retrain
+    records its run as cancelled) and shutdown returns promptly instead of waiting for the work to finish."""
+    import time
+
+    from app.tasks import Cancelled
+
+    started, seen, told = threading.Event(), {}, []
+
+    def work(task):  # noqa: ANN001, ANN202
+        started.set()
+        deadline = time.monotonic() + 30
+        try:
+            while time.monotonic() < deadline:
+                task.step(1, 100, "training")
+                time.sleep(0.01)
+        except Cancelled:
+            seen["cancelled"] = True
+            raise
+        return "finished"
+
+    Op(None, work, tasks).on_network().cancelled(lambda: told.append("cancelled")).run_in_background()
+    assert started.wait(5)
+    began = time.monotonic()
+    tasks.shutdown(wait=True)
+    assert seen == {"cancelled": True} and time.monotonic() - began < 5
+    qtbot.waitUntil(lambda: told == ["cancelled"])

@@ -119,6 +119,6 @@ def run_words(run: dict | None) -> str:
         return "No retrain yet."
     what = {"done": "finished", "running": "is running", "failed": "failed", "cancelled": "was cancelled"}[run["status"]]
     error = (run.get("summary", {}).get("error") or "").strip().rstrip(":").strip()
-    if run["status"] == "cancelled" or error.lower() in ("cancelled", "canceled"):
+    if error.lower() in ("cancelled", "canceled", "keyboardinterrupt"):  # a reaped run says why it ended
         error = ""
     return f"Last retrain #{run['id']}, {started(run)}, {what}" + (f": {error}" if error else ".")
