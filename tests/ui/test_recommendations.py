@@ -283,3 +283,29 @@ def test_charts_label_their_axes_date_the_terminals_days_and_name_bins(qtbot):
     assert [t for _x, t in chart.plot.getAxis("bottom")._tickLevels[0]] == words.bins("amount", edges)
     assert "e+" not in "".join(words.bins("amount", edges)) and chart.plot.getAxis("bottom").labelText == "payment amount"
     assert not chart.draw(None)
+
+
+def test_while_a_run_runs_the_empty_pane_says_so_and_the_run_is_named_once(qtbot, services):
+    from core.ai import runs
+
+    window = MainWindow(services, SUPERVISOR, Theme())
+    qtbot.addWidget(window)
+    window.show()
+    assert window.show_page("recommendations")
+    page = window.page("recommendations")
+    qtbot.waitUntil(lambda: page.loads >= 1, timeout=15_000)
+    assert page.recs == [] and page.hint.text().startswith("No open recommendations. Retrain now")
+    assert page.run_label.text() == "No retrain yet."
+    run_id = runs.start(services.engine, "scheduler", "schedule")
+    qtbot.waitUntil(lambda: not page.retrain_button.isEnabled(), timeout=10_000)
+    assert page.hint.text() == "A retrain is running; its recommendations appear here when it finishes."
+    assert "Retrain to get" not in page.hint.text()
+    named = [w.text() for w in (page.step, page.run_label, page.run_message, page.hint) if w.isVisibleTo(page)]
+    assert sum(f"#{run_id}" in t for t in named) == 1  # beside the progress bar only
+    assert not page.run_label.isVisibleTo(page)
+    runs._finish(services.engine, run_id, "failed", {"error": "nothing to learn from"})
+    qtbot.waitUntil(lambda: page.run_label.isVisibleTo(page), timeout=10_000)
+    assert page.run_label.text().startswith(f"Last retrain #{run_id}") and "failed" in page.run_label.text()
+    assert page.hint.text().startswith("No open recommendations")
+    page.filter.setCurrentIndex(1)  # Decided
+    qtbot.waitUntil(lambda: page.hint.text().startswith("No recommendations under this filter"), timeout=10_000)

@@ -58,6 +58,7 @@ class RecommendationsPage(QWidget):
         self.shown_id: int | None = None
         self.fingerprint: tuple | None = None
         self.step_started = (0.0, "")
+        self.running_id: int | None = None  # the run in progress (this page's or another's), named once: by the bar
 
         self.state_label = QLabel("", objectName="muted", wordWrap=True)
         self.run_label = QLabel("", objectName="muted", wordWrap=True)
@@ -177,7 +178,12 @@ class RecommendationsPage(QWidget):
         self.recs = recs
         self.model.set_rows(recs)
         self.state_label.setText(state_words(state))
-        self.run_label.setText(run_words(run))
+        running = run is not None and run["status"] == "running"
+        self.running_id = run["id"] if running else None
+        # A running run is named beside its progress bar, not again as "Last retrain": the line comes back
+        # (with how it ended) once it finishes.
+        self.run_label.setText("" if running else run_words(run))
+        self.run_label.setVisible(not running)
         self._other_run(run)
         self.loads += 1
         row = next((i for i, r in enumerate(recs) if r.id == keep), 0 if recs else -1)
@@ -200,6 +206,14 @@ class RecommendationsPage(QWidget):
             self.progress.setRange(0, 0)
             self.step.setText(f"Retrain #{run['id']} is running ({started(run)}); the cards refresh when it ends.")
 
+    def _empty_words(self) -> str:
+        """The empty detail pane, as things are: a run under way, a filter that hides cards, or nothing yet."""
+        if self.task is not None or self.running_id is not None:
+            return "A retrain is running; its recommendations appear here when it finishes."
+        if self.status_filter() != "open":
+            return "No recommendations under this filter; choose another in Show."
+        return "No open recommendations. Retrain now to look for some (the schedule also retrains by itself)."
+
     def current(self) -> Rec | None:
         row = self.table.currentIndex().row()
         return self.model.row_object(row) if row >= 0 else None
@@ -217,7 +231,7 @@ class RecommendationsPage(QWidget):
         if rec is None:
             self.title.setText("No recommendation selected." if not self.recs else "Select a recommendation.")
             self.figures.setText("")
-            self.hint.setText("Retrain to get recommendations." if not self.recs else
+            self.hint.setText(self._empty_words() if not self.recs else
                               "Select a recommendation in the list to see its evidence here.")
             self.figures.setToolTip("")
         else:
@@ -328,6 +342,8 @@ class RecommendationsPage(QWidget):
         self.cancel_button.show()
         self.run_message.clear()
         self.step_started = (time.monotonic(), "")
+        if not self.recs:
+            self.hint.setText(self._empty_words())  # said before the Op: self.task is set just below
         self.task = (Op(self, work).on_network().progress(self._progressed)
                      .success(lambda result: self._retrained(result, note))
                      .failure(lambda err: self._retrain_over(
@@ -348,7 +364,9 @@ class RecommendationsPage(QWidget):
         spent = int(time.monotonic() - self.step_started[0])
         so_far = f", {spent // 60} min {spent % 60} s on this step" if spent >= 5 else ""
         if label:
-            self.step.setText(f"{label[0].upper()}{label[1:]}… ({100 * done // max(total, 1)} %{so_far})")
+            named = f"Retrain #{self.running_id}: " if self.running_id is not None else ""
+            text = f"{label[0].upper()}{label[1:]}" if not named else label
+            self.step.setText(f"{named}{text}… ({100 * done // max(total, 1)} %{so_far})")
 
     def _retrain_over(self, text: str) -> None:
         self.task = None
