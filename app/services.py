@@ -40,6 +40,7 @@ class Health:
     name: str
     state: str
     detail: str
+    text: str = ""  # what the status bar says when the state alone would mislead (default: the state)
 
 
 def idle_lock_seconds(env: dict[str, str] | None = None) -> int:
@@ -98,11 +99,20 @@ def check_redis(url: str | None) -> Health:
 
 
 def check_live(bus: EventBus) -> Health:
-    """Live updates across desks: ``ok`` when listening (or on SQLite, where this desk is the only one)."""
-    where = {"postgres": "PostgreSQL LISTEN/NOTIFY", "redis": "Redis pub/sub", "local": "this desk only (SQLite)"}
-    state = {"live": "ok", "local": "ok", "down": "down"}.get(bus.state, "unknown")
-    detail = where[bus.transport] + (f": {bus.detail or bus.state}" if state != "ok" else "")
+    """Live updates across desks: ``ok`` when listening (PostgreSQL LISTEN/NOTIFY, Redis pub/sub); on SQLite
+    without Redis ``local``, said as "this desk only (SQLite)": other processes' changes do not arrive live."""
+    if bus.transport == "local":
+        return Health("Live updates", "local", LOCAL_ONLY, text="this desk only (SQLite)")
+    where = {"postgres": "PostgreSQL LISTEN/NOTIFY", "redis": "Redis pub/sub"}.get(bus.transport, bus.transport)
+    state = {"live": "ok", "down": "down"}.get(bus.state, "unknown")
+    detail = where + (f": {bus.detail or bus.state}" if state != "ok" else "")
     return Health("Live updates", state, detail)
+
+
+LOCAL_ONLY = ("Changes made at this desk show at once. Changes from other processes on this SQLite file (another "
+              "console, the qenex command line) do not arrive live: a page shows them when it reloads (F5; the "
+              "Recommendations page checks every 5 s). For live updates across desks use PostgreSQL "
+              "(QENEX_DATABASE_URL) or Redis (QENEX_REDIS_URL).")
 
 
 def check_payments(provider: StripeProvider | None = None) -> Health:

@@ -10,7 +10,7 @@ from app.services import Health
 from app.tasks import DatabaseWatch, Op, TaskManager
 
 RECHECK_MS = 30_000
-_DOT = {"ok": "●", "down": "●", "not configured": "○", "unknown": "◌"}
+_DOT = {"ok": "●", "down": "●", "not configured": "○", "unknown": "◌", "local": "◐"}
 
 
 class ConnectionStatus(QStatusBar):
@@ -61,7 +61,7 @@ class ConnectionStatus(QStatusBar):
     def _show(self, name: str, health: Health, text: str | None = None) -> None:
         self._busy.discard(name)
         label = self.labels[name]
-        label.setText(f"{_DOT.get(health.state, '●')} {health.name}: {text or health.state}")
+        label.setText(f"{_DOT.get(health.state, '●')} {health.name}: {text or health.text or health.state}")
         label.setToolTip(health.detail)
         label.setProperty("state", health.state)
         label.style().unpolish(label)

@@ -29,6 +29,27 @@ def test_status_bar_shows_each_connection(qtbot, services):
     assert window.status.state("Payments") == "not configured"
 
 
+def test_live_updates_on_sqlite_say_this_desk_only(qtbot, services):
+    """On SQLite without Redis, other processes' changes do not arrive live: the status bar does not say "ok"."""
+    window = _window(qtbot, services)
+    label = window.status.labels["Live updates"]
+    qtbot.waitUntil(lambda: window.status.state("Live updates") != "unknown")
+    assert window.status.state("Live updates") == "local"
+    assert label.text() == "◐ Live updates: this desk only (SQLite)"
+    assert "do not arrive live" in label.toolTip() and "PostgreSQL" in label.toolTip()
+
+
+def test_live_updates_health_on_postgres_and_redis_is_unchanged():
+    from types import SimpleNamespace
+
+    from app.services import check_live
+
+    live = check_live(SimpleNamespace(transport="postgres", state="live", detail=""))
+    assert (live.state, live.detail, live.text) == ("ok", "PostgreSQL LISTEN/NOTIFY", "")
+    down = check_live(SimpleNamespace(transport="redis", state="down", detail="connection refused"))
+    assert (down.state, down.detail) == ("down", "Redis pub/sub: connection refused")
+
+
 def test_unreachable_redis_shows_down(qtbot, services):
     from dataclasses import replace
 
