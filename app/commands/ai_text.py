@@ -78,5 +78,9 @@ def run_summary(result) -> list[str]:  # noqa: ANN001 - a RunResult
     if again:
         lines.append(f"not proposed again ({counted(len(again), 'card')} rejected or rolled back, evidence alike): "
                      + "; ".join(again[:5]))
+    idle = s.get("no_measurable_change") or []
+    if idle:
+        lines.append(f"not proposed ({counted(len(idle), 'card')} whose shadow run changes nothing measurable): "
+                     + "; ".join(idle[:5]))
     lines.append(f"{counted(len(result.recommendations), 'open recommendation')}: qenex ai recommendations")
     return lines

@@ -4,7 +4,9 @@ and the evidence (figures and chart series) the supervisor sees.
 Kinds: ``promote`` (a challenger model), ``threshold`` (the review threshold at analysts' capacity),
 ``rule`` (a rule with mostly false positives), ``terminal`` (a counterparty's fraud spike: block it),
 ``drift`` (PSI above 0.2; accepting it starts a retrain, ``AiDesk.accept``). Titles use plain words
-(``core.ai.words``); a card whose shadow run shows no change is not made.
+(``core.ai.words``). A card whose shadow run shows no measurable change (``ShadowRun.measurable``: alerts and
+declines a day, recall in points, all as before) is not made: its title goes to ``held`` (the run's summary
+lists them as ``no_measurable_change``) so nobody is asked to accept a change that changes nothing.
 """
 from __future__ import annotations
 
@@ -60,7 +62,8 @@ def _num(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.2f}"
 
 
-def threshold(data: Dataset, model_scores: np.ndarray, config: FraudConfig, capacity: Capacity) -> Draft | None:
+def threshold(data: Dataset, model_scores: np.ndarray, config: FraudConfig, capacity: Capacity,
+              held: list[str] | None = None) -> Draft | None:
     """The review threshold at which the alerts fit the analysts' capacity. Proposed when it catches at least
     as many frauds; one that loses recall only when today's alerts exceed the capacity, framed as meeting
     it and saying how many fewer frauds it catches; never when its shadow run changes nothing."""
@@ -72,7 +75,7 @@ def threshold(data: Dataset, model_scores: np.ndarray, config: FraudConfig, capa
         return None
     proposed = versions.apply(config, {"review_threshold": t})
     run = shadow.run(data, model_scores, config, proposed)
-    if not run.changes_anything():
+    if not _measurable(run, f"review threshold {config.review_threshold:.2f} -> {t:.2f}", held):
         return None
     rc = run.recall_change
     recall = words.recall_change(run.current.recall, run.proposed.recall)
@@ -88,24 +91,30 @@ def threshold(data: Dataset, model_scores: np.ndarray, config: FraudConfig, capa
                   "current": config.review_threshold, "proposed": t})
 
 
-def rule(stat: RuleStat, data: Dataset, model_scores: np.ndarray, config: FraudConfig) -> Draft | None:
+def rule(stat: RuleStat, data: Dataset, model_scores: np.ndarray, config: FraudConfig,
+         held: list[str] | None = None) -> Draft | None:
+    """Loosen a rule with mostly false positives; None when its shadow run shows no measurable change (the model
+    alone already sends the same payments to review: loosening the rule would change nothing)."""
     values = loosened(stat.rule, config)
     if values is None:
         return None
     run = shadow.run(data, model_scores, config, versions.apply(config, values))
     title = f"rule {stat.rule}: {stat.fp_share * 100:.0f} % false positives over {WINDOW_DAYS} days"
+    if not _measurable(run, f"{title} ({_describe(values)})", held):
+        return None
     return Draft("rule", stat.rule, title, {"settings": values},
                  {"chart": "rule", "decided": stat.decided, "false_positives": stat.false_positives,
                   "daily": stat.daily, "shadow": run.to_dict(), "words": rule_words(stat.rule),
                   "proposal": _describe(values)})
 
 
-def terminal(spike: Spike, data: Dataset, model_scores: np.ndarray, config: FraudConfig) -> Draft | None:
+def terminal(spike: Spike, data: Dataset, model_scores: np.ndarray, config: FraudConfig,
+             held: list[str] | None = None) -> Draft | None:
     """Block a terminal whose confirmed fraud spiked; None when its shadow run shows no change (the screen
     already stops its payments: blocking would change nothing)."""
     blocked = sorted(set(config.blocked_counterparties) | {spike.counterparty})
     run = shadow.run(data, model_scores, config, versions.apply(config, {"blocked_counterparties": blocked}))
-    if not run.changes_anything():
+    if not _measurable(run, f"block terminal {spike.counterparty}", held):
         return None
     before = (f"no payments in the {BASE_DAYS} days before" if not spike.base_payments else
               f"{words.percent(spike.base_share)} of {counted(spike.base_payments, 'payment')} in the {BASE_DAYS} "
@@ -126,6 +135,15 @@ def drift(d: Drift) -> Draft:
                  {}, {"chart": "drift", "psi": d.psi, "edges": d.edges, "last_week": d.last_week,
                       "this_week": d.this_week, "feature": name, "bins": words.bins(d.name, d.edges),
                       "proposal": "retrain now: a challenger trained on the latest labels learns the new traffic"})
+
+
+def _measurable(run: shadow.ShadowRun, what: str, held: list[str] | None) -> bool:
+    """``run.measurable()``; when not, ``what`` is noted in ``held`` (the run's summary says what it held back)."""
+    if run.measurable():
+        return True
+    if held is not None:
+        held.append(f"{what}: {words.shadow(run.to_dict())}")
+    return False
 
 
 def _describe(values: dict) -> str:

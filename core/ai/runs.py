@@ -323,15 +323,16 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
     drifts = drift.weekly(data, champion_scores)
     progress(85, STEPS, "looking for terminal spikes and noisy rules (shadow runs)")
     found: list[drafts.Draft] = []
+    held: list[str] = []  # cards whose shadow run shows no measurable change: not proposed, listed in the summary
     if champion is not None and cap.measured:  # capacity is known only from dispositions
-        t = drafts.threshold(data, champion_scores, config, cap)
+        t = drafts.threshold(data, champion_scores, config, cap, held)
         if t is not None:
             found.append(t)
     for stat in rulestats.noisy(rule_stats):
-        r = drafts.rule(stat, data, champion_scores, config)
+        r = drafts.rule(stat, data, champion_scores, config, held)
         if r is not None:
             found.append(r)
-    found += [t for t in (drafts.terminal(s, data, champion_scores, config) for s in spikes.find(data)
+    found += [t for t in (drafts.terminal(s, data, champion_scores, config, held) for s in spikes.find(data)
                           if s.counterparty not in config.blocked_counterparties) if t is not None]
     found += [drafts.drift(d) for d in drift.significant(drifts)]
     progress(95, STEPS, "storing the recommendations")  # the last point where Cancel stops the run
@@ -354,6 +355,7 @@ def _execute(engine: Engine, run_id: int, base: FraudConfig, by: str, progress: 
     with engine.begin() as conn:  # short: a few inserts
         found, repeated = store.repeats(conn, found, utcnow())
         summary["not_proposed_again"] = [d.title for d in repeated]  # rejected or rolled back, evidence alike
+        summary["no_measurable_change"] = held
         ids = store.store(conn, run_id, found, utcnow())
         conn.execute(update(_RUN).where(_RUN.c.id == run_id).values(
             status="done", finished_at=utcnow(), challenger=challenger, summary=json.dumps(summary, default=str)))

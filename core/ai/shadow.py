@@ -57,6 +57,17 @@ class ShadowRun:
         return (c.alerts_per_day, c.declines_per_day, c.recall, c.daily_alerts) != (
             p.alerts_per_day, p.declines_per_day, p.recall, p.daily_alerts)
 
+    def measurable(self) -> bool:
+        """Whether the change shows in the figures a supervisor reads (``core.ai.words.shadow``): alerts or
+        declines a day (to 0.1) or recall (whole percentage points). A card whose change is not measurable here
+        is not proposed (``core.ai.drafts``): accepting it would change nothing anyone could see or check."""
+        c, p = self.current, self.proposed
+        if (c.alerts_per_day, c.declines_per_day) != (p.alerts_per_day, p.declines_per_day):
+            return True
+        if c.recall is None or p.recall is None:
+            return False
+        return round(c.recall * 100) != round(p.recall * 100) or round((p.recall - c.recall) * 100) != 0
+
     def to_dict(self) -> dict:
         return {**asdict(self), "alerts_change": self.alerts_change, "recall_change": self.recall_change}
 

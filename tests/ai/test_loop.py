@@ -62,10 +62,29 @@ def test_challenger_catches_the_new_pattern_and_is_recommended(engine, desk):
     assert desk.last_run(SUPERVISOR)["status"] == "done"
 
 
-def test_accept_then_rollback_restores_exactly_the_previous_model_and_thresholds(engine, desk):
+def test_a_card_that_changes_nothing_measurable_is_not_proposed(engine, desk):
+    """The stream's cards make at most 3 payments an hour: doubling the velocity limit (20 -> 40) would decide no
+    payment differently, so its rule card is held back (named in the run's summary), not proposed."""
     seeded(engine)
     dispositions(engine, per_day=20, days=10, rule_fp=30)
-    screen = FraudScreen(engine)
+    result = desk.retrain(SUPERVISOR)
+    assert "rule" not in _by_kind(desk.recommendations(SUPERVISOR))
+    [held] = result.summary["no_measurable_change"]
+    assert held.startswith("rule velocity_limit: 100 % false positives over 30 days (allow 40 payments an hour")
+    assert "alerts a day 0.2 -> 0.2, declines a day 1.1 -> 1.1; recall 36 % -> 36 % (+0 points)" in held
+    for rec in desk.recommendations(SUPERVISOR):
+        if "shadow" in rec.evidence:  # every card proposed moves a figure the supervisor reads
+            sh = rec.evidence["shadow"]
+            assert (sh["current"]["alerts_per_day"], sh["current"]["declines_per_day"], round(sh["current"]["recall"] * 100)) != (
+                sh["proposed"]["alerts_per_day"], sh["proposed"]["declines_per_day"], round(sh["proposed"]["recall"] * 100))
+
+
+def test_accept_then_rollback_restores_exactly_the_previous_model_and_thresholds(engine, tmp_path):
+    seeded(engine)
+    dispositions(engine, per_day=20, days=10, rule_fp=30)
+    base = FraudConfig(velocity_limit_1h=1)  # a limit the stream's busiest cards (2-3 payments an hour) reach
+    desk = AiDesk(engine, AuditTrail(AuditKeys(tmp_path / "audit.key")), base=base)
+    screen = FraudScreen(engine, config=base)
     with engine.connect() as conn:
         before_config = screen.current_config(conn)
         before_model = screen.model(conn).info.version

@@ -116,3 +116,20 @@ def test_runs_and_decisions_are_published(sqlite_engine):
     run_id = runs.start(sqlite_engine, "scheduler", "schedule")
     runs._finish(sqlite_engine, run_id, "cancelled", {"error": "test"})
     assert seen == [("recommendation.run", "running"), ("recommendation.run", "cancelled")]
+
+
+def test_a_shadow_run_is_measurable_only_when_a_figure_the_card_shows_moves():
+    from core.ai.shadow import Decisions, ShadowRun
+
+    def run(cur: Decisions, new: Decisions) -> ShadowRun:
+        return ShadowRun(30, 2000, 100, cur, new, [])
+
+    now = Decisions(3.2, 1.1, 0.8101, [3] * 30)
+    assert not run(now, now).measurable()
+    moved_a_day = Decisions(3.2, 1.1, 0.8101, [2, 4] + [3] * 28)  # the same alerts, on other days
+    assert run(now, moved_a_day).changes_anything() and not run(now, moved_a_day).measurable()
+    assert not run(now, Decisions(3.2, 1.1, 0.8123, [3] * 30)).measurable()  # 81 % -> 81 %
+    assert run(now, Decisions(3.1, 1.1, 0.8101, [3] * 30)).measurable()
+    assert run(now, Decisions(3.2, 1.2, 0.8101, [3] * 30)).measurable()
+    assert run(now, Decisions(3.2, 1.1, 0.8201, [3] * 30)).measurable()
+    assert not run(Decisions(3.2, 1.1, None, [3] * 30), Decisions(3.2, 1.1, None, [3] * 30)).measurable()
