@@ -50,7 +50,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="qenex",
         description="QENEX Console. Without a command, opens the desktop console.",
         epilog="Settings: QENEX_DATABASE_URL (default: SQLite in the user's data folder), QENEX_REDIS_URL (optional), "
-               "QENEX_LOCALE (how forms read and show amounts; default: the system's).",
+               "QENEX_LOCALE (how forms read and show amounts; default: the system's). --as USER signs that user "
+               "in: their password from QENEX_PASSWORD or asked at the terminal, and their one-time code "
+               "(QENEX_TOTP_CODE or asked) once they enrolled two-factor sign-in.",
     )
     parser.add_argument("--demo", action="store_true",
                         help="open the console on the demo bank (seeded on first use, then reopened)")

@@ -22,6 +22,17 @@ from sqlalchemy.engine import make_url
 from core.persistence import migrate
 from core.persistence.db import make_engine
 
+CLI_PASSWORD = "correct horse battery"  # the password the command-line tests give their users
+
+
+@pytest.fixture(autouse=True)
+def _cli_password(monkeypatch):
+    """``qenex ... --as USER`` is a sign-in (app.commands.person): the tests' users prove who they are with
+    ``QENEX_PASSWORD``, as a script would (a test whose users have another password sets its own)."""
+    monkeypatch.setenv("QENEX_PASSWORD", CLI_PASSWORD)
+    monkeypatch.delenv("QENEX_TOTP_CODE", raising=False)
+
+
 PG_URL = os.environ.get("QENEX_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _pg_state: dict[str, str | None] = {}

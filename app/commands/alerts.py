@@ -9,15 +9,14 @@ them). Reading (list, show, rules, suppressions, sla) may go without it, as the 
 from __future__ import annotations
 
 import argparse
-import socket
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from core.words import counted
 from app.commands.args import ID, LIMIT, OFFSET, whole
 from app.zone import local, operator_zone, zone_name
-from core.errors import NotFound, QenexError, ValidationError
-from core.security.roles import SYSTEM_ACTOR, Actor, Role
+from core.errors import QenexError, ValidationError
+from core.security.roles import Actor
 
 OUTCOMES = ("confirmed", "false-positive", "inconclusive", "escalate")
 # core.cases.dispositions.MAX_SNOOZE and core.cases.suppressions.MAX_DAYS, as numbers: importing case work here
@@ -32,31 +31,21 @@ PERSON = "analyst or supervisor"  # who makes a decision on an alert (--as requi
 
 
 def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
-    """The acting user for ``--as NAME`` (must exist and be active), or the system operator."""
-    if not name:
-        return SYSTEM_ACTOR
-    from sqlalchemy import select
+    """The acting user for ``--as NAME`` once they proved who they are (``app.commands.person``), or the
+    system operator."""
+    from app.commands.person import actor_for as signed_in
 
-    from core.persistence.models import User
-
-    with ctx.engine.connect() as conn:
-        row = conn.execute(select(User.id, User.username, User.role, User.status)
-                           .where(User.username == name.strip())).first()
-    if row is None:
-        raise NotFound(f"no user {name!r}; --as takes the user name of the person deciding (an active user "
-                       "of the right role)", user=name)
-    if row.status != "active":
-        raise ValidationError(f"user {name} is disabled", user=name)
-    return Actor(row.username, Role(row.role), row.id, device=f"cli:{socket.gethostname()[:40]}",
-                 session=False)
+    return signed_in(ctx, name)
 
 
-AS_READ = "act as this user (optional: without it the system operator reads, but never decides)"
+AS_READ = ("act as this user, signed in with their password (QENEX_PASSWORD or asked) and code when enrolled "
+           "(QENEX_TOTP_CODE); optional: without it the system operator reads, but never decides")
 
 
 def as_person(who: str) -> str:
     """``--as`` help for a decision: ``who`` (e.g. "analyst or supervisor") must be named."""
-    return f"the {who} making this decision (required: the system operator never decides)"
+    return (f"the {who} making this decision, signed in with their password (QENEX_PASSWORD or asked) and code "
+            "when enrolled (QENEX_TOTP_CODE) (required: the system operator never decides)")
 
 
 def common(p: argparse.ArgumentParser, person: str | None = None) -> argparse.ArgumentParser:

@@ -33,6 +33,16 @@ class CodeReused(QenexError):
         super().__init__(message)
 
 
+class CodeRequired(QenexError):
+    """A user with two-factor sign-in acted without a code (the command line's ``--as USER``)."""
+
+    code = "code_required"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"{username} signs in with a one-time code: give the code from the authenticator app "
+                         "(QENEX_TOTP_CODE, or type it when asked)", username=username)
+
+
 class AccountLocked(QenexError):
     """Too many failed attempts: the account refuses every login until ``until`` (UTC)."""
 

@@ -24,7 +24,7 @@ from core.persistence.models.security import RecoveryCode, User
 from core.security import recovery, session_check, totp
 from core.security.audit import AuditTrail
 from core.security.errors import (
-    AccountLocked, BadCredentials, CodeReused, EnrollmentRequired, InvalidCode, LoginExpired, PasswordChangeRequired,
+    AccountLocked, BadCredentials, CodeRequired, CodeReused, EnrollmentRequired, InvalidCode, LoginExpired, PasswordChangeRequired,
     PasswordReuse, UserDisabled,
 )
 from core.security.passwords import PasswordHasher, check_policy
@@ -153,6 +153,35 @@ class UserService(UserAdministration):
             raise PasswordChangeRequired()
         return self.complete_login(step, code)
 
+    def verify(self, username: str, password: str, code: str | None, device: str | None = None) -> Actor:
+        """Prove who is acting without opening a desk session (the command line's ``--as USER``): the user's
+        password and, once they enrolled two-factor sign-in, a current TOTP code (or a recovery code). The same
+        checks, lockout and audit as a desk's login (a success with a code is audited as ``cli.login``, a failure as
+        ``cli.login.failed``; the password alone, for a user not enrolled yet, writes nothing on success).
+
+        Raises BadCredentials, AccountLocked, UserDisabled, InvalidCode, CodeReused; CodeRequired when an
+        enrolled user gave no code."""
+        step = self.begin_login(username, password, device)
+        with self._pending_lock:
+            pending = self._pending.pop(step.ticket, None)
+        if pending is None:
+            raise LoginExpired()
+        # A password an administrator set (``must_change_password``) still proves the person it was given to;
+        # it is replaced at their first desk sign-in, which the command line cannot do (no QR code to show).
+        if pending.enrolling:  # two-factor sign-in not set up yet: the password is the whole credential
+            with self.engine.connect() as conn:
+                row = _row(conn, user_id=pending.user_id)
+            if row.failed_attempts:  # the right password ends a run of failures, as a desk's login does
+                with self.engine.begin() as conn:
+                    conn.execute(update(User).where(User.id == row.id).values(failed_attempts=0, lockouts=0))
+            return Actor(row.username, Role(row.role), row.id, device=device, session=False)
+        if not code:
+            raise CodeRequired(pending.username)
+        result = self._second_factor(pending.user_id, code.strip(), self.clock(), device, "cli.login",
+                                     secret=pending.secret, enrolling=False)
+        actor = result.session.actor
+        return Actor(actor.username, actor.role, actor.user_id, device=device, session=False)
+
     def _new_password_hash(self, pending: _Pending, new_password: str | None) -> str | None:
         """The hash of the user's new password when this login must change it (checked before the code)."""
         if not pending.password_change:
@@ -266,7 +295,7 @@ class UserService(UserAdministration):
         conn.execute(update(User).where(User.id == row.id).values(**values))
         if method == "recovery_code":
             self._audit(conn, actor, "mfa.recovery_code_used", row.username, None, {"remaining": left}, now)
-        self._audit(conn, actor, purpose if purpose == "login" else "session.unlock", row.username,
+        self._audit(conn, actor, "session.unlock" if purpose == "unlock" else purpose, row.username,
                     {"failed_attempts": row.failed_attempts} if row.failed_attempts else None,
                     {"method": method, "device": device}, now)
         session = Session(id=secrets.token_urlsafe(16), actor=actor, started_at=now)

@@ -110,8 +110,9 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     assert qenex("ledger", "verify")[0] == 0
 
 
-def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts, capsys):
+def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts, capsys, monkeypatch):
     usd, _eur = accounts
+    monkeypatch.setenv("QENEX_PASSWORD", "correct horse battery staple 42")  # --as is a sign-in
     pay = qenex("payments", "create", "--account", usd, "--amount", "5.00", "--currency", "USD", "--expiry", "12/39",
                 "--json", stdin="4242424242424242\n123\n")[1]
     for name, role in (("sam", "supervisor"), ("tina", "teller")):
