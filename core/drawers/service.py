@@ -14,9 +14,9 @@ from sqlalchemy import Connection, insert, select, update
 
 from core import text as text_input
 from core.documents.pdf import Document
-from core.drawers import ctr, records
+from core.drawers import ctr, records, signoff
 from core.drawers import denominations as dn
-from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer, SupervisorNoteRequired
+from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer
 from core.drawers.limits import DrawerLimits
 from core.drawers.posting import OPERATION, cash_held, pending_on, post_gl
 from core.drawers.records import CR, D, S, CashReportView, CountResult, SessionView
@@ -28,12 +28,12 @@ from core.ledger.posting import check_amount
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest, TransferResult
 from core.payments.clearing import account_number as gl_number
-from core.persistence.models import Customer, User
-from core.security.roles import Actor, Permission, Role
+from core.persistence.models import Customer
+from core.security.roles import Actor, Permission
+from core.security.users import UserService
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}")
-C, U = Customer.__table__, User.__table__
-NOTE_MIN, NOTE_MAX = 10, 500
+C = Customer.__table__
 
 
 def check_name(name: str) -> str:
@@ -47,9 +47,11 @@ def check_name(name: str) -> str:
 class Drawers:
     """Built over the desk's Ledger (engine, audit trail, fraud screen, clock) and the drawer limits."""
 
-    def __init__(self, ledger: Ledger, limits: DrawerLimits | None = None) -> None:
+    def __init__(self, ledger: Ledger, limits: DrawerLimits | None = None, users: UserService | None = None) -> None:
         self.ledger, self.engine = ledger, ledger.engine
         self.limits = limits or DrawerLimits.from_env()
+        # checks a supervisor's sign-off (password, and code once enrolled) as a sign-in: lockout and audit
+        self.users = users or UserService(ledger.engine, ledger.audit, clock=ledger.clock)
         # (teller, currency) -> the open session last seen; every posting re-checks it in its own transaction
         self._open: dict[tuple[str, str], SessionView] = {}
 
@@ -312,10 +314,13 @@ class Drawers:
 
         return self.ledger.run(work)
 
-    def close(self, actor: Actor, session_id: int, *, supervisor: str | None = None, note: str = "") -> SessionView:
+    def close(self, actor: Actor, session_id: int, *, supervisor: str | None = None, password: str | None = None,
+              code: str | None = None, note: str = "") -> SessionView:
         """Close a counted session: the difference posts to cash over/short, the counted cash goes back to
-        the vault. A difference above the limit needs ``supervisor`` (an active supervisor's username,
-        not the teller) and ``note``; both are stored and audited."""
+        the vault. A difference above the limit needs a supervisor's sign-off: ``supervisor`` (an active
+        supervisor's username, not the teller), their own ``password`` and, once they enrolled two-factor
+        sign-in, a current ``code`` (checked by ``UserService.verify`` with the lockout and audit of a sign-in,
+        as ``drawer.signoff``), and a ``note``; the supervisor and note are stored and audited."""
         self.ledger.authorize(actor, Permission.CASH, str(session_id))
         view = self._read(lambda c: records.session(c, session_id))
         self._own(actor, view)
@@ -325,7 +330,7 @@ class Drawers:
         note = text_input.clean(note or "", "the note").strip() if note else ""
         who = None
         if abs(diff) > limit or supervisor or note:
-            who = self._check_supervisor(view, supervisor, note, diff, limit)
+            who = signoff.check(self.engine, self.users, actor, view, supervisor, note, diff, limit, password, code)
         vault = gl_number(self.ledger, actor, "vault", c)
         over_short = gl_number(self.ledger, actor, "cash_over_short", c)
 
@@ -352,26 +357,6 @@ class Drawers:
             return records.session(conn, session_id)
 
         return self.ledger.run(work)
-
-    def _check_supervisor(self, view: SessionView, supervisor: str | None, note: str, diff: int, limit: int) -> str:
-        c = view.currency
-        what = f"{'over' if diff > 0 else 'short'} {money.format_minor(abs(diff), c)}"
-        if not supervisor:
-            raise SupervisorNoteRequired(f"the drawer is {what}, above the {money.format_minor(limit, c)} a teller "
-                                         "may close alone: a supervisor must give their name and a note",
-                                         field="supervisor")
-        name = text_input.compact(supervisor, "the supervisor's name").lower()
-        row = self._read(lambda conn: conn.execute(select(U.c.role, U.c.status).where(U.c.username == name)).first())
-        if row is None or row.role != Role.SUPERVISOR.value or row.status != "active":
-            raise SupervisorNoteRequired(f"{name!r} is not an active supervisor; ask a supervisor to sign the close",
-                                         field="supervisor")
-        if name == view.teller:
-            raise SupervisorNoteRequired("the teller of the drawer cannot sign their own difference; ask another "
-                                         "supervisor", field="supervisor")
-        if not NOTE_MIN <= len(note) <= NOTE_MAX:
-            raise SupervisorNoteRequired(f"the supervisor's note says why the drawer is {what}: "
-                                         f"{NOTE_MIN}-{NOTE_MAX} characters", field="note")
-        return name
 
     # -- reports ----------------------------------------------------------------------------------
     def cash_reports(self, actor: Actor, since: datetime | None = None, until: datetime | None = None,

@@ -2,6 +2,7 @@
 over/short, the supervisor's note, CTR flags, denomination checks, vault transfers, the report."""
 from __future__ import annotations
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -11,8 +12,9 @@ from core.drawers.errors import (
 )
 from core.errors import PermissionDenied
 from core.ledger.errors import InsufficientFunds
-from core.persistence.models import AuditEntry, DrawerSession, Transfer
-from tests.drawers.conftest import SAM, TINA, TOM, usd
+from core.persistence.models import AuditEntry, DrawerSession, Transfer, User
+from core.security.roles import SYSTEM_ACTOR
+from tests.drawers.conftest import SAM, SAM_PASSWORD, TINA, TOM, usd
 
 FLOAT = {usd("100"): 5, usd("20"): 20, usd("1"): 50}  # 500 + 400 + 50 = 950.00
 
@@ -94,20 +96,55 @@ def test_a_difference_above_the_limit_needs_a_supervisors_note(drawers, engine):
     s = drawers.open(TINA, "D1", "USD", FLOAT)
     result = drawers.count(TINA, s.id, {usd("100"): 6, usd("20"): 20, usd("1"): 50})  # over 100.00
     assert result.difference == usd("100") and result.needs_note
-    for kw, match in (({}, "supervisor must give"), ({"supervisor": "tina", "note": "x" * 20}, "not an active"),
+    note = "customer change left on the counter"
+    for kw, match in (({}, "supervisor must sign"), ({"supervisor": "tina", "note": "x" * 20}, "not an active"),
                       ({"supervisor": "sam", "note": "short"}, "10-500 characters"),
-                      ({"supervisor": "nobody", "note": "x" * 20}, "not an active supervisor")):
+                      ({"supervisor": "nobody", "note": "x" * 20}, "not an active supervisor"),
+                      ({"supervisor": "sam", "note": note}, "their own password"),
+                      ({"supervisor": "sam", "password": "not sam's", "note": note}, "not sam's password")):
         with pytest.raises(SupervisorNoteRequired, match=match):
             drawers.close(TINA, s.id, **kw)
     assert drawers.session(TINA, s.id).status == "counted"
-    closed = drawers.close(TINA, s.id, supervisor="SAM", note="customer change left on the counter")
-    assert (closed.supervisor, closed.supervisor_note) == ("sam", "customer change left on the counter")
+    closed = drawers.close(TINA, s.id, supervisor="SAM", password=SAM_PASSWORD, note=note)
+    assert (closed.supervisor, closed.supervisor_note) == ("sam", note)
     with engine.connect() as conn:
         row = conn.execute(select(AuditEntry.__table__.c.after).where(
             AuditEntry.__table__.c.action == "drawer.close")).scalar_one()
     assert "sam" in str(row) and "customer change" in str(row)
     over = drawers.ledger.transfer_row(TINA, f"drawer-{s.id}-over")
     assert over["code"] == "cash_over"
+
+
+def test_typing_a_supervisors_name_is_not_a_sign_off(drawers, users, engine):
+    """QA #16: the supervisor proves who they are as at a sign-in: a wrong password counts towards their
+    lockout and is audited; an enrolled supervisor also gives a current one-time code."""
+    s = drawers.open(TINA, "D1", "USD", FLOAT)
+    drawers.count(TINA, s.id, {usd("100"): 5, usd("20"): 20})  # short 50.00
+    note = "fifty dollars short, recounted twice"
+    with pytest.raises(SupervisorNoteRequired, match="not sam's password") as err:
+        drawers.close(TINA, s.id, supervisor="sam", password="guess", note=note)
+    assert err.value.details["field"] == "password"
+    with engine.connect() as conn:
+        failed = conn.execute(select(User.failed_attempts).where(User.username == "sam")).scalar_one()
+        audited = conn.execute(select(AuditEntry.__table__.c.action).where(
+            AuditEntry.__table__.c.target == "sam")).scalars().all()
+    assert failed == 1 and "login.failed" in audited
+    # sue uses an authenticator app: her password alone is not enough
+    new = users.add_user(SYSTEM_ACTOR, "sue", "supervisor", SAM_PASSWORD, must_change_password=False)
+    users.complete_login(users.begin_login("sue", SAM_PASSWORD), pyotp.TOTP(new.enrollment.secret).now())
+    with pytest.raises(SupervisorNoteRequired, match="one-time code") as err:
+        drawers.close(TINA, s.id, supervisor="sue", password=SAM_PASSWORD, note=note)
+    assert err.value.details["field"] == "code"
+    with pytest.raises(SupervisorNoteRequired, match="code was refused"):
+        drawers.close(TINA, s.id, supervisor="sue", password=SAM_PASSWORD, code="000000", note=note)
+    assert drawers.session(TINA, s.id).status == "counted"
+    for _ in range(4):  # five failures lock sue: a locked supervisor cannot sign
+        with pytest.raises(SupervisorNoteRequired):
+            drawers.close(TINA, s.id, supervisor="sue", password="wrong", note=note)
+    with pytest.raises(SupervisorNoteRequired, match="cannot sign now: too many failed attempts"):
+        drawers.close(TINA, s.id, supervisor="sue", password=SAM_PASSWORD, note=note)
+    closed = drawers.close(TINA, s.id, supervisor="sam", password=SAM_PASSWORD, note=note)
+    assert (closed.status, closed.supervisor) == ("closed", "sam")
 
 
 def test_cash_above_the_threshold_needs_id_and_is_flagged(drawers, account, engine):

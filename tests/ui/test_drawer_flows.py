@@ -14,6 +14,8 @@ from core.persistence.models import DrawerSession, StandingRun, Transfer, User
 from core.security.roles import SYSTEM_ACTOR
 from tests.ui.test_teller import _confirm, _page, _select
 
+SUPERVISOR_PASSWORD = "the supervisor signs at the desk"
+
 
 def _off_ui(work):  # noqa: ANN001, ANN202
     """The test's own database checks run on another thread, so ``ui_thread_sql`` sees only the UI's."""
@@ -26,9 +28,8 @@ def _supervisor(services, name: str = "sam") -> None:  # noqa: ANN001
 
 
 def _insert_supervisor(services, name: str) -> None:  # noqa: ANN001
-    with services.engine.begin() as conn:
-        conn.execute(insert(User).values(username=name, role="supervisor", status="active", password_hash="x",
-                                         totp_secret="x", failed_attempts=0, lockouts=0, created_at=utcnow()))
+    """An active supervisor who signs with SUPERVISOR_PASSWORD (no authenticator app yet)."""
+    services.users.add_user(SYSTEM_ACTOR, name, "supervisor", SUPERVISOR_PASSWORD, must_change_password=False)
 
 
 def _count(services, table) -> int:  # noqa: ANN001
@@ -82,14 +83,24 @@ def test_open_cash_and_close_blind_with_a_variance_and_a_note(qtbot, services, b
     assert "expected $1,000.00" in close.figures.text() and "short $60.00" in close.figures.text()
     assert close.note_hint.isVisibleTo(close)
     qtbot.keyClick(close.close_button, Qt.Key.Key_Return)
-    assert "supervisor" in close.form.field_errors()  # no name: inline, nothing posted
-    qtbot.keyClicks(close.supervisor, "tina")
+    assert "note" in close.form.field_errors() and close.signoff is None  # no note: inline, nothing posted
     qtbot.keyClicks(close.note, "counted twice, a bundle is missing")
-    close.submit_close()
-    qtbot.waitUntil(lambda: "not an active supervisor" in close.form.field_errors().get("supervisor", ""))
-    close.supervisor.setText("sam")
+    qtbot.keyClick(close.note, Qt.Key.Key_Return)
+    sign = close.signoff  # QA #16: the supervisor signs with their own password in a small dialog
+    qtbot.waitUntil(sign.isVisible)
+    assert sign.password.echoMode() == sign.password.EchoMode.Password
+    qtbot.keyClicks(sign.supervisor, "tina")
+    qtbot.keyClicks(sign.password, "whatever")
+    qtbot.keyClick(sign.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "not an active supervisor" in sign.form.field_errors().get("supervisor", ""))
+    sign.supervisor.setText("sam")
+    sign.password.setText("a guess")  # typing the name is not enough: the password is checked as a sign-in
+    sign.submit()
+    qtbot.waitUntil(lambda: "not sam's password" in sign.form.field_errors().get("password", ""))
+    assert sign.password.text() == "" and sign.isVisible()
+    qtbot.keyClicks(sign.password, SUPERVISOR_PASSWORD)
     with qtbot.waitSignal(close.closed):
-        close.submit_close()
+        qtbot.keyClick(sign.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Drawer D1 closed: short $60.00 posted to cash over/short" in panel.status.text())
     qtbot.waitUntil(lambda: panel.session is None and panel.sessions_model.rowCount() == 1)
     s = panel.sessions_model.row_object(0)
