@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
@@ -116,20 +117,22 @@ class Drawers:
         self.ledger.authorize(actor, Permission.LEDGER_VIEW)
         mine = mine or not actor.can(Permission.DRAWER_SUPERVISE)
         code = money.currency(currency) if currency else None
-        return self._read(lambda c: records.live_sessions(c, teller=actor.username if mine else None, currency=code))
+        return [_blind(actor, v) for v in
+                self._read(lambda c: records.live_sessions(c, teller=actor.username if mine else None, currency=code))]
 
     def session(self, actor: Actor, session_id: int) -> SessionView:
         """One session: the actor's own, or any with ``drawer.supervise``."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, str(session_id))
         view = self._read(lambda c: records.session(c, session_id))
         self._own(actor, view, "read")
-        return view
+        return _blind(actor, view)
 
     def recent(self, actor: Actor, limit: int = 20, mine: bool = False) -> list[SessionView]:
         """Recent sessions, newest first: the actor's own (``mine``, and always without ``drawer.supervise``)."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW)
         mine = mine or not actor.can(Permission.DRAWER_SUPERVISE)
-        return self._read(lambda c: records.recent_sessions(c, limit, actor.username if mine else None))
+        return [_blind(actor, v) for v in
+                self._read(lambda c: records.recent_sessions(c, limit, actor.username if mine else None))]
 
     def find(self, actor: Actor, name: str, currency: str) -> SessionView:
         """The live session of drawer ``name`` in ``currency`` (NoOpenDrawer if none)."""
@@ -138,7 +141,7 @@ class Drawers:
         found = self._read(lambda c: records.live_sessions(c, drawer=name, currency=code))
         if not found:
             raise NoOpenDrawer(f"drawer {name} ({code}) is not open; open it with a counted float first", drawer=name)
-        return found[0]
+        return _blind(actor, found[0])
 
     def _own(self, actor: Actor, view: SessionView, verb: str = "use") -> None:
         """Another teller's drawer is used, counted, closed or read only with ``drawer.supervise`` (audited)."""
@@ -371,11 +374,23 @@ class Drawers:
         from core.drawers.report import drawer_report
 
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, str(session_id))
-        self._own(actor, self._read(lambda c: records.session(c, session_id)), "read the report of")
+        view = self._read(lambda c: records.session(c, session_id))
+        self._own(actor, view, "read the report of")
+        if _blind(actor, view).cash is None:  # the report lists the drawer's cash after every movement
+            raise DrawerState(f"the report of drawer {view.drawer} (session {view.id}) is ready once the drawer is "
+                              "counted: the count is blind; count and close it first", session=view.id)
         with self.engine.connect() as conn:
             doc = drawer_report(conn, records.session(conn, session_id), self.limits)
         self.ledger.run(lambda conn: self.ledger.record(conn, actor, "drawer.report", str(session_id), None, {}))
         return doc
+
+
+def _blind(actor: Actor, view: SessionView) -> SessionView:
+    """The count is blind: before it, a teller is not told the cash the ledger expects in the drawer (``cash`` is
+    None); a supervisor (``drawer.supervise``) is. After the count the expected figure is fixed and shown."""
+    if view.status != "open" or actor.can(Permission.DRAWER_SUPERVISE):
+        return view
+    return replace(view, cash=None)
 
 
 class _StaleSession(DrawerState):

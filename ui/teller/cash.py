@@ -120,18 +120,20 @@ class CashForm(LedgerForm):
                             "Drawer tab first. Nothing was posted.", ok=False)
             return
         drawer = open_[0]
-        if not deposit and drawer.cash < minor:
+        if not deposit and drawer.cash is not None and drawer.cash < minor:  # else core refuses what is not there
             self.set_error("amount", f"drawer {drawer.drawer} holds {show(drawer.cash, code, loc)}; bring cash from "
                                      "the vault first (Drawer tab)")
             return
         after_current = acc.current + (minor if deposit else -minor)
         after_available = acc.available + (minor if deposit else -minor)
-        drawer_after = drawer.cash + (minor if deposit else -minor)
+        drawer_after = (f"{drawer.drawer}: {'takes in' if deposit else 'pays out'} {show(minor, code, loc)}"
+                        if drawer.cash is None else  # the teller's count is blind: no running drawer total
+                        f"{drawer.drawer}: {show(drawer.cash + (minor if deposit else -minor), code, loc)} after")
         rows = [("Kind", "Cash deposit (cash in)" if deposit else "Cash withdrawal (cash out)"),
                 ("Account", f"{acc.number}  {acc.name}"), ("Amount", show(minor, code, loc)),
                 ("Balance after", f"{show(after_current, code, loc)} current, "
                                   f"{show(after_available, code, loc)} available"),
-                ("Drawer", f"{drawer.drawer}: {show(drawer_after, code, loc)} after")]
+                ("Drawer", drawer_after)]
         if document is not None:
             rows.append(("Reported", f"flagged for a currency transaction report ({ID_TYPES[document[0]]} "
                                      f"{document[1]})"))
