@@ -29,12 +29,10 @@ from core.ledger.posting import check_amount
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest, TransferResult
 from core.payments.clearing import account_number as gl_number
-from core.persistence.models import Customer
 from core.security.roles import Actor, Permission
 from core.security.users import UserService
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}")
-C = Customer.__table__
 
 
 def check_name(name: str) -> str:
@@ -175,14 +173,9 @@ class Drawers:
         reported = threshold is not None and earlier + amount > threshold
         document = None
         if reported:
-            from core.teller.customers import InvalidCustomer, check_id_document
-
             if not id_document or not all(id_document):
                 raise IdDocumentRequired(ctr.reason(threshold, code, earlier, amount, deposit), field="id_number")
-            try:
-                document = check_id_document(*id_document)
-            except InvalidCustomer as err:
-                raise IdDocumentRequired(err.message, field=err.field) from None
+            document = self._document(account, id_document)
         key = (actor.username, code)
         view = self._open.get(key) or self._live(actor, code)
         try:
@@ -233,9 +226,23 @@ class Drawers:
 
         return self.ledger.transfer(actor, req, also=also, operation=OPERATION, four_eyes=True)
 
-    def ctr_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
+    def _document(self, account: str, id_document: tuple[str, str]) -> tuple[str, str]:
+        """The ID document shown, checked and compared with the one on file (IdDocumentRequired if not it)."""
+        from core.teller.customers import InvalidCustomer, check_id_document
+
+        try:
+            document = check_id_document(*id_document)
+        except InvalidCustomer as err:
+            raise IdDocumentRequired(err.message, field=err.field) from None
+        self._read(lambda c: ctr.check_on_file(c, account, document))
+        return document
+
+    def ctr_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool,
+                  id_document: tuple[str, str] | None = None) -> str | None:
         """Before the confirmation: None, or why this cash needs the customer's ID document (the customer's
-        cash of that direction today plus ``amount`` is above the CTR threshold; ``core.drawers.ctr``)."""
+        cash of that direction today plus ``amount`` is above the CTR threshold, with the day's running total;
+        ``core.drawers.ctr``). With ``id_document`` it is checked now against the one on file
+        (IdDocumentRequired), so a wrong document never reaches the review."""
         self.ledger.authorize(actor, Permission.CASH, account)
         code = check_amount(amount, currency)
         threshold = self.limits.ctr_threshold(code)
@@ -243,17 +250,16 @@ class Drawers:
             return None
         earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
                                                         "in" if deposit else "out", self.ledger.clock()))
-        return ctr.reason(threshold, code, earlier, amount, deposit) if earlier + amount > threshold else None
+        if earlier + amount <= threshold:
+            return None
+        if id_document and all(id_document):
+            self._document(account, id_document)
+        return ctr.reason(threshold, code, earlier, amount, deposit)
 
     def _flag(self, conn: Connection, actor: Actor, view: SessionView, result: TransferResult, account: str,
               document: tuple[str, str]) -> None:
         customer_id = conn.execute(select(store.A.c.customer_id).where(store.A.c.number == account)).scalar()
-        row = conn.execute(select(C.c.id_type, C.c.id_number).where(C.c.id == customer_id)).first() \
-            if customer_id else None
-        if row is not None and row.id_number and (row.id_type, row.id_number) != document:
-            raise IdDocumentRequired(f"that ID document is not the one on file for the account holder "
-                                     f"({row.id_type.replace('_', ' ')} ending {row.id_number[-3:]}); ask for it",
-                                     field="id_number")
+        ctr.check_on_file(conn, account, document)  # again in the posting's transaction (the file may change)
         conn.execute(insert(CR).values(
             transfer_id=result.id, session_id=view.id, account=account, customer_id=customer_id,
             direction="in" if result.credit == account else "out", amount=result.amount, currency=result.currency,

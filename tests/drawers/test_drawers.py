@@ -158,6 +158,10 @@ def test_cash_above_the_threshold_needs_id_and_is_flagged(drawers, account, engi
         drawers.deposit(TINA, account, usd("10000.01"), "USD")
     with pytest.raises(IdDocumentRequired, match="not the one on file"):
         drawers.deposit(TINA, account, usd("12000"), "USD", id_document=("passport", "Z9999999"))
+    with pytest.raises(IdDocumentRequired, match="not the one on file"):  # QA #11: caught before the review
+        drawers.ctr_check(TINA, account, usd("12000"), "USD", deposit=True, id_document=("passport", "Z9999999"))
+    assert "needs the customer's ID" in drawers.ctr_check(TINA, account, usd("12000"), "USD", deposit=True,
+                                                         id_document=("passport", "X1234567"))
     assert _count(engine, Transfer.__table__) == before
     at = drawers.deposit(TINA, account, usd("10000"), "USD")  # at the threshold: not above it
     assert drawers.cash_reports(TINA) == []

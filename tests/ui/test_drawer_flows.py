@@ -132,14 +132,41 @@ def test_cash_above_the_threshold_asks_for_the_id_document(qtbot, services, bank
     assert not cash.id_visible()
     qtbot.keyClicks(cash.fields["amount"], "12,000")
     qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
-    assert "needs the customer's ID document" in cash.field_errors()["id_number"] and cash.id_visible()
-    assert cash.dialog is None
+    qtbot.waitUntil(lambda: "needs the customer's ID document" in cash.field_errors().get("id_number", ""))
+    assert cash.id_visible() and cash.dialog is None
     qtbot.keyClicks(cash.fields["id_number"], "P 123 456")
     qtbot.keyClick(cash.fields["id_number"], Qt.Key.Key_Return)
     dialog = _confirm(qtbot, cash)
     assert "currency transaction report" in dialog.text("Reported")
     (flag,) = services.drawers.cash_reports(teller)
     assert (flag.amount, flag.id_number) == (12_000_00, "P123456")
+
+
+def test_the_id_prompt_shows_the_days_total_and_a_wrong_document_is_caught_before_the_review(qtbot, services,
+                                                                                              teller):
+    """QA #12: the prompt gives the day's running cash total; QA #11: a document that is not the one on file
+    is refused in core's check before the review opens, not after Confirm."""
+    from tests.teller.conftest import new_customer
+
+    customer = services.teller.add_customer(SYSTEM_ACTOR, new_customer())  # passport X1234567 on file
+    account = services.teller.open_account(SYSTEM_ACTOR, customer.id, "USD").number
+    services.drawers.open(teller, "D1", "USD", {100_00: 10})
+    services.drawers.deposit(teller, account, 200_00, "USD")  # earlier today, below the threshold
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, account)
+    cash = page.cash_form
+    qtbot.keyClicks(cash.fields["amount"], "11,000")
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "ID document" in cash.field_errors().get("id_number", ""))
+    assert "today comes to $11,200.00 ($200.00 earlier and $11,000.00 now)" in cash.field_errors()["id_number"]
+    qtbot.keyClicks(cash.fields["id_number"], "X123")
+    qtbot.keyClick(cash.fields["id_number"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "not the one on file" in cash.field_errors().get("id_number", ""))
+    assert cash.dialog is None and "passport ending 567" in cash.field_errors()["id_number"]
+    cash.fields["id_number"].setText("X1234567")
+    qtbot.keyClick(cash.fields["id_number"], Qt.Key.Key_Return)
+    dialog = _confirm(qtbot, cash)
+    assert "X1234567" in dialog.text("Reported")
 
 
 def test_a_standing_instruction_is_added_and_run_with_history(qtbot, services, bank, teller):
