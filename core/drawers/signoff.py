@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from core import reasons
 from core import text as text_input
 from core.drawers.errors import SupervisorNoteRequired
 from core.drawers.records import SessionView
@@ -14,7 +15,6 @@ from core.security import errors as sec
 from core.security.roles import Actor, Role
 from core.security.users import UserService
 
-NOTE_MIN, NOTE_MAX = 10, 500
 U = User.__table__
 
 
@@ -41,9 +41,8 @@ def check(engine: Engine, users: UserService, actor: Actor, view: SessionView, s
     if name in (view.teller, actor.username):
         raise SupervisorNoteRequired("the teller of the drawer cannot sign their own difference; ask another "
                                      "supervisor", field="supervisor")
-    if not NOTE_MIN <= len(note) <= NOTE_MAX:
-        raise SupervisorNoteRequired(f"the supervisor's note says why the drawer is {what}: "
-                                     f"{NOTE_MIN}-{NOTE_MAX} characters", field="note")
+    note = reasons.check(note, f"the supervisor's note (why the drawer is {what})", field="note",
+                         error=SupervisorNoteRequired)
     if not password:
         raise SupervisorNoteRequired(f"{name} signs the difference with their own password (and one-time code "
                                      "once they use one); nothing was posted", field="password")

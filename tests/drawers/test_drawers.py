@@ -102,7 +102,7 @@ def test_a_difference_above_the_limit_needs_a_supervisors_note(drawers, engine):
     assert result.difference == usd("100") and result.needs_note
     note = "customer change left on the counter"
     for kw, match in (({}, "supervisor must sign"), ({"supervisor": "tina", "note": "x" * 20}, "not an active"),
-                      ({"supervisor": "sam", "note": "short"}, "10-500 characters"),
+                      ({"supervisor": "sam", "note": "short"}, "at least 10 characters and 2 words"),
                       ({"supervisor": "nobody", "note": "x" * 20}, "not an active supervisor"),
                       ({"supervisor": "sam", "note": note}, "their own password"),
                       ({"supervisor": "sam", "password": "not sam's", "note": note}, "not sam's password")):

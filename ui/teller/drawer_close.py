@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButt
 
 from app.services import Services
 from app.tasks import Op
+from core import reasons
 from core.drawers.records import CountResult, SessionView
 from core.errors import QenexError
 from core.security.roles import Actor
@@ -61,7 +62,7 @@ class CloseDrawerDialog(QDialog):
         self.note_hint.setProperty("state", "error")
         rbox.addWidget(self.note_hint)
         self.form = InlineForm()
-        self.note = QLineEdit(placeholderText="why the drawer is over or short (10-500 characters)", maxLength=500)
+        self.note = QLineEdit(placeholderText=f"why the drawer is over or short ({reasons.RULE})", maxLength=500)
         self.form.add_field("note", "&Note", self.note)
         self.signoff: SignOffDialog | None = None
         self.close_button = QPushButton("C&lose drawer", objectName="primary")
@@ -129,8 +130,10 @@ class CloseDrawerDialog(QDialog):
         note = self.note.text().strip() if needs else ""
         drawers, actor, sid = self.services.drawers, self.actor, self.session.id
         if needs:
-            if len(note) < 10:
-                self.form.set_error("note", "the note says why the drawer is over or short (at least 10 characters)")
+            try:  # core's one rule for a decision's note (core.reasons; core checks it again)
+                note = reasons.check(note, "the note (why the drawer is over or short)", field="note")
+            except QenexError as err:
+                self.form.set_error("note", err.message)
                 self.note.setFocus()
                 return
             what = f"Drawer {self.session.drawer}: {self.figures.text()}"
