@@ -11,7 +11,7 @@ Every request, decision, refusal and expiry is in the audit trail and on the liv
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +65,12 @@ def _note(note: str | None, what: str, required: bool = False) -> str:
     if any(not ch.isprintable() for ch in text):
         raise InvalidApproval(f"{what} holds control characters; type plain text", field="note")
     return text
+
+
+def _screened(actor: Actor, view: ApprovalView) -> ApprovalView:
+    """The request as ``actor`` may see it: the fraud score only with ``alert.view`` (QA #28: a teller is not
+    shown how the screen rates a payment, on the Approvals page as on the Activity tab)."""
+    return view if view.score is None or actor.can(Permission.ALERT_VIEW) else replace(view, score=None)
 
 
 class Approvals:
@@ -194,7 +200,7 @@ class Approvals:
         order = R.c.id.asc() if state == "waiting" else R.c.id.desc()
         with self.engine.connect() as conn:
             rows = conn.execute(store.query(state, maker, now, number).order_by(order).offset(offset).limit(limit))
-            return [store.view(r, now) for r in rows]
+            return [_screened(actor, store.view(r, now)) for r in rows]
 
     def count(self, actor: Actor, state: str = "waiting") -> int:
         maker, now = self._scope(actor), self.ledger.clock()
@@ -209,10 +215,12 @@ class Approvals:
         if maker is not None and req.maker != maker:
             raise PermissionDenied(f"request #{request_id} is someone else's; makers see their own requests",
                                    permission=Permission.APPROVAL_DECIDE.value)
-        return req
+        return _screened(actor, req)
 
     def detail(self, actor: Actor, request_id: int, activity: int = 10) -> ApprovalDetail:
-        """The request with its account (balances now), the last ``activity`` statement lines and the score."""
+        """The request with its account (balances now), the last ``activity`` statement lines and the fraud
+        screen's score, decision and reasons (only for those who see fraud details, ``alert.view``: a teller's
+        view has none, as on the teller's Activity tab)."""
         req = self.get(actor, request_id)
         account, lines, decision, reasons = None, [], None, ()
         with self.engine.connect() as conn:
@@ -221,7 +229,7 @@ class Approvals:
                     account = queries.account_view(conn, req.account, self.ledger.clock())
                 except AccountNotFound:
                     account = None
-            if req.transfer_id:
+            if req.transfer_id and actor.can(Permission.ALERT_VIEW):
                 row = conn.execute(select(S.c.decision, S.c.reasons).where(S.c.transfer_id == req.transfer_id)).first()
                 if row is not None:
                     import json

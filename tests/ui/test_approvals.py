@@ -3,6 +3,8 @@ approves it from the approvals inbox with the keyboard, the teller's page follow
 reason; several requests decided together give a result each; a supervisor never decides their own."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from PySide6.QtCore import Qt
 
 from core.ledger.views import TransferRequest
@@ -42,6 +44,18 @@ def test_maker_then_checker(qtbot, services, bank, teller, ui_thread_sql):
 
     mine = _inbox(qtbot, services, teller, 1)  # the maker sees it waiting, and cannot decide
     assert not mine.approve_button.isVisible() and mine.model.row_object(0).state == "pending"
+    # QA #28: a teller is not shown the fraud screen's view of it, in core's data as on the page
+    titles = [mine.model.headerData(i, Qt.Orientation.Horizontal) for i in range(mine.model.columnCount())]
+    assert "Score" not in titles and mine.model.row_object(0).score is None
+    with ThreadPoolExecutor(1) as pool:  # the test's own reads off the UI thread (ui_thread_sql)
+        request_id = mine.model.row_object(0).id
+        as_teller, as_sam = pool.submit(lambda: (services.approvals.detail(teller, request_id),
+                                                 services.approvals.detail(SAM, request_id))).result()
+    assert (as_teller.request.score, as_teller.reasons, as_teller.decision) == (None, (), None)
+    assert as_sam.request.score is not None and as_sam.decision is not None
+    mine.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Asked by tina" in mine.detail.meta.text())
+    assert not mine.detail.fraud.isVisible()
 
     inbox = _inbox(qtbot, services, SAM, 1)
     inbox.table.setFocus()

@@ -41,6 +41,12 @@ REQUEST_COLUMNS = (  # what each request is about in full: the checker's view be
 )
 
 
+def request_columns(fraud_details: bool) -> tuple[Column, ...]:
+    """The inbox's columns: the fraud score only for those who see fraud details (core leaves it out for the
+    others, e.g. a teller looking at their own requests)."""
+    return REQUEST_COLUMNS if fraud_details else tuple(c for c in REQUEST_COLUMNS if c.title != "Score")
+
+
 def activity_columns(currency: str) -> tuple[Column, ...]:
     return (
         Column("When", lambda ln: ln.at.astimezone().strftime("%m-%d %H:%M")),

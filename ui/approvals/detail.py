@@ -13,8 +13,9 @@ from ui.rows_model import RowsModel
 
 
 class RequestDetail(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, fraud_details: bool = True) -> None:
         super().__init__(parent)
+        self.fraud_details = fraud_details  # a teller is not shown the fraud screen's view (core leaves it out)
         self.title = QLabel("Select a request to see it, the account and its recent activity", objectName="muted",
                             wordWrap=True)
         self.amount = QLabel("", objectName="bigNumber")
@@ -39,6 +40,7 @@ class RequestDetail(QWidget):
         shown = detail is not None
         for widget in (self.amount, self.meta, self.fraud, self.account, self.activity_label, self.activity):
             widget.setVisible(shown)
+        self.fraud.setVisible(shown and self.fraud_details)
         if detail is None:
             self.title.setObjectName("muted")
             self.title.setText(f"{several} requests selected: approve or reject them together (a result for each)"

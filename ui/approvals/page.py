@@ -23,7 +23,7 @@ from core.approvals import ApprovalDetail, ApprovalView
 from core.errors import QenexError
 from core.ledger.money import format_minor
 from core.security.roles import Actor, Permission
-from ui.approvals.columns import REQUEST_COLUMNS
+from ui.approvals.columns import request_columns
 from ui.approvals.detail import RequestDetail
 from ui.errors import show_error
 from ui.layout import button_row, card, page_header, table_view
@@ -56,18 +56,21 @@ class ApprovalsPage(QWidget):
         show_label.setBuddy(self.show_filter)
         self.count_label = QLabel("", objectName="muted")
 
-        self.model = RowsModel(REQUEST_COLUMNS, self)
+        self.fraud_details = actor.can(Permission.ALERT_VIEW)  # core leaves the score out for the others
+        self.model = RowsModel(request_columns(self.fraud_details), self)
         self.table = table_view()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setModel(self.model)
-        for column, width in enumerate((36, 96, 96, 92, 52, 92)):
-            self.table.setColumnWidth(column, width)
+        widths = {"#": 36, "Request": 96, "Account": 96, "Amount": 92, "Score": 52, "Maker": 92}
+        for column, col in enumerate(request_columns(self.fraud_details)):
+            if col.title in widths:
+                self.table.setColumnWidth(column, widths[col.title])
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda _i: self.note.setFocus())
 
         self.detail_card, box = card()
         self.detail_card.setFixedWidth(360)
-        self.detail = RequestDetail()
+        self.detail = RequestDetail(fraud_details=self.fraud_details)
         self.note = QLineEdit(placeholderText=f"why (to reject: {reasons.RULE})", maxLength=200)
         note_label = QLabel("&Note or reason")
         note_label.setBuddy(self.note)
