@@ -47,6 +47,9 @@ def test_maker_then_checker(qtbot, services, bank, teller, ui_thread_sql):
     # QA #28: a teller is not shown the fraud screen's view of it, in core's data as on the page
     titles = [mine.model.headerData(i, Qt.Orientation.Horizontal) for i in range(mine.model.columnCount())]
     assert "Score" not in titles and mine.model.row_object(0).score is None
+    # QA #27: every column has a header and says something: the state, then the time before it expires
+    cells = [mine.model.data(mine.model.index(0, i)) for i in range(mine.model.columnCount())]
+    assert titles[-2:] == ["Status", "Time left"] and cells[-2] == "waiting" and cells[-1] in ("23 h", "24 h")
     with ThreadPoolExecutor(1) as pool:  # the test's own reads off the UI thread (ui_thread_sql)
         request_id = mine.model.row_object(0).id
         as_teller, as_sam = pool.submit(lambda: (services.approvals.detail(teller, request_id),

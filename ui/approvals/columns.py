@@ -21,10 +21,11 @@ def age(when: datetime) -> str:
 
 
 def _left(r: ApprovalView) -> str:
+    """The time a waiting request has before it expires ("23 h", "40 min"); empty once decided."""
     if r.state != "pending":
-        return STATE_WORDS.get(r.state, r.state)
+        return ""
     minutes = int((r.expires_at - datetime.now(timezone.utc)).total_seconds() // 60)
-    return f"{minutes // 60} h left" if minutes >= 60 else f"{max(minutes, 0)} min left"
+    return f"{minutes // 60} h" if minutes >= 60 else f"{max(minutes, 0)} min"
 
 
 SHORT_KIND = {"transfer": "Transfer", "gl": "GL movement", "correction": "Correction", "freeze": "Freeze",
@@ -37,7 +38,8 @@ REQUEST_COLUMNS = (  # what each request is about in full: the checker's view be
     Column("Amount", lambda r: r.amount_text, align_right=True),
     Column("Score", lambda r: "" if r.score is None else f"{r.score:.2f}", align_right=True),
     Column("Maker", lambda r: r.maker),
-    Column("Status", _left),
+    Column("Status", lambda r: STATE_WORDS.get(r.state, r.state)),
+    Column("Time left", _left, align_right=True),
 )
 
 

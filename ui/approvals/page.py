@@ -61,7 +61,7 @@ class ApprovalsPage(QWidget):
         self.table = table_view()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setModel(self.model)
-        widths = {"#": 36, "Request": 96, "Account": 96, "Amount": 92, "Score": 52, "Maker": 92}
+        widths = {"#": 36, "Request": 96, "Account": 96, "Amount": 92, "Score": 52, "Maker": 80, "Status": 72}
         for column, col in enumerate(request_columns(self.fraud_details)):
             if col.title in widths:
                 self.table.setColumnWidth(column, widths[col.title])
