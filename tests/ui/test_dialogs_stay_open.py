@@ -77,6 +77,8 @@ def test_a_refused_hold_release_keeps_its_dialog_and_note(qtbot, services, bank,
     holds.amount.setText("150")
     holds.note.setText("customer disputes a card payment")
     holds.place()
+    qtbot.waitUntil(lambda: holds.confirm_dialog is not None and holds.confirm_dialog.isVisible())
+    holds.confirm_dialog.accept()
     qtbot.waitUntil(lambda: holds.model.rowCount() == 1)
     hold = holds.holds()[0]
     boss = TellerPage(services, Actor("sam", Role.SUPERVISOR, device="desk-2"))

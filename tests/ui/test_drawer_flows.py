@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 
 from core.persistence.base import utcnow
 from core.persistence.models import DrawerSession, StandingRun, Transfer, User
-from core.security.roles import SYSTEM_ACTOR
+from core.security.roles import SYSTEM_ACTOR, Actor, Role
 from tests.ui.test_teller import _confirm, _page, _select
 
 SUPERVISOR_PASSWORD = "the supervisor signs at the desk"
@@ -40,6 +40,12 @@ def _count(services, table) -> int:  # noqa: ANN001
     return _off_ui(work)
 
 
+def _confirmed(qtbot, widget):  # noqa: ANN001, ANN202
+    """The confirmation a money movement opens (the drawer's float, a vault move, a hold)."""
+    qtbot.waitUntil(lambda: widget.confirm_dialog is not None and widget.confirm_dialog.isVisible())
+    return widget.confirm_dialog
+
+
 def _drawer_tab(qtbot, page):  # noqa: ANN001, ANN202
     page.tabs.setCurrentIndex(next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == "Drawer"))
     panel = page.drawer_panel
@@ -62,6 +68,10 @@ def test_open_cash_and_close_blind_with_a_variance_and_a_note(qtbot, services, b
     qtbot.keyClicks(grid.edits[20_00], "20")
     assert grid.total_label.text() == "$900.00"
     qtbot.keyClick(grid.edits[20_00], Qt.Key.Key_Return)
+    opening = _confirmed(qtbot, panel)  # QA #14: the float moves from the vault: confirmed first
+    assert opening.text("Opening float") == "$900.00" and "from the vault" in opening.outcome.text()
+    assert _count(services, DrawerSession.__table__) == 0
+    qtbot.keyClick(opening.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.session is not None)
     # QA #15: the count is blind: the teller is not shown the cash the ledger expects before the count
     assert "shown after your blind count" in panel.expected_label.text() and "$" not in panel.expected_label.text()
@@ -277,6 +287,7 @@ def test_a_cash_deposit_prints_a_receipt(qtbot, services, bank, teller):
     panel = _drawer_tab(qtbot, page)
     qtbot.keyClicks(panel.float_grid.edits[100_00], "5")
     qtbot.keyClick(panel.float_grid.edits[100_00], Qt.Key.Key_Return)
+    qtbot.keyClick(_confirmed(qtbot, panel).confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.session is not None)
     _select(qtbot, page, bank[0])
     cash = page.cash_form
@@ -296,3 +307,21 @@ def test_a_cash_deposit_prints_a_receipt(qtbot, services, bank, teller):
     qtbot.waitUntil(lambda: "reprint, copy 2" in cash.status.text(), timeout=10_000)
     _select(qtbot, page, bank[1])  # another account: the last receipt is not offered for it
     assert not cash.receipt_button.isEnabled()
+
+
+def test_cash_from_the_vault_is_confirmed_first(qtbot, services, bank, teller):
+    """QA #14: moving cash between the vault and the drawer is a money movement: it is confirmed first."""
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})
+    page = _page(qtbot, services, teller)
+    panel = page.drawer_panel
+    qtbot.waitUntil(lambda: panel.session is not None)
+    panel.vault_amount.setText("200")
+    panel.from_vault_button.click()
+    dialog = _confirmed(qtbot, panel)
+    assert dialog.text("Amount") == "$200.00" and "from the vault into drawer D1" in dialog.text("From → to")
+    dialog.reject()
+    assert services.drawers.session(Actor("sam", Role.SUPERVISOR), panel.session.id).cash == 500_00  # nothing moved
+    panel.from_vault_button.click()
+    qtbot.waitUntil(lambda: panel.confirm_dialog is not dialog and panel.confirm_dialog.isVisible())
+    qtbot.keyClick(panel.confirm_dialog.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Moved $200.00 from the vault into the drawer" in panel.vault_form.status.text())

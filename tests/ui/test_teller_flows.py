@@ -73,6 +73,14 @@ def test_statement_filter_and_csv_export(qtbot, services, bank, teller, tmp_path
     qtbot.waitUntil(lambda: pdf.exists() and "PDF statement" in statement.title.text())
 
 
+def _place(qtbot, holds):  # noqa: ANN001
+    """Place hold, then confirm it (QA #14: a hold blocks money, so it is confirmed like a transfer)."""
+    holds.place()
+    qtbot.waitUntil(lambda: holds.confirm_dialog is not None and holds.confirm_dialog.isVisible())
+    assert "is blocked until then" in holds.confirm_dialog.outcome.text()
+    holds.confirm_dialog.accept()
+
+
 def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, teller):
     page = _page(qtbot, services, teller)
     qtbot.keyClicks(page.finder.search, bank[0])
@@ -80,14 +88,14 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     holds = page.holds_panel
     page.tabs.setCurrentWidget(holds)
     holds.amount.setText("2000")
-    holds.place()
+    _place(qtbot, holds)
     qtbot.waitUntil(lambda: "amount" in holds.form.field_errors())  # more than is available: refused inline
     holds.amount.setText("150")
     holds.reason.setCurrentIndex(holds.reason.findData("other"))
-    holds.place()
+    _place(qtbot, holds)
     qtbot.waitUntil(lambda: "note" in holds.form.field_errors())
     holds.note.setText("customer disputes a card payment")
-    holds.place()
+    _place(qtbot, holds)
     qtbot.waitUntil(lambda: page.customer_panel.held_label.text() == "$150.00")
     assert page.customer_panel.available_label.text() == "$850.00"
     assert holds.release_button.text() == "Ask to r&elease…"  # four eyes: a teller asks, a supervisor decides

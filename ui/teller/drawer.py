@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from app.services import Services
 from app.tasks import Op
+from core.drawers import denominations as dn
 from core.drawers.records import CashReportView, SessionView
 from core.errors import QenexError
 from core.ledger import money
@@ -23,6 +24,7 @@ from ui.forms import InlineForm
 from ui.layout import table_view
 from ui.rows_model import RowsModel
 from ui.teller.amounts import hint, parse_amount, show
+from ui.teller.confirm import ConfirmDialog
 from ui.teller.count_grid import CountGrid
 from ui.teller.drawer_close import CloseDrawerDialog, difference_text
 
@@ -40,6 +42,7 @@ class DrawerPanel(QWidget):
         self.session: SessionView | None = None
         self._vault_id: str | None = None
         self.dialog: CloseDrawerDialog | None = None
+        self.confirm_dialog: ConfirmDialog | None = None  # opening the drawer and vault moves are confirmed
         self.title = QLabel("Loading the drawer…", objectName="muted", wordWrap=True)
         # one of the two shows: a hidden widget takes no room (a stacked widget kept the taller one's height)
         self.open_page, self.session_page = self._open_page(), self._session_page()
@@ -228,9 +231,20 @@ class DrawerPanel(QWidget):
             form.set_error("counts", "count the opening float: type the pieces of each note and coin")
             return
         drawers, actor, name = self.services.drawers, self.actor, self.name_edit.text()
-        self.open_button.setEnabled(False)
-        Op(self, lambda _t: drawers.open(actor, name, code, counts)).success(self._opened).failure(
-            self._open_failed).run_in_background()
+        total = show(dn.total(counts), code, self.locale)
+        pieces = ", ".join(f"{n} × {dn.label(d, code)}" for d, n in sorted(counts.items(), reverse=True) if n)
+
+        def go() -> None:
+            self.open_button.setEnabled(False)
+            Op(self, lambda _t: drawers.open(actor, name, code, counts)).success(self._opened).failure(
+                self._open_failed).run_in_background()
+
+        # the float moves from the vault into the drawer: confirmed like every money movement (QA #14)
+        self.confirm_dialog = ConfirmDialog(
+            self, "Open drawer", [("Drawer", f"{name.strip().upper()} ({code})"), ("Opening float", total),
+                                  ("Counted", pieces)],
+            f"{total} moves from the vault into the drawer.", go, confirm_text="&Open drawer")
+        self.confirm_dialog.open()
 
     def _to_top(self) -> None:
         """Scroll the tab back to its top (its content just changed height) and start at the vault amount."""
@@ -270,11 +284,19 @@ class DrawerPanel(QWidget):
             return
         self._vault_id = self._vault_id or uuid.uuid4().hex
         drawers, actor, tid = self.services.drawers, self.actor, self._vault_id
-        Op(self, lambda _t: drawers.vault_transfer(actor, s.id, amount, to_drawer=to_drawer, id=tid)).success(
-            lambda r: self._moved(r, to_drawer)).failure(
-            lambda err: self.vault_form.show_failure(err, "amount" if getattr(err, "code", "") in (
-                "insufficient_funds", "invalid_amount", "too_many_decimals", "amount_too_large") else None)
-        ).run_in_background()
+
+        def go() -> None:
+            Op(self, lambda _t: drawers.vault_transfer(actor, s.id, amount, to_drawer=to_drawer, id=tid)).success(
+                lambda r: self._moved(r, to_drawer)).failure(
+                lambda err: self.vault_form.show_failure(err, "amount" if getattr(err, "code", "") in (
+                    "insufficient_funds", "invalid_amount", "too_many_decimals", "amount_too_large") else None)
+            ).run_in_background()
+
+        money_text = show(amount, s.currency, self.locale)
+        where = (f"from the vault into drawer {s.drawer}" if to_drawer else f"from drawer {s.drawer} to the vault")
+        self.confirm_dialog = ConfirmDialog(self, "Move cash", [("Amount", money_text), ("From → to", where)],
+                                            f"Move {money_text} {where}.", go, confirm_text="&Move cash")
+        self.confirm_dialog.open()
 
     def _moved(self, result, to_drawer: bool) -> None:  # noqa: ANN001
         self._vault_id = None

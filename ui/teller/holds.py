@@ -23,6 +23,7 @@ from ui.layout import table_view
 from ui.rows_model import RowsModel
 from ui.send_dialog import Sender, TextDialog
 from ui.teller.amounts import hint, parse_amount, show
+from ui.teller.confirm import ConfirmDialog
 
 
 def _when(value: datetime) -> str:
@@ -59,7 +60,8 @@ class HoldsPanel(QWidget):
         self.form.add_field("reason", "Reason &code", self.reason)
         self.form.add_field("expires_at", "&Until (last day)", self.until)
         self.form.add_field("note", "N&ote", self.note)
-        self.place_button = QPushButton("P&lace hold", objectName="primary")
+        self.place_button = QPushButton("P&lace hold…", objectName="primary")
+        self.confirm_dialog: ConfirmDialog | None = None
         self.four_eyes = services.approvals is not None  # releases wait for a second person (core.approvals)
         self.release_button = QPushButton("Ask to r&elease…" if self.four_eyes else "R&elease selected…")
         if not (actor.can(Permission.HOLD_RELEASE) or (self.four_eyes and actor.can(Permission.APPROVAL_REQUEST))):
@@ -144,9 +146,20 @@ class HoldsPanel(QWidget):
         reason, note = self.reason.currentData(), self.note.text()
         self._hold_id = self._hold_id or f"hold-{uuid.uuid4().hex}"
         teller, actor, number, hold_id = self.services.teller, self.actor, self.account, self._hold_id
-        self.place_button.setEnabled(False)
-        Op(self, lambda _t: teller.place_hold(actor, number, amount, reason, expires, note, hold_id)).success(
-            self._placed).failure(self._refused).run_in_background()
+        rows = [("Account", number), ("Amount", show(amount, self.currency, self.locale)),
+                ("Reason", self.reason.currentText() + (f" — {note.strip()}" if note.strip() else "")),
+                ("Until", f"the end of {day.toString('yyyy-MM-dd')}")]
+
+        def go() -> None:
+            self.place_button.setEnabled(False)
+            Op(self, lambda _t: teller.place_hold(actor, number, amount, reason, expires, note, hold_id)).success(
+                self._placed).failure(self._refused).run_in_background()
+
+        # a hold moves money out of the available balance: confirmed like every money movement (QA #14)
+        self.confirm_dialog = ConfirmDialog(self, "Place hold", rows, f"{show(amount, self.currency, self.locale)} "
+                                            "of the available balance is blocked until then.", go,
+                                            confirm_text="P&lace hold")
+        self.confirm_dialog.open()
 
     def _placed(self, hold: HoldView) -> None:
         self.place_button.setEnabled(not self._gl_refused)
