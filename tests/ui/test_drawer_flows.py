@@ -58,12 +58,25 @@ def test_open_cash_and_close_blind_with_a_variance_and_a_note(qtbot, services, b
     page = _page(qtbot, services, teller)
     panel = _drawer_tab(qtbot, page)
     grid = panel.float_grid
-    # a bad count is refused inline and writes nothing
+    # bad counts are refused inline, each marked on its row and all listed at once (QA #13); nothing written
     qtbot.keyClicks(grid.edits[100_00], "5x")
+    qtbot.keyClicks(grid.edits[1_00], "-3")
+    qtbot.keyClicks(grid.edits[25], "1.5")
     qtbot.keyClick(grid.edits[100_00], Qt.Key.Key_Return)
-    assert "not a number of pieces" in grid.error.text() and grid.error.isVisibleTo(panel)
-    assert _count(services, DrawerSession.__table__) == 0
+    assert grid.bad_rows() == [100_00, 1_00, 25] and grid.error.isVisibleTo(panel)
+    assert "3 counts need fixing" in grid.error.text() and grid.error.text().count("not a number of pieces") == 3
+    assert grid.edits[100_00].property("invalid") and grid.edits[100_00].hasFocus()
+    assert panel.confirm_dialog is None and _count(services, DrawerSession.__table__) == 0
+    grid.edits[1_00].selectAll()
+    qtbot.keyClicks(grid.edits[1_00], "3")  # typing in a row clears its mark
+    assert grid.bad_rows() == [100_00, 25] and not grid.edits[1_00].property("invalid")
+    grid.edits[1_00].clear()
+    grid.edits[25].clear()
     grid.edits[100_00].clear()
+    qtbot.keyClicks(grid.edits[25], "x")
+    qtbot.keyClick(grid.edits[25], Qt.Key.Key_Return)
+    assert grid.bad_rows() == [25]
+    grid.edits[25].clear()
     qtbot.keyClicks(grid.edits[100_00], "5")
     qtbot.keyClicks(grid.edits[20_00], "20")
     assert grid.total_label.text() == "$900.00"
@@ -73,6 +86,13 @@ def test_open_cash_and_close_blind_with_a_variance_and_a_note(qtbot, services, b
     assert _count(services, DrawerSession.__table__) == 0
     qtbot.keyClick(opening.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.session is not None)
+    # QA #17: said once (the title), and the sessions table shows what is known, no dashes
+    assert panel.title.text() == "Drawer D1 (USD) is open." and not panel.status.isVisibleTo(panel)
+    assert "with a float of $900.00" in panel.session_label.text()
+    qtbot.waitUntil(lambda: panel.sessions_model.rowCount() == 1)
+    model = panel.sessions_model
+    assert [model.headerData(i, Qt.Orientation.Horizontal) for i in range(3, 6)] == ["Status", "Counted", "Difference"]
+    assert [model.data(model.index(0, i)) for i in range(3, 6)] == ["open", "", ""]
     # QA #15: the count is blind: the teller is not shown the cash the ledger expects before the count
     assert "shown after your blind count" in panel.expected_label.text() and "$" not in panel.expected_label.text()
     # a deposit through the Cash tab goes into the drawer

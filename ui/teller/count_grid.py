@@ -1,5 +1,6 @@
 """Counting cash by denomination: one pieces field per note and coin of the currency, the value of each
-row and the total as the teller types. Tab moves down the column; a bad count shows under its row."""
+row and the total as the teller types. Tab moves down the column; every bad count is marked on its own row
+(red field, a word beside it) and all of them are listed under the grid at once."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +20,7 @@ class CountGrid(QWidget):
         self.currency: str | None = None
         self.edits: dict[int, QLineEdit] = {}
         self.values: dict[int, QLabel] = {}
+        self.row_errors: dict[int, QLabel] = {}
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(12)
@@ -36,7 +38,7 @@ class CountGrid(QWidget):
             item = self.grid.takeAt(0)
             if item.widget() is not None and item.widget() not in (self.total_label, self.error):
                 item.widget().deleteLater()
-        self.edits, self.values, self.currency = {}, {}, currency
+        self.edits, self.values, self.row_errors, self.currency = {}, {}, {}, currency
         try:
             denoms = dn.denominations(currency)
         except QenexError as err:
@@ -56,7 +58,12 @@ class CountGrid(QWidget):
             edit.setAlignment(Qt.AlignmentFlag.AlignRight)
             edit.setFixedWidth(80)
             edit.textEdited.connect(self._update)
+            edit.textEdited.connect(lambda _t, d=d: self._mark(d, None))  # fixing a row clears its mark
             caption.setBuddy(edit)
+            bad = QLabel(objectName="fieldError")
+            bad.hide()
+            self.grid.addWidget(bad, row, 3)
+            self.row_errors[d] = bad
             value = QLabel(show(0, currency, self.locale))
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignRight)
@@ -69,7 +76,7 @@ class CountGrid(QWidget):
         last = len(denoms) + 1
         self.grid.addWidget(QLabel("Total", objectName="muted"), last, 0, Qt.AlignmentFlag.AlignRight)
         self.grid.addWidget(self.total_label, last, 2, Qt.AlignmentFlag.AlignRight)
-        self.grid.addWidget(self.error, last + 1, 0, 1, 3)
+        self.grid.addWidget(self.error, last + 1, 0, 1, 4)
         self._update()
         return True
 
@@ -84,6 +91,21 @@ class CountGrid(QWidget):
     def clear(self) -> None:
         self.set_pieces({})
         self.error.hide()
+        for d in self.edits:
+            self._mark(d, None)
+
+    def _mark(self, d: int, message: str | None) -> None:
+        """Mark row ``d`` bad (red field, ``message`` beside it) or clear it (None)."""
+        edit, label = self.edits[d], self.row_errors[d]
+        edit.setProperty("invalid", message is not None)
+        edit.style().unpolish(edit)
+        edit.style().polish(edit)
+        label.setText(message or "")
+        label.setVisible(message is not None)
+
+    def bad_rows(self) -> list[int]:
+        """The denominations whose rows are marked bad now (what the teller sees in red)."""
+        return [d for d, label in self.row_errors.items() if not label.isHidden()]
 
     def _update(self) -> None:
         total = 0
@@ -98,19 +120,29 @@ class CountGrid(QWidget):
         self.changed.emit()
 
     def counts(self) -> dict[int, int] | None:
-        """The counts typed, or None with the first bad row named under the grid (and focused)."""
+        """The counts typed, or None with every bad row marked and all their messages under the grid (core's
+        check, ``dn.parse_pieces``); the first bad row has the focus."""
         self.error.hide()
         out: dict[int, int] = {}
+        messages: list[str] = []
+        first: QLineEdit | None = None
         for d, edit in self.edits.items():
             try:
                 n = dn.parse_pieces(edit.text(), f"{show(d, self.currency, self.locale)}")
             except QenexError as err:
-                self.set_error(err.message)
-                edit.setFocus()
-                edit.selectAll()
-                return None
+                self._mark(d, "whole pieces only")
+                messages.append(err.message)
+                first = first or edit
+                continue
+            self._mark(d, None)
             if n:
                 out[d] = n
+        if first is not None:
+            head = f"{len(messages)} counts need fixing (marked in red):\n" if len(messages) > 1 else ""
+            self.set_error(head + "\n".join(messages))
+            first.setFocus()
+            first.selectAll()
+            return None
         return out
 
     def total(self) -> int:

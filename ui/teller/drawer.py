@@ -51,8 +51,9 @@ class DrawerPanel(QWidget):
         self.sessions_table = table_view()
         self.sessions_table.setModel(self.sessions_model)
         self.sessions_table.setMinimumHeight(120)
-        self.sessions_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.sessions_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header = self.sessions_table.horizontalHeader()  # packed left: each column as wide as what it shows
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.report_button = QPushButton("Save &report (PDF)…")
         self.report_button.clicked.connect(self.save_report)
         self.ctr_model = RowsModel(self._ctr_columns(), self)
@@ -133,11 +134,21 @@ class DrawerPanel(QWidget):
 
     def _session_columns(self) -> tuple[Column, ...]:
         loc = self.locale
+
+        def state(s: SessionView) -> str:
+            return {"open": "open", "counted": "counted, not closed"}.get(s.status, f"closed {_when(s.closed_at)}")
+
+        def difference(s: SessionView) -> str:
+            if s.difference is None:
+                return ""  # not counted yet: nothing to show (the count is blind)
+            return difference_text(s.difference, s.currency, loc) + (f", signed by {s.supervisor}" if s.supervisor
+                                                                      else "")
+
         return (Column("#", lambda s: str(s.id), align_right=True), Column("Drawer", lambda s: f"{s.drawer} {s.currency}"),
-                Column("Opened", lambda s: _when(s.opened_at)),
-                Column("Counted", lambda s: "-" if s.counted is None else show(s.counted, s.currency, loc), align_right=True),
-                Column("Difference", lambda s: ("-" if s.difference is None else difference_text(
-                    s.difference, s.currency, loc)) + (f" (signed by {s.supervisor})" if s.supervisor else "")))
+                Column("Opened", lambda s: _when(s.opened_at)), Column("Status", state),
+                Column("Counted", lambda s: "" if s.counted is None else show(s.counted, s.currency, loc),
+                       align_right=True),
+                Column("Difference", difference))
 
     def _ctr_columns(self) -> tuple[Column, ...]:
         loc = self.locale
@@ -225,7 +236,8 @@ class DrawerPanel(QWidget):
             form.set_error("drawer", "enter the drawer's name, e.g. D1")
             return
         counts = self.float_grid.counts()
-        if counts is None:
+        if counts is None:  # every bad row is marked; the button stays in view to try again
+            self._keep_visible(self.open_button)
             return
         if not counts:
             form.set_error("counts", "count the opening float: type the pieces of each note and coin")
@@ -254,13 +266,21 @@ class DrawerPanel(QWidget):
         if parent is not None:
             parent.verticalScrollBar().setValue(0)
 
+    def _keep_visible(self, widget: QWidget) -> None:
+        """Scroll the tab so ``widget`` (e.g. the Open button below the grid's messages) is in view."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            self.layout().activate()
+            parent.ensureWidgetVisible(widget, 0, 24)
+
     def _opened(self, s: SessionView) -> None:
         self.open_button.setEnabled(True)
         self.float_grid.clear()
         self._to_top()
         self.vault_amount.setFocus()
-        self._say(f"Drawer {s.drawer} is open with a float of {show(s.opening_float, s.currency, self.locale)}.",
-                  ok=True)
+        self.status.hide()  # the title says it is open and the session line gives the float: said once (QA #17)
         self.changed.emit()
         self.refresh()
 

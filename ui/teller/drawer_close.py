@@ -95,7 +95,8 @@ class CloseDrawerDialog(QDialog):
 
     def submit_count(self) -> None:
         counts = self.grid.counts()
-        if counts is None:
+        if counts is None:  # every bad row is marked; the dialog grows to show the messages and the button
+            self.adjustSize()
             return
         self.count_button.setEnabled(False)
         drawers, actor, sid = self.services.drawers, self.actor, self.session.id
