@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, time
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
@@ -16,6 +16,7 @@ from app.services import Services
 from app.tasks import Op
 from core.drawers import denominations as dn
 from core.drawers.records import CashReportView, SessionView
+from core.drawers.service import check_name
 from core.errors import QenexError
 from core.ledger import money
 from core.security.roles import Actor, Permission
@@ -93,7 +94,7 @@ class DrawerPanel(QWidget):
         self.open_form.add_field("currency", "C&urrency", self.currency_edit)
         self.open_form.add_field("counts", "Opening &float", self.float_grid)
         self.open_form.captions["counts"].setBuddy(self.float_grid.first())
-        self.open_button = QPushButton("&Open drawer", objectName="primary")
+        self.open_button = QPushButton("&Open drawer…", objectName="primary")
         self.open_button.clicked.connect(self.open_drawer)
         for edit in (self.name_edit, self.currency_edit, *self.float_grid.edits.values()):
             edit.returnPressed.connect(self.open_drawer)
@@ -112,8 +113,8 @@ class DrawerPanel(QWidget):
         self.vault_amount = QLineEdit(placeholderText=hint(), maxLength=32)
         self.vault_amount.textEdited.connect(lambda _t: setattr(self, "_vault_id", None))
         self.vault_form.add_field("amount", "Vault &amount", self.vault_amount)
-        self.from_vault_button = QPushButton("From &vault to drawer")
-        self.to_vault_button = QPushButton("From drawer &to vault")
+        self.from_vault_button = QPushButton("From &vault to drawer…")
+        self.to_vault_button = QPushButton("From drawer &to vault…")
         self.from_vault_button.clicked.connect(lambda: self.vault(True))
         self.to_vault_button.clicked.connect(lambda: self.vault(False))
         row = QWidget()
@@ -222,25 +223,31 @@ class DrawerPanel(QWidget):
         form = self.open_form
         form.clear()
         self.status.hide()
+        bad = False  # every field's error at once (QA #13), each under its field, the bad count rows marked
+        code = None
         try:
             code = money.currency(self.currency_edit.text())
         except QenexError as err:
             form.set_error("currency", "enter the currency, e.g. USD" if not self.currency_edit.text().strip()
                            else err.message)
-            return
-        if code != self.float_grid.currency:
+            bad = True
+        try:
+            check_name(self.name_edit.text())
+        except QenexError as err:
+            form.set_error("drawer", "enter the drawer's name, e.g. D1" if not self.name_edit.text().strip()
+                           else err.message)
+            bad = True
+        switched = code is not None and code != self.float_grid.currency
+        if switched:  # the grid now lists that currency's notes and coins: count them
             self._currency_changed()
             form.set_error("counts", f"count the float in {code} notes and coins")
-            return
-        if not self.name_edit.text().strip():
-            form.set_error("drawer", "enter the drawer's name, e.g. D1")
-            return
-        counts = self.float_grid.counts()
-        if counts is None:  # every bad row is marked; the button stays in view to try again
-            self._keep_visible(self.open_button)
-            return
-        if not counts:
+            bad = True
+        counts = None if switched else self.float_grid.counts()
+        if counts is not None and not counts and not bad:
             form.set_error("counts", "count the opening float: type the pieces of each note and coin")
+            bad = True
+        if bad or counts is None or code is None:  # the button stays in view to try again
+            self._keep_visible(self.open_button)
             return
         drawers, actor, name = self.services.drawers, self.actor, self.name_edit.text()
         total = show(dn.total(counts), code, self.locale)
@@ -271,9 +278,8 @@ class DrawerPanel(QWidget):
         parent = self.parentWidget()
         while parent is not None and not isinstance(parent, QScrollArea):
             parent = parent.parentWidget()
-        if parent is not None:
-            self.layout().activate()
-            parent.ensureWidgetVisible(widget, 0, 24)
+        if parent is not None:  # once the messages have their height (the next turn of the event loop)
+            QTimer.singleShot(0, lambda: parent.ensureWidgetVisible(widget, 0, 24))
 
     def _opened(self, s: SessionView) -> None:
         self.open_button.setEnabled(True)
