@@ -113,3 +113,36 @@ def check_resolve(actor: Actor, debit: _Account, credit: _Account, code: str | N
     """Posting a pending transfer: its operation (by its code) completes it; otherwise ``check``'s rules."""
     return check(actor, debit, credit, operation=CODES.get(code or ""), reason=reason,
                  correction=code == CORRECTION)
+
+
+# -- reading: a cash drawer's balance is what its blind count is checked against ------------------------
+BLIND_KINDS = ("drawer",)  # GL accounts a teller does not read: the drawer's balance is the expected cash
+
+
+def hidden_kinds(actor: Actor) -> tuple[str, ...]:
+    """Account kinds left out of ``actor``'s account lists: cash drawers unless they supervise drawers."""
+    from core.security.roles import Permission
+
+    return () if actor.can(Permission.DRAWER_SUPERVISE) else BLIND_KINDS
+
+
+def check_readable(engine, actor: Actor, number: str) -> None:  # noqa: ANN001 - a SQLAlchemy Engine or Connection
+    """PermissionDenied when ``actor`` may not read account ``number``'s balance or statement: a cash drawer's
+    GL account for someone without ``drawer.supervise`` (a teller counts their drawer blind; QA #15)."""
+    if not hidden_kinds(actor):
+        return
+    from sqlalchemy import select
+
+    from core.ledger import store
+
+    def kind(conn):  # noqa: ANN001, ANN202
+        return conn.execute(select(store.A.c.kind).where(store.A.c.number == str(number).strip())).scalar()
+
+    if hasattr(engine, "connect"):
+        with engine.connect() as conn:
+            found = kind(conn)
+    else:
+        found = kind(engine)
+    if found in BLIND_KINDS:
+        raise PermissionDenied(f"account {number} is a cash drawer: its balance is the cash expected at the blind "
+                               "count, so tellers do not read it; a supervisor can", account=number)

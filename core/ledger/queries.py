@@ -82,7 +82,9 @@ def statement(engine: Engine, number: str, limit: int, before_entry_id: int | No
     return Statement(number, acc.currency, lines)
 
 
-def _filtered(query, customer_id: int | None, search: str | None):  # noqa: ANN001, ANN202
+def _filtered(query, customer_id: int | None, search: str | None, hide_kinds: tuple[str, ...] = ()):  # noqa: ANN001, ANN202
+    if hide_kinds:
+        query = query.where(A.c.kind.notin_(hide_kinds))
     if customer_id is not None:
         query = query.where(A.c.customer_id == customer_id)
     if search:
@@ -92,17 +94,19 @@ def _filtered(query, customer_id: int | None, search: str | None):  # noqa: ANN0
 
 
 def accounts(engine: Engine, offset: int, limit: int, customer_id: int | None, search: str | None,
-             now: datetime | None = None) -> list[AccountView]:
+             now: datetime | None = None, hide_kinds: tuple[str, ...] = ()) -> list[AccountView]:
     # Customer accounts first, then the bank's own (GL) accounts.
-    query = (_filtered(select(*_view_cols(now or utcnow())), customer_id, search)
+    query = (_filtered(select(*_view_cols(now or utcnow())), customer_id, search, hide_kinds)
              .order_by(A.c.customer_id.is_(None), A.c.id).offset(max(0, offset)))
     with engine.connect() as conn:
         return [_view(r) for r in conn.execute(query.limit(max(1, min(limit, 10_000))))]
 
 
-def count_accounts(engine: Engine, customer_id: int | None, search: str | None) -> int:
+def count_accounts(engine: Engine, customer_id: int | None, search: str | None,
+                   hide_kinds: tuple[str, ...] = ()) -> int:
     with engine.connect() as conn:
-        return conn.execute(_filtered(select(func.count()).select_from(A), customer_id, search)).scalar_one()
+        return conn.execute(_filtered(select(func.count()).select_from(A), customer_id, search,
+                                      hide_kinds)).scalar_one()
 
 
 def numbers_for(engine: Engine, ids: Iterable[int]) -> dict[int, str]:

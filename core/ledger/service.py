@@ -13,7 +13,7 @@ from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import accounts as account_ops
 from core.ledger import events
 from core.ledger import pending as pending_ops
-from core.ledger import queries, store
+from core.ledger import desk_controls, queries, store
 from core.ledger.money import currency as iso_currency
 from core.ledger.money import exponent
 from core.ledger.desk_controls import GLMovementRefused
@@ -369,20 +369,23 @@ class Ledger:
     # -- queries --------------------------------------------------------------------------------
     def balance(self, actor: Actor, account: str) -> Balance:
         self.authorize(actor, Permission.LEDGER_VIEW, account)
+        desk_controls.check_readable(self.engine, actor, account)
         return queries.balance(self.engine, account, self.clock())
 
     def statement(self, actor: Actor, account: str, limit: int = 100, before_entry_id: int | None = None) -> Statement:
         self.authorize(actor, Permission.LEDGER_VIEW, account)
+        desk_controls.check_readable(self.engine, actor, account)
         return queries.statement(self.engine, account, limit, before_entry_id)
 
     def accounts(self, actor: Actor, offset: int = 0, limit: int = 100, customer_id: int | None = None,
                  search: str | None = None) -> list[AccountView]:
         self.authorize(actor, Permission.LEDGER_VIEW)
-        return queries.accounts(self.engine, offset, limit, customer_id, search, self.clock())
+        return queries.accounts(self.engine, offset, limit, customer_id, search, self.clock(),
+                                desk_controls.hidden_kinds(actor))
 
     def count_accounts(self, actor: Actor, customer_id: int | None = None, search: str | None = None) -> int:
         self.authorize(actor, Permission.LEDGER_VIEW)
-        return queries.count_accounts(self.engine, customer_id, search)
+        return queries.count_accounts(self.engine, customer_id, search, desk_controls.hidden_kinds(actor))
 
     def transfer_row(self, actor: Actor, transfer_id: str) -> dict[str, Any]:
         self.authorize(actor, Permission.LEDGER_VIEW, transfer_id)

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from core.documents.pdf import Document
-from core.ledger import money, numbers, queries, store
+from core.ledger import desk_controls, money, numbers, queries, store
 from core.ledger.service import Ledger
 from core.ledger.views import AccountView, StatementLine, TransferRequest
 from core.persistence.models import ReceiptPrint
@@ -69,6 +69,7 @@ class Teller:
     def account(self, actor: Actor, number: str) -> AccountDetail:
         number = numbers.validate(number)
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, number)
+        desk_controls.check_readable(self.engine, actor, number)  # a drawer's balance: the blind count's figure
         return self._read(lambda conn: overview.account(conn, number, self.ledger.clock()))
 
     def place_hold(self, actor: Actor, account: str, amount: int, reason: str, expires_at: datetime,
@@ -86,6 +87,7 @@ class Teller:
 
     def holds(self, actor: Actor, account: str, include_ended: bool = False) -> list[HoldView]:
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        desk_controls.check_readable(self.engine, actor, account)
         return self._read(lambda conn: holds.list_holds(conn, [holds.account_id(conn, account)], self.ledger.clock(),
                                                         include_ended=include_ended))
 
@@ -95,23 +97,27 @@ class Teller:
 
     def statement_count(self, actor: Actor, account: str, f: st.StatementFilter) -> int:
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        desk_controls.check_readable(self.engine, actor, account)
         return self._read(lambda conn: st.count(conn, self._account_id(conn, account), f))
 
     def statement_page(self, actor: Actor, account: str, f: st.StatementFilter, offset: int,
                        limit: int) -> list[StatementLine]:
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        desk_controls.check_readable(self.engine, actor, account)
         return self._read(lambda conn: st.page(conn, self._account_id(conn, account), f, offset, limit))
 
     def statement_summary(self, actor: Actor, account: str, f: st.StatementFilter,
                           with_count: bool = True) -> st.Summary:
         """Opening and closing balance of ``f``'s period and (``with_count``) its number of lines."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        desk_controls.check_readable(self.engine, actor, account)
         return self._read(lambda conn: st.summary(conn, self._account_id(conn, account), f, with_count=with_count))
 
     def export_csv(self, actor: Actor, account: str, f: st.StatementFilter, path: Path,
                    progress: documents.Progress | None = None) -> int:
         """Write the statement lines of ``f`` to ``path`` (CSV); audited as ``statement.export``."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        desk_controls.check_readable(self.engine, actor, account)
         with self.engine.connect() as conn:
             view = queries.account_view(conn, numbers.validate(account), self.ledger.clock())
             written = documents.statement_csv(conn, view, f, path, progress)
@@ -122,6 +128,7 @@ class Teller:
     def statement_pdf(self, actor: Actor, account: str, f: st.StatementFilter) -> Document:
         """The PDF statement of ``f``'s period (see core.teller.documents); audited as ``statement.export``."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, account)
+        desk_controls.check_readable(self.engine, actor, account)
         with self.engine.connect() as conn:
             view = queries.account_view(conn, numbers.validate(account), self.ledger.clock())
             holder = customers.load(conn, view.customer_id).name if view.customer_id else None

@@ -35,6 +35,13 @@ def test_open_deposit_withdraw_and_expected_cash(drawers, account):
     with pytest.raises(DrawerState, match="count is blind"):  # the report lists the cash after each movement
         drawers.report(TINA, live.id)
     assert drawers.report(SAM, live.id) is not None
+    # nor through the drawer's GL account: its balance and statement are the expected cash
+    for read in (lambda: drawers.ledger.balance(TINA, live.account), lambda: drawers.ledger.statement(TINA, live.account)):
+        with pytest.raises(PermissionDenied, match="cash drawer"):
+            read()
+    assert live.account not in [a.number for a in drawers.ledger.accounts(TINA, limit=1000)]
+    assert live.account in [a.number for a in drawers.ledger.accounts(SAM, limit=1000)]
+    assert drawers.ledger.balance(SAM, live.account).current is not None
     bal = drawers.ledger.balance(TINA, account)
     assert bal.current == usd("50179.50")
 
