@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -61,10 +61,9 @@ class ApprovalsPage(QWidget):
         self.table = table_view()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setModel(self.model)
-        widths = {"#": 36, "Request": 96, "Account": 96, "Amount": 92, "Score": 52, "Maker": 80, "Status": 72}
-        for column, col in enumerate(request_columns(self.fraud_details)):
-            if col.title in widths:
-                self.table.setColumnWidth(column, widths[col.title])
+        header = self.table.horizontalHeader()  # each column as wide as its header and cells: all of them in view
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda _i: self.note.setFocus())
 
@@ -253,8 +252,10 @@ class ApprovalsPage(QWidget):
             note = reasons.check(self.note.text(), "the reason for rejecting")
         except QenexError as err:
             self.note.setFocus()
-            self._say(f"{err.message}: type it in Note or reason; the maker sees it.", ok=False)
+            self._say(f"{err.message[:1].upper()}{err.message[1:]}. Type it in Note or reason: the maker sees it.",
+                      ok=False)
             return
+        self.result_label.clear()  # an earlier refusal no longer applies
         ids = [r.id for r in chosen]
         rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
                  + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else "")), ("Reason", note)]

@@ -96,8 +96,7 @@ class HoldsPanel(QWidget):
                 Column("Reason", lambda h: h.reason_text + (f" — {h.note}" if h.note else "")),
                 Column("Placed by", lambda h: f"{h.placed_by}, {_when(h.placed_at)}"),
                 Column("Expires", lambda h: _when(h.expires_at)),
-                Column("Release", lambda h: f"asked (request #{h.release_request}), waiting for approval"
-                       if h.release_request else ""))
+                Column("Release", lambda h: f"asked (#{h.release_request})" if h.release_request else ""))
 
     def _reset_until(self) -> None:
         today = QDate.currentDate()
