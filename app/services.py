@@ -226,7 +226,7 @@ class Services:
         """Cash drawer sessions, cash at the desk through the open drawer, vault transfers, CTR flags."""
         from core.drawers.service import Drawers
 
-        return Drawers(self.ledger)
+        return Drawers(self.ledger, users=self.users)  # a supervisor's sign-off is checked as a sign-in
 
     @cached_property
     def standing(self):  # noqa: ANN201 - core.teller.standing.StandingOrders, imported on first use

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from core import reasons
 from core.approvals import execute, limits, store
 from core.approvals.errors import (
     ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
@@ -146,9 +147,10 @@ class Approvals:
         return store.get(conn, request_id, now)
 
     def request_hold_release(self, actor: Actor, hold_pk: int, note: str = "") -> ApprovalView:
-        """Ask for hold ``hold_pk`` to be released before its expiry."""
+        """Ask for hold ``hold_pk`` to be released before its expiry, saying why (``core.reasons``: the checker
+        reads it; an empty or one-word answer is refused)."""
         self._may_request(actor, Permission.HOLD_RELEASE, str(hold_pk))
-        note = _note(note, "the note")
+        note = reasons.check(note, "the reason for releasing the hold", field="note", error=InvalidApproval)
 
         def work(conn: Connection) -> ApprovalView:
             now = self.ledger.clock()
@@ -286,7 +288,7 @@ class Approvals:
     def reject(self, actor: Actor, request_id: int, reason: str) -> ApprovalView:
         """Refuse the request with ``reason`` (required): held funds are released, nothing else happens."""
         self._checker(actor, request_id)
-        reason = _note(reason, "a reason for rejecting", required=True)
+        reason = reasons.check(reason, "a reason for rejecting", field="note", error=InvalidApproval)
 
         self._before_deciding(actor, request_id, "reject")
 
@@ -333,7 +335,7 @@ class Approvals:
         return [self._each(lambda i: self.approve(actor, i, note), i) for i in dict.fromkeys(ids)]
 
     def reject_many(self, actor: Actor, ids: Sequence[int], reason: str) -> list[ApprovalView | QenexError]:
-        _note(reason, "a reason for rejecting", required=True)  # refused once, before any item
+        reasons.check(reason, "a reason for rejecting", field="note", error=InvalidApproval)  # once, before any item
         return [self._each(lambda i: self.reject(actor, i, reason), i) for i in dict.fromkeys(ids)]
 
     def withdraw_many(self, actor: Actor, ids: Sequence[int], note: str = "") -> list[ApprovalView | QenexError]:

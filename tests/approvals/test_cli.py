@@ -31,7 +31,10 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
 
     code, freeze, _ = qenex("approvals", "request", "freeze", acc, "--note", "card stolen", "--as", "tina", "--json")
     assert code == 0 and freeze["state"] == "pending" and freeze["maker"] == "tina"
-    release = qenex("approvals", "request", "release-hold", str(hold), "--as", "sam", "--json")[1]
+    code, _, err = qenex("approvals", "request", "release-hold", str(hold), "--as", "sam")  # QA #21: say why
+    assert code == 1 and "the reason for releasing the hold is needed" in err
+    release = qenex("approvals", "request", "release-hold", str(hold), "--note", "cheque has cleared", "--as", "sam",
+                    "--json")[1]
     listed = qenex("approvals", "list", "--json")[1]
     assert [r["id"] for r in listed["requests"]] == [freeze["id"], release["id"]] and listed["total"] == 2
     code, mine, err = qenex("approvals", "list", "--as", "tina", "--json")
@@ -47,13 +50,14 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     assert data["results"][1]["error"] == "own_request"
     code, _, err = qenex("approvals", "reject", str(release["id"]), "--reason", " ", "--as", "sue")
     assert code == 1 and "invalid_approval" in err
-    code, text, _ = qenex("approvals", "reject", str(release["id"]), "--reason", "keep it", "--as", "sue")
+    code, text, _ = qenex("approvals", "reject", str(release["id"]), "--reason", "keep it until Friday", "--as", "sue")
     assert code == 0 and "rejected" in text
     assert qenex("approvals", "list", "--state", "decided", "--json")[1]["total"] == 2
     assert qenex("approvals", "expire", "--json")[1] == {"expired": 0}
     again = qenex("approvals", "request", "close", acc, "--as", "tina", "--json")
     assert again[0] == 1 and "account_not_empty" in again[2]
-    release = qenex("approvals", "request", "release-hold", str(hold), "--as", "tina", "--json")[1]
+    release = qenex("approvals", "request", "release-hold", str(hold), "--note", "the cheque has cleared", "--as",
+                    "tina", "--json")[1]
     code, _, err = qenex("approvals", "withdraw", str(release["id"]), "--as", "sam")
     assert code == 1 and "only its maker" in err
     code, data, _ = qenex("approvals", "withdraw", str(release["id"]), "--as", "tina", "--json")

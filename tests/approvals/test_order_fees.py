@@ -164,7 +164,7 @@ def test_a_fee_posted_before_fees_were_held_is_credited_back(rail):
     orders.owned.transfer(SUPERVISOR, TransferRequest(id="o-old:fee", debit=a, credit=fees_gl, amount=FEE,
                                                       currency="USD", code="fee"), operation="fee")
     [req] = approvals.list(SUPERVISOR)
-    approvals.reject(SUPERVISOR, req.id, "no")
+    approvals.reject(SUPERVISOR, req.id, "not this one")
     assert orders.show(SUPERVISOR, "o-old").fee_status == "credited back"
     assert _balance(ledger, a) == (START, START)
 

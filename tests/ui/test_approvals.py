@@ -73,8 +73,15 @@ def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, ban
     assert inbox.approve_button.isEnabled() and "3 requests selected" in inbox.detail.title.text()
     qtbot.keyClick(inbox.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert inbox.note.hasFocus() and "reason" in inbox.result_label.text()
+    qtbot.keyClicks(inbox.note, "x")  # QA #26: the same rule as a recommendation's reason (core.reasons)
+    qtbot.keyClick(inbox.note, Qt.Key.Key_Return)
+    assert "at least 10 characters and 2 words" in inbox.result_label.text() and inbox.dialog is None
+    inbox.note.clear()
     qtbot.keyClicks(inbox.note, "customer called back")
     qtbot.keyClick(inbox.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: inbox.dialog is not None and inbox.dialog.isVisible())  # confirmed before rejecting
+    assert inbox.dialog.text("Reason") == "customer called back" and inbox.model.rowCount() == 3
+    qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "2 done, 1 refused" in inbox.result_label.text())
     assert "is your own" in inbox.result_label.text()
     qtbot.waitUntil(lambda: inbox.model.rowCount() == 1)

@@ -91,6 +91,22 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     qtbot.waitUntil(lambda: page.customer_panel.held_label.text() == "$150.00")
     assert page.customer_panel.available_label.text() == "$850.00"
     assert holds.release_button.text() == "Ask to r&elease…"  # four eyes: a teller asks, a supervisor decides
+    holds.table.selectRow(0)  # QA #21: the request says why (core.reasons), and the hold shows it is asked
+    holds.release_selected()
+    ask = holds.release_dialog
+    qtbot.waitUntil(ask.isVisible)
+    qtbot.keyClick(ask.edit, Qt.Key.Key_Return)
+    assert "required" in ask.error.text() and ask.isVisible()
+    qtbot.keyClicks(ask.edit, "ok")
+    ask._submit()
+    qtbot.waitUntil(lambda: "at least 10 characters and 2 words" in ask.error.text())
+    assert services.approvals.list(Actor("sue", Role.SUPERVISOR)) == []
+    ask.edit.setText("the cheque has cleared")
+    ask._submit()
+    qtbot.waitUntil(lambda: "waiting for approval (request #" in holds.form.status.text())
+    qtbot.waitUntil(lambda: "waiting for approval" in holds.model.data(holds.model.index(0, 4)))
+    [asked] = services.approvals.list(Actor("sue", Role.SUPERVISOR))
+    services.approvals.reject(Actor("sue", Role.SUPERVISOR), asked.id, "not cleared yet, wait")
     boss = TellerPage(services, Actor("sam", Role.SUPERVISOR, device="desk-2"))
     qtbot.addWidget(boss)
     boss.show()
