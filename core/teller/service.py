@@ -14,7 +14,7 @@ from core.ledger import money, numbers, queries, store
 from core.ledger.service import Ledger
 from core.ledger.views import AccountView, StatementLine, TransferRequest
 from core.persistence.models import ReceiptPrint
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, Role
 from core.teller import customers, documents, holds, overview, preview as preview_mod, search as search_mod
 from core.teller import statement as st
 from core.teller.customers import CustomerRecord, NewCustomer
@@ -62,8 +62,18 @@ class Teller:
         return self._read(lambda conn: overview.customer_overview(
             conn, customer_id, self.ledger.clock(), fraud_details=actor.can(Permission.ALERT_VIEW)))
 
-    def open_account(self, actor: Actor, customer_id: int, currency: str, overdraft: int = 0) -> AccountView:
-        return self.ledger.open_account(actor, customer_id, currency, overdraft)
+    def open_account(self, actor: Actor, customer_id: int, currency: str, overdraft: int = 0,
+                     note: str = "") -> AccountView:
+        """Open a deposit account; an overdraft above ``actor``'s overdraft limit opens without one and asks a
+        supervisor (``AccountView.overdraft_request``; rule in ``core.approvals.overdraft``)."""
+        return self.ledger.open_account(actor, customer_id, currency, overdraft, note=note)
+
+    def overdraft_limit(self, actor: Actor, currency: str) -> int | None:
+        """The highest overdraft ``actor`` may set alone in ``currency`` (minor units); None: not checked."""
+        four_eyes = self.ledger.four_eyes
+        if four_eyes is None or actor.role is Role.SYSTEM:
+            return None
+        return four_eyes.policy.overdraft_limit(actor.role, money.currency(currency))
 
     # -- accounts and holds ---------------------------------------------------------------------
     def account(self, actor: Actor, number: str) -> AccountDetail:

@@ -40,6 +40,7 @@ class ConfirmDialog(QDialog):
         self.confirm_button.setDefault(not blocked)
         self.confirm_button.setAutoDefault(not blocked)
         self.cancel_button.setDefault(blocked)
+        self.cancel_button.setAutoDefault(blocked)  # focus on Cancel never draws it as the main action
         self.confirm_button.clicked.connect(self.accept)
         self.cancel_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()

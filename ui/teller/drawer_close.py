@@ -75,7 +75,7 @@ class CloseDrawerDialog(QDialog):
         self.form.finish(row)
         rbox.addWidget(self.form)
         root.addWidget(self.result_box)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton("Cancel", autoDefault=False)
         cancel.clicked.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addStretch(1)

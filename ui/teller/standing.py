@@ -259,7 +259,7 @@ class AddStandingDialog(QDialog):
         self.form.add_field("description", "&Description", self.description)
         self.review_button = QPushButton("&Review…", objectName="primary", default=True)
         self.review_button.clicked.connect(self.review)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton("Cancel", autoDefault=False)
         cancel.clicked.connect(self.reject)
         row = QWidget()
         rb = QHBoxLayout(row)
