@@ -118,10 +118,23 @@ class Policy:
         if (debit.customer_id is None or credit.customer_id is None) and req.code in MANUAL_CODES:
             return Need("gl")
         if debit.customer_id is not None and req.code != "hold":
-            limit = self.limit(conn, actor.role, req.currency)
-            if limit is not None and req.amount > limit:
-                return Need("transfer", limit)
+            return self.limit_need(conn, actor, req.amount, req.currency)
         return None
+
+    def limit_need(self, conn: Connection | Engine, actor: Actor, amount: int, currency: str) -> Need | None:
+        """Need("transfer", limit) when ``amount`` out of a customer's account is above ``actor``'s limit."""
+        if actor.role is Role.SYSTEM:
+            return None
+        limit = self.limit(conn, actor.role, currency)
+        return Need("transfer", limit) if limit is not None and amount > limit else None
+
+
+def why(need: Need, actor: Actor, currency: str) -> str:
+    """Why an action waits for a second person, in words (shown before it is confirmed)."""
+    if need.kind in ("transfer", "overdraft"):
+        return f"above the {actor.role} limit of {money.format_minor(need.limit or 0, currency)}"
+    return {"gl": "it moves money on a bank GL account", "correction": "corrections need a second person"}.get(
+        need.kind, need.kind)
 
 
 def parse_limits(raw: str, defaults: dict[str, Decimal] | None = None,

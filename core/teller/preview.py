@@ -102,9 +102,6 @@ def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPrevi
 
 
 def _why(need, actor: Actor, currency: str) -> str:  # noqa: ANN001 - core.approvals.Need
-    from core.ledger.money import format_minor
+    from core.approvals.policy import why
 
-    if need.kind == "transfer":
-        return f"above the {actor.role} limit of {format_minor(need.limit or 0, currency)}"
-    return {"gl": "it moves money on a bank GL account", "correction": "corrections need a second person"}.get(
-        need.kind, need.kind)
+    return why(need, actor, currency)

@@ -34,6 +34,7 @@ def test_maker_then_checker(qtbot, services, bank, teller, ui_thread_sql):
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
     assert "sent for approval (above the teller limit of $100.00)" in form.dialog.outcome.text()
+    assert form.dialog.confirm_button.text() == "&Send for approval"  # not "Confirm and post" (QA #7)
     with qtbot.waitSignal(form.posted):
         qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
     assert form.status.text().startswith("Waiting for approval: $400.00") and "not posted" in form.status.text()

@@ -26,7 +26,7 @@ from core.payments.orders import OrderPreview, OrderRequest, OrderView
 from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.layout import button_row
-from ui.teller.confirm import ConfirmDialog
+from ui.teller.confirm import SEND_FOR_APPROVAL, ConfirmDialog
 
 CURRENCY_ROLE = 0x0101  # Qt.UserRole + 1: the account's currency on each From entry
 RAILS = (("sepa", "SEPA credit transfer (EUR)"), ("ach", "ACH (USD)"), ("wire", "Wire (any currency)"))
@@ -231,8 +231,12 @@ class OutgoingForm(InlineForm):
                    "decline": "The fraud screen declines it: it will not be sent. Check it with the customer; if it "
                               "is genuine, ask a supervisor to have the fraud team review it."}.get(
             p.decision or "approve", "").format(rail=p.rail.upper())
+        if p.approval and p.decision != "decline":
+            outcome = (f"Sent for approval ({p.approval}): the funds are reserved on the account, nothing is sent "
+                       "until a supervisor approves.")
         self.dialog = ConfirmDialog(self.window(), "Confirm outgoing transfer", rows, outcome, lambda: self.confirm(req),
-                                    confirm_text="&Confirm and send", warning=p.decision == "review",
+                                    confirm_text=SEND_FOR_APPROVAL if p.approval else "&Confirm and send",
+                                    warning=p.decision == "review" or bool(p.approval),
                                     blocked=p.decision == "decline")
         self.dialog.finished.connect(lambda _r: self.fields["amount"].setFocus())
         self.dialog.open()
