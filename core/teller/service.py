@@ -169,7 +169,7 @@ class Teller:
                                 "currency": row["currency"]})
             if row["state"] == "pending" and row["expires_at"] is not None and row["expires_at"] <= now:
                 row = {**row, "state": "expired"}  # past its timeout the hold is released (the job records it)
-            fraud = "held for fraud review" if row["state"] == "pending" and row["code"] != "hold" else None
+            fraud = _why_not_posted(conn, row)
             fee_row = store.transfers_by_id(conn, [f"{transfer_id}:fee"]).get(f"{transfer_id}:fee")
             fee = fee_row["amount"] if fee_row is not None and fee_row["state"] == "posted" else 0
             doc = documents.receipt_pdf(row, names[row["debit_account_id"]], names[row["credit_account_id"]], copy,
@@ -182,3 +182,21 @@ class Teller:
         if self.ledger.audit is not None:
             self.ledger.run(lambda conn: self.ledger.record(conn, actor, action, target, None, after))
 
+
+
+def _why_not_posted(conn: Connection, row: dict) -> str | None:
+    """Why a pending transfer is not posted, for its receipt: waiting for a second person (four eyes), held
+    by the fraud screen for review, or simply reserved (a pending transfer or an account hold)."""
+    if row["state"] != "pending" or row["code"] == "hold":
+        return None
+    from core.approvals import store as approvals_store
+    from core.persistence.models import FraudScore
+
+    request = approvals_store.pending_for_transfer(conn, row["id"])
+    if request is not None:
+        return f"waiting for a supervisor's approval (request #{request.id}); nothing posts until it is approved"
+    S = FraudScore.__table__  # noqa: N806
+    decision = conn.execute(select(S.c.decision).where(S.c.transfer_id == row["id"])).scalar()
+    if decision == "review":
+        return "held for fraud review; an analyst decides"
+    return "pending; the funds are reserved until it is posted or voided"

@@ -75,7 +75,8 @@ class LedgerForm(InlineForm):
     def _receipt_saved(self, path: Path, copy: int) -> None:
         from ui.teller.receipts import link
 
-        self.set_status(link(path, "Receipt saved" + (f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True)
+        # under the result, not instead of it: "Waiting for approval … request #4" stays on screen (QA #8)
+        self.add_status_line(link(path, "Receipt saved" + (f" (reprint, copy {copy}):" if copy > 1 else ":")))
 
     def _database_changed(self, state: str, _detail: str) -> None:
         """While this form's posting waits on a lost database, say so (the worker keeps retrying)."""

@@ -108,8 +108,8 @@ class OutgoingForm(InlineForm):
         from ui.teller.receipts import link, print_receipt
 
         print_receipt(self, self.services, self.actor, self.last.transfer_id,
-                      lambda path, copy: self.set_status(link(path, "Receipt saved" + (
-                          f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True),
+                      lambda path, copy: self.add_status_line(link(path, "Receipt saved" + (
+                          f" (reprint, copy {copy}):" if copy > 1 else ":"))),
                       lambda err: self.show_failure(err, None))
 
     def _from_changed(self, _index: int) -> None:
