@@ -15,7 +15,11 @@ def test_search_as_you_type_shows_the_customer_and_account(qtbot, services, bank
     qtbot.keyClicks(page.finder.search, "grace hoper")  # one letter missing
     qtbot.waitUntil(lambda: page.finder.hits_model.rowCount() > 0)
     assert page.finder.hits_model.row_object(0).name == "Grace Hopper"
-    qtbot.waitUntil(lambda: page.selected_number == bank[1])
+    assert "none is exact" in page.finder.caption.text()  # a near match is never opened by itself (QA #3)
+    assert page.selected_number is None and not page.finder.hits.currentIndex().isValid()
+    page.finder.search.clear()
+    qtbot.keyClicks(page.finder.search, "grace hopper")
+    qtbot.waitUntil(lambda: page.selected_number == bank[1])  # the exact name opens
     assert page.customer_panel.current_label.text() == "$250.00"
     qtbot.waitUntil(lambda: len(page.statement_lines()) == 1)
     page.finder.search.clear()
