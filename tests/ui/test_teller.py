@@ -176,3 +176,15 @@ def test_amounts_are_typed_and_shown_in_the_operators_locale(qtbot, services, ba
     _confirm(qtbot, form)
     assert "1.000,00" in form.status.text()
     qtbot.waitUntil(lambda: page.current_label.text() == "0,00\xa0$")
+
+
+def test_transfer_shows_every_refusal_at_once(qtbot, services, bank, teller):
+    """QA #6: an unknown payee and too much money are both marked on one review, each saying what to do."""
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], "1000999993")
+    qtbot.keyClicks(form.fields["amount"], "9,999,999")
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: {"to", "amount"} <= set(form.field_errors()))
+    assert "check the number" in form.field_errors()["to"] and "available" in form.field_errors()["amount"]

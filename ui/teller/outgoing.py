@@ -176,21 +176,26 @@ class OutgoingForm(InlineForm):
             self.set_error("from", "select the customer's account to pay from (find the customer on the left)"
                            if not number else err.message)
             ok = False
+        # every field is checked and every error shown at once, not one per attempt (QA #6)
         try:
             code = money.currency(self.text("currency"))
-            amount = money.parse_amount(self.text("amount"), code)
         except QenexError as err:
-            key = "currency" if err.code == "unknown_currency" else "amount"
-            self.set_error(key, "enter an amount" if key == "amount" and not self.text("amount") else err.message)
+            self.set_error("currency", err.message)
             return None
         try:
-            ben = beneficiary.check(rail, code, name=self.text("name"), iban=self.text("iban") or None,
-                                    bic=self.text("bic") or None, routing=self.text("routing") or None,
-                                    account_number=self.text("account_no") or None, reference=self.text("reference"))
+            amount = money.parse_amount(self.text("amount"), code)
         except QenexError as err:
-            self.set_error(_FIELD_BY_ERROR.get(str(err.details.get("field")), "name"), err.message)
-            return None
-        if not ok:
+            self.set_error("amount", err.message)
+            ok = False
+        ben, errors = beneficiary.check_each(
+            rail, code, name=self.text("name"), iban=self.text("iban") or None, bic=self.text("bic") or None,
+            routing=self.text("routing") or None, account_number=self.text("account_no") or None,
+            reference=self.text("reference"))
+        for err in errors:
+            key = _FIELD_BY_ERROR.get(str(err.details.get("field")), "name")
+            if key in self.fields and not self.errors[key].text():
+                self.set_error(key, err.message)
+        if not ok or ben is None:
             return None
         self._request_id = self._request_id or f"ord_{uuid.uuid4().hex[:24]}"
         return OrderRequest(self._request_id, account, amount, code, ben)
