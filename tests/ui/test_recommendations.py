@@ -282,6 +282,9 @@ def test_charts_label_their_axes_date_the_terminals_days_and_name_bins(qtbot):
                                               "this_week": [0.1, 0.2, 0.7]}))
     assert [t for _x, t in chart.plot.getAxis("bottom")._tickLevels[0]] == words.bins("amount", edges)
     assert "e+" not in "".join(words.bins("amount", edges)) and chart.plot.getAxis("bottom").labelText == "payment amount"
+    # QA 31: a share's axis ends at 100 %, the last bar is whole, the title is short enough not to be cut
+    (x0, x1), (_y0, y1) = chart.plot.getViewBox().viewRange()
+    assert y1 <= 100 and x0 <= -0.6 and x1 >= 2.6 and len(chart.plot.plotItem.titleLabel.text) < 60
     assert not chart.draw(None)
 
 
