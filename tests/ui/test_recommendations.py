@@ -68,6 +68,14 @@ def test_cards_show_their_evidence_and_accept_then_roll_back(qtbot, page, servic
     # the decided card stays selected (QA R27: the selection jumped to the top card with Accept enabled)
     qtbot.waitUntil(lambda: page.current().status == "accepted", timeout=10_000)
     assert page.current().id == rec.id and not page.accept_button.isEnabled() and page.rollback_button.isEnabled()
+    # QA 30: later reloads (the poll, a live event, a load started before the decision) keep it selected
+    others = [r for r in page.recs if r.id != rec.id]
+    page._loaded((others, services.ai.state(SUPERVISOR), None, page.fingerprint, None))  # a load from before
+    page.refresh()
+    page.refresh()
+    qtbot.wait(500)
+    qtbot.waitUntil(lambda: page.current() is not None and page.current().id == rec.id, timeout=10_000)
+    assert page.message.text().startswith(f"Accepted #{rec.id}.")
     page.filter.setCurrentIndex(2)  # All
     qtbot.waitUntil(lambda: any(r.id == rec.id and r.status == "accepted" for r in page.recs), timeout=10_000)
     qtbot.waitUntil(lambda: "model v2" in page.state_label.text(), timeout=10_000)
