@@ -78,6 +78,15 @@ def test_the_decide_dialog_has_one_mnemonic_each_and_names_the_snooze_zone(qtbot
     select(qtbot, page, tid)
     dialog = page.queue.decide()
     qtbot.waitUntil(dialog.isVisible, timeout=15_000)
+    # QA 36: no outcome chosen for the analyst (Decide is off until one is), UI words, the error goes on typing
+    assert dialog.outcome() is None and not dialog.ok.isEnabled()
+    dialog.buttons["escalate"].setChecked(True)
+    QApplication.processEvents()
+    dialog.submit()
+    assert "needs a note" in dialog.error.text() and "--" not in dialog.error.text()
+    dialog.note.setPlainText("c")
+    assert dialog.error.text() == ""
+    dialog.note.setPlainText("")
     for key in ("confirmed", "false-positive", "escalate", "inconclusive"):
         dialog.buttons[key].setChecked(True)
         QApplication.processEvents()
