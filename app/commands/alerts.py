@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from core.words import counted
-from app.commands.args import ID, LIMIT, OFFSET, whole
+from app.commands.args import ID, LIMIT, OFFSET, clip, whole
 from app.zone import local, operator_zone, zone_name
 from core.errors import QenexError, ValidationError
 from core.security.roles import Actor
@@ -140,8 +140,8 @@ def _sla_words(row: Any, now: datetime) -> str:
 
 def alert_line(row: Any, now: datetime) -> str:
     return (f"#{row.id:<7} {local(row.created_at)[:16]:16} {row.score:5.2f} {row.band:7} {row.state(now):9} "
-            f"{(row.assignee or '-')[:10]:10} {_money(row):>14}  {(row.customer_name or '-')[:20]:20} "
-            f"{_sla_words(row, now):15} {row.reasons_summary[:60]}")
+            f"{clip(row.assignee or '-', 10)} {_money(row):>14}  {clip(row.customer_name or '-', 20)} "
+            f"{_sla_words(row, now):15} {clip(row.reasons_summary, 60).rstrip()}")
 
 
 def _list(args, ctx) -> int:  # noqa: ANN001
@@ -315,7 +315,7 @@ def _suppressions(args, ctx) -> int:  # noqa: ANN001
     from core.cases.rules import title
 
     rows = _desk(ctx).suppressions(actor_for(ctx, args.as_user), active_only=not args.all)
-    text = "\n".join(f"#{s.id:<5} {title(s.rule)[:34]:34} {s.label[:40]:40} until {local(s.until)} "
+    text = "\n".join(f"#{s.id:<5} {clip(title(s.rule), 34)} {clip(s.label, 40)} until {local(s.until)} "
                      f"by {s.created_by}, {counted(s.hits, 'hit')}{' (revoked)' if s.revoked_at else ''}" for s in rows)
     ctx.emit([s.to_dict() for s in rows], as_json=args.json, text=text or "no suppressions in force")
     return 0
