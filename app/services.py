@@ -154,7 +154,8 @@ def desk_ledger(settings: Settings, engine: Engine, *, audit: AuditTrail | None 
     def make_four_eyes():  # noqa: ANN202 - core.approvals.Approvals
         from core.approvals import Approvals, Policy
 
-        return Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
+        return Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry,
+                                        settings.overdraft_limits))
 
     if deferred:
         from app.lazy import deferred as later

@@ -190,7 +190,9 @@ class MainWindow(QMainWindow):
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         rows = [(page_shortcut(s.key), s.title) for s in self._specs if s.build is not None]
-        rows += [("F5", "Refresh page and connection status"), ("Ctrl+F", "Find a customer (Teller)"),
+        for spec in self._specs:  # only the pages this role has: no key it cannot use
+            rows += [(keys, f"{meaning} ({spec.title})") for keys, meaning in spec.keys if spec.build is not None]
+        rows += [("F5", "Refresh page and connection status"),
                  ("Ctrl+Tab", "Next tab (Ctrl+Shift+Tab: previous)"), ("Alt+letter", "Go to the field or button "
                                                                                 "with that underlined letter"),
                  ("Enter", "Review or submit the focused form; confirm in a confirmation"),

@@ -20,6 +20,7 @@ class PageSpec:
     permission: Permission
     build: Callable[[Services, Actor], QWidget] | None = None
     awaiting: str | None = None
+    keys: tuple[tuple[str, str], ...] = ()  # the page's own keys, listed by F1 only for a role that has the page
 
     def visible_to(self, actor: Actor) -> bool:
         return actor.can(self.permission)
@@ -68,8 +69,14 @@ def _approvals(services: Services, actor: Actor) -> QWidget:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("teller", "Teller", "teller", Permission.TRANSFER_POST, _teller),
-    PageSpec("fraud", "Fraud queue", "fraud", Permission.ALERT_VIEW, _fraud),
+    PageSpec("teller", "Teller", "teller", Permission.TRANSFER_POST, _teller,
+             keys=(("Ctrl+F", "Find a customer"),)),
+    PageSpec("fraud", "Fraud queue", "fraud", Permission.ALERT_VIEW, _fraud,
+             keys=(("Alt+N", "Claim the next alert"), ("Alt+C", "Claim the selected alert"),
+                   ("Alt+R", "Release it to the queue"), ("Alt+D", "Decide (Ctrl+A then Alt+D: every selected alert)"),
+                   ("Alt+A", "Open a case"), ("Alt+I", "Reassign"), ("Alt+O", "The payer's account"),
+                   ("Alt+P / U / T / K / Y", "The alert's payment, customer, habits, linked alerts, history"),
+                   ("Alt+W", "Write a note"))),
     PageSpec("recommendations", "Recommendations", "recommendations", Permission.RECOMMENDATION_ACT,
              _recommendations),
     PageSpec("payments", "Payments", "payments", Permission.PAYMENT_TAKE, _payments),

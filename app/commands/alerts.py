@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from core.words import counted
-from app.commands.args import ID, LIMIT, OFFSET, whole
+from app.commands.args import ID, LIMIT, OFFSET, clip, whole
 from app.zone import local, operator_zone, zone_name
 from core.errors import QenexError, ValidationError
 from core.security.roles import Actor
@@ -91,12 +91,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--suppress", metavar="RULE", help="false-positive: snooze this rule ...")
     p.add_argument("--scope", choices=["card", "counterparty"], default="counterparty", help="... for the card or counterparty")
     p.add_argument("--days", type=SUPPRESS_DAYS, default=30, help="... for this many days (default 30)")
-    p.set_defaults(handler=_disposition)
+    p.set_defaults(handler=_with_note_flag(_disposition))
     p = common(alerts.add_parser("reassign", help="hand an alert to another analyst (needs --note)"), PERSON)
     p.add_argument("id", type=ID)
     p.add_argument("--to", required=True, metavar="USER")
     p.add_argument("--note", default="")
-    p.set_defaults(handler=_reassign)
+    p.set_defaults(handler=_with_note_flag(_reassign))
     p = common(alerts.add_parser("note", help="add a note to an alert's timeline"), PERSON)
     p.add_argument("id", type=ID)
     p.add_argument("--note", required=True)
@@ -104,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = common(alerts.add_parser("raise", help="raise an alert on a transfer by hand (needs --note)"), PERSON)
     p.add_argument("transfer_id")
     p.add_argument("--note", default="")
-    p.set_defaults(handler=_raise)
+    p.set_defaults(handler=_with_note_flag(_raise))
     common(alerts.add_parser("escalate-overdue", help="escalate alerts past their SLA to the supervisors")
            ).set_defaults(handler=_escalate)
     p = common(alerts.add_parser("sla", help="show (or --set, as admin) the SLA bands"))
@@ -140,8 +140,8 @@ def _sla_words(row: Any, now: datetime) -> str:
 
 def alert_line(row: Any, now: datetime) -> str:
     return (f"#{row.id:<7} {local(row.created_at)[:16]:16} {row.score:5.2f} {row.band:7} {row.state(now):9} "
-            f"{(row.assignee or '-')[:10]:10} {_money(row):>14}  {(row.customer_name or '-')[:20]:20} "
-            f"{_sla_words(row, now):15} {row.reasons_summary[:60]}")
+            f"{clip(row.assignee or '-', 10)} {_money(row):>14}  {clip(row.customer_name or '-', 20)} "
+            f"{_sla_words(row, now):15} {clip(row.reasons_summary, 60).rstrip()}")
 
 
 def _list(args, ctx) -> int:  # noqa: ANN001
@@ -218,6 +218,18 @@ def snooze_time(text: str | None, days: int | None) -> datetime | None:
             value = datetime.combine(value.date(), time(0, 0))
         value = value.replace(tzinfo=operator_zone())
     return value
+
+
+def _with_note_flag(handler):  # noqa: ANN001, ANN202
+    """Core says a note is missing in words for every desk; the command line adds its option's name."""
+    from core.cases.errors import NoteRequired
+
+    def run(args, ctx) -> int:  # noqa: ANN001
+        try:
+            return handler(args, ctx)
+        except NoteRequired as err:
+            raise NoteRequired(f"{err.message} (give it with --note TEXT)") from None
+    return run
 
 
 def _disposition(args, ctx) -> int:  # noqa: ANN001
@@ -303,7 +315,7 @@ def _suppressions(args, ctx) -> int:  # noqa: ANN001
     from core.cases.rules import title
 
     rows = _desk(ctx).suppressions(actor_for(ctx, args.as_user), active_only=not args.all)
-    text = "\n".join(f"#{s.id:<5} {title(s.rule)[:34]:34} {s.label[:40]:40} until {local(s.until)} "
+    text = "\n".join(f"#{s.id:<5} {clip(title(s.rule), 34)} {clip(s.label, 40)} until {local(s.until)} "
                      f"by {s.created_by}, {counted(s.hits, 'hit')}{' (revoked)' if s.revoked_at else ''}" for s in rows)
     ctx.emit([s.to_dict() for s in rows], as_json=args.json, text=text or "no suppressions in force")
     return 0

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.words import counted
 from app.commands.alerts import actor_for
-from app.commands.args import ID, LIMIT
+from app.commands.args import ID, LIMIT, clip
 from app.zone import local
 from core.errors import QenexError, ValidationError
 
@@ -71,9 +71,9 @@ def _svc(ctx):  # noqa: ANN001, ANN202
 
 
 def line(r: Any) -> str:
-    who = f"{r.maker} -> {r.checker}" if r.checker else r.maker
-    return (f"#{r.id:<6} {r.state:9} {r.kind_text[:22]:22} {(r.account or '-'):12} {r.amount_text or '-':>14}  "
-            f"{who[:24]:24} {local(r.created_at)[:16]}  {r.summary[:70]}")
+    who = f"{r.maker} → {r.checker}" if r.checker else r.maker
+    return (f"#{r.id:<6} {r.state:9} {clip(r.kind_text, 22)} {(r.account or '-'):12} {r.amount_text or '-':>14}  "
+            f"{clip(who, 24)} {local(r.created_at)[:16]}  {clip(r.summary, 70).rstrip()}")
 
 
 def _list(args, ctx) -> int:  # noqa: ANN001
@@ -101,7 +101,7 @@ def _show(args, ctx) -> int:  # noqa: ANN001
         a = d.account
         lines.append(f"  account {a.number} {a.name} ({a.status}): {format_minor(a.current, a.currency)} current, "
                      f"{format_minor(a.available, a.currency)} available")
-        lines += [f"    {local(ln.at)[:16]} {format_minor(ln.amount, a.currency):>14}  {ln.description[:50]}"
+        lines += [f"    {local(ln.at)[:16]} {format_minor(ln.amount, a.currency):>14}  {clip(ln.description, 50).rstrip()}"
                   for ln in d.activity]
     ctx.emit(d.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0

@@ -125,12 +125,19 @@ def _minor(amount: str | None, currency: str) -> int | None:
     return None if amount is None else money.to_minor(amount, currency)
 
 
+def _status(status: str) -> str:
+    from core.payments.views import status_words
+
+    return status_words(status)
+
+
 def _emit_payment(ctx, args, view) -> int:  # noqa: ANN001
     d = view.to_dict()
     note = (" (this payment id was used before: its earlier result is shown; nothing was charged again)"
             if view.replayed else "")
-    text = (f"payment {view.id}: {view.status}{note}\n  {d['amount']} {view.currency} into {view.account} "
-            f"from {view.card}; captured {d['captured']}, refunded {d['refunded']}")
+    m = lambda minor: money.format_minor(minor, view.currency)  # noqa: E731
+    text = (f"payment {view.id}: {_status(view.status)}{note}\n  {m(view.amount)} into {view.account} "
+            f"from {view.card}; captured {m(view.captured)}, refunded {m(view.refunded)}")
     if view.message:
         text += f"\n  {view.message}"
     if view.events:
@@ -209,8 +216,8 @@ def _listen(args, ctx) -> int:  # noqa: ANN001
 def _list(args, ctx) -> int:  # noqa: ANN001
     rows = ctx.services.payments.list(SYSTEM_ACTOR, status=args.status, account=args.account, search=args.search,
                                       limit=args.limit)
-    text = "\n".join(f"{p.id}  {p.created_at:%Y-%m-%d %H:%M}  {p.status:<16} {money.plain(p.amount, p.currency):>12} "
-                     f"{p.currency}  {p.account}  {p.card}" for p in rows) or (
+    text = "\n".join(f"{p.id}  {p.created_at:%Y-%m-%d %H:%M}  {_status(p.status):<22} "
+                     f"{money.format_minor(p.amount, p.currency):>14}  {p.account}  {p.card}" for p in rows) or (
         "no payments" if args.status or args.account or args.search else
         "no payments yet: take one with 'qenex payments create' (see 'qenex payments --help' for the demo bank)")
     ctx.emit([p.to_dict() for p in rows], as_json=args.json, text=text)
@@ -219,8 +226,9 @@ def _list(args, ctx) -> int:  # noqa: ANN001
 
 def _emit_order(ctx, args, order) -> int:  # noqa: ANN001
     d = order.to_dict()
-    fee = f" + fee {d['fee']} ({order.fee_status})" if order.fee else ""
-    text = (f"order {order.id} ({order.rail}): {order.status}; {d['amount']} {order.currency}{fee} from {order.account} "
+    fee = f" + fee {money.format_minor(order.fee, order.currency)} ({order.fee_status})" if order.fee else ""
+    text = (f"order {order.id} ({order.rail}): {order.status}; {money.format_minor(order.amount, order.currency)}{fee} "
+            f"from {order.account} "
             f"to {order.beneficiary}; funds {order.funds}")
     if order.return_reason:
         text += f"; {'returned' if order.status == 'returned' else 'why'}: {order.return_reason}"
@@ -254,8 +262,8 @@ def _order_show(args, ctx) -> int:  # noqa: ANN001
 
 def _orders(args, ctx) -> int:  # noqa: ANN001
     rows = ctx.services.orders.list(SYSTEM_ACTOR, rail=args.rail, status=args.status, limit=args.limit)
-    text = "\n".join(f"{o.id}  {o.rail:<4} {o.status:<9} {money.plain(o.amount, o.currency):>12} {o.currency}  "
-                     f"{o.account} -> {o.beneficiary}" for o in rows) or "no payment orders"
+    text = "\n".join(f"{o.id}  {o.rail:<4} {o.status:<9} {money.format_minor(o.amount, o.currency):>14}  "
+                     f"{o.account} → {o.beneficiary}" for o in rows) or "no payment orders"
     ctx.emit([o.to_dict() for o in rows], as_json=args.json, text=text)
     return 0
 

@@ -75,7 +75,7 @@ def threshold(data: Dataset, model_scores: np.ndarray, config: FraudConfig, capa
         return None
     proposed = versions.apply(config, {"review_threshold": t})
     run = shadow.run(data, model_scores, config, proposed)
-    if not _measurable(run, f"review threshold {config.review_threshold:.2f} -> {t:.2f}", held):
+    if not _measurable(run, f"review threshold {config.review_threshold:.2f} → {t:.2f}", held):
         return None
     rc = run.recall_change
     recall = words.recall_change(run.current.recall, run.proposed.recall)

@@ -51,34 +51,41 @@ def unit(name: str) -> str:
     return FEATURES.get(name, (name, ""))[1]
 
 
-def value(v: float, unit_: str) -> str:
-    """One value in its unit, short enough for a chart's axis: 81k, 1.2M, 35 %, 2.5×, 14:00, 3 d."""
+def value(v: float, unit_: str, extra: int = 0) -> str:
+    """One value in its unit, short enough for a chart's axis: 81k, 1.2M, 35 %, 2.5×, 14:00, 3 d.
+
+    ``extra`` more digits where two neighbouring values would otherwise read the same (``bins``)."""
     if unit_ == "share":
-        return f"{v * 100:.0f} %" if abs(v) >= 0.1 or v == 0 else f"{v * 100:.1f} %"
+        digits = (0 if abs(v) >= 0.1 or v == 0 else 1) + extra
+        return f"{v * 100:.{digits}f} %"
     if unit_ == "amount":
         for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
             if abs(v) >= size:
-                return f"{v / size:.3g}{suffix}"
-        return f"{v:.3g}"
+                return f"{v / size:.{3 + extra}g}{suffix}"
+        return f"{v:.{3 + extra}g}"
     if unit_ == "count":
-        return f"{v:,.0f}" if abs(v) >= 10 else f"{v:.3g}"
+        return f"{v:,.{extra}f}" if abs(v) >= 10 else f"{v:.{3 + extra}g}"
     if unit_ == "ratio":
-        return f"{v:.2g}×"
+        return f"{v:.{2 + extra}g}×"
     if unit_ == "hour":
-        return f"{int(v) % 24:02d}:00"
+        return f"{int(v) % 24:02d}:{int(round(v % 1 * 60)) % 60:02d}" if extra else f"{int(v) % 24:02d}:00"
     if unit_ == "days":
-        return f"{v:.0f} d"
+        return f"{v:.{extra}f} d"
     if unit_ == "log":
-        return value(math.expm1(v) if v < 50 else v, "amount")
-    return f"{v:.3g}"
+        return value(math.expm1(v) if v < 50 else v, "amount", extra)
+    return f"{v:.{3 + extra}g}"
 
 
 def bins(name: str, edges: list[float]) -> list[str]:
-    """Readable labels of the bins that ``edges`` cut: "under 81k", "81k–120k", …, "2.1M and over"."""
+    """Readable labels of the bins that ``edges`` cut: "under 81k", "81k–120k", …, "2.1M and over"; with as
+    many digits as it takes for every edge to read differently (no "0.5 %–0.5 %")."""
     u = unit(name)
     if not edges:
         return ["all"]
-    shown = [value(e, u) for e in edges]
+    for extra in range(4):
+        shown = [value(e, u, extra) for e in edges]
+        if len(set(shown)) == len(shown):
+            break
     out = [f"under {shown[0]}"]
     out += [f"{a}–{b}" for a, b in zip(shown, shown[1:])]
     return out + [f"{shown[-1]}+"]
@@ -95,12 +102,12 @@ def fraction(r: float) -> str:
 
 
 def recall_change(old: float | None, new: float | None) -> str:
-    """"recall 65 % -> 47 % (-18 points): about a quarter fewer frauds caught" (percentage points, and the
+    """"recall 65 % → 47 % (-18 points): about a quarter fewer frauds caught" (percentage points, and the
     relative change in frauds caught)."""
     if old is None or new is None:
         return "recall unknown (no labelled fraud in the shadow run)"
     points = round((new - old) * 100)
-    head = f"recall {old * 100:.0f} % -> {new * 100:.0f} % ({points:+d} points)"
+    head = f"recall {old * 100:.0f} % → {new * 100:.0f} % ({points:+d} points)"
     if points == 0 or old == 0:
         return head + (": about as many frauds caught" if points == 0 else "")
     rel = (new - old) / old
@@ -156,9 +163,9 @@ def channels(fpr: dict | None) -> str:
     return ", ".join(f"{ch} {percent(v)}" for ch, v in sorted((fpr or {}).items())) or "n/a"
 
 
-def shadow(sh: dict, arrow: str = "->") -> str:
+def shadow(sh: dict, arrow: str = "→") -> str:
     """A shadow run's evidence in one sentence (``sh``: days, payments, frauds, current and proposed alerts and
-    declines a day and recall), for the command line (``->``) and the page (``→``)."""
+    declines a day and recall), with one arrow (→) on the page and the command line alike."""
     from core.words import counted
 
     cur, new = sh["current"], sh["proposed"]

@@ -22,7 +22,7 @@ from core.approvals import execute, limits, store
 from core.approvals.errors import (
     ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
 )
-from core.approvals.policy import Need, Policy
+from core.approvals.policy import Need, Policy, why
 from core.approvals.store import ApprovalView
 from core.errors import PermissionDenied, QenexError
 from core.ledger import money, numbers, queries
@@ -82,6 +82,12 @@ class Approvals:
     # -- the ledger's gate ------------------------------------------------------------------------
     def need(self, conn: Connection | Engine, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
         return self.policy.need(conn, actor, req, debit, credit)
+
+    def would_wait(self, actor: Actor, amount: int, currency: str) -> str | None:
+        """Before a confirmation: why ``amount`` out of a customer's account would wait for a second person
+        (above ``actor``'s limit), or None. The posting decides again in its own transaction."""
+        need = self.policy.limit_need(self.engine, actor, amount, currency)
+        return None if need is None else why(need, actor, currency)
 
     def expires(self, now: datetime) -> datetime:
         return now + self.policy.expiry

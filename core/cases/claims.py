@@ -170,9 +170,9 @@ def require_note(note: str | None, what: str) -> str:
 
     text = (note or "").strip()
     if not text and what.endswith("note"):  # the note itself is what is missing
-        raise NoteRequired(f"{what} cannot be empty; write it with --note (or in the note field)")
+        raise NoteRequired(f"{what} cannot be empty; write what you found")
     if not text:
-        raise NoteRequired(f"{what} needs a note saying why; add one with --note (or in the note field)")
+        raise NoteRequired(f"{what} needs a note saying why; write what you found in the note")
     if len(text) > MAX_NOTE:
         raise ValidationError(f"a note has at most {MAX_NOTE} characters ({len(text)} given)")
     return text

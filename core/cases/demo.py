@@ -1,11 +1,14 @@
 """A realistic fraud queue for the demo bank: the stories analysts meet, with the history charts need.
 
-Over the last 30 days: payments held for review and already decided (confirmed fraud, false positives,
-some escalated and some snoozed) by the demo analysts. In the last day and a half: a live queue of open
+Payments held for review and already decided (confirmed fraud, false positives, some escalated and some
+snoozed) by the demo analysts, then a live queue of open
 alerts of several kinds — account takeovers (a login from a new device abroad, then transfers to a
 mule), card testing at one kiosk, large online purchases, a first rent payment to a new landlord —
 with a few claimed, one escalated and several past their SLA. Payments go through the real posting path
 and fraud screen (with demo review rules added), so every alert has its hold, reasons and features.
+Nothing is back-dated into the seeded history (which ends at the start of the seed's day) or dated after
+now: the decided stories are told, faster than real time, between the two, and each alert is raised at
+its own payment's time.
 """
 from __future__ import annotations
 
@@ -111,6 +114,8 @@ def _play(ledger: Ledger, audit: "AuditTrail | None", config, stories: list, rnd
     engine = ledger.engine
     screen = FraudScreen(engine, config=config) if config is not None else None
     system = Actor("demo-channels", Role.SYSTEM, device=DESK)
+    stories = _fit_before(ledger, stories, now)
+    pace = _pace(stories, now)
     with engine.begin() as conn:
         rows = [dict(customer_id=c, at=at, kind=k, channel=ch, device=d, country=co, detail="")
                 for _at, _r, acts, _o in stories for (c, at, k, ch, d, co) in acts]
@@ -119,37 +124,42 @@ def _play(ledger: Ledger, audit: "AuditTrail | None", config, stories: list, rnd
     _top_up(ledger, stories)
     raised = 0
     for at, reqs, _acts, outcome in sorted(stories, key=lambda s: s[0]):
-        # Never dated before an entry already on these accounts: a statement reads balances in date order
+        # Never dated before an entry already on these accounts (a statement reads balances in date order),
+        # nor after now: a story that no longer fits before now is left out.
         shift = _after_entries(engine, [n for r in reqs for n in (r.debit, r.credit)], at) - at
         reqs = [replace(r, at=r.at + shift) for r in reqs]
-        posting = Ledger(engine, audit=audit, screen=screen, clock=lambda at=at + shift: at)
+        if max(r.at for r in reqs) > now:
+            continue
         held = []
         for req in reqs:
+            posting = Ledger(engine, audit=audit, screen=screen, clock=lambda t=req.at: t)
             try:
                 result = posting.transfer(system, req)
             except QenexError:
                 continue
             if result.state == "pending":
-                held.append(req.id)
-        with engine.begin() as conn:  # the alert was raised when the payment was made
-            for tid in held:
-                row = conn.execute(select(_AL.c.id, _AL.c.created_at, _AL.c.due_at).where(_AL.c.transfer_id == tid)).first()
+                held.append(req)
+        with engine.begin() as conn:  # each alert was raised when its own payment was made
+            for req in held:
+                row = conn.execute(select(_AL.c.id, _AL.c.created_at, _AL.c.due_at)
+                                   .where(_AL.c.transfer_id == req.id)).first()
                 if row is not None:
                     conn.execute(update(_AL).where(_AL.c.id == row.id).values(
-                        created_at=at, updated_at=at, due_at=at + (row.due_at - row.created_at)))
-                    conn.execute(update(_EV).where(_EV.c.alert_id == row.id, _EV.c.kind == "raised").values(at=at))
+                        created_at=req.at, updated_at=req.at, due_at=req.at + (row.due_at - row.created_at)))
+                    conn.execute(update(_EV).where(_EV.c.alert_id == row.id, _EV.c.kind == "raised")
+                                 .values(at=req.at))
                     raised += 1
         if outcome is not None and held:
-            decided = at + shift + timedelta(minutes=rnd.randint(20, 300))
-            decided = _after_entries(engine, [n for r in reqs for n in (r.debit, r.credit)], decided)
+            decided = max(r.at for r in reqs) + max(timedelta(minutes=2), timedelta(minutes=rnd.randint(20, 300)) * pace)
+            decided = min(_after_entries(engine, [n for r in reqs for n in (r.debit, r.credit)], decided), now)
             desk = FraudDesk(Ledger(engine, audit=audit, clock=lambda d=decided: d), clock=lambda d=decided: d)
             analyst = rnd.choice(ANALYSTS)
             note = {"confirmed": "customer confirmed by phone it was not them",
                     "rent": "first rent to a new landlord; the customer showed the lease"}.get(outcome, "")
             suppress = SuppressRequest("amount_limit", "counterparty", 60) if outcome == "rent" else None
             decision = Decision("false-positive" if outcome == "rent" else outcome, note, suppress=suppress)
-            for tid in held:
-                alert_id = _alert_id(engine, tid)
+            for req in held:
+                alert_id = _alert_id(engine, req.id)
                 if alert_id is not None:
                     try:
                         desk.dispose(analyst, alert_id, decision)
@@ -157,6 +167,45 @@ def _play(ledger: Ledger, audit: "AuditTrail | None", config, stories: list, rnd
                         pass
     _live_touches(ledger, audit, now, rnd)
     return raised
+
+
+def _fit_before(ledger: Ledger, stories: list, now: datetime) -> list:
+    """The stories moved, in their order, into the time between the accounts' history and ``now``.
+
+    The history runs up to the start of the seed's day and nothing is back-dated into it, so a story meant
+    for an earlier day is told after it: the decided ones spread over the first part of that time, the live
+    ones at their own time when that is after the history (else in the last part). Nothing is after now.
+    """
+    from core.security.roles import SYSTEM_ACTOR
+
+    if not stories:
+        return stories
+    clearing = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")["clearing"].number
+    numbers = [clearing, *(n for _at, reqs, _a, _o in stories for r in reqs for n in (r.debit, r.credit))]
+    first = min(s[0] for s in stories)
+    start = _after_entries(ledger.engine, numbers, first) + timedelta(minutes=5)  # the salaries come first
+    if start <= first:
+        return stories
+    room = max(now - start, timedelta(minutes=30))
+    span = max(start - first, timedelta(seconds=1))
+    moved = []
+    for at, reqs, acts, outcome in stories:
+        if at >= start:
+            new = at
+        elif outcome is None:  # live, but meant for before the history ended
+            new = start + room * (0.5 + 0.45 * ((at - first) / span))
+        else:
+            new = start + room * (0.4 * ((at - first) / span))
+        delta = new - at
+        moved.append((new, [replace(r, at=r.at + delta) for r in reqs],
+                      [(c, t + delta, *rest) for (c, t, *rest) in acts], outcome))
+    return moved
+
+
+def _pace(stories: list, now: datetime) -> float:
+    """How much faster than real time the decided stories are told (1 when they keep their own days)."""
+    decided = [s[0] for s in stories if s[3] is not None]
+    return min(1.0, (now - min(decided)) / timedelta(days=29)) if decided else 1.0
 
 
 def _top_up(ledger: Ledger, stories: list) -> None:

@@ -237,6 +237,15 @@ class Drawers:
         self._read(lambda c: ctr.check_on_file(c, account, document))
         return document
 
+    def approval_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
+        """Before the confirmation: why this cash would wait for a second person (a withdrawal above the teller's
+        limit: the cash is reserved, not paid out, until a supervisor approves), or None. Deposits never wait."""
+        self.ledger.authorize(actor, Permission.CASH, account)
+        code = check_amount(amount, currency)
+        if deposit or self.ledger.four_eyes is None:
+            return None
+        return self.ledger.four_eyes.would_wait(actor, amount, code)
+
     def ctr_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool,
                   id_document: tuple[str, str] | None = None) -> str | None:
         """Before the confirmation: None, or why this cash needs the customer's ID document (the customer's

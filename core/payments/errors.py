@@ -78,3 +78,13 @@ class InvalidBeneficiary(ValidationError):
 
 class VaultKeyError(QenexError):
     code = "vault_key"
+
+
+class ProviderNotConfigured(QenexError):
+    """No card payment provider is set up: refused before anything (card vault, payment record) is written."""
+
+    code = "provider_not_configured"
+
+
+NOT_CONFIGURED = ("card payments are not set up: an administrator must configure the payment provider "
+                  "(QENEX_STRIPE_API_KEY); nothing was charged or stored")

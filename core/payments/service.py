@@ -72,6 +72,10 @@ class PaymentService:
         id: the provider recognises it), ProviderError. None of them moves money.
         """
         self.authorize(actor, Permission.PAYMENT_TAKE, req.id)
+        if not self.provider.configured():  # before the card goes to the vault or a payment is written
+            from core.payments.errors import NOT_CONFIGURED, ProviderNotConfigured
+
+            raise ProviderNotConfigured(NOT_CONFIGURED)
         req = self._check(req)
         card_clearing = clearing.account_number(self.ledger, actor, clearing.CARD, req.currency)
         with self.engine.connect() as conn:

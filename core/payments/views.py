@@ -46,6 +46,17 @@ class PaymentEventView:
     transfer_id: str | None
 
 
+# A payment's status in words, the same on the console's list, title and history and in `qenex payments`.
+STATUS_WORDS = {"pending": "waiting for the provider", "requires_action": "waiting for 3-D Secure",
+                "requires_capture": "authorized", "succeeded": "captured", "refunded": "refunded",
+                "canceled": "canceled", "failed": "failed (not charged)", "declined": "declined by fraud screen",
+                "processing": "processing"}
+
+
+def status_words(status: str) -> str:
+    return STATUS_WORDS.get(status, status.replace("_", " "))
+
+
 @dataclass(frozen=True)
 class PaymentView:
     id: str

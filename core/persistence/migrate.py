@@ -67,6 +67,25 @@ def script_head() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
+def chain() -> list[str]:
+    """Every revision from the first to the head, in the order they apply (read from the files' headers).
+
+    The ids name migrations rather than count them (branches were merged, so ``0007`` applies last), which
+    is why ``qenex db current`` says where the database is in this order."""
+    down_of: dict[str, str | None] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN.search(source)
+        if rev is not None and down is not None:
+            downs = re.findall(r"['\"]([^'\"]+)['\"]", down.group(1))
+            down_of[rev.group(1)] = downs[0] if downs else None
+    order, at = [], script_head()
+    while at is not None and at in down_of and at not in order:
+        order.append(at)
+        at = down_of[at]
+    return order[::-1]
+
+
 def _at_head(engine: Engine) -> bool:
     """Whether the database's recorded revision is the head of these migrations."""
     head = script_head()

@@ -71,7 +71,7 @@ def test_a_card_that_changes_nothing_measurable_is_not_proposed(engine, desk):
     assert "rule" not in _by_kind(desk.recommendations(SUPERVISOR))
     [held] = result.summary["no_measurable_change"]
     assert held.startswith("rule velocity_limit: 100 % false positives over 30 days (allow 40 payments an hour")
-    assert "alerts a day 0.2 -> 0.2, declines a day 1.1 -> 1.1; recall 36 % -> 36 % (+0 points)" in held
+    assert "alerts a day 0.2 → 0.2, declines a day 1.1 → 1.1; recall 36 % → 36 % (+0 points)" in held
     for rec in desk.recommendations(SUPERVISOR):
         if "shadow" in rec.evidence:  # every card proposed moves a figure the supervisor reads
             sh = rec.evidence["shadow"]

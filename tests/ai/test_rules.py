@@ -36,12 +36,15 @@ def test_a_model_is_promoted_only_when_it_catches_at_least_as_many_frauds_within
 
 
 def test_recall_changes_are_points_and_frauds_caught():
-    assert words.recall_change(0.65, 0.47) == "recall 65 % -> 47 % (-18 points): about a quarter fewer frauds caught"
-    assert words.recall_change(0.30, 0.45) == "recall 30 % -> 45 % (+15 points): about 50 % more frauds caught"
-    assert words.recall_change(0.60, 0.30) == "recall 60 % -> 30 % (-30 points): about half as many frauds caught"
+    assert words.recall_change(0.65, 0.47) == "recall 65 % → 47 % (-18 points): about a quarter fewer frauds caught"
+    assert words.recall_change(0.30, 0.45) == "recall 30 % → 45 % (+15 points): about 50 % more frauds caught"
+    assert words.recall_change(0.60, 0.30) == "recall 60 % → 30 % (-30 points): about half as many frauds caught"
     assert words.feature("country_risk_30d") == "the country's fraud share over the last 30 days"
     assert words.bins("amount", [81000.0, 120000.0]) == ["under 81k", "81k–120k", "120k+"]
     assert words.bins("cp_risk_7d", [0.05, 0.2])[1] == "5.0 %–20 %"
+    # QA 31: neighbouring edges never read the same ("0.5 %–0.5 %"): more digits until they differ
+    labels = words.bins("country_risk_30d", [0.0049, 0.0051, 0.2])
+    assert labels == ["under 0.49 %", "0.49 %–0.51 %", "0.51 %–20.0 %", "20.0 %+"]
 
 
 def test_a_reason_must_say_something():

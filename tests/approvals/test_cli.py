@@ -70,3 +70,21 @@ def test_limits(qenex):  # noqa: F811
     assert qenex("approvals", "limits", "--set", "teller", "EUR", "2500", "--json")[1]["limit"] == "2500.00"
     code, _, err = qenex("approvals", "limits", "--set", "teller", "EUR", "-5")
     assert code == 1 and err.startswith("qenex: ")
+
+
+def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeypatch):  # noqa: F811
+    """QA #20: qenex account open/overdraft --as a teller follow the same credit rule as the console."""
+    _users(qenex, monkeypatch)
+    qenex("customer", "add", "--name", "Ada Lovelace")
+    code, text, err = qenex("account", "open", "--customer", "1", "--currency", "USD", "--overdraft", "5000000",
+                            "--as", "tina", "--note", "salary")
+    assert code == 0, err
+    assert "above your limit" in text and "until then the account has no overdraft" in text
+    acc = qenex("accounts", "--json")[1][0]
+    assert acc["overdraft_limit"] == "0.00"
+    code, data, _ = qenex("account", "overdraft", acc["number"], "500", "--as", "tina", "--json")
+    assert code == 0 and data["overdraft_limit"] == "500.00" and "overdraft_approval" not in data
+    [req] = qenex("approvals", "list", "--json")[1]["requests"]
+    assert req["kind"] == "overdraft" and req["amount"] == "5000000.00"
+    assert qenex("approvals", "approve", str(req["id"]), "--as", "sam")[0] == 0
+    assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "5000000.00"

@@ -62,7 +62,7 @@ def test_alerts_flow(held, capsys):
     assert code == 1 and err.strip() == f"qenex: claimed_by_other: alert #{claimed['id']} is claimed by anna; " \
                                         "ask them or a supervisor to reassign it"
     code, _, err = run(capsys, "alerts", "disposition", str(claimed["id"]), "--outcome", "confirmed", "--as", "anna")
-    assert code == 1 and err.startswith("qenex: note_required: confirming fraud needs a note")
+    assert code == 1 and err.startswith("qenex: note_required: confirming fraud needs a note") and "--note TEXT" in err
     code, result, _ = run(capsys, "alerts", "disposition", str(claimed["id"]), "--outcome", "confirmed",
                           "--note", "customer did not pay this", "--as", "anna", "--json")
     assert code == 0 and (result["code"], result["money"], result["label"]) == ("TRUE_POSITIVE", "voided", True)

@@ -49,10 +49,21 @@ def test_the_demo_statements_close_at_the_current_balance(sqlite_engine):
     from core.persistence.models import Account, Entry
     from core.teller.statement import StatementFilter, summary
 
+    from datetime import datetime, timezone
+
+    from core.persistence.models import FraudAlert, Transfer
+
     ledger = Ledger(sqlite_engine, screen=FraudScreen(sqlite_engine))
-    seed(ledger, customers=40, days=14)
-    assert seed_queue(ledger, None) > 0
+    now = datetime(2026, 11, 30, 13, 36, tzinfo=timezone.utc)
+    seed(ledger, customers=40, days=14, end=now)
+    assert seed_queue(ledger, None, now=now) > 0
     a, e = Account.__table__, Entry.__table__
+    al, t = FraudAlert.__table__, Transfer.__table__
+    with sqlite_engine.connect() as conn:  # QA 32/35: nothing dated after now; an alert is raised at its payment's time
+        assert conn.execute(select(func.max(t.c.created_at))).scalar().replace(tzinfo=timezone.utc) <= now
+        assert conn.execute(select(func.max(al.c.closed_at))).scalar().replace(tzinfo=timezone.utc) <= now
+        pairs = conn.execute(select(al.c.created_at, t.c.created_at).join(t, t.c.id == al.c.transfer_id)).all()
+        assert pairs and all(abs((raised - paid).total_seconds()) < 1 for raised, paid in pairs)
     with sqlite_engine.connect() as conn:
         accounts = conn.execute(select(a.c.id, a.c.number, a.c.credits_posted - a.c.debits_posted)).all()
         for account_id, number, current in accounts:

@@ -233,6 +233,11 @@ def test_a_withdrawal_above_the_tellers_limit_waits_for_approval_and_the_count_w
 
     drawers.ledger.four_eyes = Approvals(drawers.ledger, Policy())
     s = drawers.open(TINA, "D1", "USD", {usd("100"): 200})  # 20,000.00
+    # said before the confirmation, so the form offers "Send for approval" (QA #7); deposits never wait
+    assert drawers.approval_check(TINA, account, usd("12000"), "USD", deposit=False) == \
+        "above the teller limit of $10,000.00"
+    assert drawers.approval_check(TINA, account, usd("10000"), "USD", deposit=False) is None
+    assert drawers.approval_check(TINA, account, usd("12000"), "USD", deposit=True) is None
     held = drawers.withdraw(TINA, account, usd("12000"), "USD", id_document=("passport", "X1234567"))
     assert held.state == "pending" and held.approval is not None  # above the teller's 10,000 limit
     assert drawers.session(SAM, s.id).cash == usd("20000")  # nothing paid out yet

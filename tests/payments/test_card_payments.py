@@ -147,3 +147,27 @@ def test_unknown_payment_and_permissions(pay_env):
     analyst = Actor("anna", Role.ANALYST)
     with pytest.raises(PermissionDenied):
         svc.create(analyst, request(account))
+
+
+def test_without_a_provider_nothing_is_stored_or_charged(engine, tmp_path):
+    """QA 38: no provider configured: core refuses before the card goes to the vault or a payment is written,
+    and says an administrator must set it up (the console disables New card payment the same way)."""
+    from sqlalchemy import func, select
+
+    from core.ledger.service import Ledger
+    from core.payments.errors import ProviderNotConfigured
+    from core.payments.service import PaymentService
+    from core.payments.stripe_provider import StripeProvider
+    from core.payments.vault import Vault
+    from core.payments.vault_keys import VaultKeys
+    from core.persistence.models import Payment, VaultCard
+
+    ledger = Ledger(engine)
+    account = ledger.open_account(SYSTEM_ACTOR, ledger.add_customer(SYSTEM_ACTOR, "Ada").id, "USD").number
+    svc = PaymentService(engine, provider=StripeProvider(None), vault=Vault(engine, VaultKeys(
+        tmp_path, environ={}, use_keyring=False), None), screen=None, audit=None)
+    with pytest.raises(ProviderNotConfigured, match="an administrator must configure"):
+        svc.create(TELLER, request(account))
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(VaultCard)).scalar_one() == 0

@@ -36,9 +36,13 @@ def test_maker_then_checker(qtbot, services, bank, teller, ui_thread_sql):
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
     assert "sent for approval (above the teller limit of $100.00)" in form.dialog.outcome.text()
+    assert form.dialog.confirm_button.text() == "&Send for approval"  # not "Confirm and post" (QA #7)
     with qtbot.waitSignal(form.posted):
         qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
     assert form.status.text().startswith("Waiting for approval: $400.00") and "not posted" in form.status.text()
+    form.receipt_button.click()  # the receipt's link is added under the result, never instead of it (QA #8)
+    qtbot.waitUntil(lambda: "Receipt saved" in form.status.text())
+    assert form.status.text().startswith("Waiting for approval: $400.00")
     qtbot.waitUntil(lambda: page.customer_panel.available_label.text() == "$600.00")
     assert page.current_label.text() == "$1,000.00"  # reserved, not posted
 

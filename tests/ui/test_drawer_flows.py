@@ -206,6 +206,8 @@ def test_a_standing_instruction_is_added_and_run_with_history(qtbot, services, b
     panel = page.standing_panel
     dialog = panel.add_dialog()
     qtbot.waitUntil(dialog.isVisible)
+    dialog.review()  # nothing typed: both fields are marked at once (QA #6)
+    assert {"to", "amount"} <= set(dialog.form.field_errors())
     qtbot.keyClicks(dialog.to_edit, bank[0])
     qtbot.keyClicks(dialog.amount, "400")
     qtbot.keyClick(dialog.amount, Qt.Key.Key_Return)

@@ -78,6 +78,15 @@ def test_the_decide_dialog_has_one_mnemonic_each_and_names_the_snooze_zone(qtbot
     select(qtbot, page, tid)
     dialog = page.queue.decide()
     qtbot.waitUntil(dialog.isVisible, timeout=15_000)
+    # QA 36: no outcome chosen for the analyst (Decide is off until one is), UI words, the error goes on typing
+    assert dialog.outcome() is None and not dialog.ok.isEnabled()
+    dialog.buttons["escalate"].setChecked(True)
+    QApplication.processEvents()
+    dialog.submit()
+    assert "needs a note" in dialog.error.text() and "--" not in dialog.error.text()
+    dialog.note.setPlainText("c")
+    assert dialog.error.text() == ""
+    dialog.note.setPlainText("")
     for key in ("confirmed", "false-positive", "escalate", "inconclusive"):
         dialog.buttons[key].setChecked(True)
         QApplication.processEvents()
@@ -167,3 +176,22 @@ def test_the_status_line_names_a_suppression_made_with_a_false_positive(qtbot, h
     qtbot.waitUntil(lambda: "false positive" in window.statusBar().currentMessage(), timeout=15_000)
     assert "payment posted" in window.statusBar().currentMessage()
     assert "rule suppressed" in window.statusBar().currentMessage()
+
+
+def test_status_is_the_alerts_state_and_f1_lists_only_the_roles_keys(qtbot, hold, open_page):
+    """QA 37: an overdue alert's Status still says open/claimed (overdue is the SLA column's mark); F1 for an
+    analyst has the queue's keys and no teller key."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from core.persistence.base import utcnow
+    from ui.fraud.queue_model import sla_text, state_text
+
+    hold(250_00)
+    window, page = open_page(ANALYST)
+    alert = loaded(qtbot, page, 1)[0].alert
+    late = replace(alert, due_at=utcnow() - timedelta(hours=2), escalation="sla")
+    assert state_text(late) == "open" and sla_text(late).startswith("overdue")
+    assert state_text(replace(late, assignee="anna")) == "claimed"
+    rows = dict(window.shortcut_rows())
+    assert "Ctrl+F" not in rows and rows["Alt+N"] == "Claim the next alert (Fraud queue)" and "Alt+D" in rows

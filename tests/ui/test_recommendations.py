@@ -68,6 +68,14 @@ def test_cards_show_their_evidence_and_accept_then_roll_back(qtbot, page, servic
     # the decided card stays selected (QA R27: the selection jumped to the top card with Accept enabled)
     qtbot.waitUntil(lambda: page.current().status == "accepted", timeout=10_000)
     assert page.current().id == rec.id and not page.accept_button.isEnabled() and page.rollback_button.isEnabled()
+    # QA 30: later reloads (the poll, a live event, a load started before the decision) keep it selected
+    others = [r for r in page.recs if r.id != rec.id]
+    page._loaded((others, services.ai.state(SUPERVISOR), None, page.fingerprint, None))  # a load from before
+    page.refresh()
+    page.refresh()
+    qtbot.wait(500)
+    qtbot.waitUntil(lambda: page.current() is not None and page.current().id == rec.id, timeout=10_000)
+    assert page.message.text().startswith(f"Accepted #{rec.id}.")
     page.filter.setCurrentIndex(2)  # All
     qtbot.waitUntil(lambda: any(r.id == rec.id and r.status == "accepted" for r in page.recs), timeout=10_000)
     qtbot.waitUntil(lambda: "model v2" in page.state_label.text(), timeout=10_000)
@@ -282,6 +290,9 @@ def test_charts_label_their_axes_date_the_terminals_days_and_name_bins(qtbot):
                                               "this_week": [0.1, 0.2, 0.7]}))
     assert [t for _x, t in chart.plot.getAxis("bottom")._tickLevels[0]] == words.bins("amount", edges)
     assert "e+" not in "".join(words.bins("amount", edges)) and chart.plot.getAxis("bottom").labelText == "payment amount"
+    # QA 31: a share's axis ends at 100 %, the last bar is whole, the title is short enough not to be cut
+    (x0, x1), (_y0, y1) = chart.plot.getViewBox().viewRange()
+    assert y1 <= 100 and x0 <= -0.6 and x1 >= 2.6 and len(chart.plot.plotItem.titleLabel.text) < 60
     assert not chart.draw(None)
 
 

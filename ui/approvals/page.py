@@ -226,7 +226,7 @@ class ApprovalsPage(QWidget):
             return
         totals: dict[str, int] = {}
         for r in chosen:
-            if r.amount is not None and r.currency and r.kind != "hold_release":
+            if r.amount is not None and r.currency and r.kind not in ("hold_release", "overdraft"):
                 totals[r.currency] = totals.get(r.currency, 0) + r.amount
         rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
                  + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""))]

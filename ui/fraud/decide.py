@@ -4,8 +4,9 @@ Outcomes (Alt+C, Alt+F, Alt+I, Alt+E; Alt+O the note, Alt+U snooze, Alt+Z freeze
 fraud (voids the hold or reverses the payment; may ask a
 supervisor to freeze the account), false positive (posts the payment; may suppress one rule for the card
 or counterparty), inconclusive (funds stay held; back in the queue now or snoozed until a time),
-escalate (to a supervisor). The core's own checks run first, so a missing note or a bad date is shown in
-place and nothing is sent; then the decision goes to core on a worker and the dialog stays open (note kept)
+escalate (to a supervisor). No outcome is chosen beforehand (unless a key asked for one): the analyst picks
+it, and the button stays off until then. The core's own checks run first, so a missing note or a bad date is shown in
+place (and goes once a note is typed) and nothing is sent; then the decision goes to core on a worker and the dialog stays open (note kept)
 until core accepts it: a refusal (someone else's claim, an alert closed meanwhile) is shown in place too.
 """
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _total(alerts: list[AlertRow]) -> str:
 
 
 class DecideDialog(QDialog):
-    def __init__(self, alerts: list[AlertRow], parent: QWidget | None = None, outcome: str = "confirmed",
+    def __init__(self, alerts: list[AlertRow], parent: QWidget | None = None, outcome: str | None = None,
                  sender: Sender | None = None) -> None:
         super().__init__(parent)
         self.alerts, self.sender_ = alerts, sender
@@ -136,7 +137,9 @@ class DecideDialog(QDialog):
         self.group.idToggled.connect(lambda _id, on: on and self._outcome_changed())
         self.suppress.toggled.connect(self._outcome_changed)
         self.snooze.toggled.connect(self._outcome_changed)
-        self.buttons.get(outcome, self.buttons["confirmed"]).setChecked(True)
+        self.note.textChanged.connect(lambda: self.error.setText(""))  # the complaint goes once a note is typed
+        if outcome in self.buttons:  # else none is chosen for the analyst: they pick one themselves
+            self.buttons[outcome].setChecked(True)
         self._outcome_changed()
         self.resize(620, self.sizeHint().height())
         self.note.setFocus()
@@ -152,11 +155,21 @@ class DecideDialog(QDialog):
                 "inconclusive": f"{total} stays held on {where}; no label is recorded.",
                 "escalate": f"{total} stays held on {where} until a supervisor decides."}[outcome]
 
-    def outcome(self) -> str:
-        return OUTCOMES[self.group.checkedId()][0]
+    def outcome(self) -> str | None:
+        return OUTCOMES[self.group.checkedId()][0] if self.group.checkedId() >= 0 else None
 
     def _outcome_changed(self) -> None:
         outcome = self.outcome()
+        self.ok.setEnabled(outcome is not None)
+        if outcome is None:
+            for w in (self.freeze, self.snooze_box, self.suppress_box):
+                w.setVisible(False)
+            self.note_label.setText("N&ote")
+            self.ok.setText("Decide")
+            self.ok.setToolTip("Choose an outcome first")
+            self.summary.setText("Choose an outcome: what happens to the money shows here before you confirm.")
+            return
+        self.ok.setToolTip("")
         self.freeze.setVisible(outcome == "confirmed")
         self.snooze_box.setVisible(outcome == "inconclusive")
         self.snooze_until.setEnabled(self.snooze.isChecked())
@@ -187,6 +200,9 @@ class DecideDialog(QDialog):
 
     def submit(self) -> None:
         """Check the decision as the core will (note, dates, options); close only if it passes."""
+        if self.outcome() is None:
+            self.error.setText("Choose an outcome first.")
+            return
         decision = self.decision()
         try:
             check(decision, utcnow())

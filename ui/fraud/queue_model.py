@@ -43,10 +43,9 @@ def amount_text(a: AlertRow) -> str:
 
 
 def state_text(a: AlertRow, now: datetime | None = None) -> str:
-    state = a.state(now or utcnow())
-    if state == "open" and a.escalation == "sla":
-        return "overdue"
-    return state
+    """The alert's own state (open, claimed, snoozed, escalated, closed); being overdue is marked apart, in the
+    SLA column ("overdue 2 h 10 min", red), so an overdue alert still says whether someone holds it."""
+    return a.state(now or utcnow())
 
 
 class ShownAlert:

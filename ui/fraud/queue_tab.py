@@ -262,7 +262,7 @@ class QueueTab(QWidget):
         Op(self, lambda _t: desk.release(actor, alert_id)).success(
             lambda row: self._after(row, f"Alert #{row.id} is back in the queue")).run_in_background()
 
-    def decide(self, outcome: str = "confirmed") -> DecideDialog | None:
+    def decide(self, outcome: str | None = None) -> DecideDialog | None:
         chosen = self.selected_alerts()
         if len(chosen) <= 1:
             chosen = [self.current.alert] if self.current is not None else []

@@ -28,7 +28,7 @@ from app.tasks import Op
 from core import reasons
 from core.errors import QenexError
 from core.ledger.money import format_minor, parse_amount
-from core.payments.views import PaymentView
+from core.payments.views import STATUS_WORDS, PaymentView, status_words
 from core.security.roles import Actor, Permission
 from ui.columns import Column
 from ui.errors import notify, show_error
@@ -45,13 +45,10 @@ if TYPE_CHECKING:
 
 REFRESH_MS = 15_000
 STATUSES = ("", "requires_action", "requires_capture", "succeeded", "refunded", "canceled", "failed", "declined")
-STATUS_WORDS = {"pending": "waiting for the provider", "requires_action": "waiting for 3-D Secure",
-                "requires_capture": "authorized", "succeeded": "captured", "refunded": "refunded",
-                "canceled": "canceled", "failed": "declined by the issuer", "declined": "declined by fraud screen"}
 
 PAYMENT_COLUMNS = (
     Column("When", lambda p: p.created_at.astimezone().strftime("%m-%d %H:%M")),
-    Column("Status", lambda p: STATUS_WORDS.get(p.status, p.status)),
+    Column("Status", lambda p: status_words(p.status)),
     Column("Amount", lambda p: format_minor(p.amount, p.currency), align_right=True),
     Column("Refunded", lambda p: format_minor(p.refunded, p.currency) if p.refunded else "", align_right=True),
     Column("Card", lambda p: p.card),
@@ -60,7 +57,7 @@ PAYMENT_COLUMNS = (
 )
 EVENT_COLUMNS = (
     Column("When", lambda e: e.at.astimezone().strftime("%H:%M:%S")),
-    Column("Step", lambda e: e.kind),
+    Column("Step", lambda e: status_words(e.kind) if e.kind in STATUS_WORDS else e.kind.replace("_", " ")),
     Column("By", lambda e: f"{e.actor} ({e.source})"),
     Column("Detail", lambda e: e.detail),
 )
@@ -85,6 +82,10 @@ class PaymentsPage(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.new_button = QPushButton("New card pa&yment…", objectName="primary")
         self.new_button.clicked.connect(self.new_payment)
+        if not services.payments.provider.configured():  # core refuses too; say so before anything is typed
+            self.new_button.setEnabled(False)
+            self.new_button.setToolTip("Card payments are not set up on this desk: an administrator must configure "
+                                       "the payment provider (Payments in the status bar says so too)")
         filter_label = QLabel("Sta&tus")
         filter_label.setBuddy(self.status_filter)
 
@@ -240,7 +241,7 @@ class PaymentsPage(QWidget):
                 button.setEnabled(False)
             return
         c = payment.currency
-        self.title_label.setText(f"Payment {payment.id} · {STATUS_WORDS.get(payment.status, payment.status)}")
+        self.title_label.setText(f"Payment {payment.id} · {status_words(payment.status)}")
         self.amount_label.setText(format_minor(payment.amount, c))
         fraud = (f"fraud screen {payment.fraud_decision} ({payment.fraud_score:.2f})"
                  if payment.fraud_decision and payment.fraud_score is not None else "not screened")
@@ -380,7 +381,7 @@ class PaymentsPage(QWidget):
         self._show(view)
         c = view.currency
         left = f"; {format_minor(view.refundable, c)} left to refund" if view.captured else ""
-        self._say(f"{verb}: the payment is {STATUS_WORDS.get(view.status, view.status)}; captured "
+        self._say(f"{verb}: the payment is {status_words(view.status)}; captured "
                   f"{format_minor(view.captured, c)}, refunded {format_minor(view.refunded, c)}{left}", ok=True)
         self.model.refresh()
 

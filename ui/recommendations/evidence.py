@@ -149,22 +149,24 @@ class EvidenceChart(QWidget):
                 ticks.append((i, f"{datetime.fromtimestamp(daily[i][0], timezone.utc):%d %b}"))
                 last = i
         self.plot.getAxis("bottom").setTicks([ticks])
-        self.plot.setXRange(start - 1, len(daily))
+        self.plot.setXRange(start - 1, len(daily), padding=0)
         self.plot.setLabel("left", "payments a day")
         self.plot.setLabel("bottom", "day (UTC)")
         self._room(max([1, *(d[1] for d in daily)]))
 
     def _drift(self, ev: dict, subject: str = "") -> None:
         name = ev.get("feature") or words.feature(subject)
-        self.plot.setTitle(f"Share of payments by {name} (shift index {ev['psi']:.2f})")
+        # the feature's name is on the bottom axis: a short title is never cut at the page's width
+        self.plot.setTitle(f"Share of payments per bin (shift index {ev['psi']:.2f})")
         last = [v * 100 for v in ev["last_week"]]
         this = [v * 100 for v in ev["this_week"]]
         xs = list(range(len(last)))
         self._bars(xs, last, COLORS["current"], "last week", 0.4, -0.2)
         self._bars(xs, this, COLORS["proposed"], "this week", 0.4, 0.2)
-        labels = ev.get("bins") or words.bins(subject, ev.get("edges", []))
+        labels = words.bins(subject, ev["edges"]) if ev.get("edges") else (ev.get("bins") or ["all"])
         every = 1 if len(labels) <= 6 else 2  # room for the labels at the page's default size
         self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(labels) if i % every == 0 or i == len(labels) - 1]])
         self.plot.setLabel("left", "share of the week's payments (%)")
         self.plot.setLabel("bottom", name)
-        self._room(max([1, *last, *this]))
+        self.plot.setXRange(-0.7, len(xs) - 0.3, padding=0)  # the first and last bars whole
+        self.plot.setYRange(0, min(100.0, max([1, *last, *this]) * HEADROOM), padding=0)  # a share ends at 100 %

@@ -55,6 +55,7 @@ class RecommendationsPage(QWidget):
         self.task: Task | None = None
         self.loads = 0
         self.pinned: int | None = None  # a card just decided: kept listed and selected
+        self.reloading = False
         self.shown_id: int | None = None
         self.fingerprint: tuple | None = None
         self.step_started = (0.0, "")
@@ -161,7 +162,7 @@ class RecommendationsPage(QWidget):
             recs = desk.recommendations(actor, status)
             if pinned is not None and all(r.id != pinned for r in recs):
                 recs = sorted([*recs, desk.get(actor, pinned)], key=lambda r: -r.id)
-            return recs, desk.state(actor), desk.last_run(actor), desk.changes(actor)
+            return recs, desk.state(actor), desk.last_run(actor), desk.changes(actor), pinned
         Op(self, load).success(self._loaded).run_in_background()
 
     def _poll(self) -> None:
@@ -173,10 +174,20 @@ class RecommendationsPage(QWidget):
             lambda seen: self.refresh() if seen != self.fingerprint else None).run_in_background()
 
     def _loaded(self, result: tuple) -> None:
-        recs, state, run, self.fingerprint = result
-        keep = self.current().id if self.current() else None
+        recs, state, run, self.fingerprint, pinned = result
+        if self.pinned is not None and self.pinned != pinned and all(r.id != self.pinned for r in recs):
+            self.refresh()  # a load started before the decision: the decided card is not in it yet
+            return
+        keep = self.pinned or (self.current().id if self.current() else None)
         self.recs = recs
-        self.model.set_rows(recs)
+        self.reloading = True  # the model's reset moves the current row: not the person choosing another card
+        try:
+            self.model.set_rows(recs)
+            row = next((i for i, r in enumerate(recs) if r.id == keep), 0 if recs else -1)
+            if row >= 0:
+                self.table.selectRow(row)
+        finally:
+            self.reloading = False
         self.state_label.setText(state_words(state))
         running = run is not None and run["status"] == "running"
         self.running_id = run["id"] if running else None
@@ -186,10 +197,7 @@ class RecommendationsPage(QWidget):
         self.run_label.setVisible(not running)
         self._other_run(run)
         self.loads += 1
-        row = next((i for i, r in enumerate(recs) if r.id == keep), 0 if recs else -1)
-        if row >= 0:
-            self.table.selectRow(row)
-        self._show(row)
+        self._show(row, chosen=False)
 
     def _other_run(self, run: dict | None) -> None:
         """A run this page did not start (the schedule, the command line, another desk): shown as running,
@@ -218,11 +226,16 @@ class RecommendationsPage(QWidget):
         row = self.table.currentIndex().row()
         return self.model.row_object(row) if row >= 0 else None
 
-    def _show(self, row: int) -> None:
+    def _show(self, row: int, chosen: bool = True) -> None:
+        """Show the card at ``row``; ``chosen``: the person selected it (another card than a just-decided one
+        unpins that one), not a reload keeping the selection."""
+        if self.reloading:
+            return  # _loaded shows the kept card once the rows are in
         rec = self.model.row_object(row) if row >= 0 else None
         if (rec.id if rec else None) != self.shown_id:  # another card: the last one's messages go
-            self.message.clear()
-            if rec is None or rec.id != self.pinned:
+            if chosen or rec is None or rec.id != self.pinned:
+                self.message.clear()
+            if chosen and (rec is None or rec.id != self.pinned):
                 self.pinned = None
         self.shown_id = rec.id if rec else None
         drawn = self.chart.draw(rec)

@@ -12,7 +12,7 @@ from core.ledger.views import TransferResult
 from core.security.roles import Actor
 from core.teller.customers import ID_TYPES
 from ui.teller.amounts import hint, show
-from ui.teller.confirm import ConfirmDialog
+from ui.teller.confirm import SEND_FOR_APPROVAL, ConfirmDialog
 from ui.teller.forms import LedgerForm
 
 
@@ -88,11 +88,12 @@ class CashForm(LedgerForm):
         document = (self.id_type.currentData(), number) if number else None
         deposit, teller, drawers, actor = self.deposit, self.services.teller, self.services.drawers, self.actor
         self.review(lambda: (teller.account(actor, account), drawers.sessions(actor, mine=True, currency=code),
-                             drawers.ctr_check(actor, account, minor, code, deposit=deposit, id_document=document)),
+                             drawers.ctr_check(actor, account, minor, code, deposit=deposit, id_document=document),
+                             drawers.approval_check(actor, account, minor, code, deposit=deposit)),
                     lambda found: self._confirm(account, minor, code, deposit, document, *found))
 
     def _confirm(self, account: str, minor: int, code: str, deposit: bool, document, detail, sessions,  # noqa: ANN001
-                 ctr_reason: str | None = None) -> None:
+                 ctr_reason: str | None = None, approval: str | None = None) -> None:
         if not ctr_reason:  # not above the threshold today: nothing is reported, no document needed
             document = None
             self._show_id(False)
@@ -129,10 +130,14 @@ class CashForm(LedgerForm):
             rows.append(("Reported", f"flagged for a currency transaction report ({ID_TYPES[document[0]]} "
                                      f"{document[1]})"))
         verb = "Pay out" if not deposit else "Take in"
-        self.dialog = ConfirmDialog(self, "Confirm cash " + ("deposit" if deposit else "withdrawal"), rows,
-                                    f"{verb} {show(minor, code, loc)} in cash.",
+        outcome = f"{verb} {show(minor, code, loc)} in cash."
+        if approval:
+            outcome = (f"Sent for approval ({approval}): {show(minor, code, loc)} is reserved on the account; do not pay "
+                       "out until a supervisor approves.")
+        self.dialog = ConfirmDialog(self, "Confirm cash " + ("deposit" if deposit else "withdrawal"), rows, outcome,
                                     lambda: self._post(account, minor, code, deposit, document),
-                                    confirm_text="&Confirm " + ("deposit" if deposit else "withdrawal"))
+                                    confirm_text=SEND_FOR_APPROVAL if approval else
+                                    "&Confirm " + ("deposit" if deposit else "withdrawal"), warning=bool(approval))
         self.dialog.open()
 
     def _post(self, account: str, minor: int, code: str, deposit: bool, document) -> None:  # noqa: ANN001
