@@ -123,3 +123,17 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     services.approvals.approve(Actor("sue", Role.SUPERVISOR), request.id)
     qtbot.waitUntil(lambda: boss.holds_panel.model.rowCount() == 0)  # followed live
     assert services.teller.account(teller, bank[0]).account.available == 100000
+
+
+def test_new_customer_shows_every_fields_error_at_once(qtbot, services, bank, teller):
+    """QA #18/#19: a one-letter name, a bad date, phone and document are all marked on one try."""
+    page = _page(qtbot, services, teller)
+    dialog = page.new_customer_dialog()
+    for key, value in (("name", "X"), ("date_of_birth", "1951/12/18"), ("phone", "555"),
+                       ("address", "1 Spanning Tree Way, Somerville"), ("id_number", "!")):
+        dialog.edits[key].setText(value)
+    dialog.submit()
+    qtbot.waitUntil(lambda: len(dialog.form.field_errors()) >= 4)
+    errors = dialog.form.field_errors()
+    assert {"name", "date_of_birth", "phone", "id_number"} <= set(errors)
+    assert "not a full name" in errors["name"] and dialog.isVisible()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 
 from app.services import Services
 from app.tasks import Op
-from core.errors import QenexError
+from core.errors import QenexError, Refusals
 from core.ledger import money
 from core.security.roles import Actor
 from core.teller.customers import ID_TYPES, CustomerRecord, NewCustomer
@@ -66,6 +66,18 @@ class _FormDialog(QDialog):
     def _failed(self, err: Exception) -> None:
         self._busy = False
         self.ok_button.setEnabled(True)
+        if isinstance(err, Refusals):  # every field's error at once, each under its field (QA #18)
+            first = None
+            for one in err.errors:
+                key = getattr(one, "field", None)
+                if key in self.form.fields:
+                    self.form.set_error(key, one.message)
+                    first = first or key
+                else:
+                    self.form.set_status(one.message, ok=False)
+            if first is not None:
+                self.form.fields[first].setFocus()
+            return
         key = getattr(err, "field", None)
         if isinstance(err, QenexError) and err.code == "duplicate_customer":
             key = "id_number"
