@@ -83,6 +83,7 @@ def test_statement_filter_and_csv_export(qtbot, services, bank, teller, tmp_path
     statement.min_amount.setText("2,000")
     statement.apply()
     qtbot.waitUntil(lambda: "0 entries" in statement.title.text())
+    assert "all entries · only amounts of $2,000.00 or more" in statement.title.text()  # the filter is said (QA #24)
     statement.min_amount.clear()
     out = tmp_path / "s.csv"
     statement.export("csv", out)
