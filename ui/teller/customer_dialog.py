@@ -144,6 +144,7 @@ class OpenAccountDialog(_FormDialog):
                          "&Open account")
         self.services, self.actor, self.customer = services, actor, customer
         self.locale = operator_locale()
+        self.confirm: ConfirmDialog | None = None
         self.currency = QLineEdit("USD", maxLength=3)
         self.overdraft = QLineEdit("0", maxLength=32)
         for edit in (self.currency, self.overdraft):
@@ -155,6 +156,9 @@ class OpenAccountDialog(_FormDialog):
         self.currency.selectAll()
 
     def submit(self) -> None:
+        # Return in a field both fires returnPressed and presses the dialog's default button: one review only
+        if self._busy or (self.confirm is not None and self.confirm.isVisible()):
+            return
         self.form.clear()
         try:
             code = money.currency(self.currency.text())
