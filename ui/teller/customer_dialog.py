@@ -139,9 +139,12 @@ class OpenAccountDialog(_FormDialog):
     opened = Signal(object)  # AccountView
 
     def __init__(self, services: Services, actor: Actor, customer: CustomerRecord, parent: QWidget | None = None) -> None:
+        limit = services.teller.overdraft_limit(actor, "USD")
+        yours = ("" if limit is None else f" You may set up to {money.format_minor(limit, 'USD')} (or the same in another "
+                 "currency); above that a supervisor approves it.")
         super().__init__(parent, f"Open an account for {customer.name}",
-                         f"Customer {customer.number}. The overdraft limit is how far the balance may go below zero.",
-                         "&Open account")
+                         f"Customer {customer.number}. The overdraft limit is how far the balance may go below zero."
+                         + yours, "&Open account")
         self.services, self.actor, self.customer = services, actor, customer
         self.locale = operator_locale()
         self.confirm: ConfirmDialog | None = None
