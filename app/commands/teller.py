@@ -114,7 +114,7 @@ def _customer_add(args, ctx) -> int:  # noqa: ANN001
 
 def _customer_search(args, ctx) -> int:  # noqa: ANN001
     hits = _teller(ctx).search(SYSTEM_ACTOR, args.query, limit=args.limit)
-    text = "\n".join(f"{h.customer_number or '-':<10} {h.name:<32} {h.account or '':<11} {h.matched} ({h.score:.2f})"
+    text = "\n".join(f"{h.customer_number or '-':<10} {h.name:<32} {h.account or '':<11} {'exact ' if h.exact else ''}{h.matched} ({h.score:.2f})"
                      for h in hits) or f"no customer matches {args.query!r}"
     ctx.emit([h.to_dict() for h in hits], as_json=args.json, text=text)
     return 0
