@@ -24,6 +24,9 @@ def test_customer_search_and_show(qenex, bank):  # noqa: F811
     ada, acc = bank
     hits = qenex("customer", "search", "lovelce", "--json")[1]
     assert hits[0]["customer_number"] == ada["number"]
+    assert not hits[0]["exact"]  # a near match (QA #3)
+    code, text, _ = qenex("customer", "search", acc)
+    assert code == 0 and "exact account number" in text.splitlines()[0]
     shown = qenex("customer", "show", ada["number"], "--json")[1]
     assert shown["accounts"][0]["number"] == acc and shown["accounts"][0]["iban"].startswith("DE")
     assert len(shown["recent_transfers"]) == 2
