@@ -214,7 +214,15 @@ def _withdraw(args, ctx) -> int:  # noqa: ANN001
 
 
 def _balance(args, ctx) -> int:  # noqa: ANN001
-    bal = _ledger(ctx).balance(SYSTEM_ACTOR, args.account)
+    from datetime import datetime, timezone
+
+    from core.ledger import quick_read
+
+    # the driver's own read when the database needs nothing else (core.ledger.quick_read: no SQLAlchemy to
+    # import); else the ledger, which migrates, checks and words every error
+    bal = quick_read.balance(ctx.settings.database_url, args.account, datetime.now(timezone.utc))
+    if bal is None:
+        bal = _ledger(ctx).balance(SYSTEM_ACTOR, args.account)
     d = bal.to_dict()
     ctx.emit(d, as_json=args.json, text=f"{bal.account}  current {d['current']} {bal.currency}  "
                                          f"available {d['available']} {bal.currency}")

@@ -27,14 +27,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-from sqlalchemy import Connection, Engine, select
+from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigurationError
 from core.ledger import money
 from core.ledger.posting import MAX_TIMEOUT_SECONDS
 from core.security.roles import Actor, Role
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
 DEFAULT_LIMITS: dict[str, Decimal] = {Role.TELLER.value: Decimal(10_000), Role.SUPERVISOR.value: Decimal(50_000)}
 DEFAULT_OVERDRAFT_LIMITS: dict[str, Decimal] = {Role.TELLER.value: Decimal(1_000),
@@ -87,7 +88,9 @@ class Policy:
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
-        from core.persistence.models import ApprovalLimit  # here: reading the settings loads no model
+        from sqlalchemy import Engine, select  # here: reading the settings (a balance) loads no SQLAlchemy
+
+        from core.persistence.models import ApprovalLimit  # nor any model
 
         L = ApprovalLimit.__table__  # noqa: N806
         query = select(L.c.amount).where(L.c.role == key[0], L.c.currency == currency)

@@ -6,11 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
-
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
@@ -96,6 +94,9 @@ def _at_head(engine: Engine) -> bool:
 
 def _stored(engine: Engine) -> list[str]:
     """The revisions recorded in ``alembic_version`` (none: an empty database), read with plain SQL."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
     try:
         with engine.connect() as conn:
             return [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]

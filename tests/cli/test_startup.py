@@ -21,6 +21,7 @@ HELP = ("babel", "iso4217", "platformdirs")  # nor the money rules and their dat
 # the fraud screen, four eyes and the audit trail (made by a write), the posting path's driver helpers, the
 # other commands, the settings' folder lookup (QENEX_DATA_DIR is set) and the live-update transports.
 BALANCE = HEAVY + (
+    "sqlalchemy",  # a migrated database is read through the bare driver (core.ledger.quick_read)
     "sqlalchemy.orm", "core.persistence.models", "core.persistence.base", "core.fraud.screen", "core.fraud.features",
     "core.approvals.service", "core.approvals.store", "core.security.audit", "core.security.audit_keys",
     "cryptography", "core.ledger.desk", "core.ledger.batch", "core.teller",
