@@ -18,7 +18,7 @@ from app.services import Services
 from app.tasks import Op
 from core.security.roles import Actor
 from core.teller.display import banker_balance
-from core.teller.search import SearchHit
+from core.teller.search import SearchHit, no_match_words, shown_query
 from ui.columns import Column
 from ui.dates import plural
 from ui.errors import show_error
@@ -166,15 +166,16 @@ class Finder(QWidget):
             return
         self._search_seq += 1
         seq, teller, actor = self._search_seq, self.services.teller, self.actor
-        self.caption.setText(f"Searching for {query!r}…")
+        self.caption.setText(f"Searching for {shown_query(query)}…")
         Op(self, lambda _t: teller.search(actor, query)).success(lambda hits: self._found(seq, query, hits)).failure(
             lambda err: show_error(self, err)).run_in_background()
 
     def _found(self, seq: int, query: str, hits: list[SearchHit]) -> None:
         if seq != self._search_seq:
             return  # the teller typed on: an older answer
-        self.caption.setText(f"{plural(len(hits), 'match', 'matches')} for {query!r}, best first"
-                             if hits else f"No customer matches {query!r}; check the spelling or the number")
+        words = no_match_words(query)
+        self.caption.setText(f"{plural(len(hits), 'match', 'matches')} for {shown_query(query)}, best first"
+                             if hits else words[:1].upper() + words[1:])
         self._shown = None
         current = self.hits_model.row_object(self.hits.currentIndex().row()) if self.hits.currentIndex().isValid() else None
         self.stack.setCurrentWidget(self.hits)
