@@ -154,7 +154,8 @@ def desk_ledger(settings: Settings, engine: Engine, *, audit: AuditTrail | None 
     def make_four_eyes():  # noqa: ANN202 - core.approvals.Approvals
         from core.approvals import Approvals, Policy
 
-        return Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry))
+        return Approvals(ledger, Policy(settings.approval_limits, settings.approval_expiry,
+                                        settings.overdraft_limits))
 
     if deferred:
         from app.lazy import deferred as later
@@ -226,7 +227,7 @@ class Services:
         """Cash drawer sessions, cash at the desk through the open drawer, vault transfers, CTR flags."""
         from core.drawers.service import Drawers
 
-        return Drawers(self.ledger)
+        return Drawers(self.ledger, users=self.users)  # a supervisor's sign-off is checked as a sign-in
 
     @cached_property
     def standing(self):  # noqa: ANN201 - core.teller.standing.StandingOrders, imported on first use

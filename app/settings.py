@@ -60,6 +60,9 @@ class Settings:
     # --set`` wins for its currency), and how long a request waits (QENEX_APPROVAL_EXPIRY_HOURS, default 24).
     approval_limits: dict[str, Decimal] = field(default_factory=lambda: _policy().parse_limits(""))
     approval_expiry: timedelta = field(default_factory=lambda: _policy().parse_expiry(""))
+    # The highest overdraft limit each role sets alone (QENEX_OVERDRAFT_LIMITS, e.g. "teller=1000,supervisor=25000");
+    # above it the account opens without one and a supervisor approves (core.approvals.overdraft).
+    overdraft_limits: dict[str, Decimal] = field(default_factory=lambda: dict(_policy().DEFAULT_OVERDRAFT_LIMITS))
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -70,6 +73,8 @@ class Settings:
             locale=system_locale(),
             approval_limits=_policy().parse_limits(os.environ.get("QENEX_APPROVAL_LIMITS", "")),
             approval_expiry=_policy().parse_expiry(os.environ.get("QENEX_APPROVAL_EXPIRY_HOURS", "")),
+            overdraft_limits=_policy().parse_limits(os.environ.get("QENEX_OVERDRAFT_LIMITS", ""),
+                                                    _policy().DEFAULT_OVERDRAFT_LIMITS, "QENEX_OVERDRAFT_LIMITS"),
         )
 
 

@@ -16,6 +16,17 @@ class QenexError(Exception):
         return {"error": self.code, "message": self.message, **{k: str(v) for k, v in self.details.items()}}
 
 
+class Refusals(QenexError):
+    """Several independent refusals of one request at once (e.g. an unknown payee account and too little
+    money), so a form shows each under its field instead of one per attempt. ``errors``: the refusals."""
+
+    code = "refused"
+
+    def __init__(self, errors: list[QenexError]) -> None:
+        super().__init__("; ".join(e.message for e in errors), count=len(errors))
+        self.errors = list(errors)
+
+
 class ValidationError(QenexError):
     """Input that can never be right (bad amount, unknown currency, malformed id)."""
 

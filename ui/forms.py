@@ -1,6 +1,9 @@
 """Forms whose validation errors appear inline, under the field they are about."""
 from __future__ import annotations
 
+import html
+
+from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ui.errors import describe
@@ -79,10 +82,23 @@ class InlineForm(QWidget):
     def set_status(self, text: str, *, ok: bool, warning: bool = False) -> None:
         """``warning``: done, but not finished (e.g. a transfer held for fraud review): shown in amber."""
         self.status.setText(text)
+        self._status_base = text
         self.status.setProperty("state", "warning" if warning else "ok" if ok else "error")
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         self.status.show()
+        self._fit()
+
+    def add_status_line(self, rich: str) -> None:
+        """Show ``rich`` (HTML, e.g. a receipt's link) under the status the form shows, without replacing it
+        (a second call replaces the earlier added line, never the status)."""
+        base = getattr(self, "_status_base", "") if not self.status.isHidden() else ""
+        if not base:
+            self.set_status(rich, ok=True)
+            self._status_base = ""
+            return
+        shown = base if Qt.mightBeRichText(base) else html.escape(base)
+        self.status.setText(f"{shown}<br>{rich}")
         self._fit()
 
     def show_failure(self, err: Exception, key: str | None) -> None:

@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = _common(ap.add_parser("request", help="ask for an account freeze or closure, or a hold release"))
     p.add_argument("action", choices=["freeze", "close", "release-hold"])
     p.add_argument("target", help="the account number (freeze, close) or the hold number (release-hold)")
-    p.add_argument("--note", default="")
+    p.add_argument("--note", default="", help="why (needed to release a hold: at least 10 characters and 2 words)")
     p.set_defaults(handler=_request)
     p = _common(ap.add_parser("expire", help="close requests whose time passed (their held funds are released)"))
     p.set_defaults(handler=_expire)

@@ -1,7 +1,9 @@
 """Cash drawer commands: ``qenex drawer open|close|status|vault|report|ctr``.
 
 The command line acts as the system operator: a drawer opened here is the operator's session; any
-session can be counted and closed here (a supervisor's name and note when the difference needs one).
+session can be counted and closed here. A difference above the limit needs a supervisor's sign-off:
+``--supervisor NAME --note TEXT`` and the supervisor's own password (``QENEX_SUPERVISOR_PASSWORD`` or a no-echo
+prompt) and, once they enrolled, a one-time code (``QENEX_SUPERVISOR_TOTP_CODE`` or a prompt).
 Counts are ``DENOMINATIONxPIECES`` items, e.g. ``--count 100x10 --count 0.25x40``.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ from core.security.roles import SYSTEM_ACTOR
 
 dn = lazy("core.drawers.denominations")  # imported when a command runs: --help stays fast
 money = lazy("core.ledger.money")
+SUPERVISOR_PASSWORD_ENV, SUPERVISOR_CODE_ENV = "QENEX_SUPERVISOR_PASSWORD", "QENEX_SUPERVISOR_TOTP_CODE"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--currency", required=True)
     p.add_argument("--count", action="append", default=[], metavar="DENOMxPIECES",
                    help="the closing count (not needed again once the drawer was counted)")
-    p.add_argument("--supervisor", help="username of the supervisor signing a difference above the limit")
+    p.add_argument("--supervisor", help="username of the supervisor signing a difference above the limit (they give "
+                                        "their password: QENEX_SUPERVISOR_PASSWORD or a prompt, and their one-time "
+                                        "code: QENEX_SUPERVISOR_TOTP_CODE or a prompt)")
     p.add_argument("--note", default="", help="the supervisor's note: why the drawer is over or short")
     p = _cmd(drawer, "status", "open drawers with the cash each should hold", _status)
     p.add_argument("--currency")
@@ -87,7 +92,10 @@ def _close(args, ctx) -> int:  # noqa: ANN001
                           "final (leave out --count to close it)", session=s.id)
     diff = s.difference or 0
     try:
-        closed = svc.close(SYSTEM_ACTOR, s.id, supervisor=args.supervisor, note=args.note)
+        password, one_time = _supervisor_secrets(ctx, args.supervisor) if abs(diff) > svc.limits.variance_limit(code) \
+            and args.supervisor and len(args.note.strip()) >= 10 else (None, None)
+        closed = svc.close(SYSTEM_ACTOR, s.id, supervisor=args.supervisor, password=password, code=one_time,
+                           note=args.note)
     except SupervisorNoteRequired as err:
         raise SupervisorNoteRequired(f"counted {_money(s.counted, code)}, expected {_money(s.expected, code)}: "
                                      f"{err.message}; the count is kept: run drawer close again with --supervisor "
@@ -97,6 +105,27 @@ def _close(args, ctx) -> int:  # noqa: ANN001
              text=f"drawer {closed.drawer} ({code}) closed, session {closed.id}: counted {_money(closed.counted, code)},"
                   f" expected {_money(closed.expected, code)}, {what}; cash returned to the vault")
     return 0
+
+
+def _supervisor_secrets(ctx, name: str) -> tuple[str | None, str | None]:  # noqa: ANN001
+    """The signing supervisor's password and (once they enrolled) one-time code, from the environment or typed at
+    a terminal; core checks them (``Drawers.close``). An unknown or non-supervisor name is refused there."""
+    from sqlalchemy import select
+
+    from app.commands.person import _secret
+    from core.persistence.models import User
+    from core.security.user_lookup import login_name
+
+    with ctx.engine.connect() as conn:
+        row = conn.execute(select(User.username, User.role, User.totp_enrolled_at)
+                           .where(User.username == login_name(name))).first()
+    if row is None or row.role != "supervisor":
+        return None, None
+    password = _secret(SUPERVISOR_PASSWORD_ENV, f"Password of supervisor {row.username}: ",
+                       f"supervisor {row.username}'s password", "a supervisor signs the difference, so the close")
+    code = _secret(SUPERVISOR_CODE_ENV, f"One-time code of supervisor {row.username}: ",
+                   f"supervisor {row.username}'s one-time code", "a supervisor signs the difference, so the close") if row.totp_enrolled_at is not None else None
+    return password, code.strip() if code else None
 
 
 def _status(args, ctx) -> int:  # noqa: ANN001

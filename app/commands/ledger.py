@@ -32,6 +32,13 @@ def _as(p: argparse.ArgumentParser, person: str | None = None) -> None:
         "operator)"))
 
 
+def _as_opener(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="as_user", metavar="USER", help=(
+        "the teller or supervisor doing this: an overdraft above their limit (QENEX_OVERDRAFT_LIMITS) waits for a "
+        "supervisor's approval (default: the system operator, not checked)"))
+    p.add_argument("--note", default="", help="why this overdraft (shown to the supervisor who approves it)")
+
+
 def _actor(ctx, args) -> Actor:  # noqa: ANN001
     if not getattr(args, "as_user", None):
         return SYSTEM_ACTOR
@@ -52,7 +59,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--customer", type=CUSTOMER, required=True, metavar="NUMBER",
                    help="the customer number (e.g. 700000125; the internal id works too)")
     p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
-    p.add_argument("--overdraft", default="0", help="overdraft limit as an amount, e.g. 500.00 (default 0)")
+    p.add_argument("--overdraft", default="0", help="overdraft limit as an amount, e.g. 500.00 (default 0); with --as, "
+                   "above that person's overdraft limit the account opens without one and a supervisor is asked")
+    _as_opener(p)
+    p = cmd(account, "overdraft", "set a deposit account's overdraft limit (above your limit: a supervisor approves)",
+            _account_overdraft)
+    p.add_argument("account")
+    p.add_argument("amount", help="the new overdraft limit, e.g. 500.00 (0: none)")
+    _as_opener(p)
     p = cmd(account, "status", "freeze, unfreeze or close an account (a named supervisor)", _account_status)
     p.add_argument("account")
     p.add_argument("status", choices=["open", "frozen", "closed"])
@@ -111,9 +125,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _account_open(args, ctx) -> int:  # noqa: ANN001
     cur = money.currency(args.currency)
     overdraft = money.to_minor(args.overdraft, cur, allow_zero=True)
-    acc = _ledger(ctx).open_account(SYSTEM_ACTOR, args.customer, cur, overdraft=overdraft)
-    ctx.emit(acc.to_dict(), as_json=args.json, text=f"opened {acc.number} ({acc.currency}) for customer {args.customer}")
+    acc = _ledger(ctx).open_account(_actor(ctx, args), args.customer, cur, overdraft=overdraft, note=args.note)
+    text = f"opened {acc.number} ({acc.currency}) for customer {args.customer}"
+    ctx.emit(acc.to_dict(), as_json=args.json, text=text + _overdraft_asked(acc))
     return 0
+
+
+def _account_overdraft(args, ctx) -> int:  # noqa: ANN001
+    ledger = _ledger(ctx)
+    actor = _actor(ctx, args)
+    current = ledger.balance(actor, args.account)
+    amount = money.to_minor(args.amount, current.currency, allow_zero=True)
+    acc = ledger.set_overdraft(actor, args.account, amount, note=args.note)
+    asked = _overdraft_asked(acc)
+    text = (f"account {acc.number}: overdraft limit {money.format_minor(acc.overdraft_limit or 0, acc.currency)}" + asked)
+    ctx.emit(acc.to_dict(), as_json=args.json, text=text)
+    return 0
+
+
+def _overdraft_asked(acc) -> str:  # noqa: ANN001
+    if acc.overdraft_request is None or acc.overdraft_asked is None:
+        return ""
+    return (f"; the overdraft of {money.format_minor(acc.overdraft_asked, acc.currency)} is above your limit: it waits "
+            f"for a supervisor's approval (request #{acc.overdraft_request}; qenex approvals approve "
+            f"{acc.overdraft_request} --as SUPERVISOR); until then the account has no overdraft")
 
 
 def _account_status(args, ctx) -> int:  # noqa: ANN001

@@ -48,7 +48,7 @@ def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
                                                      device=f"cli:{socket.gethostname()[:40]}")
 
 
-def _secret(env: str, prompt: str, what: str) -> str:
+def _secret(env: str, prompt: str, what: str, why: str = "--as names a person, so the command") -> str:
     """From the environment, else typed at a terminal (not echoed); a script without either is told what to set."""
     value = os.environ.get(env)
     if value:
@@ -58,5 +58,5 @@ def _secret(env: str, prompt: str, what: str) -> str:
             return getpass.getpass(prompt)
         except (EOFError, KeyboardInterrupt):
             pass
-    raise ValidationError(f"--as names a person, so the command needs {what}: type it when asked (at a terminal) "
+    raise ValidationError(f"{why} needs {what}: type it when asked (at a terminal) "
                           f"or set {env}; nothing was done", variable=env)

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import reasons
 from core.errors import ValidationError
 
-MAX_REASON = 500
-MIN_REASON_CHARS, MIN_REASON_WORDS = 10, 2
+MAX_REASON = reasons.MAX_CHARS  # the one rule for a decision's reason (core.reasons)
+MIN_REASON_CHARS, MIN_REASON_WORDS = reasons.MIN_CHARS, reasons.MIN_WORDS
 REPEAT_DAYS = 30
 REPEAT_FACTOR = 1.5
 DEPENDS = {"promote": ("model",), "threshold": ("model", "settings"), "rule": ("settings",),
@@ -39,8 +40,7 @@ def check_reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if not text:
         raise ValidationError("Say why the recommendation is rejected: a reason is required.")
-    words = [w for w in text.split() if any(ch.isalnum() for ch in w)]
-    if len(text) < MIN_REASON_CHARS or len(words) < MIN_REASON_WORDS:
+    if len(text) <= MAX_REASON and not reasons.acceptable(text):
         raise ValidationError(f"Say why in a few words (at least {MIN_REASON_CHARS} characters and "
                               f"{MIN_REASON_WORDS} words): the reason is audited and shown with the card.")
     if len(text) > MAX_REASON:

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, update
 from core.approvals.store import MONEY_KINDS, ApprovalView
 from core.ledger import accounts as account_ops
 from core.ledger import pending as pending_ops
-from core.ledger.money import plain
+from core.ledger.money import format_minor, plain
 from core.security.roles import Actor
 from core.teller import holds
 from core.teller.events import publish
@@ -36,6 +36,10 @@ def approve(ledger: Ledger, conn: Connection, checker: Actor, req: ApprovalView,
     if req.kind == "hold_release":
         assert req.hold_id is not None
         return release_hold(ledger, conn, checker, req.hold_id, note or req.note)
+    if req.kind == "overdraft":
+        assert req.account is not None and req.amount is not None
+        acc = account_ops.set_overdraft(ledger, conn, checker, req.account, req.amount)
+        return f"overdraft limit set to {format_minor(req.amount, acc.currency)}"
     raise AssertionError(f"unknown approval kind {req.kind}")
 
 
@@ -60,7 +64,8 @@ def undo(ledger: Ledger, conn: Connection, actor: Actor, req: ApprovalView) -> s
     """Release what ``req`` held (its pending transfer is voided, or expires if its time passed)."""
     if req.kind not in MONEY_KINDS or req.transfer_id is None:
         return {"freeze": "the account stays as it is", "close": "the account stays open",
-                "hold_release": "the hold stays"}.get(req.kind, "nothing changed")
+                "hold_release": "the hold stays",
+                "overdraft": "the overdraft limit stays as it was"}.get(req.kind, "nothing changed")
     expired: list = []
     try:
         pending_ops.resolve_on(ledger, conn, actor, req.transfer_id, post=False, amount=None, id=None,

@@ -8,11 +8,15 @@ Rules (issue 10, "Four eyes"), for people (the system operator and scheduled job
   where either side is a GL account; cash deposits and withdrawals at the desk, holds, fees and the
   bank's own flows keep their own codes and controls): kind ``gl``;
 - every correction of a posted transfer: kind ``correction``;
-- freezing or closing an account: kinds ``freeze`` and ``close``; releasing a hold: ``hold_release``.
+- freezing or closing an account: kinds ``freeze`` and ``close``; releasing a hold: ``hold_release``;
+- an overdraft limit (a credit decision) above the person's overdraft limit for its currency, when an
+  account is opened or its limit raised: kind ``overdraft`` (lowering a limit never asks).
 
 Limits are per role and currency, in minor units: a row of ``approval_limits`` (``qenex approvals limits
 --set``) wins; else ``QENEX_APPROVAL_LIMITS`` (``teller=10000,supervisor=50000``, whole units of any
 currency); else the defaults below. A supervisor above their own limit needs another supervisor.
+Overdraft limits per role come from ``QENEX_OVERDRAFT_LIMITS`` (``teller=1000,supervisor=25000``, whole units
+of any currency; other roles: 0, every overdraft asks); else the defaults below.
 Requests expire after ``QENEX_APPROVAL_EXPIRY_HOURS`` (default 24, at most 720: the ledger's longest
 pending transfer), releasing the held funds.
 """
@@ -33,6 +37,8 @@ from core.ledger.posting import MAX_TIMEOUT_SECONDS
 from core.security.roles import Actor, Role
 
 DEFAULT_LIMITS: dict[str, Decimal] = {Role.TELLER.value: Decimal(10_000), Role.SUPERVISOR.value: Decimal(50_000)}
+DEFAULT_OVERDRAFT_LIMITS: dict[str, Decimal] = {Role.TELLER.value: Decimal(1_000),
+                                                 Role.SUPERVISOR.value: Decimal(25_000)}
 DEFAULT_EXPIRY_HOURS = 24.0
 MANUAL_CODES = frozenset({"transfer", "adjustment", "gl"})
 LIMIT_ROLES = (Role.TELLER.value, Role.SUPERVISOR.value)
@@ -51,12 +57,28 @@ class Need:
 class Policy:
     defaults: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     expiry: timedelta = timedelta(hours=DEFAULT_EXPIRY_HOURS)
+    overdrafts: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_OVERDRAFT_LIMITS))
     _cache: dict[tuple[str, str], tuple[float, int | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Policy":
         env = env if env is not None else dict(os.environ)
-        return cls(parse_limits(env.get("QENEX_APPROVAL_LIMITS", "")), parse_expiry(env.get("QENEX_APPROVAL_EXPIRY_HOURS", "")))
+        return cls(parse_limits(env.get("QENEX_APPROVAL_LIMITS", "")), parse_expiry(env.get("QENEX_APPROVAL_EXPIRY_HOURS", "")),
+                   parse_limits(env.get("QENEX_OVERDRAFT_LIMITS", ""), DEFAULT_OVERDRAFT_LIMITS, "QENEX_OVERDRAFT_LIMITS"))
+
+    def overdraft_limit(self, role: str, currency: str) -> int:
+        """The highest overdraft limit ``role`` may set alone in ``currency`` (minor units); 0 for roles
+        without one (every overdraft they set asks a supervisor)."""
+        amount = self.overdrafts.get(str(role))
+        return 0 if amount is None else money.to_minor(amount, currency, allow_zero=True)
+
+    def overdraft_need(self, actor: Actor, currency: str, amount: int, current: int = 0) -> Need | None:
+        """A Need("overdraft", limit) when ``actor`` sets an overdraft of ``amount`` (up from ``current``)
+        above their own overdraft limit; None when they may set it alone (lowering never asks)."""
+        if actor.role is Role.SYSTEM or amount <= current:
+            return None
+        limit = self.overdraft_limit(actor.role, currency)
+        return Need("overdraft", limit) if amount > limit else None
 
     def limit(self, conn: Connection | Engine, role: str, currency: str) -> int | None:
         """``role``'s limit in ``currency`` (minor units), or None: that role has no limit (always asks); read on
@@ -96,28 +118,42 @@ class Policy:
         if (debit.customer_id is None or credit.customer_id is None) and req.code in MANUAL_CODES:
             return Need("gl")
         if debit.customer_id is not None and req.code != "hold":
-            limit = self.limit(conn, actor.role, req.currency)
-            if limit is not None and req.amount > limit:
-                return Need("transfer", limit)
+            return self.limit_need(conn, actor, req.amount, req.currency)
         return None
 
+    def limit_need(self, conn: Connection | Engine, actor: Actor, amount: int, currency: str) -> Need | None:
+        """Need("transfer", limit) when ``amount`` out of a customer's account is above ``actor``'s limit."""
+        if actor.role is Role.SYSTEM:
+            return None
+        limit = self.limit(conn, actor.role, currency)
+        return Need("transfer", limit) if limit is not None and amount > limit else None
 
-def parse_limits(raw: str) -> dict[str, Decimal]:
+
+def why(need: Need, actor: Actor, currency: str) -> str:
+    """Why an action waits for a second person, in words (shown before it is confirmed)."""
+    if need.kind in ("transfer", "overdraft"):
+        return f"above the {actor.role} limit of {money.format_minor(need.limit or 0, currency)}"
+    return {"gl": "it moves money on a bank GL account", "correction": "corrections need a second person"}.get(
+        need.kind, need.kind)
+
+
+def parse_limits(raw: str, defaults: dict[str, Decimal] | None = None,
+                 name: str = "QENEX_APPROVAL_LIMITS") -> dict[str, Decimal]:
     """``teller=10000,supervisor=50000`` (whole or decimal units of any currency) over the defaults."""
-    limits = dict(DEFAULT_LIMITS)
+    limits = dict(DEFAULT_LIMITS if defaults is None else defaults)
     for part in filter(None, (p.strip() for p in raw.split(","))):
         role, _, value = part.partition("=")
         role = role.strip().lower()
         if role not in LIMIT_ROLES:
-            raise ConfigurationError(f"QENEX_APPROVAL_LIMITS: unknown role {role!r}; use teller or supervisor, "
+            raise ConfigurationError(f"{name}: unknown role {role!r}; use teller or supervisor, "
                                      "e.g. teller=10000,supervisor=50000")
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
-            raise ConfigurationError(f"QENEX_APPROVAL_LIMITS: {value.strip()!r} is not an amount; write e.g. "
+            raise ConfigurationError(f"{name}: {value.strip()!r} is not an amount; write e.g. "
                                      "teller=10000") from None
         if not amount.is_finite() or amount < 0 or amount > 10**12:
-            raise ConfigurationError(f"QENEX_APPROVAL_LIMITS: the {role} limit must be 0 to 1,000,000,000,000")
+            raise ConfigurationError(f"{name}: the {role} limit must be 0 to 1,000,000,000,000")
         limits[role] = amount
     return limits
 

@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from core import reasons
 from core.approvals import execute, limits, store
 from core.approvals.errors import (
     ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
 )
-from core.approvals.policy import Need, Policy
+from core.approvals.policy import Need, Policy, why
 from core.approvals.store import ApprovalView
 from core.errors import PermissionDenied, QenexError
 from core.ledger import money, numbers, queries
@@ -75,6 +76,12 @@ class Approvals:
     # -- the ledger's gate ------------------------------------------------------------------------
     def need(self, conn: Connection | Engine, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
         return self.policy.need(conn, actor, req, debit, credit)
+
+    def would_wait(self, actor: Actor, amount: int, currency: str) -> str | None:
+        """Before a confirmation: why ``amount`` out of a customer's account would wait for a second person
+        (above ``actor``'s limit), or None. The posting decides again in its own transaction."""
+        need = self.policy.limit_need(self.engine, actor, amount, currency)
+        return None if need is None else why(need, actor, currency)
 
     def expires(self, now: datetime) -> datetime:
         return now + self.policy.expiry
@@ -146,9 +153,10 @@ class Approvals:
         return store.get(conn, request_id, now)
 
     def request_hold_release(self, actor: Actor, hold_pk: int, note: str = "") -> ApprovalView:
-        """Ask for hold ``hold_pk`` to be released before its expiry."""
+        """Ask for hold ``hold_pk`` to be released before its expiry, saying why (``core.reasons``: the checker
+        reads it; an empty or one-word answer is refused)."""
         self._may_request(actor, Permission.HOLD_RELEASE, str(hold_pk))
-        note = _note(note, "the note")
+        note = reasons.check(note, "the reason for releasing the hold", field="note", error=InvalidApproval)
 
         def work(conn: Connection) -> ApprovalView:
             now = self.ledger.clock()
@@ -286,7 +294,7 @@ class Approvals:
     def reject(self, actor: Actor, request_id: int, reason: str) -> ApprovalView:
         """Refuse the request with ``reason`` (required): held funds are released, nothing else happens."""
         self._checker(actor, request_id)
-        reason = _note(reason, "a reason for rejecting", required=True)
+        reason = reasons.check(reason, "a reason for rejecting", field="note", error=InvalidApproval)
 
         self._before_deciding(actor, request_id, "reject")
 
@@ -333,7 +341,7 @@ class Approvals:
         return [self._each(lambda i: self.approve(actor, i, note), i) for i in dict.fromkeys(ids)]
 
     def reject_many(self, actor: Actor, ids: Sequence[int], reason: str) -> list[ApprovalView | QenexError]:
-        _note(reason, "a reason for rejecting", required=True)  # refused once, before any item
+        reasons.check(reason, "a reason for rejecting", field="note", error=InvalidApproval)  # once, before any item
         return [self._each(lambda i: self.reject(actor, i, reason), i) for i in dict.fromkeys(ids)]
 
     def withdraw_many(self, actor: Actor, ids: Sequence[int], note: str = "") -> list[ApprovalView | QenexError]:

@@ -15,7 +15,8 @@ from core.persistence.models import ApprovalRequest
 R = ApprovalRequest.__table__
 MONEY_KINDS = ("transfer", "gl", "correction")  # their funds are held in a pending transfer
 KIND_TEXT = {"transfer": "Transfer above limit", "gl": "GL movement", "correction": "Correction",
-             "freeze": "Account freeze", "close": "Account closure", "hold_release": "Hold release"}
+             "freeze": "Account freeze", "close": "Account closure", "hold_release": "Hold release",
+             "overdraft": "Overdraft limit"}
 STATES = ("pending", "approved", "rejected", "expired", "failed")
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select, update
 
 from core.cases import claims, freeze, live, sla, suppressions, timeline
-from core.cases.errors import HoldNotResolvable
+from core.cases.errors import HoldNotResolvable, OwnTransfer
 from core.cases.holds import touch_case
 from core.errors import QenexError, ValidationError
 from core.fraud.labels import Label, record_labels
@@ -30,7 +30,7 @@ from core.ledger import pending as pending_ops
 from core.ledger import store
 from core.ledger.views import TransferRequest
 from core.persistence.models import FraudAlert
-from core.security.roles import Actor
+from core.security.roles import Actor, Role
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
@@ -125,6 +125,8 @@ def dispose(ledger: "Ledger", conn: Connection, actor: Actor, alert_id: int, dec
     outcome = check(decision, now)
     row = claims.fetch(conn, alert_id, lock=True)
     claims.check_workable(actor, row, now)
+    if outcome in ("confirmed", "false-positive"):
+        _not_the_maker(conn, actor, row)
     if outcome == "escalate" and row.status == "escalated":
         raise ValidationError(f"alert #{alert_id} is already escalated; decide it or reassign it to a supervisor")
     if claims.holder(row, now) != actor.username:
@@ -189,6 +191,18 @@ def _close(conn: Connection, actor: Actor, alert_id: int, code: str, now: dateti
         status="closed", outcome=code, resolution="disposition", closed_at=now, closed_by=actor.username,
         assignee=None, claimed_at=None, lease_until=None, snoozed_until=None, updated_at=now,
         updated_by=actor.username))
+
+
+def _not_the_maker(conn: Connection, actor: Actor, row: Any) -> None:
+    """Releasing or declining the money of a transfer one made oneself (a held card payment one took) is the
+    maker deciding their own case: another analyst or supervisor decides it (the payments page refuses the same,
+    core.payments.service)."""
+    t = store.transfers_by_id(conn, [row.transfer_id]).get(row.transfer_id) if row.transfer_id else None
+    if t is None or t["state"] != "pending" or actor.role is Role.SYSTEM or t["created_by"] != actor.username:
+        return
+    raise OwnTransfer(f"alert #{row.id} holds {row.transfer_id}, which {actor.username} made; another analyst or "
+                      "supervisor decides it (maker and checker are two people): release it for them",
+                      alert_id=row.id, transfer_id=row.transfer_id)
 
 
 def _transfer(conn: Connection, row: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Typed refusals of fraud case work. Each leaves the database exactly as it was."""
 from __future__ import annotations
 
-from core.errors import NotFound, QenexError, ValidationError
+from core.errors import NotFound, PermissionDenied, QenexError, ValidationError
 
 
 class AlertNotFound(NotFound):
@@ -54,3 +54,10 @@ class HoldNotResolvable(QenexError):
     """The held payment cannot follow the decision (already expired, resolved or missing)."""
 
     code = "hold_not_resolvable"
+
+
+class OwnTransfer(PermissionDenied):
+    """The person who made a held transfer (or took a held card payment) tried to release or decline it:
+    maker and checker are two people (FIELD.md, maker-checker)."""
+
+    code = "own_transfer"

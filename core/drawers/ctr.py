@@ -20,7 +20,8 @@ from datetime import datetime, time
 from sqlalchemy import Connection, and_, func, insert, select, union_all
 
 from core.ledger import money, store
-from core.persistence.models import CashReport, Drawer, DrawerSession
+from core.drawers.errors import IdDocumentRequired
+from core.persistence.models import CashReport, Customer, Drawer, DrawerSession
 
 A, T, E = store.A, store.T, store.E
 DA = A.alias("drawer_account")
@@ -66,6 +67,18 @@ def reason(threshold: int, code: str, earlier: int, amount: int, deposit: bool) 
 
 def customer_of(conn: Connection, account: str) -> int | None:
     return conn.execute(select(A.c.customer_id).where(A.c.number == account)).scalar()
+
+
+def check_on_file(conn: Connection, account: str, document: tuple[str, str]) -> None:
+    """IdDocumentRequired unless ``document`` (type, number; checked) is the account holder's ID document on file
+    (a customer without one on file may show any valid document)."""
+    C = Customer.__table__
+    row = conn.execute(select(C.c.id_type, C.c.id_number).join(A, A.c.customer_id == C.c.id)
+                       .where(A.c.number == account)).first()
+    if row is not None and row.id_number and (row.id_type, row.id_number) != tuple(document):
+        raise IdDocumentRequired(f"that ID document is not the one on file for the account holder "
+                                 f"({row.id_type.replace('_', ' ')} ending {row.id_number[-3:]}); ask for it",
+                                 field="id_number")
 
 
 def earlier_today(conn: Connection, customer_id: int | None, currency: str, direction: str, now: datetime) -> int:

@@ -18,7 +18,8 @@ D, S, CR, A = Drawer.__table__, DrawerSession.__table__, CashReport.__table__, s
 @dataclass(frozen=True)
 class SessionView:
     """A drawer session. Amounts in minor units; ``cash`` is the cash the ledger says the drawer holds
-    now (its expected balance: debits - credits of the drawer's GL account); ``expected``, ``counted`` and
+    now (its expected balance: debits - credits of the drawer's GL account), None for a teller before the blind
+    count (``Drawers`` leaves it out; a supervisor sees it); ``expected``, ``counted`` and
     ``difference`` are fixed by the blind count (None before it)."""
 
     id: int
@@ -30,7 +31,7 @@ class SessionView:
     opened_at: datetime
     opening_float: int
     opening_counts: dict[int, int]
-    cash: int
+    cash: int | None
     counted_at: datetime | None = None
     counted: int | None = None
     counts: dict[int, int] | None = None

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
 from core import text as text_input
 from core.documents.pdf import Document
-from core.drawers import ctr, records
+from core.drawers import ctr, records, signoff
 from core.drawers import denominations as dn
-from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer, SupervisorNoteRequired
+from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer
 from core.drawers.limits import DrawerLimits
 from core.drawers.posting import OPERATION, cash_held, pending_on, post_gl
 from core.drawers.records import CR, D, S, CashReportView, CountResult, SessionView
@@ -28,12 +29,10 @@ from core.ledger.posting import check_amount
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest, TransferResult
 from core.payments.clearing import account_number as gl_number
-from core.persistence.models import Customer, User
-from core.security.roles import Actor, Permission, Role
+from core.security.roles import Actor, Permission
+from core.security.users import UserService
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}")
-C, U = Customer.__table__, User.__table__
-NOTE_MIN, NOTE_MAX = 10, 500
 
 
 def check_name(name: str) -> str:
@@ -47,9 +46,11 @@ def check_name(name: str) -> str:
 class Drawers:
     """Built over the desk's Ledger (engine, audit trail, fraud screen, clock) and the drawer limits."""
 
-    def __init__(self, ledger: Ledger, limits: DrawerLimits | None = None) -> None:
+    def __init__(self, ledger: Ledger, limits: DrawerLimits | None = None, users: UserService | None = None) -> None:
         self.ledger, self.engine = ledger, ledger.engine
         self.limits = limits or DrawerLimits.from_env()
+        # checks a supervisor's sign-off (password, and code once enrolled) as a sign-in: lockout and audit
+        self.users = users or UserService(ledger.engine, ledger.audit, clock=ledger.clock)
         # (teller, currency) -> the open session last seen; every posting re-checks it in its own transaction
         self._open: dict[tuple[str, str], SessionView] = {}
 
@@ -114,20 +115,22 @@ class Drawers:
         self.ledger.authorize(actor, Permission.LEDGER_VIEW)
         mine = mine or not actor.can(Permission.DRAWER_SUPERVISE)
         code = money.currency(currency) if currency else None
-        return self._read(lambda c: records.live_sessions(c, teller=actor.username if mine else None, currency=code))
+        return [_blind(actor, v) for v in
+                self._read(lambda c: records.live_sessions(c, teller=actor.username if mine else None, currency=code))]
 
     def session(self, actor: Actor, session_id: int) -> SessionView:
         """One session: the actor's own, or any with ``drawer.supervise``."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, str(session_id))
         view = self._read(lambda c: records.session(c, session_id))
         self._own(actor, view, "read")
-        return view
+        return _blind(actor, view)
 
     def recent(self, actor: Actor, limit: int = 20, mine: bool = False) -> list[SessionView]:
         """Recent sessions, newest first: the actor's own (``mine``, and always without ``drawer.supervise``)."""
         self.ledger.authorize(actor, Permission.LEDGER_VIEW)
         mine = mine or not actor.can(Permission.DRAWER_SUPERVISE)
-        return self._read(lambda c: records.recent_sessions(c, limit, actor.username if mine else None))
+        return [_blind(actor, v) for v in
+                self._read(lambda c: records.recent_sessions(c, limit, actor.username if mine else None))]
 
     def find(self, actor: Actor, name: str, currency: str) -> SessionView:
         """The live session of drawer ``name`` in ``currency`` (NoOpenDrawer if none)."""
@@ -136,7 +139,7 @@ class Drawers:
         found = self._read(lambda c: records.live_sessions(c, drawer=name, currency=code))
         if not found:
             raise NoOpenDrawer(f"drawer {name} ({code}) is not open; open it with a counted float first", drawer=name)
-        return found[0]
+        return _blind(actor, found[0])
 
     def _own(self, actor: Actor, view: SessionView, verb: str = "use") -> None:
         """Another teller's drawer is used, counted, closed or read only with ``drawer.supervise`` (audited)."""
@@ -170,14 +173,9 @@ class Drawers:
         reported = threshold is not None and earlier + amount > threshold
         document = None
         if reported:
-            from core.teller.customers import InvalidCustomer, check_id_document
-
             if not id_document or not all(id_document):
                 raise IdDocumentRequired(ctr.reason(threshold, code, earlier, amount, deposit), field="id_number")
-            try:
-                document = check_id_document(*id_document)
-            except InvalidCustomer as err:
-                raise IdDocumentRequired(err.message, field=err.field) from None
+            document = self._document(account, id_document)
         key = (actor.username, code)
         view = self._open.get(key) or self._live(actor, code)
         try:
@@ -228,9 +226,32 @@ class Drawers:
 
         return self.ledger.transfer(actor, req, also=also, operation=OPERATION, four_eyes=True)
 
-    def ctr_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
+    def _document(self, account: str, id_document: tuple[str, str]) -> tuple[str, str]:
+        """The ID document shown, checked and compared with the one on file (IdDocumentRequired if not it)."""
+        from core.teller.customers import InvalidCustomer, check_id_document
+
+        try:
+            document = check_id_document(*id_document)
+        except InvalidCustomer as err:
+            raise IdDocumentRequired(err.message, field=err.field) from None
+        self._read(lambda c: ctr.check_on_file(c, account, document))
+        return document
+
+    def approval_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
+        """Before the confirmation: why this cash would wait for a second person (a withdrawal above the teller's
+        limit: the cash is reserved, not paid out, until a supervisor approves), or None. Deposits never wait."""
+        self.ledger.authorize(actor, Permission.CASH, account)
+        code = check_amount(amount, currency)
+        if deposit or self.ledger.four_eyes is None:
+            return None
+        return self.ledger.four_eyes.would_wait(actor, amount, code)
+
+    def ctr_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool,
+                  id_document: tuple[str, str] | None = None) -> str | None:
         """Before the confirmation: None, or why this cash needs the customer's ID document (the customer's
-        cash of that direction today plus ``amount`` is above the CTR threshold; ``core.drawers.ctr``)."""
+        cash of that direction today plus ``amount`` is above the CTR threshold, with the day's running total;
+        ``core.drawers.ctr``). With ``id_document`` it is checked now against the one on file
+        (IdDocumentRequired), so a wrong document never reaches the review."""
         self.ledger.authorize(actor, Permission.CASH, account)
         code = check_amount(amount, currency)
         threshold = self.limits.ctr_threshold(code)
@@ -238,17 +259,16 @@ class Drawers:
             return None
         earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
                                                         "in" if deposit else "out", self.ledger.clock()))
-        return ctr.reason(threshold, code, earlier, amount, deposit) if earlier + amount > threshold else None
+        if earlier + amount <= threshold:
+            return None
+        if id_document and all(id_document):
+            self._document(account, id_document)
+        return ctr.reason(threshold, code, earlier, amount, deposit)
 
     def _flag(self, conn: Connection, actor: Actor, view: SessionView, result: TransferResult, account: str,
               document: tuple[str, str]) -> None:
         customer_id = conn.execute(select(store.A.c.customer_id).where(store.A.c.number == account)).scalar()
-        row = conn.execute(select(C.c.id_type, C.c.id_number).where(C.c.id == customer_id)).first() \
-            if customer_id else None
-        if row is not None and row.id_number and (row.id_type, row.id_number) != document:
-            raise IdDocumentRequired(f"that ID document is not the one on file for the account holder "
-                                     f"({row.id_type.replace('_', ' ')} ending {row.id_number[-3:]}); ask for it",
-                                     field="id_number")
+        ctr.check_on_file(conn, account, document)  # again in the posting's transaction (the file may change)
         conn.execute(insert(CR).values(
             transfer_id=result.id, session_id=view.id, account=account, customer_id=customer_id,
             direction="in" if result.credit == account else "out", amount=result.amount, currency=result.currency,
@@ -312,10 +332,13 @@ class Drawers:
 
         return self.ledger.run(work)
 
-    def close(self, actor: Actor, session_id: int, *, supervisor: str | None = None, note: str = "") -> SessionView:
+    def close(self, actor: Actor, session_id: int, *, supervisor: str | None = None, password: str | None = None,
+              code: str | None = None, note: str = "") -> SessionView:
         """Close a counted session: the difference posts to cash over/short, the counted cash goes back to
-        the vault. A difference above the limit needs ``supervisor`` (an active supervisor's username,
-        not the teller) and ``note``; both are stored and audited."""
+        the vault. A difference above the limit needs a supervisor's sign-off: ``supervisor`` (an active
+        supervisor's username, not the teller), their own ``password`` and, once they enrolled two-factor
+        sign-in, a current ``code`` (checked by ``UserService.verify`` with the lockout and audit of a sign-in,
+        as ``drawer.signoff``), and a ``note``; the supervisor and note are stored and audited."""
         self.ledger.authorize(actor, Permission.CASH, str(session_id))
         view = self._read(lambda c: records.session(c, session_id))
         self._own(actor, view)
@@ -325,7 +348,7 @@ class Drawers:
         note = text_input.clean(note or "", "the note").strip() if note else ""
         who = None
         if abs(diff) > limit or supervisor or note:
-            who = self._check_supervisor(view, supervisor, note, diff, limit)
+            who = signoff.check(self.engine, self.users, actor, view, supervisor, note, diff, limit, password, code)
         vault = gl_number(self.ledger, actor, "vault", c)
         over_short = gl_number(self.ledger, actor, "cash_over_short", c)
 
@@ -353,26 +376,6 @@ class Drawers:
 
         return self.ledger.run(work)
 
-    def _check_supervisor(self, view: SessionView, supervisor: str | None, note: str, diff: int, limit: int) -> str:
-        c = view.currency
-        what = f"{'over' if diff > 0 else 'short'} {money.format_minor(abs(diff), c)}"
-        if not supervisor:
-            raise SupervisorNoteRequired(f"the drawer is {what}, above the {money.format_minor(limit, c)} a teller "
-                                         "may close alone: a supervisor must give their name and a note",
-                                         field="supervisor")
-        name = text_input.compact(supervisor, "the supervisor's name").lower()
-        row = self._read(lambda conn: conn.execute(select(U.c.role, U.c.status).where(U.c.username == name)).first())
-        if row is None or row.role != Role.SUPERVISOR.value or row.status != "active":
-            raise SupervisorNoteRequired(f"{name!r} is not an active supervisor; ask a supervisor to sign the close",
-                                         field="supervisor")
-        if name == view.teller:
-            raise SupervisorNoteRequired("the teller of the drawer cannot sign their own difference; ask another "
-                                         "supervisor", field="supervisor")
-        if not NOTE_MIN <= len(note) <= NOTE_MAX:
-            raise SupervisorNoteRequired(f"the supervisor's note says why the drawer is {what}: "
-                                         f"{NOTE_MIN}-{NOTE_MAX} characters", field="note")
-        return name
-
     # -- reports ----------------------------------------------------------------------------------
     def cash_reports(self, actor: Actor, since: datetime | None = None, until: datetime | None = None,
                      limit: int = 500) -> list[CashReportView]:
@@ -386,11 +389,23 @@ class Drawers:
         from core.drawers.report import drawer_report
 
         self.ledger.authorize(actor, Permission.LEDGER_VIEW, str(session_id))
-        self._own(actor, self._read(lambda c: records.session(c, session_id)), "read the report of")
+        view = self._read(lambda c: records.session(c, session_id))
+        self._own(actor, view, "read the report of")
+        if _blind(actor, view).cash is None:  # the report lists the drawer's cash after every movement
+            raise DrawerState(f"the report of drawer {view.drawer} (session {view.id}) is ready once the drawer is "
+                              "counted: the count is blind; count and close it first", session=view.id)
         with self.engine.connect() as conn:
             doc = drawer_report(conn, records.session(conn, session_id), self.limits)
         self.ledger.run(lambda conn: self.ledger.record(conn, actor, "drawer.report", str(session_id), None, {}))
         return doc
+
+
+def _blind(actor: Actor, view: SessionView) -> SessionView:
+    """The count is blind: before it, a teller is not told the cash the ledger expects in the drawer (``cash`` is
+    None); a supervisor (``drawer.supervise``) is. After the count the expected figure is fixed and shown."""
+    if view.status != "open" or actor.can(Permission.DRAWER_SUPERVISE):
+        return view
+    return replace(view, cash=None)
 
 
 class _StaleSession(DrawerState):

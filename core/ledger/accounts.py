@@ -102,3 +102,24 @@ def set_status(ledger: Ledger, conn: Connection, actor: Actor, number: str, stat
     ledger.record(conn, actor, "account.status", number, {"status": acc.status}, {"status": status})
     events.account_changed(conn, number, status)
     return queries.account_view(conn, number)
+
+
+def set_overdraft(ledger: Ledger, conn: Connection, actor: Actor, number: str, amount: int) -> AccountView:
+    """Set a deposit account's overdraft limit (minor units). Who may set how much: ``core.approvals.overdraft``."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise ValidationError(f"the overdraft limit must be zero or positive minor units, got {amount!r}")
+    number = numbers.validate(number)
+    locked = store.lock_accounts(conn, numbers=[number])
+    if not locked:
+        raise AccountNotFound(f"no account {number}", account=number)
+    acc = locked[0]
+    if acc.overdraft_limit is None:
+        raise ValidationError(f"account {number} is a bank GL account; it has no overdraft limit")
+    if acc.status == "closed":
+        raise ValidationError(f"account {number} is closed; closed accounts do not change")
+    conn.execute(update(A).where(A.c.id == acc.id).values(overdraft_limit=amount))
+    c = acc.currency
+    ledger.record(conn, actor, "account.overdraft", number, {"overdraft": money.plain(acc.overdraft_limit, c)},
+                  {"overdraft": money.plain(amount, c)})
+    events.account_changed(conn, number, acc.status)
+    return queries.account_view(conn, number)

@@ -44,7 +44,6 @@ CODES: dict[str, str] = {
     "ach_settle": "rail", "wire_settle": "rail", "sepa_return": "rail", "ach_return": "rail", "wire_return": "rail",
 }
 CORRECTION = "correction"
-MIN_REASON = 5  # characters of a supervisor's reason
 
 WHAT_INSTEAD = ("cash goes through Deposit or Withdraw (your open cash drawer), holds through Place hold, "
                 "card payments and payment orders through Payments; a supervisor can post a GL movement with a "
@@ -95,11 +94,13 @@ def check(actor: Actor, debit: _Account, credit: _Account, *, operation: str | N
         return False
     account = foreign[0]
     if actor.role is Role.SUPERVISOR:
-        if len((reason or "").strip()) >= MIN_REASON:
+        from core import reasons
+
+        if reasons.acceptable(reason):
             return True
         raise GLMovementRefused(
             f"{gl_name(account)} is one of the bank's own GL accounts: a supervisor moves money on it only with "
-            f"a reason; write the reason in the description (at least {MIN_REASON} characters)",
+            f"a reason; write the reason in the description ({reasons.RULE})",
             account=account.number, role=actor.role.value)
     who = {Role.TELLER: "tellers"}.get(actor.role, f"the {actor.role.value} role")
     raise GLMovementRefused(

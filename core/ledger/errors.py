@@ -37,7 +37,15 @@ class InvalidAccountNumber(ValidationError):
 
 
 class AccountNotFound(NotFound):
+    """No account has that number. A bare "no account N" gets what to do added (QA #6), wherever it is raised."""
+
     code = "account_not_found"
+    ADVICE = "check the number with the customer, or find the account by name, phone or IBAN in the customer search"
+
+    def __init__(self, message: str, **details: object) -> None:
+        if ";" not in message and ":" not in message:
+            message = f"{message}; {self.ADVICE}"
+        super().__init__(message, **details)
 
 
 class CustomerNotFound(NotFound):

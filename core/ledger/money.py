@@ -136,7 +136,7 @@ def to_minor(amount: str | int | Decimal, code: str, *, allow_zero: bool = False
             raise InvalidAmount(f"amounts are positive: type {shown[1:]} without the minus sign", amount=shown)
         what = "no amount given" if not text else f"{shown!r} is not an amount"
         raise InvalidAmount(f"{what}: type digits with at most one decimal point, e.g. 1234.50 "
-                            "(no exponent, sign or grouping)", amount=shown)
+                            "(no exponent, sign or grouping)", amount=shown, reason="format")
     whole, frac = match[1].lstrip("0"), match[2] or ""
     if len(frac) > exp:
         raise _decimals_error(shown, code, len(frac))
@@ -230,8 +230,8 @@ def parse_amount(text: str, code: str, locale: str | None = None) -> int:
     group, point = get_group_symbol(locale), get_decimal_symbol(locale)
     group_typed = unicodedata.normalize("NFKC", group)  # a no-break space is typed as a space
     refusal = InvalidAmount(f"{typed!r} is not an amount as written in {Locale.parse(locale).display_name}: "
-                            f"type it like {example(code, locale)} (or without grouping)",
-                            amount=typed, locale=locale)
+                            f"type digits like {example(code, locale)}, with or without the thousands separators "
+                            "(no letters or exponent)", amount=typed, locale=locale)
     if typed and all(ch in "0123456789" or ch in (group_typed, point) for ch in typed):
         try:
             parse_decimal(typed.replace(group_typed, group), locale, strict=True)
@@ -245,10 +245,10 @@ def parse_amount(text: str, code: str, locale: str | None = None) -> int:
         except AmountTooLarge:
             raise _too_large(typed, code) from None
     try:
-        minor = to_minor(typed, code)  # spaces dropped; a sign, an exponent or letters get its refusal
-    except InvalidAmount:
-        if any(ch in typed for ch in ",.'’"):
-            raise refusal from None
+        minor = to_minor(typed, code)  # spaces dropped; a sign or a zero get its refusal
+    except InvalidAmount as err:
+        if any(ch in typed for ch in ",.'’") or err.details.get("reason") == "format":
+            raise refusal from None  # said in the form's own terms: grouping is fine here (QA #6)
         raise
     if point != ".":
         raise refusal  # "12.5 0" read with "." as the point, in a locale where "." groups: never

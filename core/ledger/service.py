@@ -81,9 +81,26 @@ class Ledger:
         return self.run(lambda c: account_ops.add_customer(self, c, actor, name, country))
 
     def open_account(self, actor: Actor, customer_id: int, currency: str, overdraft: int = 0,
-                     kind: str = "deposit") -> AccountView:
+                     kind: str = "deposit", note: str = "") -> AccountView:
+        """With four eyes attached, a person's overdraft above their role's overdraft limit is a credit decision:
+        the account opens without one and a supervisor is asked (``AccountView.overdraft_request``)."""
         self.authorize(actor, Permission.ACCOUNT_OPEN)
+        if self.four_eyes is not None and kind == "deposit":
+            from core.approvals import overdraft as credit
+
+            return self.run(lambda c: credit.open_account(self.four_eyes, c, actor, customer_id, currency, overdraft,
+                                                          note))
         return self.run(lambda c: account_ops.open_account(self, c, actor, customer_id, currency, overdraft, kind))
+
+    def set_overdraft(self, actor: Actor, account: str, amount: int, note: str = "") -> AccountView:
+        """Change a deposit account's overdraft limit; with four eyes attached, raising it above the person's
+        overdraft limit asks a supervisor instead (``AccountView.overdraft_request``)."""
+        self.authorize(actor, Permission.ACCOUNT_OPEN, account)
+        if self.four_eyes is not None:
+            from core.approvals import overdraft as credit
+
+            return self.run(lambda c: credit.set_limit(self.four_eyes, c, actor, account, amount, note))
+        return self.run(lambda c: account_ops.set_overdraft(self, c, actor, account, amount))
 
     def ensure_gl_accounts(self, actor: Actor, currency: str) -> dict[str, AccountView]:
         """The bank's internal GL accounts (cash, clearing, suspense, fees) in ``currency``, created once."""

@@ -87,16 +87,23 @@ class AccountView:
     overdraft_limit: int | None
     current: int
     available: int
+    # set when the overdraft asked for was above the person's limit: the request that waits for a supervisor
+    overdraft_request: int | None = None
+    overdraft_asked: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from core.ledger.money import plain
 
-        return {
+        data = {
             "id": self.id, "number": self.number, "customer_id": self.customer_id, "kind": self.kind,
             "name": self.name, "currency": self.currency, "status": self.status,
             "overdraft_limit": None if self.overdraft_limit is None else plain(self.overdraft_limit, self.currency),
             "current": plain(self.current, self.currency), "available": plain(self.available, self.currency),
         }
+        if self.overdraft_request is not None and self.overdraft_asked is not None:
+            data["overdraft_approval"] = {"id": self.overdraft_request, "state": "waiting for approval",
+                                          "overdraft_limit": plain(self.overdraft_asked, self.currency)}
+        return data
 
 
 @dataclass(frozen=True)

@@ -137,55 +137,86 @@ def check_routing(text: str) -> str:
 
 def check(rail: str, currency: str, *, name: str, iban: str | None = None, bic: str | None = None,
           routing: str | None = None, account_number: str | None = None, reference: str | None = None) -> Beneficiary:
-    """A checked Beneficiary for ``rail`` in ``currency``, or InvalidBeneficiary naming the field."""
+    """A checked Beneficiary for ``rail`` in ``currency``, or InvalidBeneficiary naming the (first) field."""
+    ben, errors = check_each(rail, currency, name=name, iban=iban, bic=bic, routing=routing,
+                             account_number=account_number, reference=reference)
+    if errors:
+        raise errors[0]
+    assert ben is not None
+    return ben
+
+
+def check_each(rail: str, currency: str, *, name: str, iban: str | None = None, bic: str | None = None,
+               routing: str | None = None, account_number: str | None = None,
+               reference: str | None = None) -> tuple[Beneficiary | None, list[InvalidBeneficiary]]:
+    """Every field checked on its own: (the Beneficiary, []) or (None, one InvalidBeneficiary per field that is
+    wrong, each naming its field), so a form shows every error at once (QA #6)."""
     if rail not in RAIL_NAMES:
-        raise InvalidBeneficiary(f"rail must be sepa, ach or wire, got {rail!r}", field="rail")
+        return None, [InvalidBeneficiary(f"rail must be sepa, ach or wire, got {rail!r}", field="rail")]
+    errors: list[InvalidBeneficiary] = []
+
+    def attempt(check_one):  # noqa: ANN001, ANN202
+        try:
+            return check_one()
+        except InvalidBeneficiary as err:
+            errors.append(err)
+            return None
+
     code = money.currency(currency)
     wanted = RAIL_CURRENCY.get(rail)
     if wanted and code != wanted:
-        raise InvalidBeneficiary(f"a {RAIL_NAMES[rail]} is paid in {wanted}, not {code}", field="currency")
+        errors.append(InvalidBeneficiary(f"a {RAIL_NAMES[rail]} is paid in {wanted}, not {code}", field="currency"))
     name = normalise(name)
     if not name:
-        raise InvalidBeneficiary("enter the beneficiary's name", field="name")
-    if len(name) > 70:
-        raise InvalidBeneficiary("the beneficiary's name has at most 70 characters (SEPA's limit)", field="name")
+        errors.append(InvalidBeneficiary("enter the beneficiary's name", field="name"))
+    elif len(name) > 70:
+        errors.append(InvalidBeneficiary("the beneficiary's name has at most 70 characters (SEPA's limit)",
+                                         field="name"))
     reference = normalise(reference)
     if len(reference) > 140:
-        raise InvalidBeneficiary("the reference has at most 140 characters", field="reference")
+        errors.append(InvalidBeneficiary("the reference has at most 140 characters", field="reference"))
     if rail == "sepa":
-        if not iban:
-            raise InvalidBeneficiary("a SEPA transfer needs the beneficiary's IBAN", field="iban")
-        parsed = check_iban(iban)
+        parsed = attempt(lambda: check_iban(iban)) if iban else errors.append(
+            InvalidBeneficiary("a SEPA transfer needs the beneficiary's IBAN", field="iban"))
+        bic_code = None
         if bic:
-            bic_code = str(check_bic(bic))
-            check_countries(parsed.country_code, bic_code)
-        elif parsed.bic is not None:
+            bic_code = attempt(lambda: str(check_bic(bic)))
+            if bic_code and parsed is not None:
+                attempt(lambda: check_countries(parsed.country_code, bic_code))
+        elif parsed is not None and parsed.bic is not None:
             bic_code = str(parsed.bic)
-        else:
-            raise InvalidBeneficiary(f"the BIC of IBAN {parsed.formatted} is not known here; enter it", field="bic")
-        return Beneficiary(rail, name, iban=parsed.compact, bic=bic_code, reference=reference)
+        elif parsed is not None:
+            errors.append(InvalidBeneficiary(f"the BIC of IBAN {parsed.formatted} is not known here; enter it",
+                                             field="bic"))
+        if errors:
+            return None, errors
+        return Beneficiary(rail, name, iban=parsed.compact, bic=bic_code, reference=reference), []
     account = compact(account_number or "", "the account number").replace("-", "").upper()
     if rail == "ach":
-        if not routing:
-            raise InvalidBeneficiary("an ACH transfer needs the receiving bank's routing number", field="routing")
-        checked_routing = check_routing(routing)
+        checked_routing = attempt(lambda: check_routing(routing)) if routing else errors.append(
+            InvalidBeneficiary("an ACH transfer needs the receiving bank's routing number", field="routing"))
         if not re.fullmatch(r"[0-9A-Z]{4,17}", account):
-            raise InvalidBeneficiary("the receiver's account number has 4 to 17 digits or letters", field="account")
-        if not ach_name(name):
-            raise InvalidBeneficiary("the ACH file needs the name in Latin letters; type it as the receiver's "
-                                     "bank knows it", field="name")
-        return Beneficiary(rail, name, routing=checked_routing, account_number=account, reference=reference)
-    if not bic:
-        raise InvalidBeneficiary("a wire needs the beneficiary bank's BIC", field="bic")
-    bic_code = str(check_bic(bic))
+            errors.append(InvalidBeneficiary("the receiver's account number has 4 to 17 digits or letters",
+                                             field="account"))
+        if name and len(name) <= 70 and not ach_name(name):
+            errors.append(InvalidBeneficiary("the ACH file needs the name in Latin letters; type it as the "
+                                             "receiver's bank knows it", field="name"))
+        if errors:
+            return None, errors
+        return Beneficiary(rail, name, routing=checked_routing, account_number=account, reference=reference), []
+    bic_code = attempt(lambda: str(check_bic(bic))) if bic else errors.append(
+        InvalidBeneficiary("a wire needs the beneficiary bank's BIC", field="bic"))
     if iban and not account:
-        account = check_iban(iban).compact
-    if len(account) > 14 and account[:2].isalpha() and account[2:4].isdigit():  # an IBAN in the account field
+        parsed_iban = attempt(lambda: check_iban(iban))
+        account = parsed_iban.compact if parsed_iban is not None else ""
+    if bic_code and len(account) > 14 and account[:2].isalpha() and account[2:4].isdigit():  # an IBAN there
         try:
-            check_countries(IBAN(account).country_code, bic_code)
+            attempt(lambda: check_countries(IBAN(account).country_code, bic_code))
         except SchwiftyException:
             pass
     if not re.fullmatch(r"[0-9A-Z]{4,34}", account):
-        raise InvalidBeneficiary("enter the beneficiary's account number or IBAN (4 to 34 digits or letters)",
-                                 field="account")
-    return Beneficiary(rail, name, bic=bic_code, account_number=account, reference=reference)
+        errors.append(InvalidBeneficiary("enter the beneficiary's account number or IBAN (4 to 34 digits or letters)",
+                                         field="account"))
+    if errors:
+        return None, errors
+    return Beneficiary(rail, name, bic=bic_code, account_number=account, reference=reference), []

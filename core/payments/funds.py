@@ -43,7 +43,7 @@ def check_payer(engine: Engine, number: str, currency: str, total: int, *, what:
         acc = conn.execute(select(A.c.id, A.c.name, A.c.kind, A.c.currency, A.c.status, A.c.overdraft_limit,
                                   A.c.customer_id).where(A.c.number == number)).first()
     if acc is None:
-        raise AccountNotFound(f"no account {number}; check the number", account=number)
+        raise AccountNotFound(f"no account {number}", account=number)
     if acc.kind != "deposit" or acc.customer_id is None:
         raise NotCustomerAccount(f"account {number} is one of the bank's GL accounts ({acc.name}); {what} is paid "
                                  "from a customer's account", account=number)

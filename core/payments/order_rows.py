@@ -75,6 +75,7 @@ class OrderPreview:
     decision: str | None  # the fraud screen's decision now: approve | review | decline (None: no screen)
     score: float | None
     reasons: tuple[str, ...]
+    approval: str | None = None  # why it will wait for a second person (core.approvals), if it will
 
 
 _FUNDS = {"posted": "posted", "pending": "held for fraud review", "voided": "released: the review refused it",

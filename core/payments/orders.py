@@ -148,8 +148,11 @@ class PaymentOrders:
                     counterparty=ben.counterparty, counterparty_country=ben.country, amount=req.amount, currency=cur,
                     exponent=money.exponent(cur), at=self.clock(), channel="transfer", device=actor.device))
                 decision, score, reasons = verdict.decision, verdict.score, tuple(verdict.reasons)
+        approval = (self.ledger.four_eyes.would_wait(actor, req.amount, cur)
+                    if self.ledger.four_eyes is not None and acc.customer_id is not None and decision != "decline"
+                    else None)
         return OrderPreview(ben.rail, number, acc.name, clearing_account, req.amount, fee, cur,
-                            balance.available - req.amount - fee, ben.display, decision, score, reasons)
+                            balance.available - req.amount - fee, ben.display, decision, score, reasons, approval)
 
     def settle(self, actor: Actor, order_id: str) -> OrderView:
         """The rail confirmed the payment: clearing -> nostro."""

@@ -31,7 +31,6 @@ from core.security.guard import authorize
 from core.security.roles import Actor, Permission, Role
 
 V = VaultCard.__table__
-MIN_REASON = 10  # characters a reveal reason needs (a ticket number and a word or two)
 
 
 @dataclass(frozen=True)
@@ -99,10 +98,9 @@ class Vault:
         if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or not actor.username:
             raise PermissionDenied("a full card number is revealed to a named supervisor only (on the command line: "
                                    "--as USER), never to the system operator", permission=Permission.CARD_REVEAL.value)
-        reason = " ".join((reason or "").split())
-        if len(reason) < MIN_REASON:
-            raise ValidationError(f"say why the full number is needed (at least {MIN_REASON} characters, "
-                                  "e.g. a ticket number)")
+        from core import reasons
+
+        reason = reasons.check(reason, "the reason the full number is needed (e.g. a ticket number and why)")
         with self.engine.begin() as conn:
             row = conn.execute(select(V).where(V.c.token == token)).first()
             if row is None:

@@ -153,11 +153,15 @@ class UserService(UserAdministration):
             raise PasswordChangeRequired()
         return self.complete_login(step, code)
 
-    def verify(self, username: str, password: str, code: str | None, device: str | None = None) -> Actor:
+    def verify(self, username: str, password: str, code: str | None, device: str | None = None, *,
+               purpose: str = "cli.login") -> Actor:
         """Prove who is acting without opening a desk session (the command line's ``--as USER``): the user's
         password and, once they enrolled two-factor sign-in, a current TOTP code (or a recovery code). The same
         checks, lockout and audit as a desk's login (a success with a code is audited as ``cli.login``, a failure as
         ``cli.login.failed``; the password alone, for a user not enrolled yet, writes nothing on success).
+
+        ``purpose`` names the audited action instead of ``cli.login`` (e.g. ``drawer.signoff``: a supervisor signing
+        a teller's drawer difference at the teller's desk).
 
         Raises BadCredentials, AccountLocked, UserDisabled, InvalidCode, CodeReused; CodeRequired when an
         enrolled user gave no code."""
@@ -177,7 +181,7 @@ class UserService(UserAdministration):
             return Actor(row.username, Role(row.role), row.id, device=device, session=False)
         if not code:
             raise CodeRequired(pending.username)
-        result = self._second_factor(pending.user_id, code.strip(), self.clock(), device, "cli.login",
+        result = self._second_factor(pending.user_id, code.strip(), self.clock(), device, purpose,
                                      secret=pending.secret, enrolling=False)
         actor = result.session.actor
         return Actor(actor.username, actor.role, actor.user_id, device=device, session=False)

@@ -123,9 +123,10 @@ def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[
     """A receipt for one transfer row (``store.transfers_by_id``); ``debit``/``credit`` are (number, name);
     ``fee`` (minor units): the fee charged with it (an outgoing order's ``<id>:fee``), shown with the total."""
     c = transfer["currency"]
-    state = {"posted": "Posted", "pending": "Held (funds reserved)", "voided": "Voided", "expired": "Expired",
+    state = {"posted": "Posted", "pending": "NOT POSTED (funds reserved)", "voided": "Voided", "expired": "Expired",
              "resolved": "Resolved"}.get(transfer["state"], transfer["state"])
-    title = "Transfer receipt" + (f" - REPRINT (copy {copy})" if copy > 1 else "")
+    title = ("Transfer receipt" + (" - NOT POSTED" if transfer["state"] == "pending" else "")
+             + (f" - REPRINT (copy {copy})" if copy > 1 else ""))
     doc = Document(title)
     doc.key_values([
         ("Transfer id", transfer["id"]),
@@ -141,5 +142,8 @@ def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[
         ("Printed by", printed_by),
         ("Copy", "original" if copy == 1 else f"reprint, copy {copy}"),
     ], key_width=35)
+    if transfer["state"] == "pending":
+        doc.paragraph("This transfer has not been posted: the money has not moved. Keep this receipt as proof of "
+                      "the request; ask for a new receipt once it is posted.", size=8.5)
     doc.paragraph("Keep this receipt. Quote the transfer id in any question about this payment.", size=8.5)
     return doc

@@ -76,6 +76,7 @@ class HoldView:
     state: str  # active | released | expired | posted
     released_by: str | None
     released_at: datetime | None
+    release_request: int | None = None  # a waiting request to release it early (core.approvals), if any
 
     @property
     def reason_text(self) -> str:
@@ -87,7 +88,8 @@ class HoldView:
                 "reason_text": self.reason_text, "note": self.note, "placed_by": self.placed_by,
                 "placed_at": self.placed_at.isoformat(), "expires_at": self.expires_at.isoformat(),
                 "state": self.state, "released_by": self.released_by,
-                "released_at": self.released_at.isoformat() if self.released_at else None}
+                "released_at": self.released_at.isoformat() if self.released_at else None,
+                "release_request": self.release_request}
 
 
 def check(amount: int, reason: str, note: str, expires_at: datetime, now: datetime) -> tuple[str, str]:
@@ -145,12 +147,14 @@ def place(ledger: Ledger, conn: Connection, actor: Actor, hold_id: str, account:
 
 def release(ledger: Ledger, actor: Actor, hold_pk: int, note: str = "") -> HoldView:
     """Void the hold's pending transfer (exactly once), then record who released it and why."""
-    note = " ".join((note or "").split())[:200]
     with ledger.engine.connect() as conn:
         hold = get(conn, hold_pk, ledger.clock())
     if hold.state != "active":
         raise HoldNotActive(f"hold {hold_pk} on {hold.account} is already {hold.state}; nothing to release",
                             hold=hold_pk)
+    from core import reasons
+
+    note = reasons.check(note, "the reason for releasing the hold", field="note", max_chars=200)
     from core.ledger import pending as pending_ops
 
     try:
@@ -214,7 +218,23 @@ def list_holds(conn: Connection, account_ids: list[int], now: datetime, *, inclu
     query = _query().where(H.c.account_id.in_(account_ids)).order_by(H.c.id.desc()).limit(limit)
     if not include_ended:
         query = query.where(T.c.state == "pending")
-    return [v for v in (_view(r, now) for r in conn.execute(query)) if include_ended or v.state == "active"]
+    views = [v for v in (_view(r, now) for r in conn.execute(query)) if include_ended or v.state == "active"]
+    return _with_release_requests(conn, views, now)
+
+
+def _with_release_requests(conn: Connection, views: list[HoldView], now: datetime) -> list[HoldView]:
+    """Each active hold with the number of a waiting request to release it, so the desk shows it is asked."""
+    from dataclasses import replace
+
+    from core.persistence.models import ApprovalRequest
+
+    active = [v.id for v in views if v.state == "active"]
+    if not active:
+        return views
+    R = ApprovalRequest.__table__
+    asked = dict(conn.execute(select(R.c.hold_id, R.c.id).where(
+        R.c.kind == "hold_release", R.c.state == "pending", R.c.expires_at > now, R.c.hold_id.in_(active))).all())
+    return [replace(v, release_request=asked[v.id]) if v.id in asked else v for v in views]
 
 
 def account_id(conn: Connection, number: str) -> int:

@@ -78,6 +78,7 @@ def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPrevi
                                       .where(A.c.number.in_((req.debit, req.credit)))).all())
             acc_names = dict(conn.execute(select(A.c.number, A.c.name).where(A.c.number.in_((req.debit, req.credit)))).all())
             decision, score, reasons = "none", None, ()
+            _all_problems(posting, actor, req)
             try:
                 screened = ledger._screen(conn, posting, req, [])
             except TransferDeclined as err:
@@ -102,9 +103,41 @@ def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPrevi
 
 
 def _why(need, actor: Actor, currency: str) -> str:  # noqa: ANN001 - core.approvals.Need
-    from core.ledger.money import format_minor
+    from core.approvals.policy import why
 
-    if need.kind == "transfer":
-        return f"above the {actor.role} limit of {format_minor(need.limit or 0, currency)}"
-    return {"gl": "it moves money on a bank GL account", "correction": "corrections need a second person"}.get(
-        need.kind, need.kind)
+    return why(need, actor, currency)
+
+
+def _all_problems(posting: Posting, actor: Actor, req: TransferRequest) -> None:
+    """Refusals (core.errors.Refusals) when more than one independent thing is wrong with ``req`` (each
+    account, the GL rule, the funds), so the form shows every error at once (QA #6); one problem is left to
+    the posting's own checks, which refuse it the usual way."""
+    from core.errors import QenexError, Refusals
+    from core.ledger import desk_controls, state
+    from core.ledger.errors import CurrencyMismatch
+
+    problems: list[QenexError] = []
+    found = {}
+    for number, as_debit in ((req.debit, True), (req.credit, False)):
+        try:
+            acc = posting.account(number)
+            found[as_debit] = acc
+            acc.ensure_usable(as_debit=as_debit)
+            if acc.currency != req.currency:
+                problems.append(CurrencyMismatch(f"account {acc.number} holds {acc.currency}, the transfer is in "
+                                                 f"{req.currency}", account=acc.number, currency=req.currency))
+        except QenexError as err:
+            problems.append(err)
+    checks = []
+    if len(found) == 2:
+        checks.append(lambda: desk_controls.check(actor, found[True], found[False], operation=None,
+                                                  reason=req.description, correction=req.reverses_id is not None))
+    if True in found and found[True].currency == req.currency:
+        checks.append(lambda: state.check_funds(found[True], req.amount))
+    for check in checks:
+        try:
+            check()
+        except QenexError as err:
+            problems.append(err)
+    if len(problems) > 1:
+        raise Refusals(problems)

@@ -8,10 +8,15 @@ Typo-tolerant and ranked, on each database's own text search:
   rows; they are then ranked the same way on both backends by ``similarity`` below (pg_trgm's word
   similarity plus edit similarity, the last word being typed treated as a prefix);
 - numbers: an account or customer number with one mistyped or two swapped digits still finds the record
-  (the check digit says which variants can exist); a partial number matches as a prefix;
+  (the check digit says which variants can exist), ranked by closeness (two neighbours swapped first,
+  then one digit off by the least); a partial number matches as a prefix;
 - phones: the last four or more digits of the number (a btree on ``reverse(phone)`` on PostgreSQL, FTS5
   on SQLite, which also finds digits inside the number);
 - IBANs: one of this bank's IBANs leads to its account.
+
+An exact hit (the whole account, customer or phone number, an IBAN, or the name word for word) comes
+first and is marked ``exact``; ``auto_open`` names the one hit a screen may open by itself: the only
+exact hit, never a near match (QA #3).
 
 Every query reads at most a few dozen rows through an index: ``benchmarks/search.py`` measures it on
 100,000 customers (target: under 50 ms).
@@ -19,7 +24,7 @@ Every query reads at most a few dozen rows through an index: ``benchmarks/search
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from difflib import SequenceMatcher
 
@@ -53,10 +58,11 @@ class SearchHit:
     score: float  # 0..1, higher is better
     phone: str | None = None
     date_of_birth: date | None = None
+    exact: bool = False  # the query is this record's number, IBAN, phone or name exactly
 
     def to_dict(self) -> dict:
         return {"customer_id": self.customer_id, "customer_number": self.customer_number, "name": self.name,
-                "account": self.account, "matched": self.matched, "score": round(self.score, 3),
+                "account": self.account, "matched": self.matched, "score": round(self.score, 3), "exact": self.exact,
                 "phone": self.phone, "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None}
 
 
@@ -159,7 +165,7 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
     if looks_like_iban(q) and not compact.isdigit():
         try:
             for hit in _accounts(conn, [account_from_iban(q)], "IBAN", 1.0):
-                add(hit)
+                add(replace(hit, exact=True))
         except InvalidIban:
             pass
     if compact.isdigit():
@@ -168,28 +174,50 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
     if any(ch.isalpha() for ch in q) and not any(ch.isdigit() for ch in q):  # names never hold digits
         for hit in _by_name(conn, q):
             add(hit)
-    return sorted(found.values(), key=lambda h: (-h.score, h.name, h.account or ""))[:limit]
+    if any(ch.isalpha() for ch in q):
+        words = _words(q)
+        for key, hit in found.items():
+            if hit.matched == "name" and _words(hit.name) == words:
+                found[key] = replace(hit, exact=True)
+    return sorted(found.values(), key=lambda h: (not h.exact, -h.score, h.name, h.account or ""))[:limit]
 
 
-def _variants(digits: str) -> list[str]:
-    """Luhn-valid numbers one substituted digit or one swap of neighbours away from ``digits``."""
-    out = set()
+def auto_open(hits: list[SearchHit]) -> SearchHit | None:
+    """The hit a screen may open without the teller choosing: the only exact one (first in ``search``'s
+    order); None when no hit (or more than one) is exact: a near match is never opened by itself."""
+    exact = [h for h in hits if h.exact]
+    return exact[0] if len(exact) == 1 else None
+
+
+SWAPPED, ONE_OFF = "two digits swapped", "one digit differs"
+
+
+def _variants(digits: str) -> list[tuple[str, str, float]]:
+    """Luhn-valid numbers one swap of neighbours or one substituted digit away from ``digits``, as
+    (number, what differs, closeness 0..1): a swap first (the commonest slip; the same digits), then a digit
+    off by the least (a neighbouring key); best first."""
+    out: dict[str, tuple[str, float]] = {}
     for i in range(len(digits)):
-        for d in "0123456789":
-            if d != digits[i]:
-                out.add(digits[:i] + d + digits[i + 1:])
         if i + 1 < len(digits) and digits[i] != digits[i + 1]:
-            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
-    return sorted(v for v in out if luhn.is_valid(v))
+            out[digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]] = (SWAPPED, 1.0)
+        for d in "0123456789":
+            v = digits[:i] + d + digits[i + 1:]
+            if d != digits[i] and v not in out:
+                out[v] = (ONE_OFF, 0.9 - 0.05 * abs(int(d) - int(digits[i])))
+    found = [(v, what, close) for v, (what, close) in out.items() if luhn.is_valid(v)]
+    return sorted(found, key=lambda t: (-t[2], t[0]))
 
 
 def _by_digits(conn: Connection, digits: str) -> list[SearchHit]:
     hits: list[SearchHit] = []
     if len(digits) == 10:  # an account number: exact, or the records one typing slip away
         if luhn.is_valid(digits):
-            hits += _accounts(conn, [digits], "account number", 1.0)
+            hits += [replace(h, exact=True) for h in _accounts(conn, [digits], "account number", 1.0)]
         else:
-            hits += _accounts(conn, _variants(digits), "account number (one digit differs)", 0.7)
+            near = {number: (what, close) for number, what, close in _variants(digits)}
+            for hit in _accounts(conn, list(near), "account number", 0.0):
+                what, close = near[hit.account]
+                hits.append(replace(hit, matched=f"account number ({what})", score=0.6 + 0.1 * close))
     elif 4 <= len(digits) < 10:
         low, high = digits.ljust(10, "0"), digits.ljust(10, "9")
         rows = conn.execute(_account_query().where(A.c.number.between(low, high)).order_by(A.c.number).limit(20))
@@ -197,10 +225,12 @@ def _by_digits(conn: Connection, digits: str) -> list[SearchHit]:
     if digits.startswith(CUSTOMER_PREFIX):
         if len(digits) == 9:
             if luhn.is_valid(digits):
-                hits += _customers(conn, [int(digits[1:-1])], "customer number", 1.0)
+                hits += [replace(h, exact=True) for h in _customers(conn, [int(digits[1:-1])], "customer number", 1.0)]
             else:
-                hits += _customers(conn, [int(v[1:-1]) for v in _variants(digits) if v.startswith(CUSTOMER_PREFIX)],
-                                   "customer number (one digit differs)", 0.7)
+                near = {int(v[1:-1]): (what, close) for v, what, close in _variants(digits) if v.startswith(CUSTOMER_PREFIX)}
+                for hit in _customers(conn, list(near), "customer number", 0.0):
+                    what, close = near[hit.customer_id]
+                    hits.append(replace(hit, matched=f"customer number ({what})", score=0.6 + 0.1 * close))
         elif 4 <= len(digits) < 9:
             body = digits[1:]
             low, high = int(body.ljust(7, "0")), int(body.ljust(7, "9"))
@@ -249,7 +279,7 @@ def _by_phone(conn: Connection, digits: str) -> list[SearchHit]:
     for r in rows:
         whole = r.phone.lstrip("+").endswith(digits) and len(digits) >= 7
         hits.append(SearchHit(r.id, customer_number(r.id), r.name, None, "phone", 0.95 if whole else 0.6,
-                              r.phone, r.date_of_birth))
+                              r.phone, r.date_of_birth, exact=_SEPARATORS.sub("", r.phone).lstrip("+") == digits))
     return hits
 
 

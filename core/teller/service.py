@@ -14,7 +14,7 @@ from core.ledger import money, numbers, queries, store
 from core.ledger.service import Ledger
 from core.ledger.views import AccountView, StatementLine, TransferRequest
 from core.persistence.models import ReceiptPrint
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, Role
 from core.teller import customers, documents, holds, overview, preview as preview_mod, search as search_mod
 from core.teller import statement as st
 from core.teller.customers import CustomerRecord, NewCustomer
@@ -62,8 +62,18 @@ class Teller:
         return self._read(lambda conn: overview.customer_overview(
             conn, customer_id, self.ledger.clock(), fraud_details=actor.can(Permission.ALERT_VIEW)))
 
-    def open_account(self, actor: Actor, customer_id: int, currency: str, overdraft: int = 0) -> AccountView:
-        return self.ledger.open_account(actor, customer_id, currency, overdraft)
+    def open_account(self, actor: Actor, customer_id: int, currency: str, overdraft: int = 0,
+                     note: str = "") -> AccountView:
+        """Open a deposit account; an overdraft above ``actor``'s overdraft limit opens without one and asks a
+        supervisor (``AccountView.overdraft_request``; rule in ``core.approvals.overdraft``)."""
+        return self.ledger.open_account(actor, customer_id, currency, overdraft, note=note)
+
+    def overdraft_limit(self, actor: Actor, currency: str) -> int | None:
+        """The highest overdraft ``actor`` may set alone in ``currency`` (minor units); None: not checked."""
+        four_eyes = self.ledger.four_eyes
+        if four_eyes is None or actor.role is Role.SYSTEM:
+            return None
+        return four_eyes.policy.overdraft_limit(actor.role, money.currency(currency))
 
     # -- accounts and holds ---------------------------------------------------------------------
     def account(self, actor: Actor, number: str) -> AccountDetail:
@@ -159,7 +169,7 @@ class Teller:
                                 "currency": row["currency"]})
             if row["state"] == "pending" and row["expires_at"] is not None and row["expires_at"] <= now:
                 row = {**row, "state": "expired"}  # past its timeout the hold is released (the job records it)
-            fraud = "held for fraud review" if row["state"] == "pending" and row["code"] != "hold" else None
+            fraud = _why_not_posted(conn, row)
             fee_row = store.transfers_by_id(conn, [f"{transfer_id}:fee"]).get(f"{transfer_id}:fee")
             fee = fee_row["amount"] if fee_row is not None and fee_row["state"] == "posted" else 0
             doc = documents.receipt_pdf(row, names[row["debit_account_id"]], names[row["credit_account_id"]], copy,
@@ -172,3 +182,21 @@ class Teller:
         if self.ledger.audit is not None:
             self.ledger.run(lambda conn: self.ledger.record(conn, actor, action, target, None, after))
 
+
+
+def _why_not_posted(conn: Connection, row: dict) -> str | None:
+    """Why a pending transfer is not posted, for its receipt: waiting for a second person (four eyes), held
+    by the fraud screen for review, or simply reserved (a pending transfer or an account hold)."""
+    if row["state"] != "pending" or row["code"] == "hold":
+        return None
+    from core.approvals import store as approvals_store
+    from core.persistence.models import FraudScore
+
+    request = approvals_store.pending_for_transfer(conn, row["id"])
+    if request is not None:
+        return f"waiting for a supervisor's approval (request #{request.id}); nothing posts until it is approved"
+    S = FraudScore.__table__  # noqa: N806
+    decision = conn.execute(select(S.c.decision).where(S.c.transfer_id == row["id"])).scalar()
+    if decision == "review":
+        return "held for fraud review; an analyst decides"
+    return "pending; the funds are reserved until it is posted or voided"

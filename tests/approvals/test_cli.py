@@ -31,7 +31,10 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
 
     code, freeze, _ = qenex("approvals", "request", "freeze", acc, "--note", "card stolen", "--as", "tina", "--json")
     assert code == 0 and freeze["state"] == "pending" and freeze["maker"] == "tina"
-    release = qenex("approvals", "request", "release-hold", str(hold), "--as", "sam", "--json")[1]
+    code, _, err = qenex("approvals", "request", "release-hold", str(hold), "--as", "sam")  # QA #21: say why
+    assert code == 1 and "the reason for releasing the hold is needed" in err
+    release = qenex("approvals", "request", "release-hold", str(hold), "--note", "cheque has cleared", "--as", "sam",
+                    "--json")[1]
     listed = qenex("approvals", "list", "--json")[1]
     assert [r["id"] for r in listed["requests"]] == [freeze["id"], release["id"]] and listed["total"] == 2
     code, mine, err = qenex("approvals", "list", "--as", "tina", "--json")
@@ -47,13 +50,14 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     assert data["results"][1]["error"] == "own_request"
     code, _, err = qenex("approvals", "reject", str(release["id"]), "--reason", " ", "--as", "sue")
     assert code == 1 and "invalid_approval" in err
-    code, text, _ = qenex("approvals", "reject", str(release["id"]), "--reason", "keep it", "--as", "sue")
+    code, text, _ = qenex("approvals", "reject", str(release["id"]), "--reason", "keep it until Friday", "--as", "sue")
     assert code == 0 and "rejected" in text
     assert qenex("approvals", "list", "--state", "decided", "--json")[1]["total"] == 2
     assert qenex("approvals", "expire", "--json")[1] == {"expired": 0}
     again = qenex("approvals", "request", "close", acc, "--as", "tina", "--json")
     assert again[0] == 1 and "account_not_empty" in again[2]
-    release = qenex("approvals", "request", "release-hold", str(hold), "--as", "tina", "--json")[1]
+    release = qenex("approvals", "request", "release-hold", str(hold), "--note", "the cheque has cleared", "--as",
+                    "tina", "--json")[1]
     code, _, err = qenex("approvals", "withdraw", str(release["id"]), "--as", "sam")
     assert code == 1 and "only its maker" in err
     code, data, _ = qenex("approvals", "withdraw", str(release["id"]), "--as", "tina", "--json")
@@ -66,3 +70,21 @@ def test_limits(qenex):  # noqa: F811
     assert qenex("approvals", "limits", "--set", "teller", "EUR", "2500", "--json")[1]["limit"] == "2500.00"
     code, _, err = qenex("approvals", "limits", "--set", "teller", "EUR", "-5")
     assert code == 1 and err.startswith("qenex: ")
+
+
+def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeypatch):  # noqa: F811
+    """QA #20: qenex account open/overdraft --as a teller follow the same credit rule as the console."""
+    _users(qenex, monkeypatch)
+    qenex("customer", "add", "--name", "Ada Lovelace")
+    code, text, err = qenex("account", "open", "--customer", "1", "--currency", "USD", "--overdraft", "5000000",
+                            "--as", "tina", "--note", "salary")
+    assert code == 0, err
+    assert "above your limit" in text and "until then the account has no overdraft" in text
+    acc = qenex("accounts", "--json")[1][0]
+    assert acc["overdraft_limit"] == "0.00"
+    code, data, _ = qenex("account", "overdraft", acc["number"], "500", "--as", "tina", "--json")
+    assert code == 0 and data["overdraft_limit"] == "500.00" and "overdraft_approval" not in data
+    [req] = qenex("approvals", "list", "--json")[1]["requests"]
+    assert req["kind"] == "overdraft" and req["amount"] == "5000000.00"
+    assert qenex("approvals", "approve", str(req["id"]), "--as", "sam")[0] == 0
+    assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "5000000.00"

@@ -75,8 +75,9 @@ def test_the_maker_never_decides_their_own_and_the_system_is_no_checker(desk, en
 def test_reject_voids_with_a_reason_and_releases_the_funds(desk):
     ledger, approvals, _t, (a, b) = desk
     result = ledger.transfer(TELLER, _big(a, b))
-    with pytest.raises(InvalidApproval):
-        approvals.reject(SUPERVISOR, result.approval, "  ")
+    for reason in ("  ", "x", "duplicate"):  # QA #26: one rule for a decision's reason (core.reasons)
+        with pytest.raises(InvalidApproval, match="at least 10 characters and 2 words"):
+            approvals.reject(SUPERVISOR, result.approval, reason)
     done = approvals.reject(SUPERVISOR, result.approval, "customer not present")
     assert (done.state, done.decision_note, done.result) == ("rejected", "customer not present", "held funds released")
     assert ledger.balance(TELLER, a).available == 20_000_00
@@ -112,7 +113,7 @@ def test_bulk_approve_and_reject_give_a_result_per_item(desk):
     results = approvals.approve_many(SUPERVISOR, [ids[0], own, ids[1], 999_999, ids[0]])
     assert [getattr(r, "state", None) or r.code for r in results] == ["approved", "own_request", "approved",
                                                                      "approval_not_found"]
-    results = approvals.reject_many(SUPERVISOR, [ids[2], ids[0]], "duplicate")
+    results = approvals.reject_many(SUPERVISOR, [ids[2], ids[0]], "a duplicate request")
     assert [getattr(r, "state", None) or r.code for r in results] == ["rejected", "approval_not_pending"]
     assert ledger.balance(TELLER, b).current == 3_000_00
 
@@ -154,9 +155,13 @@ def test_hold_releases_wait_for_a_supervisor(desk, clock):
     ledger, approvals, teller, (a, _b) = desk
     hold = teller.place_hold(TELLER, a, 300_00, "fraud", clock() + timedelta(days=3))
     with pytest.raises(ApprovalRequired):
-        teller.release_hold(SUPERVISOR, hold.id, "ok")
+        teller.release_hold(SUPERVISOR, hold.id, "cheque has cleared")
     with pytest.raises(ApprovalRequired):
         ledger.void_pending(SUPERVISOR, hold.transfer_id)
+    for note in ("", "   ", "ok"):  # QA #21: the checker is told why
+        with pytest.raises(InvalidApproval, match="the reason for releasing the hold"):
+            approvals.request_hold_release(TELLER, hold.id, note)
+    assert approvals.list(SUPERVISOR) == []
     req = approvals.request_hold_release(TELLER, hold.id, "cheque cleared")
     assert req.kind == "hold_release" and req.hold_id == hold.id
     released = approvals.approve(SUPERVISOR, req.id)
@@ -245,7 +250,7 @@ def test_two_checkers_at_once_decide_once(desk):
         barrier.wait()
         try:
             results.append(approvals.approve(actor, request_id) if verb == "approve"
-                           else approvals.reject(actor, request_id, "duplicate"))
+                           else approvals.reject(actor, request_id, "a duplicate request"))
         except Exception as err:  # noqa: BLE001
             results.append(err)
 

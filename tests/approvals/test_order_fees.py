@@ -164,7 +164,7 @@ def test_a_fee_posted_before_fees_were_held_is_credited_back(rail):
     orders.owned.transfer(SUPERVISOR, TransferRequest(id="o-old:fee", debit=a, credit=fees_gl, amount=FEE,
                                                       currency="USD", code="fee"), operation="fee")
     [req] = approvals.list(SUPERVISOR)
-    approvals.reject(SUPERVISOR, req.id, "no")
+    approvals.reject(SUPERVISOR, req.id, "not this one")
     assert orders.show(SUPERVISOR, "o-old").fee_status == "credited back"
     assert _balance(ledger, a) == (START, START)
 
@@ -190,3 +190,12 @@ def test_a_failed_submit_leaves_the_orders_created_with_their_fees(rail, tmp_pat
     assert (shown.status, shown.batch_id, shown.fee_status) == ("created", None, "charged")
     assert list(out.iterdir()) == []  # neither the file nor its temporary copy
     assert rail_files.export(orders, SUPERVISOR, "ach", out / "a.ach", rail_files.RailSettings()).orders == 1
+
+
+def test_the_preview_says_an_order_will_wait_for_approval(rail):
+    """QA #7: the confirmation knows before posting that the order goes to a supervisor."""
+    ledger, approvals, orders, a = rail
+    ben = Beneficiary("ach", "Max Muster", None, None, "011000015", "123456789", "Invoice 42")
+    big = orders.preview(TELLER, OrderRequest(id="p1", account=a, beneficiary=ben, amount=2_000_00, currency="USD"))
+    small = orders.preview(TELLER, OrderRequest(id="p2", account=a, beneficiary=ben, amount=500_00, currency="USD"))
+    assert big.approval == "above the teller limit of $1,000.00" and small.approval is None

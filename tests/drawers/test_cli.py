@@ -25,8 +25,15 @@ def test_drawer_open_vault_close_with_a_note_and_report(qenex, tmp_path, monkeyp
     assert code == 1 and "not an active supervisor" in err
     monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery staple\n"))
     assert qenex("user", "add", "sam", "--role", "supervisor", "--password-stdin")[0] == 0
-    code, closed, _ = qenex("drawer", "close", "D1", "--currency", "USD", "--supervisor", "sam", "--note",
-                            "one bundle missing", "--json")
+    close = ("drawer", "close", "D1", "--currency", "USD", "--supervisor", "sam", "--note", "one bundle missing")
+    monkeypatch.delenv("QENEX_SUPERVISOR_PASSWORD", raising=False)
+    code, _, err = qenex(*close)  # typing a supervisor's name is not their sign-off (QA #16)
+    assert code == 1 and "needs supervisor sam's password" in err and "QENEX_SUPERVISOR_PASSWORD" in err
+    monkeypatch.setenv("QENEX_SUPERVISOR_PASSWORD", "not the password")
+    code, _, err = qenex(*close)
+    assert code == 1 and "not sam's password" in err
+    monkeypatch.setenv("QENEX_SUPERVISOR_PASSWORD", "correct horse battery staple")
+    code, closed, _ = qenex(*close, "--json")
     assert code == 0 and (closed["difference"], closed["supervisor"], closed["status"]) == ("-100.00", "sam", "closed")
     pdf = tmp_path / "d.pdf"
     assert qenex("drawer", "report", str(closed["session"]), "--pdf", str(pdf))[0] == 0

@@ -2,6 +2,7 @@
 over/short, the supervisor's note, CTR flags, denomination checks, vault transfers, the report."""
 from __future__ import annotations
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -11,8 +12,9 @@ from core.drawers.errors import (
 )
 from core.errors import PermissionDenied
 from core.ledger.errors import InsufficientFunds
-from core.persistence.models import AuditEntry, DrawerSession, Transfer
-from tests.drawers.conftest import SAM, TINA, TOM, usd
+from core.persistence.models import AuditEntry, DrawerSession, Transfer, User
+from core.security.roles import SYSTEM_ACTOR
+from tests.drawers.conftest import SAM, SAM_PASSWORD, TINA, TOM, usd
 
 FLOAT = {usd("100"): 5, usd("20"): 20, usd("1"): 50}  # 500 + 400 + 50 = 950.00
 
@@ -28,7 +30,11 @@ def test_open_deposit_withdraw_and_expected_cash(drawers, account):
     drawers.deposit(TINA, account, usd("300"), "USD")
     drawers.withdraw(TINA, account, usd("120.50"), "USD")
     (live,) = drawers.sessions(TINA, mine=True)
-    assert live.cash == usd("1129.50")
+    assert live.cash is None  # QA #15: the count is blind, a teller is not told the expected cash before it
+    assert drawers.session(SAM, live.id).cash == usd("1129.50")  # a supervisor is
+    with pytest.raises(DrawerState, match="count is blind"):  # the report lists the cash after each movement
+        drawers.report(TINA, live.id)
+    assert drawers.report(SAM, live.id) is not None
     bal = drawers.ledger.balance(TINA, account)
     assert bal.current == usd("50179.50")
 
@@ -44,7 +50,7 @@ def test_withdrawal_beyond_the_drawer_cash_is_refused(drawers, account):
     drawers.open(TINA, "D1", "USD", {usd("20"): 5})
     with pytest.raises(InsufficientFunds, match="bring cash from the vault"):
         drawers.withdraw(TINA, account, usd("150"), "USD")
-    assert drawers.sessions(TINA, mine=True)[0].cash == usd("100")
+    assert drawers.sessions(SAM)[0].cash == usd("100")
 
 
 def test_one_live_session_per_drawer_and_per_teller(drawers):
@@ -94,20 +100,55 @@ def test_a_difference_above_the_limit_needs_a_supervisors_note(drawers, engine):
     s = drawers.open(TINA, "D1", "USD", FLOAT)
     result = drawers.count(TINA, s.id, {usd("100"): 6, usd("20"): 20, usd("1"): 50})  # over 100.00
     assert result.difference == usd("100") and result.needs_note
-    for kw, match in (({}, "supervisor must give"), ({"supervisor": "tina", "note": "x" * 20}, "not an active"),
-                      ({"supervisor": "sam", "note": "short"}, "10-500 characters"),
-                      ({"supervisor": "nobody", "note": "x" * 20}, "not an active supervisor")):
+    note = "customer change left on the counter"
+    for kw, match in (({}, "supervisor must sign"), ({"supervisor": "tina", "note": "x" * 20}, "not an active"),
+                      ({"supervisor": "sam", "note": "short"}, "at least 10 characters and 2 words"),
+                      ({"supervisor": "nobody", "note": "x" * 20}, "not an active supervisor"),
+                      ({"supervisor": "sam", "note": note}, "their own password"),
+                      ({"supervisor": "sam", "password": "not sam's", "note": note}, "not sam's password")):
         with pytest.raises(SupervisorNoteRequired, match=match):
             drawers.close(TINA, s.id, **kw)
     assert drawers.session(TINA, s.id).status == "counted"
-    closed = drawers.close(TINA, s.id, supervisor="SAM", note="customer change left on the counter")
-    assert (closed.supervisor, closed.supervisor_note) == ("sam", "customer change left on the counter")
+    closed = drawers.close(TINA, s.id, supervisor="SAM", password=SAM_PASSWORD, note=note)
+    assert (closed.supervisor, closed.supervisor_note) == ("sam", note)
     with engine.connect() as conn:
         row = conn.execute(select(AuditEntry.__table__.c.after).where(
             AuditEntry.__table__.c.action == "drawer.close")).scalar_one()
     assert "sam" in str(row) and "customer change" in str(row)
     over = drawers.ledger.transfer_row(TINA, f"drawer-{s.id}-over")
     assert over["code"] == "cash_over"
+
+
+def test_typing_a_supervisors_name_is_not_a_sign_off(drawers, users, engine):
+    """QA #16: the supervisor proves who they are as at a sign-in: a wrong password counts towards their
+    lockout and is audited; an enrolled supervisor also gives a current one-time code."""
+    s = drawers.open(TINA, "D1", "USD", FLOAT)
+    drawers.count(TINA, s.id, {usd("100"): 5, usd("20"): 20})  # short 50.00
+    note = "fifty dollars short, recounted twice"
+    with pytest.raises(SupervisorNoteRequired, match="not sam's password") as err:
+        drawers.close(TINA, s.id, supervisor="sam", password="guess", note=note)
+    assert err.value.details["field"] == "password"
+    with engine.connect() as conn:
+        failed = conn.execute(select(User.failed_attempts).where(User.username == "sam")).scalar_one()
+        audited = conn.execute(select(AuditEntry.__table__.c.action).where(
+            AuditEntry.__table__.c.target == "sam")).scalars().all()
+    assert failed == 1 and "login.failed" in audited
+    # sue uses an authenticator app: her password alone is not enough
+    new = users.add_user(SYSTEM_ACTOR, "sue", "supervisor", SAM_PASSWORD, must_change_password=False)
+    users.complete_login(users.begin_login("sue", SAM_PASSWORD), pyotp.TOTP(new.enrollment.secret).now())
+    with pytest.raises(SupervisorNoteRequired, match="one-time code") as err:
+        drawers.close(TINA, s.id, supervisor="sue", password=SAM_PASSWORD, note=note)
+    assert err.value.details["field"] == "code"
+    with pytest.raises(SupervisorNoteRequired, match="code was refused"):
+        drawers.close(TINA, s.id, supervisor="sue", password=SAM_PASSWORD, code="000000", note=note)
+    assert drawers.session(TINA, s.id).status == "counted"
+    for _ in range(4):  # five failures lock sue: a locked supervisor cannot sign
+        with pytest.raises(SupervisorNoteRequired):
+            drawers.close(TINA, s.id, supervisor="sue", password="wrong", note=note)
+    with pytest.raises(SupervisorNoteRequired, match="cannot sign now: too many failed attempts"):
+        drawers.close(TINA, s.id, supervisor="sue", password=SAM_PASSWORD, note=note)
+    closed = drawers.close(TINA, s.id, supervisor="sam", password=SAM_PASSWORD, note=note)
+    assert (closed.status, closed.supervisor) == ("closed", "sam")
 
 
 def test_cash_above_the_threshold_needs_id_and_is_flagged(drawers, account, engine):
@@ -117,6 +158,10 @@ def test_cash_above_the_threshold_needs_id_and_is_flagged(drawers, account, engi
         drawers.deposit(TINA, account, usd("10000.01"), "USD")
     with pytest.raises(IdDocumentRequired, match="not the one on file"):
         drawers.deposit(TINA, account, usd("12000"), "USD", id_document=("passport", "Z9999999"))
+    with pytest.raises(IdDocumentRequired, match="not the one on file"):  # QA #11: caught before the review
+        drawers.ctr_check(TINA, account, usd("12000"), "USD", deposit=True, id_document=("passport", "Z9999999"))
+    assert "needs the customer's ID" in drawers.ctr_check(TINA, account, usd("12000"), "USD", deposit=True,
+                                                         id_document=("passport", "X1234567"))
     assert _count(engine, Transfer.__table__) == before
     at = drawers.deposit(TINA, account, usd("10000"), "USD")  # at the threshold: not above it
     assert drawers.cash_reports(TINA) == []
@@ -136,7 +181,7 @@ def test_vault_transfers_and_the_report(drawers, account):
         drawers.vault_transfer(TINA, s.id, usd("5000"), to_drawer=False)
     with pytest.raises(PermissionDenied):
         drawers.vault_transfer(TOM, s.id, usd("1"), to_drawer=True)
-    assert drawers.session(TINA, s.id).cash == usd("1250")
+    assert drawers.session(SAM, s.id).cash == usd("1250")
     drawers.count(TINA, s.id, {usd("100"): 12, usd("50"): 1})
     drawers.close(TINA, s.id)
     pdf = drawers.report(SAM, s.id).output()
@@ -181,13 +226,18 @@ def test_a_withdrawal_above_the_tellers_limit_waits_for_approval_and_the_count_w
 
     drawers.ledger.four_eyes = Approvals(drawers.ledger, Policy())
     s = drawers.open(TINA, "D1", "USD", {usd("100"): 200})  # 20,000.00
+    # said before the confirmation, so the form offers "Send for approval" (QA #7); deposits never wait
+    assert drawers.approval_check(TINA, account, usd("12000"), "USD", deposit=False) == \
+        "above the teller limit of $10,000.00"
+    assert drawers.approval_check(TINA, account, usd("10000"), "USD", deposit=False) is None
+    assert drawers.approval_check(TINA, account, usd("12000"), "USD", deposit=True) is None
     held = drawers.withdraw(TINA, account, usd("12000"), "USD", id_document=("passport", "X1234567"))
     assert held.state == "pending" and held.approval is not None  # above the teller's 10,000 limit
-    assert drawers.session(TINA, s.id).cash == usd("20000")  # nothing paid out yet
+    assert drawers.session(SAM, s.id).cash == usd("20000")  # nothing paid out yet
     with pytest.raises(DrawerState, match="waiting for a decision"):
         drawers.count(TINA, s.id, {usd("100"): 80})
     drawers.ledger.four_eyes.approve(SAM, held.approval, "customer known, ID checked")
-    assert drawers.session(TINA, s.id).cash == usd("8000")  # approved: posted through the drawer
+    assert drawers.session(SAM, s.id).cash == usd("8000")  # approved: posted through the drawer
     assert drawers.count(TINA, s.id, {usd("100"): 80}).difference == 0
     assert [r.transfer_id for r in drawers.cash_reports(TINA)] == [held.id]
 

@@ -169,11 +169,11 @@ def test_the_operators_locale_grouping_is_accepted(typed, locale, minor):
     ("1.000,00", "en_US", "1,234.50"), ("1,000.00", "de_CH", "1'234.50"), ("12.5 0", "de_DE", "1.234,50"),
 ])
 def test_other_grouping_is_refused_showing_the_accepted_form(typed, locale, shown):
-    with pytest.raises(InvalidAmount, match=f"type it like {shown}"):
+    with pytest.raises(InvalidAmount, match=f"type digits like {shown}, with or without the thousands separators"):
         money.parse_amount(typed, "USD", locale)
 
 
-@pytest.mark.parametrize("typed, error", [("-1,000.00", "minus"), ("1e3", "exponent"), ("12.345", "at most 2"),
+@pytest.mark.parametrize("typed, error", [("-1,000.00", "minus"), ("1e3", "no letters or exponent"), ("12.345", "at most 2"),
                                           ("", "enter an amount, e.g. 1,234.50")])
 def test_the_locale_parser_keeps_every_strict_rule(typed, error):
     with pytest.raises(QenexError, match=error):
@@ -209,3 +209,21 @@ def test_account_numbers_carry_a_check_digit():
         numbers.validate(slipped)
     with pytest.raises(InvalidAccountNumber):
         numbers.validate("12ab")
+
+
+@pytest.mark.parametrize("typed", ["abc", "1e3", "$5", "12,00x"])
+def test_the_forms_message_agrees_with_its_hint(typed):
+    """QA #6: a form whose hint is "e.g. 1,234.50" (and which takes 12,000.00) never says "no grouping"."""
+    with pytest.raises(InvalidAmount) as caught:
+        money.parse_amount(typed, "USD", "en_US")
+    assert "no exponent, sign or grouping" not in caught.value.message
+    assert "1,234.50, with or without the thousands separators" in caught.value.message
+    assert money.parse_amount("12,000.00", "USD", "en_US") == 1_200_000
+
+
+def test_an_unknown_account_says_what_to_do():
+    from core.ledger.errors import AccountNotFound
+
+    err = AccountNotFound("no account 1000999993", account="1000999993")
+    assert err.message.startswith("no account 1000999993; check the number") and "customer search" in err.message
+    assert AccountNotFound("no account 1; already advice: x").message == "no account 1; already advice: x"

@@ -111,6 +111,20 @@ def test_a_held_payment_is_the_checkers_never_the_makers(review_env, engine):
         svc.create(ANALYST, _req(account, 100))
 
 
+def test_in_the_fraud_queue_too_the_maker_never_releases_their_own_held_payment(review_env, engine):
+    from core.cases.errors import OwnTransfer
+
+    svc, ledger, desk, account = review_env
+    own = svc.create(SUPERVISOR, _req(account, 7_200))  # sam took it; the screen held it
+    alert = _alert(engine, own.id)
+    for outcome in ("false-positive", "confirmed"):
+        with pytest.raises(OwnTransfer, match=f"alert #{alert.id} holds {own.id}:capture, which sam made; another"):
+            desk.dispose(SUPERVISOR, alert.id, Decision(outcome, note="looks fine to me, I took it myself"))
+    assert _alert(engine, own.id).status != "closed" and review.hold_state(svc, own.id) == "pending"
+    desk.dispose(ANALYST, alert.id, Decision("false-positive", note="checked with the cardholder by phone"))
+    assert svc.show(TELLER, own.id).status == "succeeded"
+
+
 def test_refund_checks_funds_first_and_says_what_is_left(pay_env, engine):
     svc, ledger, audit, account, _keys = pay_env
     paid = svc.create(TELLER, _req(account, 3_000))

@@ -64,3 +64,42 @@ def test_gl_accounts_are_found_by_number_without_a_customer(teller, people):
 @pytest.mark.parametrize("query", ["", " ", "a", "%", "'; drop table customers; --", '"', "zzzzqqqq", "DE00 0000"])
 def test_odd_queries_find_nothing_and_never_fail(teller, people, query):
     assert all(h.name for h in teller.search(TELLER, query))
+
+
+def test_a_swapped_account_number_ranks_the_meant_account_first_and_opens_nothing(teller, people):
+    """QA #3: '1000004967' meant 1000004976: the swap comes first (not the alphabet), every near match says
+    how it differs, and no near match is opened by itself; the exact number is first and the only one."""
+    from stdnum import luhn
+
+    from core.teller.search import auto_open
+
+    rec, _ = people["Zoë Müller"]
+    numbers = [teller.open_account(TELLER, rec.id, "USD").number for _ in range(60)]
+    meant = next(n for n in numbers if n[-1] != n[-2] and not luhn.is_valid(n[:-2] + n[-1] + n[-2])
+                 and len([v for v in _near(n[:-2] + n[-1] + n[-2]) if v in numbers]) > 1)
+    typed = meant[:-2] + meant[-1] + meant[-2]
+    hits = teller.search(TELLER, typed)
+    assert len(hits) > 1 and hits[0].account == meant and hits[0].matched == "account number (two digits swapped)"
+    assert all(not h.exact and "differs" in h.matched for h in hits[1:] if h.account)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert auto_open(hits) is None
+    exact = teller.search(TELLER, meant)
+    assert exact[0].account == meant and exact[0].exact and auto_open(exact) is exact[0]
+
+
+def _near(digits):  # noqa: ANN001, ANN202
+    from core.teller.search import _variants
+
+    return [v for v, _what, _close in _variants(digits)]
+
+
+def test_exact_names_and_numbers_are_marked_and_come_first(teller, people):
+    from core.teller.search import auto_open
+
+    rec, number = people["Ada Lovelace"]
+    assert auto_open(teller.search(TELLER, "ada lovelace")).name == "Ada Lovelace"
+    assert auto_open(teller.search(TELLER, "lovelace")) is None  # a near match is never opened by itself
+    assert auto_open(teller.search(TELLER, "Lovelce")) is None
+    assert auto_open(teller.search(TELLER, rec.number)).customer_id == rec.id
+    assert auto_open(teller.search(TELLER, "+1 202 555 0100")).name == "Ada Lovelace"
+    assert auto_open(teller.search(TELLER, number[:8])) is None  # a prefix

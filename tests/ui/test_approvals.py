@@ -34,9 +34,13 @@ def test_maker_then_checker(qtbot, services, bank, teller, ui_thread_sql):
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
     assert "sent for approval (above the teller limit of $100.00)" in form.dialog.outcome.text()
+    assert form.dialog.confirm_button.text() == "&Send for approval"  # not "Confirm and post" (QA #7)
     with qtbot.waitSignal(form.posted):
         qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
     assert form.status.text().startswith("Waiting for approval: $400.00") and "not posted" in form.status.text()
+    form.receipt_button.click()  # the receipt's link is added under the result, never instead of it (QA #8)
+    qtbot.waitUntil(lambda: "Receipt saved" in form.status.text())
+    assert form.status.text().startswith("Waiting for approval: $400.00")
     qtbot.waitUntil(lambda: page.customer_panel.available_label.text() == "$600.00")
     assert page.current_label.text() == "$1,000.00"  # reserved, not posted
 
@@ -73,8 +77,15 @@ def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, ban
     assert inbox.approve_button.isEnabled() and "3 requests selected" in inbox.detail.title.text()
     qtbot.keyClick(inbox.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert inbox.note.hasFocus() and "reason" in inbox.result_label.text()
+    qtbot.keyClicks(inbox.note, "x")  # QA #26: the same rule as a recommendation's reason (core.reasons)
+    qtbot.keyClick(inbox.note, Qt.Key.Key_Return)
+    assert "at least 10 characters and 2 words" in inbox.result_label.text() and inbox.dialog is None
+    inbox.note.clear()
     qtbot.keyClicks(inbox.note, "customer called back")
     qtbot.keyClick(inbox.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: inbox.dialog is not None and inbox.dialog.isVisible())  # confirmed before rejecting
+    assert inbox.dialog.text("Reason") == "customer called back" and inbox.model.rowCount() == 3
+    qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "2 done, 1 refused" in inbox.result_label.text())
     assert "is your own" in inbox.result_label.text()
     qtbot.waitUntil(lambda: inbox.model.rowCount() == 1)

@@ -89,7 +89,7 @@ def test_a_refused_hold_release_keeps_its_dialog_and_note(qtbot, services, bank,
     dialog = boss.holds_panel.release_dialog
     qtbot.waitUntil(dialog.isVisible)
     qtbot.keyClicks(dialog.edit, "resolved with the customer")
-    services.approvals.request_hold_release(teller, hold.id, "asked first")  # the teller asked meanwhile
+    services.approvals.request_hold_release(teller, hold.id, "asked first by the teller")  # the teller asked meanwhile
     [request] = services.approvals.list(Actor("sue", Role.SUPERVISOR))
     services.approvals.approve(Actor("sue", Role.SUPERVISOR), request.id)  # released at another desk
     dialog._submit()

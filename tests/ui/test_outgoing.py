@@ -117,3 +117,24 @@ def test_from_offers_customer_accounts_only_and_funds_are_checked_before_the_scr
     form.submit()
     qtbot.waitUntil(lambda: "currency" in form.field_errors())
     assert "holds EUR" in form.field_errors()["currency"]
+
+
+def test_every_fields_error_shows_at_once(qtbot, services, eur_account, teller):
+    """QA #6: a bad amount, a bad IBAN and no name are all marked on one Review, not one per attempt."""
+    form = _form(qtbot, services, teller)
+    _eur(form, eur_account)
+    _type(qtbot, form, name="", iban="DE89370400440532013001", amount="abc")
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    errors = form.field_errors()
+    assert {"amount", "iban", "name"} <= set(errors)
+    assert "no exponent, sign or grouping" not in errors["amount"] and "thousands separators" in errors["amount"]
+    assert form.dialog is None
+
+
+def test_check_each_names_every_wrong_field():
+    from core.payments import beneficiary
+
+    ben, errors = beneficiary.check_each("ach", "USD", name="", routing="123", account_number="x")
+    assert ben is None and [e.details["field"] for e in errors] == ["name", "routing", "account"]
+    ok, none = beneficiary.check_each("ach", "USD", name="Max Muster", routing="011000015", account_number="12345")
+    assert ok is not None and none == []

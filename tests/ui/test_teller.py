@@ -138,7 +138,10 @@ def test_ctrl_end_and_a_search_never_leave_a_stale_account(qtbot, services, bank
     last = page.model.rowCount() - 1
     qtbot.waitUntil(lambda: page.selected_number == page.model.row_object(last).number)
     qtbot.keyClicks(page.finder.search, "Grace")
-    qtbot.waitUntil(lambda: page.selected_number == bank[1])  # the best hit is current: nothing stale
+    qtbot.waitUntil(lambda: page.finder.hits_model.rowCount() > 0)
+    assert page.selected_number is None  # a near match opens nothing (QA #3), and nothing stale stays
+    page.finder.hits.selectRow(0)  # the teller chooses
+    qtbot.waitUntil(lambda: page.selected_number == bank[1])
     assert page.customer_panel.name.text() == "Grace Hopper"
 
 
@@ -173,3 +176,15 @@ def test_amounts_are_typed_and_shown_in_the_operators_locale(qtbot, services, ba
     _confirm(qtbot, form)
     assert "1.000,00" in form.status.text()
     qtbot.waitUntil(lambda: page.current_label.text() == "0,00\xa0$")
+
+
+def test_transfer_shows_every_refusal_at_once(qtbot, services, bank, teller):
+    """QA #6: an unknown payee and too much money are both marked on one review, each saying what to do."""
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], "1000999993")
+    qtbot.keyClicks(form.fields["amount"], "9,999,999")
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: {"to", "amount"} <= set(form.field_errors()))
+    assert "check the number" in form.field_errors()["to"] and "available" in form.field_errors()["amount"]

@@ -15,7 +15,11 @@ def test_search_as_you_type_shows_the_customer_and_account(qtbot, services, bank
     qtbot.keyClicks(page.finder.search, "grace hoper")  # one letter missing
     qtbot.waitUntil(lambda: page.finder.hits_model.rowCount() > 0)
     assert page.finder.hits_model.row_object(0).name == "Grace Hopper"
-    qtbot.waitUntil(lambda: page.selected_number == bank[1])
+    assert "none is exact" in page.finder.caption.text()  # a near match is never opened by itself (QA #3)
+    assert page.selected_number is None and not page.finder.hits.currentIndex().isValid()
+    page.finder.search.clear()
+    qtbot.keyClicks(page.finder.search, "grace hopper")
+    qtbot.waitUntil(lambda: page.selected_number == bank[1])  # the exact name opens
     assert page.customer_panel.current_label.text() == "$250.00"
     qtbot.waitUntil(lambda: len(page.statement_lines()) == 1)
     page.finder.search.clear()
@@ -45,10 +49,26 @@ def test_new_customer_with_errors_inline_then_added_and_account_opened(qtbot, se
     opener.submit()
     assert "at most 2 decimals" in opener.form.field_errors()["overdraft"]
     opener.overdraft.setText("250")
+    opener.submit()  # an overdraft is a credit decision: confirmed first (QA #20)
+    assert "balance may go down to -$250.00" in opener.confirm.outcome.text()
+    assert opener.confirm.confirm_button.text() == "&Open account"
+    assert not opener.cancel_button.autoDefault() and not opener.confirm.cancel_button.autoDefault()
     with qtbot.waitSignal(opener.opened):
-        opener.submit()
+        opener.confirm.confirm_button.click()
     qtbot.waitUntil(lambda: page.customer_panel.model.rowCount() == 1 and page.selected_number is not None)
     assert page.customer_panel.overdraft_label.text() == "$250.00"
+    # above the teller's overdraft limit: the account opens without one and a supervisor is asked
+    big = page.open_account_dialog()
+    big.overdraft.setText("5,000,000")
+    big.submit()
+    assert "above your overdraft limit" in big.confirm.outcome.text()
+    assert big.confirm.confirm_button.text() == "Open and send for &approval"
+    assert big.confirm.values["Your limit"].text() == "$1,000.00"
+    with qtbot.waitSignal(big.opened) as opened:
+        big.confirm.confirm_button.click()
+    account = opened.args[0]
+    assert account.overdraft_limit == 0 and account.overdraft_request is not None
+    assert "waits for a supervisor's approval" in big.notice.text()
 
 
 def test_statement_filter_and_csv_export(qtbot, services, bank, teller, tmp_path):
@@ -91,6 +111,22 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     qtbot.waitUntil(lambda: page.customer_panel.held_label.text() == "$150.00")
     assert page.customer_panel.available_label.text() == "$850.00"
     assert holds.release_button.text() == "Ask to r&elease…"  # four eyes: a teller asks, a supervisor decides
+    holds.table.selectRow(0)  # QA #21: the request says why (core.reasons), and the hold shows it is asked
+    holds.release_selected()
+    ask = holds.release_dialog
+    qtbot.waitUntil(ask.isVisible)
+    qtbot.keyClick(ask.edit, Qt.Key.Key_Return)
+    assert "required" in ask.error.text() and ask.isVisible()
+    qtbot.keyClicks(ask.edit, "ok")
+    ask._submit()
+    qtbot.waitUntil(lambda: "at least 10 characters and 2 words" in ask.error.text())
+    assert services.approvals.list(Actor("sue", Role.SUPERVISOR)) == []
+    ask.edit.setText("the cheque has cleared")
+    ask._submit()
+    qtbot.waitUntil(lambda: "waiting for approval (request #" in holds.form.status.text())
+    qtbot.waitUntil(lambda: "waiting for approval" in holds.model.data(holds.model.index(0, 4)))
+    [asked] = services.approvals.list(Actor("sue", Role.SUPERVISOR))
+    services.approvals.reject(Actor("sue", Role.SUPERVISOR), asked.id, "not cleared yet, wait")
     boss = TellerPage(services, Actor("sam", Role.SUPERVISOR, device="desk-2"))
     qtbot.addWidget(boss)
     boss.show()

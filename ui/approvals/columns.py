@@ -28,7 +28,8 @@ def _left(r: ApprovalView) -> str:
 
 
 SHORT_KIND = {"transfer": "Transfer", "gl": "GL movement", "correction": "Correction", "freeze": "Freeze",
-              "close": "Closure", "hold_release": "Hold release"}
+              "close": "Closure", "hold_release": "Hold release",
+              "overdraft": "Overdraft"}
 
 REQUEST_COLUMNS = (  # what each request is about in full: the checker's view beside the list
     Column("#", lambda r: str(r.id), align_right=True),

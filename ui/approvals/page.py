@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.services import Services
 from app.tasks import Op
+from core import reasons
 from core.approvals import ApprovalDetail, ApprovalView
 from core.errors import QenexError
 from core.ledger.money import format_minor
@@ -67,7 +68,7 @@ class ApprovalsPage(QWidget):
         self.detail_card, box = card()
         self.detail_card.setFixedWidth(360)
         self.detail = RequestDetail()
-        self.note = QLineEdit(placeholderText="why (a reason is required to reject)", maxLength=200)
+        self.note = QLineEdit(placeholderText=f"why (to reject: {reasons.RULE})", maxLength=200)
         note_label = QLabel("&Note or reason")
         note_label.setBuddy(self.note)
         self.approve_button = QPushButton("&Approve", objectName="primary")
@@ -223,7 +224,7 @@ class ApprovalsPage(QWidget):
             return
         totals: dict[str, int] = {}
         for r in chosen:
-            if r.amount is not None and r.currency and r.kind != "hold_release":
+            if r.amount is not None and r.currency and r.kind not in ("hold_release", "overdraft"):
                 totals[r.currency] = totals.get(r.currency, 0) + r.amount
         rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
                  + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""))]
@@ -245,11 +246,20 @@ class ApprovalsPage(QWidget):
         if not chosen:
             self._say("Select the waiting requests to reject in the list.", ok=False)
             return
-        if not self.note.text().strip():
+        try:  # core's one rule for a decision's reason (core.reasons; core checks it again)
+            note = reasons.check(self.note.text(), "the reason for rejecting")
+        except QenexError as err:
             self.note.setFocus()
-            self._say("Type the reason for rejecting in Note or reason: the maker sees it.", ok=False)
+            self._say(f"{err.message}: type it in Note or reason; the maker sees it.", ok=False)
             return
-        self._decide([r.id for r in chosen], self.note.text(), approve=False)
+        ids = [r.id for r in chosen]
+        rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
+                 + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else "")), ("Reason", note)]
+        self.dialog = ConfirmDialog(self, "Reject", rows, "Nothing is carried out; money held for these requests "
+                                    "is released, and each maker sees the reason.",
+                                    lambda: self._decide(ids, note, approve=False), confirm_text="&Reject")
+        self.dialog.finished.connect(lambda _r: self.table.setFocus())
+        self.dialog.open()
 
     def withdraw_selected(self) -> None:
         """Take back the selected requests of one's own (each on its own, a result for each)."""

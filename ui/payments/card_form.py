@@ -63,7 +63,7 @@ class CardPaymentForm(InlineForm):
         self.add_field("capture", "", self.manual)
         self.charge_button = QPushButton("&Review…", objectName="primary", default=True)
         self.charge_button.clicked.connect(self.submit)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton("Cancel", autoDefault=False)
         self.cancel_button.setToolTip("Close without charging; the card number and CVC are erased (Esc)")
         self.finish(button_row(self.charge_button, self.cancel_button))
         self.dialog: ConfirmDialog | None = None

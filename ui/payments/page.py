@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from app.services import Services
 from app.tasks import Op
+from core import reasons
 from core.errors import QenexError
 from core.ledger.money import format_minor, parse_amount
 from core.payments.views import STATUS_WORDS, PaymentView, status_words
@@ -360,8 +361,8 @@ class PaymentsPage(QWidget):
             return
         vault, actor = self.services.payments.vault, self.actor
         self.reveal_dialog = TextDialog(
-            "Reveal card number", f"&Why is the full number of {p.card} needed? (at least 10 characters, e.g. a "
-            "ticket number; audited)", self, line=True, sender=Sender(
+            "Reveal card number", f"&Why is the full number of {p.card} needed? ({reasons.RULE}, e.g. a "
+            "ticket number and why; audited)", self, line=True, sender=Sender(
                 lambda reason: vault.reveal(actor, p.card_token, reason),
                 lambda number: notify(self, "Card number", f"{p.card}: "
                                       f"{' '.join(number[i:i + 4] for i in range(0, len(number), 4))}"

@@ -12,7 +12,7 @@ from core.ledger.views import TransferResult
 from core.security.roles import Actor
 from core.teller.customers import ID_TYPES
 from ui.teller.amounts import hint, show
-from ui.teller.confirm import ConfirmDialog
+from ui.teller.confirm import SEND_FOR_APPROVAL, ConfirmDialog
 from ui.teller.forms import LedgerForm
 
 
@@ -82,34 +82,26 @@ class CashForm(LedgerForm):
         if not (account and amount):
             return
         minor, code = amount
-        threshold = self.services.drawers.limits.ctr_threshold(code)
-        document = None
-        if threshold is not None and minor > threshold:
-            self._show_id(True)
-            number = self.text("id_number")
-            if not number:
-                self.set_error("id_number", f"cash above {show(threshold, code, self.locale)} needs the customer's ID "
-                                            "document: choose its type and type its number (flagged for a currency "
-                                            "transaction report)")
-                self.fields["id_number"].setFocus()
-                return
-            document = (self.id_type.currentData(), number)
-        else:
-            self._show_id(False)
+        # core says whether this cash needs the customer's ID document (with the day's running total) and checks
+        # a document typed against the one on file before the review opens (ctr_check)
+        number = self.text("id_number") if self.id_visible() else ""
+        document = (self.id_type.currentData(), number) if number else None
         deposit, teller, drawers, actor = self.deposit, self.services.teller, self.services.drawers, self.actor
         self.review(lambda: (teller.account(actor, account), drawers.sessions(actor, mine=True, currency=code),
-                             drawers.ctr_check(actor, account, minor, code, deposit=deposit)),
+                             drawers.ctr_check(actor, account, minor, code, deposit=deposit, id_document=document),
+                             drawers.approval_check(actor, account, minor, code, deposit=deposit)),
                     lambda found: self._confirm(account, minor, code, deposit, document, *found))
 
     def _confirm(self, account: str, minor: int, code: str, deposit: bool, document, detail, sessions,  # noqa: ANN001
-                 ctr_reason: str | None = None) -> None:
-        if ctr_reason and document is None:  # the customer's cash today tips it over (core.drawers.ctr)
+                 ctr_reason: str | None = None, approval: str | None = None) -> None:
+        if not ctr_reason:  # not above the threshold today: nothing is reported, no document needed
+            document = None
+            self._show_id(False)
+        elif document is None:  # the customer's cash today tips it over (core.drawers.ctr): ask for the ID
             self._show_id(True)
-            if not self.text("id_number"):
-                self.set_error("id_number", ctr_reason)
-                self.fields["id_number"].setFocus()
-                return
-            document = (self.id_type.currentData(), self.text("id_number"))
+            self.set_error("id_number", ctr_reason)
+            self.fields["id_number"].setFocus()
+            return
         acc, loc = detail.account, self.locale
         if acc.currency != code:
             self.set_error("currency", f"account {account} holds {acc.currency}, not {code}")
@@ -120,26 +112,32 @@ class CashForm(LedgerForm):
                             "Drawer tab first. Nothing was posted.", ok=False)
             return
         drawer = open_[0]
-        if not deposit and drawer.cash < minor:
+        if not deposit and drawer.cash is not None and drawer.cash < minor:  # else core refuses what is not there
             self.set_error("amount", f"drawer {drawer.drawer} holds {show(drawer.cash, code, loc)}; bring cash from "
                                      "the vault first (Drawer tab)")
             return
         after_current = acc.current + (minor if deposit else -minor)
         after_available = acc.available + (minor if deposit else -minor)
-        drawer_after = drawer.cash + (minor if deposit else -minor)
+        drawer_after = (f"{drawer.drawer}: {'takes in' if deposit else 'pays out'} {show(minor, code, loc)}"
+                        if drawer.cash is None else  # the teller's count is blind: no running drawer total
+                        f"{drawer.drawer}: {show(drawer.cash + (minor if deposit else -minor), code, loc)} after")
         rows = [("Kind", "Cash deposit (cash in)" if deposit else "Cash withdrawal (cash out)"),
                 ("Account", f"{acc.number}  {acc.name}"), ("Amount", show(minor, code, loc)),
                 ("Balance after", f"{show(after_current, code, loc)} current, "
                                   f"{show(after_available, code, loc)} available"),
-                ("Drawer", f"{drawer.drawer}: {show(drawer_after, code, loc)} after")]
+                ("Drawer", drawer_after)]
         if document is not None:
             rows.append(("Reported", f"flagged for a currency transaction report ({ID_TYPES[document[0]]} "
                                      f"{document[1]})"))
         verb = "Pay out" if not deposit else "Take in"
-        self.dialog = ConfirmDialog(self, "Confirm cash " + ("deposit" if deposit else "withdrawal"), rows,
-                                    f"{verb} {show(minor, code, loc)} in cash.",
+        outcome = f"{verb} {show(minor, code, loc)} in cash."
+        if approval:
+            outcome = (f"Sent for approval ({approval}): {show(minor, code, loc)} is reserved on the account; do not pay "
+                       "out until a supervisor approves.")
+        self.dialog = ConfirmDialog(self, "Confirm cash " + ("deposit" if deposit else "withdrawal"), rows, outcome,
                                     lambda: self._post(account, minor, code, deposit, document),
-                                    confirm_text="&Confirm " + ("deposit" if deposit else "withdrawal"))
+                                    confirm_text=SEND_FOR_APPROVAL if approval else
+                                    "&Confirm " + ("deposit" if deposit else "withdrawal"), warning=bool(approval))
         self.dialog.open()
 
     def _post(self, account: str, minor: int, code: str, deposit: bool, document) -> None:  # noqa: ANN001

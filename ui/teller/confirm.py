@@ -7,6 +7,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
+# The confirm button of every form whose action is held for a second person (four eyes): nothing posts yet.
+SEND_FOR_APPROVAL = "&Send for approval"
+
+
 class ConfirmDialog(QDialog):
     """Rows of (label, value), an outcome line and Confirm / Cancel. ``on_confirm`` runs on Confirm.
 
@@ -40,6 +44,7 @@ class ConfirmDialog(QDialog):
         self.confirm_button.setDefault(not blocked)
         self.confirm_button.setAutoDefault(not blocked)
         self.cancel_button.setDefault(blocked)
+        self.cancel_button.setAutoDefault(blocked)  # focus on Cancel never draws it as the main action
         self.confirm_button.clicked.connect(self.accept)
         self.cancel_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()

@@ -3,7 +3,9 @@ and to open an account for the selected customer."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+)
 
 from app.services import Services
 from app.tasks import Op
@@ -12,7 +14,8 @@ from core.ledger import money
 from core.security.roles import Actor
 from core.teller.customers import ID_TYPES, CustomerRecord, NewCustomer
 from ui.forms import InlineForm
-from ui.teller.amounts import operator_locale, parse_amount
+from ui.teller.amounts import operator_locale, parse_amount, show
+from ui.teller.confirm import ConfirmDialog
 
 _FIELDS = ("name", "date_of_birth", "phone", "address", "country", "id_type", "id_number")
 
@@ -24,7 +27,7 @@ class _FormDialog(QDialog):
         self.setMinimumWidth(480)
         self.form = InlineForm()
         self.ok_button = QPushButton(action, objectName="primary", default=True)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton("Cancel", autoDefault=False)  # never drawn as the main action
         self.cancel_button.clicked.connect(self.reject)
         self.ok_button.clicked.connect(self.submit)
         self._busy = False
@@ -152,12 +155,41 @@ class OpenAccountDialog(_FormDialog):
         except QenexError as err:
             self.form.set_error("overdraft", err.message)
             return
+        if overdraft == 0:
+            self._open(code, 0)
+            return
+        limit = self.services.teller.overdraft_limit(self.actor, code)
+        loc, name = self.locale, self.customer.name
+        rows = [("Customer", f"{self.customer.number}  {name}"), ("Currency", code),
+                ("Overdraft limit", show(overdraft, code, loc))]
+        above = limit is not None and overdraft > limit
+        if above:
+            rows.append(("Your limit", show(limit, code, loc)))
+            outcome = (f"{show(overdraft, code, loc)} is above your overdraft limit: a credit decision for a supervisor. "
+                       "The account opens with no overdraft and a supervisor is asked to approve the limit; "
+                       "nothing can be overdrawn until then.")
+        else:
+            outcome = f"The account opens and its balance may go down to {show(-overdraft, code, loc)}."
+        self.confirm = ConfirmDialog(self, "Confirm the overdraft", rows, outcome, lambda: self._open(code, overdraft),
+                                     confirm_text="Open and send for &approval" if above else "&Open account",
+                                     warning=above)
+        self.confirm.open()
+
+    def _open(self, code: str, overdraft: int) -> None:
         teller, actor, cid = self.services.teller, self.actor, self.customer.id
         self._run(lambda: teller.open_account(actor, cid, code, overdraft), self._opened)
 
     def _opened(self, account) -> None:  # noqa: ANN001
         self.account = account
         self.opened.emit(account)
+        if account.overdraft_request is not None:
+            c = account.currency
+            self.notice = QMessageBox(QMessageBox.Icon.Information, "Overdraft waits for approval",
+                                      f"Account {account.number} is open with no overdraft. The overdraft limit of "
+                                      f"{show(account.overdraft_asked, c, self.locale)} waits for a supervisor's "
+                                      f"approval (request #{account.overdraft_request}, on the Approvals page).",
+                                      QMessageBox.StandardButton.Ok, self.parentWidget())
+            self.notice.open()
         self.accept()
 
 

@@ -176,7 +176,9 @@ class DrawerPanel(QWidget):
         self.title.setText(f"Drawer {s.drawer} ({c}) is {'open' if s.status == 'open' else 'counted, not yet closed'}.")
         self.session_label.setText(f"Session {s.id}, opened {_when(s.opened_at)} by {s.teller} with a float of "
                                    f"{show(s.opening_float, c, loc)}.  Drawer GL account {s.account}.")
-        if s.status == "open":
+        if s.status == "open" and s.cash is None:  # a teller's count is blind (core leaves the figure out)
+            self.expected_label.setText("Cash expected in the drawer: shown after your blind count at close.")
+        elif s.status == "open":
             self.expected_label.setText(f"Cash expected in the drawer: {show(s.cash, c, loc)}")
         else:
             self.expected_label.setText("Counted blind; close it to post the difference.")

@@ -1,5 +1,6 @@
 """Closing a drawer blind: the teller counts every note and coin first; only then the dialog shows the
-expected cash and the difference. A difference above the limit needs a supervisor's name and note."""
+expected cash and the difference. A difference above the limit needs a note and a supervisor's sign-off: the
+supervisor types their own password (and one-time code) in a small dialog (ui.teller.signoff)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -7,12 +8,14 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButt
 
 from app.services import Services
 from app.tasks import Op
+from core import reasons
 from core.drawers.records import CountResult, SessionView
 from core.errors import QenexError
 from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.teller.amounts import show
 from ui.teller.count_grid import CountGrid
+from ui.teller.signoff import SignOffDialog
 
 
 def difference_text(diff: int, currency: str, locale: str) -> str:
@@ -59,14 +62,11 @@ class CloseDrawerDialog(QDialog):
         self.note_hint.setProperty("state", "error")
         rbox.addWidget(self.note_hint)
         self.form = InlineForm()
-        self.supervisor = QLineEdit(placeholderText="supervisor's username", maxLength=64)
-        self.note = QLineEdit(placeholderText="why the drawer is over or short (10-500 characters)", maxLength=500)
-        self.form.add_field("supervisor", "&Supervisor", self.supervisor)
+        self.note = QLineEdit(placeholderText=f"why the drawer is over or short ({reasons.RULE})", maxLength=500)
         self.form.add_field("note", "&Note", self.note)
+        self.signoff: SignOffDialog | None = None
         self.close_button = QPushButton("C&lose drawer", objectName="primary")
         self.close_button.clicked.connect(self.submit_close)
-        for edit in (self.supervisor, self.note):
-            edit.returnPressed.connect(self.submit_close)
         row = QWidget()
         rb = QHBoxLayout(row)
         rb.setContentsMargins(0, 0, 0, 0)
@@ -75,7 +75,7 @@ class CloseDrawerDialog(QDialog):
         self.form.finish(row)
         rbox.addWidget(self.form)
         root.addWidget(self.result_box)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton("Cancel", autoDefault=False)  # Enter presses the step's own button, never Cancel
         cancel.clicked.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
@@ -117,29 +117,33 @@ class CloseDrawerDialog(QDialog):
         needs = result.needs_note
         self.note_hint.setVisible(needs)
         self.note_hint.setText(f"The difference is above the {show(result.limit, c, loc)} a teller may close "
-                               "alone: a supervisor signs it with their username and a note.")
-        for key in ("supervisor", "note"):
-            self.form.layout_.setRowVisible(self.form.fields[key].parentWidget(), needs)
+                               "alone: write why in the note, then a supervisor signs it with their own password.")
+        self.form.layout_.setRowVisible(self.form.fields["note"].parentWidget(), needs)
+        self.close_button.setText("&Sign and close drawer…" if needs else "C&lose drawer")
         self.close_button.setDefault(True)
-        (self.supervisor if needs else self.close_button).setFocus()
+        (self.note if needs else self.close_button).setFocus()
         self.adjustSize()
 
     def submit_close(self) -> None:
         self.form.clear()
         needs = self.result is not None and self.result.needs_note
-        supervisor = self.supervisor.text().strip() or None if needs else None
         note = self.note.text().strip() if needs else ""
-        if needs and not supervisor:
-            self.form.set_error("supervisor", "a supervisor types their username to sign the difference")
-            self.supervisor.setFocus()
-            return
-        if needs and len(note) < 10:
-            self.form.set_error("note", "the note says why the drawer is over or short (at least 10 characters)")
-            self.note.setFocus()
+        drawers, actor, sid = self.services.drawers, self.actor, self.session.id
+        if needs:
+            try:  # core's one rule for a decision's note (core.reasons; core checks it again)
+                note = reasons.check(note, "the note (why the drawer is over or short)", field="note")
+            except QenexError as err:
+                self.form.set_error("note", err.message)
+                self.note.setFocus()
+                return
+            what = f"Drawer {self.session.drawer}: {self.figures.text()}"
+            self.signoff = SignOffDialog(self, what, lambda name, password, code: drawers.close(
+                actor, sid, supervisor=name, password=password, code=code, note=note))
+            self.signoff.signed.connect(self._closed)
+            self.signoff.open()
             return
         self.close_button.setEnabled(False)
-        drawers, actor, sid = self.services.drawers, self.actor, self.session.id
-        Op(self, lambda _t: drawers.close(actor, sid, supervisor=supervisor, note=note)).success(
+        Op(self, lambda _t: drawers.close(actor, sid)).success(
             self._closed).failure(self._close_failed).run_in_background()
 
     def _close_failed(self, err: Exception) -> None:

@@ -18,7 +18,7 @@ from app.services import Services
 from app.tasks import Op
 from core.security.roles import Actor
 from core.teller.display import banker_balance
-from core.teller.search import SearchHit, no_match_words, shown_query
+from core.teller.search import SearchHit, auto_open, no_match_words, shown_query
 from ui.columns import Column
 from ui.dates import plural
 from ui.errors import show_error
@@ -44,6 +44,7 @@ class Finder(QWidget):
         super().__init__()
         self.services, self.actor, self.locale = services, actor, locale
         self._query = ""
+        self._hits_query: str | None = None  # the query the hit list shows
         self._search_seq = 0
         self._pending_row: int | None = None
         self._shown: str | None = None  # the account the list's current row pointed at
@@ -55,7 +56,7 @@ class Finder(QWidget):
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._enter)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
-        self.caption = QLabel("All accounts — customer accounts first", objectName="muted")
+        self.caption = QLabel("All accounts — customer accounts first", objectName="muted", wordWrap=True)
         self.caption.setBuddy(self.search)
 
         loc = locale
@@ -68,19 +69,23 @@ class Finder(QWidget):
         self.model.page_loaded.connect(self._page_loaded)
         self.table = table_view()
         self.table.setModel(self.model)
-        self._columns(self.table, (0, 90, 110))
+        self._columns(self.table, (0, 0, 0))
+        for column in (1, 2):
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().currentRowChanged.connect(self._account_row)
         self.model.modelReset.connect(self._accounts_reset)
 
         self.hits_model = RowsModel((
             Column("Name", lambda h: h.name),
-            Column("Found by", lambda h: h.matched + (f" {h.account}" if h.account and "account" in h.matched
-                                                      or h.matched == "IBAN" else "")),
+            Column("Account", lambda h: h.account or "—"),
+            Column("Found by", lambda h: ("exact " if h.exact else "") + h.matched),
             Column("Customer", lambda h: h.customer_number or "bank (GL)"),
         ), self)
         self.hits = table_view()
         self.hits.setModel(self.hits_model)
-        self._columns(self.hits, (0, 104, 80))
+        self._columns(self.hits, (0, 0, 0, 0))
+        for column in (1, 2, 3):  # numbers and "Found by" are never cut; the name takes the rest
+            self.hits.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.hits.selectionModel().currentRowChanged.connect(self._hit_row)
 
         self.stack = QStackedWidget()
@@ -173,18 +178,34 @@ class Finder(QWidget):
     def _found(self, seq: int, query: str, hits: list[SearchHit]) -> None:
         if seq != self._search_seq:
             return  # the teller typed on: an older answer
-        words = no_match_words(query)
-        self.caption.setText(f"{plural(len(hits), 'match', 'matches')} for {shown_query(query)}, best first"
-                             if hits else words[:1].upper() + words[1:])
+        exact = auto_open(hits)
+        if not hits:
+            words = no_match_words(query)
+            caption = words[:1].upper() + words[1:]
+        elif exact is not None:
+            near = f", and {plural(len(hits) - 1, 'near match', 'near matches')}" if len(hits) > 1 else ""
+            caption = f"Exact match for {shown_query(query)}{near}"
+        else:
+            caption = (f"{plural(len(hits), 'near match', 'near matches')} for {shown_query(query)}, closest first; "
+                       "none is exact: choose one (↓ or click)")
+        self.caption.setText(caption)
         self._shown = None
         current = self.hits_model.row_object(self.hits.currentIndex().row()) if self.hits.currentIndex().isValid() else None
+        if query != self._hits_query:  # a new search, not a refresh of the same one: nothing carried over
+            current = None
+        self._hits_query = query
         self.stack.setCurrentWidget(self.hits)
         self.hits_model.set_rows(hits)
-        if hits:  # the same hit stays current after a refresh; otherwise the best one
-            same = next((i for i, h in enumerate(hits) if current is not None and
-                         (h.customer_id, h.account) == (current.customer_id, current.account)), 0)
+        # the hit the teller chose stays current after a refresh; else only an exact hit opens by itself
+        same = next((i for i, h in enumerate(hits) if current is not None and
+                     (h.customer_id, h.account) == (current.customer_id, current.account)), None)
+        if same is None and exact is not None:
+            same = hits.index(exact)
+        if same is not None:
             self.hits.selectRow(same)
         else:
+            self.hits.selectionModel().clearCurrentIndex()
+            self.hits.clearSelection()
             self.picked.emit(None)
 
     def _hit_row(self, current: QModelIndex, _previous: QModelIndex) -> None:

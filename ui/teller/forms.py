@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 
 from app.services import Services
 from app.tasks import DatabaseWatch, Op
-from core.errors import DatabaseUnavailable, QenexError
+from core.errors import DatabaseUnavailable, QenexError, Refusals
 from core.ledger import money, numbers
 from core.ledger.views import TransferResult
 from core.security.roles import Actor
@@ -75,7 +75,8 @@ class LedgerForm(InlineForm):
     def _receipt_saved(self, path: Path, copy: int) -> None:
         from ui.teller.receipts import link
 
-        self.set_status(link(path, "Receipt saved" + (f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True)
+        # under the result, not instead of it: "Waiting for approval … request #4" stays on screen (QA #8)
+        self.add_status_line(link(path, "Receipt saved" + (f" (reprint, copy {copy}):" if copy > 1 else ":")))
 
     def _database_changed(self, state: str, _detail: str) -> None:
         """While this form's posting waits on a lost database, say so (the worker keeps retrying)."""
@@ -160,6 +161,17 @@ class LedgerForm(InlineForm):
         if isinstance(err, DatabaseUnavailable) and "never posted twice" not in err.message:
             err = DatabaseUnavailable(f"{err.message} Sending it again is safe: it keeps its id, so it is never "
                                       "posted twice.", **err.details)
+        if isinstance(err, Refusals):  # several things wrong: each under its field, the rest together (QA #6)
+            loose = []
+            for one in err.errors:
+                key = self.field_for(one)
+                if key is not None and key in self.fields and not self.errors[key].text():
+                    self.set_error(key, one.message)
+                else:
+                    loose.append(one.message)
+            if loose:
+                self.set_status("; ".join(loose), ok=False)
+            return
         self.show_failure(err, self.field_for(err))
 
     def field_for(self, err: Exception) -> str | None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 
 from app.services import Services
 from app.tasks import Op
+from core import reasons
 from core.errors import QenexError
 from core.security.roles import Actor, Permission
 from core.teller.holds import MAX_HOLD_DAYS, REASONS, HoldView
@@ -92,7 +93,9 @@ class HoldsPanel(QWidget):
         return (Column("Amount", lambda h: show(h.amount, h.currency, loc), align_right=True),
                 Column("Reason", lambda h: h.reason_text + (f" — {h.note}" if h.note else "")),
                 Column("Placed by", lambda h: f"{h.placed_by}, {_when(h.placed_at)}"),
-                Column("Expires", lambda h: _when(h.expires_at)))
+                Column("Expires", lambda h: _when(h.expires_at)),
+                Column("Release", lambda h: f"asked (request #{h.release_request}), waiting for approval"
+                       if h.release_request else ""))
 
     def _reset_until(self) -> None:
         today = QDate.currentDate()
@@ -175,15 +178,17 @@ class HoldsPanel(QWidget):
         teller, actor, amount = self.services.teller, self.actor, show(hold.amount, hold.currency, self.locale)
         if self.four_eyes:
             approvals = self.services.approvals
-            sender = Sender(lambda note: approvals.request_hold_release(actor, hold.id, note), lambda r: self.form.set_status(
-                f"Release of the {amount} hold is waiting for approval (request #{r.id}); a supervisor other than "
-                "you decides in Approvals.", ok=True))
+            sender = Sender(lambda note: approvals.request_hold_release(actor, hold.id, note), lambda r: (
+                self.form.set_status(f"Release of the {amount} hold is waiting for approval (request #{r.id}); a "
+                                     "supervisor other than you decides in Approvals.", ok=True),
+                self.holds_changed.emit()))  # the hold's row shows the release is asked
         else:
             sender = Sender(lambda note: teller.release_hold(actor, hold.id, note), lambda h: (
                 self.form.set_status(f"Released the hold of {show(h.amount, h.currency, self.locale)}.", ok=True),
                 self.holds_changed.emit()))
-        return TextDialog("Release hold", f"&Why is the hold of {amount} released?", self, sender=sender,
-                          line=True, required=False, placeholder="e.g. the customer showed the cheque cleared")
+        return TextDialog("Release hold", f"&Why is the hold of {amount} released? ({reasons.RULE}; the supervisor "
+                          "reads it)", self, sender=sender, line=True, required=True,
+                          placeholder="e.g. the customer showed the cheque cleared")
 
     def release(self, hold: HoldView, note: str) -> None:
         teller, actor = self.services.teller, self.actor

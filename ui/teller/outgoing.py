@@ -26,7 +26,7 @@ from core.payments.orders import OrderPreview, OrderRequest, OrderView
 from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.layout import button_row
-from ui.teller.confirm import ConfirmDialog
+from ui.teller.confirm import SEND_FOR_APPROVAL, ConfirmDialog
 
 CURRENCY_ROLE = 0x0101  # Qt.UserRole + 1: the account's currency on each From entry
 RAILS = (("sepa", "SEPA credit transfer (EUR)"), ("ach", "ACH (USD)"), ("wire", "Wire (any currency)"))
@@ -108,8 +108,8 @@ class OutgoingForm(InlineForm):
         from ui.teller.receipts import link, print_receipt
 
         print_receipt(self, self.services, self.actor, self.last.transfer_id,
-                      lambda path, copy: self.set_status(link(path, "Receipt saved" + (
-                          f" (reprint, copy {copy}):" if copy > 1 else ":")), ok=True),
+                      lambda path, copy: self.add_status_line(link(path, "Receipt saved" + (
+                          f" (reprint, copy {copy}):" if copy > 1 else ":"))),
                       lambda err: self.show_failure(err, None))
 
     def _from_changed(self, _index: int) -> None:
@@ -176,21 +176,26 @@ class OutgoingForm(InlineForm):
             self.set_error("from", "select the customer's account to pay from (find the customer on the left)"
                            if not number else err.message)
             ok = False
+        # every field is checked and every error shown at once, not one per attempt (QA #6)
         try:
             code = money.currency(self.text("currency"))
-            amount = money.parse_amount(self.text("amount"), code)
         except QenexError as err:
-            key = "currency" if err.code == "unknown_currency" else "amount"
-            self.set_error(key, "enter an amount" if key == "amount" and not self.text("amount") else err.message)
+            self.set_error("currency", err.message)
             return None
         try:
-            ben = beneficiary.check(rail, code, name=self.text("name"), iban=self.text("iban") or None,
-                                    bic=self.text("bic") or None, routing=self.text("routing") or None,
-                                    account_number=self.text("account_no") or None, reference=self.text("reference"))
+            amount = money.parse_amount(self.text("amount"), code)
         except QenexError as err:
-            self.set_error(_FIELD_BY_ERROR.get(str(err.details.get("field")), "name"), err.message)
-            return None
-        if not ok:
+            self.set_error("amount", err.message)
+            ok = False
+        ben, errors = beneficiary.check_each(
+            rail, code, name=self.text("name"), iban=self.text("iban") or None, bic=self.text("bic") or None,
+            routing=self.text("routing") or None, account_number=self.text("account_no") or None,
+            reference=self.text("reference"))
+        for err in errors:
+            key = _FIELD_BY_ERROR.get(str(err.details.get("field")), "name")
+            if key in self.fields and not self.errors[key].text():
+                self.set_error(key, err.message)
+        if not ok or ben is None:
             return None
         self._request_id = self._request_id or f"ord_{uuid.uuid4().hex[:24]}"
         return OrderRequest(self._request_id, account, amount, code, ben)
@@ -231,8 +236,12 @@ class OutgoingForm(InlineForm):
                    "decline": "The fraud screen declines it: it will not be sent. Check it with the customer; if it "
                               "is genuine, ask a supervisor to have the fraud team review it."}.get(
             p.decision or "approve", "").format(rail=p.rail.upper())
+        if p.approval and p.decision != "decline":
+            outcome = (f"Sent for approval ({p.approval}): the funds are reserved on the account, nothing is sent "
+                       "until a supervisor approves.")
         self.dialog = ConfirmDialog(self.window(), "Confirm outgoing transfer", rows, outcome, lambda: self.confirm(req),
-                                    confirm_text="&Confirm and send", warning=p.decision == "review",
+                                    confirm_text=SEND_FOR_APPROVAL if p.approval else "&Confirm and send",
+                                    warning=p.decision == "review" or bool(p.approval),
                                     blocked=p.decision == "decline")
         self.dialog.finished.connect(lambda _r: self.fields["amount"].setFocus())
         self.dialog.open()

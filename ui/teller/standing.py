@@ -259,7 +259,7 @@ class AddStandingDialog(QDialog):
         self.form.add_field("description", "&Description", self.description)
         self.review_button = QPushButton("&Review…", objectName="primary", default=True)
         self.review_button.clicked.connect(self.review)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton("Cancel", autoDefault=False)
         cancel.clicked.connect(self.reject)
         row = QWidget()
         rb = QHBoxLayout(row)
@@ -279,20 +279,21 @@ class AddStandingDialog(QDialog):
     def review(self) -> None:
         form = self.form
         form.clear()
+        to = amount = None  # every field's error at once, not one per attempt (QA #6)
         try:
             to = numbers.validate(self.to_edit.text())
         except QenexError as err:
             form.set_error("to", "enter the account to pay" if not self.to_edit.text().strip() else err.message)
-            return
         try:
             amount = parse_amount(self.amount.text(), self.currency, self.locale)
         except QenexError as err:
             form.set_error("amount", err.message)
-            return
         start = _day(self.start.date())
         until = _day(self.until.date()) if self.has_end.isChecked() else None
         if until is not None and until < start:
             form.set_error("valid_until", f"the last date must be on or after the first due date ({start})")
+            return
+        if to is None or amount is None:
             return
         frequency, description = self.frequency.currentData(), self.description.text()
         teller, actor, account = self.services.teller, self.actor, self.account

@@ -1,0 +1,97 @@
+"""QA #20: an overdraft limit is a credit decision. A person sets one alone only up to their role's
+overdraft limit; above it the account opens without one and a supervisor other than the maker approves."""
+from __future__ import annotations
+
+import pytest
+
+from core.approvals.errors import OwnRequest
+from core.approvals.policy import Policy, parse_limits
+from core.errors import ConfigurationError
+from core.ledger.errors import InsufficientFunds
+from core.ledger.views import TransferRequest
+from core.security.roles import SYSTEM_ACTOR, Actor, Role
+
+from tests.approvals.conftest import SUPERVISOR, SUPERVISOR_2, TELLER
+
+
+def _limit(ledger, number):
+    from core.ledger import queries
+
+    with ledger.engine.connect() as conn:
+        return queries.account_view(conn, number).overdraft_limit
+
+
+def _customer(ledger, name="Xavier Example"):
+    return ledger.add_customer(SYSTEM_ACTOR, name).id
+
+
+def test_teller_within_limit_opens_with_the_overdraft(desk) -> None:
+    ledger, approvals, _, _ = desk
+    acc = ledger.open_account(TELLER, _customer(ledger), "USD", 1_000_00)
+    assert acc.overdraft_limit == 1_000_00 and acc.overdraft_request is None
+    assert approvals.list(SUPERVISOR) == []
+
+
+def test_teller_above_limit_opens_without_overdraft_and_asks(desk) -> None:
+    ledger, approvals, _, _ = desk
+    acc = ledger.open_account(TELLER, _customer(ledger), "USD", 5_000_000_00, note="salary account")
+    assert acc.overdraft_limit == 0 and acc.overdraft_request is not None and acc.overdraft_asked == 5_000_000_00
+    assert acc.to_dict()["overdraft_approval"]["overdraft_limit"] == "5000000.00"
+    # nothing can go out on credit while the request waits
+    with pytest.raises(InsufficientFunds):
+        ledger.transfer(SYSTEM_ACTOR, TransferRequest(id="t-od-1", debit=acc.number, credit=desk[3][1],
+                                                      amount=9_900_00, currency="USD"))
+    [req] = approvals.list(SUPERVISOR)
+    assert req.kind == "overdraft" and req.kind_text == "Overdraft limit" and req.amount == 5_000_000_00
+    assert "above the teller limit of $1,000.00" in req.summary
+    # asking again for the same limit does not make a second request
+    assert ledger.set_overdraft(TELLER, acc.number, 5_000_000_00).overdraft_request == req.id
+    approvals.approve(SUPERVISOR, req.id)
+    assert _limit(ledger, acc.number) == 5_000_000_00
+
+
+def test_rejected_request_leaves_the_limit(desk) -> None:
+    ledger, approvals, _, _ = desk
+    acc = ledger.open_account(TELLER, _customer(ledger), "USD", 2_000_00)
+    done = approvals.reject(SUPERVISOR, acc.overdraft_request, "no income on file")
+    assert done.state == "rejected" and "stays as it was" in done.result
+    assert _limit(ledger, acc.number) == 0
+
+
+def test_raising_an_existing_limit_follows_the_same_rule(desk) -> None:
+    ledger, approvals, _, numbers = desk
+    direct = ledger.set_overdraft(TELLER, numbers[1], 500_00)
+    assert direct.overdraft_limit == 500_00 and direct.overdraft_request is None
+    asked = ledger.set_overdraft(TELLER, numbers[1], 3_000_00)
+    assert asked.overdraft_limit == 500_00 and asked.overdraft_request is not None
+    lowered = ledger.set_overdraft(TELLER, numbers[1], 0)  # lowering never asks
+    assert lowered.overdraft_limit == 0 and lowered.overdraft_request is None
+
+
+def test_supervisor_sets_up_to_their_limit_above_it_another_supervisor(desk) -> None:
+    ledger, approvals, _, _ = desk
+    acc = ledger.open_account(SUPERVISOR, _customer(ledger), "USD", 20_000_00)
+    assert acc.overdraft_limit == 20_000_00 and acc.overdraft_request is None
+    big = ledger.open_account(SUPERVISOR, _customer(ledger, "Yara Example"), "USD", 100_000_00)
+    assert big.overdraft_request is not None
+    with pytest.raises(OwnRequest):
+        approvals.approve(SUPERVISOR, big.overdraft_request)
+    approvals.approve(SUPERVISOR_2, big.overdraft_request)
+    assert _limit(ledger, big.number) == 100_000_00
+
+
+def test_roles_without_an_overdraft_limit_always_ask(desk) -> None:
+    ledger, _, _, _ = desk
+    admin = Actor("ada", Role.ADMIN) if hasattr(Role, "ADMIN") else None
+    policy = Policy()
+    assert policy.overdraft_limit("analyst", "USD") == 0
+    assert policy.overdraft_need(SYSTEM_ACTOR, "USD", 10**12) is None
+    assert admin is None or policy.overdraft_need(admin, "USD", 1) is not None
+
+
+def test_overdraft_limits_from_the_environment() -> None:
+    policy = Policy.from_env({"QENEX_OVERDRAFT_LIMITS": "teller=250"})
+    assert policy.overdraft_limit("teller", "USD") == 250_00
+    assert policy.overdraft_limit("supervisor", "USD") == 25_000_00
+    with pytest.raises(ConfigurationError, match="QENEX_OVERDRAFT_LIMITS"):
+        parse_limits("clerk=5", name="QENEX_OVERDRAFT_LIMITS")
