@@ -125,8 +125,7 @@ def _customer_search(args, ctx) -> int:  # noqa: ANN001
 
         raise UsageError(None, no_match_words(args.query))
     hits = _teller(ctx).search(SYSTEM_ACTOR, args.query, limit=args.limit)
-    text = "
-".join(f"{h.customer_number or '-':<10} {h.name:<32} {h.account or '':<11} "
+    text = "\n".join(f"{h.customer_number or '-':<10} {h.name:<32} {h.account or '':<11} "
                      f"{'exact ' if h.exact else ''}{h.matched} ({h.score:.2f})" for h in hits) or no_match_words(args.query)
     ctx.emit([h.to_dict() for h in hits], as_json=args.json, text=text)
     return 0
