@@ -37,8 +37,8 @@ def _current(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 
 def _where(current: str | None) -> str:
-    """The revision with its place in the order migrations apply: ids are names, not counts (``0007`` is
-    the newest), so "0007" alone read as older than the README's migration 0008."""
+    """The revision with its place in the order migrations apply: ids are names, not counts (``0007``
+    applies after ``0008``), so an id alone does not say how far the database is."""
     if current is None:
         return "empty (run: qenex db upgrade)"
     order = migrate.chain()

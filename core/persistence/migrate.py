@@ -68,7 +68,7 @@ def script_head() -> str | None:
 def chain() -> list[str]:
     """Every revision from the first to the head, in the order they apply (read from the files' headers).
 
-    The ids name migrations rather than count them (branches were merged, so ``0007`` applies last), which
+    The ids name migrations rather than count them (branches were merged, so ``0007`` applies after ``0008``), which
     is why ``qenex db current`` says where the database is in this order."""
     down_of: dict[str, str | None] = {}
     for path in (MIGRATIONS / "versions").glob("*.py"):
