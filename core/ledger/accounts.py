@@ -1,7 +1,7 @@
 """Opening customers and accounts, the bank's GL accounts, and account status changes."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, text, update
 
@@ -85,14 +85,19 @@ def ensure_gl_accounts(ledger: Ledger, conn: Connection, actor: Actor, currency:
     return found
 
 
-def set_status(ledger: Ledger, conn: Connection, actor: Actor, number: str, status: str) -> AccountView:
-    if status not in STATUSES:
-        raise ValidationError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+def _locked(conn: Connection, number: str) -> tuple[str, Any]:
+    """(the number checked, its account locked for this transaction); AccountNotFound if there is none."""
     number = numbers.validate(number)
     locked = store.lock_accounts(conn, numbers=[number])
     if not locked:
         raise AccountNotFound(f"no account {number}", account=number)
-    acc = locked[0]
+    return number, locked[0]
+
+
+def set_status(ledger: Ledger, conn: Connection, actor: Actor, number: str, status: str) -> AccountView:
+    if status not in STATUSES:
+        raise ValidationError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    number, acc = _locked(conn, number)
     if status == "closed" and (acc.balance != 0 or acc.debits_pending or acc.credits_pending):
         raise AccountNotEmpty(f"account {number} still holds {money.format_minor(acc.balance, acc.currency)} "
                               "or pending transfers; move them out before closing", account=number)
@@ -108,11 +113,7 @@ def set_overdraft(ledger: Ledger, conn: Connection, actor: Actor, number: str, a
     """Set a deposit account's overdraft limit (minor units). Who may set how much: ``core.approvals.overdraft``."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise ValidationError(f"the overdraft limit must be zero or positive minor units, got {amount!r}")
-    number = numbers.validate(number)
-    locked = store.lock_accounts(conn, numbers=[number])
-    if not locked:
-        raise AccountNotFound(f"no account {number}", account=number)
-    acc = locked[0]
+    number, acc = _locked(conn, number)
     if acc.overdraft_limit is None:
         raise ValidationError(f"account {number} is a bank GL account; it has no overdraft limit")
     if acc.status == "closed":
