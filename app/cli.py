@@ -16,12 +16,13 @@ from datetime import datetime, timezone
 from typing import NoReturn
 
 from app.commands import modules_for
+from app.commands.args import UsageError
 from app.context import Context
 from core.errors import ConfigurationError, DatabaseUnavailable, QenexError
 from core.persistence.outage import is_connection_loss
 from core.text import InvalidText
 
-EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 70, 130
+EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE = 1, 2, 70, 130, 141
 
 
 class Parser(argparse.ArgumentParser):
@@ -30,6 +31,36 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         fail("usage", f"{self.prog}: {message} (see: {self.prog} --help)")
         raise SystemExit(EXIT_USAGE)
+
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201
+        """As argparse, but words it does not know are refused by the sub-command they follow, so the message
+        names that command's ``--help`` (``qenex hold place --help``), not the top level's."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            _deepest(self, list(args or [])).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+
+def _deepest(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
+    """The sub-command parser the words of ``argv`` lead to (the top level when none)."""
+    for word in argv:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if subs and word in subs[0].choices:
+            parser = subs[0].choices[word]
+    return parser
+
+
+def _fill_help(parser: argparse.ArgumentParser) -> None:
+    """Every option and argument has a line in ``--help``: those registered without one get the usual words
+    for their name (``app.commands.args.HELP``)."""
+    from app.commands.args import HELP
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _fill_help(child)
+        elif action.help is None:
+            action.help = HELP.get(action.dest, action.dest.replace("_", " "))
 
 
 def fail(code: str, message: str) -> None:
@@ -60,6 +91,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in modules_for(argv):
         module.register(sub)
+    _fill_help(parser)
     return parser
 
 
@@ -81,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return open_console(ctx, demo=args.demo, reseed=args.reseed)
         return int(handler(args, ctx) or 0)
+    except UsageError as err:  # arguments a handler found missing: as argparse's own
+        prog = err.prog or _deepest(build_parser(argv), argv).prog
+        fail("usage", f"{prog}: {err.message} (see: {prog} --help)")
+        return EXIT_USAGE
     except DatabaseUnavailable as err:  # name the database and the driver's reason (no SQL): what to check
         _database_failed(err.__cause__ if err.__cause__ is not None else err, ctx, args)
         return EXIT_REFUSED
@@ -97,10 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         fail("interrupted", "stopped; nothing half-written was kept")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`qenex … | head -1`): quiet, as other tools (128 + SIGPIPE)
         _silence_stdout()
-        fail("output_closed", "the reader of standard output went away before the result was shown")
-        return EXIT_REFUSED
+        return EXIT_PIPE
     except OSError as err:
         if err.filename is None:
             return _unexpected(err, ctx)

@@ -1,7 +1,7 @@
 """The console's main window: navigation by role, pages built on first visit, menus, shortcuts, status bar."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
@@ -47,6 +47,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"QENEX Console — {actor.username} ({actor.role})")
         self.setWindowIcon(theme.icon("app"))
         self.resize(1180, 760)
+        saved = QSettings().value(GEOMETRY_KEY)
+        if saved is not None:
+            self.restoreGeometry(saved)  # the size, place and maximised state of the last session
 
         self.nav = QListWidget(objectName="navList")
         self.nav.setFixedWidth(210)
@@ -253,9 +256,27 @@ class MainWindow(QMainWindow):
         else:
             self.stack.setCurrentWidget(self.empty_panel)
 
+    def remember_geometry(self) -> None:
+        """Keep this window's size, place and maximised state for the next sign-in (per desk, QSettings)."""
+        QSettings().setValue(GEOMETRY_KEY, self.saveGeometry())
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        if self.isVisible():
+            self.remember_geometry()  # also when the desk quits without closing the window
+
+    def moveEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().moveEvent(event)
+        if self.isVisible():
+            self.remember_geometry()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.remember_geometry()
         event.accept()
         self.closed.emit()
+
+
+GEOMETRY_KEY = "window/geometry"
 
 
 def _panel(name: str, text: str, *, top: bool = False) -> QWidget:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.words import counted
 from app.commands.alerts import actor_for, common
-from app.commands.args import ID, LIMIT
+from app.commands.args import ID, LIMIT, file_path
 from app.zone import local, operator_zone, zone_name
 from core.errors import ValidationError
 
@@ -58,12 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = common(cases.add_parser("attach", help="attach a file to a case (stored in the database, at most 5 MB)"),
                PERSON)
     p.add_argument("case", type=ID)
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=file_path)
     p.set_defaults(handler=_attach)
     p = common(cases.add_parser("sar", help="write a suspicious-activity report draft (PDF) of a confirmed-fraud case"),
                PERSON)
     p.add_argument("case", type=ID)
-    p.add_argument("--out", type=Path, required=True, help="where to write the PDF")
+    p.add_argument("--out", type=file_path, required=True, help="where to write the PDF")
     p.set_defaults(handler=_sar)
 
 

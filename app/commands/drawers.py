@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, time
-from pathlib import Path
 
-from app.commands.args import ID, LIMIT
+from app.commands.args import ID, LIMIT, file_path
 from app.commands.teller import _cmd, _day
 from app.lazy import lazy
 from core.drawers.errors import DrawerState, SupervisorNoteRequired
@@ -52,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--id", help="your transfer id (idempotency key)")
     p = _cmd(drawer, "report", "the drawer report of a session (PDF)", _report)
     p.add_argument("session", type=ID, help="session number (from drawer status --recent)")
-    p.add_argument("--pdf", type=Path, required=True, metavar="FILE")
+    p.add_argument("--pdf", type=file_path, required=True, metavar="FILE")
     p = _cmd(drawer, "ctr", "cash flagged for a currency transaction report", _ctr)
     p.add_argument("--since", help="first day, YYYY-MM-DD (local time)")
     p.add_argument("--limit", type=LIMIT, default=500)

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from app.commands.args import DAYS, whole
+from app.commands.args import DAYS, file_path, whole
 from core.security.roles import SYSTEM_ACTOR
 
 DELAY = whole(0, 365, "a label delay in days")
@@ -22,9 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_train)
 
     p = fraud.add_parser("backtest", help="train on labelled history, stream test transactions, write scores")
-    p.add_argument("--history", type=Path, required=True, help="labelled CSV[.gz] with the handbook's columns")
-    p.add_argument("--test", type=Path, required=True, help="CSV[.gz] of later transactions (TX_FRAUD is ignored)")
-    p.add_argument("--out", type=Path, required=True, help="where to write TRANSACTION_ID,SCORE")
+    p.add_argument("--history", type=file_path, required=True, help="labelled CSV[.gz] with the handbook's columns")
+    p.add_argument("--test", type=file_path, required=True, help="CSV[.gz] of later transactions (TX_FRAUD is ignored)")
+    p.add_argument("--out", type=file_path, required=True, help="where to write TRANSACTION_ID,SCORE")
     p.add_argument("--delay-days", type=DELAY, default=7, help="label delay in days, 0-365 (default 7)")
     p.add_argument("--train-days", type=DAYS, default=28,
                    help="fit on the latest N days of history (default 28; 0 = all of it)")

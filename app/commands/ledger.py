@@ -6,7 +6,7 @@ import sys
 import uuid
 
 from core.words import counted
-from app.commands.args import ID, LIMIT, OFFSET, TIMEOUT
+from app.commands.args import CUSTOMER, LIMIT, OFFSET, TIMEOUT
 from typing import TYPE_CHECKING
 
 from app.lazy import lazy
@@ -56,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     account = sub.add_parser("account", help="accounts").add_subparsers(dest="account_command", required=True)
     p = cmd(account, "open", "open a deposit account for a customer", _account_open)
-    p.add_argument("--customer", type=ID, required=True, help="customer id")
+    p.add_argument("--customer", type=CUSTOMER, required=True, metavar="NUMBER",
+                   help="the customer number (e.g. 700000125; the internal id works too)")
     p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
     p.add_argument("--overdraft", default="0", help="overdraft limit as an amount, e.g. 500.00 (default 0); with --as, "
                    "above that person's overdraft limit the account opens without one and a supervisor is asked")
@@ -75,11 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from", dest="debit", help="account to pay from")
     p.add_argument("--to", dest="credit", help="account to pay into")
     p.add_argument("--amount", help="amount in the plain form, e.g. 1234.50 (at most the currency's decimals)")
-    p.add_argument("--currency", help="ISO 4217 code")
+    p.add_argument("--currency", help="ISO 4217 code (default: the --from account's currency, as the console)")
     p.add_argument("--id", help="your transfer id (idempotency key); generated when omitted")
     p.add_argument("--pending", action="store_true", help="reserve funds now, post or void later")
     p.add_argument("--timeout", type=TIMEOUT, help="seconds before a pending transfer expires (at most 30 days)")
-    p.add_argument("--description", default="")
+    p.add_argument("--description", default="", help="what the statements of both accounts say")
     out = p.add_argument_group("to another bank (a payment order: SEPA, ACH or wire)")
     out.add_argument("--to-iban", help="SEPA: the beneficiary's IBAN (EUR)")
     out.add_argument("--bic", help="the beneficiary bank's BIC (SEPA, wire)")
@@ -104,17 +105,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     for name, fn in (("deposit", _deposit), ("withdraw", _withdraw)):
         p = cmd(sub, name, f"cash {name} at the desk (through the bank's cash GL account)", fn)
-        p.add_argument("--account", required=True)
-        p.add_argument("--amount", required=True)
-        p.add_argument("--currency", required=True)
+        p.add_argument("--account", required=True, help="the customer's account number")
+        p.add_argument("--amount", required=True, help="amount in the plain form, e.g. 1234.50")
+        p.add_argument("--currency", help="ISO 4217 code (default: the account's currency)")
         p.add_argument("--id", help="your transfer id (idempotency key)")
 
     p = cmd(sub, "balance", "current and available balance of an account", _balance)
     p.add_argument("account")
     p = cmd(sub, "accounts", "list accounts", _accounts)
-    p.add_argument("--customer", type=ID)
+    p.add_argument("--customer", type=CUSTOMER, metavar="NUMBER",
+                   help="only this customer's accounts: the customer number (e.g. 700000125; the internal id works too)")
     p.add_argument("--limit", type=LIMIT, default=100, help="at most this many accounts (1-10000, default 100)")
-    p.add_argument("--offset", type=OFFSET, default=0)
+    p.add_argument("--offset", type=OFFSET, default=0, help="skip this many accounts first (the next page; default 0)")
 
     ledger = sub.add_parser("ledger", help="ledger maintenance").add_subparsers(dest="ledger_command", required=True)
     cmd(ledger, "verify", "check that balances replay from entries and the books balance", _verify)
@@ -166,11 +168,13 @@ def _transfer(args, ctx) -> int:  # noqa: ANN001
 
     if payments.outgoing_requested(args):
         return payments.transfer_out(args, ctx)
-    missing = [f"--{n}" for n, v in (("from", args.debit), ("to", args.credit), ("amount", args.amount),
-                                      ("currency", args.currency)) if not v]
+    missing = [f"--{n}" for n, v in (("from", args.debit), ("to", args.credit), ("amount", args.amount)) if not v]
     if missing:
-        raise ValidationError(f"transfer needs {', '.join(missing)} (or a sub-command: post, void, correct, expire)")
-    cur = money.currency(args.currency)
+        from app.commands.args import UsageError
+
+        raise UsageError(None, f"the following arguments are required: {', '.join(missing)} (or a "
+                                           "sub-command: post, void, correct, expire)")
+    cur = _currency(ctx, args.currency, args.debit)
     req = TransferRequest(id=args.id or uuid.uuid4().hex, debit=args.debit, credit=args.credit,
                           amount=money.to_minor(args.amount, cur), currency=cur, pending=args.pending,
                           timeout_seconds=args.timeout, description=args.description, channel="cli")
@@ -199,8 +203,15 @@ def _transfer_expire(args, ctx) -> int:  # noqa: ANN001
     return 0
 
 
+def _currency(ctx, given: str | None, account: str) -> str:  # noqa: ANN001
+    """``--currency`` as given, else the account's own currency (as the console does)."""
+    if given:
+        return money.currency(given)
+    return _ledger(ctx).balance(SYSTEM_ACTOR, account).currency
+
+
 def _cash(args, ctx, fn_name: str) -> int:  # noqa: ANN001
-    cur = money.currency(args.currency)
+    cur = _currency(ctx, args.currency, args.account)
     fn = getattr(_ledger(ctx), fn_name)
     return _emit_transfer(ctx, args, fn(SYSTEM_ACTOR, args.account, money.to_minor(args.amount, cur), cur, id=args.id))
 
@@ -216,8 +227,9 @@ def _withdraw(args, ctx) -> int:  # noqa: ANN001
 def _balance(args, ctx) -> int:  # noqa: ANN001
     bal = _ledger(ctx).balance(SYSTEM_ACTOR, args.account)
     d = bal.to_dict()
-    ctx.emit(d, as_json=args.json, text=f"{bal.account}  current {d['current']} {bal.currency}  "
-                                         f"available {d['available']} {bal.currency}")
+    c = bal.currency
+    ctx.emit(d, as_json=args.json, text=f"{bal.account}  current {money.format_minor(bal.current, c)}  "
+                                         f"available {money.format_minor(bal.available, c)}")
     return 0
 
 
@@ -230,6 +242,18 @@ def _accounts(args, ctx) -> int:  # noqa: ANN001
     ledger = _ledger(ctx)
     rows = ledger.accounts(SYSTEM_ACTOR, offset=args.offset, limit=args.limit, customer_id=args.customer)
     total = ledger.count_accounts(SYSTEM_ACTOR, customer_id=args.customer)
+    if args.customer is not None and not total:
+        from sqlalchemy import select
+
+        from core.errors import NotFound
+        from core.persistence.models import Customer
+        from core.teller.identifiers import customer_number
+
+        with ledger.engine.connect() as conn:
+            known = conn.execute(select(Customer.id).where(Customer.id == args.customer)).first()
+        if known is None:
+            raise NotFound(f"no customer {customer_number(args.customer)}; find the number with qenex customer search "
+                           "NAME")
     text = "\n".join(f"{a.number}  {a.kind:<11} {a.currency}  {a.status:<6} "
                      f"{banker_balance(a.current, a.currency, a.kind):>20}  {a.name}" for a in rows) or "no accounts"
     ctx.emit([a.to_dict() for a in rows], as_json=args.json, text=text)

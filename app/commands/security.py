@@ -160,6 +160,7 @@ def _user_dict(user: UserView) -> dict:
 
 
 def _add(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    _users(ctx).check_new(args.name, args.role)  # a bad name or role is said before a password is asked for
     password = _read_password(args.password_stdin)
     new = _users(ctx).add_user(SYSTEM_ACTOR, args.name, args.role, password)
     ctx.emit({**_user_dict(new.user), "otpauth_uri": new.enrollment.otpauth_uri}, as_json=args.json, text=(
@@ -218,9 +219,9 @@ def _seal(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 def _verify(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     trail = _audit(ctx)
     report = trail.verify(ctx.engine)
-    lines = [f"{report.entries} sealed entries in {report.batches} batches checked; head at position "
-             f"{report.head_seq} ({report.head_hash[:16]}…)"]
-    lines.append(f"signed head record: position {report.head_recorded}" if report.head_recorded is not None else
+    lines = [f"{counted(report.entries, 'sealed entry', 'sealed entries')} in {counted(report.batches, 'batch', 'batches')} "
+             f"checked; head at position {report.head_seq:,} ({report.head_hash[:16]}…)"]
+    lines.append(f"signed head record: position {report.head_recorded:,}" if report.head_recorded is not None else
                  f"no signed head record for this database in {trail.heads.folder} yet (written at the next seal)")
     lines += report.notes
     if report.unsealed and not any(p.kind == "unsealed" for p in report.problems):

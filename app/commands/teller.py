@@ -1,6 +1,6 @@
 """Teller commands: ``qenex customer add|search|show``, ``qenex statement``, ``qenex hold place|release|list``.
 
-They act as the system operator, except ``hold release`` (a named supervisor, ``--as USER``: releasing a hold
+They act as the system operator (``hold place --as USER``: a named teller), except ``hold release`` (a named supervisor, ``--as USER``: releasing a hold
 early is human-only, core.security.roles.HUMAN_ONLY); they print for people by default and one JSON document
 with ``--json``.
 """
@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from core.words import counted
-from app.commands.args import ID, LIMIT, whole
+from app.commands.args import ID, LIMIT, file_path, whole
 from app.lazy import lazy
 from core.errors import ValidationError
 from core.security.roles import SYSTEM_ACTOR
@@ -58,8 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", default="newest", choices=["newest", "oldest", "largest", "smallest"])
     p.add_argument("--limit", type=LIMIT, default=50, help="lines printed (default 50; exports have no limit)")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", type=Path, metavar="FILE", help="write every line of the period to a CSV file")
-    out.add_argument("--pdf", type=Path, metavar="FILE", help="write the PDF statement of the period")
+    out.add_argument("--csv", type=file_path, metavar="FILE", help="write every line of the period to a CSV file")
+    out.add_argument("--pdf", type=file_path, metavar="FILE", help="write the PDF statement of the period")
 
     hold = sub.add_parser("hold", help="account holds").add_subparsers(dest="hold_command", required=True)
     p = _cmd(hold, "place", "block an amount on a customer's account until a date", _hold_place)
@@ -71,6 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     until.add_argument("--days", type=whole(1, 3_650, "a number of days"), help="days the hold lasts")
     p.add_argument("--note", default="")
     p.add_argument("--id", help="your hold id (idempotency key)")
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="the teller placing it, signed in with their password (QENEX_PASSWORD or asked) and code "
+                        "when enrolled (QENEX_TOTP_CODE); without it the hold is placed by the system operator")
     p = _cmd(hold, "release", "release a hold before its expiry (a named supervisor)", _hold_release)
     p.add_argument("hold", type=ID, help="hold number (from hold list)")
     p.add_argument("--note", default="")
@@ -87,7 +89,10 @@ def _day(value: str | None, flag: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValidationError(f"{flag} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-31") from None
+        from app.commands.args import UsageError
+
+        shown = value if len(value) <= 24 else value[:24] + "…"
+        raise UsageError(None, f"{flag} {shown!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-31") from None
 
 
 def _customer_add(args, ctx) -> int:  # noqa: ANN001
@@ -111,9 +116,15 @@ def _customer_add(args, ctx) -> int:  # noqa: ANN001
 
 
 def _customer_search(args, ctx) -> int:  # noqa: ANN001
+    from core.teller.search import clean_text, no_match_words
+
+    if len(clean_text(args.query)) < 2:  # nothing to look for: say what to type (exit 2, like a missing argument)
+        from app.commands.args import UsageError
+
+        raise UsageError(None, no_match_words(args.query))
     hits = _teller(ctx).search(SYSTEM_ACTOR, args.query, limit=args.limit)
     text = "\n".join(f"{h.customer_number or '-':<10} {h.name:<32} {h.account or '':<11} {h.matched} ({h.score:.2f})"
-                     for h in hits) or f"no customer matches {args.query!r}"
+                     for h in hits) or no_match_words(args.query)
     ctx.emit([h.to_dict() for h in hits], as_json=args.json, text=text)
     return 0
 
@@ -195,10 +206,15 @@ def _statement(args, ctx) -> int:  # noqa: ANN001
     data = {**head, "lines": [{"entry_id": ln.entry_id, "at": ln.at.isoformat(), "transfer_id": ln.transfer_id,
                                "code": ln.code, "description": ln.description, "amount": money.plain(ln.amount, c),
                                "balance_after": money.plain(ln.balance_after, c)} for ln in lines]}
+    from core.teller.display import banker_balance
+
+    def bal(minor: int) -> str:  # a bank (GL) account's balance by its side, as `qenex accounts` shows it
+        return banker_balance(minor, c, acc.kind)
+
     text = [f"statement of {acc.number} ({c}), {f.period_text()}, {f.sort} first: opening "
-            f"{money.format_minor(summary.opening, c)}, closing {money.format_minor(summary.closing, c)}"]
+            f"{bal(summary.opening)}, closing {bal(summary.closing)}"]
     text += [f"{ln.at.astimezone():%Y-%m-%d %H:%M}  {money.format_minor(ln.amount, c):>16}  "
-             f"{money.format_minor(ln.balance_after, c):>16}  {ln.description or ln.code}" for ln in lines]
+             f"{bal(ln.balance_after):>19}  {ln.description or ln.code}" for ln in lines]
     if summary.entries > len(lines):
         text.append(f"showing {len(lines):,} of {counted(summary.entries, 'line')}; --limit N for more, "
                     "--csv FILE for all")
@@ -216,8 +232,11 @@ def _hold_place(args, ctx) -> int:  # noqa: ANN001
         if args.days is None or not 1 <= args.days <= 366:
             raise ValidationError("--days must be between 1 and 366")
         expires = datetime.now().astimezone() + timedelta(days=args.days)
-    hold = teller.place_hold(SYSTEM_ACTOR, acc.number, money.to_minor(args.amount, acc.currency), args.reason,
-                             expires, args.note, hold_id=args.id)
+    from app.commands.person import actor_for
+
+    amount = money.to_minor(args.amount, acc.currency)
+    hold = teller.place_hold(actor_for(ctx, args.as_user), acc.number, amount, args.reason, expires, args.note,
+                             hold_id=args.id)
     from core.teller.holds import describe
 
     ctx.emit(hold.to_dict(), as_json=args.json, text=f"hold #{hold.id}: {describe(hold)}")

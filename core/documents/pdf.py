@@ -196,6 +196,8 @@ class Document:
         """Write the document to ``path`` whole (a temporary file in the same folder, then renamed), so a
         reader never sees half a file. Raises DocumentError with the reason if it cannot be written."""
         path = Path(path)
+        if path.is_dir():
+            raise DocumentError(f"{path} is a folder; give a file name (e.g. {path / 'document.pdf'})", path=str(path))
         data = self.output()
         try:
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".pdf.part", dir=path.parent)

@@ -361,6 +361,7 @@ class Ledger:
         self.authorize(actor, Permission.CASH, account)
         check_amount(amount, currency)  # before the cash account is made: a refusal writes nothing
         cash = self._cash_account(actor, currency)
+        _not_the_till(account, cash, "deposited into")
         return self.transfer(actor, _cash_request(id, cash, account, amount, currency, "deposit", description),
                              operation="cash")
 
@@ -370,6 +371,7 @@ class Ledger:
         self.authorize(actor, Permission.CASH, account)
         check_amount(amount, currency)
         cash = self._cash_account(actor, currency)
+        _not_the_till(account, cash, "withdrawn from")
         return self.transfer(actor, _cash_request(id, account, cash, amount, currency, "withdrawal", description),
                              operation="cash")
 
@@ -424,3 +426,12 @@ def _cash_request(id: str | None, debit: str, credit: str, amount: int, currency
                   description: str) -> TransferRequest:
     return TransferRequest(id=id or uuid.uuid4().hex, debit=debit, credit=credit, amount=amount,
                            currency=currency, code=code, description=description, channel="desk")
+
+
+def _not_the_till(account: str, cash: str, what: str) -> None:
+    """Cash moves between the bank's cash account and a customer's: never that cash account itself."""
+    from core.ledger.errors import SameAccount
+
+    if (account or "").strip() == cash:
+        raise SameAccount(f"account {cash} is the bank's own cash account, so cash cannot be {what} it; give the "
+                          "customer's account number")

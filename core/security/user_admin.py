@@ -42,6 +42,14 @@ class UserAdministration:
     hasher: PasswordHasher
     _audit: Callable[[Connection, Actor, str, str, dict | None, dict | None, datetime], None]  # UserService._audit
 
+    def check_new(self, username: str, role: Role | str) -> None:
+        """The name and role ``add_user`` would refuse, before anyone is asked for a password."""
+        name = _username(username)
+        _role(role)
+        with self.engine.connect() as conn:
+            if conn.execute(select(User.id).where(User.username == name)).first() is not None:
+                raise UsernameTaken(name)
+
     def add_user(self, actor: Actor, username: str, role: Role | str, password: str, *,
                  enrolled_secret: str | None = None, must_change_password: bool = True) -> NewUser:
         """Create an active user whose MFA enrollment completes at first login, where they also choose their own

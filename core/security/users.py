@@ -90,13 +90,13 @@ class UserService(UserAdministration):
         if row is None:
             self.hasher.burn(password)
             self._record(_anonymous(device), "login.failed", _shown(name), None, {"reason": "unknown_user"}, now)
-            raise BadCredentials()
+            raise self._bad_credentials()
         if row.locked_until is not None and row.locked_until > now:
             self._record(_anonymous(device), "login.refused", name, None, {"reason": "locked"}, now)
             raise AccountLocked(row.locked_until)
         if not self.hasher.verify(password, row.password_hash):
             with self.engine.begin() as conn:
-                error = self._failure(conn, _row(conn, user_id=row.id, lock=True), now, device, BadCredentials())
+                error = self._failure(conn, _row(conn, user_id=row.id, lock=True), now, device, self._bad_credentials())
             raise error
         if row.status != "active":
             self._record(_anonymous(device), "login.refused", name, None, {"reason": "disabled"}, now)
@@ -212,14 +212,14 @@ class UserService(UserAdministration):
         if row is None or row.username != actor.username:
             self.hasher.burn(password)
             self._record(actor, "unlock.failed", _shown(actor.username), None, {"reason": "unknown_user"}, now)
-            raise BadCredentials()
+            raise self._bad_credentials()
         if row.locked_until is not None and row.locked_until > now:
             self._record(actor, "unlock.refused", row.username, None, {"reason": "locked"}, now)
             raise AccountLocked(row.locked_until)
         if not self.hasher.verify(password, row.password_hash):
             with self.engine.begin() as conn:
                 error = self._failure(conn, _row(conn, user_id=row.id, lock=True), now, actor.device,
-                                      BadCredentials(), action="unlock.failed", who=actor)
+                                      self._bad_credentials(), action="unlock.failed", who=actor)
             raise error
         if row.status == "active" and session_check.reason(actor, row) is not None:
             session_check.check(self.engine, self.audit, actor)  # the role changed or the password was reset
@@ -304,6 +304,13 @@ class UserService(UserAdministration):
                     {"method": method, "device": device}, now)
         session = Session(id=secrets.token_urlsafe(16), actor=actor, started_at=now)
         return LoginResult(session=session, recovery_codes=codes, recovery_codes_left=left)
+
+    def _bad_credentials(self) -> BadCredentials:
+        """Wrong user name or password, saying that a lockout comes (the same words whether or not the user
+        exists, so the count of tries left is not given: it would tell who has an account)."""
+        first = int(self.lockout.first_delay.total_seconds() // 60) or 1
+        return BadCredentials(f"wrong username or password; after {self.lockout.max_failures} wrong tries in a row "
+                              f"the account is locked ({first} min at first, longer each time)")
 
     def _failure(self, conn: Connection, row: Any, now: datetime, device: str | None, error: QenexError,
                  action: str = "login.failed", who: Actor | None = None) -> QenexError:

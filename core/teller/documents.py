@@ -83,6 +83,7 @@ def statement_csv(conn: Any, account: AccountView, f: st.StatementFilter, path: 
     ``progress(done, total)`` is called every few thousand lines (it may raise to cancel; the partial
     file is removed). Returns the number of lines written."""
     path = Path(path)
+    _a_file(path)
     total = st.count(conn, account.id, f)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".csv.part", dir=path.parent)
@@ -100,11 +101,21 @@ def statement_csv(conn: Any, account: AccountView, f: st.StatementFilter, path: 
                 written += 1
                 if progress is not None and written % 2_000 == 0:
                     progress(written, total)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as err:  # named by the file asked for, not the temporary one
+            raise DocumentError(f"cannot write {path}: {err.strerror or err}; choose another name or folder",
+                                path=str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return written
+
+
+def _a_file(path: Path) -> None:
+    """Refuse a folder given where a file's name belongs (it would be replaced by a temporary file's name)."""
+    if path.is_dir():
+        raise DocumentError(f"{path} is a folder; give a file name (e.g. {path / 'statement.csv'})", path=str(path))
 
 
 def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[str, str], copy: int,

@@ -132,6 +132,20 @@ class _Ranker:
         return [(self.score(r.name), r) for r in rows]
 
 
+def shown_query(query: str, width: int = 40) -> str:
+    """The query as a message quotes it: long input is shortened ("…"), never echoed in full."""
+    q = " ".join((query or "").split())
+    return repr(q if len(q) <= width else q[:width - 1] + "…")
+
+
+def no_match_words(query: str) -> str:
+    """What a search that found nothing says: what to type when too little was typed, else that nothing
+    matched (the query shortened) and what to check. The console and ``qenex customer search`` say it alike."""
+    if len(clean_text(query or "")) < 2:
+        return ("type at least two letters of a name, or a customer number, account number or IBAN")
+    return f"no customer matches {shown_query(query)}; check the spelling or the number"
+
+
 # -- the query ----------------------------------------------------------------------------------
 def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
     """Ranked hits for ``query`` (best first, at most ``limit``); fewer than two characters find nothing."""

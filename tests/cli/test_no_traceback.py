@@ -146,6 +146,10 @@ def test_no_stdin_and_no_terminal(bank):
     assert done.returncode == 1 and "--password-stdin" in _one_line(done.stderr)
     done = _run(["user", "add", "newbie", "--role", "teller", "--password-stdin"], bank, stdin=subprocess.DEVNULL)
     assert done.returncode == 1 and "no password on standard input" in _one_line(done.stderr)
+    # QA 46: a bad user name is said before the missing terminal
+    done = _run(["user", "add", "bob smith", "--role", "teller"], bank, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+    assert done.returncode == 1 and "a username has" in _one_line(done.stderr)
 
 
 def test_closed_stdout_and_a_pipe_closed_early(bank):
@@ -157,6 +161,11 @@ def test_closed_stdout_and_a_pipe_closed_early(bank):
     done = subprocess.run(["bash", "-o", "pipefail", "-c", script], env={**os.environ, **bank}, capture_output=True,
                           text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert "Traceback" not in done.stderr
+    # QA 46: a reader that goes away (| head -1) ends the command quietly, as other tools: 141, no message
+    script = f"{sys.executable} -m app.cli accounts --limit 5000 | head -1 >/dev/null"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", script], env={**os.environ, **bank}, capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode in (0, 141) and "qenex:" not in done.stderr and "Traceback" not in done.stderr
 
 
 def test_undecodable_bytes_and_no_display(bank):

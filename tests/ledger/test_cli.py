@@ -79,7 +79,23 @@ def test_operator_flow(qenex):
     assert [ln["balance_after"] for ln in lines] == ["77.66", "87.66", "100.00"]
     assert qenex("withdraw", "--account", a, "--amount", "7.66", "--currency", "USD")[0] == 0
     assert len(qenex("accounts", "--json")[1]) == 6  # two customer accounts and four GL accounts
+    # QA 40: --customer takes the customer number shown everywhere (the internal id still works)
+    from core.teller.identifiers import customer_number
+
+    assert [r["number"] for r in qenex("accounts", "--customer", customer_number(2), "--json")[1]] == [b]
+    assert [r["number"] for r in qenex("accounts", "--customer", "2", "--json")[1]] == [b]
+    code, _, err = qenex("accounts", "--customer", customer_number(9))
+    assert code == 1 and f"no customer {customer_number(9)}" in err
+    wrong = customer_number(2)[:-1] + str((int(customer_number(2)[-1]) + 1) % 10)
+    with pytest.raises(SystemExit) as stop:
+        qenex("accounts", "--customer", wrong)
+    assert stop.value.code == 2
     assert qenex("ledger", "verify")[0] == 0
+    # QA 41: the revision with its place in the order migrations apply (0007 is the newest, after 0008)
+    from core.persistence import migrate
+
+    out = qenex("db", "current")[1]
+    assert out.startswith(f"{migrate.script_head()}: ") and "up to date" in out and len(migrate.chain()) >= 13
 
 
 @pytest.mark.parametrize("argv,code_word", [

@@ -29,6 +29,11 @@ def test_customer_search_and_show(qenex, bank):  # noqa: F811
     assert len(shown["recent_transfers"]) == 2
     code, text, _ = qenex("customer", "show", ada["number"])
     assert code == 0 and "Ada Lovelace" in text and acc in text
+    # QA 46: an empty search says what to type (an argument error); a long one is not echoed in full
+    code, _, err = qenex("customer", "search", "")
+    assert code == 2 and "type at least two letters" in err and "qenex customer search --help" in err
+    code, text, _ = qenex("customer", "search", "zq" * 2_500)
+    assert code == 0 and "no customer matches" in text and len(text) < 200
 
 
 def test_name_only_customer_is_flagged_and_bad_fields_are_refused(qenex):  # noqa: F811
@@ -50,7 +55,7 @@ def test_statement_period_csv_and_pdf(qenex, bank, tmp_path):  # noqa: F811
     assert qenex("statement", acc, "--pdf", str(pdf), "--json")[1]["pdf"] == str(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
     code, _, err = qenex("statement", acc, "--from", "2026-13-01")
-    assert code == 1 and "YYYY-MM-DD" in err
+    assert code == 2 and "YYYY-MM-DD" in err and "qenex statement --help" in err  # QA 44: an argument error
     code, _, err = qenex("statement", acc, "--pdf", str(tmp_path / "nowhere" / "x.pdf"))
     assert code == 1 and "document_failed" in err
 
@@ -74,6 +79,8 @@ def test_hold_place_list_release(qenex, bank, tmp_path):  # noqa: F811
     assert qenex("approvals", "approve", str(asked["id"]), "--as", "sue")[0] == 0
     assert qenex("hold", "list", acc, "--json")[1] == []
     assert qenex("hold", "list", acc, "--all", "--json")[1][0]["released_by"] == "sue"
+    placed = qenex("hold", "place", acc, "--amount", "1", "--reason", "legal", "--days", "2", "--as", "tom", "--json")
+    assert placed[1]["placed_by"] == "tom"  # QA 44: --as names the teller placing a hold
 
 
 def test_accounts_says_when_the_list_goes_on(qenex, bank):  # noqa: F811

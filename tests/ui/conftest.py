@@ -43,6 +43,12 @@ def _isolated_qsettings(qapp, tmp_path_factory):  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
+def _default_window_geometry():
+    """Every test's main window starts at the default size (the console remembers the last one)."""
+    QSettings().remove("window/geometry")
+
+
+@pytest.fixture(autouse=True)
 def tasks():
     """A fresh task manager per test, drained and stopped at the end."""
     manager = TaskManager()

@@ -107,6 +107,24 @@ def test_enrollment_needs_a_valid_code(qtbot, services, make_user):
     dialog.confirm_enrollment()
     qtbot.waitUntil(lambda: "code" in dialog.enrollment.field_errors())
     assert dialog.current_page() is dialog.enrollment
+    # QA 2: enrollment can be left: Back returns to sign-in with nothing saved, and signing in starts it again
+    assert dialog.enrollment.back.isVisible()
+    dialog.enrollment.back.click()
+    assert dialog.current_page() is dialog.credentials and dialog.credentials.password.text() == ""
+    _type(qtbot, dialog, user.username, user.password)
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.current_page() is dialog.enrollment)
+
+
+def test_a_wrong_password_says_a_lockout_comes(qtbot, services, make_user):
+    """QA 2: the refusal says how many wrong tries lock the account (the same words for an unknown user)."""
+    user = make_user("tess", Role.TELLER)
+    dialog = _dialog(qtbot, services)
+    for name in (user.username, "nobody-here"):
+        _type(qtbot, dialog, name, "wrong password", user.code())
+        dialog.submit()
+        qtbot.waitUntil(lambda: not dialog._busy)
+        assert "after 5 wrong tries in a row the account is locked" in dialog.credentials.field_errors()["password"]
 
 
 def test_five_wrong_passwords_lock_with_the_time(qtbot, services, make_user):

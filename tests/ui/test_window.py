@@ -99,3 +99,26 @@ def test_style_choice_is_applied_and_remembered(qtbot, services, qapp):
     window.style_actions["light"].trigger()
     assert "light style" in qapp.styleSheet()
     assert Theme().name == "light"
+
+
+def test_the_window_size_is_remembered_for_the_next_sign_in(qtbot, services):
+    """QA 2: the main window opens at the size (and maximised state) it had last time."""
+    from ui.main_window import MainWindow
+    from ui.theme import Theme
+
+    first = MainWindow(services, _ANALYST_FOR_GEOMETRY, Theme())
+    qtbot.addWidget(first)
+    first.show()
+    default = first.size()
+    first.resize(default.width() - 37, default.height() - 23)
+    qtbot.waitUntil(lambda: first.size() != default)
+    size = first.size()
+    first.close()
+    second = MainWindow(services, _ANALYST_FOR_GEOMETRY, Theme())
+    qtbot.addWidget(second)
+    # the offscreen screen is 800 px wide, so Qt fits a restored width to it; the height comes back as it was
+    assert second.height() == size.height() != default.height()
+
+
+_ANALYST_FOR_GEOMETRY = __import__("core.security.roles", fromlist=["Actor"]).Actor(
+    "anna", __import__("core.security.roles", fromlist=["Role"]).Role.ANALYST, device="desk-1")

@@ -77,6 +77,8 @@ class LoginDialog(QDialog):
         self.enrollment.code.returnPressed.connect(self.confirm_enrollment)
         self.recovery.done.clicked.connect(self._finish_after_codes)
         self.new_password.save.clicked.connect(self.choose_password)
+        self.enrollment.back.clicked.connect(self.back_to_sign_in)
+        self.new_password.back.clicked.connect(self.back_to_sign_in)
         for edit in (self.new_password.new, self.new_password.repeat, self.new_password.code):
             edit.returnPressed.connect(self.choose_password)
         # Ctrl+Q quits from the sign-in window too (rejecting it ends the application, as closing does).
@@ -98,6 +100,20 @@ class LoginDialog(QDialog):
 
     def current_page(self) -> QWidget:
         return next(page for page in self._pages if not page.isHidden())
+
+    def back_to_sign_in(self) -> None:
+        """Leave the new-password or enrollment step: back to the first page, nothing saved (the step's
+        password and code are dropped; signing in again starts it afresh)."""
+        if self._busy:
+            return
+        self._step = self._step_for = None
+        self._new_password = None
+        self.subtitle.setText("Sign in with your password and the code from your authenticator app.")
+        self.credentials.clear()
+        self.credentials.password.clear()
+        self.credentials.code.clear()
+        self.show_page(self.credentials)
+        self.credentials.password.setFocus()
 
     # -- credentials ----------------------------------------------------------------------------
     def submit(self) -> None:

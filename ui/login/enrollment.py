@@ -39,11 +39,14 @@ class EnrollmentPage(InlineForm):
         self.code = QLineEdit(placeholderText="6-digit code", maxLength=8)
         self.add_field("code", "&Code", self.code)
         self.confirm = QPushButton("Confirm and sign in", objectName="primary", default=True)
+        self.back = QPushButton("&Back to sign-in")  # nothing is enrolled until a code is confirmed
+        self.back.setToolTip("Leave two-factor set-up for now: nothing is saved until a code is confirmed")
         row = QWidget()
         buttons = QHBoxLayout(row)
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.confirm)
         buttons.addStretch(1)
+        buttons.addWidget(self.back)
         self.finish(row)
 
     def show_enrollment(self, enrollment: Enrollment) -> None:

@@ -23,11 +23,14 @@ class NewPasswordPage(InlineForm):
         self.add_field("repeat", "&Repeat it", self.repeat)
         self.add_field("code", "Authenticator &code", self.code)
         self.save = QPushButton("Set password and sign in", objectName="primary", default=True)
+        self.back = QPushButton("&Back to sign-in")
+        self.back.setToolTip("Leave for now: the password stays as it was until you set your own")
         row = QWidget()
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.save)
         box.addStretch(1)
+        box.addWidget(self.back)
         self.finish(row)
 
     def prepare(self, *, enrolling: bool) -> None:

@@ -18,7 +18,7 @@ from app.services import Services
 from app.tasks import Op
 from core.security.roles import Actor
 from core.teller.display import banker_balance
-from core.teller.search import SearchHit, auto_open
+from core.teller.search import SearchHit, auto_open, no_match_words, shown_query
 from ui.columns import Column
 from ui.dates import plural
 from ui.errors import show_error
@@ -171,7 +171,7 @@ class Finder(QWidget):
             return
         self._search_seq += 1
         seq, teller, actor = self._search_seq, self.services.teller, self.actor
-        self.caption.setText(f"Searching for {query!r}…")
+        self.caption.setText(f"Searching for {shown_query(query)}…")
         Op(self, lambda _t: teller.search(actor, query)).success(lambda hits: self._found(seq, query, hits)).failure(
             lambda err: show_error(self, err)).run_in_background()
 
@@ -179,13 +179,15 @@ class Finder(QWidget):
         if seq != self._search_seq:
             return  # the teller typed on: an older answer
         exact = auto_open(hits)
+        shown = shown_query(query)
         if not hits:
-            caption = f"No customer matches {query!r}; check the spelling or the number"
+            words = no_match_words(query)
+            caption = words[:1].upper() + words[1:]
         elif exact is not None:
-            caption = f"Exact match for {query!r}" + (f", and {plural(len(hits) - 1, 'near match', 'near matches')}"
-                                                       if len(hits) > 1 else "")
+            caption = f"Exact match for {shown}" + (f", and {plural(len(hits) - 1, 'near match', 'near matches')}"
+                                                    if len(hits) > 1 else "")
         else:
-            caption = (f"{plural(len(hits), 'near match', 'near matches')} for {query!r}, closest first; none is "
+            caption = (f"{plural(len(hits), 'near match', 'near matches')} for {shown}, closest first; none is "
                        "exact: choose one (↓ or click)")
         self.caption.setText(caption)
         self._shown = None
