@@ -23,6 +23,7 @@ from ui.errors import notify, show_error
 from ui.fraud.detail import EVENTS, TIME, on_open, rows_table, time_width
 from ui.fraud.dialogs import NoteDialog
 from ui.fraud.queue_model import amount_text, state_text
+from ui.keys import submit_on_ctrl_enter
 from ui.layout import table_view
 from ui.lazy_model import LazyTableModel
 from ui.send_dialog import Sender, TextDialog
@@ -98,11 +99,13 @@ class CasesTab(QWidget):
         inner.addTab(self.alerts_view, "&Alerts")
         inner.addTab(self.files_view, "&Files")
         self.inner = inner
-        self.note = QPlainTextEdit(placeholderText="Write a note for the case (becomes the narrative of a SAR draft)")
+        self.note = QPlainTextEdit(placeholderText="Write a note for the case (becomes the narrative of a SAR draft; "
+                                                   "Ctrl+Enter writes it)")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(56)
         self.note_button = QPushButton("&Write note")
         self.note_button.clicked.connect(self.add_note)
+        submit_on_ctrl_enter(self.note, self.add_note)
         note_row = QHBoxLayout()
         note_row.addWidget(self.note, 1)
         note_row.addWidget(self.note_button)

@@ -20,6 +20,7 @@ from core.cases.rules import title
 from core.ledger.money import format_minor
 from ui.columns import Column
 from ui.fraud.queue_model import amount_text, sla_text, state_text
+from ui.keys import submit_on_ctrl_enter
 from ui.layout import table_view
 from ui.rows_model import RowsModel
 from core.words import counted
@@ -149,11 +150,12 @@ class AlertDetailPanel(QTabWidget):
         self.events_view, self.events = rows_table(EVENTS, (TIME, 80, 420))
         hbox.addWidget(self.events_view, 1)
         row = QHBoxLayout()
-        self.note_edit = QPlainTextEdit(placeholderText="Write a note for the alert's history")
+        self.note_edit = QPlainTextEdit(placeholderText="Write a note for the alert's history (Ctrl+Enter writes it)")
         self.note_edit.setTabChangesFocus(True)
         self.note_edit.setFixedHeight(54)
         self.note_button = QPushButton("&Write note")
         self.note_button.clicked.connect(self._note)
+        submit_on_ctrl_enter(self.note_edit, self._note)
         row.addWidget(self.note_edit, 1)
         row.addWidget(self.note_button)
         hbox.addLayout(row)
