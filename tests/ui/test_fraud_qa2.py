@@ -81,3 +81,27 @@ def test_ctrl_enter_sends_the_notes_of_other_dialogs(qtbot, services, hold, open
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: dialog.error.text() != "" or not dialog.isVisible(), timeout=15_000)
     assert "already has alert" in dialog.error.text()  # core answered: the note was sent
+
+
+def test_save_dialogs_start_in_the_documents_folder(qtbot, tmp_path, monkeypatch):
+    """#23: a Save/Export dialog starts in the user's Documents folder (platformdirs), then where the user last
+    saved; never in the working folder."""
+    import platformdirs
+    from PySide6.QtWidgets import QFileDialog, QWidget
+
+    from ui import files
+
+    docs, elsewhere = tmp_path / "Documents", tmp_path / "reports"
+    docs.mkdir(), elsewhere.mkdir()
+    monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(docs))
+    monkeypatch.setattr(files, "_last", [])
+    asked = []
+    answer = [str(elsewhere / "sar-draft-case-7.pdf")]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda _p, _t, start, _f="": (asked.append(start), (answer.pop(0) if answer else "", ""))[1]))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert files.save_file_name(parent, "Save the SAR draft", "sar-draft-case-7.pdf") == str(elsewhere / "sar-draft-case-7.pdf")
+    assert asked[-1] == str(docs / "sar-draft-case-7.pdf")
+    assert files.save_file_name(parent, "Save drawer report", "drawer-D1-3.pdf") == ""  # cancelled
+    assert asked[-1] == str(elsewhere / "drawer-D1-3.pdf")  # where the user saved last
