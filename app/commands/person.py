@@ -17,6 +17,7 @@ import socket
 import sys
 
 from core.errors import NotFound, ValidationError
+from core.security.errors import CodeReused
 from core.security.roles import SYSTEM_ACTOR, Actor
 
 PASSWORD_ENV = "QENEX_PASSWORD"
@@ -47,7 +48,14 @@ def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
                    f"{row.username}'s one-time code (from their authenticator app)") \
         if row.totp_enrolled_at is not None else None
     users = UserService(ctx.engine, ctx.audit)
-    actor = users.verify(row.username, password, code, device=f"cli:{socket.gethostname()[:40]}")
+    try:
+        actor = users.verify(row.username, password, code, device=f"cli:{socket.gethostname()[:40]}")
+    except CodeReused as err:
+        if code is None or not code.strip().isdigit():
+            raise  # a recovery code: its own words (each works once)
+        raise CodeReused(f"this code already opened a command (one code, one command: replay protection); put the "
+                         f"authenticator's next code in {CODE_ENV} (a new one every 30 s) and run it again; "
+                         "nothing was done") from err
     if code is not None:
         ctx.signed_in.append((users, actor))  # a refused command gives the code back (app.cli, code_return)
     return actor

@@ -113,7 +113,7 @@ def test_a_refused_command_gives_its_code_back_and_a_done_one_does_not(env, caps
     assert code == 0, err
     assert _status(engine, "tom") == "disabled"
     code, _, err = run(capsys, monkeypatch, "user", "enable", "tom", "--as", "eve")  # that code did something
-    assert code == 1 and err.startswith("qenex: code_reused:") and "not used up" not in err
+    assert code == 1 and err.startswith("qenex: code_reused: this code already opened a command") and "not used up" not in err
     assert _status(engine, "tom") == "disabled"
     with engine.connect() as conn:
         actions = [a for (a,) in conn.execute(text("select action from audit_log where target = 'eve' order by id"))]
