@@ -235,9 +235,13 @@ def _with_note_flag(handler):  # noqa: ANN001, ANN202
 def _disposition(args, ctx) -> int:  # noqa: ANN001
     from core.cases.dispositions import Decision, SuppressRequest
 
-    actor = actor_for(ctx, args.as_user)
+    from core.cases.dispositions import check
+    from core.persistence.base import utcnow
+
     suppress = SuppressRequest(args.suppress, args.scope, args.days) if args.suppress else None
     decision = Decision(args.outcome, args.note, snooze_time(args.snooze_until, args.snooze_days), args.freeze, suppress)
+    check(decision, utcnow())  # what the decision itself lacks is said before anyone is asked for a password
+    actor = actor_for(ctx, args.as_user)
     desk = _desk(ctx)
     if len(args.ids) == 1:
         result = desk.dispose(actor, args.ids[0], decision)

@@ -46,7 +46,7 @@ def weekly(data: Dataset, model_scores: np.ndarray) -> list[Drift]:
         edges = np.unique(np.quantile(exp, np.linspace(0, 1, metrics.PSI_BINS + 1)[1:-1]))
         e = np.bincount(np.searchsorted(edges, exp, side="right"), minlength=len(edges) + 1) / len(exp)
         a = np.bincount(np.searchsorted(edges, act, side="right"), minlength=len(edges) + 1) / len(act)
-        out.append(Drift(name, round(value, 4), [round(float(x), 4) for x in edges],
+        out.append(Drift(name, round(value, 4), [float(f"{float(x):.6g}") for x in edges],
                          [round(float(x), 4) for x in e], [round(float(x), 4) for x in a]))
     return sorted(out, key=lambda d: -d.psi)
 

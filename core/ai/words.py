@@ -78,16 +78,18 @@ def value(v: float, unit_: str, extra: int = 0) -> str:
 
 def bins(name: str, edges: list[float]) -> list[str]:
     """Readable labels of the bins that ``edges`` cut: "under 81k", "81k–120k", …, "2.1M and over"; with as
-    many digits as it takes for every edge to read differently (no "0.5 %–0.5 %")."""
+    many digits as it takes for different edges to read differently (no "0.5 %–0.5 %"). Two edges that are
+    the same as stored (rounded) cut a narrow bin around that value: "about 0.50 %"."""
     u = unit(name)
     if not edges:
         return ["all"]
+    distinct = sorted(set(edges))
     for extra in range(4):
-        shown = [value(e, u, extra) for e in edges]
-        if len(set(shown)) == len(shown):
+        if len({value(e, u, extra) for e in distinct}) == len(distinct):
             break
+    shown = [value(e, u, extra) for e in edges]
     out = [f"under {shown[0]}"]
-    out += [f"{a}–{b}" for a, b in zip(shown, shown[1:])]
+    out += [f"about {a}" if ea == eb else f"{a}–{b}" for a, b, ea, eb in zip(shown, shown[1:], edges, edges[1:])]
     return out + [f"{shown[-1]}+"]
 
 

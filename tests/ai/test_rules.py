@@ -45,6 +45,9 @@ def test_recall_changes_are_points_and_frauds_caught():
     # QA 31: neighbouring edges never read the same ("0.5 %–0.5 %"): more digits until they differ
     labels = words.bins("country_risk_30d", [0.0049, 0.0051, 0.2])
     assert labels == ["under 0.49 %", "0.49 %–0.51 %", "0.51 %–20.0 %", "20.0 %+"]
+    # edges the same as stored (rounded): a narrow bin around that value, the others at the usual digits
+    assert words.bins("country_risk_30d", [0.0044, 0.005, 0.005, 0.0053]) == [
+        "under 0.44 %", "0.44 %–0.50 %", "about 0.50 %", "0.50 %–0.53 %", "0.53 %+"]
 
 
 def test_a_reason_must_say_something():

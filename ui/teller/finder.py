@@ -179,16 +179,15 @@ class Finder(QWidget):
         if seq != self._search_seq:
             return  # the teller typed on: an older answer
         exact = auto_open(hits)
-        shown = shown_query(query)
         if not hits:
             words = no_match_words(query)
             caption = words[:1].upper() + words[1:]
         elif exact is not None:
-            caption = f"Exact match for {shown}" + (f", and {plural(len(hits) - 1, 'near match', 'near matches')}"
-                                                    if len(hits) > 1 else "")
+            near = f", and {plural(len(hits) - 1, 'near match', 'near matches')}" if len(hits) > 1 else ""
+            caption = f"Exact match for {shown_query(query)}{near}"
         else:
-            caption = (f"{plural(len(hits), 'near match', 'near matches')} for {shown}, closest first; none is "
-                       "exact: choose one (↓ or click)")
+            caption = (f"{plural(len(hits), 'near match', 'near matches')} for {shown_query(query)}, closest first; "
+                       "none is exact: choose one (↓ or click)")
         self.caption.setText(caption)
         self._shown = None
         current = self.hits_model.row_object(self.hits.currentIndex().row()) if self.hits.currentIndex().isValid() else None
