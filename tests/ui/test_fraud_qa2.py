@@ -54,6 +54,7 @@ def test_ctrl_enter_in_the_note_decides_and_enter_is_a_new_line(qtbot, services,
     loaded(qtbot, page, 1)
     queue = page.queue
     select(qtbot, page, tid)
+    queue.detail.setCurrentIndex(1)  # the customer's tab: the message about the alert still shows
     dialog = queue.decide("confirmed")
     qtbot.waitUntil(dialog.isVisible, timeout=15_000)
     qtbot.keyClicks(dialog.note, "customer did not")
@@ -67,6 +68,7 @@ def test_ctrl_enter_in_the_note_decides_and_enter_is_a_new_line(qtbot, services,
     heading = queue.detail.heading.text()
     assert "left this list (closed by nina: confirmed fraud)" in heading and "Alt+N" in heading
     assert not queue.decide_button.isEnabled() and not queue.claim_button.isEnabled()
+    assert queue.detail.currentIndex() == 0 and queue.detail.tabText(3) == "Lin&ked"  # no count of a gone alert
 
 
 def test_ctrl_enter_sends_the_notes_of_other_dialogs(qtbot, services, hold, open_page):

@@ -184,13 +184,19 @@ class AlertDetailPanel(QTabWidget):
     def note_saved(self) -> None:
         self.note_edit.clear()
 
-    def show_detail(self, detail: AlertDetail | None) -> None:
+    def show_detail(self, detail: AlertDetail | None, gone: str = "") -> None:
+        """Show ``detail``; None empties every tab (their counts too), and ``gone`` says why (on the first tab,
+        brought forward: the alert that was shown is no longer there)."""
         self.detail = detail
         for w in (self.amount, self.route, self.meta, self.reasons):
             w.setVisible(detail is not None)
         self.note_button.setEnabled(detail is not None)
         if detail is None:
-            self.heading.setText("Select an alert to see why the payment was held")
+            self.heading.setText(gone or "Select an alert to see why the payment was held")
+            if gone:
+                self.setCurrentIndex(0)
+            self.setTabText(2, "Against habi&ts")
+            self.setTabText(3, "Lin&ked")
             self.suppressed.setText("")
             self.profile.setText("")
             for model in (self.activity, self.normal, self.related_alerts, self.related_transfers, self.events):

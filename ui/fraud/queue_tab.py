@@ -198,10 +198,8 @@ class QueueTab(QWidget):
             return  # the analyst moved on meanwhile
         if not listed and self._listed == alert_id:  # decided (here or at another desk): it left this list
             self._wanted, self._listed, self.current = None, None, None
-            self.detail.show_detail(None)
-            self.detail.heading.setText(
-                f"Alert #{alert_id} left this list ({self._left_words(detail)}). Select another alert, or take "
-                "the next one (Alt+N).")
+            self.detail.show_detail(None, f"Alert #{alert_id} left this list ({self._left_words(detail)}). Select "
+                                          "another alert, or take the next one (Alt+N).")
             self._update_buttons()
             return
         self._listed = alert_id if listed else None  # an alert opened from a link may not be in the list
