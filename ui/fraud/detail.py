@@ -116,7 +116,7 @@ class AlertDetailPanel(QTabWidget):
         for w in (self.heading, self.amount, self.route, self.meta):
             box.addWidget(w)
         box.addSpacing(6)
-        why = QLabel("Why it was held", objectName="muted")
+        self.why_title = why = QLabel("Why it was held", objectName="muted")
         box.addWidget(why)
         box.addWidget(self.reasons)
         box.addWidget(self.suppressed)
@@ -188,7 +188,7 @@ class AlertDetailPanel(QTabWidget):
         """Show ``detail``; None empties every tab (their counts too), and ``gone`` says why (on the first tab,
         brought forward: the alert that was shown is no longer there)."""
         self.detail = detail
-        for w in (self.amount, self.route, self.meta, self.reasons):
+        for w in (self.amount, self.route, self.meta, self.why_title, self.reasons):
             w.setVisible(detail is not None)
         self.note_button.setEnabled(detail is not None)
         if detail is None:
