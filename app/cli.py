@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _database_failed(err.__cause__ if err.__cause__ is not None else err, ctx, args)
         return EXIT_REFUSED
     except QenexError as err:
-        fail(err.code, err.message)  # with --json too: scripts read the code from this line and the exit
+        fail(err.code, err.message + _code_kept(ctx, err))  # --json too: scripts read the code here and the exit
         return EXIT_REFUSED
     except _sqlalchemy("OperationalError") as err:
         _database_failed(err, ctx, args)
@@ -199,6 +199,21 @@ def _check_text_arguments(args: argparse.Namespace) -> None:
         if isinstance(value, str) and any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
             raise InvalidText(f"the {name.replace('_', ' ')} argument holds bytes that are not UTF-8 text; "
                               "type it again", argument=name)
+
+
+def _code_kept(ctx: Context | None, err: QenexError) -> str:
+    """Core refused the command (it wrote nothing): the one-time code its ``--as`` sign-in used is given back
+    (``core.security.code_return``), and the line says the same code may be used again."""
+    if ctx is None or not ctx.signed_in:
+        return ""
+    from core.security.code_return import give_back
+
+    try:
+        kept = [give_back(users, actor, f"{err.code}: {err.message}") for users, actor in ctx.signed_in]
+    except Exception:  # noqa: BLE001 - the refusal is what the person needs to read; the code just stays used
+        return ""
+    return ("; the one-time code was not used up: run the corrected command with the same code while it is "
+            "valid" if any(kept) else "")
 
 
 def _close(ctx: Context | None) -> None:

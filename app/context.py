@@ -25,6 +25,8 @@ class Context:
     _ledger: Any = field(default=None, repr=False)
     _audit: Any = field(default=None, repr=False)
     _seal_on_exit: bool = field(default=False, repr=False)  # migrations applied (they may audit), or a long run
+    # (UserService, Actor) of each --as sign-in with a one-time code: a refused command gives the code back
+    signed_in: list = field(default_factory=list, repr=False)
 
     @classmethod
     def from_env(cls) -> "Context":

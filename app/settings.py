@@ -29,6 +29,18 @@ def _user_data_dir() -> str:
     return platformdirs.user_data_dir(APP_NAME, "QENEX")
 
 
+def documents_dir() -> Path:
+    """Where a saved document goes first: the user's Documents folder (platformdirs), else their home folder;
+    never the program's working folder."""
+    import platformdirs
+
+    try:
+        folder = Path(platformdirs.user_documents_dir())
+    except Exception:  # noqa: BLE001 - no Documents folder known on this system
+        folder = Path.home()
+    return folder if folder.is_dir() else Path.home()
+
+
 def system_locale() -> str:
     """QENEX_LOCALE, else the system's number locale (LC_ALL, LC_NUMERIC, LANG), else en_US."""
     from babel import default_locale

@@ -35,10 +35,9 @@ def show_error(parent: QWidget | None, err: BaseException) -> QMessageBox:
     if not isinstance(err, QenexError) and is_connection_loss(err):
         err = unavailable(err)
     title, message = describe(err)
-    box = notify(parent, title, message, warning=True)
-    if isinstance(err, QenexError):
-        box.setInformativeText(f"Code: {err.code}")
-    return box
+    if isinstance(err, QenexError):  # the code is for logs and scripts, never shown to the person
+        log.info("refused (%s): %s", err.code, err.message)
+    return notify(parent, title, message, warning=True)
 
 
 def notify(parent: QWidget | None, title: str, message: str, *, warning: bool = False) -> QMessageBox:

@@ -1,4 +1,6 @@
-"""Alt+letter never types a letter: mnemonics (Alt+underlined letter) move focus, and an Alt+letter that
+"""Ctrl+Enter in a note sends it (``submit_on_ctrl_enter``; Enter alone stays a new line).
+
+Alt+letter never types a letter: mnemonics (Alt+underlined letter) move focus, and an Alt+letter that
 matches no visible mnemonic is swallowed instead of being typed into the focused field.
 
 Qt matches shortcuts before the key press reaches the widget; on X11 an unmatched Alt+letter then
@@ -7,6 +9,8 @@ arrives at a line edit as text, which inserted the letter (a fault a new user hi
 still type.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
@@ -40,3 +44,23 @@ def guard_alt_letters() -> None:
     guard = AltLetterGuard(app)
     app.installEventFilter(guard)
     _installed.append(guard)
+
+
+class _CtrlEnter(QObject):
+    def __init__(self, edit: QPlainTextEdit, action: Callable[[], object]) -> None:
+        super().__init__(edit)
+        self.action = action
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.action()
+            return True
+        return False
+
+
+def submit_on_ctrl_enter(edit: QPlainTextEdit, action: Callable[[], object]) -> None:
+    """Ctrl+Enter (either Enter key) in the multi-line ``edit`` runs ``action`` (the dialog's OK, Write note);
+    Enter alone still starts a new line."""
+    edit.installEventFilter(_CtrlEnter(edit, action))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.tasks import Op
 from core.errors import QenexError
+from ui.keys import submit_on_ctrl_enter
 
 
 class Sender:
@@ -63,7 +64,8 @@ def send(dialog: QDialog, sender: Sender | None, values: tuple, error: QLabel, o
 
 
 def finish(dialog: QDialog, root: QVBoxLayout, submit) -> QLabel:  # noqa: ANN001
-    """Add the inline error line and OK/Cancel (OK runs ``submit``); the OK button is ``dialog.ok_button``."""
+    """Add the inline error line and OK/Cancel (OK runs ``submit``, as Ctrl+Enter in any of the dialog's notes);
+    the OK button is ``dialog.ok_button``."""
     error = QLabel("", objectName="fieldError", wordWrap=True)
     root.addWidget(error)
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -71,6 +73,8 @@ def finish(dialog: QDialog, root: QVBoxLayout, submit) -> QLabel:  # noqa: ANN00
     box.rejected.connect(dialog.reject)
     root.addWidget(box)
     dialog.ok_button = box.button(QDialogButtonBox.StandardButton.Ok)
+    for note in dialog.findChildren(QPlainTextEdit):  # Ctrl+Enter in a note is OK; Enter stays a new line
+        submit_on_ctrl_enter(note, submit)
     return error
 
 

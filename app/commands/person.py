@@ -4,7 +4,9 @@ The password comes from ``QENEX_PASSWORD`` or, at a terminal, a prompt (never ec
 two-factor sign-in also gives a current code from ``QENEX_TOTP_CODE`` or a prompt (a recovery code works too).
 Core checks them as a desk's login does (``UserService.verify``): wrong passwords count towards the lockout and
 are audited, a disabled or locked account is refused, and a password an administrator set must first be
-replaced at a desk. Without ``--as`` the command acts as the system operator, which reads and runs the bank's
+replaced at a desk. A code opens one command: a second command needs the next code (replay protection),
+except after a command core refused (it did nothing), which gives its code back (``core.security.code_return``)
+so a script may correct and repeat it with the same code. Without ``--as`` the command acts as the system operator, which reads and runs the bank's
 own jobs but never makes a person's decision (core.security.roles.HUMAN_ONLY).
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import socket
 import sys
 
 from core.errors import NotFound, ValidationError
+from core.security.errors import CodeReused
 from core.security.roles import SYSTEM_ACTOR, Actor
 
 PASSWORD_ENV = "QENEX_PASSWORD"
@@ -44,8 +47,18 @@ def actor_for(ctx, name: str | None) -> Actor:  # noqa: ANN001
     code = _secret(CODE_ENV, f"One-time code for {row.username}: ",
                    f"{row.username}'s one-time code (from their authenticator app)") \
         if row.totp_enrolled_at is not None else None
-    return UserService(ctx.engine, ctx.audit).verify(row.username, password, code,
-                                                     device=f"cli:{socket.gethostname()[:40]}")
+    users = UserService(ctx.engine, ctx.audit)
+    try:
+        actor = users.verify(row.username, password, code, device=f"cli:{socket.gethostname()[:40]}")
+    except CodeReused as err:
+        if code is None or not code.strip().isdigit():
+            raise  # a recovery code: its own words (each works once)
+        raise CodeReused(f"this code already opened a command (one code, one command: replay protection); put the "
+                         f"authenticator's next code in {CODE_ENV} (a new one every 30 s) and run it again; "
+                         "nothing was done") from err
+    if code is not None:
+        ctx.signed_in.append((users, actor))  # a refused command gives the code back (app.cli, code_return)
+    return actor
 
 
 def _secret(env: str, prompt: str, what: str, why: str = "--as names a person, so the command") -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select, update
 from core.cases import live, timeline
 from core.cases.errors import AlertClosed, AlertNotFound, ClaimedByOther, NeedsSupervisor, NotClaimed, NothingToClaim
 from core.cases.queue import ACTIVE, claimed_by, not_snoozed, unclaimed
-from core.errors import NotFound, PermissionDenied, ValidationError
+from core.errors import NotFound, PermissionDenied, QenexError, ValidationError
 from core.persistence.models import FraudAlert, User
 from core.security.roles import Actor, Permission, Role
 
@@ -50,16 +50,37 @@ def workable(actor: Actor) -> tuple[str, ...]:
 
 def check_workable(actor: Actor, row: Any, now: datetime) -> None:
     """Raise the plain reason ``actor`` cannot work ``row`` right now (closed, escalated, someone else's)."""
+    refused = refusal(actor, row, now)
+    if refused is not None:
+        raise refused
+
+
+def refusal(actor: Actor, row: Any, now: datetime) -> QenexError | None:
+    """Why ``actor`` may not claim or decide ``row`` (an alert row or ``AlertRow``) now, worded for them, or None.
+
+    No database: the console asks it to switch Claim and Decide off with the reason as their tooltip, and
+    ``check_workable`` raises it, so the buttons and the refusal say the same."""
     if row.status == "closed":
-        raise AlertClosed(f"alert #{row.id} is already closed ({_closed_words(row)}); nothing to do",
-                          alert_id=row.id)
+        return AlertClosed(f"alert #{row.id} is already closed ({_closed_words(row)}); nothing to do",
+                           alert_id=row.id)
     if row.status not in workable(actor):
-        raise NeedsSupervisor(f"alert #{row.id} was escalated to a supervisor; only a supervisor may take it",
-                              alert_id=row.id)
+        return NeedsSupervisor(f"alert #{row.id} was escalated to a supervisor; only a supervisor may claim or "
+                               "decide it", alert_id=row.id)
     other = holder(row, now)
     if other and other != actor.username:
-        raise ClaimedByOther(f"alert #{row.id} is claimed by {other}; ask them or a supervisor to reassign it",
-                             alert_id=row.id, assignee=other)
+        return ClaimedByOther(claimed_words(actor, row.id, other), alert_id=row.id, assignee=other)
+    return None
+
+
+def claimed_words(actor: Actor, alert_id: int, other: str) -> str:
+    """``alert_id`` is held by ``other``: what ``actor`` can do about it (a supervisor reassigns it to themself;
+    anyone else asks the holder or a supervisor)."""
+    if actor.can(Permission.ALERT_REASSIGN):
+        return (f"alert #{alert_id} is claimed by {other}; as a supervisor you may take it over: reassign it to "
+                f"yourself with a note (Reassign… in the queue, or qenex alerts reassign {alert_id} --to "
+                f"{actor.username} --note WHY), then decide it")
+    return (f"alert #{alert_id} is claimed by {other}; ask {other} to release it, or a supervisor to reassign it "
+            "to you")
 
 
 def _closed_words(row: Any) -> str:
@@ -114,8 +135,8 @@ def release(conn: Connection, actor: Actor, alert_id: int, now: datetime, why: s
     current = holder(row, now)
     if current != actor.username:
         if current:
-            raise ClaimedByOther(f"alert #{alert_id} is claimed by {current}, not by you", alert_id=alert_id,
-                                 assignee=current)
+            raise ClaimedByOther(f"only its holder releases an alert: {claimed_words(actor, alert_id, current)}",
+                                 alert_id=alert_id, assignee=current)
         raise NotClaimed(f"alert #{alert_id} is not claimed by you; nothing to release", alert_id=alert_id)
     _unclaim(conn, alert_id, actor.username, now)
     timeline.add(conn, actor.username, "released", now, alert_id=alert_id, why=why)

@@ -128,7 +128,8 @@ def dispose(ledger: "Ledger", conn: Connection, actor: Actor, alert_id: int, dec
     if outcome in ("confirmed", "false-positive"):
         _not_the_maker(conn, actor, row)
     if outcome == "escalate" and row.status == "escalated":
-        raise ValidationError(f"alert #{alert_id} is already escalated; decide it or reassign it to a supervisor")
+        raise ValidationError(f"alert #{alert_id} is already escalated to the supervisors; decide it, or hand it to "
+                              "another supervisor (Reassign…, or qenex alerts reassign)")
     if claims.holder(row, now) != actor.username:
         claims.claim(conn, actor, alert_id, now)  # deciding an unclaimed alert takes it first
     note = (decision.note or "").strip() or None

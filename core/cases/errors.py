@@ -19,7 +19,7 @@ class AlertClosed(QenexError):
 
 
 class ClaimedByOther(QenexError):
-    """Another analyst holds the alert; ask them or a supervisor to reassign it."""
+    """Another analyst holds the alert: they release it, or a supervisor reassigns it (``claims.claimed_words``)."""
 
     code = "claimed_by_other"
 

@@ -14,7 +14,7 @@ from core.ledger import accounts as account_ops
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest
 from core.persistence.base import utcnow
-from core.persistence.models import Customer
+from core.persistence.models import Account, Customer
 from core.security.roles import SYSTEM_ACTOR
 from core.words import counted
 
@@ -74,6 +74,9 @@ def seed(ledger: Ledger, *, customers: int = 2_000, days: int = 60, seed: int = 
 
 
 def _open_accounts(ledger: Ledger, conn, plan: Plan) -> dict[tuple, str]:  # noqa: ANN001
+    """Every customer and account of the plan, opened (``created_at``: a customer's "since") an hour before the
+    history's first transfer, not at the moment of seeding: a customer with 60 days of history has been one
+    for 60 days."""
     numbers: dict[tuple, str] = {}
     for cur in ("USD", "EUR"):
         for kind, view in account_ops.ensure_gl_accounts(ledger, conn, SYSTEM_ACTOR, cur).items():
@@ -91,6 +94,13 @@ def _open_accounts(ledger: Ledger, conn, plan: Plan) -> dict[tuple, str]:  # noq
         for cur in ("USD", "EUR"):
             numbers[("merchant", m, cur)] = account_ops.open_account(ledger, conn, SYSTEM_ACTOR, biz.id, cur, 0,
                                                                      "deposit", f"{name} {cur} settlement").number
+    if plan.events:
+        opened = plan.events[0].at - timedelta(hours=1)
+        people = Customer.__table__
+        conn.execute(update(people).where(people.c.created_at > opened).values(created_at=opened))
+        accounts = Account.__table__
+        conn.execute(update(accounts).where(accounts.c.customer_id.is_not(None), accounts.c.created_at > opened)
+                     .values(created_at=opened))
     return numbers
 
 

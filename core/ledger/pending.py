@@ -126,7 +126,7 @@ def _check_hold_permission(ledger: Ledger, actor: Actor, pending_id: str) -> Non
             from core.approvals.errors import ApprovalRequired
 
             raise ApprovalRequired(f"releasing a hold needs a second person: ask for the release (qenex approvals, or "
-                                   f"the Holds tab) and a supervisor approves it; {pending_id} was not released",
+                                   f"the Holds tab) and another supervisor approves it; {pending_id} was not released",
                                    id=pending_id)
 
 

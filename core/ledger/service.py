@@ -113,7 +113,7 @@ class Ledger:
         self.authorize(actor, Permission.ACCOUNT_STATUS, account)
         if self.four_eyes is not None and status in ("frozen", "closed"):
             self.four_eyes.refuse_direct(actor, f"{'freezing' if status == 'frozen' else 'closing'} an account",
-                                         "ask for it (qenex approvals request, or the console) and a supervisor "
+                                         "ask for it (qenex approvals request, or the console) and another supervisor "
                                          "approves it")
         return self.run(lambda c: account_ops.set_status(self, c, actor, account, status))
 

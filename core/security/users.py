@@ -70,6 +70,7 @@ class UserService(UserAdministration):
         self.enroll_ttl = enroll_ttl  # time to set up an authenticator app at first login
         self._pending: dict[str, _Pending] = {}
         self._pending_lock = threading.Lock()
+        self.code_uses: dict[str, Any] = {}  # username -> CodeUse of verify's TOTP code (core.security.code_return)
         # Called as hook(conn, actor, reason) in the transaction that records a desk locking or logging out
         # (e.g. fraud case work frees the alerts the analyst held).
         self.on_session_end: list[Callable[[Connection, Actor, str], Any]] = []
@@ -297,6 +298,10 @@ class UserService(UserAdministration):
             self._audit(conn, actor, "mfa.enroll", row.username, {"enrolled": False},
                         {"enrolled": True, "recovery_codes": len(codes)}, now)
         conn.execute(update(User).where(User.id == row.id).values(**values))
+        if method == "totp" and purpose == "cli.login":  # a refused command may give it back (code_return)
+            from core.security.code_return import CodeUse
+
+            self.code_uses[row.username] = CodeUse(row.id, row.totp_last_step, values["totp_last_step"])
         if method == "recovery_code":
             self._audit(conn, actor, "mfa.recovery_code_used", row.username, None, {"remaining": left}, now)
         self._audit(conn, actor, "session.unlock" if purpose == "unlock" else purpose, row.username,

@@ -91,3 +91,36 @@ def test_a_sar_draft_is_made_for_confirmed_fraud_only(desk, hold):
     pdf = desk.cases.sar_draft(ANNA, case.id)
     assert pdf.startswith(b"%PDF") and len(pdf) > 1500
     assert any(e.kind == "sar_drafted" for e in desk.cases.detail(ANNA, case.id).events)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import re
+    import zlib
+
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            out.append(stream.decode("latin-1"))
+    return "".join(out)
+
+
+def test_a_sar_draft_names_only_confirmed_subjects_and_the_filing_bank(desk, hold, monkeypatch):
+    """QA2 #23: Parts III and IV come from settings (a value not set is a gap to fill in, never made up); the
+    subjects are only the customers whose alerts in the case are confirmed fraud."""
+    pytest.importorskip("core.documents.pdf")
+    monkeypatch.setenv("QENEX_BANK_NAME", "Riverton Savings Bank")
+    monkeypatch.setenv("QENEX_BANK_ADDRESS", "12 Mill Lane, Riverton")
+    monkeypatch.setenv("QENEX_SAR_CONTACT", "Financial crime unit")
+    monkeypatch.delenv("QENEX_SAR_PHONE", raising=False)
+    ada, grace = alert_id(desk, hold(payer=0)), alert_id(desk, hold(payer=1))
+    case = desk.cases.open(ANNA, "Two customers, one fraud", [ada, grace])
+    desk.dispose(ANNA, ada, Decision("confirmed", note="new device, foreign beneficiary"))
+    text = _pdf_text(desk.cases.sar_draft(ANNA, case.id))
+    for part in ("Part I - Subject", "Part II", "Part III - Financial institution", "Part IV - Filing institution",
+                 "Part V"):
+        assert part in text, part
+    assert "Riverton Savings Bank" in text and "12 Mill Lane, Riverton" in text and "Financial crime unit" in text
+    assert "set QENEX_SAR_PHONE" in text
+    assert "Ada Lovelace" in text and "Grace" not in text  # Grace's alert is still open: not a subject

@@ -109,3 +109,30 @@ def test_closed_and_escalated_alerts(desk, hold):
         desk.claim(BOB, escalated)
     assert desk.next(SAM).id == escalated  # supervisors get escalations first
     assert desk.count(SAM, AlertFilter(status="escalated")) == 1
+
+
+def test_a_refusal_fits_the_person_reading_it(desk, hold, users):
+    """QA2 #18/#19: the same words switch Claim/Decide off in the console (``claims.refusal``, no database) and
+    refuse in core; a supervisor is told how to take over an alert someone else holds, an analyst whom to ask."""
+    from core.cases import claims
+
+    aid = alert_id(desk, hold())
+    desk.claim(ANNA, aid)
+    row = desk.alert(SAM, aid)
+    with pytest.raises(ClaimedByOther) as to_sam:
+        desk.dispose(SAM, aid, Decision("false-positive"))
+    assert "as a supervisor you may take it over" in to_sam.value.message
+    assert f"qenex alerts reassign {aid} --to sam" in to_sam.value.message and "ask" not in to_sam.value.message
+    assert claims.refusal(SAM, row, utcnow()).message == to_sam.value.message
+    with pytest.raises(ClaimedByOther) as to_bob:
+        desk.claim(BOB, aid)
+    assert to_bob.value.message == (f"alert #{aid} is claimed by anna; ask anna to release it, or a supervisor to "
+                                    "reassign it to you")
+    assert claims.refusal(ANNA, row, utcnow()) is None
+    desk.reassign(SAM, aid, "sam", "anna is away; I take this one over")  # what the words tell sam to do
+    assert desk.dispose(SAM, aid, Decision("false-positive")).status == "closed"
+    escalated = alert_id(desk, hold())
+    desk.dispose(ANNA, escalated, Decision("escalate", note="customer says it is theirs, but the device is new"))
+    refused = claims.refusal(BOB, desk.alert(SAM, escalated), utcnow())
+    assert isinstance(refused, NeedsSupervisor) and "only a supervisor may claim or decide it" in refused.message
+    assert claims.refusal(SAM, desk.alert(SAM, escalated), utcnow()) is None

@@ -60,7 +60,7 @@ def test_alerts_flow(held, capsys):
     assert code == 0 and claimed["assignee"] == "anna"
     code, _, err = run(capsys, "alerts", "claim", str(claimed["id"]), "--as", "bob")
     assert code == 1 and err.strip() == f"qenex: claimed_by_other: alert #{claimed['id']} is claimed by anna; " \
-                                        "ask them or a supervisor to reassign it"
+                                        "ask anna to release it, or a supervisor to reassign it to you"
     code, _, err = run(capsys, "alerts", "disposition", str(claimed["id"]), "--outcome", "confirmed", "--as", "anna")
     assert code == 1 and err.startswith("qenex: note_required: confirming fraud needs a note") and "--note TEXT" in err
     code, result, _ = run(capsys, "alerts", "disposition", str(claimed["id"]), "--outcome", "confirmed",

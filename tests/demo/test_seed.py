@@ -71,3 +71,25 @@ def test_the_demo_statements_close_at_the_current_balance(sqlite_engine):
             times = list(conn.execute(select(e.c.created_at).where(e.c.account_id == account_id)
                                       .order_by(e.c.id)).scalars())
             assert times == sorted(times), number
+
+
+def test_demo_customers_are_customers_since_their_first_activity(sqlite_engine):
+    """QA2 #22: a customer with 14 days of history is not a customer 'since today' (the seeding moment)."""
+    from datetime import datetime, timezone
+
+    from core.cases.profile import profile
+    from core.persistence.models import Account, Customer, Entry
+
+    now = datetime(2026, 11, 30, 14, 17, tzinfo=timezone.utc)
+    seed(Ledger(sqlite_engine), customers=20, days=14, end=now)
+    a, c, e = Account.__table__, Customer.__table__, Entry.__table__
+    with sqlite_engine.connect() as conn:
+        first = dict(conn.execute(select(a.c.customer_id, func.min(e.c.created_at)).join(e, e.c.account_id == a.c.id)
+                                  .where(a.c.customer_id.is_not(None)).group_by(a.c.customer_id)).all())
+        assert first
+        for customer_id, since in conn.execute(select(c.c.id, c.c.created_at)):
+            assert customer_id not in first or since <= first[customer_id], customer_id
+            assert since.date() < now.date()
+        opened = conn.execute(select(func.max(a.c.created_at)).where(a.c.customer_id.is_not(None))).scalar()
+        assert opened <= min(first.values())
+        assert (now.replace(tzinfo=None) - profile(conn, next(iter(first))).since.replace(tzinfo=None)).days >= 13

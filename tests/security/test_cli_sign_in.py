@@ -95,3 +95,26 @@ def test_an_enrolled_user_also_gives_a_current_code(env, capsys, monkeypatch):  
     with engine.connect() as conn:
         actions = [a for (a,) in conn.execute(text("select action from audit_log where target = 'eve' order by id"))]
     assert "cli.login" in actions and "cli.login.failed" in actions
+
+
+def test_a_refused_command_gives_its_code_back_and_a_done_one_does_not(env, capsys, monkeypatch):  # noqa: F811
+    """QA2 #25: replay protection stays (a code opens one command that did something), but a command core refused
+    (it did nothing) hands its code back, so a script corrects it and runs it again with the same code."""
+    engine, users = _bank(env, capsys, monkeypatch)
+    users.add_user(SYSTEM_ACTOR, "eve", Role.ADMIN, PASSWORD, must_change_password=False)
+    step = users.begin_login("eve", PASSWORD)
+    totp = pyotp.TOTP(step.enrollment.secret, interval=STEP_SECONDS)
+    users.complete_login(step, totp.at(totp.timecode(__import__("datetime").datetime.now()) * STEP_SECONDS
+                                       - STEP_SECONDS))  # enrolled with the previous step's code
+    monkeypatch.setenv("QENEX_TOTP_CODE", totp.now())
+    code, _, err = run(capsys, monkeypatch, "user", "disable", "nobody", "--as", "eve")
+    assert code == 1 and "the one-time code was not used up" in err and _status(engine, "tom") == "active"
+    code, _, err = run(capsys, monkeypatch, "user", "disable", "tom", "--as", "eve")  # the same code, corrected
+    assert code == 0, err
+    assert _status(engine, "tom") == "disabled"
+    code, _, err = run(capsys, monkeypatch, "user", "enable", "tom", "--as", "eve")  # that code did something
+    assert code == 1 and err.startswith("qenex: code_reused: this code already opened a command") and "not used up" not in err
+    assert _status(engine, "tom") == "disabled"
+    with engine.connect() as conn:
+        actions = [a for (a,) in conn.execute(text("select action from audit_log where target = 'eve' order by id"))]
+    assert actions.count("cli.login.code_returned") == 1 and actions.count("cli.login") == 2

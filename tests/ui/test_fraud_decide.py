@@ -93,7 +93,8 @@ def test_a_batch_decision_reports_each_alert(qtbot, services, hold, open_page):
     qtbot.waitUntil(lambda: hasattr(page.queue, "last_batch") and page.queue.last_batch.isVisible(), timeout=10_000)
     results = [page.queue.last_batch.model.index(r, 1).data() for r in range(3)]
     assert sorted(results) == ["false positive: payment posted", "false positive: payment posted",
-                               "refused: alert #%d is claimed by omar; ask them or a supervisor to reassign it" % taken]
+                               "refused: alert #%d is claimed by omar; ask omar to release it, or a supervisor to reassign "
+                               "it to you" % taken]
     page.queue.last_batch.accept()
 
 

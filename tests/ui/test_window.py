@@ -86,7 +86,7 @@ def test_failures_without_a_handler_open_a_dialog_with_the_message(qtbot, servic
 
     qtbot.waitUntil(lambda: box() is not None)
     assert box().text() == "account 1000000016 has 10.00 USD available, 25.00 requested"
-    assert box().informativeText() == "Code: insufficient_funds"
+    assert box().informativeText() == ""  # QA2 #24: internal codes stay in the log, never on screen
     assert "Traceback" not in box().text()
     box().accept()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+    QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
     QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -23,9 +23,11 @@ from ui.errors import notify, show_error
 from ui.fraud.detail import EVENTS, TIME, on_open, rows_table, time_width
 from ui.fraud.dialogs import NoteDialog
 from ui.fraud.queue_model import amount_text, state_text
+from ui.keys import submit_on_ctrl_enter
 from ui.layout import table_view
 from ui.lazy_model import LazyTableModel
 from ui.send_dialog import Sender, TextDialog
+from ui.files import open_file_name, save_file_name
 from core.words import counted
 
 CASE_COLUMNS = (Column("Case", lambda c: f"#{c.id}", align_right=True), Column("Title", lambda c: c.title),
@@ -98,11 +100,13 @@ class CasesTab(QWidget):
         inner.addTab(self.alerts_view, "&Alerts")
         inner.addTab(self.files_view, "&Files")
         self.inner = inner
-        self.note = QPlainTextEdit(placeholderText="Write a note for the case (becomes the narrative of a SAR draft)")
+        self.note = QPlainTextEdit(placeholderText="Write a note for the case (becomes the narrative of a SAR draft; "
+                                                   "Ctrl+Enter writes it)")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(56)
         self.note_button = QPushButton("&Write note")
         self.note_button.clicked.connect(self.add_note)
+        submit_on_ctrl_enter(self.note, self.add_note)
         note_row = QHBoxLayout()
         note_row.addWidget(self.note, 1)
         note_row.addWidget(self.note_button)
@@ -269,7 +273,7 @@ class CasesTab(QWidget):
     def attach(self, path: str | None = None) -> None:
         if self.current is None:
             return
-        path = path or QFileDialog.getOpenFileName(self, "Attach a file to the case")[0]
+        path = path or open_file_name(self, "Attach a file to the case")
         if not path:
             return
         case_id, book, actor = self.current.case.id, self.book, self.actor
@@ -282,7 +286,7 @@ class CasesTab(QWidget):
         chosen = self.files.row_object(rows[0].row()) if rows else (self.current.files[0] if self.current else None)
         if chosen is None:
             return
-        path = path or QFileDialog.getSaveFileName(self, "Save the case file", chosen.name)[0]
+        path = path or save_file_name(self, "Save the case file", chosen.name)
         if not path:
             return
         book, actor = self.book, self.actor
@@ -298,8 +302,7 @@ class CasesTab(QWidget):
         if self.current is None:
             return
         case_id = self.current.case.id
-        path = path or QFileDialog.getSaveFileName(self, "Save the SAR draft", f"sar-draft-case-{case_id}.pdf",
-                                                   "PDF (*.pdf)")[0]
+        path = path or save_file_name(self, "Save the SAR draft", f"sar-draft-case-{case_id}.pdf", "PDF (*.pdf)")
         if not path:
             return
         book, actor, zone = self.book, self.actor, operator_zone()

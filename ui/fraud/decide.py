@@ -6,7 +6,7 @@ supervisor to freeze the account), false positive (posts the payment; may suppre
 or counterparty), inconclusive (funds stay held; back in the queue now or snoozed until a time),
 escalate (to a supervisor). No outcome is chosen beforehand (unless a key asked for one): the analyst picks
 it, and the button stays off until then. The core's own checks run first, so a missing note or a bad date is shown in
-place (and goes once a note is typed) and nothing is sent; then the decision goes to core on a worker and the dialog stays open (note kept)
+place (and goes once a note is typed) and nothing is sent (Ctrl+Enter in the note is OK; Enter a new line); then the decision goes to core on a worker and the dialog stays open (note kept)
 until core accepts it: a refusal (someone else's claim, an alert closed meanwhile) is shown in place too.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ from core.cases.suppressions import MAX_DAYS
 from core.errors import QenexError
 from core.ledger.money import format_minor
 from core.persistence.base import utcnow
+from ui.keys import submit_on_ctrl_enter
 from ui.send_dialog import Sender, send
 
 OUTCOMES = (
@@ -74,7 +75,7 @@ class DecideDialog(QDialog):
 
         self.note_label = QLabel("N&ote")
         self.note = QPlainTextEdit(placeholderText="What you found; required for confirmed fraud, escalation and a "
-                                                   "suppression")
+                                                   "suppression. Ctrl+Enter decides")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(80)
         self.note_label.setBuddy(self.note)
@@ -131,6 +132,7 @@ class DecideDialog(QDialog):
         self.ok = self.box.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setObjectName("primary")
         self.box.accepted.connect(self.submit)
+        submit_on_ctrl_enter(self.note, self.submit)  # Enter stays a new line in the note
         self.box.rejected.connect(self.reject)
         root.addWidget(self.box)
 

@@ -20,6 +20,7 @@ from core.cases.rules import title
 from core.ledger.money import format_minor
 from ui.columns import Column
 from ui.fraud.queue_model import amount_text, sla_text, state_text
+from ui.keys import submit_on_ctrl_enter
 from ui.layout import table_view
 from ui.rows_model import RowsModel
 from core.words import counted
@@ -115,7 +116,7 @@ class AlertDetailPanel(QTabWidget):
         for w in (self.heading, self.amount, self.route, self.meta):
             box.addWidget(w)
         box.addSpacing(6)
-        why = QLabel("Why it was held", objectName="muted")
+        self.why_title = why = QLabel("Why it was held", objectName="muted")
         box.addWidget(why)
         box.addWidget(self.reasons)
         box.addWidget(self.suppressed)
@@ -149,11 +150,12 @@ class AlertDetailPanel(QTabWidget):
         self.events_view, self.events = rows_table(EVENTS, (TIME, 80, 420))
         hbox.addWidget(self.events_view, 1)
         row = QHBoxLayout()
-        self.note_edit = QPlainTextEdit(placeholderText="Write a note for the alert's history")
+        self.note_edit = QPlainTextEdit(placeholderText="Write a note for the alert's history (Ctrl+Enter writes it)")
         self.note_edit.setTabChangesFocus(True)
         self.note_edit.setFixedHeight(54)
         self.note_button = QPushButton("&Write note")
         self.note_button.clicked.connect(self._note)
+        submit_on_ctrl_enter(self.note_edit, self._note)
         row.addWidget(self.note_edit, 1)
         row.addWidget(self.note_button)
         hbox.addLayout(row)
@@ -182,13 +184,19 @@ class AlertDetailPanel(QTabWidget):
     def note_saved(self) -> None:
         self.note_edit.clear()
 
-    def show_detail(self, detail: AlertDetail | None) -> None:
+    def show_detail(self, detail: AlertDetail | None, gone: str = "") -> None:
+        """Show ``detail``; None empties every tab (their counts too), and ``gone`` says why (on the first tab,
+        brought forward: the alert that was shown is no longer there)."""
         self.detail = detail
-        for w in (self.amount, self.route, self.meta, self.reasons):
+        for w in (self.amount, self.route, self.meta, self.why_title, self.reasons):
             w.setVisible(detail is not None)
         self.note_button.setEnabled(detail is not None)
         if detail is None:
-            self.heading.setText("Select an alert to see why the payment was held")
+            self.heading.setText(gone or "Select an alert to see why the payment was held")
+            if gone:
+                self.setCurrentIndex(0)
+            self.setTabText(2, "Against habi&ts")
+            self.setTabText(3, "Lin&ked")
             self.suppressed.setText("")
             self.profile.setText("")
             for model in (self.activity, self.normal, self.related_alerts, self.related_transfers, self.events):

@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
 from app.services import Services
 from app.tasks import Op
 from app.zone import operator_zone, zone_name
+from core.cases import claims
 from core.cases.detail import AlertDetail
 from core.cases.queue import AlertFilter, AlertRow
+from core.persistence.base import utcnow
 from core.security.roles import Actor, Permission
 from ui.errors import notify, show_error
 from ui.fraud.decide import DecideDialog
@@ -40,6 +42,10 @@ MIN_ROWS = 6  # the queue always shows this many rows, however much the alert be
 MAX_BATCH = 500
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 class QueueTab(QWidget):
     """``case_opened(id)``: a case was made or extended from here (the cases tab shows it);
     ``account_requested(number)``: show this account read-only."""
@@ -53,6 +59,7 @@ class QueueTab(QWidget):
         self.filter = AlertFilter(status="escalated" if actor.can(Permission.ALERT_SUPERVISE) else "active")
         self.current: AlertDetail | None = None
         self._wanted: int | None = None  # the alert to show (selected row, or the one Next took)
+        self._listed: int | None = None  # the shown alert, while the list's filter picks it
 
         self.filters = FilterBar()
         self.filters.set_status(self.filter.status)
@@ -134,7 +141,7 @@ class QueueTab(QWidget):
         """Show the alerts ``f`` picks; unless only the order changed, the alert below is put away (it may not be
         among them, and the buttons would act on an alert the list does not show)."""
         if replace(f, sort=self.filter.sort) != self.filter:
-            self._wanted, self.current = None, None
+            self._wanted, self._listed, self.current = None, None, None
             self.detail.show_detail(None)
             self._update_buttons()
         self.filter = f
@@ -173,19 +180,42 @@ class QueueTab(QWidget):
         self._detail_timer.start()
 
     def _load_detail(self) -> None:
+        """Load the wanted alert's detail, and whether the list's filter still picks it (both on the worker)."""
         wanted = self._wanted
         if wanted is None:
             return
-        desk, actor, zone = self.desk, self.actor, operator_zone()
-        Op(self, lambda _t: desk.detail(actor, wanted, zone)).success(
-            lambda d: self._detail_loaded(wanted, d)).failure(self._detail_failed).run_in_background()
+        desk, actor, zone, f = self.desk, self.actor, operator_zone(), self.filter
+        listed = replace(f, ids=(wanted,)) if not f.ids or wanted in f.ids else None
 
-    def _detail_loaded(self, alert_id: int, detail: AlertDetail) -> None:
+        def work(_t):  # noqa: ANN001, ANN202
+            return desk.detail(actor, wanted, zone), listed is not None and desk.count(actor, listed) > 0
+
+        Op(self, work).success(lambda got: self._detail_loaded(wanted, *got)).failure(
+            self._detail_failed).run_in_background()
+
+    def _detail_loaded(self, alert_id: int, detail: AlertDetail, listed: bool = True) -> None:
         if alert_id != self._wanted:
             return  # the analyst moved on meanwhile
+        if not listed and self._listed == alert_id:  # decided (here or at another desk): it left this list
+            self._wanted, self._listed, self.current = None, None, None
+            self.detail.show_detail(None, f"Alert #{alert_id} left this list ({self._left_words(detail)}). Select "
+                                          "another alert, or take the next one (Alt+N).")
+            self._update_buttons()
+            return
+        self._listed = alert_id if listed else None  # an alert opened from a link may not be in the list
         self.current = detail
         self.detail.show_detail(detail)
         self._update_buttons()
+
+    @staticmethod
+    def _left_words(detail: AlertDetail) -> str:
+        a = detail.alert
+        if a.status == "closed":
+            who = f" by {a.closed_by}" if a.closed_by else ""
+            outcome = {"TRUE_POSITIVE": "confirmed fraud", "FALSE_POSITIVE": "false positive"}.get(
+                a.outcome or "", (a.outcome or a.resolution or "closed").replace("_", " ").lower())
+            return f"closed{who}: {outcome}"
+        return a.state(utcnow()) + (f", with {a.assignee}" if a.assignee else "")
 
     def _detail_failed(self, err: Exception) -> None:
         self.current = None
@@ -217,18 +247,26 @@ class QueueTab(QWidget):
         self.table.viewport().update()
 
     def _update_buttons(self) -> None:
+        """Claim and Decide are off (their tooltip says why, in core's words: ``claims.refusal``) when core would
+        refuse them: an alert escalated to the supervisors for an analyst, one someone else holds, a closed one."""
         a = self.current.alert if self.current else None
         chosen = self.selected_alerts()
         can = self.actor.can(Permission.ALERT_DISPOSITION)
         mine = a is not None and a.assignee == self.actor.username
-        workable = a is not None and a.status != "closed"
+        refused = claims.refusal(self.actor, a, utcnow()) if a is not None else None
+        why = _sentence(refused.message) if refused is not None else ""
+        workable = a is not None and refused is None
         self.next_button.setEnabled(can)
-        self.claim_button.setEnabled(can and workable and not mine and not a.assignee)
+        self.claim_button.setEnabled(can and workable and not mine)
+        self.claim_button.setToolTip(why or ("This alert is already yours" if mine else "Take this alert (Alt+C)"))
         self.release_button.setEnabled(can and mine)
         many = len(chosen) > 1
-        self.decide_button.setEnabled(can and (many or (workable and (mine or not a.assignee))))
+        self.decide_button.setEnabled(can and (many or workable))
+        self.decide_button.setToolTip("Decide each selected alert (each is checked on its own)" if many
+                                      else why or "Decide this alert (Alt+D)")
         self.case_button.setEnabled(can and (many or a is not None))
-        self.reassign_button.setEnabled(can and workable and (mine or self.actor.can(Permission.ALERT_REASSIGN)))
+        self.reassign_button.setEnabled(can and a is not None and a.status != "closed"
+                                        and (mine or self.actor.can(Permission.ALERT_REASSIGN)))
         self.account_button.setEnabled(a is not None and bool(a.account))
         self.decide_button.setText(f"&Decide {len(chosen)}…" if many else "&Decide…")
 

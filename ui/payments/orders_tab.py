@@ -9,11 +9,10 @@ the list. The list refreshes on ``payment_order.updated`` and F5.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QItemSelection
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -30,6 +29,7 @@ from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 from ui.send_dialog import Sender, TextDialog
 from ui.teller.confirm import ConfirmDialog
+from ui.files import save_file_name
 from core.words import counted
 
 ORDER_COLUMNS = (
@@ -148,8 +148,8 @@ class OrdersTab(QWidget):
     # -- actions --------------------------------------------------------------------------------
     def export(self) -> None:
         rail = self.rail.currentData()
-        path, _filter = QFileDialog.getSaveFileName(self, f"Export the {RAIL_NAMES[rail]} file",
-                                                    str(Path.home() / f"{rail}-orders.{'xml' if rail == 'sepa' else 'txt' if rail == 'ach' else 'csv'}"))
+        path = save_file_name(self, f"Export the {RAIL_NAMES[rail]} file",
+                              f"{rail}-orders.{'xml' if rail == 'sepa' else 'txt' if rail == 'ach' else 'csv'}")
         if path:
             self.confirm_export(rail, path)
 

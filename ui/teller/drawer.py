@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -28,6 +28,7 @@ from ui.teller.amounts import hint, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
 from ui.teller.count_grid import CountGrid
 from ui.teller.drawer_close import CloseDrawerDialog, difference_text
+from ui.files import save_file_name
 
 
 def _when(value: datetime | None) -> str:
@@ -358,8 +359,7 @@ class DrawerPanel(QWidget):
             self._say("No drawer session yet: open a drawer first.", ok=False)
             return
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(self, "Save drawer report", f"drawer-{s.drawer}-{s.id}.pdf",
-                                                  "PDF (*.pdf)")
+            name = save_file_name(self, "Save drawer report", f"drawer-{s.drawer}-{s.id}.pdf", "PDF (*.pdf)")
             if not name:
                 return
             path = Path(name)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -24,6 +24,7 @@ from ui.errors import show_error
 from ui.layout import table_view
 from ui.lazy_model import LazyTableModel
 from ui.teller.amounts import parse_amount, show
+from ui.files import save_file_name
 
 
 def _columns(currency: str, locale: str) -> tuple[Column, ...]:
@@ -197,9 +198,8 @@ class StatementPanel(QWidget):
         if f is None or self.account is None:
             return
         if path is None:
-            suggested = str(Path.home() / f"statement-{self.account}.{kind}")
-            chosen, _ = QFileDialog.getSaveFileName(self, f"Export statement as {kind.upper()}", suggested,
-                                                    f"{kind.upper()} files (*.{kind})")
+            chosen = save_file_name(self, f"Export statement as {kind.upper()}", f"statement-{self.account}.{kind}",
+                                    f"{kind.upper()} files (*.{kind})")
             if not chosen:
                 return
             path = Path(chosen)
