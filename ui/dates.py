@@ -1,8 +1,9 @@
 """A date field that may be empty ("any"), whose calendar opens on today, not on its minimum date.
 
 QDateEdit shows an empty value as its minimum date with a special text; its calendar popup then opens
-on that minimum (January 2000). ``OptionalDateEdit`` turns the calendar to this month whenever it opens
-on the empty value (only the page shown changes, not the value)."""
+on that minimum (January 2000). ``OptionalDateEdit`` turns the calendar to this month, with today marked,
+whenever it opens on the empty value (only the page shown changes, not the value), and makes the popup
+tall enough for six week rows."""
 from __future__ import annotations
 
 from datetime import date
@@ -35,7 +36,15 @@ class OptionalDateEdit(QDateEdit):
         calendar = self.calendarWidget()
         if self.date() == ANY_DATE and calendar is not None and calendar.isVisible():
             today = QDate.currentDate()
+            calendar.blockSignals(True)  # today marked, not the 1st; the field's value stays "any" until chosen
+            calendar.setSelectedDate(today)
+            calendar.blockSignals(False)
             calendar.setCurrentPage(today.year(), today.month())
+        if calendar is not None and calendar.isVisible():  # six week rows always fit (the last was cut)
+            popup = calendar.window()
+            need = calendar.sizeHint()
+            if popup is not calendar and (popup.height() < need.height() or popup.width() < need.width()):
+                popup.resize(max(popup.width(), need.width()), max(popup.height(), need.height()))
 
     def value(self) -> date | None:
         """The chosen day, or None for "any"."""

@@ -100,7 +100,9 @@ def _customer_add(args, ctx) -> int:  # noqa: ANN001
             id_type=args.id_type or "", id_number=args.id_number or "", country=args.country))
         data = rec.to_dict()
     else:  # a name-only record (imports): the system operator only; the desk always records every field
-        c = ctx.services.ledger.add_customer(SYSTEM_ACTOR, args.name, args.country)
+        from core.teller.customers import check_name
+
+        c = ctx.services.ledger.add_customer(SYSTEM_ACTOR, check_name(args.name), args.country)
         from core.teller.identifiers import customer_number
 
         data = {"id": c.id, "number": customer_number(c.id), "name": c.name, "country": c.country,

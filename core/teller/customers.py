@@ -17,7 +17,7 @@ import phonenumbers
 import pycountry
 from sqlalchemy import Connection, insert, select
 
-from core.errors import QenexError, ValidationError
+from core.errors import QenexError, Refusals, ValidationError
 from core.ledger.errors import CustomerNotFound
 from core.persistence.models import Customer
 from core.teller.identifiers import customer_number
@@ -27,6 +27,7 @@ C = Customer.__table__
 ID_TYPES = {"passport": "Passport", "national_id": "National ID card", "driving_licence": "Driving licence",
             "residence_permit": "Residence permit"}
 MAX_AGE_YEARS = 130
+MIN_NAME_LETTERS = 2  # a full name has at least two letters (QA #19); mononyms are allowed
 
 
 class InvalidCustomer(ValidationError):
@@ -106,6 +107,10 @@ def check_name(name: str) -> str:
         raise InvalidCustomer("name", "a name has at most 200 characters and no control characters")
     if not any(ch.isalpha() for ch in value) or any(ch.isdigit() for ch in value):
         raise InvalidCustomer("name", f"{value!r} does not look like a name: use letters, no digits")
+    letters = [ch for ch in value if ch.isalpha()]
+    if len(letters) < MIN_NAME_LETTERS or len(set(ch.casefold() for ch in letters)) < 2:  # "X", "X.", "xx"
+        raise InvalidCustomer("name", f"{value!r} is not a full name: type the name as on the ID document "
+                                      f"(at least {MIN_NAME_LETTERS} letters, e.g. Ada Lovelace)")
     return value
 
 
@@ -171,13 +176,37 @@ def check_id_document(id_type: str, id_number: str) -> tuple[str, str]:
     return kind, number
 
 
+class InvalidCustomerFields(Refusals, ValidationError):
+    """Several fields of a new customer are wrong: ``errors`` holds one InvalidCustomer per field (QA #18)."""
+
+    code = "invalid_customer"
+
+
 def validate(new: NewCustomer, today: date) -> dict[str, Any]:
-    """Every field checked and normalised, as column values; the first wrong field raises InvalidCustomer."""
-    country = check_country(new.country)
-    id_type, id_number = check_id_document(new.id_type, new.id_number)
-    return {"name": check_name(new.name), "country": country,
-            "date_of_birth": check_birth_date(new.date_of_birth, today), "phone": check_phone(new.phone, country),
-            "address": check_address(new.address), "id_type": id_type, "id_number": id_number}
+    """Every field checked and normalised, as column values. One wrong field raises its InvalidCustomer;
+    several raise InvalidCustomerFields with each of them, so a form shows every error at once."""
+    errors: list[InvalidCustomer] = []
+
+    def attempt(check, *args):  # noqa: ANN001, ANN002, ANN202
+        try:
+            return check(*args)
+        except InvalidCustomer as err:
+            errors.append(err)
+            return None
+
+    name = attempt(check_name, new.name)
+    country = attempt(check_country, new.country)
+    birth = attempt(check_birth_date, new.date_of_birth, today)
+    phone = attempt(check_phone, new.phone, country) if country else None  # its format depends on the country
+    address = attempt(check_address, new.address)
+    document = attempt(check_id_document, new.id_type, new.id_number)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InvalidCustomerFields(errors)
+    assert document is not None
+    return {"name": name, "country": country, "date_of_birth": birth, "phone": phone, "address": address,
+            "id_type": document[0], "id_number": document[1]}
 
 
 def insert_customer(conn: Connection, values: dict[str, Any], now: datetime) -> int:

@@ -44,6 +44,7 @@ class TransferPreview:
     score: float | None
     reasons: tuple[str, ...]
     approval: str | None = None  # why it will wait for a second person (core.approvals), if it will
+    debit_customer_id: int | None = None  # whose account pays (None: a bank GL account)
 
     @property
     def outcome(self) -> str:
@@ -99,7 +100,8 @@ def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPrevi
     debit, credit = posting.account(req.debit), posting.account(req.credit)
     return TransferPreview(req, names.get(req.debit) or acc_names.get(req.debit, ""),
                            names.get(req.credit) or acc_names.get(req.credit, ""), 0, debit.balance,
-                           debit.available, credit.balance, decision, score, tuple(reasons), approval)
+                           debit.available, credit.balance, decision, score, tuple(reasons), approval,
+                           debit.customer_id)
 
 
 def _why(need, actor: Actor, currency: str) -> str:  # noqa: ANN001 - core.approvals.Need

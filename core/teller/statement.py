@@ -68,6 +68,25 @@ class StatementFilter:
             end = datetime.combine(self.date_to + timedelta(days=1), time(0), self.tz).astimezone(timezone.utc)
         return start, end
 
+    def filter_text(self, currency: str, locale: str | None = None) -> str:
+        """The amount and direction filter in words ("" when none is on): shown beside the period so a
+        summary never reads "all entries" while only some are listed (QA #24)."""
+        from core.ledger.money import format_minor
+
+        def fmt(minor: int) -> str:
+            return format_minor(minor, currency, locale)
+
+        parts = []
+        if self.min_amount is not None and self.max_amount is not None:
+            parts.append(f"amounts {fmt(self.min_amount)} to {fmt(self.max_amount)}")
+        elif self.min_amount is not None:
+            parts.append(f"amounts of {fmt(self.min_amount)} or more")
+        elif self.max_amount is not None:
+            parts.append(f"amounts up to {fmt(self.max_amount)}")
+        if self.direction != "any":
+            parts.append("money in only" if self.direction == "in" else "money out only")
+        return ", ".join(parts)
+
     def period_text(self) -> str:
         if not (self.date_from or self.date_to):
             return "all entries"

@@ -59,3 +59,31 @@ def test_an_analyst_may_not_add_customers(teller, engine):
     with pytest.raises(PermissionDenied):
         teller.add_customer(ANALYST, new_customer())
     assert _count(engine) == 0
+
+
+def test_every_wrong_field_is_named_at_once():
+    """QA #18: country, date of birth, phone and document wrong together: all four in one refusal."""
+    from datetime import date
+
+    from core.teller.customers import InvalidCustomerFields, NewCustomer, validate
+
+    new = NewCustomer(name="Radia Perlman", date_of_birth="18-12-1951", phone="555", address="1 Spanning Tree Way",
+                      id_type="passport", id_number="!", country="XX")
+    with pytest.raises(InvalidCustomerFields) as caught:
+        validate(new, date(2026, 11, 30))
+    assert [e.field for e in caught.value.errors] == ["country", "date_of_birth", "id_number"]  # phone needs a country
+    new = NewCustomer(name="Radia Perlman", date_of_birth="18-12-1951", phone="555", address="1 Spanning Tree Way",
+                      id_type="passport", id_number="!", country="US")
+    with pytest.raises(InvalidCustomerFields) as caught:
+        validate(new, date(2026, 11, 30))
+    assert [e.field for e in caught.value.errors] == ["date_of_birth", "phone", "id_number"]
+
+
+@pytest.mark.parametrize("name", ["X", "X.", "xx", "A-", "Ö"])
+def test_a_full_name_has_at_least_two_letters(name):
+    """QA #19: "X" is not a customer's full name; short real names (mononyms, "Li", "Ng") are."""
+    from core.teller.customers import InvalidCustomer, check_name
+
+    with pytest.raises(InvalidCustomer, match="not a full name"):
+        check_name(name)
+    assert check_name("Li") == "Li" and check_name("Ng Wei") == "Ng Wei" and check_name("Suharto") == "Suharto"

@@ -82,3 +82,13 @@ def test_pdf_statement_refuses_a_period_too_long(teller, history, monkeypatch):
     monkeypatch.setattr("core.teller.documents.MAX_PDF_LINES", 10)
     with pytest.raises(StatementTooLong, match="export CSV"):
         teller.statement_pdf(TELLER, history, StatementFilter())
+
+
+def test_the_filter_is_said_in_words():
+    """QA #24: a summary with a filter on says so (never just "all entries")."""
+    from core.teller.statement import StatementFilter
+
+    assert StatementFilter().filter_text("USD", "en_US") == ""
+    assert StatementFilter(min_amount=200_000).filter_text("USD", "en_US") == "amounts of $2,000.00 or more"
+    both = StatementFilter(min_amount=100, max_amount=500, direction="out").filter_text("USD", "en_US")
+    assert both == "amounts $1.00 to $5.00, money out only"

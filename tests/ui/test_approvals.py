@@ -109,3 +109,19 @@ def test_the_maker_withdraws_a_request_from_their_inbox(qtbot, services, bank, t
     qtbot.waitUntil(lambda: "withdrawn by the maker" in mine.result_label.text())
     qtbot.waitUntil(lambda: mine.model.rowCount() == 0)
     assert services.ledger.balance(teller, bank[0]).available == 1_000_00
+
+
+def test_an_overdraft_request_is_shown_as_a_credit_decision(qtbot, services, bank, teller):
+    """QA #20: the teller's $5,000,000.00 overdraft waits; the checker sees it whole and approves it."""
+    customer = services.ledger.add_customer(SYSTEM_ACTOR, "Xavier Example")
+    acc = services.ledger.open_account(teller, customer.id, "USD", 5_000_000_00)
+    assert acc.overdraft_limit == 0 and acc.overdraft_request is not None
+    inbox = _inbox(qtbot, services, SAM, 1)
+    inbox.table.selectRow(0)
+    qtbot.waitUntil(lambda: "credit decision" in inbox.detail.fraud.text())
+    assert inbox.model.row_object(0).kind_text == "Overdraft limit" and inbox.detail.amount.text() == "$5,000,000.00"
+    qtbot.keyClick(inbox.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: inbox.dialog is not None and inbox.dialog.isVisible())
+    assert "Money that posts" not in inbox.dialog.values  # nothing is paid out
+    qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "overdraft limit set to $5,000,000.00" in inbox.result_label.text())

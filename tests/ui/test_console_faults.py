@@ -84,7 +84,10 @@ def test_calendar_of_an_empty_date_opens_on_this_month(qtbot):
     today = QDate.currentDate()
     qtbot.waitUntil(lambda: calendar.isVisible())
     assert (calendar.yearShown(), calendar.monthShown()) == (today.year(), today.month())
+    assert calendar.selectedDate() == today  # today is marked, not the 1st (QA #24)
     assert edit.value() is None  # only the page turned, not the value
+    popup = calendar.window()
+    assert popup.height() >= calendar.sizeHint().height()  # the sixth week row is not cut
 
 
 def test_plural_wording():

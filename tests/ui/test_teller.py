@@ -169,7 +169,7 @@ def test_amounts_are_typed_and_shown_in_the_operators_locale(qtbot, services, ba
     qtbot.keyClicks(form.fields["to"], bank[1])
     qtbot.keyClicks(form.fields["amount"], "12.50")  # "." groups thousands in de_DE: refused, never read as 1250
     form.submit()
-    assert "type it like 1.234,50" in form.field_errors()["amount"]
+    assert "type digits like 1.234,50" in form.field_errors()["amount"]
     form.fields["amount"].clear()
     qtbot.keyClicks(form.fields["amount"], "1.000,00")
     form.submit()
@@ -188,3 +188,24 @@ def test_transfer_shows_every_refusal_at_once(qtbot, services, bank, teller):
     qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: {"to", "amount"} <= set(form.field_errors()))
     assert "check the number" in form.field_errors()["to"] and "available" in form.field_errors()["amount"]
+
+
+def test_a_from_account_of_another_customer_switches_and_posting_clears_the_form(qtbot, services, bank, teller):
+    """QA #9: with Ada on screen, a From account of Grace's switches the page to Grace and says so (nothing
+    opens to confirm); after posting, To, amount and description are empty (nothing invites a duplicate)."""
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    form.fields["from"].setText(bank[1])
+    qtbot.keyClicks(form.fields["to"], bank[2])
+    qtbot.keyClicks(form.fields["amount"], "10")
+    form.submit()
+    qtbot.waitUntil(lambda: page.selected_number == bank[1] and "Grace Hopper's" in form.status.text())
+    assert page.customer_panel.name.text() == "Grace Hopper" and form.dialog is None
+    assert form.text("from") == bank[1] and form.text("to") == bank[2]  # kept to review again
+    qtbot.keyClicks(form.fields["description"], "rent")
+    form.submit()
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    _confirm(qtbot, form)
+    assert (form.text("to"), form.text("amount"), form.text("description")) == ("", "", "")
+    assert form.text("from") == bank[1]

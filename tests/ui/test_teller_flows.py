@@ -60,7 +60,8 @@ def test_new_customer_with_errors_inline_then_added_and_account_opened(qtbot, se
     # above the teller's overdraft limit: the account opens without one and a supervisor is asked
     big = page.open_account_dialog()
     big.overdraft.setText("5,000,000")
-    big.submit()
+    qtbot.keyClick(big.overdraft, Qt.Key.Key_Return)  # returnPressed and the default button: one confirmation
+    assert len([d for d in big.findChildren(type(big.confirm)) if d.isVisible()]) == 1
     assert "above your overdraft limit" in big.confirm.outcome.text()
     assert big.confirm.confirm_button.text() == "Open and send for &approval"
     assert big.confirm.values["Your limit"].text() == "$1,000.00"
@@ -83,6 +84,7 @@ def test_statement_filter_and_csv_export(qtbot, services, bank, teller, tmp_path
     statement.min_amount.setText("2,000")
     statement.apply()
     qtbot.waitUntil(lambda: "0 entries" in statement.title.text())
+    assert "all entries · only amounts of $2,000.00 or more" in statement.title.text()  # the filter is said (QA #24)
     statement.min_amount.clear()
     out = tmp_path / "s.csv"
     statement.export("csv", out)
@@ -139,3 +141,17 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     services.approvals.approve(Actor("sue", Role.SUPERVISOR), request.id)
     qtbot.waitUntil(lambda: boss.holds_panel.model.rowCount() == 0)  # followed live
     assert services.teller.account(teller, bank[0]).account.available == 100000
+
+
+def test_new_customer_shows_every_fields_error_at_once(qtbot, services, bank, teller):
+    """QA #18/#19: a one-letter name, a bad date, phone and document are all marked on one try."""
+    page = _page(qtbot, services, teller)
+    dialog = page.new_customer_dialog()
+    for key, value in (("name", "X"), ("date_of_birth", "1951/12/18"), ("phone", "555"),
+                       ("address", "1 Spanning Tree Way, Somerville"), ("id_number", "!")):
+        dialog.edits[key].setText(value)
+    dialog.submit()
+    qtbot.waitUntil(lambda: len(dialog.form.field_errors()) >= 4)
+    errors = dialog.form.field_errors()
+    assert {"name", "date_of_birth", "phone", "id_number"} <= set(errors)
+    assert "not a full name" in errors["name"] and dialog.isVisible()

@@ -59,7 +59,9 @@ class RequestDetail(QWidget):
         if r.checker or r.result:
             lines.append(f"Decided by {r.checker or 'the system'}: {r.decision_note or '—'}; {r.result or ''}")
         self.meta.setText("\n".join(x for x in lines if x))
-        if r.score is None:
+        if r.kind == "overdraft":
+            self.fraud.setText("A credit decision: approving sets this overdraft limit; nothing is paid out now")
+        elif r.score is None:
             self.fraud.setText("Fraud score: not screened (the bank's own accounts, or no payment)")
         else:
             reasons = f": {'; '.join(detail.reasons[:3])}" if detail.reasons else ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -62,6 +62,8 @@ class ApprovalsPage(QWidget):
         self.table.setModel(self.model)
         for column, width in enumerate((36, 96, 96, 92, 52, 92)):
             self.table.setColumnWidth(column, width)
+        # an overdraft request's $5,000,000.00 is never cut to "$5,000,00…"
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda _i: self.note.setFocus())
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 
 from app.services import Services
 from app.tasks import Op
-from core.errors import QenexError
+from core.errors import QenexError, Refusals
 from core.ledger import money
 from core.security.roles import Actor
 from core.teller.customers import ID_TYPES, CustomerRecord, NewCustomer
@@ -66,6 +66,18 @@ class _FormDialog(QDialog):
     def _failed(self, err: Exception) -> None:
         self._busy = False
         self.ok_button.setEnabled(True)
+        if isinstance(err, Refusals):  # every field's error at once, each under its field (QA #18)
+            first = None
+            for one in err.errors:
+                key = getattr(one, "field", None)
+                if key in self.form.fields:
+                    self.form.set_error(key, one.message)
+                    first = first or key
+                else:
+                    self.form.set_status(one.message, ok=False)
+            if first is not None:
+                self.form.fields[first].setFocus()
+            return
         key = getattr(err, "field", None)
         if isinstance(err, QenexError) and err.code == "duplicate_customer":
             key = "id_number"
@@ -127,11 +139,15 @@ class OpenAccountDialog(_FormDialog):
     opened = Signal(object)  # AccountView
 
     def __init__(self, services: Services, actor: Actor, customer: CustomerRecord, parent: QWidget | None = None) -> None:
+        limit = services.teller.overdraft_limit(actor, "USD")
+        yours = ("" if limit is None else f" You may set up to {money.format_minor(limit, 'USD')} (or the same in another "
+                 "currency); above that a supervisor approves it.")
         super().__init__(parent, f"Open an account for {customer.name}",
-                         f"Customer {customer.number}. The overdraft limit is how far the balance may go below zero.",
-                         "&Open account")
+                         f"Customer {customer.number}. The overdraft limit is how far the balance may go below zero."
+                         + yours, "&Open account")
         self.services, self.actor, self.customer = services, actor, customer
         self.locale = operator_locale()
+        self.confirm: ConfirmDialog | None = None
         self.currency = QLineEdit("USD", maxLength=3)
         self.overdraft = QLineEdit("0", maxLength=32)
         for edit in (self.currency, self.overdraft):
@@ -143,6 +159,9 @@ class OpenAccountDialog(_FormDialog):
         self.currency.selectAll()
 
     def submit(self) -> None:
+        # Return in a field both fires returnPressed and presses the dialog's default button: one review only
+        if self._busy or (self.confirm is not None and self.confirm.isVisible()):
+            return
         self.form.clear()
         try:
             code = money.currency(self.currency.text())

@@ -37,6 +37,13 @@ class Pick:
     account: str | None
 
 
+def _found_by(hit: SearchHit) -> str:
+    """Short, as the Account column shows the number: "two digits swapped", "exact account no.", "name"."""
+    kind, _, detail = hit.matched.partition(" (")
+    short = {"account number": "account no.", "customer number": "customer no."}.get(kind, kind)
+    return detail.rstrip(")") if detail else ("exact " if hit.exact else "") + short
+
+
 class Finder(QWidget):
     picked = Signal(object)  # Pick, or None when nothing is current
 
@@ -78,7 +85,7 @@ class Finder(QWidget):
         self.hits_model = RowsModel((
             Column("Name", lambda h: h.name),
             Column("Account", lambda h: h.account or "—"),
-            Column("Found by", lambda h: ("exact " if h.exact else "") + h.matched),
+            Column("Found by", _found_by),
             Column("Customer", lambda h: h.customer_number or "bank (GL)"),
         ), self)
         self.hits = table_view()

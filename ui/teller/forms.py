@@ -47,6 +47,8 @@ class LedgerForm(InlineForm):
         DatabaseWatch.shared().changed.connect(self._database_changed)
         self.last: TransferResult | None = None  # the last posting, whose receipt can be printed
         self.receipt_button: QPushButton | None = None
+        self.shown_customer: int | None = None  # the customer on screen (the page sets it), None: none or a GL account
+        self.after_posting: tuple[str, ...] = ("amount",)  # fields cleared once something posted (no duplicates)
 
     def make_receipt_button(self, text: str) -> QPushButton:
         """The "Print receipt" button of this form (enabled once something posted; each copy numbered)."""
@@ -148,9 +150,10 @@ class LedgerForm(InlineForm):
         self._request_id = None
         # held for fraud review (or a pending transfer): amber, not the green of money that moved
         self.set_status(done(result), ok=True, warning=getattr(result, "state", None) == "pending")
-        amount = self.fields["amount"]
-        assert isinstance(amount, QLineEdit)
-        amount.clear()
+        for key in self.after_posting:  # nothing left that invites posting the same again (QA #9)
+            edit = self.fields[key]
+            assert isinstance(edit, QLineEdit)
+            edit.clear()
         self.posted.emit(result)
 
     def _failed(self, err: Exception) -> None:

@@ -271,7 +271,7 @@ class OutgoingForm(InlineForm):
             note += "; the fee is reserved with it and charged only if the payment goes out"
         self.set_status(f"Receipt: order {order.id} created: {fmt(order.amount)}{fee} from {order.account} to "
                         f"{order.name} by {order.rail.upper()}{note}", ok=True, warning=held)
-        for key in ("amount", "reference"):
+        for key in ("amount", "reference", "name", "iban", "bic", "routing", "account_no"):  # no duplicate (QA #9)
             edit = self.fields[key]
             assert isinstance(edit, QLineEdit)
             edit.clear()

@@ -76,6 +76,8 @@ class TellerPage(QWidget):
         self.standing_panel.changed.connect(lambda: self.refresh(list_too=False))
         for form in (self.transfer_form, self.cash_form):
             form.posted.connect(lambda _r: self.refresh())
+        self._notice: tuple[str, str] | None = None  # (account, words) to show once that account is on screen
+        self.transfer_form.payer_elsewhere.connect(self._payer_elsewhere)
         self.holds_panel.holds_changed.connect(self.refresh)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.statement, "Statement")
@@ -238,6 +240,7 @@ class TellerPage(QWidget):
             offered, offered_currency = (None, None) if gl_refused else (number, currency)
             for form in (self.transfer_form, self.cash_form):
                 form.use_account(offered, offered_currency)
+                form.shown_customer = detail.account.customer_id if detail is not None else None
                 if gl_refused:
                     form.set_status(f"{number} is one of the bank's own GL accounts: tellers do not move money on "
                                     f"it directly. {WHAT_INSTEAD[0].upper()}{WHAT_INSTEAD[1:]}.", ok=False)
@@ -246,9 +249,19 @@ class TellerPage(QWidget):
             self.statement.show_account(number, currency)
             # standing instructions move money between customer accounts only (core.teller.standing)
             self.standing_panel.show_account(number, currency, gl=detail is not None and is_gl(detail.account))
+        if self._notice is not None and detail is not None and self._notice[0] == number:
+            self.transfer_form.set_status(self._notice[1], ok=False, warning=True)
+            self._notice = None
         self.holds_panel.show_account(number, currency, detail.holds if detail else [],
                                       gl_refused=detail is not None and is_gl(detail.account)
                                       and not may_move_gl(self.actor))
+
+    def _payer_elsewhere(self, number: str, words: str) -> None:
+        """The transfer's From account is another customer's: find it (the list, the header and every tab follow
+        it, as for any search) and say so on the transfer form once it is shown."""
+        self._notice = (number, words)
+        self.finder.search.setText(number)
+        self.finder._enter()  # noqa: SLF001 - search now, not after the typing delay
 
     def refresh(self, list_too: bool = True) -> None:
         """F5 and after a posting: reload the list (keeping its position), the customer and the account."""

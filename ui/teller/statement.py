@@ -179,7 +179,9 @@ class StatementPanel(QWidget):
         number, f, s = summary
         c, loc = self.currency, self.locale
         lines = plural(self.model.rowCount(), "entry", "entries") if self._counted else "counting entries…"
-        self.title.setText(f"{number} · {f.period_text()} · {SORTS[f.sort]} · {lines}"
+        shown = f.filter_text(c, loc)
+        period = f.period_text() + (f" · only {shown}" if shown else "")
+        self.title.setText(f"{number} · {period} · {SORTS[f.sort]} · {lines}"
                            f" · opening {show(s.opening, c, loc)} · closing {show(s.closing, c, loc)}")
 
     def _model_counted(self) -> None:

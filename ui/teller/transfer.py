@@ -2,6 +2,7 @@
 the transfer in a confirmation that shows exactly what will post; Enter there posts it; then a receipt."""
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from app.services import Services
@@ -16,8 +17,12 @@ from ui.teller.receipts import link, print_receipt
 
 
 class TransferForm(LedgerForm):
+    # (account, words): the From account is another customer's; the page switches to them (QA #9)
+    payer_elsewhere = Signal(str, str)
+
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(services, actor, parent)
+        self.after_posting = ("to", "amount", "description")
         self.line("from", "&From account", "account number, e.g. 1000000016", 24)
         self.line("to", "&To account", "account number", 24)
         self.line("amount", "&Amount", hint(), 32)
@@ -54,6 +59,12 @@ class TransferForm(LedgerForm):
         self.review(lambda: teller.preview(actor, req), lambda p: self._confirm(req, p))
 
     def _confirm(self, req: TransferRequest, p: TransferPreview) -> None:
+        if self.shown_customer is not None and p.debit_customer_id != self.shown_customer:
+            whose = f"{p.debit_name}'s" if p.debit_customer_id is not None else "one of the bank's own accounts"
+            self.payer_elsewhere.emit(req.debit, f"The From account {req.debit} is {whose}, not the customer who was "
+                                                 "on screen: the page now shows it. Check with the customer, then "
+                                                 "review again. Nothing was posted.")
+            return
         c, loc = req.currency, self.locale
         rows = [("From", f"{req.debit}  {p.debit_name}"), ("To", f"{req.credit}  {p.credit_name}"),
                 ("Amount", show(req.amount, c, loc)), ("Fees", show(p.fee, c, loc) + " (none)" if not p.fee else show(p.fee, c, loc)),
