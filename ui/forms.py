@@ -6,6 +6,7 @@ import html
 from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from core.errors import QenexError, Refusals
 from ui.errors import describe
 
 
@@ -100,6 +101,24 @@ class InlineForm(QWidget):
         shown = base if Qt.mightBeRichText(base) else html.escape(base)
         self.status.setText(f"{shown}<br>{rich}")
         self._fit()
+
+    def show_refusals(self, err: Exception, field_for) -> None:  # noqa: ANN001 - (QenexError) -> str | None
+        """Show ``err`` — or each refusal of a ``core.errors.Refusals`` — under the field ``field_for`` names
+        (the rest together in the status line); focus goes to the first wrong field. Every wrong field at once,
+        not one per attempt."""
+        errors = err.errors if isinstance(err, Refusals) else [err]
+        first, loose = None, []
+        for one in errors:
+            key = field_for(one) if isinstance(one, QenexError) else None
+            if key is not None and key in self.fields and self.errors[key].isHidden():
+                self.set_error(key, describe(one)[1])
+                first = first or key
+            else:
+                loose.append(describe(one)[1])
+        if loose:
+            self.set_status("; ".join(loose), ok=False)
+        if first is not None:
+            self.fields[first].setFocus()
 
     def show_failure(self, err: Exception, key: str | None) -> None:
         """Show ``err`` under field ``key``, or in the status line if it is about the whole form."""

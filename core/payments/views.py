@@ -86,6 +86,16 @@ class PaymentView:
     def refundable(self) -> int:
         return self.captured - self.refunded
 
+    @property
+    def state_words(self) -> str:
+        """The status as a list shows it: a payment the fraud screen holds says so (not just "authorized"),
+        and a capture of less than the authorization says it was partial."""
+        if self.fraud_decision == "review" and self.status in ("requires_capture", "requires_action"):
+            return "held for fraud review"
+        if self.status in ("succeeded", "refunded") and 0 < self.captured < self.amount:
+            return f"{status_words(self.status)} (part)"
+        return status_words(self.status)
+
     def to_dict(self) -> dict[str, Any]:
         c = self.currency
         data = {
