@@ -13,7 +13,7 @@ Months without the day (the 31st in April) use their last day.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -106,9 +106,10 @@ class InstructionView:
     next_due: date | None
     last_run: RunView | None
     failures: int
+    warning: str | None = None  # at creation: the payer's available balance does not cover one run
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "customer_id": self.customer_id, "from": self.debit, "to": self.credit,
+        return {**({"warning": self.warning} if self.warning else {}), "id": self.id, "customer_id": self.customer_id, "from": self.debit, "to": self.credit,
                 "to_name": self.credit_name, "amount": money.plain(self.amount, self.currency),
                 "currency": self.currency, "frequency": self.frequency, "valid_from": self.valid_from.isoformat(),
                 "valid_until": self.valid_until.isoformat() if self.valid_until else None,
@@ -186,7 +187,19 @@ class StandingOrders:
                 "valid_until": valid_until.isoformat() if valid_until else None})
             return self._views(conn, SI.c.id == iid)[0]
 
-        return self.ledger.run(work)
+        view = self.ledger.run(work)
+        return replace(view, warning=self.funding_warning(actor, debit, amount))
+
+    def funding_warning(self, actor: Actor, debit: str, amount: int) -> str | None:
+        """A warning (never a refusal: money may come in before the first due date) when ``debit``'s available
+        balance is less than one run of ``amount``; None when it covers it."""
+        balance = self.ledger.balance(actor, debit)
+        if not isinstance(amount, int) or balance.available >= amount:
+            return None
+        cur = balance.currency
+        return (f"account {debit} has {money.format_minor(balance.available, cur)} available, less than one run of "
+                f"{money.format_minor(amount, cur)}: unless money comes in before each due date, the run fails "
+                "(the run history shows it)")
 
     @staticmethod
     def _number(value: str, key: str) -> str:

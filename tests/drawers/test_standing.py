@@ -165,3 +165,15 @@ def test_running_due_instructions_now_is_the_schedulers_or_a_supervisors(teller,
         rows = conn.execute(select(AuditEntry.__table__.c.actor, AuditEntry.__table__.c.action).where(
             AuditEntry.__table__.c.action.in_(("standing.run", "standing.run_now", "permission.denied")))).all()
     assert set(rows) == {("tina", "permission.denied"), ("sam", "standing.run_now"), ("system", "standing.run")}
+
+
+def test_an_instruction_larger_than_the_available_balance_is_added_with_a_warning(teller, pair):
+    """QA2 #29: warned, not refused (money may come in before the first due date)."""
+    so, (src, dst), today = StandingOrders(teller.ledger), pair, date.today()
+    big = so.add(TINA, src, dst, usd("100000"), "weekly", today + timedelta(days=1))
+    assert big.status == "active" and big.warning is not None
+    assert "has $1,000.00 available, less than one run of $100,000.00" in big.warning
+    assert big.to_dict()["warning"] == big.warning
+    small = so.add(TINA, src, dst, usd("10"), "weekly", today + timedelta(days=1))
+    assert small.warning is None and "warning" not in small.to_dict()
+    assert so.funding_warning(TINA, src, usd("1000")) is None
