@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtGui import Qt
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from collections.abc import Callable
+
+from PySide6.QtGui import QKeySequence, QShortcut, Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget,
+)
 
 from core.errors import QenexError, Refusals
 from ui.errors import describe
@@ -21,6 +25,9 @@ class InlineForm(QWidget):
         self.errors: dict[str, QLabel] = {}
         self.status = QLabel(objectName="formStatus", wordWrap=True)
         self.status.hide()
+        # Never squeezed below what it needs: a panel's table takes the room that is left, not the form's
+        # (an error line under a field collapsed the field to a few pixels on the Holds tab, QA2 #26).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
     def add_field(self, key: str, label: str, widget: QWidget) -> QWidget:
         holder = QWidget()
@@ -59,13 +66,15 @@ class InlineForm(QWidget):
         self._fit()
 
     def _fit(self) -> None:
-        """In a dialog, grow it to fit the message (wrapped labels in a form layout do not ask for the height
-        they need, so the fields were squeezed and the message clipped)."""
+        """Give each shown message the height it needs (wrapped labels in a form layout do not ask for it, so
+        the fields were squeezed and the message clipped), and in a dialog grow the dialog to fit."""
+        for label in (*self.errors.values(), self.status):
+            if not label.isHidden():
+                width = label.width() if label.width() > 0 else self.width() // 2
+                label.setMinimumHeight(label.heightForWidth(max(width, 200)))
+        self.updateGeometry()
         window = self.window()
         if isinstance(window, QDialog):
-            for label in (*self.errors.values(), self.status):
-                if not label.isHidden() and label.width() > 0:
-                    label.setMinimumHeight(label.heightForWidth(max(label.width(), 200)))
             window.layout().activate()
             window.adjustSize()
 
@@ -128,6 +137,15 @@ class InlineForm(QWidget):
             self.fields[key].setFocus()
         else:
             self.set_status(message, ok=False)
+
+
+def enter_submits(submit: Callable[[], None], *widgets: QWidget) -> None:
+    """Enter in a combo box or date field (which have no returnPressed) does what Enter in the form's line
+    edits does: ``submit`` (a review; never a posting). An open drop-down list takes Enter as its choice."""
+    for widget in widgets:
+        assert isinstance(widget, (QComboBox, QAbstractSpinBox))
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # only while the field itself has focus
+            QShortcut(QKeySequence(key), widget, activated=submit, context=Qt.ShortcutContext.WidgetShortcut)
 
 
 def _mark(widget: QWidget, invalid: bool) -> None:

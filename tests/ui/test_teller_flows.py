@@ -95,6 +95,33 @@ def test_statement_filter_and_csv_export(qtbot, services, bank, teller, tmp_path
     qtbot.waitUntil(lambda: pdf.exists() and "PDF statement" in statement.title.text())
 
 
+def test_hold_form_keeps_its_fields_on_an_error_and_enter_in_reason_places(qtbot, services, bank, teller):
+    """QA2 #26, #28: an over-limit amount's error does not squeeze the Amount field or cut the message; Enter
+    in the Reason code places (like in Amount); the table shows each hold's number and four rows at least."""
+    page = _page(qtbot, services, teller)
+    page.resize(1180, 760)
+    qtbot.keyClicks(page.finder.search, bank[0])
+    qtbot.waitUntil(lambda: page.selected_number == bank[0])
+    holds = page.holds_panel
+    page.tabs.setCurrentWidget(holds)
+    tall = holds.amount.height()
+    holds.amount.setText("2000")
+    holds.reason.setFocus()
+    qtbot.keyClick(holds.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "amount" in holds.form.field_errors())
+    qtbot.wait(50)
+    error = holds.form.errors["amount"]
+    assert holds.amount.height() >= tall - 2 and holds.amount.height() >= holds.amount.minimumSizeHint().height()
+    assert error.height() >= error.heightForWidth(error.width())  # the whole message, not cut
+    holds.amount.setText("150")
+    holds.reason.setFocus()  # the refusal put the cursor in Amount
+    qtbot.keyClick(holds.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: holds.model.rowCount() == 1)
+    hold = holds.holds()[0]
+    assert holds.model.data(holds.model.index(0, 0)) == str(hold.id) and f"hold {hold.id}" in holds.form.status.text()
+    assert holds.table.height() >= 4 * holds.table.verticalHeader().defaultSectionSize()
+
+
 def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, teller):
     page = _page(qtbot, services, teller)
     qtbot.keyClicks(page.finder.search, bank[0])
@@ -126,7 +153,7 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     ask.edit.setText("the cheque has cleared")
     ask._submit()
     qtbot.waitUntil(lambda: "waiting for approval (request #" in holds.form.status.text())
-    qtbot.waitUntil(lambda: "waiting for approval" in holds.model.data(holds.model.index(0, 4)))
+    qtbot.waitUntil(lambda: "waiting for approval" in holds.model.data(holds.model.index(0, 5)))
     [asked] = services.approvals.list(Actor("sue", Role.SUPERVISOR))
     services.approvals.reject(Actor("sue", Role.SUPERVISOR), asked.id, "not cleared yet, wait")
     boss = TellerPage(services, Actor("sam", Role.SUPERVISOR, device="desk-2"))

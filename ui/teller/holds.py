@@ -18,7 +18,7 @@ from core.security.roles import Actor, Permission
 from core.teller.holds import MAX_HOLD_DAYS, REASONS, HoldView
 from ui.columns import Column
 from ui.errors import confirm
-from ui.forms import InlineForm
+from ui.forms import InlineForm, enter_submits
 from ui.layout import table_view
 from ui.rows_model import RowsModel
 from ui.send_dialog import Sender, TextDialog
@@ -44,9 +44,11 @@ class HoldsPanel(QWidget):
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 92), (2, 150), (3, 118)):
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 56), (1, 92), (3, 150), (4, 118)):
             self.table.setColumnWidth(column, width)
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 4
+                                    + self.table.horizontalHeader().sizeHint().height() + 4)  # four rows at least
 
         self.form = InlineForm()
         self.amount = QLineEdit(placeholderText=hint(), maxLength=32)
@@ -73,6 +75,7 @@ class HoldsPanel(QWidget):
         for edit in (self.amount, self.note):
             edit.returnPressed.connect(self.place)
             edit.textEdited.connect(self._new_request)
+        enter_submits(self.place, self.reason, self.until)  # Enter anywhere in the form places (QA2 #28)
         buttons = QWidget()
         box = QHBoxLayout(buttons)
         box.setContentsMargins(0, 0, 0, 0)
@@ -90,7 +93,8 @@ class HoldsPanel(QWidget):
 
     def _columns(self) -> tuple[Column, ...]:
         loc = self.locale
-        return (Column("Amount", lambda h: show(h.amount, h.currency, loc), align_right=True),
+        return (Column("Hold", lambda h: str(h.id), align_right=True),  # the number qenex hold release takes
+                Column("Amount", lambda h: show(h.amount, h.currency, loc), align_right=True),
                 Column("Reason", lambda h: h.reason_text + (f" — {h.note}" if h.note else "")),
                 Column("Placed by", lambda h: f"{h.placed_by}, {_when(h.placed_at)}"),
                 Column("Expires", lambda h: _when(h.expires_at)),
@@ -153,7 +157,7 @@ class HoldsPanel(QWidget):
         self._hold_id = None
         self.amount.clear()
         self.note.clear()
-        self.form.set_status(f"Placed a hold of {show(hold.amount, hold.currency, self.locale)} until "
+        self.form.set_status(f"Placed hold {hold.id} of {show(hold.amount, hold.currency, self.locale)} until "
                              f"{_when(hold.expires_at)}.", ok=True)
         self.holds_changed.emit()
 
