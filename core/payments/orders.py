@@ -117,7 +117,7 @@ class PaymentOrders:
 
         result = self.ledger.transfer(actor, TransferRequest(
             id=req.id, debit=req.account, credit=clearing_account, amount=req.amount, currency=req.currency,
-            code=f"{ben.rail}_out", description=f"{RAIL_NAMES[ben.rail]} to {ben.name}: {ben.reference}"[:200],
+            code=f"{ben.rail}_out", description=order_description(ben)[:200],
             channel="transfer", counterparty=ben.counterparty, counterparty_country=ben.country,
             device=actor.device), also=also, operation="rail")
         view = self.show(actor, req.id, check=False)
@@ -281,6 +281,13 @@ class PaymentOrders:
         if row is None:
             raise AccountNotFound(f"no account {number}", account=number)
         return row.name, row.currency
+
+
+def order_description(ben: Beneficiary) -> str:
+    """The statement line of an outgoing order: "SEPA credit transfer to Jean Dupont: invoice 42", or without a
+    reference just "... to Jean Dupont" (no dangling colon)."""
+    reference = " ".join((ben.reference or "").split())
+    return f"{RAIL_NAMES[ben.rail]} to {ben.name}" + (f": {reference}" if reference else "")
 
 
 def describe_return(reason: str, rail: str | None = None) -> str:

@@ -299,3 +299,12 @@ def test_a_return_code_must_be_on_the_orders_rail_list(rails, tmp_path):
     with pytest.raises(InvalidReturnCode, match="R99 is not a wire return code; use one of the SWIFT"):
         return_codes.check("wire", "R99")
     assert return_codes.describe("AC04", "wire") == "AC04 Account closed"
+
+
+def test_an_orders_statement_line_has_no_dangling_colon(rails):
+    """QA2 #15: without a reference the line ends with the beneficiary's name."""
+    orders, ledger, acc = rails
+    plain = orders.create(TELLER, order(acc["EUR"], "sepa", 1_000, "EUR", iban=IBAN, bic=BIC))
+    lines = [line.description for line in ledger.statement(SYSTEM_ACTOR, acc["EUR"]).lines]
+    assert any(d.endswith(" to " + plain.name) for d in lines), lines
+    assert not any(d.rstrip().endswith(":") for d in lines), lines
