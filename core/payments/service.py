@@ -9,6 +9,7 @@ here (``Permission.PAYMENT_TAKE``; ``alert.disposition`` for a payment held for 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -292,7 +293,10 @@ class PaymentService:
         if check:
             self.authorize(actor, Permission.LEDGER_VIEW, payment_id)
         with self.engine.connect() as conn:
-            return store.view(store.get(conn, payment_id), store.events(conn, payment_id))
+            view = store.view(store.get(conn, payment_id), store.events(conn, payment_id))
+            if view.fraud_decision == "review" and view.status in ("requires_capture", "requires_action"):
+                view = replace(view, review_alert=review.open_alert(conn, payment_id))
+            return view
 
     def list(self, actor: Actor, *, status: str | None = None, account: str | None = None, search: str | None = None,
              offset: int = 0, limit: int = 100) -> list[PaymentView]:

@@ -81,6 +81,7 @@ class PaymentView:
     updated_at: datetime
     events: tuple[PaymentEventView, ...] = ()
     replayed: bool = False
+    review_alert: int | None = None  # the open fraud alert of a payment held for review (PaymentService.show)
 
     @property
     def refundable(self) -> int:
@@ -109,6 +110,8 @@ class PaymentView:
             "created_by": self.created_by, "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(), "replayed": self.replayed,
         }
+        if self.review_alert is not None:
+            data["review_alert"] = self.review_alert
         if self.events:
             data["events"] = [{"at": e.at.isoformat(), "kind": e.kind, "status": e.status,
                                "amount": None if e.amount is None else plain(e.amount, c), "source": e.source,

@@ -300,3 +300,16 @@ def test_page_says_held_and_captured_and_enter_in_amount_reviews(qtbot, services
     header = [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(page.model.columnCount())]
     shown = {h: page.model.index(row, c).data() for c, h in enumerate(header)}
     assert shown["Captured"] == "$10.00" and shown["Status"] == "captured (part)"
+
+
+def test_capturing_a_held_payment_says_which_alert_closes(qtbot, services, bank, paid, teller):
+    """QA2 #8: the confirmation names the fraud alert the capture closes."""
+    from dataclasses import replace
+
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, paid[1].id)
+    page.selected = replace(page.selected, fraud_decision="review", review_alert=72)
+    dialog = page.capture()
+    assert dialog.text("Fraud alert") == "#72 closes (hold posted here)"
+    assert "fraud alert #72 closes" in dialog.outcome.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)

@@ -255,7 +255,8 @@ class PaymentsPage(QWidget):
             lines.append(payment.message)
         held = payment.fraud_decision == "review" and payment.status in ("requires_capture", "requires_action")
         if held:
-            lines.append(f"Held for fraud review: decided in the Fraud queue (search {payment.id}:capture) by an "
+            alert = f"alert #{payment.review_alert}, " if payment.review_alert is not None else ""
+            lines.append(f"Held for fraud review: decided in the Fraud queue ({alert}search {payment.id}:capture) by an "
                          f"analyst or supervisor other than {payment.created_by}; releasing it captures, declining "
                          "it cancels.")
         if payment.status == "requires_action":
@@ -330,8 +331,12 @@ class PaymentsPage(QWidget):
                 ("Released", fmt(p.amount - amount) + (" (the rest of the authorization)" if amount < p.amount
                                                         else " (nothing)")),
                 ("Posts", f"card clearing → {p.account}")]
+        closes = (f" This releases the payment held for fraud review: fraud alert #{p.review_alert} closes (hold "
+                  "posted here, no fraud outcome recorded)." if p.review_alert is not None else "")
+        if p.review_alert is not None:
+            rows.append(("Fraud alert", f"#{p.review_alert} closes (hold posted here)"))
         return self._confirm("Confirm capture", rows, f"{fmt(amount)} is taken from the card and credited to account "
-                             f"{p.account}.", "&Capture", lambda: self._run(
+                             f"{p.account}.{closes}", "&Capture", lambda: self._run(
                                  lambda svc, actor: svc.capture(actor, p.id, amount), "Captured"))
 
     def refund(self) -> ConfirmDialog | None:
@@ -360,6 +365,8 @@ class PaymentsPage(QWidget):
         self._say("", ok=True)
         rows = [("Payment", p.id), ("Card", p.card), ("Authorized", format_minor(p.amount, p.currency)),
                 ("Posts", "nothing (no money was captured)")]
+        if p.review_alert is not None:
+            rows.append(("Fraud alert", f"#{p.review_alert} closes (hold voided here)"))
         return self._confirm("Cancel payment", rows, "The authorization is released: the cardholder is not charged.",
                              "Cancel &payment", lambda: self._run(lambda svc, actor: svc.cancel(actor, p.id),
                                                                   "Canceled"))
