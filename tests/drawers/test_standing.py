@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.ledger.money import to_minor
 from core.persistence.models import AuditEntry, StandingInstruction, Transfer
 from core.security.roles import SYSTEM_ACTOR
-from core.teller.standing import InvalidInstruction, StandingOrders, due_dates
+from core.teller.standing import InvalidInstruction, InvalidInstructionFields, StandingOrders, due_dates
 from tests.drawers.conftest import SAM, TINA, usd
 from tests.teller.conftest import new_customer
 
@@ -57,6 +57,9 @@ def test_bad_input_names_the_field_and_writes_nothing(teller, pair, engine):
         with pytest.raises(InvalidInstruction) as err:
             so.add(TINA, **args)
         assert err.value.field == field, (change, err.value.message)
+    with pytest.raises(InvalidInstructionFields) as several:  # QA2 #3: every wrong field in one refusal
+        so.add(TINA, src, "1000000016", 0, "daily", today - timedelta(days=1), description="x" * 141)
+    assert sorted(e.field for e in several.value.errors) == ["amount", "description", "frequency", "to", "valid_from"]
     gl = teller.ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")["fees"].number
     with pytest.raises(InvalidInstruction, match="bank's own accounts"):
         so.add(TINA, src, gl, usd("10"), "weekly", today)

@@ -355,5 +355,4 @@ class AddStandingDialog(QDialog):
 
     def _refused(self, err: Exception) -> None:
         self.review_button.setEnabled(True)
-        key = getattr(err, "field", None)
-        self.form.show_failure(err, key if key in self.form.fields else None)
+        self.form.show_refusals(err, lambda one: getattr(one, "field", None))  # every wrong field at once
