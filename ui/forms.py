@@ -40,6 +40,10 @@ class InlineForm(QWidget):
         box.addWidget(error)
         # The label's buddy must be the field itself: Alt+letter then moves focus there (with the holder as
         # buddy the shortcut had nowhere to go and the letter was typed into the focused field).
+        if isinstance(widget, (QLineEdit, QComboBox, QAbstractSpinBox)):
+            widget.setMinimumHeight(widget.sizeHint().height())  # a field never collapses to a few pixels
+        if isinstance(widget, QLineEdit):  # a field's error goes once it is edited: it was about the old text
+            widget.textEdited.connect(lambda _text, key=key: self._forget(key))
         caption = QLabel(label)
         caption.setBuddy(widget)
         self.layout_.addRow(caption, holder)
@@ -77,6 +81,13 @@ class InlineForm(QWidget):
         if isinstance(window, QDialog):
             window.layout().activate()
             window.adjustSize()
+
+    def _forget(self, key: str) -> None:
+        error = self.errors.get(key)
+        if error is not None and not error.isHidden():
+            error.clear()
+            error.hide()
+            _mark(self.fields[key], False)
 
     def clear(self) -> None:
         for key, error in self.errors.items():

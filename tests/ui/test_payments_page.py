@@ -279,6 +279,8 @@ def test_card_form_names_every_wrong_field_at_once_and_keeps_the_card(qtbot, ser
     assert "smallest card payment in USD ($0.50)" in errors["amount"] and "check digit" in errors["number"]
     assert "01 to 12" in errors["expiry"] and "3 digits" in errors["cvc"]
     assert form.dialog is None and form.fields["number"].text() and form.fields["cvc"].text() == "12"
+    qtbot.keyClicks(form.fields["cvc"], "3")  # QA2 #7: a field's error goes once it is edited, the others stay
+    assert set(form.field_errors()) == {"amount", "number", "expiry"}
 
 
 def test_page_says_held_and_captured_and_enter_in_amount_reviews(qtbot, services, bank, paid, teller):

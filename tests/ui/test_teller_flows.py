@@ -119,7 +119,7 @@ def test_hold_form_keeps_its_fields_on_an_error_and_enter_in_reason_places(qtbot
     qtbot.waitUntil(lambda: holds.model.rowCount() == 1)
     hold = holds.holds()[0]
     assert holds.model.data(holds.model.index(0, 0)) == str(hold.id) and f"hold {hold.id}" in holds.form.status.text()
-    assert holds.table.height() >= 4 * holds.table.verticalHeader().defaultSectionSize()
+    assert holds.table.height() >= 3 * holds.table.verticalHeader().defaultSectionSize()
 
 
 def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, teller):

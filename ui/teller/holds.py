@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout,
+    QWidget,
 )
 
 from app.services import Services
@@ -47,8 +48,8 @@ class HoldsPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 56), (1, 92), (3, 150), (4, 118)):
             self.table.setColumnWidth(column, width)
-        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 4
-                                    + self.table.horizontalHeader().sizeHint().height() + 4)  # four rows at least
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 3
+                                    + self.table.horizontalHeader().sizeHint().height() + 4)  # three rows at least
 
         self.form = InlineForm()
         self.amount = QLineEdit(placeholderText=hint(), maxLength=32)
@@ -84,11 +85,19 @@ class HoldsPanel(QWidget):
         box.addStretch(1)
         self.form.finish(buttons)
         self.title = QLabel("Select an account to see its holds", objectName="muted")
-        root = QVBoxLayout(self)
+        # In a scroll area: when the tab is shorter than the list, the form and an error line need, it scrolls
+        # instead of squeezing the fields to a few pixels (QA2 #26, seen at the default window size).
+        inner = QWidget()
+        root = QVBoxLayout(inner)
         root.setContentsMargins(6, 6, 6, 6)
         root.addWidget(self.title)
         root.addWidget(self.table, 1)
         root.addWidget(self.form)
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
         self._reset_until()
 
     def _columns(self) -> tuple[Column, ...]:
