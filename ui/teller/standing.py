@@ -213,6 +213,7 @@ class StandingPanel(QWidget):
                                      "It stops at once: no further run posts. This cannot be undone (a new "
                                      "instruction would be needed).", lambda: self._cancel(v),
                                      confirm_text="Cancel &instruction")
+        self.confirm.cancel_button.setText("&Keep it")  # not a second "Cancel" beside "Cancel instruction"
         self.confirm.open()
         return self.confirm
 
@@ -340,7 +341,7 @@ class AddStandingDialog(QDialog):
         self.confirm = ConfirmDialog(self, "Confirm standing instruction", rows,
                                      "The scheduled job posts it on each due date, through the fraud screen.",
                                      lambda: self._add(to, amount, frequency, start, until, description),
-                                     confirm_text="&Confirm instruction")
+                                     confirm_text="&Confirm instruction", warning=bool(warning))
         self.confirm.open()
 
     def _add(self, to: str, amount: int, frequency: str, start: date, until: date | None, description: str) -> None:
