@@ -29,11 +29,11 @@ from core import reasons
 from core.errors import QenexError
 from core.ledger.money import format_minor, parse_amount
 from core.payments import checks
-from core.payments.views import STATUS_WORDS, PaymentView, status_words
+from core.payments.views import STATUS_WORDS, PaymentView
 from core.security.roles import Actor, Permission
-from ui.columns import Column
+from ui.payments.columns import EVENT_COLUMNS, PAYMENT_COLUMNS, STATUSES
 from ui.errors import notify, show_error
-from ui.layout import button_row, card, page_header, table_view
+from ui.layout import card, page_header, table_view
 from ui.lazy_model import LazyTableModel
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
@@ -45,26 +45,6 @@ if TYPE_CHECKING:
     from ui.payments.card_form import CardPaymentDialog
 
 REFRESH_MS = 15_000
-STATUSES = ("", "requires_action", "requires_capture", "succeeded", "refunded", "canceled", "failed", "declined")
-
-PAYMENT_COLUMNS = (
-    Column("When", lambda p: p.created_at.astimezone().strftime("%m-%d %H:%M")),
-    Column("Status", lambda p: p.state_words),
-    Column("Amount", lambda p: format_minor(p.amount, p.currency), align_right=True),
-    Column("Captured", lambda p: format_minor(p.captured, p.currency) if p.captured else "", align_right=True),
-    Column("Refunded", lambda p: format_minor(p.refunded, p.currency) if p.refunded else "", align_right=True),
-    Column("Card", lambda p: p.card),
-    Column("Account", lambda p: p.account),
-    Column("Payment", lambda p: p.id),
-)
-EVENT_COLUMNS = (
-    Column("When", lambda e: e.at.astimezone().strftime("%H:%M:%S")),
-    Column("Step", lambda e: status_words(e.kind) if e.kind in STATUS_WORDS else e.kind.replace("_", " ")),
-    Column("By", lambda e: f"{e.actor} ({e.source})"),
-    Column("Detail", lambda e: e.detail),
-)
-
-
 class PaymentsPage(QWidget):
     def __init__(self, services: Services, actor: Actor) -> None:
         super().__init__()
