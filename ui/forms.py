@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtGui import Qt
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from collections.abc import Callable
 
+from PySide6.QtGui import QKeySequence, QShortcut, Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from core.errors import QenexError, Refusals
 from ui.errors import describe
 
 
@@ -20,6 +25,9 @@ class InlineForm(QWidget):
         self.errors: dict[str, QLabel] = {}
         self.status = QLabel(objectName="formStatus", wordWrap=True)
         self.status.hide()
+        # Never squeezed below what it needs: a panel's table takes the room that is left, not the form's
+        # (an error line under a field collapsed the field to a few pixels on the Holds tab, QA2 #26).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
     def add_field(self, key: str, label: str, widget: QWidget) -> QWidget:
         holder = QWidget()
@@ -32,6 +40,10 @@ class InlineForm(QWidget):
         box.addWidget(error)
         # The label's buddy must be the field itself: Alt+letter then moves focus there (with the holder as
         # buddy the shortcut had nowhere to go and the letter was typed into the focused field).
+        if isinstance(widget, (QLineEdit, QComboBox, QAbstractSpinBox)):
+            widget.setMinimumHeight(widget.sizeHint().height())  # a field never collapses to a few pixels
+        if isinstance(widget, QLineEdit):  # a field's error goes once it is edited: it was about the old text
+            widget.textEdited.connect(lambda _text, key=key: self._forget(key))
         caption = QLabel(label)
         caption.setBuddy(widget)
         self.layout_.addRow(caption, holder)
@@ -58,15 +70,24 @@ class InlineForm(QWidget):
         self._fit()
 
     def _fit(self) -> None:
-        """In a dialog, grow it to fit the message (wrapped labels in a form layout do not ask for the height
-        they need, so the fields were squeezed and the message clipped)."""
+        """Give each shown message the height it needs (wrapped labels in a form layout do not ask for it, so
+        the fields were squeezed and the message clipped), and in a dialog grow the dialog to fit."""
+        for label in (*self.errors.values(), self.status):
+            if not label.isHidden():
+                width = label.width() if label.width() > 0 else self.width() // 2
+                label.setMinimumHeight(label.heightForWidth(max(width, 200)))
+        self.updateGeometry()
         window = self.window()
         if isinstance(window, QDialog):
-            for label in (*self.errors.values(), self.status):
-                if not label.isHidden() and label.width() > 0:
-                    label.setMinimumHeight(label.heightForWidth(max(label.width(), 200)))
             window.layout().activate()
             window.adjustSize()
+
+    def _forget(self, key: str) -> None:
+        error = self.errors.get(key)
+        if error is not None and not error.isHidden():
+            error.clear()
+            error.hide()
+            _mark(self.fields[key], False)
 
     def clear(self) -> None:
         for key, error in self.errors.items():
@@ -101,6 +122,24 @@ class InlineForm(QWidget):
         self.status.setText(f"{shown}<br>{rich}")
         self._fit()
 
+    def show_refusals(self, err: Exception, field_for) -> None:  # noqa: ANN001 - (QenexError) -> str | None
+        """Show ``err`` — or each refusal of a ``core.errors.Refusals`` — under the field ``field_for`` names
+        (the rest together in the status line); focus goes to the first wrong field. Every wrong field at once,
+        not one per attempt."""
+        errors = err.errors if isinstance(err, Refusals) else [err]
+        first, loose = None, []
+        for one in errors:
+            key = field_for(one) if isinstance(one, QenexError) else None
+            if key is not None and key in self.fields and self.errors[key].isHidden():
+                self.set_error(key, describe(one)[1])
+                first = first or key
+            else:
+                loose.append(describe(one)[1])
+        if loose:
+            self.set_status("; ".join(loose), ok=False)
+        if first is not None:
+            self.fields[first].setFocus()
+
     def show_failure(self, err: Exception, key: str | None) -> None:
         """Show ``err`` under field ``key``, or in the status line if it is about the whole form."""
         message = describe(err)[1]
@@ -109,6 +148,15 @@ class InlineForm(QWidget):
             self.fields[key].setFocus()
         else:
             self.set_status(message, ok=False)
+
+
+def enter_submits(submit: Callable[[], None], *widgets: QWidget) -> None:
+    """Enter in a combo box or date field (which have no returnPressed) does what Enter in the form's line
+    edits does: ``submit`` (a review; never a posting). An open drop-down list takes Enter as its choice."""
+    for widget in widgets:
+        assert isinstance(widget, (QComboBox, QAbstractSpinBox))
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # only while the field itself has focus
+            QShortcut(QKeySequence(key), widget, activated=submit, context=Qt.ShortcutContext.WidgetShortcut)
 
 
 def _mark(widget: QWidget, invalid: bool) -> None:

@@ -15,6 +15,7 @@ from core.words import counted
 from app.commands.args import LIMIT, whole
 from app.lazy import lazy
 from core.errors import ValidationError
+from core.payments import return_codes
 from core.security.roles import SYSTEM_ACTOR
 
 money = lazy("core.ledger.money")
@@ -86,7 +87,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("order")
     p = cmd(rails, "return", "the rail returned an order: the customer is credited back", _return)
     p.add_argument("order")
-    p.add_argument("--reason", required=True, help="the rail's reason, e.g. R03 or AC04")
+    p.add_argument("--reason", required=True, help="the rail's return code, words may follow: ACH takes NACHA codes ("
+                   + ", ".join(return_codes.NACHA) + "); SEPA ISO 20022 reasons (" + ", ".join(return_codes.SEPA)
+                   + "); wire the SWIFT return reasons (" + ", ".join(return_codes.WIRE) + ")")
     p = cmd(rails, "cancel", "stop an order not yet sent: its money and its fee go back to the customer", _cancel_order)
     p.add_argument("order")
     p.add_argument("--reason", required=True, help="why, e.g. the customer called it off")
@@ -125,18 +128,12 @@ def _minor(amount: str | None, currency: str) -> int | None:
     return None if amount is None else money.to_minor(amount, currency)
 
 
-def _status(status: str) -> str:
-    from core.payments.views import status_words
-
-    return status_words(status)
-
-
 def _emit_payment(ctx, args, view) -> int:  # noqa: ANN001
     d = view.to_dict()
     note = (" (this payment id was used before: its earlier result is shown; nothing was charged again)"
             if view.replayed else "")
     m = lambda minor: money.format_minor(minor, view.currency)  # noqa: E731
-    text = (f"payment {view.id}: {_status(view.status)}{note}\n  {m(view.amount)} into {view.account} "
+    text = (f"payment {view.id}: {view.state_words}{note}\n  {m(view.amount)} into {view.account} "
             f"from {view.card}; captured {m(view.captured)}, refunded {m(view.refunded)}")
     if view.message:
         text += f"\n  {view.message}"
@@ -216,8 +213,9 @@ def _listen(args, ctx) -> int:  # noqa: ANN001
 def _list(args, ctx) -> int:  # noqa: ANN001
     rows = ctx.services.payments.list(SYSTEM_ACTOR, status=args.status, account=args.account, search=args.search,
                                       limit=args.limit)
-    text = "\n".join(f"{p.id}  {p.created_at:%Y-%m-%d %H:%M}  {_status(p.status):<22} "
-                     f"{money.format_minor(p.amount, p.currency):>14}  {p.account}  {p.card}" for p in rows) or (
+    text = "\n".join(f"{p.id}  {p.created_at:%Y-%m-%d %H:%M}  {p.state_words:<22} "
+                     f"{money.format_minor(p.amount, p.currency):>14}  captured "
+                     f"{money.format_minor(p.captured, p.currency):>12}  {p.account}  {p.card}" for p in rows) or (
         "no payments" if args.status or args.account or args.search else
         "no payments yet: take one with 'qenex payments create' (see 'qenex payments --help' for the demo bank)")
     ctx.emit([p.to_dict() for p in rows], as_json=args.json, text=text)
@@ -227,11 +225,12 @@ def _list(args, ctx) -> int:  # noqa: ANN001
 def _emit_order(ctx, args, order) -> int:  # noqa: ANN001
     d = order.to_dict()
     fee = f" + fee {money.format_minor(order.fee, order.currency)} ({order.fee_status})" if order.fee else ""
-    text = (f"order {order.id} ({order.rail}): {order.status}; {money.format_minor(order.amount, order.currency)}{fee} "
-            f"from {order.account} "
+    why = f" ({order.return_reason})" if order.status == "returned" and order.return_reason else ""
+    text = (f"order {order.id} ({order.rail}): {order.status}{why}; "
+            f"{money.format_minor(order.amount, order.currency)}{fee} from {order.account} "
             f"to {order.beneficiary}; funds {order.funds}")
-    if order.return_reason:
-        text += f"; {'returned' if order.status == 'returned' else 'why'}: {order.return_reason}"
+    if order.return_reason and order.status != "returned":
+        text += f"; why: {order.return_reason}"
     ctx.emit(d, as_json=args.json, text=text)
     return 0
 

@@ -54,7 +54,8 @@ def _add(args, ctx) -> int:  # noqa: ANN001
     until = _day(args.until, "--until")
     v = svc.add(SYSTEM_ACTOR, args.debit, args.credit, money.to_minor(args.amount, detail.account.currency),
                 args.every, start, until, args.description)
-    ctx.emit(v.to_dict(), as_json=args.json, text=f"standing instruction {_line(v)}")
+    ctx.emit(v.to_dict(), as_json=args.json, text=f"standing instruction {_line(v)}"
+             + (f"\nwarning: {v.warning}" if v.warning else ""))
     return 0
 
 

@@ -27,7 +27,8 @@ def validate(number: str) -> str:
     raise InvalidAccountNumber(f"no account number given ({EXAMPLE_HINT})", account="")
 
 
-EXAMPLE_HINT = "10 digits ending in a check digit, e.g. 1000000016"
+EXAMPLE_HINT = ("10 digits, the last a check digit, as on the account; the Teller page's finder or "
+                "qenex customer search finds them")
 
 
 @lru_cache(maxsize=65536)

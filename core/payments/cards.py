@@ -15,7 +15,7 @@ from stdnum import luhn
 from core.errors import ValidationError
 from core.text import compact
 
-from core.payments.errors import CardExpired, InvalidCard, InvalidCvc
+from core.payments.errors import CardExpired, InvalidCard, InvalidCvc, InvalidExpiry
 
 # (brand, IIN prefix ranges as (low, high) over the first digits, allowed lengths, CVV length)
 _BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[int, ...], int], ...] = (
@@ -101,16 +101,18 @@ def validate_expiry(month: int | str, year: int | str, today: date | None = None
     try:
         m, y = int(month), int(year)
     except (TypeError, ValueError):
-        raise CardExpired(f"expiry must be a month and year, got {month!r}/{year!r}") from None
+        raise InvalidExpiry(f"the expiry must be a month and year as on the card (MM/YY), got {month!r}/{year!r}"
+                            ) from None
     if y < 100:
         y += 2000
     if not 1 <= m <= 12:
-        raise CardExpired(f"expiry month must be 1-12, got {m}")
+        raise InvalidExpiry(f"the expiry month must be 01 to 12, got {m}: type the month and year as on the card "
+                            "(MM/YY)")
     today = today or date.today()
     if (y, m) < (today.year, today.month):
         raise CardExpired(f"the card expired at the end of {m:02d}/{y}; ask for another card")
     if y > today.year + 20:
-        raise CardExpired(f"expiry year {y} is too far ahead; check the card")
+        raise InvalidExpiry(f"expiry year {y} is too far ahead: type the month and year as on the card (MM/YY)")
     return m, y
 
 
@@ -132,8 +134,10 @@ def parse_card(number: str, exp_month: int | str, exp_year: int | str, cvc: str,
 
 
 def parse_expiry(text: str) -> tuple[int, int]:
-    """"MM/YY" or "MM/YYYY" as typed -> (month, year); CardExpired if it is not that shape."""
+    """"MM/YY" or "MM/YYYY" as typed -> (month, year); InvalidExpiry if it is not that shape."""
+    if not (text or "").strip():
+        raise InvalidExpiry("enter the expiry date as on the card (MM/YY)")
     match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", text or "")
     if not match:
-        raise CardExpired(f"expiry must look like MM/YY, got {text!r}")
+        raise InvalidExpiry(f"the expiry must look like MM/YY (as on the card), got {text!r}")
     return int(match.group(1)), int(match.group(2))

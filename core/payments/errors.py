@@ -88,3 +88,27 @@ class ProviderNotConfigured(QenexError):
 
 NOT_CONFIGURED = ("card payments are not set up: an administrator must configure the payment provider "
                   "(QENEX_STRIPE_API_KEY); nothing was charged or stored")
+
+
+class InvalidReturnCode(ValidationError):
+    """A return reason that is not on the order's rail's list (e.g. NACHA R03 on a SEPA order)."""
+
+    code = "invalid_return_code"
+
+
+class AlreadyReturned(InvalidState):
+    """The order was returned before: a second return would credit the customer twice."""
+
+    code = "already_returned"
+
+
+class InvalidExpiry(ValidationError):
+    """An expiry date that is not a month and year (13/30, 1230): mistyped, not an expired card."""
+
+    code = "invalid_expiry"
+
+
+class InvalidCaptureAmount(ValidationError):
+    """A capture of nothing or of more than the authorization."""
+
+    code = "invalid_capture_amount"

@@ -97,6 +97,8 @@ def _select():  # noqa: ANN202
 
 def _funds(transfer_state: str | None, approval_state: str | None, status: str = "") -> str:
     """Where the order's money is, in words (a transfer held by four eyes waits for a supervisor, not the fraud team)."""
+    if status == "returned":
+        return "credited back"  # the rail returned it: amount and fee are back on the account
     if status == "canceled" and transfer_state == "posted":
         return "returned to the account: the order was canceled before it was sent"
     if approval_state is not None:

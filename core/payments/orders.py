@@ -6,8 +6,8 @@ analyst resolves the hold) and writes the order in the same transaction (``creat
 rail's file marks orders ``submitted`` (``rail_files.py``). Then:
 
 - ``settle``: clearing -> the bank's nostro (settlement) account; ``settled``.
-- ``return_order`` with a reason (ACH R01-R85, SEPA reason codes such as AC04, or words): the money
-  goes back to the customer from clearing (not yet settled) or from nostro (settled); ``returned``.
+- ``return_order`` with the rail's reason code (NACHA R-codes for ACH, ISO 20022 reasons such as AC04 for
+  SEPA, the SWIFT return reasons for wires; words may follow the code), once: the money goes back to the customer from clearing (not yet settled) or from nostro (settled); ``returned``.
 - ``cancel`` with a reason, before it is sent: the money goes back from clearing (or its hold is voided);
   ``canceled``. An order whose held money is refused (four eyes rejected, withdrawn or expired; the fraud
   review refused it) is ``canceled`` by the ledger's resolution itself (``core.payments.order_fees``).
@@ -31,10 +31,10 @@ from core.ledger.errors import AccountNotFound, IdConflict
 from core.ledger.numbers import validate as validate_account
 from core.ledger.service import Ledger
 from core.ledger.views import TransferRequest
-from core.payments import clearing, funds, live, order_fees
+from core.payments import clearing, funds, live, order_fees, return_codes
 from core.payments.beneficiary import RAIL_NAMES, Beneficiary
 from core.payments.fees import FEE_GL_KIND, FeeSchedule
-from core.payments.errors import InvalidState, OrderNotFound
+from core.payments.errors import AlreadyReturned, InvalidState, OrderNotFound
 from core.payments.order_rows import A, AR, O, T, OrderPreview, OrderView, _select, _view, count_waiting  # noqa: F401
 from core.payments.views import checked_id
 from core.persistence.base import utcnow
@@ -117,7 +117,7 @@ class PaymentOrders:
 
         result = self.ledger.transfer(actor, TransferRequest(
             id=req.id, debit=req.account, credit=clearing_account, amount=req.amount, currency=req.currency,
-            code=f"{ben.rail}_out", description=f"{RAIL_NAMES[ben.rail]} to {ben.name}: {ben.reference}"[:200],
+            code=f"{ben.rail}_out", description=order_description(ben)[:200],
             channel="transfer", counterparty=ben.counterparty, counterparty_country=ben.country,
             device=actor.device), also=also, operation="rail")
         view = self.show(actor, req.id, check=False)
@@ -172,17 +172,18 @@ class PaymentOrders:
     def return_order(self, actor: Actor, order_id: str, reason: str) -> OrderView:
         """The rail returned the payment: the customer is credited back from clearing or nostro."""
         guard.authorize(self.engine, self.audit, actor, Permission.RAILS_OPERATE, order_id)
-        reason = " ".join((reason or "").split())
-        if not reason:
-            raise ValidationError("a return needs the reason the rail gave (e.g. R03, AC04, or words)")
         order = self._get(order_id)
+        reason = return_codes.check(order["rail"], reason)
         if order["status"] == "returned":
-            return self.show(actor, order_id, check=False)
+            when = f"{order['updated_at']:%Y-%m-%d %H:%M} UTC" if order.get("updated_at") else "before"
+            raise AlreadyReturned(f"order {order_id} was already returned ({order['return_reason']}, {when}) and its "
+                                  "money credited back; nothing was posted again", order=order_id)
         if order["status"] not in ("submitted", "settled"):
             raise InvalidState(f"order {order_id} is {order['status']}; only a submitted or settled order is returned")
         kind = clearing.NOSTRO if order["status"] == "settled" else clearing.RAIL_KINDS[order["rail"]]
         debit = clearing.account_number(self.owned, actor, kind, order["currency"])
-        self._close(actor, order, "returned", debit, order["account_number_from"], "return", describe_return(reason))
+        self._close(actor, order, "returned", debit, order["account_number_from"], "return",
+                    describe_return(reason, order["rail"]))
         return self.show(actor, order_id, check=False)
 
     def cancel(self, actor: Actor, order_id: str, reason: str) -> OrderView:
@@ -282,12 +283,19 @@ class PaymentOrders:
         return row.name, row.currency
 
 
-def describe_return(reason: str) -> str:
+def order_description(ben: Beneficiary) -> str:
+    """The statement line of an outgoing order: "SEPA credit transfer to Jean Dupont: invoice 42", or without a
+    reference just "... to Jean Dupont" (no dangling colon)."""
+    reference = " ".join((ben.reference or "").split())
+    return f"{RAIL_NAMES[ben.rail]} to {ben.name}" + (f": {reference}" if reference else "")
+
+
+def describe_return(reason: str, rail: str | None = None) -> str:
     """"R03" -> "R03 No account / unable to locate account" (``core.payments.return_codes``: NACHA and
     SEPA reason codes in plain words); a code with words of the operator's own is kept as typed."""
     from core.payments.return_codes import describe
 
-    return describe(reason)
+    return describe(reason, rail)
 
 
 def _check_amount(amount: object) -> None:

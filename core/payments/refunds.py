@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from core.errors import QenexError, ValidationError
+from core.errors import QenexError
 from core.ledger.money import format_minor, plain
 from core.ledger.views import TransferRequest
-from core.payments import clearing, funds, store
+from core.payments import checks, clearing, funds, store
 from core.payments.errors import InvalidState, ProviderUnavailable, RefundExceedsCaptured
 from core.payments.views import PaymentView
 from core.security.roles import Actor
@@ -39,13 +39,7 @@ def refund(svc: PaymentService, actor: Actor, payment_id: str, amount: int | Non
                            "refund (cancel an authorization instead)")
     left = row["captured"] - row["refunded"]
     amount = left if amount is None else amount
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValidationError(f"the refund must be a positive amount, got {amount!r}")
-    if amount > left:
-        raise RefundExceedsCaptured(
-            f"only {format_minor(left, cur)} is left to refund on payment {payment_id} "
-            f"({format_minor(row['captured'], cur)} captured, {format_minor(row['refunded'], cur)} already refunded); "
-            f"refund {format_minor(left, cur)} or less", left=plain(left, cur))
+    amount = checks.refund(amount, row["captured"], row["refunded"], cur, payment_id)
     funds.check_payer(svc.engine, row["account_number"], cur, amount, what="this refund")
     rid = (request_id or uuid.uuid4().hex)[:20]
     hold_id = f"{payment_id}:rf:{rid}"

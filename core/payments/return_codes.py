@@ -2,10 +2,15 @@
 
 NACHA: the ACH return entry codes of the NACHA Operating Rules (Appendix Four), the common ones.
 SEPA: the ISO 20022 ExternalReturnReason1Code values of the EPC SEPA Credit Transfer rulebook (return
-and recall reasons). Wires use the same ISO codes. ``describe`` turns a code typed alone into the code
-and its words; anything else (a code with the operator's own words) is kept as typed.
+and recall reasons). Wires: the return reason codes a SWIFT MT103 return carries in field 72 (/RETN/),
+the ISO 20022 ExternalReturnReason1Code subset the SWIFT cross-border payments guidelines list.
+``check`` refuses a code that is not on the order's rail's list (an ACH return never carries AC04, a SEPA
+return never R03); ``describe`` turns a code typed alone into the code and its words; a code followed by
+the operator's own words is kept as typed.
 """
 from __future__ import annotations
+
+from core.payments.errors import InvalidReturnCode
 
 NACHA = {
     "R01": "Insufficient funds",
@@ -55,7 +60,36 @@ SEPA = {
     "TECH": "Technical problem",
 }
 
-BY_RAIL = {"ach": NACHA, "sepa": SEPA, "wire": SEPA}
+WIRE = {
+    "AC01": "Incorrect account number",
+    "AC03": "Invalid creditor account number",
+    "AC04": "Account closed",
+    "AC06": "Account blocked",
+    "AG01": "Transaction forbidden on this type of account",
+    "AM02": "Amount exceeds the allowed maximum",
+    "AM05": "Duplicate payment",
+    "AM09": "Wrong amount",
+    "BE01": "Beneficiary name does not match the account",
+    "BE04": "Missing creditor address",
+    "BE05": "Unrecognised initiating party",
+    "CURR": "Incorrect currency",
+    "CUST": "Requested by the customer",
+    "FF01": "Invalid file format",
+    "FOCR": "Return following a cancellation request",
+    "FRAD": "Fraudulent origin",
+    "MS02": "Reason not specified by the customer",
+    "MS03": "Reason not specified by the bank",
+    "RC01": "Bank identifier (BIC) incorrect",
+    "RR01": "Missing debtor account or identification (regulatory)",
+    "RR02": "Missing debtor name or address (regulatory)",
+    "RR03": "Missing creditor name or address (regulatory)",
+    "RR04": "Regulatory reason",
+}
+
+_A_RAIL = {"ach": "an ACH", "sepa": "a SEPA", "wire": "a wire"}
+BY_RAIL = {"ach": NACHA, "sepa": SEPA, "wire": WIRE}
+RAIL_LISTS = {"ach": "NACHA return codes (R01, R03, ...)", "sepa": "ISO 20022 SEPA return reasons (AC04, MS03, ...)",
+              "wire": "SWIFT wire return reasons (AC04, BE01, ...)"}
 
 
 def choices(rail: str) -> list[tuple[str, str]]:
@@ -64,13 +98,31 @@ def choices(rail: str) -> list[tuple[str, str]]:
     return [(code, f"{code}  {words}") for code, words in sorted(table.items())]
 
 
-def describe(reason: str) -> str:
-    """"R03" -> "R03 No account / unable to locate account"; "ac04" -> "AC04 Account closed"; other text as typed."""
+def check(rail: str, reason: str) -> str:
+    """The reason with its code upper-cased, or ValidationError if it does not start with a code of ``rail``'s list
+    (words of the operator's own may follow the code)."""
+    text = " ".join((reason or "").split())
+    table = BY_RAIL.get(rail, {})
+    if not text:
+        raise InvalidReturnCode(f"a return needs the code the rail gave: one of the {RAIL_LISTS.get(rail, 'codes')}")
+    code, _, rest = text.partition(" ")
+    code = code.upper().rstrip(":")
+    if code not in table:
+        other = next((name for name, codes in BY_RAIL.items() if name != rail and code in codes), None)
+        hint = f" ({code} is {_A_RAIL[other]} code)" if other else ""
+        raise InvalidReturnCode(f"{code} is not {_A_RAIL.get(rail, 'a ' + rail)} return code{hint}; use one of the "
+                                f"{RAIL_LISTS.get(rail, 'codes')}; qenex rails return --help lists them",
+                                code_given=code, rail=rail)
+    return f"{code} {rest}".strip()
+
+
+def describe(reason: str, rail: str | None = None) -> str:
+    """``rail``: look the code up on that rail's list only. "R03" -> "R03 No account / unable to locate account"; "ac04" -> "AC04 Account closed"; other text as typed."""
     text = " ".join((reason or "").split())
     if not text:
         return text
     code = text.split()[0].upper()
-    words = NACHA.get(code) or SEPA.get(code)
+    words = BY_RAIL[rail].get(code) if rail in BY_RAIL else (NACHA.get(code) or SEPA.get(code) or WIRE.get(code))
     if words and text.upper() == code:
         return f"{code} {words}"
     return text

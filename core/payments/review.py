@@ -47,6 +47,15 @@ def is_held(row: dict) -> bool:
     return row["fraud_decision"] == "review" and row["status"] in ("requires_capture", "requires_action")
 
 
+def open_alert(conn, payment_id: str) -> int | None:  # noqa: ANN001 - a SQLAlchemy Connection
+    """The number of the fraud alert that holds ``payment_id`` for review while it is not closed, else None."""
+    from core.persistence.models import FraudAlert
+
+    alerts = FraudAlert.__table__
+    return conn.execute(select(alerts.c.id).where(alerts.c.transfer_id == hold_id(payment_id),
+                                                  alerts.c.status != "closed")).scalar()
+
+
 def payment_of(transfer_id: str) -> str | None:
     return transfer_id[: -len(":capture")] if transfer_id.endswith(":capture") else None
 

@@ -9,6 +9,7 @@ here (``Permission.PAYMENT_TAKE``; ``alert.disposition`` for a payment held for 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +20,12 @@ from core.fraud.screen import ScreenInput
 from core.ledger import money
 from core.ledger import store as ledger_store
 from core.ledger.errors import AccountClosed, AccountFrozen, AccountNotFound, CurrencyMismatch, IdConflict, TransferDeclined
-from core.ledger.money import exponent, format_minor
+from core.ledger.money import exponent
 from core.ledger.numbers import validate as validate_account
 from core.ledger.service import Ledger
-from core.payments import cards, clearing, live, refunds, review, store, sync
+from core.payments import cards, checks, clearing, live, refunds, review, store, sync
 from core.payments.errors import (
-    AmountBelowMinimum, InvalidState, PaymentDeclined, ProviderError, ProviderUnavailable,
+    InvalidState, PaymentDeclined, ProviderError, ProviderUnavailable,
 )
 from core.payments.provider import PaymentProvider
 from core.payments.vault import Vault
@@ -105,16 +106,21 @@ class PaymentService:
             raise PaymentDeclined(view.message or "declined", view.decline_code or "card_declined", req.id)
         return self._maybe_capture(actor, view)
 
+    def check_form(self, account: str, amount: str, currency: str, number: str, expiry: str, cvc: str) -> Any:
+        """The desk's card form, every field at once and before anything is sent (pure: no I/O):
+        a ``checks.CardForm``, or ``checks.InvalidCardPayment`` naming each wrong field (the amount against the
+        provider's smallest card payment too)."""
+        return checks.card_form(account, amount, currency, number, expiry, cvc, minimum=self.provider.minimum_amount)
+
     def _check(self, req: PaymentRequest) -> PaymentRequest:
         if len(checked_id(req.id)) > 40 or checked_id(req.id) != req.id:
             raise ValidationError("a payment id has 1-40 letters, digits and dashes")
         code = money.currency(req.currency)
         if isinstance(req.amount, bool) or not isinstance(req.amount, int) or req.amount <= 0:
             raise ValidationError(f"the amount must be a positive number of minor units, got {req.amount!r}")
-        minimum = self.provider.minimum_amount(code)
-        if req.amount < minimum:
-            raise AmountBelowMinimum(f"{format_minor(req.amount, code)} is below the smallest card payment in {code} "
-                                     f"({format_minor(minimum, code)})", minimum=money.plain(minimum, code))
+        below = checks.minimum_refusal(req.amount, code, self.provider.minimum_amount(code))
+        if below is not None:
+            raise below
         if req.capture not in CAPTURE_MODES:
             raise ValidationError(f"capture must be automatic or manual, got {req.capture!r}")
         card, _brand = cards.parse_card(req.card.number, req.card.exp_month, req.card.exp_year, req.card.cvc)
@@ -244,9 +250,7 @@ class PaymentService:
         if row["status"] != "requires_capture":
             raise InvalidState(f"payment {payment_id} is {row['status']}; only an authorized payment is captured")
         amount = row["amount"] if amount is None else amount
-        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= row["amount"]:
-            raise ValidationError(f"capture between 0 and the authorized {format_minor(row['amount'], row['currency'])}",
-                                  amount=str(amount))
+        checks.capture(amount, row["amount"], row["currency"])
         with self.engine.begin() as conn:
             store.add_event(conn, payment_id, "capture_requested", row["status"], actor=actor.username,
                             source="desk", at=self.clock(), amount=amount)
@@ -289,7 +293,10 @@ class PaymentService:
         if check:
             self.authorize(actor, Permission.LEDGER_VIEW, payment_id)
         with self.engine.connect() as conn:
-            return store.view(store.get(conn, payment_id), store.events(conn, payment_id))
+            view = store.view(store.get(conn, payment_id), store.events(conn, payment_id))
+            if view.fraud_decision == "review" and view.status in ("requires_capture", "requires_action"):
+                view = replace(view, review_alert=review.open_alert(conn, payment_id))
+            return view
 
     def list(self, actor: Actor, *, status: str | None = None, account: str | None = None, search: str | None = None,
              offset: int = 0, limit: int = 100) -> list[PaymentView]:

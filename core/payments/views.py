@@ -81,10 +81,21 @@ class PaymentView:
     updated_at: datetime
     events: tuple[PaymentEventView, ...] = ()
     replayed: bool = False
+    review_alert: int | None = None  # the open fraud alert of a payment held for review (PaymentService.show)
 
     @property
     def refundable(self) -> int:
         return self.captured - self.refunded
+
+    @property
+    def state_words(self) -> str:
+        """The status as a list shows it: a payment the fraud screen holds says so (not just "authorized"),
+        and a capture of less than the authorization says it was partial."""
+        if self.fraud_decision == "review" and self.status in ("requires_capture", "requires_action"):
+            return "held for fraud review"
+        if self.status in ("succeeded", "refunded") and 0 < self.captured < self.amount:
+            return f"{status_words(self.status)} (part)"
+        return status_words(self.status)
 
     def to_dict(self) -> dict[str, Any]:
         c = self.currency
@@ -99,6 +110,8 @@ class PaymentView:
             "created_by": self.created_by, "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(), "replayed": self.replayed,
         }
+        if self.review_alert is not None:
+            data["review_alert"] = self.review_alert
         if self.events:
             data["events"] = [{"at": e.at.isoformat(), "kind": e.kind, "status": e.status,
                                "amount": None if e.amount is None else plain(e.amount, c), "source": e.source,

@@ -13,7 +13,7 @@ Months without the day (the 31st in April) use their last day.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import text as text_input
-from core.errors import NotFound, PermissionDenied, QenexError, ValidationError
+from core.errors import NotFound, PermissionDenied, QenexError, Refusals, ValidationError
 from core.ledger import money, numbers, store
 from core.ledger.errors import AccountNotFound
 from core.ledger.posting import check_amount
@@ -43,6 +43,19 @@ class InvalidInstruction(ValidationError):
     def __init__(self, field_: str, message: str) -> None:
         super().__init__(message, field=field_)
         self.field = field_
+
+
+class InvalidInstructionFields(Refusals, ValidationError):
+    """More than one field of a new standing instruction is wrong: ``errors`` has an InvalidInstruction each."""
+
+    code = "invalid_instruction"
+
+
+def _refuse(problems: list[InvalidInstruction]) -> None:
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidInstructionFields(list(problems))
 
 
 class InstructionNotFound(NotFound):
@@ -106,9 +119,10 @@ class InstructionView:
     next_due: date | None
     last_run: RunView | None
     failures: int
+    warning: str | None = None  # at creation: the payer's available balance does not cover one run
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "customer_id": self.customer_id, "from": self.debit, "to": self.credit,
+        return {**({"warning": self.warning} if self.warning else {}), "id": self.id, "customer_id": self.customer_id, "from": self.debit, "to": self.credit,
                 "to_name": self.credit_name, "amount": money.plain(self.amount, self.currency),
                 "currency": self.currency, "frequency": self.frequency, "valid_from": self.valid_from.isoformat(),
                 "valid_until": self.valid_until.isoformat() if self.valid_until else None,
@@ -138,42 +152,62 @@ class StandingOrders:
         InvalidInstruction names the wrong field (from, to, amount, frequency, valid_from, valid_until,
         description); nothing is written on a refusal."""
         self.ledger.authorize(actor, Permission.TRANSFER_POST, debit)
-        debit, credit = self._number(debit, "from"), self._number(credit, "to")
-        if debit == credit:
-            raise InvalidInstruction("to", "a standing instruction pays into another account than it takes from")
+        problems: list[InvalidInstruction] = []  # every wrong field at once (QA2 #3), not one per attempt
+
+        def check(key: str, call: Any) -> Any:
+            try:
+                return call()
+            except InvalidInstruction as err:
+                problems.append(err)
+            except QenexError as err:
+                problems.append(InvalidInstruction(key, err.message))
+            return None
+
+        debit, credit = check("from", lambda: self._number(debit, "from")), check("to", lambda: self._number(credit, "to"))
+        if debit is not None and debit == credit:
+            problems.append(InvalidInstruction("to", "a standing instruction pays into another account than it takes "
+                                                     "from"))
         frequency = (frequency or "").strip().lower()
         if frequency not in FREQUENCIES:
-            raise InvalidInstruction("frequency", "choose weekly or monthly")
+            problems.append(InvalidInstruction("frequency", "choose weekly or monthly"))
         today = self.today()
         if not isinstance(valid_from, date) or valid_from < today:
-            raise InvalidInstruction("valid_from", f"the first due date must be today ({today}) or later")
-        if valid_from > today + timedelta(days=5 * 366):
-            raise InvalidInstruction("valid_from", "the first due date must be within five years")
-        if valid_until is not None and valid_until < valid_from:
-            raise InvalidInstruction("valid_until", f"the last date must be on or after the first ({valid_from})")
-        description = text_input.clean(description or "", "the description").strip() if description else ""
+            problems.append(InvalidInstruction("valid_from", f"the first due date must be today ({today}) or later"))
+        elif valid_from > today + timedelta(days=5 * 366):
+            problems.append(InvalidInstruction("valid_from", "the first due date must be within five years"))
+        elif valid_until is not None and valid_until < valid_from:
+            problems.append(InvalidInstruction("valid_until", f"the last date must be on or after the first "
+                                                              f"({valid_from})"))
+        description = check("description", lambda: text_input.clean(description or "", "the description").strip()
+                            if description else "") or ""
         if len(description) > 140:
-            raise InvalidInstruction("description", "a description has at most 140 characters")
+            problems.append(InvalidInstruction("description", "a description has at most 140 characters"))
+        if debit is None or credit is None:
+            _refuse(problems)
 
         def work(conn: Connection) -> InstructionView:
             accs = {r.number: r for r in conn.execute(select(A.c.id, A.c.number, A.c.customer_id, A.c.kind, A.c.currency,
                                                               A.c.status, A.c.name)
                                                        .where(A.c.number.in_((debit, credit))))}
             src, dst = accs.get(debit), accs.get(credit)
+            found = list(problems)
             for key, acc, number in (("from", src, debit), ("to", dst, credit)):
                 if acc is None:
-                    raise InvalidInstruction(key, f"no account {number}")
-                if acc.kind != "deposit":
-                    raise InvalidInstruction(key, f"{number} is one of the bank's own accounts; standing "
-                                                  "instructions move money between customer accounts")
-                if acc.status == "closed":
-                    raise InvalidInstruction(key, f"account {number} is closed")
-            if dst.currency != src.currency:
-                raise InvalidInstruction("to", f"{credit} holds {dst.currency}, {debit} holds {src.currency}")
+                    found.append(InvalidInstruction(key, f"no account {number}"))
+                elif acc.kind != "deposit":
+                    found.append(InvalidInstruction(key, f"{number} is one of the bank's own accounts; standing "
+                                                         "instructions move money between customer accounts"))
+                elif acc.status == "closed":
+                    found.append(InvalidInstruction(key, f"account {number} is closed"))
+            if src is not None and dst is not None and dst.currency != src.currency:
+                found.append(InvalidInstruction("to", f"{credit} holds {dst.currency}, {debit} holds {src.currency}"))
+            currency = src.currency if src is not None else dst.currency if dst is not None else None
             try:
-                check_amount(amount, src.currency)
+                if currency is not None:
+                    check_amount(amount, currency)
             except QenexError as err:
-                raise InvalidInstruction("amount", err.message) from None
+                found.append(InvalidInstruction("amount", err.message))
+            _refuse(found)
             now = self.ledger.clock()
             iid = conn.execute(insert(SI).values(
                 customer_id=src.customer_id, debit_account_id=src.id, credit_account_id=dst.id, amount=amount,
@@ -186,7 +220,19 @@ class StandingOrders:
                 "valid_until": valid_until.isoformat() if valid_until else None})
             return self._views(conn, SI.c.id == iid)[0]
 
-        return self.ledger.run(work)
+        view = self.ledger.run(work)
+        return replace(view, warning=self.funding_warning(actor, debit, amount))
+
+    def funding_warning(self, actor: Actor, debit: str, amount: int) -> str | None:
+        """A warning (never a refusal: money may come in before the first due date) when ``debit``'s available
+        balance is less than one run of ``amount``; None when it covers it."""
+        balance = self.ledger.balance(actor, debit)
+        if not isinstance(amount, int) or balance.available >= amount:
+            return None
+        cur = balance.currency
+        return (f"account {debit} has {money.format_minor(balance.available, cur)} available, less than one run of "
+                f"{money.format_minor(amount, cur)}: unless money comes in before each due date, the run fails "
+                "(the run history shows it)")
 
     @staticmethod
     def _number(value: str, key: str) -> str:

@@ -64,4 +64,6 @@ def test_standing_add_run_list_runs(qenex, bank):  # noqa: F811
     code, _, err = qenex("standing", "add", "--from", acc, "--to", other, "--amount", "1", "--every", "weekly",
                          "--start", "2001-01-01")
     assert code == 1 and "invalid_instruction" in err and "today" in err
+    code, text, _ = qenex("standing", "add", "--from", acc, "--to", other, "--amount", "100000", "--every", "weekly")
+    assert code == 0 and "\nwarning: account " in text and "less than one run of $100,000.00" in text  # QA2 #29
     assert qenex("standing", "cancel", str(si["id"]), "--json")[1]["status"] == "cancelled"

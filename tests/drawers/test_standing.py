@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.ledger.money import to_minor
 from core.persistence.models import AuditEntry, StandingInstruction, Transfer
 from core.security.roles import SYSTEM_ACTOR
-from core.teller.standing import InvalidInstruction, StandingOrders, due_dates
+from core.teller.standing import InvalidInstruction, InvalidInstructionFields, StandingOrders, due_dates
 from tests.drawers.conftest import SAM, TINA, usd
 from tests.teller.conftest import new_customer
 
@@ -57,6 +57,9 @@ def test_bad_input_names_the_field_and_writes_nothing(teller, pair, engine):
         with pytest.raises(InvalidInstruction) as err:
             so.add(TINA, **args)
         assert err.value.field == field, (change, err.value.message)
+    with pytest.raises(InvalidInstructionFields) as several:  # QA2 #3: every wrong field in one refusal
+        so.add(TINA, src, "1000000016", 0, "daily", today - timedelta(days=1), description="x" * 141)
+    assert sorted(e.field for e in several.value.errors) == ["amount", "description", "frequency", "to", "valid_from"]
     gl = teller.ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")["fees"].number
     with pytest.raises(InvalidInstruction, match="bank's own accounts"):
         so.add(TINA, src, gl, usd("10"), "weekly", today)
@@ -165,3 +168,15 @@ def test_running_due_instructions_now_is_the_schedulers_or_a_supervisors(teller,
         rows = conn.execute(select(AuditEntry.__table__.c.actor, AuditEntry.__table__.c.action).where(
             AuditEntry.__table__.c.action.in_(("standing.run", "standing.run_now", "permission.denied")))).all()
     assert set(rows) == {("tina", "permission.denied"), ("sam", "standing.run_now"), ("system", "standing.run")}
+
+
+def test_an_instruction_larger_than_the_available_balance_is_added_with_a_warning(teller, pair):
+    """QA2 #29: warned, not refused (money may come in before the first due date)."""
+    so, (src, dst), today = StandingOrders(teller.ledger), pair, date.today()
+    big = so.add(TINA, src, dst, usd("100000"), "weekly", today + timedelta(days=1))
+    assert big.status == "active" and big.warning is not None
+    assert "has $1,000.00 available, less than one run of $100,000.00" in big.warning
+    assert big.to_dict()["warning"] == big.warning
+    small = so.add(TINA, src, dst, usd("10"), "weekly", today + timedelta(days=1))
+    assert small.warning is None and "warning" not in small.to_dict()
+    assert so.funding_warning(TINA, src, usd("1000")) is None

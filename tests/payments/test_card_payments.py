@@ -171,3 +171,21 @@ def test_without_a_provider_nothing_is_stored_or_charged(engine, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(VaultCard)).scalar_one() == 0
+
+
+def test_capture_amount_and_expiry_refusals_say_what_to_do():
+    """QA2 #12: own codes, the authorized amount named, and what to type instead."""
+    from core.payments import checks
+    from core.payments.errors import InvalidCaptureAmount, InvalidExpiry
+
+    with pytest.raises(InvalidCaptureAmount, match=r"\$50.00 is more than the \$40.00 authorized.*capture \$40.00 or "
+                                                   "less") as caught:
+        checks.capture(5_000, 4_000, "USD")
+    assert caught.value.code == "invalid_capture_amount"
+    with pytest.raises(InvalidCaptureAmount, match=r"at least \$0.01"):
+        checks.capture(0, 4_000, "USD")
+    with pytest.raises(InvalidExpiry, match="01 to 12") as bad:
+        cards.validate_expiry(*cards.parse_expiry("13/30"))
+    assert bad.value.code == "invalid_expiry"
+    with pytest.raises(CardExpired):
+        cards.validate_expiry(1, 2020)

@@ -59,6 +59,7 @@ def test_card_payment_flow(qenex, accounts):
 @pytest.mark.parametrize(("argv", "stdin", "word"), [
     (["--amount", "10", "--currency", "USD", "--expiry", "12/39"], "4242424242424241\n123\n", "invalid_card"),
     (["--amount", "10", "--currency", "USD", "--expiry", "01/20"], "4242424242424242\n123\n", "card_expired"),
+    (["--amount", "10", "--currency", "USD", "--expiry", "13/30"], "4242424242424242\n123\n", "invalid_expiry"),
     (["--amount", "0.49", "--currency", "USD", "--expiry", "12/39"], "4242424242424242\n123\n",
      "amount_below_minimum"),
     (["--amount", "10", "--currency", "USD", "--expiry", "12/39"], "4242424242424242\n12\n", "invalid_cvc"),
@@ -101,8 +102,14 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     out = tmp_path / "ach.txt"
     exported = qenex("rails", "export", "--rail", "ach", "--out", str(out), "--json")[1]
     assert exported["orders"] == 1 and out.read_text().startswith("101")
-    assert qenex("rails", "return", ach["id"], "--reason", "R01", "--json")[1]["status"] == "returned"
-    assert qenex("balance", usd, "--json")[1]["current"] == "425.00"  # the ACH and its fee came back
+    code, _out, err = qenex("rails", "return", ach["id"], "--reason", "AC04")  # a SEPA code on an ACH order
+    assert code == 1 and err.startswith("qenex: invalid_return_code: AC04 is not an ACH return code"), err
+    code, text, err = qenex("rails", "return", ach["id"], "--reason", "R01")
+    assert code == 0 and "returned (R01 Insufficient funds)" in text and "funds credited back" in text, text
+    assert "funds posted" not in text and "returned: R01" not in text
+    code, _out, err = qenex("rails", "return", ach["id"], "--reason", "R03")  # the same order again
+    assert code == 1 and err.startswith("qenex: already_returned:") and "already returned (R01" in err, err
+    assert qenex("balance", usd, "--json")[1]["current"] == "425.00"  # the ACH and its fee came back, once
     qenex("rails", "export", "--rail", "sepa", "--out", str(tmp_path / "sepa.xml"))
     assert qenex("rails", "settle", sepa["id"], "--json")[1]["status"] == "settled"
     code, _out, err = qenex("rails", "settle", wire["id"])

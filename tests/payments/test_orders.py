@@ -7,6 +7,9 @@ import uuid
 from datetime import date
 
 import pytest
+
+from core.payments import return_codes
+from core.payments.errors import AlreadyReturned, InvalidReturnCode
 from ach.parser import Parser as CartaParser
 
 from core.fraud.config import FraudConfig
@@ -85,7 +88,9 @@ def test_returned_order_reverses_its_posting(rails, tmp_path):
     orders.settle(SUPERVISOR, second.id)
     orders.return_order(SUPERVISOR, second.id, "R16")  # returned after settlement: back from nostro
     assert bal(ledger, acc["USD"]) == 1_000_000
-    assert orders.return_order(SUPERVISOR, second.id, "R16").status == "returned"  # once only
+    with pytest.raises(AlreadyReturned, match=r"already returned \(R16 Account frozen.*nothing was posted again"):
+        orders.return_order(SUPERVISOR, second.id, "R16")  # once only
+    assert orders.show(TELLER, second.id).funds.startswith("credited back")
     assert bal(ledger, acc["USD"]) == 1_000_000
     assert sum(ledger.totals_by_currency(SYSTEM_ACTOR).values()) == 0
     with pytest.raises(InvalidState):
@@ -270,3 +275,36 @@ def test_a_held_wire_is_resolved_in_the_fraud_queue_and_then_exported(engine, tm
     FraudDesk(ledger).dispose(Actor("ana", Role.ANALYST), alert_id, Decision("false-positive"))
     assert orders.show(TELLER, held.id).funds == "posted"
     assert rail_files.export(orders, SUPERVISOR, "wire", tmp_path / "w.csv", rail_files.RailSettings()).orders == 1
+
+
+def test_a_return_code_must_be_on_the_orders_rail_list(rails, tmp_path):
+    """QA2 #10: NACHA codes for ACH only, ISO 20022 reasons for SEPA, the SWIFT list for wires; a second
+    return is refused, whatever code it names."""
+    orders, ledger, acc = rails
+    made = orders.create(TELLER, order(acc["EUR"], "sepa", 10_000, "EUR", iban=IBAN, bic=BIC))
+    ach = orders.create(TELLER, order(acc["USD"], "ach", 5_000, "USD", routing=ROUTING, account_number="123456789"))
+    rail_files.export(orders, SUPERVISOR, "sepa", tmp_path / "s.xml", rail_files.RailSettings())
+    rail_files.export(orders, SUPERVISOR, "ach", tmp_path / "a.txt", rail_files.RailSettings())
+    with pytest.raises(InvalidReturnCode, match=r"R03 is not a SEPA return code \(R03 is an ACH code\)") as caught:
+        orders.return_order(SUPERVISOR, made.id, "R03")
+    assert caught.value.code == "invalid_return_code" and orders.show(TELLER, made.id).status == "submitted"
+    with pytest.raises(InvalidReturnCode, match="AC04 is not an ACH return code .AC04 is a SEPA code."):
+        orders.return_order(SUPERVISOR, ach.id, "AC04")
+    with pytest.raises(InvalidReturnCode, match="a return needs the code"):
+        orders.return_order(SUPERVISOR, ach.id, "  ")
+    assert orders.return_order(SUPERVISOR, made.id, "ac04 customer moved").return_reason == "AC04 customer moved"
+    with pytest.raises(AlreadyReturned, match="already returned .AC04 customer moved"):
+        orders.return_order(SUPERVISOR, made.id, "AC01")
+    assert return_codes.check("wire", "BE01") == "BE01"
+    with pytest.raises(InvalidReturnCode, match="R99 is not a wire return code; use one of the SWIFT"):
+        return_codes.check("wire", "R99")
+    assert return_codes.describe("AC04", "wire") == "AC04 Account closed"
+
+
+def test_an_orders_statement_line_has_no_dangling_colon(rails):
+    """QA2 #15: without a reference the line ends with the beneficiary's name."""
+    orders, ledger, acc = rails
+    plain = orders.create(TELLER, order(acc["EUR"], "sepa", 1_000, "EUR", iban=IBAN, bic=BIC))
+    lines = [line.description for line in ledger.statement(SYSTEM_ACTOR, acc["EUR"]).lines]
+    assert any(d.endswith(" to " + plain.name) for d in lines), lines
+    assert not any(d.rstrip().endswith(":") for d in lines), lines

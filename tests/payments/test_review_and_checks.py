@@ -80,7 +80,11 @@ def test_supervisor_captures_a_held_payment_in_part_and_the_alert_closes(review_
     svc, ledger, desk, account = review_env
     start = ledger.balance(SYSTEM_ACTOR, account).current
     held = svc.create(TELLER, _req(account, 8_000))
+    shown = svc.show(SUPERVISOR, held.id)  # QA2 #8: the payment names the alert its capture closes
+    assert shown.state_words == "held for fraud review" and shown.review_alert == _alert(engine, held.id).id
+    assert shown.to_dict()["review_alert"] == shown.review_alert
     done = svc.capture(SUPERVISOR, held.id, 6_000)
+    assert svc.show(SUPERVISOR, held.id).review_alert is None  # closed
     assert (done.status, done.captured) == ("succeeded", 6_000)
     assert ledger.balance(SYSTEM_ACTOR, account).current == start + 6_000
     assert _alert(engine, held.id).status == "closed"

@@ -243,6 +243,35 @@ def test_a_standing_instruction_is_added_and_run_with_history(qtbot, services, b
     assert si.id == panel.model.row_object(0).id
 
 
+def test_standing_instruction_warns_when_it_exceeds_the_balance_and_cancel_asks_first(qtbot, services, bank, teller):
+    """QA2 #29: the confirmation warns (a warning, not a refusal); Cancel selected opens a confirmation and
+    Escape there keeps the instruction; the header names the failing instruction plainly."""
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    page.tabs.setCurrentIndex(next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == "Standing"))
+    panel = page.standing_panel
+    dialog = panel.add_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.to_edit, bank[1])
+    qtbot.keyClicks(dialog.amount, "100000")
+    qtbot.keyClick(dialog.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.confirm is not None and dialog.confirm.isVisible())
+    assert "less than one run of $100,000.00" in dialog.confirm.text("Warning")
+    with qtbot.waitSignal(dialog.added):
+        qtbot.keyClick(dialog.confirm.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
+    assert "Warning:" in panel.status.text() and panel.status.property("state") == "warning"
+    assert panel.title.text() == f"1 standing instruction paying from or into {bank[0]}"
+    confirm = panel.cancel_selected()
+    assert confirm is not None and confirm.isVisible() and not panel.status.isVisible()
+    qtbot.keyClick(confirm, Qt.Key.Key_Escape)
+    assert _off_ui(lambda: services.standing.list(teller, account=bank[0]))[0].status == "active"
+    confirm = panel.cancel_selected()
+    qtbot.keyClick(confirm.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "cancelled" in panel.status.text())
+    assert _off_ui(lambda: services.standing.list(teller, account=bank[0]))[0].status == "cancelled"
+
+
 def test_the_scheduled_job_runs_due_instructions_on_the_worker(qtbot, services, bank, teller):
     from PySide6.QtCore import QObject
 

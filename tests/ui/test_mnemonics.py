@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QGroupBox, QLabel, QTabWidget, QWidget
 
 from core.security.roles import Actor, Role
@@ -44,24 +46,42 @@ def mnemonics(window: QWidget) -> dict[str, list[str]]:
         if tabs.isVisible():
             for i in range(tabs.count()):
                 add(tabs.tabText(i))
+    # Alt+letter keys bound without a visible letter (QShortcut, a widget's QAction): a window-wide one fires
+    # whatever shows the same underlined letter (QA2 #27: Alt+P opened "Open an account" under "Place hold").
+    for shortcut in window.findChildren(QShortcut):
+        owner = shortcut.parent()
+        if (shortcut.isEnabled() and isinstance(owner, QWidget) and owner.isVisible() and owner.window() is window
+                and shortcut.context() in (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)):
+            add(_alt_key(shortcut.key().toString(), f"shortcut of {type(owner).__name__}"))
+    for widget in [window, *window.findChildren(QWidget)]:
+        if widget.isVisible() and widget.window() is window:
+            for action in widget.actions():
+                if action.isEnabled() and action.shortcutContext() != Qt.ShortcutContext.WidgetShortcut:
+                    for key in action.shortcuts():
+                        add(_alt_key(key.toString(), f"action {action.text()!r}"))
     return taken
+
+
+def _alt_key(sequence: str, what: str) -> str:
+    """"Alt+P" -> "&P (what)" so it counts like an underlined letter; anything else -> ''."""
+    found = re.fullmatch(r"Alt\+([A-Za-z0-9])", sequence)
+    return f"&{found.group(1)} ({what}, {sequence})" if found else ""
 
 
 def duplicates(window: QWidget) -> dict[str, list[str]]:
     return {k: v for k, v in mnemonics(window).items() if len(v) > 1}
 
 
-def _walk_tabs(qtbot, window, where: str, found: dict) -> None:  # noqa: ANN001
-    """Every combination of visible tab pages (one level of nesting is enough for the console)."""
-    tab_widgets = [t for t in window.findChildren(QTabWidget) if t.isVisible()]
-    if not tab_widgets:
-        found.update({f"{where}: {k}": v for k, v in duplicates(window).items()})
-        return
-    for tabs in tab_widgets:
+def _walk_tabs(qtbot, window, where: str, found: dict, seen: set | None = None) -> None:  # noqa: ANN001
+    """Every visible tab page, and the tab pages nested in it (each state a user can reach by tabs)."""
+    seen = set() if seen is None else seen
+    found.update({f"{where}: {k}": v for k, v in duplicates(window).items()})
+    for tabs in [t for t in window.findChildren(QTabWidget) if t.isVisible() and id(t) not in seen]:
+        seen.add(id(tabs))
         for i in range(tabs.count()):
             tabs.setCurrentIndex(i)
             QApplication.processEvents()
-            found.update({f"{where} / {tabs.tabText(i)}: {k}": v for k, v in duplicates(window).items()})
+            _walk_tabs(qtbot, window, f"{where} / {tabs.tabText(i)}", found, seen.copy())
 
 
 @pytest.mark.parametrize("actor", ROLES, ids=lambda a: a.role.value)
@@ -77,7 +97,7 @@ def test_no_duplicate_mnemonics_on_any_page(qtbot, services, bank, actor):
     assert found == {}
 
 
-def _dialogs(services, actor, parent):  # noqa: ANN001, ANN202
+def _dialogs(services, actor, parent, bank):  # noqa: ANN001, ANN202
     from ui.payments.card_form import CardPaymentDialog
     from ui.teller.confirm import ConfirmDialog
     from ui.teller.customer_dialog import NewCustomerDialog
@@ -88,6 +108,9 @@ def _dialogs(services, actor, parent):  # noqa: ANN001, ANN202
     from ui.recommendations.dialogs import RejectDialog
 
     yield "reject recommendation", RejectDialog("promote model v2", parent)
+    from ui.teller.standing import AddStandingDialog
+
+    yield "new standing instruction", AddStandingDialog(services, actor, bank[0], "USD", "en_US", parent)
 
 
 def test_no_duplicate_mnemonics_in_dialogs(qtbot, services, bank):
@@ -95,7 +118,7 @@ def test_no_duplicate_mnemonics_in_dialogs(qtbot, services, bank):
     qtbot.addWidget(parent)
     actor = ROLES[2]
     found = {}
-    for name, dialog in _dialogs(services, actor, parent):
+    for name, dialog in _dialogs(services, actor, parent, bank):
         assert isinstance(dialog, QDialog)
         dialog.show()
         QApplication.processEvents()
@@ -140,3 +163,27 @@ def test_tab_leaves_every_table(qtbot, services, bank, actor):
         trapped += [f"{key}: {v.objectName() or type(v).__name__}" for v in window.findChildren(QAbstractItemView)
                     if v.tabKeyNavigation()]
     assert trapped == []
+
+
+@pytest.mark.parametrize("actor", ROLES[:3], ids=lambda a: a.role.value)
+def test_no_duplicate_mnemonics_with_a_customer_open(qtbot, services, bank, actor):
+    """QA2 #27: the Teller page with a customer selected shows its panel (Open account…) and every tab's
+    form (Holds: Place hold) at once: no letter twice, Alt shortcuts included, on every page after it."""
+    window = MainWindow(services, actor, Theme())
+    qtbot.addWidget(window)
+    window.resize(1180, 760)
+    window.show()
+    found: dict[str, list[str]] = {}
+    if "teller" in window.nav_keys(enabled_only=True):
+        window.show_page("teller")
+        page = window.page("teller")
+        qtbot.waitUntil(lambda: any(page.model.row_object(r) is not None for r in range(page.model.rowCount())))
+        row = next(r for r in range(page.model.rowCount()) if page.model.row_object(r).number == bank[0])
+        page.table.selectRow(row)
+        qtbot.waitUntil(lambda: page.selected_number == bank[0])
+        qtbot.wait(50)
+    for key in window.nav_keys(enabled_only=True):
+        assert window.show_page(key)
+        qtbot.wait(20)
+        _walk_tabs(qtbot, window, key, found)
+    assert found == {}

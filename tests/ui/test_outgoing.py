@@ -72,6 +72,9 @@ def test_review_opens_a_confirmation_with_the_fee_and_only_enter_there_sends(qtb
     assert (order.rail, order.status, order.amount, order.fee) == ("sepa", "created", 25_000, 50)
     assert "fee €0.50" in form.status.text() and "Receipt" in form.status.text()
     assert form.from_account.currentData() == eur_account  # the From account stays for the next one
+    # QA2 #14: nothing that invites sending the same again: beneficiary, IBAN, BIC, amount, reference cleared
+    assert {k: form.fields[k].text() for k in ("name", "iban", "bic", "amount", "reference")} == dict.fromkeys(
+        ("name", "iban", "bic", "amount", "reference"), "")
     assert ui_thread_sql == []
     assert len(services.orders.list(SYSTEM_ACTOR)) == 1
     assert form.receipt_button.isEnabled()

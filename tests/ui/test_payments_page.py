@@ -257,3 +257,61 @@ def test_orders_tab_cancels_an_unsent_order_and_keeps_a_refused_reason(qtbot, se
     shown = services.orders.show(SYSTEM_ACTOR, second.id)
     assert (shown.status, shown.fee_status) == ("canceled", "credited back") and first.id != second.id
     assert services.ledger.balance(SYSTEM_ACTOR, bank[1]).current == before
+
+
+def test_card_form_names_every_wrong_field_at_once_and_keeps_the_card(qtbot, services, bank, teller):
+    """QA2 #2-#4: wrong check digit, a bad expiry, a 2-digit CVC and an amount below the provider's minimum
+    are all shown together before any review, and the card details stay; Currency takes the account's."""
+    from ui.payments.card_form import CardPaymentDialog
+
+    dialog = CardPaymentDialog(services, teller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    form = dialog.form
+    qtbot.keyClicks(form.fields["account"], bank[1])
+    form.fields["account"].editingFinished.emit()
+    qtbot.waitUntil(lambda: form.text("currency") == "USD")  # the account's own currency
+    for key, value in (("amount", "0.10"), ("number", "4242 4242 4242 4241"), ("expiry", "13/30"), ("cvc", "12")):
+        qtbot.keyClicks(form.fields[key], value)
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    errors = form.field_errors()
+    assert set(errors) == {"amount", "number", "expiry", "cvc"}, errors
+    assert "smallest card payment in USD ($0.50)" in errors["amount"] and "check digit" in errors["number"]
+    assert "01 to 12" in errors["expiry"] and "3 digits" in errors["cvc"]
+    assert form.dialog is None and form.fields["number"].text() and form.fields["cvc"].text() == "12"
+    qtbot.keyClicks(form.fields["cvc"], "3")  # QA2 #7: a field's error goes once it is edited, the others stay
+    assert set(form.field_errors()) == {"amount", "number", "expiry"}
+
+
+def test_page_says_held_and_captured_and_enter_in_amount_reviews(qtbot, services, bank, paid, teller):
+    """QA2 #5-#7: the list's Captured column, Enter in Amount opens the review, an earlier refusal goes."""
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, paid[1].id)
+    qtbot.keyClicks(page.refund_amount, "50")
+    qtbot.keyClick(page.refund_amount, Qt.Key.Key_Return)
+    assert "more than the $15.00 authorized" in page.action_status.text() and page.dialog is None
+    page.refund_amount.clear()
+    qtbot.keyClicks(page.refund_amount, "10")
+    qtbot.keyClick(page.refund_amount, Qt.Key.Key_Return)  # Enter reviews the capture
+    assert page.dialog is not None and page.dialog.text("Capture") == "$10.00"
+    assert page.action_status.text() == ""  # the old refusal is gone
+    _answer_yes(qtbot, page)
+    qtbot.waitUntil(lambda: page.selected.status == "succeeded")
+    qtbot.waitUntil(lambda: any(p is not None and p.id == paid[1].id and p.captured == 1_000 for p in page.payments()))
+    row = next(r for r, p in enumerate(page.payments()) if p.id == paid[1].id)
+    header = [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(page.model.columnCount())]
+    shown = {h: page.model.index(row, c).data() for c, h in enumerate(header)}
+    assert shown["Captured"] == "$10.00" and shown["Status"] == "captured (part)"
+
+
+def test_capturing_a_held_payment_says_which_alert_closes(qtbot, services, bank, paid, teller):
+    """QA2 #8: the confirmation names the fraud alert the capture closes."""
+    from dataclasses import replace
+
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, paid[1].id)
+    page.selected = replace(page.selected, fraud_decision="review", review_alert=72)
+    dialog = page.capture()
+    assert dialog.text("Fraud alert") == "#72 closes (hold posted here)"
+    assert "fraud alert #72 closes" in dialog.outcome.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)

@@ -103,6 +103,35 @@ def _place(qtbot, holds):  # noqa: ANN001
     holds.confirm_dialog.accept()
 
 
+def test_hold_form_keeps_its_fields_on_an_error_and_enter_in_reason_places(qtbot, services, bank, teller):
+    """QA2 #26, #28: an over-limit amount's error does not squeeze the Amount field or cut the message; Enter
+    in the Reason code places (like in Amount); the table shows each hold's number and four rows at least."""
+    page = _page(qtbot, services, teller)
+    page.resize(1180, 760)
+    qtbot.keyClicks(page.finder.search, bank[0])
+    qtbot.waitUntil(lambda: page.selected_number == bank[0])
+    holds = page.holds_panel
+    page.tabs.setCurrentWidget(holds)
+    tall = holds.amount.height()
+    holds.amount.setText("2000")
+    holds.reason.setFocus()
+    qtbot.keyClick(holds.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "amount" in holds.form.field_errors())
+    qtbot.wait(50)
+    error = holds.form.errors["amount"]
+    assert holds.amount.height() >= tall - 2 and holds.amount.height() >= holds.amount.minimumSizeHint().height()
+    assert error.height() >= error.heightForWidth(error.width())  # the whole message, not cut
+    holds.amount.setText("150")
+    holds.reason.setFocus()  # the refusal put the cursor in Amount
+    qtbot.keyClick(holds.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: holds.confirm_dialog is not None and holds.confirm_dialog.isVisible())
+    holds.confirm_dialog.accept()  # QA #14: a hold is confirmed like a transfer
+    qtbot.waitUntil(lambda: holds.model.rowCount() == 1)
+    hold = holds.holds()[0]
+    assert holds.model.data(holds.model.index(0, 0)) == str(hold.id) and f"hold {hold.id}" in holds.form.status.text()
+    assert holds.table.height() >= 3 * holds.table.verticalHeader().defaultSectionSize()
+
+
 def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, teller):
     page = _page(qtbot, services, teller)
     qtbot.keyClicks(page.finder.search, bank[0])
@@ -135,7 +164,7 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     ask._submit()
     qtbot.waitUntil(lambda: "waiting for approval (request #" in holds.form.status.text())
     [asked] = services.approvals.list(Actor("sue", Role.SUPERVISOR))
-    qtbot.waitUntil(lambda: holds.model.data(holds.model.index(0, 4)) == f"asked (#{asked.id})")
+    qtbot.waitUntil(lambda: holds.model.data(holds.model.index(0, 5)) == f"asked (#{asked.id})")
     services.approvals.reject(Actor("sue", Role.SUPERVISOR), asked.id, "not cleared yet, wait")
     boss = TellerPage(services, Actor("sam", Role.SUPERVISOR, device="desk-2"))
     qtbot.addWidget(boss)

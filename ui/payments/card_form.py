@@ -27,7 +27,7 @@ from ui.forms import InlineForm
 from ui.layout import button_row
 from ui.teller.confirm import ConfirmDialog
 
-_FIELD_BY_CODE = {"invalid_card": "number", "card_expired": "expiry", "invalid_cvc": "cvc",
+_FIELD_BY_CODE = {"invalid_card": "number", "card_expired": "expiry", "invalid_expiry": "expiry", "invalid_cvc": "cvc",
                   "amount_below_minimum": "amount", "invalid_amount": "amount", "too_many_decimals": "amount",
                   "unknown_currency": "currency", "currency_mismatch": "currency", "account_not_found": "account",
                   "invalid_account_number": "account", "account_frozen": "account", "account_closed": "account"}
@@ -59,6 +59,9 @@ class CardPaymentForm(InlineForm):
                 self.card_hint = QLabel("", objectName="muted")
                 self.layout_.addRow("", self.card_hint)
                 edit.textEdited.connect(self._hint)
+        account = self.fields["account"]
+        assert isinstance(account, QLineEdit)
+        account.editingFinished.connect(self._account_currency)
         self.manual = QCheckBox("Capture &later (authorize only)")
         self.add_field("capture", "", self.manual)
         self.charge_button = QPushButton("&Review…", objectName="primary", default=True)
@@ -76,6 +79,24 @@ class CardPaymentForm(InlineForm):
     def _changed(self) -> None:
         self._request = None
         self._request_id = None
+
+    def _account_currency(self) -> None:
+        """An empty Currency takes the account's own (read on the worker) once the account is typed."""
+        try:
+            number = numbers.validate(self.text("account"))
+        except QenexError:
+            return
+        if self.text("currency"):
+            return
+        teller, actor = self.services.teller, self.actor
+        Op(self, lambda _t: teller.account(actor, number).account.currency).success(
+            lambda code: self._fill_currency(number, code)).failure(lambda _err: None).run_in_background()
+
+    def _fill_currency(self, number: str, code: str) -> None:
+        edit = self.fields["currency"]
+        assert isinstance(edit, QLineEdit)
+        if not edit.text().strip() and self.text("account") == number:
+            edit.setText(code)
 
     def _hint(self, text: str) -> None:
         """Brand and last four as typed: what the teller checks against the card (the number stays masked)."""
@@ -107,17 +128,16 @@ class CardPaymentForm(InlineForm):
         if self._busy or (self.dialog is not None and self.dialog.isVisible()):
             return
         self.clear()
-        try:
-            account = numbers.validate(self.text("account"))
-            code = money.currency(self.text("currency"))
-            amount = money.parse_amount(self.text("amount"), code)
-            month, year = cards.parse_expiry(self.text("expiry"))
-            card, brand = cards.parse_card(self.text("number"), month, year, self.text("cvc"))
+        try:  # every field at once, the amount against the provider's minimum too (core.payments.checks)
+            checked = self.services.payments.check_form(self.text("account"), self.text("amount"),
+                                                        self.text("currency"), self.text("number"),
+                                                        self.text("expiry"), self.text("cvc"))
         except QenexError as err:
-            key = _FIELD_BY_CODE.get(err.code, "number")
-            self.set_error(key, err.message)
-            self.fields[key].setFocus()
+            self.show_refusals(err, lambda one: getattr(one, "field", None) or _FIELD_BY_CODE.get(one.code))
             return
+        account, amount, code, card, brand = (checked.account, checked.amount, checked.currency, checked.card,
+                                              checked.brand)
+        month, year = card.exp_month, card.exp_year
         self._request_id = self._request_id or f"pay_{uuid.uuid4().hex[:24]}"
         manual = self.manual.isChecked()
         req = PaymentRequest(self._request_id, account, amount, code, card, capture="manual" if manual else "automatic")
@@ -167,7 +187,7 @@ class CardPaymentForm(InlineForm):
         if isinstance(err, QenexError):
             if not isinstance(err, DatabaseUnavailable):  # unknown outcome: the same id next time, never twice
                 self._request_id = None
-            self.show_failure(err, _FIELD_BY_CODE.get(err.code))
+            self.show_refusals(err, lambda one: getattr(one, "field", None) or _FIELD_BY_CODE.get(one.code))
         else:
             self.show_failure(err, None)
 

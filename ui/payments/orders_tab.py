@@ -2,8 +2,8 @@
 
 Export writes a rail's file of the waiting orders; Settle and Return record what the rail answered.
 Each opens a confirmation that says exactly what will post (Enter there confirms, Escape cancels); a
-return takes its reason from the rail's standard codes (NACHA for ACH, ISO 20022/SEPA for SEPA and
-wires) shown with plain words. An order whose funds the fraud screen holds says where it is decided (the
+return takes its reason from the rail's standard codes (NACHA for ACH, ISO 20022/SEPA for SEPA, the SWIFT
+return reasons for wires) shown with plain words; core refuses another rail's code and a second return. An order whose funds the fraud screen holds says where it is decided (the
 fraud queue, searched by the order id). The actions need ``rails.operate`` (supervisors); others see
 the list. The list refreshes on ``payment_order.updated`` and F5.
 """
@@ -60,7 +60,7 @@ class OrdersTab(QWidget):
         self.model = RowsModel(ORDER_COLUMNS, self)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((86, 46, 78, 92, 60, 96, 260, 130)):
+        for column, width in enumerate((86, 46, 78, 92, 150, 96, 240, 170)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.rail = QComboBox()
@@ -170,6 +170,7 @@ class OrdersTab(QWidget):
         o = self.selected
         if o is None or o.status != "submitted":
             return None
+        self._say("", ok=True)  # the last result or refusal is about an earlier step
         rows = [("Order", f"{o.id} ({RAIL_NAMES[o.rail]})"), ("Amount", format_minor(o.amount, o.currency)),
                 ("To", o.beneficiary), ("Posts", f"{o.rail.upper()} clearing → nostro (the bank's settlement account)")]
         return self._confirm("Settle order", rows, "The rail confirmed the payment: the order becomes settled.",
@@ -179,13 +180,14 @@ class OrdersTab(QWidget):
         o = self.selected
         if o is None or o.status not in ("submitted", "settled"):
             return None
+        self._say("", ok=True)  # the last result or refusal is about an earlier step
         code = self.reason.currentData()
         if not code:
             self._say("choose the reason the rail gave", ok=False)
             return None
         source = "nostro" if o.status == "settled" else f"{o.rail.upper()} clearing"
         back = o.amount + o.fee
-        rows = [("Order", f"{o.id} ({RAIL_NAMES[o.rail]})"), ("Reason", return_codes.describe(code)),
+        rows = [("Order", f"{o.id} ({RAIL_NAMES[o.rail]})"), ("Reason", return_codes.describe(code, o.rail)),
                 ("Credited back", f"{format_minor(back, o.currency)} to {o.account}"
                  + (f" (amount {format_minor(o.amount, o.currency)} + fee {format_minor(o.fee, o.currency)})"
                     if o.fee else "")),
@@ -199,6 +201,7 @@ class OrdersTab(QWidget):
         o = self.selected
         if o is None or o.status != "created":
             return None
+        self._say("", ok=True)  # the last result or refusal is about an earlier step
         orders, actor = self.services.orders, self.actor
         back = format_minor(o.amount + o.fee, o.currency)
         self.dialog = TextDialog("Cancel order", f"&Why is order {o.id} cancelled? It is not sent; {back} (amount and "

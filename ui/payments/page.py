@@ -28,11 +28,12 @@ from app.tasks import Op
 from core import reasons
 from core.errors import QenexError
 from core.ledger.money import format_minor, parse_amount
-from core.payments.views import STATUS_WORDS, PaymentView, status_words
+from core.payments import checks
+from core.payments.views import STATUS_WORDS, PaymentView
 from core.security.roles import Actor, Permission
-from ui.columns import Column
+from ui.payments.columns import EVENT_COLUMNS, PAYMENT_COLUMNS, STATUSES
 from ui.errors import notify, show_error
-from ui.layout import button_row, card, page_header, table_view
+from ui.layout import card, page_header, table_view
 from ui.lazy_model import LazyTableModel
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
@@ -44,25 +45,6 @@ if TYPE_CHECKING:
     from ui.payments.card_form import CardPaymentDialog
 
 REFRESH_MS = 15_000
-STATUSES = ("", "requires_action", "requires_capture", "succeeded", "refunded", "canceled", "failed", "declined")
-
-PAYMENT_COLUMNS = (
-    Column("When", lambda p: p.created_at.astimezone().strftime("%m-%d %H:%M")),
-    Column("Status", lambda p: status_words(p.status)),
-    Column("Amount", lambda p: format_minor(p.amount, p.currency), align_right=True),
-    Column("Refunded", lambda p: format_minor(p.refunded, p.currency) if p.refunded else "", align_right=True),
-    Column("Card", lambda p: p.card),
-    Column("Account", lambda p: p.account),
-    Column("Payment", lambda p: p.id),
-)
-EVENT_COLUMNS = (
-    Column("When", lambda e: e.at.astimezone().strftime("%H:%M:%S")),
-    Column("Step", lambda e: status_words(e.kind) if e.kind in STATUS_WORDS else e.kind.replace("_", " ")),
-    Column("By", lambda e: f"{e.actor} ({e.source})"),
-    Column("Detail", lambda e: e.detail),
-)
-
-
 class PaymentsPage(QWidget):
     def __init__(self, services: Services, actor: Actor) -> None:
         super().__init__()
@@ -94,7 +76,7 @@ class PaymentsPage(QWidget):
         self.model.loaded.connect(self._counted)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((92, 176, 84, 80, 160, 96)):
+        for column, width in enumerate((92, 150, 84, 84, 80, 160, 96)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count_label = QLabel("", objectName="muted")
@@ -112,6 +94,7 @@ class PaymentsPage(QWidget):
         for column, width in enumerate((74, 118, 104)):
             self.events.setColumnWidth(column, width)
         self.refund_amount = QLineEdit(placeholderText="empty: all")
+        self.refund_amount.returnPressed.connect(self._amount_entered)
         refund_label = QLabel("A&mount")
         refund_label.setBuddy(self.refund_amount)
         self.capture_button = QPushButton("Ca&pture…")
@@ -241,7 +224,7 @@ class PaymentsPage(QWidget):
                 button.setEnabled(False)
             return
         c = payment.currency
-        self.title_label.setText(f"Payment {payment.id} · {status_words(payment.status)}")
+        self.title_label.setText(f"Payment {payment.id} · {payment.state_words}")
         self.amount_label.setText(format_minor(payment.amount, c))
         fraud = (f"fraud screen {payment.fraud_decision} ({payment.fraud_score:.2f})"
                  if payment.fraud_decision and payment.fraud_score is not None else "not screened")
@@ -252,7 +235,8 @@ class PaymentsPage(QWidget):
             lines.append(payment.message)
         held = payment.fraud_decision == "review" and payment.status in ("requires_capture", "requires_action")
         if held:
-            lines.append(f"Held for fraud review: decided in the Fraud queue (search {payment.id}:capture) by an "
+            alert = f"alert #{payment.review_alert}, " if payment.review_alert is not None else ""
+            lines.append(f"Held for fraud review: decided in the Fraud queue ({alert}search {payment.id}:capture) by an "
                          f"analyst or supervisor other than {payment.created_by}; releasing it captures, declining "
                          "it cancels.")
         if payment.status == "requires_action":
@@ -283,7 +267,21 @@ class PaymentsPage(QWidget):
         dialog.open()
         return dialog
 
+    def _amount_entered(self) -> None:
+        """Enter in Amount opens the review of what the amount is for: the capture of an authorization, else
+        the refund (as the README says); nothing moves before the confirmation."""
+        p = self.selected
+        if p is None or (self.dialog is not None and self.dialog.isVisible()):
+            return
+        if p.status == "requires_capture" and self.capture_button.isEnabled():
+            self.capture()
+        elif p.refundable > 0 and self.refund_button.isEnabled():
+            self.refund()
+        else:
+            self._say(f"Payment {p.id} is {p.state_words}: there is nothing to capture or refund.", ok=False)
+
     def _amount(self, p: PaymentView, default: int) -> int | None:
+        self._say("", ok=True)  # the last action's result or refusal goes: it is about an earlier step
         text = self.refund_amount.text().strip()
         try:
             return parse_amount(text, p.currency) if text else default
@@ -303,17 +301,22 @@ class PaymentsPage(QWidget):
         amount = self._amount(p, p.amount)
         if amount is None:
             return None
-        if not 0 < amount <= p.amount:
-            self._say(f"capture between {format_minor(1, p.currency)} and the authorized "
-                      f"{format_minor(p.amount, p.currency)}", ok=False)
+        try:
+            checks.capture(amount, p.amount, p.currency)  # core's rule, before the confirmation
+        except QenexError as err:
+            self._say(err.message, ok=False)
             return None
         fmt = lambda minor: format_minor(minor, p.currency)  # noqa: E731
         rows = [("Payment", p.id), ("Card", p.card), ("Capture", fmt(amount)), ("Authorized", fmt(p.amount)),
                 ("Released", fmt(p.amount - amount) + (" (the rest of the authorization)" if amount < p.amount
                                                         else " (nothing)")),
                 ("Posts", f"card clearing → {p.account}")]
+        closes = (f" This releases the payment held for fraud review: fraud alert #{p.review_alert} closes (hold "
+                  "posted here, no fraud outcome recorded)." if p.review_alert is not None else "")
+        if p.review_alert is not None:
+            rows.append(("Fraud alert", f"#{p.review_alert} closes (hold posted here)"))
         return self._confirm("Confirm capture", rows, f"{fmt(amount)} is taken from the card and credited to account "
-                             f"{p.account}.", "&Capture", lambda: self._run(
+                             f"{p.account}.{closes}", "&Capture", lambda: self._run(
                                  lambda svc, actor: svc.capture(actor, p.id, amount), "Captured"))
 
     def refund(self) -> ConfirmDialog | None:
@@ -324,9 +327,10 @@ class PaymentsPage(QWidget):
         if amount is None:
             return None
         fmt = lambda minor: format_minor(minor, p.currency)  # noqa: E731
-        if amount > p.refundable:
-            self._say(f"only {fmt(p.refundable)} is left to refund ({fmt(p.captured)} captured, {fmt(p.refunded)} "
-                      f"already refunded); refund {fmt(p.refundable)} or less", ok=False)
+        try:
+            checks.refund(amount, p.captured, p.refunded, p.currency)  # core's rule, before the confirmation
+        except QenexError as err:
+            self._say(err.message, ok=False)
             return None
         rows = [("Payment", p.id), ("Refund", fmt(amount)), ("To card", p.card), ("From account", p.account),
                 ("Left to refund after", fmt(p.refundable - amount)), ("Posts", f"{p.account} → card clearing")]
@@ -338,8 +342,11 @@ class PaymentsPage(QWidget):
         p = self.selected
         if p is None or p.status not in ("requires_capture", "requires_action"):
             return None
+        self._say("", ok=True)
         rows = [("Payment", p.id), ("Card", p.card), ("Authorized", format_minor(p.amount, p.currency)),
                 ("Posts", "nothing (no money was captured)")]
+        if p.review_alert is not None:
+            rows.append(("Fraud alert", f"#{p.review_alert} closes (hold voided here)"))
         return self._confirm("Cancel payment", rows, "The authorization is released: the cardholder is not charged.",
                              "Cancel &payment", lambda: self._run(lambda svc, actor: svc.cancel(actor, p.id),
                                                                   "Canceled"))
@@ -348,6 +355,7 @@ class PaymentsPage(QWidget):
         p = self.selected
         if p is None or p.status != "requires_action":
             return None
+        self._say("", ok=True)
         then = ("it is captured at once and credited to account " + p.account if p.capture_mode == "automatic"
                 else "it waits for capture")
         rows = [("Payment", p.id), ("Card", p.card), ("Amount", format_minor(p.amount, p.currency))]
@@ -381,7 +389,7 @@ class PaymentsPage(QWidget):
         self._show(view)
         c = view.currency
         left = f"; {format_minor(view.refundable, c)} left to refund" if view.captured else ""
-        self._say(f"{verb}: the payment is {status_words(view.status)}; captured "
+        self._say(f"{verb}: the payment is {view.state_words}; captured "
                   f"{format_minor(view.captured, c)}, refunded {format_minor(view.refunded, c)}{left}", ok=True)
         self.model.refresh()
 

@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout,
+    QWidget,
 )
 
 from app.services import Services
@@ -18,7 +19,7 @@ from core.security.roles import Actor, Permission
 from core.teller.holds import MAX_HOLD_DAYS, REASONS, HoldView
 from ui.columns import Column
 from ui.errors import confirm
-from ui.forms import InlineForm
+from ui.forms import InlineForm, enter_submits
 from ui.layout import table_view
 from ui.rows_model import RowsModel
 from ui.send_dialog import Sender, TextDialog
@@ -45,9 +46,11 @@ class HoldsPanel(QWidget):
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 92), (2, 150), (3, 118)):
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 56), (1, 92), (3, 150), (4, 118)):
             self.table.setColumnWidth(column, width)
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 3
+                                    + self.table.horizontalHeader().sizeHint().height() + 4)  # three rows at least
 
         self.form = InlineForm()
         self.amount = QLineEdit(placeholderText=hint(), maxLength=32)
@@ -75,6 +78,7 @@ class HoldsPanel(QWidget):
         for edit in (self.amount, self.note):
             edit.returnPressed.connect(self.place)
             edit.textEdited.connect(self._new_request)
+        enter_submits(self.place, self.reason, self.until)  # Enter anywhere in the form places (QA2 #28)
         buttons = QWidget()
         box = QHBoxLayout(buttons)
         box.setContentsMargins(0, 0, 0, 0)
@@ -83,16 +87,25 @@ class HoldsPanel(QWidget):
         box.addStretch(1)
         self.form.finish(buttons)
         self.title = QLabel("Select an account to see its holds", objectName="muted")
-        root = QVBoxLayout(self)
+        # In a scroll area: when the tab is shorter than the list, the form and an error line need, it scrolls
+        # instead of squeezing the fields to a few pixels (QA2 #26, seen at the default window size).
+        inner = QWidget()
+        root = QVBoxLayout(inner)
         root.setContentsMargins(6, 6, 6, 6)
         root.addWidget(self.title)
         root.addWidget(self.table, 1)
         root.addWidget(self.form)
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
         self._reset_until()
 
     def _columns(self) -> tuple[Column, ...]:
         loc = self.locale
-        return (Column("Amount", lambda h: show(h.amount, h.currency, loc), align_right=True),
+        return (Column("Hold", lambda h: str(h.id), align_right=True),  # the number qenex hold release takes
+                Column("Amount", lambda h: show(h.amount, h.currency, loc), align_right=True),
                 Column("Reason", lambda h: h.reason_text + (f" — {h.note}" if h.note else "")),
                 Column("Placed by", lambda h: f"{h.placed_by}, {_when(h.placed_at)}"),
                 Column("Expires", lambda h: _when(h.expires_at)),
@@ -165,7 +178,7 @@ class HoldsPanel(QWidget):
         self._hold_id = None
         self.amount.clear()
         self.note.clear()
-        self.form.set_status(f"Placed a hold of {show(hold.amount, hold.currency, self.locale)} until "
+        self.form.set_status(f"Placed hold {hold.id} of {show(hold.amount, hold.currency, self.locale)} until "
                              f"{_when(hold.expires_at)}.", ok=True)
         self.holds_changed.emit()
 

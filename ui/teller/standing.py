@@ -39,6 +39,7 @@ class StandingPanel(QWidget):
         self.account: str | None = None
         self.currency = "USD"
         self.dialog: AddStandingDialog | None = None
+        self.confirm: ConfirmDialog | None = None
         self.title = QLabel("Select an account to see its standing instructions", objectName="muted")
         self.model = RowsModel(self._columns(), self)
         self.table = table_view()
@@ -107,9 +108,9 @@ class StandingPanel(QWidget):
                 Column("Transfer / reason", lambda r: r.message if r.state == "failed" else r.transfer_id))
 
     # -- loading -------------------------------------------------------------------------------
-    def say(self, text: str, *, ok: bool) -> None:
+    def say(self, text: str, *, ok: bool, warning: bool = False) -> None:
         self.status.setText(text)
-        self.status.setProperty("state", "ok" if ok else "error")
+        self.status.setProperty("state", "warning" if warning else "ok" if ok else "error")
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         self.status.show()
@@ -142,9 +143,11 @@ class StandingPanel(QWidget):
         if number != self.account:
             return
         self.model.set_rows(rows)
-        failing = sum(1 for v in rows if v.last_run is not None and v.last_run.state == "failed")
-        self.title.setText(f"Standing instructions of {number}: {len(rows)}"
-                           + (f" — {failing} whose last run failed" if failing else ""))
+        failing = [f"#{v.id}" for v in rows if v.last_run is not None and v.last_run.state == "failed"]
+        self.title.setText(f"{counted(len(rows), 'standing instruction')} paying from or into {number}"
+                           if rows else f"No standing instructions pay from or into {number}")
+        if failing:
+            self.title.setText(self.title.text() + f" · last run failed: {', '.join(failing)}")
         if rows:
             self.table.selectRow(0)
         else:
@@ -177,6 +180,7 @@ class StandingPanel(QWidget):
     def add_dialog(self) -> "AddStandingDialog | None":
         if self.account is None:
             return None
+        self.status.hide()  # the last result is about an earlier step
         self.dialog = AddStandingDialog(self.services, self.actor, self.account, self.currency, self.locale, self)
         self.dialog.added.connect(self._added)
         self.dialog.open()
@@ -184,18 +188,36 @@ class StandingPanel(QWidget):
 
     def _added(self, v: InstructionView) -> None:
         self.say(f"Added standing instruction #{v.id}: {show(v.amount, v.currency, self.locale)} {v.frequency} to "
-                 f"{v.credit}, first due {v.next_due}.", ok=True)
+                 f"{v.credit}, first due {v.next_due}." + (f" Warning: {v.warning}." if v.warning else ""),
+                 ok=True, warning=bool(v.warning))
         self.changed.emit()
         self.reload()
 
     def _failed(self, err: Exception) -> None:
         self.say(err.message if isinstance(err, QenexError) else str(err), ok=False)
 
-    def cancel_selected(self) -> None:
+    def cancel_selected(self) -> ConfirmDialog | None:
+        """Ask first (what stops, from when); Confirm cancels, Escape keeps it."""
         v = self.selected()
         if v is None:
             self.say("Select the instruction to cancel in the list.", ok=False)
-            return
+            return None
+        if v.status != "active":
+            self.say(f"Standing instruction #{v.id} is {v.status}: nothing to cancel.", ok=False)
+            return None
+        self.status.hide()
+        rows = [("Instruction", f"#{v.id}"), ("Pays", f"{v.credit} {v.credit_name}"),
+                ("Amount", f"{show(v.amount, v.currency, self.locale)} {v.frequency}"),
+                ("Next due", str(v.next_due) if v.next_due else "none")]
+        self.confirm = ConfirmDialog(self.window(), "Cancel standing instruction", rows,
+                                     "It stops at once: no further run posts. This cannot be undone (a new "
+                                     "instruction would be needed).", lambda: self._cancel(v),
+                                     confirm_text="Cancel &instruction")
+        self.confirm.cancel_button.setText("&Keep it")  # not a second "Cancel" beside "Cancel instruction"
+        self.confirm.open()
+        return self.confirm
+
+    def _cancel(self, v: InstructionView) -> None:
         standing, actor = self.services.standing, self.actor
         Op(self, lambda _t: standing.cancel(actor, v.id)).success(
             lambda c: (self.say(f"Standing instruction #{c.id} cancelled.", ok=True), self.reload())
@@ -204,6 +226,7 @@ class StandingPanel(QWidget):
     def run_due(self) -> None:
         """Run the scheduled job now (a supervisor; core checks ``standing.run`` and posts as the system)."""
         standing, actor = self.services.standing, self.actor
+        self.status.hide()
         self.run_button.setEnabled(False)
         Op(self, lambda _t: standing.run_due(actor)).success(self._ran).failure(
             lambda err: (self.run_button.setEnabled(True), self._failed(err))).run_in_background()
@@ -298,7 +321,9 @@ class AddStandingDialog(QDialog):
         frequency, description = self.frequency.currentData(), self.description.text()
         teller, actor, account = self.services.teller, self.actor, self.account
         self.review_button.setEnabled(False)
-        Op(self, lambda _t: (teller.account(actor, account).account, teller.account(actor, to).account)).success(
+        standing = self.services.standing
+        Op(self, lambda _t: (teller.account(actor, account).account, teller.account(actor, to).account,
+                             standing.funding_warning(actor, account, amount))).success(
             lambda found: self._confirm(found, to, amount, frequency, start, until, description)).failure(
             lambda err: (self.review_button.setEnabled(True), self.form.show_failure(err, "to"))).run_in_background()
 
@@ -306,15 +331,17 @@ class AddStandingDialog(QDialog):
                  description: str) -> None:
         """The confirmation names both accounts' holders with their numbers (read on the worker)."""
         self.review_button.setEnabled(True)
-        payer, payee = found
+        payer, payee, warning = found
         rows = [("From", f"{payer.name} ({self.account})"), ("Pay to", f"{payee.name} ({to})"),
                 ("Amount", show(amount, self.currency, self.locale)),
                 ("Every", f"{'week' if frequency == 'weekly' else 'month'}, first on {start}"),
                 ("Until", str(until) if until else "cancelled"), ("Description", description or "-")]
+        if warning:  # a warning, not a refusal: money may come in before the first due date
+            rows.append(("Warning", warning))
         self.confirm = ConfirmDialog(self, "Confirm standing instruction", rows,
                                      "The scheduled job posts it on each due date, through the fraud screen.",
                                      lambda: self._add(to, amount, frequency, start, until, description),
-                                     confirm_text="&Confirm instruction")
+                                     confirm_text="&Confirm instruction", warning=bool(warning))
         self.confirm.open()
 
     def _add(self, to: str, amount: int, frequency: str, start: date, until: date | None, description: str) -> None:
@@ -329,5 +356,4 @@ class AddStandingDialog(QDialog):
 
     def _refused(self, err: Exception) -> None:
         self.review_button.setEnabled(True)
-        key = getattr(err, "field", None)
-        self.form.show_failure(err, key if key in self.form.fields else None)
+        self.form.show_refusals(err, lambda one: getattr(one, "field", None))  # every wrong field at once

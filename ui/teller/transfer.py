@@ -23,7 +23,7 @@ class TransferForm(LedgerForm):
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(services, actor, parent)
         self.after_posting = ("to", "amount", "description")
-        self.line("from", "&From account", "account number, e.g. 1000000016", 24)
+        self.line("from", "&From account", "account number (10 digits)", 24)
         self.line("to", "&To account", "account number", 24)
         self.line("amount", "&Amount", hint(), 32)
         self.line("currency", "C&urrency", "ISO code, e.g. USD", 3)
