@@ -116,14 +116,15 @@ def test_hold_form_keeps_its_fields_on_an_error_and_enter_in_reason_places(qtbot
     holds.amount.setText("2000")
     holds.reason.setFocus()
     qtbot.keyClick(holds.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: holds.confirm_dialog is not None and holds.confirm_dialog.isVisible())
+    holds.confirm_dialog.accept()  # core checks the amount when the hold is placed
     qtbot.waitUntil(lambda: "amount" in holds.form.field_errors())
     qtbot.wait(50)
     error = holds.form.errors["amount"]
     assert holds.amount.height() >= tall - 2 and holds.amount.height() >= holds.amount.minimumSizeHint().height()
     assert error.height() >= error.heightForWidth(error.width())  # the whole message, not cut
     holds.amount.setText("150")
-    holds.reason.setFocus()  # the refusal put the cursor in Amount
-    qtbot.keyClick(holds.reason, Qt.Key.Key_Return)
+    holds.place()  # (Enter in Reason was shown above; after a modal dialog offscreen Qt gives focus back late)
     qtbot.waitUntil(lambda: holds.confirm_dialog is not None and holds.confirm_dialog.isVisible())
     holds.confirm_dialog.accept()  # QA #14: a hold is confirmed like a transfer
     qtbot.waitUntil(lambda: holds.model.rowCount() == 1)
