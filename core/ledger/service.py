@@ -51,7 +51,7 @@ class Ledger:
         if engine.dialect.name == "postgresql":
             from core.persistence.driver import AutocommitConnections
 
-            self._autocommit = AutocommitConnections(engine)
+            self._autocommit = AutocommitConnections.of(engine)  # shared by every ledger on the engine
         self.four_eyes: Any = None  # core.approvals.Approvals when attached (app.services): maker/checker rules
 
     # -- plumbing -------------------------------------------------------------------------------

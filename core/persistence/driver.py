@@ -120,6 +120,18 @@ class AutocommitConnections:
         self._lock = threading.Lock()
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
+    @classmethod
+    def of(cls, engine: Engine, name: str = "ledger", keep: int = 8) -> "AutocommitConnections":
+        """The engine's one set named ``name``, made at first use and closed with the engine: every ledger
+        (and check) made over the same engine shares it, so making many (the demo makes one per payment)
+        never holds more than ``keep`` idle connections (one set per object kept them all until the engine
+        was disposed: the server ran out of connections)."""
+        sets = engine.__dict__.setdefault("_qenex_autocommit", {})
+        found = sets.get(name)
+        if found is None:
+            found = sets.setdefault(name, cls(engine, keep=keep))
+        return found
+
     def _connect(self) -> tuple[Any, psycopg.Cursor]:
         pooled = checkout(self._engine)
         pooled.detach()

@@ -45,11 +45,7 @@ def _read(engine: Engine, user_id: int):  # noqa: ANN202 - a row with status, ro
             return conn.execute(_state(), {"id": user_id}).first()
     from core.persistence.driver import AutocommitConnections
 
-    conns = getattr(engine, "_qenex_session_conns", None)  # lives and is closed with the engine
-    if conns is None:
-        conns = AutocommitConnections(engine, keep=2)
-        engine._qenex_session_conns = conns
-    with conns.cursor() as cur:
+    with AutocommitConnections.of(engine, "session", keep=2).cursor() as cur:  # lives and closes with the engine
         cur.execute(_SQL, (user_id,))
         found = cur.fetchone()
     return None if found is None else SimpleNamespace(status=found[0], role=found[1], must_change_password=found[2])

@@ -118,3 +118,21 @@ def test_a_desk_survives_its_connection_being_cut(bank, pg_engine, monkeypatch):
     assert result.state == "posted" and reads == [False]
     assert ledger.balance(S, b).current == 10_030
     assert pids[0] not in [pooled.dbapi_connection.info.backend_pid for pooled, _ in ledger._autocommit._idle]
+
+
+def test_many_ledgers_on_one_engine_share_its_idle_connections(pg_engine, bank):
+    """A ledger made per payment (the demo seed does) takes no connections of its own: the server once ran out
+    of connections because each ledger kept up to eight until the engine was disposed."""
+    _, (a, b) = bank
+
+    def backends() -> int:
+        with pg_engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+                                ).scalar_one()
+
+    before = backends()
+    for i in range(40):
+        ledger = Ledger(pg_engine)
+        assert ledger._autocommit is AutocommitConnections.of(pg_engine)
+        ledger.transfer(S, TransferRequest(f"many-{i}", a, b, 1, "USD"))
+    assert backends() <= before + 1
