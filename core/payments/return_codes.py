@@ -35,16 +35,24 @@ NACHA = {
     "R29": "Corporate customer advises not authorized",
 }
 
-SEPA = {
-    "AC01": "Incorrect account number (IBAN)",
+# ISO 20022 ExternalReturnReason1Code: the codes either list below uses, with their words
+ISO_20022 = {
+    "AC01": "Incorrect account number",
+    "AC03": "Invalid creditor account number",
     "AC04": "Account closed",
     "AC06": "Account blocked",
     "AC13": "Debtor account is a consumer account",
     "AG01": "Transaction forbidden on this type of account",
     "AG02": "Invalid bank operation code",
+    "AM02": "Amount exceeds the allowed maximum",
     "AM05": "Duplicate payment",
+    "AM09": "Wrong amount",
+    "BE01": "Beneficiary name does not match the account",
     "BE04": "Missing creditor address",
+    "BE05": "Unrecognised initiating party",
     "CNOR": "Creditor bank is not registered for SEPA",
+    "CURR": "Incorrect currency",
+    "CUST": "Requested by the customer",
     "DUPL": "Duplicate payment (recall)",
     "FF01": "Invalid file format",
     "FOCR": "Return following a cancellation request",
@@ -60,31 +68,17 @@ SEPA = {
     "TECH": "Technical problem",
 }
 
-WIRE = {
-    "AC01": "Incorrect account number",
-    "AC03": "Invalid creditor account number",
-    "AC04": "Account closed",
-    "AC06": "Account blocked",
-    "AG01": "Transaction forbidden on this type of account",
-    "AM02": "Amount exceeds the allowed maximum",
-    "AM05": "Duplicate payment",
-    "AM09": "Wrong amount",
-    "BE01": "Beneficiary name does not match the account",
-    "BE04": "Missing creditor address",
-    "BE05": "Unrecognised initiating party",
-    "CURR": "Incorrect currency",
-    "CUST": "Requested by the customer",
-    "FF01": "Invalid file format",
-    "FOCR": "Return following a cancellation request",
-    "FRAD": "Fraudulent origin",
-    "MS02": "Reason not specified by the customer",
-    "MS03": "Reason not specified by the bank",
-    "RC01": "Bank identifier (BIC) incorrect",
-    "RR01": "Missing debtor account or identification (regulatory)",
-    "RR02": "Missing debtor name or address (regulatory)",
-    "RR03": "Missing creditor name or address (regulatory)",
-    "RR04": "Regulatory reason",
-}
+SEPA = {code: ISO_20022[code] for code in (
+    "AC01", "AC04", "AC06", "AC13", "AG01", "AG02", "AM05", "BE04", "CNOR", "DUPL", "FF01",
+    "FOCR", "FRAD", "MD07", "MS02", "MS03", "RC01", "RR01", "RR02", "RR03", "RR04", "TECH",
+)}
+SEPA["AC01"] = "Incorrect account number (IBAN)"  # a SEPA account number is an IBAN
+
+WIRE = {code: ISO_20022[code] for code in (
+    "AC01", "AC03", "AC04", "AC06", "AG01", "AM02", "AM05", "AM09", "BE01", "BE04", "BE05",
+    "CURR", "CUST", "FF01", "FOCR", "FRAD", "MS02", "MS03", "RC01", "RR01", "RR02", "RR03",
+    "RR04",
+)}
 
 _A_RAIL = {"ach": "an ACH", "sepa": "a SEPA", "wire": "a wire"}
 BY_RAIL = {"ach": NACHA, "sepa": SEPA, "wire": WIRE}
