@@ -13,14 +13,15 @@ from core.errors import DatabaseUnavailable, QenexError
 from core.ledger import accounts as account_ops
 from core.ledger import events
 from core.ledger import pending as pending_ops
-from core.ledger import desk_controls, queries, store
+from core.ledger import queries, store
 from core.ledger.money import currency as iso_currency
 from core.ledger.money import exponent
 from core.ledger.desk_controls import GLMovementRefused
-from core.ledger.errors import LinkedTransferFailed, TransferDeclined, TransferNotFound
-from core.ledger.posting import Posting, check_amount, check_id, normalize
+from core.ledger.errors import LinkedTransferFailed, TransferDeclined
+from core.ledger.posting import Posting, check_amount, normalize
+from core.ledger.reads import LedgerReads
 from core.ledger.views import (
-    AccountView, Balance, CustomerView, Statement, TransferRequest, TransferResult,
+    AccountView, CustomerView, TransferRequest, TransferResult,
 )
 from core.persistence.columns import utcnow
 from core.persistence import outage as outages
@@ -31,7 +32,7 @@ _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock detected
 OPTIMISTIC_TRIES = 3  # unlocked read + checked write attempts before a desk transfer takes the locking path
 
 
-class Ledger:
+class Ledger(LedgerReads):
     """Double-entry ledger over one database (SQLite or PostgreSQL).
 
     ``audit`` (optional) gets ``append(conn, actor, action, target, before, after)`` inside each change's
@@ -384,45 +385,6 @@ class Ledger:
 
     def _write(self, conn: Connection, posting: Posting) -> None:
         store.write_posting(conn, posting.transfers, posting.entries, posting.touched.values())
-
-    # -- queries --------------------------------------------------------------------------------
-    def balance(self, actor: Actor, account: str) -> Balance:
-        self.authorize(actor, Permission.LEDGER_VIEW, account)
-        desk_controls.check_readable(self.engine, actor, account)
-        return queries.balance(self.engine, account, self.clock())
-
-    def statement(self, actor: Actor, account: str, limit: int = 100, before_entry_id: int | None = None) -> Statement:
-        self.authorize(actor, Permission.LEDGER_VIEW, account)
-        desk_controls.check_readable(self.engine, actor, account)
-        return queries.statement(self.engine, account, limit, before_entry_id)
-
-    def accounts(self, actor: Actor, offset: int = 0, limit: int = 100, customer_id: int | None = None,
-                 search: str | None = None) -> list[AccountView]:
-        self.authorize(actor, Permission.LEDGER_VIEW)
-        return queries.accounts(self.engine, offset, limit, customer_id, search, self.clock(),
-                                desk_controls.hidden_kinds(actor))
-
-    def count_accounts(self, actor: Actor, customer_id: int | None = None, search: str | None = None) -> int:
-        self.authorize(actor, Permission.LEDGER_VIEW)
-        return queries.count_accounts(self.engine, customer_id, search, desk_controls.hidden_kinds(actor))
-
-    def transfer_row(self, actor: Actor, transfer_id: str) -> dict[str, Any]:
-        self.authorize(actor, Permission.LEDGER_VIEW, transfer_id)
-        check_id(transfer_id)
-        with self.engine.connect() as conn:
-            row = store.transfers_by_id(conn, [transfer_id]).get(transfer_id)
-        if row is None:
-            raise TransferNotFound(f"no transfer {transfer_id}", id=transfer_id)
-        return row
-
-    def totals_by_currency(self, actor: Actor) -> dict[str, int]:
-        """Sum of all balances per currency: zero in a sound ledger."""
-        self.authorize(actor, Permission.LEDGER_VIEW)
-        a, totals = store.A, {}
-        with self.engine.connect() as conn:  # summed in Python: SQL's 64-bit sum could overflow on the way
-            for cur, credits, debits in conn.execute(select(a.c.currency, a.c.credits_posted, a.c.debits_posted)):
-                totals[cur] = totals.get(cur, 0) + credits - debits
-        return totals
 
 
 def _cash_request(id: str | None, debit: str, credit: str, amount: int, currency: str, code: str,
