@@ -144,7 +144,7 @@ def test_card_shapes():
     with pytest.raises(cards.InvalidCvc, match="4 digits"):
         cards.parse_card("378282246310005", 1, 2040, "123")
     assert cards.parse_expiry("07/29") == (7, 29)
-    with pytest.raises(cards.CardExpired):
+    with pytest.raises(cards.InvalidExpiry):  # a typing slip, not an expired card (QA2 #12)
         cards.parse_expiry("7-29")
     assert cards.mask("4242 4242 4242 4242") == "424242…4242"
 
