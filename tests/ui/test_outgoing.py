@@ -141,3 +141,28 @@ def test_check_each_names_every_wrong_field():
     assert ben is None and [e.details["field"] for e in errors] == ["name", "routing", "account"]
     ok, none = beneficiary.check_each("ach", "USD", name="Max Muster", routing="011000015", account_number="12345")
     assert ok is not None and none == []
+
+
+def test_result_line_and_receipt_survive_the_pages_refresh_after_sending(qtbot, services, bank, teller):
+    """QA3 #1: after an order the Teller page reloads the customer and gives the form the same accounts again;
+    that is no new From account, so the result line and "Print receipt" stay (as on Transfer and Cash)."""
+    from tests.ui.test_teller import _page, _select
+
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.outgoing
+    qtbot.waitUntil(lambda: form.from_account.currentData() == bank[0])
+    form.rail.setCurrentIndex(1)  # ACH
+    _type(qtbot, form, name="John Doe", routing="011000015", account_no="12345678", amount="5.00")
+    reloads = []
+    real = form.set_accounts
+    form.set_accounts = lambda *args: (reloads.append(args), real(*args))
+    form.submit()
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    with qtbot.waitSignal(form.posted):
+        qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(reloads))  # the page's refresh has given the form its accounts again
+    qtbot.wait(50)
+    assert form.from_account.currentData() == bank[0]
+    assert not form.status.isHidden() and "Receipt: order" in form.status.text()
+    assert form.receipt_button.isEnabled() and form.last is not None

@@ -127,7 +127,8 @@ class OutgoingForm(InlineForm):
         """The From list: ``(number, currency, name)`` of the selected customer's accounts (customer
         accounts only; the Teller page never passes a GL account). Keeps the current choice if it is
         still there, else ``selected``."""
-        current = selected or self.from_account.currentData()
+        before = self.from_account.currentData()
+        current = selected or before
         self.from_account.blockSignals(True)
         self.from_account.clear()
         for number, currency, name in accounts:
@@ -136,7 +137,10 @@ class OutgoingForm(InlineForm):
         index = self.from_account.findData(current) if current else -1
         self.from_account.setCurrentIndex(index if index >= 0 else (0 if accounts else -1))
         self.from_account.blockSignals(False)
-        self._from_changed(self.from_account.currentIndex())
+        # The page refreshes the list after every order (and on live events): the same account still chosen is
+        # no change, so the result line and "Print receipt" stay (clearing them here hid every result, QA3 #1).
+        if self.from_account.currentData() != before or before is None:
+            self._from_changed(self.from_account.currentIndex())
 
     def _rail_changed(self) -> None:
         rail = self.rail.currentData()
