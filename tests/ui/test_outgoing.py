@@ -166,3 +166,25 @@ def test_result_line_and_receipt_survive_the_pages_refresh_after_sending(qtbot, 
     assert form.from_account.currentData() == bank[0]
     assert not form.status.isHidden() and "Receipt: order" in form.status.text()
     assert form.receipt_button.isEnabled() and form.last is not None
+
+
+def test_confirm_button_says_what_will_happen(qtbot, services, eur_account, teller):
+    """QA3 #7: held for fraud review -> "Hold for fraud review", not "Confirm and send"; approved -> send."""
+    from dataclasses import replace
+
+    from core.payments.order_rows import OrderPreview
+
+    form = _form(qtbot, services, teller)
+    _eur(form, eur_account)
+    _type(qtbot, form, name="Max Muster", iban="DE89370400440532013000", amount="5")
+    req = form.request()
+    preview = OrderPreview("sepa", eur_account, "Erika", "9000", 500, 0, "EUR", 99_500, "Max Muster", "review",
+                           0.67, ("3 payments in 24 hours",))
+    expected = {"review": "&Hold for fraud review", "approve": "&Confirm and send"}
+    for decision, text in expected.items():
+        form._show_preview(req, replace(preview, decision=decision))  # noqa: SLF001
+        assert form.dialog.confirm_button.text() == text
+        form.dialog.reject()
+    form._show_preview(req, replace(preview, approval="over the teller limit"))  # noqa: SLF001
+    assert form.dialog.confirm_button.text() == "&Send for approval"
+    form.dialog.reject()

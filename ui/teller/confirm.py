@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushBu
 
 # The confirm button of every form whose action is held for a second person (four eyes): nothing posts yet.
 SEND_FOR_APPROVAL = "&Send for approval"
+# ... and of every form whose action the fraud screen will hold: nothing is sent or posted yet (QA3 #7).
+HOLD_FOR_REVIEW = "&Hold for fraud review"
 
 
 class ConfirmDialog(QDialog):

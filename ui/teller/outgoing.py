@@ -26,7 +26,7 @@ from core.payments.orders import OrderPreview, OrderRequest, OrderView
 from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.layout import button_row
-from ui.teller.confirm import SEND_FOR_APPROVAL, ConfirmDialog
+from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog
 
 CURRENCY_ROLE = 0x0101  # Qt.UserRole + 1: the account's currency on each From entry
 RAILS = (("sepa", "SEPA credit transfer (EUR)"), ("ach", "ACH (USD)"), ("wire", "Wire (any currency)"))
@@ -244,7 +244,8 @@ class OutgoingForm(InlineForm):
             outcome = (f"Sent for approval ({p.approval}): the funds are reserved on the account, nothing is sent "
                        "until a supervisor approves.")
         self.dialog = ConfirmDialog(self.window(), "Confirm outgoing transfer", rows, outcome, lambda: self.confirm(req),
-                                    confirm_text=SEND_FOR_APPROVAL if p.approval else "&Confirm and send",
+                                    confirm_text=SEND_FOR_APPROVAL if p.approval else HOLD_FOR_REVIEW
+                                    if p.decision == "review" else "&Confirm and send",
                                     warning=p.decision == "review" or bool(p.approval),
                                     blocked=p.decision == "decline")
         self.dialog.finished.connect(lambda _r: self.fields["amount"].setFocus())

@@ -11,7 +11,7 @@ from core.ledger.views import TransferRequest, TransferResult
 from core.security.roles import Actor
 from core.teller.preview import TransferPreview
 from ui.teller.amounts import hint, show
-from ui.teller.confirm import SEND_FOR_APPROVAL, ConfirmDialog
+from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog
 from ui.teller.forms import LedgerForm
 from ui.teller.receipts import link, print_receipt
 
@@ -76,7 +76,8 @@ class TransferForm(LedgerForm):
                 f": {'; '.join(p.reasons[:3])}" if p.reasons and p.decision != "approve" else "")))
         outcome = f"This transfer will be {p.outcome}."
         self.dialog = ConfirmDialog(self, "Confirm transfer", rows, outcome, lambda: self._post(req),
-                                    confirm_text=SEND_FOR_APPROVAL if p.approval else "&Confirm and post",
+                                    confirm_text=SEND_FOR_APPROVAL if p.approval else HOLD_FOR_REVIEW
+                                    if p.decision == "review" else "&Confirm and post",
                                     warning=p.decision == "review" or bool(p.approval),
                                     blocked=p.decision == "decline")
         self.dialog.finished.connect(lambda _r: self.fields["amount"].setFocus())
