@@ -72,7 +72,7 @@ def _svc(ctx):  # noqa: ANN001, ANN202
 
 def line(r: Any) -> str:
     who = f"{r.maker} → {r.checker}" if r.checker else r.maker
-    return (f"#{r.id:<6} {r.state:9} {clip(r.kind_text, 22)} {(r.account or '-'):12} {r.amount_text or '-':>14}  "
+    return (f"#{r.id:<6} {r.state_word:9} {clip(r.kind_text, 22)} {(r.account or '-'):12} {r.amount_text or '-':>14}  "
             f"{clip(who, 24)} {local(r.created_at)[:16]}  {clip(r.summary, 70).rstrip()}")
 
 
@@ -115,7 +115,7 @@ def _decide(args, ctx, verb: str) -> int:  # noqa: ANN001
            "withdraw": lambda i: svc.withdraw(actor, i, args.note)}[verb]
     if len(ids) == 1:
         r = one(ids[0])
-        ctx.emit(r.to_dict(), as_json=args.json, text=f"request #{r.id}: {r.state} ({r.result})")
+        ctx.emit(r.to_dict(), as_json=args.json, text=f"request #{r.id}: {r.state_word} ({r.result})")
         return 0
     many = {"approve": lambda: svc.approve_many(actor, ids, args.note),
             "reject": lambda: svc.reject_many(actor, ids, args.reason),
@@ -123,7 +123,7 @@ def _decide(args, ctx, verb: str) -> int:  # noqa: ANN001
     results = many()
     items = [{"id": i, "ok": True, **r.to_dict()} if not isinstance(r, QenexError) else {"id": i, "ok": False, **r.to_dict()}
              for i, r in zip(ids, results)]
-    lines = [f"request #{i}: {r.state} ({r.result})" if not isinstance(r, QenexError)
+    lines = [f"request #{i}: {r.state_word} ({r.result})" if not isinstance(r, QenexError)
              else f"request #{i}: refused: {r.code}: {r.message}" for i, r in zip(ids, results)]
     failed = sum(1 for r in results if isinstance(r, QenexError))
     done = {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"}[verb]

@@ -18,6 +18,9 @@ KIND_TEXT = {"transfer": "Transfer above limit", "gl": "GL movement", "correctio
              "freeze": "Account freeze", "close": "Account closure", "hold_release": "Hold release",
              "overdraft": "Overdraft limit"}
 STATES = ("pending", "approved", "rejected", "expired", "failed")
+# The word people read for each state (console, CLI): a pending request is "waiting" (as ``--state waiting``).
+STATE_WORDS = {"pending": "waiting", "approved": "approved", "rejected": "rejected", "expired": "expired",
+               "failed": "failed"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class ApprovalView:
     @property
     def waiting(self) -> bool:
         return self.state == "pending"
+
+    @property
+    def state_word(self) -> str:
+        """``state`` as people read it: "waiting" for pending (console and CLI say the same)."""
+        return STATE_WORDS.get(self.state, self.state)
 
     def to_dict(self) -> dict[str, Any]:
         c = self.currency

@@ -36,6 +36,8 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     release = qenex("approvals", "request", "release-hold", str(hold), "--note", "cheque has cleared", "--as", "sam",
                     "--json")[1]
     listed = qenex("approvals", "list", "--json")[1]
+    code, text, _ = qenex("approvals", "list")  # QA3 #10: the word the console and --state use, from core
+    assert code == 0 and " waiting " in text and "pending" not in text
     assert [r["id"] for r in listed["requests"]] == [freeze["id"], release["id"]] and listed["total"] == 2
     code, mine, err = qenex("approvals", "list", "--as", "tina", "--json")
     assert code == 0, err

@@ -4,11 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from core.approvals import ApprovalView
+from core.approvals.store import STATE_WORDS  # one word per state, from core: the CLI says the same
 from core.ledger.money import format_minor
 from ui.columns import Column
-
-STATE_WORDS = {"pending": "waiting", "approved": "approved", "rejected": "rejected", "expired": "expired",
-               "failed": "failed"}
 
 
 def age(when: datetime) -> str:
