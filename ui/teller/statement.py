@@ -100,7 +100,7 @@ class StatementPanel(QWidget):
         title_row.addWidget(self.pdf_button)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
-        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        header.setSortIndicator(0, _arrow(descending=True))  # newest first: the arrow points down
         header.sectionClicked.connect(self._header_clicked)
         header.setToolTip("Click When or Amount to sort")
         root.addLayout(filters)
@@ -116,11 +116,10 @@ class StatementPanel(QWidget):
             key = "oldest" if current == "newest" else "newest"
         elif column in (2, 3):
             key = "smallest" if current == "largest" else "largest"
-        else:
-            return
+        else:  # not sortable: the arrow (which Qt moved to the clicked column) goes back to the order shown
+            key = current
         descending = key in ("newest", "largest")
-        self.table.horizontalHeader().setSortIndicator(0 if column == 0 else 2, Qt.SortOrder.DescendingOrder
-                                                       if descending else Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(0 if key in ("newest", "oldest") else 2, _arrow(descending))
         self.sort.setCurrentIndex(self.sort.findData(key))
 
     def _enable(self, on: bool) -> None:
@@ -225,3 +224,9 @@ class StatementPanel(QWidget):
             self.error.show()
         else:
             show_error(self, err)
+
+
+def _arrow(descending: bool) -> Qt.SortOrder:
+    """The header order that draws ▼ for newest/largest first and ▲ for oldest/smallest first: Qt draws its
+    DescendingOrder as ▲ (the console's Fusion style), which read as ascending beside "newest first" (QA3 #10)."""
+    return Qt.SortOrder.AscendingOrder if descending else Qt.SortOrder.DescendingOrder
