@@ -376,3 +376,21 @@ def test_cash_from_the_vault_is_confirmed_first(qtbot, services, bank, teller):
     qtbot.waitUntil(lambda: panel.confirm_dialog is not dialog and panel.confirm_dialog.isVisible())
     qtbot.keyClick(panel.confirm_dialog.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Moved $200.00 from the vault into the drawer" in panel.vault_form.status.text())
+
+
+def test_selected_buttons_wait_for_a_selection(qtbot, services, bank, teller):
+    """QA3 #10: "Cancel selected" (Standing) and the hold release are disabled until a row is selected."""
+    from tests.ui.test_teller_flows import _place
+
+    supervisor = Actor("sam", Role.SUPERVISOR, device="desk-test")  # may release: only the selection is missing
+    page = _page(qtbot, services, supervisor)
+    _select(qtbot, page, bank[0])
+    panel, holds = page.standing_panel, page.holds_panel
+    qtbot.waitUntil(lambda: panel.title.text().startswith("No standing instructions"))
+    assert not panel.cancel_button.isEnabled() and not holds.release_button.isEnabled()
+    holds.amount.setText("10")
+    _place(qtbot, holds)
+    qtbot.waitUntil(lambda: holds.model.rowCount() == 1)
+    assert not holds.release_button.isEnabled()
+    holds.table.selectRow(0)
+    assert holds.release_button.isEnabled()

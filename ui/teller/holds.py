@@ -73,8 +73,13 @@ class HoldsPanel(QWidget):
         elif self.four_eyes:
             self.release_button.setToolTip("Sends the release to the approvals inbox: a supervisor other than you "
                                            "approves it (four eyes)")
+        self._may_release = self.release_button.isEnabled()
         self.place_button.clicked.connect(self.place)
         self.release_button.clicked.connect(self.release_selected)
+        # only with a hold selected (QA3 #10); a reloaded list selects nothing
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_release())
+        self.model.modelReset.connect(self._update_release)
+        self._update_release()
         for edit in (self.amount, self.note):
             edit.returnPressed.connect(self.place)
             edit.textEdited.connect(self._new_request)
@@ -188,6 +193,9 @@ class HoldsPanel(QWidget):
             self._hold_id = None
         key = getattr(err, "field", None) or ("amount" if getattr(err, "code", "") == "insufficient_funds" else None)
         self.form.show_failure(err, key if key in self.form.fields else None)
+
+    def _update_release(self) -> None:
+        self.release_button.setEnabled(self._may_release and bool(self.table.selectionModel().selectedRows()))
 
     def release_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

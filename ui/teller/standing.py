@@ -49,6 +49,9 @@ class StandingPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.load_runs())
+        # "Cancel selected" only with an active instruction selected (QA3 #10); a reset list selects nothing
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_cancel())
+        self.model.modelReset.connect(self._update_cancel)
         self.runs_model = RowsModel(self._run_columns(), self)
         self.runs_table = table_view()
         self.runs_table.setModel(self.runs_model)
@@ -70,8 +73,8 @@ class StandingPanel(QWidget):
         self.status = QLabel(objectName="formStatus", wordWrap=True)
         self.status.hide()
         allowed = actor.can(Permission.TRANSFER_POST)
-        for b in (self.add_button, self.cancel_button):
-            b.setEnabled(allowed)
+        self.add_button.setEnabled(allowed)
+        self._update_cancel()
         self.run_button.setEnabled(actor.can(Permission.STANDING_RUN))  # core refuses others too
         if not actor.can(Permission.STANDING_RUN):
             self.run_button.setToolTip("Due instructions run on their own every few minutes; running them now "
@@ -152,6 +155,13 @@ class StandingPanel(QWidget):
             self.table.selectRow(0)
         else:
             self.runs_model.set_rows([])
+
+    def _update_cancel(self) -> None:
+        v = self.selected()
+        self.cancel_button.setEnabled(self.actor.can(Permission.TRANSFER_POST) and v is not None
+                                      and v.status == "active")
+        self.cancel_button.setToolTip("Select an active instruction in the list to cancel it" if v is None or
+                                      v.status != "active" else f"Cancel standing instruction #{v.id}")
 
     def selected(self) -> InstructionView | None:
         rows = self.table.selectionModel().selectedRows()
