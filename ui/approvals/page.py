@@ -70,7 +70,9 @@ class ApprovalsPage(QWidget):
         self.detail_card, box = card()
         self.detail_card.setFixedWidth(360)
         self.detail = RequestDetail(fraud_details=self.fraud_details)
-        self.note = QLineEdit(placeholderText=f"why (to reject: {reasons.RULE})", maxLength=200)
+        # short enough to show whole (QA3 #6); the rule in full on hover, and core's refusal says it too
+        self.note = QLineEdit(placeholderText=f"why ({reasons.MIN_CHARS}+ characters to reject)", maxLength=200)
+        self.note.setToolTip(f"Why you decide so: needed to reject ({reasons.RULE})")
         note_label = QLabel("&Note or reason")
         note_label.setBuddy(self.note)
         self.approve_button = QPushButton("&Approve", objectName="primary")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-    QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QComboBox, QGridLayout, QHeaderView, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit,
+    QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from app.services import Services
@@ -74,8 +74,11 @@ class CasesTab(QWidget):
         self.model.failed.connect(lambda err: show_error(self, err))
         self.table = table_view()
         self.table.setModel(self.model)
-        for i, w in enumerate((54, 300, 110, 90, 90)):
-            self.table.setColumnWidth(i, w)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for i, w in enumerate((54, 0, 110, 90, 110, 130)):  # never narrower than the header's words (QA3 #6)
+            self.table.setColumnWidth(i, max(w, header.sectionSizeHint(i)))
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the Title takes the rest: no scrollbar
         self.table.selectionModel().selectionChanged.connect(self._selected)
 
         self.title = QLabel("Select a case", objectName="pageTitle", wordWrap=True)

@@ -45,7 +45,10 @@ class CustomerPanel(QWidget):
         ), self)
         self.accounts = table_view()
         self.accounts.setModel(self.model)
-        self.accounts.setMaximumHeight(112)
+        # four rows and the header (112 px showed about two and a half, QA3 #6); more rows scroll
+        self.accounts.setMaximumHeight(self.accounts.verticalHeader().defaultSectionSize() * 4
+                                       + self.accounts.horizontalHeader().sizeHint().height()
+                                       + 2 * self.accounts.frameWidth() + 2)
         header = self.accounts.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

@@ -62,7 +62,9 @@ class CloseDrawerDialog(QDialog):
         self.note_hint.setProperty("state", "error")
         rbox.addWidget(self.note_hint)
         self.form = InlineForm()
-        self.note = QLineEdit(placeholderText=f"why the drawer is over or short ({reasons.RULE})", maxLength=500)
+        # short enough to show whole (QA3 #6); the rule in full on hover, and core's refusal says it too
+        self.note = QLineEdit(placeholderText="why it is over or short", maxLength=500)
+        self.note.setToolTip(f"Why the drawer is over or short ({reasons.RULE})")
         self.form.add_field("note", "&Note", self.note)
         self.signoff: SignOffDialog | None = None
         self.close_button = QPushButton("C&lose drawer", objectName="primary")

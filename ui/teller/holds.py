@@ -46,9 +46,9 @@ class HoldsPanel(QWidget):
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
+        # each column as wide as what it shows, the Reason takes the rest ("tom, 2026-11-30 15…" was cut, QA3 #6)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 56), (1, 92), (3, 150), (4, 118)):
-            self.table.setColumnWidth(column, width)
         self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 3
                                     + self.table.horizontalHeader().sizeHint().height() + 4)  # three rows at least
 
