@@ -29,7 +29,7 @@ from core.ledger import money, numbers, queries
 from core.ledger.errors import AccountNotEmpty, AccountNotFound
 from core.ledger.views import AccountView, StatementLine
 from core.persistence.models import FraudScore
-from core.security.roles import Actor, Permission, Role
+from core.security.roles import Actor, Permission, Role, sees_fraud_details
 from core.teller import holds
 
 R, S = store.R, FraudScore.__table__
@@ -72,7 +72,7 @@ def _note(note: str | None, what: str, required: bool = False) -> str:
 def _screened(actor: Actor, view: ApprovalView) -> ApprovalView:
     """The request as ``actor`` may see it: the fraud score only with ``alert.view`` (QA #28: a teller is not
     shown how the screen rates a payment, on the Approvals page as on the Activity tab)."""
-    return view if view.score is None or actor.can(Permission.ALERT_VIEW) else replace(view, score=None)
+    return view if view.score is None or sees_fraud_details(actor) else replace(view, score=None)
 
 
 class Approvals:

@@ -163,3 +163,12 @@ def test_a_request_held_for_fraud_review_says_the_approval_keeps_it_held(qtbot, 
     qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: f"still held for fraud review (alert #{alert})" in inbox.result_label.text())
     assert services.ledger.balance(teller, bank[1]).current == before  # nothing posted: the analyst decides
+
+
+def test_the_review_dialogs_say_the_fraud_team_reviews_without_a_score():
+    """QA3 #5: without a score (a teller's preview) the row reads the decision alone."""
+    from ui.teller.confirm import screen_words
+
+    assert screen_words("review", None, ()) == "held for review by the fraud team"
+    assert screen_words("review", 0.67, ("3 payments by this customer in 24 hours",)) == (
+        "review (score 0.67): 3 payments by this customer in 24 hours")
