@@ -325,3 +325,6 @@ def test_a_tellers_transfer_preview_leaves_the_fraud_score_and_reasons_out(desk)
     assert mine.decision == theirs.decision != "none"
     assert (mine.score, mine.reasons) == (None, ()) and mine.to_dict()["score"] is None
     assert theirs.score is not None
+    done = _ledger.transfer(TELLER, _big(a, b, 50_00, "p-1"))  # the result too: the decision alone
+    assert done.fraud.decision == mine.decision and done.to_dict()["fraud"] == {
+        "decision": mine.decision, "score": None, "reasons": []}
