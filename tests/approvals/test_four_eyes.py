@@ -321,7 +321,8 @@ def test_approving_a_transfer_held_for_fraud_review_leaves_the_alert_to_an_analy
 def test_a_tellers_transfer_preview_leaves_the_fraud_score_and_reasons_out(desk):
     """QA3 #5: the Transfer dialog's preview, as the approvals list: the score only with alert.view."""
     _ledger, _approvals, teller, (a, b) = desk
-    mine, theirs = teller.preview(TELLER, _big(a, b, 50_00, "p-1")), teller.preview(SUPERVISOR, _big(a, b, 50_00, "p-1"))
+    req = _big(a, b, 50_00, "p-1")
+    mine, theirs = teller.preview(TELLER, req), teller.preview(SUPERVISOR, req)
     assert mine.decision == theirs.decision != "none"
     assert (mine.score, mine.reasons) == (None, ()) and mine.to_dict()["score"] is None
     assert theirs.score is not None
