@@ -97,6 +97,9 @@ def _show(args, ctx) -> int:  # noqa: ANN001
     if r.score is not None:
         lines.append(f"  fraud score {r.score:.2f} ({d.decision or 'not screened'})" +
                      (f": {'; '.join(d.reasons[:3])}" if d.reasons else ""))
+    if d.open_alert is not None:
+        lines.append(f"  held for fraud review: alert #{d.open_alert} is open; approving keeps the money held until an "
+                     "analyst decides it")
     if d.account is not None:
         a = d.account
         lines.append(f"  account {a.number} {a.name} ({a.status}): {format_minor(a.current, a.currency)} current, "

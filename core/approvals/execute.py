@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from core.approvals.store import MONEY_KINDS, ApprovalView
 from core.ledger import accounts as account_ops
 from core.ledger import pending as pending_ops
 from core.ledger.money import format_minor, plain
+from core.persistence.models import FraudAlert
 from core.security.roles import Actor
 from core.teller import holds
 from core.teller.events import publish
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from core.ledger.service import Ledger
 
 H = holds.H
+_AL = FraudAlert.__table__
 
 
 def approve(ledger: Ledger, conn: Connection, checker: Actor, req: ApprovalView, note: str) -> str:
@@ -25,6 +27,10 @@ def approve(ledger: Ledger, conn: Connection, checker: Actor, req: ApprovalView,
     transaction rolls back and the request stays pending)."""
     if req.kind in MONEY_KINDS:
         assert req.transfer_id is not None
+        alert = open_alert(conn, req.transfer_id)
+        if alert is not None:  # QA3 #3: four eyes does not settle the fraud question; the analyst decides it
+            return (f"approved; still held for fraud review (alert #{alert}): it posts when an analyst clears the "
+                    "alert and is released if they confirm fraud")
         expired: list = []
         result = pending_ops.resolve_on(ledger, conn, checker, req.transfer_id, post=True, amount=None, id=None,
                                         expired=expired, four_eyes=True)
@@ -41,6 +47,14 @@ def approve(ledger: Ledger, conn: Connection, checker: Actor, req: ApprovalView,
         acc = account_ops.set_overdraft(ledger, conn, checker, req.account, req.amount)
         return f"overdraft limit set to {format_minor(req.amount, acc.currency)}"
     raise AssertionError(f"unknown approval kind {req.kind}")
+
+
+def open_alert(conn: Connection, transfer_id: str | None) -> int | None:
+    """The id of the fraud alert still open on ``transfer_id`` (the fraud screen held it for review), or None."""
+    if transfer_id is None:
+        return None
+    return conn.execute(select(_AL.c.id).where(_AL.c.transfer_id == transfer_id, _AL.c.status != "closed")
+                        .order_by(_AL.c.id).limit(1)).scalar()
 
 
 def release_hold(ledger: Ledger, conn: Connection, checker: Actor, hold_pk: int, note: str) -> str:

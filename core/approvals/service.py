@@ -29,7 +29,7 @@ from core.ledger import money, numbers, queries
 from core.ledger.errors import AccountNotEmpty, AccountNotFound
 from core.ledger.views import AccountView, StatementLine
 from core.persistence.models import FraudScore
-from core.security.roles import Actor, Permission, Role
+from core.security.roles import Actor, Permission, Role, sees_fraud_details
 from core.teller import holds
 
 R, S = store.R, FraudScore.__table__
@@ -46,11 +46,13 @@ class ApprovalDetail:
     activity: list[StatementLine]
     decision: str | None  # the fraud screen's decision on the held transfer (approve, review), if screened
     reasons: tuple[str, ...]
+    open_alert: int | None = None  # the fraud alert still open on the held transfer: an analyst decides it
 
     def to_dict(self) -> dict[str, Any]:
         c = self.account.currency if self.account else None
         return {"request": self.request.to_dict(), "account": self.account.to_dict() if self.account else None,
-                "fraud": {"score": self.request.score, "decision": self.decision, "reasons": list(self.reasons)},
+                "fraud": {"score": self.request.score, "decision": self.decision, "reasons": list(self.reasons),
+                          "open_alert": self.open_alert},
                 "activity": [{"at": ln.at.isoformat(), "transfer_id": ln.transfer_id, "code": ln.code,
                               "description": ln.description, "amount": money.plain(ln.amount, c),
                               "balance_after": money.plain(ln.balance_after, c)} for ln in self.activity] if c else []}
@@ -70,7 +72,7 @@ def _note(note: str | None, what: str, required: bool = False) -> str:
 def _screened(actor: Actor, view: ApprovalView) -> ApprovalView:
     """The request as ``actor`` may see it: the fraud score only with ``alert.view`` (QA #28: a teller is not
     shown how the screen rates a payment, on the Approvals page as on the Activity tab)."""
-    return view if view.score is None or actor.can(Permission.ALERT_VIEW) else replace(view, score=None)
+    return view if view.score is None or sees_fraud_details(actor) else replace(view, score=None)
 
 
 class Approvals:
@@ -228,7 +230,7 @@ class Approvals:
         screen's score, decision and reasons (only for those who see fraud details, ``alert.view``: a teller's
         view has none, as on the teller's Activity tab)."""
         req = self.get(actor, request_id)
-        account, lines, decision, reasons = None, [], None, ()
+        account, lines, decision, reasons, alert = None, [], None, (), None
         with self.engine.connect() as conn:
             if req.account:
                 try:
@@ -236,6 +238,7 @@ class Approvals:
                 except AccountNotFound:
                     account = None
             if req.transfer_id and actor.can(Permission.ALERT_VIEW):
+                alert = execute.open_alert(conn, req.transfer_id)
                 row = conn.execute(select(S.c.decision, S.c.reasons).where(S.c.transfer_id == req.transfer_id)).first()
                 if row is not None:
                     import json
@@ -243,7 +246,7 @@ class Approvals:
                     decision, reasons = row.decision, tuple(json.loads(row.reasons or "[]"))
         if account is not None:
             lines = queries.statement(self.engine, account.number, activity, None).lines
-        return ApprovalDetail(req, account, lines, decision, reasons)
+        return ApprovalDetail(req, account, lines, decision, reasons, alert)
 
     # -- deciding -----------------------------------------------------------------------------------
     def _checker(self, actor: Actor, request_id: object) -> None:

@@ -1,6 +1,7 @@
 """The Ledger service: every money movement and ledger query, with permissions checked in core."""
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -26,7 +27,7 @@ from core.ledger.views import (
 from core.persistence.columns import utcnow
 from core.persistence import outage as outages
 from core.security import guard
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, sees_fraud_details
 
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock detected
 OPTIMISTIC_TRIES = 3  # unlocked read + checked write attempts before a desk transfer takes the locking path
@@ -122,6 +123,14 @@ class Ledger(LedgerReads):
     def transfer(self, actor: Actor, req: TransferRequest,
                  also: Callable[[Connection, TransferResult], None] | None = None, *,
                  operation: str | None = None, four_eyes: bool | None = None) -> TransferResult:
+        """``_transfer_as``; the fraud score and reasons only for ``alert.view`` (a teller reads the decision)."""
+        result = self._transfer_as(actor, req, also, operation=operation, four_eyes=four_eyes)
+        return result if result.fraud is None or sees_fraud_details(actor) else result._replace(
+            fraud=dataclasses.replace(result.fraud, score=None, reasons=()))
+
+    def _transfer_as(self, actor: Actor, req: TransferRequest,
+                     also: Callable[[Connection, TransferResult], None] | None = None, *,
+                     operation: str | None = None, four_eyes: bool | None = None) -> TransferResult:
         """Post (or hold, if pending) one transfer in its own database transaction.
 
         ``also(conn, result)`` (optional) runs in the same transaction after the posting (also for a

@@ -60,7 +60,8 @@ class TransferResult(NamedTuple):
             "created_at": self.created_at.isoformat(), "replayed": self.replayed,
         }
         if self.fraud is not None:
-            data["fraud"] = {"decision": self.fraud.decision, "score": round(self.fraud.score, 4),
+            score = self.fraud.score  # None: left out for a teller (core.security.roles.sees_fraud_details)
+            data["fraud"] = {"decision": self.fraud.decision, "score": None if score is None else round(score, 4),
                              "reasons": list(self.fraud.reasons)}
         if self.approval is not None:
             data["approval"] = {"id": self.approval, "state": "waiting for approval"}

@@ -54,7 +54,8 @@ class OrderView:
                     account_name=self.account_name, fee_status=self.fee_status, created_at=self.created_at.isoformat(),
                     updated_at=self.updated_at.isoformat())
         if self.fraud is not None:
-            data["fraud"] = {"decision": self.fraud.decision, "score": round(self.fraud.score, 4),
+            score = self.fraud.score  # None: left out for a teller (core.security.roles.sees_fraud_details)
+            data["fraud"] = {"decision": self.fraud.decision, "score": None if score is None else round(score, 4),
                              "reasons": list(self.fraud.reasons)}
         return data
 

@@ -39,7 +39,7 @@ from core.payments.order_rows import A, AR, O, T, OrderPreview, OrderView, _sele
 from core.payments.views import checked_id
 from core.persistence.base import utcnow
 from core.security import guard
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, sees_fraud_details
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,8 @@ class PaymentOrders:
                     counterparty=ben.counterparty, counterparty_country=ben.country, amount=req.amount, currency=cur,
                     exponent=money.exponent(cur), at=self.clock(), channel="transfer", device=actor.device))
                 decision, score, reasons = verdict.decision, verdict.score, tuple(verdict.reasons)
+        if not sees_fraud_details(actor):  # the decision only: no score or reasons for a teller (tipping off)
+            score, reasons = None, ()
         approval = (self.ledger.four_eyes.would_wait(actor, req.amount, cur)
                     if self.ledger.four_eyes is not None and acc.customer_id is not None and decision != "decline"
                     else None)

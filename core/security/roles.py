@@ -154,6 +154,13 @@ class Actor:
 SYSTEM_ACTOR = Actor(username="system", role=Role.SYSTEM)
 
 
+def sees_fraud_details(actor: Actor) -> bool:
+    """Whether ``actor`` is shown how the fraud screen rates a payment (its score and reasons): only with
+    ``alert.view``. A teller sees the decision alone ("held for review by the fraud team"): telling the
+    customer what tripped the screen would tip them off (QA #28, QA3 #5)."""
+    return actor.can(Permission.ALERT_VIEW)
+
+
 def holders(permission: Permission) -> list[str]:
     """The user roles that hold ``permission`` (``["analyst", "supervisor"]``)."""
     return [r.value for r in USER_ROLES if permission in ROLE_PERMISSIONS[r]]

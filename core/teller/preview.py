@@ -19,7 +19,7 @@ from core.ledger.posting import Posting, normalize
 from core.ledger.state import AccountState
 from core.ledger.views import TransferRequest
 from core.persistence.models import Customer
-from core.security.roles import Actor
+from core.security.roles import Actor, sees_fraud_details
 
 if TYPE_CHECKING:
     from core.ledger.service import Ledger
@@ -98,6 +98,8 @@ def preview(ledger: Ledger, actor: Actor, req: TransferRequest) -> TransferPrevi
         finally:
             conn.rollback()
     debit, credit = posting.account(req.debit), posting.account(req.credit)
+    if not sees_fraud_details(actor):  # the decision only: no score or reasons for a teller (tipping off)
+        score, reasons = None, ()
     return TransferPreview(req, names.get(req.debit) or acc_names.get(req.debit, ""),
                            names.get(req.credit) or acc_names.get(req.credit, ""), 0, debit.balance,
                            debit.available, credit.balance, decision, score, tuple(reasons), approval,

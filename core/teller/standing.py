@@ -205,6 +205,7 @@ class StandingOrders:
             try:
                 if currency is not None:
                     check_amount(amount, currency)
+                    self._within_limit(conn, actor, amount, currency, found)
             except QenexError as err:
                 found.append(InvalidInstruction("amount", err.message))
             _refuse(found)
@@ -222,6 +223,17 @@ class StandingOrders:
 
         view = self.ledger.run(work)
         return replace(view, warning=self.funding_warning(actor, debit, amount))
+
+    def _within_limit(self, conn: Connection, actor: Actor, amount: int, currency: str, found: list) -> None:
+        """QA3 #2: each run posts as the system with no second look, so an instruction above its creator's
+        transfer limit (four eyes, core.approvals) is refused: someone whose limit covers it sets it up."""
+        four_eyes = getattr(self.ledger, "four_eyes", None)
+        need = four_eyes.policy.limit_need(conn, actor, amount, currency) if four_eyes is not None else None
+        if need is not None:
+            found.append(InvalidInstruction("amount", (
+                f"{money.format_minor(amount, currency)} a run is above the {actor.role} limit of "
+                f"{money.format_minor(need.limit or 0, currency)}; runs post without a second person, so ask a "
+                "supervisor whose limit covers it to set up this instruction (nothing was saved)")))
 
     def funding_warning(self, actor: Actor, debit: str, amount: int) -> str | None:
         """A warning (never a refusal: money may come in before the first due date) when ``debit``'s available

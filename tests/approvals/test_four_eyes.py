@@ -286,3 +286,46 @@ def test_closing_expired_requests_is_a_checkers_job_in_core(desk):
         with pytest.raises(PermissionDenied, match="supervisor role may"):
             approvals.expire(actor)
     assert approvals.expire(SUPERVISOR) == 0 and approvals.expire(SYSTEM_ACTOR) == 0
+
+
+def test_approving_a_transfer_held_for_fraud_review_leaves_the_alert_to_an_analyst(desk, clock):
+    """QA3 #3: four eyes does not settle the fraud question: the approval keeps the money held and the alert
+    open; the analyst's decision posts it (false positive) or releases it (confirmed)."""
+    from core.cases import intake
+    from core.cases.dispositions import Decision
+    from core.cases.service import FraudDesk
+
+    ledger, approvals, _t, (a, b) = desk
+    cases = FraudDesk(ledger, clock=clock)
+    results = {}
+    for n, outcome in ((1, "false-positive"), (2, "confirmed")):
+        held = ledger.transfer(TELLER, _big(a, b, 1_200_00, f"held-{n}"))
+        alert = ledger.run(lambda conn, t=held.id: intake.raise_manual(conn, "anna", t, "looks odd", clock()))
+        [req] = approvals.list(SUPERVISOR)
+        detail = approvals.detail(SUPERVISOR, req.id)
+        assert detail.open_alert == alert and detail.to_dict()["fraud"]["open_alert"] == alert
+        assert approvals.detail(TELLER, req.id).open_alert is None  # not shown to the maker (tipping off)
+        done = approvals.approve(SUPERVISOR, req.id, "customer confirmed by phone")
+        assert done.state == "approved" and f"still held for fraud review (alert #{alert})" in done.result
+        assert ledger.balance(TELLER, b).current == results.get("posted", 0)  # nothing posted by the approval
+        assert cases.alert(ANALYST, alert).status != "closed"
+        cases.claim(ANALYST, alert)
+        cases.dispose(ANALYST, alert, Decision(outcome, note="called the customer, all fine" if n == 1
+                                               else "mule account, customer deceived"))
+        if n == 1:
+            results["posted"] = 1_200_00
+        assert ledger.balance(TELLER, b).current == results["posted"]
+    assert ledger.balance(TELLER, a).available == 20_000_00 - 1_200_00
+
+
+def test_a_tellers_transfer_preview_leaves_the_fraud_score_and_reasons_out(desk):
+    """QA3 #5: the Transfer dialog's preview, as the approvals list: the score only with alert.view."""
+    _ledger, _approvals, teller, (a, b) = desk
+    req = _big(a, b, 50_00, "p-1")
+    mine, theirs = teller.preview(TELLER, req), teller.preview(SUPERVISOR, req)
+    assert mine.decision == theirs.decision != "none"
+    assert (mine.score, mine.reasons) == (None, ()) and mine.to_dict()["score"] is None
+    assert theirs.score is not None
+    done = _ledger.transfer(TELLER, _big(a, b, 50_00, "p-1"))  # the result too: the decision alone
+    assert done.fraud.decision == mine.decision and done.to_dict()["fraud"] == {
+        "decision": mine.decision, "score": None, "reasons": []}

@@ -180,3 +180,19 @@ def test_an_instruction_larger_than_the_available_balance_is_added_with_a_warnin
     small = so.add(TINA, src, dst, usd("10"), "weekly", today + timedelta(days=1))
     assert small.warning is None and "warning" not in small.to_dict()
     assert so.funding_warning(TINA, src, usd("1000")) is None
+
+
+def test_an_instruction_above_the_creators_limit_is_refused(teller, pair, engine):
+    """QA3 #2: runs post with no second person, so a teller cannot set up one above their transfer limit."""
+    from decimal import Decimal
+
+    from core.approvals import Approvals, Policy
+
+    teller.ledger.four_eyes = Approvals(teller.ledger, Policy({"teller": Decimal(100), "supervisor": Decimal(5000)},
+                                                              timedelta(hours=2)))
+    so, (src, dst), today = StandingOrders(teller.ledger), pair, date.today()
+    with pytest.raises(InvalidInstruction, match=r"above the teller limit of \$100\.00.*ask a supervisor") as err:
+        so.add(TINA, src, dst, usd("120"), "monthly", today)
+    assert err.value.field == "amount" and _count(engine, StandingInstruction.__table__) == 0
+    assert so.add(TINA, src, dst, usd("100"), "monthly", today).amount == usd("100")  # at the limit: fine
+    assert so.add(SAM, src, dst, usd("120"), "monthly", today).amount == usd("120")  # within the supervisor's

@@ -308,3 +308,13 @@ def test_an_orders_statement_line_has_no_dangling_colon(rails):
     lines = [line.description for line in ledger.statement(SYSTEM_ACTOR, acc["EUR"]).lines]
     assert any(d.endswith(" to " + plain.name) for d in lines), lines
     assert not any(d.rstrip().endswith(":") for d in lines), lines
+
+
+def test_a_tellers_preview_has_the_fraud_decision_but_not_its_score_or_reasons(rails):
+    """QA3 #5: the score and the screen's reasons are for alert.view (as on the Approvals page); a teller
+    reads only the decision."""
+    orders, _ledger, acc = rails
+    req = order(acc["EUR"], "sepa", 10_000, "EUR", iban=IBAN, bic=BIC)
+    mine, theirs = orders.preview(TELLER, req), orders.preview(SUPERVISOR, req)
+    assert mine.decision == theirs.decision is not None
+    assert (mine.score, mine.reasons) == (None, ()) and theirs.score is not None

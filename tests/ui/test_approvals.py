@@ -142,3 +142,33 @@ def test_an_overdraft_request_is_shown_as_a_credit_decision(qtbot, services, ban
     assert "Money that posts" not in inbox.dialog.values  # nothing is paid out
     qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "overdraft limit set to $5,000,000.00" in inbox.result_label.text())
+
+
+def test_a_request_held_for_fraud_review_says_the_approval_keeps_it_held(qtbot, services, bank, teller):
+    """QA3 #3: the checker sees the open alert; approving leaves the money held for the analyst."""
+    from core.cases import intake
+
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    before = services.ledger.balance(teller, bank[1]).current
+    held = services.ledger.transfer(teller, TransferRequest("f1", bank[0], bank[1], 50_00, "USD"))
+    alert = services.ledger.run(lambda conn: intake.raise_manual(conn, "anna", held.id, "looks odd",
+                                                                 services.ledger.clock()))
+    inbox = _inbox(qtbot, services, SAM, 1)
+    inbox.table.selectRow(0)
+    qtbot.waitUntil(lambda: f"alert #{alert} is open" in inbox.detail.fraud.text())
+    assert f"alert #{alert}" in inbox.approve_button.toolTip()
+    qtbot.keyClick(inbox.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: inbox.dialog is not None and inbox.dialog.isVisible())
+    assert "Money that posts" not in inbox.dialog.values and "Fraud review" in inbox.dialog.values
+    qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: f"still held for fraud review (alert #{alert})" in inbox.result_label.text())
+    assert services.ledger.balance(teller, bank[1]).current == before  # nothing posted: the analyst decides
+
+
+def test_the_review_dialogs_say_the_fraud_team_reviews_without_a_score():
+    """QA3 #5: without a score (a teller's preview) the row reads the decision alone."""
+    from ui.teller.confirm import screen_words
+
+    assert screen_words("review", None, ()) == "held for review by the fraud team"
+    assert screen_words("review", 0.67, ("3 payments by this customer in 24 hours",)) == (
+        "review (score 0.67): 3 payments by this customer in 24 hours")

@@ -253,10 +253,10 @@ def test_standing_instruction_warns_when_it_exceeds_the_balance_and_cancel_asks_
     dialog = panel.add_dialog()
     qtbot.waitUntil(dialog.isVisible)
     qtbot.keyClicks(dialog.to_edit, bank[1])
-    qtbot.keyClicks(dialog.amount, "100000")
+    qtbot.keyClicks(dialog.amount, "5000")
     qtbot.keyClick(dialog.amount, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.confirm is not None and dialog.confirm.isVisible())
-    assert "less than one run of $100,000.00" in dialog.confirm.text("Warning")
+    assert "less than one run of $5,000.00" in dialog.confirm.text("Warning")
     with qtbot.waitSignal(dialog.added):
         qtbot.keyClick(dialog.confirm.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1)

@@ -68,6 +68,9 @@ class RequestDetail(QWidget):
         else:
             reasons = f": {'; '.join(detail.reasons[:3])}" if detail.reasons else ""
             self.fraud.setText(f"Fraud score {r.score:.2f} ({detail.decision or 'screened'}){reasons}")
+        if detail.open_alert:
+            self.fraud.setText(f"Held for fraud review: alert #{detail.open_alert} is open; approving keeps the money "
+                               f"held until an analyst decides it. {self.fraud.text()}")
         a = detail.account
         if a is None:
             self.account.setText("")

@@ -46,6 +46,7 @@ class ApprovalsPage(QWidget):
         self._seq = 0
         self._seq_detail = 0
         self._busy = False
+        self._held_alert: tuple[int, int] | None = None  # (request, its open fraud alert) of the request shown
         self.dialog: ConfirmDialog | None = None
 
         self.show_filter = QComboBox()
@@ -77,8 +78,10 @@ class ApprovalsPage(QWidget):
         note_label.setBuddy(self.note)
         self.approve_button = QPushButton("&Approve", objectName="primary")
         self.reject_button = QPushButton("&Reject")
-        self.approve_button.setToolTip("Approve the selected requests (Ctrl+Enter): held transfers post, freezes "
-                                       "and closures happen, holds are released")
+        self._approve_tip = ("Approve the selected requests (Ctrl+Enter): held transfers post (one held for fraud "
+                             "review stays held until an analyst decides its alert), freezes and closures happen, "
+                             "holds are released")
+        self.approve_button.setToolTip(self._approve_tip)
         self.reject_button.setToolTip("Reject the selected requests with the reason typed (Ctrl+R): held funds are "
                                       "released, nothing else happens")
         self.withdraw_button = QPushButton("Wi&thdraw mine")
@@ -187,6 +190,8 @@ class ApprovalsPage(QWidget):
         chosen = self.selected()
         self._update_buttons()
         if len(chosen) != 1:
+            self._held_alert = None
+            self.approve_button.setToolTip(self._approve_tip)
             self.detail.show_detail(None, len(chosen))
             return
         self._seq_detail += 1
@@ -197,6 +202,10 @@ class ApprovalsPage(QWidget):
     def _detail_loaded(self, seq: int, detail: ApprovalDetail) -> None:
         if seq == self._seq_detail:
             self.detail.show_detail(detail)
+            self._held_alert = (detail.request.id, detail.open_alert) if detail.open_alert else None
+            self.approve_button.setToolTip(self._approve_tip + (
+                f"\nRequest #{detail.request.id}'s transfer is held for fraud review (alert #{detail.open_alert}): "
+                "approving keeps it held; it posts only when an analyst clears the alert" if detail.open_alert else ""))
 
     def _update_buttons(self) -> None:
         chosen = self.selected()
@@ -232,7 +241,11 @@ class ApprovalsPage(QWidget):
                 totals[r.currency] = totals.get(r.currency, 0) + r.amount
         rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
                  + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""))]
-        if totals:
+        held = self._held_alert if self._held_alert and [r.id for r in chosen] == [self._held_alert[0]] else None
+        if held:
+            rows.append(("Fraud review", f"alert #{held[1]} is open: the money stays held after your approval and "
+                                         "posts only when an analyst clears the alert"))
+        elif totals:
             rows.append(("Money that posts", ", ".join(format_minor(v, c) for c, v in totals.items())))
         if self.note.text().strip():
             rows.append(("Note", self.note.text().strip()))

@@ -67,3 +67,13 @@ class ConfirmDialog(QDialog):
 
     def text(self, label: str) -> str:
         return self.values[label].text()
+
+
+def screen_words(decision: str, score: float | None, reasons: tuple[str, ...]) -> str:
+    """The fraud screen's row in a review dialog. Core leaves the score and reasons out for people without
+    ``alert.view`` (``core.security.roles.sees_fraud_details``): a teller reads the decision alone."""
+    if score is None:
+        return {"review": "held for review by the fraud team", "decline": "declined by the fraud screen",
+                "approve": "passed"}.get(decision, decision)
+    return f"{decision} (score {score:.2f})" + (f": {'; '.join(reasons[:3])}" if reasons and decision != "approve"
+                                                 else "")

@@ -26,7 +26,7 @@ from core.payments.orders import OrderPreview, OrderRequest, OrderView
 from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.layout import button_row
-from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog
+from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog, screen_words
 
 CURRENCY_ROLE = 0x0101  # Qt.UserRole + 1: the account's currency on each From entry
 RAILS = (("sepa", "SEPA credit transfer (EUR)"), ("ach", "ACH (USD)"), ("wire", "Wire (any currency)"))
@@ -232,8 +232,7 @@ class OutgoingForm(InlineForm):
                   + (f"; fee {fmt(p.fee)} → fee income" if p.fee else "")),
                  ("Available after", fmt(p.available_after))]
         if p.decision is not None:
-            rows.append(("Fraud screen", f"{p.decision} (score {p.score:.2f})" + (
-                f": {'; '.join(p.reasons[:3])}" if p.reasons and p.decision != "approve" else "")))
+            rows.append(("Fraud screen", screen_words(p.decision, p.score, p.reasons)))
         outcome = {"approve": "It will be sent with the next {rail} file.",
                    "review": "Held for fraud review: the funds are reserved on the account, not sent, until an "
                              "analyst decides it in the fraud queue.",

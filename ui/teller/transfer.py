@@ -11,7 +11,7 @@ from core.ledger.views import TransferRequest, TransferResult
 from core.security.roles import Actor
 from core.teller.preview import TransferPreview
 from ui.teller.amounts import hint, show
-from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog
+from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog, screen_words
 from ui.teller.forms import LedgerForm
 from ui.teller.receipts import link, print_receipt
 
@@ -72,8 +72,7 @@ class TransferForm(LedgerForm):
                                   f"{show(p.debit_available_after, c, loc)} available"),
                 ("Description", req.description or "—")]
         if p.decision != "none":
-            rows.append(("Fraud screen", f"{p.decision} (score {p.score:.2f})" + (
-                f": {'; '.join(p.reasons[:3])}" if p.reasons and p.decision != "approve" else "")))
+            rows.append(("Fraud screen", screen_words(p.decision, p.score, p.reasons)))
         outcome = f"This transfer will be {p.outcome}."
         self.dialog = ConfirmDialog(self, "Confirm transfer", rows, outcome, lambda: self._post(req),
                                     confirm_text=SEND_FOR_APPROVAL if p.approval else HOLD_FOR_REVIEW
