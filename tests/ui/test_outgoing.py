@@ -63,7 +63,7 @@ def test_review_opens_a_confirmation_with_the_fee_and_only_enter_there_sends(qtb
     dialog = form.dialog
     assert dialog.text("Amount") == "€250.00" and dialog.text("Fee") == "€0.50"
     assert dialog.text("Total debited") == "€250.50" and dialog.text("Available after") == "€749.50"
-    assert "BIC COBADEFFXXX" in dialog.text("To") and dialog.text("Fraud screen").startswith("approve")
+    assert "BIC COBADEFFXXX" in dialog.text("To") and dialog.text("Fraud screen") == "passed"  # a teller: no score (QA3 #5)
     form.submit()  # Enter in the form while the confirmation is open: nothing new
     assert form.dialog is dialog
     with qtbot.waitSignal(form.posted) as posted:
