@@ -159,12 +159,17 @@ class ReadState:
 
 
 @lru_cache(maxsize=16)
-def state_write_sql(n_bins: int, n_seen: int) -> tuple[str, ...]:
+def state_write_sql(n_bins: int, n_seen: int, known: bool = False, new_card: bool = False) -> tuple[str, ...]:
     """CTEs adding one payment to the state, for the ledger's checked write (names ``fb``, ``fd``, ``fs``, ``fc``).
 
     The card's fraud_cards row must still be the version read (xmin; none if none was read): a payment on the
     same card committed since makes the statement raise 40001 (the payments then see each other in a serial
-    order). Parameters: ``state_write_params``.
+    order). ``known`` (the read's findings are given): the ``n_seen`` counterparties or devices are those the
+    read did not find, and ``new_card`` says it found no fraud_cards row; both are then inserted without ON
+    CONFLICT (no speculative insertion and its confirmation in the WAL): a row another payment of the card
+    inserted since the read is a unique violation, and the transfer is read and judged again, as for a changed
+    row. The bins stay upserted: a counterparty's or country's bins are other cards' too.
+    Parameters: ``state_write_params``.
     """
     sets = ", ".join(f"{c} = fraud_bins.{c} + excluded.{c}" for c in _VALUES if c != "max_ratio")
     ctes = [
@@ -174,29 +179,34 @@ def state_write_sql(n_bins: int, n_seen: int) -> tuple[str, ...]:
           "fraud_bins.max_ratio THEN excluded.max_ratio ELSE fraud_bins.max_ratio END)",
         "fd AS (DELETE FROM fraud_bins WHERE kind = 'card' AND key = %s AND ((grain = 'q' AND slot <= %s) OR "
         "(grain = 'h' AND slot <= %s) OR (grain = 'd' AND slot <= %s)))",
+        "fc AS (INSERT INTO fraud_cards (card, last_ts) VALUES (%s, %s))" if new_card else
         "fc AS (INSERT INTO fraud_cards (card, last_ts) VALUES (%s, %s) ON CONFLICT (card) DO UPDATE SET last_ts = "
         "CASE WHEN fraud_cards.xmin::text::bigint IS NOT DISTINCT FROM %s::bigint THEN greatest(fraud_cards.last_ts, "
         "excluded.last_ts) ELSE qenex_stale_account(%s) END)",
     ]
     if n_seen:
-        ctes.append("fs AS (INSERT INTO fraud_seen (card, kind, item) VALUES "
-                    + ", ".join(["(%s, %s, %s)"] * n_seen) + " ON CONFLICT DO NOTHING)")
+        ctes.append("fs AS (INSERT INTO fraud_seen (card, kind, item) VALUES " + ", ".join(["(%s, %s, %s)"] * n_seen)
+                    + (")" if known else " ON CONFLICT DO NOTHING)"))
     return tuple(ctes)
 
 
-def state_write_params(tx: Txn, row: list[float], keep_days: int, version: int | None,
-                       stale_id: int) -> tuple[tuple[str, ...], list]:
+def state_write_params(tx: Txn, row: list[float], keep_days: int, version: int | None, stale_id: int,
+                       seen_read: frozenset[str] | None = None) -> tuple[tuple[str, ...], list]:
     """(CTEs, parameters) adding ``tx`` with features ``row``; ``version`` as read, ``stale_id`` names the
-    payer's account in the refusal."""
+    payer's account in the refusal; ``seen_read``: the kinds ('cp', 'dev') the read found seen for this
+    payment's counterparty and device (``ReadState.seen``; None: not known, rows are written ON CONFLICT)."""
     rows = sorted(tuple(r.values()) for r in _transaction_bins(tx, row))
     ts, card = tx.ts, tx.card
     q, h, d = ts // QUARTER, ts // HOUR, ts // DAY
     params = [v for r in rows for v in r]
     params += [card, q - QUARTER_BINS, h - HOUR_BINS, d - keep_days]
-    params += [card, ts, version, stale_id]
-    seen = [(card, k, i) for k, i in (("cp", tx.counterparty), ("dev", tx.device)) if i is not None]
+    known = seen_read is not None
+    new_card = known and version is None
+    params += [card, ts] if new_card else [card, ts, version, stale_id]
+    seen = [(card, k, i) for k, i in (("cp", tx.counterparty), ("dev", tx.device))
+            if i is not None and not (known and k in seen_read)]
     params += [v for s in seen for v in s]
-    return state_write_sql(len(rows), len(seen)), params
+    return state_write_sql(len(rows), len(seen), known, new_card), params
 
 
 def _transaction_bins(tx: Txn, row: list[float]) -> list[dict]:

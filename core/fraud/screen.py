@@ -52,8 +52,9 @@ class ScreenResult:
     model_version: str | None
     features: tuple[float, ...] = field(default=(), repr=False, compare=False)
     # (xmin of the card's fraud_cards row as the screen read it, None if none) on PostgreSQL: recording
-    # the payment checks the card's state is unchanged (serial order per card); None: no check (SQLite)
-    state_version: tuple[int | None] | None = field(default=None, repr=False, compare=False)
+    # the payment checks the card's state is unchanged (serial order per card); None: no check (SQLite).
+    # The desk path adds the kinds its read found seen ('cp', 'dev': ``ReadState.seen``) as a second item.
+    state_version: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def to_txn(tx: ScreenInput) -> Txn:
@@ -155,7 +156,8 @@ class FraudScreen:
         if result.decision != "approve" and state.suppressions:
             return None
         return ScreenResult(result.decision, round(result.score, 6), result.reasons,
-                            model.info.label if model is not None else None, tuple(row), (state.version,))
+                            model.info.label if model is not None else None, tuple(row),
+                            (state.version, frozenset(state.seen)))
 
     def record_parts(self, tx: ScreenInput, result: ScreenResult, stale_id: int,
                      now: datetime | None = None) -> tuple[tuple[str, ...], list]:
@@ -164,13 +166,17 @@ class FraudScreen:
         updates are the caller's (core.ledger.desk)."""
         ctes: tuple[str, ...] = ()
         params: list = []
+        score = _SCORE_SQL
         if result.decision != "decline":
-            version = result.state_version[0] if result.state_version else None
-            ctes, params = state_write_params(to_txn(tx), list(result.features), self.store.keep_days, version,
-                                              stale_id)
+            known = result.state_version or (None,)
+            ctes, params = state_write_params(to_txn(tx), list(result.features), self.store.keep_days, known[0],
+                                              stale_id, known[1] if len(known) > 1 else None)
+            # no ON CONFLICT: a score already there (a decline of the same id) is a unique violation, and the
+            # transfer takes the locking path, which records it once
+            score = _SCORE_INSERT
         params = params + [tx.transfer_id, result.score, result.decision, json.dumps(list(result.reasons)),
                            result.model_version, now or utcnow()]
-        return ctes + (_SCORE_SQL,), params
+        return ctes + (score,), params
 
     def record(self, conn: Connection, tx: ScreenInput, result: ScreenResult) -> None:
         from core.cases import screening
@@ -191,8 +197,9 @@ class FraudScreen:
             publish(conn, FRAUD_DETECTED, detected_event(tx, result))
 
 
-_SCORE_SQL = ("fscore AS (INSERT INTO fraud_scores (transfer_id, score, decision, reasons, model_version, created_at) "
-              "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING)")
+_SCORE_INSERT = ("fscore AS (INSERT INTO fraud_scores (transfer_id, score, decision, reasons, model_version, "
+                 "created_at) VALUES (%s, %s, %s, %s, %s, %s))")
+_SCORE_SQL = _SCORE_INSERT[:-1] + " ON CONFLICT DO NOTHING)"
 
 
 def detected_event(tx: ScreenInput, result: ScreenResult) -> dict:

@@ -204,7 +204,7 @@ def _in_params(values: Sequence[str]) -> list:
     return list(values) if len(values) <= _IN_LIST_MAX else [json.dumps(list(values))]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _write_sql(n_transfers: int, n_entries: int, n_accounts: int, checked: bool = False,
                extra: tuple[str, ...] = (), returning: str | None = None) -> str:
     """Insert transfers and entries, save the accounts' totals; ``checked``: only over unchanged rows.
