@@ -215,6 +215,27 @@ def run(url: str, data_dir: Path, n: int, factor: float, say) -> dict:  # noqa: 
     return out
 
 
+def desks(url: str, data_dir: Path, retail: int, n: int, seconds: float, factor: float, say) -> dict:  # noqa: ANN001
+    """``n`` desk processes as ``benchmarks/desk.py`` runs them; also the checked writes judged again (rollbacks)."""
+    from benchmarks.desk import bench_desks
+
+    engine = make_engine(url, pool_size=1)
+    customers = desk_customers(engine, retail)
+    rollbacks = text("SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+    with engine.connect() as conn:
+        before = conn.execute(rollbacks).scalar_one()
+    res = bench_desks(url, data_dir, customers, BusinessClock(datetime.now(timezone.utc), time.time(), factor), n,
+                      seconds, uuid.uuid4().hex[:6])
+    time.sleep(1.5)
+    with engine.connect() as conn:
+        res["rollbacks"] = conn.execute(rollbacks).scalar_one() - before
+    engine.dispose()
+    say(f"{n} desk(s): {res['tps']:.0f} transfers/s, p50 {res['p50_ms']:.1f} ms, p99 {res['p99_ms']:.1f} ms, machine CPU "
+        f"{res.get('machine_cpu_ms', 0):.2f} ms/transfer (desks' own {res['client_cpu_ms']:.2f}), {res['rollbacks']} "
+        f"rolled back ({100 * res['rollbacks'] / max(res['count'], 1):.1f} %), {res['decisions']}")
+    return res
+
+
 def _customers(engine) -> int:  # noqa: ANN001
     """The retail customers of the demo bank (desk_customers' count): those without a merchant's accounts."""
     with engine.connect() as conn:
@@ -231,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--transfers", type=int, default=3000)
     p.add_argument("--business-hours-per-second", type=float, default=6.0)
+    p.add_argument("--desks", type=lambda v: [int(x) for x in v.split(",")],
+                   help="instead: run benchmarks/desk.py's desk processes, e.g. 1,8, for --seconds each")
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--setup-sql", help="SQL run on the copy before the run (an experiment: an index dropped ...)")
     p.add_argument("--template", help="a database seeded earlier (kept with --keep-template) to copy")
     p.add_argument("--keep-template", help="keep the seeded database under this name")
     p.add_argument("--data-dir", help="the data folder of the template's seed (default: a temporary one)")
@@ -250,9 +275,16 @@ def main(argv: list[str] | None = None) -> int:
         _admin(args.url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         engine = make_engine(url, pool_size=1)
         migrate.upgrade(engine)
+        if args.setup_sql:  # an experiment on the copy (e.g. an index dropped), before the run
+            with engine.begin() as conn:
+                conn.execute(text(args.setup_sql))
         engine.dispose()
         os.environ["PERFDB_RETAIL"] = str(args.customers)
-        run(url, data_dir, args.transfers, args.business_hours_per_second * 3600, say)
+        if args.desks:
+            for n in args.desks:
+                desks(url, data_dir, args.customers, n, args.seconds, args.business_hours_per_second * 3600, say)
+        else:
+            run(url, data_dir, args.transfers, args.business_hours_per_second * 3600, say)
     finally:
         _admin(args.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not args.keep_template and not args.template:
