@@ -158,7 +158,7 @@ class ReadState:
                                  delay_days)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def state_write_sql(n_bins: int, n_seen: int, known: bool = False, new_card: bool = False) -> tuple[str, ...]:
     """CTEs adding one payment to the state, for the ledger's checked write (names ``fb``, ``fd``, ``fs``, ``fc``).
 

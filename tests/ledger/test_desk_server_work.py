@@ -12,11 +12,11 @@ from sqlalchemy import func, insert, select, text
 
 from core.fraud.dbstate import state_write_params
 from core.fraud.txn import Txn
+from core.ledger.views import TransferRequest
 from core.persistence import migrate
 from core.persistence.models import Base
 from core.persistence.models.fraud import FraudScore
 from tests.ledger.test_desk_path import TELLER, _customers, _desk
-from core.ledger.views import TransferRequest
 
 TX = Txn("t1", "7:USD", "ACME", None, 12.5, int(datetime(2026, 3, 2, 9, tzinfo=timezone.utc).timestamp()), "desk",
          "dev-1")
@@ -67,9 +67,9 @@ def _pg_state(engine) -> tuple:  # noqa: ANN001
     with engine.connect() as conn:
         index = conn.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_fraud_scores_created' "
                                  "AND schemaname = current_schema()"))
-        options = dict(conn.execute(text("SELECT relname, reloptions FROM pg_class WHERE relname IN "
-                                         "('fraud_cards', 'fraud_bins') AND relnamespace = current_schema()::regnamespace"))
-                       .all())
+        options = dict(conn.execute(text(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN ('fraud_cards', 'fraud_bins') "
+            "AND relnamespace = current_schema()::regnamespace")).all())
     return "USING brin" in index, options["fraud_cards"], options["fraud_bins"]
 
 
