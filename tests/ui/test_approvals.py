@@ -172,3 +172,23 @@ def test_the_review_dialogs_say_the_fraud_team_reviews_without_a_score():
     assert screen_words("review", None, ()) == "held for review by the fraud team"
     assert screen_words("review", 0.67, ("3 payments by this customer in 24 hours",)) == (
         "review (score 0.67): 3 payments by this customer in 24 hours")
+
+
+def test_approving_several_names_each_request_held_for_fraud_review(qtbot, services, bank, teller):
+    """With several requests chosen, the confirmation names those with an open fraud alert (not only a tooltip)
+    and counts only the others' money as posting."""
+    from core.cases import intake
+
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    held = [services.ledger.transfer(teller, TransferRequest(f"m{i}", bank[0], bank[1], (i + 2) * 10_00, "USD"))
+            for i in range(3)]
+    alerts = [services.ledger.run(lambda conn, t=t: intake.raise_manual(conn, "anna", t.id, "looks odd",
+                                                                        services.ledger.clock())) for t in held[:2]]
+    inbox = _inbox(qtbot, services, SAM, 3)
+    inbox.table.selectAll()
+    qtbot.keyClick(inbox.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: inbox.dialog is not None and inbox.dialog.isVisible())
+    review = inbox.dialog.text("Fraud review")
+    assert all(f"(alert #{a})" in review for a in alerts) and "stays held" in review and "analyst" in review
+    assert inbox.dialog.text("Money that posts") == "$40.00"  # only the request without an alert posts
+    inbox.dialog.reject()
