@@ -1,6 +1,7 @@
-"""Small layout pieces every page shares: a title with a hint, and a card frame."""
+"""Small layout pieces every page shares: a title with a hint, a card frame, a table and its sort arrow."""
 from __future__ import annotations
 
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
 )
@@ -52,3 +53,16 @@ def table_view() -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
     return view
+
+
+def sort_arrow(header: QHeaderView, column: int, descending: bool) -> None:
+    """Show the order a table's rows are in on its header: ▼ on ``column`` when its values go down the list
+    from largest (newest, highest, Z) to smallest, ▲ when they go up (oldest, lowest, A first); ``column`` -1
+    shows none. The one place every sortable table sets its arrow (QA3 #10): QHeaderView draws AscendingOrder
+    as a down arrow (QStyleOptionHeader.SortDown: the Fusion style draws ▼), the reverse of what its name says.
+
+    Only the arrow changes: the header's signals are held, so setting it never asks the model to sort again."""
+    blocker = QSignalBlocker(header)
+    header.setSortIndicator(column, Qt.SortOrder.AscendingOrder if descending else Qt.SortOrder.DescendingOrder)
+    blocker.unblock()
+    header.viewport().update()
