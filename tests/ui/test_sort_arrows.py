@@ -60,6 +60,7 @@ def test_the_queue_arrow_points_the_way_its_rows_run(qtbot, services, hold, open
             page.model.sort(column)  # what a click on the header asks: the rows come back in that order
         assert page.queue.filter.sort == key and None not in page.alerts() and page.model.rowCount() == 3
         assert header.sortIndicatorSection() == column, col.title
+        assert header.sectionSize(column) >= header.sectionSizeHint(column), col.title  # the arrow beside the title
         value = SORT_VALUE[col.title.split(" ")[0]]
         first, last = value(page.alerts()[0]), value(page.alerts()[-1])
         if first != last:
