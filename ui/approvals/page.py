@@ -262,7 +262,7 @@ class ApprovalsPage(QWidget):
         if alerts:
             named = ", ".join(f"#{r} (alert #{a})" for r, a in alerts.items())
             one = len(alerts) == 1
-            rows.append(("Fraud review", f"{'request' if one else 'requests'} {named} {'has' if one else 'have'} "
+            rows.append(("Fraud review", f"{'Request' if one else 'Requests'} {named} {'has' if one else 'have'} "
                                          f"an open fraud alert: {'its' if one else 'their'} money stays held after "
                                          "your approval and posts only when an analyst clears the alert"))
         if totals:
