@@ -239,7 +239,10 @@ class ApprovalsPage(QWidget):
         def work(_task):  # noqa: ANN001, ANN202
             alerts = {}
             for request_id in held_for:  # core says which have an open alert (only to those who see fraud)
-                alert = svc.detail(actor, request_id, activity=1).open_alert
+                try:
+                    alert = svc.detail(actor, request_id, activity=1).open_alert
+                except QenexError:
+                    continue  # gone meanwhile: approving it says so, with a result of its own
                 if alert:
                     alerts[request_id] = alert
             return alerts
