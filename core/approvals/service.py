@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from core import reasons
-from core.approvals import execute, limits, store
+from core.approvals import authority, execute, limits, store
 from core.approvals.errors import (
     ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
 )
@@ -265,11 +265,20 @@ class Approvals:
                              id=req.id)
 
     def _before_deciding(self, actor: Actor, request_id: int, verb: str) -> None:
-        """Refusals that write their own record (own request, expired), before the deciding transaction."""
+        """Refusals that write their own record (own request, expired, above the checker's own limit), before
+        the deciding transaction."""
         with self.engine.connect() as conn:
             req = store.get(conn, request_id, self.ledger.clock())
         self._refuse_own(actor, req, verb)
         self._pending(req)
+        if verb == "approve":
+            try:
+                authority.check(self.policy, self.engine, actor, req)
+            except QenexError as err:
+                self.ledger.run(lambda conn: self.ledger.record(
+                    conn, actor, "approval.refused", f"approval:{req.id}", None,
+                    {"reason": "above the checker's limit", "verb": verb, "limit": err.details.get("limit")}))
+                raise
 
     def _pending(self, req: ApprovalView, expire: bool = True) -> None:
         if req.state == "expired":
@@ -292,6 +301,7 @@ class Approvals:
             now = self.ledger.clock()
             req = store.get(conn, request_id, now, lock=True)
             self._pending(req, expire=False)
+            authority.check(self.policy, conn, actor, req)  # again: a limit may have changed meanwhile
             result = execute.approve(self.ledger, conn, actor, req, note)
             if not store.decide(conn, req, "approved", actor.username, now, note, result):
                 raise ApprovalNotPending(f"request #{req.id} was decided at another desk meanwhile; refresh", id=req.id)

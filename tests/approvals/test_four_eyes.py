@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.approvals import (
-    ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
+    AboveApprovalLimit, ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
 )
 from core.errors import PermissionDenied
 from core.ledger.views import TransferRequest
@@ -69,6 +69,9 @@ def test_the_maker_never_decides_their_own_and_the_system_is_no_checker(desk, en
     assert "approval.refused" in _actions(engine)
     with pytest.raises(ApprovalRequired):  # nor past the inbox through the ledger's pending-transfer post
         ledger.post_pending(SUPERVISOR, own.id)
+    with pytest.raises(AboveApprovalLimit):  # QA4 #1: above every supervisor's limit: nobody approves it yet
+        approvals.approve(SUPERVISOR_2, own.approval)
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 6_000_00)
     assert approvals.approve(SUPERVISOR_2, own.approval).state == "approved"
 
 
