@@ -219,6 +219,8 @@ class Ledger(LedgerReads):
         if need is not None:  # held until a second person decides, at most until the request expires
             expires_at = self.four_eyes.expires(now)
             posting.transfers[-1]["expires_at"] = expires_at
+        elif result.state == "pending" and screened is not None and screened[1].decision == "review":
+            posting.transfers[-1]["expires_at"] = None  # QA4 #2: held until the analyst decides (pending.hold_for_review)
         self._write(conn, posting)
         self.record(conn, actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
                     result.to_dict())

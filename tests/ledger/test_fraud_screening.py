@@ -56,3 +56,33 @@ def test_an_ordinary_payment_is_approved_and_posts(screened):
     result = ledger.transfer(TELLER, TransferRequest("ok1", payer, payee, 25_00, "USD"))
     assert (result.state, result.fraud.decision) == ("posted", "approve")
     assert ledger.balance(TELLER, payee).current == 25_00
+
+
+def test_a_pending_transfer_held_for_review_keeps_its_funds_until_the_analyst_decides(engine):
+    """QA4 #2: a pending transfer with a timeout that the screen holds for review (or an analyst flags) is
+    held until the alert is decided: no timeout releases it nor closes its alert "hold expired"."""
+    from datetime import datetime, timedelta, timezone
+
+    from core.cases import intake
+
+    now = [datetime.now(timezone.utc)]
+    config = FraudConfig(amount_limits={"USD": 500_00})
+    ledger = Ledger(engine, screen=FraudScreen(engine, config=config), clock=lambda: now[0])
+    payer, payee = (ledger.open_account(SYSTEM_ACTOR, ledger.add_customer(SYSTEM_ACTOR, n).id, "USD").number
+                    for n in ("Payer", "Payee"))
+    ledger.deposit(SYSTEM_ACTOR, payer, 2_000_00, "USD")
+    review = ledger.transfer(TELLER, TransferRequest("p-rev", payer, payee, 900_00, "USD", pending=True,
+                                                     timeout_seconds=60))
+    plain = ledger.transfer(TELLER, TransferRequest("p-ok", payer, payee, 50_00, "USD", pending=True,
+                                                    timeout_seconds=60))
+    flagged = ledger.transfer(TELLER, TransferRequest("p-flag", payer, payee, 40_00, "USD", pending=True,
+                                                      timeout_seconds=60))
+    assert review.fraud.decision == "review" and plain.fraud.decision == flagged.fraud.decision == "approve"
+    ledger.run(lambda conn: intake.raise_manual(conn, "anna", "p-flag", "customer called about it", now[0]))
+    now[0] += timedelta(hours=2)
+    assert ledger.balance(TELLER, payer).available == 2_000_00 - 900_00 - 40_00  # the plain one timed out
+    assert ledger.expire_pending(SYSTEM_ACTOR) == 1
+    assert [ledger.transfer_row(TELLER, t)["state"] for t in ("p-rev", "p-ok", "p-flag")] == [
+        "pending", "expired", "pending"]
+    with engine.connect() as conn:
+        assert set(conn.execute(select(FraudAlert.status)).scalars()) == {"open"}
