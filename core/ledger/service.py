@@ -123,8 +123,12 @@ class Ledger(LedgerReads):
     def transfer(self, actor: Actor, req: TransferRequest,
                  also: Callable[[Connection, TransferResult], None] | None = None, *,
                  operation: str | None = None, four_eyes: bool | None = None) -> TransferResult:
-        """``_transfer_as``; the fraud score and reasons only for ``alert.view`` (a teller reads the decision)."""
-        result = self._transfer_as(actor, req, also, operation=operation, four_eyes=four_eyes)
+        """``_transfer_as``; the fraud score and reasons only for ``alert.view`` (a teller reads the decision), in
+        the result and in a decline's refusal (``TransferDeclined.for_actor``)."""
+        try:
+            result = self._transfer_as(actor, req, also, operation=operation, four_eyes=four_eyes)
+        except TransferDeclined as err:
+            raise err.for_actor(actor) from None
         return result if result.fraud is None or sees_fraud_details(actor) else result._replace(
             fraud=dataclasses.replace(result.fraud, score=None, reasons=()))
 

@@ -13,6 +13,7 @@ from core.persistence.models.fraud import FraudAlert, FraudScore
 from core.security.roles import SYSTEM_ACTOR, Actor, Role
 
 TELLER = Actor("tina", Role.TELLER)
+SUPERVISOR = Actor("sam", Role.SUPERVISOR)
 
 
 @pytest.fixture
@@ -29,14 +30,30 @@ def screened(engine):
 
 def test_a_declined_transfer_never_posts(screened, engine):
     ledger, payer, payee = screened
-    with pytest.raises(TransferDeclined) as info:
-        ledger.transfer(TELLER, TransferRequest("x1", payer, payee, 10_00, "USD", counterparty="MULE-1"))
-    assert any("block list" in r for r in info.value.reasons)
+    with pytest.raises(TransferDeclined) as info:  # a role that sees fraud details reads the screen's reasons
+        ledger.transfer(SUPERVISOR, TransferRequest("x1", payer, payee, 10_00, "USD", counterparty="MULE-1"))
+    assert any("block list" in r for r in info.value.reasons) and "block list" in info.value.message
+    assert info.value.to_dict()["score"]
     with pytest.raises(TransferNotFound):
         ledger.transfer_row(TELLER, "x1")
     assert ledger.balance(TELLER, payer).current == 2_000_00
     with engine.connect() as conn:
         assert conn.execute(select(FraudScore.decision).where(FraudScore.transfer_id == "x1")).scalar_one() == "decline"
+
+
+def test_a_tellers_refusal_says_declined_by_the_fraud_screen_without_score_or_reasons(screened, engine):
+    """QA4 #3: a teller is told it was declined by the fraud screen and what to do, never why (tipping off)."""
+    ledger, payer, payee = screened
+    with pytest.raises(TransferDeclined) as info:
+        ledger.transfer(TELLER, TransferRequest("x2", payer, payee, 10_00, "USD", counterparty="MULE-1"))
+    err = info.value
+    assert "declined by the fraud screen" in err.message and "supervisor" in err.message
+    assert "block list" not in err.message and "MULE" not in err.message
+    assert (err.reasons, err.score) == ((), None) and "score" not in err.to_dict()
+    assert "block list" not in str(err.to_dict())
+    with engine.connect() as conn:  # the analysts still have the reasons
+        stored = conn.execute(select(FraudScore.reasons).where(FraudScore.transfer_id == "x2")).scalar_one()
+    assert "block list" in stored
 
 
 def test_a_review_holds_the_funds_and_raises_an_alert(screened, engine):
