@@ -143,9 +143,14 @@ def hold_for_review(conn: Connection, transfer_id: str, now: datetime) -> bool:
     transfer still held for review (``core.approvals.execute``); a hold placed for review at posting time gets
     no timeout in the first place (``Ledger._transfer``, ``core.ledger.desk``). A transfer whose four-eyes
     request still waits keeps the request's expiry: unapproved in time, it is not sent."""
-    return bool(conn.execute(T.update().where(
+    lifted = bool(conn.execute(T.update().where(
         T.c.id == transfer_id, T.c.kind == "pending", T.c.state == "pending", T.c.code.not_in(KEEP_TIMEOUT),
         T.c.expires_at.is_not(None), T.c.expires_at > now).values(expires_at=None)).rowcount)
+    if lifted:  # what is held with it follows (a payment order's fee: core.payments.order_fees)
+        from core.payments.order_fees import held_for_review  # payments sit above the ledger
+
+        held_for_review(conn, transfer_id, now)
+    return lifted
 
 
 def is_expired(pend: dict[str, Any], now: datetime) -> bool:
