@@ -196,6 +196,6 @@ _SCORE_SQL = ("fscore AS (INSERT INTO fraud_scores (transfer_id, score, decision
 
 
 def detected_event(tx: ScreenInput, result: ScreenResult) -> dict:
-    """The ``fraud.detected`` payload of a held or declined payment."""
-    return {"transfer_id": tx.transfer_id, "decision": result.decision, "score": round(result.score, 4),
-            "customer_id": tx.customer_id}
+    """The ``fraud.detected`` payload of a held or declined payment: the decision, never the score or the reasons
+    (every desk receives it, tellers' too: QA4 #3; analysts read the score from the alert)."""
+    return {"transfer_id": tx.transfer_id, "decision": result.decision, "customer_id": tx.customer_id}

@@ -137,6 +137,8 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, ope
             return _decline(ledger, cur, actor, req, tx, verdict, extra, extra_params, detected_event(tx, verdict))
     hold = verdict is not None and verdict.decision == "review"
     result = posting.apply(req, hold=hold)
+    if hold:  # QA4 #2: held until the analyst decides, whatever timeout it asked for (pending.hold_for_review)
+        posting.transfers[-1]["expires_at"] = None
     if posting.gl_movements:
         return LOCKING  # a supervisor moving a GL account's money: audited with its reason on the locking path
     audit = ledger.audit

@@ -9,6 +9,9 @@ DECLINED_NEXT = ("Nothing was posted and no funds are held. Next: check the paym
                  "amount, did they start it themselves?); if it is genuine, ask a supervisor to have the fraud team "
                  "review it before trying again; if not, keep the account safe (place a hold or ask a supervisor to "
                  "freeze it) and report it")
+# What a person without fraud details (a teller) is told of a decline: not the score or the reasons (QA4 #3).
+DECLINED_AT_DESK = ("declined by the fraud screen: the fraud team can see why (the reasons are not shown at the "
+                    "desk).")
 HELD_FOR_REVIEW = "held for fraud review: its funds are reserved on the account, not posted, until an analyst decides"
 
 

@@ -88,5 +88,28 @@ def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeyp
     assert code == 0 and data["overdraft_limit"] == "500.00" and "overdraft_approval" not in data
     [req] = qenex("approvals", "list", "--json")[1]["requests"]
     assert req["kind"] == "overdraft" and req["amount"] == "5000000.00"
+    code, _, err = qenex("approvals", "approve", str(req["id"]), "--as", "sam")  # QA4 #1: above sam's own limit
+    assert code == 1 and "above_approval_limit" in err and "above your supervisor limit of $25,000.00" in err
+    assert "QENEX_OVERDRAFT_LIMITS" in err and "nothing was changed" in err
+    assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "500.00"
+    monkeypatch.setenv("QENEX_OVERDRAFT_LIMITS", "supervisor=5000000")
     assert qenex("approvals", "approve", str(req["id"]), "--as", "sam")[0] == 0
     assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "5000000.00"
+
+
+def test_bulk_approve_refuses_each_request_above_the_checkers_limit(qenex, monkeypatch):  # noqa: F811
+    """QA4 #1: qenex approvals approve ID ID: a request above the checker's own limit is refused on its own line."""
+    _users(qenex, monkeypatch)
+    numbers = []
+    for n, name in enumerate(("Ada Lovelace", "Bob Example"), 1):
+        qenex("customer", "add", "--name", name)
+        numbers.append(qenex("account", "open", "--customer", str(n), "--currency", "USD", "--json")[1]["number"])
+    for number, amount in zip(numbers, ("2000", "30000")):  # teller overdraft limit 1,000, supervisor 25,000
+        code, _, err = qenex("account", "overdraft", number, amount, "--as", "tina")
+        assert code == 0, err
+    small, big = (r["id"] for r in qenex("approvals", "list", "--json")[1]["requests"])
+    code, text, _ = qenex("approvals", "approve", str(small), str(big), "--as", "sam")
+    assert code == 1 and f"request #{small}: approved" in text
+    assert f"request #{big}: refused: above_approval_limit" in text and "above your supervisor limit of $25,000.00" in text
+    assert "1 approved, 1 refused" in text
+    assert qenex("approvals", "list", "--json")[1]["total"] == 1  # the big one still waits

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.approvals.errors import OwnRequest
+from decimal import Decimal
+
+from core.approvals.errors import AboveApprovalLimit, OwnRequest
 from core.approvals.policy import Policy, parse_limits
 from core.errors import ConfigurationError
 from core.ledger.errors import InsufficientFunds
@@ -34,20 +36,20 @@ def test_teller_within_limit_opens_with_the_overdraft(desk) -> None:
 
 def test_teller_above_limit_opens_without_overdraft_and_asks(desk) -> None:
     ledger, approvals, _, _ = desk
-    acc = ledger.open_account(TELLER, _customer(ledger), "USD", 5_000_000_00, note="salary account")
-    assert acc.overdraft_limit == 0 and acc.overdraft_request is not None and acc.overdraft_asked == 5_000_000_00
-    assert acc.to_dict()["overdraft_approval"]["overdraft_limit"] == "5000000.00"
+    acc = ledger.open_account(TELLER, _customer(ledger), "USD", 20_000_00, note="salary account")
+    assert acc.overdraft_limit == 0 and acc.overdraft_request is not None and acc.overdraft_asked == 20_000_00
+    assert acc.to_dict()["overdraft_approval"]["overdraft_limit"] == "20000.00"
     # nothing can go out on credit while the request waits
     with pytest.raises(InsufficientFunds):
         ledger.transfer(SYSTEM_ACTOR, TransferRequest(id="t-od-1", debit=acc.number, credit=desk[3][1],
                                                       amount=9_900_00, currency="USD"))
     [req] = approvals.list(SUPERVISOR)
-    assert req.kind == "overdraft" and req.kind_text == "Overdraft limit" and req.amount == 5_000_000_00
+    assert req.kind == "overdraft" and req.kind_text == "Overdraft limit" and req.amount == 20_000_00
     assert "above the teller limit of $1,000.00" in req.summary
     # asking again for the same limit does not make a second request
-    assert ledger.set_overdraft(TELLER, acc.number, 5_000_000_00).overdraft_request == req.id
+    assert ledger.set_overdraft(TELLER, acc.number, 20_000_00).overdraft_request == req.id
     approvals.approve(SUPERVISOR, req.id)
-    assert _limit(ledger, acc.number) == 5_000_000_00
+    assert _limit(ledger, acc.number) == 20_000_00
 
 
 def test_rejected_request_leaves_the_limit(desk) -> None:
@@ -76,6 +78,9 @@ def test_supervisor_sets_up_to_their_limit_above_it_another_supervisor(desk) -> 
     assert big.overdraft_request is not None
     with pytest.raises(OwnRequest):
         approvals.approve(SUPERVISOR, big.overdraft_request)
+    with pytest.raises(AboveApprovalLimit, match="QENEX_OVERDRAFT_LIMITS"):  # QA4 #1: above sue's own limit too
+        approvals.approve(SUPERVISOR_2, big.overdraft_request)
+    approvals.policy.overdrafts["supervisor"] = Decimal(100_000)  # the operator raised it
     approvals.approve(SUPERVISOR_2, big.overdraft_request)
     assert _limit(ledger, big.number) == 100_000_00
 

@@ -1,7 +1,7 @@
 """Suppressions switch a rule off in the screen (and expire); SLA bands, overdue escalation; chart data."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -75,6 +75,29 @@ def test_sla_bands_are_configurable_and_overdue_alerts_escalate(ledger, hold):
     assert row.escalation == "sla" and row.overdue(clock[0])
     assert any(e.kind == "sla_breach" for e in desk.detail(SAM, aid).events)
     assert desk.stats(SAM).breaches[-1][1] == 1
+
+
+def test_overdue_and_escalated_are_two_plainly_named_states(ledger, hold):
+    """QA4 #4: an SLA-overdue alert stays open to analysts and is listed under Overdue (not Escalated); an
+    analyst's escalation is supervisors-only and listed under Escalated; both show who may act."""
+    from core.cases.queue import AlertFilter
+
+    clock = [utcnow()]
+    desk = FraudDesk(ledger, clock=lambda: clock[0])
+    late, handed = alert_id(desk, hold()), alert_id(desk, hold())
+    desk.dispose(ANNA, handed, Decision("escalate", note="customer says it is theirs, but the device is new"))
+    clock[0] += timedelta(days=2)
+    assert desk.escalate_overdue(SAM) == [late]
+    listed = {s: [a.id for a in desk.alerts(SAM, AlertFilter(status=s))] for s in ("escalated", "overdue", "supervise")}
+    assert listed["escalated"] == [handed]  # every row under Escalated reads "escalated"
+    assert sorted(listed["overdue"]) == sorted(listed["supervise"]) == sorted([late, handed])
+    row, up = desk.alert(ANNA, late), desk.alert(SAM, handed)
+    assert row.state(clock[0]) == "open" and "overdue" in row.escalation_words and "analysts may" in row.escalation_words
+    assert up.state(clock[0]) == "escalated" and "only a supervisor" in up.escalation_words
+    assert desk.claim(ANNA, late).id == late  # an analyst still works an overdue alert
+    sla_event = next(e for e in desk.detail(SAM, late).events if e.kind == "sla_breach")
+    words = sla_event.describe(timezone.utc)
+    assert "escalated" not in words and "analysts may still work it" in words
 
 
 @pytest.mark.parametrize("bands", [(Band("a", 0.5, 10),), (Band("a", 0.0, 10), Band("a", 0.5, 5)),

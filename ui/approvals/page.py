@@ -46,6 +46,7 @@ class ApprovalsPage(QWidget):
         self._seq = 0
         self._seq_detail = 0
         self._busy = False
+        self._above: tuple[int, str] | None = None  # (request, why it is above this checker's limit) of the one shown
         self.dialog: ConfirmDialog | None = None
 
         self.show_filter = QComboBox()
@@ -187,6 +188,7 @@ class ApprovalsPage(QWidget):
 
     def _selection_changed(self, *_args: QItemSelection) -> None:
         chosen = self.selected()
+        self._above = None
         self._update_buttons()
         if len(chosen) != 1:
             self.approve_button.setToolTip(self._approve_tip)
@@ -200,6 +202,8 @@ class ApprovalsPage(QWidget):
     def _detail_loaded(self, seq: int, detail: ApprovalDetail) -> None:
         if seq == self._seq_detail:
             self.detail.show_detail(detail)
+            self._above = (detail.request.id, detail.above_limit) if detail.above_limit else None
+            self._update_buttons()
             self.approve_button.setToolTip(self._approve_tip + (
                 f"\nRequest #{detail.request.id}'s transfer is held for fraud review (alert #{detail.open_alert}): "
                 "approving keeps it held; it posts only when an analyst clears the alert" if detail.open_alert else ""))
@@ -209,13 +213,16 @@ class ApprovalsPage(QWidget):
         waiting = [r for r in chosen if r.state == "pending"]
         own = [r for r in waiting if r.maker == self.actor.username]
         enabled = bool(waiting) and len(own) < len(waiting) and not self._busy
-        self.approve_button.setEnabled(enabled)
+        # QA4 #1: one request above this checker's own limit (core's words, read with its detail): reject only
+        above = self._above[1] if self._above and [r.id for r in waiting] == [self._above[0]] else None
+        self.approve_button.setEnabled(enabled and above is None)
         self.reject_button.setEnabled(enabled)
         self.withdraw_button.setEnabled(bool(own) and len(own) == len(waiting) and not self._busy)
         only_own = bool(own) and len(own) == len(waiting) and self.decider
-        self.notice.setText(f"Request #{own[0].id} is your own: another supervisor approves or rejects it (four eyes)."
-                            if only_own else "")
-        self.notice.setVisible(only_own)
+        text = (f"Request #{own[0].id} is your own: another supervisor approves or rejects it (four eyes)."
+                if only_own else (above[0].upper() + above[1:] if above else ""))
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     # -- deciding -------------------------------------------------------------------------------
     def _reject_key(self) -> None:

@@ -56,7 +56,7 @@ class QueueTab(QWidget):
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services, self.actor, self.desk = services, actor, services.fraud
-        self.filter = AlertFilter(status="escalated" if actor.can(Permission.ALERT_SUPERVISE) else "active")
+        self.filter = AlertFilter(status="supervise" if actor.can(Permission.ALERT_SUPERVISE) else "active")
         self.current: AlertDetail | None = None
         self._wanted: int | None = None  # the alert to show (selected row, or the one Next took)
         self._listed: int | None = None  # the shown alert, while the list's filter picks it
