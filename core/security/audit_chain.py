@@ -13,11 +13,16 @@ GENESIS = "0" * 64  # prev_hash of the very first entry
 SIGNATURE_CONTEXT = b"qenex-audit-batch-v1"  # ML-DSA context string: these signatures mean nothing elsewhere
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def jsonable(value: Any) -> Any:
     """``value`` as plain JSON data (dates ISO 8601, Decimals as strings, enums by value).
 
     Refuses keys that look like secrets: before/after data must never hold passwords or secrets.
     """
+    if type(value) in _PLAIN:  # most values: answered before the checks below (a subclass, e.g. an enum, is not)
+        return value
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
