@@ -107,46 +107,36 @@ class Forest:
         go_left, nxt, nodes, path = self._row(x)
         own = self.value.take(nodes)
         total = float(own.sum())
-        members, owner, ref_left, ref_next, node_group = self._group_plan(groups, reference)
+        members, owner, ref_left, scatter_at, scatter_to = self._group_plan(groups, reference)
         on_path = np.zeros(len(self.feature), dtype=bool)
         on_path[path] = True
         hit = (ref_left != go_left.take(members)) & on_path.take(members)  # on x's path, the reference goes the other way
         if not hit.any():
             return total, np.full(len(groups), total)
-        trees, width = len(self.roots), len(self.feature)
+        trees = len(self.roots)
         marked = np.zeros(len(groups) * trees, dtype=bool)  # each (variant, tree) to walk, once
         marked[owner[hit] * trees + self.tree.take(members[hit])] = True
         which, walked = np.divmod(np.flatnonzero(marked), trees)
-        leaves = self.roots.take(walked)
-        if node_group is not None:  # a node tests one group's column: its variant takes the reference's way there
-            both = np.concatenate((nxt, ref_next))  # x's next node, then the reference's, ``width`` apart
-            for _ in range(self.depth):
-                leaves = both.take(leaves + width * (node_group.take(leaves) == which))
-        else:  # groups sharing columns: each variant's next-node array, ``width`` apart
-            variant_next = np.tile(nxt, len(groups))
-            variant_next[owner * width + members] = ref_next.take(members)
-            offsets = which * width
-            for _ in range(self.depth):
-                leaves = variant_next.take(leaves + offsets)
+        variant_next = np.tile(nxt, len(groups))  # each variant's next node, ``width`` apart: x's, but at its
+        variant_next[scatter_at] = scatter_to  # group's nodes the reference's
+        offsets, leaves = which * len(self.feature), self.roots.take(walked)
+        for _ in range(self.depth):
+            leaves = variant_next.take(leaves + offsets)
         sums = total - np.bincount(which, weights=own.take(walked) - self.value.take(leaves), minlength=len(groups))
         return total, sums
 
     def _group_plan(self, groups: tuple[tuple[int, ...], ...], reference: np.ndarray) -> tuple[np.ndarray, ...]:
-        """For ``group_sums`` (cached per groups and reference): the internal nodes testing each group's columns
-        (concatenated) and the group of each, their decisions for ``reference``, each node's next node for
-        ``reference``, and the group each node tests (-1: none; None when groups share columns)."""
+        """For ``group_sums`` (cached per groups and reference, which stay the same for a model): the internal nodes
+        testing each group's columns (concatenated) and the group of each, their decisions for ``reference``, and
+        where in the variants' tiled next-node array each goes with its next node for ``reference``."""
         ref = self._inputs(np.asarray(reference, dtype=np.float64)[None, :])[0]
         key = (groups, ref.tobytes())
         cached = self._groups.get(key)
         if cached is None:
             members, owner = self._group_nodes(groups)
-            ref_next = self.children.take(2 * np.arange(len(self.feature)) + (ref.take(self.feature) <= self.threshold))
-            node_group = None
-            if len(np.unique(members)) == len(members):
-                node_group = np.full(len(self.feature), -1, dtype=np.intp)
-                node_group[members] = owner
             ref_left = ref.take(self.feature.take(members)) <= self.threshold.take(members)
-            cached = (members, owner, ref_left, ref_next, node_group)
+            cached = (members, owner, ref_left, owner * len(self.feature) + members,
+                      self.children.take(2 * members + ref_left))
             if len(self._groups) > 64:  # callers pass one reference per model; tests pass many
                 self._groups.clear()
             self._groups[key] = cached
