@@ -117,8 +117,10 @@ class Forest:
         marked = np.zeros(len(groups) * trees, dtype=bool)  # each (variant, tree) to walk, once
         marked[owner[hit] * trees + self.tree.take(members[hit])] = True
         which, walked = np.divmod(np.flatnonzero(marked), trees)
-        variant_next = np.tile(nxt, len(groups))  # each variant's next node, ``width`` apart: x's, but at its
-        variant_next[scatter_at] = scatter_to  # group's nodes the reference's
+        variant_next = np.empty((len(groups), len(nxt)), dtype=nxt.dtype)  # each variant's next node, ``width``
+        variant_next[:] = nxt  # apart (np.tile's copy without its steps): x's, but at the variant's group's
+        variant_next = variant_next.reshape(-1)  # nodes the reference's
+        variant_next[scatter_at] = scatter_to
         offsets, leaves = which * len(self.feature), self.roots.take(walked)
         for _ in range(self.depth):
             leaves = variant_next.take(leaves + offsets)

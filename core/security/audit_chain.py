@@ -27,9 +27,10 @@ def jsonable(value: Any) -> Any:
         out = {}
         for key, item in value.items():
             name = str(key.value if isinstance(key, Enum) else key)
-            if "password" in name.lower() or "secret" in name.lower():
+            lower = name.lower()
+            if "password" in lower or "secret" in lower:
                 raise ValueError(f"audit data must not contain secrets (key {name!r})")
-            out[name] = jsonable(item)
+            out[name] = item if type(item) in _PLAIN else jsonable(item)
         return out
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [jsonable(v) for v in value]
