@@ -182,3 +182,24 @@ def test_one_payment_scores_as_the_matrix_bit_for_bit(data, kind):
                 assert p0 == compiled.predict_row(x)
             assert np.isclose(p0, compiled.predict_row(x), atol=1e-12)
             assert np.allclose(p, compiled.predict(variants), atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["hgb", "rf"])
+def test_reasons_skip_the_variants_only_when_no_group_can_be_named(data, kind):
+    """A compiled forest's row under MIN_WEIGHT names no group without scoring the variants (a variant's
+    probability is >= 0, so none lowers it by MIN_WEIGHT): the same answer as scoring them, for every row."""
+    from core.fraud.reasons import _GROUP_COLUMNS, GROUPS, MIN_WEIGHT, ranked_groups
+
+    X, y, _ = data
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = compile_classifier(CANDIDATES[kind](len(y)).fit(X, y))
+    reference = np.median(X, axis=0)
+    low = 0
+    for row in X[:300]:
+        p0, p = model.group_predict(row, reference, _GROUP_COLUMNS)
+        weights = p0 - p
+        names = list(GROUPS)
+        expected = [names[i] for i in np.argsort(-weights)[:3] if weights[i] >= MIN_WEIGHT]
+        assert ranked_groups(model, reference, list(row), 3) == expected
+        low += p0 < MIN_WEIGHT
+    assert 0 < low < 300  # both kinds of rows were met
