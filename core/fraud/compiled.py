@@ -110,7 +110,8 @@ class Forest:
         members, owner, ref_left, scatter_at, scatter_to = self._group_plan(groups, reference)
         on_path = np.zeros(len(self.feature), dtype=bool)
         on_path[path] = True
-        hit = (ref_left != go_left.take(members)) & on_path.take(members)  # on x's path, the reference goes the other way
+        # on x's path, where the reference goes the other way
+        hit = (ref_left != go_left.take(members)) & on_path.take(members)
         if not hit.any():
             return total, np.full(len(groups), total)
         trees = len(self.roots)

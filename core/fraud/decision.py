@@ -79,7 +79,8 @@ def model_scores(model: LoadedModel | None, X: np.ndarray, config: FraudConfig) 
     return score, p, excess
 
 
-def row_scores(model: LoadedModel | None, row: list[float], config: FraudConfig) -> tuple[float, float | None, float | None]:
+def row_scores(model: LoadedModel | None, row: list[float],
+               config: FraudConfig) -> tuple[float, float | None, float | None]:
     """``model_scores`` of one row as floats (score, probability, anomaly excess), equal to it bit for bit: the
     posting path scores one payment, where numpy's per-call cost outweighs the arithmetic on one value."""
     if model is None:

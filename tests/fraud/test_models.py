@@ -167,7 +167,8 @@ def test_one_payment_scores_as_the_matrix_bit_for_bit(data, kind):
         model = registry.compile_bundle(info, bundle)
         for row in rows:
             score, p, excess = model_scores(model, row[None, :], config)
-            expected = (float(score[0]), None if p is None else float(p[0]), None if excess is None else float(excess[0]))
+            expected = (float(score[0]), None if p is None else float(p[0]),
+                        None if excess is None else float(excess[0]))
             assert row_scores(model, list(row), config) == expected
     compiled = compile_classifier(classifier)
     for groups in (((0, 1), (2,), (5, 7)), ((0, 1), (1, 2), (2, 3, 4))):  # disjoint, then sharing columns
