@@ -43,7 +43,9 @@ def request_on(approvals: Approvals, conn: Connection, actor: Actor, account: Ac
         summary=summary[:300], note=(note or "")[:200], maker=actor.username, maker_role=str(actor.role),
         maker_device=actor.device, expires_at=approvals.expires(now))
     approvals.ledger.record(conn, actor, "approval.request", f"approval:{request_id}", None,
-                            {"kind": "overdraft", "account": account.number, "overdraft": money.plain(amount, c),
+                            {"kind": "overdraft", "account": account.number,
+                             "overdraft_now": money.plain(account.overdraft_limit or 0, c),
+                             "requested_overdraft": money.plain(amount, c),
                              "currency": c, "limit": money.plain(need.limit or 0, c)})
     return request_id
 

@@ -93,3 +93,23 @@ def test_overdraft_limits_from_the_environment() -> None:
     assert policy.overdraft_limit("supervisor", "USD") == 25_000_00
     with pytest.raises(ConfigurationError, match="QENEX_OVERDRAFT_LIMITS"):
         parse_limits("clerk=5", name="QENEX_OVERDRAFT_LIMITS")
+
+
+def test_an_overdraft_request_is_audited_as_a_request(desk) -> None:
+    """QA: a request's audit entry records what is asked (and the limit now), never the change as done."""
+    import json
+
+    from sqlalchemy import select
+
+    from core.persistence.models import AuditEntry
+
+    ledger, approvals, _, numbers = desk
+    ledger.set_overdraft(TELLER, numbers[1], 500_00)
+    asked = ledger.set_overdraft(TELLER, numbers[1], 3_000_00)
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry.action, AuditEntry.target, AuditEntry.after)).all()
+    [request] = [json.loads(r.after) for r in rows if r.target == f"approval:{asked.overdraft_request}"]
+    assert (request["overdraft_now"], request["requested_overdraft"]) == ("500.00", "3000.00")
+    assert "overdraft" not in request
+    changes = [json.loads(r.after)["overdraft"] for r in rows if r.action == "account.overdraft"]
+    assert changes == ["500.00"]  # only the change that happened
