@@ -126,7 +126,9 @@ def _account_open(args, ctx) -> int:  # noqa: ANN001
     cur = money.currency(args.currency)
     overdraft = money.to_minor(args.overdraft, cur, allow_zero=True)
     acc = _ledger(ctx).open_account(_actor(ctx, args), args.customer, cur, overdraft=overdraft, note=args.note)
-    text = f"opened {acc.number} ({acc.currency}) for customer {args.customer}"
+    from core.teller.identifiers import customer_number
+
+    text = f"opened {acc.number} ({acc.currency}) for customer {customer_number(args.customer)}"
     ctx.emit(acc.to_dict(), as_json=args.json, text=text + _overdraft_asked(acc))
     return 0
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from core import text as text_input
 from core.documents.pdf import Document
-from core.drawers import ctr, records, signoff
+from core.drawers import checks, ctr, records, signoff
 from core.drawers import denominations as dn
 from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer
 from core.drawers.limits import DrawerLimits
@@ -167,6 +167,7 @@ class Drawers:
               id_document: tuple[str, str] | None, description: str, *, deposit: bool) -> TransferResult:
         self.ledger.authorize(actor, Permission.CASH, account)
         code = check_amount(amount, currency)
+        ready = checks.drawer_ready(self._read, actor.username, amount, code, deposit=deposit)  # drawer first
         threshold = self.limits.ctr_threshold(code)
         earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
                                                         "in" if deposit else "out", self.ledger.clock()))
@@ -177,7 +178,7 @@ class Drawers:
                 raise IdDocumentRequired(ctr.reason(threshold, code, earlier, amount, deposit), field="id_number")
             document = self._document(account, id_document)
         key = (actor.username, code)
-        view = self._open.get(key) or self._live(actor, code)
+        view = self._open.get(key) or self._open.setdefault(key, ready)
         try:
             return self._post_cash(actor, view, account, amount, code, id, document if reported else None,
                                    description, deposit)
@@ -190,8 +191,7 @@ class Drawers:
         """The actor's open session in ``code`` (remembered: the posting re-checks it in its transaction)."""
         mine = self._read(lambda c: records.live_sessions(c, teller=actor.username, currency=code))
         if not mine:
-            raise NoOpenDrawer(f"you have no open {code} cash drawer; open one on the Drawer tab (qenex drawer open) "
-                               "before taking or paying cash", currency=code)
+            raise checks.no_open_drawer(code)
         records.require_status(mine[0], "open")
         self._open[(actor.username, code)] = mine[0]
         return mine[0]
@@ -210,8 +210,7 @@ class Drawers:
                 raise _StaleSession(f"drawer {view.drawer} was counted or closed meanwhile; open a drawer again",
                                     session=view.id)
             if not deposit and not result.replayed and cash_held(conn, view.account) < 0:
-                raise InsufficientFunds(f"drawer {view.drawer} holds less than {money.format_minor(amount, code)}; "
-                                        "bring cash from the vault first", account=view.account)
+                raise checks.short(view, amount, code)
             if result.replayed:
                 return
             direction = "in" if deposit else "out"
@@ -236,6 +235,14 @@ class Drawers:
             raise IdDocumentRequired(err.message, field=err.field) from None
         self._read(lambda c: ctr.check_on_file(c, account, document))
         return document
+
+    def cash_check(self, actor: Actor, amount: int, currency: str, *, deposit: bool) -> SessionView:
+        """Before the review, first of all: the actor's open drawer in ``currency`` (NoOpenDrawer) and, for cash
+        out, that it holds ``amount`` (InsufficientFunds, never saying how much it holds: the count is blind).
+        Read only; the posting checks again (``core.drawers.checks``)."""
+        self.ledger.authorize(actor, Permission.CASH)
+        code = check_amount(amount, currency)
+        return _blind(actor, checks.drawer_ready(self._read, actor.username, amount, code, deposit=deposit))
 
     def approval_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
         """Before the confirmation: why this cash would wait for a second person (a withdrawal above the teller's
