@@ -146,11 +146,11 @@ def _account_overdraft(args, ctx) -> int:  # noqa: ANN001
 
 
 def _overdraft_asked(acc) -> str:  # noqa: ANN001
-    if acc.overdraft_request is None or acc.overdraft_asked is None:
-        return ""
-    return (f"; the overdraft of {money.format_minor(acc.overdraft_asked, acc.currency)} is above your limit: it waits "
-            f"for a supervisor's approval (request #{acc.overdraft_request}; qenex approvals approve "
-            f"{acc.overdraft_request} --as SUPERVISOR); until then the account has no overdraft")
+    from core.approvals.overdraft import waiting
+
+    text = waiting(acc)
+    return (f"; {text}. It is above your limit: a supervisor approves it with qenex approvals approve "
+            f"{acc.overdraft_request} --as SUPERVISOR") if text else ""
 
 
 def _account_status(args, ctx) -> int:  # noqa: ANN001

@@ -81,7 +81,8 @@ def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeyp
     code, text, err = qenex("account", "open", "--customer", "1", "--currency", "USD", "--overdraft", "5000000",
                             "--as", "tina", "--note", "salary")
     assert code == 0, err
-    assert "above your limit" in text and "until then the account has no overdraft" in text
+    assert "$5,000,000.00 requested, waiting for approval" in text and "until then the account has no overdraft" in text
+    assert "above your limit" in text
     acc = qenex("accounts", "--json")[1][0]
     assert acc["overdraft_limit"] == "0.00"
     code, data, _ = qenex("account", "overdraft", acc["number"], "500", "--as", "tina", "--json")
@@ -90,3 +91,8 @@ def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeyp
     assert req["kind"] == "overdraft" and req["amount"] == "5000000.00"
     assert qenex("approvals", "approve", str(req["id"]), "--as", "sam")[0] == 0
     assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "5000000.00"
+    # QA: raising a kept limit says it is kept, not that the account has none
+    code, text, err = qenex("account", "overdraft", acc["number"], "9000000", "--as", "tina")
+    assert code == 0, err
+    assert "$9,000,000.00 requested, waiting for approval" in text and "until then the limit stays $5,000,000.00" in text
+    assert "has no overdraft" not in text
