@@ -306,4 +306,6 @@ def transfer_out(args, ctx) -> int:  # noqa: ANN001
                             account_number=args.to_account, reference=args.reference)
     req = OrderRequest(id=args.id or f"ord_{uuid.uuid4().hex[:24]}", account=args.debit,
                        amount=money.to_minor(args.amount, cur), currency=cur, beneficiary=ben)
-    return _emit_order(ctx, args, ctx.services.orders.create(SYSTEM_ACTOR, req))
+    from app.commands.ledger import _money_actor  # a named person, or --system (imports and batch jobs)
+
+    return _emit_order(ctx, args, ctx.services.orders.create(_money_actor(ctx, args), req))

@@ -26,7 +26,7 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     _users(qenex, monkeypatch)
     qenex("customer", "add", "--name", "Ada")
     acc = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
-    qenex("deposit", "--account", acc, "--amount", "100", "--currency", "USD")
+    qenex("deposit", "--system", "--account", acc, "--amount", "100", "--currency", "USD")
     hold = qenex("hold", "place", acc, "--amount", "10", "--reason", "fraud", "--days", "3", "--json")[1]["id"]
 
     code, freeze, _ = qenex("approvals", "request", "freeze", acc, "--note", "card stolen", "--as", "tina", "--json")
@@ -96,3 +96,29 @@ def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeyp
     assert code == 0, err
     assert "$9,000,000.00 requested, waiting for approval" in text and "until then the limit stays $5,000,000.00" in text
     assert "has no overdraft" not in text
+
+
+def test_moving_customer_money_from_the_command_line_needs_a_named_person(qenex, monkeypatch):  # noqa: F811
+    """QA: 'qenex transfer --from A --to B --amount 15000' without --as posted $15,000.00 as the unnamed system
+    operator, past every four-eyes limit. Now --as USER (a sign-in; their limits apply) or an explicit --system
+    (imports and batch jobs)."""
+    _users(qenex, monkeypatch)
+    qenex("customer", "add", "--name", "Ada")
+    qenex("customer", "add", "--name", "Bob")
+    a = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
+    b = qenex("account", "open", "--customer", "2", "--currency", "USD", "--json")[1]["number"]
+    for argv in (("transfer", "--from", a, "--to", b, "--amount", "15000"), ("deposit", "--account", a, "--amount", "9"),
+                 ("withdraw", "--account", a, "--amount", "9")):
+        code, _, err = qenex(*argv)
+        assert code == 2 and "needs a named person: add --as USER" in err and "Nothing was moved" in err, err
+    assert qenex("balance", a, "--json")[1]["current"] == "0.00"
+    assert qenex("deposit", "--system", "--account", a, "--amount", "20000")[0] == 0  # the documented operator path
+    code, _, err = qenex("transfer", "--system", "--as", "tina", "--from", a, "--to", b, "--amount", "1")
+    assert code == 2 and "not both" in err
+    monkeypatch.setenv("QENEX_PASSWORD", "correct horse battery")
+    code, text, err = qenex("transfer", "--from", a, "--to", b, "--amount", "15000", "--as", "tina")
+    assert code == 0, err
+    assert "$15,000.00" in text and "approval" in text  # above the teller's limit: it waits for a supervisor
+    assert qenex("balance", b, "--json")[1]["current"] == "0.00"
+    [req] = qenex("approvals", "list", "--json")[1]["requests"]
+    assert req["kind"] == "transfer" and req["maker"] == "tina" and req["amount"] == "15000.00"

@@ -34,8 +34,8 @@ def accounts(qenex):
     qenex("customer", "add", "--name", "Ada")
     usd = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
     eur = qenex("account", "open", "--customer", "1", "--currency", "EUR", "--json")[1]["number"]
-    qenex("deposit", "--account", usd, "--amount", "500.00", "--currency", "USD")
-    qenex("deposit", "--account", eur, "--amount", "500.00", "--currency", "EUR")
+    qenex("deposit", "--system", "--account", usd, "--amount", "500.00", "--currency", "USD")
+    qenex("deposit", "--system", "--account", eur, "--amount", "500.00", "--currency", "EUR")
     return usd, eur
 
 
@@ -80,23 +80,23 @@ def test_unknown_payment(qenex, accounts):
 
 def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     usd, eur = accounts
-    code, sepa, err = qenex("transfer", "--from", eur, "--to-iban", "DE89 3704 0044 0532 0130 00", "--bic",
+    code, sepa, err = qenex("transfer", "--system", "--from", eur, "--to-iban", "DE89 3704 0044 0532 0130 00", "--bic",
                             "COBADEFFXXX", "--beneficiary", "Erika Mustermann", "--reference", "rent",
                             "--amount", "120.00", "--currency", "EUR", "--json")
     assert code == 0, err
     assert sepa["rail"] == "sepa" and sepa["status"] == "created" and sepa["funds"] == "posted"
-    code, ach, err = qenex("transfer", "--from", usd, "--routing", "011000015", "--to-account", "123456789",
+    code, ach, err = qenex("transfer", "--system", "--from", usd, "--routing", "011000015", "--to-account", "123456789",
                            "--beneficiary", "John Smith", "--amount", "80", "--currency", "USD", "--json")
     assert code == 0 and ach["rail"] == "ach", err
-    code, wire, err = qenex("transfer", "--from", usd, "--wire", "--bic", "CHASUS33", "--to-account", "99887766",
+    code, wire, err = qenex("transfer", "--system", "--from", usd, "--wire", "--bic", "CHASUS33", "--to-account", "99887766",
                             "--beneficiary", "ACME Corp", "--amount", "50", "--currency", "USD", "--json")
     assert code == 0 and wire["rail"] == "wire", err
     assert (ach["fee"], wire["fee"], sepa["fee"]) == ("0.25", "25.00", "0.50")  # the default fee schedule
     assert qenex("balance", usd, "--json")[1]["current"] == "344.75"  # 500 - 80 - 50 - 0.25 - 25.00
-    code, _out, err = qenex("transfer", "--from", eur, "--to-iban", "DE89370400440532013001", "--bic", "COBADEFFXXX",
+    code, _out, err = qenex("transfer", "--system", "--from", eur, "--to-iban", "DE89370400440532013001", "--bic", "COBADEFFXXX",
                             "--beneficiary", "X", "--amount", "1", "--currency", "EUR")
     assert code == 1 and err.startswith("qenex: invalid_beneficiary:") and "IBAN" in err
-    code, _out, err = qenex("transfer", "--from", usd, "--routing", "011000016", "--to-account", "1234",
+    code, _out, err = qenex("transfer", "--system", "--from", usd, "--routing", "011000016", "--to-account", "1234",
                             "--beneficiary", "X", "--amount", "1", "--currency", "USD")
     assert code == 1 and "checksum" in err
     out = tmp_path / "ach.txt"
