@@ -41,15 +41,19 @@ def accounts(qenex):
 
 def test_card_payment_flow(qenex, accounts):
     usd, _eur = accounts
-    code, pay, err = qenex("payments", "create", "--account", usd, "--amount", "40.00", "--currency", "USD",
+    code, pay, err = qenex("payments", "create", "--system", "--account", usd, "--amount", "40.00", "--currency", "USD",
                            "--expiry", "12/39", "--capture", "manual", "--json", stdin="4242424242424242\n123\n")
     assert code == 0, err
     assert pay["status"] == "requires_capture" and pay["card"] == "Visa 424242…4242"
     pid = pay["id"]
     assert qenex("payments", "capture", pid, "--amount", "30", "--json")[1]["captured"] == "30.00"
-    assert qenex("payments", "refund", pid, "--amount", "10", "--json")[1]["refunded"] == "10.00"
-    code, _out, err = qenex("payments", "refund", pid, "--amount", "25")
+    assert qenex("payments", "refund", "--system", pid, "--amount", "10", "--json")[1]["refunded"] == "10.00"
+    code, _out, err = qenex("payments", "refund", "--system", pid, "--amount", "25")
     assert code == 1 and err.startswith("qenex: refund_exceeds_captured:") and "Traceback" not in err
+    for argv in (("refund", pid, "--amount", "1"), ("create", "--account", usd, "--amount", "5.00", "--currency",
+                                                     "USD", "--expiry", "12/39")):  # QA: a named person, or --system
+        code, _out, err = qenex("payments", *argv, stdin="4242424242424242\n123\n")
+        assert code == 2 and "needs a named person: add --as USER" in err, err
     shown = qenex("payments", "show", pid, "--json")[1]
     assert [e["kind"] for e in shown["events"]][0] == "created"
     assert len(qenex("payments", "list", "--json")[1]) == 1
@@ -67,7 +71,7 @@ def test_card_payment_flow(qenex, accounts):
 ])
 def test_bad_card_input_is_refused_with_its_reason(qenex, accounts, argv, stdin, word):
     usd, _eur = accounts
-    code, _out, err = qenex("payments", "create", "--account", usd, *argv, stdin=stdin)
+    code, _out, err = qenex("payments", "create", "--system", "--account", usd, *argv, stdin=stdin)
     assert code == 1 and err.startswith(f"qenex: {word}:"), err
     assert "4242424242424241" not in err and "Traceback" not in err
     assert qenex("balance", usd, "--json")[1]["current"] == "500.00"
@@ -120,7 +124,7 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
 def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts, capsys, monkeypatch):
     usd, _eur = accounts
     monkeypatch.setenv("QENEX_PASSWORD", "correct horse battery staple 42")  # --as is a sign-in
-    pay = qenex("payments", "create", "--account", usd, "--amount", "5.00", "--currency", "USD", "--expiry", "12/39",
+    pay = qenex("payments", "create", "--system", "--account", usd, "--amount", "5.00", "--currency", "USD", "--expiry", "12/39",
                 "--json", stdin="4242424242424242\n123\n")[1]
     for name, role in (("sam", "supervisor"), ("tina", "teller")):
         assert qenex("user", "add", name, "--role", role, "--password-stdin",
