@@ -150,3 +150,13 @@ def test_a_sar_subject_is_named_by_customer_number_with_the_kyc_the_bank_holds(d
     text = _pdf_text(desk.cases.sar_draft(ANNA, case.id))
     assert "Customer number" in text and customer_number(cid) in text and "Customer id" not in text
     assert "1980-02-03" in text and "4 Quay Street, Riverton" in text and "passport P1234567" in text
+
+
+def test_an_unknown_customer_is_named_by_customer_number(ledger):
+    """Staff read a customer by the customer number, in refusals too (never the internal id)."""
+    from core.errors import QenexError
+    from core.security.roles import SYSTEM_ACTOR
+    from core.teller.identifiers import customer_number
+
+    with pytest.raises(QenexError, match=f"no customer {customer_number(999)}"):
+        ledger.open_account(SYSTEM_ACTOR, 999, "USD")
