@@ -133,6 +133,9 @@ def test_overdraft_limits_are_per_currency_and_the_wait_is_worded_truthfully(des
     with pytest.raises(ConfigurationError, match="not a currency code"):
         parse_limits("teller.XX=5", None, "QENEX_OVERDRAFT_LIMITS")
     ledger, approvals, _, numbers = desk
+    transfers = Policy(parse_limits("teller=10000,teller.JPY=1500000"))  # the transfer limits read the same way
+    assert transfers.limit(ledger.engine, "teller", "JPY") == 1_500_000
+    assert transfers.limit(ledger.engine, "teller", "USD") == 10_000_00
     ledger.set_overdraft(TELLER, numbers[1], 500_00)
     asked = ledger.set_overdraft(TELLER, numbers[1], 3_000_00)
     assert waiting(asked) == (f"$3,000.00 requested, waiting for approval (request #{asked.overdraft_request}); "
