@@ -285,7 +285,7 @@ def _show(args, ctx) -> int:  # noqa: ANN001
                      f"{', counterparty ' + t.counterparty if t.counterparty else ''}")
     if d.customer:
         c = d.customer
-        lines.append(f"customer {c.name} (#{c.id}, {c.country}), {counted(c.alerts, 'alert')}, "
+        lines.append(f"customer {c.name} ({c.number}, {c.country}), {counted(c.alerts, 'alert')}, "
                      f"{c.confirmed} confirmed fraud")
     lines += ["", "against the customer's normal:"]
     lines += [f"  {'!' if n.unusual else ' '} {n.name:32} {n.value:24} {n.normal}" for n in d.normal]

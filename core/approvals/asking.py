@@ -78,7 +78,7 @@ class Asking:
                                           maker=actor.username, maker_role=str(actor.role),
                                           maker_device=actor.device, expires_at=self.expires(now))
         self.ledger.record(conn, actor, "approval.request", f"approval:{request_id}", None,
-                           {"kind": kind, "account": number, "note": note})
+                           {"kind": kind, "account": number, "requested_status": target, "note": note})
         return store.get(conn, request_id, now)
 
     def request_hold_release(self, actor: Actor, hold_pk: int, note: str = "") -> ApprovalView:

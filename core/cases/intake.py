@@ -81,7 +81,10 @@ def raise_alert(conn: Connection, alert: NewAlert, now: datetime, actor: str = "
 
 def link_keys(alert: NewAlert, credit_number: str | None, customer_id: int | None) -> list[tuple[str, str]]:
     """The (kind, key) links of ``alert`` (keys cut to the column's 96 characters), sorted, without blanks."""
-    keys = {("card", alert.card), ("counterparty", alert.counterparty), ("device", alert.device),
+    from core.fraud.txn import customer_device  # a desk's workstation links no customers
+
+    keys = {("card", alert.card), ("counterparty", alert.counterparty),
+            ("device", customer_device(alert.channel, alert.device)),
             ("beneficiary", credit_number), ("customer", _str(customer_id))}
     if is_iban(alert.counterparty):
         keys.add(("beneficiary", alert.counterparty))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
-from core.drawers import ctr, records
+from core.drawers import checks, ctr, records
 from core.drawers.errors import DrawerState, IdDocumentRequired, NoOpenDrawer
 from core.drawers.posting import OPERATION, cash_held, gl_request, post_gl
 from core.drawers.records import CR, S, SessionView
@@ -50,6 +50,7 @@ class CashDesk:
               id_document: tuple[str, str] | None, description: str, *, deposit: bool) -> TransferResult:
         self.ledger.authorize(actor, Permission.CASH, account)
         code = check_amount(amount, currency)
+        ready = checks.drawer_ready(self._read, actor.username, amount, code, deposit=deposit)  # drawer first
         threshold = self.limits.ctr_threshold(code)
         earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
                                                         "in" if deposit else "out", self.ledger.clock()))
@@ -60,7 +61,7 @@ class CashDesk:
                 raise IdDocumentRequired(ctr.reason(threshold, code, earlier, amount, deposit), field="id_number")
             document = self._document(account, id_document)
         key = (actor.username, code)
-        view = self._open.get(key) or self._live(actor, code)
+        view = self._open.get(key) or self._open.setdefault(key, ready)
         try:
             return self._post_cash(actor, view, account, amount, code, id, document if reported else None,
                                    description, deposit)
@@ -73,8 +74,7 @@ class CashDesk:
         """The actor's open session in ``code`` (remembered: the posting re-checks it in its transaction)."""
         mine = self._read(lambda c: records.live_sessions(c, teller=actor.username, currency=code))
         if not mine:
-            raise NoOpenDrawer(f"you have no open {code} cash drawer; open one on the Drawer tab (qenex drawer open) "
-                               "before taking or paying cash", currency=code)
+            raise checks.no_open_drawer(code)
         records.require_status(mine[0], "open")
         self._open[(actor.username, code)] = mine[0]
         return mine[0]
@@ -93,8 +93,7 @@ class CashDesk:
                 raise _StaleSession(f"drawer {view.drawer} was counted or closed meanwhile; open a drawer again",
                                     session=view.id)
             if not deposit and not result.replayed and cash_held(conn, view.account) < 0:
-                raise InsufficientFunds(f"drawer {view.drawer} holds less than {money.format_minor(amount, code)}; "
-                                        "bring cash from the vault first", account=view.account)
+                raise checks.short(view, amount, code)
             if result.replayed:
                 return
             direction = "in" if deposit else "out"
@@ -119,6 +118,14 @@ class CashDesk:
             raise IdDocumentRequired(err.message, field=err.field) from None
         self._read(lambda c: ctr.check_on_file(c, account, document))
         return document
+
+    def cash_check(self, actor: Actor, amount: int, currency: str, *, deposit: bool) -> SessionView:
+        """Before the review, first of all: the actor's open drawer in ``currency`` (NoOpenDrawer) and, for cash
+        out, that it holds ``amount`` (InsufficientFunds, never saying how much it holds: the count is blind).
+        Read only; the posting checks again (``core.drawers.checks``)."""
+        self.ledger.authorize(actor, Permission.CASH)
+        code = check_amount(amount, currency)
+        return checks.blind(actor, checks.drawer_ready(self._read, actor.username, amount, code, deposit=deposit))
 
     def approval_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
         """Before the confirmation: why this cash would wait for a second person (a withdrawal above the teller's

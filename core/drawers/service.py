@@ -9,7 +9,6 @@ debits - credits (a deposit debits the drawer and credits the customer). Money i
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, insert, select
 from core import text as text_input
 from core.documents.pdf import Document
 from core.drawers import records
+from core.drawers.checks import blind as _blind
 from core.drawers import denominations as dn
 from core.drawers.cash import CashDesk
 from core.drawers.closing import BlindClose
@@ -176,10 +176,3 @@ class Drawers(CashDesk, BlindClose):
         self.ledger.run(lambda conn: self.ledger.record(conn, actor, "drawer.report", str(session_id), None, {}))
         return doc
 
-
-def _blind(actor: Actor, view: SessionView) -> SessionView:
-    """The count is blind: before it, a teller is not told the cash the ledger expects in the drawer (``cash`` is
-    None); a supervisor (``drawer.supervise``) is. After the count the expected figure is fixed and shown."""
-    if view.status != "open" or actor.can(Permission.DRAWER_SUPERVISE):
-        return view
-    return replace(view, cash=None)

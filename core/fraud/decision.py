@@ -24,7 +24,7 @@ def nothing_unusual(channel: str) -> str:
 def anomaly_words(channel: str, excess: float) -> str:
     """The anomaly reason; core.cases.reason_keys recognises it by its start, "unusual pattern for "."""
     return f"unusual pattern for {reasons_mod.payer(channel)} (anomaly {excess:.2f} above normal traffic)"
-_N_1H, _CHANNEL = INDEX["card_n_1h"], INDEX["channel"]
+_N_1H, _CHANNEL, _USUAL = INDEX["card_n_1h"], INDEX["channel"], INDEX["ratio_usual_30d"]
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,8 @@ def assess(model: LoadedModel | None, config: FraudConfig, tx: Txn, row: list[fl
     """Score one payment whose features are ``row`` (``amount`` in minor units, for the rules)."""
     score, p, excess = row_scores(model, row, config)
     hits = rules.check(config, counterparty=tx.counterparty, country=tx.country, amount=amount,
-                       currency=currency, exponent=exponent, payments_last_hour=int(row[_N_1H]), channel=tx.channel)
+                       currency=currency, exponent=exponent, payments_last_hour=int(row[_N_1H]), channel=tx.channel,
+                       usual_ratio=float(row[_USUAL]))
     for hit in hits:
         floor = config.decline_threshold if hit.action == "decline" else config.review_threshold
         score = max(score, floor)

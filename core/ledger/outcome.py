@@ -2,7 +2,7 @@
 as held with its funds reserved, never as "posted … (pending)"; a declined one says what to do next)."""
 from __future__ import annotations
 
-from core.ledger.money import plain
+from core.ledger.money import format_minor
 from core.ledger.views import TransferResult
 
 DECLINED_NEXT = ("Nothing was posted and no funds are held. Next: check the payment with the customer (payee, "
@@ -16,8 +16,9 @@ HELD_FOR_REVIEW = "held for fraud review: its funds are reserved on the account,
 
 
 def describe(result: TransferResult, amount: str | None = None) -> str:
-    """One sentence for ``result``; ``amount`` is the amount as the caller shows it (default "12.50 USD")."""
-    amount = amount or f"{plain(result.amount, result.currency)} {result.currency}"
+    """One sentence for ``result``; ``amount`` is the amount as the caller shows it (default "$12.50": grouped, with
+    the currency's symbol, as everywhere)."""
+    amount = amount or format_minor(result.amount, result.currency)
     moved = f"{amount} from {result.debit} to {result.credit}"
     ref = f"id {result.id}" + ("; already done earlier, nothing new" if result.replayed else "")
     approval = getattr(result, "approval", None)

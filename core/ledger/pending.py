@@ -100,7 +100,7 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
         "state": "posted" if post else "resolved", "pending_id": pending_id, "reverses_id": None,
         "expires_at": None, "code": pend["code"], "description": pend["description"], "channel": pend["channel"],
         "counterparty": pend["counterparty"], "counterparty_country": pend["counterparty_country"],
-        "device": actor.device, "link_id": None, "fingerprint": fingerprint, "created_by": actor.username,
+        "device": pend["device"], "link_id": None, "fingerprint": fingerprint, "created_by": actor.username,
         "created_at": now,
     }
     store.insert_transfers(conn, [row])

@@ -172,7 +172,7 @@ class PaymentService:
                 tx = ScreenInput(transfer_id=review.hold_id(req.id), customer_id=acc.customer_id, debit_account_id=acc.id,
                                  credit_account_id=acc.id, counterparty=card.token, counterparty_country=None,
                                  amount=req.amount, currency=req.currency, exponent=exponent(req.currency), at=now,
-                                 channel="card", device=actor.device)
+                                 channel="card", device=None)  # the desk's workstation is not the customer's
                 verdict = self.screen.screen(conn, tx)
                 decision, score = verdict.decision, verdict.score
                 self.screen.record(conn, tx, verdict)

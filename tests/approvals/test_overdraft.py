@@ -98,3 +98,55 @@ def test_overdraft_limits_from_the_environment() -> None:
     assert policy.overdraft_limit("supervisor", "USD") == 25_000_00
     with pytest.raises(ConfigurationError, match="QENEX_OVERDRAFT_LIMITS"):
         parse_limits("clerk=5", name="QENEX_OVERDRAFT_LIMITS")
+
+
+def test_an_overdraft_request_is_audited_as_a_request(desk) -> None:
+    """QA: a request's audit entry records what is asked (and the limit now), never the change as done."""
+    import json
+
+    from sqlalchemy import select
+
+    from core.persistence.models import AuditEntry
+
+    ledger, approvals, _, numbers = desk
+    ledger.set_overdraft(TELLER, numbers[1], 500_00)
+    asked = ledger.set_overdraft(TELLER, numbers[1], 3_000_00)
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry.action, AuditEntry.target, AuditEntry.after)).all()
+    [request] = [json.loads(r.after) for r in rows if r.target == f"approval:{asked.overdraft_request}"]
+    assert (request["overdraft_now"], request["requested_overdraft"]) == ("500.00", "3000.00")
+    assert "overdraft" not in request
+    changes = [json.loads(r.after)["overdraft"] for r in rows if r.action == "account.overdraft"]
+    assert changes == ["500.00"]  # only the change that happened
+
+
+def test_overdraft_limits_are_per_currency_and_the_wait_is_worded_truthfully(desk) -> None:
+    """QA: the limit is a number of units of the account's currency (1,000 JPY is not 1,000 KWD); a currency
+    may have its own (teller.JPY=150000), and a waiting request reads "… requested, waiting for approval"
+    with the limit kept meanwhile, on any view that reads the account."""
+    from decimal import Decimal
+
+    from core.approvals.overdraft import waiting
+    from core.ledger.money import exponent
+    from core.teller import overview
+
+    limits = parse_limits("teller=1000,teller.JPY=150000", {"teller": Decimal(1000)}, "QENEX_OVERDRAFT_LIMITS")
+    policy = Policy(overdrafts=limits)
+    assert policy.overdraft_limit("teller", "USD") == 1_000_00
+    assert policy.overdraft_limit("teller", "KWD") == 1_000 * 10 ** exponent("KWD")  # by the currency's exponent
+    assert policy.overdraft_limit("teller", "JPY") == 150_000
+    with pytest.raises(ConfigurationError, match="not a currency code"):
+        parse_limits("teller.XX=5", None, "QENEX_OVERDRAFT_LIMITS")
+    ledger, approvals, _, numbers = desk
+    transfers = Policy(parse_limits("teller=10000,teller.JPY=1500000"))  # the transfer limits read the same way
+    assert transfers.limit(ledger.engine, "teller", "JPY") == 1_500_000
+    assert transfers.limit(ledger.engine, "teller", "USD") == 10_000_00
+    ledger.set_overdraft(TELLER, numbers[1], 500_00)
+    asked = ledger.set_overdraft(TELLER, numbers[1], 3_000_00)
+    assert waiting(asked) == (f"$3,000.00 requested, waiting for approval (request #{asked.overdraft_request}); "
+                              "until then the limit stays $500.00")
+    fresh = ledger.open_account(TELLER, _customer(ledger), "EUR", 3_000_00)
+    assert waiting(fresh).startswith("€3,000.00 requested, waiting for approval") and "has no overdraft" in waiting(fresh)
+    with ledger.engine.connect() as conn:  # the teller's account view reads it too
+        detail = overview.account(conn, fresh.number, ledger.clock())
+    assert detail.account.overdraft_asked == 3_000_00 and waiting(detail.account) == waiting(fresh)

@@ -2,7 +2,9 @@
 recorded at once, notes are required where the issue says, bad input changes nothing."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -163,3 +165,27 @@ def test_batch_gives_a_result_per_item(desk, hold):
         desk.dispose_many(ANNA, ids, Decision("confirmed"))
     with pytest.raises(ValidationError):
         desk.dispose_many(ANNA, [], Decision("false-positive"))
+
+
+def test_a_freeze_request_is_audited_as_a_request_not_as_a_freeze(desk, ledger, hold, bank, engine):
+    """QA: 'Ask a supervisor to freeze' wrote before open, after frozen while the account stayed open."""
+    from core.approvals import Approvals
+
+    ledger.four_eyes = Approvals(ledger)
+    aid = alert_id(desk, hold(300_00))
+    result = desk.dispose(ANNA, aid, Decision("confirmed", note="mule account, ask for a freeze", freeze=True))
+    assert result.freeze_request is not None
+    assert [a.status for a in ledger.accounts(SAM) if a.number == bank[0]] == ["open"]
+    with engine.connect() as conn:
+        raw = conn.execute(select(AuditEntry.action, AuditEntry.before, AuditEntry.after)
+                           .where(AuditEntry.target.in_([bank[0], f"approval:{result.freeze_request}"]))).all()
+    rows = [SimpleNamespace(action=r.action, before=json.loads(r.before or "null"), after=json.loads(r.after or "null"))
+            for r in raw]
+    entries = {r.action: r for r in rows}
+    asked = entries["account.freeze_requested"]
+    assert asked.before == {"status": "open"}
+    assert asked.after["status"] == "open" and asked.after["requested_status"] == "frozen"
+    assert asked.after["request"] == result.freeze_request
+    assert entries["approval.request"].after["requested_status"] == "frozen"
+    assert "account.status" not in entries  # nothing changed until a supervisor approves
+    assert not any((r.after or {}).get("status") == "frozen" for r in rows)

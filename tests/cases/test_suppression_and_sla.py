@@ -154,3 +154,26 @@ def test_a_suppression_needs_a_note_whichever_way_it_is_made(desk, hold, engine)
     with pytest.raises(NoteRequired, match="suppressing a rule needs a note"):
         desk.suppress(ANNA, aid, "amount_limit", "counterparty", 30, "  ")
     assert desk.suppressions(SAM) == []
+
+
+def test_a_desk_workstation_is_nobodys_device(desk, ledger, hold, bank):
+    """QA: customers served at the same desk were 'Linked: same device' and habits said 'Device desk-t used
+    1 time'. A desk payment records the bank's workstation (its receipt names the desk) but link analysis,
+    habits and the activity timeline leave it out; a customer's own device still links."""
+    ledger.transfer(TINA, TransferRequest("usual-desk", bank[0], bank[1], 20_00, "USD"))  # Ada at Tina's desk
+    ledger.deposit(TINA, bank[2], 50_00, "USD")  # cash at the same desk names it too
+    assert ledger.transfer_row(SAM, "usual-desk")["device"] == TINA.device
+    first, second = hold(400_00, payer=0, payee=2), hold(300_00, payer=1, payee=0)  # Ada and Grace at Tina's desk
+    d = desk.detail(ANNA, alert_id(desk, first))
+    assert all("same device" not in r.shared for r in d.related_alerts)
+    assert all(t.shared != "same device" for t in d.related_transfers)
+    norms = {n.name: n for n in d.normal}
+    assert norms["Device"].value == "none: paid at the bank's desk" and not norms["Device"].unusual
+    assert "new_device" not in [i.kind for i in d.activity]
+    assert not any("device" in r for r in d.alert.reasons)  # the screen does not score it as a new device
+    assert second not in [t.id for t in d.related_transfers if t.shared == "same device"]
+    # a customer's own device still links two payments
+    a = hold(250_00, payer=0, payee=2, channel="online", device="phone-1")
+    b = hold(260_00, payer=1, payee=0, channel="online", device="phone-1")
+    linked = desk.detail(ANNA, alert_id(desk, a))
+    assert any(r.alert.transfer_id == b and "same device" in r.shared for r in linked.related_alerts)

@@ -71,11 +71,11 @@ def test_features_through_the_desk_path_equal_a_recomputation(engine, tmp_path):
         payee = payees[int(rng.integers(len(payees)))]
         result = ledger.transfer(SYSTEM_ACTOR, TransferRequest(
             f"f{i}", payers[k], payee, amount, "USD", counterparty=counterparty, counterparty_country=country,
-            device=device, at=at))
+            device=device, at=at, channel="online"))  # online: the device is the customer's (a desk's is not)
         assert result.fraud is not None and result.state == "posted"
         results.append(result)
         txns.append(Txn(f"f{i}", f"{_IDS[payers[k]]}:USD", counterparty or payee, country, amount / 100,
-                        int(at.timestamp()), "desk", device))
+                        int(at.timestamp()), "online", device))
     expected, _ = memory_replay(txns, None, 7)
     for i, result in enumerate(results):
         assert np.allclose(result.fraud.features, expected[i], rtol=1e-9, atol=1e-9), i

@@ -229,7 +229,7 @@ class AlertDetailPanel(QTabWidget):
         else:
             accounts = "; ".join(f"{x.number} {x.currency} {x.status}: balance {format_minor(x.balance, x.currency)}, "
                                  f"available {format_minor(x.available, x.currency)}" for x in c.accounts)
-            self.profile.setText(f"<b>{c.name}</b> · customer #{c.id} · {c.country} · since {c.since:%Y-%m-%d}<br>"
+            self.profile.setText(f"<b>{c.name}</b> · customer {c.number} · {c.country} · since {c.since:%Y-%m-%d}<br>"
                                  f"{accounts}<br>{counted(c.alerts, 'alert')} so far: {c.confirmed} confirmed fraud, "
                                  f"{counted(c.false_positives, 'false positive')}")
         self.activity.set_rows(detail.activity)
