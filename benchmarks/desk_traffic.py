@@ -70,6 +70,28 @@ def random_desk(rnd: random.Random, n: int, customers: int, start: datetime, day
     return out
 
 
+def qa_case(store, engine, config: FraudConfig, no_ratio: FraudConfig, txns: list[Txn],  # noqa: ANN001
+            at: datetime) -> dict | None:
+    """The QA report: a first 9,500.00 USD desk transfer to a new payee from a customer whose usual amount is
+    tiny (the first customer, by id, whose usual is at most 20.00 USD), scored at the end of the test days."""
+    seen: set[str] = set()
+    for t in txns:
+        if t.card in seen or not t.card.endswith(":USD"):
+            continue
+        seen.add(t.card)
+        tx = Txn("qa-9500", t.card, "new-payee-qa", None, 9_500.0, int(at.timestamp()), "desk", None)
+        row = features.compute(store.snapshot(tx), tx, DELAY)
+        ratio = row[features.INDEX["ratio_usual_30d"]]
+        if ratio < 9_500 / 20:
+            continue
+        on = assess(engine, config, tx, row, amount=9_500_00, currency="USD", exponent=2)
+        off = assess(engine, no_ratio, tx, row, amount=9_500_00, currency="USD", exponent=2)
+        return {"customer": t.card, "usual": 9_500 / ratio, "ratio": ratio, "decision": on.decision,
+                "score": round(on.score, 4), "reasons": list(on.reasons), "without_rule": off.decision,
+                "score_without_rule": round(off.score, 4), "reasons_without_rule": list(off.reasons)}
+    return None
+
+
 def rates(decisions: list[str], frauds: list[bool]) -> dict:
     normal = [d for d, f in zip(decisions, frauds) if not f]
     bad = [d for d, f in zip(decisions, frauds) if f]
@@ -116,15 +138,17 @@ def main(argv: list[str] | None = None) -> int:
             + random_desk(rnd, args.random - args.random // 2, args.customers, test_start, args.test_days, any_hour=True))
     stream = sorted([(t.ts, 0, i) for i, t in enumerate(txns[n_hist:], n_hist)] + [(t.ts, 1, i) for i, t in enumerate(load)])
     config = FraudConfig(label_delay_days=DELAY)
-    models = {"per_channel": engine, "one_scale": one_scale}
+    no_ratio = dataclasses.replace(config, usual_ratio_limit=None)  # the engine before the usual-ratio rule
+    models = {"per_channel": engine, "no_ratio_rule": engine, "one_scale": one_scale}
+    configs = {"no_ratio_rule": no_ratio}
     decided: dict[str, dict[str, list]] = {m: {"test": [], "load": []} for m in models}
     example = None
     for _ts, is_load, i in stream:
         tx = load[i] if is_load else txns[i]
         row = features.compute(store.snapshot(tx), tx, DELAY)
         for name, model in models.items():
-            result = assess(model, config, tx, row, amount=int(round(tx.amount * 100)), currency="USD", exponent=2,
-                            explain=False)
+            result = assess(model, configs.get(name, config), tx, row, amount=int(round(tx.amount * 100)),
+                            currency="USD", exponent=2, explain=False)
             decided[name]["load" if is_load else "test"].append(result.decision)
         if is_load and example is None and tx.amount >= 900 and tx.id.startswith("load-open"):
             tx = dataclasses.replace(tx, id="example", amount=EXAMPLE / 100)
@@ -134,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             store.add_transaction(tx, row)
             if frauds[i]:
                 store.add_label(tx, 1)
+    qa = qa_case(store, engine, config, no_ratio, txns, END - timedelta(hours=1))
     test_txns = txns[n_hist:]
     test_frauds = frauds[n_hist:]
     report: dict = {"customers": args.customers, "history_days": args.days, "test_days": args.test_days,
@@ -152,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         tx, result = example
         report["example_1000_usd_desk"] = {"decision": result.decision, "score": round(result.score, 4),
                                            "reasons": list(result.reasons)}
+    report["qa_9500_usd_desk"] = qa
     report["runtime_s"] = round(time.perf_counter() - started, 1)
 
     if args.json:
@@ -170,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         ex = report["example_1000_usd_desk"]
         print(f"1,000.00 USD desk transfer between two customers: {ex['decision']} (score {ex['score']}); "
               f"reasons: {'; '.join(ex['reasons'])}")
+    if qa is not None:
+        print(f"QA case, 9,500.00 USD desk transfer to a new payee from customer {qa['customer']} (usual amount "
+              f"{qa['usual']:,.2f} USD, {qa['ratio']:,.0f} times): {qa['decision']} (score {qa['score']}); without "
+              f"the usual-ratio rule: {qa['without_rule']} (score {qa['score_without_rule']})")
     print(f"runtime {report['runtime_s']} s")
     return 0
 

@@ -55,7 +55,7 @@ def teller_flow(exe: Path, folder: Path) -> None:
     run(exe, env, "customer", "add", "--name", "X")
     account = json.loads(run(exe, env, "account", "open", "--customer", "1", "--currency", "USD", "--json"))
     number = account["number"]
-    run(exe, env, "deposit", "--account", number, "--amount", "5", "--currency", "USD")
+    run(exe, env, "deposit", "--system", "--account", number, "--amount", "5", "--currency", "USD")
     balance = json.loads(run(exe, env, "balance", number, "--json"))
     if str(balance["current"]) not in ("5", "5.00"):
         raise SmokeFailure(f"balance after depositing 5 USD is {balance['current']!r}")
@@ -72,7 +72,7 @@ def demo_flow(exe: Path, folder: Path) -> None:
     usd = sorted((a for a in accounts if a["kind"] == "deposit" and a["currency"] == "USD" and a["status"] == "open"),
                  key=lambda a: Decimal(a["available"]), reverse=True)
     # A customer's outgoing payment is scored by the active model, loaded back from its skops blob.
-    sent = json.loads(run(exe, env, "transfer", "--from", usd[0]["number"], "--to", usd[1]["number"],
+    sent = json.loads(run(exe, env, "transfer", "--system", "--from", usd[0]["number"], "--to", usd[1]["number"],
                           "--amount", "1.00", "--currency", "USD", "--json"))
     print(f"fraud screen: {sent.get('fraud')}")
     reasons = (sent.get("fraud") or {}).get("reasons")

@@ -1,5 +1,11 @@
-"""Columns of a table model, and the base class that turns them into headers, text and alignment."""
+"""Columns of a table model, and the base class that turns them into headers, text and alignment.
+
+A long cell is never lost: the table elides it ("…" at the end, Qt's default) and its tooltip holds the whole
+text, wrapped to a readable width when long (``tooltip``); pages with long values also show them whole in a
+details pane (the Audit page's change, a payment's history)."""
 from __future__ import annotations
+
+import html
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +42,21 @@ class ColumnsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = Qt.AlignmentFlag.AlignRight if col.align_right else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return col.value(obj)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(col.value(obj))
         return None
+
+
+WRAP_AT = 80  # characters: a longer tooltip is rich text, which Qt wraps instead of running off the screen
+
+
+def tooltip(text: str) -> str | None:
+    """A cell's full text as its tooltip: short ones as they are, long ones wrapped (Qt shows a plain-text
+    tooltip on one line however long, so a long change or reason ran off the screen); none for an empty cell."""
+    if not text:
+        return None
+    if len(text) <= WRAP_AT and "\n" not in text:
+        return text
+    return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.tasks import Op
 from core.errors import QenexError
 from ui.keys import submit_on_ctrl_enter
+from ui.layout import keep_fitted
 
 
 class Sender:
@@ -65,7 +66,7 @@ def send(dialog: QDialog, sender: Sender | None, values: tuple, error: QLabel, o
 
 def finish(dialog: QDialog, root: QVBoxLayout, submit) -> QLabel:  # noqa: ANN001
     """Add the inline error line and OK/Cancel (OK runs ``submit``, as Ctrl+Enter in any of the dialog's notes);
-    the OK button is ``dialog.ok_button``."""
+    the OK button is ``dialog.ok_button``. The dialog grows to what it shows (an error line included)."""
     error = QLabel("", objectName="fieldError", wordWrap=True)
     root.addWidget(error)
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -75,6 +76,7 @@ def finish(dialog: QDialog, root: QVBoxLayout, submit) -> QLabel:  # noqa: ANN00
     dialog.ok_button = box.button(QDialogButtonBox.StandardButton.Ok)
     for note in dialog.findChildren(QPlainTextEdit):  # Ctrl+Enter in a note is OK; Enter stays a new line
         submit_on_ctrl_enter(note, submit)
+    keep_fitted(dialog)
     return error
 
 

@@ -61,7 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                                                    required=True)
     p = common(alerts.add_parser("list", help="list alerts (the active queue by default)"))
     p.add_argument("--status", default="active",
-                   choices=["active", "open", "mine", "snoozed", "escalated", "overdue", "closed", "all"])
+                   choices=["active", "open", "mine", "snoozed", "escalated", "overdue", "supervise", "closed", "all"],
+                   help="escalated: handed to the supervisors (only they act); overdue: past the SLA (analysts may "
+                        "still work them); supervise: either")
     p.add_argument("--band", help="SLA score band, e.g. high")
     p.add_argument("--rule", help="rule key, e.g. amount_limit (see 'qenex alerts rules')")
     p.add_argument("--channel")
@@ -105,7 +107,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("transfer_id")
     p.add_argument("--note", default="")
     p.set_defaults(handler=_with_note_flag(_raise))
-    common(alerts.add_parser("escalate-overdue", help="escalate alerts past their SLA to the supervisors")
+    common(alerts.add_parser("escalate-overdue", help="flag alerts past their SLA as overdue and tell the supervisors "
+                                                         "(analysts may still work them)")
            ).set_defaults(handler=_escalate)
     p = common(alerts.add_parser("sla", help="show (or --set, as admin) the SLA bands"))
     p.add_argument("--set", nargs="+", metavar="NAME=MIN_SCORE:MINUTES", help="e.g. high=0.8:60 medium=0.65:240 low=0:1440")
@@ -274,13 +277,15 @@ def _show(args, ctx) -> int:  # noqa: ANN001
     d = _desk(ctx).detail(actor_for(ctx, args.as_user), args.id, operator_zone())
     a, zone = d.alert, operator_zone()
     lines = [alert_line(a, utcnow()), f"why: {'; '.join(a.reasons) or '-'}"]
+    if a.escalation_words:
+        lines.append(a.escalation_words)
     if d.transfer:
         t = d.transfer
         lines.append(f"transfer {t.id}: {t.state}, {_money(a)} {t.debit} -> {t.credit} via {t.channel}"
                      f"{', counterparty ' + t.counterparty if t.counterparty else ''}")
     if d.customer:
         c = d.customer
-        lines.append(f"customer {c.name} (#{c.id}, {c.country}), {counted(c.alerts, 'alert')}, "
+        lines.append(f"customer {c.name} ({c.number}, {c.country}), {counted(c.alerts, 'alert')}, "
                      f"{c.confirmed} confirmed fraud")
     lines += ["", "against the customer's normal:"]
     lines += [f"  {'!' if n.unusual else ' '} {n.name:32} {n.value:24} {n.normal}" for n in d.normal]
@@ -299,8 +304,9 @@ def timeline_lines(events, zone) -> list[str]:  # noqa: ANN001
 
 def _escalate(args, ctx) -> int:  # noqa: ANN001
     ids = _desk(ctx).escalate_overdue(actor_for(ctx, args.as_user))
-    ctx.emit({"escalated": ids}, as_json=args.json,
-             text=f"{counted(len(ids), 'overdue alert')} escalated to the supervisors")
+    ctx.emit({"overdue": ids, "escalated": ids}, as_json=args.json,  # "escalated": the old key, kept for scripts
+             text=f"{counted(len(ids), 'alert')} newly overdue: the supervisors were told; analysts may still work "
+                  "them (qenex alerts list --status overdue)")
     return 0
 
 

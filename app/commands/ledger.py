@@ -39,6 +39,32 @@ def _as_opener(p: argparse.ArgumentParser) -> None:
     p.add_argument("--note", default="", help="why this overdraft (shown to the supervisor who approves it)")
 
 
+def _mover(p: argparse.ArgumentParser) -> None:
+    """``--as USER`` (required) for a command that moves customer money, or ``--system`` for the operator's
+    documented batch and import path (QA: a transfer without --as moved $15,000.00 past every four-eyes limit)."""
+    p.add_argument("--as", dest="as_user", metavar="USER", help=(
+        "the teller or supervisor moving the money (a sign-in: their password, and code once enrolled); their "
+        "limits and four eyes apply, as at the console. Required unless --system"))
+    p.add_argument("--system", action="store_true", help=(
+        "act as the system operator instead: imports and batch jobs only (no four-eyes limits; audited as "
+        "'system')"))
+
+
+def _money_actor(ctx, args) -> Actor:  # noqa: ANN001
+    """The named person moving customer money, or the system operator when ``--system`` says so."""
+    from app.commands.args import UsageError
+
+    if getattr(args, "system", False):
+        if getattr(args, "as_user", None):
+            raise UsageError(None, "give --as USER or --system, not both")
+        return SYSTEM_ACTOR
+    if not getattr(args, "as_user", None):
+        raise UsageError(None, "moving customer money needs a named person: add --as USER (your sign-in; your limits "
+                               "and four eyes apply, as at the console); an import or batch job says --system. "
+                               "Nothing was moved")
+    return _actor(ctx, args)
+
+
 def _actor(ctx, args) -> Actor:  # noqa: ANN001
     if not getattr(args, "as_user", None):
         return SYSTEM_ACTOR
@@ -81,6 +107,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pending", action="store_true", help="reserve funds now, post or void later")
     p.add_argument("--timeout", type=TIMEOUT, help="seconds before a pending transfer expires (at most 30 days)")
     p.add_argument("--description", default="", help="what the statements of both accounts say")
+    _mover(p)
     out = p.add_argument_group("to another bank (a payment order: SEPA, ACH or wire)")
     out.add_argument("--to-iban", help="SEPA: the beneficiary's IBAN (EUR)")
     out.add_argument("--bic", help="the beneficiary bank's BIC (SEPA, wire)")
@@ -109,6 +136,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--amount", required=True, help="amount in the plain form, e.g. 1234.50")
         p.add_argument("--currency", help="ISO 4217 code (default: the account's currency)")
         p.add_argument("--id", help="your transfer id (idempotency key)")
+        _mover(p)
 
     p = cmd(sub, "balance", "current and available balance of an account", _balance)
     p.add_argument("account")
@@ -126,7 +154,9 @@ def _account_open(args, ctx) -> int:  # noqa: ANN001
     cur = money.currency(args.currency)
     overdraft = money.to_minor(args.overdraft, cur, allow_zero=True)
     acc = _ledger(ctx).open_account(_actor(ctx, args), args.customer, cur, overdraft=overdraft, note=args.note)
-    text = f"opened {acc.number} ({acc.currency}) for customer {args.customer}"
+    from core.teller.identifiers import customer_number
+
+    text = f"opened {acc.number} ({acc.currency}) for customer {customer_number(args.customer)}"
     ctx.emit(acc.to_dict(), as_json=args.json, text=text + _overdraft_asked(acc))
     return 0
 
@@ -144,11 +174,11 @@ def _account_overdraft(args, ctx) -> int:  # noqa: ANN001
 
 
 def _overdraft_asked(acc) -> str:  # noqa: ANN001
-    if acc.overdraft_request is None or acc.overdraft_asked is None:
-        return ""
-    return (f"; the overdraft of {money.format_minor(acc.overdraft_asked, acc.currency)} is above your limit: it waits "
-            f"for a supervisor's approval (request #{acc.overdraft_request}; qenex approvals approve "
-            f"{acc.overdraft_request} --as SUPERVISOR); until then the account has no overdraft")
+    from core.approvals.overdraft import waiting
+
+    text = waiting(acc)
+    return (f"; {text}. It is above your limit: a supervisor approves it with qenex approvals approve "
+            f"{acc.overdraft_request} --as SUPERVISOR") if text else ""
 
 
 def _account_status(args, ctx) -> int:  # noqa: ANN001
@@ -174,11 +204,12 @@ def _transfer(args, ctx) -> int:  # noqa: ANN001
 
         raise UsageError(None, f"the following arguments are required: {', '.join(missing)} (or a "
                                            "sub-command: post, void, correct, expire)")
+    actor = _money_actor(ctx, args)
     cur = _currency(ctx, args.currency, args.debit)
     req = TransferRequest(id=args.id or uuid.uuid4().hex, debit=args.debit, credit=args.credit,
                           amount=money.to_minor(args.amount, cur), currency=cur, pending=args.pending,
                           timeout_seconds=args.timeout, description=args.description, channel="cli")
-    return _emit_transfer(ctx, args, _ledger(ctx).transfer(SYSTEM_ACTOR, req))
+    return _emit_transfer(ctx, args, _ledger(ctx).transfer(actor, req))
 
 
 def _transfer_post(args, ctx) -> int:  # noqa: ANN001
@@ -213,7 +244,8 @@ def _currency(ctx, given: str | None, account: str) -> str:  # noqa: ANN001
 def _cash(args, ctx, fn_name: str) -> int:  # noqa: ANN001
     cur = _currency(ctx, args.currency, args.account)
     fn = getattr(_ledger(ctx), fn_name)
-    return _emit_transfer(ctx, args, fn(SYSTEM_ACTOR, args.account, money.to_minor(args.amount, cur), cur, id=args.id))
+    actor = _money_actor(ctx, args)
+    return _emit_transfer(ctx, args, fn(actor, args.account, money.to_minor(args.amount, cur), cur, id=args.id))
 
 
 def _deposit(args, ctx) -> int:  # noqa: ANN001

@@ -24,6 +24,19 @@ rail_files = lazy("core.payments.rail_files")
 views = lazy("core.payments.views")
 
 
+def _mover(p: argparse.ArgumentParser) -> None:
+    from app.commands.ledger import _mover as mover
+
+    mover(p)
+
+
+def _money_actor(ctx, args):  # noqa: ANN001, ANN202
+    """A named person (--as USER), or the system operator when --system says so (``app.commands.ledger``)."""
+    from app.commands.ledger import _money_actor as money_actor
+
+    return money_actor(ctx, args)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     def cmd(parent, name: str, help: str, handler):  # noqa: ANN001, ANN202, A002
         p = parent.add_parser(name, help=help, description=help)
@@ -45,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="capture right after authorization (default) or later with 'payments capture'")
     p.add_argument("--description", default="")
     p.add_argument("--id", help="your payment id (idempotency key); generated when omitted")
+    _mover(p)
     p = cmd(pay, "confirm", "continue a payment after 3-D Secure", _confirm)
     p.add_argument("payment")
     p.add_argument("--authenticate", choices=["approve", "fail"],
@@ -59,6 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("payment")
     p.add_argument("--amount")
     p.add_argument("--id", help="your refund id (idempotency key): repeat it to retry safely")
+    _mover(p)
     p = cmd(pay, "cancel", "release an authorization that was not captured", _cancel)
     p.add_argument("payment")
     p.add_argument("--as", dest="as_user", metavar="USER",
@@ -145,6 +160,7 @@ def _emit_payment(ctx, args, view) -> int:  # noqa: ANN001
 
 
 def _create(args, ctx) -> int:  # noqa: ANN001
+    actor = _money_actor(ctx, args)  # before the card number is asked for
     cur = money.currency(args.currency)
     amount = money.to_minor(args.amount, cur)
     month, year = cards.parse_expiry(args.expiry)
@@ -153,7 +169,7 @@ def _create(args, ctx) -> int:  # noqa: ANN001
     card, _brand = cards.parse_card(number, month, year, cvc)
     req = views.PaymentRequest(id=args.id or f"pay_{uuid.uuid4().hex[:24]}", account=args.account, amount=amount,
                          currency=cur, card=card, description=args.description, capture=args.capture)
-    return _emit_payment(ctx, args, ctx.services.payments.create(SYSTEM_ACTOR, req))
+    return _emit_payment(ctx, args, ctx.services.payments.create(actor, req))
 
 
 def _confirm(args, ctx) -> int:  # noqa: ANN001
@@ -179,7 +195,7 @@ def _capture(args, ctx) -> int:  # noqa: ANN001
 def _refund(args, ctx) -> int:  # noqa: ANN001
     svc = ctx.services.payments
     amount = _minor(args.amount, svc.show(SYSTEM_ACTOR, args.payment).currency)
-    return _emit_payment(ctx, args, svc.refund(SYSTEM_ACTOR, args.payment, amount, args.id))
+    return _emit_payment(ctx, args, svc.refund(_money_actor(ctx, args), args.payment, amount, args.id))
 
 
 def _cancel(args, ctx) -> int:  # noqa: ANN001
@@ -306,4 +322,4 @@ def transfer_out(args, ctx) -> int:  # noqa: ANN001
                             account_number=args.to_account, reference=args.reference)
     req = OrderRequest(id=args.id or f"ord_{uuid.uuid4().hex[:24]}", account=args.debit,
                        amount=money.to_minor(args.amount, cur), currency=cur, beneficiary=ben)
-    return _emit_order(ctx, args, ctx.services.orders.create(SYSTEM_ACTOR, req))
+    return _emit_order(ctx, args, ctx.services.orders.create(_money_actor(ctx, args), req))

@@ -113,7 +113,7 @@ def _customer_add(args, ctx) -> int:  # noqa: ANN001
         data = {"id": c.id, "number": customer_number(c.id), "name": c.name, "country": c.country,
                 "kyc_missing": ["date_of_birth", "phone", "address", "id_number"]}
     note = f" (KYC missing: {', '.join(data['kyc_missing'])})" if data["kyc_missing"] else ""
-    ctx.emit(data, as_json=args.json, text=f"customer {data['number']} (id {data['id']}): {data['name']}{note}")
+    ctx.emit(data, as_json=args.json, text=f"customer {data['number']}: {data['name']}{note}")
     return 0
 
 

@@ -85,7 +85,8 @@ def final_scores(data: Dataset, rows: np.ndarray, model_scores: np.ndarray, conf
         tx = data.txns[i]
         hits = rules.check(config, counterparty=tx.counterparty, country=tx.country, amount=int(data.amount_minor[i]),
                            currency=str(data.currency[i]), exponent=exponent(str(data.currency[i])),
-                           payments_last_hour=int(data.X[i, _N_1H]), channel=tx.channel)
+                           payments_last_hour=int(data.X[i, _N_1H]), channel=tx.channel,
+                           usual_ratio=float(data.X[i, INDEX["ratio_usual_30d"]]))
         for hit in hits:
             floor = config.decline_threshold if hit.action == "decline" else config.review_threshold
             out[j] = max(out[j], floor)

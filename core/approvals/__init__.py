@@ -14,18 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.approvals.errors import (
-        ApprovalExpired, ApprovalNotFound, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval,
+        AboveApprovalLimit, ApprovalExpired, ApprovalNotFound, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval,
         OwnRequest,
     )
     from core.approvals.policy import Need, Policy
-    from core.approvals.service import ApprovalDetail, Approvals
+    from core.approvals.reading import ApprovalDetail
+    from core.approvals.service import Approvals
     from core.approvals.store import KIND_TEXT, ApprovalView
 
 _MODULE_OF = {
-    "Approvals": "service", "ApprovalDetail": "service", "ApprovalView": "store", "KIND_TEXT": "store",
+    "Approvals": "service", "ApprovalDetail": "reading", "ApprovalView": "store", "KIND_TEXT": "store",
     "Policy": "policy", "Need": "policy", "ApprovalRequired": "errors", "ApprovalNotFound": "errors",
     "ApprovalNotPending": "errors", "ApprovalExpired": "errors", "OwnRequest": "errors",
-    "CheckerRequired": "errors", "InvalidApproval": "errors",
+    "CheckerRequired": "errors", "InvalidApproval": "errors", "AboveApprovalLimit": "errors",
 }
 __all__ = list(_MODULE_OF)
 

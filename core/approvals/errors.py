@@ -39,3 +39,9 @@ class CheckerRequired(PermissionDenied):
 
 class InvalidApproval(ValidationError):
     code = "invalid_approval"
+
+
+class AboveApprovalLimit(PermissionDenied):
+    """The checker's own role limit for the request's kind is below its amount (``core.approvals.authority``)."""
+
+    code = "above_approval_limit"

@@ -29,6 +29,7 @@ def approve(ledger: Ledger, conn: Connection, checker: Actor, req: ApprovalView,
         assert req.transfer_id is not None
         alert = open_alert(conn, req.transfer_id)
         if alert is not None:  # QA3 #3: four eyes does not settle the fraud question; the analyst decides it
+            pending_ops.hold_for_review(conn, req.transfer_id, ledger.clock())  # QA4 #2: no timeout releases it
             return (f"approved; still held for fraud review (alert #{alert}): it posts when an analyst clears the "
                     "alert and is released if they confirm fraud")
         expired: list = []

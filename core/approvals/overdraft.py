@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from core.approvals import store
 from core.approvals.errors import InvalidApproval
@@ -18,6 +18,9 @@ from core.ledger.views import AccountView
 from core.security.roles import Actor
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from core.approvals.service import Approvals
 
 
@@ -43,7 +46,9 @@ def request_on(approvals: Approvals, conn: Connection, actor: Actor, account: Ac
         summary=summary[:300], note=(note or "")[:200], maker=actor.username, maker_role=str(actor.role),
         maker_device=actor.device, expires_at=approvals.expires(now))
     approvals.ledger.record(conn, actor, "approval.request", f"approval:{request_id}", None,
-                            {"kind": "overdraft", "account": account.number, "overdraft": money.plain(amount, c),
+                            {"kind": "overdraft", "account": account.number,
+                             "overdraft_now": money.plain(account.overdraft_limit or 0, c),
+                             "requested_overdraft": money.plain(amount, c),
                              "currency": c, "limit": money.plain(need.limit or 0, c)})
     return request_id
 
@@ -76,6 +81,30 @@ def set_limit(approvals: Approvals, conn: Connection, actor: Actor, number: str,
         raise InvalidApproval(f"account {number} is closed; closed accounts do not change", field="account")
     request_id = request_on(approvals, conn, actor, acc, amount, need, note)
     return replace(acc, overdraft_request=request_id, overdraft_asked=amount)
+
+
+def waiting(acc: AccountView, show: "Callable[[int, str], str]" = money.format_minor) -> str:
+    """What an account's waiting overdraft request means, in words for staff ("" when none waits):
+    "€3,000.00 requested, waiting for approval (request #12); until then the limit stays €500.00" (or "the
+    account has no overdraft"). One wording for the console and the command line (QA: the CLI printed the
+    limit kept and "the account has no overdraft" in one line). ``show`` formats an amount."""
+    if acc.overdraft_request is None or acc.overdraft_asked is None:
+        return ""
+    c, now = acc.currency, acc.overdraft_limit or 0
+    until = f"the limit stays {show(now, c)}" if now else "the account has no overdraft"
+    return (f"{show(acc.overdraft_asked, c)} requested, waiting for approval (request #{acc.overdraft_request}); "
+            f"until then {until}")
+
+
+def waiting_request(conn: Connection, acc: AccountView, now: "datetime") -> AccountView:
+    """``acc`` with the overdraft request still waiting on it (if any), for views that read an account."""
+    if acc.overdraft_limit is None or acc.overdraft_request is not None:
+        return acc
+    R = store.R  # noqa: N806
+    row = conn.execute(select(R.c.id, R.c.amount).where(R.c.account == acc.number, R.c.kind == "overdraft",
+                                                        R.c.state == "pending", R.c.expires_at > now)
+                       .order_by(R.c.id.desc()).limit(1)).first()
+    return acc if row is None else replace(acc, overdraft_request=row.id, overdraft_asked=row.amount)
 
 
 def _check_amount(amount: object) -> None:

@@ -15,8 +15,10 @@ Rules (issue 10, "Four eyes"), for people (the system operator and scheduled job
 Limits are per role and currency, in minor units: a row of ``approval_limits`` (``qenex approvals limits
 --set``) wins; else ``QENEX_APPROVAL_LIMITS`` (``teller=10000,supervisor=50000``, whole units of any
 currency); else the defaults below. A supervisor above their own limit needs another supervisor.
-Overdraft limits per role come from ``QENEX_OVERDRAFT_LIMITS`` (``teller=1000,supervisor=25000``, whole units
-of any currency; other roles: 0, every overdraft asks); else the defaults below.
+Overdraft limits per role come from ``QENEX_OVERDRAFT_LIMITS`` (``teller=1000,supervisor=25000``: that number
+of units of the account's currency, converted to minor units by the currency's exponent, so the same number
+in every currency; ``teller.JPY=150000`` gives one currency its own; other roles: 0, every overdraft asks);
+else the defaults below.
 Requests expire after ``QENEX_APPROVAL_EXPIRY_HOURS`` (default 24, at most 720: the ledger's longest
 pending transfer), releasing the held funds.
 """
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigurationError
 from core.ledger import money
+from core.ledger.errors import UnknownCurrency
 from core.ledger.posting import MAX_TIMEOUT_SECONDS
 from core.security.roles import Actor, Role
 
@@ -70,7 +73,7 @@ class Policy:
     def overdraft_limit(self, role: str, currency: str) -> int:
         """The highest overdraft limit ``role`` may set alone in ``currency`` (minor units); 0 for roles
         without one (every overdraft they set asks a supervisor)."""
-        amount = self.overdrafts.get(str(role))
+        amount = role_amount(self.overdrafts, str(role), currency)
         return 0 if amount is None else money.to_minor(amount, currency, allow_zero=True)
 
     def overdraft_need(self, actor: Actor, currency: str, amount: int, current: int = 0) -> Need | None:
@@ -101,8 +104,8 @@ class Policy:
             row = conn.execute(query).first()
         if row is not None:
             value: int | None = row.amount
-        elif key[0] in self.defaults:
-            value = money.to_minor(self.defaults[key[0]], currency, allow_zero=True)
+        elif role_amount(self.defaults, key[0], currency) is not None:
+            value = money.to_minor(role_amount(self.defaults, key[0], currency), currency, allow_zero=True)
         else:
             value = 0
         self._cache[key] = (time.monotonic(), value)
@@ -140,16 +143,32 @@ def why(need: Need, actor: Actor, currency: str) -> str:
         need.kind, need.kind)
 
 
+def role_amount(limits: dict[str, Decimal], role: str, currency: str) -> Decimal | None:
+    """``role``'s amount for ``currency``: its own entry (``teller.JPY=150000``) or the role's default, which is
+    the same NUMBER of units in every currency (1,000 is $1,000.00 and ¥1,000: set a per-currency entry where
+    that is not what the bank means); None if the role has none."""
+    own = limits.get(f"{role}.{currency.upper()}")
+    return own if own is not None else limits.get(role)
+
+
 def parse_limits(raw: str, defaults: dict[str, Decimal] | None = None,
                  name: str = "QENEX_APPROVAL_LIMITS") -> dict[str, Decimal]:
-    """``teller=10000,supervisor=50000`` (whole or decimal units of any currency) over the defaults."""
+    """``teller=10000,supervisor=50000`` (whole or decimal units of the account's currency, the same number in
+    every currency) over the defaults; ``teller.JPY=1500000`` sets one currency's own amount."""
     limits = dict(DEFAULT_LIMITS if defaults is None else defaults)
     for part in filter(None, (p.strip() for p in raw.split(","))):
-        role, _, value = part.partition("=")
+        key, _, value = part.partition("=")
+        role, dot, cur = key.strip().partition(".")
         role = role.strip().lower()
         if role not in LIMIT_ROLES:
             raise ConfigurationError(f"{name}: unknown role {role!r}; use teller or supervisor, "
                                      "e.g. teller=10000,supervisor=50000")
+        if dot:
+            try:
+                role = f"{role}.{money.currency(cur.strip())}"
+            except UnknownCurrency:
+                raise ConfigurationError(f"{name}: {cur.strip()!r} is not a currency code; write e.g. "
+                                         "teller.JPY=150000") from None
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:

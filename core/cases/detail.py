@@ -67,7 +67,8 @@ class AlertDetail:
                                                 "created_at": t.created_at.isoformat(),
                                                 "expires_at": t.expires_at.isoformat() if t.expires_at else None},
             "customer": None if self.customer is None else {
-                "id": self.customer.id, "name": self.customer.name, "country": self.customer.country,
+                "id": self.customer.id, "number": self.customer.number, "name": self.customer.name,
+                "country": self.customer.country,
                 "since": self.customer.since.isoformat(), "alerts": self.customer.alerts,
                 "confirmed": self.customer.confirmed, "false_positives": self.customer.false_positives,
                 "accounts": [{"number": a.number, "currency": a.currency, "status": a.status,

@@ -13,6 +13,8 @@ from sqlalchemy import Connection
 
 from core.cases import timeline
 from core.errors import ValidationError
+from core.ledger import queries
+from core.ledger.errors import AccountNotFound
 from core.security.roles import Actor
 
 if TYPE_CHECKING:
@@ -20,19 +22,29 @@ if TYPE_CHECKING:
 
 
 def request(ledger: "Ledger", conn: Connection, actor: Actor, alert: Any, note: str, now: datetime) -> int | None:
-    """Ask a supervisor to freeze ``alert``'s paying account; returns the approval request's id (if any)."""
+    """Ask a supervisor to freeze ``alert``'s paying account; returns the approval request's id (if any).
+
+    The audit entry records the REQUEST (QA: it said before open, after frozen, while the account stayed
+    open until a supervisor approves): before is the account's status now, after the status asked for and
+    the request's id; the change itself is audited as ``account.status`` when it is approved."""
     if not alert.account:
         raise ValidationError(f"alert #{alert.id} names no account to freeze", alert_id=alert.id)
-    ledger.record(conn, actor, "account.freeze_requested", alert.account, {"status": "open"},
-                  {"status": "frozen", "alert": alert.id, "note": note})
+    request_id, status = None, None
+    approvals = getattr(ledger, "four_eyes", None)
+    if approvals is not None:
+        from core.approvals import InvalidApproval
+
+        try:
+            request_id = approvals.request_on(conn, actor, "freeze", alert.account, (note or "")[:200]).id
+        except InvalidApproval:  # already frozen (or closed): nothing to ask for
+            request_id = None
+    try:
+        status = queries.account_view(conn, alert.account, now).status
+    except AccountNotFound:
+        status = None
+    ledger.record(conn, actor, "account.freeze_requested", alert.account, {"status": status},
+                  {"status": status, "requested_status": "frozen", "request": request_id, "alert": alert.id,
+                   "note": note})
     timeline.add(conn, actor.username, "freeze_requested", now, alert_id=alert.id, case_id=alert.case_id,
                  account=alert.account, note=note)
-    approvals = getattr(ledger, "four_eyes", None)
-    if approvals is None:
-        return None
-    from core.approvals import InvalidApproval
-
-    try:
-        return approvals.request_on(conn, actor, "freeze", alert.account, (note or "")[:200]).id
-    except InvalidApproval:  # already frozen (or closed): nothing to ask for
-        return None
+    return request_id

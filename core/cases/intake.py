@@ -81,7 +81,10 @@ def raise_alert(conn: Connection, alert: NewAlert, now: datetime, actor: str = "
 
 def link_keys(alert: NewAlert, credit_number: str | None, customer_id: int | None) -> list[tuple[str, str]]:
     """The (kind, key) links of ``alert`` (keys cut to the column's 96 characters), sorted, without blanks."""
-    keys = {("card", alert.card), ("counterparty", alert.counterparty), ("device", alert.device),
+    from core.fraud.txn import customer_device  # a desk's workstation links no customers
+
+    keys = {("card", alert.card), ("counterparty", alert.counterparty),
+            ("device", customer_device(alert.channel, alert.device)),
             ("beneficiary", credit_number), ("customer", _str(customer_id))}
     if is_iban(alert.counterparty):
         keys.add(("beneficiary", alert.counterparty))
@@ -132,4 +135,17 @@ def raise_manual(conn: Connection, actor: str, transfer_id: str, note: str, now:
         source="manual"), now, actor)
     if alert_id is None:  # a concurrent raise won the unique transfer id
         raise ValidationError(f"transfer {transfer_id} already has an alert", transfer_id=transfer_id)
+    if t["kind"] == "pending" and t["state"] == "pending":
+        _hold_for_review(conn, transfer_id, now)
     return alert_id
+
+
+def _hold_for_review(conn: Connection, transfer_id: str, now: datetime) -> None:
+    """QA4 #2: a held transfer flagged by hand stays held until the analyst decides (its timeout is lifted),
+    unless a four-eyes request still waits on it: that request's expiry ends it if nobody approves in time
+    (approving lifts the timeout then, core.approvals.execute)."""
+    from core.approvals.store import pending_for_transfer  # four eyes sits beside case work, above the ledger
+    from core.ledger.pending import hold_for_review
+
+    if pending_for_transfer(conn, transfer_id) is None:
+        hold_for_review(conn, transfer_id, now)

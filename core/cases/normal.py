@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from core.fraud.txn import STAFF_CHANNELS, customer_device
 from core.ledger.money import format_minor
 from core.words import counted
 
@@ -44,7 +45,7 @@ def compare(payment: dict[str, Any], history: list[Any], zone: tzinfo) -> list[F
     return [_amount(payment, same), _count(at, out, timedelta(hours=24), "Payments in the 24 hours before"),
             _count(at, out, timedelta(hours=1), "Payments in the hour before"), _hour(at, out, zone),
             _seen("Counterparty", payment.get("counterparty"), [r.counterparty for r in out], "paid"),
-            _seen("Device", payment.get("device"), [r.device for r in out], "used"),
+            _device(payment, out),
             _channel(payment.get("channel"), out), _country(payment.get("counterparty_country"), out)]
 
 
@@ -95,6 +96,14 @@ def _ranges(hours: list[int]) -> str:
     if start is not None:
         spans.append((start, prev))
     return ", ".join(f"{a:02d}:00–{b + 1:02d}:00" for a, b in spans)
+
+
+def _device(payment: dict[str, Any], out: list[Any]) -> FeatureNorm:
+    """The customer's device against their habits; a desk payment's device is the bank's workstation."""
+    if payment.get("channel") in STAFF_CHANNELS:
+        return FeatureNorm("Device", "none: paid at the bank's desk", "—", False)
+    return _seen("Device", customer_device(payment.get("channel"), payment.get("device")),
+                 [customer_device(r.channel, r.device) for r in out], "used")
 
 
 def _seen(name: str, value: str | None, history: list[str | None], verb: str) -> FeatureNorm:

@@ -8,12 +8,14 @@ appears in the customer's payments or logins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from core.fraud.txn import customer_device
 from core.persistence.models import Account, CustomerActivity, Customer, Entry, FraudAlert, Transfer
+from core.teller.identifiers import customer_number
 
 _A, _C, _E, _T = Account.__table__, Customer.__table__, Entry.__table__, Transfer.__table__
 _ACT, _AL = CustomerActivity.__table__, FraudAlert.__table__
@@ -42,6 +44,18 @@ class Profile:
     alerts: int  # every alert ever raised on this customer
     confirmed: int
     false_positives: int
+    # What staff read a customer by (never the internal id) and the KYC facts the bank holds (None: not recorded)
+    number: str = ""
+    date_of_birth: date | None = None
+    address: str | None = None
+    id_type: str | None = None
+    id_number: str | None = None
+
+    @property
+    def id_document(self) -> str | None:
+        """The ID document as shown at the desk ("passport P1234567"), or None if none is recorded."""
+        text = " ".join(p for p in ((self.id_type or "").replace("_", " "), self.id_number or "") if p)
+        return text or None
 
 
 @dataclass(frozen=True)
@@ -68,7 +82,8 @@ def profile(conn: Connection, customer_id: int) -> Profile | None:
         for r in conn.execute(select(_A).where(_A.c.customer_id == customer_id).order_by(_A.c.id)))
     outcomes = [r[0] for r in conn.execute(select(_AL.c.outcome).where(_AL.c.customer_id == customer_id))]
     return Profile(cust.id, cust.name, cust.country, cust.created_at, accounts, len(outcomes),
-                   outcomes.count("TRUE_POSITIVE"), outcomes.count("FALSE_POSITIVE"))
+                   outcomes.count("TRUE_POSITIVE"), outcomes.count("FALSE_POSITIVE"), customer_number(cust.id),
+                   cust.date_of_birth, cust.address or None, cust.id_type or None, cust.id_number or None)
 
 
 def payments(conn: Connection, account_ids: list[int], since: datetime, until: datetime,
@@ -93,7 +108,8 @@ def timeline(conn: Connection, customer_id: int, until: datetime, *, alert_id: i
     end = until + timedelta(seconds=1)
     account_ids = list(conn.scalars(select(_A.c.id).where(_A.c.customer_id == customer_id)))
     rows = payments(conn, account_ids, since, end)
-    seen = {r.device for r in payments(conn, account_ids, since - DEVICE_MEMORY, since) if r.device and r.amount < 0}
+    seen = {customer_device(r.channel, r.device) for r in payments(conn, account_ids, since - DEVICE_MEMORY, since)
+            if r.amount < 0}
     items: list[Item] = []
     for r in reversed(rows):  # oldest first, to spot a device's first appearance
         out = r.amount < 0
@@ -102,9 +118,10 @@ def timeline(conn: Connection, customer_id: int, until: datetime, *, alert_id: i
         if r.description:
             text += f" · {r.description}"
         items.append(Item(r.created_at, "payment_out" if out else "payment_in", text, abs(r.amount), r.currency, r.id))
-        if out and r.device and r.device not in seen:
-            seen.add(r.device)
-            items.append(Item(r.created_at, "new_device", f"first payment from device {r.device}", ref=r.device,
+        device = customer_device(r.channel, r.device)  # a desk's workstation is the bank's, not the customer's
+        if out and device and device not in seen:
+            seen.add(device)
+            items.append(Item(r.created_at, "new_device", f"first payment from device {device}", ref=device,
                               flag=True))
     for act in conn.execute(select(_ACT).where(_ACT.c.customer_id == customer_id, _ACT.c.at >= since,
                                                _ACT.c.at < end).order_by(_ACT.c.at)):

@@ -23,7 +23,12 @@ from core.persistence.models import AlertLink, FraudAlert
 _AL = FraudAlert.__table__
 _LINK = AlertLink.__table__
 MAX_LIMIT = 10_000
-STATUSES = ("active", "open", "mine", "snoozed", "escalated", "overdue", "closed", "all")
+STATUSES = ("active", "open", "mine", "snoozed", "escalated", "overdue", "supervise", "closed", "all")
+# QA4 #4: the two things an alert's ``escalation`` column records, in words. Only "analyst" hands the alert to
+# the supervisors (status ``escalated``: supervisors only, the Escalated filter); "sla" marks an open alert
+# past its due time of which the supervisors were told (the Overdue filter): analysts still claim and decide it.
+ESCALATION_WORDS = {"analyst": "escalated to the supervisors: only a supervisor may claim or decide it",
+                    "sla": "overdue: past its SLA and the supervisors were told; analysts may still work it"}
 SORTS = {  # the first five follow the partial indexes of the active queue (models/fraud.py)
     "priority": (_AL.c.due_at.asc(), _AL.c.score.desc(), _AL.c.id.asc()),
     "score": (_AL.c.score.desc(), _AL.c.id.desc()),
@@ -42,7 +47,8 @@ SORTS = {  # the first five follow the partial indexes of the active queue (mode
 @dataclass(frozen=True)
 class AlertFilter:
     """What part of the queue to show. ``status``: one of STATUSES (``active`` = open or escalated,
-    ``mine`` = claimed by the viewer). ``assignee``: None (anyone), ``"unassigned"``, or a username.
+    ``mine`` = claimed by the viewer, ``escalated`` = handed to the supervisors, ``overdue`` = past the due
+    time, ``supervise`` = escalated or overdue: a supervisor's default). ``assignee``: None (anyone), ``"unassigned"``, or a username.
     Amounts are decimal strings in the alert's own currency units (no FX), inclusive."""
 
     status: str = "active"
@@ -108,6 +114,13 @@ class AlertRow:
 
     def snoozed(self, now: datetime) -> bool:
         return self.status == "open" and self.snoozed_until is not None and self.snoozed_until > now
+
+    @property
+    def escalation_words(self) -> str:
+        """What ``escalation`` means for who may act, in words ('' when the alert was neither)."""
+        if self.status == "escalated":  # handed up by an analyst (perhaps after it was overdue)
+            return ESCALATION_WORDS["analyst"]
+        return ESCALATION_WORDS["sla"] if self.status == "open" and self.escalation == "sla" else ""
 
     def state(self, now: datetime) -> str:
         """open | claimed | snoozed | escalated | closed (what the status column says)."""
@@ -196,8 +209,9 @@ def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool
         "open": and_(_AL.c.status == "open", not_snoozed(now)),
         "mine": and_(_AL.c.status.in_(("open", "escalated")), claimed_by(viewer, now)),
         "snoozed": and_(_AL.c.status == "open", not_(not_snoozed(now))),
-        "escalated": or_(_AL.c.status == "escalated", and_(_AL.c.status == "open", _AL.c.escalation == "sla")),
+        "escalated": _AL.c.status == "escalated",  # supervisors only (QA4 #4); overdue ones: "overdue"
         "overdue": and_(_AL.c.status.in_(("open", "escalated")), _AL.c.due_at < now),
+        "supervise": or_(_AL.c.status == "escalated", _AL.c.due_at < now),
         "closed": _AL.c.status == "closed",
         "all": None,
     }[f.status]

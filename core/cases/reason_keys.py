@@ -30,7 +30,8 @@ def reason_keys(config: FraudConfig, model: "LoadedModel | None", txn: Txn, row:
     ``row`` is the feature vector the screen scored; ``reasons`` the plain words it gave.
     """
     hits = rules_mod.check(config, counterparty=txn.counterparty, country=txn.country, amount=amount,
-                           currency=currency, exponent=exponent, payments_last_hour=int(row[INDEX["card_n_1h"]]))
+                           currency=currency, exponent=exponent, payments_last_hour=int(row[INDEX["card_n_1h"]]),
+                           usual_ratio=float(row[INDEX["ratio_usual_30d"]]))
     keys = [hit.rule for hit in hits if hit.rule]
     if model is None:
         keys.append("no_model")
@@ -55,6 +56,8 @@ def neutralized(config: FraudConfig, model: "LoadedModel | None", row: list[floa
         changes["amount_limits"] = {c: v for c, v in config.amount_limits.items() if c != currency.upper()}
     if "velocity_limit" in suppressed:
         changes["velocity_limit_1h"] = None
+    if "usual_ratio" in suppressed:
+        changes["usual_ratio_limit"] = None
     if "anomaly" in suppressed:
         changes["anomaly_weight"] = 0.0
     out = list(row)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from core.cases.queue import AlertRow, row_from
+from core.fraud.txn import STAFF_CHANNELS, customer_device
 from core.persistence.models import Account, AlertLink, Entry, FraudAlert, Transfer
 
 _LINK, _AL = AlertLink.__table__, FraudAlert.__table__
@@ -82,10 +83,14 @@ def transfers(conn: Connection, payment: dict[str, Any], limit: int = LIMIT) -> 
     for row in conn.execute(incoming):
         found.setdefault(row.id, (row, "same beneficiary"))
     for column, value, words in ((_T.c.counterparty, payment.get("counterparty"), "same counterparty"),
-                                 (_T.c.device, payment.get("device"), "same device")):
+                                 (_T.c.device, customer_device(payment.get("channel"), payment.get("device")),
+                                  "same device")):
         if not value:
             continue
-        query = (select(_T).where(column == value, _T.c.kind.in_(("single", "pending")), _T.c.id != own)
+        query = select(_T).where(column == value, _T.c.kind.in_(("single", "pending")), _T.c.id != own)
+        if words == "same device":  # the bank's desk workstations are nobody's device (core.fraud.txn)
+            query = query.where(_T.c.channel.not_in(tuple(STAFF_CHANNELS)))
+        query = (query
                  .order_by(_T.c.created_at.desc()).limit(limit))
         for row in conn.execute(query):
             found.setdefault(row.id, (row, words))

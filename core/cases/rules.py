@@ -13,6 +13,7 @@ RULES: Mapping[str, str] = {
     "blocked_country": "country on the block list",
     "amount_limit": "amount over the limit",
     "velocity_limit": "too many payments in an hour",
+    "usual_ratio": "amount many times the customer's usual",
     "amount_vs_card": "amount against the customer's normal",
     "large_amount": "large amount",
     "card_outliers": "recent unusually large payments",

@@ -54,8 +54,11 @@ def draft(conn: Connection, actor: str, case_id: int, now: datetime, zone: tzinf
     if not subjects:
         doc.key_values([("Subject", "not identified (no confirmed alert names a customer)")])
     for subject in subjects:
-        doc.key_values([("Name", subject.name), ("Customer id", subject.id), ("Country", subject.country),
-                        ("Customer since", when(subject.since)),
+        gap = "not recorded"
+        doc.key_values([("Name", subject.name), ("Customer number", subject.number),
+                        ("Date of birth", subject.date_of_birth.isoformat() if subject.date_of_birth else gap),
+                        ("Address", subject.address or gap), ("ID document", subject.id_document or gap),
+                        ("Country", subject.country), ("Customer since", when(subject.since)),
                         ("Accounts", ", ".join(f"{a.number} ({a.currency}, {a.status})" for a in subject.accounts)),
                         ("Earlier alerts", f"{subject.alerts} ({subject.confirmed} confirmed fraud)")])
     doc.heading("Part II - Suspicious activity")

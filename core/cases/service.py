@@ -228,7 +228,8 @@ class FraudDesk:
         return self._write(work)
 
     def escalate_overdue(self, actor: Actor) -> list[int]:
-        """Escalate every open alert past its due time to the supervisors (each once); returns their ids."""
+        """Flag every open alert past its due time as overdue and tell the supervisors (each once; the alerts stay
+        open for analysts, core.cases.sla); returns their ids."""
         self._authorize(actor, Permission.ALERT_VIEW, "fraud.sla")
 
         def work(conn: Connection, now: datetime) -> list[int]:

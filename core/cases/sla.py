@@ -1,4 +1,9 @@
-"""Service levels: each alert is due a fixed time after it is raised, by score band; overdue ones escalate.
+"""Service levels: each alert is due a fixed time after it is raised, by score band; overdue ones are flagged.
+
+An open alert past its due time is flagged once (``escalation`` = "sla") and the supervisors are told; it
+stays open, so analysts still claim and decide it (the queue's Overdue filter). Only an analyst's
+escalation hands an alert to the supervisors (status ``escalated``, ``escalation`` = "analyst"; the
+Escalated filter). ``core.cases.queue.ESCALATION_WORDS`` says both in words.
 
 The bands live in the database (``fraud_sla_bands``) so every desk agrees; the defaults follow common
 card-fraud practice (high-risk holds answered within the hour, as a customer is often waiting) and can be
@@ -92,7 +97,8 @@ def overdue_ids(conn: Connection, now: datetime, limit: int = 1000) -> list[int]
 
 
 def mark_escalated(conn: Connection, ids: list[int], now: datetime) -> list[int]:
-    """Flag ``ids`` as SLA breaches (once each; a concurrent sweep on another desk flags none twice)."""
+    """Flag ``ids`` as SLA breaches, overdue (once each; a concurrent sweep on another desk flags none twice).
+    They stay open: analysts may still work them."""
     done = []
     for alert_id in ids:
         result = conn.execute(update(_AL).where(_AL.c.id == alert_id, _AL.c.escalation.is_(None),

@@ -77,7 +77,7 @@ _TEXT = {
     "reassigned": "reassigned from {from_} to {to}",
     "disposition": "{outcome_words} by {actor}{money}",
     "escalated": "escalated to a supervisor by {actor}",
-    "sla_breach": "SLA breached (due {due}): escalated to a supervisor",
+    "sla_breach": "SLA breached (due {due}): overdue, the supervisors were told; analysts may still work it",
     "snoozed": "snoozed by {actor} until {until}",
     "note": "note by {actor}",
     "hold_resolved": "hold {state} elsewhere by {actor}: alert closed",

@@ -54,3 +54,8 @@ def pending_on(conn: Connection, number: str) -> int:
     """Pending debits and credits on the account (transfers waiting for a decision)."""
     acc = store.lock_accounts(conn, numbers=[number])[0]
     return acc.debits_pending + acc.credits_pending
+
+
+def gl_request(tid: str, debit: str, credit: str, amount: int, code: str, kind: str, description: str) -> TransferRequest:
+    return TransferRequest(id=tid, debit=debit, credit=credit, amount=amount, currency=code, code=kind,
+                           description=description, channel="desk")

@@ -1,5 +1,7 @@
 """The cash drawer service: sessions, cash at the desk through the teller's open drawer, vault
-transfers, the blind close with over/short, CTR flags and the end-of-day report.
+transfers, the blind close with over/short, CTR flags and the end-of-day report. ``Drawers`` keeps the sessions
+and reports; its cash methods are ``core.drawers.cash.CashDesk``, its count and close
+``core.drawers.closing.BlindClose``.
 
 Sign convention: every balance is credits - debits, so cash a drawer holds is its GL account's
 debits - credits (a deposit debits the drawer and credits the customer). Money is minor units.
@@ -7,27 +9,25 @@ debits - credits (a deposit debits the drawer and credits the customer). Money i
 from __future__ import annotations
 
 import re
-import uuid
-from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from core import text as text_input
 from core.documents.pdf import Document
-from core.drawers import ctr, records, signoff
+from core.drawers import records
+from core.drawers.checks import blind as _blind
 from core.drawers import denominations as dn
-from core.drawers.errors import DrawerBusy, DrawerState, IdDocumentRequired, NoOpenDrawer
+from core.drawers.cash import CashDesk
+from core.drawers.closing import BlindClose
+from core.drawers.errors import DrawerBusy, DrawerState, NoOpenDrawer
 from core.drawers.limits import DrawerLimits
-from core.drawers.posting import OPERATION, cash_held, pending_on, post_gl
-from core.drawers.records import CR, D, S, CashReportView, CountResult, SessionView
+from core.drawers.posting import cash_held, gl_request, post_gl
+from core.drawers.records import D, S, CashReportView, SessionView
 from core.errors import PermissionDenied, ValidationError
 from core.ledger import accounts as account_ops
 from core.ledger import money, store
-from core.ledger.errors import InsufficientFunds
-from core.ledger.posting import check_amount
 from core.ledger.service import Ledger
-from core.ledger.views import TransferRequest, TransferResult
 from core.payments.clearing import account_number as gl_number
 from core.security.roles import Actor, Permission
 from core.security.users import UserService
@@ -43,8 +43,10 @@ def check_name(name: str) -> str:
     return value
 
 
-class Drawers:
-    """Built over the desk's Ledger (engine, audit trail, fraud screen, clock) and the drawer limits."""
+class Drawers(CashDesk, BlindClose):
+    """Built over the desk's Ledger (engine, audit trail, fraud screen, clock) and the drawer limits: sessions and
+    reports here; cash at the desk and vault transfers in ``core.drawers.cash``, the blind count and close in
+    ``core.drawers.closing``."""
 
     def __init__(self, ledger: Ledger, limits: DrawerLimits | None = None, users: UserService | None = None) -> None:
         self.ledger, self.engine = ledger, ledger.engine
@@ -91,7 +93,7 @@ class Drawers:
                 drawer_id=drawer_id, teller=actor.username, currency=code, status="open", opened_at=now,
                 opening_float=opening, opening_counts=dn.to_json(counts)).returning(S.c.id)).scalar_one()
             if opening:
-                post_gl(self.ledger, conn, actor, [_req(f"drawer-{sid}-float", account, vault, opening, code,
+                post_gl(self.ledger, conn, actor, [gl_request(f"drawer-{sid}-float", account, vault, opening, code,
                                                         "drawer_float", f"opening float, drawer {name}")])
             self.ledger.record(conn, actor, "drawer.open", f"{name}/{code}", None,
                                {"session": sid, "float": money.plain(opening, code), "counts": dn.to_json(counts)})
@@ -151,231 +153,6 @@ class Drawers:
             raise PermissionDenied(f"drawer {view.drawer} (session {view.id}) is {view.teller}'s; only they may {verb} "
                                    f"it ({err.message})", **err.details) from None
 
-    # -- cash at the desk ------------------------------------------------------------------------
-    def deposit(self, actor: Actor, account: str, amount: int, currency: str, *, id: str | None = None,
-                id_document: tuple[str, str] | None = None, description: str = "cash deposit") -> TransferResult:
-        """Cash in through the actor's open drawer (NoOpenDrawer without one). Cash above the CTR
-        threshold needs ``id_document`` = (type, number) and is flagged for a currency transaction report."""
-        return self._cash(actor, account, amount, currency, id, id_document, description, deposit=True)
-
-    def withdraw(self, actor: Actor, account: str, amount: int, currency: str, *, id: str | None = None,
-                 id_document: tuple[str, str] | None = None, description: str = "cash withdrawal") -> TransferResult:
-        """Cash out of the actor's open drawer (refused if the drawer holds less than ``amount``)."""
-        return self._cash(actor, account, amount, currency, id, id_document, description, deposit=False)
-
-    def _cash(self, actor: Actor, account: str, amount: int, currency: str, id: str | None,  # noqa: A002
-              id_document: tuple[str, str] | None, description: str, *, deposit: bool) -> TransferResult:
-        self.ledger.authorize(actor, Permission.CASH, account)
-        code = check_amount(amount, currency)
-        threshold = self.limits.ctr_threshold(code)
-        earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
-                                                        "in" if deposit else "out", self.ledger.clock()))
-        reported = threshold is not None and earlier + amount > threshold
-        document = None
-        if reported:
-            if not id_document or not all(id_document):
-                raise IdDocumentRequired(ctr.reason(threshold, code, earlier, amount, deposit), field="id_number")
-            document = self._document(account, id_document)
-        key = (actor.username, code)
-        view = self._open.get(key) or self._live(actor, code)
-        try:
-            return self._post_cash(actor, view, account, amount, code, id, document if reported else None,
-                                   description, deposit)
-        except _StaleSession:  # counted or closed since this desk last looked (e.g. at another desk)
-            self._open.pop(key, None)
-            return self._post_cash(actor, self._live(actor, code), account, amount, code, id,
-                                   document if reported else None, description, deposit)
-
-    def _live(self, actor: Actor, code: str) -> SessionView:
-        """The actor's open session in ``code`` (remembered: the posting re-checks it in its transaction)."""
-        mine = self._read(lambda c: records.live_sessions(c, teller=actor.username, currency=code))
-        if not mine:
-            raise NoOpenDrawer(f"you have no open {code} cash drawer; open one on the Drawer tab (qenex drawer open) "
-                               "before taking or paying cash", currency=code)
-        records.require_status(mine[0], "open")
-        self._open[(actor.username, code)] = mine[0]
-        return mine[0]
-
-    def _post_cash(self, actor: Actor, view: SessionView, account: str, amount: int, code: str, id: str | None,  # noqa: A002
-                   document: tuple[str, str] | None, description: str, deposit: bool) -> TransferResult:
-        tid = id or uuid.uuid4().hex
-        debit, credit = (view.account, account) if deposit else (account, view.account)
-        req = TransferRequest(id=tid, debit=debit, credit=credit, amount=amount, currency=code,
-                              code="deposit" if deposit else "withdrawal", description=description, channel="desk")
-        threshold = self.limits.ctr_threshold(code)
-
-        def also(conn: Connection, result: TransferResult) -> None:
-            status = conn.execute(select(S.c.status).where(S.c.id == view.id)).scalar()
-            if status != "open" and not result.replayed:
-                raise _StaleSession(f"drawer {view.drawer} was counted or closed meanwhile; open a drawer again",
-                                    session=view.id)
-            if not deposit and not result.replayed and cash_held(conn, view.account) < 0:
-                raise InsufficientFunds(f"drawer {view.drawer} holds less than {money.format_minor(amount, code)}; "
-                                        "bring cash from the vault first", account=view.account)
-            if result.replayed:
-                return
-            direction = "in" if deposit else "out"
-            customer = ctr.customer_of(conn, account)
-            total = ctr.earlier_today(conn, customer, code, direction, self.ledger.clock())  # this one included
-            if threshold is not None and total > threshold:  # another desk's cash meanwhile can tip it over
-                if document is None:
-                    raise IdDocumentRequired(ctr.reason(threshold, code, total - amount, amount, deposit),
-                                             field="id_number")
-                self._flag(conn, actor, view, result, account, document)
-                ctr.flag_day(conn, customer, code, direction, self.ledger.clock(), document)
-
-        return self.ledger.transfer(actor, req, also=also, operation=OPERATION, four_eyes=True)
-
-    def _document(self, account: str, id_document: tuple[str, str]) -> tuple[str, str]:
-        """The ID document shown, checked and compared with the one on file (IdDocumentRequired if not it)."""
-        from core.teller.customers import InvalidCustomer, check_id_document
-
-        try:
-            document = check_id_document(*id_document)
-        except InvalidCustomer as err:
-            raise IdDocumentRequired(err.message, field=err.field) from None
-        self._read(lambda c: ctr.check_on_file(c, account, document))
-        return document
-
-    def approval_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool) -> str | None:
-        """Before the confirmation: why this cash would wait for a second person (a withdrawal above the teller's
-        limit: the cash is reserved, not paid out, until a supervisor approves), or None. Deposits never wait."""
-        self.ledger.authorize(actor, Permission.CASH, account)
-        code = check_amount(amount, currency)
-        if deposit or self.ledger.four_eyes is None:
-            return None
-        return self.ledger.four_eyes.would_wait(actor, amount, code)
-
-    def ctr_check(self, actor: Actor, account: str, amount: int, currency: str, *, deposit: bool,
-                  id_document: tuple[str, str] | None = None) -> str | None:
-        """Before the confirmation: None, or why this cash needs the customer's ID document (the customer's
-        cash of that direction today plus ``amount`` is above the CTR threshold, with the day's running total;
-        ``core.drawers.ctr``). With ``id_document`` it is checked now against the one on file
-        (IdDocumentRequired), so a wrong document never reaches the review."""
-        self.ledger.authorize(actor, Permission.CASH, account)
-        code = check_amount(amount, currency)
-        threshold = self.limits.ctr_threshold(code)
-        if threshold is None:
-            return None
-        earlier = self._read(lambda c: ctr.earlier_today(c, ctr.customer_of(c, account), code,
-                                                        "in" if deposit else "out", self.ledger.clock()))
-        if earlier + amount <= threshold:
-            return None
-        if id_document and all(id_document):
-            self._document(account, id_document)
-        return ctr.reason(threshold, code, earlier, amount, deposit)
-
-    def _flag(self, conn: Connection, actor: Actor, view: SessionView, result: TransferResult, account: str,
-              document: tuple[str, str]) -> None:
-        customer_id = conn.execute(select(store.A.c.customer_id).where(store.A.c.number == account)).scalar()
-        ctr.check_on_file(conn, account, document)  # again in the posting's transaction (the file may change)
-        conn.execute(insert(CR).values(
-            transfer_id=result.id, session_id=view.id, account=account, customer_id=customer_id,
-            direction="in" if result.credit == account else "out", amount=result.amount, currency=result.currency,
-            id_type=document[0], id_number=document[1], teller=actor.username, flagged_at=self.ledger.clock()))
-        self.ledger.record(conn, actor, "cash.ctr_flag", result.id, None,
-                           {"account": account, "amount": money.plain(result.amount, result.currency),
-                            "currency": result.currency, "id_type": document[0]})
-
-    def vault_transfer(self, actor: Actor, session_id: int, amount: int, *, to_drawer: bool,
-                       id: str | None = None) -> TransferResult:  # noqa: A002
-        """Cash from the vault into the open drawer (``to_drawer``) or back to the vault."""
-        self.ledger.authorize(actor, Permission.CASH, str(session_id))
-        view = self._read(lambda c: records.session(c, session_id))
-        self._own(actor, view)
-        code = check_amount(amount, view.currency)
-        vault = gl_number(self.ledger, actor, "vault", code)
-        tid = id or uuid.uuid4().hex
-
-        def work(conn: Connection) -> TransferResult:
-            records.require_status(records.session(conn, session_id), "open")
-            debit, credit = (view.account, vault) if to_drawer else (vault, view.account)
-            result = post_gl(self.ledger, conn, actor, [_req(tid, debit, credit, amount, code, "vault_transfer",
-                                                             f"{'vault to drawer' if to_drawer else 'drawer to vault'} "
-                                                             f"{view.drawer}")])[0]
-            if not to_drawer and cash_held(conn, view.account) < 0:
-                raise InsufficientFunds(f"drawer {view.drawer} holds less than {money.format_minor(amount, code)}",
-                                        account=view.account)
-            return result
-
-        return self.ledger.run(work)
-
-    # -- the blind close -------------------------------------------------------------------------
-    def count(self, actor: Actor, session_id: int, counts: dict[int, int]) -> CountResult:
-        """Record the blind count (once; no cash moves through the drawer after it) and compare it with
-        the cash the ledger expects. Returns the figures the teller sees only now."""
-        self.ledger.authorize(actor, Permission.CASH, str(session_id))
-
-        def work(conn: Connection) -> CountResult:
-            view = records.session(conn, session_id)
-            self._own(actor, view)
-            records.require_status(view, "open")
-            checked = dn.check(counts, view.currency)
-            if pending_on(conn, view.account):
-                raise DrawerState(f"drawer {view.drawer} has cash waiting for a decision (a withdrawal waiting for "
-                                  "approval or held for fraud review); count it once that is approved or "
-                                  "rejected", session=view.id)
-            counted = dn.total(checked)
-            expected = cash_held(conn, view.account)
-            difference = counted - expected
-            now = self.ledger.clock()
-            conn.execute(update(S).where(S.c.id == session_id).values(
-                status="counted", counted_at=now, counted=counted, counts=dn.to_json(checked), expected=expected,
-                difference=difference))
-            c = view.currency
-            self.ledger.record(conn, actor, "drawer.count", f"{view.drawer}/{c}", None,
-                               {"session": session_id, "counted": money.plain(counted, c),
-                                "expected": money.plain(expected, c), "difference": money.plain(difference, c)})
-            limit = self.limits.variance_limit(c)
-            return CountResult(records.session(conn, session_id), counted, expected, difference, limit,
-                               abs(difference) > limit)
-
-        return self.ledger.run(work)
-
-    def close(self, actor: Actor, session_id: int, *, supervisor: str | None = None, password: str | None = None,
-              code: str | None = None, note: str = "") -> SessionView:
-        """Close a counted session: the difference posts to cash over/short, the counted cash goes back to
-        the vault. A difference above the limit needs a supervisor's sign-off: ``supervisor`` (an active
-        supervisor's username, not the teller), their own ``password`` and, once they enrolled two-factor
-        sign-in, a current ``code`` (checked by ``UserService.verify`` with the lockout and audit of a sign-in,
-        as ``drawer.signoff``), and a ``note``; the supervisor and note are stored and audited."""
-        self.ledger.authorize(actor, Permission.CASH, str(session_id))
-        view = self._read(lambda c: records.session(c, session_id))
-        self._own(actor, view)
-        records.require_status(view, "counted")
-        c, diff = view.currency, view.difference or 0
-        limit = self.limits.variance_limit(c)
-        note = text_input.clean(note or "", "the note").strip() if note else ""
-        who = None
-        if abs(diff) > limit or supervisor or note:
-            who = signoff.check(self.engine, self.users, actor, view, supervisor, note, diff, limit, password, code)
-        vault = gl_number(self.ledger, actor, "vault", c)
-        over_short = gl_number(self.ledger, actor, "cash_over_short", c)
-
-        def work(conn: Connection) -> SessionView:
-            records.require_status(records.session(conn, session_id), "counted")
-            reqs = []
-            if diff > 0:
-                reqs.append(_req(f"drawer-{session_id}-over", view.account, over_short, diff, c, "cash_over",
-                                 f"cash over, drawer {view.drawer}"))
-            elif diff < 0:
-                reqs.append(_req(f"drawer-{session_id}-short", over_short, view.account, -diff, c, "cash_short",
-                                 f"cash short, drawer {view.drawer}"))
-            if view.counted:
-                reqs.append(_req(f"drawer-{session_id}-return", vault, view.account, view.counted, c,
-                                 "vault_transfer", f"close: drawer {view.drawer} to vault"))
-            post_gl(self.ledger, conn, actor, reqs)
-            now = self.ledger.clock()
-            conn.execute(update(S).where(S.c.id == session_id).values(
-                status="closed", closed_at=now, closed_by=actor.username, supervisor=who,
-                supervisor_note=note or None))
-            self.ledger.record(conn, actor, "drawer.close", f"{view.drawer}/{c}", None,
-                               {"session": session_id, "difference": money.plain(diff, c), "supervisor": who,
-                                "note": note or None})
-            return records.session(conn, session_id)
-
-        return self.ledger.run(work)
-
     # -- reports ----------------------------------------------------------------------------------
     def cash_reports(self, actor: Actor, since: datetime | None = None, until: datetime | None = None,
                      limit: int = 500) -> list[CashReportView]:
@@ -399,19 +176,3 @@ class Drawers:
         self.ledger.run(lambda conn: self.ledger.record(conn, actor, "drawer.report", str(session_id), None, {}))
         return doc
 
-
-def _blind(actor: Actor, view: SessionView) -> SessionView:
-    """The count is blind: before it, a teller is not told the cash the ledger expects in the drawer (``cash`` is
-    None); a supervisor (``drawer.supervise``) is. After the count the expected figure is fixed and shown."""
-    if view.status != "open" or actor.can(Permission.DRAWER_SUPERVISE):
-        return view
-    return replace(view, cash=None)
-
-
-class _StaleSession(DrawerState):
-    """The remembered session was counted or closed meanwhile (the cash posting looks again once)."""
-
-
-def _req(tid: str, debit: str, credit: str, amount: int, code: str, kind: str, description: str) -> TransferRequest:
-    return TransferRequest(id=tid, debit=debit, credit=credit, amount=amount, currency=code, code=kind,
-                           description=description, channel="desk")

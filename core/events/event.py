@@ -66,6 +66,7 @@ class Event:
     origin: str = ORIGIN
     at: str = ""
     id: str = ""
+    _text: str | None = field(default=None, init=False, compare=False, repr=False)  # encode(), kept by new()
 
     @classmethod
     def new(cls, name: str, payload: dict[str, Any] | None = None) -> "Event":
@@ -74,11 +75,15 @@ class Event:
             raise ValueError(f"event names are dotted lower-case words like 'transaction.created', got {name!r}")
         payload = dict(payload or {})
         event = cls(name, payload, ORIGIN, datetime.now(timezone.utc).isoformat(), uuid.uuid4().hex[:16])
-        if len(event.encode()) > MAX_BYTES:
+        text = event.encode()
+        if len(text) > MAX_BYTES:
             raise ValueError(f"event {name} payload is over {MAX_BYTES} bytes; send ids, not data")
+        object.__setattr__(event, "_text", text)  # sent as checked (the payload is the event's own copy)
         return event
 
     def encode(self) -> str:
+        if self._text is not None:
+            return self._text
         return json.dumps({"n": self.name, "p": self.payload, "o": self.origin, "t": self.at, "i": self.id},
                           default=_default, separators=(",", ":"))
 

@@ -43,7 +43,7 @@ class Forest:
     value: np.ndarray
     depth: int
     float32_inputs: bool  # sklearn's CART trees compare float32-cast inputs
-    _groups: dict = field(default_factory=dict, compare=False, repr=False)  # group_sums' node lists, per groups
+    _groups: dict = field(default_factory=dict, compare=False, repr=False)  # _group_plan's, per groups and reference
     _last_row: list = field(default_factory=lambda: [None], compare=False, repr=False)  # _row's last answer
 
     def _inputs(self, X: np.ndarray) -> np.ndarray:
@@ -104,41 +104,53 @@ class Forest:
         """(leaf sum of row ``x``, leaf sum of each variant of ``x`` whose ``groups[g]`` columns take ``reference``'s
         values), equal to ``leaf_sum`` on those rows. A variant differs from ``x`` only at nodes testing its group's
         columns; only the trees where such a node on ``x``'s path flips are walked again."""
-        ref = self._inputs(reference[None, :])[0]
         go_left, nxt, nodes, path = self._row(x)
         own = self.value.take(nodes)
         total = float(own.sum())
-        members, owner = self._group_nodes(groups)
-        flips = (ref.take(self.feature.take(members)) <= self.threshold.take(members)) != go_left.take(members)
+        members, owner, ref_left, scatter_at, scatter_to = self._group_plan(groups, reference)
         on_path = np.zeros(len(self.feature), dtype=bool)
         on_path[path] = True
-        hit = flips & on_path.take(members)
+        # on x's path, where the reference goes the other way
+        hit = (ref_left != go_left.take(members)) & on_path.take(members)
         if not hit.any():
             return total, np.full(len(groups), total)
-        width = len(self.feature)
-        variant_next = np.tile(nxt, len(groups))  # each variant's node -> next node, ``width`` apart
-        flipped = members[flips]
-        variant_next[owner[flips] * width + flipped] = np.where(go_left.take(flipped), self.right.take(flipped),
-                                                                self.left.take(flipped))
-        marked = np.zeros(len(groups) * len(self.roots), dtype=bool)  # each (variant, tree) to walk, once
-        marked[owner[hit] * len(self.roots) + self.tree.take(members[hit])] = True
-        which, trees = np.divmod(np.flatnonzero(marked), len(self.roots))
-        offsets, leaves = which * width, self.roots.take(trees)
+        trees = len(self.roots)
+        marked = np.zeros(len(groups) * trees, dtype=bool)  # each (variant, tree) to walk, once
+        marked[owner[hit] * trees + self.tree.take(members[hit])] = True
+        which, walked = np.divmod(np.flatnonzero(marked), trees)
+        variant_next = np.empty((len(groups), len(nxt)), dtype=nxt.dtype)  # each variant's next node, ``width``
+        variant_next[:] = nxt  # apart (np.tile's copy without its steps): x's, but at the variant's group's
+        variant_next = variant_next.reshape(-1)  # nodes the reference's
+        variant_next[scatter_at] = scatter_to
+        offsets, leaves = which * len(self.feature), self.roots.take(walked)
         for _ in range(self.depth):
             leaves = variant_next.take(leaves + offsets)
-        sums = total - np.bincount(which, weights=own.take(trees) - self.value.take(leaves), minlength=len(groups))
+        sums = total - np.bincount(which, weights=own.take(walked) - self.value.take(leaves), minlength=len(groups))
         return total, sums
 
-    def _group_nodes(self, groups: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
-        """The internal nodes testing each group's columns, concatenated, and the group index of each (cached)."""
-        cached = self._groups.get(groups)
+    def _group_plan(self, groups: tuple[tuple[int, ...], ...], reference: np.ndarray) -> tuple[np.ndarray, ...]:
+        """For ``group_sums`` (cached per groups and reference, which stay the same for a model): the internal nodes
+        testing each group's columns (concatenated) and the group of each, their decisions for ``reference``, and
+        where in the variants' tiled next-node array each goes with its next node for ``reference``."""
+        ref = self._inputs(np.asarray(reference, dtype=np.float64)[None, :])[0]
+        key = (groups, ref.tobytes())
+        cached = self._groups.get(key)
         if cached is None:
-            internal = ~self.is_leaf
-            parts = [np.flatnonzero(internal & np.isin(self.feature, cols)) for cols in groups]
-            cached = (np.concatenate(parts).astype(np.intp),
-                      np.repeat(np.arange(len(groups), dtype=np.intp), [len(p) for p in parts]))
-            self._groups[groups] = cached
+            members, owner = self._group_nodes(groups)
+            ref_left = ref.take(self.feature.take(members)) <= self.threshold.take(members)
+            cached = (members, owner, ref_left, owner * len(self.feature) + members,
+                      self.children.take(2 * members + ref_left))
+            if len(self._groups) > 64:  # callers pass one reference per model; tests pass many
+                self._groups.clear()
+            self._groups[key] = cached
         return cached
+
+    def _group_nodes(self, groups: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The internal nodes testing each group's columns, concatenated, and the group index of each."""
+        internal = ~self.is_leaf
+        parts = [np.flatnonzero(internal & np.isin(self.feature, cols)) for cols in groups]
+        return (np.concatenate(parts).astype(np.intp),
+                np.repeat(np.arange(len(groups), dtype=np.intp), [len(p) for p in parts]))
 
 
 def _stack(trees: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
@@ -205,6 +217,15 @@ class Classifier:
             return 1.0 / (1.0 + np.exp(-(X @ self.weights + self.bias)))
         return self._link(self.forest.leaf_sum(X))
 
+    def predict_row(self, x: np.ndarray) -> float:
+        """``predict`` of one row (``x``: float64), as a float, without the one-row matrix's array steps."""
+        if self.forest is None:
+            return float(self.predict(x[None, :])[0])
+        total = self.forest.row_sum(x)
+        if self.link == "logit":  # numpy's exp, as _link: the same bits
+            return 1.0 / (1.0 + float(np.exp(-(total + self.bias))))
+        return total / len(self.forest.roots)
+
     def _link(self, total: np.ndarray) -> np.ndarray:
         if self.link == "logit":
             return 1.0 / (1.0 + np.exp(-(total + self.bias)))
@@ -233,7 +254,8 @@ class Classifier:
             p = self.predict(variants)
             return float(p[0]), p[1:]
         own, sums = self.forest.group_sums(x, reference, groups)
-        return float(self._link(np.array([own]))[0]), self._link(sums)
+        p = self._link(np.append(sums, own))  # the row's own probability in the same step
+        return float(p[-1]), p[:-1]
 
 
 def compile_classifier(model) -> Classifier:  # noqa: ANN001
@@ -269,6 +291,10 @@ class Anomaly:
 
     def score(self, X: np.ndarray) -> np.ndarray:
         return 2.0 ** (-self.forest.leaf_sum(X) / self.denominator)
+
+    def score_row(self, x: np.ndarray) -> float:
+        """``score`` of one row, as a float (numpy's power, as ``score``: the same bits)."""
+        return float(np.power(2.0, -self.forest.row_sum(x) / self.denominator))
 
 
 def compile_anomaly(model: IsolationForest) -> Anomaly:

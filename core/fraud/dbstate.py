@@ -134,12 +134,13 @@ class ReadState:
 
     def take(self, row: tuple) -> None:
         tag = row[0]
-        if tag == "b":
-            bins = {}
-            for text in row[4].split(";"):
-                slot, *values = text.split(",")
-                bins[int(slot)] = [float(v) for v in values]
-            self.bins[row[2]] = bins
+        if tag == "b":  # "slot,7 values;slot,7 values;...": parsed in one pass (one split, one map)
+            numbers = list(map(float, row[4].replace(";", ",").split(",")))
+            if len(numbers) % 8:  # not 8 numbers a bin: bin by bin, as the text says
+                self.bins[row[2]] = {int(slot): [float(v) for v in values] for slot, *values in
+                                     (text.split(",") for text in row[4].split(";"))}
+            else:
+                self.bins[row[2]] = {int(numbers[i]): numbers[i + 1:i + 8] for i in range(0, len(numbers), 8)}
         elif tag == "k":
             self.card, self.last_ts, self.version = row[2], row[1], row[12]
         elif tag == "s":

@@ -24,7 +24,7 @@ def nothing_unusual(channel: str) -> str:
 def anomaly_words(channel: str, excess: float) -> str:
     """The anomaly reason; core.cases.reason_keys recognises it by its start, "unusual pattern for "."""
     return f"unusual pattern for {reasons_mod.payer(channel)} (anomaly {excess:.2f} above normal traffic)"
-_N_1H = INDEX["card_n_1h"]
+_N_1H, _CHANNEL, _USUAL = INDEX["card_n_1h"], INDEX["channel"], INDEX["ratio_usual_30d"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,35 @@ def model_scores(model: LoadedModel | None, X: np.ndarray, config: FraudConfig) 
     return score, p, excess
 
 
+def row_scores(model: LoadedModel | None, row: list[float],
+               config: FraudConfig) -> tuple[float, float | None, float | None]:
+    """``model_scores`` of one row as floats (score, probability, anomaly excess), equal to it bit for bit: the
+    posting path scores one payment, where numpy's per-call cost outweighs the arithmetic on one value."""
+    if model is None:
+        return 0.0, None, None
+    x = np.asarray(row, dtype=np.float64)
+    code = row[_CHANNEL]
+    if code != code:  # NaN: the matrix path's handling
+        score, p, excess = model_scores(model, x[None, :], config)
+        return float(score[0]), None if p is None else float(p[0]), None if excess is None else float(excess[0])
+    channel = int(min(max(code, 0), len(CHANNELS)))  # channel_codes
+    p = model.classifier.predict_row(x) if model.classifier is not None else None
+    excess = None
+    if model.anomaly is not None:
+        a = model.anomaly.score_row(x.take(model.anomaly_columns))
+        floor = float(model.channel_floor[channel]) if model.channel_floor is not None else model.anomaly_floor
+        excess = min(max((a - floor) / max(1.0 - floor, 1e-9), 0.0), 1.0)
+    score = p if p is not None else 0.0
+    if p is not None and model.channel_ceiling is not None:  # on_channel_scale
+        review = config.review_threshold
+        u = min(float(model.channel_ceiling[channel]), 1.0 - 1e-9)
+        if u > review:
+            score = p * review / max(u, 1e-12) if p <= u else review + (p - u) * (1.0 - review) / (1.0 - u)
+    if excess is not None:
+        score = max(score, config.anomaly_weight * excess)
+    return score, p, excess
+
+
 def decide(score: float, config: FraudConfig) -> str:
     if score >= config.decline_threshold:
         return "decline"
@@ -90,10 +119,10 @@ def decide(score: float, config: FraudConfig) -> str:
 def assess(model: LoadedModel | None, config: FraudConfig, tx: Txn, row: list[float], *, amount: int,
            currency: str, exponent: int, explain: bool = True) -> Assessment:
     """Score one payment whose features are ``row`` (``amount`` in minor units, for the rules)."""
-    score_arr, p, excess = model_scores(model, np.asarray([row]), config)
-    score = float(score_arr[0])
+    score, p, excess = row_scores(model, row, config)
     hits = rules.check(config, counterparty=tx.counterparty, country=tx.country, amount=amount,
-                       currency=currency, exponent=exponent, payments_last_hour=int(row[_N_1H]), channel=tx.channel)
+                       currency=currency, exponent=exponent, payments_last_hour=int(row[_N_1H]), channel=tx.channel,
+                       usual_ratio=float(row[_USUAL]))
     for hit in hits:
         floor = config.decline_threshold if hit.action == "decline" else config.review_threshold
         score = max(score, floor)
@@ -107,11 +136,11 @@ def assess(model: LoadedModel | None, config: FraudConfig, tx: Txn, row: list[fl
             else:
                 words += reasons_mod.explain(model.classifier, model.reference, row, tx, currency,
                                              config.max_reasons)
-            if excess is not None and excess[0] > 0:
-                words.append(anomaly_words(tx.channel, float(excess[0])))
+            if excess is not None and excess > 0:
+                words.append(anomaly_words(tx.channel, excess))
         if not words:
             words.append(nothing_unusual(tx.channel))
     return Assessment(
         min(max(score, 0.0), 1.0), decide(score, config), tuple(words),
-        float(p[0]) if p is not None else None, float(excess[0]) if excess is not None else None,
+        p, excess,
     )

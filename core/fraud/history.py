@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
-from core.fraud.txn import Txn, card_key
+from core.fraud.txn import Txn, card_key, customer_device
 from core.ledger.money import exponent
 from core.persistence.models.fraud import FraudLabel
 from core.persistence.models.ledger import Account, Transfer
@@ -29,7 +29,7 @@ def to_txn(row) -> Txn:  # noqa: ANN001
                row.counterparty or row.credit_number,
                row.counterparty_country.upper() if row.counterparty_country else None,
                row.amount / 10 ** exponent(row.currency), int(row.created_at.timestamp()),
-               row.channel, row.device)
+               row.channel, customer_device(row.channel, row.device))
 
 
 def payments(conn: Connection) -> tuple[list[Txn], list[bool]]:

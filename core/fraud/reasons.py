@@ -144,6 +144,11 @@ _last: list = [None]  # ranked_groups' last answer (one tuple, replaced whole: s
 
 def _ranked(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, row: Row, top: int) -> list[str]:
     x = np.asarray(row, dtype=np.float64)
+    if getattr(predict, "forest", None) is not None and predict.predict_row(x) < MIN_WEIGHT:
+        # a compiled forest's probability of the row, the same bits as group_predict's (its last row is kept, so
+        # this costs nothing after the score): under MIN_WEIGHT, no variant (a probability, >= 0) can lower it
+        # by MIN_WEIGHT, so no group is named; a third of the desk's payments skip the variants
+        return []
     if hasattr(predict, "group_predict"):  # a compiled classifier: only the trees a group changes are walked again
         p0, p = predict.group_predict(x, reference, _GROUP_COLUMNS)
     else:

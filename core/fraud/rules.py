@@ -20,9 +20,11 @@ def _major(minor: int, exponent: int) -> str:
 
 
 def check(config: FraudConfig, *, counterparty: str | None, country: str | None, amount: int, currency: str,
-          exponent: int, payments_last_hour: int, channel: str = "card") -> list[RuleHit]:
+          exponent: int, payments_last_hour: int, channel: str = "card", usual_ratio: float = 0.0) -> list[RuleHit]:
     """Rule hits for one payment (``amount`` in minor units; the count includes this payment; ``channel``
-    picks the words: "on this card" for card payments, "by this customer" for desk and online transfers)."""
+    picks the words: "on this card" for card payments, "by this customer" for desk and online transfers;
+    ``usual_ratio``: the amount over the customer's usual 30-day amount, feature ``ratio_usual_30d``, 0 when
+    they have no history)."""
     from core.fraud.reasons import payments_of
 
     hits = []
@@ -35,6 +37,13 @@ def check(config: FraudConfig, *, counterparty: str | None, country: str | None,
         hits.append(RuleHit(config.amount_limit_action,
                             f"amount {_major(amount, exponent)} {currency} is over the limit of "
                             f"{_major(limit, exponent)} {currency}", "amount_limit"))
+    least = config.usual_ratio_min_amounts.get(currency.upper())
+    if (config.usual_ratio_limit is not None and least is not None and amount >= least
+            and usual_ratio >= config.usual_ratio_limit):
+        hits.append(RuleHit(config.usual_ratio_action,
+                            f"amount {_major(amount, exponent)} {currency} is {usual_ratio:,.0f} times the "
+                            f"customer's usual amount (rule: {config.usual_ratio_limit:g} times, from "
+                            f"{_major(least, exponent)} {currency})", "usual_ratio"))
     if config.velocity_limit_1h is not None and payments_last_hour > config.velocity_limit_1h:
         hits.append(RuleHit(config.velocity_action,
                             f"{payments_last_hour} {payments_of(channel)} within an hour "

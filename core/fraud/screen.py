@@ -20,7 +20,7 @@ from core.events import FRAUD_DETECTED, publish
 from core.fraud import features, versions
 from core.fraud.config import FraudConfig
 from core.fraud.dbstate import DatabaseStore, ReadState, insert_for, state_write_params
-from core.fraud.txn import Txn, card_key
+from core.fraud.txn import Txn, card_key, customer_device
 from core.persistence.base import utcnow
 from core.persistence.models.fraud import FraudScore
 
@@ -64,7 +64,8 @@ def to_txn(tx: ScreenInput) -> Txn:
         raise ValidationError("the amount must be positive minor units", transfer_id=tx.transfer_id)
     return Txn(tx.transfer_id, card_key(tx.customer_id, tx.debit_account_id, tx.currency), tx.counterparty,
                tx.counterparty_country.upper() if tx.counterparty_country else None,
-               tx.amount / 10 ** tx.exponent, int(tx.at.timestamp()), tx.channel, tx.device)
+               tx.amount / 10 ** tx.exponent, int(tx.at.timestamp()), tx.channel,
+               customer_device(tx.channel, tx.device))
 
 
 class FraudScreen:
@@ -203,6 +204,6 @@ _SCORE_SQL = _SCORE_INSERT[:-1] + " ON CONFLICT DO NOTHING)"
 
 
 def detected_event(tx: ScreenInput, result: ScreenResult) -> dict:
-    """The ``fraud.detected`` payload of a held or declined payment."""
-    return {"transfer_id": tx.transfer_id, "decision": result.decision, "score": round(result.score, 4),
-            "customer_id": tx.customer_id}
+    """The ``fraud.detected`` payload of a held or declined payment: the decision, never the score or the reasons
+    (every desk receives it, tellers' too: QA4 #3; analysts read the score from the alert)."""
+    return {"transfer_id": tx.transfer_id, "decision": result.decision, "customer_id": tx.customer_id}

@@ -28,6 +28,17 @@ class Txn:
     device: str | None = None
 
 
+# Channels whose recorded device is the bank's own workstation (the teller's desk), never the customer's
+STAFF_CHANNELS = frozenset({"desk"})
+
+
+def customer_device(channel: str | None, device: str | None) -> str | None:
+    """The customer's device behind a payment, or None: a desk payment's device is the bank's workstation
+    (recorded so a receipt names the desk), not the customer's, so link analysis, habits and the fraud
+    screen never treat it as one (QA: customers served at the same desk were "Linked: same device")."""
+    return None if channel in STAFF_CHANNELS else device
+
+
 def card_key(customer_id: int | None, debit_account_id: int, currency: str) -> str:
     """The 'card' whose habits features follow: the paying customer in one currency (else the account)."""
     owner = str(customer_id) if customer_id is not None else f"account-{debit_account_id}"

@@ -19,7 +19,8 @@ from core.persistence.base import utcnow
 from core.persistence.models.ai import FraudSettings
 
 TUNABLE = ("review_threshold", "decline_threshold", "amount_limits", "amount_limit_action", "velocity_limit_1h",
-           "velocity_action", "blocked_counterparties", "blocked_countries", "anomaly_weight")
+           "velocity_action", "blocked_counterparties", "blocked_countries", "anomaly_weight", "usual_ratio_limit",
+           "usual_ratio_min_amounts", "usual_ratio_action")
 _TABLE = FraudSettings.__table__
 _SETS = ("blocked_counterparties", "blocked_countries")
 
@@ -39,7 +40,7 @@ def plain(config: FraudConfig) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in TUNABLE:
         value = getattr(config, key)
-        out[key] = sorted(value) if key in _SETS else (dict(value) if key == "amount_limits" else value)
+        out[key] = sorted(value) if key in _SETS else (dict(value) if key in ("amount_limits", "usual_ratio_min_amounts") else value)
     return out
 
 

@@ -52,7 +52,10 @@ def open_account(ledger: Ledger, conn: Connection, actor: Actor, customer_id: in
             raise ValidationError("a deposit account needs a customer")
         row = conn.execute(select(C.c.name).where(C.c.id == customer_id)).first()
         if row is None:
-            raise CustomerNotFound(f"no customer {customer_id}", customer=customer_id)
+            from core.teller.identifiers import customer_number  # the number staff use, never the internal id
+
+            raise CustomerNotFound(f"no customer {customer_number(customer_id)}; find the number with a customer "
+                                   "search", customer=customer_id)
         if isinstance(overdraft, bool) or not isinstance(overdraft, int) or overdraft < 0:
             raise ValidationError(f"the overdraft limit must be zero or positive minor units, got {overdraft!r}")
         name = name or f"{row.name} {currency}"

@@ -83,15 +83,16 @@ def transfer(ledger: "Ledger", actor: Actor, req: TransferRequest, tries: int,
 def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, operation: str | None) -> Any:
     from core.fraud.dbstate import ReadState, state_read_params
     from core.fraud.screen import ScreenInput, detected_event
-    from core.fraud.txn import Txn
+    from core.fraud.txn import Txn, customer_device
 
     screen = ledger.screen
     now = ledger.clock()
     at = req.at or now
     counterparty = req.counterparty or req.credit
     country = req.counterparty_country.upper() if req.counterparty_country else None
-    probe = Txn(req.id, "", counterparty, country, 0.0, int(at.timestamp()), req.channel, req.device)
-    shape = (counterparty is not None, country is not None, req.device is not None) if screen is not None else None
+    device = customer_device(req.channel, req.device)  # a desk's workstation is not the customer's device
+    probe = Txn(req.id, "", counterparty, country, 0.0, int(at.timestamp()), req.channel, device)
+    shape = (counterparty is not None, country is not None, device is not None) if screen is not None else None
     params: list = [req.debit, req.credit, req.currency, req.debit, req.id, now]
     if screen is not None:
         params += state_read_params(probe, screen.store.keep_days, utcnow())  # suppressions: as the screen
@@ -137,6 +138,8 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, ope
             return _decline(ledger, cur, actor, req, tx, verdict, extra, extra_params, detected_event(tx, verdict))
     hold = verdict is not None and verdict.decision == "review"
     result = posting.apply(req, hold=hold)
+    if hold:  # QA4 #2: held until the analyst decides, whatever timeout it asked for (pending.hold_for_review)
+        posting.transfers[-1]["expires_at"] = None
     if posting.gl_movements:
         return LOCKING  # a supervisor moving a GL account's money: audited with its reason on the locking path
     audit = ledger.audit

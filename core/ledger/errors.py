@@ -130,14 +130,29 @@ class LinkedTransferFailed(QenexError):
 
 
 class TransferDeclined(QenexError):
-    """The fraud screen declined the transfer; it did not post."""
+    """The fraud screen declined the transfer; it did not post.
+
+    With the screen's ``reasons`` and ``score`` as raised; a person who may not see fraud details (a teller:
+    ``core.security.roles.sees_fraud_details``) gets ``for_actor``'s copy, which says it was declined by the
+    fraud screen and what to do, without the score or the reasons (QA4 #3: no tipping off)."""
 
     code = "declined"
 
-    def __init__(self, reasons: tuple[str, ...], score: float) -> None:
-        from core.ledger.outcome import DECLINED_NEXT
+    def __init__(self, reasons: tuple[str, ...], score: float | None) -> None:
+        from core.ledger.outcome import DECLINED_AT_DESK, DECLINED_NEXT
 
-        super().__init__("declined by fraud screening: " + ("; ".join(reasons) or "high risk score") + ". "
-                         + DECLINED_NEXT, score=f"{score:.3f}")
+        if score is None:  # the desk's copy
+            super().__init__(DECLINED_AT_DESK + " " + DECLINED_NEXT)
+            reasons = ()
+        else:
+            super().__init__("declined by fraud screening: " + ("; ".join(reasons) or "high risk score") + ". "
+                             + DECLINED_NEXT, score=f"{score:.3f}")
         self.reasons = reasons
         self.score = score
+
+    def for_actor(self, actor: object) -> "TransferDeclined":
+        """This refusal as ``actor`` may read it: the same for roles that see fraud details, else without the
+        score and reasons."""
+        from core.security.roles import sees_fraud_details
+
+        return self if self.score is None or sees_fraud_details(actor) else TransferDeclined((), None)

@@ -2,19 +2,23 @@
 as held with its funds reserved, never as "posted … (pending)"; a declined one says what to do next)."""
 from __future__ import annotations
 
-from core.ledger.money import plain
+from core.ledger.money import format_minor
 from core.ledger.views import TransferResult
 
 DECLINED_NEXT = ("Nothing was posted and no funds are held. Next: check the payment with the customer (payee, "
                  "amount, did they start it themselves?); if it is genuine, ask a supervisor to have the fraud team "
                  "review it before trying again; if not, keep the account safe (place a hold or ask a supervisor to "
                  "freeze it) and report it")
+# What a person without fraud details (a teller) is told of a decline: not the score or the reasons (QA4 #3).
+DECLINED_AT_DESK = ("declined by the fraud screen: the fraud team can see why (the reasons are not shown at the "
+                    "desk).")
 HELD_FOR_REVIEW = "held for fraud review: its funds are reserved on the account, not posted, until an analyst decides"
 
 
 def describe(result: TransferResult, amount: str | None = None) -> str:
-    """One sentence for ``result``; ``amount`` is the amount as the caller shows it (default "12.50 USD")."""
-    amount = amount or f"{plain(result.amount, result.currency)} {result.currency}"
+    """One sentence for ``result``; ``amount`` is the amount as the caller shows it (default "$12.50": grouped, with
+    the currency's symbol, as everywhere)."""
+    amount = amount or format_minor(result.amount, result.currency)
     moved = f"{amount} from {result.debit} to {result.credit}"
     ref = f"id {result.id}" + ("; already done earlier, nothing new" if result.replayed else "")
     approval = getattr(result, "approval", None)

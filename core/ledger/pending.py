@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from core.ledger.service import Ledger
 
 T = store.T
+# Pending transfers whose timeout is not the bank's to lift for a fraud review: an account hold's expiry, and a
+# card capture's (the issuer's authorization lapses on its own).
+KEEP_TIMEOUT = ("hold", "card_capture")
 
 
 def resolve(ledger: Ledger, actor: Actor, pending_id: str, *, post: bool, amount: int | None,
@@ -97,7 +100,7 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
         "state": "posted" if post else "resolved", "pending_id": pending_id, "reverses_id": None,
         "expires_at": None, "code": pend["code"], "description": pend["description"], "channel": pend["channel"],
         "counterparty": pend["counterparty"], "counterparty_country": pend["counterparty_country"],
-        "device": actor.device, "link_id": None, "fingerprint": fingerprint, "created_by": actor.username,
+        "device": pend["device"], "link_id": None, "fingerprint": fingerprint, "created_by": actor.username,
         "created_at": now,
     }
     store.insert_transfers(conn, [row])
@@ -128,6 +131,26 @@ def _check_hold_permission(ledger: Ledger, actor: Actor, pending_id: str) -> Non
             raise ApprovalRequired(f"releasing a hold needs a second person: ask for the release (qenex approvals, or "
                                    f"the Holds tab) and another supervisor approves it; {pending_id} was not released",
                                    id=pending_id)
+
+
+def hold_for_review(conn: Connection, transfer_id: str, now: datetime) -> bool:
+    """QA4 #2: money an open fraud alert holds stays held until the analyst decides. Lift the timeout of the
+    pending transfer ``transfer_id`` (if it is one, still pending and not past its timeout) so no expiry (the
+    balance reads, ``expire``'s sweep, ``qenex transfer expire``) releases it meanwhile; the disposition posts
+    or voids it. Account holds and card captures keep their expiry (``KEEP_TIMEOUT``). Returns True when a timeout was lifted.
+
+    Callers: an alert raised on a pending transfer (``core.cases.intake``) and a four-eyes approval of a
+    transfer still held for review (``core.approvals.execute``); a hold placed for review at posting time gets
+    no timeout in the first place (``Ledger._transfer``, ``core.ledger.desk``). A transfer whose four-eyes
+    request still waits keeps the request's expiry: unapproved in time, it is not sent."""
+    lifted = bool(conn.execute(T.update().where(
+        T.c.id == transfer_id, T.c.kind == "pending", T.c.state == "pending", T.c.code.not_in(KEEP_TIMEOUT),
+        T.c.expires_at.is_not(None), T.c.expires_at > now).values(expires_at=None)).rowcount)
+    if lifted:  # what is held with it follows (a payment order's fee: core.payments.order_fees)
+        from core.payments.order_fees import held_for_review  # payments sit above the ledger
+
+        held_for_review(conn, transfer_id, now)
+    return lifted
 
 
 def is_expired(pend: dict[str, Any], now: datetime) -> bool:

@@ -35,9 +35,14 @@ def normalize(req: TransferRequest, actor: Actor) -> TransferRequest:
     if req.at is not None and req.at.tzinfo is None:
         raise ValidationError("transfer time must be timezone-aware")
     description = _text_fields(req)
-    if (debit, credit, cur, description) == (req.debit, req.credit, req.currency, req.description):
+    # A desk payment names the desk it was made at (its receipt says so): the person's workstation. It is the
+    # bank's, never the customer's device (core.fraud.txn.customer_device leaves it out of links and habits).
+    device = actor.device if req.device is None and req.channel == "desk" and actor.device else req.device
+    if device is not None and len(device) > 64:
+        device = device[:64]
+    if (debit, credit, cur, description, device) == (req.debit, req.credit, req.currency, req.description, req.device):
         return req
-    return replace(req, debit=debit, credit=credit, currency=cur, description=description)
+    return replace(req, debit=debit, credit=credit, currency=cur, description=description, device=device)
 
 
 # The transfers table's text columns and their sizes (core.persistence.models.ledger.Transfer).

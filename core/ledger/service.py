@@ -123,8 +123,12 @@ class Ledger(LedgerReads):
     def transfer(self, actor: Actor, req: TransferRequest,
                  also: Callable[[Connection, TransferResult], None] | None = None, *,
                  operation: str | None = None, four_eyes: bool | None = None) -> TransferResult:
-        """``_transfer_as``; the fraud score and reasons only for ``alert.view`` (a teller reads the decision)."""
-        result = self._transfer_as(actor, req, also, operation=operation, four_eyes=four_eyes)
+        """``_transfer_as``; the fraud score and reasons only for ``alert.view`` (a teller reads the decision), in
+        the result and in a decline's refusal (``TransferDeclined.for_actor``)."""
+        try:
+            result = self._transfer_as(actor, req, also, operation=operation, four_eyes=four_eyes)
+        except TransferDeclined as err:
+            raise err.for_actor(actor) from None
         return result if result.fraud is None or sees_fraud_details(actor) else result._replace(
             fraud=dataclasses.replace(result.fraud, score=None, reasons=()))
 
@@ -219,6 +223,8 @@ class Ledger(LedgerReads):
         if need is not None:  # held until a second person decides, at most until the request expires
             expires_at = self.four_eyes.expires(now)
             posting.transfers[-1]["expires_at"] = expires_at
+        elif result.state == "pending" and screened is not None and screened[1].decision == "review":
+            posting.transfers[-1]["expires_at"] = None  # QA4 #2: held until the analyst decides (pending.hold_for_review)
         self._write(conn, posting)
         self.record(conn, actor, "transfer.hold" if result.state == "pending" else "transfer.post", req.id, None,
                     result.to_dict())

@@ -4,7 +4,8 @@ An order's fee is its own ledger transfer ``<order>:fee`` (customer -> fee incom
 
 - When the order's money is posted at once, the fee posts with it (same transaction).
 - When the order's money is held (four eyes: waiting for a supervisor; or held for fraud review), the fee
-  is held too: a pending ``<order>:fee`` that reserves it on the account and expires with the payment. It
+  is held too: a pending ``<order>:fee`` that reserves it on the account and expires with the payment (or,
+  while an open fraud alert holds the payment, does not expire either: ``held_for_review``). It
   is posted when the payment is (the approval, or an analyst's release), and voided or expired when the
   payment is not (rejected, withdrawn, expired, refused by the fraud review): the customer never pays it.
 - A fee already posted while the payment does not go out (an order cancelled before it was sent, a
@@ -49,6 +50,15 @@ def hold_timeout(conn: Connection, transfer_id: str, now: datetime) -> int | Non
     if expires is None:
         return None
     return max(1, int((expires - now).total_seconds() + 0.999))
+
+
+def held_for_review(conn: Connection, transfer_id: str, now: datetime) -> None:
+    """The order's money ``transfer_id`` is held until an analyst decides (its timeout was lifted,
+    ``core.ledger.pending.hold_for_review``): its held fee no longer expires either (QA4 #2)."""
+    order_id = conn.execute(select(O.c.id).where(O.c.transfer_id == transfer_id, O.c.status == "created")).scalar()
+    if order_id is not None:
+        conn.execute(update(T).where(T.c.id == fee_id(order_id), T.c.state == "pending", T.c.expires_at.is_not(None),
+                                     T.c.expires_at > now).values(expires_at=None))
 
 
 def transfer_resolved(ledger: Any, conn: Connection, actor: Actor, transfer_id: str, state: str,

@@ -118,8 +118,8 @@ class PaymentOrders:
         result = self.ledger.transfer(actor, TransferRequest(
             id=req.id, debit=req.account, credit=clearing_account, amount=req.amount, currency=req.currency,
             code=f"{ben.rail}_out", description=order_description(ben)[:200],
-            channel="transfer", counterparty=ben.counterparty, counterparty_country=ben.country,
-            device=actor.device), also=also, operation="rail")
+            channel="transfer", counterparty=ben.counterparty, counterparty_country=ben.country),
+            also=also, operation="rail")  # no device: the teller's workstation is not the customer's
         view = self.show(actor, req.id, check=False)
         return replace(view, fraud=result.fraud)
 
@@ -146,7 +146,7 @@ class PaymentOrders:
                 verdict = self.ledger.screen.screen(conn, ScreenInput(
                     transfer_id=req.id, customer_id=acc.customer_id, debit_account_id=acc.id, credit_account_id=0,
                     counterparty=ben.counterparty, counterparty_country=ben.country, amount=req.amount, currency=cur,
-                    exponent=money.exponent(cur), at=self.clock(), channel="transfer", device=actor.device))
+                    exponent=money.exponent(cur), at=self.clock(), channel="transfer", device=None))
                 decision, score, reasons = verdict.decision, verdict.score, tuple(verdict.reasons)
         if not sees_fraud_details(actor):  # the decision only: no score or reasons for a teller (tipping off)
             score, reasons = None, ()

@@ -29,13 +29,32 @@ from core.payments.errors import (
 )
 from core.payments.provider import PaymentProvider
 from core.payments.vault import Vault
-from core.payments.views import PaymentRequest, PaymentView, checked_id
+from core.payments.views import PaymentRequest, PaymentView, checked_id, seen_by
 from core.persistence.base import utcnow
 from core.security import guard
 from core.security.roles import Actor, Permission, Role
 
 A = ledger_store.A
 CAPTURE_MODES = ("automatic", "manual")
+
+
+def _as_seen(method: Callable[..., Any]) -> Callable[..., Any]:
+    """What a public method returns or refuses, as its ``actor`` may read it (QA4 #3): no fraud score or reasons
+    for a teller, in a payment, a list of them, or a fraud-screen decline (``views.seen_by``,
+    ``TransferDeclined.for_actor``)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self: Any, actor: Actor, *args: Any, **kw: Any) -> Any:
+        try:
+            out = method(self, actor, *args, **kw)
+        except TransferDeclined as err:
+            raise err.for_actor(actor) from None
+        if isinstance(out, PaymentView):
+            return seen_by(out, actor)
+        return [seen_by(v, actor) for v in out] if isinstance(out, list) else out
+
+    return wrapper
 
 
 class PaymentService:
@@ -65,6 +84,7 @@ class PaymentService:
         live.publish(conn, "payment.updated", {"id": payment_id, "status": status})
 
     # -- create ---------------------------------------------------------------------------------
+    @_as_seen
     def create(self, actor: Actor, req: PaymentRequest) -> PaymentView:
         """Tokenise the card, screen, authorize with the provider and (automatic capture) capture.
 
@@ -152,7 +172,7 @@ class PaymentService:
                 tx = ScreenInput(transfer_id=review.hold_id(req.id), customer_id=acc.customer_id, debit_account_id=acc.id,
                                  credit_account_id=acc.id, counterparty=card.token, counterparty_country=None,
                                  amount=req.amount, currency=req.currency, exponent=exponent(req.currency), at=now,
-                                 channel="card", device=actor.device)
+                                 channel="card", device=None)  # the desk's workstation is not the customer's
                 verdict = self.screen.screen(conn, tx)
                 decision, score = verdict.decision, verdict.score
                 self.screen.record(conn, tx, verdict)
@@ -205,6 +225,7 @@ class PaymentService:
             return self.capture(actor, view.id)
         return view
 
+    @_as_seen
     def follow_transfer(self, actor: Actor, transfer_id: str) -> PaymentView | None:
         """After a fraud disposition on ``transfer_id``: if it is a card payment's held capture, capture or
         cancel at the provider as the disposition decided (None when it is not a card payment)."""
@@ -217,6 +238,7 @@ class PaymentService:
         return review.follow(self, actor, payment_id)
 
     # -- the steps after create -------------------------------------------------------------------
+    @_as_seen
     def confirm(self, actor: Actor, payment_id: str, *, authenticate: bool | None = None) -> PaymentView:
         """Continue after 3-D Secure: reads the provider's state (the cardholder approved with their bank).
 
@@ -240,6 +262,7 @@ class PaymentService:
                                "finish in their banking app, then confirm again")
         return self._maybe_capture(actor, view)
 
+    @_as_seen
     def capture(self, actor: Actor, payment_id: str, amount: int | None = None) -> PaymentView:
         """Capture all (default) or part of an authorization; posts card clearing -> customer once."""
         payment_id = checked_id(payment_id)
@@ -259,6 +282,7 @@ class PaymentService:
             sync.post_capture(self, actor, payment_id, amount, "desk")
         return sync.apply(self, actor, payment_id, state, "desk")
 
+    @_as_seen
     def cancel(self, actor: Actor, payment_id: str) -> PaymentView:
         """Release an authorization (nothing was captured, so no money moves)."""
         payment_id = checked_id(payment_id)
@@ -272,6 +296,7 @@ class PaymentService:
         state = self.provider.cancel(row["provider_ref"], idempotency_key=f"{payment_id}:cancel")
         return sync.apply(self, actor, payment_id, state, "desk")
 
+    @_as_seen
     def refund(self, actor: Actor, payment_id: str, amount: int | None = None,
                request_id: str | None = None) -> PaymentView:
         """Refund all that is left (default) or part; refused above what was captured less earlier refunds."""
@@ -279,6 +304,7 @@ class PaymentService:
         self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
         return refunds.refund(self, actor, payment_id, amount, request_id)
 
+    @_as_seen
     def reconcile(self, actor: Actor, payment_id: str) -> PaymentView:
         payment_id = checked_id(payment_id)
         self.authorize(actor, Permission.PAYMENT_TAKE, payment_id)
@@ -288,6 +314,7 @@ class PaymentService:
         return sync.handle_webhook(self, payload, signature)
 
     # -- reading --------------------------------------------------------------------------------
+    @_as_seen
     def show(self, actor: Actor, payment_id: str, *, check: bool = True) -> PaymentView:
         payment_id = checked_id(payment_id)
         if check:
@@ -298,6 +325,7 @@ class PaymentService:
                 view = replace(view, review_alert=review.open_alert(conn, payment_id))
             return view
 
+    @_as_seen
     def list(self, actor: Actor, *, status: str | None = None, account: str | None = None, search: str | None = None,
              offset: int = 0, limit: int = 100) -> list[PaymentView]:
         """Newest first; ``status`` one of store.NEXT's, ``account`` a number, ``search`` free text."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,6 +119,25 @@ class PaymentView:
                                "actor": e.actor, "detail": e.detail, "transfer_id": e.transfer_id}
                               for e in self.events]
         return data
+
+
+_SCORE_IN_DETAIL = re.compile(r"(fraud screen: [a-z]+) \(\d+(?:\.\d+)?\)")
+
+
+def seen_by(view: PaymentView, actor: Any) -> PaymentView:
+    """``view`` as ``actor`` may read it (QA4 #3): a person without fraud details (a teller,
+    ``core.security.roles.sees_fraud_details``) gets no fraud score, and a fraud-screen decline's message and the
+    history say it was declined or held by the fraud screen without the screen's reasons or score."""
+    from dataclasses import replace
+
+    from core.ledger.outcome import DECLINED_AT_DESK
+    from core.security.roles import sees_fraud_details
+
+    if sees_fraud_details(actor):
+        return view
+    message = DECLINED_AT_DESK if view.decline_code == "fraud_screen" else view.message
+    events = tuple(replace(e, detail=_SCORE_IN_DETAIL.sub(r"\1", e.detail or "")) for e in view.events)
+    return replace(view, fraud_score=None, message=message, events=events)
 
 
 def checked_id(value: object, what: str = "payment id") -> str:

@@ -21,11 +21,14 @@ from sqlalchemy.exc import DBAPIError
 _INT8 = psycopg.adapters.get_dumper(Int8, PyFormat.BINARY)
 
 # psycopg caches the conversion of a statement's %s placeholders (a regex pass over the text) only for
-# statements with at most 50 parameters, a guard against huge one-off statements. The desk's one-statement
-# posting (core.ledger.desk) has about 130 and is one of a few fixed texts; parsing it again on every
-# transfer cost a fifth of the desk's client time. The cache stays bounded (psycopg's LRU of 128 texts).
+# statements with at most 50 parameters and 4 KB, a guard against huge one-off statements. The desk's
+# one-statement posting (core.ledger.desk) has about 140 parameters and 3.8 KB (a review with its alert)
+# and is one of a few fixed texts; parsing it again on every transfer cost a fifth of the desk's client
+# time. The cache stays bounded (psycopg's LRU of 128 texts); tests/ledger/test_desk_path.py checks it hits.
 if getattr(psycopg._queries, "MAX_CACHED_STATEMENT_PARAMS", 0) < 200:  # noqa: SLF001 - see above
     psycopg._queries.MAX_CACHED_STATEMENT_PARAMS = 200  # noqa: SLF001
+if getattr(psycopg._queries, "MAX_CACHED_STATEMENT_LENGTH", 0) < 16_384:  # noqa: SLF001 - room to grow
+    psycopg._queries.MAX_CACHED_STATEMENT_LENGTH = 16_384  # noqa: SLF001
 
 
 def _cursor(pooled: Any) -> psycopg.Cursor:

@@ -13,18 +13,24 @@ GENESIS = "0" * 64  # prev_hash of the very first entry
 SIGNATURE_CONTEXT = b"qenex-audit-batch-v1"  # ML-DSA context string: these signatures mean nothing elsewhere
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def jsonable(value: Any) -> Any:
     """``value`` as plain JSON data (dates ISO 8601, Decimals as strings, enums by value).
 
     Refuses keys that look like secrets: before/after data must never hold passwords or secrets.
     """
+    if type(value) in _PLAIN:  # most values: answered before the checks below (a subclass, e.g. an enum, is not)
+        return value
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
             name = str(key.value if isinstance(key, Enum) else key)
-            if "password" in name.lower() or "secret" in name.lower():
+            lower = name.lower()
+            if "password" in lower or "secret" in lower:
                 raise ValueError(f"audit data must not contain secrets (key {name!r})")
-            out[name] = jsonable(item)
+            out[name] = item if type(item) in _PLAIN else jsonable(item)
         return out
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [jsonable(v) for v in value]

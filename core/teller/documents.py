@@ -118,6 +118,16 @@ def _a_file(path: Path) -> None:
         raise DocumentError(f"{path} is a folder; give a file name (e.g. {path / 'statement.csv'})", path=str(path))
 
 
+def _desk(transfer: dict[str, Any]) -> tuple[str, str]:
+    """Where the payment was made: a desk payment names the bank's desk (its workstation, recorded with every
+    desk posting); another channel's device is the customer's and is not printed."""
+    if transfer.get("channel", "desk") == "desk":
+        return ("Desk", transfer["device"] or "not recorded")
+    from core.fraud.reasons import CHANNEL_WORDS
+
+    return ("Channel", CHANNEL_WORDS.get(transfer["channel"], transfer["channel"]))
+
+
 def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[str, str], copy: int,
                 printed_by: str, fraud: str | None = None, fee: int = 0) -> Document:
     """A receipt for one transfer row (``store.transfers_by_id``); ``debit``/``credit`` are (number, name);
@@ -138,7 +148,7 @@ def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[
         ("Description", transfer["description"] or transfer["code"]),
         ("Status", state + (f" - {fraud}" if fraud else "")),
         ("Teller", transfer["created_by"]),
-        ("Desk", transfer["device"] or "-"),
+        _desk(transfer),
         ("Printed by", printed_by),
         ("Copy", "original" if copy == 1 else f"reprint, copy {copy}"),
     ], key_width=35)

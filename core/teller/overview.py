@@ -86,6 +86,9 @@ def account_detail(conn: Connection, view: AccountView, now: datetime) -> Accoun
         pending_in -= conn.execute(select(func.coalesce(func.sum(T.c.amount), 0)).where(
             T.c.credit_account_id == view.id, T.c.state == "pending", T.c.expires_at <= now)).scalar_one()
     active = holds.list_holds(conn, [view.id], now)
+    from core.approvals.overdraft import waiting_request  # here: core.approvals reads core.teller's holds
+
+    view = waiting_request(conn, view, now)  # an overdraft asked for reads "… requested, waiting for approval"
     return AccountDetail(view, account_iban(view.number, view.kind), sum(h.amount for h in active),
                          view.current - view.available, int(pending_in), active)
 

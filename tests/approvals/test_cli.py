@@ -26,7 +26,7 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     _users(qenex, monkeypatch)
     qenex("customer", "add", "--name", "Ada")
     acc = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
-    qenex("deposit", "--account", acc, "--amount", "100", "--currency", "USD")
+    qenex("deposit", "--system", "--account", acc, "--amount", "100", "--currency", "USD")
     hold = qenex("hold", "place", acc, "--amount", "10", "--reason", "fraud", "--days", "3", "--json")[1]["id"]
 
     code, freeze, _ = qenex("approvals", "request", "freeze", acc, "--note", "card stolen", "--as", "tina", "--json")
@@ -81,12 +81,67 @@ def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeyp
     code, text, err = qenex("account", "open", "--customer", "1", "--currency", "USD", "--overdraft", "5000000",
                             "--as", "tina", "--note", "salary")
     assert code == 0, err
-    assert "above your limit" in text and "until then the account has no overdraft" in text
+    assert "$5,000,000.00 requested, waiting for approval" in text and "until then the account has no overdraft" in text
+    assert "above your limit" in text
     acc = qenex("accounts", "--json")[1][0]
     assert acc["overdraft_limit"] == "0.00"
     code, data, _ = qenex("account", "overdraft", acc["number"], "500", "--as", "tina", "--json")
     assert code == 0 and data["overdraft_limit"] == "500.00" and "overdraft_approval" not in data
     [req] = qenex("approvals", "list", "--json")[1]["requests"]
     assert req["kind"] == "overdraft" and req["amount"] == "5000000.00"
+    code, _, err = qenex("approvals", "approve", str(req["id"]), "--as", "sam")  # QA4 #1: above sam's own limit
+    assert code == 1 and "above_approval_limit" in err and "above your supervisor limit of $25,000.00" in err
+    assert "QENEX_OVERDRAFT_LIMITS" in err and "nothing was changed" in err
+    assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "500.00"
+    monkeypatch.setenv("QENEX_OVERDRAFT_LIMITS", "supervisor=5000000")
     assert qenex("approvals", "approve", str(req["id"]), "--as", "sam")[0] == 0
     assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "5000000.00"
+    # QA: raising a kept limit says it is kept, not that the account has none
+    code, text, err = qenex("account", "overdraft", acc["number"], "9000000", "--as", "tina")
+    assert code == 0, err
+    assert "$9,000,000.00 requested, waiting for approval" in text and "until then the limit stays $5,000,000.00" in text
+    assert "has no overdraft" not in text
+
+
+def test_moving_customer_money_from_the_command_line_needs_a_named_person(qenex, monkeypatch):  # noqa: F811
+    """QA: 'qenex transfer --from A --to B --amount 15000' without --as posted $15,000.00 as the unnamed system
+    operator, past every four-eyes limit. Now --as USER (a sign-in; their limits apply) or an explicit --system
+    (imports and batch jobs)."""
+    _users(qenex, monkeypatch)
+    qenex("customer", "add", "--name", "Ada")
+    qenex("customer", "add", "--name", "Bob")
+    a = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
+    b = qenex("account", "open", "--customer", "2", "--currency", "USD", "--json")[1]["number"]
+    for argv in (("transfer", "--from", a, "--to", b, "--amount", "15000"), ("deposit", "--account", a, "--amount", "9"),
+                 ("withdraw", "--account", a, "--amount", "9")):
+        code, _, err = qenex(*argv)
+        assert code == 2 and "needs a named person: add --as USER" in err and "Nothing was moved" in err, err
+    assert qenex("balance", a, "--json")[1]["current"] == "0.00"
+    assert qenex("deposit", "--system", "--account", a, "--amount", "20000")[0] == 0  # the documented operator path
+    code, _, err = qenex("transfer", "--system", "--as", "tina", "--from", a, "--to", b, "--amount", "1")
+    assert code == 2 and "not both" in err
+    monkeypatch.setenv("QENEX_PASSWORD", "correct horse battery")
+    code, text, err = qenex("transfer", "--from", a, "--to", b, "--amount", "15000", "--as", "tina")
+    assert code == 0, err
+    assert "$15,000.00" in text and "approval" in text  # above the teller's limit: it waits for a supervisor
+    assert qenex("balance", b, "--json")[1]["current"] == "0.00"
+    [req] = qenex("approvals", "list", "--json")[1]["requests"]
+    assert req["kind"] == "transfer" and req["maker"] == "tina" and req["amount"] == "15000.00"
+
+
+def test_bulk_approve_refuses_each_request_above_the_checkers_limit(qenex, monkeypatch):  # noqa: F811
+    """QA4 #1: qenex approvals approve ID ID: a request above the checker's own limit is refused on its own line."""
+    _users(qenex, monkeypatch)
+    numbers = []
+    for n, name in enumerate(("Ada Lovelace", "Bob Example"), 1):
+        qenex("customer", "add", "--name", name)
+        numbers.append(qenex("account", "open", "--customer", str(n), "--currency", "USD", "--json")[1]["number"])
+    for number, amount in zip(numbers, ("2000", "30000")):  # teller overdraft limit 1,000, supervisor 25,000
+        code, _, err = qenex("account", "overdraft", number, amount, "--as", "tina")
+        assert code == 0, err
+    small, big = (r["id"] for r in qenex("approvals", "list", "--json")[1]["requests"])
+    code, text, _ = qenex("approvals", "approve", str(small), str(big), "--as", "sam")
+    assert code == 1 and f"request #{small}: approved" in text
+    assert f"request #{big}: refused: above_approval_limit" in text and "above your supervisor limit of $25,000.00" in text
+    assert "1 approved, 1 refused" in text
+    assert qenex("approvals", "list", "--json")[1]["total"] == 1  # the big one still waits

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.approvals import (
-    ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
+    AboveApprovalLimit, ApprovalExpired, ApprovalNotPending, ApprovalRequired, CheckerRequired, InvalidApproval, OwnRequest,
 )
 from core.errors import PermissionDenied
 from core.ledger.views import TransferRequest
@@ -69,6 +69,9 @@ def test_the_maker_never_decides_their_own_and_the_system_is_no_checker(desk, en
     assert "approval.refused" in _actions(engine)
     with pytest.raises(ApprovalRequired):  # nor past the inbox through the ledger's pending-transfer post
         ledger.post_pending(SUPERVISOR, own.id)
+    with pytest.raises(AboveApprovalLimit):  # QA4 #1: above every supervisor's limit: nobody approves it yet
+        approvals.approve(SUPERVISOR_2, own.approval)
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 6_000_00)
     assert approvals.approve(SUPERVISOR_2, own.approval).state == "approved"
 
 
@@ -329,3 +332,43 @@ def test_a_tellers_transfer_preview_leaves_the_fraud_score_and_reasons_out(desk)
     done = _ledger.transfer(TELLER, _big(a, b, 50_00, "p-1"))  # the result too: the decision alone
     assert done.fraud.decision == mine.decision and done.to_dict()["fraud"] == {
         "decision": mine.decision, "score": None, "reasons": []}
+
+
+def test_an_approved_transfer_held_for_fraud_review_outlives_its_timeout_until_the_analyst_decides(desk, clock):
+    """QA4 #2: approving a transfer an open alert holds lifts its timeout: no sweep releases it or closes the
+    alert "hold expired"; the analyst's decision ends the hold."""
+    from core.cases import intake
+    from core.cases.dispositions import Decision
+    from core.cases.service import FraudDesk
+
+    ledger, approvals, _t, (a, b) = desk
+    cases = FraudDesk(ledger, clock=clock)
+    held = ledger.transfer(TELLER, _big(a, b, 1_200_00, "held-long"))
+    alert = ledger.run(lambda conn: intake.raise_manual(conn, "anna", held.id, "looks odd", clock()))
+    assert ledger.transfer_row(TELLER, held.id)["expires_at"] is not None  # still the request's expiry
+    approvals.approve(SUPERVISOR, held.approval, "customer confirmed by phone")
+    assert ledger.transfer_row(TELLER, held.id)["expires_at"] is None
+    clock.advance(hours=30)  # past the request's 2 hours (the old timeout)
+    assert ledger.expire_pending(SYSTEM_ACTOR) == 0 and approvals.expire(SYSTEM_ACTOR) == 0
+    assert ledger.balance(TELLER, a).available == 20_000_00 - 1_200_00  # still held
+    assert ledger.transfer_row(TELLER, held.id)["state"] == "pending"
+    assert cases.alert(ANALYST, alert).status == "open"
+    cases.claim(ANALYST, alert)
+    cases.dispose(ANALYST, alert, Decision("false-positive", note="called the customer, all fine"))
+    assert ledger.balance(TELLER, b).current == 1_200_00
+
+
+def test_a_waiting_request_held_for_fraud_review_still_expires_unapproved(desk, clock):
+    """QA4 #2: nobody approved in time: the request's expiry ends it (the payment is not sent), as before."""
+    from core.cases import intake
+
+    ledger, approvals, _t, (a, b) = desk
+    held = ledger.transfer(TELLER, _big(a, b, 1_200_00, "held-unapproved"))
+    alert = ledger.run(lambda conn: intake.raise_manual(conn, "anna", held.id, "looks odd", clock()))
+    clock.advance(hours=3)
+    assert approvals.expire(SYSTEM_ACTOR) == 1
+    assert ledger.balance(TELLER, a).available == 20_000_00 and ledger.balance(TELLER, b).current == 0
+    from core.cases.service import FraudDesk
+
+    closed = FraudDesk(ledger, clock=clock).alert(ANALYST, alert)
+    assert (closed.status, closed.resolution) == ("closed", "hold_expired")

@@ -153,6 +153,33 @@ def test_an_order_refused_by_the_fraud_review_never_pays_its_fee(rail, engine):
     assert _balance(ledger, a) == (START, START)
 
 
+def test_an_approved_order_held_for_fraud_review_keeps_payment_and_fee_held_past_the_old_timeout(rail, engine, clock):
+    """QA4 #2: the approval lifts the payment's timeout (an open alert holds it) and the fee follows it; the
+    analyst's release charges both."""
+    from core.cases.dispositions import Decision
+    from core.cases.service import FraudDesk
+    from core.fraud.config import FraudConfig
+    from core.fraud.screen import FraudScreen
+    from core.persistence.models import FraudAlert
+    from core.security.roles import SYSTEM_ACTOR
+
+    ledger, approvals, orders, a = rail
+    ledger.screen = FraudScreen(engine, config=FraudConfig(amount_limits={"USD": 10_000},
+                                                           amount_limit_action="review"))
+    held = _ach(orders, a, 2_000_00, "o-both")  # above the teller's limit and held for review
+    [req] = approvals.list(SUPERVISOR)
+    assert "still held for fraud review" in approvals.approve(SUPERVISOR, req.id).result
+    clock.advance(hours=5)  # past the request's 2 hours
+    assert ledger.expire_pending(SYSTEM_ACTOR) == 0
+    assert _balance(ledger, a) == (START, START - 2_000_00 - FEE)
+    al = FraudAlert.__table__
+    with engine.connect() as conn:
+        alert_id = conn.execute(select(al.c.id).where(al.c.transfer_id == held.id)).scalar_one()
+    FraudDesk(ledger, clock=clock).dispose(ANALYST, alert_id, Decision("false-positive"))
+    assert orders.show(SUPERVISOR, "o-both").fee_status == "charged"
+    assert _balance(ledger, a) == (START - 2_000_00 - FEE,) * 2
+
+
 def test_a_fee_posted_before_fees_were_held_is_credited_back(rail):
     """An order made before this rule (its fee posted while the payment waited) gets the fee back."""
     from core.ledger.views import TransferRequest

@@ -124,3 +124,39 @@ def test_a_sar_draft_names_only_confirmed_subjects_and_the_filing_bank(desk, hol
     assert "Riverton Savings Bank" in text and "12 Mill Lane, Riverton" in text and "Financial crime unit" in text
     assert "set QENEX_SAR_PHONE" in text
     assert "Ada Lovelace" in text and "Grace" not in text  # Grace's alert is still open: not a subject
+
+
+def test_a_sar_subject_is_named_by_customer_number_with_the_kyc_the_bank_holds(desk, hold, ledger, bank):
+    """QA: Part I gave 'Customer id 382' (the internal id) and left out the date of birth, address and ID
+    document the bank holds. Staff read a customer by the customer number (700000xxx), here as everywhere."""
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from core.persistence.models import Customer
+    from core.teller.identifiers import customer_number
+
+    pytest.importorskip("core.documents.pdf")
+    aid = alert_id(desk, hold(payer=0))
+    cid = desk.detail(ANNA, aid).customer.id
+    with ledger.engine.begin() as conn:
+        conn.execute(update(Customer.__table__).where(Customer.__table__.c.id == cid).values(
+            date_of_birth=date(1980, 2, 3), address="4 Quay Street, Riverton", id_type="passport",
+            id_number="P1234567"))
+    detail = desk.detail(ANNA, aid)
+    assert detail.customer.number == customer_number(cid) and detail.to_dict()["customer"]["number"] == customer_number(cid)
+    case = desk.cases.open(ANNA, "Mule", [aid])
+    desk.dispose(ANNA, aid, Decision("confirmed", note="new device, foreign beneficiary"))
+    text = _pdf_text(desk.cases.sar_draft(ANNA, case.id))
+    assert "Customer number" in text and customer_number(cid) in text and "Customer id" not in text
+    assert "1980-02-03" in text and "4 Quay Street, Riverton" in text and "passport P1234567" in text
+
+
+def test_an_unknown_customer_is_named_by_customer_number(ledger):
+    """Staff read a customer by the customer number, in refusals too (never the internal id)."""
+    from core.errors import QenexError
+    from core.security.roles import SYSTEM_ACTOR
+    from core.teller.identifiers import customer_number
+
+    with pytest.raises(QenexError, match=f"no customer {customer_number(999)}"):
+        ledger.open_account(SYSTEM_ACTOR, 999, "USD")

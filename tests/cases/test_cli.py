@@ -77,6 +77,9 @@ def test_alerts_flow(held, capsys):
                                                                      (False, "alert_not_found")]
     code, text, _ = run(capsys, "alerts", "show", rest[0])
     assert code == 0 and "against the customer's normal:" in text and "claimed by bob" in text
+    import re
+
+    assert re.search(r"customer .+ \(7\d{8}, US\)", text), text  # the customer number staff use, not the id
     assert run(capsys, "alerts", "release", rest[0], "--as", "bob")[0] == 0
     code, _, err = run(capsys, "alerts", "list", "--as", "nobody")
     assert code == 1 and err.startswith("qenex: not_found: no user 'nobody'")

@@ -1,7 +1,7 @@
 """Suppressions switch a rule off in the screen (and expire); SLA bands, overdue escalation; chart data."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -77,6 +77,29 @@ def test_sla_bands_are_configurable_and_overdue_alerts_escalate(ledger, hold):
     assert desk.stats(SAM).breaches[-1][1] == 1
 
 
+def test_overdue_and_escalated_are_two_plainly_named_states(ledger, hold):
+    """QA4 #4: an SLA-overdue alert stays open to analysts and is listed under Overdue (not Escalated); an
+    analyst's escalation is supervisors-only and listed under Escalated; both show who may act."""
+    from core.cases.queue import AlertFilter
+
+    clock = [utcnow()]
+    desk = FraudDesk(ledger, clock=lambda: clock[0])
+    late, handed = alert_id(desk, hold()), alert_id(desk, hold())
+    desk.dispose(ANNA, handed, Decision("escalate", note="customer says it is theirs, but the device is new"))
+    clock[0] += timedelta(days=2)
+    assert desk.escalate_overdue(SAM) == [late]
+    listed = {s: [a.id for a in desk.alerts(SAM, AlertFilter(status=s))] for s in ("escalated", "overdue", "supervise")}
+    assert listed["escalated"] == [handed]  # every row under Escalated reads "escalated"
+    assert sorted(listed["overdue"]) == sorted(listed["supervise"]) == sorted([late, handed])
+    row, up = desk.alert(ANNA, late), desk.alert(SAM, handed)
+    assert row.state(clock[0]) == "open" and "overdue" in row.escalation_words and "analysts may" in row.escalation_words
+    assert up.state(clock[0]) == "escalated" and "only a supervisor" in up.escalation_words
+    assert desk.claim(ANNA, late).id == late  # an analyst still works an overdue alert
+    sla_event = next(e for e in desk.detail(SAM, late).events if e.kind == "sla_breach")
+    words = sla_event.describe(timezone.utc)
+    assert "escalated" not in words and "analysts may still work it" in words
+
+
 @pytest.mark.parametrize("bands", [(Band("a", 0.5, 10),), (Band("a", 0.0, 10), Band("a", 0.5, 5)),
                                    (Band("a", 0.0, 0),), (Band("a b", 0.0, 10),)])
 def test_bad_sla_bands(bands):
@@ -131,3 +154,26 @@ def test_a_suppression_needs_a_note_whichever_way_it_is_made(desk, hold, engine)
     with pytest.raises(NoteRequired, match="suppressing a rule needs a note"):
         desk.suppress(ANNA, aid, "amount_limit", "counterparty", 30, "  ")
     assert desk.suppressions(SAM) == []
+
+
+def test_a_desk_workstation_is_nobodys_device(desk, ledger, hold, bank):
+    """QA: customers served at the same desk were 'Linked: same device' and habits said 'Device desk-t used
+    1 time'. A desk payment records the bank's workstation (its receipt names the desk) but link analysis,
+    habits and the activity timeline leave it out; a customer's own device still links."""
+    ledger.transfer(TINA, TransferRequest("usual-desk", bank[0], bank[1], 20_00, "USD"))  # Ada at Tina's desk
+    ledger.deposit(TINA, bank[2], 50_00, "USD")  # cash at the same desk names it too
+    assert ledger.transfer_row(SAM, "usual-desk")["device"] == TINA.device
+    first, second = hold(400_00, payer=0, payee=2), hold(300_00, payer=1, payee=0)  # Ada and Grace at Tina's desk
+    d = desk.detail(ANNA, alert_id(desk, first))
+    assert all("same device" not in r.shared for r in d.related_alerts)
+    assert all(t.shared != "same device" for t in d.related_transfers)
+    norms = {n.name: n for n in d.normal}
+    assert norms["Device"].value == "none: paid at the bank's desk" and not norms["Device"].unusual
+    assert "new_device" not in [i.kind for i in d.activity]
+    assert not any("device" in r for r in d.alert.reasons)  # the screen does not score it as a new device
+    assert second not in [t.id for t in d.related_transfers if t.shared == "same device"]
+    # a customer's own device still links two payments
+    a = hold(250_00, payer=0, payee=2, channel="online", device="phone-1")
+    b = hold(260_00, payer=1, payee=0, channel="online", device="phone-1")
+    linked = desk.detail(ANNA, alert_id(desk, a))
+    assert any(r.alert.transfer_id == b and "same device" in r.shared for r in linked.related_alerts)

@@ -94,7 +94,7 @@ def bank(tmp_path_factory):
         assert main(["customer", "add", "--name", "Walker"]) == 0
         for _ in range(2):
             assert main(["account", "open", "--customer", "1", "--currency", "USD"]) == 0
-        assert main(["deposit", "--account", "1000000016", "--amount", "100", "--currency", "USD"]) == 0
+        assert main(["deposit", "--system", "--account", "1000000016", "--amount", "100", "--currency", "USD"]) == 0
     finally:
         for k, v in saved.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)

@@ -287,3 +287,22 @@ def test_another_tellers_drawer_is_theirs_or_a_supervisors(drawers, account, eng
     with pytest.raises(PermissionDenied, match="teller or supervisor role may"):  # CTR flags hold ID documents
         drawers.cash_reports(Actor("anna", Role.ANALYST))
     assert drawers.session(SAM, s.id).teller == "tina" and drawers.report(SAM, s.id).output().startswith(b"%PDF")
+
+
+def test_the_review_checks_the_drawer_first_and_its_cash_before_anything_is_written(drawers, account):
+    """QA: a $5,000.00 withdrawal was reviewed 'Pay out $5,000.00 in cash' from a drawer holding $2,700.00,
+    and a $12,000.00 deposit with no drawer open asked for the ID document first. core checks the drawer
+    first (open? holds enough for cash out?), before the CTR document, at review (cash_check) and at posting."""
+    with pytest.raises(NoOpenDrawer, match="no open USD cash drawer"):  # not 'ID document required'
+        drawers.deposit(TINA, account, usd("12000"), "USD")
+    with pytest.raises(NoOpenDrawer, match="no open USD cash drawer"):
+        drawers.cash_check(TINA, usd("12000"), "USD", deposit=True)
+    drawers.open(TINA, "D1", "USD", {usd("100"): 27})  # 2,700.00
+    with pytest.raises(InsufficientFunds, match="holds less than \\$5,000.00; bring cash from the vault") as err:
+        drawers.cash_check(TINA, usd("5000"), "USD", deposit=False)
+    assert "2,700" not in err.value.message and err.value.details["field"] == "amount"  # the count stays blind
+    with pytest.raises(InsufficientFunds, match="holds less than"):  # before the ID document is asked for
+        drawers.withdraw(TINA, account, usd("12000"), "USD")
+    ready = drawers.cash_check(TINA, usd("2700"), "USD", deposit=False)
+    assert (ready.drawer, ready.status, ready.cash) == ("D1", "open", None)
+    assert drawers.cash_check(TINA, usd("12000"), "USD", deposit=True).drawer == "D1"

@@ -66,3 +66,26 @@ def test_reasons_name_the_groups_that_raise_the_score_with_the_transactions_numb
     reference = np.array(_row(ratio_usual_30d=1.0, ratio_30d=1.0, card_n_30d=12, amount=30.0))
     words = reasons.explain(predict, reference, row, TX, "EUR", 3)
     assert words == ["amount 5.2 × this card's 30-day average", "terminal had 12 % fraud over the last 7 days"]
+
+
+def test_a_payment_hundreds_of_times_the_usual_amount_is_held_whatever_the_model_says():
+    """QA: a first 9,500.00 USD desk transfer from a customer whose usual amount was ~16.00 USD (576 times) was
+    approved. The usual-ratio rule (a versioned setting) holds it for review; small amounts and ordinary
+    ratios pass, and None switches it off."""
+    from core.fraud import versions
+
+    desk = Txn("qa", "382:USD", "payee", None, 9_500.0, 1_700_000_000, "desk", None)
+    row = _row(ratio_usual_30d=576.0, card_n_30d=12.0)
+    held = assess(None, FraudConfig(), desk, row, amount=9_500_00, currency="USD", exponent=2)
+    assert held.decision == "review"
+    assert "amount 9,500.00 USD is 576 times the customer's usual amount" in held.reasons[0]
+    ordinary = _row(ratio_usual_30d=20.0, card_n_30d=12.0)
+    assert assess(None, FraudConfig(), desk, ordinary, amount=9_500_00, currency="USD", exponent=2).decision == "approve"
+    small = dict(amount=1_999_00, currency="USD", exponent=2)
+    assert assess(None, FraudConfig(), desk, row, **small).decision == "approve"  # under the minimum
+    off = FraudConfig(usual_ratio_limit=None)
+    assert assess(None, off, desk, row, amount=9_500_00, currency="USD", exponent=2).decision == "approve"
+    assert versions.plain(FraudConfig())["usual_ratio_limit"] == 100.0
+    assert versions.apply(FraudConfig(), {"usual_ratio_limit": 200.0}).usual_ratio_limit == 200.0
+    with pytest.raises(ValidationError):
+        FraudConfig(usual_ratio_limit=0.5)

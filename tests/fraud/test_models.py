@@ -136,3 +136,71 @@ def test_a_model_trained_before_features_were_added_reads_its_columns_by_name(da
     with pytest.raises(ValidationError, match="no longer computes"):
         registry.compile_bundle(replace(info, feature_names=old_names[:-1] + ("retired_feature",)),
                                 {"classifier": model, "anomaly": None, "anomaly_floor": 0.5, "reference": reference})
+
+
+@pytest.mark.parametrize("kind", sorted(CANDIDATES))
+def test_one_payment_scores_as_the_matrix_bit_for_bit(data, kind):
+    """The posting path scores one row with plain floats (decision.row_scores): the same bits as model_scores
+    on the one-row matrix, for every channel, with and without per-channel scales; the reasons' variants give
+    the row's own probability as predict does, also for groups sharing a column."""
+    from core.fraud.config import FraudConfig
+    from core.fraud.decision import model_scores, row_scores
+    from core.fraud.features import FEATURE_NAMES, INDEX
+    from core.fraud.training import ANOMALY_FEATURES
+    from core.fraud.txn import CHANNELS
+
+    X, y, _ = data
+    with threadpool_limits(limits=1, user_api="openmp"):
+        classifier = CANDIDATES[kind](len(y)).fit(X, y)
+        anomaly = IsolationForest(n_estimators=30, random_state=0).fit(X[:, [INDEX[f] for f in ANOMALY_FEATURES]])
+    info = registry.ModelInfo(1, kind, datetime.now(UTC), "tester", datetime.now(UTC), datetime.now(UTC), 7,
+                              FEATURE_NAMES, {}, True)
+    rng = np.random.default_rng(5)
+    scales = {"channel_ceiling": rng.uniform(0.01, 0.9, len(CHANNELS) + 1),
+              "channel_floor": rng.uniform(0.3, 0.7, len(CHANNELS) + 1)}
+    config = FraudConfig(review_threshold=0.2, decline_threshold=0.9, anomaly_weight=0.8)
+    rows = X[rng.choice(len(X), 120, replace=False)].copy()
+    rows[:, INDEX["channel"]] = rng.integers(0, len(CHANNELS) + 2, len(rows))  # unknown codes fold into "other"
+    for bundle in ({"classifier": classifier, "anomaly": anomaly, "anomaly_floor": 0.55, "reference": X[0], **scales},
+                   {"classifier": classifier, "anomaly": None, "anomaly_floor": 0.5, "reference": X[0]},
+                   {"classifier": None, "anomaly": anomaly, "anomaly_floor": 0.5, "reference": X[0]}):
+        model = registry.compile_bundle(info, bundle)
+        for row in rows:
+            score, p, excess = model_scores(model, row[None, :], config)
+            expected = (float(score[0]), None if p is None else float(p[0]),
+                        None if excess is None else float(excess[0]))
+            assert row_scores(model, list(row), config) == expected
+    compiled = compile_classifier(classifier)
+    for groups in (((0, 1), (2,), (5, 7)), ((0, 1), (1, 2), (2, 3, 4))):  # disjoint, then sharing columns
+        for x in rows[:20]:
+            reference = X[rng.integers(len(X))]
+            p0, p = compiled.group_predict(x, reference, groups)
+            variants = np.repeat(x[None, :], len(groups), axis=0)
+            for i, cols in enumerate(groups):
+                variants[i, list(cols)] = reference[list(cols)]
+            assert compiled.predict_row(x) == compiled.predict(x[None, :])[0]
+            if compiled.forest is not None:  # a linear model scores the variants as one matrix product
+                assert p0 == compiled.predict_row(x)
+            assert np.isclose(p0, compiled.predict_row(x), atol=1e-12)
+            assert np.allclose(p, compiled.predict(variants), atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["hgb", "rf"])
+def test_reasons_skip_the_variants_only_when_no_group_can_be_named(data, kind):
+    """A compiled forest's row under MIN_WEIGHT names no group without scoring the variants (a variant's
+    probability is >= 0, so none lowers it by MIN_WEIGHT): the same answer as scoring them, for every row."""
+    from core.fraud.reasons import _GROUP_COLUMNS, GROUPS, MIN_WEIGHT, ranked_groups
+
+    X, y, _ = data
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = compile_classifier(CANDIDATES[kind](len(y)).fit(X, y))
+    reference = np.median(X, axis=0)
+    low = 0
+    for row in X[:300]:
+        p0, p = model.group_predict(row, reference, _GROUP_COLUMNS)
+        weights = p0 - p
+        names = list(GROUPS)
+        expected = [names[i] for i in np.argsort(-weights)[:3] if weights[i] >= MIN_WEIGHT]
+        assert ranked_groups(model, reference, list(row), 3) == expected
+        low += p0 < MIN_WEIGHT
+    assert 0 < low < 300  # both kinds of rows were met

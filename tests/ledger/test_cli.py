@@ -42,7 +42,7 @@ def test_status_and_corrections_need_a_named_person(qenex, tmp_path, capsys):
     on: the command says to ask for it (qenex approvals)."""
     qenex("customer", "add", "--name", "Ada")
     a = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
-    qenex("deposit", "--account", a, "--amount", "100.00", "--currency", "USD", "--id", "cash")
+    qenex("deposit", "--system", "--account", a, "--amount", "100.00", "--currency", "USD", "--id", "cash")
     add_person(tmp_path, "sue", "supervisor")
     add_person(tmp_path, "tom", "teller")
     for argv in (("account", "status", a, "frozen"), ("transfer", "correct", "cash")):
@@ -62,13 +62,13 @@ def test_operator_flow(qenex):
     qenex("customer", "add", "--name", "Bob")
     a = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
     b = qenex("account", "open", "--customer", "2", "--currency", "USD", "--overdraft", "10.00", "--json")[1]["number"]
-    assert qenex("deposit", "--account", a, "--amount", "100.00", "--currency", "USD")[0] == 0
-    code, data, _ = qenex("transfer", "--from", a, "--to", b, "--amount", "12.34", "--currency", "USD",
+    assert qenex("deposit", "--system", "--account", a, "--amount", "100.00", "--currency", "USD")[0] == 0
+    code, data, _ = qenex("transfer", "--system", "--from", a, "--to", b, "--amount", "12.34", "--currency", "USD",
                           "--id", "t1", "--json")
     assert code == 0 and data["state"] == "posted" and data["amount"] == "12.34"
-    assert qenex("transfer", "--from", a, "--to", b, "--amount", "12.34", "--currency", "USD", "--id", "t1",
+    assert qenex("transfer", "--system", "--from", a, "--to", b, "--amount", "12.34", "--currency", "USD", "--id", "t1",
                  "--json")[1]["replayed"] is True
-    assert qenex("transfer", "--from", a, "--to", b, "--amount", "30", "--currency", "USD", "--id", "h",
+    assert qenex("transfer", "--system", "--from", a, "--to", b, "--amount", "30", "--currency", "USD", "--id", "h",
                  "--pending", "--json")[1]["state"] == "pending"
     assert qenex("balance", a, "--json")[1]["available"] == "57.66"
     assert qenex("transfer", "post", "h", "--amount", "10", "--json")[1]["amount"] == "10.00"
@@ -77,7 +77,7 @@ def test_operator_flow(qenex):
         "pending_debits": "0.00", "pending_credits": "0.00"}
     lines = qenex("statement", a, "--json")[1]["lines"]
     assert [ln["balance_after"] for ln in lines] == ["77.66", "87.66", "100.00"]
-    assert qenex("withdraw", "--account", a, "--amount", "7.66", "--currency", "USD")[0] == 0
+    assert qenex("withdraw", "--system", "--account", a, "--amount", "7.66", "--currency", "USD")[0] == 0
     assert len(qenex("accounts", "--json")[1]) == 6  # two customer accounts and four GL accounts
     # QA 40: --customer takes the customer number shown everywhere (the internal id still works)
     from core.teller.identifiers import customer_number
@@ -99,21 +99,21 @@ def test_operator_flow(qenex):
 
 
 @pytest.mark.parametrize("argv,code_word", [
-    (["transfer", "--from", "{a}", "--to", "{b}", "--amount", "1.234", "--currency", "USD"], "too_many_decimals"),
-    (["transfer", "--from", "{a}", "--to", "{b}", "--amount", "1000", "--currency", "USD"], "insufficient_funds"),
-    (["transfer", "--from", "{a}", "--to", "{a}", "--amount", "1", "--currency", "USD"], "same_account"),
-    (["transfer", "--from", "{a}", "--to", "{b}", "--amount", "1", "--currency", "EUR"], "currency_mismatch"),
-    (["transfer", "--from", "{a}", "--to", "{b}", "--amount", "-1", "--currency", "USD"], "invalid_amount"),
-    (["transfer", "--from", "{a}", "--to", "1234567890", "--amount", "1", "--currency", "USD"], "invalid_account_number"),
+    (["transfer", "--system", "--from", "{a}", "--to", "{b}", "--amount", "1.234", "--currency", "USD"], "too_many_decimals"),
+    (["transfer", "--system", "--from", "{a}", "--to", "{b}", "--amount", "1000", "--currency", "USD"], "insufficient_funds"),
+    (["transfer", "--system", "--from", "{a}", "--to", "{a}", "--amount", "1", "--currency", "USD"], "same_account"),
+    (["transfer", "--system", "--from", "{a}", "--to", "{b}", "--amount", "1", "--currency", "EUR"], "currency_mismatch"),
+    (["transfer", "--system", "--from", "{a}", "--to", "{b}", "--amount", "-1", "--currency", "USD"], "invalid_amount"),
+    (["transfer", "--system", "--from", "{a}", "--to", "1234567890", "--amount", "1", "--currency", "USD"], "invalid_account_number"),
     (["transfer", "void", "nope"], "pending_not_found"),
     (["account", "open", "--customer", "99", "--currency", "USD"], "customer_not_found"),
-    (["deposit", "--account", "{a}", "--amount", "1", "--currency", "usdx"], "unknown_currency"),
+    (["deposit", "--system", "--account", "{a}", "--amount", "1", "--currency", "usdx"], "unknown_currency"),
 ])
 def test_refusals_exit_nonzero_with_reason_and_change_nothing(qenex, argv, code_word):
     qenex("customer", "add", "--name", "Ada")
     a = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
     b = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
-    qenex("deposit", "--account", a, "--amount", "5", "--currency", "USD")
+    qenex("deposit", "--system", "--account", a, "--amount", "5", "--currency", "USD")
     before = qenex("accounts", "--json")[1]
     code, _, err = qenex(*[x.format(a=a, b=b) for x in argv])
     assert code == 1 and code_word in err
@@ -143,7 +143,7 @@ def test_issue_8_examples_on_the_command_line(qenex):
     qenex("customer", "add", "--name", "Ada")
     iqd = qenex("account", "open", "--customer", "1", "--currency", "IQD", "--json")[1]["number"]
     usd = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
-    code, data, _ = qenex("deposit", "--account", iqd, "--amount", "1000.250", "--currency", "IQD", "--json")
+    code, data, _ = qenex("deposit", "--system", "--account", iqd, "--amount", "1000.250", "--currency", "IQD", "--json")
     assert code == 0 and data["amount"] == "1000.250"
     assert qenex("balance", iqd, "--json")[1]["current"] == "1000.250"
     before = qenex("accounts", "--json")[1]
@@ -153,10 +153,10 @@ def test_issue_8_examples_on_the_command_line(qenex):
         (["--amount", "92233720368547758.08"], "amount_too_large"),
         (["--amount", "10000000000000.01"], "amount_too_large"),
     ]:
-        code, _, err = qenex("deposit", "--account", usd, "--currency", "USD", *argv)
+        code, _, err = qenex("deposit", "--system", "--account", usd, "--currency", "USD", *argv)
         assert code == 1 and err.startswith(f"qenex: {word}: ") and err.count("\n") == 1, err
     with pytest.raises(SystemExit) as done:
-        qenex("transfer", "--from", usd, "--to", iqd, "--amount", "1", "--currency", "USD", "--pending",
+        qenex("transfer", "--system", "--from", usd, "--to", iqd, "--amount", "1", "--currency", "USD", "--pending",
               "--timeout", "999999999999")
     assert done.value.code == 2
     assert qenex("accounts", "--json")[1] == before
@@ -166,6 +166,6 @@ def test_amounts_typed_in_other_digit_forms_post(qenex):
     qenex("customer", "add", "--name", "Ada")
     usd = qenex("account", "open", "--customer", "1", "--currency", "USD", "--overdraft", "５００", "--json")[1]
     assert usd["overdraft_limit"] == "500.00"
-    code, data, _ = qenex("deposit", "--account", usd["number"].translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+    code, data, _ = qenex("deposit", "--system", "--account", usd["number"].translate(str.maketrans("0123456789", "０１２３４５６７８９")),
                           "--amount", "１２.５０", "--currency", "ｕｓｄ", "--json")
     assert code == 0 and data["amount"] == "12.50"

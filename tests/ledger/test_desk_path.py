@@ -71,11 +71,11 @@ def test_features_through_the_desk_path_equal_a_recomputation(engine, tmp_path):
         payee = payees[int(rng.integers(len(payees)))]
         result = ledger.transfer(SYSTEM_ACTOR, TransferRequest(
             f"f{i}", payers[k], payee, amount, "USD", counterparty=counterparty, counterparty_country=country,
-            device=device, at=at))
+            device=device, at=at, channel="online"))  # online: the device is the customer's (a desk's is not)
         assert result.fraud is not None and result.state == "posted"
         results.append(result)
         txns.append(Txn(f"f{i}", f"{_IDS[payers[k]]}:USD", counterparty or payee, country, amount / 100,
-                        int(at.timestamp()), "desk", device))
+                        int(at.timestamp()), "online", device))
     expected, _ = memory_replay(txns, None, 7)
     for i, result in enumerate(results):
         assert np.allclose(result.fraud.features, expected[i], rtol=1e-9, atol=1e-9), i
@@ -206,3 +206,35 @@ def test_desks_paying_from_one_card_see_each_other_in_a_serial_order(pg_engine, 
     assert sorted(counts) == list(range(1, len(counts) + 1))
     with pg_engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(FraudScore)) == len(counts)
+
+
+@pytest.mark.postgres
+def test_the_desk_paths_statements_are_parsed_once(pg_engine, tmp_path, monkeypatch):
+    """psycopg caches the conversion of a statement's placeholders only under a size it sets (4 KB, 50
+    parameters); core.persistence.driver raises it for the desk path's few long texts, which otherwise were
+    parsed again on every transfer (a regex pass over ~4 KB and ~140 parameters: a tenth of the desk's CPU).
+    The longest shapes (a review with counterparty, country and device; a decline) must hit the cache."""
+    import psycopg
+
+    config = FraudConfig(blocked_counterparties=frozenset({"MULE-1"}), amount_limits={"USD": 500_00},
+                         velocity_limit_1h=None)
+    ledger = _desk(pg_engine, tmp_path, config)
+    (payer,), (payee,) = _customers(ledger, 2)
+    parsed = []
+    uncached = psycopg._queries._query2pg_nocache  # noqa: SLF001
+
+    def counting(query, encoding):  # noqa: ANN001, ANN202
+        parsed.append(len(query))
+        return uncached(query, encoding)
+
+    monkeypatch.setattr(psycopg._queries, "_query2pg_nocache", counting)  # noqa: SLF001
+    for i in range(2):
+        held = ledger.transfer(TELLER, TransferRequest(f"rv{i}", payer, payee, 900_00, "USD", counterparty=f"GB{i}",
+                                                       counterparty_country="GB", device="till-7"))
+        assert held.fraud.decision == "review"
+        assert ledger.transfer(TELLER, TransferRequest(f"ok{i}", payer, payee, 25_00, "USD", counterparty="SHOP",
+                                                       counterparty_country="FR", device="till-7")).state == "posted"
+        with pytest.raises(TransferDeclined):
+            ledger.transfer(TELLER, TransferRequest(f"no{i}", payer, payee, 10_00, "USD", counterparty="MULE-1",
+                                                    counterparty_country="GB", device="till-7"))
+    assert parsed == []

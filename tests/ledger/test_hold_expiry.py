@@ -211,7 +211,8 @@ def test_the_teller_overview_treats_a_timed_out_pending_transfer_as_released(eng
     assert [r.transfer_id for r in after.recent if r.state == "pending"] == []
 
 
-def test_a_held_payment_that_expires_closes_its_fraud_alert(engine, clock):
+def test_a_held_payment_under_review_outlives_its_timeout_in_the_scheduler_sweep(engine, clock):
+    """QA4 #2 (was: expiring closed the alert "hold expired" before an analyst decided)."""
     from sqlalchemy import select
 
     from app.upkeep import expire_due_holds
@@ -230,8 +231,9 @@ def test_a_held_payment_that_expires_closes_its_fraud_alert(engine, clock):
     with engine.connect() as conn:
         assert conn.execute(select(al.c.status).where(al.c.transfer_id == "review-me")).scalar() == "open"
     clock.advance(601)
-    assert expire_due_holds(ledger) == 1
+    assert expire_due_holds(ledger) == 0
     with engine.connect() as conn:
-        row = conn.execute(select(al.c.status, al.c.resolution, al.c.closed_by)
-                           .where(al.c.transfer_id == "review-me")).one()
-    assert tuple(row) == ("closed", "hold_expired", "system")
+        row = conn.execute(select(al.c.status, al.c.resolution).where(al.c.transfer_id == "review-me")).one()
+    assert tuple(row) == ("open", None)
+    assert ledger.transfer_row(S, "review-me")["state"] == "pending"
+    assert ledger.balance(S, a).available == 500_00  # still held

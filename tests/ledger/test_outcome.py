@@ -19,18 +19,18 @@ def result(state: str, kind: str = "single", fraud=None, replayed: bool = False)
 
 def test_held_for_review_is_reported_as_held_with_funds_reserved():
     text = describe(result("pending", "pending", SimpleNamespace(decision="review")))
-    assert text.startswith("Held for fraud review: 12.50 USD from 1000000016 to 1000000024 is reserved")
+    assert text.startswith("Held for fraud review: $12.50 from 1000000016 to 1000000024 is reserved")
     assert "not posted" in text and "an analyst decides" in text
     assert "Posted" not in text and "(pending)" not in text
 
 
 def test_every_state_has_its_own_words():
-    assert describe(result("posted")).startswith("Posted 12.50 USD")
+    assert describe(result("posted")).startswith("Posted $12.50")
     assert describe(result("pending", "pending")).startswith("Held as a pending transfer")
     assert describe(result("pending", "pending", replayed=True)).startswith("Held, not posted")
     assert describe(result("resolved", "void_pending")).startswith("Voided")
     assert describe(result("expired", "pending")).startswith("Expired")
-    assert describe(result("posted", "post_pending")).startswith("Posted 12.50 USD from 1000000016")
+    assert describe(result("posted", "post_pending")).startswith("Posted $12.50 from 1000000016")
     assert "already done earlier" in describe(result("posted", replayed=True))
     for state in ("pending", "resolved", "expired"):
         assert "Posted" not in describe(result(state, "pending"))
@@ -56,11 +56,11 @@ def test_the_command_line_reports_a_pending_transfer_as_held(tmp_path, monkeypat
     import json
 
     numbers = [a["number"] for a in json.loads(capsys.readouterr().out) if a["kind"] == "deposit"]
-    assert main(["deposit", "--account", numbers[0], "--amount", "100.00", "--currency", "USD"]) == 0
-    assert capsys.readouterr().out.startswith("Posted 100.00 USD")
-    assert main(["transfer", "--from", numbers[0], "--to", numbers[1], "--amount", "30", "--currency", "USD",
+    assert main(["deposit", "--system", "--account", numbers[0], "--amount", "100.00", "--currency", "USD"]) == 0
+    assert capsys.readouterr().out.startswith("Posted $100.00")
+    assert main(["transfer", "--system", "--from", numbers[0], "--to", numbers[1], "--amount", "30", "--currency", "USD",
                  "--pending", "--id", "h1"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Held as a pending transfer: 30.00 USD") and "reserved" in out and "Posted" not in out
+    assert out.startswith("Held as a pending transfer: $30.00") and "reserved" in out and "Posted" not in out
     assert main(["transfer", "void", "h1"]) == 0
     assert capsys.readouterr().out.startswith("Voided")

@@ -34,22 +34,26 @@ def accounts(qenex):
     qenex("customer", "add", "--name", "Ada")
     usd = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
     eur = qenex("account", "open", "--customer", "1", "--currency", "EUR", "--json")[1]["number"]
-    qenex("deposit", "--account", usd, "--amount", "500.00", "--currency", "USD")
-    qenex("deposit", "--account", eur, "--amount", "500.00", "--currency", "EUR")
+    qenex("deposit", "--system", "--account", usd, "--amount", "500.00", "--currency", "USD")
+    qenex("deposit", "--system", "--account", eur, "--amount", "500.00", "--currency", "EUR")
     return usd, eur
 
 
 def test_card_payment_flow(qenex, accounts):
     usd, _eur = accounts
-    code, pay, err = qenex("payments", "create", "--account", usd, "--amount", "40.00", "--currency", "USD",
+    code, pay, err = qenex("payments", "create", "--system", "--account", usd, "--amount", "40.00", "--currency", "USD",
                            "--expiry", "12/39", "--capture", "manual", "--json", stdin="4242424242424242\n123\n")
     assert code == 0, err
     assert pay["status"] == "requires_capture" and pay["card"] == "Visa 424242…4242"
     pid = pay["id"]
     assert qenex("payments", "capture", pid, "--amount", "30", "--json")[1]["captured"] == "30.00"
-    assert qenex("payments", "refund", pid, "--amount", "10", "--json")[1]["refunded"] == "10.00"
-    code, _out, err = qenex("payments", "refund", pid, "--amount", "25")
+    assert qenex("payments", "refund", "--system", pid, "--amount", "10", "--json")[1]["refunded"] == "10.00"
+    code, _out, err = qenex("payments", "refund", "--system", pid, "--amount", "25")
     assert code == 1 and err.startswith("qenex: refund_exceeds_captured:") and "Traceback" not in err
+    for argv in (("refund", pid, "--amount", "1"), ("create", "--account", usd, "--amount", "5.00", "--currency",
+                                                     "USD", "--expiry", "12/39")):  # QA: a named person, or --system
+        code, _out, err = qenex("payments", *argv, stdin="4242424242424242\n123\n")
+        assert code == 2 and "needs a named person: add --as USER" in err, err
     shown = qenex("payments", "show", pid, "--json")[1]
     assert [e["kind"] for e in shown["events"]][0] == "created"
     assert len(qenex("payments", "list", "--json")[1]) == 1
@@ -67,7 +71,7 @@ def test_card_payment_flow(qenex, accounts):
 ])
 def test_bad_card_input_is_refused_with_its_reason(qenex, accounts, argv, stdin, word):
     usd, _eur = accounts
-    code, _out, err = qenex("payments", "create", "--account", usd, *argv, stdin=stdin)
+    code, _out, err = qenex("payments", "create", "--system", "--account", usd, *argv, stdin=stdin)
     assert code == 1 and err.startswith(f"qenex: {word}:"), err
     assert "4242424242424241" not in err and "Traceback" not in err
     assert qenex("balance", usd, "--json")[1]["current"] == "500.00"
@@ -80,23 +84,23 @@ def test_unknown_payment(qenex, accounts):
 
 def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
     usd, eur = accounts
-    code, sepa, err = qenex("transfer", "--from", eur, "--to-iban", "DE89 3704 0044 0532 0130 00", "--bic",
+    code, sepa, err = qenex("transfer", "--system", "--from", eur, "--to-iban", "DE89 3704 0044 0532 0130 00", "--bic",
                             "COBADEFFXXX", "--beneficiary", "Erika Mustermann", "--reference", "rent",
                             "--amount", "120.00", "--currency", "EUR", "--json")
     assert code == 0, err
     assert sepa["rail"] == "sepa" and sepa["status"] == "created" and sepa["funds"] == "posted"
-    code, ach, err = qenex("transfer", "--from", usd, "--routing", "011000015", "--to-account", "123456789",
+    code, ach, err = qenex("transfer", "--system", "--from", usd, "--routing", "011000015", "--to-account", "123456789",
                            "--beneficiary", "John Smith", "--amount", "80", "--currency", "USD", "--json")
     assert code == 0 and ach["rail"] == "ach", err
-    code, wire, err = qenex("transfer", "--from", usd, "--wire", "--bic", "CHASUS33", "--to-account", "99887766",
+    code, wire, err = qenex("transfer", "--system", "--from", usd, "--wire", "--bic", "CHASUS33", "--to-account", "99887766",
                             "--beneficiary", "ACME Corp", "--amount", "50", "--currency", "USD", "--json")
     assert code == 0 and wire["rail"] == "wire", err
     assert (ach["fee"], wire["fee"], sepa["fee"]) == ("0.25", "25.00", "0.50")  # the default fee schedule
     assert qenex("balance", usd, "--json")[1]["current"] == "344.75"  # 500 - 80 - 50 - 0.25 - 25.00
-    code, _out, err = qenex("transfer", "--from", eur, "--to-iban", "DE89370400440532013001", "--bic", "COBADEFFXXX",
+    code, _out, err = qenex("transfer", "--system", "--from", eur, "--to-iban", "DE89370400440532013001", "--bic", "COBADEFFXXX",
                             "--beneficiary", "X", "--amount", "1", "--currency", "EUR")
     assert code == 1 and err.startswith("qenex: invalid_beneficiary:") and "IBAN" in err
-    code, _out, err = qenex("transfer", "--from", usd, "--routing", "011000016", "--to-account", "1234",
+    code, _out, err = qenex("transfer", "--system", "--from", usd, "--routing", "011000016", "--to-account", "1234",
                             "--beneficiary", "X", "--amount", "1", "--currency", "USD")
     assert code == 1 and "checksum" in err
     out = tmp_path / "ach.txt"
@@ -120,7 +124,7 @@ def test_outgoing_transfers_and_rails(qenex, accounts, tmp_path):
 def test_reveal_needs_a_named_supervisor_and_a_reason(qenex, accounts, capsys, monkeypatch):
     usd, _eur = accounts
     monkeypatch.setenv("QENEX_PASSWORD", "correct horse battery staple 42")  # --as is a sign-in
-    pay = qenex("payments", "create", "--account", usd, "--amount", "5.00", "--currency", "USD", "--expiry", "12/39",
+    pay = qenex("payments", "create", "--system", "--account", usd, "--amount", "5.00", "--currency", "USD", "--expiry", "12/39",
                 "--json", stdin="4242424242424242\n123\n")[1]
     for name, role in (("sam", "supervisor"), ("tina", "teller")):
         assert qenex("user", "add", name, "--role", role, "--password-stdin",

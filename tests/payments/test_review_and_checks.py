@@ -50,6 +50,26 @@ def _alert(engine, payment_id: str):  # noqa: ANN001, ANN202
             al.c.transfer_id == review.hold_id(payment_id))).first()
 
 
+def test_a_teller_reads_no_fraud_score_or_reasons_on_a_card_payment(pay_env, engine):
+    """QA4 #3: a card payment the screen declines or holds: the teller's refusal, payment and history say what
+    the fraud screen decided, never its score or reasons; a supervisor reads them."""
+    from core.ledger.errors import TransferDeclined
+
+    svc, ledger, _audit, account, _keys = pay_env
+    screen = FraudScreen(engine, config=FraudConfig(amount_limits={"USD": 5_000}, amount_limit_action="decline"))
+    svc.screen = ledger.screen = screen
+    req = _req(account, 7_000)
+    with pytest.raises(TransferDeclined) as info:
+        svc.create(TELLER, req)
+    assert "declined by the fraud screen" in info.value.message and "limit" not in info.value.message
+    mine, theirs = svc.show(TELLER, req.id), svc.show(SUPERVISOR, req.id)
+    assert mine.status == "declined" and mine.fraud_score is None and "limit" not in (mine.message or "")
+    assert theirs.fraud_score is not None and "limit" in (theirs.message or "")
+    assert all("(" not in e.detail for e in mine.events)
+    assert [p.fraud_score for p in svc.list(TELLER)] == [None]
+    assert svc.list(SUPERVISOR)[0].fraud_score is not None
+
+
 @pytest.mark.parametrize("outcome", ["false-positive", "confirmed"])
 def test_held_card_payment_is_resolved_from_the_fraud_queue(review_env, engine, outcome):
     svc, ledger, desk, account = review_env

@@ -15,8 +15,8 @@ def bank(qenex):  # noqa: F811
                          "--id-number", "X1234567", "--json")
     assert code == 0 and ada["kyc_missing"] == []
     acc = qenex("account", "open", "--customer", str(ada["id"]), "--currency", "USD", "--json")[1]["number"]
-    qenex("deposit", "--account", acc, "--amount", "500", "--currency", "USD")
-    qenex("withdraw", "--account", acc, "--amount", "20", "--currency", "USD")
+    qenex("deposit", "--system", "--account", acc, "--amount", "500", "--currency", "USD")
+    qenex("withdraw", "--system", "--account", acc, "--amount", "20", "--currency", "USD")
     return ada, acc
 
 

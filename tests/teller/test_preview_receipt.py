@@ -51,3 +51,20 @@ def test_receipt_then_reprint(teller, two, engine):
     with engine.connect() as conn:
         actions = conn.execute(select(AuditEntry.action).where(AuditEntry.target == "t3")).scalars().all()
     assert actions.count("receipt.print") == 1 and actions.count("receipt.reprint") == 1
+
+
+def test_every_desk_receipt_names_the_desk(teller, two):
+    """QA: a transfer's receipt said 'Desk vm:…' and a cash one 'Desk -'. Every desk posting records the desk
+    it was made at (the person's workstation), so each receipt names it; another channel's receipt names the
+    channel (its device would be the customer's)."""
+    src, dst = two
+    posted = [teller.ledger.transfer(TELLER, TransferRequest(id="d1", debit=src, credit=dst, amount=500,
+                                                             currency="USD")),
+              teller.ledger.deposit(TELLER, src, 700, "USD"), teller.ledger.withdraw(TELLER, src, 300, "USD")]
+    for result in posted:
+        text = _text(teller.receipt(TELLER, result.id)[0].output())
+        assert "(Desk)" in text and f"({TELLER.device})" in text and "(not recorded)" not in text
+    online = teller.ledger.transfer(TELLER, TransferRequest(id="o1", debit=src, credit=dst, amount=500, currency="USD",
+                                                            channel="online", device="phone-7"))
+    text = _text(teller.receipt(TELLER, online.id)[0].output())
+    assert "(Channel)" in text and "(online banking transfer)" in text and "phone-7" not in text

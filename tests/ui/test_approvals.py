@@ -4,6 +4,7 @@ reason; several requests decided together give a result each; a supervisor never
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 from PySide6.QtCore import Qt
 
@@ -107,6 +108,7 @@ def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, ban
     assert "is your own" in inbox.result_label.text()
     qtbot.waitUntil(lambda: inbox.model.rowCount() == 1)
     assert services.ledger.balance(teller, bank[0]).available == 950_00
+    services.approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 100_00)  # QA4 #1: sue's limit covers it now
     other = _inbox(qtbot, services, SUE, 1)
     other.table.selectRow(0)
     other.approve_selected()
@@ -129,9 +131,16 @@ def test_the_maker_withdraws_a_request_from_their_inbox(qtbot, services, bank, t
 
 
 def test_an_overdraft_request_is_shown_as_a_credit_decision(qtbot, services, bank, teller):
-    """QA #20: the teller's $5,000,000.00 overdraft waits; the checker sees it whole and approves it."""
+    """QA #20: the teller's $5,000,000.00 overdraft waits; the checker sees it whole and approves it (QA4 #1:
+    above their own overdraft limit the notice says so and Approve is off until the limit covers it)."""
     customer = services.ledger.add_customer(SYSTEM_ACTOR, "Xavier Example")
     acc = services.ledger.open_account(teller, customer.id, "USD", 5_000_000_00)
+    inbox = _inbox(qtbot, services, SAM, 1)
+    inbox.table.selectRow(0)
+    qtbot.waitUntil(lambda: "above your supervisor limit of $25,000.00" in inbox.notice.text())
+    assert inbox.notice.isVisible() and not inbox.approve_button.isEnabled() and inbox.reject_button.isEnabled()
+    inbox.close()
+    services.approvals.policy.overdrafts["supervisor"] = Decimal(5_000_000)  # the operator raised it
     assert acc.overdraft_limit == 0 and acc.overdraft_request is not None
     inbox = _inbox(qtbot, services, SAM, 1)
     inbox.table.selectRow(0)
@@ -172,3 +181,23 @@ def test_the_review_dialogs_say_the_fraud_team_reviews_without_a_score():
     assert screen_words("review", None, ()) == "held for review by the fraud team"
     assert screen_words("review", 0.67, ("3 payments by this customer in 24 hours",)) == (
         "review (score 0.67): 3 payments by this customer in 24 hours")
+
+
+def test_approving_several_names_each_request_held_for_fraud_review(qtbot, services, bank, teller):
+    """With several requests chosen, the confirmation names those with an open fraud alert (not only a tooltip)
+    and counts only the others' money as posting."""
+    from core.cases import intake
+
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    held = [services.ledger.transfer(teller, TransferRequest(f"m{i}", bank[0], bank[1], (i + 2) * 10_00, "USD"))
+            for i in range(3)]
+    alerts = [services.ledger.run(lambda conn, t=t: intake.raise_manual(conn, "anna", t.id, "looks odd",
+                                                                        services.ledger.clock())) for t in held[:2]]
+    inbox = _inbox(qtbot, services, SAM, 3)
+    inbox.table.selectAll()
+    qtbot.keyClick(inbox.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: inbox.dialog is not None and inbox.dialog.isVisible())
+    review = inbox.dialog.text("Fraud review")
+    assert all(f"(alert #{a})" in review for a in alerts) and "stays held" in review and "analyst" in review
+    assert inbox.dialog.text("Money that posts") == "$40.00"  # only the request without an alert posts
+    inbox.dialog.reject()

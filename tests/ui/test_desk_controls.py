@@ -134,3 +134,19 @@ def test_holds_and_standing_instructions_are_not_offered_on_a_gl_account(qtbot, 
     _select(qtbot, page, bank[0])
     assert holds.place_button.isEnabled() and holds.form.status.isHidden()
     assert standing.add_button.isEnabled() and standing.status.isHidden()
+
+
+def test_a_withdrawal_the_drawer_cannot_pay_is_refused_at_review_not_at_confirm(qtbot, services, bank, teller):
+    """QA: the review said 'Pay out $5,000.00 in cash' from a drawer holding $2,700.00 (the teller's count is
+    blind, so the form could not tell); core's cash_check refuses it before any confirmation opens."""
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})  # 500.00
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.cash_form
+    form.withdraw_radio.setChecked(True)
+    qtbot.keyClicks(form.fields["amount"], "600.00")
+    qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "bring cash from the vault" in form.errors["amount"].text()
+                    or "bring cash from the vault" in form.status.text() or form.dialog is not None, timeout=20_000)
+    assert form.dialog is None
+    assert "holds less than $600.00" in form.errors["amount"].text() + form.status.text()

@@ -103,7 +103,7 @@ def test_supervisors_start_on_escalations_and_tellers_get_no_page(qtbot, service
 
     services.fraud.dispose(ANALYST, alert_id, Decision("escalate", note="beneficiary abroad, new device"))
     window, page = open_page(SUPERVISOR)
-    assert page.queue.filter.status == "escalated"
+    assert page.queue.filter.status == "supervise"  # QA4 #4: escalated or overdue
     assert [a.transfer_id for a in loaded(qtbot, page, 1)] == [tid]
     window.close()
     from ui.main_window import MainWindow

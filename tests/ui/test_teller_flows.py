@@ -69,7 +69,14 @@ def test_new_customer_with_errors_inline_then_added_and_account_opened(qtbot, se
         big.confirm.confirm_button.click()
     account = opened.args[0]
     assert account.overdraft_limit == 0 and account.overdraft_request is not None
-    assert "waits for a supervisor's approval" in big.notice.text()
+    assert "$5,000,000.00 requested, waiting for approval" in big.notice.text()
+    assert "has no overdraft" in big.notice.text()
+    # QA: the hint names the limit in the currency typed (not "$1,000.00 or the same in another currency")
+    eur = page.open_account_dialog()
+    assert "On a USD account you may set up to $1,000.00 yourself" in eur.hint.text()
+    eur.currency.setText("JPY")
+    assert "On a JPY account you may set up to" in eur.hint.text() and "another currency" not in eur.hint.text()
+    eur.reject()
 
 
 def test_statement_filter_and_csv_export(qtbot, services, bank, teller, tmp_path):

@@ -46,7 +46,7 @@ class ApprovalsPage(QWidget):
         self._seq = 0
         self._seq_detail = 0
         self._busy = False
-        self._held_alert: tuple[int, int] | None = None  # (request, its open fraud alert) of the request shown
+        self._above: tuple[int, str] | None = None  # (request, why it is above this checker's limit) of the one shown
         self.dialog: ConfirmDialog | None = None
 
         self.show_filter = QComboBox()
@@ -188,9 +188,9 @@ class ApprovalsPage(QWidget):
 
     def _selection_changed(self, *_args: QItemSelection) -> None:
         chosen = self.selected()
+        self._above = None
         self._update_buttons()
         if len(chosen) != 1:
-            self._held_alert = None
             self.approve_button.setToolTip(self._approve_tip)
             self.detail.show_detail(None, len(chosen))
             return
@@ -202,7 +202,8 @@ class ApprovalsPage(QWidget):
     def _detail_loaded(self, seq: int, detail: ApprovalDetail) -> None:
         if seq == self._seq_detail:
             self.detail.show_detail(detail)
-            self._held_alert = (detail.request.id, detail.open_alert) if detail.open_alert else None
+            self._above = (detail.request.id, detail.above_limit) if detail.above_limit else None
+            self._update_buttons()
             self.approve_button.setToolTip(self._approve_tip + (
                 f"\nRequest #{detail.request.id}'s transfer is held for fraud review (alert #{detail.open_alert}): "
                 "approving keeps it held; it posts only when an analyst clears the alert" if detail.open_alert else ""))
@@ -212,13 +213,16 @@ class ApprovalsPage(QWidget):
         waiting = [r for r in chosen if r.state == "pending"]
         own = [r for r in waiting if r.maker == self.actor.username]
         enabled = bool(waiting) and len(own) < len(waiting) and not self._busy
-        self.approve_button.setEnabled(enabled)
+        # QA4 #1: one request above this checker's own limit (core's words, read with its detail): reject only
+        above = self._above[1] if self._above and [r.id for r in waiting] == [self._above[0]] else None
+        self.approve_button.setEnabled(enabled and above is None)
         self.reject_button.setEnabled(enabled)
         self.withdraw_button.setEnabled(bool(own) and len(own) == len(waiting) and not self._busy)
         only_own = bool(own) and len(own) == len(waiting) and self.decider
-        self.notice.setText(f"Request #{own[0].id} is your own: another supervisor approves or rejects it (four eyes)."
-                            if only_own else "")
-        self.notice.setVisible(only_own)
+        text = (f"Request #{own[0].id} is your own: another supervisor approves or rejects it (four eyes)."
+                if only_own else (above[0].upper() + above[1:] if above else ""))
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     # -- deciding -------------------------------------------------------------------------------
     def _reject_key(self) -> None:
@@ -229,23 +233,49 @@ class ApprovalsPage(QWidget):
         self.reject_selected()
 
     def approve_selected(self) -> None:
-        """Confirm what will happen (Enter confirms), then approve on the worker."""
+        """Look up which of the chosen requests are held for fraud review (on the worker), then confirm what
+        will happen (Enter confirms) and approve on the worker."""
         chosen = [r for r in self.selected() if r.state == "pending"]
         if not self.decider or self._busy or not chosen:
             if self.decider and not chosen:
                 self._say("Select the waiting requests to approve in the list.", ok=False)
             return
+        svc, actor = self.approvals, self.actor
+        held_for = [r.id for r in chosen if r.transfer_id and self.fraud_details]
+
+        def work(_task):  # noqa: ANN001, ANN202
+            alerts = {}
+            for request_id in held_for:  # core says which have an open alert (only to those who see fraud)
+                try:
+                    alert = svc.detail(actor, request_id, activity=1).open_alert
+                except QenexError:
+                    continue  # gone meanwhile: approving it says so, with a result of its own
+                if alert:
+                    alerts[request_id] = alert
+            return alerts
+
+        Op(self, work).success(lambda alerts: self._confirm_approve(chosen, alerts)).failure(
+            lambda err: show_error(self, err)).run_in_background()
+
+    def _confirm_approve(self, chosen: list[ApprovalView], alerts: dict[int, int]) -> None:
+        """The confirmation names every request held for fraud review and its alert (QA: with several chosen
+        it said so only in the Approve button's tooltip): their money stays held for the analyst."""
+        if self._busy or [r.id for r in self.selected() if r.state == "pending"] != [r.id for r in chosen]:
+            return  # the selection moved on while core was asked: the person chooses again
         totals: dict[str, int] = {}
         for r in chosen:
-            if r.amount is not None and r.currency and r.kind not in ("hold_release", "overdraft"):
+            if (r.id not in alerts and r.amount is not None and r.currency
+                    and r.kind not in ("hold_release", "overdraft")):
                 totals[r.currency] = totals.get(r.currency, 0) + r.amount
         rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
                  + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""))]
-        held = self._held_alert if self._held_alert and [r.id for r in chosen] == [self._held_alert[0]] else None
-        if held:
-            rows.append(("Fraud review", f"alert #{held[1]} is open: the money stays held after your approval and "
-                                         "posts only when an analyst clears the alert"))
-        elif totals:
+        if alerts:
+            named = ", ".join(f"#{r} (alert #{a})" for r, a in alerts.items())
+            one = len(alerts) == 1
+            rows.append(("Fraud review", f"{'Request' if one else 'Requests'} {named} {'has' if one else 'have'} "
+                                         f"an open fraud alert: {'its' if one else 'their'} money stays held after "
+                                         "your approval and posts only when an analyst clears the alert"))
+        if totals:
             rows.append(("Money that posts", ", ".join(format_minor(v, c) for c, v in totals.items())))
         if self.note.text().strip():
             rows.append(("Note", self.note.text().strip()))

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timezone
 
 from PySide6.QtCore import QDate, QItemSelection, Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
+    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
     QVBoxLayout, QWidget,
 )
 
@@ -31,6 +31,7 @@ AUDIT_COLUMNS = (
     Column("Change", lambda r: _change(r)),
     Column("Chain", lambda r: f"#{r.seq}" if r.seq is not None else "unsealed"),
 )
+CHANGE = 5  # the column that takes the room: long, read whole in its tooltip or the pane below
 
 
 def _change(record: AuditRecord) -> str:
@@ -91,8 +92,11 @@ class AuditPage(QWidget):
         self.model.loaded.connect(self._counted)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((150, 120, 85, 130, 120, 300)):
+        for column, width in enumerate((150, 120, 85, 130, 120, 300, 80)):
             self.table.setColumnWidth(column, width)
+        header = self.table.horizontalHeader()  # Change takes the room (not Chain); cut, it ends in "…" and
+        header.setStretchLastSection(False)  # shows whole in its tooltip and in the pane below
+        header.setSectionResizeMode(CHANGE, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._show_detail)
         self.detail = QPlainTextEdit(readOnly=True, placeholderText="Select an entry to see its before and after")
         self.count_label = QLabel("", objectName="muted")
@@ -150,9 +154,11 @@ class AuditPage(QWidget):
         record = self.model.row_object(rows[0].row()) if rows else None
         if record is None:
             return
+        change = _change(record)
         self.detail.setPlainText(
             f"{record.action} on {record.target or '—'} by {record.actor} ({record.role})"
             f"{' at ' + record.device if record.device else ''}, {record.at.isoformat()}\n"
+            f"{'change: ' + change + chr(10) if change else ''}"
             f"before: {_json(record.before)}\n"
             f"after:  {_json(record.after)}")
 

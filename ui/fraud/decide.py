@@ -28,6 +28,7 @@ from core.errors import QenexError
 from core.ledger.money import format_minor
 from core.persistence.base import utcnow
 from ui.keys import submit_on_ctrl_enter
+from ui.layout import fit_height, keep_fitted
 from ui.send_dialog import Sender, send
 
 OUTCOMES = (
@@ -142,8 +143,9 @@ class DecideDialog(QDialog):
         self.note.textChanged.connect(lambda: self.error.setText(""))  # the complaint goes once a note is typed
         if outcome in self.buttons:  # else none is chosen for the analyst: they pick one themselves
             self.buttons[outcome].setChecked(True)
-        self._outcome_changed()
         self.resize(620, self.sizeHint().height())
+        self._outcome_changed()  # then fits the height to what the dialog shows at this width
+        keep_fitted(self)  # and later changes too: an error line, a narrower window
         self.note.setFocus()
 
     def _money_words(self, outcome: str) -> str:
@@ -170,6 +172,7 @@ class DecideDialog(QDialog):
             self.ok.setText("Decide")
             self.ok.setToolTip("Choose an outcome first")
             self.summary.setText("Choose an outcome: what happens to the money shows here before you confirm.")
+            fit_height(self)
             return
         self.ok.setToolTip("")
         self.freeze.setVisible(outcome == "confirmed")
@@ -186,6 +189,7 @@ class DecideDialog(QDialog):
         self.ok.setText(f"{verb} ({len(self.alerts)})" if len(self.alerts) > 1 else verb)
         self.summary.setText(self._money_words(outcome))
         self.error.setText("")
+        fit_height(self)  # the options of this outcome shown: nothing is squeezed (QA: Inconclusive clipped)
 
     def decision(self) -> Decision:
         outcome = self.outcome()

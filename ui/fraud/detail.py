@@ -218,7 +218,7 @@ class AlertDetailPanel(QTabWidget):
                                f"Transfer {t.state}{expires} · posted by {t.created_by}")
         who = f"claimed by {a.assignee}" if a.assignee else "unclaimed"
         self.meta.setText(f"Score {a.score:.2f} ({a.band} band) · raised {local(a.created_at)} · "
-                          f"{sla_text(a)} · {who}" + (f" · escalated ({a.escalation})" if a.escalation else ""))
+                          f"{sla_text(a)} · {who}" + (f" · {a.escalation_words}" if a.escalation_words else ""))
         keys = ", ".join(title(k) for k in a.rules)
         self.reasons.setText("\n".join(f"• {r}" for r in a.reasons) + (f"\n\nRules: {keys}" if keys else ""))
         self.suppressed.setText("\n".join(f"Suppressed now: {title(s.rule)} for {s.label} until {local(s.until)}"
@@ -229,7 +229,7 @@ class AlertDetailPanel(QTabWidget):
         else:
             accounts = "; ".join(f"{x.number} {x.currency} {x.status}: balance {format_minor(x.balance, x.currency)}, "
                                  f"available {format_minor(x.available, x.currency)}" for x in c.accounts)
-            self.profile.setText(f"<b>{c.name}</b> · customer #{c.id} · {c.country} · since {c.since:%Y-%m-%d}<br>"
+            self.profile.setText(f"<b>{c.name}</b> · customer {c.number} · {c.country} · since {c.since:%Y-%m-%d}<br>"
                                  f"{accounts}<br>{counted(c.alerts, 'alert')} so far: {c.confirmed} confirmed fraud, "
                                  f"{counted(c.false_positives, 'false positive')}")
         self.activity.set_rows(detail.activity)

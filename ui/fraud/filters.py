@@ -18,7 +18,9 @@ from core.fraud.txn import CHANNELS
 
 TYPING_DELAY_MS = 300
 STATUSES = (("Active (open and escalated)", "active"), ("Open, not snoozed", "open"), ("Claimed by me", "mine"),
-            ("Snoozed", "snoozed"), ("Escalated", "escalated"), ("Overdue", "overdue"), ("Closed", "closed"),
+            ("Snoozed", "snoozed"), ("Escalated (supervisors only)", "escalated"),
+            ("Overdue (past SLA, still open to analysts)", "overdue"), ("Escalated or overdue", "supervise"),
+            ("Closed", "closed"),
             ("All", "all"))
 
 

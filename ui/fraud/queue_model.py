@@ -73,20 +73,21 @@ def _age(a) -> str:  # noqa: ANN001
     return span((utcnow() - a.created_at).total_seconds())
 
 
-# (column, sort key the database understands, or None when the column does not sort)
-COLUMNS: tuple[tuple[Column, str | None], ...] = (
-    (Column("Alert", lambda a: a.texts[0], align_right=True), "newest"),
-    (Column("Raised", lambda a: a.texts[1]), "oldest"),
-    (Column("Age", _age), "oldest"),
-    (Column("SLA", sla_text), "due"),
-    (Column("Score", lambda a: a.texts[2], align_right=True), "score"),
-    (Column("Status", state_text), None),
-    (Column("Assignee", lambda a: a.assignee or ""), "assignee"),
-    (Column("Customer", lambda a: a.texts[3]), "customer"),
-    (Column("Account", lambda a: a.texts[4]), None),
-    (Column("Amount", lambda a: a.texts[5], align_right=True), "amount"),
-    (Column("Channel", lambda a: a.texts[6]), "channel"),
-    (Column("Why", lambda a: a.texts[7]), "rule"),
+# (column, sort key the database understands or None when the column does not sort, whether that order
+# (core.cases.queue.SORTS) runs the column's values from largest down: its header arrow, ui.layout.sort_arrow)
+COLUMNS: tuple[tuple[Column, str | None, bool], ...] = (
+    (Column("Alert", lambda a: a.texts[0], align_right=True), "newest", True),
+    (Column("Raised", lambda a: a.texts[1]), "oldest", False),
+    (Column("Age", _age), "oldest", True),  # oldest first: the longest age on top
+    (Column("SLA", sla_text), "due", False),  # the least time left first
+    (Column("Score", lambda a: a.texts[2], align_right=True), "score", True),
+    (Column("Status", state_text), None, False),
+    (Column("Assignee", lambda a: a.assignee or ""), "assignee", False),
+    (Column("Customer", lambda a: a.texts[3]), "customer", False),
+    (Column("Account", lambda a: a.texts[4]), None, False),
+    (Column("Amount", lambda a: a.texts[5], align_right=True), "amount", True),
+    (Column("Channel", lambda a: a.texts[6]), "channel", False),
+    (Column("Why", lambda a: a.texts[7]), "rule", False),
 )
 
 
@@ -96,15 +97,17 @@ def _dark() -> bool:
 
 
 class AlertQueueModel(LazyTableModel):
-    """``sort_requested(key)`` asks the page to reload in another order (the database sorts)."""
+    """``sort_requested(key)`` asks the page to reload in another order (the database sorts); a click on a
+    column that does not sort asks with "" (the page puts the arrow back on the order shown)."""
 
     sort_requested = Signal(str)
 
     def __init__(self, viewer: str, count: Callable[[], int], fetch: Callable[[int, int], list],
                  parent: QObject | None = None) -> None:
-        super().__init__([c for c, _ in COLUMNS], count, fetch, parent)
+        super().__init__([c for c, _k, _d in COLUMNS], count, fetch, parent)
         self.viewer = viewer
-        self._sorts = [key for _, key in COLUMNS]
+        self._sorts = [key for _c, key, _d in COLUMNS]
+        self.clicked = -1  # the header last clicked: Raised and Age both sort oldest first
         self._bold = QFont()
         self._bold.setBold(True)
         self._dark, self._dark_at = False, 0.0
@@ -119,8 +122,8 @@ class AlertQueueModel(LazyTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self._sorts[column] if 0 <= column < len(self._sorts) else None
-        if key:
-            self.sort_requested.emit(key)
+        self.clicked = column
+        self.sort_requested.emit(key or "")
 
     def sort_key(self, column: int) -> str | None:
         return self._sorts[column]

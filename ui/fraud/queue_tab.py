@@ -30,7 +30,7 @@ from ui.fraud.detail import AlertDetailPanel
 from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog, result_words
 from ui.fraud.filters import FilterBar
 from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
-from ui.layout import table_view
+from ui.layout import sort_arrow, table_view
 from ui.lazy_model import PAGE_SIZE
 from ui.send_dialog import Sender, TextDialog
 from core.words import counted
@@ -56,7 +56,7 @@ class QueueTab(QWidget):
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services, self.actor, self.desk = services, actor, services.fraud
-        self.filter = AlertFilter(status="escalated" if actor.can(Permission.ALERT_SUPERVISE) else "active")
+        self.filter = AlertFilter(status="supervise" if actor.can(Permission.ALERT_SUPERVISE) else "active")
         self.current: AlertDetail | None = None
         self._wanted: int | None = None  # the alert to show (selected row, or the one Next took)
         self._listed: int | None = None  # the shown alert, while the list's filter picks it
@@ -89,13 +89,14 @@ class QueueTab(QWidget):
         self.model.failed.connect(lambda err: show_error(self, err))
         self.model.loaded.connect(self._counted)
         self.model.page_loaded.connect(lambda _p: self._reselect())
-        self.model.sort_requested.connect(self.filters.set_sort)
+        self.model.sort_requested.connect(lambda key: self.filters.set_sort(key) if key else self._show_sort())
         self.table = table_view()
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        sort_arrow(self.table.horizontalHeader(), -1, descending=False)
         self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it at once (none: priority)
         self.table.horizontalHeader().setSortIndicatorShown(True)
+        self._show_sort()
         bold = self.table.font()
         bold.setBold(True)  # escalated rows are bold: their widest cells must fit too
         fits = QFontMetrics(bold)
@@ -145,9 +146,15 @@ class QueueTab(QWidget):
             self.detail.show_detail(None)
             self._update_buttons()
         self.filter = f
-        column = next((i for i, (_c, key) in enumerate(COLUMNS) if key == f.sort), -1)
-        self.table.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+        self._show_sort()
         self.model.reload(*self._query())
+
+    def _show_sort(self) -> None:
+        """The header arrow for the order shown (none for priority): on the column clicked if it sorts so, else
+        on the first that does; ▼ where its values run from largest down, ▲ where they go up."""
+        columns = [i for i, (_c, key, _d) in enumerate(COLUMNS) if key == self.filter.sort]
+        column = self.model.clicked if self.model.clicked in columns else columns[0] if columns else -1
+        sort_arrow(self.table.horizontalHeader(), column, column >= 0 and COLUMNS[column][2])
 
     def refresh(self) -> None:
         """Reload in place (keeps scroll position and selection) and the shown alert."""

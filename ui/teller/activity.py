@@ -10,9 +10,14 @@ from ui.layout import table_view
 from ui.rows_model import RowsModel
 from ui.teller.amounts import show
 
+HELD, REVIEWING = "held for review", "funds held, analyst reviewing"
+
 
 class ActivityPanel(QWidget):
-    def __init__(self, locale: str) -> None:
+    """``fraud_details``: the viewer sees the fraud screen's reasons (``alert.view``); without it core leaves them
+    out, so the alerts list has no "Why" column at all (an empty column read as "no reason")."""
+
+    def __init__(self, locale: str, fraud_details: bool = True) -> None:
         super().__init__()
         loc = locale
         self.recent_model = RowsModel((
@@ -20,20 +25,26 @@ class ActivityPanel(QWidget):
             Column("Account", lambda r: r.account),
             Column("Description", lambda r: r.description),
             Column("Amount", lambda r: show(r.amount, r.currency, loc), align_right=True),
-            Column("State", lambda r: "held for review" if r.state == "pending" else r.state),
+            Column("State", lambda r: HELD if r.state == "pending" else r.state),
         ), self)
-        self.alerts_model = RowsModel((
+        alert_columns = (
             Column("When", lambda a: a.at.astimezone().strftime("%Y-%m-%d %H:%M")),
             Column("Account", lambda a: a.account),
             Column("Amount", lambda a: show(a.amount, a.currency, loc), align_right=True),
-            Column("Status", lambda a: "funds held, analyst reviewing" if a.transfer_state == "pending" else a.transfer_state),
+            Column("Status", lambda a: REVIEWING if a.transfer_state == "pending" else a.transfer_state),
             Column("Why", lambda a: "; ".join(a.reasons) if a.reasons else "—"),
-        ), self)
+        )
+        self.alerts_model = RowsModel(alert_columns if fraud_details else alert_columns[:-1], self)
         self.recent = table_view()
         self.recent.setModel(self.recent_model)
         self.alerts = table_view()
         self.alerts.setModel(self.alerts_model)
-        for view, widths, stretch in ((self.recent, (124, 92, 0, 100, 90), 2), (self.alerts, (124, 92, 100, 190, 0), 4)):
+        fits = self.recent.fontMetrics()  # the state words are known: their columns show them whole
+        state = max(90, fits.horizontalAdvance(HELD) + 24)
+        status = max(190, fits.horizontalAdvance(REVIEWING) + 24)
+        alert_widths = (124, 92, 100, status, 0) if fraud_details else (124, 92, 100, 0)  # the last one stretches
+        for view, widths, stretch in ((self.recent, (124, 92, 0, 100, state), 2), (self.alerts, alert_widths,
+                                                                                    len(alert_widths) - 1)):
             for column, width in enumerate(widths):
                 if width:
                     view.setColumnWidth(column, width)

@@ -87,10 +87,13 @@ class CashForm(LedgerForm):
         number = self.text("id_number") if self.id_visible() else ""
         document = (self.id_type.currentData(), number) if number else None
         deposit, teller, drawers, actor = self.deposit, self.services.teller, self.services.drawers, self.actor
-        self.review(lambda: (teller.account(actor, account), drawers.sessions(actor, mine=True, currency=code),
-                             drawers.ctr_check(actor, account, minor, code, deposit=deposit, id_document=document),
-                             drawers.approval_check(actor, account, minor, code, deposit=deposit)),
-                    lambda found: self._confirm(account, minor, code, deposit, document, *found))
+        def checks() -> tuple:  # on the worker, in the order a teller can act on: the drawer first (core)
+            drawer = drawers.cash_check(actor, minor, code, deposit=deposit)
+            return (teller.account(actor, account), [drawer],
+                    drawers.ctr_check(actor, account, minor, code, deposit=deposit, id_document=document),
+                    drawers.approval_check(actor, account, minor, code, deposit=deposit))
+
+        self.review(checks, lambda found: self._confirm(account, minor, code, deposit, document, *found))
 
     def _confirm(self, account: str, minor: int, code: str, deposit: bool, document, detail, sessions,  # noqa: ANN001
                  ctr_reason: str | None = None, approval: str | None = None) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ui.layout import keep_fitted
+
 
 # The confirm button of every form whose action is held for a second person (four eyes): nothing posts yet.
 SEND_FOR_APPROVAL = "&Send for approval"
@@ -61,6 +63,7 @@ class ConfirmDialog(QDialog):
         root.addLayout(buttons)
         self.accepted.connect(self._confirmed)
         (self.cancel_button if blocked else self.confirm_button).setFocus()
+        keep_fitted(self)  # long values wrap: the dialog is as tall as they need
 
     def _confirmed(self) -> None:
         self._on_confirm()

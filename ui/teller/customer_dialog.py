@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 
 from app.services import Services
 from app.tasks import Op
+from core.approvals.overdraft import waiting
 from core.errors import QenexError, Refusals
 from core.ledger import money
 from core.security.roles import Actor
@@ -36,7 +37,8 @@ class _FormDialog(QDialog):
         root.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
         self.form.setMinimumWidth(440)
         root.addWidget(QLabel(title, objectName="pageTitle"))
-        root.addWidget(QLabel(hint, objectName="pageHint", wordWrap=True))
+        self.hint = QLabel(hint, objectName="pageHint", wordWrap=True)
+        root.addWidget(self.hint)
         root.addWidget(self.form)
 
     def finish(self) -> None:
@@ -139,16 +141,13 @@ class OpenAccountDialog(_FormDialog):
     opened = Signal(object)  # AccountView
 
     def __init__(self, services: Services, actor: Actor, customer: CustomerRecord, parent: QWidget | None = None) -> None:
-        limit = services.teller.overdraft_limit(actor, "USD")
-        yours = ("" if limit is None else f" You may set up to {money.format_minor(limit, 'USD')} (or the same in another "
-                 "currency); above that a supervisor approves it.")
-        super().__init__(parent, f"Open an account for {customer.name}",
-                         f"Customer {customer.number}. The overdraft limit is how far the balance may go below zero."
-                         + yours, "&Open account")
+        super().__init__(parent, f"Open an account for {customer.name}", "", "&Open account")
         self.services, self.actor, self.customer = services, actor, customer
         self.locale = operator_locale()
         self.confirm: ConfirmDialog | None = None
         self.currency = QLineEdit("USD", maxLength=3)
+        self.currency.textChanged.connect(self._say_limit)
+        self._say_limit("USD")
         self.overdraft = QLineEdit("0", maxLength=32)
         for edit in (self.currency, self.overdraft):
             edit.returnPressed.connect(self.submit)
@@ -157,6 +156,20 @@ class OpenAccountDialog(_FormDialog):
         self.finish()
         self.currency.setFocus()
         self.currency.selectAll()
+
+    def _say_limit(self, text: str) -> None:
+        """The hint names the actor's own overdraft limit in the currency typed (QA: "$1,000.00 (or the same in
+        another currency)" was untrue: the limit is per currency, e.g. ¥1,000 is not $1,000.00)."""
+        hint = f"Customer {self.customer.number}. The overdraft limit is how far the balance may go below zero."
+        try:
+            code = money.currency(text)
+            limit = self.services.teller.overdraft_limit(self.actor, code)
+        except QenexError:
+            code, limit = None, None
+        if code is not None and limit is not None:
+            hint += (f" On a {code} account you may set up to {show(limit, code, self.locale)} yourself; above that "
+                     "a supervisor approves it.")
+        self.hint.setText(hint)
 
     def submit(self) -> None:
         # Return in a field both fires returnPressed and presses the dialog's default button: one review only
@@ -203,10 +216,10 @@ class OpenAccountDialog(_FormDialog):
         self.opened.emit(account)
         if account.overdraft_request is not None:
             c = account.currency
+            asked = waiting(account, lambda amount, code: show(amount, code, self.locale))
             self.notice = QMessageBox(QMessageBox.Icon.Information, "Overdraft waits for approval",
-                                      f"Account {account.number} is open with no overdraft. The overdraft limit of "
-                                      f"{show(account.overdraft_asked, c, self.locale)} waits for a supervisor's "
-                                      f"approval (request #{account.overdraft_request}, on the Approvals page).",
+                                      f"Account {account.number} ({c}) is open. Overdraft limit: {asked}. A "
+                                      "supervisor decides it on the Approvals page.",
                                       QMessageBox.StandardButton.Ok, self.parentWidget())
             self.notice.open()
         self.accept()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from core.approvals.overdraft import waiting
 from core.teller.customers import ID_TYPES, CustomerRecord
 from core.teller.display import banker_balance
 from core.teller.identifiers import format_iban
@@ -125,6 +126,8 @@ class CustomerPanel(QWidget):
             f" · IBAN {format_iban(detail.iban)}" if detail.iban else ""))
         self.current_label.setText(banker_balance(a.current, c, a.kind, loc))
         self.available_label.setText(show(a.available, c, loc) if a.kind == "deposit" else "—")
-        self.overdraft_label.setText("none (GL)" if a.overdraft_limit is None else show(a.overdraft_limit, c, loc))
+        asked = waiting(a, lambda amount, code: show(amount, code, loc)).split(" (request")[0]
+        self.overdraft_label.setText("none (GL)" if a.overdraft_limit is None else show(a.overdraft_limit, c, loc)
+                                     + (f"; {asked}" if asked else ""))
         self.held_label.setText(show(detail.held, c, loc))
         self.pending_label.setText(f"{show(detail.pending_out - detail.held, c, loc)} / {show(detail.pending_in, c, loc)}")

@@ -18,7 +18,7 @@ from app.services import Services
 from app.tasks import Op
 from core.ledger.desk_controls import WHAT_INSTEAD, is_gl, may_move_gl
 from core.ledger.views import StatementLine
-from core.security.roles import Actor, Permission
+from core.security.roles import Actor, Permission, sees_fraud_details
 from core.teller.overview import AccountDetail, CustomerOverview
 from ui.errors import show_error
 from ui.layout import page_header
@@ -69,7 +69,7 @@ class TellerPage(QWidget):
         self.transfer_form = TransferForm(services, actor)
         self.cash_form = CashForm(services, actor)
         self.holds_panel = HoldsPanel(services, actor, self.locale)
-        self.activity = ActivityPanel(self.locale)
+        self.activity = ActivityPanel(self.locale, sees_fraud_details(actor))
         self.drawer_panel = DrawerPanel(services, actor, self.locale)
         self.standing_panel = StandingPanel(services, actor, self.locale)
         self.cash_form.posted.connect(lambda _r: self.drawer_panel.refresh())

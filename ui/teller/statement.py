@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
@@ -21,7 +20,7 @@ from core.teller.statement import SORTS, StatementFilter, Summary
 from ui.columns import Column
 from ui.dates import OptionalDateEdit, plural
 from ui.errors import show_error
-from ui.layout import table_view
+from ui.layout import sort_arrow, table_view
 from ui.lazy_model import LazyTableModel
 from ui.teller.amounts import parse_amount, show
 from ui.files import save_file_name
@@ -100,7 +99,7 @@ class StatementPanel(QWidget):
         title_row.addWidget(self.pdf_button)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
-        header.setSortIndicator(0, _arrow(descending=True))  # newest first: the arrow points down
+        sort_arrow(header, 0, descending=True)  # newest first: the arrow points down
         header.sectionClicked.connect(self._header_clicked)
         header.setToolTip("Click When or Amount to sort")
         root.addLayout(filters)
@@ -119,7 +118,7 @@ class StatementPanel(QWidget):
         else:  # not sortable: the arrow (which Qt moved to the clicked column) goes back to the order shown
             key = current
         descending = key in ("newest", "largest")
-        self.table.horizontalHeader().setSortIndicator(0 if key in ("newest", "oldest") else 2, _arrow(descending))
+        sort_arrow(self.table.horizontalHeader(), 0 if key in ("newest", "oldest") else 2, descending)
         self.sort.setCurrentIndex(self.sort.findData(key))
 
     def _enable(self, on: bool) -> None:
@@ -225,8 +224,3 @@ class StatementPanel(QWidget):
         else:
             show_error(self, err)
 
-
-def _arrow(descending: bool) -> Qt.SortOrder:
-    """The header order that draws ▼ for newest/largest first and ▲ for oldest/smallest first: Qt draws its
-    DescendingOrder as ▲ (the console's Fusion style), which read as ascending beside "newest first" (QA3 #10)."""
-    return Qt.SortOrder.AscendingOrder if descending else Qt.SortOrder.DescendingOrder

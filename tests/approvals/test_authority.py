@@ -1,0 +1,64 @@
+"""QA4 #1: a checker approves a four-eyes request only up to their own role's limit for its kind; above it the
+refusal names who may approve it and what to do, on every approving path (one, bulk), audited."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.approvals import AboveApprovalLimit
+from core.ledger.views import TransferRequest
+from core.persistence.models import AuditEntry
+from core.security.roles import SYSTEM_ACTOR
+from tests.approvals.conftest import SUPERVISOR, SUPERVISOR_2, TELLER
+
+
+def _send(ledger, a, b, amount, id):  # noqa: ANN001, ANN202
+    return ledger.transfer(TELLER, TransferRequest(id=id, debit=a, credit=b, amount=amount, currency="USD"))
+
+
+def test_a_transfer_above_the_checkers_own_limit_is_refused_and_stays_waiting(desk, engine):
+    ledger, approvals, _t, (a, b) = desk  # limits: teller 1,000.00, supervisor 5,000.00
+    held = _send(ledger, a, b, 7_000_00, "above-both")
+    with pytest.raises(AboveApprovalLimit) as err:
+        approvals.approve(SUPERVISOR, held.approval)
+    text = err.value.message
+    assert "7,000.00" in text and "above your supervisor limit of $5,000.00" in text and "nothing was changed" in text
+    assert "qenex approvals limits --set supervisor USD 7000.00" in text and "reject it" in text
+    assert err.value.code == "above_approval_limit"
+    assert approvals.get(SUPERVISOR, held.approval).state == "pending"
+    assert ledger.balance(TELLER, b).current == 0
+    with engine.connect() as conn:
+        assert "approval.refused" in set(conn.execute(select(AuditEntry.action)).scalars())
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 8_000_00)  # an administrator raises it
+    assert approvals.approve(SUPERVISOR, held.approval).state == "approved"
+    assert ledger.balance(TELLER, b).current == 7_000_00
+
+
+def test_within_the_checkers_limit_approves_as_before(desk):
+    ledger, approvals, _t, (a, b) = desk
+    held = _send(ledger, a, b, 5_000_00, "at-the-limit")
+    assert approvals.approve(SUPERVISOR, held.approval).state == "approved"
+
+
+def test_bulk_approve_refuses_each_above_the_limit_on_its_own(desk):
+    ledger, approvals, _t, (a, b) = desk
+    ids = [_send(ledger, a, b, amount, f"bulk-{amount}").approval for amount in (2_000_00, 9_000_00, 3_000_00)]
+    results = approvals.approve_many(SUPERVISOR_2, ids)
+    assert [getattr(r, "state", None) or r.code for r in results] == ["approved", "above_approval_limit", "approved"]
+
+
+def test_other_kinds_follow_the_checkers_limit_too(desk, clock):
+    """A hold release and an overdraft are bounded by the checker's own limits; freezing has no amount."""
+    ledger, approvals, teller, (a, _b) = desk
+    hold = teller.place_hold(SUPERVISOR, a, 6_000_00, "cheque", clock() + timedelta(days=3))
+    asked = approvals.request_hold_release(TELLER, hold.id, "the cheque has cleared today")
+    with pytest.raises(AboveApprovalLimit, match="limit of \\$5,000.00"):
+        approvals.approve(SUPERVISOR_2, asked.id)
+    freeze = approvals.request_status(TELLER, a, "frozen", "card stolen")
+    assert approvals.approve(SUPERVISOR_2, freeze.id).state == "approved"
+    customer = ledger.add_customer(SYSTEM_ACTOR, "Zoe Example").id
+    acc = ledger.open_account(TELLER, customer, "USD", 30_000_00)  # default overdraft limits: supervisor 25,000
+    with pytest.raises(AboveApprovalLimit, match="overdraft limit"):
+        approvals.approve(SUPERVISOR, acc.overdraft_request)
