@@ -1,5 +1,5 @@
 """Less server work per desk transfer (issue 9): the checked write inserts without ON CONFLICT the rows its read
-found missing, a score already recorded for the id still ends in one score and a posting, and migration 0016
+found missing, a score already recorded for the id still ends in one score and a posting, and migration 0017
 (BRIN on scores by time, free space on the fraud state's pages) equals the models and goes down and up."""
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def _pg_state(engine) -> tuple:  # noqa: ANN001
     return "USING brin" in index, options["fraud_cards"], options["fraud_bins"]
 
 
-def test_migration_0016_equals_the_models_and_goes_down_and_up(engine):
+def test_migration_0017_equals_the_models_and_goes_down_and_up(engine):
     assert _diff(engine) == []
     postgres = engine.dialect.name == "postgresql"
     if postgres:
@@ -81,7 +81,7 @@ def test_migration_0016_equals_the_models_and_goes_down_and_up(engine):
     cfg = migrate._config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0015")
+        command.downgrade(cfg, "0016")
     if postgres:
         assert _pg_state(engine) == (False, None, None)
     migrate.upgrade(engine)

@@ -78,7 +78,7 @@ class FraudScore(Base):
     __tablename__ = "fraud_scores"
     __table_args__ = (
         CheckConstraint("decision in ('approve','review','decline')", name="decision"),
-        Index("ix_fraud_scores_created", "created_at", postgresql_using="brin"),  # time order: a BRIN (0016)
+        Index("ix_fraud_scores_created", "created_at", postgresql_using="brin"),  # time order: a BRIN (0017)
     )
 
     transfer_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,12 +1,12 @@
 """less server work per desk transfer: free space for HOT updates of the fraud state, a BRIN index on scores
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
