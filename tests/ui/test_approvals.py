@@ -201,3 +201,62 @@ def test_approving_several_names_each_request_held_for_fraud_review(qtbot, servi
     assert all(f"(alert #{a})" in review for a in alerts) and "stays held" in review and "analyst" in review
     assert inbox.dialog.text("Money that posts") == "$40.00"  # only the request without an alert posts
     inbox.dialog.reject()
+
+
+def test_the_teller_is_told_when_their_request_is_decided(qtbot, services, bank, teller, ui_thread_sql):
+    """QA4 #1: the teller's "Waiting for approval … not paid out" line changes when the supervisor decides:
+    live (approval.decided), and on a refresh; a rejection carries the supervisor's reason."""
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 100_00)
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "400")
+    form.submit()
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    with qtbot.waitSignal(form.posted):
+        form.dialog.confirm_button.click()
+    assert form.status.text().startswith("Waiting for approval")
+    with ThreadPoolExecutor(1) as pool:
+        [request] = pool.submit(lambda: services.approvals.list(SAM)).result()
+        pool.submit(lambda: services.approvals.approve(SAM, request.id)).result()
+    qtbot.waitUntil(lambda: form.status.text().startswith("Approved by sam: the transfer of $400.00 from"), timeout=5000)
+    assert "is posted" in form.status.text() and f"request #{request.id}" in form.status.text()
+
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "300")
+    form.submit()
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    with qtbot.waitSignal(form.posted):
+        form.dialog.confirm_button.click()
+    page.live.names = form.decisions.live.names = ()  # no live event this time: the refresh (F5) finds it
+    qtbot.wait(300)  # the reads the posting started are done
+    with ThreadPoolExecutor(1) as pool:
+        [request] = pool.submit(lambda: services.approvals.list(SAM)).result()
+        pool.submit(lambda: services.approvals.reject(SAM, request.id, "customer not present")).result()
+    qtbot.wait(300)
+    assert form.status.text().startswith("Waiting for approval")
+    page.refresh()
+    qtbot.waitUntil(lambda: form.status.text().startswith("Rejected by sam: customer not present."))
+    assert "Nothing was posted" in form.status.text() and form.status.property("state") == "error"
+
+
+def test_decided_request_words():
+    """Each way a request ends, in words the teller acts on (withdrawn is not "rejected")."""
+    from types import SimpleNamespace
+
+    from ui.teller.decisions import told
+
+    def view(state, result="", note=None):  # noqa: ANN001, ANN202
+        return SimpleNamespace(id=4, state=state, checker="sam", result=result, decision_note=note)
+
+    args = ("the withdrawal of $11,000.00 from 1000000107", "pay out $11,000.00 now", "nothing was paid out")
+    assert told(view("approved", "posted as t1"), *args) == ("Approved by sam: pay out $11,000.00 now (request #4; "
+                                                             "posted as t1).", "ok")
+    words, tone = told(view("approved", "approved; still held for fraud review (alert #9): …"), *args)
+    assert "still held for fraud review" in words and "pay out" not in words and tone == "warning"
+    words, tone = told(view("rejected", "withdrawn by the maker; held funds released", "withdrawn"), *args)
+    assert words.startswith("You withdrew request #4") and "reject" not in words.lower()
+    words, tone = told(view("rejected", "held funds released", "ID does not match"), *args)
+    assert words.startswith("Rejected by sam: ID does not match. Nothing was paid out") and tone == "error"
+    assert told(view("expired"), *args)[0].startswith("Request #4 expired")

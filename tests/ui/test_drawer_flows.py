@@ -110,6 +110,12 @@ def test_open_cash_and_close_blind_with_a_variance_and_a_note(qtbot, services, b
     qtbot.keyClicks(close.grid.edits[100_00], "9")
     qtbot.keyClicks(close.grid.edits[20_00], "2")  # 940.00: short 60.00, above the 20.00 limit
     qtbot.keyClick(close.grid.edits[20_00], Qt.Key.Key_Return)
+    # QA4 #8: a count is final, so it is asked first (No is the default: Enter does not submit it)
+    qtbot.waitUntil(lambda: close.confirm_box.isVisible())
+    assert "$940.00" in close.confirm_box.text() and "final" in close.confirm_box.text()
+    qtbot.wait(200)
+    assert close.result is None
+    close.confirm_box.button(close.confirm_box.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: close.result is not None)
     assert "expected $1,000.00" in close.figures.text() and "short $60.00" in close.figures.text()
     assert close.note_hint.isVisibleTo(close)
@@ -152,6 +158,28 @@ def test_cash_without_an_open_drawer_says_so_and_posts_nothing(qtbot, services, 
     qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "no open USD cash drawer" in cash.status.text())
     assert cash.dialog is None and _count(services, Transfer.__table__) == before
+    panel = _drawer_tab(qtbot, page)  # QA4 #3: once a drawer opens the message is gone
+    qtbot.keyClicks(panel.float_grid.edits[100_00], "5")
+    qtbot.keyClick(panel.float_grid.edits[100_00], Qt.Key.Key_Return)
+    qtbot.keyClick(_confirmed(qtbot, panel).confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.session is not None)
+    assert cash.status.isHidden()
+
+
+def test_print_receipt_after_a_refusal_prints_nothing(qtbot, services, bank, teller):
+    """QA4 #4: after a refused posting "Print receipt" is off (it printed the previous transaction's)."""
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    cash = page.cash_form
+    qtbot.keyClicks(cash.fields["amount"], "100")
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    _confirm(qtbot, cash)
+    qtbot.waitUntil(lambda: "Deposited $100.00" in cash.status.text() and cash.receipt_button.isEnabled())
+    from core.errors import QenexError
+
+    cash._failed(QenexError("refused for the test"))  # noqa: SLF001 - any refusal, from the review or the posting
+    assert not cash.receipt_button.isEnabled() and cash.last is None
 
 
 def test_cash_above_the_threshold_asks_for_the_id_document(qtbot, services, bank, teller):

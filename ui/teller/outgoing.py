@@ -282,6 +282,7 @@ class OutgoingForm(InlineForm):
         self.posted.emit(order)
 
     def _failed(self, err: Exception) -> None:
+        self.last = None  # "Print receipt" never prints the order before a refusal (QA4 #4)
         self._set_busy(False)
         if isinstance(err, QenexError):
             if not isinstance(err, DatabaseUnavailable):  # unknown outcome: keep the id, so it never posts twice

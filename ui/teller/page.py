@@ -73,6 +73,7 @@ class TellerPage(QWidget):
         self.drawer_panel = DrawerPanel(services, actor, self.locale)
         self.standing_panel = StandingPanel(services, actor, self.locale)
         self.cash_form.posted.connect(lambda _r: self.drawer_panel.refresh())
+        self.drawer_panel.changed.connect(self.cash_form.drawer_changed)  # "no open drawer" goes once one opens
         self.standing_panel.changed.connect(lambda: self.refresh(list_too=False))
         for form in (self.transfer_form, self.cash_form):
             form.posted.connect(lambda _r: self.refresh())
@@ -271,6 +272,8 @@ class TellerPage(QWidget):
             self._picked(self.pick, keep=True, select=self.selected_number)
         if self.selected_number:
             self.statement.show_account(self.selected_number, self.detail.account.currency if self.detail else None)
+        for watch in (self.transfer_form.decisions, self.cash_form.decisions, self.holds_panel.decisions):
+            watch.check()  # a request sent for approval and decided meanwhile: its line says so (QA4 #1)
 
     # -- dialogs --------------------------------------------------------------------------------
     def new_customer_dialog(self) -> NewCustomerDialog:
