@@ -125,7 +125,8 @@ def test_the_maker_withdraws_a_request_from_their_inbox(qtbot, services, bank, t
     mine.table.selectRow(0)
     assert mine.withdraw_button.isVisible() and mine.withdraw_button.isEnabled()
     qtbot.keyClick(mine, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: "withdrawn by the maker" in mine.result_label.text())
+    qtbot.waitUntil(lambda: "withdrawn (held funds released)" in mine.result_label.text())
+    assert "rejected" not in mine.result_label.text()  # QA4 #12: the maker withdrew it; nobody rejected it
     qtbot.waitUntil(lambda: mine.model.rowCount() == 0)
     assert services.ledger.balance(teller, bank[0]).available == 1_000_00
 
@@ -260,3 +261,16 @@ def test_decided_request_words():
     words, tone = told(view("rejected", "held funds released", "ID does not match"), *args)
     assert words.startswith("Rejected by sam: ID does not match. Nothing was paid out") and tone == "error"
     assert told(view("expired"), *args)[0].startswith("Request #4 expired")
+
+
+def test_a_message_about_the_selection_goes_when_another_is_selected(qtbot, services, bank, teller):
+    """QA4 #3: "type the reason for rejecting" for one request no longer shows once another is selected."""
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.ledger.transfer(teller, TransferRequest("m1", bank[0], bank[1], 50_00, "USD"))
+    services.ledger.transfer(teller, TransferRequest("m2", bank[0], bank[1], 60_00, "USD"))
+    inbox = _inbox(qtbot, services, SAM, 2)
+    inbox.table.selectRow(0)
+    inbox.reject_selected()  # no reason typed
+    assert "reason for rejecting" in inbox.result_label.text()
+    inbox.table.selectRow(1)
+    assert inbox.result_label.text() == ""

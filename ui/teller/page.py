@@ -114,7 +114,7 @@ class TellerPage(QWidget):
         body.setStretchFactor(0, 1)  # the finder grows with the window too (a third of any extra width)
         body.setStretchFactor(1, 2)
         self.finder.setMinimumWidth(280)
-        body.setSizes([340, 640])
+        body.setSizes([390, 590])  # at the default window size the names, numbers and balances fit whole (QA4 #2)
         top = QHBoxLayout()
         top.addWidget(page_header("Teller", "Find the customer, see the money, move it safely."), 1)
         top.addWidget(self.new_customer_button, 0, Qt.AlignmentFlag.AlignBottom)
