@@ -63,7 +63,7 @@ def test_cards_show_their_evidence_and_accept_then_roll_back(qtbot, page, servic
     asked = []
     page.ask_confirm = lambda text: asked.append(text) or True
     qtbot.mouseClick(page.accept_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.message.text().startswith(f"Accepted #{rec.id}. To undo it"), timeout=10_000)
+    qtbot.waitUntil(lambda: page.message.text().startswith(f"Accepted #{rec.id}. Roll back undoes it"), timeout=10_000)
     assert "applies at once and can be rolled back" in asked[0]
     # the decided card stays selected (QA R27: the selection jumped to the top card with Accept enabled)
     qtbot.waitUntil(lambda: page.current().status == "accepted", timeout=10_000)
