@@ -173,6 +173,11 @@ def test_a_request_held_for_fraud_review_says_the_approval_keeps_it_held(qtbot, 
     qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: f"still held for fraud review (alert #{alert})" in inbox.result_label.text())
     assert services.ledger.balance(teller, bank[1]).current == before  # nothing posted: the analyst decides
+    # QA4 #9: the analyst's alert detail says the supervisor already approved it, and names both accounts
+    from core.cases import detail as alert_detail
+
+    facts = services.ledger.run(lambda conn: alert_detail.load(conn, alert, services.ledger.clock())).transfer
+    assert facts.four_eyes.endswith("approved by sam") and facts.credit_name == "Grace Hopper USD"
 
 
 def test_the_review_dialogs_say_the_fraud_team_reviews_without_a_score():
