@@ -272,8 +272,9 @@ class TellerPage(QWidget):
             self._picked(self.pick, keep=True, select=self.selected_number)
         if self.selected_number:
             self.statement.show_account(self.selected_number, self.detail.account.currency if self.detail else None)
-        for watch in (self.transfer_form.decisions, self.cash_form.decisions, self.holds_panel.decisions):
-            watch.check()  # a request sent for approval and decided meanwhile: its line says so (QA4 #1)
+        for form in (self.transfer_form, self.cash_form, self.holds_panel, self.outgoing):
+            if hasattr(form, "decisions"):
+                form.decisions.check()  # a request sent for approval and decided meanwhile: its line says so (QA4 #1)
 
     # -- dialogs --------------------------------------------------------------------------------
     def new_customer_dialog(self) -> NewCustomerDialog:
