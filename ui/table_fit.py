@@ -22,14 +22,16 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QTableView
 
 EMPTY = ("", "—", "-")
-FILL_MIN = 160  # px: a cuttable fill column (a title, a description) keeps its first words
+FILL_MIN = 160  # px: what a cuttable fill column (a case title) may keep even if the table then scrolls
 MAX_ROWS = 200  # rows measured (the ones a person sees and then some; a big list is not read whole)
 
 
 class _Fit(QObject):
-    def __init__(self, view: QTableView, whole: Sequence[int], fill: int | None, hide_empty: bool) -> None:
+    def __init__(self, view: QTableView, whole: Sequence[int], fill: int | None, hide_empty: bool,
+                 fill_min: int) -> None:
         super().__init__(view)
         self.view, self.whole, self.fill, self.hide_empty = view, tuple(whole), fill, hide_empty
+        self.fill_min = fill_min
         self._timer = QTimer(self, singleShot=True, interval=0, timeout=self.apply)
         header = view.horizontalHeader()
         header.setStretchLastSection(False)
@@ -80,8 +82,9 @@ class _Fit(QObject):
         widths = {c: self.needed(c) for c in shown}
         room = view.viewport().width()
         rest = room - sum(w for c, w in widths.items() if c != fill)
-        # a cuttable fill keeps at least FILL_MIN (or what it needs, if less): the title's first words show
-        floor = widths[fill] if fill in self.whole else max(header.sectionSizeHint(fill), min(widths[fill], FILL_MIN))
+        # a cuttable fill keeps its title and at least fill_min (or what it needs, if less): its first words show
+        floor = (widths[fill] if fill in self.whole
+                 else max(header.sectionSizeHint(fill), min(widths[fill], self.fill_min)))
         widths[fill] = max(rest, floor, header.minimumSectionSize())
         for column, width in widths.items():
             if header.sectionSize(column) != width:
@@ -90,7 +93,8 @@ class _Fit(QObject):
 
 
 def keep_whole(view: QTableView, whole: Sequence[int] = (0,), fill: int | None = None,
-               hide_empty: bool = True) -> QObject:
-    """Size ``view``'s columns as the module says; call after ``setModel``. Returns the helper (kept by the
-    view); ``helper.apply()`` sizes at once (tests)."""
-    return _Fit(view, whole, fill, hide_empty)
+               hide_empty: bool = True, fill_min: int = 0) -> QObject:
+    """Size ``view``'s columns as the module says; call after ``setModel``. ``fill_min``: the width a cuttable
+    fill keeps even when the table then scrolls sideways (0: only its title; it shrinks to the room left).
+    Returns the helper (kept by the view); ``helper.apply()`` sizes at once (tests)."""
+    return _Fit(view, whole, fill, hide_empty, fill_min)

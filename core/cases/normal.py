@@ -42,8 +42,8 @@ def compare(payment: dict[str, Any], history: list[Any], zone: tzinfo) -> list[F
     out = [r for r in history if r.amount < 0 and r.created_at < at and r.id != payment["id"]]
     same = [r for r in out if r.currency == currency]
     # counted WITH this payment, as the screen's reasons count ("3 payments in 24 hours"): both say the same
-    return [_amount(payment, same), _count(at, out, timedelta(hours=24), "Payments in 24 hours, this one included"),
-            _count(at, out, timedelta(hours=1), "Payments in the hour, this one included"), _hour(at, out, zone),
+    return [_amount(payment, same), _count(at, out, timedelta(hours=24), "Payments in 24 hours"),
+            _count(at, out, timedelta(hours=1), "Payments in the last hour"), _hour(at, out, zone),
             _seen("Counterparty", payment.get("counterparty"), [r.counterparty for r in out], "paid"),
             _seen("Device", payment.get("device"), [r.device for r in out], "used"),
             _channel(payment.get("channel"), out), _country(payment.get("counterparty_country"), out)]
@@ -69,7 +69,8 @@ def _count(at: datetime, out: list[Any], span: timedelta, name: str) -> FeatureN
     days = max((WINDOW.total_seconds() / span.total_seconds()), 1.0)
     usual = len(out) / days
     normal = f"about {usual:.1f} on average over 30 days" if out else "no payments in 30 days"
-    return FeatureNorm(name, str(recent + 1), normal, recent >= 3 and recent > AMOUNT_MULTIPLE * max(usual, 0.34))
+    unusual = recent >= 3 and recent > AMOUNT_MULTIPLE * max(usual, 0.34)
+    return FeatureNorm(name, f"{recent + 1} (with this one)", normal, unusual)
 
 
 def _hour(at: datetime, out: list[Any], zone: tzinfo) -> FeatureNorm:

@@ -23,4 +23,4 @@ def test_payment_counts_include_this_payment():
                for i in range(2)]
     payment = {"id": "now", "amount": 100, "currency": "USD", "created_at": at}
     rows = {n.name: n for n in compare(payment, history, timezone.utc)}
-    assert rows["Payments in 24 hours, this one included"].value == "3"
+    assert rows["Payments in 24 hours"].value == "3 (with this one)"

@@ -90,7 +90,7 @@ class CasesTab(QWidget):
             button = QPushButton(text)
             button.clicked.connect(getattr(self, key))
             self.buttons[key] = button
-            actions.addWidget(button, i // 4, i % 4)
+            actions.addWidget(button, i // 3, i % 3)  # three a row: the cases list gets the width (QA4 #2)
         self.alerts_view, self.alerts = rows_table(ALERT_COLUMNS, (60, TIME, 80, 100, 130))
         on_open(self.alerts_view, self._open_alert)
         self.alerts_view.setToolTip("Double-click (or Enter) opens the alert in the queue")
@@ -102,8 +102,8 @@ class CasesTab(QWidget):
         inner.addTab(self.alerts_view, "&Alerts")
         inner.addTab(self.files_view, "&Files")
         self.inner = inner
-        self.note = QPlainTextEdit(placeholderText="Write a note for the case (becomes the narrative of a SAR draft; "
-                                                   "Ctrl+Enter writes it)")
+        self.note = QPlainTextEdit(placeholderText="A note for the case (a SAR draft's narrative); Ctrl+Enter "
+                                                   "writes it")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(56)
         self.note_button = QPushButton("&Write note")
@@ -128,7 +128,7 @@ class CasesTab(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([520, 560])
+        split.setSizes([620, 460])
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 6, 0, 0)
         root.addWidget(split)
