@@ -422,3 +422,28 @@ def test_selected_buttons_wait_for_a_selection(qtbot, services, bank, teller):
     assert not holds.release_button.isEnabled()
     holds.table.selectRow(0)
     assert holds.release_button.isEnabled()
+
+
+def test_a_withdrawal_sent_for_approval_says_pay_out_once_approved(qtbot, services, bank, teller):
+    """QA4 #1 and #5: the review says nothing changes until approved; once a supervisor approves, the Cash
+    tab's line says to pay out now (it said "Waiting for approval … not paid out" even after F5)."""
+    sam = Actor("sam", Role.SUPERVISOR, device="desk-2")
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    cash = page.cash_form
+    cash.withdraw_radio.setChecked(True)
+    qtbot.keyClicks(cash.fields["amount"], "50")
+    cash.submit()
+    qtbot.waitUntil(lambda: cash.dialog is not None and cash.dialog.isVisible())
+    assert cash.dialog.text("Balance after").startswith("no change until a supervisor approves")
+    assert "nothing until a supervisor approves" in cash.dialog.text("Drawer")
+    with qtbot.waitSignal(cash.posted):
+        cash.dialog.confirm_button.click()
+    assert cash.status.text().startswith("Waiting for approval: $50.00")
+    with ThreadPoolExecutor(1) as pool:
+        [request] = pool.submit(lambda: services.approvals.list(sam)).result()
+        pool.submit(lambda: services.approvals.approve(sam, request.id)).result()
+    page.refresh()
+    qtbot.waitUntil(lambda: cash.status.text().startswith(f"Approved by sam: pay out $50.00 from {bank[0]} now"))
