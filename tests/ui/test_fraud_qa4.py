@@ -39,3 +39,15 @@ def test_batch_results_show_a_long_refusal_whole(qtbot):
     dialog.show()
     view = dialog.findChild(__import__("PySide6.QtWidgets", fromlist=["QTableView"]).QTableView)
     qtbot.waitUntil(lambda: view.rowHeight(0) > view.verticalHeader().defaultSectionSize())  # wrapped, not cut
+
+
+def test_the_warning_sits_under_the_dialogs_heading(qtbot):
+    from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
+
+    from ui.fraud.dialogs import warn_refusals
+
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    QVBoxLayout(dialog).addWidget(QLabel("2 alerts, $30.00 in all; each is decided on its own"))
+    warn_refusals(dialog, ANNA, [_alert(1), _alert(2, "escalated")])
+    assert dialog.layout().itemAt(1).widget() is dialog.refusals and "#2 was escalated" in dialog.refusals.text()

@@ -198,3 +198,12 @@ def refusals_ahead(actor, alerts: list) -> str:  # noqa: ANN001 - Actor, [AlertR
     left = len(alerts) - len(escalated) - len(held)
     return (f"{len(escalated) + len(held)} of the {len(alerts)} selected will be refused and left as they are: "
             f"{'; '.join(parts)}. This decision applies to the other {left}.")
+
+
+def warn_refusals(dialog: QDialog, actor, alerts: list) -> None:  # noqa: ANN001
+    """Put ``refusals_ahead`` under the decide dialog's heading (amber), when some of ``alerts`` will be refused."""
+    ahead = refusals_ahead(actor, alerts)
+    if ahead:
+        dialog.refusals = QLabel(ahead, objectName="formStatus", wordWrap=True)
+        dialog.refusals.setProperty("state", "warning")
+        dialog.layout().insertWidget(1, dialog.refusals)

@@ -285,8 +285,7 @@ class RecommendationsPage(QWidget):
         if not self.ask_confirm(f"Accept #{rec.id}: {rec.title}?\n\n{effect}"):
             return
         desk, actor = self.desk, self.actor
-        # Roll back is right there while the card stays selected (QA4 #11); later it is under Show: Decided
-        undo = (" Roll back undoes it (here now, or later under Show: Decided)." if rec.reversible else "")
+        undo = " Roll back undoes it (here now, or later under Show: Decided)." if rec.reversible else ""
         self._act(rec, lambda _t: desk.accept(actor, rec.id), f"Accepted #{rec.id}.{undo}")
 
     def _accept_drift(self, rec: Rec) -> None:
