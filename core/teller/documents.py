@@ -147,7 +147,7 @@ def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[
         ("Copy", "original" if copy == 1 else f"reprint, copy {copy}"),
     ], key_width=35)
     if transfer["state"] == "pending":
-        doc.paragraph(f"This {what.lower()} has not been posted: the money has not moved. Keep this receipt as proof of "
-                      "the request; ask for a new receipt once it is posted.", size=8.5)
+        doc.paragraph(f"This {what.lower()} has not been posted: the money has not moved. Keep this receipt as "
+                      "proof of the request; ask for a new receipt once it is posted.", size=8.5)
     doc.paragraph("Keep this receipt. Quote the transfer id in any question about this payment.", size=8.5)
     return doc

@@ -226,7 +226,8 @@ def test_the_teller_is_told_when_their_request_is_decided(qtbot, services, bank,
     with ThreadPoolExecutor(1) as pool:
         [request] = pool.submit(lambda: services.approvals.list(SAM)).result()
         pool.submit(lambda: services.approvals.approve(SAM, request.id)).result()
-    qtbot.waitUntil(lambda: form.status.text().startswith("Approved by sam: the transfer of $400.00 from"), timeout=5000)
+    qtbot.waitUntil(lambda: form.status.text().startswith("Approved by sam: the transfer of $400.00 from"),
+                    timeout=5000)
     assert "is posted" in form.status.text() and f"request #{request.id}" in form.status.text()
 
     qtbot.keyClicks(form.fields["to"], bank[1])

@@ -112,7 +112,7 @@ def test_reject_needs_a_reason(qtbot, page):
     other = next(i for i, r in enumerate(page.recs) if r.id != rec.id)
     page.table.selectRow(other)
     assert page.message.text() == ""  # QA R19: "Rejected #4." stayed under other cards
-    page.refresh()
+    # QA4 #3: choosing another card is enough (no reload needed): it leaves Open as an accepted one does
     qtbot.waitUntil(lambda: all(r.id != rec.id for r in page.recs), timeout=10_000)  # gone from the open cards
 
     from ui.recommendations.dialogs import RejectDialog

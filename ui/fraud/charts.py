@@ -46,7 +46,8 @@ class ChartsTab(QWidget):
         self.scores = self.view.addPlot(row=0, col=1, title="Scores of screened payments, last 7 days (payments, log scale)")
         self.throughput = self.view.addPlot(row=1, col=0, title="Decisions per analyst, last 7 days (any outcome)")
         self.breaches = self.view.addPlot(row=1, col=1, title="SLA breaches per day (last 14 days)")
-        self.share = self.view.addPlot(row=2, col=0, colspan=2, title="Share of alerts closed as fraud or false positive that were fraud (last 30 days)")
+        self.share = self.view.addPlot(row=2, col=0, colspan=2, title="Share of alerts closed as fraud or false "
+                                       "positive that were fraud (last 30 days)")
         for plot in (self.hourly, self.scores, self.throughput, self.breaches, self.share):
             plot.showGrid(x=False, y=True, alpha=0.2)
             plot.setMenuEnabled(False)
