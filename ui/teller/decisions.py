@@ -92,7 +92,7 @@ class DecisionWatch(QObject):
                     continue
             return found
 
-        Op(self.widget, work).success(self._read).run_in_background()
+        Op(self.widget, work).success(self._read).failure(lambda _err: None).run_in_background()  # next refresh
 
     def _read(self, views: list) -> None:
         for view in views:

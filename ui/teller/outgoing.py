@@ -301,7 +301,7 @@ class OutgoingForm(InlineForm):
                 self.set_status(words, ok=tone != "error", warning=tone == "warning")
 
         Op(self, find).success(lambda request_id: request_id is not None and self.decisions.watch(
-            request_id, decided)).run_in_background()
+            request_id, decided)).failure(lambda _err: None).run_in_background()  # the line already says it waits
 
     def _failed(self, err: Exception) -> None:
         self.last = None  # "Print receipt" never prints the order before a refusal (QA4 #4)
