@@ -5,9 +5,11 @@ import html
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, Qt
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget,
+    QAbstractSpinBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QScrollArea, QSizePolicy, QVBoxLayout,
+    QWidget,
 )
 
 from core.errors import QenexError, Refusals
@@ -109,6 +111,16 @@ class InlineForm(QWidget):
         self.status.style().polish(self.status)
         self.status.show()
         self._fit()
+        QTimer.singleShot(0, self.show_status)  # once laid out: a result below the visible area (QA4 #4)
+
+    def show_status(self) -> None:
+        """Scroll the enclosing scroll area (a teller tab) so the status line is in view."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None and not self.status.isHidden():
+            area.widget().layout().activate()
+            area.ensureWidgetVisible(self.status, 0, 12)
 
     def add_status_line(self, rich: str) -> None:
         """Show ``rich`` (HTML, e.g. a receipt's link) under the status the form shows, without replacing it

@@ -52,6 +52,16 @@ def _v(version: int | None) -> str:
     return "none" if version is None else f"v{version}"
 
 
+# a setting's plain name where a person reads it (a card's "out of date" line said "(blocked_counterparties)")
+SETTING_WORDS = {
+    "blocked_counterparties": "the counterparty block list", "blocked_countries": "the country block list",
+    "review_threshold": "the review threshold", "decline_threshold": "the decline threshold",
+    "velocity_limit_1h": "the hourly velocity limit", "velocity_action": "what the velocity limit does",
+    "amount_limits": "the amount limits", "amount_limit_action": "what the amount limits do",
+    "anomaly_weight": "the anomaly score's weight",
+}
+
+
 def out_of_date(kind: str, change: dict, evidence: dict, state: dict, values: dict) -> str | None:
     """Why an open card can no longer be applied (None: it still can). ``state``: the versions in force
     ({"model", "settings"}); ``values``: the settings in force (``versions.plain``)."""
@@ -70,7 +80,8 @@ def out_of_date(kind: str, change: dict, evidence: dict, state: dict, values: di
         else:  # a card stored before the values were recorded: any new settings version counts
             changed = keys if based.get("settings") != state.get("settings") else []
         if changed:
-            return (f"Out of date: the settings it was computed with ({', '.join(changed)}) have changed since. "
+            named = ", ".join(SETTING_WORDS.get(k, k.replace("_", " ")) for k in changed)
+            return (f"Out of date: the settings it was computed with ({named}) have changed since. "
                     "Retrain for a fresh recommendation.")
     return None
 

@@ -41,6 +41,8 @@ class TransferFacts:
     expires_at: datetime | None
     created_by: str
     fraud_label: bool | None  # the label on file (a disposition records one at once)
+    credit_name: str | None = None  # the receiving account's name (From shows the payer's)
+    four_eyes: str | None = None  # its four-eyes request in words: "approved by sam (request #5)" (QA4 #9)
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,26 @@ def load(conn: Connection, alert_id: int, now: datetime, zone: tzinfo = timezone
 def _facts(conn: Connection, t: dict[str, Any]) -> TransferFacts:
     numbers = store.account_numbers(conn, [t["debit_account_id"], t["credit_account_id"]])
     label = conn.execute(select(_LAB.c.is_fraud).where(_LAB.c.transfer_id == t["id"])).scalar()
+    credit_name = conn.execute(select(_A.c.name).where(_A.c.id == t["credit_account_id"])).scalar()
     return TransferFacts(t["id"], t["kind"], t["state"], t["amount"], t["currency"],
                          numbers.get(t["debit_account_id"], "?"), numbers.get(t["credit_account_id"], "?"),
                          t["description"], t["channel"], t["counterparty"], t["counterparty_country"], t["device"],
-                         t["created_at"], t["expires_at"], t["created_by"], label)
+                         t["created_at"], t["expires_at"], t["created_by"], label, credit_name,
+                         _four_eyes(conn, t["id"]))
+
+
+def _four_eyes(conn: Connection, transfer_id: str) -> str | None:
+    """The transfer's latest four-eyes request in words, or None when it never needed one."""
+    from core.persistence.models import ApprovalRequest
+
+    r = ApprovalRequest.__table__
+    row = conn.execute(select(r.c.id, r.c.state, r.c.checker, r.c.result).where(r.c.transfer_id == transfer_id)
+                       .order_by(r.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    if row.state == "pending":
+        return f"waiting for a supervisor's approval (request #{row.id})"
+    if row.state == "rejected" and str(row.result or "").startswith("withdrawn"):
+        return f"four-eyes request #{row.id} withdrawn by its maker"
+    by = f" by {row.checker}" if row.checker else ""
+    return f"four-eyes request #{row.id} {row.state}{by}"

@@ -42,8 +42,9 @@ def compare(payment: dict[str, Any], history: list[Any], zone: tzinfo) -> list[F
     currency: str = payment["currency"]
     out = [r for r in history if r.amount < 0 and r.created_at < at and r.id != payment["id"]]
     same = [r for r in out if r.currency == currency]
-    return [_amount(payment, same), _count(at, out, timedelta(hours=24), "Payments in the 24 hours before"),
-            _count(at, out, timedelta(hours=1), "Payments in the hour before"), _hour(at, out, zone),
+    # counted WITH this payment, as the screen's reasons count ("3 payments in 24 hours"): both say the same
+    return [_amount(payment, same), _count(at, out, timedelta(hours=24), "Payments in 24 hours"),
+            _count(at, out, timedelta(hours=1), "Payments in the last hour"), _hour(at, out, zone),
             _seen("Counterparty", payment.get("counterparty"), [r.counterparty for r in out], "paid"),
             _device(payment, out),
             _channel(payment.get("channel"), out), _country(payment.get("counterparty_country"), out)]
@@ -69,7 +70,8 @@ def _count(at: datetime, out: list[Any], span: timedelta, name: str) -> FeatureN
     days = max((WINDOW.total_seconds() / span.total_seconds()), 1.0)
     usual = len(out) / days
     normal = f"about {usual:.1f} on average over 30 days" if out else "no payments in 30 days"
-    return FeatureNorm(name, str(recent), normal, recent >= 3 and recent > AMOUNT_MULTIPLE * max(usual, 0.34))
+    unusual = recent >= 3 and recent > AMOUNT_MULTIPLE * max(usual, 0.34)
+    return FeatureNorm(name, f"{recent + 1} (with this one)", normal, unusual)
 
 
 def _hour(at: datetime, out: list[Any], zone: tzinfo) -> FeatureNorm:
@@ -79,11 +81,30 @@ def _hour(at: datetime, out: list[Any], zone: tzinfo) -> FeatureNorm:
     if len(out) < 5:
         return FeatureNorm("Time of day", value, "too few payments in 30 days to say", False)
     busy = sorted(h for h, n in hours.items() if n >= max(1, len(out) // 50))
-    normal = f"usually {_ranges(busy)}" if busy else "no usual hours"
+    normal = _usual_hours(busy) if busy else "no usual hours"
     return FeatureNorm("Time of day", value, normal, hours.get(local.hour, 0) == 0)
 
 
+def _usual_hours(busy: list[int]) -> str:
+    """The customer's usual hours, compactly: "usually 08:00–18:00"; spread over most of the day, the quiet hours
+    instead ("at any hour but 01:00–03:00"); a span across midnight is one span (23:00–01:00, not two)."""
+    if len(busy) == 24:
+        return "at any hour of the day"
+    if len(busy) > 12:
+        quiet = [h for h in range(24) if h not in busy]
+        return f"at any hour but {_ranges(quiet)}"
+    return f"usually {_ranges(busy)}"
+
+
 def _ranges(hours: list[int]) -> str:
+    """Hour spans, one across midnight joined ("22:00–02:00")."""
+    spans = _spans(hours)
+    if len(spans) > 1 and spans[0][0] == 0 and spans[-1][1] == 23:
+        spans = [(spans[-1][0], spans[0][1] + 24)] + spans[1:-1]
+    return ", ".join(f"{a:02d}:00–{(b + 1) % 24:02d}:00" for a, b in spans)
+
+
+def _spans(hours: list[int]) -> list[tuple[int, int]]:
     spans, start, prev = [], None, None
     for h in hours:
         if start is None:
@@ -95,7 +116,7 @@ def _ranges(hours: list[int]) -> str:
             start = prev = h
     if start is not None:
         spans.append((start, prev))
-    return ", ".join(f"{a:02d}:00–{b + 1:02d}:00" for a, b in spans)
+    return spans
 
 
 def _device(payment: dict[str, Any], out: list[Any]) -> FeatureNorm:

@@ -128,6 +128,9 @@ def _desk(transfer: dict[str, Any]) -> tuple[str, str]:
     return ("Channel", CHANNEL_WORDS.get(transfer["channel"], transfer["channel"]))
 
 
+_RECEIPT_KIND = {"deposit": "Cash deposit", "withdrawal": "Cash withdrawal"}  # transfer codes of cash at a desk
+
+
 def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[str, str], copy: int,
                 printed_by: str, fraud: str | None = None, fee: int = 0) -> Document:
     """A receipt for one transfer row (``store.transfers_by_id``); ``debit``/``credit`` are (number, name);
@@ -135,7 +138,8 @@ def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[
     c = transfer["currency"]
     state = {"posted": "Posted", "pending": "NOT POSTED (funds reserved)", "voided": "Voided", "expired": "Expired",
              "resolved": "Resolved"}.get(transfer["state"], transfer["state"])
-    title = ("Transfer receipt" + (" - NOT POSTED" if transfer["state"] == "pending" else "")
+    what = _RECEIPT_KIND.get(transfer["code"], "Transfer")  # titled by what happened (QA4 #4)
+    title = (f"{what} receipt" + (" - NOT POSTED" if transfer["state"] == "pending" else "")
              + (f" - REPRINT (copy {copy})" if copy > 1 else ""))
     doc = Document(title)
     doc.key_values([
@@ -153,7 +157,7 @@ def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[
         ("Copy", "original" if copy == 1 else f"reprint, copy {copy}"),
     ], key_width=35)
     if transfer["state"] == "pending":
-        doc.paragraph("This transfer has not been posted: the money has not moved. Keep this receipt as proof of "
-                      "the request; ask for a new receipt once it is posted.", size=8.5)
+        doc.paragraph(f"This {what.lower()} has not been posted: the money has not moved. Keep this receipt as "
+                      "proof of the request; ask for a new receipt once it is posted.", size=8.5)
     doc.paragraph("Keep this receipt. Quote the transfer id in any question about this payment.", size=8.5)
     return doc

@@ -73,8 +73,12 @@ def test_out_of_date_names_what_changed():
     assert rules.out_of_date("threshold", change, based, {"model": 1, "settings": None}, {"review_threshold": 0.5}) is None
     assert rules.out_of_date("threshold", change, based, {"model": 2, "settings": None},
                              {"review_threshold": 0.5}).startswith("Out of date: computed for model v1, but model v2")
-    assert "review_threshold" in rules.out_of_date("threshold", change, based, {"model": 1, "settings": 3},
-                                                   {"review_threshold": 0.45})
+    words = rules.out_of_date("threshold", change, based, {"model": 1, "settings": 3}, {"review_threshold": 0.45})
+    assert "(the review threshold)" in words and "_" not in words  # plain words, not the key (QA4 #11)
+    blocked = rules.out_of_date("terminal", {"settings": {"blocked_counterparties": ["C9"]}},
+                                {"based_on": {"model": 1, "settings": None, "values": {"blocked_counterparties": []}}},
+                                {"model": 1, "settings": 3}, {"blocked_counterparties": ["K1"]})
+    assert "(the counterparty block list)" in blocked
     # a promotion depends on the model only; a rule card on the settings it changes only
     assert rules.out_of_date("promote", {"model": 2}, based, {"model": 1, "settings": 9}, {}) is None
     rule = {"based_on": {"model": 1, "settings": None, "values": {"velocity_limit_1h": 5}}}

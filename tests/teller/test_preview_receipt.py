@@ -68,3 +68,15 @@ def test_every_desk_receipt_names_the_desk(teller, two):
                                                             channel="online", device="phone-7"))
     text = _text(teller.receipt(TELLER, online.id)[0].output())
     assert "(Channel)" in text and "(online banking transfer)" in text and "phone-7" not in text
+
+
+def test_receipts_are_titled_by_what_happened(teller, two):
+    """QA4 #4: a cash deposit's receipt is not titled "Transfer receipt"."""
+    src, dst = two
+    cash_in = teller.ledger.deposit(TELLER, src, 700, "USD")
+    assert "Cash deposit receipt" in _text(teller.receipt(TELLER, cash_in.id)[0].output())
+    cash_out = teller.ledger.withdraw(TELLER, src, 300, "USD")
+    assert "Cash withdrawal receipt" in _text(teller.receipt(TELLER, cash_out.id)[0].output())
+    moved = teller.ledger.transfer(TELLER, TransferRequest(id="t9", debit=src, credit=dst, amount=5, currency="USD"))
+    text = _text(teller.receipt(TELLER, moved.id)[0].output())
+    assert "Transfer receipt" in text and "Cash" not in text

@@ -125,7 +125,8 @@ def test_the_maker_withdraws_a_request_from_their_inbox(qtbot, services, bank, t
     mine.table.selectRow(0)
     assert mine.withdraw_button.isVisible() and mine.withdraw_button.isEnabled()
     qtbot.keyClick(mine, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: "withdrawn by the maker" in mine.result_label.text())
+    qtbot.waitUntil(lambda: "withdrawn (held funds released)" in mine.result_label.text())
+    assert "rejected" not in mine.result_label.text()  # QA4 #12: the maker withdrew it; nobody rejected it
     qtbot.waitUntil(lambda: mine.model.rowCount() == 0)
     assert services.ledger.balance(teller, bank[0]).available == 1_000_00
 
@@ -172,6 +173,11 @@ def test_a_request_held_for_fraud_review_says_the_approval_keeps_it_held(qtbot, 
     qtbot.keyClick(inbox.dialog.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: f"still held for fraud review (alert #{alert})" in inbox.result_label.text())
     assert services.ledger.balance(teller, bank[1]).current == before  # nothing posted: the analyst decides
+    # QA4 #9: the analyst's alert detail says the supervisor already approved it, and names both accounts
+    from core.cases import detail as alert_detail
+
+    facts = services.ledger.run(lambda conn: alert_detail.load(conn, alert, services.ledger.clock())).transfer
+    assert facts.four_eyes.endswith("approved by sam") and facts.credit_name == "Grace Hopper USD"
 
 
 def test_the_review_dialogs_say_the_fraud_team_reviews_without_a_score():
@@ -201,3 +207,76 @@ def test_approving_several_names_each_request_held_for_fraud_review(qtbot, servi
     assert all(f"(alert #{a})" in review for a in alerts) and "stays held" in review and "analyst" in review
     assert inbox.dialog.text("Money that posts") == "$40.00"  # only the request without an alert posts
     inbox.dialog.reject()
+
+
+def test_the_teller_is_told_when_their_request_is_decided(qtbot, services, bank, teller, ui_thread_sql):
+    """QA4 #1: the teller's "Waiting for approval … not paid out" line changes when the supervisor decides:
+    live (approval.decided), and on a refresh; a rejection carries the supervisor's reason."""
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 100_00)
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.transfer_form
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "400")
+    form.submit()
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    with qtbot.waitSignal(form.posted):
+        form.dialog.confirm_button.click()
+    assert form.status.text().startswith("Waiting for approval")
+    with ThreadPoolExecutor(1) as pool:
+        [request] = pool.submit(lambda: services.approvals.list(SAM)).result()
+        pool.submit(lambda: services.approvals.approve(SAM, request.id)).result()
+    qtbot.waitUntil(lambda: form.status.text().startswith("Approved by sam: the transfer of $400.00 from"),
+                    timeout=5000)
+    assert "is posted" in form.status.text() and f"request #{request.id}" in form.status.text()
+
+    qtbot.keyClicks(form.fields["to"], bank[1])
+    qtbot.keyClicks(form.fields["amount"], "300")
+    form.submit()
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    with qtbot.waitSignal(form.posted):
+        form.dialog.confirm_button.click()
+    page.live.names = form.decisions.live.names = ()  # no live event this time: the refresh (F5) finds it
+    qtbot.wait(300)  # the reads the posting started are done
+    with ThreadPoolExecutor(1) as pool:
+        [request] = pool.submit(lambda: services.approvals.list(SAM)).result()
+        pool.submit(lambda: services.approvals.reject(SAM, request.id, "customer not present")).result()
+    qtbot.wait(300)
+    assert form.status.text().startswith("Waiting for approval")
+    page.refresh()
+    qtbot.waitUntil(lambda: form.status.text().startswith("Rejected by sam: customer not present."))
+    assert "Nothing was posted" in form.status.text() and form.status.property("state") == "error"
+
+
+def test_decided_request_words():
+    """Each way a request ends, in words the teller acts on (withdrawn is not "rejected")."""
+    from types import SimpleNamespace
+
+    from ui.teller.decisions import told
+
+    def view(state, result="", note=None):  # noqa: ANN001, ANN202
+        return SimpleNamespace(id=4, state=state, checker="sam", result=result, decision_note=note)
+
+    args = ("the withdrawal of $11,000.00 from 1000000107", "pay out $11,000.00 now", "nothing was paid out")
+    assert told(view("approved", "posted as t1"), *args) == ("Approved by sam: pay out $11,000.00 now (request #4; "
+                                                             "posted as t1).", "ok")
+    words, tone = told(view("approved", "approved; still held for fraud review (alert #9): …"), *args)
+    assert "still held for fraud review" in words and "pay out" not in words and tone == "warning"
+    words, tone = told(view("rejected", "withdrawn by the maker; held funds released", "withdrawn"), *args)
+    assert words.startswith("You withdrew request #4") and "reject" not in words.lower()
+    words, tone = told(view("rejected", "held funds released", "ID does not match"), *args)
+    assert words.startswith("Rejected by sam: ID does not match. Nothing was paid out") and tone == "error"
+    assert told(view("expired"), *args)[0].startswith("Request #4 expired")
+
+
+def test_a_message_about_the_selection_goes_when_another_is_selected(qtbot, services, bank, teller):
+    """QA4 #3: "type the reason for rejecting" for one request no longer shows once another is selected."""
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.ledger.transfer(teller, TransferRequest("m1", bank[0], bank[1], 50_00, "USD"))
+    services.ledger.transfer(teller, TransferRequest("m2", bank[0], bank[1], 60_00, "USD"))
+    inbox = _inbox(qtbot, services, SAM, 2)
+    inbox.table.selectRow(0)
+    inbox.reject_selected()  # no reason typed
+    assert "reason for rejecting" in inbox.result_label.text()
+    inbox.table.selectRow(1)
+    assert inbox.result_label.text() == ""

@@ -110,6 +110,12 @@ def test_open_cash_and_close_blind_with_a_variance_and_a_note(qtbot, services, b
     qtbot.keyClicks(close.grid.edits[100_00], "9")
     qtbot.keyClicks(close.grid.edits[20_00], "2")  # 940.00: short 60.00, above the 20.00 limit
     qtbot.keyClick(close.grid.edits[20_00], Qt.Key.Key_Return)
+    # QA4 #8: a count is final, so it is asked first (No is the default: Enter does not submit it)
+    qtbot.waitUntil(lambda: close.confirm_box.isVisible())
+    assert "$940.00" in close.confirm_box.text() and "final" in close.confirm_box.text()
+    qtbot.wait(200)
+    assert close.result is None
+    close.confirm_box.button(close.confirm_box.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: close.result is not None)
     assert "expected $1,000.00" in close.figures.text() and "short $60.00" in close.figures.text()
     assert close.note_hint.isVisibleTo(close)
@@ -152,6 +158,28 @@ def test_cash_without_an_open_drawer_says_so_and_posts_nothing(qtbot, services, 
     qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "no open USD cash drawer" in cash.status.text())
     assert cash.dialog is None and _count(services, Transfer.__table__) == before
+    panel = _drawer_tab(qtbot, page)  # QA4 #3: once a drawer opens the message is gone
+    qtbot.keyClicks(panel.float_grid.edits[100_00], "5")
+    qtbot.keyClick(panel.float_grid.edits[100_00], Qt.Key.Key_Return)
+    qtbot.keyClick(_confirmed(qtbot, panel).confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.session is not None)
+    assert cash.status.isHidden()
+
+
+def test_print_receipt_after_a_refusal_prints_nothing(qtbot, services, bank, teller):
+    """QA4 #4: after a refused posting "Print receipt" is off (it printed the previous transaction's)."""
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    cash = page.cash_form
+    qtbot.keyClicks(cash.fields["amount"], "100")
+    qtbot.keyClick(cash.fields["amount"], Qt.Key.Key_Return)
+    _confirm(qtbot, cash)
+    qtbot.waitUntil(lambda: "Deposited $100.00" in cash.status.text() and cash.receipt_button.isEnabled())
+    from core.errors import QenexError
+
+    cash._failed(QenexError("refused for the test"))  # noqa: SLF001 - any refusal, from the review or the posting
+    assert not cash.receipt_button.isEnabled() and cash.last is None
 
 
 def test_cash_above_the_threshold_asks_for_the_id_document(qtbot, services, bank, teller):
@@ -394,3 +422,28 @@ def test_selected_buttons_wait_for_a_selection(qtbot, services, bank, teller):
     assert not holds.release_button.isEnabled()
     holds.table.selectRow(0)
     assert holds.release_button.isEnabled()
+
+
+def test_a_withdrawal_sent_for_approval_says_pay_out_once_approved(qtbot, services, bank, teller):
+    """QA4 #1 and #5: the review says nothing changes until approved; once a supervisor approves, the Cash
+    tab's line says to pay out now (it said "Waiting for approval … not paid out" even after F5)."""
+    sam = Actor("sam", Role.SUPERVISOR, device="desk-2")
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    cash = page.cash_form
+    cash.withdraw_radio.setChecked(True)
+    qtbot.keyClicks(cash.fields["amount"], "50")
+    cash.submit()
+    qtbot.waitUntil(lambda: cash.dialog is not None and cash.dialog.isVisible())
+    assert cash.dialog.text("Balance after").startswith("no change until a supervisor approves")
+    assert "nothing until a supervisor approves" in cash.dialog.text("Drawer")
+    with qtbot.waitSignal(cash.posted):
+        cash.dialog.confirm_button.click()
+    assert cash.status.text().startswith("Waiting for approval: $50.00")
+    with ThreadPoolExecutor(1) as pool:
+        [request] = pool.submit(lambda: services.approvals.list(sam)).result()
+        pool.submit(lambda: services.approvals.approve(sam, request.id)).result()
+    page.refresh()
+    qtbot.waitUntil(lambda: cash.status.text().startswith(f"Approved by sam: pay out $50.00 from {bank[0]} now"))

@@ -55,6 +55,9 @@ def test_charts_redraw_once_per_tick_from_coalesced_data(qtbot, services, hold, 
     charts = page.charts
     qtbot.waitUntil(lambda: charts.redraws == 1, timeout=10_000)
     assert sum(n for _, n in charts.data.hourly) == 1 and charts.data.review_threshold == 0.5
+    # QA4 #10: the footer counts say what they count, the same way as the charts they sum
+    assert "0 decisions in 7 days (any outcome, per analyst above)" in charts.note.text()
+    assert "0 alerts closed as fraud or false positive in 30 days" in charts.note.text()
     for _ in range(20):
         charts.mark_stale()  # twenty changes arrive
     charts.tick()

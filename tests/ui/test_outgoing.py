@@ -188,3 +188,32 @@ def test_confirm_button_says_what_will_happen(qtbot, services, eur_account, tell
     form._show_preview(req, replace(preview, approval="over the teller limit"))  # noqa: SLF001
     assert form.dialog.confirm_button.text() == "&Send for approval"
     form.dialog.reject()
+
+
+def test_an_order_sent_for_approval_tells_the_teller_when_decided(qtbot, services, bank, teller):
+    """QA4 #1: an outgoing order above the teller's limit waits; the supervisor's decision reaches the form."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.security.roles import SYSTEM_ACTOR, Actor, Role
+    from tests.ui.test_teller import _page, _select
+
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 1_00)
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    form = page.outgoing
+    qtbot.waitUntil(lambda: form.from_account.currentData() == bank[0])
+    form.rail.setCurrentIndex(1)  # ACH
+    _type(qtbot, form, name="John Doe", routing="011000015", account_no="12345678", amount="5.00")
+    form.submit()
+    qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+    with qtbot.waitSignal(form.posted):
+        form.dialog.confirm_button.click()
+    assert "waiting for approval" in form.status.text()
+    qtbot.waitUntil(lambda: bool(form.decisions.waiting))
+    sam = Actor("sam", Role.SUPERVISOR, device="desk-2")
+    with ThreadPoolExecutor(1) as pool:
+        [request] = pool.submit(lambda: services.approvals.list(sam)).result()
+        pool.submit(lambda: services.approvals.reject(sam, request.id, "beneficiary not verified")).result()
+    page.refresh()
+    qtbot.waitUntil(lambda: form.status.text().startswith("Rejected by sam: beneficiary not verified."))
+    assert "Nothing was sent" in form.status.text()

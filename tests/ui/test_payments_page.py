@@ -51,6 +51,10 @@ def _answer_yes(qtbot, page):  # noqa: ANN001
 
 def test_refund_in_part_with_confirmation(qtbot, services, bank, paid, teller, ui_thread_sql):
     page = _page(qtbot, services, teller)
+    page.table_fit.apply()  # QA4 #2: every column whole at this size, the Payment title too (it read "Paym…")
+    header = page.table.horizontalHeader()
+    assert all(header.sectionSize(c) >= page.table_fit.needed(c) for c in range(7))
+    assert header.sectionSize(7) >= header.sectionSizeHint(7)
     _select(qtbot, page, paid[0].id)
     assert [e.kind for e in page.events_model._rows][:1] == ["created"]
     assert page.refund_button.isEnabled() and not page.cancel_button.isEnabled()

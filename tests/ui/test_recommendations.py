@@ -63,7 +63,7 @@ def test_cards_show_their_evidence_and_accept_then_roll_back(qtbot, page, servic
     asked = []
     page.ask_confirm = lambda text: asked.append(text) or True
     qtbot.mouseClick(page.accept_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.message.text().startswith(f"Accepted #{rec.id}. To undo it"), timeout=10_000)
+    qtbot.waitUntil(lambda: page.message.text().startswith(f"Accepted #{rec.id}. Roll back undoes it"), timeout=10_000)
     assert "applies at once and can be rolled back" in asked[0]
     # the decided card stays selected (QA R27: the selection jumped to the top card with Accept enabled)
     qtbot.waitUntil(lambda: page.current().status == "accepted", timeout=10_000)
@@ -112,7 +112,7 @@ def test_reject_needs_a_reason(qtbot, page):
     other = next(i for i, r in enumerate(page.recs) if r.id != rec.id)
     page.table.selectRow(other)
     assert page.message.text() == ""  # QA R19: "Rejected #4." stayed under other cards
-    page.refresh()
+    # QA4 #3: choosing another card is enough (no reload needed): it leaves Open as an accepted one does
     qtbot.waitUntil(lambda: all(r.id != rec.id for r in page.recs), timeout=10_000)  # gone from the open cards
 
     from ui.recommendations.dialogs import RejectDialog

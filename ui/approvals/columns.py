@@ -9,6 +9,13 @@ from core.ledger.money import format_minor
 from ui.columns import Column
 
 
+def state_word(request) -> str:  # noqa: ANN001 - ApprovalView
+    """The request's state in one word; a maker's withdrawal is "withdrawn", not "rejected" (QA4 #12)."""
+    from ui.teller.decisions import withdrawn
+
+    return "withdrawn" if withdrawn(request) else STATE_WORDS.get(request.state, request.state)
+
+
 def age(when: datetime) -> str:
     minutes = int((datetime.now(timezone.utc) - when).total_seconds() // 60)
     if minutes < 60:
@@ -37,7 +44,7 @@ REQUEST_COLUMNS = (  # what each request is about in full: the checker's view be
     Column("Amount", lambda r: r.amount_text, align_right=True),
     Column("Score", lambda r: "" if r.score is None else f"{r.score:.2f}", align_right=True),
     Column("Maker", lambda r: r.maker),
-    Column("Status", lambda r: STATE_WORDS.get(r.state, r.state)),
+    Column("Status", lambda r: state_word(r)),
     Column("Time left", _left, align_right=True),
 )
 

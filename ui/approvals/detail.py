@@ -7,9 +7,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.approvals import ApprovalDetail
 from core.ledger.money import format_minor
-from ui.approvals.columns import STATE_WORDS, activity_columns, age
+from ui.approvals.columns import activity_columns, age, state_word
 from ui.layout import table_view
 from ui.rows_model import RowsModel
+from ui.table_fit import keep_whole
 
 
 class RequestDetail(QWidget):
@@ -27,8 +28,8 @@ class RequestDetail(QWidget):
         self.activity = table_view()
         self.activity.setModel(self.activity_model)
         self.activity.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for column, width in enumerate((86, 96)):
-            self.activity.setColumnWidth(column, width)
+        # the time and amount whole, the description takes the rest (it was cut to a few letters, QA4 #2)
+        self.activity_fit = keep_whole(self.activity, whole=(0, 1), fill=2, hide_empty=False)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         for widget in (self.title, self.amount, self.meta, self.fraud, self.account, self.activity_label):
@@ -48,7 +49,7 @@ class RequestDetail(QWidget):
             self.activity_model.set_rows([])
             return
         r = detail.request
-        self.title.setText(f"#{r.id} {r.kind_text} — {STATE_WORDS.get(r.state, r.state)}")
+        self.title.setText(f"#{r.id} {r.kind_text} — {state_word(r)}")
         self.amount.setText(r.amount_text or (r.account or ""))
         since = age(r.created_at)
         asked = (f"Asked by {r.maker} ({r.maker_role}) at {r.created_at.astimezone():%Y-%m-%d %H:%M}, "

@@ -23,13 +23,14 @@ from core.approvals import ApprovalDetail, ApprovalView
 from core.errors import QenexError
 from core.ledger.money import format_minor
 from core.security.roles import Actor, Permission
-from ui.approvals.columns import request_columns
+from ui.approvals.columns import request_columns, state_word
 from ui.approvals.detail import RequestDetail
 from ui.errors import show_error
 from ui.layout import button_row, card, page_header, table_view
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 from ui.teller.confirm import ConfirmDialog
+from ui.teller.decisions import WITHDRAWN, withdrawn
 from core.words import counted
 
 SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided and expired"), ("all", "Everything"))
@@ -47,6 +48,7 @@ class ApprovalsPage(QWidget):
         self._seq_detail = 0
         self._busy = False
         self._above: tuple[int, str] | None = None  # (request, why it is above this checker's limit) of the one shown
+        self._about: frozenset[int] | None = None  # the selection a shown message is about
         self.dialog: ConfirmDialog | None = None
 
         self.show_filter = QComboBox()
@@ -130,7 +132,8 @@ class ApprovalsPage(QWidget):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.approve_selected, context=context)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self._reject_key, context=context)
-        QShortcut(QKeySequence("F5"), self, activated=self.reload, context=context)
+        # F5 is the window's Refresh (MainWindow.refresh calls refresh() below): a second F5 here made Qt refuse
+        # both ("Ambiguous shortcut overload: F5", QA4 #7)
         self.live = LiveRefresh(self, services, LIVE_EVENTS, self._on_live)
         self.clock = QTimer(self, interval=REFRESH_MS, timeout=lambda: self.isVisible() and self.reload(keep_result=True))
         self.clock.start()  # ages, time left and expiries move on even when nothing happens
@@ -147,6 +150,10 @@ class ApprovalsPage(QWidget):
     @property
     def state(self) -> str:
         return str(self.show_filter.currentData())
+
+    def refresh(self) -> None:
+        """F5 (the window's Refresh): reload the inbox."""
+        self.reload()
 
     def reload(self, keep_result: bool = False) -> None:
         """Read the list on the worker (a checker's reload also closes requests whose time passed)."""
@@ -189,6 +196,9 @@ class ApprovalsPage(QWidget):
     def _selection_changed(self, *_args: QItemSelection) -> None:
         chosen = self.selected()
         self._above = None
+        if self._about is not None and self._about != frozenset(r.id for r in chosen):
+            self.result_label.clear()  # "type the reason…" was about the requests selected then (QA4 #3)
+            self._about = None
         self._update_buttons()
         if len(chosen) != 1:
             self.approve_button.setToolTip(self._approve_tip)
@@ -228,7 +238,7 @@ class ApprovalsPage(QWidget):
     def _reject_key(self) -> None:
         if not self.note.text().strip():
             self.note.setFocus()
-            self._say("Type the reason for rejecting, then press Enter.", ok=False)
+            self._say("Type the reason for rejecting, then press Enter.", ok=False, about_selection=True)
             return
         self.reject_selected()
 
@@ -291,14 +301,14 @@ class ApprovalsPage(QWidget):
         if not self.decider or self._busy:
             return
         if not chosen:
-            self._say("Select the waiting requests to reject in the list.", ok=False)
+            self._say("Select the waiting requests to reject in the list.", ok=False, about_selection=True)
             return
         try:  # core's one rule for a decision's reason (core.reasons; core checks it again)
             note = reasons.check(self.note.text(), "the reason for rejecting")
         except QenexError as err:
             self.note.setFocus()
             self._say(f"{err.message[:1].upper()}{err.message[1:]}. Type it in Note or reason: the maker sees it.",
-                      ok=False)
+                      ok=False, about_selection=True)
             return
         self.result_label.clear()  # an earlier refusal no longer applies
         ids = [r.id for r in chosen]
@@ -343,7 +353,8 @@ class ApprovalsPage(QWidget):
                 failed += 1
                 lines.append(f"#{request_id}: not done — {r.message}")
             else:
-                lines.append(f"#{request_id}: {r.state} ({r.result})")
+                result = r.result.removeprefix(WITHDRAWN + "; ") if withdrawn(r) else r.result
+                lines.append(f"#{request_id}: {state_word(r)} ({result})")
         head = (f"{len(ids) - failed} done, {failed} refused" if len(ids) > 1 else "")
         self._say("\n".join(([head] if head else []) + lines), ok=failed == 0)
         if failed == 0:
@@ -355,7 +366,9 @@ class ApprovalsPage(QWidget):
         self._update_buttons()
         self._say(err.message if isinstance(err, QenexError) else str(err), ok=False)
 
-    def _say(self, text: str, ok: bool) -> None:
+    def _say(self, text: str, ok: bool, about_selection: bool = False) -> None:
+        """Show ``text``; ``about_selection``: it is about the requests selected now (goes when they change)."""
+        self._about = frozenset(self.selected_ids()) if about_selection else None
         self.result_label.setProperty("state", "ok" if ok else "error")
         self.result_label.style().unpolish(self.result_label)
         self.result_label.style().polish(self.result_label)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QHeaderView, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit,
+    QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPlainTextEdit,
     QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -28,6 +28,7 @@ from ui.layout import table_view
 from ui.lazy_model import LazyTableModel
 from ui.send_dialog import Sender, TextDialog
 from ui.files import open_file_name, save_file_name
+from ui.table_fit import keep_whole
 from core.words import counted
 
 CASE_COLUMNS = (Column("Case", lambda c: f"#{c.id}", align_right=True), Column("Title", lambda c: c.title),
@@ -74,11 +75,9 @@ class CasesTab(QWidget):
         self.model.failed.connect(lambda err: show_error(self, err))
         self.table = table_view()
         self.table.setModel(self.model)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        for i, w in enumerate((54, 0, 110, 90, 110, 130)):  # never narrower than the header's words (QA3 #6)
-            self.table.setColumnWidth(i, max(w, header.sectionSizeHint(i)))
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the Title takes the rest: no scrollbar
+        # every column as wide as its words (QA3 #6: headers; QA4 #2: the Updated time was cut too); the Title
+        # takes the rest and is the one shortened when the pane is narrow (its tooltip and the detail show it whole)
+        self.table_fit = keep_whole(self.table, whole=(0, 2, 3, 4, 5), fill=1, hide_empty=False)
         self.table.selectionModel().selectionChanged.connect(self._selected)
 
         self.title = QLabel("Select a case", objectName="pageTitle", wordWrap=True)
@@ -91,7 +90,7 @@ class CasesTab(QWidget):
             button = QPushButton(text)
             button.clicked.connect(getattr(self, key))
             self.buttons[key] = button
-            actions.addWidget(button, i // 4, i % 4)
+            actions.addWidget(button, i // 3, i % 3)  # three a row: the cases list gets the width (QA4 #2)
         self.alerts_view, self.alerts = rows_table(ALERT_COLUMNS, (60, TIME, 80, 100, 130))
         on_open(self.alerts_view, self._open_alert)
         self.alerts_view.setToolTip("Double-click (or Enter) opens the alert in the queue")
@@ -103,8 +102,8 @@ class CasesTab(QWidget):
         inner.addTab(self.alerts_view, "&Alerts")
         inner.addTab(self.files_view, "&Files")
         self.inner = inner
-        self.note = QPlainTextEdit(placeholderText="Write a note for the case (becomes the narrative of a SAR draft; "
-                                                   "Ctrl+Enter writes it)")
+        self.note = QPlainTextEdit(placeholderText="A note for the case (a SAR draft's narrative); Ctrl+Enter "
+                                                   "writes it")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(56)
         self.note_button = QPushButton("&Write note")
@@ -129,7 +128,7 @@ class CasesTab(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([520, 560])
+        split.setSizes([620, 460])
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 6, 0, 0)
         root.addWidget(split)

@@ -213,9 +213,12 @@ class AlertDetailPanel(QTabWidget):
             country = f" ({t.counterparty_country})" if t.counterparty_country else ""
             device = f" · device {t.device}" if t.device else ""
             expires = f", expires {local(t.expires_at)}" if t.expires_at else ""
-            self.route.setText(f"From {t.debit} ({a.customer_name or '—'}) to {t.credit}{via}{country}\n"
+            to_name = f" ({t.credit_name})" if getattr(t, "credit_name", None) else ""
+            four_eyes = f" · {t.four_eyes}" if getattr(t, "four_eyes", None) else ""
+            # "entered by": a pending transfer is not posted (QA4 #9); the four-eyes request says where it stands
+            self.route.setText(f"From {t.debit} ({a.customer_name or '—'}) to {t.credit}{to_name}{via}{country}\n"
                                f"{t.channel}{device} · {t.description or 'no description'}\n"
-                               f"Transfer {t.state}{expires} · posted by {t.created_by}")
+                               f"Transfer {t.state}{expires} · entered by {t.created_by}{four_eyes}")
         who = f"claimed by {a.assignee}" if a.assignee else "unclaimed"
         self.meta.setText(f"Score {a.score:.2f} ({a.band} band) · raised {local(a.created_at)} · "
                           f"{sla_text(a)} · {who}" + (f" · {a.escalation_words}" if a.escalation_words else ""))

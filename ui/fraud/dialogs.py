@@ -5,7 +5,7 @@ accepts, and shows core's refusal in place with what was typed kept."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
 from app.zone import local
@@ -56,6 +56,9 @@ class BatchResults(QDialog):
         view = table_view()
         view.setModel(self.model)
         view.setColumnWidth(0, 80)
+        # a refusal reads whole: long results wrap onto more lines ("…only a supervisor…" was cut, QA4 #11)
+        view.setWordWrap(True)
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         root.addWidget(view)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.accept)
@@ -167,3 +170,40 @@ class NoteDialog(QDialog):
             self.note.setFocus()
             return
         send(self, self.sender_, self.values(), self.error, self.ok_button, self.note)
+
+
+def refusals_ahead(actor, alerts: list) -> str:  # noqa: ANN001 - Actor, [AlertRow]
+    """For several alerts decided at once: which of them core will refuse for ``actor`` (escalated to the
+    supervisors, claimed by someone else), in one sentence; "" when all can be decided."""
+    if len(alerts) < 2:
+        return ""
+    from core.cases import claims
+    from core.persistence.base import utcnow
+
+    now = utcnow()
+    escalated, held = [], []
+    for a in alerts:
+        err = claims.refusal(actor, a, now)
+        if err is None:
+            continue
+        (escalated if err.code == "needs_supervisor" else held).append(f"#{a.id}")
+    if not (escalated or held):
+        return ""
+    parts = []
+    if escalated:
+        parts.append(f"{', '.join(escalated)} {'was' if len(escalated) == 1 else 'were'} escalated: only a "
+                     "supervisor decides them")
+    if held:
+        parts.append(f"{', '.join(held)} {'is' if len(held) == 1 else 'are'} claimed by someone else")
+    left = len(alerts) - len(escalated) - len(held)
+    return (f"{len(escalated) + len(held)} of the {len(alerts)} selected will be refused and left as they are: "
+            f"{'; '.join(parts)}. This decision applies to the other {left}.")
+
+
+def warn_refusals(dialog: QDialog, actor, alerts: list) -> None:  # noqa: ANN001
+    """Put ``refusals_ahead`` under the decide dialog's heading (amber), when some of ``alerts`` will be refused."""
+    ahead = refusals_ahead(actor, alerts)
+    if ahead:
+        dialog.refusals = QLabel(ahead, objectName="formStatus", wordWrap=True)
+        dialog.refusals.setProperty("state", "warning")
+        dialog.layout().insertWidget(1, dialog.refusals)

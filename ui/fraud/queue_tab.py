@@ -27,7 +27,7 @@ from core.security.roles import Actor, Permission
 from ui.errors import notify, show_error
 from ui.fraud.decide import DecideDialog
 from ui.fraud.detail import AlertDetailPanel
-from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog, result_words
+from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog, result_words, warn_refusals
 from ui.fraud.filters import FilterBar
 from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
 from ui.layout import sort_arrow, table_view
@@ -316,6 +316,7 @@ class QueueTab(QWidget):
             notify(self, "Nothing to decide", "The selected alerts are already closed.")
             return None
         dialog = DecideDialog(chosen, self, outcome, self._decision_sender([a.id for a in chosen]))
+        warn_refusals(dialog, self.actor, chosen)  # said before the decision, not only after it (QA4 #11)
         dialog.open()
         return dialog
 
@@ -395,3 +396,4 @@ class QueueTab(QWidget):
     def _open_account(self) -> None:
         if self.current is not None and self.current.alert.account:
             self.account_requested.emit(self.current.alert.account)
+

@@ -36,6 +36,7 @@ from ui.live import LiveRefresh
 from ui.payments.actions import PaymentActions
 from ui.payments.columns import EVENT_COLUMNS, PAYMENT_COLUMNS, STATUSES
 from ui.rows_model import RowsModel
+from ui.table_fit import keep_whole
 from ui.teller.confirm import ConfirmDialog
 
 if TYPE_CHECKING:
@@ -75,8 +76,8 @@ class PaymentsPage(PaymentActions, QWidget):
         self.model.loaded.connect(self._counted)
         self.table = table_view()
         self.table.setModel(self.model)
-        for column, width in enumerate((92, 150, 84, 84, 80, 160, 96)):
-            self.table.setColumnWidth(column, width)
+        # every column whole, the payment id takes the rest (its title was cut to "Paym…", QA4 #2)
+        self.table_fit = keep_whole(self.table, whole=range(7), fill=7, hide_empty=False)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count_label = QLabel("", objectName="muted")
 
@@ -90,8 +91,7 @@ class PaymentsPage(PaymentActions, QWidget):
         self.events_model = RowsModel(EVENT_COLUMNS, self)
         self.events = table_view()
         self.events.setModel(self.events_model)
-        for column, width in enumerate((74, 118, 104)):
-            self.events.setColumnWidth(column, width)
+        self.events_fit = keep_whole(self.events, whole=(0, 1, 2), fill=3, hide_empty=False)
         self.refund_amount = QLineEdit(placeholderText="empty: all")
         self.refund_amount.returnPressed.connect(self._amount_entered)
         refund_label = QLabel("A&mount")

@@ -191,8 +191,7 @@ class RecommendationsPage(QWidget):
         self.state_label.setText(state_words(state))
         running = run is not None and run["status"] == "running"
         self.running_id = run["id"] if running else None
-        # A running run is named beside its progress bar, not again as "Last retrain": the line comes back
-        # (with how it ended) once it finishes.
+        # A running run is named beside its progress bar, not as "Last retrain" (that comes back when it ends)
         self.run_label.setText("" if running else run_words(run))
         self.run_label.setVisible(not running)
         self._other_run(run)
@@ -235,8 +234,9 @@ class RecommendationsPage(QWidget):
         if (rec.id if rec else None) != self.shown_id:  # another card: the last one's messages go
             if chosen or rec is None or rec.id != self.pinned:
                 self.message.clear()
-            if chosen and (rec is None or rec.id != self.pinned):
-                self.pinned = None
+            if chosen and self.pinned is not None and (rec is None or rec.id != self.pinned):
+                self.pinned = None  # a decided card leaves a filter it no longer fits now, accepted or rejected alike
+                QTimer.singleShot(0, self.refresh)  # QA4 #3: a rejected card stayed until some later reload
         self.shown_id = rec.id if rec else None
         drawn = self.chart.draw(rec)
         self.chart.setVisible(drawn)
@@ -285,7 +285,7 @@ class RecommendationsPage(QWidget):
         if not self.ask_confirm(f"Accept #{rec.id}: {rec.title}?\n\n{effect}"):
             return
         desk, actor = self.desk, self.actor
-        undo = " To undo it, show Decided and roll it back." if rec.reversible else ""
+        undo = " Roll back undoes it (here now, or later under Show: Decided)." if rec.reversible else ""
         self._act(rec, lambda _t: desk.accept(actor, rec.id), f"Accepted #{rec.id}.{undo}")
 
     def _accept_drift(self, rec: Rec) -> None:

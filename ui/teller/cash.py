@@ -13,7 +13,7 @@ from core.security.roles import Actor
 from core.teller.customers import ID_TYPES
 from ui.teller.amounts import hint, show
 from ui.teller.confirm import SEND_FOR_APPROVAL, ConfirmDialog
-from ui.teller.forms import LedgerForm
+from ui.teller.forms import LedgerForm, also_held
 
 
 class CashForm(LedgerForm):
@@ -111,6 +111,7 @@ class CashForm(LedgerForm):
             return
         open_ = [s for s in sessions if s.status == "open"]
         if not open_:
+            self.no_drawer = True  # the message goes once a drawer opens (drawer_changed)
             self.set_status(f"You have no open {code} cash drawer, so no cash can be taken or paid: open one on the "
                             "Drawer tab first. Nothing was posted.", ok=False)
             return
@@ -121,13 +122,17 @@ class CashForm(LedgerForm):
             return
         after_current = acc.current + (minor if deposit else -minor)
         after_available = acc.available + (minor if deposit else -minor)
-        drawer_after = (f"{drawer.drawer}: {'takes in' if deposit else 'pays out'} {show(minor, code, loc)}"
+        drawer_after = (f"{drawer.drawer}: pays out nothing until a supervisor approves" if approval else
+                        f"{drawer.drawer}: {'takes in' if deposit else 'pays out'} {show(minor, code, loc)}"
                         if drawer.cash is None else  # the teller's count is blind: no running drawer total
                         f"{drawer.drawer}: {show(drawer.cash + (minor if deposit else -minor), code, loc)} after")
         rows = [("Kind", "Cash deposit (cash in)" if deposit else "Cash withdrawal (cash out)"),
                 ("Account", f"{acc.number}  {acc.name}"), ("Amount", show(minor, code, loc)),
                 ("Balance after", f"{show(after_current, code, loc)} current, "
-                                  f"{show(after_available, code, loc)} available"),
+                                  f"{show(after_available, code, loc)} available") if not approval else
+                ("Balance after", f"no change until a supervisor approves: {show(acc.current, code, loc)} current "
+                                  f"stays, {show(acc.available - minor, code, loc)} available (reserved now); "
+                                  f"{show(after_current, code, loc)} current once approved"),
                 ("Drawer", drawer_after)]
         if document is not None:
             rows.append(("Reported", f"flagged for a currency transaction report ({ID_TYPES[document[0]]} "
@@ -143,6 +148,13 @@ class CashForm(LedgerForm):
                                     "&Confirm " + ("deposit" if deposit else "withdrawal"), warning=bool(approval))
         self.dialog.open()
 
+    def drawer_changed(self) -> None:
+        """A drawer opened on the Drawer tab: "You have no open … cash drawer" may no longer be true (QA4 #3);
+        the next review checks again."""
+        if getattr(self, "no_drawer", False):
+            self.no_drawer = False
+            self.clear_status()
+
     def _post(self, account: str, minor: int, code: str, deposit: bool, document) -> None:  # noqa: ANN001
         drawers, actor, loc = self.services.drawers, self.actor, self.locale
         call = drawers.deposit if deposit else drawers.withdraw
@@ -153,8 +165,11 @@ class CashForm(LedgerForm):
             self.fields["id_number"].clear()
             self._show_id(False)
             if getattr(r, "approval", None) is not None:
+                amount = show(r.amount, r.currency, loc)
+                self.tell_when_decided(r.approval, f"the withdrawal of {amount} from {account}",
+                                       f"pay out {amount} from {account} now", "nothing was paid out")
                 return (f"Waiting for approval: {show(r.amount, r.currency, loc)} is reserved on {account}, not paid "
-                        f"out; request #{r.approval} is in a supervisor's approvals inbox.")
+                        f"out; request #{r.approval} is in a supervisor's approvals inbox.{also_held(r)}")
             if r.state == "pending":  # a withdrawal the fraud screen holds: no cash is paid out yet
                 return (f"Do not pay out: the withdrawal of {show(r.amount, r.currency, loc)} from {account} is "
                         f"{HELD_FOR_REVIEW}.")

@@ -50,6 +50,9 @@ class CustomerPanel(QWidget):
         self.accounts.setMaximumHeight(self.accounts.verticalHeader().defaultSectionSize() * 4
                                        + self.accounts.horizontalHeader().sizeHint().height()
                                        + 2 * self.accounts.frameWidth() + 2)
+        self.accounts.setMinimumHeight(self.accounts.verticalHeader().defaultSectionSize() * 2  # never a sliver
+                                       + self.accounts.horizontalHeader().sizeHint().height()
+                                       + 2 * self.accounts.frameWidth() + 2)
         header = self.accounts.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -78,6 +81,10 @@ class CustomerPanel(QWidget):
             grid.addWidget(widget, 1, col, Qt.AlignmentFlag.AlignBottom)
         grid.setColumnStretch(5, 1)
         bal.setContentsMargins(14, 8, 14, 8)
+        # a frozen or closed account says so where the money is shown, not only as a word in the table (QA4 #6)
+        self.status_banner = QLabel("", objectName="statusBanner", wordWrap=True)
+        self.status_banner.hide()
+        bal.addWidget(self.status_banner)
         bal.addWidget(self.account_label)
         bal.addLayout(grid)
         root = QVBoxLayout(self)
@@ -114,6 +121,9 @@ class CustomerPanel(QWidget):
             self.account_chosen.emit(detail.account.number)
 
     def show_account(self, detail: AccountDetail | None) -> None:
+        words = status_warning(detail.account.number, detail.account.status) if detail is not None else ""
+        self.status_banner.setText(words)
+        self.status_banner.setVisible(bool(words))
         if detail is None:
             self.account_label.setText("No account selected")
             for label in (self.current_label, self.available_label, self.overdraft_label, self.held_label,
@@ -131,3 +141,15 @@ class CustomerPanel(QWidget):
                                      + (f"; {asked}" if asked else ""))
         self.held_label.setText(show(detail.held, c, loc))
         self.pending_label.setText(f"{show(detail.pending_out - detail.held, c, loc)} / {show(detail.pending_in, c, loc)}")
+
+
+STATUS_WARNINGS = {
+    "frozen": "Account {number} is FROZEN: nothing can be paid in or out (transfers, cash, payments are refused); "
+              "only a supervisor can unfreeze it.",
+    "closed": "Account {number} is CLOSED: no money can move on it; open a new account if the customer needs one.",
+}
+
+
+def status_warning(number: str, status: str) -> str:
+    """The banner for an account that is not open ("" for an open one)."""
+    return STATUS_WARNINGS.get(status, "").format(number=number)

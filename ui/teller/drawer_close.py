@@ -12,6 +12,7 @@ from core import reasons
 from core.drawers.records import CountResult, SessionView
 from core.errors import QenexError
 from core.security.roles import Actor
+from ui.errors import confirm
 from ui.forms import InlineForm
 from ui.teller.amounts import show
 from ui.teller.count_grid import CountGrid
@@ -100,6 +101,14 @@ class CloseDrawerDialog(QDialog):
         if counts is None:  # every bad row is marked; the dialog grows to show the messages and the button
             self.adjustSize()
             return
+        c = self.session.currency
+        # a count is final: asked first, with the total, No the default (QA4 #8)
+        self.confirm_box = confirm(self, "Submit count", f"Submit {show(self.grid.total(), c, self.locale)} as the "
+                                   f"count of drawer {self.session.drawer}?\n\nA count is final: it cannot be "
+                                   "changed once submitted, and the expected figure shows only after it.",
+                                   lambda: self._send_count(counts))
+
+    def _send_count(self, counts: dict[int, int]) -> None:
         self.count_button.setEnabled(False)
         drawers, actor, sid = self.services.drawers, self.actor, self.session.id
         Op(self, lambda _t: drawers.count(actor, sid, counts)).success(self._show_result).failure(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from app.services import Services
 from app.tasks import Op
@@ -20,6 +20,7 @@ from core.security.roles import Actor
 from core.teller.display import banker_balance
 from core.teller.search import SearchHit, auto_open, no_match_words, shown_query
 from ui.columns import Column
+from ui.table_fit import keep_whole
 from ui.dates import plural
 from ui.errors import show_error
 from ui.layout import table_view
@@ -71,14 +72,15 @@ class Finder(QWidget):
             Column("Name", lambda a: a.name),
             Column("Number", lambda a: a.number),
             Column("Balance", lambda a: banker_balance(a.current, a.currency, a.kind, loc), align_right=True),
+            Column("Status", lambda a: "" if a.status == "open" else a.status),  # shown when one is not open
         ), self._count, self._fetch, self)
         self.model.failed.connect(lambda err: show_error(self, err))
         self.model.page_loaded.connect(self._page_loaded)
         self.table = table_view()
         self.table.setModel(self.model)
-        self._columns(self.table, (0, 0, 0))
-        for column in (1, 2):
-            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # the name is never cut: it takes the room the number and balance leave, and at least its own width
+        # (the list scrolls sideways before a name is cut, QA4 #2)
+        self.table_fit = keep_whole(self.table, whole=(0,), fill=0)  # Status shows when a row is frozen/closed
         self.table.selectionModel().currentRowChanged.connect(self._account_row)
         self.model.modelReset.connect(self._accounts_reset)
 
@@ -90,9 +92,9 @@ class Finder(QWidget):
         ), self)
         self.hits = table_view()
         self.hits.setModel(self.hits_model)
-        self._columns(self.hits, (0, 0, 0, 0))
-        for column in (1, 2, 3):  # numbers and "Found by" are never cut; the name takes the rest
-            self.hits.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # numbers and "Found by" are never cut, nor is the name (it takes the rest); an Account column that is
+        # all "—" (a search by name) is hidden instead of keeping its width (QA4 #2)
+        self.hits_fit = keep_whole(self.hits, whole=(0,), fill=0)
         self.hits.selectionModel().currentRowChanged.connect(self._hit_row)
 
         self.stack = QStackedWidget()
@@ -106,15 +108,6 @@ class Finder(QWidget):
         QWidget.setTabOrder(self.search, self.table)
         QWidget.setTabOrder(self.table, self.hits)
         self.model.reload()
-
-    @staticmethod
-    def _columns(view, widths) -> None:  # noqa: ANN001
-        header = view.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in enumerate(widths):
-            if width:
-                view.setColumnWidth(column, width)
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -23,6 +23,7 @@ from core.ledger.views import TransferResult
 from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.teller.amounts import operator_locale, parse_amount
+from ui.teller.decisions import DecisionWatch, told
 
 # Which field a refusal from core is about, by error code.
 _FIELD_BY_CODE = {
@@ -49,6 +50,16 @@ class LedgerForm(InlineForm):
         self.receipt_button: QPushButton | None = None
         self.shown_customer: int | None = None  # the customer on screen (the page sets it), None: none or a GL account
         self.after_posting: tuple[str, ...] = ("amount",)  # fields cleared once something posted (no duplicates)
+        self.decisions = DecisionWatch(self, services, actor)  # requests sent for approval: told when decided
+
+    def tell_when_decided(self, request_id: int, what: str, go: str, nothing: str) -> None:
+        """Replace the "Waiting for approval" line once a supervisor decides request ``request_id`` (live, or F5)."""
+        def decided(view) -> None:  # noqa: ANN001
+            words, tone = told(view, what, go, nothing)
+            if words:
+                self.set_status(words, ok=tone != "error", warning=tone == "warning")
+
+        self.decisions.watch(request_id, decided)
 
     def make_receipt_button(self, text: str) -> QPushButton:
         """The "Print receipt" button of this form (enabled once something posted; each copy numbered)."""
@@ -65,6 +76,12 @@ class LedgerForm(InlineForm):
         self.last = result
         if self.receipt_button is not None:
             self.receipt_button.setEnabled(True)
+
+    def forget_receipt(self) -> None:
+        """Nothing new posted (refused, or another account on screen): no receipt to print."""
+        self.last = None
+        if self.receipt_button is not None:
+            self.receipt_button.setEnabled(False)
 
     def print_receipt(self) -> None:
         if self.last is None:
@@ -157,6 +174,7 @@ class LedgerForm(InlineForm):
         self.posted.emit(result)
 
     def _failed(self, err: Exception) -> None:
+        self.forget_receipt()  # "Print receipt" never prints the transaction before a refusal (QA4 #4)
         self._set_busy(False)
         if isinstance(err, QenexError) and not isinstance(err, DatabaseUnavailable):
             self._request_id = None  # core refused and wrote nothing: the next attempt is a new transfer
@@ -197,9 +215,7 @@ class LedgerForm(InlineForm):
         """Prefill from the selected account (or clear with None); the last result or refusal goes away."""
         self.clear()
         self.clear_status()
-        self.last = None
-        if self.receipt_button is not None:
-            self.receipt_button.setEnabled(False)
+        self.forget_receipt()
         first = "from" if "from" in self.fields else "account"
         for key, value in ((first, number or ""), ("currency", currency or "")):
             edit = self.fields[key]
@@ -207,6 +223,15 @@ class LedgerForm(InlineForm):
             if edit.text() != value:
                 edit.setText(value)
                 self._input_changed()
+
+
+def also_held(result: TransferResult) -> str:
+    """A request waiting for approval that the fraud screen also holds: both are said (QA4 #5), not only
+    "Waiting for approval" (approving it does not settle the fraud question: an analyst does)."""
+    if getattr(getattr(result, "fraud", None), "decision", None) != "review":
+        return ""
+    return (" It is also held for fraud review: even once approved it goes ahead only when an analyst clears it in "
+            "the fraud queue.")
 
 
 def _same_account(typed: str, number: str) -> bool:

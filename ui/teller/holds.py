@@ -25,6 +25,7 @@ from ui.rows_model import RowsModel
 from ui.send_dialog import Sender, TextDialog
 from ui.teller.amounts import hint, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
+from ui.teller.decisions import DecisionWatch, told
 
 
 def _when(value: datetime) -> str:
@@ -66,6 +67,7 @@ class HoldsPanel(QWidget):
         self.place_button = QPushButton("P&lace hold…", objectName="primary")
         self.confirm_dialog: ConfirmDialog | None = None
         self.four_eyes = services.approvals is not None  # releases wait for a second person (core.approvals)
+        self.decisions = DecisionWatch(self, services, actor)
         self.release_button = QPushButton("Ask to r&elease…" if self.four_eyes else "R&elease selected…")
         if not (actor.can(Permission.HOLD_RELEASE) or (self.four_eyes and actor.can(Permission.APPROVAL_REQUEST))):
             self.release_button.setEnabled(False)
@@ -212,9 +214,7 @@ class HoldsPanel(QWidget):
         if self.four_eyes:
             approvals = self.services.approvals
             sender = Sender(lambda note: approvals.request_hold_release(actor, hold.id, note), lambda r: (
-                self.form.set_status(f"Release of the {amount} hold is waiting for approval (request #{r.id}); a "
-                                     "supervisor other than you decides in Approvals.", ok=True),
-                self.holds_changed.emit()))  # the hold's row shows the release is asked
+                self._asked(r.id, amount), self.holds_changed.emit()))  # the hold's row shows the release is asked
         else:
             sender = Sender(lambda note: teller.release_hold(actor, hold.id, note), lambda h: (
                 self.form.set_status(f"Released the hold of {show(h.amount, h.currency, self.locale)}.", ok=True),
@@ -223,14 +223,26 @@ class HoldsPanel(QWidget):
                           "reads it)", self, sender=sender, line=True, required=True,
                           placeholder="e.g. the customer showed the cheque cleared")
 
+    def _asked(self, request_id: int, amount: str) -> None:
+        """The release waits for a supervisor; the line changes when they decide (live, or F5)."""
+        self.form.set_status(f"Release of the {amount} hold is waiting for approval (request #{request_id}); a "
+                             "supervisor other than you decides in Approvals.", ok=True)
+
+        def decided(view) -> None:  # noqa: ANN001
+            words, tone = told(view, f"the release of the {amount} hold", f"the {amount} hold is released",
+                               "the hold was not released", undone="the hold stays in place")
+            if words:
+                self.form.set_status(words, ok=tone != "error", warning=tone == "warning")
+                self.holds_changed.emit()
+
+        self.decisions.watch(request_id, decided)
+
     def release(self, hold: HoldView, note: str) -> None:
         teller, actor = self.services.teller, self.actor
         if self.four_eyes:
             approvals = self.services.approvals
             Op(self, lambda _t: approvals.request_hold_release(actor, hold.id, note or "")).success(
-                lambda r: self.form.set_status(
-                    f"Release of the {show(hold.amount, hold.currency, self.locale)} hold is waiting for approval "
-                    f"(request #{r.id}); a supervisor other than you decides in Approvals.", ok=True)).failure(
+                lambda r: self._asked(r.id, show(hold.amount, hold.currency, self.locale))).failure(
                 lambda err: self.form.show_failure(err, None)).run_in_background()
             return
 

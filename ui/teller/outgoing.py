@@ -27,6 +27,7 @@ from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.layout import button_row
 from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog, screen_words
+from ui.teller.decisions import DecisionWatch, told
 
 CURRENCY_ROLE = 0x0101  # Qt.UserRole + 1: the account's currency on each From entry
 RAILS = (("sepa", "SEPA credit transfer (EUR)"), ("ach", "ACH (USD)"), ("wire", "Wire (any currency)"))
@@ -51,6 +52,7 @@ class OutgoingForm(InlineForm):
         self._busy = False
         self.dialog: ConfirmDialog | None = None
         self.last: OrderView | None = None
+        self.decisions = DecisionWatch(self, services, actor)  # an order sent for approval: told when decided
         self.from_account = QComboBox()
         self.from_account.setPlaceholderText("select a customer on the left")
         self.from_account.currentIndexChanged.connect(self._from_changed)
@@ -270,6 +272,7 @@ class OutgoingForm(InlineForm):
         if order.funds.startswith("waiting for approval"):
             note = ("; waiting for approval: the funds are reserved on the account, not sent, until a supervisor "
                     "approves it in the approvals inbox")
+            self._watch(order, f"{fmt(order.amount)} to {order.name}")
         fee = f" + fee {fmt(order.fee)}" if order.fee else " (no fee)"
         if order.fee and held:
             note += "; the fee is reserved with it and charged only if the payment goes out"
@@ -281,7 +284,27 @@ class OutgoingForm(InlineForm):
             edit.clear()
         self.posted.emit(order)
 
+    def _watch(self, order: OrderView, what: str) -> None:
+        """Find the order's four-eyes request (on the worker) and tell the teller when it is decided (QA4 #1)."""
+        approvals, actor = self.services.approvals, self.actor
+        if approvals is None:
+            return
+
+        def find(_task: object) -> int | None:
+            waiting = approvals.list(actor, "waiting", account=order.account)
+            return next((r.id for r in waiting if r.transfer_id == order.transfer_id), None)
+
+        def decided(view) -> None:  # noqa: ANN001
+            words, tone = told(view, f"the order of {what}", f"order {order.id} ({what}) goes out with the next "
+                               f"{order.rail.upper()} file", "nothing was sent")
+            if words:
+                self.set_status(words, ok=tone != "error", warning=tone == "warning")
+
+        Op(self, find).success(lambda request_id: request_id is not None and self.decisions.watch(
+            request_id, decided)).failure(lambda _err: None).run_in_background()  # the line already says it waits
+
     def _failed(self, err: Exception) -> None:
+        self.last = None  # "Print receipt" never prints the order before a refusal (QA4 #4)
         self._set_busy(False)
         if isinstance(err, QenexError):
             if not isinstance(err, DatabaseUnavailable):  # unknown outcome: keep the id, so it never posts twice

@@ -73,6 +73,7 @@ class TellerPage(QWidget):
         self.drawer_panel = DrawerPanel(services, actor, self.locale)
         self.standing_panel = StandingPanel(services, actor, self.locale)
         self.cash_form.posted.connect(lambda _r: self.drawer_panel.refresh())
+        self.drawer_panel.changed.connect(self.cash_form.drawer_changed)  # "no open drawer" goes once one opens
         self.standing_panel.changed.connect(lambda: self.refresh(list_too=False))
         for form in (self.transfer_form, self.cash_form):
             form.posted.connect(lambda _r: self.refresh())
@@ -103,7 +104,7 @@ class TellerPage(QWidget):
         self.new_customer_button.clicked.connect(self.new_customer_dialog)
         right = QWidget()
         right_box = QVBoxLayout(right)
-        right_box.setContentsMargins(8, 0, 0, 0)
+        right_box.setContentsMargins(4, 0, 0, 0)
         right_box.addWidget(self.customer_panel)
         right_box.addWidget(self.tabs, 1)
         body = QSplitter(Qt.Orientation.Horizontal)
@@ -113,12 +114,12 @@ class TellerPage(QWidget):
         body.setStretchFactor(0, 1)  # the finder grows with the window too (a third of any extra width)
         body.setStretchFactor(1, 2)
         self.finder.setMinimumWidth(280)
-        body.setSizes([340, 640])
+        body.setSizes([400, 530])  # at the default window size the names, numbers and balances fit whole (QA4 #2)
         top = QHBoxLayout()
         top.addWidget(page_header("Teller", "Find the customer, see the money, move it safely."), 1)
         top.addWidget(self.new_customer_button, 0, Qt.AlignmentFlag.AlignBottom)
         root = QVBoxLayout(self)
-        root.setContentsMargins(18, 12, 18, 8)
+        root.setContentsMargins(12, 12, 12, 8)  # a dense page: the finder gets the room (QA4 #2)
         root.addLayout(top)
         root.addWidget(body, 1)
         chain = [self.finder.search, self.finder.table, self.finder.hits, self.customer_panel.accounts, self.tabs]
@@ -271,6 +272,9 @@ class TellerPage(QWidget):
             self._picked(self.pick, keep=True, select=self.selected_number)
         if self.selected_number:
             self.statement.show_account(self.selected_number, self.detail.account.currency if self.detail else None)
+        for form in (self.transfer_form, self.cash_form, self.holds_panel, self.outgoing):
+            if hasattr(form, "decisions"):
+                form.decisions.check()  # a request sent for approval and decided meanwhile: its line says so (QA4 #1)
 
     # -- dialogs --------------------------------------------------------------------------------
     def new_customer_dialog(self) -> NewCustomerDialog:

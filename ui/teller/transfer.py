@@ -12,7 +12,7 @@ from core.security.roles import Actor
 from core.teller.preview import TransferPreview
 from ui.teller.amounts import hint, show
 from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog, screen_words
-from ui.teller.forms import LedgerForm
+from ui.teller.forms import LedgerForm, also_held
 from ui.teller.receipts import link, print_receipt
 
 
@@ -69,7 +69,10 @@ class TransferForm(LedgerForm):
         rows = [("From", f"{req.debit}  {p.debit_name}"), ("To", f"{req.credit}  {p.credit_name}"),
                 ("Amount", show(req.amount, c, loc)), ("Fees", show(p.fee, c, loc) + " (none)" if not p.fee else show(p.fee, c, loc)),
                 ("Balance after", f"{show(p.debit_current_after, c, loc)} current, "
-                                  f"{show(p.debit_available_after, c, loc)} available"),
+                                  f"{show(p.debit_available_after, c, loc)} available") if not p.approval else
+                ("Balance after", f"no change until a supervisor approves: {show(p.debit_available_after, c, loc)} "
+                                  f"available (reserved now); {show(p.debit_current_after, c, loc)} current once "
+                                  "approved"),
                 ("Description", req.description or "—")]
         if p.decision != "none":
             rows.append(("Fraud screen", screen_words(p.decision, p.score, p.reasons)))
@@ -87,6 +90,11 @@ class TransferForm(LedgerForm):
 
         def done(r: TransferResult) -> str:
             self.remember(r)
-            return describe(r._replace(id=f"{r.id[:12]}…"), show(r.amount, r.currency, loc)) + "."
+            if getattr(r, "approval", None) is not None and r.state == "pending":
+                moved = f"{show(r.amount, r.currency, loc)} from {r.debit} to {r.credit}"
+                self.tell_when_decided(r.approval, f"the transfer of {moved}", f"the transfer of {moved} is posted",
+                                       "nothing was posted")
+            return describe(r._replace(id=f"{r.id[:12]}…"), show(r.amount, r.currency, loc)) + "." + (
+                also_held(r) if getattr(r, "approval", None) is not None else "")
 
         self.post(lambda request_id: ledger.transfer(actor, req), done)
