@@ -183,5 +183,6 @@ class CashForm(LedgerForm):
             self._show_id(True)
             return field
         if getattr(err, "code", "") in ("no_open_drawer", "drawer_state"):
+            self.no_drawer = True  # core's refusal (cash_check, before the review): it goes once a drawer opens
             return None
         return super().field_for(err)
