@@ -84,12 +84,7 @@ class Deciding:
             self._pending(req, expire=False)
             authority.check(self.policy, conn, actor, req)  # again: a limit may have changed meanwhile
             result = execute.approve(self.ledger, conn, actor, req, note)
-            if not store.decide(conn, req, "approved", actor.username, now, note, result):
-                raise ApprovalNotPending(f"request #{req.id} was decided at another desk meanwhile; refresh", id=req.id)
-            self.ledger.record(conn, actor, "approval.approve", f"approval:{req.id}", {"state": "pending"},
-                               {"state": "approved", "kind": req.kind, "maker": req.maker, "note": note,
-                                "result": result})
-            return store.get(conn, req.id, now)
+            return self._decided(conn, actor, req, now, "approved", ("note", note), result)
 
         return self.ledger.run(work)
 
@@ -105,14 +100,20 @@ class Deciding:
             req = store.get(conn, request_id, now, lock=True)
             self._pending(req, expire=False)
             result = execute.undo(self.ledger, conn, actor, req)
-            if not store.decide(conn, req, "rejected", actor.username, now, reason, result):
-                raise ApprovalNotPending(f"request #{req.id} was decided at another desk meanwhile; refresh", id=req.id)
-            self.ledger.record(conn, actor, "approval.reject", f"approval:{req.id}", {"state": "pending"},
-                               {"state": "rejected", "kind": req.kind, "maker": req.maker, "reason": reason,
-                                "result": result})
-            return store.get(conn, req.id, now)
+            return self._decided(conn, actor, req, now, "rejected", ("reason", reason), result)
 
         return self.ledger.run(work)
+
+    def _decided(self, conn: Connection, actor: Actor, req: Any, now: Any, state: str, why: tuple[str, str],
+                 result: Any) -> ApprovalView:
+        """Record the decision ``state`` (approved | rejected) with its note or reason ``why`` (key, text) and audit
+        it; ApprovalNotPending if another desk decided the request meanwhile."""
+        if not store.decide(conn, req, state, actor.username, now, why[1], result):
+            raise ApprovalNotPending(f"request #{req.id} was decided at another desk meanwhile; refresh", id=req.id)
+        self.ledger.record(conn, actor, "approval." + ("approve" if state == "approved" else "reject"),
+                           f"approval:{req.id}", {"state": "pending"},
+                           {"state": state, "kind": req.kind, "maker": req.maker, why[0]: why[1], "result": result})
+        return store.get(conn, req.id, now)
 
     def withdraw(self, actor: Actor, request_id: int, note: str = "") -> ApprovalView:
         """The maker takes back their own waiting request: held funds are released, nothing else happens."""
