@@ -120,10 +120,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = cmd(actions, "post", "post a pending transfer (in full, or --amount in part)", _transfer_post)
     q.add_argument("pending_id")
     q.add_argument("--amount", dest="post_amount", help="post only this much; the rest is released")
-    _as(q)
+    _mover(q)
     q = cmd(actions, "void", "void a pending transfer, releasing its funds", _transfer_void)
     q.add_argument("pending_id")
-    _as(q)
+    _mover(q)
     q = cmd(actions, "correct", "undo a posted transfer with a correcting transfer (a named supervisor)",
             _transfer_correct)
     q.add_argument("transfer_id")
@@ -214,14 +214,15 @@ def _transfer(args, ctx) -> int:  # noqa: ANN001
 
 def _transfer_post(args, ctx) -> int:  # noqa: ANN001
     ledger = _ledger(ctx)
+    actor = _money_actor(ctx, args)  # before any lookup: nothing runs unnamed
     amount = None
     if args.post_amount is not None:
         amount = money.to_minor(args.post_amount, ledger.transfer_row(SYSTEM_ACTOR, args.pending_id)["currency"])
-    return _emit_transfer(ctx, args, ledger.post_pending(_actor(ctx, args), args.pending_id, amount))
+    return _emit_transfer(ctx, args, ledger.post_pending(actor, args.pending_id, amount))
 
 
 def _transfer_void(args, ctx) -> int:  # noqa: ANN001
-    return _emit_transfer(ctx, args, _ledger(ctx).void_pending(_actor(ctx, args), args.pending_id))
+    return _emit_transfer(ctx, args, _ledger(ctx).void_pending(_money_actor(ctx, args), args.pending_id))
 
 
 def _transfer_correct(args, ctx) -> int:  # noqa: ANN001

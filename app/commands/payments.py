@@ -66,9 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(pay, "capture", "capture an authorized payment, in full or --amount in part", _capture)
     p.add_argument("payment")
     p.add_argument("--amount")
-    p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="an analyst or supervisor (not the one who took it), for a payment the fraud screen held "
-                        "for review (the system operator never decides one; default: the system operator)")
+    _mover(p)  # a payment the fraud screen held for review: an analyst or supervisor, not the one who took it
     p = cmd(pay, "refund", "refund a captured payment, in full or --amount in part", _refund)
     p.add_argument("payment")
     p.add_argument("--amount")
@@ -76,9 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _mover(p)
     p = cmd(pay, "cancel", "release an authorization that was not captured", _cancel)
     p.add_argument("payment")
-    p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="an analyst or supervisor (not the one who took it), for a payment the fraud screen held "
-                        "for review (the system operator never decides one; default: the system operator)")
+    _mover(p)  # a payment the fraud screen held for review: an analyst or supervisor, not the one who took it
     p = cmd(pay, "show", "a payment with its event history", _show)
     p.add_argument("payment")
     p = cmd(pay, "sync", "read the provider's state of a payment and apply it (reconciliation)", _sync)
@@ -108,6 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmd(rails, "cancel", "stop an order not yet sent: its money and its fee go back to the customer", _cancel_order)
     p.add_argument("order")
     p.add_argument("--reason", required=True, help="why, e.g. the customer called it off")
+    _mover(p)
     p = cmd(rails, "list", "payment orders, newest first", _orders)
     p.add_argument("--rail", choices=["sepa", "ach", "wire"])
     p.add_argument("--status", choices=["created", "submitted", "settled", "returned", "canceled"])
@@ -177,19 +174,10 @@ def _confirm(args, ctx) -> int:  # noqa: ANN001
     return _emit_payment(ctx, args, ctx.services.payments.confirm(SYSTEM_ACTOR, args.payment, authenticate=auth))
 
 
-def _person(ctx, args):  # noqa: ANN001, ANN202
-    """``--as USER`` when given (a decision on a payment held for review is human-only), else the system operator."""
-    if not args.as_user:
-        return SYSTEM_ACTOR
-    from app.commands.alerts import actor_for
-
-    return actor_for(ctx, args.as_user)
-
-
 def _capture(args, ctx) -> int:  # noqa: ANN001
-    svc = ctx.services.payments
+    svc, actor = ctx.services.payments, _money_actor(ctx, args)
     amount = _minor(args.amount, svc.show(SYSTEM_ACTOR, args.payment).currency)
-    return _emit_payment(ctx, args, svc.capture(_person(ctx, args), args.payment, amount))
+    return _emit_payment(ctx, args, svc.capture(actor, args.payment, amount))
 
 
 def _refund(args, ctx) -> int:  # noqa: ANN001
@@ -199,7 +187,7 @@ def _refund(args, ctx) -> int:  # noqa: ANN001
 
 
 def _cancel(args, ctx) -> int:  # noqa: ANN001
-    return _emit_payment(ctx, args, ctx.services.payments.cancel(_person(ctx, args), args.payment))
+    return _emit_payment(ctx, args, ctx.services.payments.cancel(_money_actor(ctx, args), args.payment))
 
 
 def _show(args, ctx) -> int:  # noqa: ANN001
@@ -268,7 +256,7 @@ def _return(args, ctx) -> int:  # noqa: ANN001
 
 
 def _cancel_order(args, ctx) -> int:  # noqa: ANN001
-    return _emit_order(ctx, args, ctx.services.orders.cancel(SYSTEM_ACTOR, args.order, args.reason))
+    return _emit_order(ctx, args, ctx.services.orders.cancel(_money_actor(ctx, args), args.order, args.reason))
 
 
 def _order_show(args, ctx) -> int:  # noqa: ANN001

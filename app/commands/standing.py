@@ -5,6 +5,7 @@ import argparse
 
 from core.words import counted
 from app.commands.args import ID
+from app.commands.ledger import _money_actor, _mover
 from app.commands.teller import _cmd, _day
 from typing import TYPE_CHECKING
 
@@ -28,16 +29,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", help="first due date, YYYY-MM-DD (default today); fixes the weekday or day of month")
     p.add_argument("--until", help="last date it may run, YYYY-MM-DD (default: until cancelled)")
     p.add_argument("--description", default="")
+    _mover(p)  # a mandate to move a customer's money: a named teller (--as) or --system
     p = _cmd(standing, "list", "standing instructions with the next due date and the last run", _list)
     p.add_argument("--account", help="only those paying from or into this account")
     p = _cmd(standing, "runs", "an instruction's run history (posted, held, failed with the reason)", _runs)
     p.add_argument("instruction", type=ID)
     p = _cmd(standing, "run", "run every due date not run yet (the console's worker does this on its own)", _run)
     p.add_argument("--instruction", type=ID, help="only this instruction")
-    p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="run as this user (a supervisor; a teller is refused); default the system's scheduler")
+    _mover(p)  # --as a supervisor (a teller is refused), or --system: the scheduler's own path
     p = _cmd(standing, "cancel", "stop an instruction (its history stays)", _cancel)
     p.add_argument("instruction", type=ID)
+    _mover(p)
 
 
 def _line(v: InstructionView) -> str:
@@ -48,11 +50,11 @@ def _line(v: InstructionView) -> str:
 
 
 def _add(args, ctx) -> int:  # noqa: ANN001
-    svc = ctx.services.standing
+    svc, actor = ctx.services.standing, _money_actor(ctx, args)
     detail = ctx.services.teller.account(SYSTEM_ACTOR, args.debit)
     start = _day(args.start, "--start") or svc.today()
     until = _day(args.until, "--until")
-    v = svc.add(SYSTEM_ACTOR, args.debit, args.credit, money.to_minor(args.amount, detail.account.currency),
+    v = svc.add(actor, args.debit, args.credit, money.to_minor(args.amount, detail.account.currency),
                 args.every, start, until, args.description)
     ctx.emit(v.to_dict(), as_json=args.json, text=f"standing instruction {_line(v)}"
              + (f"\nwarning: {v.warning}" if v.warning else ""))
@@ -75,10 +77,8 @@ def _runs(args, ctx) -> int:  # noqa: ANN001
 
 
 def _run(args, ctx) -> int:  # noqa: ANN001
-    from app.commands.alerts import actor_for
-
     svc = ctx.services.standing
-    runs = svc.run_due(actor_for(ctx, args.as_user), through=svc.today(), instruction_id=args.instruction)
+    runs = svc.run_due(_money_actor(ctx, args), through=svc.today(), instruction_id=args.instruction)
     failed = sum(r.state == "failed" for r in runs)
     text = "\n".join(f"#{r.instruction_id} {r.due_date} {r.state}{': ' + (r.message or '') if r.message else ''}"
                      for r in runs) or f"nothing due (through {svc.today()})"
@@ -89,6 +89,6 @@ def _run(args, ctx) -> int:  # noqa: ANN001
 
 
 def _cancel(args, ctx) -> int:  # noqa: ANN001
-    v = ctx.services.standing.cancel(SYSTEM_ACTOR, args.instruction)
+    v = ctx.services.standing.cancel(_money_actor(ctx, args), args.instruction)
     ctx.emit(v.to_dict(), as_json=args.json, text=f"standing instruction #{v.id} {v.status}")
     return 0

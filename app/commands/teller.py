@@ -70,9 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     until.add_argument("--days", type=whole(1, 3_650, "a number of days"), help="days the hold lasts")
     p.add_argument("--note", default="")
     p.add_argument("--id", help="your hold id (idempotency key)")
-    p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="the teller placing it, signed in with their password (QENEX_PASSWORD or asked) and code "
-                        "when enrolled (QENEX_TOTP_CODE); without it the hold is placed by the system operator")
+    from app.commands.ledger import _mover
+
+    _mover(p)  # blocking a customer's money: a named teller (--as) or --system
     p = _cmd(hold, "release", "release a hold before its expiry (a named supervisor)", _hold_release)
     p.add_argument("hold", type=ID, help="hold number (from hold list)")
     p.add_argument("--note", default="")
@@ -225,7 +225,9 @@ def _statement(args, ctx) -> int:  # noqa: ANN001
 
 
 def _hold_place(args, ctx) -> int:  # noqa: ANN001
-    teller = _teller(ctx)
+    from app.commands.ledger import _money_actor
+
+    teller, actor = _teller(ctx), _money_actor(ctx, args)
     acc = teller.account(SYSTEM_ACTOR, args.account).account
     if args.until:
         last = _day(args.until, "--until")
@@ -234,10 +236,8 @@ def _hold_place(args, ctx) -> int:  # noqa: ANN001
         if args.days is None or not 1 <= args.days <= 366:
             raise ValidationError("--days must be between 1 and 366")
         expires = datetime.now().astimezone() + timedelta(days=args.days)
-    from app.commands.person import actor_for
-
     amount = money.to_minor(args.amount, acc.currency)
-    hold = teller.place_hold(actor_for(ctx, args.as_user), acc.number, amount, args.reason, expires, args.note,
+    hold = teller.place_hold(actor, acc.number, amount, args.reason, expires, args.note,
                              hold_id=args.id)
     from core.teller.holds import describe
 

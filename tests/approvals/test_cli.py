@@ -27,7 +27,7 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     qenex("customer", "add", "--name", "Ada")
     acc = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
     qenex("deposit", "--system", "--account", acc, "--amount", "100", "--currency", "USD")
-    hold = qenex("hold", "place", acc, "--amount", "10", "--reason", "fraud", "--days", "3", "--json")[1]["id"]
+    hold = qenex("hold", "place", "--system", acc, "--amount", "10", "--reason", "fraud", "--days", "3", "--json")[1]["id"]
 
     code, freeze, _ = qenex("approvals", "request", "freeze", acc, "--note", "card stolen", "--as", "tina", "--json")
     assert code == 0 and freeze["state"] == "pending" and freeze["maker"] == "tina"
@@ -127,6 +127,32 @@ def test_moving_customer_money_from_the_command_line_needs_a_named_person(qenex,
     assert qenex("balance", b, "--json")[1]["current"] == "0.00"
     [req] = qenex("approvals", "list", "--json")[1]["requests"]
     assert req["kind"] == "transfer" and req["maker"] == "tina" and req["amount"] == "15000.00"
+
+
+def test_every_command_that_moves_holds_or_voids_customer_money_needs_a_named_person(qenex, monkeypatch):  # noqa: F811
+    """The same rule for the rest of the kind: posting or voiding a pending transfer, capturing or cancelling a
+    card payment, placing a hold, cancelling a rail order and standing instructions (add, run, cancel) refuse to
+    run as the unnamed operator; --as USER or --system, as transfer/deposit/withdraw."""
+    _users(qenex, monkeypatch)
+    qenex("customer", "add", "--name", "Ada")
+    qenex("customer", "add", "--name", "Bob")
+    a = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
+    b = qenex("account", "open", "--customer", "2", "--currency", "USD", "--json")[1]["number"]
+    assert qenex("deposit", "--system", "--account", a, "--amount", "100")[0] == 0
+    code, t, err = qenex("transfer", "--system", "--from", a, "--to", b, "--amount", "5", "--pending", "--id", "p1",
+                         "--json")
+    assert code == 0, err
+    for argv in (("transfer", "post", "p1"), ("transfer", "void", "p1"), ("payments", "capture", "pay_x"),
+                 ("payments", "cancel", "pay_x"), ("hold", "place", a, "--amount", "1", "--reason", "legal",
+                                                   "--days", "2"),
+                 ("rails", "cancel", "po_x", "--reason", "customer called"),
+                 ("standing", "add", "--from", a, "--to", b, "--amount", "1", "--every", "weekly"),
+                 ("standing", "run"), ("standing", "cancel", "1")):
+        code, _, err = qenex(*argv)
+        assert code == 2 and "needs a named person: add --as USER" in err, (argv, err)
+    assert qenex("balance", a, "--json")[1]["available"] == "95.00"  # the pending transfer still holds its 5
+    assert qenex("transfer", "void", "p1", "--system", "--json")[0] == 0
+    assert qenex("balance", a, "--json")[1]["available"] == "100.00"
 
 
 def test_bulk_approve_refuses_each_request_above_the_checkers_limit(qenex, monkeypatch):  # noqa: F811

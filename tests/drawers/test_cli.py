@@ -52,18 +52,18 @@ def test_drawer_bad_input_is_one_line_and_writes_nothing(qenex):  # noqa: F811
 def test_standing_add_run_list_runs(qenex, bank):  # noqa: F811
     _ada, acc = bank
     other = qenex("account", "open", "--customer", "1", "--currency", "USD", "--json")[1]["number"]
-    code, si, _ = qenex("standing", "add", "--from", acc, "--to", other, "--amount", "300", "--every", "weekly",
+    code, si, _ = qenex("standing", "add", "--system", "--from", acc, "--to", other, "--amount", "300", "--every", "weekly",
                         "--description", "savings", "--json")
     assert code == 0 and si["next_due"] is not None and si["amount"] == "300.00"
-    runs = qenex("standing", "run", "--json")[1]
+    runs = qenex("standing", "run", "--system", "--json")[1]
     assert [r["state"] for r in runs] == ["posted"]
-    assert qenex("standing", "run", "--json")[1] == []  # never twice
+    assert qenex("standing", "run", "--system", "--json")[1] == []  # never twice
     listed = qenex("standing", "list", "--account", acc, "--json")[1]
     assert listed[0]["last_run"]["state"] == "posted"
     assert qenex("standing", "runs", str(si["id"]), "--json")[1][0]["transfer_id"].startswith("standing-")
-    code, _, err = qenex("standing", "add", "--from", acc, "--to", other, "--amount", "1", "--every", "weekly",
+    code, _, err = qenex("standing", "add", "--system", "--from", acc, "--to", other, "--amount", "1", "--every", "weekly",
                          "--start", "2001-01-01")
     assert code == 1 and "invalid_instruction" in err and "today" in err
-    code, text, _ = qenex("standing", "add", "--from", acc, "--to", other, "--amount", "100000", "--every", "weekly")
+    code, text, _ = qenex("standing", "add", "--system", "--from", acc, "--to", other, "--amount", "100000", "--every", "weekly")
     assert code == 0 and "\nwarning: account " in text and "less than one run of $100,000.00" in text  # QA2 #29
-    assert qenex("standing", "cancel", str(si["id"]), "--json")[1]["status"] == "cancelled"
+    assert qenex("standing", "cancel", str(si["id"]), "--system", "--json")[1]["status"] == "cancelled"

@@ -71,7 +71,7 @@ def test_operator_flow(qenex):
     assert qenex("transfer", "--system", "--from", a, "--to", b, "--amount", "30", "--currency", "USD", "--id", "h",
                  "--pending", "--json")[1]["state"] == "pending"
     assert qenex("balance", a, "--json")[1]["available"] == "57.66"
-    assert qenex("transfer", "post", "h", "--amount", "10", "--json")[1]["amount"] == "10.00"
+    assert qenex("transfer", "post", "h", "--amount", "10", "--system", "--json")[1]["amount"] == "10.00"
     assert qenex("balance", a, "--json")[1] == {
         "account": a, "currency": "USD", "current": "77.66", "available": "77.66",
         "pending_debits": "0.00", "pending_credits": "0.00"}
@@ -105,7 +105,7 @@ def test_operator_flow(qenex):
     (["transfer", "--system", "--from", "{a}", "--to", "{b}", "--amount", "1", "--currency", "EUR"], "currency_mismatch"),
     (["transfer", "--system", "--from", "{a}", "--to", "{b}", "--amount", "-1", "--currency", "USD"], "invalid_amount"),
     (["transfer", "--system", "--from", "{a}", "--to", "1234567890", "--amount", "1", "--currency", "USD"], "invalid_account_number"),
-    (["transfer", "void", "nope"], "pending_not_found"),
+    (["transfer", "void", "nope", "--system"], "pending_not_found"),
     (["account", "open", "--customer", "99", "--currency", "USD"], "customer_not_found"),
     (["deposit", "--system", "--account", "{a}", "--amount", "1", "--currency", "usdx"], "unknown_currency"),
 ])

@@ -62,5 +62,5 @@ def test_the_command_line_reports_a_pending_transfer_as_held(tmp_path, monkeypat
                  "--pending", "--id", "h1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Held as a pending transfer: $30.00") and "reserved" in out and "Posted" not in out
-    assert main(["transfer", "void", "h1"]) == 0
+    assert main(["transfer", "void", "h1", "--system"]) == 0
     assert capsys.readouterr().out.startswith("Voided")

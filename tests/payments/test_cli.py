@@ -46,7 +46,7 @@ def test_card_payment_flow(qenex, accounts):
     assert code == 0, err
     assert pay["status"] == "requires_capture" and pay["card"] == "Visa 424242…4242"
     pid = pay["id"]
-    assert qenex("payments", "capture", pid, "--amount", "30", "--json")[1]["captured"] == "30.00"
+    assert qenex("payments", "capture", pid, "--amount", "30", "--system", "--json")[1]["captured"] == "30.00"
     assert qenex("payments", "refund", "--system", pid, "--amount", "10", "--json")[1]["refunded"] == "10.00"
     code, _out, err = qenex("payments", "refund", "--system", pid, "--amount", "25")
     assert code == 1 and err.startswith("qenex: refund_exceeds_captured:") and "Traceback" not in err
@@ -78,7 +78,7 @@ def test_bad_card_input_is_refused_with_its_reason(qenex, accounts, argv, stdin,
 
 
 def test_unknown_payment(qenex, accounts):
-    code, _out, err = qenex("payments", "capture", "pay_nope")
+    code, _out, err = qenex("payments", "capture", "pay_nope", "--system")
     assert code == 1 and err.startswith("qenex: payment_not_found:")
 
 

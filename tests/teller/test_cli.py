@@ -65,11 +65,11 @@ def test_statement_period_csv_and_pdf(qenex, bank, tmp_path):  # noqa: F811
 
 def test_hold_place_list_release(qenex, bank, tmp_path):  # noqa: F811
     _ada, acc = bank
-    hold = qenex("hold", "place", acc, "--amount", "80", "--reason", "legal", "--days", "30", "--json")[1]
+    hold = qenex("hold", "place", "--system", acc, "--amount", "80", "--reason", "legal", "--days", "30", "--json")[1]
     assert hold["state"] == "active" and hold["placed_by"] == "system"
     assert qenex("balance", acc, "--json")[1]["available"] == "400.00"
     assert [h["id"] for h in qenex("hold", "list", acc, "--json")[1]] == [hold["id"]]
-    code, _, err = qenex("hold", "place", acc, "--amount", "1", "--reason", "other", "--days", "3")
+    code, _, err = qenex("hold", "place", "--system", acc, "--amount", "1", "--reason", "other", "--days", "3")
     assert code == 1 and "needs a note" in err
     with pytest.raises(SystemExit):  # releasing a hold early is a person's decision: --as is required
         qenex("hold", "release", str(hold["id"]), "--note", "court lifted it")
