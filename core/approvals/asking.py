@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from core import reasons
-from core.approvals import store
+from core.approvals import authority, store
 from core.approvals.errors import InvalidApproval
 from core.approvals.store import ApprovalView
 from core.ledger import money, numbers, queries
@@ -37,6 +37,7 @@ class Asking:
     """``Approvals``' requests (see the module doc)."""
 
     ledger: Any
+    policy: Any
     expires: Any  # Approvals.expires
 
     def _may_request(self, actor: Actor, permission: Permission, target: str) -> None:
@@ -93,6 +94,7 @@ class Asking:
             if hold.state != "active":
                 raise holds.HoldNotActive(f"hold {hold_pk} on {hold.account} is already {hold.state}; nothing to "
                                           "release", hold=hold_pk)
+            authority.refuse_uncovered(self.policy, conn, "hold_release", hold.amount, hold.currency)
             same = conn.execute(store.query("waiting", None, now).where(R.c.kind == "hold_release",
                                                                         R.c.hold_id == hold_pk)).first()
             if same is not None:

@@ -13,9 +13,10 @@ approvals approve``, bulk approve), since they all call ``Approvals.approve``.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from core.approvals.errors import AboveApprovalLimit
+from core.approvals.errors import AboveApprovalLimit, AboveEveryApprovalLimit
 from core.ledger import money
 from core.security.roles import ROLE_PERMISSIONS, Actor, Permission, Role
 
@@ -63,3 +64,27 @@ def check(policy: Policy, conn: Connection | Engine, checker: Actor, req: Approv
         f"request #{req.id} is for {amount}, above your {checker.role} limit of {own} for {what}; {who}; "
         "nothing was changed", id=req.id, limit=money.plain(limit, c), amount=money.plain(req.amount, c),
         currency=c, permission=Permission.APPROVAL_DECIDE.value)
+
+
+def refuse_uncovered(policy: Policy, conn: Connection | Engine, kind: str, amount: int | None,
+                     currency: str | None) -> None:
+    """At request time (the maker's side of ``check``): AboveEveryApprovalLimit when no checker role's limit
+    covers ``amount`` of ``kind``, so no request is created that nobody could approve."""
+    req = SimpleNamespace(kind=kind, amount=amount, currency=currency)
+    limits = {str(r): role_limit(policy, conn, str(r), req) for r in CHECKER_ROLES}  # type: ignore[arg-type]
+    if amount is None or currency is None or any(v is None or v >= amount for v in limits.values()):
+        return
+    c = str(currency)
+    top = max(limits, key=lambda r: limits[r] or 0)
+    highest = money.format_minor(limits[top] or 0, c)
+    if kind == "overdraft":
+        fix = (f"the bank's operator raises the {top} overdraft limit first (QENEX_OVERDRAFT_LIMITS, e.g. "
+               f"{top}={money.plain(amount, c)})")
+    else:
+        fix = (f"an administrator raises the {top} limit first (qenex approvals limits --set {top} {c} "
+               f"{money.plain(amount, c)})")
+    raise AboveEveryApprovalLimit(
+        f"{money.format_minor(amount, c)} is above every approver's limit (the highest: {top}, {highest}), so nobody "
+        f"could approve this request; ask for {highest} or less, or {fix}; nothing was created",
+        field="amount", kind=kind, amount=money.plain(amount, c), highest=money.plain(limits[top] or 0, c),
+        currency=c)

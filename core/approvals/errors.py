@@ -45,3 +45,10 @@ class AboveApprovalLimit(PermissionDenied):
     """The checker's own role limit for the request's kind is below its amount (``core.approvals.authority``)."""
 
     code = "above_approval_limit"
+
+
+class AboveEveryApprovalLimit(ValidationError):
+    """The maker asked for more than any checker role may approve (``core.authority.refuse_uncovered``): nothing
+    is created, the maker asks for less or an administrator raises a limit first."""
+
+    code = "above_every_approval_limit"

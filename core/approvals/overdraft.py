@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
-from core.approvals import store
+from core.approvals import authority, store
 from core.approvals.errors import InvalidApproval
 from core.approvals.policy import Need
 from core.ledger import accounts as account_ops
@@ -59,6 +59,8 @@ def open_account(approvals: Approvals, conn: Connection, actor: Actor, customer_
     currency = money.currency(currency)
     _check_amount(overdraft)
     need = approvals.policy.overdraft_need(actor, currency, overdraft)
+    if need is not None:  # before the account opens: nothing is created
+        authority.refuse_uncovered(approvals.policy, conn, "overdraft", overdraft, currency)
     acc = account_ops.open_account(approvals.ledger, conn, actor, customer_id, currency, 0 if need else overdraft,
                                    "deposit")
     if need is None:
@@ -79,6 +81,7 @@ def set_limit(approvals: Approvals, conn: Connection, actor: Actor, number: str,
         return account_ops.set_overdraft(approvals.ledger, conn, actor, number, amount)
     if acc.status == "closed":
         raise InvalidApproval(f"account {number} is closed; closed accounts do not change", field="account")
+    authority.refuse_uncovered(approvals.policy, conn, "overdraft", amount, acc.currency)
     request_id = request_on(approvals, conn, actor, acc, amount, need, note)
     return replace(acc, overdraft_request=request_id, overdraft_asked=amount)
 

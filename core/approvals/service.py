@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from core.approvals import limits, store
+from core.approvals import authority, limits, store
 from core.approvals.asking import Asking
 from core.approvals.deciding import Deciding
 from core.approvals.errors import ApprovalRequired
@@ -39,7 +39,10 @@ class Approvals(Asking, Reading, Deciding):
 
     # -- the ledger's gate ------------------------------------------------------------------------
     def need(self, conn: Connection | Engine, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
-        return self.policy.need(conn, actor, req, debit, credit)
+        need = self.policy.need(conn, actor, req, debit, credit)
+        if need is not None:  # nothing held or asked when no checker's limit covers it
+            authority.refuse_uncovered(self.policy, conn, need.kind, req.amount, req.currency)
+        return need
 
     def would_wait(self, actor: Actor, amount: int, currency: str) -> str | None:
         """Before a confirmation: why ``amount`` out of a customer's account would wait for a second person

@@ -3,11 +3,14 @@ refusal names who may approve it and what to do, on every approving path (one, b
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from core.approvals import AboveApprovalLimit
+from core.approvals.errors import AboveEveryApprovalLimit
+from core.approvals.store import R
 from core.ledger.views import TransferRequest
 from core.persistence.models import AuditEntry
 from core.security.roles import SYSTEM_ACTOR
@@ -20,7 +23,9 @@ def _send(ledger, a, b, amount, id):  # noqa: ANN001, ANN202
 
 def test_a_transfer_above_the_checkers_own_limit_is_refused_and_stays_waiting(desk, engine):
     ledger, approvals, _t, (a, b) = desk  # limits: teller 1,000.00, supervisor 5,000.00
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 8_000_00)
     held = _send(ledger, a, b, 7_000_00, "above-both")
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 5_000_00)  # lowered while it waits
     with pytest.raises(AboveApprovalLimit) as err:
         approvals.approve(SUPERVISOR, held.approval)
     text = err.value.message
@@ -44,7 +49,9 @@ def test_within_the_checkers_limit_approves_as_before(desk):
 
 def test_bulk_approve_refuses_each_above_the_limit_on_its_own(desk):
     ledger, approvals, _t, (a, b) = desk
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 9_000_00)
     ids = [_send(ledger, a, b, amount, f"bulk-{amount}").approval for amount in (2_000_00, 9_000_00, 3_000_00)]
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 5_000_00)  # lowered while they wait
     results = approvals.approve_many(SUPERVISOR_2, ids)
     assert [getattr(r, "state", None) or r.code for r in results] == ["approved", "above_approval_limit", "approved"]
 
@@ -53,12 +60,40 @@ def test_other_kinds_follow_the_checkers_limit_too(desk, clock):
     """A hold release and an overdraft are bounded by the checker's own limits; freezing has no amount."""
     ledger, approvals, teller, (a, _b) = desk
     hold = teller.place_hold(SUPERVISOR, a, 6_000_00, "cheque", clock() + timedelta(days=3))
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 6_000_00)
     asked = approvals.request_hold_release(TELLER, hold.id, "the cheque has cleared today")
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 5_000_00)
     with pytest.raises(AboveApprovalLimit, match="limit of \\$5,000.00"):
         approvals.approve(SUPERVISOR_2, asked.id)
     freeze = approvals.request_status(TELLER, a, "frozen", "card stolen")
     assert approvals.approve(SUPERVISOR_2, freeze.id).state == "approved"
     customer = ledger.add_customer(SYSTEM_ACTOR, "Zoe Example").id
-    acc = ledger.open_account(TELLER, customer, "USD", 30_000_00)  # default overdraft limits: supervisor 25,000
+    acc = ledger.open_account(TELLER, customer, "USD", 20_000_00)  # default overdraft limits: supervisor 25,000
+    approvals.policy.overdrafts["supervisor"] = Decimal(10_000)  # lowered while it waits
     with pytest.raises(AboveApprovalLimit, match="overdraft limit"):
         approvals.approve(SUPERVISOR, acc.overdraft_request)
+
+
+def test_a_maker_asking_above_every_checkers_limit_is_told_at_once_and_nothing_is_created(desk, clock, engine):
+    """A teller could send a request above every checker role's limit; only the checker learned nobody could
+    approve it. Now the maker is told at request time, for every kind with an amount, and nothing is created."""
+    ledger, approvals, teller, (a, b) = desk  # four-eyes limits: supervisor 5,000.00; overdraft: supervisor 25,000
+    with pytest.raises(AboveEveryApprovalLimit) as err:
+        _send(ledger, a, b, 7_000_00, "above-every")
+    text = err.value.message
+    assert "$7,000.00 is above every approver's limit (the highest: supervisor, $5,000.00)" in text
+    assert "ask for $5,000.00 or less" in text and "qenex approvals limits --set supervisor USD 7000.00" in text
+    assert "nothing was created" in text and err.value.code == "above_every_approval_limit"
+    assert ledger.balance(TELLER, a).available == ledger.balance(TELLER, a).current  # nothing held
+    hold = teller.place_hold(SUPERVISOR, a, 6_000_00, "cheque", clock() + timedelta(days=3))
+    with pytest.raises(AboveEveryApprovalLimit, match="supervisor, \\$5,000.00"):
+        approvals.request_hold_release(TELLER, hold.id, "the cheque has cleared today")
+    customer = ledger.add_customer(SYSTEM_ACTOR, "Zoe Example").id
+    with pytest.raises(AboveEveryApprovalLimit, match="QENEX_OVERDRAFT_LIMITS"):
+        ledger.open_account(TELLER, customer, "USD", 30_000_00)
+    with pytest.raises(AboveEveryApprovalLimit, match="QENEX_OVERDRAFT_LIMITS"):
+        ledger.set_overdraft(TELLER, a, 30_000_00)
+    with engine.connect() as conn:
+        assert conn.execute(select(R.c.id)).first() is None  # no request was created
+    assert len(ledger.accounts(SYSTEM_ACTOR, customer_id=customer)) == 0
+    assert _send(ledger, a, b, 5_000_00, "within").approval is not None  # within a checker's limit: asks as before

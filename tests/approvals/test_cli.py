@@ -78,8 +78,14 @@ def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeyp
     """QA #20: qenex account open/overdraft --as a teller follow the same credit rule as the console."""
     _users(qenex, monkeypatch)
     qenex("customer", "add", "--name", "Ada Lovelace")
+    code, _, err = qenex("account", "open", "--customer", "1", "--currency", "USD", "--overdraft", "5000000",
+                         "--as", "tina", "--note", "salary")  # above every checker's overdraft limit: told at once
+    assert code == 1 and "above_every_approval_limit" in err and "ask for $25,000.00 or less" in err, err
+    assert qenex("accounts", "--json")[1] == []  # nothing was created
+    monkeypatch.setenv("QENEX_OVERDRAFT_LIMITS", "supervisor=5000000")
     code, text, err = qenex("account", "open", "--customer", "1", "--currency", "USD", "--overdraft", "5000000",
                             "--as", "tina", "--note", "salary")
+    monkeypatch.delenv("QENEX_OVERDRAFT_LIMITS")  # lowered while it waits
     assert code == 0, err
     assert "$5,000,000.00 requested, waiting for approval" in text and "until then the account has no overdraft" in text
     assert "above your limit" in text
@@ -95,6 +101,7 @@ def test_overdraft_above_the_tellers_limit_waits_for_a_supervisor(qenex, monkeyp
     assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "500.00"
     monkeypatch.setenv("QENEX_OVERDRAFT_LIMITS", "supervisor=5000000")
     assert qenex("approvals", "approve", str(req["id"]), "--as", "sam")[0] == 0
+    monkeypatch.setenv("QENEX_OVERDRAFT_LIMITS", "supervisor=9000000")
     assert qenex("accounts", "--json")[1][0]["overdraft_limit"] == "5000000.00"
     # QA: raising a kept limit says it is kept, not that the account has none
     code, text, err = qenex("account", "overdraft", acc["number"], "9000000", "--as", "tina")
@@ -162,9 +169,11 @@ def test_bulk_approve_refuses_each_request_above_the_checkers_limit(qenex, monke
     for n, name in enumerate(("Ada Lovelace", "Bob Example"), 1):
         qenex("customer", "add", "--name", name)
         numbers.append(qenex("account", "open", "--customer", str(n), "--currency", "USD", "--json")[1]["number"])
-    for number, amount in zip(numbers, ("2000", "30000")):  # teller overdraft limit 1,000, supervisor 25,000
+    monkeypatch.setenv("QENEX_OVERDRAFT_LIMITS", "teller=1000,supervisor=30000")
+    for number, amount in zip(numbers, ("2000", "30000")):  # teller overdraft limit 1,000, supervisor 30,000
         code, _, err = qenex("account", "overdraft", number, amount, "--as", "tina")
         assert code == 0, err
+    monkeypatch.delenv("QENEX_OVERDRAFT_LIMITS")  # supervisor 25,000 again while they wait
     small, big = (r["id"] for r in qenex("approvals", "list", "--json")[1]["requests"])
     code, text, _ = qenex("approvals", "approve", str(small), str(big), "--as", "sam")
     assert code == 1 and f"request #{small}: approved" in text

@@ -56,7 +56,8 @@ def test_above_the_limit_waits_with_the_funds_held_and_the_checker_posts_it(desk
 
 def test_the_maker_never_decides_their_own_and_the_system_is_no_checker(desk, engine):
     ledger, approvals, _t, (a, b) = desk
-    own = ledger.transfer(SUPERVISOR, _big(a, b, 6_000_00))  # above the supervisor's own limit
+    done = ledger.transfer(SYSTEM_ACTOR, _big(a, b, 3_000_00, id="to-undo"))
+    own = ledger.correct(SUPERVISOR, done.id)  # a correction always asks a second person
     assert own.approval is not None
     with pytest.raises(OwnRequest):
         approvals.approve(SUPERVISOR, own.approval)
@@ -69,6 +70,7 @@ def test_the_maker_never_decides_their_own_and_the_system_is_no_checker(desk, en
     assert "approval.refused" in _actions(engine)
     with pytest.raises(ApprovalRequired):  # nor past the inbox through the ledger's pending-transfer post
         ledger.post_pending(SUPERVISOR, own.id)
+    approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 2_000_00)  # lowered while it waits
     with pytest.raises(AboveApprovalLimit):  # QA4 #1: above every supervisor's limit: nobody approves it yet
         approvals.approve(SUPERVISOR_2, own.approval)
     approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 6_000_00)
@@ -112,13 +114,13 @@ def test_expire_sweeps_due_requests(desk, clock):
 def test_bulk_approve_and_reject_give_a_result_per_item(desk):
     ledger, approvals, _t, (a, b) = desk
     ids = [ledger.transfer(TELLER, _big(a, b, id=f"bulk-{i}")).approval for i in range(3)]
-    own = ledger.transfer(SUPERVISOR, _big(a, b, 6_000_00, id="bulk-own")).approval
+    own = ledger.correct(SUPERVISOR, ledger.transfer(SYSTEM_ACTOR, _big(a, b, 1_000_00, id="to-undo")).id).approval
     results = approvals.approve_many(SUPERVISOR, [ids[0], own, ids[1], 999_999, ids[0]])
     assert [getattr(r, "state", None) or r.code for r in results] == ["approved", "own_request", "approved",
                                                                      "approval_not_found"]
     results = approvals.reject_many(SUPERVISOR, [ids[2], ids[0]], "a duplicate request")
     assert [getattr(r, "state", None) or r.code for r in results] == ["rejected", "approval_not_pending"]
-    assert ledger.balance(TELLER, b).current == 3_000_00
+    assert ledger.balance(TELLER, b).current == 3_000_00 + 1_000_00  # and the transfer the correction would undo
 
 
 def test_gl_movements_corrections_freezes_and_closures_wait(desk, engine):

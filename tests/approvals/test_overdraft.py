@@ -6,14 +6,14 @@ import pytest
 
 from decimal import Decimal
 
-from core.approvals.errors import AboveApprovalLimit, OwnRequest
+from core.approvals.errors import AboveEveryApprovalLimit
 from core.approvals.policy import Policy, parse_limits
 from core.errors import ConfigurationError
 from core.ledger.errors import InsufficientFunds
 from core.ledger.views import TransferRequest
 from core.security.roles import SYSTEM_ACTOR, Actor, Role
 
-from tests.approvals.conftest import SUPERVISOR, SUPERVISOR_2, TELLER
+from tests.approvals.conftest import SUPERVISOR, TELLER
 
 
 def _limit(ledger, number):
@@ -70,19 +70,17 @@ def test_raising_an_existing_limit_follows_the_same_rule(desk) -> None:
     assert lowered.overdraft_limit == 0 and lowered.overdraft_request is None
 
 
-def test_supervisor_sets_up_to_their_limit_above_it_another_supervisor(desk) -> None:
+def test_supervisor_sets_up_to_their_limit_above_it_they_are_told_nobody_could_approve(desk) -> None:
+    """Above a supervisor's overdraft limit no checker role's limit covers it (every checker is a supervisor):
+    the maker is told at once and nothing is created, instead of a request nobody could approve."""
     ledger, approvals, _, _ = desk
     acc = ledger.open_account(SUPERVISOR, _customer(ledger), "USD", 20_000_00)
     assert acc.overdraft_limit == 20_000_00 and acc.overdraft_request is None
-    big = ledger.open_account(SUPERVISOR, _customer(ledger, "Yara Example"), "USD", 100_000_00)
-    assert big.overdraft_request is not None
-    with pytest.raises(OwnRequest):
-        approvals.approve(SUPERVISOR, big.overdraft_request)
-    with pytest.raises(AboveApprovalLimit, match="QENEX_OVERDRAFT_LIMITS"):  # QA4 #1: above sue's own limit too
-        approvals.approve(SUPERVISOR_2, big.overdraft_request)
+    with pytest.raises(AboveEveryApprovalLimit, match="QENEX_OVERDRAFT_LIMITS"):
+        ledger.open_account(SUPERVISOR, _customer(ledger, "Yara Example"), "USD", 100_000_00)
     approvals.policy.overdrafts["supervisor"] = Decimal(100_000)  # the operator raised it
-    approvals.approve(SUPERVISOR_2, big.overdraft_request)
-    assert _limit(ledger, big.number) == 100_000_00
+    big = ledger.open_account(SUPERVISOR, _customer(ledger, "Yara Example"), "USD", 100_000_00)
+    assert big.overdraft_request is None and _limit(ledger, big.number) == 100_000_00
 
 
 def test_roles_without_an_overdraft_limit_always_ask() -> None:

@@ -84,9 +84,11 @@ def test_maker_then_checker(qtbot, services, bank, teller, ui_thread_sql):
 
 def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, bank, teller):
     services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
-    services.approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 10_00)
-    for i, actor in enumerate((teller, teller, SAM)):
-        services.ledger.transfer(actor, TransferRequest(f"r{i}", bank[0], bank[1], 50_00, "USD"))
+    for i in range(2):
+        services.ledger.transfer(teller, TransferRequest(f"r{i}", bank[0], bank[1], 50_00, "USD"))
+    done = services.ledger.transfer(SYSTEM_ACTOR, TransferRequest("r2", bank[1], bank[0], 50_00, "USD"))
+    services.ledger.correct(SAM, done.id)  # sam's own request (a correction always asks a second person)
+    services.approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 10_00)  # lowered while they wait
     inbox = _inbox(qtbot, services, SAM, 3)
     inbox.table.selectRow(2)  # sam's own
     qtbot.waitUntil(lambda: "your own" in inbox.notice.text() and inbox.notice.isVisible())
@@ -107,7 +109,7 @@ def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, ban
     qtbot.waitUntil(lambda: "2 done, 1 refused" in inbox.result_label.text())
     assert "is your own" in inbox.result_label.text()
     qtbot.waitUntil(lambda: inbox.model.rowCount() == 1)
-    assert services.ledger.balance(teller, bank[0]).available == 950_00
+    assert services.ledger.balance(teller, bank[0]).available == 1_000_00  # the correction holds the 50.00 it moves back
     services.approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 100_00)  # QA4 #1: sue's limit covers it now
     other = _inbox(qtbot, services, SUE, 1)
     other.table.selectRow(0)
@@ -115,7 +117,7 @@ def test_reject_needs_a_reason_and_bulk_gives_a_result_each(qtbot, services, ban
     qtbot.waitUntil(lambda: other.dialog is not None and other.dialog.isVisible())
     other.dialog.accept()
     qtbot.waitUntil(lambda: other.model.rowCount() == 0)
-    assert services.ledger.balance(teller, bank[1]).current == 300_00
+    assert services.ledger.balance(teller, bank[1]).current == 250_00  # r2 out, then its correction back in
 
 
 def test_the_maker_withdraws_a_request_from_their_inbox(qtbot, services, bank, teller):
@@ -135,7 +137,9 @@ def test_an_overdraft_request_is_shown_as_a_credit_decision(qtbot, services, ban
     """QA #20: the teller's $5,000,000.00 overdraft waits; the checker sees it whole and approves it (QA4 #1:
     above their own overdraft limit the notice says so and Approve is off until the limit covers it)."""
     customer = services.ledger.add_customer(SYSTEM_ACTOR, "Xavier Example")
+    services.approvals.policy.overdrafts["supervisor"] = Decimal(5_000_000)
     acc = services.ledger.open_account(teller, customer.id, "USD", 5_000_000_00)
+    services.approvals.policy.overdrafts["supervisor"] = Decimal(25_000)  # lowered while it waits
     inbox = _inbox(qtbot, services, SAM, 1)
     inbox.table.selectRow(0)
     qtbot.waitUntil(lambda: "above your supervisor limit of $25,000.00" in inbox.notice.text())

@@ -59,7 +59,7 @@ def test_new_customer_with_errors_inline_then_added_and_account_opened(qtbot, se
     assert page.customer_panel.overdraft_label.text() == "$250.00"
     # above the teller's overdraft limit: the account opens without one and a supervisor is asked
     big = page.open_account_dialog()
-    big.overdraft.setText("5,000,000")
+    big.overdraft.setText("20,000")
     qtbot.keyClick(big.overdraft, Qt.Key.Key_Return)  # returnPressed and the default button: one confirmation
     assert len([d for d in big.findChildren(type(big.confirm)) if d.isVisible()]) == 1
     assert "above your overdraft limit" in big.confirm.outcome.text()
@@ -69,7 +69,7 @@ def test_new_customer_with_errors_inline_then_added_and_account_opened(qtbot, se
         big.confirm.confirm_button.click()
     account = opened.args[0]
     assert account.overdraft_limit == 0 and account.overdraft_request is not None
-    assert "$5,000,000.00 requested, waiting for approval" in big.notice.text()
+    assert "$20,000.00 requested, waiting for approval" in big.notice.text()
     assert "has no overdraft" in big.notice.text()
     # QA: the hint names the limit in the currency typed (not "$1,000.00 or the same in another currency")
     eur = page.open_account_dialog()
