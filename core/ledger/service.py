@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,11 +14,11 @@ from core.ledger import accounts as account_ops
 from core.ledger import events
 from core.ledger import pending as pending_ops
 from core.ledger import queries, store
-from core.ledger.money import currency as iso_currency
 from core.ledger.money import exponent
 from core.ledger.desk_controls import GLMovementRefused
 from core.ledger.errors import LinkedTransferFailed, TransferDeclined
-from core.ledger.posting import Posting, check_amount, normalize
+from core.ledger.posting import Posting, normalize
+from core.ledger.cash_desk import LedgerCash
 from core.ledger.reads import LedgerReads
 from core.ledger.views import (
     AccountView, CustomerView, TransferRequest, TransferResult,
@@ -33,7 +32,7 @@ _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock detected
 OPTIMISTIC_TRIES = 3  # unlocked read + checked write attempts before a desk transfer takes the locking path
 
 
-class Ledger(LedgerReads):
+class Ledger(LedgerReads, LedgerCash):
     """Double-entry ledger over one database (SQLite or PostgreSQL).
 
     ``audit`` (optional) gets ``append(conn, actor, action, target, before, after)`` inside each change's
@@ -371,47 +370,6 @@ class Ledger(LedgerReads):
             code="correction", description=description or f"correction of {transfer_id}", reverses_id=transfer_id,
         ))
 
-    def deposit(self, actor: Actor, account: str, amount: int, currency: str, id: str | None = None,
-                description: str = "cash deposit") -> TransferResult:
-        """Cash in at the desk: from the bank's cash GL account into ``account``."""
-        self.authorize(actor, Permission.CASH, account)
-        check_amount(amount, currency)  # before the cash account is made: a refusal writes nothing
-        cash = self._cash_account(actor, currency)
-        _not_the_till(account, cash, "deposited into")
-        return self.transfer(actor, _cash_request(id, cash, account, amount, currency, "deposit", description),
-                             operation="cash")
-
-    def withdraw(self, actor: Actor, account: str, amount: int, currency: str, id: str | None = None,
-                 description: str = "cash withdrawal") -> TransferResult:
-        """Cash out at the desk: from ``account`` into the bank's cash GL account."""
-        self.authorize(actor, Permission.CASH, account)
-        check_amount(amount, currency)
-        cash = self._cash_account(actor, currency)
-        _not_the_till(account, cash, "withdrawn from")
-        return self.transfer(actor, _cash_request(id, account, cash, amount, currency, "withdrawal", description),
-                             operation="cash")
-
-    def _cash_account(self, actor: Actor, currency: str) -> str:
-        """The bank's cash GL account for ``currency``, created on first use and then remembered."""
-        code = iso_currency(currency)
-        if code not in self._cash:
-            self._cash[code] = self.ensure_gl_accounts(actor, code)["teller_cash"].number
-        return self._cash[code]
-
     def _write(self, conn: Connection, posting: Posting) -> None:
         store.write_posting(conn, posting.transfers, posting.entries, posting.touched.values())
 
-
-def _cash_request(id: str | None, debit: str, credit: str, amount: int, currency: str, code: str,
-                  description: str) -> TransferRequest:
-    return TransferRequest(id=id or uuid.uuid4().hex, debit=debit, credit=credit, amount=amount,
-                           currency=currency, code=code, description=description, channel="desk")
-
-
-def _not_the_till(account: str, cash: str, what: str) -> None:
-    """Cash moves between the bank's cash account and a customer's: never that cash account itself."""
-    from core.ledger.errors import SameAccount
-
-    if (account or "").strip() == cash:
-        raise SameAccount(f"account {cash} is the bank's own cash account, so cash cannot be {what} it; give the "
-                          "customer's account number")
