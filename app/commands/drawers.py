@@ -12,6 +12,7 @@ import argparse
 from datetime import datetime, time
 
 from app.commands.args import ID, LIMIT, file_path
+from app.commands.ledger import _money_actor, _mover
 from app.commands.teller import _cmd, _day
 from app.lazy import lazy
 from core.drawers.errors import DrawerState, SupervisorNoteRequired
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--currency", required=True)
     p.add_argument("--count", action="append", default=[], metavar="DENOMxPIECES",
                    help="pieces of one note or coin, e.g. 20x25; repeat per denomination")
+    _mover(p)  # the vault's cash moves into the drawer: a named teller (--as) or --system
     p = _cmd(drawer, "close", "count a drawer blind, post any over/short and return its cash to the vault", _close)
     p.add_argument("drawer")
     p.add_argument("--currency", required=True)
@@ -40,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "their password: QENEX_SUPERVISOR_PASSWORD or a prompt, and their one-time "
                                         "code: QENEX_SUPERVISOR_TOTP_CODE or a prompt)")
     p.add_argument("--note", default="", help="the supervisor's note: why the drawer is over or short")
+    _mover(p)
     p = _cmd(drawer, "status", "open drawers with the cash each should hold", _status)
     p.add_argument("--currency")
     p.add_argument("--recent", type=LIMIT, help="also list the last N sessions, closed ones too")
@@ -49,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--amount", required=True)
     p.add_argument("--to", required=True, choices=["drawer", "vault"], help="where the cash goes")
     p.add_argument("--id", help="your transfer id (idempotency key)")
+    _mover(p)
     p = _cmd(drawer, "report", "the drawer report of a session (PDF)", _report)
     p.add_argument("session", type=ID, help="session number (from drawer status --recent)")
     p.add_argument("--pdf", type=file_path, required=True, metavar="FILE")
@@ -70,14 +74,14 @@ def _open(args, ctx) -> int:  # noqa: ANN001
     if not args.count:
         raise ValidationError("count the opening float: --count DENOMINATIONxPIECES per note or coin, e.g. "
                               "--count 20x25 --count 1x50")
-    s = _svc(ctx).open(SYSTEM_ACTOR, args.drawer, code, dn.parse_spec(args.count, code))
+    s = _svc(ctx).open(_money_actor(ctx, args), args.drawer, code, dn.parse_spec(args.count, code))
     ctx.emit(s.to_dict(), as_json=args.json,
              text=f"drawer {s.drawer} ({code}) open, session {s.id}: float {_money(s.opening_float, code)}")
     return 0
 
 
 def _close(args, ctx) -> int:  # noqa: ANN001
-    svc = _svc(ctx)
+    svc, actor = _svc(ctx), _money_actor(ctx, args)
     s = svc.find(SYSTEM_ACTOR, args.drawer, args.currency)
     code = s.currency
     counts = dn.parse_spec(args.count, code) if args.count else None
@@ -85,7 +89,7 @@ def _close(args, ctx) -> int:  # noqa: ANN001
         if counts is None:
             raise ValidationError("count the drawer first: --count DENOMINATIONxPIECES per note or coin (the count is "
                                   "blind: the expected figure shows after it)")
-        svc.count(SYSTEM_ACTOR, s.id, counts)
+        svc.count(actor, s.id, counts)
         s = svc.session(SYSTEM_ACTOR, s.id)
     elif counts is not None and counts != s.counts:
         raise DrawerState(f"drawer {s.drawer} was already counted blind at {_money(s.counted, code)}; a count is "
@@ -94,7 +98,7 @@ def _close(args, ctx) -> int:  # noqa: ANN001
     try:
         password, one_time = _supervisor_secrets(ctx, args.supervisor) if abs(diff) > svc.limits.variance_limit(code) \
             and args.supervisor and len(args.note.strip()) >= 10 else (None, None)
-        closed = svc.close(SYSTEM_ACTOR, s.id, supervisor=args.supervisor, password=password, code=one_time,
+        closed = svc.close(actor, s.id, supervisor=args.supervisor, password=password, code=one_time,
                            note=args.note)
     except SupervisorNoteRequired as err:
         raise SupervisorNoteRequired(f"counted {_money(s.counted, code)}, expected {_money(s.expected, code)}: "
@@ -145,9 +149,9 @@ def _status(args, ctx) -> int:  # noqa: ANN001
 
 
 def _vault(args, ctx) -> int:  # noqa: ANN001
-    svc = _svc(ctx)
+    svc, actor = _svc(ctx), _money_actor(ctx, args)
     s = svc.find(SYSTEM_ACTOR, args.drawer, args.currency)
-    r = svc.vault_transfer(SYSTEM_ACTOR, s.id, money.to_minor(args.amount, s.currency), to_drawer=args.to == "drawer",
+    r = svc.vault_transfer(actor, s.id, money.to_minor(args.amount, s.currency), to_drawer=args.to == "drawer",
                            id=args.id)
     ctx.emit(r.to_dict(), as_json=args.json,
              text=f"moved {_money(r.amount, r.currency)} {'from the vault to' if args.to == 'drawer' else 'to the vault from'}"

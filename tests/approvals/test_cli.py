@@ -138,7 +138,8 @@ def test_moving_customer_money_from_the_command_line_needs_a_named_person(qenex,
 
 def test_every_command_that_moves_holds_or_voids_customer_money_needs_a_named_person(qenex, monkeypatch):  # noqa: F811
     """The same rule for the rest of the kind: posting or voiding a pending transfer, capturing or cancelling a
-    card payment, placing a hold, cancelling a rail order and standing instructions (add, run, cancel) refuse to
+    card payment, placing a hold, cancelling a rail order, standing instructions (add, run, cancel) and the cash
+    drawer's moves (open with its float, vault transfers, close) refuse to
     run as the unnamed operator; --as USER or --system, as transfer/deposit/withdraw."""
     _users(qenex, monkeypatch)
     qenex("customer", "add", "--name", "Ada")
@@ -154,7 +155,10 @@ def test_every_command_that_moves_holds_or_voids_customer_money_needs_a_named_pe
                                                    "--days", "2"),
                  ("rails", "cancel", "po_x", "--reason", "customer called"),
                  ("standing", "add", "--from", a, "--to", b, "--amount", "1", "--every", "weekly"),
-                 ("standing", "run"), ("standing", "cancel", "1")):
+                 ("standing", "run"), ("standing", "cancel", "1"),
+                 ("drawer", "open", "D1", "--currency", "USD", "--count", "20x5"),
+                 ("drawer", "vault", "D1", "--currency", "USD", "--amount", "1", "--to", "drawer"),
+                 ("drawer", "close", "D1", "--currency", "USD", "--count", "20x5")):
         code, _, err = qenex(*argv)
         assert code == 2 and "needs a named person: add --as USER" in err, (argv, err)
     assert qenex("balance", a, "--json")[1]["available"] == "95.00"  # the pending transfer still holds its 5
