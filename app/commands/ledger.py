@@ -1,4 +1,4 @@
-"""Ledger commands for operators and scripts; they act as the system operator."""
+"""Ledger commands for operators and scripts: moving customer money needs --as USER (a sign-in) or --system."""
 from __future__ import annotations
 
 import argparse
