@@ -40,7 +40,9 @@ class Approvals(Asking, Reading, Deciding):
     # -- the ledger's gate ------------------------------------------------------------------------
     def need(self, conn: Connection | Engine, actor: Actor, req: Any, debit: Any, credit: Any) -> Need | None:
         need = self.policy.need(conn, actor, req, debit, credit)
-        if need is not None:  # nothing held or asked when no checker's limit covers it
+        if need is not None and not _gl_refused(actor, req, debit, credit):
+            # nothing held or asked when no checker's limit covers it; a GL account the actor may not touch is
+            # refused first, by the posting's own rule (core.ledger.desk_controls), whatever the amount
             authority.refuse_uncovered(self.policy, conn, need.kind, req.amount, req.currency)
         return need
 
@@ -84,3 +86,15 @@ class Approvals(Asking, Reading, Deciding):
     def set_limit(self, actor: Actor, role: str, currency: str, amount: int) -> dict[str, Any]:
         """Set ``role``'s limit in ``currency`` (minor units; 0: every transfer from a customer asks)."""
         return limits.set_limit(self, actor, role, currency, amount)
+
+
+def _gl_refused(actor: Actor, req: Any, debit: Any, credit: Any) -> bool:
+    """Whether the posting's GL rule (``desk_controls.check_resolve``, by the transfer's code) will refuse it."""
+    from core.ledger import desk_controls
+
+    try:
+        desk_controls.check_resolve(actor, debit, credit, getattr(req, "code", None),
+                                    getattr(req, "description", "") or "")
+    except desk_controls.GLMovementRefused:
+        return True
+    return False
