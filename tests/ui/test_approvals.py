@@ -38,6 +38,8 @@ def test_maker_then_checker(qtbot, services, bank, teller, ui_thread_sql):
     qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
     assert "sent for approval (above the teller limit of $100.00)" in form.dialog.outcome.text()
     assert form.dialog.confirm_button.text() == "&Send for approval"  # not "Confirm and post" (QA #7)
+    after = form.dialog.text("Balance after")  # QA6 #2: the current balance moves once approved, not "stays"
+    assert "$600.00 available (reserved now)" in after and "$600.00 current once approved" in after, after
     with qtbot.waitSignal(form.posted):
         qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
     assert form.status.text().startswith("Waiting for approval: $400.00") and "not posted" in form.status.text()

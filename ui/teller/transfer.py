@@ -66,12 +66,13 @@ class TransferForm(LedgerForm):
                                                  "review again. Nothing was posted.")
             return
         c, loc = req.currency, self.locale
+        # a transfer waiting for approval is previewed as pending: its current balance moves only once approved
         rows = [("From", f"{req.debit}  {p.debit_name}"), ("To", f"{req.credit}  {p.credit_name}"),
                 ("Amount", show(req.amount, c, loc)), ("Fees", show(p.fee, c, loc) + " (none)" if not p.fee else show(p.fee, c, loc)),
                 ("Balance after", f"{show(p.debit_current_after, c, loc)} current, "
                                   f"{show(p.debit_available_after, c, loc)} available") if not p.approval else
                 ("Balance after", f"no change until a supervisor approves: {show(p.debit_available_after, c, loc)} "
-                                  f"available (reserved now); {show(p.debit_current_after, c, loc)} current once "
+                                  f"available (reserved now); {show(p.debit_current_after - req.amount - p.fee, c, loc)} current once "
                                   "approved"),
                 ("Description", req.description or "—")]
         if p.decision != "none":
