@@ -94,16 +94,9 @@ def test_a_sar_draft_is_made_for_confirmed_fraud_only(desk, hold):
 
 
 def _pdf_text(pdf: bytes) -> str:
-    import re
-    import zlib
+    from tests.documents.test_pdf import _text
 
-    out = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            out.append(zlib.decompress(stream).decode("latin-1"))
-        except zlib.error:
-            out.append(stream.decode("latin-1"))
-    return "".join(out)
+    return _text(pdf)
 
 
 def test_a_sar_draft_names_only_confirmed_subjects_and_the_filing_bank(desk, hold, monkeypatch):
