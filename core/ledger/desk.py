@@ -40,6 +40,7 @@ from core.ledger.money import exponent
 from core.ledger.posting import Posting
 from core.ledger.state import AccountState
 from core.ledger.views import TransferRequest, TransferResult
+from core.persistence import prepared
 from core.persistence.columns import utcnow
 from core.security.roles import Actor
 
@@ -96,9 +97,8 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, ope
     params: list = [req.debit, req.credit, req.currency, req.debit, req.id, now]
     if screen is not None:
         params += state_read_params(probe, screen.store.keep_days, utcnow())  # suppressions: as the screen
-    cur.execute(_read_sql(shape), params)
     accounts, existing, state, expired = [], {}, ReadState(), {}
-    for row in cur:
+    for row in prepared.run(cur, _read_sql(shape), params):
         tag = row[0]
         if tag == "a":
             accounts.append(AccountState(*row[1:13]))
@@ -156,13 +156,13 @@ def _attempt(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, ope
         extra_params += params
         returning = ALERT_ID
     touched = sorted(posting.touched.values(), key=lambda a: a.id)  # the global lock order
-    store.write_posting_on(cur, posting.transfers, posting.entries, touched, checked=True, extra=extra,
-                           extra_params=extra_params, returning=returning)
+    written = store.write_posting_on(cur, posting.transfers, posting.entries, touched, checked=True, extra=extra,
+                                     extra_params=extra_params, returning=returning)
     notices = [(TRANSACTION_CREATED, _created_payload(actor.username, [result]))]
     if hold:
         from core.cases.live import ALERT_UPDATED
 
-        alert_id = cur.fetchone()[0]
+        alert_id = written[0][0]
         notices.append((FRAUD_DETECTED, detected_event(tx, verdict)))
         if alert_id is not None:
             notices.append((ALERT_UPDATED, {"alert_id": alert_id, "transfer_id": req.id, "status": "open",
@@ -202,7 +202,7 @@ def _decline(ledger: "Ledger", cur: Any, actor: Actor, req: TransferRequest, tx:
                                {"score": err.score, "reasons": list(err.reasons)})
         extra += (_AUDIT_SQL,)
         params = params + [row[c] for c in _AUDIT_COLUMNS]
-    cur.execute(_decline_sql(extra), params)
+    prepared.run(cur, _decline_sql(extra), params)
     _announce(ledger, cur, [(FRAUD_DETECTED, payload)])
 
     def declined() -> None:
@@ -226,7 +226,7 @@ def _announce(ledger: "Ledger", cur: Any, notices: list[tuple[str, dict | None]]
             for event in events:
                 bus.announce(event)
         else:
-            cur.execute(_notify_sql(len(events)), [e.encode() for e in events])
+            prepared.run(cur, _notify_sql(len(events)), [e.encode() for e in events])
     except Exception:  # noqa: BLE001 - the change is committed; a lost notice must not look like a failure
         log.warning("a write committed, but its live updates %s were not sent", [name for name, _ in notices],
                     exc_info=True)

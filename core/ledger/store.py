@@ -287,19 +287,23 @@ def write_posting(conn: Connection, transfers: list[dict], entries: list[dict], 
 
 def write_posting_on(cur: psycopg.Cursor, transfers: list[dict], entries: list[dict],
                      accounts: list[AccountState], *, checked: bool = False, extra: tuple[str, ...] = (),
-                     extra_params: Sequence[Any] = (), returning: str | None = None) -> None:
+                     extra_params: Sequence[Any] = (), returning: str | None = None) -> list[tuple]:
     """``write_posting`` on a PostgreSQL driver cursor (at most ``_MAX_VALUES`` transfers, some accounts).
 
     ``checked``: the accounts were read unlocked; the write fails with SQLSTATE 40001, writing nothing,
     if any of them changed since (their ``version``). ``extra``/``extra_params``: more CTEs written with
     the posting (the fraud screen's state and score, the audit entry). ``returning``: an expression the
-    statement returns per account row (e.g. a new alert's id from an extra CTE), for the caller to fetch.
+    statement returns per account row (e.g. a new alert's id from an extra CTE): the rows returned.
+    Autocommit: prepared once per connection and run below the cursor (``core.persistence.prepared``).
     """
+    from core.persistence import prepared  # psycopg: PostgreSQL only
+
     params = [t[c] for t in transfers for c in TRANSFER_COLUMNS]
     params += [v for e in entries for v in e]
     params += extra_params
     params += _account_params(accounts, checked)
-    cur.execute(_write_sql(len(transfers), len(entries), len(accounts), checked, tuple(extra), returning), params)
+    return prepared.run(cur, _write_sql(len(transfers), len(entries), len(accounts), checked, tuple(extra),
+                                        returning), params)
 
 
 def _account_params(accounts: list[AccountState], checked: bool = False) -> list[int]:
