@@ -252,10 +252,12 @@ def lock_and_fetch_on(cur: psycopg.Cursor, numbers: Sequence[str], ids: Sequence
     """``lock_and_fetch`` on a PostgreSQL driver cursor (``numbers`` not empty).
 
     ``lock=False`` reads the accounts without locking them, each with its ``version`` for a checked write.
+    Autocommit (the optimistic path's read): prepared once per connection (``core.persistence.prepared``).
     """
+    from core.persistence import prepared  # psycopg: PostgreSQL only
+
     accounts, existing = [], {}
-    cur.execute(_lock_sql(len(numbers), len(ids), lock), _in_params(numbers) + _in_params(ids))
-    for row in cur:
+    for row in prepared.run(cur, _lock_sql(len(numbers), len(ids), lock), _in_params(numbers) + _in_params(ids)):
         if row[0] == "a":
             accounts.append(AccountState(*row[1:13]))
         else:
