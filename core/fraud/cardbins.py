@@ -6,11 +6,14 @@ of some fifty index entries on the read and, on the write, the inserts, index en
 rows (issue 9: 13 of the desk write's 41 WAL records were the card's bins). Counterparties' and countries' bins
 stay rows in ``fraud_bins``: many cards add to them at once, so they are upserted atomically.
 
-Text form (``fraud_cards.bins``): parts joined by ``;``, one per bin, ``<grain><slot>:<values>``: grain ``q``,
-``h`` or ``d`` (core.fraud.txn: QUARTER, HOUR, DAY), slot = time // grain, then the bin's values in the order of
-MemoryStore's lists (n, total, sumsq, frauds, outliers, outlier_total, max_ratio) as Python's shortest
-round-trip float text with trailing zeros left out: ``d20514:2,150.5,11325.25``. Floats read back bit for bit,
-so the features equal a replay in memory (tests/ledger/test_desk_path.py) as they did with bin rows.
+Text form (``fraud_cards.bins``): three sections joined by ``|``, the 5-minute, hourly and daily bins (grains
+``q``, ``h``, ``d``: core.fraud.txn QUARTER, HOUR, DAY), each a list of bins joined by ``;``; a bin is its slot
+(time // grain) and its values joined by ``,``: for ``q`` and ``h`` the count and sum (n, total), for ``d`` the
+seven values of MemoryStore's lists (n, total, sumsq, frauds, outliers, outlier_total, max_ratio). Numbers are
+the shortest text that reads back as the same float (Python's ``repr``, PostgreSQL's ``extra_float_digits = 3``),
+so the features equal a replay in memory (tests/ledger/test_desk_path.py) as they did with bin rows. Example:
+``5881920,1,12.5|490160,1,12.5;490161,2,30|20423,3,42.5,706.25,0,0,0,0``. A section parses with one split and
+one ``map(float, ...)``; a payment re-writes only its three bins' text, the others are written as they were read.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from core.fraud.features import is_outlier
 from core.fraud.state import HOUR_BINS, QUARTER_BINS, RATIO
 from core.fraud.txn import DAY, HOUR, QUARTER
 
-WIDTH = 7  # values per bin (MemoryStore)
+GRAINS = ("q", "h", "d")
+WIDTH = {"q": 2, "h": 2, "d": 7}  # values per bin
 
 
 def _number(v: float) -> str:
@@ -26,42 +30,47 @@ def _number(v: float) -> str:
     return s[:-2] if s.endswith(".0") else s
 
 
-def bin_text(grain: str, slot: int, values: list[float]) -> str:
-    """One bin's part of the text (trailing zero values left out)."""
-    end = len(values)
-    while end and values[end - 1] == 0:
-        end -= 1
-    return f"{grain}{slot}:" + ",".join(map(_number, values[:end]))
+def bin_text(slot: int, values: list[float]) -> str:
+    """One bin's text: its slot and values."""
+    return f"{slot}," + ",".join(map(_number, values))
 
 
 class CardBins:
-    """A card's bins parsed from its row's text: ``grains['q'|'h'|'d'][slot]`` = a list of WIDTH floats.
+    """A card's bins parsed from its row's text: ``grains['q'|'h'|'d'][slot]`` = a list of WIDTH[grain] floats.
 
-    ``add_payment`` and ``add_fraud`` change bins in place; ``text(floors)`` writes the parts back, reusing
-    the text of every bin left unchanged, without the bins at or below a grain's floor (windows passed).
+    ``add_payment`` and ``add_fraud`` change bins in place; ``text(floors)`` writes them back, reusing the
+    text of every bin left unchanged, without the bins at or below a grain's floor (windows passed).
+    Raises ValueError on a text that is not this form.
     """
 
-    __slots__ = ("grains", "_parts", "_changed")
+    __slots__ = ("grains", "_sections", "_changed")
 
     def __init__(self, text: str | None = None) -> None:
         self.grains: dict[str, dict[int, list[float]]] = {"q": {}, "h": {}, "d": {}}
-        self._parts: dict[tuple[str, int], str] = {}
+        self._sections: dict[str, str] = {}  # each grain's text as read (reused when nothing in it changes)
         self._changed: set[tuple[str, int]] = set()
-        if text:
-            grains, parts = self.grains, self._parts
-            for part in text.split(";"):
-                head, _, body = part.partition(":")
-                grain, slot = head[0], int(head[1:])
-                values = list(map(float, body.split(","))) if body else []
-                if len(values) < WIDTH:
-                    values += [0.0] * (WIDTH - len(values))
-                grains[grain][slot] = values
-                parts[(grain, slot)] = part
+        if not text:
+            return
+        sections = text.split("|")
+        if len(sections) != 3:
+            raise ValueError(f"a card's bins need 3 sections, not {len(sections)}")
+        for grain, section in zip(GRAINS, sections):
+            if not section:
+                continue
+            step = WIDTH[grain] + 1
+            numbers = list(map(float, section.replace(";", ",").split(",")))
+            if len(numbers) % step or len(numbers) != step * (section.count(";") + 1):
+                raise ValueError(f"a card's {grain} bins need {step} numbers each")
+            self.grains[grain] = dict(zip(map(int, numbers[::step]),
+                                          [numbers[i + 1:i + step] for i in range(0, len(numbers), step)]))
+            if len(self.grains[grain]) * step != len(numbers):
+                raise ValueError(f"a card's {grain} bins name a slot twice")
+            self._sections[grain] = section
 
     def _bin(self, grain: str, slot: int) -> list[float]:
         b = self.grains[grain].get(slot)
         if b is None:
-            b = self.grains[grain][slot] = [0.0] * WIDTH
+            b = self.grains[grain][slot] = [0.0] * WIDTH[grain]
         self._changed.add((grain, slot))
         return b
 
@@ -90,16 +99,21 @@ class CardBins:
 
     def text(self, floors: dict[str, int] | None = None) -> str:
         """The row's text; ``floors``: per grain, the highest slot no longer kept (None: keep every bin)."""
+        changed = self._changed
         out = []
-        for grain, bins in self.grains.items():
+        for grain in GRAINS:
+            bins = self.grains[grain]
             floor = floors[grain] if floors is not None else None
-            for slot, values in bins.items():
-                if floor is not None and slot <= floor:
-                    continue
-                key = (grain, slot)
-                part = self._parts.get(key) if key not in self._changed else None
-                out.append(part if part is not None else bin_text(grain, slot, values))
-        return ";".join(out)
+            section = self._sections.get(grain)
+            touched = any(g == grain for g, _ in changed)
+            if section is not None and not touched and (floor is None or min(bins) > floor):
+                out.append(section)  # nothing in it changed or passed its window: as read
+                continue
+            raw = dict(zip(bins, section.split(";"))) if section is not None else {}  # read slots come first
+            out.append(";".join(
+                raw[slot] if slot in raw and (grain, slot) not in changed else bin_text(slot, values)
+                for slot, values in bins.items() if floor is None or slot > floor))
+        return "|".join(out)
 
 
 def floors(ts: int, keep_days: int) -> dict[str, int]:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, case, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.fraud import features
-from core.fraud.cardbins import CardBins, floors
+from core.fraud.cardbins import WIDTH, CardBins, floors
 from core.fraud.features import Snapshot
 from core.fraud.state import RATIO, MemoryStore, day_bins_kept
 from core.fraud.txn import DAY, Txn
@@ -374,7 +374,8 @@ def _memory_cards(memory: MemoryStore, now: int) -> Iterable[dict]:
     for card in cards:
         bins = CardBins()
         for grain, table in (("q", memory.card_q), ("h", memory.card_h), ("d", memory.card_d)):
-            bins.grains[grain].update((slot, list(b)) for slot, b in table.get(card, {}).items())
+            width = WIDTH[grain]
+            bins.grains[grain].update((slot, list(b[:width])) for slot, b in table.get(card, {}).items())
         yield {"card": card, "last_ts": memory.last_ts.get(card), "bins": bins.text(keep)}
 
 
