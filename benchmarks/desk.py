@@ -1,7 +1,7 @@
 """The desk's real posting path (fraud screen and audit trail attached) against pgbench, side by side.
 
     python benchmarks/desk.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--seconds 10]
-                              [--rounds 1] [--customers 2000] [--days 60] [--json]
+                              [--rounds 1] [--customers 2000] [--days 60] [--traffic-days 30] [--json]
 
 Measures, in one run:
 - the demo bank (``app.demo.seed_demo_bank``: customers, months of history, demo users and its trained fraud
@@ -159,23 +159,24 @@ class Cursor:
 def desk_loop(ledger: Any, actor: Any, cursor: Cursor, tag: str, seconds: float, gate: Any,
               warmup: int = 30) -> tuple[list[float], dict[str, int]]:
     """Post the story's payments back to back for ``seconds`` after ``gate``: (latencies, decision counts;
-    ``frauds_*``: the decisions on the story's frauds among them)."""
+    ``frauds_*``: the decisions on the story's frauds among them; ``held_CHANNEL``: normal payments of the
+    channel not approved)."""
     from core.errors import QenexError
     from core.ledger.errors import TransferDeclined
 
     counts = dict.fromkeys(DECISIONS, 0) | {f"frauds_{d}": 0 for d in DECISIONS}
     clock = ledger.clock = StoryClock(datetime.now(timezone.utc))
 
-    def post(tid: str) -> tuple[str, bool]:
+    def post(tid: str) -> tuple[str, Payment]:
         payment = cursor.take()
         clock.at = payment.at
         try:
             result = ledger.transfer(actor, payment.request(tid))
         except TransferDeclined:
-            return "decline", payment.fraud
+            return "decline", payment
         except QenexError:
-            return "refused", payment.fraud
-        return (result.fraud.decision if result.fraud is not None else "approve"), payment.fraud
+            return "refused", payment
+        return (result.fraud.decision if result.fraud is not None else "approve"), payment
 
     for i in range(warmup):
         post(f"{tag}-warm-{i}")
@@ -184,10 +185,12 @@ def desk_loop(ledger: Any, actor: Any, cursor: Cursor, tag: str, seconds: float,
     cpu, busy = time.process_time(), machine_busy()
     deadline = time.perf_counter() + seconds
     while (t0 := time.perf_counter()) < deadline:
-        decision, fraud = post(f"{tag}-{len(latencies)}")
+        decision, payment = post(f"{tag}-{len(latencies)}")
         counts[decision] += 1
-        if fraud:
+        if payment.fraud:
             counts[f"frauds_{decision}"] += 1
+        elif decision in ("review", "decline"):
+            counts[f"held_{payment.channel}"] = counts.get(f"held_{payment.channel}", 0) + 1
         latencies.append(time.perf_counter() - t0)
     counts["_cpu_s"] = time.process_time() - cpu  # this desk's own CPU over the timed run
     counts["_busy"] = (busy, machine_busy())
@@ -243,8 +246,14 @@ def bench_desks(url: str, data_dir: Path, cursor: Cursor, desks: int, seconds: f
     flat = sorted(x for lat, _, _ in outcomes for x in lat)
     mix = {d: sum(c[d] for _, c, _ in outcomes) for d in DECISIONS}
     frauds = {d: sum(c[f"frauds_{d}"] for _, c, _ in outcomes) for d in DECISIONS}
+    held: dict[str, int] = {}
+    for _, c, _ in outcomes:
+        for key, value in c.items():
+            if key.startswith("held_"):
+                held[key[5:]] = held.get(key[5:], 0) + value
     out = {"tps": len(flat) / seconds, "count": len(flat), "p50_ms": percentile(flat, 0.50) * 1000,
            "p99_ms": percentile(flat, 0.99) * 1000, "decisions": mix, "frauds": frauds,
+           "held_normal": held,
            "client_cpu_ms": 1000 * sum(c["_cpu_s"] for _, c, _ in outcomes) / max(len(flat), 1)}
     spans = [c["_busy"] for _, c, _ in outcomes if None not in c["_busy"]]
     if spans:  # the whole machine (desks, PostgreSQL, everything else) per transfer, over the timed window
@@ -340,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, list[float]] = {}
     mixes: dict[int, dict[str, int]] = {n: dict.fromkeys(DECISIONS, 0) for n in DESKS}
     fraud_mixes: dict[int, dict[str, int]] = {n: dict.fromkeys(DECISIONS, 0) for n in DESKS}
+    held: dict[int, dict[str, int]] = {n: {} for n in DESKS}
     data_dir = Path(tempfile.mkdtemp(prefix="qenex-desk-"))
     bank = pgbench = None
     try:
@@ -364,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
                 for d in DECISIONS:
                     mixes[n][d] += res["decisions"][d]
                     fraud_mixes[n][d] += res["frauds"][d]
+                for channel, count in res["held_normal"].items():
+                    held[n][channel] = held[n].get(channel, 0) + count
                 say(f"[{round_no + 1}/{args.rounds}] pgbench tpcb-like -c {n} -j {min(2, n)} "
                     f"-T {max(1, round(args.seconds))} ...")
                 busy = machine_busy()
@@ -380,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         out["decisions_1"] = mixes[1]
         out["decisions_frauds"] = fraud_mixes[max(DESKS)]
         out["decisions_frauds_1"] = fraud_mixes[1]
+        out["held_normal"] = held[max(DESKS)]  # normal payments held or declined, by channel
+        out["held_normal_1"] = held[1]
         if args.rounds > 1:
             out["runs"] = {key: [round(v, 2) for v in values] for key, values in runs.items()}
         say(f"command-line start-up, {args.startup_runs} runs each ...")
@@ -414,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         mix = "/".join(str(mixes[n][d]) for d in DECISIONS)
         frauds = "/".join(str(fraud_mixes[n][d]) for d in DECISIONS)
         print(f"{f'{n} desk(s)  tps':24}{out[f'desk_tps_{n}']:12,.0f}{out[f'pgbench_tps_{n}']:12,.0f}"
-              f"{out[f'ratio_{n}']:9.2f}   {mix} (the story's frauds: {frauds})")
+              f"{out[f'ratio_{n}']:9.2f}   {mix} (the story's frauds: {frauds}; normal payments held or "
+              f"declined: {', '.join(f'{k} {v}' for k, v in sorted(held[n].items())) or 'none'})")
         for q in ("p50", "p99"):
             print(f"{f'           {q} ms':24}{out[f'desk_{q}_ms_{n}']:12.2f}{out[f'pgbench_{q}_ms_{n}']:12.2f}")
         if f"desk_machine_cpu_ms_{n}" in out and f"pgbench_machine_cpu_ms_{n}" in out:
