@@ -97,8 +97,9 @@ def _dark() -> bool:
 
 
 class AlertQueueModel(LazyTableModel):
-    """``sort_requested(key)`` asks the page to reload in another order (the database sorts); a click on a
-    column that does not sort asks with "" (the page puts the arrow back on the order shown)."""
+    """``sort_requested(key)`` asks the page to reload in another order (the database sorts; ``reverse`` says
+    whether backwards); a click on a column that does not sort asks with "" (the page puts the arrow back on the
+    order shown)."""
 
     sort_requested = Signal(str)
 
@@ -108,6 +109,7 @@ class AlertQueueModel(LazyTableModel):
         self.viewer = viewer
         self._sorts = [key for _c, key, _d in COLUMNS]
         self.clicked = -1  # the header last clicked: Raised and Age both sort oldest first
+        self.reverse = False  # its order runs backwards (clicked twice)
         self._bold = QFont()
         self._bold.setBold(True)
         self._dark, self._dark_at = False, 0.0
@@ -120,9 +122,14 @@ class AlertQueueModel(LazyTableModel):
             return f"Sort by {key}" if key else "This column does not sort"
         return super().headerData(section, orientation, role)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: ARG002
+        """A header click: the column's named order; a second click on the same column runs it backwards
+        (``reverse``). Qt's ``order`` is ignored: the page keeps the arrow (``sort_arrow``) and the database
+        sorts, so the order shown and the arrow cannot drift apart."""
         key = self._sorts[column] if 0 <= column < len(self._sorts) else None
-        self.clicked = column
+        if key:
+            self.reverse = not self.reverse if column == self.clicked else False
+            self.clicked = column
         self.sort_requested.emit(key or "")
 
     def sort_key(self, column: int) -> str | None:

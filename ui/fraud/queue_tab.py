@@ -89,7 +89,8 @@ class QueueTab(QWidget):
         self.model.failed.connect(lambda err: show_error(self, err))
         self.model.loaded.connect(self._counted)
         self.model.page_loaded.connect(lambda _p: self._reselect())
-        self.model.sort_requested.connect(lambda key: self.filters.set_sort(key) if key else self._show_sort())
+        self.model.sort_requested.connect(
+            lambda key: self.filters.set_sort(key, self.model.reverse) if key else self._show_sort())
         self.table = table_view()
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -141,7 +142,7 @@ class QueueTab(QWidget):
     def set_filter(self, f: AlertFilter) -> None:
         """Show the alerts ``f`` picks; unless only the order changed, the alert below is put away (it may not be
         among them, and the buttons would act on an alert the list does not show)."""
-        if replace(f, sort=self.filter.sort) != self.filter:
+        if replace(f, sort=self.filter.sort, reverse=self.filter.reverse) != self.filter:
             self._wanted, self._listed, self.current = None, None, None
             self.detail.show_detail(None)
             self._update_buttons()
@@ -154,7 +155,7 @@ class QueueTab(QWidget):
         on the first that does; ▼ where its values run from largest down, ▲ where they go up."""
         columns = [i for i, (_c, key, _d) in enumerate(COLUMNS) if key == self.filter.sort]
         column = self.model.clicked if self.model.clicked in columns else columns[0] if columns else -1
-        sort_arrow(self.table.horizontalHeader(), column, column >= 0 and COLUMNS[column][2])
+        sort_arrow(self.table.horizontalHeader(), column, column >= 0 and COLUMNS[column][2] != self.filter.reverse)
 
     def refresh(self) -> None:
         """Reload in place (keeps scroll position and selection) and the shown alert."""
