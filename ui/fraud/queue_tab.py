@@ -24,7 +24,7 @@ from core.cases.detail import AlertDetail
 from core.cases.queue import AlertFilter, AlertRow
 from core.persistence.base import utcnow
 from core.security.roles import Actor, Permission
-from ui.errors import notify, show_error
+from ui.errors import notify, show_error, console_words
 from ui.fraud.decide import DecideDialog
 from ui.fraud.detail import AlertDetailPanel
 from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog, result_words, warn_refusals
@@ -262,7 +262,7 @@ class QueueTab(QWidget):
         can = self.actor.can(Permission.ALERT_DISPOSITION)
         mine = a is not None and a.assignee == self.actor.username
         refused = claims.refusal(self.actor, a, utcnow()) if a is not None else None
-        why = _sentence(refused.message) if refused is not None else ""
+        why = _sentence(console_words(refused)) if refused is not None else ""
         workable = a is not None and refused is None
         self.next_button.setEnabled(can)
         self.claim_button.setEnabled(can and workable and not mine)
@@ -291,7 +291,7 @@ class QueueTab(QWidget):
         desk, actor = self.desk, self.actor
         Op(self, lambda _t: desk.next(actor)).success(
             lambda row: self._after(row, f"Alert #{row.id} is yours")).failure(
-            lambda err: notify(self, "Queue empty", err.message) if getattr(err, "code", "") == "queue_empty"
+            lambda err: notify(self, "Queue empty", console_words(err)) if getattr(err, "code", "") == "queue_empty"
             else show_error(self, err)).run_in_background()
 
     def claim(self) -> None:

@@ -35,6 +35,7 @@ from ui.recommendations.evidence import EvidenceChart
 from ui.recommendations.words import GLOSSARY, KIND, STATUS, details, restores, run_words, started, state_words
 from ui.rows_model import RowsModel
 from core.words import counted
+from ui.errors import console_words
 
 FILTERS = (("Open", "open"), ("Decided", "decided"), ("All", "all"))
 POLL_MS = 5000
@@ -42,7 +43,7 @@ POLL_MS = 5000
 
 def _words(err: Exception) -> str:
     """An error in words, starting with a capital letter (core's command-line texts may not)."""
-    text = str(err.message) if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
+    text = str(console_words(err)) if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
     return text[:1].upper() + text[1:]
 
 

@@ -24,6 +24,7 @@ from ui.rows_model import RowsModel
 from ui.teller.amounts import hint, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
 from core.words import counted
+from ui.errors import console_words
 
 
 def _day(d: QDate) -> date:
@@ -204,7 +205,7 @@ class StandingPanel(QWidget):
         self.reload()
 
     def _failed(self, err: Exception) -> None:
-        self.say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+        self.say(console_words(err), ok=False)
 
     def cancel_selected(self) -> ConfirmDialog | None:
         """Ask first (what stops, from when); Confirm cancels, Escape keeps it."""
@@ -316,11 +317,11 @@ class AddStandingDialog(QDialog):
         try:
             to = numbers.validate(self.to_edit.text())
         except QenexError as err:
-            form.set_error("to", "enter the account to pay" if not self.to_edit.text().strip() else err.message)
+            form.set_error("to", "enter the account to pay" if not self.to_edit.text().strip() else console_words(err))
         try:
             amount = parse_amount(self.amount.text(), self.currency, self.locale)
         except QenexError as err:
-            form.set_error("amount", err.message)
+            form.set_error("amount", console_words(err))
         start = _day(self.start.date())
         until = _day(self.until.date()) if self.has_end.isChecked() else None
         if until is not None and until < start:
