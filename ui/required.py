@@ -47,6 +47,7 @@ class Required(QObject):
         super().__init__(button)
         self.button, self.missing, self.hint, self.tooltip = button, missing, hint, tooltip
         self.blocked = False  # another reason keeps the button off (an outcome not chosen, a send under way)
+        self.quiet: set[str] = set()  # sentences for the tooltip only (the dialog says them elsewhere)
         for item in watch:
             self.watch(item)
         self.update()
@@ -72,7 +73,7 @@ class Required(QObject):
         self.button.setToolTip(sentence or self.tooltip)
         if self.hint is not None:
             self.hint.setText(sentence)
-            self.hint.setVisible(bool(sentence))
+            self.hint.setVisible(bool(sentence) and sentence not in self.quiet)
 
 
 def require(button: QAbstractButton, missing: Callable[[], str], hint: QLabel | None,

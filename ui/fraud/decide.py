@@ -41,6 +41,7 @@ OUTCOMES = (
      "Keep held"),
     ("escalate", "&Escalate", "Keep the funds held; a supervisor decides", "Escalate"),
 )
+NO_OUTCOME = "Choose an outcome first."
 
 
 def _total(alerts: list[AlertRow]) -> str:
@@ -146,6 +147,7 @@ class DecideDialog(QDialog):
         self.snooze.toggled.connect(self._outcome_changed)
         self.note.textChanged.connect(lambda: self.error.setText(""))  # the complaint goes once a note is typed
         self.gate = require(self.ok, self.missing, self.note_hint, self.note, self.suppress)
+        self.gate.quiet.add(NO_OUTCOME)  # the summary line already asks for an outcome
         if outcome in self.buttons:  # else none is chosen for the analyst: they pick one themselves
             self.buttons[outcome].setChecked(True)
         self.resize(620, self.sizeHint().height())
@@ -177,7 +179,7 @@ class DecideDialog(QDialog):
         (``dispositions.check``: a note for confirmed fraud, escalation and a suppression)."""
         outcome = self.outcome()
         if outcome is None:
-            return "Choose an outcome first."
+            return NO_OUTCOME
         if self.note_required() and not self.note.toPlainText().strip():
             why = {"confirmed": "Confirming fraud", "escalate": "Escalating"}.get(outcome, "Suppressing a rule")
             return f"{why} needs a note saying what you found (required): type it, then {self.ok.text()}."
