@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QGuiApplication
 
 from app.zone import local, operator_zone
 from core.cases.queue import AlertRow
@@ -162,3 +162,17 @@ class AlertQueueModel(LazyTableModel):
 _BRUSHES = {(dark, kind): QBrush(QColor(colour)) for kind, light_colour, dark_colour in (
     ("overdue", "#fde8e6", "#4a2020"), ("mine", "#e8f0fe", "#1d3357"), ("late_text", "#b42318", "#ff8a80"),
     ("closed_text", "#8a96a3", "#7d8894")) for dark, colour in ((False, light_colour), (True, dark_colour))}
+
+
+WIDEST = ("#888888", "2026-12-31 23:59", "999 h 59 min", "overdue 99 h 59 min", "0.99", "escalated", "", "", "",
+          "", "")  # the widest text each leading column shows
+
+
+def size_columns(table) -> None:  # noqa: ANN001 - the queue's QTableView
+    """The queue's starting column widths: each at least its widest text in bold (escalated rows are bold)."""
+    bold = table.font()
+    bold.setBold(True)
+    fits = QFontMetrics(bold)
+    for column, (width, widest) in enumerate(zip((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70), WIDEST,
+                                                 strict=True)):
+        table.setColumnWidth(column, max(width, fits.horizontalAdvance(widest) + 18))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -29,15 +28,13 @@ from ui.fraud.decide import DecideDialog
 from ui.fraud.detail import AlertDetailPanel
 from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog, result_words, warn_refusals
 from ui.fraud.filters import FilterBar
-from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
-from ui.layout import sort_arrow, table_view
+from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown, size_columns
+from ui.layout import share, sort_arrow, table_view
 from ui.lazy_model import PAGE_SIZE
 from ui.send_dialog import Sender, TextDialog
 from core.words import counted
 
 DETAIL_DELAY_MS = 120
-WIDEST = ("#888888", "2026-12-31 23:59", "999 h 59 min", "overdue 99 h 59 min", "0.99", "escalated", "", "", "",
-          "", "")  # the widest text each leading column shows
 MIN_ROWS = 6  # the queue always shows this many rows, however much the alert below holds
 MAX_BATCH = 500
 
@@ -98,11 +95,7 @@ class QueueTab(QWidget):
         self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it at once (none: priority)
         self.table.horizontalHeader().setSortIndicatorShown(True)
         self._show_sort()
-        bold = self.table.font()
-        bold.setBold(True)  # escalated rows are bold: their widest cells must fit too
-        fits = QFontMetrics(bold)
-        for column, (width, widest) in enumerate(zip((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70), WIDEST, strict=True)):
-            self.table.setColumnWidth(column, max(width, fits.horizontalAdvance(widest) + 18))
+        size_columns(self.table)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.setMinimumHeight(MIN_ROWS * self.table.verticalHeader().defaultSectionSize() + 40)
         self.count_label = QLabel("", objectName="muted")
@@ -122,8 +115,8 @@ class QueueTab(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.detail.setMinimumHeight(120)  # its tabs scroll: the list is what the analyst scans first
+        share(self.splitter, 3, 1)  # the list 3/4 of the height: 9 or more alerts at the default window size
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 6, 0, 0)
         root.addWidget(self.splitter)

@@ -27,7 +27,7 @@ from core.ai.store import Rec
 from core.errors import QenexError
 from core.security.roles import Actor
 from ui.columns import Column
-from ui.layout import button_row, card, page_header, table_view
+from ui.layout import button_row, card, page_header, share, table_view
 from ui.live import LiveRefresh
 from ui.recommendations.dialogs import RejectDialog
 from ui.send_dialog import Sender
@@ -129,7 +129,7 @@ class RecommendationsPage(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(detail)
-        split.setSizes([560, 600])
+        share(split, 14, 15)  # the cards beside the one shown, at any window size
 
         root = QVBoxLayout(self)
         root.setContentsMargins(18, 12, 18, 8)
