@@ -46,7 +46,12 @@ def console_words(err: BaseException) -> str:
             return template.format(**{k: v for k, v in err.details.items()}) if err.details else template
         except (KeyError, IndexError):
             pass
-    text = err.message
+    return console_text(err.message)
+
+
+def console_text(text: str) -> str:
+    """``text`` (a core message kept as text: a failed run's reason, a payment's message) without command-line
+    hints."""
     for pattern, replacement in _CLI_HINTS:
         text = pattern.sub(replacement, text)
     return re.sub(r"\s+([;,.])", r"\1", text).strip()

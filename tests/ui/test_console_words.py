@@ -55,3 +55,13 @@ def test_no_command_line_hint_reaches_a_console_user(message):
 def test_other_messages_are_left_as_core_says_them():
     for message in ("sort by one of a, b, not 'x'", "the amount must be positive"):
         assert console_words(QenexError(message)) == message
+
+
+def test_batch_results_and_kept_reasons_lose_their_hints_too():
+    from core.cases.errors import NoteRequired  # noqa: F401 - any refusal in a batch's results
+    from ui.errors import console_text
+    from ui.fraud.dialogs import result_words
+
+    refusal = ValidationError(claimed_words(Actor("sam", Role.SUPERVISOR), 5, "omar"))
+    assert "qenex" not in result_words(refusal) and result_words(refusal).startswith("refused: alert #5")
+    assert console_text("no payment order o1; qenex rails list shows them") == "no payment order o1"

@@ -12,6 +12,7 @@ from app.zone import local
 from core.cases.queue import AlertRow
 from core.errors import QenexError
 from ui.columns import Column
+from ui.errors import console_words
 from ui.layout import table_view
 from ui.required import hint_label, require
 from ui.rows_model import RowsModel
@@ -29,7 +30,7 @@ OUTCOME_WORDS = {"confirmed": "confirmed fraud", "false-positive": "false positi
 def result_words(result: object) -> str:
     """A decision's effect in plain words: ``confirmed fraud: hold voided; account freeze sent to a supervisor``."""
     if isinstance(result, QenexError):
-        return f"refused: {result.message}"
+        return f"refused: {console_words(result)}"
     outcome = getattr(result, "outcome", "")
     words = f"{OUTCOME_WORDS.get(outcome, outcome)}: {MONEY.get(getattr(result, 'money', ''), 'no money moved')}"
     if getattr(result, "snoozed_until", None):

@@ -24,7 +24,7 @@ from ui.rows_model import RowsModel
 from ui.teller.amounts import hint, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
 from core.words import counted
-from ui.errors import console_words
+from ui.errors import console_text, console_words
 
 
 def _day(d: QDate) -> date:
@@ -109,7 +109,7 @@ class StandingPanel(QWidget):
     def _run_columns(self) -> tuple[Column, ...]:
         return (Column("Due date", lambda r: str(r.due_date)), Column("Result", lambda r: r.state),
                 Column("Ran at", lambda r: r.ran_at.astimezone().strftime("%Y-%m-%d %H:%M")),
-                Column("Transfer / reason", lambda r: r.message if r.state == "failed" else r.transfer_id))
+                Column("Transfer / reason", lambda r: console_text(r.message or "") if r.state == "failed" else r.transfer_id))
 
     # -- loading -------------------------------------------------------------------------------
     def say(self, text: str, *, ok: bool, warning: bool = False) -> None:
