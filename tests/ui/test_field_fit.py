@@ -31,7 +31,8 @@ def squeezed(top: QWidget) -> list[str]:
         if w.width() < need or w.height() < w.minimumSizeHint().height():
             out.append(f"{type(w).__name__}: {w.size().toTuple()} < {need}")
         popup = getattr(w, "calendarPopup", lambda: False)()  # a date field's drop-down, not step buttons
-        if isinstance(w, QAbstractSpinBox) and not popup and w.buttonSymbols() != QAbstractSpinBox.ButtonSymbols.NoButtons:
+        buttons = isinstance(w, QAbstractSpinBox) and w.buttonSymbols() != QAbstractSpinBox.ButtonSymbols.NoButtons
+        if buttons and not popup:
             opt = QStyleOptionSpinBox()
             w.initStyleOption(opt)
             for control in (QStyle.SubControl.SC_SpinBoxUp, QStyle.SubControl.SC_SpinBoxDown):

@@ -134,7 +134,8 @@ class LedgerForm(InlineForm):
         try:
             code = money.currency(self.text("currency"))
         except QenexError as err:
-            self.set_error("currency", "enter the currency, e.g. USD" if not self.text("currency") else console_words(err))
+            self.set_error("currency", "enter the currency, e.g. USD" if not self.text("currency")
+                           else console_words(err))
             return None
         try:
             return parse_amount(self.text("amount"), code, self.locale), code

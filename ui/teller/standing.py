@@ -109,7 +109,8 @@ class StandingPanel(QWidget):
     def _run_columns(self) -> tuple[Column, ...]:
         return (Column("Due date", lambda r: str(r.due_date)), Column("Result", lambda r: r.state),
                 Column("Ran at", lambda r: r.ran_at.astimezone().strftime("%Y-%m-%d %H:%M")),
-                Column("Transfer / reason", lambda r: console_text(r.message or "") if r.state == "failed" else r.transfer_id))
+                Column("Transfer / reason",
+                       lambda r: console_text(r.message or "") if r.state == "failed" else r.transfer_id))
 
     # -- loading -------------------------------------------------------------------------------
     def say(self, text: str, *, ok: bool, warning: bool = False) -> None:
