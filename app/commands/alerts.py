@@ -74,6 +74,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", default="priority",
                    choices=["priority", "score", "newest", "oldest", "due", "amount", "customer", "assignee",
                             "channel", "rule", "closed"])
+    p.add_argument("--reverse", action="store_true", help="the --sort order backwards (as a second click on the "
+                                                          "console's header)")
     p.add_argument("--limit", type=LIMIT, default=50)
     p.add_argument("--offset", type=OFFSET, default=0)
     p.set_defaults(handler=_list)
@@ -153,7 +155,8 @@ def _list(args, ctx) -> int:  # noqa: ANN001
 
     actor = actor_for(ctx, args.as_user)
     f = AlertFilter(status=args.status, band=args.band, rule=args.rule, channel=args.channel, assignee=args.assignee,
-                    min_amount=args.min_amount, max_amount=args.max_amount, text=args.search, sort=args.sort)
+                    min_amount=args.min_amount, max_amount=args.max_amount, text=args.search, sort=args.sort,
+                    reverse=args.reverse)
     desk = _desk(ctx)
     rows, total = desk.alerts(actor, f, args.offset, args.limit), desk.count(actor, f)
     now = utcnow()

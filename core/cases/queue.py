@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, not_, or_, select
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement, Select, operators
 
 from core.cases import rules as rules_mod
 from core.cases.intake import SCALE
@@ -63,6 +63,7 @@ class AlertFilter:
     case_id: int | None = None
     sort: str = "priority"
     ids: tuple[int, ...] = field(default=())
+    reverse: bool = False  # the named order run backwards (a second click on a queue header): the database sorts
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -249,8 +250,17 @@ def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool
     return conds
 
 
+def order(f: AlertFilter) -> tuple[ColumnElement, ...]:
+    """The ORDER BY of ``f``: its named order (``SORTS``), every key turned round when ``f.reverse`` (so a page
+    of the reversed order is the database's, not the loaded rows sorted again; nulls follow the direction)."""
+    clauses = SORTS[f.sort]
+    if not f.reverse:
+        return clauses
+    return tuple(c.element.asc() if c.modifier is operators.desc_op else c.element.desc() for c in clauses)
+
+
 def query(f: AlertFilter, viewer: str, now: datetime) -> Select:
-    return select(_AL).where(*where(f, viewer, now)).order_by(*SORTS[f.sort])
+    return select(_AL).where(*where(f, viewer, now)).order_by(*order(f))
 
 
 def page(conn: Connection, f: AlertFilter, viewer: str, now: datetime, offset: int, limit: int) -> list[AlertRow]:

@@ -25,7 +25,7 @@ from core.ledger.money import format_minor
 from core.security.roles import Actor, Permission
 from ui.approvals.columns import request_columns, state_word
 from ui.approvals.detail import RequestDetail
-from ui.errors import show_error
+from ui.errors import console_words, show_error
 from ui.layout import button_row, card, page_header, table_view
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
@@ -351,7 +351,7 @@ class ApprovalsPage(QWidget):
         for request_id, r in zip(ids, results):
             if isinstance(r, QenexError):
                 failed += 1
-                lines.append(f"#{request_id}: not done — {r.message}")
+                lines.append(f"#{request_id}: not done — {console_words(r)}")
             else:
                 result = r.result.removeprefix(WITHDRAWN + "; ") if withdrawn(r) else r.result
                 lines.append(f"#{request_id}: {state_word(r)} ({result})")
@@ -364,7 +364,7 @@ class ApprovalsPage(QWidget):
     def _failed(self, err: Exception) -> None:
         self._busy = False
         self._update_buttons()
-        self._say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+        self._say(console_words(err), ok=False)
 
     def _say(self, text: str, ok: bool, about_selection: bool = False) -> None:
         """Show ``text``; ``about_selection``: it is about the requests selected now (goes when they change)."""

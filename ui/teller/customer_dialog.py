@@ -17,6 +17,7 @@ from core.teller.customers import ID_TYPES, CustomerRecord, NewCustomer
 from ui.forms import InlineForm
 from ui.teller.amounts import operator_locale, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
+from ui.errors import console_words
 
 _FIELDS = ("name", "date_of_birth", "phone", "address", "country", "id_type", "id_number")
 
@@ -73,10 +74,10 @@ class _FormDialog(QDialog):
             for one in err.errors:
                 key = getattr(one, "field", None)
                 if key in self.form.fields:
-                    self.form.set_error(key, one.message)
+                    self.form.set_error(key, console_words(one))
                     first = first or key
                 else:
-                    self.form.set_status(one.message, ok=False)
+                    self.form.set_status(console_words(one), ok=False)
             if first is not None:
                 self.form.fields[first].setFocus()
             return
@@ -179,13 +180,13 @@ class OpenAccountDialog(_FormDialog):
         try:
             code = money.currency(self.currency.text())
         except QenexError as err:
-            self.form.set_error("currency", err.message)
+            self.form.set_error("currency", console_words(err))
             return
         text = self.overdraft.text().strip()
         try:
             overdraft = 0 if text in ("", "0") else parse_amount(text, code, self.locale)
         except QenexError as err:
-            self.form.set_error("overdraft", err.message)
+            self.form.set_error("overdraft", console_words(err))
             return
         if overdraft == 0:
             self._open(code, 0)
