@@ -17,10 +17,10 @@ MONEY_KINDS = ("transfer", "gl", "correction")  # their funds are held in a pend
 KIND_TEXT = {"transfer": "Transfer above limit", "gl": "GL movement", "correction": "Correction",
              "freeze": "Account freeze", "close": "Account closure", "hold_release": "Hold release",
              "overdraft": "Overdraft limit"}
-STATES = ("pending", "approved", "rejected", "expired", "failed")
+STATES = ("pending", "approved", "rejected", "withdrawn", "expired", "failed")  # withdrawn: by its maker (0018)
 # The word people read for each state (console, CLI): a pending request is "waiting" (as ``--state waiting``).
-STATE_WORDS = {"pending": "waiting", "approved": "approved", "rejected": "rejected", "expired": "expired",
-               "failed": "failed"}
+STATE_WORDS = {"pending": "waiting", "approved": "approved", "rejected": "rejected", "withdrawn": "withdrawn",
+               "expired": "expired", "failed": "failed"}
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,8 @@ def test_a_withdrawn_order_gives_the_fee_back(rail):
     _ach(orders, a, 2_000_00, "o-wd")
     [req] = approvals.list(TELLER)
     approvals.withdraw(TELLER, req.id)
-    assert orders.show(SUPERVISOR, "o-wd").status == "canceled"
+    shown = orders.show(SUPERVISOR, "o-wd")
+    assert shown.status == "canceled" and shown.funds == "released: its maker withdrew the approval request"
     assert _balance(ledger, a) == (START, START)
 
 

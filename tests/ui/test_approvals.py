@@ -268,7 +268,7 @@ def test_decided_request_words():
                                                              "posted as t1).", "ok")
     words, tone = told(view("approved", "approved; still held for fraud review (alert #9): …"), *args)
     assert "still held for fraud review" in words and "pay out" not in words and tone == "warning"
-    words, tone = told(view("rejected", "withdrawn by the maker; held funds released", "withdrawn"), *args)
+    words, tone = told(view("withdrawn", "held funds released", "withdrawn by the maker"), *args)
     assert words.startswith("You withdrew request #4") and "reject" not in words.lower()
     words, tone = told(view("rejected", "held funds released", "ID does not match"), *args)
     assert words.startswith("Rejected by sam: ID does not match. Nothing was paid out") and tone == "error"

@@ -10,10 +10,8 @@ from ui.columns import Column
 
 
 def state_word(request) -> str:  # noqa: ANN001 - ApprovalView
-    """The request's state in one word; a maker's withdrawal is "withdrawn", not "rejected" (QA4 #12)."""
-    from ui.teller.decisions import withdrawn
-
-    return "withdrawn" if withdrawn(request) else STATE_WORDS.get(request.state, request.state)
+    """The request's state in one word, from core (a maker's withdrawal is its own state, "withdrawn")."""
+    return STATE_WORDS.get(request.state, request.state)
 
 
 def age(when: datetime) -> str:

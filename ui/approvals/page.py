@@ -30,7 +30,6 @@ from ui.layout import button_row, card, page_header, table_view
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 from ui.teller.confirm import ConfirmDialog
-from ui.teller.decisions import WITHDRAWN, withdrawn
 from core.words import counted
 
 SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided and expired"), ("all", "Everything"))
@@ -353,8 +352,7 @@ class ApprovalsPage(QWidget):
                 failed += 1
                 lines.append(f"#{request_id}: not done — {r.message}")
             else:
-                result = r.result.removeprefix(WITHDRAWN + "; ") if withdrawn(r) else r.result
-                lines.append(f"#{request_id}: {state_word(r)} ({result})")
+                lines.append(f"#{request_id}: {state_word(r)} ({r.result})")
         head = (f"{len(ids) - failed} done, {failed} refused" if len(ids) > 1 else "")
         self._say("\n".join(([head] if head else []) + lines), ok=failed == 0)
         if failed == 0:
