@@ -75,6 +75,12 @@ class Teller:
             return None
         return four_eyes.policy.overdraft_limit(actor.role, money.currency(currency))
 
+    def overdraft_check(self, actor: Actor, currency: str, amount: int, current: int = 0) -> str | None:
+        """Before the confirmation: why this overdraft limit waits for a supervisor (above ``actor``'s own), or
+        None; AboveEveryApprovalLimit when no supervisor could approve it (core would refuse it). No database."""
+        four_eyes = self.ledger.four_eyes
+        return None if four_eyes is None else four_eyes.would_wait_overdraft(actor, amount, currency, current)
+
     # -- accounts and holds ---------------------------------------------------------------------
     def account(self, actor: Actor, number: str) -> AccountDetail:
         number = numbers.validate(number)

@@ -286,3 +286,21 @@ def test_a_message_about_the_selection_goes_when_another_is_selected(qtbot, serv
     assert "reason for rejecting" in inbox.result_label.text()
     inbox.table.selectRow(1)
     assert inbox.result_label.text() == ""
+
+
+def test_the_approve_confirmation_names_what_will_be_refused(qtbot, services, bank, teller):
+    """The bulk confirmation counted under "Money that posts" a request above the checker's own limit (refused
+    when approved); it now names it under "Will be refused" with core's reason, and counts only the rest."""
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.ledger.transfer(teller, TransferRequest("m1", bank[0], bank[1], 50_00, "USD"))
+    services.ledger.transfer(teller, TransferRequest("m2", bank[0], bank[1], 60_00, "USD"))
+    services.approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 55_00)  # lowered while they wait
+    inbox = _inbox(qtbot, services, SAM, 2)
+    inbox.table.selectAll()
+    inbox.approve_selected()
+    qtbot.waitUntil(lambda: inbox.dialog is not None and inbox.dialog.isVisible())
+    refused = inbox.dialog.text("Will be refused")
+    big = next(r.id for r in services.approvals.list(SAM) if r.amount == 60_00)
+    assert refused.startswith(f"#{big}: request #{big} is for $60.00, above your supervisor limit"), refused
+    assert inbox.dialog.text("Money that posts") == "$50.00"
+    inbox.dialog.reject()
