@@ -164,6 +164,8 @@ def _ranked(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, 
 
 
 def explain(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, row: Row, tx: Txn,
-            currency: str, top: int) -> list[str]:
-    """The ``top`` feature groups that raise the probability most, in plain words."""
-    return [TEMPLATES[name](row, tx, currency) for name in ranked_groups(predict, reference, row, top)]
+            currency: str, top: int, said: frozenset[str] = frozenset()) -> list[str]:
+    """The ``top`` feature groups that raise the probability most, in plain words; the groups in ``said`` are
+    left out (a rule that hit already gives that reason, ``core.fraud.rules.said_by``)."""
+    return [TEMPLATES[name](row, tx, currency) for name in ranked_groups(predict, reference, row, top)
+            if name not in said]
