@@ -16,6 +16,7 @@ import numpy as np
 
 from core.fraud.features import INDEX
 from core.fraud.txn import Txn
+from core.words import duration
 
 Row = list[float]
 
@@ -82,7 +83,7 @@ def _velocity(row: Row, tx: Txn, currency: str) -> str:
     if fast:
         return f"{fast + 1} {payments_of(tx.channel)} within 10 minutes ({int(_v(row, 'card_n_1h'))} within the hour)"
     secs = math.expm1(_v(row, "log_secs_since_last"))
-    return f"{int(_v(row, 'card_n_1h'))} {payments_of(tx.channel)} within the hour, previous {secs / 60:.0f} min ago"
+    return f"{int(_v(row, 'card_n_1h'))} {payments_of(tx.channel)} within the hour, previous {duration(secs)} ago"
 
 
 def _time(row: Row, tx: Txn, currency: str) -> str:
