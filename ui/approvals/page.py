@@ -32,7 +32,7 @@ from ui.rows_model import RowsModel
 from ui.teller.confirm import ConfirmDialog
 from core.words import counted
 
-SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided and expired"), ("all", "Everything"))
+SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided, withdrawn or expired"), ("all", "Everything"))
 REFRESH_MS = 60_000
 LIVE_EVENTS = ("approval.*", "transaction.*", "hold.*", "account.updated", "fraud.detected")
 
