@@ -87,8 +87,8 @@ class Approvals(Asking, Reading, Deciding):
             summary=what[need.kind][:300], note=(req.description or "")[:200], score=score, maker=actor.username,
             maker_role=str(actor.role), maker_device=actor.device, expires_at=expires_at)
         self.ledger.record(conn, actor, "approval.request", f"approval:{request_id}", None,
-                           {"kind": need.kind, "transfer": req.id, "amount": money.plain(req.amount, req.currency),
-                            "currency": req.currency, "expires_at": expires_at.isoformat()})
+                           {"kind": need.kind, "transfer": req.id, **money.figure(req.amount, req.currency),
+                            "expires_at": expires_at.isoformat()})
         return request_id
 
     def refuse_direct(self, actor: Actor, what: str, how: str) -> None:

@@ -178,8 +178,7 @@ class Teller:
             conn.execute(R.insert().values(transfer_id=transfer_id, copy=copy, printed_by=actor.username,
                                            device=actor.device, printed_at=now))
             self.ledger.record(conn, actor, "receipt.print" if copy == 1 else "receipt.reprint", transfer_id, None,
-                               {"copy": copy, "amount": money.plain(row["amount"], row["currency"]),
-                                "currency": row["currency"]})
+                               {"copy": copy, **money.figure(row["amount"], row["currency"])})
             if row["state"] == "pending" and row["expires_at"] is not None and row["expires_at"] <= now:
                 row = {**row, "state": "expired"}  # past its timeout the hold is released (the job records it)
             fraud = _why_not_posted(conn, row)
