@@ -13,7 +13,7 @@ from core.words import counted
 from app.commands.alerts import actor_for
 from app.commands.args import ID, LIMIT, clip
 from app.zone import local
-from core.approvals.reading import LIST_STATES
+from core.approvals.states import LIST_STATES  # light: --help loads no database layer
 from core.errors import QenexError, ValidationError
 
 
