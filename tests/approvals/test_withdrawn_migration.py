@@ -1,4 +1,4 @@
-"""Migration 0018: a maker's withdrawal is a state of its own. Rows written before it (stored as "rejected" and
+"""Migration 0019: a maker's withdrawal is a state of its own. Rows written before it (stored as "rejected" and
 told apart only by the words of their result) become "withdrawn"; a held transfer someone else voided stays
 "rejected"; the schema equals the models, and it goes down and up again."""
 from __future__ import annotations
@@ -40,9 +40,9 @@ def _diff(engine) -> list:  # noqa: ANN001
     return [d for d in diff if "approval_requests" in str(d)]
 
 
-def test_0018_gives_withdrawals_their_own_state_and_goes_down_and_up(engine):
+def test_0019_gives_withdrawals_their_own_state_and_goes_down_and_up(engine):
     assert _diff(engine) == []
-    _migrate(engine, "0017")
+    _migrate(engine, "0018")
     with engine.begin() as conn:
         for i, (state, checker, result) in OLD.items():
             conn.execute(insert(R).values(id=i, kind="freeze", state=state, account=None, summary="s", note="",
@@ -55,7 +55,7 @@ def test_0018_gives_withdrawals_their_own_state_and_goes_down_and_up(engine):
                              2: ("withdrawn", "tina", "the held transfer was voided by its maker"),
                              3: ("rejected", "anna", "the held transfer was voided by anna"),
                              4: ("rejected", "sam", "held funds released")}
-    _migrate(engine, "0017")
+    _migrate(engine, "0018")
     assert _rows(engine) == OLD
     migrate.upgrade(engine)
     assert _rows(engine)[1][0] == "withdrawn"

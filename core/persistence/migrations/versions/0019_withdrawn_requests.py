@@ -5,14 +5,14 @@ Until this revision a maker's withdrawal was stored as 'rejected' and told apart
 'withdrawn', and their result keeps only what was done; a held transfer voided by someone other than the maker
 (a fraud decision) stays 'rejected'. Down: withdrawn rows go back to 'rejected' with the old words.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
