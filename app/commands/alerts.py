@@ -12,7 +12,7 @@ import argparse
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from core.words import counted
+from core.words import counted, duration
 from app.commands.args import ID, LIMIT, OFFSET, clip, whole
 from app.zone import local, operator_zone, zone_name
 from core.errors import QenexError, ValidationError
@@ -137,10 +137,8 @@ def _money(row: Any) -> str:
 def _sla_words(row: Any, now: datetime) -> str:
     if row.status == "closed":
         return "-"
-    left = row.due_at - now
-    mins = int(abs(left.total_seconds()) // 60)
-    span = f"{mins // 60}h{mins % 60:02d}m" if mins >= 60 else f"{mins}m"
-    return f"OVERDUE {span}" if left.total_seconds() < 0 else f"due in {span}"
+    left = (row.due_at - now).total_seconds()  # core.words.duration: the console's words, never "0 min"
+    return f"OVERDUE {duration(left)}" if left < 0 else f"due in {duration(left)}"
 
 
 def alert_line(row: Any, now: datetime) -> str:

@@ -48,7 +48,7 @@ SORTS = {  # the first five follow the partial indexes of the active queue (mode
 class AlertFilter:
     """What part of the queue to show. ``status``: one of STATUSES (``active`` = open or escalated,
     ``mine`` = claimed by the viewer, ``escalated`` = handed to the supervisors, ``overdue`` = past the due
-    time, ``supervise`` = escalated or overdue: a supervisor's default). ``assignee``: None (anyone), ``"unassigned"``, or a username.
+    time and still open to analysts (never an escalated one), ``supervise`` = escalated or overdue: a supervisor's default). ``assignee``: None (anyone), ``"unassigned"``, or a username.
     Amounts are decimal strings in the alert's own currency units (no FX), inclusive."""
 
     status: str = "active"
@@ -202,6 +202,12 @@ def not_snoozed(now: datetime) -> ColumnElement[bool]:
     return or_(_AL.c.snoozed_until.is_(None), _AL.c.snoozed_until <= now)
 
 
+def overdue_open(now: datetime) -> ColumnElement[bool]:
+    """Past its due time and still open to analysts (not handed to the supervisors, not closed): the Overdue
+    filter, as the SLA sweep (``core.cases.sla.overdue_ids``) counts them."""
+    return and_(_AL.c.status == "open", _AL.c.due_at < now)
+
+
 def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool]]:
     """The SQL conditions of ``f`` as seen by ``viewer`` at ``now``."""
     conds: list[ColumnElement[bool]] = [ACTIVE] if f.status not in ("closed", "all") else []
@@ -211,8 +217,8 @@ def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool
         "mine": and_(_AL.c.status.in_(("open", "escalated")), claimed_by(viewer, now)),
         "snoozed": and_(_AL.c.status == "open", not_(not_snoozed(now))),
         "escalated": _AL.c.status == "escalated",  # supervisors only (QA4 #4); overdue ones: "overdue"
-        "overdue": and_(_AL.c.status.in_(("open", "escalated")), _AL.c.due_at < now),
-        "supervise": or_(_AL.c.status == "escalated", _AL.c.due_at < now),
+        "overdue": overdue_open(now),  # "past SLA, still open to analysts": an escalated one is under Escalated
+        "supervise": or_(_AL.c.status == "escalated", overdue_open(now)),
         "closed": _AL.c.status == "closed",
         "all": None,
     }[f.status]

@@ -57,6 +57,12 @@ def test_new_customer_with_errors_inline_then_added_and_account_opened(qtbot, se
         opener.confirm.confirm_button.click()
     qtbot.waitUntil(lambda: page.customer_panel.model.rowCount() == 1 and page.selected_number is not None)
     assert page.customer_panel.overdraft_label.text() == "$250.00"
+    # above every supervisor's overdraft limit: refused before any confirmation, never "a supervisor is asked"
+    huge = page.open_account_dialog()
+    huge.overdraft.setText("30,000")
+    huge.submit()
+    assert huge.confirm is None and "above every approver's limit" in huge.form.field_errors()["overdraft"]
+    huge.reject()
     # above the teller's overdraft limit: the account opens without one and a supervisor is asked
     big = page.open_account_dialog()
     big.overdraft.setText("20,000")

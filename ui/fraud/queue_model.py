@@ -16,18 +16,14 @@ from core.cases.queue import AlertRow
 from core.cases.rules import title
 from core.ledger.money import format_minor
 from core.persistence.base import utcnow
+from core.words import duration
 from ui.columns import Column
 from ui.lazy_model import LazyTableModel
 
 
 def span(seconds: float) -> str:
-    """``3 d 4 h``, ``2 h 05 min``, ``7 min`` for a positive number of seconds."""
-    minutes = int(seconds // 60)
-    if minutes >= 48 * 60:
-        return f"{minutes // 1440} d {minutes % 1440 // 60} h"
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{max(minutes, 0)} min"
+    """``3 d 4 h``, ``2 h 05 min``, ``7 min``, ``less than 1 min`` (core.words.duration: never "0 min")."""
+    return duration(max(seconds, 0.0))
 
 
 def sla_text(a: AlertRow, now: datetime | None = None) -> str:

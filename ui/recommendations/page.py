@@ -34,7 +34,7 @@ from ui.send_dialog import Sender
 from ui.recommendations.evidence import EvidenceChart
 from ui.recommendations.words import GLOSSARY, KIND, STATUS, details, restores, run_words, started, state_words
 from ui.rows_model import RowsModel
-from core.words import counted
+from core.words import counted, duration
 from ui.errors import console_words
 
 FILTERS = (("Open", "open"), ("Decided", "decided"), ("All", "all"))
@@ -376,7 +376,7 @@ class RecommendationsPage(QWidget):
         if label != self.step_started[1]:
             self.step_started = (time.monotonic(), label)
         spent = int(time.monotonic() - self.step_started[0])
-        so_far = f", {spent // 60} min {spent % 60} s on this step" if spent >= 5 else ""
+        so_far = f", {duration(spent, exact=True)} on this step" if spent >= 5 else ""
         if label:
             named = f"Retrain #{self.running_id}: " if self.running_id is not None else ""
             text = f"{label[0].upper()}{label[1:]}" if not named else label

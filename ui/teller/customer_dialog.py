@@ -191,13 +191,18 @@ class OpenAccountDialog(_FormDialog):
         if overdraft == 0:
             self._open(code, 0)
             return
+        try:  # core says whether it waits for a supervisor, or that no supervisor could approve it (refused)
+            above = self.services.teller.overdraft_check(self.actor, code, overdraft)  # configuration only
+        except QenexError as err:
+            self.form.set_error("overdraft", err.message)
+            return
         limit = self.services.teller.overdraft_limit(self.actor, code)
         loc, name = self.locale, self.customer.name
         rows = [("Customer", f"{self.customer.number}  {name}"), ("Currency", code),
                 ("Overdraft limit", show(overdraft, code, loc))]
-        above = limit is not None and overdraft > limit
         if above:
-            rows.append(("Your limit", show(limit, code, loc)))
+            if limit is not None:
+                rows.append(("Your limit", show(limit, code, loc)))
             outcome = (f"{show(overdraft, code, loc)} is above your overdraft limit: a credit decision for a supervisor. "
                        "The account opens with no overdraft and a supervisor is asked to approve the limit; "
                        "nothing can be overdrawn until then.")
@@ -205,7 +210,7 @@ class OpenAccountDialog(_FormDialog):
             outcome = f"The account opens and its balance may go down to {show(-overdraft, code, loc)}."
         self.confirm = ConfirmDialog(self, "Confirm the overdraft", rows, outcome, lambda: self._open(code, overdraft),
                                      confirm_text="Open and send for &approval" if above else "&Open account",
-                                     warning=above)
+                                     warning=bool(above))
         self.confirm.open()
 
     def _open(self, code: str, overdraft: int) -> None:
