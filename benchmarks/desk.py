@@ -1,7 +1,7 @@
 """The desk's real posting path (fraud screen and audit trail attached) against pgbench, side by side.
 
     python benchmarks/desk.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--seconds 10]
-                              [--rounds 1] [--customers 2000] [--days 60] [--json]
+                              [--rounds 1] [--customers 2000] [--days 60] [--traffic-days 30] [--json]
 
 Measures, in one run:
 - the demo bank (``app.demo.seed_demo_bank``: customers, months of history, demo users and its trained fraud
@@ -18,13 +18,16 @@ Measures, in one run:
 - how fast the command line starts: ``qenex --help`` and ``qenex balance ACC`` (on the throw-away database),
   process start to exit, median of several runs.
 
-The traffic is the demo bank's own: each transfer is a customer at a desk paying rent to their landlord (the
-same customer every month, a fixed amount), sending money to family (a few fixed relatives), or paying a
-bill to one of the bank's merchant customers, at amounts like the demo history's. Before the runs every
-customer gets a salary (so few transfers bounce). Desks post back to back, so to keep each customer's
-pace human the desks share a business clock that runs ``--business-hours-per-second`` hours per real second
-(default 6: eight desks at ~1,000 transfers/s reach each of 2,000 customers about twice a business day, as
-in the demo history); the screen's windows, velocity and "seconds since last" features read that clock.
+The traffic is the demo bank's own story continued past its history (``benchmarks/desk_story.py``): every
+payment its customers make on the days after the history, in time order (card purchases, transfers at the
+desk, rent, and the story's frauds at the story's rate), each posted at the story's own time (the desks'
+ledger clock reads it), so the fraud screen sees each customer's own pace whatever the desks' throughput.
+Desks take the next payment from one shared cursor. Before the runs every customer gets a salary (so few
+payments bounce). The decision mix also counts the story's frauds among the posted payments.
+
+Until 2026-11-30 the traffic was made up (rent, family transfers and bills on a business clock running six
+hours a second, at any hour, with no card spending between them) and the screen held 8-10 % of it at one desk
+and up to a quarter at eight, against 0.16 % of the story's own desk payments: see desk_story.py.
 
 Nothing of the user's is touched: both databases are dropped at the end (the SQLite file is temporary).
 """
@@ -35,7 +38,6 @@ import json
 import multiprocessing
 import os
 import platform
-import random
 import resource
 import shutil
 import statistics
@@ -45,17 +47,18 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import sqlalchemy
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.desk_story import Bank, Payment, continued, read_bank  # noqa: E402
 from benchmarks.ledger import PgBench, percentile  # noqa: E402
 from core.persistence.db import make_engine  # noqa: E402
 
@@ -65,60 +68,24 @@ DECISIONS = ("approve", "review", "decline", "refused")
 PAYDAY = 20_000_00  # minor units of USD each customer is paid before the runs
 
 
-# -- the demo bank and its customers' habits ---------------------------------------------------------------
-@dataclass(frozen=True)
-class Customer:
-    """One retail customer's desk habits: who they pay and how much (account numbers, USD minor units)."""
-
-    account: str
-    landlord: str
-    rent: int
-    family: tuple[str, ...]
-    billers: tuple[str, ...]
-
-
-def desk_customers(engine: sqlalchemy.Engine, retail: int, seed: int = 11) -> list[Customer]:
-    """The demo bank's first ``retail`` customers (the retail ones; merchants follow them) with their habits."""
-    from core.persistence.models import Account
-
-    a = Account.__table__
-    with engine.connect() as conn:
-        rows = conn.execute(select(a.c.customer_id, a.c.number).where(a.c.customer_id.is_not(None),
-                                                                      a.c.currency == "USD", a.c.kind == "deposit")
-                            .order_by(a.c.customer_id, a.c.id)).all()
-    first: dict[int, str] = {}
-    for customer_id, number in rows:
-        first.setdefault(customer_id, number)
-    ids = sorted(first)
-    people, merchants = [first[i] for i in ids[:retail]], [first[i] for i in ids[retail:]]
-    if len(people) < 10 or not merchants:
-        raise RuntimeError("the demo bank has too few customers or no merchants")
-    rnd = random.Random(seed)
-    out = []
-    for k, account in enumerate(people):
-        others = people[:k] + people[k + 1:]
-        out.append(Customer(account, rnd.choice(others), rnd.randint(300, 1_500) * 100,
-                            tuple(rnd.sample(others, rnd.randint(1, 3))), tuple(rnd.sample(merchants, 4))))
-    return out
-
-
-def payday(ledger: Any, customers: list[Customer]) -> None:
+# -- the demo bank ---------------------------------------------------------------------------------------------
+def payday(ledger: Any, accounts: list[str]) -> None:
     """Every customer's salary from the clearing account, in one batch (as a payroll file is)."""
     from core.ledger.views import TransferRequest
     from core.security.roles import SYSTEM_ACTOR
 
     clearing = ledger.ensure_gl_accounts(SYSTEM_ACTOR, "USD")["clearing"].number
     tag = uuid.uuid4().hex[:6]
-    results = ledger.post_batch(SYSTEM_ACTOR, [TransferRequest(f"pay-{tag}-{i}", clearing, c.account, PAYDAY, "USD",
+    results = ledger.post_batch(SYSTEM_ACTOR, [TransferRequest(f"pay-{tag}-{i}", clearing, account, PAYDAY, "USD",
                                                                code="salary", description="salary", channel="payment")
-                                               for i, c in enumerate(customers)])
+                                               for i, account in enumerate(accounts)])
     refused = [r for r in results if isinstance(r, Exception)]
     if refused:
         raise RuntimeError(f"payday refused {len(refused)} salaries: {refused[0]!r}")
 
 
-def seed_bank(url: str, data_dir: Path, customers: int, days: int, say: Any) -> list[Customer]:
-    """Migrate ``url``, seed the demo bank (history, users, trained model), pay salaries; the customers."""
+def seed_bank(url: str, data_dir: Path, customers: int, days: int, say: Any) -> Bank:
+    """Migrate ``url``, seed the demo bank (history, users, trained model), pay salaries; the bank's accounts."""
     from app.demo import seed_demo_bank
     from app.services import Services
     from app.settings import Settings
@@ -132,13 +99,13 @@ def seed_bank(url: str, data_dir: Path, customers: int, days: int, say: Any) -> 
         report = seed_demo_bank(settings, engine, customers=customers, days=days)
         say(f"  seeded {report.bank.customers:,} customers, {report.bank.transfers:,} transfers of history, "
             f"model {report.model} in {time.monotonic() - started:.0f}s")
-        people = desk_customers(engine, customers)
+        bank = read_bank(engine, customers, days)
         services = Services.build(settings, engine)
         try:
-            payday(services.ledger, people)
+            payday(services.ledger, [n for role, n in bank.numbers.items() if role[0] == "cust"])
         finally:
             services.close()
-        return people
+        return bank
     finally:
         engine.dispose()
 
@@ -164,48 +131,52 @@ class ThrowAwayDatabase:
 
 
 # -- desks ---------------------------------------------------------------------------------------------------
-class BusinessClock:
-    """Business time shared by every desk process: ``origin`` plus ``factor`` times the real time elapsed."""
+class StoryClock:
+    """A desk's ledger clock: the story time of the payment it is posting."""
 
-    def __init__(self, origin: datetime, real_origin: float, factor: float) -> None:
-        self.origin, self.real_origin, self.factor = origin, real_origin, factor
+    def __init__(self, at: datetime) -> None:
+        self.at = at
 
     def __call__(self) -> datetime:
-        return self.origin + timedelta(seconds=(time.time() - self.real_origin) * self.factor)
+        return self.at
 
 
-def _request(rnd: random.Random, customers: list[Customer], tid: str) -> Any:
-    """One desk transfer: rent 15 %, family 35 %, a bill 50 % (USD, like the demo history's amounts)."""
-    from core.ledger.views import TransferRequest
+class Cursor:
+    """The next payment of the story, shared by the desk processes (``multiprocessing`` value)."""
 
-    c = rnd.choice(customers)
-    roll = rnd.random()
-    if roll < 0.15:
-        return TransferRequest(tid, c.account, c.landlord, c.rent, "USD", code="transfer", description="rent")
-    if roll < 0.5:
-        return TransferRequest(tid, c.account, rnd.choice(c.family), rnd.randint(20, 400) * 100, "USD",
-                               code="transfer", description="family")
-    return TransferRequest(tid, c.account, rnd.choice(c.billers), rnd.randint(3_000, 25_000), "USD",
-                           code="bill", description="bill payment")
+    def __init__(self, traffic: list[Payment], value: Any) -> None:
+        self.traffic, self.value = traffic, value
+
+    def take(self) -> Payment:
+        with self.value.get_lock():
+            i = self.value.value
+            self.value.value = i + 1
+        if i >= len(self.traffic):
+            raise RuntimeError(f"the story's {len(self.traffic):,} payments ran out: pass a larger --traffic-days")
+        return self.traffic[i]
 
 
-def desk_loop(ledger: Any, actor: Any, customers: list[Customer], tag: str, seconds: float, gate: Any,
+def desk_loop(ledger: Any, actor: Any, cursor: Cursor, tag: str, seconds: float, gate: Any,
               warmup: int = 30) -> tuple[list[float], dict[str, int]]:
-    """Post desk traffic back to back for ``seconds`` after ``gate``: (latencies, decision counts)."""
+    """Post the story's payments back to back for ``seconds`` after ``gate``: (latencies, decision counts;
+    ``frauds_*``: the decisions on the story's frauds among them; ``held_CHANNEL``: normal payments of the
+    channel not approved)."""
     from core.errors import QenexError
     from core.ledger.errors import TransferDeclined
 
-    rnd = random.Random(f"{tag}-{time.time_ns()}")
-    counts = dict.fromkeys(DECISIONS, 0)
+    counts = dict.fromkeys(DECISIONS, 0) | {f"frauds_{d}": 0 for d in DECISIONS}
+    clock = ledger.clock = StoryClock(datetime.now(timezone.utc))
 
-    def post(tid: str) -> str:
+    def post(tid: str) -> tuple[str, Payment]:
+        payment = cursor.take()
+        clock.at = payment.at
         try:
-            result = ledger.transfer(actor, _request(rnd, customers, tid))
+            result = ledger.transfer(actor, payment.request(tid))
         except TransferDeclined:
-            return "decline"
+            return "decline", payment
         except QenexError:
-            return "refused"
-        return result.fraud.decision if result.fraud is not None else "approve"
+            return "refused", payment
+        return (result.fraud.decision if result.fraud is not None else "approve"), payment
 
     for i in range(warmup):
         post(f"{tag}-warm-{i}")
@@ -214,7 +185,12 @@ def desk_loop(ledger: Any, actor: Any, customers: list[Customer], tag: str, seco
     cpu, busy = time.process_time(), machine_busy()
     deadline = time.perf_counter() + seconds
     while (t0 := time.perf_counter()) < deadline:
-        counts[post(f"{tag}-{len(latencies)}")] += 1
+        decision, payment = post(f"{tag}-{len(latencies)}")
+        counts[decision] += 1
+        if payment.fraud:
+            counts[f"frauds_{decision}"] += 1
+        elif decision in ("review", "decline"):
+            counts[f"held_{payment.channel}"] = counts.get(f"held_{payment.channel}", 0) + 1
         latencies.append(time.perf_counter() - t0)
     counts["_cpu_s"] = time.process_time() - cpu  # this desk's own CPU over the timed run
     counts["_busy"] = (busy, machine_busy())
@@ -231,8 +207,8 @@ def machine_busy() -> float | None:
     return (sum(values) - values[3] - (values[4] if len(values) > 4 else 0)) / os.sysconf("SC_CLK_TCK")
 
 
-def _desk_process(url: str, data_dir: str, customers: list[Customer], clock: BusinessClock, tag: str,
-                  seconds: float, gate: Any, results: Any) -> None:
+def _desk_process(url: str, data_dir: str, cursor: Cursor, tag: str, seconds: float, gate: Any,
+                  results: Any) -> None:
     """A desk as its own process, as each console is: its own Services over its own engine."""
     from app.services import Services
     from app.settings import Settings
@@ -242,9 +218,8 @@ def _desk_process(url: str, data_dir: str, customers: list[Customer], clock: Bus
     services = None
     try:
         services = Services.build(Settings(database_url=url, redis_url=None, data_dir=Path(data_dir)), engine)
-        services.ledger.clock = clock
         actor = Actor("tom", Role.TELLER, device=services.device)
-        results.put((*desk_loop(services.ledger, actor, customers, tag, seconds, gate.wait), None))
+        results.put((*desk_loop(services.ledger, actor, cursor, tag, seconds, gate.wait), None))
     except BaseException as exc:  # noqa: BLE001 - reported by the parent, the run is then invalid
         gate.abort()
         results.put(([], {}, repr(exc)))
@@ -254,12 +229,11 @@ def _desk_process(url: str, data_dir: str, customers: list[Customer], clock: Bus
         engine.dispose()
 
 
-def bench_desks(url: str, data_dir: Path, customers: list[Customer], clock: BusinessClock, desks: int,
-                seconds: float, tag: str) -> dict:
+def bench_desks(url: str, data_dir: Path, cursor: Cursor, desks: int, seconds: float, tag: str) -> dict:
     ctx = multiprocessing.get_context()
     gate, results = ctx.Barrier(desks), ctx.Queue()
     procs = [ctx.Process(target=_desk_process, daemon=True,
-                         args=(url, str(data_dir), customers, clock, f"{tag}-{desks}-{k}", seconds, gate, results))
+                         args=(url, str(data_dir), cursor, f"{tag}-{desks}-{k}", seconds, gate, results))
              for k in range(desks)]
     for proc in procs:
         proc.start()
@@ -271,8 +245,15 @@ def bench_desks(url: str, data_dir: Path, customers: list[Customer], clock: Busi
         raise RuntimeError(f"a desk failed: {failed[0]}")
     flat = sorted(x for lat, _, _ in outcomes for x in lat)
     mix = {d: sum(c[d] for _, c, _ in outcomes) for d in DECISIONS}
+    frauds = {d: sum(c[f"frauds_{d}"] for _, c, _ in outcomes) for d in DECISIONS}
+    held: dict[str, int] = {}
+    for _, c, _ in outcomes:
+        for key, value in c.items():
+            if key.startswith("held_"):
+                held[key[5:]] = held.get(key[5:], 0) + value
     out = {"tps": len(flat) / seconds, "count": len(flat), "p50_ms": percentile(flat, 0.50) * 1000,
-           "p99_ms": percentile(flat, 0.99) * 1000, "decisions": mix,
+           "p99_ms": percentile(flat, 0.99) * 1000, "decisions": mix, "frauds": frauds,
+           "held_normal": held,
            "client_cpu_ms": 1000 * sum(c["_cpu_s"] for _, c, _ in outcomes) / max(len(flat), 1)}
     spans = [c["_busy"] for _, c, _ in outcomes if None not in c["_busy"]]
     if spans:  # the whole machine (desks, PostgreSQL, everything else) per transfer, over the timed window
@@ -280,7 +261,7 @@ def bench_desks(url: str, data_dir: Path, customers: list[Customer], clock: Busi
     return out
 
 
-def bench_sqlite(customers: int, days: int, seconds: float, factor: float, say: Any) -> dict:
+def bench_sqlite(customers: int, days: int, seconds: float, traffic_days: int, say: Any) -> dict:
     """One desk on a SQLite demo bank in a temporary folder (report only)."""
     from app.services import Services
     from app.settings import Settings
@@ -288,13 +269,13 @@ def bench_sqlite(customers: int, days: int, seconds: float, factor: float, say: 
 
     with tempfile.TemporaryDirectory(prefix="qenex-desk-sqlite-") as folder:
         url = f"sqlite:///{Path(folder) / 'bank.db'}"
-        people = seed_bank(url, Path(folder), customers, days, say)
+        bank = seed_bank(url, Path(folder), customers, days, say)
         engine = make_engine(url)
         services = Services.build(Settings(database_url=url, redis_url=None, data_dir=Path(folder)), engine)
         try:
-            services.ledger.clock = BusinessClock(datetime.now(timezone.utc), time.time(), factor)
             actor = Actor("tom", Role.TELLER, device=services.device)
-            lat, mix = desk_loop(services.ledger, actor, people, uuid.uuid4().hex[:6], seconds, lambda: None)
+            cursor = Cursor(continued(bank, traffic_days), multiprocessing.Value("q", 0))
+            lat, mix = desk_loop(services.ledger, actor, cursor, uuid.uuid4().hex[:6], seconds, lambda: None)
         finally:
             services.close()
             engine.dispose()
@@ -349,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=60, help="days of demo history (default 60)")
     parser.add_argument("--sqlite-customers", type=int, default=300,
                         help="customers of the SQLite demo bank (default 300; 0 skips SQLite)")
-    parser.add_argument("--business-hours-per-second", type=float, default=6.0,
-                        help="business hours the desks' shared clock runs per real second (default 6)")
+    parser.add_argument("--traffic-days", type=int, default=30,
+                        help="days of the demo story after its history to draw the traffic from (default 30)")
     parser.add_argument("--scale", type=int, default=max(DESKS), help="pgbench scale factor (default 8)")
     parser.add_argument("--startup-runs", type=int, default=7, help="runs per command-line timing (default 7)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
@@ -362,32 +343,39 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     say(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
         + ("  (machine busy: compare ratios, not absolute figures)" if load[0] > 0.5 * (os.cpu_count() or 1) else ""))
-    factor = args.business_hours_per_second * 3600
     out: dict = {"load_average_start": [round(x, 2) for x in load], "cpus": os.cpu_count(), "seconds": args.seconds,
                  "rounds": args.rounds, "customers": args.customers, "days": args.days, "pgbench_scale": args.scale,
-                 "business_hours_per_second": args.business_hours_per_second}
+                 "traffic_days": args.traffic_days}
     runs: dict[str, list[float]] = {}
     mixes: dict[int, dict[str, int]] = {n: dict.fromkeys(DECISIONS, 0) for n in DESKS}
+    fraud_mixes: dict[int, dict[str, int]] = {n: dict.fromkeys(DECISIONS, 0) for n in DESKS}
+    held: dict[int, dict[str, int]] = {n: {} for n in DESKS}
     data_dir = Path(tempfile.mkdtemp(prefix="qenex-desk-"))
     bank = pgbench = None
     try:
         say(f"seeding the demo bank ({args.customers:,} customers, {args.days} days, trained model) "
             "in a throw-away database ...")
         bank = ThrowAwayDatabase(args.url, "qenex_desk")
-        customers = seed_bank(bank.url, data_dir, args.customers, args.days, say)
+        demo = seed_bank(bank.url, data_dir, args.customers, args.days, say)
+        traffic = continued(demo, args.traffic_days)
+        say(f"  traffic: the story's next {args.traffic_days} days, {len(traffic):,} payments "
+            f"({sum(p.fraud for p in traffic):,} frauds, {sum(p.channel == 'desk' for p in traffic):,} at the desk)")
         say(f"pgbench -i -s {args.scale} in a throw-away database ...")
         pgbench = PgBench(args.url, args.scale)
-        clock = BusinessClock(datetime.now(timezone.utc), time.time(), factor)
+        cursor = Cursor(traffic, multiprocessing.get_context().Value("q", 0))
         tag = uuid.uuid4().hex[:6]
         for round_no in range(args.rounds):
             for n in DESKS:  # each pair back to back, so both see the same machine
                 say(f"[{round_no + 1}/{args.rounds}] desk path, {n} desk process(es), {args.seconds:g}s ...")
-                res = bench_desks(bank.url, data_dir, customers, clock, n, args.seconds, f"{tag}{round_no}")
+                res = bench_desks(bank.url, data_dir, cursor, n, args.seconds, f"{tag}{round_no}")
                 for key in ("tps", "p50_ms", "p99_ms", "client_cpu_ms", "machine_cpu_ms"):
                     if key in res:
                         runs.setdefault(f"desk_{key}_{n}", []).append(res[key])
                 for d in DECISIONS:
                     mixes[n][d] += res["decisions"][d]
+                    fraud_mixes[n][d] += res["frauds"][d]
+                for channel, count in res["held_normal"].items():
+                    held[n][channel] = held[n].get(channel, 0) + count
                 say(f"[{round_no + 1}/{args.rounds}] pgbench tpcb-like -c {n} -j {min(2, n)} "
                     f"-T {max(1, round(args.seconds))} ...")
                 busy = machine_busy()
@@ -402,10 +390,14 @@ def main(argv: list[str] | None = None) -> int:
             out[f"ratio_{n}"] = out[f"desk_tps_{n}"] / out[f"pgbench_tps_{n}"]
         out["decisions"] = mixes[max(DESKS)]
         out["decisions_1"] = mixes[1]
+        out["decisions_frauds"] = fraud_mixes[max(DESKS)]
+        out["decisions_frauds_1"] = fraud_mixes[1]
+        out["held_normal"] = held[max(DESKS)]  # normal payments held or declined, by channel
+        out["held_normal_1"] = held[1]
         if args.rounds > 1:
             out["runs"] = {key: [round(v, 2) for v in values] for key, values in runs.items()}
         say(f"command-line start-up, {args.startup_runs} runs each ...")
-        startup = bench_startup(bank.url, customers[0].account, args.startup_runs)
+        startup = bench_startup(bank.url, demo.first_account(), args.startup_runs)
         out["cli_help_s"] = startup["help"]["median_s"]
         out["cli_balance_s"] = startup["balance"]["median_s"]
         out["cli_help_cpu_s"] = startup["help"]["cpu_s"]
@@ -423,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sqlite_customers:
         say(f"one desk on SQLite ({args.sqlite_customers} customers, {min(args.days, 30)} days), "
             f"{args.seconds:g}s ...")
-        sqlite = bench_sqlite(args.sqlite_customers, min(args.days, 30), args.seconds, factor, say)
+        sqlite = bench_sqlite(args.sqlite_customers, min(args.days, 30), args.seconds, args.traffic_days, say)
         out.update({f"sqlite_{k}": v for k, v in sqlite.items()})
     out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
 
@@ -434,8 +426,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':24}{'desk path':>12}{'pgbench':>12}{'ratio':>9}   decisions (approve/review/decline/refused)")
     for n in DESKS:
         mix = "/".join(str(mixes[n][d]) for d in DECISIONS)
+        frauds = "/".join(str(fraud_mixes[n][d]) for d in DECISIONS)
         print(f"{f'{n} desk(s)  tps':24}{out[f'desk_tps_{n}']:12,.0f}{out[f'pgbench_tps_{n}']:12,.0f}"
-              f"{out[f'ratio_{n}']:9.2f}   {mix}")
+              f"{out[f'ratio_{n}']:9.2f}   {mix} (the story's frauds: {frauds}; normal payments held or "
+              f"declined: {', '.join(f'{k} {v}' for k, v in sorted(held[n].items())) or 'none'})")
         for q in ("p50", "p99"):
             print(f"{f'           {q} ms':24}{out[f'desk_{q}_ms_{n}']:12.2f}{out[f'pgbench_{q}_ms_{n}']:12.2f}")
         if f"desk_machine_cpu_ms_{n}" in out and f"pgbench_machine_cpu_ms_{n}" in out:

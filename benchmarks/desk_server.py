@@ -4,7 +4,8 @@
                                      [--customers 1000] [--days 30] [--transfers 3000] [--keep-template NAME]
 
 Seeds the demo bank as ``benchmarks/desk.py`` does (its functions) into a throw-away database, then one desk
-posts ``--transfers`` desk transfers through ``Services.build(...).ledger`` and this prints, per transfer:
+posts ``--transfers`` payments of the demo bank's story after its history (``benchmarks/desk_story.py``, at the
+story's own times) through ``Services.build(...).ledger`` and this prints, per transfer:
 - WAL records and bytes written by the desk's transactions (``pg_waldump`` over the run's LSN range, keeping
   the records of this database's relations and of the desk's transaction ids, so other databases on the same
   server do not count), by resource manager and by relation;
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import glob
+import multiprocessing
 import os
 import re
 import subprocess
@@ -34,7 +36,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.desk import BusinessClock, _request, desk_customers, seed_bank  # noqa: E402
+from benchmarks.desk import Cursor, StoryClock, seed_bank  # noqa: E402
+from benchmarks.desk_story import continued, read_bank  # noqa: E402
 from core.persistence.db import make_engine  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -108,7 +111,7 @@ def _waldump(start: str, end: str, db_oid: int, names: dict[int, str]) -> dict:
             "by_rel": by_rel, "transactions": len(xids)}
 
 
-def run(url: str, data_dir: Path, retail: int, n: int, factor: float, say) -> dict:  # noqa: ANN001
+def run(url: str, data_dir: Path, retail: int, days: int, n: int, traffic_days: int, say) -> dict:  # noqa: ANN001
     from app.services import Services
     from app.settings import Settings
     from core.errors import QenexError
@@ -117,18 +120,18 @@ def run(url: str, data_dir: Path, retail: int, n: int, factor: float, say) -> di
 
     engine = make_engine(url, pool_size=2)
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    customers = desk_customers(engine, retail)
+    traffic = iter(continued(read_bank(engine, retail, days), traffic_days))
     services = Services.build(Settings(database_url=url, redis_url=None, data_dir=data_dir), engine)
-    services.ledger.clock = BusinessClock(datetime.now(timezone.utc), time.time(), factor)
+    clock = services.ledger.clock = StoryClock(datetime.now(timezone.utc))
     actor = Actor("tom", Role.TELLER, device=services.device)
-    import random
-    rnd = random.Random(5)
     mix: collections.Counter = collections.Counter()
     tag = uuid.uuid4().hex[:6]
 
     def post(tid: str) -> None:
         try:
-            result = services.ledger.transfer(actor, _request(rnd, customers, tid))
+            payment = next(traffic)
+            clock.at = payment.at
+            result = services.ledger.transfer(actor, payment.request(tid))
             mix[result.fraud.decision if result.fraud is not None else "approve"] += 1
         except TransferDeclined:
             mix["decline"] += 1
@@ -215,18 +218,18 @@ def run(url: str, data_dir: Path, retail: int, n: int, factor: float, say) -> di
     return out
 
 
-def desks(url: str, data_dir: Path, retail: int, n: int, seconds: float, factor: float, say) -> dict:  # noqa: ANN001
+def desks(url: str, data_dir: Path, retail: int, days: int, n: int, seconds: float, traffic_days: int,
+          say) -> dict:  # noqa: ANN001
     """``n`` desk processes as ``benchmarks/desk.py`` runs them; also the database's rolled-back transactions
     (the checked writes judged again, and every pooled connection's reset: an upper bound)."""
     from benchmarks.desk import bench_desks
 
     engine = make_engine(url, pool_size=1)
-    customers = desk_customers(engine, retail)
+    cursor = Cursor(continued(read_bank(engine, retail, days), traffic_days), multiprocessing.Value("q", 0))
     rollbacks = text("SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()")
     with engine.connect() as conn:
         before = conn.execute(rollbacks).scalar_one()
-    res = bench_desks(url, data_dir, customers, BusinessClock(datetime.now(timezone.utc), time.time(), factor), n,
-                      seconds, uuid.uuid4().hex[:6])
+    res = bench_desks(url, data_dir, cursor, n, seconds, uuid.uuid4().hex[:6])
     time.sleep(1.5)
     with engine.connect() as conn:
         res["rollbacks"] = conn.execute(rollbacks).scalar_one() - before
@@ -245,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--customers", type=int, default=1000)
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--transfers", type=int, default=3000)
-    p.add_argument("--business-hours-per-second", type=float, default=6.0)
+    p.add_argument("--traffic-days", type=int, default=30, help="days of the demo story after its history to post")
     p.add_argument("--desks", type=lambda v: [int(x) for x in v.split(",")],
                    help="instead: run benchmarks/desk.py's desk processes, e.g. 1,8, for --seconds each")
     p.add_argument("--seconds", type=float, default=10.0)
@@ -275,9 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
         if args.desks:
             for n in args.desks:
-                desks(url, data_dir, args.customers, n, args.seconds, args.business_hours_per_second * 3600, say)
+                desks(url, data_dir, args.customers, args.days, n, args.seconds, args.traffic_days, say)
         else:
-            run(url, data_dir, args.customers, args.transfers, args.business_hours_per_second * 3600, say)
+            run(url, data_dir, args.customers, args.days, args.transfers, args.traffic_days, say)
     finally:
         _admin(args.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not args.keep_template and not args.template:

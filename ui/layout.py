@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
 
@@ -111,3 +111,44 @@ def keep_fitted(window: QWidget) -> None:
     """Keep ``window`` (a dialog) as tall as what it shows needs, whatever changes in it later (``fit_height``)."""
     if window.findChild(_Fitter) is None:
         _Fitter(window)
+
+
+class _Shares(QObject):
+    """Gives a splitter's panes their shares of its length whenever it is shown or resized, until the person
+    drags the handle (then their sizes stay): QSplitter's stretch factors share only what the panes' size hints
+    leave, so a detail pane with a tall hint kept a list to a few rows (QA: the fraud queue showed ~6 alerts)."""
+
+    def __init__(self, splitter: QSplitter, shares: tuple[int, ...]) -> None:
+        super().__init__(splitter)
+        self.splitter, self.shares, self.moved = splitter, shares, False
+        splitter.splitterMoved.connect(self._moved)
+        splitter.installEventFilter(self)
+
+    def _moved(self, *_args: object) -> None:
+        if not self.splitter.property("sharing"):
+            self.moved = True
+
+    def apply(self) -> None:
+        s = self.splitter
+        length = s.height() if s.orientation() == Qt.Orientation.Vertical else s.width()
+        length -= s.handleWidth() * (s.count() - 1)
+        if self.moved or length <= 0:
+            return
+        total = sum(self.shares)
+        sizes = [length * share // total for share in self.shares]
+        s.setProperty("sharing", True)
+        s.setSizes(sizes)
+        s.setProperty("sharing", False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.apply()
+        return False
+
+
+def share(splitter: QSplitter, *shares: int) -> None:
+    """Keep ``splitter``'s panes at ``shares`` of its length (e.g. 3, 2: a list above its detail) until the
+    person drags the handle; each pane still never goes below its minimum size."""
+    for i, part in enumerate(shares):
+        splitter.setStretchFactor(i, part)
+    _Shares(splitter, tuple(shares))

@@ -19,6 +19,8 @@ from app.tasks import Op
 from core.errors import QenexError
 from ui.keys import submit_on_ctrl_enter
 from ui.layout import keep_fitted
+from ui.required import hint_label, require
+from ui.errors import console_words
 
 
 class Sender:
@@ -30,7 +32,7 @@ class Sender:
 
 def refusal_text(err: Exception) -> str:
     if isinstance(err, QenexError):
-        return err.message
+        return console_words(err)
     return f"Not done: {type(err).__name__}: {err}. Nothing was changed; try again."
 
 
@@ -57,6 +59,9 @@ def send(dialog: QDialog, sender: Sender | None, values: tuple, error: QLabel, o
         dialog.setProperty("sending", False)
         if ok is not None:
             ok.setEnabled(True)
+        gate = getattr(dialog, "required_gate", None)
+        if gate is not None:
+            gate.update()  # the button comes back only if what is required is still there
         error.setText(refusal_text(err))
         if focus is not None:
             focus.setFocus()
@@ -90,10 +95,13 @@ class NoteEdit(QPlainTextEdit):
 class TextDialog(QDialog):
     """Ask for one text (a note, a reason, a title) and send it to core; stays open on a refusal.
 
-    ``line``: a one-line field (a title) instead of a note box; ``required``: refused empty before sending."""
+    ``line``: a one-line field (a title) instead of a note box; ``required``: OK stays off while it is empty,
+    and a line under the field says so (``ui.required``); ``rule``: the sentence saying what the text still
+    needs ("" when it passes; e.g. ``ui.required.reason_missing`` for a decision's reason core checks)."""
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None, *, sender: Sender | None = None,
-                 line: bool = False, required: bool = True, placeholder: str = "Required") -> None:
+                 line: bool = False, required: bool = True, placeholder: str = "Required",
+                 rule: Callable[[str], str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.sender_, self.required = sender, required
@@ -103,7 +111,12 @@ class TextDialog(QDialog):
         self.edit: QLineEdit | NoteEdit = QLineEdit(placeholderText=placeholder) if line else NoteEdit(placeholder)
         label.setBuddy(self.edit)
         root.addWidget(self.edit)
+        self.hint = hint_label()
+        root.addWidget(self.hint)
+        self.rule = rule or ((lambda t: "" if t else "Required: type it, then OK.") if required else None)
         self.error = finish(self, root, self._submit)
+        if self.rule is not None:
+            require(self.ok_button, lambda: self.rule(self.text()), self.hint, self.edit)
         self.resize(520, self.sizeHint().height())
 
     def text(self) -> str:
@@ -111,8 +124,9 @@ class TextDialog(QDialog):
         return (edit.text() if isinstance(edit, QLineEdit) else edit.toPlainText()).strip()
 
     def _submit(self) -> None:
-        if self.required and not self.text():
-            self.error.setText("This is required: type it, then OK")
+        missing = self.rule(self.text()) if self.rule is not None else ""
+        if missing:
+            self.error.setText(missing)
             self.edit.setFocus()
             return
         send(self, self.sender_, (self.text(),), self.error, self.ok_button, self.edit)

@@ -12,7 +12,7 @@ import argparse
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from core.words import counted
+from core.words import counted, duration
 from app.commands.args import ID, LIMIT, OFFSET, clip, whole
 from app.zone import local, operator_zone, zone_name
 from core.errors import QenexError, ValidationError
@@ -74,6 +74,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", default="priority",
                    choices=["priority", "score", "newest", "oldest", "due", "amount", "customer", "assignee",
                             "channel", "rule", "closed"])
+    p.add_argument("--reverse", action="store_true", help="the --sort order backwards (as a second click on the "
+                                                          "console's header)")
     p.add_argument("--limit", type=LIMIT, default=50)
     p.add_argument("--offset", type=OFFSET, default=0)
     p.set_defaults(handler=_list)
@@ -135,10 +137,8 @@ def _money(row: Any) -> str:
 def _sla_words(row: Any, now: datetime) -> str:
     if row.status == "closed":
         return "-"
-    left = row.due_at - now
-    mins = int(abs(left.total_seconds()) // 60)
-    span = f"{mins // 60}h{mins % 60:02d}m" if mins >= 60 else f"{mins}m"
-    return f"OVERDUE {span}" if left.total_seconds() < 0 else f"due in {span}"
+    left = (row.due_at - now).total_seconds()  # core.words.duration: the console's words, never "0 min"
+    return f"OVERDUE {duration(left)}" if left < 0 else f"due in {duration(left)}"
 
 
 def alert_line(row: Any, now: datetime) -> str:
@@ -153,7 +153,8 @@ def _list(args, ctx) -> int:  # noqa: ANN001
 
     actor = actor_for(ctx, args.as_user)
     f = AlertFilter(status=args.status, band=args.band, rule=args.rule, channel=args.channel, assignee=args.assignee,
-                    min_amount=args.min_amount, max_amount=args.max_amount, text=args.search, sort=args.sort)
+                    min_amount=args.min_amount, max_amount=args.max_amount, text=args.search, sort=args.sort,
+                    reverse=args.reverse)
     desk = _desk(ctx)
     rows, total = desk.alerts(actor, f, args.offset, args.limit), desk.count(actor, f)
     now = utcnow()

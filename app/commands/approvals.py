@@ -1,4 +1,4 @@
-"""``qenex approvals``: four eyes from the command line (list, show, approve, reject, request, expire, limits).
+"""``qenex approvals``: four eyes from the command line (list, show, approve, reject, withdraw, request, expire, limits).
 
 Deciding needs ``--as USER`` (a supervisor other than the request's maker): the system operator is not
 a second person. Several ids approve or reject each on its own, with a line (or JSON item) per id and
@@ -13,6 +13,7 @@ from core.words import counted
 from app.commands.alerts import actor_for
 from app.commands.args import ID, LIMIT, clip
 from app.zone import local
+from core.approvals.states import LIST_STATES  # light: --help loads no database layer
 from core.errors import QenexError, ValidationError
 
 
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="approvals_command", required=True)
     p = _common(ap.add_parser("list", help="the approvals inbox (waiting requests, oldest first)"))
     p.add_argument("--state", default="waiting",
-                   choices=["waiting", "decided", "all", "pending", "approved", "rejected", "expired", "failed"])
+                   choices=LIST_STATES)
     p.add_argument("--account", help="only requests about this account")
     p.add_argument("--limit", type=LIMIT, default=100)
     p.set_defaults(handler=_list)

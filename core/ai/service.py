@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -40,7 +41,7 @@ class AiDesk:
 
     def _audit(self, conn, actor: Actor, action: str, rec: Rec, before: dict | None, after: dict | None) -> None:  # noqa: ANN001
         if self.audit is not None:
-            self.audit.append(conn, actor, action, f"recommendation:{rec.id}", before, after)
+            self.audit.append(conn, actor, action, f"recommendation:{rec.id}", _figures(before), _figures(after))
 
     # -- runs -----------------------------------------------------------------------------------------------
     def retrain(self, actor: Actor, *, progress: Progress = lambda d, t, s: None, trigger: str = "demand",
@@ -148,3 +149,15 @@ class AiDesk:
             self._audit(conn, actor, "ai.rollback", rec, rec.after, {**(rec.before or {}), "kind": rec.kind,
                                                                      "title": rec.title})
         return rec
+
+
+def _figures(values: Any) -> Any:
+    """A card's settings as the audit shows money: the amount limits (kept in minor units in the fraud
+    configuration) as decimals per currency (``{"USD": "10000.00"}``, ``core.ledger.money.plain``)."""
+    from core.ledger.money import plain
+
+    if isinstance(values, dict):
+        return {k: ({c: plain(v, c) if isinstance(v, int) else v for c, v in v.items()}
+                    if k == "amount_limits" and isinstance(v, dict) else _figures(v)) for k, v in values.items()}
+    return values
+

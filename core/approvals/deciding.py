@@ -1,5 +1,5 @@
 """Deciding four-eyes requests: approve (within the checker's own limit, ``core.approvals.authority``), reject
-with a reason, the maker's withdrawal, bulk decisions with a result per item, and expiry. The maker never
+with a reason, the maker's withdrawal (a state of its own, ``withdrawn``, never "rejected"), bulk decisions with a result per item, and expiry. The maker never
 decides their own request; every decision and refusal is audited. Mixed into
 ``core.approvals.service.Approvals``, whose ledger, engine and policy it uses.
 """
@@ -130,11 +130,11 @@ class Deciding:
             now = self.ledger.clock()
             req = store.get(conn, request_id, now, lock=True)
             self._pending(req, expire=False)
-            result = "withdrawn by the maker; " + execute.undo(self.ledger, conn, actor, req)
-            if not store.decide(conn, req, "rejected", actor.username, now, note, result):
+            result = execute.undo(self.ledger, conn, actor, req)
+            if not store.decide(conn, req, "withdrawn", actor.username, now, note, result):  # a state of its own
                 raise ApprovalNotPending(f"request #{req.id} was decided at another desk meanwhile; refresh", id=req.id)
             self.ledger.record(conn, actor, "approval.withdraw", f"approval:{req.id}", {"state": "pending"},
-                               {"state": "rejected", "kind": req.kind, "note": note, "result": result})
+                               {"state": "withdrawn", "kind": req.kind, "note": note, "result": result})
             return store.get(conn, req.id, now)
 
         return self.ledger.run(work)

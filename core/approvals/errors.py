@@ -16,7 +16,7 @@ class ApprovalNotFound(NotFound):
 
 
 class ApprovalNotPending(QenexError):
-    """The request was already approved, rejected, expired or failed."""
+    """The request was already approved, rejected, withdrawn, expired or failed."""
 
     code = "approval_not_pending"
 

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select, update
 from core.approvals.store import MONEY_KINDS, ApprovalView
 from core.ledger import accounts as account_ops
 from core.ledger import pending as pending_ops
-from core.ledger.money import format_minor, plain
+from core.ledger.money import figure, format_minor
 from core.persistence.models import FraudAlert
 from core.security.roles import Actor
 from core.teller import holds
@@ -69,7 +69,7 @@ def release_hold(ledger: Ledger, conn: Connection, checker: Actor, hold_pk: int,
                            four_eyes=True)
     conn.execute(update(H).where(H.c.id == hold_pk, H.c.released_at.is_(None))
                  .values(released_by=checker.username, released_at=now, release_note=note[:200]))
-    after = {"hold": hold_pk, "amount": plain(hold.amount, hold.currency), "currency": hold.currency, "note": note}
+    after = {"hold": hold_pk, **figure(hold.amount, hold.currency), "note": note}
     ledger.record(conn, checker, "hold.release", hold.account, {"state": "active"}, {"state": "released", **after})
     publish(conn, "hold.released", {"account": hold.account, **after})
     return f"hold {hold_pk} released"

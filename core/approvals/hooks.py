@@ -21,14 +21,18 @@ def refuse_if_waiting(conn: Connection, transfer_id: str) -> None:
 
 
 def transfer_resolved(ledger: Any, conn: Connection, actor: Actor, transfer_id: str, state: str, now: datetime) -> None:
-    """Close the pending request whose held transfer was voided (withdrawn) or expired elsewhere."""
+    """Close the pending request whose held transfer was voided or expired elsewhere: voided by its maker, the
+    request is ``withdrawn``; voided by anyone else (a fraud decision, a supervisor), it is ``rejected``."""
     row = store.pending_for_transfer(conn, transfer_id)
     if row is None:
         return
     req = store.view(row, now)
-    new_state = "expired" if state == "expired" else "rejected"
-    result = {"expired": "held funds released at expiry",
-              "voided": f"withdrawn: the held transfer was voided by {actor.username}"}.get(state, state)
+    if state == "expired":
+        new_state, action, result = "expired", "expire", "held funds released at expiry"
+    elif actor.username == req.maker:
+        new_state, action, result = "withdrawn", "withdraw", "the held transfer was voided by its maker"
+    else:
+        new_state, action, result = "rejected", "reject", f"the held transfer was voided by {actor.username}"
     if store.decide(conn, req, new_state, None if state == "expired" else actor.username, now, None, result):
-        ledger.record(conn, actor, f"approval.{'expire' if new_state == 'expired' else 'withdraw'}",
-                      f"approval:{req.id}", {"state": "pending"}, {"state": new_state, "result": result})
+        ledger.record(conn, actor, f"approval.{action}", f"approval:{req.id}", {"state": "pending"},
+                      {"state": new_state, "kind": req.kind, "maker": req.maker, "result": result})

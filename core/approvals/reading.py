@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from core.approvals import authority, execute, store
 from core.approvals.errors import InvalidApproval
+from core.approvals.states import LIST_STATES
 from core.approvals.store import ApprovalView
 from core.errors import PermissionDenied, QenexError
 from core.ledger import money, numbers, queries
@@ -22,7 +23,6 @@ from core.persistence.models import FraudScore
 from core.security.roles import Actor, Permission, Role, sees_fraud_details
 
 R, S = store.R, FraudScore.__table__
-LIST_STATES = ("waiting", "decided", "all", *store.STATES)
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,27 @@ class Approvals(Asking, Reading, Deciding):
 
     def would_wait(self, actor: Actor, amount: int, currency: str) -> str | None:
         """Before a confirmation: why ``amount`` out of a customer's account would wait for a second person
-        (above ``actor``'s limit), or None. The posting decides again in its own transaction."""
+        (above ``actor``'s limit), or None. AboveEveryApprovalLimit (what to do instead) when no checker's limit
+        covers it: the posting would refuse it, so the confirmation never says it "waits for approval". The
+        posting decides again in its own transaction."""
         need = self.policy.limit_need(self.engine, actor, amount, currency)
-        return None if need is None else why(need, actor, currency)
+        if need is None:
+            return None
+        authority.refuse_uncovered(self.policy, self.engine, need.kind, amount, currency)  # as ``need`` does
+        return why(need, actor, currency)
+
+    def would_wait_overdraft(self, actor: Actor, amount: int, currency: str, current: int = 0) -> str | None:
+        """Before a confirmation: why an overdraft limit of ``amount`` (up from ``current``) would wait for a
+        supervisor, or None: ``actor`` sets it alone. AboveEveryApprovalLimit when no checker's overdraft limit
+        covers it (opening the account or setting the limit would refuse it). Configuration only: no database."""
+        from core.approvals import overdraft
+
+        currency = money.currency(currency)
+        need = self.policy.overdraft_need(actor, currency, amount, current)
+        if need is None:
+            return None
+        authority.refuse_uncovered(self.policy, self.engine, "overdraft", amount, currency)
+        return overdraft.describe(need, actor, currency)
 
     def expires(self, now: datetime) -> datetime:
         return now + self.policy.expiry
@@ -69,8 +87,8 @@ class Approvals(Asking, Reading, Deciding):
             summary=what[need.kind][:300], note=(req.description or "")[:200], score=score, maker=actor.username,
             maker_role=str(actor.role), maker_device=actor.device, expires_at=expires_at)
         self.ledger.record(conn, actor, "approval.request", f"approval:{request_id}", None,
-                           {"kind": need.kind, "transfer": req.id, "amount": money.plain(req.amount, req.currency),
-                            "currency": req.currency, "expires_at": expires_at.isoformat()})
+                           {"kind": need.kind, "transfer": req.id, **money.figure(req.amount, req.currency),
+                            "expires_at": expires_at.isoformat()})
         return request_id
 
     def refuse_direct(self, actor: Actor, what: str, how: str) -> None:

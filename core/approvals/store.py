@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, or_, select, update
 
 from core.approvals.errors import ApprovalNotFound
+from core.approvals.states import STATE_WORDS, STATES  # noqa: F401 - re-exported
 from core.events import APPROVAL_DECIDED, APPROVAL_REQUESTED, account_list, publish
 from core.ledger.money import format_minor, plain
 from core.persistence.models import ApprovalRequest
@@ -17,10 +18,7 @@ MONEY_KINDS = ("transfer", "gl", "correction")  # their funds are held in a pend
 KIND_TEXT = {"transfer": "Transfer above limit", "gl": "GL movement", "correction": "Correction",
              "freeze": "Account freeze", "close": "Account closure", "hold_release": "Hold release",
              "overdraft": "Overdraft limit"}
-STATES = ("pending", "approved", "rejected", "expired", "failed")
-# The word people read for each state (console, CLI): a pending request is "waiting" (as ``--state waiting``).
-STATE_WORDS = {"pending": "waiting", "approved": "approved", "rejected": "rejected", "expired": "expired",
-               "failed": "failed"}
+# STATES, STATE_WORDS: core.approvals.states (re-exported here)
 
 
 @dataclass(frozen=True)

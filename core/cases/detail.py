@@ -132,13 +132,13 @@ def _four_eyes(conn: Connection, transfer_id: str) -> str | None:
     from core.persistence.models import ApprovalRequest
 
     r = ApprovalRequest.__table__
-    row = conn.execute(select(r.c.id, r.c.state, r.c.checker, r.c.result).where(r.c.transfer_id == transfer_id)
+    row = conn.execute(select(r.c.id, r.c.state, r.c.checker).where(r.c.transfer_id == transfer_id)
                        .order_by(r.c.id.desc()).limit(1)).first()
     if row is None:
         return None
     if row.state == "pending":
         return f"waiting for a supervisor's approval (request #{row.id})"
-    if row.state == "rejected" and str(row.result or "").startswith("withdrawn"):
+    if row.state == "withdrawn":
         return f"four-eyes request #{row.id} withdrawn by its maker"
     by = f" by {row.checker}" if row.checker else ""
     return f"four-eyes request #{row.id} {row.state}{by}"

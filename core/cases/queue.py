@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, not_, or_, select
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement, Select, operators
 
 from core.cases import rules as rules_mod
 from core.cases.intake import SCALE
@@ -48,7 +48,7 @@ SORTS = {  # the first five follow the partial indexes of the active queue (mode
 class AlertFilter:
     """What part of the queue to show. ``status``: one of STATUSES (``active`` = open or escalated,
     ``mine`` = claimed by the viewer, ``escalated`` = handed to the supervisors, ``overdue`` = past the due
-    time, ``supervise`` = escalated or overdue: a supervisor's default). ``assignee``: None (anyone), ``"unassigned"``, or a username.
+    time and still open to analysts (never an escalated one), ``supervise`` = escalated or overdue: a supervisor's default). ``assignee``: None (anyone), ``"unassigned"``, or a username.
     Amounts are decimal strings in the alert's own currency units (no FX), inclusive."""
 
     status: str = "active"
@@ -63,6 +63,7 @@ class AlertFilter:
     case_id: int | None = None
     sort: str = "priority"
     ids: tuple[int, ...] = field(default=())
+    reverse: bool = False  # the named order run backwards (a second click on a queue header): the database sorts
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -201,6 +202,12 @@ def not_snoozed(now: datetime) -> ColumnElement[bool]:
     return or_(_AL.c.snoozed_until.is_(None), _AL.c.snoozed_until <= now)
 
 
+def overdue_open(now: datetime) -> ColumnElement[bool]:
+    """Past its due time and still open to analysts (not handed to the supervisors, not closed): the Overdue
+    filter, as the SLA sweep (``core.cases.sla.overdue_ids``) counts them."""
+    return and_(_AL.c.status == "open", _AL.c.due_at < now)
+
+
 def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool]]:
     """The SQL conditions of ``f`` as seen by ``viewer`` at ``now``."""
     conds: list[ColumnElement[bool]] = [ACTIVE] if f.status not in ("closed", "all") else []
@@ -210,8 +217,8 @@ def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool
         "mine": and_(_AL.c.status.in_(("open", "escalated")), claimed_by(viewer, now)),
         "snoozed": and_(_AL.c.status == "open", not_(not_snoozed(now))),
         "escalated": _AL.c.status == "escalated",  # supervisors only (QA4 #4); overdue ones: "overdue"
-        "overdue": and_(_AL.c.status.in_(("open", "escalated")), _AL.c.due_at < now),
-        "supervise": or_(_AL.c.status == "escalated", _AL.c.due_at < now),
+        "overdue": overdue_open(now),  # "past SLA, still open to analysts": an escalated one is under Escalated
+        "supervise": or_(_AL.c.status == "escalated", overdue_open(now)),
         "closed": _AL.c.status == "closed",
         "all": None,
     }[f.status]
@@ -249,8 +256,17 @@ def where(f: AlertFilter, viewer: str, now: datetime) -> list[ColumnElement[bool
     return conds
 
 
+def order(f: AlertFilter) -> tuple[ColumnElement, ...]:
+    """The ORDER BY of ``f``: its named order (``SORTS``), every key turned round when ``f.reverse`` (so a page
+    of the reversed order is the database's, not the loaded rows sorted again; nulls follow the direction)."""
+    clauses = SORTS[f.sort]
+    if not f.reverse:
+        return clauses
+    return tuple(c.element.asc() if c.modifier is operators.desc_op else c.element.desc() for c in clauses)
+
+
 def query(f: AlertFilter, viewer: str, now: datetime) -> Select:
-    return select(_AL).where(*where(f, viewer, now)).order_by(*SORTS[f.sort])
+    return select(_AL).where(*where(f, viewer, now)).order_by(*order(f))
 
 
 def page(conn: Connection, f: AlertFilter, viewer: str, now: datetime, offset: int, limit: int) -> list[AlertRow]:

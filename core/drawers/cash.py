@@ -164,8 +164,7 @@ class CashDesk:
             direction="in" if result.credit == account else "out", amount=result.amount, currency=result.currency,
             id_type=document[0], id_number=document[1], teller=actor.username, flagged_at=self.ledger.clock()))
         self.ledger.record(conn, actor, "cash.ctr_flag", result.id, None,
-                           {"account": account, "amount": money.plain(result.amount, result.currency),
-                            "currency": result.currency, "id_type": document[0]})
+                           {"account": account, **money.figure(result.amount, result.currency), "id_type": document[0]})
 
     def vault_transfer(self, actor: Actor, session_id: int, amount: int, *, to_drawer: bool,
                        id: str | None = None) -> TransferResult:  # noqa: A002

@@ -135,12 +135,12 @@ def assess(model: LoadedModel | None, config: FraudConfig, tx: Txn, row: list[fl
                 words.append(ANOMALY_ONLY)
             else:
                 words += reasons_mod.explain(model.classifier, model.reference, row, tx, currency,
-                                             config.max_reasons)
+                                             config.max_reasons, rules.said_by(hits))
             if excess is not None and excess > 0:
                 words.append(anomaly_words(tx.channel, excess))
         if not words:
             words.append(nothing_unusual(tx.channel))
     return Assessment(
-        min(max(score, 0.0), 1.0), decide(score, config), tuple(words),
+        min(max(score, 0.0), 1.0), decide(score, config), tuple(dict.fromkeys(words)),  # each reason once
         p, excess,
     )

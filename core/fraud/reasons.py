@@ -16,6 +16,7 @@ import numpy as np
 
 from core.fraud.features import INDEX
 from core.fraud.txn import Txn
+from core.words import duration
 
 Row = list[float]
 
@@ -82,7 +83,7 @@ def _velocity(row: Row, tx: Txn, currency: str) -> str:
     if fast:
         return f"{fast + 1} {payments_of(tx.channel)} within 10 minutes ({int(_v(row, 'card_n_1h'))} within the hour)"
     secs = math.expm1(_v(row, "log_secs_since_last"))
-    return f"{int(_v(row, 'card_n_1h'))} {payments_of(tx.channel)} within the hour, previous {secs / 60:.0f} min ago"
+    return f"{int(_v(row, 'card_n_1h'))} {payments_of(tx.channel)} within the hour, previous {duration(secs)} ago"
 
 
 def _time(row: Row, tx: Txn, currency: str) -> str:
@@ -164,6 +165,8 @@ def _ranked(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, 
 
 
 def explain(predict: Callable[[np.ndarray], np.ndarray], reference: np.ndarray, row: Row, tx: Txn,
-            currency: str, top: int) -> list[str]:
-    """The ``top`` feature groups that raise the probability most, in plain words."""
-    return [TEMPLATES[name](row, tx, currency) for name in ranked_groups(predict, reference, row, top)]
+            currency: str, top: int, said: frozenset[str] = frozenset()) -> list[str]:
+    """The ``top`` feature groups that raise the probability most, in plain words; the groups in ``said`` are
+    left out (a rule that hit already gives that reason, ``core.fraud.rules.said_by``)."""
+    return [TEMPLATES[name](row, tx, currency) for name in ranked_groups(predict, reference, row, top)
+            if name not in said]

@@ -14,6 +14,16 @@ class RuleHit:
     rule: str = ""  # a stable key: blocked_counterparty | blocked_country | amount_limit | velocity_limit
 
 
+# The model's feature groups (core.fraud.reasons.GROUPS) whose words say what a rule's reason already says: when
+# the rule hits, the alert gives its reason once, in the rule's words (with the limit), not again in the model's.
+SAME_AS = {"amount_limit": ("large_amount",), "usual_ratio": ("amount_vs_card",), "velocity_limit": ("velocity",)}
+
+
+def said_by(hits: "list[RuleHit]") -> frozenset[str]:
+    """The model's feature groups whose reasons ``hits`` already give (``SAME_AS``)."""
+    return frozenset(g for h in hits for g in SAME_AS.get(h.rule, ()))
+
+
 def _major(minor: int, exponent: int) -> str:
     """``123456`` at exponent 2 -> ``1,234.56``: exact (Decimal), with the currency's own decimals."""
     return f"{Decimal(minor).scaleb(-exponent):,f}"

@@ -51,9 +51,10 @@ class ScreenResult:
     reasons: tuple[str, ...]
     model_version: str | None
     features: tuple[float, ...] = field(default=(), repr=False, compare=False)
-    # (xmin of the card's fraud_cards row as the screen read it, None if none) on PostgreSQL: recording
-    # the payment checks the card's state is unchanged (serial order per card); None: no check (SQLite).
-    # The desk path adds the kinds its read found seen ('cp', 'dev': ``ReadState.seen``) as a second item.
+    # (xmin of the card's fraud_cards row as the screen read it or None if none, the kinds the read found seen
+    # ('cp', 'dev': ``ReadState.seen``; None: not known), the card's bins as read (core.fraud.cardbins)) on
+    # PostgreSQL: recording the payment checks the card's state is unchanged (serial order per card) and writes
+    # its bins back with this payment; None: no check (SQLite).
     state_version: tuple | None = field(default=None, repr=False, compare=False)
 
 
@@ -158,7 +159,7 @@ class FraudScreen:
             return None
         return ScreenResult(result.decision, round(result.score, 6), result.reasons,
                             model.info.label if model is not None else None, tuple(row),
-                            (state.version, frozenset(state.seen)))
+                            (state.version, frozenset(state.seen), state.card_bins))
 
     def record_parts(self, tx: ScreenInput, result: ScreenResult, stale_id: int,
                      now: datetime | None = None) -> tuple[tuple[str, ...], list]:
@@ -171,7 +172,8 @@ class FraudScreen:
         if result.decision != "decline":
             known = result.state_version or (None,)
             ctes, params = state_write_params(to_txn(tx), list(result.features), self.store.keep_days, known[0],
-                                              stale_id, known[1] if len(known) > 1 else None)
+                                              stale_id, known[1] if len(known) > 1 else None,
+                                              known[2] if len(known) > 2 else None)
             # no ON CONFLICT: a score already there (a decline of the same id) is a unique violation, and the
             # transfer takes the locking path, which records it once
             score = _SCORE_INSERT

@@ -73,7 +73,8 @@ def open_account(ledger: Ledger, conn: Connection, actor: Actor, customer_id: in
     number = numbers.make(acc_id, kind)
     conn.execute(update(A).where(A.c.id == acc_id).values(number=number))
     ledger.record(conn, actor, "account.open", number, None,
-                  {"customer": customer_id, "currency": currency, "kind": kind, "overdraft": overdraft})
+                  {"customer": customer_id, "kind": kind, "currency": currency,
+                   **(money.figure(overdraft, currency, "overdraft") if overdraft is not None else {"overdraft": None})})
     return AccountView(acc_id, number, customer_id, kind, name, currency, "open", overdraft, 0, 0)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from core.events import (
     ACCOUNT_UPDATED, TRANSACTION_COMPLETED, TRANSACTION_CREATED, Event, account_list, bus_for, publish,
 )
-from core.ledger.money import plain
+from core.ledger.money import figure
 from core.ledger.views import TransferResult
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def _created_payload(by: str, results: Sequence[TransferResult]) -> dict[str, An
     payload: dict[str, Any] = {"id": first.id, "state": first.state, "by": by,
                                **account_list([n for r in fresh for n in (r.debit, r.credit)])}
     if len(fresh) == 1:
-        payload.update(amount=plain(first.amount, first.currency), currency=first.currency)
+        payload.update(figure(first.amount, first.currency))
     else:
         payload.update(count=len(fresh), ids=[r.id for r in fresh[:MAX_IDS]])
     return payload

@@ -284,3 +284,10 @@ def _pattern(loc: Locale, kind: str, exp: int):  # noqa: ANN202 - babel.numbers.
 def plain(minor: int, code: str) -> str:
     """Machine formatting: ``-1234.50`` (for --json and files)."""
     return f"{from_minor(minor, code):f}"
+
+
+def figure(minor: int, code: str, key: str = "amount") -> dict[str, str]:
+    """A money figure for audit details, live events and ``--json``: the decimal in the currency's own
+    exponent beside its code, ``{"amount": "150.00", "currency": "USD"}`` (``key`` names the figure: "fee",
+    "overdraft"…). The one shape staff and tools read: never minor units (15000 for $150.00)."""
+    return {key: plain(minor, code), "currency": code}

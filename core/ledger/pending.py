@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from core.ledger import desk_controls, events, state, store
+from core.ledger import desk_controls, events, money, state, store
 from core.ledger.errors import (
     IdConflict, InvalidAmount, PendingAlreadyResolved, PendingExpired, PendingNotFound, PostExceedsPending,
 )
@@ -108,7 +108,7 @@ def resolve_on(ledger: Ledger, conn: Connection, actor: Actor, pending_id: str, 
     store.save_accounts(conn, (debit, credit))
     store.set_transfer_state(conn, pending_id, "posted" if post else "voided")
     ledger.record(conn, actor, f"transfer.{verb}_pending", pending_id, {"state": "pending"},
-                  {"state": "posted" if post else "voided", "amount": posted, "id": new_id})
+                  {"state": "posted" if post else "voided", **money.figure(posted, pend["currency"]), "id": new_id})
     if gl_reason is not None:
         ledger.record(conn, actor, "transfer.gl_movement", new_id, None, {"reason": gl_reason, "pending": pending_id})
     events.completed(conn, new_id, pending_id, "posted" if post else "voided", [debit.number, credit.number])

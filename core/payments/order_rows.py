@@ -105,8 +105,9 @@ def _funds(transfer_state: str | None, approval_state: str | None, status: str =
     if approval_state is not None:
         if transfer_state == "pending":
             return "waiting for approval: reserved on the account until a supervisor decides"
-        if transfer_state == "voided":
-            return "released: the approval was refused or withdrawn"
+        if transfer_state == "voided":  # the request's own state says which (withdrawn is not rejected)
+            return ("released: its maker withdrew the approval request" if approval_state == "withdrawn"
+                    else "released: the approval was refused")
     return _FUNDS.get(transfer_state or "", transfer_state or "unknown")
 
 

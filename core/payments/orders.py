@@ -102,7 +102,7 @@ class PaymentOrders:
                 return_reason=None, closing_transfer_id=None, created_by=actor.username, created_at=now,
                 updated_at=now))
             self._record(conn, actor, "order.create", req.id, None,
-                         {"rail": ben.rail, "amount": money.plain(req.amount, req.currency), "currency": req.currency,
+                         {"rail": ben.rail, **money.figure(req.amount, req.currency),
                           "beneficiary": ben.display, "transfer": result.id, "state": result.state,
                           "fee": money.plain(fee, req.currency)})
             if fee:  # held with the payment when the payment is held: charged only if it goes out (order_fees)

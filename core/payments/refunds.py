@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import update
 
 from core.errors import QenexError
-from core.ledger.money import format_minor, plain
+from core.ledger.money import figure, format_minor
 from core.ledger.views import TransferRequest
 from core.payments import checks, clearing, funds, store
 from core.payments.errors import InvalidState, ProviderUnavailable, RefundExceedsCaptured
@@ -56,7 +56,7 @@ def refund(svc: PaymentService, actor: Actor, payment_id: str, amount: int | Non
         store.add_event(conn, payment_id, "refund_requested", row["status"], actor=actor.username, source="desk",
                         at=svc.clock(), amount=amount, transfer_id=hold_id, detail="funds held on the account")
         svc.record(conn, actor, "payment.refund_requested", payment_id, None,
-                   {"amount": plain(amount, cur), "currency": cur, "hold": hold_id})
+                   {**figure(amount, cur), "hold": hold_id})
 
     svc.ledger.transfer(actor, TransferRequest(
         id=hold_id, debit=row["account_number"], credit=card_clearing, amount=amount, currency=cur, pending=True,
@@ -98,5 +98,5 @@ def _settle(svc: PaymentService, actor: Actor, payment_id: str, amount: int, tra
         store.add_event(conn, payment_id, kind, status, actor=actor.username, source="desk", at=now, amount=amount,
                         transfer_id=transfer_id, detail=detail)
         svc.record(conn, actor, f"payment.{kind}", payment_id, None,
-                   {"amount": plain(amount, row["currency"]), "currency": row["currency"], "transfer": transfer_id})
+                   {**figure(amount, row["currency"]), "transfer": transfer_id})
         svc.publish(conn, payment_id, status)

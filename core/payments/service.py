@@ -191,8 +191,8 @@ class PaymentService:
                             amount=req.amount, detail=f"{card.display}; fraud screen: {decision or 'not attached'}"
                                                       + (f" ({score:.2f})" if score is not None else ""))
             self.record(conn, actor, "payment.declined" if declined else "payment.create", req.id, None,
-                        {"account": req.account, "amount": money.plain(req.amount, req.currency),
-                         "currency": req.currency, "card": card.display, "fraud": decision})
+                        {"account": req.account, **money.figure(req.amount, req.currency), "card": card.display,
+                         "fraud": decision})
             self.publish(conn, req.id, status)
 
         self.ledger.run(work)

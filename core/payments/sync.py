@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from core.ledger import pending as pending_ops
-from core.ledger.money import plain
+from core.ledger.money import figure
 from core.ledger.store import T
 from core.ledger.views import TransferRequest
 from core.payments import clearing, declines, store
@@ -89,7 +89,7 @@ def post_capture(svc: PaymentService, actor: Actor, payment_id: str, amount: int
         store.add_event(conn, payment_id, "captured", "succeeded", actor=actor.username, source=source, at=now,
                         amount=amount, transfer_id=result.id, detail=f"posted {card_clearing} -> {row['account_number']}")
         svc.record(conn, actor, "payment.capture", payment_id, {"status": current["status"]},
-                   {"status": "succeeded", "captured": plain(amount, row["currency"]), "currency": row["currency"],
+                   {"status": "succeeded", **figure(amount, row["currency"], "captured"),
                     "transfer": result.id})
         svc.publish(conn, payment_id, "succeeded")
 

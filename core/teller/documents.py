@@ -131,6 +131,19 @@ def _desk(transfer: dict[str, Any]) -> tuple[str, str]:
 _RECEIPT_KIND = {"deposit": "Cash deposit", "withdrawal": "Cash withdrawal"}  # transfer codes of cash at a desk
 
 
+def copy_label(copy: int) -> str:
+    """The copy number as the receipt prints it: "1 (original)", "2 (reprint)"; the file carries the same
+    number (``receipt_file_name``), so a file and the paper printed from it never disagree."""
+    return f"{copy} ({'original' if copy == 1 else 'reprint'})"
+
+
+def receipt_file_name(transfer_id: str, copy: int) -> str:
+    """The file copy ``copy`` of ``transfer_id``'s receipt is saved as: ``receipt-<id>-copy<N>.pdf``, N the
+    number printed inside (``copy_label``); the id is kept to letters, digits, "-" and "_"."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in transfer_id)[:64]
+    return f"receipt-{safe}-copy{copy}.pdf"
+
+
 def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[str, str], copy: int,
                 printed_by: str, fraud: str | None = None, fee: int = 0) -> Document:
     """A receipt for one transfer row (``store.transfers_by_id``); ``debit``/``credit`` are (number, name);
@@ -154,7 +167,7 @@ def receipt_pdf(transfer: dict[str, Any], debit: tuple[str, str], credit: tuple[
         ("Teller", transfer["created_by"]),
         _desk(transfer),
         ("Printed by", printed_by),
-        ("Copy", "original" if copy == 1 else f"reprint, copy {copy}"),
+        ("Copy", copy_label(copy)),  # the same number as the file's name (receipt_file_name)
     ], key_width=35)
     if transfer["state"] == "pending":
         doc.paragraph(f"This {what.lower()} has not been posted: the money has not moved. Keep this receipt as "

@@ -20,7 +20,7 @@ from core.errors import QenexError, ValidationError
 from core.ledger import accounts as account_ops
 from core.ledger import numbers, queries, store
 from core.ledger.errors import AccountNotFound, PendingAlreadyResolved, PendingExpired
-from core.ledger.money import format_minor, plain
+from core.ledger.money import figure, format_minor
 from core.ledger.posting import Posting, normalize
 from core.ledger.views import TransferRequest
 from core.persistence.models import AccountHold
@@ -84,7 +84,7 @@ class HoldView:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "transfer_id": self.transfer_id, "account": self.account,
-                "amount": plain(self.amount, self.currency), "currency": self.currency, "reason": self.reason,
+                **figure(self.amount, self.currency), "reason": self.reason,
                 "reason_text": self.reason_text, "note": self.note, "placed_by": self.placed_by,
                 "placed_at": self.placed_at.isoformat(), "expires_at": self.expires_at.isoformat(),
                 "state": self.state, "released_by": self.released_by,
@@ -138,7 +138,7 @@ def place(ledger: Ledger, conn: Connection, actor: Actor, hold_id: str, account:
     hold_pk = conn.execute(insert(H).values(
         transfer_id=hold_id, account_id=acc.id, amount=amount, currency=acc.currency, reason=reason, note=note,
         placed_by=actor.username, placed_at=now, expires_at=posting.transfers[0]["expires_at"]).returning(H.c.id)).scalar_one()
-    after = {"hold": hold_pk, "amount": plain(amount, acc.currency), "currency": acc.currency, "reason": reason,
+    after = {"hold": hold_pk, **figure(amount, acc.currency), "reason": reason,
              "note": note, "expires_at": expires_at.isoformat(), "transfer": hold_id}
     ledger.record(conn, actor, "hold.place", number, None, after)
     publish(conn, "hold.placed", {"account": number, **after})
@@ -169,7 +169,7 @@ def release(ledger: Ledger, actor: Actor, hold_pk: int, note: str = "") -> HoldV
         now = ledger.clock()
         conn.execute(update(H).where(H.c.id == hold_pk, H.c.released_at.is_(None))
                      .values(released_by=actor.username, released_at=now, release_note=note))
-        after = {"hold": hold_pk, "amount": plain(hold.amount, hold.currency), "currency": hold.currency,
+        after = {"hold": hold_pk, **figure(hold.amount, hold.currency),
                  "note": note}
         ledger.record(conn, actor, "hold.release", hold.account, {"state": "active"}, {"state": "released", **after})
         publish(conn, "hold.released", {"account": hold.account, **after})

@@ -75,6 +75,12 @@ class Teller:
             return None
         return four_eyes.policy.overdraft_limit(actor.role, money.currency(currency))
 
+    def overdraft_check(self, actor: Actor, currency: str, amount: int, current: int = 0) -> str | None:
+        """Before the confirmation: why this overdraft limit waits for a supervisor (above ``actor``'s own), or
+        None; AboveEveryApprovalLimit when no supervisor could approve it (core would refuse it). No database."""
+        four_eyes = self.ledger.four_eyes
+        return None if four_eyes is None else four_eyes.would_wait_overdraft(actor, amount, currency, current)
+
     # -- accounts and holds ---------------------------------------------------------------------
     def account(self, actor: Actor, number: str) -> AccountDetail:
         number = numbers.validate(number)
@@ -172,8 +178,7 @@ class Teller:
             conn.execute(R.insert().values(transfer_id=transfer_id, copy=copy, printed_by=actor.username,
                                            device=actor.device, printed_at=now))
             self.ledger.record(conn, actor, "receipt.print" if copy == 1 else "receipt.reprint", transfer_id, None,
-                               {"copy": copy, "amount": money.plain(row["amount"], row["currency"]),
-                                "currency": row["currency"]})
+                               {"copy": copy, **money.figure(row["amount"], row["currency"])})
             if row["state"] == "pending" and row["expires_at"] is not None and row["expires_at"] <= now:
                 row = {**row, "state": "expired"}  # past its timeout the hold is released (the job records it)
             fraud = _why_not_posted(conn, row)

@@ -123,8 +123,8 @@ class InstructionView:
 
     def to_dict(self) -> dict[str, Any]:
         return {**({"warning": self.warning} if self.warning else {}), "id": self.id, "customer_id": self.customer_id, "from": self.debit, "to": self.credit,
-                "to_name": self.credit_name, "amount": money.plain(self.amount, self.currency),
-                "currency": self.currency, "frequency": self.frequency, "valid_from": self.valid_from.isoformat(),
+                "to_name": self.credit_name, **money.figure(self.amount, self.currency),
+                "frequency": self.frequency, "valid_from": self.valid_from.isoformat(),
                 "valid_until": self.valid_until.isoformat() if self.valid_until else None,
                 "description": self.description, "status": self.status, "created_by": self.created_by,
                 "next_due": self.next_due.isoformat() if self.next_due else None,
@@ -216,7 +216,7 @@ class StandingOrders:
                 description=description, status="active", created_by=actor.username, created_at=now
             ).returning(SI.c.id)).scalar_one()
             self.ledger.record(conn, actor, "standing.add", str(iid), None, {
-                "from": debit, "to": credit, "amount": money.plain(amount, src.currency), "currency": src.currency,
+                "from": debit, "to": credit, **money.figure(amount, src.currency),
                 "frequency": frequency, "valid_from": valid_from.isoformat(),
                 "valid_until": valid_until.isoformat() if valid_until else None})
             return self._views(conn, SI.c.id == iid)[0]

@@ -97,3 +97,23 @@ def test_a_maker_asking_above_every_checkers_limit_is_told_at_once_and_nothing_i
         assert conn.execute(select(R.c.id)).first() is None  # no request was created
     assert len(ledger.accounts(SYSTEM_ACTOR, customer_id=customer)) == 0
     assert _send(ledger, a, b, 5_000_00, "within").approval is not None  # within a checker's limit: asks as before
+
+
+def test_the_confirmation_before_money_moves_says_refused_when_nobody_could_approve(desk):
+    """would_wait (the cash and payment confirmations) said "will wait for approval" for an amount above every
+    checker's limit, which the posting then refused; it now refuses as the posting does, with what to do. So does
+    the overdraft's confirmation (Teller.overdraft_check), and the transfer preview as before."""
+    ledger, approvals, teller, (a, b) = desk  # four-eyes limits: teller 1,000.00, supervisor 5,000.00
+    assert approvals.would_wait(TELLER, 5_000_00, "USD") == "above the teller limit of $1,000.00"
+    assert approvals.would_wait(TELLER, 1_000_00, "USD") is None
+    with pytest.raises(AboveEveryApprovalLimit) as err:
+        approvals.would_wait(TELLER, 7_000_00, "USD")
+    assert "ask for $5,000.00 or less" in err.value.message
+    with pytest.raises(AboveEveryApprovalLimit):
+        teller.preview(TELLER, TransferRequest(id="p", debit=a, credit=b, amount=7_000_00, currency="USD"))
+    assert approvals.would_wait(SYSTEM_ACTOR, 7_000_00, "USD") is None  # the operator's import never asks
+    # overdrafts (defaults: teller 1,000, supervisor 25,000)
+    assert teller.overdraft_check(TELLER, "USD", 500_00) is None
+    assert "credit decision for a supervisor" in teller.overdraft_check(TELLER, "usd", 20_000_00)
+    with pytest.raises(AboveEveryApprovalLimit, match="QENEX_OVERDRAFT_LIMITS"):
+        teller.overdraft_check(TELLER, "USD", 30_000_00)

@@ -63,7 +63,9 @@ def test_request_list_show_approve_reject(qenex, monkeypatch):  # noqa: F811
     code, _, err = qenex("approvals", "withdraw", str(release["id"]), "--as", "sam")
     assert code == 1 and "only its maker" in err
     code, data, _ = qenex("approvals", "withdraw", str(release["id"]), "--as", "tina", "--json")
-    assert code == 0 and data["state"] == "rejected" and data["result"].startswith("withdrawn by the maker")
+    assert code == 0 and data["state"] == "withdrawn" and data["result"] == "the hold stays"
+    listed = qenex("approvals", "list", "--state", "withdrawn", "--json")[1]
+    assert [(r["id"], r["state"]) for r in listed["requests"]] == [(release["id"], "withdrawn")]
 
 
 def test_limits(qenex):  # noqa: F811

@@ -195,7 +195,19 @@ def test_voiding_the_held_transfer_withdraws_the_request(desk):
     result = ledger.transfer(TELLER, _big(a, b))
     ledger.void_pending(TELLER, result.id)
     req = approvals.get(SUPERVISOR, result.approval)
-    assert (req.state, req.checker) == ("rejected", "tina") and req.result.startswith("withdrawn")
+    assert (req.state, req.checker, req.result) == ("withdrawn", "tina", "the held transfer was voided by its maker")
+    assert req.state_word == "withdrawn" and [r.id for r in approvals.list(SUPERVISOR, "withdrawn")] == [req.id]
+
+
+def test_the_held_transfer_voided_by_someone_else_rejects_the_request(desk, engine):
+    """Only the maker withdraws: a supervisor (or a fraud decision) voiding the held transfer refuses the request,
+    and its state says so without reading its words."""
+    ledger, approvals, _t, (a, b) = desk
+    result = ledger.transfer(TELLER, _big(a, b))
+    ledger.void_pending(SUPERVISOR, result.id)
+    req = approvals.get(SUPERVISOR, result.approval)
+    assert (req.state, req.checker, req.result) == ("rejected", "sam", "the held transfer was voided by sam")
+    assert approvals.list(SUPERVISOR, "withdrawn") == [] and _actions(engine)[-1] != "approval.withdraw"
 
 
 def test_limits_per_role_and_currency(desk):
@@ -278,7 +290,10 @@ def test_the_maker_withdraws_their_own_waiting_request(desk):
     with pytest.raises(InvalidApproval):
         approvals.withdraw(SUPERVISOR, result.approval)
     done = approvals.withdraw(TELLER, result.approval, "typed the wrong amount")
-    assert (done.state, done.checker, done.result) == ("rejected", "tina", "withdrawn by the maker; held funds released")
+    assert (done.state, done.checker, done.result) == ("withdrawn", "tina", "held funds released")  # its own state
+    assert (done.state_word, done.decision_note, done.to_dict()["state"]) == ("withdrawn", "typed the wrong amount",
+                                                                              "withdrawn")
+    assert [r.id for r in approvals.list(TELLER, "withdrawn")] == [done.id] and approvals.list(TELLER, "rejected") == []
     assert ledger.balance(TELLER, a).available == 20_000_00
     with pytest.raises(ApprovalNotPending):
         approvals.withdraw(TELLER, result.approval)
@@ -374,3 +389,17 @@ def test_a_waiting_request_held_for_fraud_review_still_expires_unapproved(desk, 
 
     closed = FraudDesk(ledger, clock=clock).alert(ANALYST, alert)
     assert (closed.status, closed.resolution) == ("closed", "hold_expired")
+
+
+def test_the_alert_detail_reads_a_withdrawal_from_its_state(desk):
+    """The fraud analyst's view of a held transfer says who ended its four-eyes request, from the state alone."""
+    from core.cases.detail import _four_eyes
+
+    ledger, approvals, _t, (a, b) = desk
+    mine = ledger.transfer(TELLER, _big(a, b, id="mine"))
+    approvals.withdraw(TELLER, mine.approval, "typed the wrong amount")
+    theirs = ledger.transfer(TELLER, _big(a, b, id="theirs"))
+    ledger.void_pending(SUPERVISOR, theirs.id)
+    with ledger.engine.connect() as conn:
+        assert _four_eyes(conn, "mine") == f"four-eyes request #{mine.approval} withdrawn by its maker"
+        assert _four_eyes(conn, "theirs") == f"four-eyes request #{theirs.approval} rejected by sam"

@@ -72,7 +72,8 @@ def test_a_withdrawn_order_gives_the_fee_back(rail):
     _ach(orders, a, 2_000_00, "o-wd")
     [req] = approvals.list(TELLER)
     approvals.withdraw(TELLER, req.id)
-    assert orders.show(SUPERVISOR, "o-wd").status == "canceled"
+    shown = orders.show(SUPERVISOR, "o-wd")
+    assert shown.status == "canceled" and shown.funds == "released: its maker withdrew the approval request"
     assert _balance(ledger, a) == (START, START)
 
 
@@ -226,3 +227,19 @@ def test_the_preview_says_an_order_will_wait_for_approval(rail):
     big = orders.preview(TELLER, OrderRequest(id="p1", account=a, beneficiary=ben, amount=2_000_00, currency="USD"))
     small = orders.preview(TELLER, OrderRequest(id="p2", account=a, beneficiary=ben, amount=500_00, currency="USD"))
     assert big.approval == "above the teller limit of $1,000.00" and small.approval is None
+
+
+def test_the_order_preview_says_refused_when_no_checker_could_approve_it(rail):
+    """The outgoing payment's review said "sent for approval" for an amount above every checker's limit, which
+    the order then refused; the preview refuses it now, with what to do (ask for less, or raise the limit)."""
+    from core.approvals.errors import AboveEveryApprovalLimit
+
+    ledger, approvals, orders, a = rail  # supervisor limit 5,000.00
+    ben = Beneficiary("ach", "Max Muster", None, None, "011000015", "123456789", "Invoice 42")
+    preview = orders.preview(TELLER, OrderRequest(id="p1", account=a, beneficiary=ben, amount=2_000_00,
+                                                  currency="USD"))
+    assert preview.approval == "above the teller limit of $1,000.00"
+    with pytest.raises(AboveEveryApprovalLimit, match="ask for \\$5,000.00 or less"):
+        orders.preview(TELLER, OrderRequest(id="p2", account=a, beneficiary=ben, amount=7_000_00, currency="USD"))
+    with pytest.raises(AboveEveryApprovalLimit):
+        _ach(orders, a, 7_000_00, "o-big")

@@ -28,6 +28,11 @@ def test_filters_and_sorts(desk, hold):
     ids = {t: alert_id(desk, t) for t in (a, b, c)}
     assert [r.transfer_id for r in desk.alerts(ANNA, AlertFilter(sort="amount"))] == [b, c, a]
     assert [r.transfer_id for r in desk.alerts(ANNA, AlertFilter(channel="online", sort="oldest"))] == [b, c]
+    # a second click on a header: the database runs the named order backwards, page by page
+    assert [r.transfer_id for r in desk.alerts(ANNA, AlertFilter(sort="amount", reverse=True))] == [a, c, b]
+    assert [r.transfer_id for r in desk.alerts(ANNA, AlertFilter(sort="amount", reverse=True), 1, 1)] == [c]
+    newest_online = AlertFilter(channel="online", sort="oldest", reverse=True)
+    assert [r.transfer_id for r in desk.alerts(ANNA, newest_online)] == [c, b]
     assert [r.transfer_id for r in desk.alerts(ANNA, AlertFilter(min_amount="200", max_amount="500"))] == [c]
     assert [r.transfer_id for r in desk.alerts(ANNA, AlertFilter(text="grace"))] == [c]
     assert [r.transfer_id for r in desk.alerts(ANNA, AlertFilter(text=f"#{ids[a]}"))] == [a]

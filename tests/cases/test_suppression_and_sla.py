@@ -90,7 +90,8 @@ def test_overdue_and_escalated_are_two_plainly_named_states(ledger, hold):
     assert desk.escalate_overdue(SAM) == [late]
     listed = {s: [a.id for a in desk.alerts(SAM, AlertFilter(status=s))] for s in ("escalated", "overdue", "supervise")}
     assert listed["escalated"] == [handed]  # every row under Escalated reads "escalated"
-    assert sorted(listed["overdue"]) == sorted(listed["supervise"]) == sorted([late, handed])
+    assert listed["overdue"] == [late]  # "past SLA, still open to analysts": the escalated one is not
+    assert sorted(listed["supervise"]) == sorted([late, handed])
     row, up = desk.alert(ANNA, late), desk.alert(SAM, handed)
     assert row.state(clock[0]) == "open" and "overdue" in row.escalation_words and "analysts may" in row.escalation_words
     assert up.state(clock[0]) == "escalated" and "only a supervisor" in up.escalation_words
@@ -177,3 +178,32 @@ def test_a_desk_workstation_is_nobodys_device(desk, ledger, hold, bank):
     b = hold(260_00, payer=1, payee=0, channel="online", device="phone-1")
     linked = desk.detail(ANNA, alert_id(desk, a))
     assert any(r.alert.transfer_id == b and "same device" in r.shared for r in linked.related_alerts)
+
+
+def test_every_queue_filter_lists_exactly_what_its_label_says(ledger, hold):
+    """One alert in each state; each filter of the queue (labels in ui.fraud.filters.STATUSES) lists those its
+    label names and no others, and its count agrees (the Overdue filter once listed escalated alerts too)."""
+    from core.cases.queue import AlertFilter
+    from ui.fraud.filters import STATUSES as LABELS
+
+    clock = [utcnow()]
+    desk = FraudDesk(ledger, clock=lambda: clock[0])
+    ids = {name: alert_id(desk, hold()) for name in ("late", "late_mine", "escalated", "snoozed", "closed")}
+    desk.dispose(ANNA, ids["escalated"], Decision("escalate", note="customer says it is theirs, device is new"))
+    desk.dispose(SAM, ids["closed"], Decision("false-positive", note="the customer confirmed the rent"))
+    clock[0] += timedelta(days=2)  # everything still open is past due now
+    desk.dispose(ANNA, ids["snoozed"], Decision("inconclusive", note="waiting for the customer to call back",
+                                                snooze_until=clock[0] + timedelta(days=1)))
+    desk.claim(ANNA, ids["late_mine"])
+    want = {"active": {"late", "late_mine", "escalated", "snoozed"}, "open": {"late", "late_mine"},
+            "mine": {"late_mine"}, "snoozed": {"snoozed"}, "escalated": {"escalated"},
+            "overdue": {"late", "late_mine"},  # the escalated one is past due too, but not open to analysts
+            "supervise": {"late", "late_mine", "escalated"}, "closed": {"closed"},
+            "all": {"late", "late_mine", "escalated", "snoozed", "closed"}}
+    names = {v: k for k, v in ids.items()}
+    assert {value for _label, value in LABELS} == set(want)
+    for status, expected in want.items():
+        f = AlertFilter(status=status)
+        listed = {names[a.id] for a in desk.alerts(ANNA, f) if a.id in names}
+        assert listed == expected, (status, listed)
+        assert desk.count(ANNA, f) == len(expected), status

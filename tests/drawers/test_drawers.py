@@ -238,6 +238,10 @@ def test_a_withdrawal_above_the_tellers_limit_waits_for_approval_and_the_count_w
         "above the teller limit of $10,000.00"
     assert drawers.approval_check(TINA, account, usd("10000"), "USD", deposit=False) is None
     assert drawers.approval_check(TINA, account, usd("12000"), "USD", deposit=True) is None
+    from core.approvals.errors import AboveEveryApprovalLimit  # nobody could approve it: refused, never "waits"
+
+    with pytest.raises(AboveEveryApprovalLimit, match="above every approver's limit"):
+        drawers.approval_check(TINA, account, usd("60000"), "USD", deposit=False)
     held = drawers.withdraw(TINA, account, usd("12000"), "USD", id_document=("passport", "X1234567"))
     assert held.state == "pending" and held.approval is not None  # above the teller's 10,000 limit
     assert drawers.session(SAM, s.id).cash == usd("20000")  # nothing paid out yet

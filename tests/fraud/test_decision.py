@@ -89,3 +89,42 @@ def test_a_payment_hundreds_of_times_the_usual_amount_is_held_whatever_the_model
     assert versions.apply(FraudConfig(), {"usual_ratio_limit": 200.0}).usual_ratio_limit == 200.0
     with pytest.raises(ValidationError):
         FraudConfig(usual_ratio_limit=0.5)
+
+
+class _Toy:
+    """A classifier whose probability rises with the amount and with the amount against the usual."""
+
+    def predict(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
+        return np.clip(0.00003 * X[:, INDEX["amount"]] + 0.01 * X[:, INDEX["ratio_usual_30d"]], 0, 1)
+
+    def predict_row(self, x: np.ndarray) -> float:
+        return float(self.predict(x[None, :])[0])
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
+        return self.predict(X)
+
+
+def test_a_payment_held_by_a_rule_and_the_model_gives_each_reason_once():
+    """QA: a payment over the amount limit read "amount 15,000.00 USD is over the limit of 10,000.00 USD" and
+    "large amount (15,000.00 USD)": the same thing twice. A rule's reason stands for the model's group that says
+    the same (rules.SAME_AS); the model's other reasons stay; no reason is given twice."""
+    from types import SimpleNamespace
+
+    model = SimpleNamespace(classifier=_Toy(), anomaly=None, channel_ceiling=None,
+                            reference=np.array(_row(amount=30.0, ratio_usual_30d=1.0, card_n_30d=12)))
+    desk = Txn("big", "7:USD", "payee", None, 15_000.0, 1_700_000_000, "desk", None)
+    row = _row(amount=15_000.0, ratio_usual_30d=40.0, card_n_30d=12)
+    config = FraudConfig(amount_limits={"USD": 10_000_00}, usual_ratio_limit=None)
+    held = assess(model, config, desk, row, amount=15_000_00, currency="USD", exponent=2)
+    assert held.decision in ("review", "decline")
+    assert held.reasons[0] == "amount 15,000.00 USD is over the limit of 10,000.00 USD"
+    assert not any(r.startswith("large amount") for r in held.reasons), held.reasons
+    assert any(r.startswith("amount 40.0 ×") for r in held.reasons), held.reasons  # another fact: it stays
+    unlimited = assess(model, FraudConfig(usual_ratio_limit=None), desk, row, amount=15_000_00, currency="USD",
+                       exponent=2)
+    assert any(r.startswith("large amount (15,000.00 USD)") for r in unlimited.reasons)  # no rule said it
+    both = assess(model, FraudConfig(amount_limits={"USD": 10_000_00}, usual_ratio_limit=10.0,
+                                     usual_ratio_min_amounts={"USD": 2_000_00}), desk, row,
+                  amount=15_000_00, currency="USD", exponent=2)
+    assert [r for r in both.reasons if "× " in r and "30-day average" in r] == []  # said by the usual-ratio rule
+    assert len(both.reasons) == len(set(both.reasons))

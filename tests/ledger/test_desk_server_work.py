@@ -25,14 +25,14 @@ ROW = [0.0] * 40
 
 def test_the_write_inserts_plainly_what_the_read_found_missing():
     ctes, params = state_write_params(TX, ROW, 39, None, 5, frozenset({"cp"}))
-    card, seen = ctes[2], ctes[3]
+    card, seen = ctes[1], ctes[2]
     assert card.startswith("fc AS (INSERT") and "ON CONFLICT" not in card  # no fraud_cards row was read
     assert "ON CONFLICT" not in seen and seen.count("(%s, %s, %s)") == 1  # the device only: the counterparty is seen
     assert params[-3:] == ["7:USD", "dev", "dev-1"]
     assert "ON CONFLICT" in ctes[0]  # bins: a counterparty's are other cards' too
 
     ctes, _ = state_write_params(TX, ROW, 39, 1234, 5, frozenset({"cp", "dev"}))
-    assert len(ctes) == 3 and "ON CONFLICT (card) DO UPDATE" in ctes[2]  # read: checked against its version
+    assert len(ctes) == 2 and "ON CONFLICT (card) DO UPDATE" in ctes[1]  # read: checked against its version
 
     ctes, params = state_write_params(TX, ROW, 39, None, 5)  # not known (no read): everything upserted, as before
     assert all("ON CONFLICT" in c for c in ctes if "INSERT" in c) and params[-6:] == ["7:USD", "cp", "ACME",

@@ -53,6 +53,24 @@ def test_receipt_then_reprint(teller, two, engine):
     assert actions.count("receipt.print") == 1 and actions.count("receipt.reprint") == 1
 
 
+def test_the_file_name_and_the_printed_copy_number_agree(teller, two):
+    """QA: a receipt saved as "…-copy1.pdf" said "Copy: original" inside. The number printed and the number in
+    the file's name come from one place (core.teller.documents): "Copy 1 (original)" in receipt-…-copy1.pdf."""
+    from core.teller.documents import copy_label, receipt_file_name
+
+    src, dst = two
+    result = teller.ledger.transfer(TELLER, TransferRequest(id="t/4", debit=src, credit=dst, amount=500,
+                                                            currency="USD", device="desk-1"))
+    for want in (1, 2, 3):
+        doc, copy = teller.receipt(TELLER, result.id)
+        text = _text(doc.output())
+        assert copy == want and receipt_file_name(result.id, copy) == f"receipt-t_4-copy{want}.pdf"
+        shown = copy_label(copy).replace("(", "\\(").replace(")", "\\)")  # as a PDF string writes it
+        assert f"({shown})" in text, text
+        assert copy_label(copy) == (f"{want} (original)" if want == 1 else f"{want} (reprint)")
+        assert ("original" in text) == (want == 1)
+
+
 def test_every_desk_receipt_names_the_desk(teller, two):
     """QA: a transfer's receipt said 'Desk vm:…' and a cash one 'Desk -'. Every desk posting records the desk
     it was made at (the person's workstation), so each receipt names it; another channel's receipt names the

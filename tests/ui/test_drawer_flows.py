@@ -119,8 +119,9 @@ def test_open_cash_and_close_blind_with_a_variance_and_a_note(qtbot, services, b
     qtbot.waitUntil(lambda: close.result is not None)
     assert "expected $1,000.00" in close.figures.text() and "short $60.00" in close.figures.text()
     assert close.note_hint.isVisibleTo(close)
+    assert not close.close_button.isEnabled() and "at least 10 characters" in close.reason_hint.text()  # no note
     qtbot.keyClick(close.close_button, Qt.Key.Key_Return)
-    assert "note" in close.form.field_errors() and close.signoff is None  # no note: inline, nothing posted
+    assert close.signoff is None  # nothing posted
     qtbot.keyClicks(close.note, "counted twice, a bundle is missing")
     qtbot.keyClick(close.note, Qt.Key.Key_Return)
     sign = close.signoff  # QA #16: the supervisor signs with their own password in a small dialog
@@ -447,3 +448,20 @@ def test_a_withdrawal_sent_for_approval_says_pay_out_once_approved(qtbot, servic
         pool.submit(lambda: services.approvals.approve(sam, request.id)).result()
     page.refresh()
     qtbot.waitUntil(lambda: cash.status.text().startswith(f"Approved by sam: pay out $50.00 from {bank[0]} now"))
+
+
+def test_a_withdrawal_nobody_could_approve_is_refused_at_the_review(qtbot, services, bank, teller):
+    """The Cash tab's review said "Send for approval" for an amount above every checker's limit, which the
+    posting then refused; core's check refuses it before the review, on the amount, with what to do."""
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.approvals.set_limit(SYSTEM_ACTOR, "supervisor", "USD", 20_00)
+    services.drawers.open(teller, "D1", "USD", {100_00: 5})
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    cash = page.cash_form
+    cash.withdraw_radio.setChecked(True)
+    qtbot.keyClicks(cash.fields["amount"], "50")
+    cash.submit()
+    qtbot.waitUntil(lambda: "above every approver's limit" in cash.status.text()
+                    or "above every approver's limit" in str(cash.field_errors()))
+    assert cash.dialog is None or not cash.dialog.isVisible()

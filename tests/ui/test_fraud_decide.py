@@ -24,8 +24,9 @@ def test_confirming_fraud_needs_a_note_then_voids_the_hold(qtbot, services, bank
     ui_thread_sql.clear()
     dialog = _dialog(qtbot, queue, "confirmed")
     assert dialog.ok.text() == "Confirm fraud" and dialog.freeze.isVisibleTo(dialog)
+    assert not dialog.ok.isEnabled() and "needs a note" in dialog.note_hint.text()  # off until a note is typed
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
-    assert dialog.isVisible() and "needs a note" in dialog.error.text()  # nothing sent
+    assert dialog.isVisible()  # nothing sent
     qtbot.keyClicks(dialog.note, "customer did not make this payment")
     dialog.freeze.setChecked(True)
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
@@ -47,8 +48,9 @@ def test_false_positive_with_a_suppression_posts_and_lists_it(qtbot, services, b
     dialog.scope.setCurrentIndex(dialog.scope.findData("counterparty"))
     dialog.days.setValue(14)
     assert "required" in dialog.note_label.text()  # a suppression says why (core.cases.suppressions)
+    assert not dialog.ok.isEnabled() and "Suppressing a rule needs a note" in dialog.note_hint.text()
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
-    assert dialog.isVisible() and "suppressing a rule needs a note" in dialog.error.text()  # nothing sent
+    assert dialog.isVisible()  # nothing sent
     qtbot.keyClicks(dialog.note, "monthly rent, customer confirmed")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=10_000)
@@ -74,7 +76,8 @@ def test_inconclusive_snoozes_and_escalate_needs_a_note(qtbot, services, hold, o
                     and any(a.state(a.created_at) == "snoozed" or a.snoozed_until for a in page.alerts()), timeout=15_000)
     select(qtbot, page, second)
     dialog = _dialog(qtbot, page.queue, "escalate")
-    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert not dialog.ok.isEnabled() and "Escalating needs a note" in dialog.note_hint.text()
+    dialog.submit()  # Ctrl+Enter in the note: refused in place with core's words
     assert "needs a note" in dialog.error.text()
     dialog.reject()
 

@@ -4,7 +4,7 @@ fraud queue drew ▼ for every order, A-to-Z and oldest first included). One hel
 (``ui.layout.sort_arrow``)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView
 
@@ -85,3 +85,51 @@ def test_the_statement_arrow_points_the_way_its_rows_run(qtbot, services, teller
         panel._header_clicked(column)  # noqa: SLF001
         assert panel.sort.currentData() == key and header.sortIndicatorSection() == column
         assert drawn_arrow(header) == arrow, key
+
+
+def test_a_second_click_reverses_every_sortable_column_and_its_arrow(qtbot, services, hold, open_page):
+    """QA: the queue sorted one way only; a second click on a header left the order (and the arrow) as it was.
+    The database runs the named order backwards (``AlertFilter.reverse``): the rows loaded come back reversed."""
+    for amount, channel in ((150_00, "online"), (500_00, "branch"), (300_00, "card")):
+        hold(amount, channel=channel)
+    _window, page = open_page(ANALYST)
+    loaded(qtbot, page, 3)
+    header = page.table.horizontalHeader()
+    for column, (col, key, _down) in enumerate(COLUMNS):
+        if key is None:
+            continue
+        value = SORT_VALUE[col.title.split(" ")[0]]
+        runs = []
+        for reverse in (False, True, False):
+            with qtbot.waitSignal(page.model.page_loaded, timeout=15_000):
+                page.model.sort(column)  # what a click on the header asks
+            assert page.queue.filter.sort == key and page.queue.filter.reverse is reverse, col.title
+            assert None not in page.alerts() and page.model.rowCount() == 3
+            assert header.sortIndicatorSection() == column, col.title
+            values = [value(a) for a in page.alerts()]
+            runs.append(values)
+            if values[0] != values[-1]:
+                assert drawn_arrow(header) == ("▼" if values[0] > values[-1] else "▲"), (col.title, reverse)
+        if runs[0][0] != runs[0][-1]:
+            assert runs[1] == runs[0][::-1] and runs[2] == runs[0], col.title
+    page.model.sort(4)
+    qtbot.waitUntil(lambda: page.queue.filter.sort == "score" and not page.queue.filter.reverse, timeout=15_000)
+
+
+def test_a_header_click_in_the_window_reverses_the_queue(qtbot, services, hold, open_page):
+    """The same through a real mouse click on the Amount header (Qt's own sort path)."""
+    for amount in (150_00, 500_00, 300_00):
+        hold(amount)
+    _window, page = open_page(ANALYST)
+    loaded(qtbot, page, 3)
+    header = page.table.horizontalHeader()
+    column = next(i for i, (c, _k, _d) in enumerate(COLUMNS) if c.title == "Amount")
+    page.table.scrollTo(page.model.index(0, column))
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    amounts = []
+    for _ in range(2):
+        with qtbot.waitSignal(page.model.page_loaded, timeout=15_000):
+            qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+        amounts.append([a.amount for a in page.alerts()])
+    assert amounts[0] == [500_00, 300_00, 150_00] and amounts[1] == [150_00, 300_00, 500_00]
+    assert drawn_arrow(header) == "▲"

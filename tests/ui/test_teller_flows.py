@@ -57,6 +57,12 @@ def test_new_customer_with_errors_inline_then_added_and_account_opened(qtbot, se
         opener.confirm.confirm_button.click()
     qtbot.waitUntil(lambda: page.customer_panel.model.rowCount() == 1 and page.selected_number is not None)
     assert page.customer_panel.overdraft_label.text() == "$250.00"
+    # above every supervisor's overdraft limit: refused before any confirmation, never "a supervisor is asked"
+    huge = page.open_account_dialog()
+    huge.overdraft.setText("30,000")
+    huge.submit()
+    assert huge.confirm is None and "above every approver's limit" in huge.form.field_errors()["overdraft"]
+    huge.reject()
     # above the teller's overdraft limit: the account opens without one and a supervisor is asked
     big = page.open_account_dialog()
     big.overdraft.setText("20,000")
@@ -162,8 +168,9 @@ def test_teller_places_a_hold_supervisor_releases_it(qtbot, services, bank, tell
     holds.release_selected()
     ask = holds.release_dialog
     qtbot.waitUntil(ask.isVisible)
+    assert not ask.ok_button.isEnabled() and "required" in ask.hint.text()  # off until the reason passes
     qtbot.keyClick(ask.edit, Qt.Key.Key_Return)
-    assert "required" in ask.error.text() and ask.isVisible()
+    assert ask.isVisible()
     qtbot.keyClicks(ask.edit, "ok")
     ask._submit()
     qtbot.waitUntil(lambda: "at least 10 characters and 2 words" in ask.error.text())

@@ -16,7 +16,7 @@ from core.errors import QenexError
 from core.security.roles import USER_ROLES, Actor
 from core.security.sessions import NewUser, UserView
 from ui.columns import Column
-from ui.errors import confirm, show_error
+from ui.errors import confirm, show_error, console_words
 from ui.forms import InlineForm
 from ui.layout import card, page_header, table_view
 from ui.rows_model import RowsModel
@@ -208,7 +208,7 @@ class AdminPage(QWidget):
 
     def _refused(self, err: Exception) -> None:
         if isinstance(err, QenexError):
-            self._status(err.message, ok=False)
+            self._status(console_words(err), ok=False)
         else:
             show_error(self, err)
 

@@ -6,31 +6,25 @@ from datetime import datetime, timezone
 from core.approvals import ApprovalView
 from core.approvals.store import STATE_WORDS  # one word per state, from core: the CLI says the same
 from core.ledger.money import format_minor
+from core.words import duration
 from ui.columns import Column
 
 
 def state_word(request) -> str:  # noqa: ANN001 - ApprovalView
-    """The request's state in one word; a maker's withdrawal is "withdrawn", not "rejected" (QA4 #12)."""
-    from ui.teller.decisions import withdrawn
-
-    return "withdrawn" if withdrawn(request) else STATE_WORDS.get(request.state, request.state)
+    """The request's state in one word, from core (a maker's withdrawal is its own state, "withdrawn")."""
+    return STATE_WORDS.get(request.state, request.state)
 
 
 def age(when: datetime) -> str:
-    minutes = int((datetime.now(timezone.utc) - when).total_seconds() // 60)
-    if minutes < 60:
-        return f"{max(minutes, 0)} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d}"
-    return f"{minutes // 1440} days"
+    """How long ago ``when`` was ("7 min", "2 h 05 min", "less than 1 min": core.words.duration)."""
+    return duration(max((datetime.now(timezone.utc) - when).total_seconds(), 0.0))
 
 
 def _left(r: ApprovalView) -> str:
-    """The time a waiting request has before it expires ("23 h", "40 min"); empty once decided."""
+    """The time a waiting request has before it expires ("23 h 59 min", "40 min"); empty once decided."""
     if r.state != "pending":
         return ""
-    minutes = int((r.expires_at - datetime.now(timezone.utc)).total_seconds() // 60)
-    return f"{minutes // 60} h" if minutes >= 60 else f"{max(minutes, 0)} min"
+    return duration(max((r.expires_at - datetime.now(timezone.utc)).total_seconds(), 0.0))
 
 
 SHORT_KIND = {"transfer": "Transfer", "gl": "GL movement", "correction": "Correction", "freeze": "Freeze",

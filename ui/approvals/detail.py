@@ -53,7 +53,7 @@ class RequestDetail(QWidget):
         self.amount.setText(r.amount_text or (r.account or ""))
         since = age(r.created_at)
         asked = (f"Asked by {r.maker} ({r.maker_role}) at {r.created_at.astimezone():%Y-%m-%d %H:%M}, "
-                 + ("just now" if since == "0 min" else f"{since} ago"))
+                 + f"{since} ago")
         lines = [r.summary, asked,
                  (f"Expires {r.expires_at.astimezone():%Y-%m-%d %H:%M}"
                   + (" (the held funds are released then)" if r.transfer_id else "")) if r.state == "pending" else ""]

@@ -25,15 +25,14 @@ from core.ledger.money import format_minor
 from core.security.roles import Actor, Permission
 from ui.approvals.columns import request_columns, state_word
 from ui.approvals.detail import RequestDetail
-from ui.errors import show_error
+from ui.errors import console_words, show_error
 from ui.layout import button_row, card, page_header, table_view
 from ui.live import LiveRefresh
 from ui.rows_model import RowsModel
 from ui.teller.confirm import ConfirmDialog
-from ui.teller.decisions import WITHDRAWN, withdrawn
 from core.words import counted
 
-SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided and expired"), ("all", "Everything"))
+SHOW = (("waiting", "Waiting for a decision"), ("decided", "Decided, withdrawn or expired"), ("all", "Everything"))
 REFRESH_MS = 60_000
 LIVE_EVENTS = ("approval.*", "transaction.*", "hold.*", "account.updated", "fraud.detected")
 
@@ -250,35 +249,44 @@ class ApprovalsPage(QWidget):
             if self.decider and not chosen:
                 self._say("Select the waiting requests to approve in the list.", ok=False)
             return
-        svc, actor = self.approvals, self.actor
-        held_for = [r.id for r in chosen if r.transfer_id and self.fraud_details]
+        svc, actor, fraud = self.approvals, self.actor, self.fraud_details
+        others = [r for r in chosen if r.maker != actor.username]  # one's own is refused whatever it is (four eyes)
 
         def work(_task):  # noqa: ANN001, ANN202
-            alerts = {}
-            for request_id in held_for:  # core says which have an open alert (only to those who see fraud)
-                try:
-                    alert = svc.detail(actor, request_id, activity=1).open_alert
+            alerts, above = {}, {}
+            for r in others:  # core says which are above this checker's own limit, and (to those who see fraud)
+                try:          # which have an open alert
+                    detail = svc.detail(actor, r.id, activity=1)
                 except QenexError:
                     continue  # gone meanwhile: approving it says so, with a result of its own
-                if alert:
-                    alerts[request_id] = alert
-            return alerts
+                if detail.above_limit:
+                    above[r.id] = detail.above_limit
+                elif fraud and r.transfer_id and detail.open_alert:
+                    alerts[r.id] = detail.open_alert
+            return alerts, above
 
-        Op(self, work).success(lambda alerts: self._confirm_approve(chosen, alerts)).failure(
+        Op(self, work).success(lambda found: self._confirm_approve(chosen, *found)).failure(
             lambda err: show_error(self, err)).run_in_background()
 
-    def _confirm_approve(self, chosen: list[ApprovalView], alerts: dict[int, int]) -> None:
-        """The confirmation names every request held for fraud review and its alert (QA: with several chosen
-        it said so only in the Approve button's tooltip): their money stays held for the analyst."""
+    def _confirm_approve(self, chosen: list[ApprovalView], alerts: dict[int, int],
+                         above: dict[int, str] | None = None) -> None:
+        """The confirmation says what will really happen: it names every request held for fraud review and its
+        alert (their money stays held for the analyst), and every one that will be refused (your own, or above
+        your own limit: core's words); only the rest counts under *Money that posts*."""
         if self._busy or [r.id for r in self.selected() if r.state == "pending"] != [r.id for r in chosen]:
             return  # the selection moved on while core was asked: the person chooses again
+        above = dict(above or {})
+        refused = {r.id: "your own request: another supervisor must approve it (four eyes)"
+                   for r in chosen if r.maker == self.actor.username} | above
         totals: dict[str, int] = {}
         for r in chosen:
-            if (r.id not in alerts and r.amount is not None and r.currency
+            if (r.id not in alerts and r.id not in refused and r.amount is not None and r.currency
                     and r.kind not in ("hold_release", "overdraft")):
                 totals[r.currency] = totals.get(r.currency, 0) + r.amount
         rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
                  + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""))]
+        if refused:
+            rows.append(("Will be refused", "; ".join(f"#{i}: {why}" for i, why in refused.items())))
         if alerts:
             named = ", ".join(f"#{r} (alert #{a})" for r, a in alerts.items())
             one = len(alerts) == 1
@@ -290,9 +298,12 @@ class ApprovalsPage(QWidget):
         if self.note.text().strip():
             rows.append(("Note", self.note.text().strip()))
         ids, note = [r.id for r in chosen], self.note.text()
-        self.dialog = ConfirmDialog(self, "Approve", rows, "Each request is carried out on its own; you get a "
-                                    "result for each.", lambda: self._decide(ids, note, approve=True),
-                                    confirm_text="&Approve")
+        outcome = "Each request is carried out on its own; you get a result for each."
+        if len(refused) == len(chosen):
+            outcome = ("You cannot approve " + ("it" if len(chosen) == 1 else "any of them") + " (see \"Will be "
+                       "refused\"): nothing will be carried out or posted.")
+        self.dialog = ConfirmDialog(self, "Approve", rows, outcome, lambda: self._decide(ids, note, approve=True),
+                                    confirm_text="&Approve", warning=bool(refused))
         self.dialog.finished.connect(lambda _r: self.table.setFocus())
         self.dialog.open()
 
@@ -351,10 +362,9 @@ class ApprovalsPage(QWidget):
         for request_id, r in zip(ids, results):
             if isinstance(r, QenexError):
                 failed += 1
-                lines.append(f"#{request_id}: not done — {r.message}")
+                lines.append(f"#{request_id}: not done — {console_words(r)}")
             else:
-                result = r.result.removeprefix(WITHDRAWN + "; ") if withdrawn(r) else r.result
-                lines.append(f"#{request_id}: {state_word(r)} ({result})")
+                lines.append(f"#{request_id}: {state_word(r)} ({r.result})")
         head = (f"{len(ids) - failed} done, {failed} refused" if len(ids) > 1 else "")
         self._say("\n".join(([head] if head else []) + lines), ok=failed == 0)
         if failed == 0:
@@ -364,7 +374,7 @@ class ApprovalsPage(QWidget):
     def _failed(self, err: Exception) -> None:
         self._busy = False
         self._update_buttons()
-        self._say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+        self._say(console_words(err), ok=False)
 
     def _say(self, text: str, ok: bool, about_selection: bool = False) -> None:
         """Show ``text``; ``about_selection``: it is about the requests selected now (goes when they change)."""

@@ -17,7 +17,7 @@ from core.security.roles import Actor, Permission
 from ui.columns import Column
 from ui.dates import ANY_DATE, OptionalDateEdit, plural
 from ui.errors import notify, show_error
-from ui.layout import page_header, table_view
+from ui.layout import page_header, share, table_view
 from ui.lazy_model import LazyTableModel
 
 ALL_ACTIONS = "All actions"
@@ -104,7 +104,7 @@ class AuditPage(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([480, 140])
+        share(split, 24, 7)  # the list over its entry's change, at any window size
         root = QVBoxLayout(self)
         root.setContentsMargins(18, 14, 18, 10)
         root.addWidget(page_header("Audit", "Every state-changing action, newest first. Entries are hash-chained "

@@ -24,7 +24,7 @@ from ui.fraud.detail import EVENTS, TIME, on_open, rows_table, time_width
 from ui.fraud.dialogs import NoteDialog
 from ui.fraud.queue_model import amount_text, state_text
 from ui.keys import submit_on_ctrl_enter
-from ui.layout import table_view
+from ui.layout import share, table_view
 from ui.lazy_model import LazyTableModel
 from ui.send_dialog import Sender, TextDialog
 from ui.files import open_file_name, save_file_name
@@ -128,7 +128,7 @@ class CasesTab(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([620, 460])
+        share(split, 31, 23)  # the cases beside the case shown, at any window size
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 6, 0, 0)
         root.addWidget(split)

@@ -29,7 +29,9 @@ from core.ledger.money import format_minor
 from core.persistence.base import utcnow
 from ui.keys import submit_on_ctrl_enter
 from ui.layout import fit_height, keep_fitted
+from ui.required import hint_label, require
 from ui.send_dialog import Sender, send
+from ui.errors import console_words
 
 OUTCOMES = (
     ("confirmed", "&Confirmed fraud", "Void the hold (a posted payment is reversed by a correcting transfer)",
@@ -39,6 +41,7 @@ OUTCOMES = (
      "Keep held"),
     ("escalate", "&Escalate", "Keep the funds held; a supervisor decides", "Escalate"),
 )
+NO_OUTCOME = "Choose an outcome first."
 
 
 def _total(alerts: list[AlertRow]) -> str:
@@ -82,6 +85,8 @@ class DecideDialog(QDialog):
         self.note_label.setBuddy(self.note)
         root.addWidget(self.note_label)
         root.addWidget(self.note)
+        self.note_hint = hint_label()  # what the chosen outcome still needs (the button stays off until then)
+        root.addWidget(self.note_hint)
 
         self.freeze = QCheckBox("Ask a supervisor to free&ze the payer's account (four eyes)")
         root.addWidget(self.freeze)
@@ -141,6 +146,8 @@ class DecideDialog(QDialog):
         self.suppress.toggled.connect(self._outcome_changed)
         self.snooze.toggled.connect(self._outcome_changed)
         self.note.textChanged.connect(lambda: self.error.setText(""))  # the complaint goes once a note is typed
+        self.gate = require(self.ok, self.missing, self.note_hint, self.note, self.suppress)
+        self.gate.quiet.add(NO_OUTCOME)  # the summary line already asks for an outcome
         if outcome in self.buttons:  # else none is chosen for the analyst: they pick one themselves
             self.buttons[outcome].setChecked(True)
         self.resize(620, self.sizeHint().height())
@@ -162,9 +169,24 @@ class DecideDialog(QDialog):
     def outcome(self) -> str | None:
         return OUTCOMES[self.group.checkedId()][0] if self.group.checkedId() >= 0 else None
 
+    def note_required(self) -> bool:
+        outcome = self.outcome()
+        return outcome in ("confirmed", "escalate") or (outcome == "false-positive" and self.suppress.isChecked()
+                                                        and self.suppress_box.isVisible())
+
+    def missing(self) -> str:
+        """What the chosen outcome still needs before it can be sent ("" when nothing): core's rule
+        (``dispositions.check``: a note for confirmed fraud, escalation and a suppression)."""
+        outcome = self.outcome()
+        if outcome is None:
+            return NO_OUTCOME
+        if self.note_required() and not self.note.toPlainText().strip():
+            why = {"confirmed": "Confirming fraud", "escalate": "Escalating"}.get(outcome, "Suppressing a rule")
+            return f"{why} needs a note saying what you found (required): type it, then {self.ok.text()}."
+        return ""
+
     def _outcome_changed(self) -> None:
         outcome = self.outcome()
-        self.ok.setEnabled(outcome is not None)
         if outcome is None:
             for w in (self.freeze, self.snooze_box, self.suppress_box):
                 w.setVisible(False)
@@ -172,9 +194,9 @@ class DecideDialog(QDialog):
             self.ok.setText("Decide")
             self.ok.setToolTip("Choose an outcome first")
             self.summary.setText("Choose an outcome: what happens to the money shows here before you confirm.")
+            self._gate()
             fit_height(self)
             return
-        self.ok.setToolTip("")
         self.freeze.setVisible(outcome == "confirmed")
         self.snooze_box.setVisible(outcome == "inconclusive")
         self.snooze_until.setEnabled(self.snooze.isChecked())
@@ -182,14 +204,20 @@ class DecideDialog(QDialog):
         self.suppress_box.setVisible(outcome == "false-positive" and len(self.alerts) == 1 and self.scope.count() > 0)
         for w in (self.rule, self.scope, self.days):
             w.setEnabled(self.suppress.isChecked())
-        required = outcome in ("confirmed", "escalate") or (outcome == "false-positive" and self.suppress.isChecked()
-                                                             and self.suppress_box.isVisible())
-        self.note_label.setText("N&ote (required)" if required else "N&ote (optional)")
+        self.note_label.setText("N&ote (required)" if self.note_required() else "N&ote (optional)")
         verb = OUTCOMES[self.group.checkedId()][3]
         self.ok.setText(f"{verb} ({len(self.alerts)})" if len(self.alerts) > 1 else verb)
         self.summary.setText(self._money_words(outcome))
         self.error.setText("")
+        self._gate()
         fit_height(self)  # the options of this outcome shown: nothing is squeezed (QA: Inconclusive clipped)
+
+    def _gate(self) -> None:
+        """The OK button on only when the outcome chosen has what it needs (``missing``); the hint says what."""
+        if hasattr(self, "gate"):
+            self.gate.update()
+        else:
+            self.ok.setEnabled(False)
 
     def decision(self) -> Decision:
         outcome = self.outcome()
@@ -213,7 +241,7 @@ class DecideDialog(QDialog):
         try:
             check(decision, utcnow())
         except QenexError as err:
-            self.error.setText(err.message)
+            self.error.setText(console_words(err))
             (self.note if "note" in err.code else self.ok).setFocus()
             return
         self.result_decision = decision

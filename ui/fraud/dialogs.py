@@ -12,7 +12,9 @@ from app.zone import local
 from core.cases.queue import AlertRow
 from core.errors import QenexError
 from ui.columns import Column
+from ui.errors import console_words
 from ui.layout import table_view
+from ui.required import hint_label, require
 from ui.rows_model import RowsModel
 from ui.send_dialog import NoteEdit, Sender, finish, send  # noqa: F401 - finish and NoteEdit: shared by other pages
 from core.words import counted
@@ -28,7 +30,7 @@ OUTCOME_WORDS = {"confirmed": "confirmed fraud", "false-positive": "false positi
 def result_words(result: object) -> str:
     """A decision's effect in plain words: ``confirmed fraud: hold voided; account freeze sent to a supervisor``."""
     if isinstance(result, QenexError):
-        return f"refused: {result.message}"
+        return f"refused: {console_words(result)}"
     outcome = getattr(result, "outcome", "")
     words = f"{OUTCOME_WORDS.get(outcome, outcome)}: {MONEY.get(getattr(result, 'money', ''), 'no money moved')}"
     if getattr(result, "snoozed_until", None):
@@ -87,17 +89,25 @@ class CaseChooser(QDialog):
         form.addRow("&Case", self.case)
         form.addRow("&Title", self.title)
         root.addLayout(form)
+        self.hint = hint_label()
+        root.addWidget(self.hint)
         self.error = finish(self, root, self._submit)
         self.case.currentIndexChanged.connect(lambda _i: self.title.setEnabled(self.case.currentData() is None))
+        require(self.ok_button, self._missing, self.hint, self.title, self.case)
         self.resize(520, self.sizeHint().height())
 
     def choice(self) -> tuple[int | None, str]:
         return self.case.currentData(), self.title.text().strip()
 
+    def _missing(self) -> str:
+        case_id, title = self.choice()
+        return "A new case needs a title: type what it is about (required), or pick an open case." if (
+            case_id is None and not title) else ""
+
     def _submit(self) -> None:
         case_id, title = self.choice()
         if case_id is None and not title:
-            self.error.setText("A new case needs a title")
+            self.error.setText(self._missing())
             self.title.setFocus()
             return
         send(self, self.sender_, (case_id, title), self.error, self.ok_button, self.title)
@@ -122,9 +132,18 @@ class ReassignDialog(QDialog):
             self.to.addItem(f"{name} ({role})", name)
         self.note = NoteEdit("Why it changes hands (required)")
         form.addRow("&To", self.to)
-        form.addRow("&Note", self.note)
+        form.addRow("&Note (required)", self.note)
         root.addLayout(form)
+        self.hint = hint_label()
+        root.addWidget(self.hint)
         self.error = finish(self, root, self._submit)
+        require(self.ok_button, self._missing, self.hint, self.note, self.to)
+
+    def _missing(self) -> str:
+        to, note = self.choice()
+        if not to:
+            return "Nobody else can take this alert."
+        return "" if note else "Reassigning needs a note saying why (required): type it, then OK."
 
     def choice(self) -> tuple[str, str]:
         return self.to.currentData(), self.note.toPlainText().strip()
@@ -134,7 +153,7 @@ class ReassignDialog(QDialog):
         if not to:
             self.error.setText("Nobody else can take this alert")
         elif not note:
-            self.error.setText("Reassigning needs a note saying why")
+            self.error.setText(self._missing())
             self.note.setFocus()
         else:
             send(self, self.sender_, (to, note), self.error, self.ok_button, self.note)
@@ -157,16 +176,21 @@ class NoteDialog(QDialog):
         if outcomes:
             form.addRow("&Outcome", self.outcome)
         self.note = NoteEdit("Required")
-        form.addRow("&Note", self.note)
+        form.addRow("&Note (required)", self.note)
         root.addLayout(form)
+        self.hint = hint_label()
+        root.addWidget(self.hint)
         self.error = finish(self, root, self._submit)
+        require(self.ok_button, lambda: "" if self.values()[1] else self.NEEDED, self.hint, self.note)
+
+    NEEDED = "A note is required: type what you found or why, then OK."
 
     def values(self) -> tuple[str | None, str]:
         return self.outcome.currentData(), self.note.toPlainText().strip()
 
     def _submit(self) -> None:
         if not self.note.toPlainText().strip():
-            self.error.setText("A note is required")
+            self.error.setText(self.NEEDED)
             self.note.setFocus()
             return
         send(self, self.sender_, self.values(), self.error, self.ok_button, self.note)

@@ -96,15 +96,16 @@ class FilterBar(QWidget):
     def set_status(self, status: str) -> None:
         self.status.setCurrentIndex(max(0, self.status.findData(status)))
 
-    def set_sort(self, sort: str) -> None:
-        """Keep the filters, change the order (a header click)."""
-        self.current = replace(self.current, sort=sort)
+    def set_sort(self, sort: str, reverse: bool = False) -> None:
+        """Keep the filters, change the order (a header click; ``reverse``: a second click, backwards)."""
+        self.current = replace(self.current, sort=sort, reverse=reverse)
         self.changed.emit(self.current)
 
     def _emit(self) -> None:
         values = dict(status=self.status.currentData(), band=self.band.currentData(), rule=self.rule.currentData(),
                       channel=self.channel.currentData(), assignee=self.assignee.currentData(),
-                      text=self.search.text().strip() or None, sort=self.current.sort)
+                      text=self.search.text().strip() or None, sort=self.current.sort,
+                      reverse=self.current.reverse)
         bad = False
         for name, field in (("min_amount", self.min_amount), ("max_amount", self.max_amount)):
             text = field.text().strip() or None

@@ -9,25 +9,21 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QGuiApplication
 
 from app.zone import local, operator_zone
 from core.cases.queue import AlertRow
 from core.cases.rules import title
 from core.ledger.money import format_minor
 from core.persistence.base import utcnow
+from core.words import duration
 from ui.columns import Column
 from ui.lazy_model import LazyTableModel
 
 
 def span(seconds: float) -> str:
-    """``3 d 4 h``, ``2 h 05 min``, ``7 min`` for a positive number of seconds."""
-    minutes = int(seconds // 60)
-    if minutes >= 48 * 60:
-        return f"{minutes // 1440} d {minutes % 1440 // 60} h"
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{max(minutes, 0)} min"
+    """``3 d 4 h``, ``2 h 05 min``, ``7 min``, ``less than 1 min`` (core.words.duration: never "0 min")."""
+    return duration(max(seconds, 0.0))
 
 
 def sla_text(a: AlertRow, now: datetime | None = None) -> str:
@@ -97,8 +93,9 @@ def _dark() -> bool:
 
 
 class AlertQueueModel(LazyTableModel):
-    """``sort_requested(key)`` asks the page to reload in another order (the database sorts); a click on a
-    column that does not sort asks with "" (the page puts the arrow back on the order shown)."""
+    """``sort_requested(key)`` asks the page to reload in another order (the database sorts; ``reverse`` says
+    whether backwards); a click on a column that does not sort asks with "" (the page puts the arrow back on the
+    order shown)."""
 
     sort_requested = Signal(str)
 
@@ -108,6 +105,7 @@ class AlertQueueModel(LazyTableModel):
         self.viewer = viewer
         self._sorts = [key for _c, key, _d in COLUMNS]
         self.clicked = -1  # the header last clicked: Raised and Age both sort oldest first
+        self.reverse = False  # its order runs backwards (clicked twice)
         self._bold = QFont()
         self._bold.setBold(True)
         self._dark, self._dark_at = False, 0.0
@@ -120,9 +118,14 @@ class AlertQueueModel(LazyTableModel):
             return f"Sort by {key}" if key else "This column does not sort"
         return super().headerData(section, orientation, role)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: ARG002
+        """A header click: the column's named order; a second click on the same column runs it backwards
+        (``reverse``). Qt's ``order`` is ignored: the page keeps the arrow (``sort_arrow``) and the database
+        sorts, so the order shown and the arrow cannot drift apart."""
         key = self._sorts[column] if 0 <= column < len(self._sorts) else None
-        self.clicked = column
+        if key:
+            self.reverse = not self.reverse if column == self.clicked else False
+            self.clicked = column
         self.sort_requested.emit(key or "")
 
     def sort_key(self, column: int) -> str | None:
@@ -155,3 +158,17 @@ class AlertQueueModel(LazyTableModel):
 _BRUSHES = {(dark, kind): QBrush(QColor(colour)) for kind, light_colour, dark_colour in (
     ("overdue", "#fde8e6", "#4a2020"), ("mine", "#e8f0fe", "#1d3357"), ("late_text", "#b42318", "#ff8a80"),
     ("closed_text", "#8a96a3", "#7d8894")) for dark, colour in ((False, light_colour), (True, dark_colour))}
+
+
+WIDEST = ("#888888", "2026-12-31 23:59", "999 h 59 min", "overdue 99 h 59 min", "0.99", "escalated", "", "", "",
+          "", "")  # the widest text each leading column shows
+
+
+def size_columns(table) -> None:  # noqa: ANN001 - the queue's QTableView
+    """The queue's starting column widths: each at least its widest text in bold (escalated rows are bold)."""
+    bold = table.font()
+    bold.setBold(True)
+    fits = QFontMetrics(bold)
+    for column, (width, widest) in enumerate(zip((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70), WIDEST,
+                                                 strict=True)):
+        table.setColumnWidth(column, max(width, fits.horizontalAdvance(widest) + 18))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -24,20 +23,18 @@ from core.cases.detail import AlertDetail
 from core.cases.queue import AlertFilter, AlertRow
 from core.persistence.base import utcnow
 from core.security.roles import Actor, Permission
-from ui.errors import notify, show_error
+from ui.errors import notify, show_error, console_words
 from ui.fraud.decide import DecideDialog
 from ui.fraud.detail import AlertDetailPanel
 from ui.fraud.dialogs import BatchResults, CaseChooser, ReassignDialog, result_words, warn_refusals
 from ui.fraud.filters import FilterBar
-from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown
-from ui.layout import sort_arrow, table_view
+from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown, size_columns
+from ui.layout import share, sort_arrow, table_view
 from ui.lazy_model import PAGE_SIZE
 from ui.send_dialog import Sender, TextDialog
 from core.words import counted
 
 DETAIL_DELAY_MS = 120
-WIDEST = ("#888888", "2026-12-31 23:59", "999 h 59 min", "overdue 99 h 59 min", "0.99", "escalated", "", "", "",
-          "", "")  # the widest text each leading column shows
 MIN_ROWS = 6  # the queue always shows this many rows, however much the alert below holds
 MAX_BATCH = 500
 
@@ -89,7 +86,8 @@ class QueueTab(QWidget):
         self.model.failed.connect(lambda err: show_error(self, err))
         self.model.loaded.connect(self._counted)
         self.model.page_loaded.connect(lambda _p: self._reselect())
-        self.model.sort_requested.connect(lambda key: self.filters.set_sort(key) if key else self._show_sort())
+        self.model.sort_requested.connect(
+            lambda key: self.filters.set_sort(key, self.model.reverse) if key else self._show_sort())
         self.table = table_view()
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -97,11 +95,7 @@ class QueueTab(QWidget):
         self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it at once (none: priority)
         self.table.horizontalHeader().setSortIndicatorShown(True)
         self._show_sort()
-        bold = self.table.font()
-        bold.setBold(True)  # escalated rows are bold: their widest cells must fit too
-        fits = QFontMetrics(bold)
-        for column, (width, widest) in enumerate(zip((58, 128, 86, 150, 52, 80, 76, 140, 100, 96, 70), WIDEST, strict=True)):
-            self.table.setColumnWidth(column, max(width, fits.horizontalAdvance(widest) + 18))
+        size_columns(self.table)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.setMinimumHeight(MIN_ROWS * self.table.verticalHeader().defaultSectionSize() + 40)
         self.count_label = QLabel("", objectName="muted")
@@ -121,8 +115,8 @@ class QueueTab(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.detail.setMinimumHeight(120)  # its tabs scroll: the list is what the analyst scans first
+        share(self.splitter, 3, 1)  # the list 3/4 of the height: 9 or more alerts at the default window size
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 6, 0, 0)
         root.addWidget(self.splitter)
@@ -141,7 +135,7 @@ class QueueTab(QWidget):
     def set_filter(self, f: AlertFilter) -> None:
         """Show the alerts ``f`` picks; unless only the order changed, the alert below is put away (it may not be
         among them, and the buttons would act on an alert the list does not show)."""
-        if replace(f, sort=self.filter.sort) != self.filter:
+        if replace(f, sort=self.filter.sort, reverse=self.filter.reverse) != self.filter:
             self._wanted, self._listed, self.current = None, None, None
             self.detail.show_detail(None)
             self._update_buttons()
@@ -154,7 +148,7 @@ class QueueTab(QWidget):
         on the first that does; ▼ where its values run from largest down, ▲ where they go up."""
         columns = [i for i, (_c, key, _d) in enumerate(COLUMNS) if key == self.filter.sort]
         column = self.model.clicked if self.model.clicked in columns else columns[0] if columns else -1
-        sort_arrow(self.table.horizontalHeader(), column, column >= 0 and COLUMNS[column][2])
+        sort_arrow(self.table.horizontalHeader(), column, column >= 0 and COLUMNS[column][2] != self.filter.reverse)
 
     def refresh(self) -> None:
         """Reload in place (keeps scroll position and selection) and the shown alert."""
@@ -261,7 +255,7 @@ class QueueTab(QWidget):
         can = self.actor.can(Permission.ALERT_DISPOSITION)
         mine = a is not None and a.assignee == self.actor.username
         refused = claims.refusal(self.actor, a, utcnow()) if a is not None else None
-        why = _sentence(refused.message) if refused is not None else ""
+        why = _sentence(console_words(refused)) if refused is not None else ""
         workable = a is not None and refused is None
         self.next_button.setEnabled(can)
         self.claim_button.setEnabled(can and workable and not mine)
@@ -290,7 +284,7 @@ class QueueTab(QWidget):
         desk, actor = self.desk, self.actor
         Op(self, lambda _t: desk.next(actor)).success(
             lambda row: self._after(row, f"Alert #{row.id} is yours")).failure(
-            lambda err: notify(self, "Queue empty", err.message) if getattr(err, "code", "") == "queue_empty"
+            lambda err: notify(self, "Queue empty", console_words(err)) if getattr(err, "code", "") == "queue_empty"
             else show_error(self, err)).run_in_background()
 
     def claim(self) -> None:

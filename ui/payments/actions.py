@@ -15,7 +15,8 @@ from core.errors import QenexError
 from core.ledger.money import format_minor, parse_amount
 from core.payments import checks
 from core.payments.views import PaymentView
-from ui.errors import notify
+from ui.errors import notify, console_words
+from ui.required import reason_missing
 from ui.send_dialog import Sender, TextDialog
 from ui.teller.confirm import ConfirmDialog
 
@@ -66,7 +67,7 @@ class PaymentActions:
         try:
             return parse_amount(text, p.currency) if text else default
         except QenexError as err:
-            self._say(err.message, ok=False)
+            self._say(console_words(err), ok=False)
             return None
 
     def _confirm(self, title: str, rows: list[tuple[str, str]], outcome: str, verb: str, then) -> ConfirmDialog:  # noqa: ANN001
@@ -84,7 +85,7 @@ class PaymentActions:
         try:
             checks.capture(amount, p.amount, p.currency)  # core's rule, before the confirmation
         except QenexError as err:
-            self._say(err.message, ok=False)
+            self._say(console_words(err), ok=False)
             return None
         fmt = lambda minor: format_minor(minor, p.currency)  # noqa: E731
         rows = [("Payment", p.id), ("Card", p.card), ("Capture", fmt(amount)), ("Authorized", fmt(p.amount)),
@@ -110,7 +111,7 @@ class PaymentActions:
         try:
             checks.refund(amount, p.captured, p.refunded, p.currency)  # core's rule, before the confirmation
         except QenexError as err:
-            self._say(err.message, ok=False)
+            self._say(console_words(err), ok=False)
             return None
         rows = [("Payment", p.id), ("Refund", fmt(amount)), ("To card", p.card), ("From account", p.account),
                 ("Left to refund after", fmt(p.refundable - amount)), ("Posts", f"{p.account} → card clearing")]
@@ -150,7 +151,8 @@ class PaymentActions:
         vault, actor = self.services.payments.vault, self.actor
         self.reveal_dialog = TextDialog(
             "Reveal card number", f"&Why is the full number of {p.card} needed? ({reasons.RULE}, e.g. a "
-            "ticket number and why; audited)", self, line=True, sender=Sender(
+            "ticket number and why; audited)", self, line=True,
+            rule=lambda t: reason_missing(t, "why the full number is needed"), sender=Sender(
                 lambda reason: vault.reveal(actor, p.card_token, reason),
                 lambda number: notify(self, "Card number", f"{p.card}: "
                                       f"{' '.join(number[i:i + 4] for i in range(0, len(number), 4))}"
@@ -174,7 +176,7 @@ class PaymentActions:
         self.model.refresh()
 
     def _failed(self, err: Exception) -> None:
-        self._say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+        self._say(console_words(err), ok=False)
         if self.selected is not None:
             self._load(self.selected.id)
 

@@ -31,6 +31,7 @@ from ui.send_dialog import Sender, TextDialog
 from ui.teller.confirm import ConfirmDialog
 from ui.files import save_file_name
 from core.words import counted
+from ui.errors import console_words
 
 ORDER_COLUMNS = (
     Column("When", lambda o: o.created_at.astimezone().strftime("%m-%d %H:%M")),
@@ -224,7 +225,7 @@ class OrdersTab(QWidget):
             .failure(self._failed).run_in_background()
 
     def _failed(self, err: Exception) -> None:
-        self._say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+        self._say(console_words(err), ok=False)
 
     def _say(self, text: str, *, ok: bool) -> None:
         self.note.setText(text)

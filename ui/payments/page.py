@@ -29,7 +29,7 @@ from core.ledger.money import format_minor
 from core.payments.views import STATUS_WORDS, PaymentView
 from core.security.roles import Actor, Permission
 from core.words import counted
-from ui.errors import show_error
+from ui.errors import console_text, show_error
 from ui.layout import card, page_header, table_view
 from ui.lazy_model import LazyTableModel
 from ui.live import LiveRefresh
@@ -231,7 +231,7 @@ class PaymentsPage(PaymentActions, QWidget):
                  f"Captured {format_minor(payment.captured, c)} · refunded {format_minor(payment.refunded, c)}",
                  f"{fraud} · by {payment.created_by}"]
         if payment.message:
-            lines.append(payment.message)
+            lines.append(console_text(payment.message))
         held = payment.fraud_decision == "review" and payment.status in ("requires_capture", "requires_action")
         if held:
             alert = f"alert #{payment.review_alert}, " if payment.review_alert is not None else ""

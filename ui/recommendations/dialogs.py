@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWid
 
 from core.ai.rules import MIN_REASON_CHARS, MIN_REASON_WORDS, check_reason
 from core.errors import ValidationError
+from ui.required import hint_label, require
 from ui.send_dialog import Sender, finish, send
 
 
@@ -24,12 +25,24 @@ class RejectDialog(QDialog):
         label.setBuddy(self.reason)
         root.addWidget(label)
         root.addWidget(self.reason)
+        self.hint = hint_label()
+        root.addWidget(self.hint)
         self.error = finish(self, root, self._submit)
         self.ok_button.setText("&Reject")
+        require(self.ok_button, self._missing, self.hint, self.reason)
         self.resize(520, 260)
 
     def text(self) -> str:
         return " ".join(self.reason.toPlainText().split())
+
+    def _missing(self) -> str:
+        """What the reason still needs, as core's rule says (``check_reason``); "" once it passes."""
+        try:
+            check_reason(self.text())
+        except ValidationError as err:
+            message = err.message[:1].upper() + err.message[1:]
+            return message if message.endswith(".") else message + "."
+        return ""
 
     def _submit(self) -> None:
         try:

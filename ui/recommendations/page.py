@@ -27,14 +27,15 @@ from core.ai.store import Rec
 from core.errors import QenexError
 from core.security.roles import Actor
 from ui.columns import Column
-from ui.layout import button_row, card, page_header, table_view
+from ui.layout import button_row, card, page_header, share, table_view
 from ui.live import LiveRefresh
 from ui.recommendations.dialogs import RejectDialog
 from ui.send_dialog import Sender
 from ui.recommendations.evidence import EvidenceChart
 from ui.recommendations.words import GLOSSARY, KIND, STATUS, details, restores, run_words, started, state_words
 from ui.rows_model import RowsModel
-from core.words import counted
+from core.words import counted, duration
+from ui.errors import console_words
 
 FILTERS = (("Open", "open"), ("Decided", "decided"), ("All", "all"))
 POLL_MS = 5000
@@ -42,7 +43,7 @@ POLL_MS = 5000
 
 def _words(err: Exception) -> str:
     """An error in words, starting with a capital letter (core's command-line texts may not)."""
-    text = str(err.message) if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
+    text = str(console_words(err)) if isinstance(err, QenexError) else f"{type(err).__name__}: {err}"
     return text[:1].upper() + text[1:]
 
 
@@ -128,7 +129,7 @@ class RecommendationsPage(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(detail)
-        split.setSizes([560, 600])
+        share(split, 14, 15)  # the cards beside the one shown, at any window size
 
         root = QVBoxLayout(self)
         root.setContentsMargins(18, 12, 18, 8)
@@ -375,7 +376,7 @@ class RecommendationsPage(QWidget):
         if label != self.step_started[1]:
             self.step_started = (time.monotonic(), label)
         spent = int(time.monotonic() - self.step_started[0])
-        so_far = f", {spent // 60} min {spent % 60} s on this step" if spent >= 5 else ""
+        so_far = f", {duration(spent, exact=True)} on this step" if spent >= 5 else ""
         if label:
             named = f"Retrain #{self.running_id}: " if self.running_id is not None else ""
             text = f"{label[0].upper()}{label[1:]}" if not named else label

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QWidget
 from core.drawers import denominations as dn
 from core.errors import QenexError
 from ui.teller.amounts import show
+from ui.errors import console_words
 
 
 class CountGrid(QWidget):
@@ -43,7 +44,7 @@ class CountGrid(QWidget):
             denoms = dn.denominations(currency)
         except QenexError as err:
             self.grid.addWidget(self.error, 0, 0, 1, 3)
-            self.error.setText(err.message)
+            self.error.setText(console_words(err))
             self.error.show()
             return False
         self.error.hide()
@@ -131,7 +132,7 @@ class CountGrid(QWidget):
                 n = dn.parse_pieces(edit.text(), f"{show(d, self.currency, self.locale)}")
             except QenexError as err:
                 self._mark(d, "whole pieces only")
-                messages.append(err.message)
+                messages.append(console_words(err))
                 first = first or edit
                 continue
             self._mark(d, None)

@@ -17,6 +17,7 @@ from core.teller.customers import ID_TYPES, CustomerRecord, NewCustomer
 from ui.forms import InlineForm
 from ui.teller.amounts import operator_locale, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
+from ui.errors import console_words
 
 _FIELDS = ("name", "date_of_birth", "phone", "address", "country", "id_type", "id_number")
 
@@ -73,10 +74,10 @@ class _FormDialog(QDialog):
             for one in err.errors:
                 key = getattr(one, "field", None)
                 if key in self.form.fields:
-                    self.form.set_error(key, one.message)
+                    self.form.set_error(key, console_words(one))
                     first = first or key
                 else:
-                    self.form.set_status(one.message, ok=False)
+                    self.form.set_status(console_words(one), ok=False)
             if first is not None:
                 self.form.fields[first].setFocus()
             return
@@ -179,24 +180,29 @@ class OpenAccountDialog(_FormDialog):
         try:
             code = money.currency(self.currency.text())
         except QenexError as err:
-            self.form.set_error("currency", err.message)
+            self.form.set_error("currency", console_words(err))
             return
         text = self.overdraft.text().strip()
         try:
             overdraft = 0 if text in ("", "0") else parse_amount(text, code, self.locale)
         except QenexError as err:
-            self.form.set_error("overdraft", err.message)
+            self.form.set_error("overdraft", console_words(err))
             return
         if overdraft == 0:
             self._open(code, 0)
+            return
+        try:  # core says whether it waits for a supervisor, or that no supervisor could approve it (refused)
+            above = self.services.teller.overdraft_check(self.actor, code, overdraft)  # configuration only
+        except QenexError as err:
+            self.form.set_error("overdraft", err.message)
             return
         limit = self.services.teller.overdraft_limit(self.actor, code)
         loc, name = self.locale, self.customer.name
         rows = [("Customer", f"{self.customer.number}  {name}"), ("Currency", code),
                 ("Overdraft limit", show(overdraft, code, loc))]
-        above = limit is not None and overdraft > limit
         if above:
-            rows.append(("Your limit", show(limit, code, loc)))
+            if limit is not None:
+                rows.append(("Your limit", show(limit, code, loc)))
             outcome = (f"{show(overdraft, code, loc)} is above your overdraft limit: a credit decision for a supervisor. "
                        "The account opens with no overdraft and a supervisor is asked to approve the limit; "
                        "nothing can be overdrawn until then.")
@@ -204,7 +210,7 @@ class OpenAccountDialog(_FormDialog):
             outcome = f"The account opens and its balance may go down to {show(-overdraft, code, loc)}."
         self.confirm = ConfirmDialog(self, "Confirm the overdraft", rows, outcome, lambda: self._open(code, overdraft),
                                      confirm_text="Open and send for &approval" if above else "&Open account",
-                                     warning=above)
+                                     warning=bool(above))
         self.confirm.open()
 
     def _open(self, code: str, overdraft: int) -> None:

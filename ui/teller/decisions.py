@@ -19,12 +19,6 @@ from core.security.roles import Actor
 from ui.live import LiveRefresh
 
 EVENTS = ("approval.decided", "bus.resync")
-WITHDRAWN = "withdrawn by the maker"
-
-
-def withdrawn(view) -> bool:  # noqa: ANN001 - core.approvals.store.ApprovalView
-    """A maker's withdrawal is stored as "rejected" with this result (core.approvals.service.withdraw)."""
-    return view.state == "rejected" and str(view.result or "").startswith(WITHDRAWN)
 
 
 def told(view, what: str, go: str, nothing: str,  # noqa: ANN001
@@ -41,7 +35,7 @@ def told(view, what: str, go: str, nothing: str,  # noqa: ANN001
             return (f"Approved by {view.checker}, but {what} is still held for fraud review: {nothing} yet, and "
                     f"it goes ahead only when an analyst clears the alert ({ref}).", "warning")
         return f"Approved by {view.checker}: {go} ({ref}; {result}).", "ok"
-    if withdrawn(view):
+    if view.state == "withdrawn":  # the maker took it back: a state of its own in core, never "rejected"
         return f"You withdrew {ref}: {nothing}; {what} is called off and {undone}.", "warning"
     if view.state == "rejected":
         reason = (view.decision_note or "no reason given").rstrip(".")

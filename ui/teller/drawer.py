@@ -29,6 +29,7 @@ from ui.teller.confirm import ConfirmDialog
 from ui.teller.count_grid import CountGrid
 from ui.teller.drawer_close import CloseDrawerDialog, difference_text
 from ui.files import save_file_name
+from ui.errors import console_words
 
 
 def _when(value: datetime | None) -> str:
@@ -169,7 +170,7 @@ class DrawerPanel(QWidget):
             return (drawers.sessions(actor, mine=True), drawers.recent(actor, 10, mine=True),
                     drawers.cash_reports(actor, since=today, limit=200))
 
-        Op(self, load).success(self._loaded).failure(lambda err: self._say(err.message if isinstance(
+        Op(self, load).success(self._loaded).failure(lambda err: self._say(console_words(err) if isinstance(
             err, QenexError) else str(err), ok=False)).run_in_background()
 
     def _loaded(self, data: tuple[list[SessionView], list[SessionView], list[CashReportView]]) -> None:
@@ -230,13 +231,13 @@ class DrawerPanel(QWidget):
             code = money.currency(self.currency_edit.text())
         except QenexError as err:
             form.set_error("currency", "enter the currency, e.g. USD" if not self.currency_edit.text().strip()
-                           else err.message)
+                           else console_words(err))
             bad = True
         try:
             check_name(self.name_edit.text())
         except QenexError as err:
             form.set_error("drawer", "enter the drawer's name, e.g. D1" if not self.name_edit.text().strip()
-                           else err.message)
+                           else console_words(err))
             bad = True
         switched = code is not None and code != self.float_grid.currency
         if switched:  # the grid now lists that currency's notes and coins: count them
@@ -307,7 +308,7 @@ class DrawerPanel(QWidget):
         try:
             amount = parse_amount(self.vault_amount.text(), s.currency, self.locale)
         except QenexError as err:
-            self.vault_form.set_error("amount", err.message)
+            self.vault_form.set_error("amount", console_words(err))
             return
         self._vault_id = self._vault_id or uuid.uuid4().hex
         drawers, actor, tid = self.services.drawers, self.actor, self._vault_id
@@ -366,5 +367,5 @@ class DrawerPanel(QWidget):
         drawers, actor = self.services.drawers, self.actor
         Op(self, lambda _t: drawers.report(actor, s.id).save(path)).success(
             lambda p: self._say(f"Saved the report of session {s.id} to {p}.", ok=True)).failure(
-            lambda err: self._say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+            lambda err: self._say(console_words(err), ok=False)
         ).run_in_background()

@@ -12,8 +12,9 @@ from core import reasons
 from core.drawers.records import CountResult, SessionView
 from core.errors import QenexError
 from core.security.roles import Actor
-from ui.errors import confirm
+from ui.errors import confirm, console_words
 from ui.forms import InlineForm
+from ui.required import hint_label, reason_missing, require
 from ui.teller.amounts import show
 from ui.teller.count_grid import CountGrid
 from ui.teller.signoff import SignOffDialog
@@ -77,6 +78,8 @@ class CloseDrawerDialog(QDialog):
         rb.addStretch(1)
         self.form.finish(row)
         rbox.addWidget(self.form)
+        self.reason_hint = hint_label()  # what the note still needs: Sign and close stays off until it passes
+        rbox.addWidget(self.reason_hint)
         root.addWidget(self.result_box)
         cancel = QPushButton("Cancel", autoDefault=False)  # Enter presses the step's own button, never Cancel
         cancel.clicked.connect(self.reject)
@@ -85,6 +88,7 @@ class CloseDrawerDialog(QDialog):
         bottom.addWidget(cancel)
         root.addLayout(bottom)
         self.result: CountResult | None = None
+        self.gate = require(self.close_button, self._missing, self.reason_hint, self.note)
         if session.status == "counted":  # counted earlier (the dialog was closed before the drawer)
             limit = services.drawers.limits.variance_limit(session.currency)
             diff = session.difference or 0
@@ -95,6 +99,12 @@ class CloseDrawerDialog(QDialog):
             first = self.grid.first()
             if first is not None:
                 first.setFocus()
+
+    def _missing(self) -> str:
+        """The note a difference above the limit needs, by core's rule (core.reasons); "" otherwise."""
+        if self.result is None or not self.result.needs_note:
+            return ""
+        return reason_missing(self.note.text(), "why the drawer is over or short in the note")
 
     def submit_count(self) -> None:
         counts = self.grid.counts()
@@ -116,7 +126,7 @@ class CloseDrawerDialog(QDialog):
 
     def _count_failed(self, err: Exception) -> None:
         self.count_button.setEnabled(True)
-        self.grid.set_error(err.message if isinstance(err, QenexError) else str(err))
+        self.grid.set_error(console_words(err))
 
     def _show_result(self, result: CountResult) -> None:
         self.result = result
@@ -133,6 +143,7 @@ class CloseDrawerDialog(QDialog):
         self.form.layout_.setRowVisible(self.form.fields["note"].parentWidget(), needs)
         self.close_button.setText("&Sign and close drawer…" if needs else "C&lose drawer")
         self.close_button.setDefault(True)
+        self.gate.update()
         (self.note if needs else self.close_button).setFocus()
         self.adjustSize()
 
@@ -145,7 +156,7 @@ class CloseDrawerDialog(QDialog):
             try:  # core's one rule for a decision's note (core.reasons; core checks it again)
                 note = reasons.check(note, "the note (why the drawer is over or short)", field="note")
             except QenexError as err:
-                self.form.set_error("note", err.message)
+                self.form.set_error("note", console_words(err))
                 self.note.setFocus()
                 return
             what = f"Drawer {self.session.drawer}: {self.figures.text()}"
@@ -159,7 +170,7 @@ class CloseDrawerDialog(QDialog):
             self._closed).failure(self._close_failed).run_in_background()
 
     def _close_failed(self, err: Exception) -> None:
-        self.close_button.setEnabled(True)
+        self.gate.update()
         key = str(getattr(err, "details", {}).get("field", "")) or None
         self.form.show_failure(err, key if key in self.form.fields and not self.form.fields[key].isHidden() else None)
 

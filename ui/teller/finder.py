@@ -45,6 +45,9 @@ def _found_by(hit: SearchHit) -> str:
     return detail.rstrip(")") if detail else ("exact " if hit.exact else "") + short
 
 
+NAME_MIN = 80  # px the finder's name column keeps (a first name; the whole name is its tooltip)
+
+
 class Finder(QWidget):
     picked = Signal(object)  # Pick, or None when nothing is current
 
@@ -78,9 +81,10 @@ class Finder(QWidget):
         self.model.page_loaded.connect(self._page_loaded)
         self.table = table_view()
         self.table.setModel(self.model)
-        # the name is never cut: it takes the room the number and balance leave, and at least its own width
-        # (the list scrolls sideways before a name is cut, QA4 #2)
-        self.table_fit = keep_whole(self.table, whole=(0,), fill=0)  # Status shows when a row is frozen/closed
+        # number and balance are never cut; the name takes the room they leave (at least NAME_MIN: first name and
+        # surname; the whole name in its tooltip): at the default size with a customer open the balance stayed
+        # off-screen behind a sideways scroll when the name was kept whole
+        self.table_fit = keep_whole(self.table, whole=(1, 2), fill=0, fill_min=NAME_MIN)  # Status: frozen/closed
         self.table.selectionModel().currentRowChanged.connect(self._account_row)
         self.model.modelReset.connect(self._accounts_reset)
 

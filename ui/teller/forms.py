@@ -24,6 +24,7 @@ from core.security.roles import Actor
 from ui.forms import InlineForm
 from ui.teller.amounts import operator_locale, parse_amount
 from ui.teller.decisions import DecisionWatch, told
+from ui.errors import console_words
 
 # Which field a refusal from core is about, by error code.
 _FIELD_BY_CODE = {
@@ -125,7 +126,7 @@ class LedgerForm(InlineForm):
         try:
             return numbers.validate(self.text(key))
         except QenexError as err:
-            self.set_error(key, "enter an account number" if not self.text(key) else err.message)
+            self.set_error(key, "enter an account number" if not self.text(key) else console_words(err))
             return None
 
     def check_money(self) -> tuple[int, str] | None:
@@ -133,12 +134,13 @@ class LedgerForm(InlineForm):
         try:
             code = money.currency(self.text("currency"))
         except QenexError as err:
-            self.set_error("currency", "enter the currency, e.g. USD" if not self.text("currency") else err.message)
+            self.set_error("currency", "enter the currency, e.g. USD" if not self.text("currency")
+                           else console_words(err))
             return None
         try:
             return parse_amount(self.text("amount"), code, self.locale), code
         except QenexError as err:
-            self.set_error("amount", err.message)
+            self.set_error("amount", console_words(err))
             return None
 
     def request_id(self) -> str:
@@ -179,17 +181,17 @@ class LedgerForm(InlineForm):
         if isinstance(err, QenexError) and not isinstance(err, DatabaseUnavailable):
             self._request_id = None  # core refused and wrote nothing: the next attempt is a new transfer
         # DatabaseUnavailable: the outcome is unknown, so the same id is kept: trying again never posts twice
-        if isinstance(err, DatabaseUnavailable) and "never posted twice" not in err.message:
-            err = DatabaseUnavailable(f"{err.message} Sending it again is safe: it keeps its id, so it is never "
+        if isinstance(err, DatabaseUnavailable) and "never posted twice" not in console_words(err):
+            err = DatabaseUnavailable(f"{console_words(err)} Sending it again is safe: it keeps its id, so it is never "
                                       "posted twice.", **err.details)
         if isinstance(err, Refusals):  # several things wrong: each under its field, the rest together (QA #6)
             loose = []
             for one in err.errors:
                 key = self.field_for(one)
                 if key is not None and key in self.fields and not self.errors[key].text():
-                    self.set_error(key, one.message)
+                    self.set_error(key, console_words(one))
                 else:
-                    loose.append(one.message)
+                    loose.append(console_words(one))
             if loose:
                 self.set_status("; ".join(loose), ok=False)
             return

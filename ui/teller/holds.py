@@ -18,9 +18,10 @@ from core.errors import QenexError
 from core.security.roles import Actor, Permission
 from core.teller.holds import MAX_HOLD_DAYS, REASONS, HoldView
 from ui.columns import Column
-from ui.errors import confirm
+from ui.errors import confirm, console_words
 from ui.forms import InlineForm, enter_submits
 from ui.layout import table_view
+from ui.required import reason_missing
 from ui.rows_model import RowsModel
 from ui.send_dialog import Sender, TextDialog
 from ui.teller.amounts import hint, parse_amount, show
@@ -157,7 +158,7 @@ class HoldsPanel(QWidget):
         try:
             amount = parse_amount(self.amount.text(), self.currency, self.locale)
         except QenexError as err:
-            form.set_error("amount", err.message)
+            form.set_error("amount", console_words(err))
             return
         day = self.until.date()
         last = datetime.combine(datetime(day.year(), day.month(), day.day()).date() + timedelta(days=1), time(0))
@@ -221,6 +222,7 @@ class HoldsPanel(QWidget):
                 self.holds_changed.emit()))
         return TextDialog("Release hold", f"&Why is the hold of {amount} released? ({reasons.RULE}; the supervisor "
                           "reads it)", self, sender=sender, line=True, required=True,
+                          rule=lambda t: reason_missing(t, "why the hold is released"),
                           placeholder="e.g. the customer showed the cheque cleared")
 
     def _asked(self, request_id: int, amount: str) -> None:

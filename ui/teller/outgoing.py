@@ -28,6 +28,7 @@ from ui.forms import InlineForm
 from ui.layout import button_row
 from ui.teller.confirm import HOLD_FOR_REVIEW, SEND_FOR_APPROVAL, ConfirmDialog, screen_words
 from ui.teller.decisions import DecisionWatch, told
+from ui.errors import console_words
 
 CURRENCY_ROLE = 0x0101  # Qt.UserRole + 1: the account's currency on each From entry
 RAILS = (("sepa", "SEPA credit transfer (EUR)"), ("ach", "ACH (USD)"), ("wire", "Wire (any currency)"))
@@ -180,18 +181,18 @@ class OutgoingForm(InlineForm):
             account = numbers.validate(number or "")
         except QenexError as err:
             self.set_error("from", "select the customer's account to pay from (find the customer on the left)"
-                           if not number else err.message)
+                           if not number else console_words(err))
             ok = False
         # every field is checked and every error shown at once, not one per attempt (QA #6)
         try:
             code = money.currency(self.text("currency"))
         except QenexError as err:
-            self.set_error("currency", err.message)
+            self.set_error("currency", console_words(err))
             return None
         try:
             amount = money.parse_amount(self.text("amount"), code)
         except QenexError as err:
-            self.set_error("amount", err.message)
+            self.set_error("amount", console_words(err))
             ok = False
         ben, errors = beneficiary.check_each(
             rail, code, name=self.text("name"), iban=self.text("iban") or None, bic=self.text("bic") or None,
@@ -200,7 +201,7 @@ class OutgoingForm(InlineForm):
         for err in errors:
             key = _FIELD_BY_ERROR.get(str(err.details.get("field")), "name")
             if key in self.fields and not self.errors[key].text():
-                self.set_error(key, err.message)
+                self.set_error(key, console_words(err))
         if not ok or ben is None:
             return None
         self._request_id = self._request_id or f"ord_{uuid.uuid4().hex[:24]}"

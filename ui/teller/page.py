@@ -21,7 +21,7 @@ from core.ledger.views import StatementLine
 from core.security.roles import Actor, Permission, sees_fraud_details
 from core.teller.overview import AccountDetail, CustomerOverview
 from ui.errors import show_error
-from ui.layout import page_header
+from ui.layout import page_header, share
 from ui.live import LiveRefresh
 from ui.teller.activity import ActivityPanel
 from ui.teller.amounts import operator_locale
@@ -111,10 +111,8 @@ class TellerPage(QWidget):
         body.setChildrenCollapsible(False)
         body.addWidget(self.finder)
         body.addWidget(right)
-        body.setStretchFactor(0, 1)  # the finder grows with the window too (a third of any extra width)
-        body.setStretchFactor(1, 2)
         self.finder.setMinimumWidth(280)
-        body.setSizes([400, 530])  # at the default window size the names, numbers and balances fit whole (QA4 #2)
+        share(body, 2, 3)  # the finder 2/5 of the width, also with a customer open (its balances stay in view)
         top = QHBoxLayout()
         top.addWidget(page_header("Teller", "Find the customer, see the money, move it safely."), 1)
         top.addWidget(self.new_customer_button, 0, Qt.AlignmentFlag.AlignBottom)

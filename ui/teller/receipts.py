@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 from app.services import Services
 from app.tasks import Op
 from core.security.roles import Actor
+from core.teller.documents import receipt_file_name
 
 
 def receipt_folder(services: Services) -> Path:
@@ -23,9 +24,8 @@ def print_receipt(parent: QWidget, services: Services, actor: Actor, transfer_id
 
     def work(_task: object) -> tuple[Path, int]:
         doc, copy = teller.receipt(actor, transfer_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in transfer_id)[:64]
-        return doc.save(folder / f"receipt-{safe}-copy{copy}.pdf"), copy
+        folder.mkdir(parents=True, exist_ok=True)  # the file's copy number is the one printed inside (core)
+        return doc.save(folder / receipt_file_name(transfer_id, copy)), copy
 
     Op(parent, work).success(lambda result: done(*result)).failure(failed).run_in_background()
 

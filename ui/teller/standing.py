@@ -24,6 +24,7 @@ from ui.rows_model import RowsModel
 from ui.teller.amounts import hint, parse_amount, show
 from ui.teller.confirm import ConfirmDialog
 from core.words import counted
+from ui.errors import console_text, console_words
 
 
 def _day(d: QDate) -> date:
@@ -108,7 +109,8 @@ class StandingPanel(QWidget):
     def _run_columns(self) -> tuple[Column, ...]:
         return (Column("Due date", lambda r: str(r.due_date)), Column("Result", lambda r: r.state),
                 Column("Ran at", lambda r: r.ran_at.astimezone().strftime("%Y-%m-%d %H:%M")),
-                Column("Transfer / reason", lambda r: r.message if r.state == "failed" else r.transfer_id))
+                Column("Transfer / reason",
+                       lambda r: console_text(r.message or "") if r.state == "failed" else r.transfer_id))
 
     # -- loading -------------------------------------------------------------------------------
     def say(self, text: str, *, ok: bool, warning: bool = False) -> None:
@@ -204,7 +206,7 @@ class StandingPanel(QWidget):
         self.reload()
 
     def _failed(self, err: Exception) -> None:
-        self.say(err.message if isinstance(err, QenexError) else str(err), ok=False)
+        self.say(console_words(err), ok=False)
 
     def cancel_selected(self) -> ConfirmDialog | None:
         """Ask first (what stops, from when); Confirm cancels, Escape keeps it."""
@@ -316,11 +318,11 @@ class AddStandingDialog(QDialog):
         try:
             to = numbers.validate(self.to_edit.text())
         except QenexError as err:
-            form.set_error("to", "enter the account to pay" if not self.to_edit.text().strip() else err.message)
+            form.set_error("to", "enter the account to pay" if not self.to_edit.text().strip() else console_words(err))
         try:
             amount = parse_amount(self.amount.text(), self.currency, self.locale)
         except QenexError as err:
-            form.set_error("amount", err.message)
+            form.set_error("amount", console_words(err))
         start = _day(self.start.date())
         until = _day(self.until.date()) if self.has_end.isChecked() else None
         if until is not None and until < start:

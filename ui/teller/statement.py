@@ -19,7 +19,7 @@ from core.security.roles import Actor
 from core.teller.statement import SORTS, StatementFilter, Summary
 from ui.columns import Column
 from ui.dates import OptionalDateEdit, plural
-from ui.errors import show_error
+from ui.errors import show_error, console_words
 from ui.layout import sort_arrow, table_view
 from ui.lazy_model import LazyTableModel
 from ui.teller.amounts import parse_amount, show
@@ -143,7 +143,7 @@ class StatementPanel(QWidget):
             return replace(self.filter, date_from=self.date_from.value(), date_to=self.date_to.value(),
                            min_amount=low, max_amount=high, sort=self.sort.currentData()).checked()
         except QenexError as err:
-            self.error.setText(err.message)
+            self.error.setText(console_words(err))
             self.error.show()
             return None
 
@@ -219,7 +219,7 @@ class StatementPanel(QWidget):
 
     def _export_failed(self, err: Exception) -> None:
         if isinstance(err, QenexError):
-            self.error.setText(err.message)
+            self.error.setText(console_words(err))
             self.error.show()
         else:
             show_error(self, err)

@@ -14,15 +14,16 @@ class ApprovalRequest(Base):
     transfer (``transfer_id``) whose timeout is the request's expiry; approving posts it, rejecting voids it.
 
     ``kind``: transfer (above the maker's limit), gl (a person moves money on a GL account), correction,
-    freeze, close, hold_release, overdraft (a limit above the maker's; ``amount`` the limit asked). ``state``: pending, approved, rejected, expired, failed (approved but the
-    action could no longer be done; ``result`` says why).
+    freeze, close, hold_release, overdraft (a limit above the maker's; ``amount`` the limit asked). ``state``: pending, approved, rejected (by a
+    checker, or its held transfer voided by someone else), withdrawn (by its maker: the inbox's *Withdraw mine* or
+    voiding the held transfer), expired, failed (approved but the action could no longer be done; ``result`` says why).
     """
 
     __tablename__ = "approval_requests"
     __table_args__ = (
         CheckConstraint("kind in ('transfer','gl','correction','freeze','close','hold_release','overdraft')",
                         name="kind"),
-        CheckConstraint("state in ('pending','approved','rejected','expired','failed')", name="state"),
+        CheckConstraint("state in ('pending','approved','rejected','withdrawn','expired','failed')", name="state"),
         Index("ix_approval_requests_state_id", "state", "id"),
         Index("ix_approval_requests_account", "account"),
         Index("ix_approval_requests_maker_id", "maker", "id"),

@@ -1,6 +1,7 @@
 """Fraud tables: online feature state, the model registry, scores, alerts and labels.
 
-Feature state is bins per entity (card, counterparty, country) updated with atomic upserts, so
+Feature state is bins per entity: a card's in its fraud_cards row (written whole under a version check
+or the row's lock), counterparties' and countries' as fraud_bins rows updated with atomic upserts, so
 desks posting at once never lose an update and a restart loses nothing. Bin sums are statistics
 for features (floats), not money.
 """
@@ -15,7 +16,8 @@ from core.persistence.base import Base, BigId, UTCDateTime
 
 
 class FraudBin(Base):
-    """One time bin of one entity: grain 'q' (5 minutes), 'h' (hour) or 'd' (day); slot = time // grain."""
+    """One time bin of a counterparty or country (kind 'cp' | 'country'; a card's bins are in its fraud_cards
+    row since migration 0018): grain 'q' (5 minutes), 'h' (hour) or 'd' (day); slot = time // grain."""
 
     __tablename__ = "fraud_bins"
     __table_args__ = (CheckConstraint("grain in ('q','h','d')", name="grain"),)
@@ -44,12 +46,14 @@ class FraudSeen(Base):
 
 
 class FraudCard(Base):
-    """The time of each card's latest payment (for 'seconds since the last payment')."""
+    """A card's state: the time of its latest payment (for 'seconds since the last payment'; None when only a
+    label has reached it) and its 5-minute, hourly and daily bins as text (core.fraud.cardbins)."""
 
     __tablename__ = "fraud_cards"
 
     card: Mapped[str] = mapped_column(String(96), primary_key=True)
-    last_ts: Mapped[int] = mapped_column(BigInteger)
+    last_ts: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    bins: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class FraudModel(Base):
