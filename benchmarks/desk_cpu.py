@@ -1,47 +1,49 @@
 """The desk process's own CPU per transfer on the desk path, for quick before/after loops (issue 9).
 
-    python benchmarks/desk_cpu.py seed [--url URL] [--name NAME] [--customers 500] [--days 30]
+    python benchmarks/desk_cpu.py seed [--url URL] [--name NAME] [--customers 500] [--days 30] [--traffic-days 60]
     python benchmarks/desk_cpu.py run  [--url URL] [--name NAME] [-n 2000] [--warmup 100] [--profile FILE]
     python benchmarks/desk_cpu.py drop [--url URL] [--name NAME]
 
 ``seed`` makes a PostgreSQL database NAME (default ``desk_cpu_bank``) on the server of URL and seeds a small
-demo bank into it as ``benchmarks/desk.py`` does (its customers are kept in ``NAME.pickle`` in the temporary
-folder). ``run`` builds ``Services`` as a console does, pays every customer a salary (so few transfers bounce),
-posts ``--warmup`` transfers, then ``-n`` more from this one process, and prints one JSON line: the process CPU
-per transfer (user + system, ``resource.getrusage``), its system part, the wall time and the decision mix.
+demo bank into it as ``benchmarks/desk.py`` does (the bank and its story's next ``--traffic-days`` days of
+payments are kept in ``NAME.pickle`` in the temporary folder). ``run`` builds ``Services`` as a console does,
+pays every customer a salary (so few payments bounce), posts the story's next ``--warmup`` payments, then
+``-n`` more from this one process, each at the story's own time (as ``benchmarks/desk.py``), and prints one
+JSON line: the process CPU per transfer (user + system, ``resource.getrusage``), its system part, the wall
+time and the decision mix.
 ``--profile FILE`` writes a cProfile (thread CPU time) of the timed transfers. ``drop`` drops the database
 and removes the files.
 
-The business clock starts where the previous run's ended (plus three days), so repeated runs see the same
-customer pace instead of their own history. CPU per transfer is what to compare: on a shared machine run
+Each run takes up the story where the previous one stopped (the bank's time never goes back); when it runs
+out, seed again with more ``--traffic-days``. CPU per transfer is what to compare: on a shared machine run
 before/after back to back, several times (the code under test is the one on ``sys.path``: run it from each
-tree).
+tree; both must know the seeded database's schema).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import pickle
-import random
 import resource
 import shutil
 import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path.cwd()))
 
-from benchmarks.desk import DECISIONS, BusinessClock, _request, payday, seed_bank  # noqa: E402
+from benchmarks.desk import DECISIONS, StoryClock, payday, seed_bank  # noqa: E402
+from benchmarks.desk_story import continued  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _paths(name: str) -> tuple[Path, Path, Path]:
     folder = Path(tempfile.gettempdir())
-    return folder / f"{name}.pickle", folder / f"{name}.clock", folder / f"{name}-data"
+    return folder / f"{name}.pickle", folder / f"{name}.offset", folder / f"{name}-data"
 
 
 def _admin(url: str, sql: str) -> None:
@@ -54,23 +56,24 @@ def _admin(url: str, sql: str) -> None:
     engine.dispose()
 
 
-def seed(url: str, name: str, customers: int, days: int) -> None:
+def seed(url: str, name: str, customers: int, days: int, traffic_days: int) -> None:
     from sqlalchemy.engine import make_url
 
     _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin(url, f'CREATE DATABASE "{name}"')
-    state, _clock, data = _paths(name)
+    state, offset, data = _paths(name)
     data.mkdir(exist_ok=True)
     bank = make_url(url).set(database=name).render_as_string(hide_password=False)
-    people = seed_bank(bank, data, customers, days, print)
-    state.write_bytes(pickle.dumps((bank, str(data), people)))
+    demo = seed_bank(bank, data, customers, days, print)
+    state.write_bytes(pickle.dumps((bank, str(data), demo, continued(demo, traffic_days))))
+    offset.write_text("0")
 
 
 def drop(url: str, name: str) -> None:
     _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    state, clock, data = _paths(name)
+    state, offset, data = _paths(name)
     state.unlink(missing_ok=True)
-    clock.unlink(missing_ok=True)
+    offset.unlink(missing_ok=True)
     shutil.rmtree(data, ignore_errors=True)
 
 
@@ -87,29 +90,33 @@ def run(name: str, n: int, warmup: int, profile: str | None) -> dict:
     from core.persistence.db import make_engine
     from core.security.roles import Actor, Role
 
-    state, clock_file, _data = _paths(name)
-    bank, data, people = pickle.loads(state.read_bytes())
+    state, offset_file, _data = _paths(name)
+    bank, data, demo, traffic = pickle.loads(state.read_bytes())
+    offset = int(offset_file.read_text()) if offset_file.exists() else 0
+    if offset + warmup + n > len(traffic):
+        raise SystemExit(f"the story's {len(traffic):,} payments leave {len(traffic) - offset:,}: seed again with "
+                         "more --traffic-days")
+    story = iter(traffic[offset:offset + warmup + n])
     engine = make_engine(bank, pool_size=2)
     services = Services.build(Settings(database_url=bank, redis_url=None, data_dir=Path(data)), engine)
     try:
-        origin = datetime.now(timezone.utc)
-        if clock_file.exists():
-            origin = max(origin, datetime.fromisoformat(clock_file.read_text()))
-        clock = services.ledger.clock = BusinessClock(origin, time.time(), 6 * 3600)
+        clock = services.ledger.clock = StoryClock(datetime.now(timezone.utc))
         actor = Actor("tom", Role.TELLER, device=services.device)
-        ledger, rnd, tag = services.ledger, random.Random(1), uuid.uuid4().hex[:6]
+        ledger, tag = services.ledger, uuid.uuid4().hex[:6]
         counts = dict.fromkeys(DECISIONS, 0)
 
         def post(tid: str) -> str:
+            payment = next(story)
+            clock.at = payment.at
             try:
-                result = ledger.transfer(actor, _request(rnd, people, tid))
+                result = ledger.transfer(actor, payment.request(tid))
             except TransferDeclined:
                 return "decline"
             except QenexError:
                 return "refused"
             return result.fraud.decision if result.fraud is not None else "approve"
 
-        payday(ledger, people)
+        payday(ledger, [number for role, number in demo.numbers.items() if role[0] == "cust"])
         for i in range(warmup):
             post(f"{tag}-w{i}")
         profiler = None
@@ -125,7 +132,7 @@ def run(name: str, n: int, warmup: int, profile: str | None) -> dict:
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile)
-        clock_file.write_text((clock() + timedelta(days=3)).isoformat())
+        offset_file.write_text(str(offset + warmup + n))
     finally:
         services.close()
         engine.dispose()
@@ -140,12 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="desk_cpu_bank", help="the database seeded (default desk_cpu_bank)")
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--traffic-days", type=int, default=60, help="days of the story kept for runs (default 60)")
     parser.add_argument("-n", type=int, default=2000, help="timed transfers (default 2000)")
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--profile", help="write a cProfile of the timed transfers to this file")
     args = parser.parse_args(argv)
     if args.action == "seed":
-        seed(args.url, args.name, args.customers, args.days)
+        seed(args.url, args.name, args.customers, args.days, args.traffic_days)
     elif args.action == "drop":
         drop(args.url, args.name)
     else:
