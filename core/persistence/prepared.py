@@ -12,7 +12,8 @@ in the server, as for a cursor), the rows loaded by the same loaders, a server e
 ``psycopg.errors`` class. Statements are named ``_qx_N``, N unique in the process (psycopg names its own ``_pg3_N``).
 
 A connection in a transaction (not autocommit) gets the cursor's own ``execute``: psycopg opens the
-transaction there; so does one with psycopg's prepared statements turned off.
+transaction there; so does one with psycopg's prepared statements turned off, and every connection when the
+installed psycopg no longer has these pieces where 3.2 to 3.3 keep them.
 """
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from psycopg import errors, generators, pq
-from psycopg._queries import PostgresQuery  # noqa: PLC2701 - the cursor's own placeholder conversion (cached)
-from psycopg.adapt import Transformer
+from psycopg import errors, pq
+
+try:  # psycopg's own pieces; a psycopg that moved them gets the cursor's execute (slower, the same results)
+    from psycopg import generators
+    from psycopg._queries import PostgresQuery  # noqa: PLC2701 - the cursor's own placeholder conversion (cached)
+    from psycopg.adapt import Transformer
+except ImportError:  # pragma: no cover - depends on the installed psycopg
+    PostgresQuery = None  # type: ignore[assignment,misc]
 
 MAX_PREPARED = 64  # per connection; the least recently used is deallocated beyond it
 _FATAL = pq.ExecStatus.FATAL_ERROR
@@ -43,7 +49,7 @@ def run(cur: psycopg.Cursor, sql: str, params: Sequence[Any] = ()) -> list[tuple
     ``cur.execute``.
     """
     conn = cur.connection
-    if not conn.autocommit or conn.prepare_threshold is None:
+    if not conn.autocommit or conn.prepare_threshold is None or PostgresQuery is None:
         cur.execute(sql, params)
         return cur.fetchall() if cur.pgresult is not None and cur.pgresult.status == _ROWS else []
     tx = _transformers.get(cur)

@@ -94,3 +94,11 @@ def test_in_a_transaction_the_cursor_runs_it(pg_engine):
         assert cur.connection.info.transaction_status == pq.TransactionStatus.INTRANS  # psycopg's BEGIN
         assert prepared.run(cur, "CREATE TEMP TABLE qx_v (id int)") == []
         assert _ours(cur) == []
+
+
+def test_a_psycopg_without_these_pieces_gets_the_cursors_execute(pg_engine, monkeypatch):
+    """psycopg's private placeholder conversion moved in a later release: the same rows, through the cursor."""
+    monkeypatch.setattr(prepared, "PostgresQuery", None)
+    with _cursor(pg_engine) as cur:
+        rows = prepared.run(cur, "SELECT %s::bigint, x FROM generate_series(1, %s) x", [7, 3])
+        assert rows == [(7, 1), (7, 2), (7, 3)] and _ours(cur) == []
