@@ -1,4 +1,4 @@
-"""Related alerts and transfers: what shares the alert's card, counterparty, beneficiary or device.
+"""Related alerts and transfers: what shares the alert's payer, counterparty, beneficiary or device.
 
 Alerts are found through ``fraud_alert_links`` (one index look-up per entity). Transfers paying the same
 beneficiary account come from the ledger's entries (indexed by account); transfers naming the same
@@ -18,7 +18,9 @@ from core.persistence.models import Account, AlertLink, Entry, FraudAlert, Trans
 
 _LINK, _AL = AlertLink.__table__, FraudAlert.__table__
 _A, _E, _T = Account.__table__, Entry.__table__, Transfer.__table__
-KINDS = {"card": "same card", "counterparty": "same counterparty", "beneficiary": "same beneficiary",
+# "card" is the fraud screen's name for the paying customer in one currency (core.fraud.txn.card_key): a desk
+# transfer has no card, so staff read it as the payer (QA7 #6: a desk transfer was "linked: same card")
+KINDS = {"card": "same payer", "counterparty": "same counterparty", "beneficiary": "same beneficiary",
          "device": "same device"}
 LIMIT = 25
 

@@ -131,6 +131,15 @@ def test_detail_shows_the_customer_normal_and_related_items(desk, ledger, hold, 
     assert d.events[0].kind == "raised"
 
 
+def test_two_alerts_of_one_payer_are_linked_as_the_same_payer_not_card(desk, hold):
+    """QA7 #6: a desk transfer has no card; the fraud screen's 'card' (the paying customer in a currency) is
+    the payer to staff."""
+    first = hold(400_00, counterparty="MULE-1", channel="desk")
+    second = hold(500_00, counterparty="MULE-2", channel="desk")
+    d = desk.detail(ANNA, alert_id(desk, second))
+    assert [(r.alert.transfer_id, r.shared) for r in d.related_alerts] == [(first, ("same beneficiary", "same payer"))]
+
+
 def test_chart_data(desk, hold):
     aid = alert_id(desk, hold())
     desk.dispose(ANNA, aid, Decision("confirmed", note="fraud"))
