@@ -17,8 +17,7 @@ one ``map(float, ...)``; a payment re-writes only its three bins' text, the othe
 """
 from __future__ import annotations
 
-from core.fraud.features import is_outlier
-from core.fraud.state import HOUR_BINS, QUARTER_BINS, RATIO
+from core.fraud.state import HOUR_BINS, QUARTER_BINS, count_payment
 from core.fraud.txn import DAY, HOUR, QUARTER
 
 GRAINS = ("q", "h", "d")
@@ -77,21 +76,7 @@ class CardBins:
     def add_payment(self, ts: int, amount: float, row: list[float]) -> None:
         """Count a payment at ``ts`` (epoch seconds) of ``amount`` (major units) whose feature row is ``row``,
         as MemoryStore.add_transaction counts it in the card's bins."""
-        b = self._bin("q", ts // QUARTER)
-        b[0] += 1
-        b[1] += amount
-        b = self._bin("h", ts // HOUR)
-        b[0] += 1
-        b[1] += amount
-        b = self._bin("d", ts // DAY)
-        b[0] += 1
-        b[1] += amount
-        b[2] += amount * amount
-        if is_outlier(row):
-            b[4] += 1
-            b[5] += amount
-            if row[RATIO] > b[6]:
-                b[6] = row[RATIO]
+        count_payment(self._bin("q", ts // QUARTER), self._bin("h", ts // HOUR), self._bin("d", ts // DAY), amount, row)
 
     def add_fraud(self, day: int, delta: int) -> None:
         """A fraud label arrived (+1) or was withdrawn (-1) for a payment of day ``day`` (ts // DAY)."""

@@ -25,6 +25,24 @@ def day_bins_kept(delay_days: int) -> int:
     return delay_days + 32
 
 
+def count_payment(q: list[float], h: list[float], d: list[float], amount: float, row: list[float]) -> None:
+    """Count a payment of ``amount`` (major units) whose feature row is ``row`` in its card's 5-minute, hourly
+    and daily bins (lists: n, total[, sumsq, frauds, outliers, outlier_total, max_ratio]); MemoryStore and the
+    database's card rows (core.fraud.cardbins) count alike."""
+    q[0] += 1
+    q[1] += amount
+    h[0] += 1
+    h[1] += amount
+    d[0] += 1
+    d[1] += amount
+    d[2] += amount * amount
+    if is_outlier(row):
+        d[4] += 1
+        d[5] += amount
+        if row[RATIO] > d[6]:
+            d[6] = row[RATIO]
+
+
 class StateStore(Protocol):
     """What the replay needs from a store (MemoryStore; DatabaseStore takes a connection first)."""
 
@@ -106,21 +124,9 @@ class MemoryStore:
         """Count ``tx`` (whose feature row is ``row``) in its card's, counterparty's and country's bins."""
         card, ts, amount = tx.card, tx.ts, tx.amount
         d = ts // DAY
-        b = _bin(self.card_q, card, ts // QUARTER, QUARTER_BINS)
-        b[0] += 1
-        b[1] += amount
-        b = _bin(self.card_h, card, ts // HOUR, HOUR_BINS)
-        b[0] += 1
-        b[1] += amount
-        b = _bin(self.card_d, card, d, self.keep_days)
-        b[0] += 1
-        b[1] += amount
-        b[2] += amount * amount
-        if is_outlier(row):
-            b[4] += 1
-            b[5] += amount
-            if row[RATIO] > b[6]:
-                b[6] = row[RATIO]
+        count_payment(_bin(self.card_q, card, ts // QUARTER, QUARTER_BINS),
+                      _bin(self.card_h, card, ts // HOUR, HOUR_BINS), _bin(self.card_d, card, d, self.keep_days),
+                      amount, row)
         if tx.counterparty is not None:
             b = _bin(self.cp_d, tx.counterparty, d, self.keep_days)
             b[0] += 1
