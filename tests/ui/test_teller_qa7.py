@@ -72,3 +72,23 @@ def test_cash_marks_an_unknown_account_with_the_amount_error(qtbot, services, ba
     assert "at most 2 decimals" in cash.field_errors()["amount"]
     qtbot.waitUntil(lambda: "account" in cash.field_errors())
     assert cash.dialog is None
+
+
+def test_first_down_in_the_search_box_chooses_the_first_match(qtbot, services, bank, teller):
+    """QA7 #5: "choose one (↓ or click)": the first ↓ moves to the list and chooses its first match."""
+    page = _page(qtbot, services, teller)
+    finder = page.finder
+    qtbot.keyClicks(finder.search, "grace hoper")  # a near match: nothing opens by itself
+    qtbot.waitUntil(lambda: "none is exact" in finder.caption.text())
+    assert page.selected_number is None
+    finder.search.setFocus()
+    qtbot.keyClick(finder.search, Qt.Key.Key_Down)
+    assert finder.hits.hasFocus() and finder.hits.currentIndex().row() == 0
+    qtbot.waitUntil(lambda: page.selected_number == bank[1])
+    # ↓ typed before the search ran: the first match is chosen once it arrives
+    finder.search.setFocus()
+    finder.search.clear()
+    qtbot.keyClicks(finder.search, "alan turin")
+    qtbot.keyClick(finder.search, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: page.selected_number == bank[2])
+    assert finder.hits.hasFocus()
