@@ -92,3 +92,18 @@ def test_first_down_in_the_search_box_chooses_the_first_match(qtbot, services, b
     qtbot.keyClick(finder.search, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: page.selected_number == bank[2])
     assert finder.hits.hasFocus()
+
+
+def test_standing_instruction_marks_an_unknown_payee_with_the_amount_error(qtbot, services, bank, teller):
+    page = _page(qtbot, services, teller)
+    _select(qtbot, page, bank[0])
+    page.tabs.setCurrentIndex(next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == "Standing"))
+    dialog = page.standing_panel.add_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.to_edit, UNKNOWN)
+    qtbot.keyClicks(dialog.amount, "1.234")
+    qtbot.keyClick(dialog.amount, Qt.Key.Key_Return)
+    assert "at most 2 decimals" in dialog.form.field_errors()["amount"]
+    qtbot.waitUntil(lambda: "to" in dialog.form.field_errors())
+    assert dialog.confirm is None
+    dialog.reject()
