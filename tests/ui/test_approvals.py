@@ -129,10 +129,38 @@ def test_the_maker_withdraws_a_request_from_their_inbox(qtbot, services, bank, t
     mine.table.selectRow(0)
     assert mine.withdraw_button.isVisible() and mine.withdraw_button.isEnabled()
     qtbot.keyClick(mine, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    # QA7 #4: it cannot be undone, so it asks first: Escape keeps the request, Enter withdraws it
+    qtbot.waitUntil(lambda: mine.dialog is not None and mine.dialog.isVisible())
+    assert "#" in mine.dialog.text("Requests") and mine.dialog.confirm_button.text() == "&Withdraw"
+    qtbot.keyClick(mine.dialog, Qt.Key.Key_Escape)
+    assert not mine.dialog.isVisible() and services.approvals.list(teller, "waiting")
+    mine.withdraw_button.click()
+    qtbot.waitUntil(lambda: mine.dialog.isVisible())
+    qtbot.keyClick(mine.dialog.confirm_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "withdrawn (held funds released)" in mine.result_label.text())
     assert "rejected" not in mine.result_label.text()  # QA4 #12: the maker withdrew it; nobody rejected it
     qtbot.waitUntil(lambda: mine.model.rowCount() == 0)
     assert services.ledger.balance(teller, bank[0]).available == 1_000_00
+
+
+def test_the_subtitle_and_last_column_follow_the_view(qtbot, services, bank, teller):
+    """QA7 #3: the teller's "Decided, withdrawn or expired" view says so and shows when each was decided."""
+    services.approvals.set_limit(SYSTEM_ACTOR, "teller", "USD", 10_00)
+    services.ledger.transfer(teller, TransferRequest("v1", bank[0], bank[1], 50_00, "USD"))
+    request = services.approvals.list(teller, "waiting")[0]
+    services.approvals.withdraw_many(teller, [request.id], "")
+    mine = _inbox(qtbot, services, teller, 0)
+    assert "waiting" in mine.hint_label.text()
+    mine.show_filter.setCurrentIndex(mine.show_filter.findData("decided"))
+    qtbot.waitUntil(lambda: mine.model.rowCount() == 1)
+    assert "waiting" not in mine.hint_label.text() and "withdrew" in mine.hint_label.text()
+    last = mine.model.columnCount() - 1
+    assert mine.model.headerData(last, Qt.Orientation.Horizontal) == "Decided"
+    assert mine.model.index(0, last).data()[:4].isdigit()  # when it was withdrawn, not empty
+    mine.show_filter.setCurrentIndex(mine.show_filter.findData("waiting"))
+    qtbot.waitUntil(lambda: mine.model.rowCount() == 0)
+    assert mine.model.headerData(mine.model.columnCount() - 1, Qt.Orientation.Horizontal) == "Time left"
+    assert "waiting for a supervisor" in mine.hint_label.text()
 
 
 def test_an_overdraft_request_is_shown_as_a_credit_decision(qtbot, services, bank, teller):

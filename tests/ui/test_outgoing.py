@@ -217,3 +217,27 @@ def test_an_order_sent_for_approval_tells_the_teller_when_decided(qtbot, service
     page.refresh()
     qtbot.waitUntil(lambda: form.status.text().startswith("Rejected by sam: beneficiary not verified."))
     assert "Nothing was sent" in form.status.text()
+
+
+def test_order_receipt_goes_off_once_the_form_is_edited_or_wrong(qtbot, services, eur_account, teller):
+    """QA7 #1: "Print receipt" only prints the order the result line describes: off once the form is edited or
+    shows an error."""
+    form = _form(qtbot, services, teller)
+    _eur(form, eur_account)
+
+    def send() -> None:
+        _type(qtbot, form, name="Max Muster", iban="DE89 3704 0044 0532 0130 00", amount="10")
+        qtbot.keyClick(form.fields["amount"], Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: form.dialog is not None and form.dialog.isVisible())
+        with qtbot.waitSignal(form.posted):
+            qtbot.keyClick(form.dialog.confirm_button, Qt.Key.Key_Return)
+        assert form.receipt_button.isEnabled()
+
+    send()
+    qtbot.keyClicks(form.fields["name"], "Erika")
+    assert not form.receipt_button.isEnabled() and form.last is None
+    send()
+    form.fields["amount"].setText("1.234")  # programmatic: only the error can switch it off
+    form.submit()
+    assert "amount" in form.field_errors()
+    assert not form.receipt_button.isEnabled() and form.last is None

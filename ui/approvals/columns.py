@@ -27,6 +27,34 @@ def _left(r: ApprovalView) -> str:
     return duration(max((r.expires_at - datetime.now(timezone.utc)).total_seconds(), 0.0))
 
 
+def _decided(r: ApprovalView) -> str:
+    """When a request was decided or withdrawn (an expired one: when its time ran out), local time; empty while
+    it waits."""
+    if r.state == "pending":
+        return ""
+    when = r.decided_at or r.expires_at
+    return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else ""
+
+
+# the last column follows the view chosen (QA7 #3): time left while waiting, when decided after
+LAST_COLUMN = {
+    "waiting": Column("Time left", _left, align_right=True),
+    "decided": Column("Decided", _decided),
+    "all": Column("Time left or decided", lambda r: _left(r) if r.state == "pending" else _decided(r)),
+}
+
+
+HINTS = {  # the subtitle of each view (SHOW), for a checker (True) and for a maker (False) (QA7 #3)
+    True: {"waiting": "Four eyes: what waits for a second person, the funds held meanwhile. The maker never "
+                      "approves their own.",
+           "decided": "Requests already approved, rejected, withdrawn by their maker or expired, and when.",
+           "all": "Every request: those waiting for a second person and those already decided."},
+    False: {"waiting": "Your requests waiting for a supervisor's approval.",
+            "decided": "Your requests a supervisor decided, that you withdrew or that expired, and when.",
+            "all": "All your requests: waiting for a supervisor's approval or already decided."},
+}
+
+
 SHORT_KIND = {"transfer": "Transfer", "gl": "GL movement", "correction": "Correction", "freeze": "Freeze",
               "close": "Closure", "hold_release": "Hold release",
               "overdraft": "Overdraft"}
@@ -43,10 +71,11 @@ REQUEST_COLUMNS = (  # what each request is about in full: the checker's view be
 )
 
 
-def request_columns(fraud_details: bool) -> tuple[Column, ...]:
+def request_columns(fraud_details: bool, view: str = "waiting") -> tuple[Column, ...]:
     """The inbox's columns: the fraud score only for those who see fraud details (core leaves it out for the
-    others, e.g. a teller looking at their own requests)."""
-    return REQUEST_COLUMNS if fraud_details else tuple(c for c in REQUEST_COLUMNS if c.title != "Score")
+    others, e.g. a teller looking at their own requests); the last one follows ``view`` (``SHOW`` keys)."""
+    columns = REQUEST_COLUMNS[:-1] + (LAST_COLUMN.get(view, REQUEST_COLUMNS[-1]),)
+    return columns if fraud_details else tuple(c for c in columns if c.title != "Score")
 
 
 def activity_columns(currency: str) -> tuple[Column, ...]:

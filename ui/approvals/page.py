@@ -23,7 +23,7 @@ from core.approvals import ApprovalDetail, ApprovalView
 from core.errors import QenexError
 from core.ledger.money import format_minor
 from core.security.roles import Actor, Permission
-from ui.approvals.columns import request_columns, state_word
+from ui.approvals.columns import HINTS, request_columns, state_word
 from ui.approvals.detail import RequestDetail
 from ui.errors import console_words, show_error
 from ui.layout import button_row, card, page_header, table_view
@@ -108,10 +108,10 @@ class ApprovalsPage(QWidget):
             self.result_label.setText("These are your requests. A supervisor other than you approves or rejects "
                                       "them; until then the money is reserved, not posted.")
 
-        hint = ("Four eyes: what waits for a second person, the funds held meanwhile. The maker never approves "
-                "their own." if self.decider else "Your requests waiting for a supervisor's approval.")
+        header = page_header("Approvals", HINTS[self.decider]["waiting"])
+        self.hint_label = header.findChild(QLabel, "pageHint")  # follows the view chosen (QA7 #3)
         top = QHBoxLayout()
-        top.addWidget(page_header("Approvals", hint), 1)
+        top.addWidget(header, 1)
         top.addWidget(show_label, 0, Qt.AlignmentFlag.AlignBottom)
         top.addWidget(self.show_filter, 0, Qt.AlignmentFlag.AlignBottom)
         left = QVBoxLayout()
@@ -173,7 +173,8 @@ class ApprovalsPage(QWidget):
         if seq != self._seq:
             return
         chosen = set(self.selected_ids())
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, request_columns(self.fraud_details, self.state))  # Time left, or when decided
+        self.hint_label.setText(HINTS[self.decider][self.state])
         words = {"waiting": "waiting", "decided": "decided", "all": "in all"}[self.state]
         more = f" (the first {len(rows)} shown)" if total > len(rows) else ""
         self.count_label.setText(f"{counted(total, 'request')} {words}{more}")
@@ -332,11 +333,24 @@ class ApprovalsPage(QWidget):
         self.dialog.open()
 
     def withdraw_selected(self) -> None:
-        """Take back the selected requests of one's own (each on its own, a result for each)."""
-        mine = [r.id for r in self.selected() if r.state == "pending" and r.maker == self.actor.username]
-        if self._busy or not mine:
+        """Ask first (Enter withdraws, Escape keeps them: it cannot be undone, QA7 #4), then take back the selected
+        requests of one's own (each on its own, a result for each)."""
+        chosen = [r for r in self.selected() if r.state == "pending" and r.maker == self.actor.username]
+        if self._busy or not chosen or (self.dialog is not None and self.dialog.isVisible()):
             return
-        svc, actor, note = self.approvals, self.actor, self.note.text() if self.decider else ""
+        mine, note = [r.id for r in chosen], self.note.text() if self.decider else ""
+        rows = [("Requests", ", ".join(f"#{r.id} {r.kind_text.lower()}" for r in chosen[:6])
+                 + (f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""))]
+        self.dialog = ConfirmDialog(self, "Withdraw", rows, "Nothing is carried out and money held for these "
+                                    "requests is released; to do it after all, make the request again.",
+                                    lambda: self._withdraw(mine, note), confirm_text="&Withdraw")
+        self.dialog.finished.connect(lambda _r: self.table.setFocus())
+        self.dialog.open()
+
+    def _withdraw(self, mine: list[int], note: str) -> None:
+        if self._busy:
+            return
+        svc, actor = self.approvals, self.actor
         self._busy = True
         self._update_buttons()
 

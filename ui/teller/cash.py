@@ -80,6 +80,7 @@ class CashForm(LedgerForm):
         self.clear()
         account, amount = self.check_account("account"), self.check_money()
         if not (account and amount):
+            self.look_up({"account": account})  # an unknown account shows with the other errors (QA7 #2)
             return
         minor, code = amount
         # core says whether this cash needs the customer's ID document (with the day's running total) and checks
@@ -112,6 +113,7 @@ class CashForm(LedgerForm):
         open_ = [s for s in sessions if s.status == "open"]
         if not open_:
             self.no_drawer = True  # the message goes once a drawer opens (drawer_changed)
+            self.forget_receipt()  # the line no longer describes the last posting (QA7 #1)
             self.set_status(f"You have no open {code} cash drawer, so no cash can be taken or paid: open one on the "
                             "Drawer tab first. Nothing was posted.", ok=False)
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
@@ -66,6 +66,7 @@ class Finder(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self._run_search)
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._enter)
+        self.search.installEventFilter(self)  # ↓ moves to the list and chooses its first row (QA7 #5)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
         self.caption = QLabel("All accounts — customer accounts first", objectName="muted", wordWrap=True)
         self.caption.setBuddy(self.search)
@@ -211,12 +212,38 @@ class Finder(QWidget):
             self.hits.selectionModel().clearCurrentIndex()
             self.hits.clearSelection()
             self.picked.emit(None)
+        if getattr(self, "_down_pending", False):  # ↓ was pressed before the search ran
+            self._down_pending = False
+            self._down()
 
     def _hit_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self.stack.currentWidget() is not self.hits:
             return
         hit = self.hits_model.row_object(current.row()) if current.isValid() else None
         self.picked.emit(None if hit is None else Pick(hit.customer_id, hit.account))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Down and not event.modifiers()):
+            self._down()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _down(self) -> None:
+        """↓ in the search box: to the list shown (the hits of the search that was typed, else the accounts), its
+        first row chosen unless one already is; Enter there opens it, ↓ again moves on."""
+        if self._timer.isActive():  # typed but not searched yet: the list must be the one for what was typed
+            self._timer.stop()
+            self._down_pending = len(self.search.text().strip()) >= 2  # set first: the answer may come at once
+            self._run_search()
+            if self._down_pending:
+                return  # done once the hits arrive (_found)
+        view = self.stack.currentWidget()
+        if view.model().rowCount() == 0:
+            return
+        view.setFocus()
+        if not view.currentIndex().isValid():
+            view.selectRow(0)
 
     def _enter(self) -> None:
         self._timer.stop()

@@ -19,6 +19,7 @@ from app.services import Services
 from app.tasks import DatabaseWatch, Op
 from core.errors import DatabaseUnavailable, QenexError, Refusals
 from core.ledger import money, numbers
+from core.ledger.errors import AccountNotFound
 from core.ledger.views import TransferResult
 from core.security.roles import Actor
 from ui.forms import InlineForm
@@ -116,6 +117,40 @@ class LedgerForm(InlineForm):
 
     def _input_changed(self) -> None:
         self._request_id = None  # different input: a new transfer, so a new idempotency key
+        # the form no longer shows what the result line describes: "Print receipt" must not print the
+        # previous transaction next to a different amount (QA7 #1)
+        self.forget_receipt()
+
+    def set_error(self, key: str, message: str) -> None:
+        """Any wrong field (local check or core's refusal): no receipt of an earlier transaction (QA7 #1)."""
+        self.forget_receipt()
+        super().set_error(key, message)
+
+    def look_up(self, accounts: dict[str, str | None]) -> None:
+        """Other fields are wrong, so nothing is previewed: still look the typed accounts up on the worker and
+        mark the unknown ones, so every wrong field shows at once, not one per attempt (QA7 #2)."""
+        accounts = {key: number for key, number in accounts.items() if number}
+        if not accounts:
+            return
+        teller, actor = self.services.teller, self.actor
+
+        def work(_task: object) -> dict[str, QenexError]:
+            unknown: dict[str, QenexError] = {}
+            for key, number in accounts.items():
+                try:
+                    teller.account(actor, number)
+                except AccountNotFound as err:
+                    unknown[key] = err
+                except QenexError:
+                    pass  # not the look-up's to say: the review refuses it the usual way
+            return unknown
+
+        def show(unknown: dict[str, QenexError]) -> None:
+            for key, err in unknown.items():  # only if the field still holds that account, unmarked
+                if _same_account(self.text(key), accounts[key]) and self.errors[key].isHidden():
+                    self.set_error(key, console_words(err))
+
+        Op(self, work).success(show).failure(lambda _err: None).run_in_background()
 
     def text(self, key: str) -> str:
         widget = self.fields[key]

@@ -103,6 +103,17 @@ class OutgoingForm(InlineForm):
 
     def _input_changed(self) -> None:
         self._request_id = None
+        self._forget_order()  # edited: "Print receipt" never prints the previous order (QA7 #1)
+
+    def _forget_order(self) -> None:
+        self.last = None
+        if getattr(self, "receipt_button", None) is not None:  # not yet while the form is being built
+            self.receipt_button.setEnabled(False)
+
+    def set_error(self, key: str, message: str) -> None:
+        """Any wrong field (local check or refusal): no receipt of an earlier order (QA7 #1)."""
+        self._forget_order()
+        super().set_error(key, message)
 
     def print_receipt(self) -> None:
         """The receipt of the last order's transfer: amount, fee and total debited (``core.teller`` receipts)."""

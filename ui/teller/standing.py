@@ -15,6 +15,7 @@ from app.services import Services
 from app.tasks import Op
 from core.errors import QenexError
 from core.ledger import numbers
+from core.ledger.errors import AccountNotFound
 from core.security.roles import Actor, Permission
 from core.teller.standing import InstructionView, RunView
 from ui.columns import Column
@@ -327,8 +328,8 @@ class AddStandingDialog(QDialog):
         until = _day(self.until.date()) if self.has_end.isChecked() else None
         if until is not None and until < start:
             form.set_error("valid_until", f"the last date must be on or after the first due date ({start})")
-            return
-        if to is None or amount is None:
+        if to is None or amount is None or form.field_errors():
+            self._look_up(to)  # an unknown payee shows with the other errors, not on the next attempt (QA7 #2)
             return
         frequency, description = self.frequency.currentData(), self.description.text()
         teller, actor, account = self.services.teller, self.actor, self.account
@@ -338,6 +339,32 @@ class AddStandingDialog(QDialog):
                              standing.funding_warning(actor, account, amount))).success(
             lambda found: self._confirm(found, to, amount, frequency, start, until, description)).failure(
             lambda err: (self.review_button.setEnabled(True), self.form.show_failure(err, "to"))).run_in_background()
+
+    def _look_up(self, to: str | None) -> None:
+        """Other fields are wrong, so nothing is reviewed: still look the payee up on the worker and mark it if
+        there is no such account."""
+        if to is None:
+            return
+        teller, actor = self.services.teller, self.actor
+
+        def work(_task: object) -> QenexError | None:
+            try:
+                teller.account(actor, to)
+            except AccountNotFound as err:
+                return err
+            except QenexError:
+                pass  # not the look-up's to say: the review refuses it the usual way
+            return None
+
+        def show_it(err: QenexError | None) -> None:
+            try:  # only if the field still holds that account, unmarked
+                same = numbers.validate(self.to_edit.text()) == to
+            except QenexError:
+                same = False
+            if err is not None and same and "to" not in self.form.field_errors():
+                self.form.set_error("to", console_words(err))
+
+        Op(self, work).success(show_it).failure(lambda _err: None).run_in_background()
 
     def _confirm(self, found: tuple, to: str, amount: int, frequency: str, start: date, until: date | None,
                  description: str) -> None:

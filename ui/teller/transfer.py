@@ -49,8 +49,10 @@ class TransferForm(LedgerForm):
         debit, credit, amount = self.check_account("from"), self.check_account("to"), self.check_money()
         if debit and credit and debit == credit:
             self.set_error("to", "the destination must differ from the source account")
+            self.look_up({"from": debit})
             return
         if not (debit and credit and amount):
+            self.look_up({"from": debit, "to": credit})  # an unknown account shows with the other errors (QA7 #2)
             return
         minor, code = amount
         req = TransferRequest(id=self.request_id(), debit=debit, credit=credit, amount=minor, currency=code,
