@@ -57,3 +57,12 @@ def test_fraud_reasons_count_payments_in_the_right_number():
     assert TEMPLATES["card_outliers"](row, tx, "USD").startswith("1 unusually large payment by this customer")
     assert "had 1 confirmed fraud in 30 days" in TEMPLATES["known_fraud"](row, tx, "USD")
     assert TEMPLATES["velocity"](row, tx, "USD").startswith("1 payment by this customer within the hour")
+
+
+def test_the_velocity_rule_counts_one_payment_as_one():
+    from core.fraud import rules
+    from core.fraud.config import FraudConfig
+
+    hit, = rules.check(FraudConfig(velocity_limit_1h=0), counterparty=None, country=None, amount=1, currency="USD",
+                       exponent=2, payments_last_hour=1, channel="card")
+    assert hit.reason == "1 payment on this card within an hour (limit 0)"
