@@ -4,7 +4,7 @@ QA: the decide dialog's *Confirm fraud* and *Escalate*, and the reason dialogs (
 order, reassign), were clickable with their required note empty; core (or a late check) refused afterwards.
 Every such dialog now keeps its action button disabled while ``missing()`` returns a sentence, shows that sentence
 under the field (``hint``) and as the button's tooltip, and turns the button on as soon as what is typed passes
-the same rule core applies (``core.reasons`` for a decision's reason, a non-empty note for a fraud decision).
+the same rule core applies (``core.reasons`` for a decision's reason, also a fraud decision's note: ``note_missing``).
 The dialog's own check on OK stays (Ctrl+Enter in a note): it refuses inline with the same sentence.
 """
 from __future__ import annotations
@@ -27,6 +27,20 @@ def reason_missing(text: str, what: str = "the reason") -> str:
         return ""
     said = "Type" if not text.strip() else "Keep typing"
     return f"{said} {what}: {reasons.RULE} (required; it is audited)."
+
+
+def note_missing(text: str, what: str) -> str:
+    """The sentence for a fraud decision's note (``what``: "reassigning an alert", "resolving a case" ...) that
+    core's ``claims.require_reason`` would refuse ("" when it passes): the same ``core.reasons`` rule."""
+    from core.cases import claims
+    from core.errors import QenexError
+
+    try:
+        claims.require_reason(text, what)
+    except QenexError:
+        said = "Type" if not text.strip() else "Keep typing"
+        return f"{said} the note for {what}: {reasons.RULE} (required; it is audited)."
+    return ""
 
 
 def hint_label() -> QLabel:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, or_, select, update
 
 from core.cases import live, timeline
 from core.cases.claims import fetch as fetch_alert
-from core.cases.claims import require_note
+from core.cases.claims import require_note, require_reason
 from core.cases.errors import CaseClosed, CaseNotFound
 from core.cases.holds import touch_case as _touch
 from core.cases.queue import id_in
@@ -162,7 +162,7 @@ def close(conn: Connection, actor: str, case_id: int, outcome: str, text: str, n
     if outcome not in OUTCOMES:
         raise ValidationError(f"a case is resolved as one of {', '.join(OUTCOMES)} (or confirmed, false-positive, "
                               f"inconclusive), not {outcome.lower()!r}")
-    body = require_note(text, "resolving a case")
+    body = require_reason(text, "resolving a case")
     case = require_active(conn, case_id)
     waiting = list(conn.scalars(select(_AL.c.id).where(_AL.c.case_id == case_id, _AL.c.status != "closed")
                                 .order_by(_AL.c.id)))
@@ -178,7 +178,7 @@ def close(conn: Connection, actor: str, case_id: int, outcome: str, text: str, n
 
 
 def reopen(conn: Connection, actor: str, case_id: int, text: str, now: datetime) -> CaseView:
-    body = require_note(text, "reopening a case")
+    body = require_reason(text, "reopening a case")
     case = get(conn, case_id)
     if case.status != "resolved":
         raise ValidationError(f"case #{case_id} is {case.status}; only a resolved case is reopened")
@@ -191,7 +191,7 @@ def reopen(conn: Connection, actor: str, case_id: int, text: str, now: datetime)
 
 def merge(conn: Connection, actor: str, target_id: int, source_id: int, text: str, now: datetime) -> CaseView:
     """Move ``source_id``'s alerts, notes and files into ``target_id``; the source is marked merged."""
-    body = require_note(text, "merging cases")
+    body = require_reason(text, "merging cases")
     if target_id == source_id:
         raise ValidationError("a case cannot be merged into itself")
     target, source = require_active(conn, target_id), get(conn, source_id)

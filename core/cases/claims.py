@@ -163,7 +163,7 @@ def renew(conn: Connection, username: str, now: datetime) -> int:
 
 def reassign(conn: Connection, actor: Actor, alert_id: int, to_user: str, note: str, now: datetime) -> Any:
     """Hand the alert to ``to_user``; needs a note. Its holder may hand it on; a supervisor may move any."""
-    note = require_note(note, "reassigning an alert")
+    note = require_reason(note, "reassigning an alert")
     row = fetch(conn, alert_id)
     if row.status == "closed":
         raise AlertClosed(f"alert #{alert_id} is already closed", alert_id=alert_id)
@@ -197,6 +197,17 @@ def require_note(note: str | None, what: str) -> str:
     if len(text) > MAX_NOTE:
         raise ValidationError(f"a note has at most {MAX_NOTE} characters ({len(text)} given)")
     return text
+
+
+def require_reason(note: str | None, what: str) -> str:
+    """The note a decision needs (confirming fraud, escalating, suppressing a rule, reassigning, raising an
+    alert by hand, resolving/reopening/merging a case): non-empty (``require_note``) and saying why by the one
+    rule for a decision's reason (``core.reasons``: at least 10 characters and 2 words), else NoteRequired."""
+    from core import reasons
+    from core.cases.errors import NoteRequired
+
+    text = require_note(note, what)
+    return reasons.check(text, f"the note for {what}", field="note", error=NoteRequired, max_chars=MAX_NOTE)
 
 
 def _unclaim(conn: Connection, alert_id: int, username: str, now: datetime) -> None:

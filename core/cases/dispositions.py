@@ -7,7 +7,8 @@
 | inconclusive | INCONCLUSIVE | stays held | open: snoozed until a date (due its SLA after), or back in the queue | none |
 | escalate | — | stays held | escalated to a supervisor | none |
 
-Confirmed fraud and escalation need a note. Confirmed fraud may also ask a supervisor to freeze the
+Confirmed fraud and escalation need a note that says why (``claims.require_reason``: the
+``core.reasons`` rule, at least 10 characters and 2 words). Confirmed fraud may also ask a supervisor to freeze the
 payer's account (four eyes: ``core.cases.freeze``); a false positive may suppress one rule for the card or
 counterparty (``core.cases.suppressions``). Every disposition is audited, written to the alert's
 timeline, and recorded as a fraud label at once (``core.fraud.labels.record_labels``), so the screen's
@@ -99,7 +100,7 @@ def check(decision: Decision, now: datetime) -> str:
     """Validate a decision before anything is read or written; returns the normalized outcome."""
     outcome = decision.normalized()
     if outcome in ("confirmed", "escalate"):
-        claims.require_note(decision.note, "confirming fraud" if outcome == "confirmed" else "escalating")
+        claims.require_reason(decision.note, "confirming fraud" if outcome == "confirmed" else "escalating")
     elif decision.note and len(decision.note) > claims.MAX_NOTE:
         claims.require_note(decision.note, "a disposition")
     if decision.snooze_until is not None:

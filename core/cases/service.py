@@ -132,7 +132,7 @@ class FraudDesk:
     def reassign(self, actor: Actor, alert_id: int, to_user: str, note: str) -> AlertRow:
         """Hand an alert to another analyst (a note is required)."""
         self._authorize(actor, Permission.ALERT_DISPOSITION, f"alert:{alert_id}")
-        claims.require_note(note, "reassigning an alert")
+        claims.require_reason(note, "reassigning an alert")
 
         def work(conn: Connection, now: datetime) -> AlertRow:
             before = claims.holder(claims.fetch(conn, alert_id), now)
@@ -200,7 +200,7 @@ class FraudDesk:
     def raise_manual(self, actor: Actor, transfer_id: str, note: str) -> AlertRow:
         """Flag a transfer the screen let through (e.g. found among related transfers) as an alert."""
         self._authorize(actor, Permission.ALERT_DISPOSITION, transfer_id)
-        body = claims.require_note(note, "raising an alert by hand")
+        body = claims.require_reason(note, "raising an alert by hand")
 
         def work(conn: Connection, now: datetime) -> AlertRow:
             alert_id = intake.raise_manual(conn, actor.username, transfer_id, body, now)

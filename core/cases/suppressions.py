@@ -70,7 +70,7 @@ def validate(rule: str, scope: str, days: int, note: str | None = None) -> str:
     """Check a suppression and return its note: one rule for both ways of making one (with a false-positive
     disposition, ``FraudDesk.suppress`` afterwards): a suppression switches a fraud rule off for a card or a
     counterparty, so it always says why (NoteRequired without a note)."""
-    from core.cases.claims import require_note
+    from core.cases.claims import require_reason
 
     if rule not in rules.SUPPRESSIBLE:
         allowed = ", ".join(sorted(rules.SUPPRESSIBLE))
@@ -79,7 +79,7 @@ def validate(rule: str, scope: str, days: int, note: str | None = None) -> str:
         raise ValidationError(f"a suppression applies to one card or one counterparty, not {scope!r}", scope=scope)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValidationError(f"a suppression lasts 1 to {MAX_DAYS} days, not {days!r}", days=days)
-    return require_note(note, NOTE_WHAT)
+    return require_reason(note, NOTE_WHAT)
 
 
 def create(conn: Connection, actor: str, alert: Any, rule: str, scope: str, days: int, note: str,

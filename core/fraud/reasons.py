@@ -16,7 +16,7 @@ import numpy as np
 
 from core.fraud.features import INDEX
 from core.fraud.txn import Txn
-from core.words import duration
+from core.words import counted, duration
 
 Row = list[float]
 
@@ -70,6 +70,12 @@ def payments_of(channel: str) -> str:
     return "payments on this card" if channel in CARD_CHANNELS else "payments by this customer"
 
 
+def counted_payments(n: float, channel: str, kind: str = "") -> str:
+    """``n`` payments of the channel's payer, in the right number (``core.words``): "1 payment on this card",
+    "3 payments by this customer", with ``kind`` before the noun ("2 unusually large payments ...")."""
+    return f"{counted(n, f'{kind} payment' if kind else 'payment')} {payments_of(channel).partition(' ')[2]}"
+
+
 def _counterparty_risk(row: Row, tx: Txn, currency: str) -> str:
     windows = [(_v(row, "cp_risk_1d"), "day"), (_v(row, "cp_risk_7d"), "7 days"), (_v(row, "cp_risk_30d"), "30 days")]
     risk, window = max(windows, key=lambda w: w[0])
@@ -81,9 +87,9 @@ def _counterparty_risk(row: Row, tx: Txn, currency: str) -> str:
 def _velocity(row: Row, tx: Txn, currency: str) -> str:
     fast = int(_v(row, "velocity_10m"))
     if fast:
-        return f"{fast + 1} {payments_of(tx.channel)} within 10 minutes ({int(_v(row, 'card_n_1h'))} within the hour)"
+        return f"{counted_payments(fast + 1, tx.channel)} within 10 minutes ({int(_v(row, 'card_n_1h'))} within the hour)"
     secs = math.expm1(_v(row, "log_secs_since_last"))
-    return f"{int(_v(row, 'card_n_1h'))} {payments_of(tx.channel)} within the hour, previous {duration(secs)} ago"
+    return f"{counted_payments(int(_v(row, 'card_n_1h')), tx.channel)} within the hour, previous {duration(secs)} ago"
 
 
 def _time(row: Row, tx: Txn, currency: str) -> str:
@@ -109,16 +115,16 @@ TEMPLATES: dict[str, Callable[[Row, Txn, str], str]] = {
         if _v(r, "card_n_30d") > 1 else f"first {payments_of(tx.channel).replace('payments', 'payment', 1)} in 30 days"),
     "large_amount": lambda r, tx, c: f"large amount ({_v(r, 'amount'):,.2f} {c})",
     "card_outliers": lambda r, tx, c: (
-        f"{int(_v(r, 'card_outliers_7d'))} unusually large {payments_of(tx.channel)} in the last 7 days "
+        f"{counted_payments(int(_v(r, 'card_outliers_7d')), tx.channel, 'unusually large')} in the last 7 days "
         f"(up to {_v(r, 'card_max_ratio_7d'):.1f} × the usual)"),
     "card_activity": lambda r, tx, c: (
-        f"{int(_v(r, 'card_n_1d'))} {payments_of(tx.channel)} in 24 hours, {int(_v(r, 'card_n_7d'))} in 7 days"),
+        f"{counted_payments(int(_v(r, 'card_n_1d')), tx.channel)} in 24 hours, {int(_v(r, 'card_n_7d'))} in 7 days"),
     "velocity": _velocity,
     "counterparty_risk": _counterparty_risk,
     "new_counterparty": lambda r, tx, c: f"first payment from {payer(tx.channel)} to this {_who(tx)}",
     "new_device": lambda r, tx, c: "first payment of this customer from this device",
     "known_fraud": lambda r, tx, c: (
-        f"{payer(tx.channel).removeprefix('this ')} had {int(_v(r, 'card_known_frauds'))} confirmed frauds in 30 days"),
+        f"{payer(tx.channel).removeprefix('this ')} had {counted(int(_v(r, 'card_known_frauds')), 'confirmed fraud')} in 30 days"),
     "time": _time,
     "country": _country,
     "channel": lambda r, tx, c: CHANNEL_WORDS.get(tx.channel, f"channel {tx.channel}"),

@@ -35,7 +35,7 @@ def check(config: FraudConfig, *, counterparty: str | None, country: str | None,
     picks the words: "on this card" for card payments, "by this customer" for desk and online transfers;
     ``usual_ratio``: the amount over the customer's usual 30-day amount, feature ``ratio_usual_30d``, 0 when
     they have no history)."""
-    from core.fraud.reasons import payments_of
+    from core.fraud.reasons import counted_payments
 
     hits = []
     if counterparty is not None and counterparty in config.blocked_counterparties:
@@ -56,6 +56,6 @@ def check(config: FraudConfig, *, counterparty: str | None, country: str | None,
                             f"{_major(least, exponent)} {currency})", "usual_ratio"))
     if config.velocity_limit_1h is not None and payments_last_hour > config.velocity_limit_1h:
         hits.append(RuleHit(config.velocity_action,
-                            f"{payments_last_hour} {payments_of(channel)} within an hour "
+                            f"{counted_payments(payments_last_hour, channel)} within an hour "
                             f"(limit {config.velocity_limit_1h})", "velocity_limit"))
     return hits

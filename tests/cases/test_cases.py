@@ -57,7 +57,7 @@ def test_merging_moves_alerts_notes_and_files(desk, hold):
     with pytest.raises(CaseClosed):
         desk.cases.add_alerts(ANNA, source.id, [a1])
     with pytest.raises(ValidationError):
-        desk.cases.merge(ANNA, target.id, target.id, "itself")
+        desk.cases.merge(ANNA, target.id, target.id, "it cannot join itself")
     assert [c.id for c in desk.cases.list(ANNA)] == [target.id]
     assert [c.id for c in desk.cases.list(ANNA, "all", text="mule")] == [target.id]
 

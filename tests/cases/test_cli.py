@@ -103,11 +103,11 @@ def test_cases_flow(held, capsys, tmp_path):
     evidence = tmp_path / "letter.txt"
     evidence.write_text("the customer's letter")
     assert run(capsys, "cases", "attach", cid, str(evidence), "--json", "--as", "anna")[1]["name"] == "letter.txt"
-    code, _, err = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "done", "--as", "anna")
+    code, _, err = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "mule ring confirmed", "--as", "anna")
     assert code == 1 and "still has 2 open alerts" in err
-    run(capsys, "alerts", "disposition", str(ids[0]), str(ids[1]), "--outcome", "confirmed", "--note", "mule",
+    run(capsys, "alerts", "disposition", str(ids[0]), str(ids[1]), "--outcome", "confirmed", "--note", "mule account confirmed",
         "--as", "anna")
-    code, closed, _ = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "mule ring", "--json",
+    code, closed, _ = run(capsys, "cases", "close", cid, "--outcome", "confirmed", "--note", "mule ring confirmed", "--json",
                           "--as", "anna")
     assert code == 0 and (closed["status"], closed["outcome"]) == ("resolved", "TRUE_POSITIVE")
     code, listing, _ = run(capsys, "cases", "list", "--status", "all", "--json")

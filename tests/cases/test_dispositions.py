@@ -123,7 +123,7 @@ def test_acting_on_another_analysts_claim_or_a_closed_alert_changes_nothing(desk
     desk.dispose(ANNA, aid, Decision("false-positive"))
     before = _snapshot(engine)
     with pytest.raises(AlertClosed):
-        desk.dispose(BOB, aid, Decision("confirmed", note="too late"))
+        desk.dispose(BOB, aid, Decision("confirmed", note="too late, already decided"))
     assert _snapshot(engine) == before
 
 

@@ -51,9 +51,9 @@ def test_a_card_suppression_and_its_expiry(ledger, hold, bank):
     assert ledger.transfer(TINA, TransferRequest("p1", bank[0], bank[2], 250_00, "USD")).state == "posted"
     assert ledger.transfer(TINA, TransferRequest("p2", bank[1], bank[2], 250_00, "USD")).state == "pending"
     with pytest.raises(ValidationError, match="not a false positive"):
-        desk.suppress(ANNA, alert_id(desk, "p2"), "amount_limit", "card", 1, "x")
+        desk.suppress(ANNA, alert_id(desk, "p2"), "amount_limit", "card", 1, "salary day purchases")
     with pytest.raises(ValidationError, match="cannot be suppressed"):
-        desk.suppress(ANNA, aid, "blocked_country", "card", 1, "x")
+        desk.suppress(ANNA, aid, "blocked_country", "card", 1, "salary day purchases")
 
 
 def test_sla_bands_are_configurable_and_overdue_alerts_escalate(ledger, hold):
@@ -142,7 +142,7 @@ def test_two_alerts_of_one_payer_are_linked_as_the_same_payer_not_card(desk, hol
 
 def test_chart_data(desk, hold):
     aid = alert_id(desk, hold())
-    desk.dispose(ANNA, aid, Decision("confirmed", note="fraud"))
+    desk.dispose(ANNA, aid, Decision("confirmed", note="card used abroad, confirmed fraud"))
     data = desk.stats(SAM)
     assert sum(n for _, n in data.hourly) == 1 and len(data.hourly) == 48
     assert sum(data.scores) >= 1 and data.review_threshold == 0.5

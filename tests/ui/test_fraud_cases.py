@@ -33,7 +33,7 @@ def test_a_case_from_the_queue_to_its_sar_draft(qtbot, services, hold, open_page
     assert not tab.buttons["sar"].isEnabled()  # no confirmed fraud yet
     ids = [a.id for a in tab.current.alerts]
     ui_thread_sql.clear()
-    services.fraud.dispose_many(ANALYST, ids, Decision("confirmed", note="mule"))  # (another desk)
+    services.fraud.dispose_many(ANALYST, ids, Decision("confirmed", note="mule account confirmed"))  # (another desk)
     ui_thread_sql.clear()
     tab.refresh()
     qtbot.waitUntil(lambda: tab.current.case.open_alerts == 0 and tab.buttons["sar"].isEnabled(), timeout=15_000)

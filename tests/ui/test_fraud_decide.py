@@ -114,7 +114,7 @@ def test_reassigning_asks_for_a_note(qtbot, services, hold, open_page, make_user
     dialog = page.queue.last_dialog
     assert dialog.to.currentData() == "omar"
     dialog._submit()
-    assert "needs a note" in dialog.error.text() and dialog.isVisible()
+    assert "the note for reassigning an alert" in dialog.error.text() and dialog.isVisible()
     qtbot.keyClicks(dialog.note, "omar knows this customer")
     dialog._submit()
     qtbot.waitUntil(lambda: page.queue.current.alert.assignee == "omar", timeout=10_000)

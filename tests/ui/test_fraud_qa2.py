@@ -79,7 +79,7 @@ def test_ctrl_enter_sends_the_notes_of_other_dialogs(qtbot, services, hold, open
     select(qtbot, page, tid)
     dialog = page.queue._raise(tid)
     qtbot.waitUntil(dialog.isVisible, timeout=15_000)
-    qtbot.keyClicks(dialog.edit, "looks odd")
+    qtbot.keyClicks(dialog.edit, "looks odd to me")
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: dialog.error.text() != "" or not dialog.isVisible(), timeout=15_000)
     assert "already has alert" in dialog.error.text()  # core answered: the note was sent

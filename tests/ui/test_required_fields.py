@@ -65,7 +65,7 @@ def test_reason_and_note_dialogs_keep_their_action_off_until_filled(qtbot):
                                       rule=lambda t: reason_missing(t, "why the hold is released")))
     reject = _shown(qtbot, RejectDialog("Raise the threshold"))
     chooser = _shown(qtbot, CaseChooser([7], []))
-    cases = ((reassign, reassign.note, "needs a note", "omar knows this customer"),
+    cases = ((reassign, reassign.note, "the note for reassigning an alert", "omar knows this customer"),
              (note, note.note, "A note is required", "the customer confirmed it"),
              (text, text.edit, "Required", "called off"),
              (reason, reason.edit, "at least 10 characters", "the cheque has cleared"),
@@ -77,7 +77,7 @@ def test_reason_and_note_dialogs_keep_their_action_off_until_filled(qtbot):
         assert words in dialog.hint.text() and dialog.hint.isVisibleTo(dialog), (name, dialog.hint.text())
         assert words in dialog.ok_button.toolTip(), name
         field.setText("x y") if hasattr(field, "setText") else field.setPlainText("x")
-        if dialog in (reason, reject):  # too short for core's rule: still off, the hint says what it needs
+        if dialog in (reason, reject, reassign):  # too short for core's rule: still off, the hint says what it needs
             assert not dialog.ok_button.isEnabled() and dialog.hint.text(), name
         field.setText(filled) if hasattr(field, "setText") else field.setPlainText(filled)
         assert dialog.ok_button.isEnabled() and not dialog.hint.isVisibleTo(dialog), name
@@ -100,3 +100,29 @@ def test_closing_a_drawer_over_the_limit_keeps_sign_off_until_the_note(qtbot, se
     assert not dialog.close_button.isEnabled() and "at least 10 characters" in dialog.reason_hint.text()
     dialog.note.setText("counted twice, short")
     assert dialog.close_button.isEnabled() and not dialog.reason_hint.isVisibleTo(dialog)
+
+
+def test_the_decide_dialog_follows_core_reason_rule_and_does_not_escalate_twice(qtbot):
+    """QA 7c: "ok", "x" or one long word went through for Confirm fraud and Escalate; Escalate was offered on
+    an alert already escalated (core refuses it)."""
+    from ui.fraud.decide import DecideDialog
+    from ui.fraud.dialogs import NoteDialog
+
+    dialog = _shown(qtbot, DecideDialog([_alert()]))
+    for outcome in ("confirmed", "escalate"):
+        dialog.buttons[outcome].setChecked(True)
+        for short in ("ok", "x", "fraudfraudfraud"):
+            dialog.note.setPlainText(short)
+            assert not dialog.ok.isEnabled(), (outcome, short)
+            assert "at least 10 characters and 2 words" in dialog.note_hint.text()
+        dialog.note.setPlainText("card used abroad, customer at home")
+        assert dialog.ok.isEnabled() and not dialog.note_hint.isVisibleTo(dialog)
+    escalated = _shown(qtbot, DecideDialog([_alert(status="escalated")], outcome="escalate"))
+    assert "escalate" not in escalated.buttons and escalated.outcome() is None
+    escalated.buttons["confirmed"].setChecked(True)
+    assert escalated.outcome() == "confirmed"
+    resolve = _shown(qtbot, NoteDialog("Resolve case", "Why?", what="resolving a case"))
+    resolve.note.setPlainText("done")
+    assert not resolve.ok_button.isEnabled() and "at least 10 characters" in resolve.hint.text()
+    resolve.note.setPlainText("two payments to a mule")
+    assert resolve.ok_button.isEnabled()

@@ -236,7 +236,8 @@ class CasesTab(QWidget):
         if self.current is None:
             return
         dialog = NoteDialog("Resolve case", "The case's outcome and what settled it:", self, OUTCOMES,
-                            self._sender(lambda b, a, cid, outcome, note: b.close(a, cid, outcome, note)))
+                            self._sender(lambda b, a, cid, outcome, note: b.close(a, cid, outcome, note)),
+                            what="resolving a case")
         dialog.open()
         self.dialog = dialog
 
@@ -244,7 +245,7 @@ class CasesTab(QWidget):
         if self.current is None:
             return
         dialog = NoteDialog("Reopen case", "Why is the case reopened?", self,
-                            sender=self._sender(lambda b, a, cid, _outcome, note: b.reopen(a, cid, note)))
+                            sender=self._sender(lambda b, a, cid, _outcome, note: b.reopen(a, cid, note)), what="reopening a case")
         dialog.open()
         self.dialog = dialog
 
@@ -256,7 +257,8 @@ class CasesTab(QWidget):
         if not ok:
             return
         dialog = NoteDialog("Merge cases", f"Why does case #{number} belong to this one?", self,
-                            sender=self._sender(lambda b, a, cid, _outcome, note: b.merge(a, cid, number, note)))
+                            sender=self._sender(lambda b, a, cid, _outcome, note: b.merge(a, cid, number, note)),
+                            what="merging cases")
         dialog.open()
         self.dialog = dialog
 

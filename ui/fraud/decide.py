@@ -4,7 +4,8 @@ Outcomes (Alt+C, Alt+F, Alt+I, Alt+E; Alt+O the note, Alt+U snooze, Alt+Z freeze
 fraud (voids the hold or reverses the payment; may ask a
 supervisor to freeze the account), false positive (posts the payment; may suppress one rule for the card
 or counterparty), inconclusive (funds stay held; back in the queue now or snoozed until a time),
-escalate (to a supervisor). No outcome is chosen beforehand (unless a key asked for one): the analyst picks
+escalate (to a supervisor; not offered when an alert is already escalated, which core refuses). The
+required note follows core's rule for a decision's reason (``claims.require_reason``). No outcome is chosen beforehand (unless a key asked for one): the analyst picks
 it, and the button stays off until then. The core's own checks run first, so a missing note or a bad date is shown in
 place (and goes once a note is typed) and nothing is sent (Ctrl+Enter in the note is OK; Enter a new line); then the decision goes to core on a worker and the dialog stays open (note kept)
 until core accepts it: a refusal (someone else's claim, an alert closed meanwhile) is shown in place too.
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.zone import operator_zone, zone_name
+from core import reasons
+from core.cases import claims
 from core.cases.dispositions import Decision, SuppressRequest, check
 from core.cases.queue import AlertRow
 from core.cases.rules import SUPPRESSIBLE, title
@@ -69,7 +72,10 @@ class DecideDialog(QDialog):
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
         grid = QGridLayout()
+        escalated = any(a.status == "escalated" for a in alerts)  # core refuses escalating one again
         for row, (key, text, effect, _verb) in enumerate(OUTCOMES):
+            if key == "escalate" and escalated:
+                continue
             button = QRadioButton(text)
             self.group.addButton(button, row)
             self.buttons[key] = button
@@ -180,9 +186,16 @@ class DecideDialog(QDialog):
         outcome = self.outcome()
         if outcome is None:
             return NO_OUTCOME
-        if self.note_required() and not self.note.toPlainText().strip():
-            why = {"confirmed": "Confirming fraud", "escalate": "Escalating"}.get(outcome, "Suppressing a rule")
-            return f"{why} needs a note saying what you found (required): type it, then {self.ok.text()}."
+        if not self.note_required():
+            return ""
+        why = {"confirmed": "confirming fraud", "escalate": "escalating"}.get(outcome, "suppressing a rule")
+        try:
+            claims.require_reason(self.note.toPlainText(), why)  # core's own rule (core.reasons)
+        except QenexError:
+            if not self.note.toPlainText().strip():
+                return (f"{why[0].upper()}{why[1:]} needs a note saying what you found (required): type it, "
+                        f"then {self.ok.text()}.")
+            return f"Keep typing the note for {why}: {reasons.RULE} (required; it is audited)."
         return ""
 
     def _outcome_changed(self) -> None:

@@ -14,7 +14,7 @@ from core.errors import QenexError
 from ui.columns import Column
 from ui.errors import console_words
 from ui.layout import table_view
-from ui.required import hint_label, require
+from ui.required import hint_label, note_missing, require
 from ui.rows_model import RowsModel
 from ui.send_dialog import NoteEdit, Sender, finish, send  # noqa: F401 - finish and NoteEdit: shared by other pages
 from core.words import counted
@@ -143,7 +143,7 @@ class ReassignDialog(QDialog):
         to, note = self.choice()
         if not to:
             return "Nobody else can take this alert."
-        return "" if note else "Reassigning needs a note saying why (required): type it, then OK."
+        return note_missing(note, "reassigning an alert")  # core's rule (core.reasons)
 
     def choice(self) -> tuple[str, str]:
         return self.to.currentData(), self.note.toPlainText().strip()
@@ -152,7 +152,7 @@ class ReassignDialog(QDialog):
         to, note = self.choice()
         if not to:
             self.error.setText("Nobody else can take this alert")
-        elif not note:
+        elif self._missing():
             self.error.setText(self._missing())
             self.note.setFocus()
         else:
@@ -163,9 +163,9 @@ class NoteDialog(QDialog):
     """Ask for a note (and optionally an outcome) for a case change; ``sender`` gets (outcome, note)."""
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None,
-                 outcomes: tuple[tuple[str, str], ...] = (), sender: Sender | None = None) -> None:
+                 outcomes: tuple[tuple[str, str], ...] = (), sender: Sender | None = None, what: str = "") -> None:
         super().__init__(parent)
-        self.sender_ = sender
+        self.sender_, self.what = sender, what  # what: the decision, for core's rule on its note (e.g. "resolving a case")
         self.setWindowTitle(title)
         root = QVBoxLayout(self)
         root.addWidget(QLabel(prompt, wordWrap=True))
@@ -181,16 +181,22 @@ class NoteDialog(QDialog):
         self.hint = hint_label()
         root.addWidget(self.hint)
         self.error = finish(self, root, self._submit)
-        require(self.ok_button, lambda: "" if self.values()[1] else self.NEEDED, self.hint, self.note)
+        require(self.ok_button, self.missing, self.hint, self.note)
 
     NEEDED = "A note is required: type what you found or why, then OK."
+
+    def missing(self) -> str:
+        note = self.values()[1]
+        if not note:
+            return self.NEEDED
+        return note_missing(note, self.what) if self.what else ""
 
     def values(self) -> tuple[str | None, str]:
         return self.outcome.currentData(), self.note.toPlainText().strip()
 
     def _submit(self) -> None:
-        if not self.note.toPlainText().strip():
-            self.error.setText(self.NEEDED)
+        if self.missing():
+            self.error.setText(self.missing())
             self.note.setFocus()
             return
         send(self, self.sender_, self.values(), self.error, self.ok_button, self.note)

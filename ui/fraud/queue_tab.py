@@ -31,6 +31,7 @@ from ui.fraud.filters import FilterBar
 from ui.fraud.queue_model import COLUMNS, AlertQueueModel, shown, size_columns
 from ui.layout import share, sort_arrow, table_view
 from ui.lazy_model import PAGE_SIZE
+from ui.required import note_missing
 from ui.send_dialog import Sender, TextDialog
 from core.words import counted
 
@@ -381,8 +382,8 @@ class QueueTab(QWidget):
         desk, actor = self.desk, self.actor
         dialog = TextDialog("Raise an alert", f"&Why should transfer {transfer_id} be looked at?", self, sender=Sender(
             lambda note: desk.raise_manual(actor, transfer_id, note),
-            lambda row: self._after(row, f"Alert #{row.id} raised on {transfer_id}")), required=False,
-            placeholder="What you noticed")
+            lambda row: self._after(row, f"Alert #{row.id} raised on {transfer_id}")),
+            placeholder="What you noticed (required)", rule=lambda t: note_missing(t, "raising an alert by hand"))
         dialog.open()
         self.last_dialog = dialog
         return dialog
